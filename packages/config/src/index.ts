@@ -1,0 +1,46 @@
+import { z } from 'zod';
+
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n  ${issues.join('\n  ')}`);
+  }
+}
+
+/** Parses the environment once, at the entrypoint; every problem is named by its variable. */
+export function parseConfig<S extends z.ZodType>(schema: S, env: Record<string, string | undefined> = process.env): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  throw new ConfigError(result.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`));
+}
+
+const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
+
+/** Variables every service shares. */
+export const CommonConfig = z.object({
+  /** Comma-separated Kafka bootstrap brokers, host:port (use 127.0.0.1, not localhost). */
+  KAFKA_BROKERS: z
+    .string()
+    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .pipe(z.array(z.string().regex(hostPort, 'each broker is host:port')).min(1)),
+  /** Prefix put in front of every topic and consumer group name (tests use their own). */
+  TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  /** Redis connection URL, e.g. redis://127.0.0.1:6379/0. */
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
+  /** Prefix of every Redis key this deployment writes (tests use their own). */
+  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('grid'),
+  /** pino log level. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Which area tree to load at start: the 新会区 fixture or a generated larger one. */
+  AREA_FIXTURE: z.enum(['xinhui', 'city10k', 'province100k']).default('xinhui'),
+});
+export type CommonConfig = z.infer<typeof CommonConfig>;
+
+/** Variables of a service that listens for HTTP. */
+export const HttpConfig = z.object({
+  /** Address to listen on. */
+  HOST: z.string().default('127.0.0.1'),
+  /** Port to listen on (0 picks a free one). */
+  PORT: z.coerce.number().int().min(0).max(65535),
+});
+export type HttpConfig = z.infer<typeof HttpConfig>;

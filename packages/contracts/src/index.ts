@@ -1,0 +1,5 @@
+export * from './primitives.ts';
+export * from './commands.ts';
+export * from './events.ts';
+export * from './outcomes.ts';
+export * from './topics.ts';

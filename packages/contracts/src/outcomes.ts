@@ -1,0 +1,28 @@
+import { z } from 'zod';
+import { CommandId, IncidentId, Instant } from './primitives.ts';
+
+/** What became of a command, as the API reports it to the caller. */
+export const CommandOutcome = z.discriminatedUnion('status', [
+  z.object({
+    status: z.literal('accepted'),
+    commandId: CommandId,
+    incidentId: IncidentId,
+    decidedAt: Instant,
+    /** Versions of the events the command produced (empty for an idempotent repeat). */
+    events: z.array(z.object({ type: z.string(), version: z.number().int() })),
+  }),
+  z.object({
+    status: z.literal('rejected'),
+    commandId: CommandId,
+    incidentId: IncidentId,
+    decidedAt: Instant,
+    code: z.string(),
+    message: z.string(),
+  }),
+]);
+export type CommandOutcome = z.infer<typeof CommandOutcome>;
+
+/** Redis key where the dispatch worker stores a command's outcome and the API reads it. */
+export function outcomeKey(keyPrefix: string, commandId: string): string {
+  return `${keyPrefix}:outcome:${commandId}`;
+}

@@ -1,0 +1,44 @@
+import { z } from 'zod';
+
+/** ISO-8601 instant with an offset, e.g. 2026-11-22T09:30:00+08:00; normalised to a Date-compatible string. */
+export const Instant = z.iso.datetime({ offset: true });
+export type Instant = z.infer<typeof Instant>;
+
+/** Grid code: county (6) + town (3) + community (3) + grid sequence (3) digits. */
+export const GridCode = z.string().regex(/^\d{15}$/, 'a grid code has 15 digits');
+export type GridCode = z.infer<typeof GridCode>;
+
+/** Any area code of the five levels: 6 (city or county), 9 (town), 12 (community) or 15 (grid) digits. */
+export const AreaCode = z.string().regex(/^(\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 6, 9, 12 or 15 digits');
+export type AreaCode = z.infer<typeof AreaCode>;
+
+export const CategoryCode = z.string().regex(/^[a-z][a-z0-9_.-]{1,47}$/, 'a category code is lower-case letters, digits, _ . -');
+export type CategoryCode = z.infer<typeof CategoryCode>;
+
+export const DepartmentCode = z.string().regex(/^[a-z][a-z0-9_.-]{1,47}$/, 'a department code is lower-case letters, digits, _ . -');
+export type DepartmentCode = z.infer<typeof DepartmentCode>;
+
+export const Urgency = z.enum(['normal', 'urgent', 'very_urgent']);
+export type Urgency = z.infer<typeof Urgency>;
+
+export const Role = z.enum(['grid_staff', 'handler', 'dispatcher', 'leader', 'admin', 'system']);
+export type Role = z.infer<typeof Role>;
+
+export const Actor = z.object({
+  id: z.string().min(1).max(64),
+  role: Role,
+});
+export type Actor = z.infer<typeof Actor>;
+
+export const IncidentId = z.uuid();
+export type IncidentId = z.infer<typeof IncidentId>;
+
+export const CommandId = z.uuid();
+export type CommandId = z.infer<typeof CommandId>;
+
+export const Location = z.object({
+  lat: z.number().min(-90).max(90),
+  lng: z.number().min(-180).max(180),
+  address: z.string().max(200).optional(),
+});
+export type Location = z.infer<typeof Location>;

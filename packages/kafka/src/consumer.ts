@@ -1,0 +1,108 @@
+import type { Consumer, Kafka } from 'kafkajs';
+import type { Logger } from 'pino';
+
+export interface IncomingRecord {
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly timestamp: string;
+}
+
+export interface PartitionBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly IncomingRecord[];
+  /** Offset after the last record in the partition at fetch time (lag = highWatermark - next offset). */
+  readonly highWatermark: string;
+  heartbeat(): Promise<void>;
+  isRunning(): boolean;
+}
+
+export interface BatchConsumerOptions {
+  readonly kafka: Kafka;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly logger: Logger;
+  /** Where a group with no committed offset starts. */
+  readonly fromBeginning?: boolean;
+  /** How many partitions are handled at once (each partition stays sequential). */
+  readonly partitionsConcurrently?: number;
+  /** Called after each rebalance with the partitions this member now owns, before their batches. */
+  readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
+  /**
+   * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed
+   * to Kafka; when it throws, nothing is committed and kafkajs fetches the batch again.
+   */
+  readonly onBatch: (batch: PartitionBatch) => Promise<void>;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+  readonly consumer: Consumer;
+}
+
+/**
+ * A consumer with autoCommit off: offsets move only after the handler has made its batch durable.
+ * The handler keeps its own checkpoint where its effects are (Redis), so a replay of a committed
+ * batch is recognised there; the Kafka offset only saves re-reading.
+ */
+export async function runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
+  const { kafka, logger } = options;
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    allowAutoTopicCreation: false,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    rebalanceTimeout: 20_000,
+    maxWaitTimeInMs: 100,
+  });
+  consumer.on(consumer.events.GROUP_JOIN, (event) => {
+    const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
+    logger.info({ groupId: options.groupId, assignment: Object.fromEntries(assignment) }, 'partitions assigned');
+  });
+  consumer.on(consumer.events.CRASH, (event) => {
+    logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+  });
+
+  let assigned: Promise<void> = Promise.resolve();
+  if (options.onAssigned) {
+    const onAssigned = options.onAssigned;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
+      assigned = Promise.resolve(onAssigned(assignment));
+    });
+  }
+
+  await consumer.connect();
+  for (const topic of options.topics) await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
+    eachBatch: async (payload) => {
+      const { batch } = payload;
+      await assigned;
+      if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
+      await options.onBatch({
+        topic: batch.topic,
+        partition: batch.partition,
+        highWatermark: batch.highWatermark,
+        records: batch.messages.map((m) => ({
+          offset: m.offset,
+          key: m.key ? m.key.toString() : null,
+          value: m.value,
+          timestamp: m.timestamp,
+        })),
+        heartbeat: () => payload.heartbeat(),
+        isRunning: () => payload.isRunning(),
+      });
+      const last = batch.lastOffset();
+      payload.resolveOffset(last);
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    },
+  });
+  return {
+    consumer,
+    stop: () => consumer.disconnect(),
+  };
+}

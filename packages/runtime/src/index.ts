@@ -1,0 +1,46 @@
+import { pino, type Logger } from 'pino';
+
+export type { Logger };
+
+export function createLogger(service: string, level: string): Logger {
+  return pino({ name: service, level, base: { service, pid: process.pid } });
+}
+
+/**
+ * Runs `stop` once on SIGTERM or SIGINT, then exits: 0 when it finished in time, 1 otherwise.
+ * A second signal exits at once.
+ */
+export function shutdownOnSignals(logger: Logger, stop: () => Promise<void>, graceMs = 15_000): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown took too long: exiting');
+      process.exit(1);
+    }, graceMs);
+    timer.unref();
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+}
+
+/** Logs a fatal start-up error (bad configuration, unreachable broker) and exits non-zero. */
+export function exitOnStartupError(logger: Logger, err: unknown): never {
+  logger.fatal({ err }, 'failed to start');
+  process.exit(1);
+}
