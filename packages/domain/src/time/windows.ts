@@ -1,0 +1,66 @@
+/** Calendar windows of report time, in Asia/Shanghai (UTC+8 all year: China keeps no daylight saving). */
+export const WindowKinds = ['day', 'week', 'month', 'quarter', 'year', 'all'] as const;
+export type WindowKind = (typeof WindowKinds)[number];
+
+const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+const DAY_MS = 86_400_000;
+
+const pad2 = (n: number) => String(n).padStart(2, '0');
+
+/** Local calendar fields of an instant in Asia/Shanghai. */
+export function shanghaiDate(instant: Date | string | number): { year: number; month: number; day: number } {
+  const ms = typeof instant === 'number' ? instant : typeof instant === 'string' ? Date.parse(instant) : instant.getTime();
+  if (Number.isNaN(ms)) throw new Error(`not an instant: ${String(instant)}`);
+  const local = new Date(ms + SHANGHAI_OFFSET_MS);
+  return { year: local.getUTCFullYear(), month: local.getUTCMonth() + 1, day: local.getUTCDate() };
+}
+
+/** ISO-8601 week (Monday first; week 1 holds the year's first Thursday) of a local date. */
+function isoWeek(year: number, month: number, day: number): { weekYear: number; week: number } {
+  const date = Date.UTC(year, month - 1, day);
+  const weekday = (new Date(date).getUTCDay() + 6) % 7; // Monday = 0
+  const thursday = date + (3 - weekday) * DAY_MS;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  const week = Math.floor((thursday - Date.UTC(weekYear, 0, 1)) / (7 * DAY_MS)) + 1;
+  return { weekYear, week };
+}
+
+/** The id of the window of `kind` that holds a local date, e.g. month → m2026-11, week → w2026-W47. */
+export function windowId(kind: WindowKind, date: { year: number; month: number; day: number }): string {
+  switch (kind) {
+    case 'day':
+      return `d${date.year}-${pad2(date.month)}-${pad2(date.day)}`;
+    case 'week': {
+      const { weekYear, week } = isoWeek(date.year, date.month, date.day);
+      return `w${weekYear}-W${pad2(week)}`;
+    }
+    case 'month':
+      return `m${date.year}-${pad2(date.month)}`;
+    case 'quarter':
+      return `q${date.year}-Q${Math.ceil(date.month / 3)}`;
+    case 'year':
+      return `y${date.year}`;
+    case 'all':
+      return 'all';
+    default: {
+      const unknown: never = kind;
+      throw new Error(`unknown window ${String(unknown)}`);
+    }
+  }
+}
+
+/** Every window (one of each kind) that an instant of report time falls in. */
+export function windowsOf(instant: Date | string | number): string[] {
+  const date = shanghaiDate(instant);
+  return WindowKinds.map((kind) => windowId(kind, date));
+}
+
+/** Parses a local calendar date `YYYY-MM-DD`; undefined when it is not a real date. */
+export function parseLocalDate(text: string): { year: number; month: number; day: number } | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!m) return undefined;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const probe = new Date(Date.UTC(year, month - 1, day));
+  if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return undefined;
+  return { year, month, day };
+}
