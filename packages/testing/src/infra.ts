@@ -1,0 +1,91 @@
+import { randomBytes } from 'node:crypto';
+import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { pino, type Logger } from 'pino';
+import { inject } from 'vitest';
+
+export interface TestInfraOptions {
+  /** Partitions of each test topic (small: tests run in parallel on two cores). */
+  readonly partitions?: { commands?: number; events?: number; notifications?: number; dlq?: number };
+}
+
+/** A test's own slice of the real broker and Redis: unique topics, group prefix and key prefix. */
+export interface TestInfra {
+  readonly id: string;
+  readonly brokers: string[];
+  readonly redisUrl: string;
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+  readonly topics: Topics;
+  /** TOPIC_PREFIX for services: topics and consumer groups of this test. */
+  readonly topicPrefix: string;
+  /** KEY_PREFIX for services: the Redis keys of this test. */
+  readonly keyPrefix: string;
+  readonly logger: Logger;
+  /** Environment that points a service at this test's slice. */
+  env(): Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export function testLogger(): Logger {
+  return pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+}
+
+export async function createTestInfra(options: TestInfraOptions = {}): Promise<TestInfra> {
+  const { kafkaBrokers, redisUrl } = inject('infra');
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const topicPrefix = `${id}.`;
+  const topics = topicsWithPrefix(topicPrefix);
+  const brokers = kafkaBrokers.split(',');
+  const logger = testLogger();
+  const kafka = createKafka({ brokers, clientId: id, logger });
+  const p = options.partitions ?? {};
+  await ensureTopics(kafka, [
+    { name: topics.commands, partitions: p.commands ?? 3 },
+    { name: topics.events, partitions: p.events ?? 3 },
+    { name: topics.notifications, partitions: p.notifications ?? 1 },
+    { name: topics.dlq, partitions: p.dlq ?? 1 },
+  ]);
+  const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
+  return {
+    id,
+    brokers,
+    redisUrl,
+    kafka,
+    redis,
+    topics,
+    topicPrefix,
+    keyPrefix: id,
+    logger,
+    env: () => ({ KAFKA_BROKERS: kafkaBrokers, REDIS_URL: redisUrl, TOPIC_PREFIX: topicPrefix, KEY_PREFIX: id }),
+    cleanup: async () => {
+      await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 1000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
+
+/** Polls `probe` until it returns a value that `done` accepts, or fails with the last value seen. */
+export async function eventually<T>(probe: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      last = await probe();
+      if (done(last)) return last;
+    } catch (err) {
+      lastError = err;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError instanceof Error ? `; last error: ${lastError.message}` : ''}`);
+}

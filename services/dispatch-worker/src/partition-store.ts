@@ -1,0 +1,111 @@
+import type { Redis } from '@gridgov/redis';
+import type { IncidentState, OpenIncident } from '@gridgov/domain';
+import { partitionKeys, type PartitionKeys } from './keys.ts';
+
+/** A record waiting in the outbox: for a topic (produced by the relay) or a command outcome (stored for the API). */
+export type OutboxEntry =
+  | { readonly kind: 'record'; readonly topic: string; readonly key: string; readonly value: string }
+  | { readonly kind: 'outcome'; readonly commandId: string; readonly value: string };
+
+export class FencedError extends Error {
+  readonly code = 'FENCED';
+  constructor(readonly partition: number, detail: string) {
+    super(`partition ${partition}: ${detail}`);
+  }
+}
+
+/** Applies one batch atomically: fenced by epoch and by the checkpoint it was decided from. */
+const APPLY_BATCH = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
+local cp = redis.call('GET', KEYS[2]) or ''
+if cp ~= ARGV[2] then return redis.error_reply('FENCED checkpoint moved') end
+local n = tonumber(ARGV[4])
+local i = 5
+for _ = 1, n do
+  redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+while i <= #ARGV do
+  redis.call('RPUSH', KEYS[4], ARGV[i])
+  i = i + 1
+end
+redis.call('SET', KEYS[2], ARGV[3])
+return 'OK'
+`;
+
+/** Drops the first n outbox entries, once relayed, if this owner still holds the epoch. */
+const TRIM_OUTBOX = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
+redis.call('LTRIM', KEYS[2], tonumber(ARGV[2]), -1)
+return 'OK'
+`;
+
+export interface BatchWrite {
+  readonly epoch: number;
+  /** The checkpoint the batch was decided from ('' when the partition has none yet). */
+  readonly fromCheckpoint: string;
+  readonly toCheckpoint: string;
+  readonly states: ReadonlyMap<string, OpenIncident>;
+  readonly outbox: readonly OutboxEntry[];
+}
+
+/** The dispatch worker's durable state of one commands partition. */
+export class PartitionStore {
+  readonly keys: PartitionKeys;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    readonly partition: number,
+  ) {
+    this.keys = partitionKeys(prefix, partition);
+  }
+
+  /** Takes ownership: a new epoch that fences out every earlier owner. */
+  async takeOwnership(): Promise<number> {
+    return this.redis.incr(this.keys.epoch);
+  }
+
+  async checkpoint(): Promise<string> {
+    return (await this.redis.get(this.keys.checkpoint)) ?? '';
+  }
+
+  async loadStates(incidentIds: readonly string[]): Promise<Map<string, IncidentState>> {
+    const states = new Map<string, IncidentState>();
+    if (incidentIds.length === 0) return states;
+    const values = await this.redis.hmget(this.keys.incidents, ...incidentIds);
+    incidentIds.forEach((id, i) => {
+      const raw = values[i];
+      states.set(id, raw ? (JSON.parse(raw) as OpenIncident) : null);
+    });
+    return states;
+  }
+
+  async apply(write: BatchWrite): Promise<void> {
+    const args: (string | number)[] = [write.epoch, write.fromCheckpoint, write.toCheckpoint, write.states.size];
+    for (const [id, state] of write.states) args.push(id, JSON.stringify(state));
+    for (const entry of write.outbox) args.push(JSON.stringify(entry));
+    try {
+      await this.redis.eval(APPLY_BATCH, 4, this.keys.epoch, this.keys.checkpoint, this.keys.incidents, this.keys.outbox, ...args);
+    } catch (err) {
+      throw asFenced(err, this.partition);
+    }
+  }
+
+  async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
+    const raw = await this.redis.lrange(this.keys.outbox, 0, limit - 1);
+    return raw.map((r) => JSON.parse(r) as OutboxEntry);
+  }
+
+  async trimOutbox(epoch: number, count: number): Promise<void> {
+    try {
+      await this.redis.eval(TRIM_OUTBOX, 2, this.keys.epoch, this.keys.outbox, epoch, count);
+    } catch (err) {
+      throw asFenced(err, this.partition);
+    }
+  }
+}
+
+function asFenced(err: unknown, partition: number): unknown {
+  return err instanceof Error && err.message.startsWith('FENCED') ? new FencedError(partition, err.message) : err;
+}

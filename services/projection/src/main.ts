@@ -1,0 +1,54 @@
+import { parseConfig } from '@gridgov/config';
+import { topicsWithPrefix } from '@gridgov/contracts';
+import { AreaFixtures, Catalog } from '@gridgov/domain';
+import { createKafka, partitionCount } from '@gridgov/kafka';
+import { createRedis, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { buildProjectionApp } from './app.ts';
+import { ProjectionConfig } from './config.ts';
+import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { Projector } from './projector.ts';
+
+const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
+
+async function main(): Promise<void> {
+  const config = parseConfig(ProjectionConfig);
+  const logger = createLogger('projection', config.LOG_LEVEL);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', logger });
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const partitions = await partitionCount(kafka, topics.events);
+  const redis = createRedis(config.REDIS_URL, 'projection');
+  await redisReady(redis);
+  const areas = AreaFixtures[config.AREA_FIXTURE]();
+  const store = new CounterStore(redis, new ProjectionKeys(config.KEY_PREFIX));
+  const clock = () => new Date();
+  const projector = new Projector({
+    kafka,
+    store,
+    areas,
+    topics,
+    groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
+    logger,
+    partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
+    clock,
+  });
+  await projector.start();
+  const app = buildProjectionApp({
+    logger,
+    store,
+    areas,
+    catalog: new Catalog(),
+    partitions,
+    clock,
+    ready: async () => (await redis.ping()) === 'PONG',
+  });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  logger.info({ address, partitions, areas: areas.size }, 'projection listening');
+  shutdownOnSignals(logger, async () => {
+    await app.close();
+    await projector.stop();
+    await redis.quit();
+  });
+}
+
+main().catch((err: unknown) => exitOnStartupError(bootLogger, err));

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { AreaFixtures } from '@gridgov/domain';
+import { createTestInfra, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+/**
+ * The walking skeleton, end to end: the three services run as separate processes against the
+ * real broker and Redis; reports go in over HTTP and come back out as figures.
+ */
+describe('report → dispatch → counted → queried', () => {
+  const areas = AreaFixtures.xinhui();
+  // Three grids: two in 会城街道 (one of them twice), one in 沙堆镇.
+  const huicheng = areas.children('440705001')[0]!;
+  const gridA = areas.children(huicheng.code)[0]!.code;
+  const gridB = areas.children(huicheng.code)[1]!.code;
+  const shadui = areas.ofLevel('town').find((t) => t.name === '沙堆镇')!;
+  const gridC = areas.children(areas.children(shadui.code)[0]!.code)[0]!.code;
+
+  let infra: TestInfra;
+  let services: RunningService[] = [];
+  let intake: string;
+  let projection: string;
+
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
+    const env = { ...infra.env(), AREA_FIXTURE: 'xinhui' };
+    services = await Promise.all([
+      startService('intake-api', env),
+      startService('dispatch-worker', env),
+      startService('projection', env),
+    ]);
+    intake = services[0]!.url!;
+    projection = services[2]!.url!;
+  });
+
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await infra?.cleanup();
+  });
+
+  const report = (gridCode: string, reportId: string, category = 'exposed_rubbish', userId = 'staff-001') =>
+    fetch(`${intake}/v1/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-id': userId, 'x-user-role': 'grid_staff' },
+      body: JSON.stringify({
+        reportId,
+        gridCode,
+        category,
+        urgency: 'normal',
+        description: '路边堆放生活垃圾',
+        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+      }),
+    });
+
+  const figures = async (area: string, window = 'day', extra = ''): Promise<{ reported: number; dispatched: number }> => {
+    const res = await fetch(`${projection}/v1/figures?area=${area}&window=${window}${extra}`);
+    if (!res.ok) throw new Error(`figures ${res.status}: ${await res.text()}`);
+    return ((await res.json()) as { figures: { reported: number; dispatched: number } }).figures;
+  };
+
+  it('counts every accepted report once, at every level above its grid', async () => {
+    const sent = [
+      { grid: gridA, id: randomUUID() },
+      { grid: gridA, id: randomUUID() },
+      { grid: gridB, id: randomUUID(), category: 'dispute' },
+      { grid: gridC, id: randomUUID() },
+    ];
+    const answers = await Promise.all(sent.map((s) => report(s.grid, s.id, s.category)));
+    const bodies = (await Promise.all(answers.map((a) => a.json()))) as { commandId: string; incidentId: string }[];
+    expect(answers.map((a) => a.status)).toEqual([202, 202, 202, 202]);
+    expect(new Set(bodies.map((b) => b.incidentId)).size).toBe(4);
+
+    // The phone retries the first report: same incident, same command, counted once.
+    const retry = await report(sent[0]!.grid, sent[0]!.id);
+    expect(retry.status).toBe(202);
+    expect(await retry.json()).toMatchObject({ incidentId: bodies[0]!.incidentId, commandId: bodies[0]!.commandId });
+
+    // Each command's outcome is readable: accepted, with the events it produced.
+    const outcome = await fetch(`${intake}/v1/commands/${bodies[2]!.commandId}?waitMs=10000`);
+    expect(outcome.status).toBe(200);
+    expect(await outcome.json()).toMatchObject({
+      status: 'accepted',
+      incidentId: bodies[2]!.incidentId,
+      events: [
+        { type: 'IncidentReported', version: 1 },
+        { type: 'IncidentDispatched', version: 2 },
+      ],
+    });
+
+    const district = await eventually(() => figures('440705'), (f) => f.reported >= 4 && f.dispatched >= 4);
+    expect(district).toEqual({ reported: 4, dispatched: 4 });
+    expect(await figures('440700', 'month')).toEqual({ reported: 4, dispatched: 4 });
+    expect(await figures('440705001', 'all')).toEqual({ reported: 3, dispatched: 3 });
+    expect(await figures(shadui.code, 'year')).toEqual({ reported: 1, dispatched: 1 });
+    expect(await figures(gridA, 'week')).toEqual({ reported: 2, dispatched: 2 });
+    expect(await figures(gridB)).toEqual({ reported: 1, dispatched: 1 });
+    expect(await figures('440705', 'day', '&category=dispute')).toEqual({ reported: 1, dispatched: 1 });
+    expect(await figures('440705', 'day', '&department=sanitation')).toEqual({ reported: 3, dispatched: 3 });
+  });
+
+  it('answers bad input with 4xx naming the problem, and counts nothing for it', async () => {
+    const badGrid = await report('440705999999999', randomUUID());
+    expect(badGrid.status).toBe(400);
+    expect(await badGrid.json()).toMatchObject({ error: { code: 'UNKNOWN_GRID' } });
+
+    const badBody = await fetch(`${intake}/v1/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-user-id': 'staff-001' },
+      body: JSON.stringify({ reportId: 'short', gridCode: gridA }),
+    });
+    expect(badBody.status).toBe(400);
+    const error = ((await badBody.json()) as { error: { code: string; message: string } }).error;
+    expect(error.code).toBe('VALIDATION_FAILED');
+    expect(error.message).toMatch(/^body\.reportId/);
+
+    const badArea = await fetch(`${projection}/v1/figures?area=440799&window=day`);
+    expect(badArea.status).toBe(404);
+    const badWindow = await fetch(`${projection}/v1/figures?area=440705&window=fortnight`);
+    expect(badWindow.status).toBe(400);
+    expect(((await badWindow.json()) as { error: { message: string } }).error.message).toMatch(/^query\.window/);
+  });
+
+  it('shuts every service down cleanly on SIGTERM', async () => {
+    const codes = await Promise.all(services.map((s) => s.stop('SIGTERM')));
+    expect(codes).toEqual([0, 0, 0]);
+    for (const s of services) expect(s.output()).toContain('"msg":"stopped"');
+  });
+});
