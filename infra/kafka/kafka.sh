@@ -1,0 +1,354 @@
+#!/usr/bin/env bash
+# Local single-node Apache Kafka broker (KRaft combined mode), from jars fetched by Maven.
+#
+#   bash infra/kafka/kafka.sh fetch     # jars -> infra/kafka/lib/ (once; marker lib/.complete)
+#   bash infra/kafka/kafka.sh start     # fetch if needed, format, start, wait, create topics
+#   bash infra/kafka/kafka.sh stop      # SIGTERM, then SIGKILL after $KAFKA_STOP_TIMEOUT s
+#   bash infra/kafka/kafka.sh status    # exit 0 if running, 3 if not
+#   bash infra/kafka/kafka.sh topics    # list topics (partitions, retention)
+#   bash infra/kafka/kafka.sh clean     # stop and delete $KAFKA_HOME_DIR
+#
+# Environment:
+#   KAFKA_PORT             client port (default 9092), always bound to 127.0.0.1
+#   KAFKA_CONTROLLER_PORT  KRaft controller port (default KAFKA_PORT+1)
+#   KAFKA_HOME_DIR         data, logs, pid file, generated config (default <repo>/.local/kafka-$KAFKA_PORT)
+#   KAFKA_TOPICS_FILE      topics to create on start (default <repo>/infra/topics.json)
+#   KAFKA_START_TIMEOUT    seconds to wait for the broker (default 90)
+#   KAFKA_STOP_TIMEOUT     seconds to wait after SIGTERM before SIGKILL (default 30)
+#   KAFKA_HEAP_OPTS        default "-Xms256m -Xmx512m"
+#   KAFKA_MVN_ARGS         extra Maven arguments for fetch (e.g. "-o" or "-s settings.xml")
+#
+# Requirements: Java 17, Maven 3.6+ (fetch only), Node 20 with kafkajs installed at the repo root.
+# On success, start prints KAFKA_BROKERS=127.0.0.1:<port> as its last line.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+LIB_DIR="$SCRIPT_DIR/lib"
+POM="$SCRIPT_DIR/pom.xml"
+TEMPLATE="$SCRIPT_DIR/server.properties.template"
+LOG4J="$SCRIPT_DIR/log4j.properties"
+ADMIN="$SCRIPT_DIR/admin.mjs"
+
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
+KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-$REPO_ROOT/.local/kafka-$KAFKA_PORT}"
+KAFKA_TOPICS_FILE="${KAFKA_TOPICS_FILE:-$REPO_ROOT/infra/topics.json}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+KAFKA_MVN_ARGS="${KAFKA_MVN_ARGS:-}"
+
+DATA_DIR="$KAFKA_HOME_DIR/data"
+LOG_DIR="$KAFKA_HOME_DIR/logs"
+PROPS="$KAFKA_HOME_DIR/server.properties"
+PID_FILE="$KAFKA_HOME_DIR/kafka.pid"
+CLUSTER_ID_FILE="$KAFKA_HOME_DIR/cluster.id"
+STDOUT_LOG="$LOG_DIR/stdout.log"
+BROKERS="127.0.0.1:$KAFKA_PORT"
+
+log() { printf '[kafka:%s] %s\n' "$KAFKA_PORT" "$*"; }
+die() { printf '[kafka:%s] ERROR: %s\n' "$KAFKA_PORT" "$*" >&2; exit 1; }
+
+now() {
+  if [[ -n "${EPOCHREALTIME:-}" ]]; then printf '%s' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi
+}
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+require_port() {
+  [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 >= 1 && 10#$2 <= 65535)) || die "$1 must be a TCP port number, got '$2'"
+}
+
+require_cmd() {
+  command -v "$1" >/dev/null 2>&1 || die "'$1' not found in PATH ($2)"
+}
+
+# True if something listens on TCP $1 (any local address).
+is_listening() {
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
+
+# Who listens on $1, best effort, for error messages.
+listener_info() {
+  if command -v ss >/dev/null 2>&1; then
+    ss -Hltnp "sport = :$1" 2>/dev/null | awk '{ print $4, $6 }' | head -n 3
+  fi
+}
+
+proc_cmdline() {
+  if [[ -r "/proc/$1/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
+  else
+    ps -o args= -p "$1" 2>/dev/null || true
+  fi
+}
+
+# Alive and not a zombie.
+is_alive() {
+  kill -0 "$1" 2>/dev/null || return 1
+  if [[ -r "/proc/$1/stat" ]]; then
+    local state
+    state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)"
+    [[ "$state" != "Z" ]] || return 1
+  fi
+  return 0
+}
+
+# True if pid $1 is the broker started from this home dir.
+is_our_broker() {
+  [[ "$1" =~ ^[0-9]+$ ]] || return 1
+  is_alive "$1" || return 1
+  local cmd
+  cmd="$(proc_cmdline "$1")"
+  [[ "$cmd" == *"kafka.Kafka"* && "$cmd" == *"$PROPS"* ]]
+}
+
+# Prints the pid of our running broker, or fails.
+running_pid() {
+  [[ -f "$PID_FILE" ]] || return 1
+  local pid
+  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  is_our_broker "$pid" || return 1
+  printf '%s' "$pid"
+}
+
+java_tool() {
+  # Runs a Kafka CLI class quietly (tool logging goes to $LOG_DIR/server.log).
+  java -Xmx256m -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$LOG_DIR" -cp "$LIB_DIR/*" "$@"
+}
+
+# ---------------------------------------------------------------- fetch
+
+cmd_fetch() {
+  if [[ -f "$LIB_DIR/.complete" ]]; then
+    [[ "${1:-}" == "--quiet" ]] || log "jars already in $LIB_DIR (delete it to re-fetch)"
+    return 0
+  fi
+  require_cmd java "install a JDK 17"
+  require_cmd mvn "install Maven 3.6+, e.g. apt-get install -y maven"
+
+  # Serialise concurrent fetches (e.g. several test brokers starting at once).
+  mkdir -p "$REPO_ROOT/.local"
+  exec 9>"$REPO_ROOT/.local/kafka-fetch.lock"
+  if command -v flock >/dev/null 2>&1; then flock 9; fi
+  if [[ -f "$LIB_DIR/.complete" ]]; then
+    exec 9>&-
+    return 0
+  fi
+
+  local t0 tmp
+  t0="$(now)"
+  tmp="$LIB_DIR.tmp.$$"
+  rm -rf "$tmp"
+  log "fetching Kafka jars with Maven into $LIB_DIR ..."
+  # shellcheck disable=SC2086 # KAFKA_MVN_ARGS is intentionally word-split
+  # (sed: Maven 3.8 prints stray ANSI resets even with -B -q)
+  if ! mvn -B -q -Dstyle.color=never -f "$POM" $KAFKA_MVN_ARGS \
+    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 |
+    sed -e $'s/\x1b\\[[0-9;]*m//g' -e '/^[[:space:]]*$/d'; then
+    rm -rf "$tmp"
+    die "Maven failed to fetch the Kafka jars (is Maven Central reachable? see output above)"
+  fi
+  compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || { rm -rf "$tmp"; die "Maven finished but kafka_2.13 jar is missing in $tmp"; }
+  rm -rf "$LIB_DIR"
+  mv "$tmp" "$LIB_DIR"
+  printf 'fetched %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LIB_DIR/.complete" # marker last
+  exec 9>&-
+  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1)) in $(elapsed "$t0")s"
+}
+
+# ---------------------------------------------------------------- start
+
+render_properties() {
+  local content
+  content="$(<"$TEMPLATE")"
+  content="${content//'${KAFKA_PORT}'/$KAFKA_PORT}"
+  content="${content//'${CONTROLLER_PORT}'/$KAFKA_CONTROLLER_PORT}"
+  content="${content//'${DATA_DIR}'/$DATA_DIR}"
+  printf '%s\n' "$content" >"$PROPS.tmp"
+  mv "$PROPS.tmp" "$PROPS"
+}
+
+fail_start() {
+  local pid="$1" reason="$2"
+  printf '[kafka:%s] ERROR: %s\n' "$KAFKA_PORT" "$reason" >&2
+  for f in "$STDOUT_LOG" "$LOG_DIR/server.log"; do
+    if [[ -s "$f" ]]; then
+      printf -- '----- last lines of %s -----\n' "$f" >&2
+      tail -n 25 "$f" >&2
+    fi
+  done
+  if is_alive "$pid"; then
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PID_FILE"
+  exit 1
+}
+
+cmd_start() {
+  require_port KAFKA_PORT "$KAFKA_PORT"
+  require_port KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
+  [[ "$KAFKA_PORT" != "$KAFKA_CONTROLLER_PORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
+
+  local pid
+  if pid="$(running_pid)"; then
+    log "already running (pid $pid) on $BROKERS, home $KAFKA_HOME_DIR"
+    echo "KAFKA_BROKERS=$BROKERS"
+    return 0
+  fi
+  rm -f "$PID_FILE"
+
+  local port
+  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    if is_listening "$port"; then
+      die "port $port is already in use by another process: $(listener_info "$port" | tr '\n' ' ')
+  Stop it, or pick other ports: KAFKA_PORT=<port> [KAFKA_CONTROLLER_PORT=<port>] $0 start"
+    fi
+  done
+
+  require_cmd java "install a JDK 17"
+  require_cmd node "install Node 20"
+  [[ -f "$KAFKA_TOPICS_FILE" ]] || die "topics file not found: $KAFKA_TOPICS_FILE"
+  cmd_fetch --quiet
+
+  local t_total
+  t_total="$(now)"
+  mkdir -p "$DATA_DIR" "$LOG_DIR"
+  render_properties
+
+  if [[ ! -s "$CLUSTER_ID_FILE" ]]; then
+    java_tool kafka.tools.StorageTool random-uuid | tr -dc 'A-Za-z0-9_-' >"$CLUSTER_ID_FILE.tmp"
+    [[ -s "$CLUSTER_ID_FILE.tmp" ]] || die "kafka.tools.StorageTool random-uuid produced no id"
+    mv "$CLUSTER_ID_FILE.tmp" "$CLUSTER_ID_FILE"
+  fi
+  local cluster_id
+  cluster_id="$(<"$CLUSTER_ID_FILE")"
+
+  # Formatting costs a JVM start (~1-2 s); skip it when the data dir is already formatted.
+  if [[ ! -f "$DATA_DIR/meta.properties" ]]; then
+    java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted \
+      >>"$LOG_DIR/format.log" 2>&1 || { cat "$LOG_DIR/format.log" >&2; die "storage format failed"; }
+    log "formatted $DATA_DIR (cluster id $cluster_id)"
+  fi
+
+  printf '===== %s kafka.sh start (port %s) =====\n' "$(date '+%F %T')" "$KAFKA_PORT" >>"$STDOUT_LOG"
+  local t_launch
+  t_launch="$(now)"
+  local detach=()
+  if command -v setsid >/dev/null 2>&1; then detach=(setsid); fi
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is intentionally word-split
+  (
+    cd "$KAFKA_HOME_DIR"
+    exec nohup "${detach[@]}" java $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+      -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+      -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$LOG_DIR" \
+      -cp "$LIB_DIR/*" kafka.Kafka "$PROPS"
+  ) </dev/null >>"$STDOUT_LOG" 2>&1 &
+  pid=$!
+  echo "$pid" >"$PID_FILE"
+  log "starting broker (pid $pid) on $BROKERS, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, home $KAFKA_HOME_DIR"
+
+  # Phase 1: wait for the port (fails fast if the JVM dies); phase 2: kafkajs metadata round trip.
+  local deadline
+  deadline="$(awk -v a="$t_launch" -v t="$KAFKA_START_TIMEOUT" 'BEGIN { printf "%d", a + t }')"
+  until is_listening "$KAFKA_PORT"; do
+    is_alive "$pid" || fail_start "$pid" "broker process exited during startup"
+    (($(date +%s) < deadline)) || fail_start "$pid" "broker did not open port $KAFKA_PORT within ${KAFKA_START_TIMEOUT}s"
+    sleep 0.2
+  done
+  is_our_broker "$pid" || fail_start "$pid" "port $KAFKA_PORT is open but pid $pid is not our broker"
+  local remaining=$((deadline - $(date +%s)))
+  ((remaining >= 1)) || remaining=1
+  node "$ADMIN" wait --brokers "$BROKERS" --timeout "$remaining" >/dev/null ||
+    fail_start "$pid" "broker did not answer metadata requests within ${KAFKA_START_TIMEOUT}s"
+  local ready_secs
+  ready_secs="$(elapsed "$t_launch")"
+
+  if ! node "$ADMIN" create-topics --brokers "$BROKERS" --file "$KAFKA_TOPICS_FILE" --timeout 60 |
+    sed "s/^/[kafka:$KAFKA_PORT]   /"; then
+    die "topic creation failed (broker left running, pid $pid; '$0 stop' to stop it)"
+  fi
+  log "ready in ${ready_secs}s (JVM launch -> broker answering); total with format + topics $(elapsed "$t_total")s"
+  echo "KAFKA_BROKERS=$BROKERS"
+}
+
+# ---------------------------------------------------------------- stop / status / clean
+
+cmd_stop() {
+  if [[ ! -f "$PID_FILE" ]]; then
+    log "not running (no pid file in $KAFKA_HOME_DIR)"
+    return 0
+  fi
+  local pid
+  pid="$(tr -dc '0-9' <"$PID_FILE")"
+  if ! is_our_broker "$pid"; then
+    rm -f "$PID_FILE"
+    log "not running (removed stale pid file)"
+    return 0
+  fi
+  local t0 deadline
+  t0="$(now)"
+  deadline=$(($(date +%s) + KAFKA_STOP_TIMEOUT))
+  kill -TERM "$pid" 2>/dev/null || true
+  while is_alive "$pid" && (($(date +%s) < deadline)); do sleep 0.2; done
+  if is_alive "$pid"; then
+    log "still alive after ${KAFKA_STOP_TIMEOUT}s, sending SIGKILL"
+    kill -KILL "$pid" 2>/dev/null || true
+    while is_alive "$pid"; do sleep 0.1; done
+  fi
+  rm -f "$PID_FILE"
+  log "stopped (pid $pid) in $(elapsed "$t0")s"
+}
+
+cmd_status() {
+  local pid
+  if pid="$(running_pid)"; then
+    log "running (pid $pid) on $BROKERS, home $KAFKA_HOME_DIR"
+    return 0
+  fi
+  log "not running (home $KAFKA_HOME_DIR)"
+  return 3
+}
+
+cmd_clean() {
+  cmd_stop
+  local dir="$KAFKA_HOME_DIR"
+  [[ -n "$dir" && "$dir" != "/" && "$dir" != "$REPO_ROOT" && "$dir" != "${HOME:-/}" ]] ||
+    die "refusing to delete KAFKA_HOME_DIR='$dir'"
+  if [[ -d "$dir" ]]; then
+    if [[ -n "$(ls -A "$dir")" && ! -e "$dir/server.properties" && ! -e "$dir/data" && ! -e "$dir/cluster.id" ]]; then
+      die "refusing to delete $dir: it does not look like a kafka.sh home dir"
+    fi
+    rm -rf "$dir"
+    log "deleted $dir"
+  else
+    log "nothing to delete ($dir does not exist)"
+  fi
+}
+
+cmd_topics() {
+  require_cmd node "install Node 20"
+  node "$ADMIN" list --brokers "$BROKERS" "$@"
+}
+
+usage() {
+  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+}
+
+case "${1:-}" in
+  fetch) cmd_fetch ;;
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  clean) cmd_clean ;;
+  topics) shift; cmd_topics "$@" ;;
+  -h | --help | help) usage ;;
+  *)
+    usage >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,231 @@
+#!/usr/bin/env bash
+# Local Redis for development and tests.
+#
+#   bash infra/redis/redis.sh start    # prints REDIS_URL=redis://127.0.0.1:<port> as its last line
+#   bash infra/redis/redis.sh stop
+#   bash infra/redis/redis.sh status   # exit 0 if running/reachable, 3 if not
+#
+# Environment:
+#   REDIS_URL   if set, start/status only check that it answers PING; nothing is started or stopped.
+#   REDIS_PORT  port of our own redis-server (bound to 127.0.0.1). start default: the redis already
+#               recorded in <repo>/.local/redis.current if it is still running, else the first free
+#               port from 6390 upward. stop/status default: the one recorded in .local/redis.current.
+#
+# Our own server: redis-server --save "" --appendonly no --daemonize yes, files in <repo>/.local/redis-<port>/.
+# If redis-server is missing it is installed from Debian (apt-get install redis-server; needs root or sudo).
+set -euo pipefail
+
+SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
+LOCAL_DIR="$REPO_ROOT/.local"
+CURRENT_FILE="$LOCAL_DIR/redis.current"
+PORT_SCAN_FIRST=6390
+PORT_SCAN_LAST=6489
+
+log() { printf '[redis] %s\n' "$*"; }
+die() { printf '[redis] ERROR: %s\n' "$*" >&2; exit 1; }
+
+is_listening() {
+  if command -v ss >/dev/null 2>&1; then
+    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
+
+require_port() {
+  [[ "$1" =~ ^[0-9]+$ ]] && ((10#$1 >= 1 && 10#$1 <= 65535)) || die "REDIS_PORT must be a TCP port number, got '$1'"
+}
+
+home_of() { printf '%s/redis-%s' "$LOCAL_DIR" "$1"; }
+
+proc_cmdline() {
+  if [[ -r "/proc/$1/cmdline" ]]; then
+    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
+  else
+    ps -o args= -p "$1" 2>/dev/null || true
+  fi
+}
+
+# Prints the pid of our redis-server on port $1, or fails.
+our_pid() {
+  local pidfile pid cmd
+  pidfile="$(home_of "$1")/redis.pid"
+  [[ -f "$pidfile" ]] || return 1
+  pid="$(tr -dc '0-9' <"$pidfile")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  cmd="$(proc_cmdline "$pid")"
+  [[ "$cmd" == *redis-server* && "$cmd" == *":$1"* ]] || return 1
+  printf '%s' "$pid"
+}
+
+recorded_port() {
+  [[ -f "$CURRENT_FILE" ]] || return 1
+  local port
+  port="$(sed -n 's/^REDIS_PORT=\([0-9]\{1,5\}\)$/\1/p' "$CURRENT_FILE" | head -n 1)"
+  [[ -n "$port" ]] || return 1
+  printf '%s' "$port"
+}
+
+ping_port() { [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == "PONG" ]]; }
+
+ensure_redis_installed() {
+  if command -v redis-server >/dev/null 2>&1 && command -v redis-cli >/dev/null 2>&1; then
+    return 0
+  fi
+  command -v apt-get >/dev/null 2>&1 || die "redis-server is not installed and apt-get is unavailable; install Redis 7 yourself or set REDIS_URL"
+  local sudo=()
+  if [[ "$(id -u)" != "0" ]]; then
+    command -v sudo >/dev/null 2>&1 || die "redis-server is not installed; run as root or install it: apt-get install -y redis-server"
+    sudo=(sudo)
+  fi
+  log "redis-server not found: installing Debian package redis-server ..."
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends redis-server >/dev/null
+  command -v redis-server >/dev/null 2>&1 || die "apt-get install redis-server did not provide redis-server"
+  log "installed $(redis-server --version | cut -d' ' -f1-3)"
+}
+
+# Starts redis-server on $1; returns non-zero if it did not come up.
+launch() {
+  local port="$1" dir
+  dir="$(home_of "$port")"
+  mkdir -p "$dir"
+  rm -f "$dir/redis.pid"
+  redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
+    --save "" --appendonly no --daemonize yes \
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+  local i
+  for ((i = 0; i < 100; i++)); do # up to 10 s
+    if our_pid "$port" >/dev/null && ping_port "$port"; then return 0; fi
+    sleep 0.1
+  done
+  log "redis-server did not come up on port $port; last lines of $dir/redis.log:" >&2
+  tail -n 10 "$dir/redis.log" >&2 2>/dev/null || true
+  return 1
+}
+
+record() {
+  mkdir -p "$LOCAL_DIR"
+  printf 'REDIS_PORT=%s\nREDIS_URL=redis://127.0.0.1:%s\n' "$1" "$1" >"$CURRENT_FILE.tmp.$$"
+  mv "$CURRENT_FILE.tmp.$$" "$CURRENT_FILE"
+}
+
+cmd_start() {
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    command -v redis-cli >/dev/null 2>&1 || ensure_redis_installed
+    local reply
+    reply="$(redis-cli -u "$REDIS_URL" ping 2>&1 || true)"
+    [[ "$reply" == "PONG" ]] || die "REDIS_URL=$REDIS_URL does not answer PING (got: ${reply:-nothing})"
+    log "using external Redis (REDIS_URL is set; nothing started)"
+    echo "REDIS_URL=$REDIS_URL"
+    return 0
+  fi
+
+  ensure_redis_installed
+  local port pid
+  if [[ -n "${REDIS_PORT:-}" ]]; then
+    port="$REDIS_PORT"
+    require_port "$port"
+    if pid="$(our_pid "$port")"; then
+      log "already running (pid $pid) on 127.0.0.1:$port"
+      record "$port"
+      echo "REDIS_URL=redis://127.0.0.1:$port"
+      return 0
+    fi
+    is_listening "$port" && die "port $port is already in use by another process; choose another REDIS_PORT (or unset it to pick a free one)"
+    launch "$port" || die "could not start redis-server on port $port"
+  else
+    if port="$(recorded_port)" && pid="$(our_pid "$port")"; then
+      log "already running (pid $pid) on 127.0.0.1:$port (from $CURRENT_FILE)"
+      echo "REDIS_URL=redis://127.0.0.1:$port"
+      return 0
+    fi
+    # First free port from PORT_SCAN_FIRST; on a lost race with another process, try the next one.
+    local started=""
+    for ((port = PORT_SCAN_FIRST; port <= PORT_SCAN_LAST; port++)); do
+      if pid="$(our_pid "$port")"; then
+        log "already running (pid $pid) on 127.0.0.1:$port"
+        record "$port"
+        echo "REDIS_URL=redis://127.0.0.1:$port"
+        return 0
+      fi
+      is_listening "$port" && continue
+      if launch "$port"; then started=1; break; fi
+      is_listening "$port" || die "could not start redis-server on port $port"
+    done
+    [[ -n "$started" ]] || die "no free port in $PORT_SCAN_FIRST..$PORT_SCAN_LAST"
+  fi
+  record "$port"
+  log "started (pid $(our_pid "$port")) on 127.0.0.1:$port, files in $(home_of "$port")"
+  echo "REDIS_URL=redis://127.0.0.1:$port"
+}
+
+# Port to act on for stop/status: REDIS_PORT, else the recorded one.
+target_port() {
+  if [[ -n "${REDIS_PORT:-}" ]]; then
+    require_port "$REDIS_PORT"
+    printf '%s' "$REDIS_PORT"
+  else
+    recorded_port
+  fi
+}
+
+cmd_stop() {
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    log "REDIS_URL is set: external Redis, not managed here (nothing stopped)"
+    return 0
+  fi
+  local port pid
+  if ! port="$(target_port)"; then
+    log "not running (no REDIS_PORT and nothing recorded in $CURRENT_FILE)"
+    return 0
+  fi
+  if ! pid="$(our_pid "$port")"; then
+    log "not running on port $port"
+  else
+    kill -TERM "$pid" 2>/dev/null || true
+    local i
+    for ((i = 0; i < 100; i++)); do # up to 10 s
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      log "still alive after 10s, sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    log "stopped (pid $pid) on port $port"
+  fi
+  rm -f "$(home_of "$port")/redis.pid"
+  if [[ "$(recorded_port 2>/dev/null || true)" == "$port" ]]; then rm -f "$CURRENT_FILE"; fi
+}
+
+cmd_status() {
+  if [[ -n "${REDIS_URL:-}" ]]; then
+    if [[ "$(redis-cli -u "$REDIS_URL" ping 2>/dev/null || true)" == "PONG" ]]; then
+      log "external Redis at $REDIS_URL answers"
+      return 0
+    fi
+    log "external Redis at $REDIS_URL does not answer"
+    return 3
+  fi
+  local port pid
+  if port="$(target_port)" && pid="$(our_pid "$port")"; then
+    log "running (pid $pid) on 127.0.0.1:$port"
+    echo "REDIS_URL=redis://127.0.0.1:$port"
+    return 0
+  fi
+  log "not running${port:+ on port $port}"
+  return 3
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  -h | --help | help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  *)
+    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,71 @@
+import type { OpenIncident } from '@gridgov/domain';
+import { createTestInfra, type TestInfra } from '@gridgov/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FencedError, PartitionStore } from './partition-store.ts';
+
+const incident = (version: number): OpenIncident => ({
+  status: 'dispatched',
+  version,
+  reportId: 'r-00000001',
+  reporterId: 'staff-001',
+  gridCode: '440705001001001',
+  category: 'exposed_rubbish',
+  urgency: 'normal',
+  reportedAt: '2026-11-22T01:00:00.000Z',
+  department: 'sanitation',
+});
+
+describe('PartitionStore on real Redis', () => {
+  let infra: TestInfra;
+  beforeEach(async () => {
+    infra = await createTestInfra();
+  });
+  afterEach(async () => {
+    await infra.cleanup();
+  });
+
+  const write = (epoch: number, from: string, to: string) => ({
+    epoch,
+    fromCheckpoint: from,
+    toCheckpoint: to,
+    states: new Map([['inc-1', incident(Number(to) + 1)]]),
+    outbox: [{ kind: 'record' as const, topic: 't', key: 'inc-1', value: `event at ${to}` }],
+  });
+
+  it('applies a batch once: the same batch applied again changes nothing', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 0);
+    const epoch = await store.takeOwnership();
+    await store.apply(write(epoch, '', '4'));
+    await expect(store.apply(write(epoch, '', '4'))).rejects.toBeInstanceOf(FencedError);
+    expect(await store.checkpoint()).toBe('4');
+    expect(await store.pendingOutbox(10)).toHaveLength(1);
+    expect((await store.loadStates(['inc-1'])).get('inc-1')?.version).toBe(5);
+  });
+
+  it('refuses every write from an owner whose epoch was superseded', async () => {
+    const zombie = new PartitionStore(infra.redis, infra.keyPrefix, 1);
+    const owner = new PartitionStore(infra.redis, infra.keyPrefix, 1);
+    const oldEpoch = await zombie.takeOwnership();
+    await zombie.apply(write(oldEpoch, '', '0'));
+    const newEpoch = await owner.takeOwnership();
+    expect(newEpoch).toBeGreaterThan(oldEpoch);
+
+    await expect(zombie.apply(write(oldEpoch, '0', '1'))).rejects.toBeInstanceOf(FencedError);
+    await expect(zombie.trimOutbox(oldEpoch, 1)).rejects.toBeInstanceOf(FencedError);
+    expect(await owner.checkpoint()).toBe('0');
+    expect(await owner.pendingOutbox(10)).toHaveLength(1);
+
+    await owner.apply(write(newEpoch, '0', '1'));
+    await owner.trimOutbox(newEpoch, 2);
+    expect(await owner.pendingOutbox(10)).toHaveLength(0);
+    expect(await owner.checkpoint()).toBe('1');
+  });
+
+  it('keeps partitions apart', async () => {
+    const a = new PartitionStore(infra.redis, infra.keyPrefix, 0);
+    const b = new PartitionStore(infra.redis, infra.keyPrefix, 2);
+    await a.apply(write(await a.takeOwnership(), '', '7'));
+    expect(await b.checkpoint()).toBe('');
+    expect((await b.loadStates(['inc-1'])).get('inc-1')).toBeNull();
+  });
+});

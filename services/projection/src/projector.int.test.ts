@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type { GridEvent } from '@gridgov/contracts';
+import { AreaFixtures } from '@gridgov/domain';
+import { DurableProducer } from '@gridgov/kafka';
+import { createTestInfra, eventually, type TestInfra } from '@gridgov/testing';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { Projector } from './projector.ts';
+
+const areas = AreaFixtures.xinhui();
+const grid = areas.ofLevel('grid')[0]!.code;
+
+function reported(incidentId: string, reportedAt: string): GridEvent {
+  return {
+    type: 'IncidentReported',
+    data: {
+      reportId: `r-${incidentId}`,
+      reporterId: 'staff-001',
+      gridCode: grid,
+      category: 'dispute',
+      urgency: 'normal',
+      description: '邻里噪音纠纷',
+      location: { lat: 22.5, lng: 113.0 },
+      occurredAt: reportedAt,
+      reportedAt,
+    },
+    metadata: { eventId: `${incidentId}:1`, incidentId, version: 1, occurredAt: reportedAt, actor: { id: 'staff-001', role: 'grid_staff' } },
+  };
+}
+
+describe('Projector on the real broker and Redis', () => {
+  let infra: TestInfra;
+  let projector: Projector;
+  let producer: DurableProducer;
+  let store: CounterStore;
+
+  beforeEach(async () => {
+    infra = await createTestInfra({ partitions: { events: 2 } });
+    store = new CounterStore(infra.redis, new ProjectionKeys(infra.keyPrefix));
+    producer = new DurableProducer(infra.kafka);
+    await producer.connect();
+    projector = new Projector({
+      kafka: infra.kafka,
+      store,
+      areas,
+      topics: infra.topics,
+      groupId: `${infra.topicPrefix}projection`,
+      logger: infra.logger,
+      partitionsConcurrently: 2,
+      clock: () => new Date('2026-11-22T02:00:00Z'),
+    });
+    await projector.start();
+  });
+
+  afterEach(async () => {
+    await projector.stop();
+    await producer.disconnect();
+    await infra.cleanup();
+  });
+
+  it('counts a re-sent event once, sets a malformed record aside in the DLQ with its origin, and goes on', async () => {
+    const a = randomUUID();
+    const b = randomUUID();
+    const send = (key: string, value: string) => producer.send(infra.topics.events, [{ key, value }]);
+    await send(a, JSON.stringify(reported(a, '2026-11-20T03:00:00.000Z')));
+    await send(a, JSON.stringify(reported(a, '2026-11-20T03:00:00.000Z'))); // outbox re-send
+    await send(a, '{"type":"IncidentReported","data":{}}'); // a bad producer
+    await send(b, JSON.stringify(reported(b, '2026-11-20T04:00:00.000Z')));
+
+    const read = async () => (await store.read(2, '440705', 'd2026-11-20')).get('reported') ?? 0;
+    expect(await eventually(read, (n) => n >= 2)).toBe(2);
+
+    const dlq = infra.kafka.consumer({ groupId: `${infra.topicPrefix}dlq-reader` });
+    await dlq.connect();
+    await dlq.subscribe({ topic: infra.topics.dlq, fromBeginning: true });
+    const letters: Record<string, unknown>[] = [];
+    await dlq.run({ eachMessage: ({ message }) => Promise.resolve(void letters.push(JSON.parse(message.value!.toString()) as Record<string, unknown>)) });
+    await eventually(() => Promise.resolve(letters.length), (n) => n >= 1);
+    await dlq.disconnect();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]).toMatchObject({ topic: infra.topics.events, key: a, consumer: 'projection', value: '{"type":"IncidentReported","data":{}}' });
+    expect(String(letters[0]!['reason'])).toMatch(/GridEvent/);
+    expect(letters[0]!['offset']).toMatch(/^\d+$/);
+    expect(await read()).toBe(2);
+  });
+});
