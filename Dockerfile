@@ -1,0 +1,13 @@
+# One image for the three services; SERVICE picks which one runs.
+FROM node:20-bookworm-slim
+WORKDIR /app
+RUN npm install --global --no-fund --no-audit pnpm@10.34.8
+COPY pnpm-workspace.yaml pnpm-lock.yaml package.json tsconfig.base.json ./
+COPY packages ./packages
+COPY services ./services
+COPY test/package.json ./test/package.json
+RUN pnpm install --frozen-lockfile --prod=false
+ENV NODE_ENV=production
+ARG SERVICE=intake-api
+ENV SERVICE=${SERVICE}
+CMD ["sh", "-c", "exec node --import tsx services/${SERVICE}/src/main.ts"]
