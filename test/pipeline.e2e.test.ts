@@ -24,11 +24,7 @@ describe('report → dispatch → counted → queried', () => {
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
     const env = { ...infra.env(), AREA_FIXTURE: 'xinhui' };
-    services = await Promise.all([
-      startService('intake-api', env),
-      startService('dispatch-worker', env),
-      startService('projection', env),
-    ]);
+    services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
     projection = services[2]!.url!;
   });
@@ -88,7 +84,10 @@ describe('report → dispatch → counted → queried', () => {
       ],
     });
 
-    const district = await eventually(() => figures('440705'), (f) => f.reported >= 4 && f.dispatched >= 4);
+    const district = await eventually(
+      () => figures('440705'),
+      (f) => f.reported >= 4 && f.dispatched >= 4,
+    );
     expect(district).toEqual({ reported: 4, dispatched: 4 });
     expect(await figures('440700', 'month')).toEqual({ reported: 4, dispatched: 4 });
     expect(await figures('440705001', 'all')).toEqual({ reported: 3, dispatched: 3 });

@@ -21,14 +21,25 @@ export const CommonConfig = z.object({
   /** Comma-separated Kafka bootstrap brokers, host:port (use 127.0.0.1, not localhost). */
   KAFKA_BROKERS: z
     .string()
-    .transform((s) => s.split(',').map((b) => b.trim()).filter(Boolean))
+    .transform((s) =>
+      s
+        .split(',')
+        .map((b) => b.trim())
+        .filter(Boolean),
+    )
     .pipe(z.array(z.string().regex(hostPort, 'each broker is host:port')).min(1)),
   /** Prefix put in front of every topic and consumer group name (tests use their own). */
-  TOPIC_PREFIX: z.string().regex(/^[A-Za-z0-9._-]*$/).default(''),
+  TOPIC_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]*$/)
+    .default(''),
   /** Redis connection URL, e.g. redis://127.0.0.1:6379/0. */
   REDIS_URL: z.url({ protocol: /^rediss?$/ }),
   /** Prefix of every Redis key this deployment writes (tests use their own). */
-  KEY_PREFIX: z.string().regex(/^[A-Za-z0-9._-]+$/).default('grid'),
+  KEY_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/)
+    .default('grid'),
   /** pino log level. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Which area tree to load at start: the 新会区 fixture or a generated larger one. */

@@ -1,15 +1,5 @@
 import { z } from 'zod';
-import {
-  Actor,
-  CategoryCode,
-  CommandId,
-  DepartmentCode,
-  GridCode,
-  IncidentId,
-  Instant,
-  Location,
-  Urgency,
-} from './primitives.ts';
+import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
 
 export const EventMetadata = z.object({
   eventId: z.string().min(1),

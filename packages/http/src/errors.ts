@@ -26,7 +26,9 @@ export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.statusCode >= 500) request.log.error({ err }, err.message);
-      return reply.status(err.statusCode).send({ error: { code: err.code, message: err.message, details: err.details, requestId: request.id } });
+      return reply
+        .status(err.statusCode)
+        .send({ error: { code: err.code, message: err.message, details: err.details, requestId: request.id } });
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {

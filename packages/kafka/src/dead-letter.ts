@@ -13,7 +13,13 @@ export interface DeadLetter {
   readonly at: string;
 }
 
-export function deadLetter(consumer: string, batch: Pick<PartitionBatch, 'topic' | 'partition'>, record: IncomingRecord, reason: string, at: Date): DeadLetter {
+export function deadLetter(
+  consumer: string,
+  batch: Pick<PartitionBatch, 'topic' | 'partition'>,
+  record: IncomingRecord,
+  reason: string,
+  at: Date,
+): DeadLetter {
   return {
     reason,
     topic: batch.topic,

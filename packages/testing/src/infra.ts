@@ -87,5 +87,7 @@ export async function eventually<T>(probe: () => Promise<T>, done: (value: T) =>
     }
     await new Promise((r) => setTimeout(r, everyMs));
   }
-  throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError instanceof Error ? `; last error: ${lastError.message}` : ''}`);
+  throw new Error(
+    `condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(last)}${lastError instanceof Error ? `; last error: ${lastError.message}` : ''}`,
+  );
 }

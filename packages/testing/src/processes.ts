@@ -53,7 +53,10 @@ export async function startService(name: ServiceName, env: Record<string, string
   while (!started && Date.now() < deadline) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up:\n${output}`);
     if (url) {
-      started = await fetch(`${url}/readyz`).then((r) => r.ok, () => false);
+      started = await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      );
     } else {
       started = output.includes('"msg":"owning command partitions"');
     }

@@ -7,6 +7,10 @@ export const WorkerConfig = CommonConfig.extend({
   /** How many partitions one worker handles at once. */
   WORKER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** How long a command outcome stays readable by GET /v1/commands/:id. */
-  OUTCOME_TTL_SECONDS: z.coerce.number().int().min(60).default(7 * 86_400),
+  OUTCOME_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .default(7 * 86_400),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -55,7 +55,12 @@ export function decideBatch(
     if (!item.ok) {
       logger.warn({ partition: batch.partition, offset: item.record.offset, reason: item.reason }, 'command set aside to the DLQ');
       const letter = deadLetter('dispatch-worker', batch, item.record, item.reason, now);
-      outbox.push({ kind: 'record', topic: topics.dlq, key: `${letter.topic}/${letter.partition}/${letter.offset}`, value: JSON.stringify(letter) });
+      outbox.push({
+        kind: 'record',
+        topic: topics.dlq,
+        key: `${letter.topic}/${letter.partition}/${letter.offset}`,
+        value: JSON.stringify(letter),
+      });
       continue;
     }
     const { envelope } = item;

@@ -9,7 +9,10 @@ export type OutboxEntry =
 
 export class FencedError extends Error {
   readonly code = 'FENCED';
-  constructor(readonly partition: number, detail: string) {
+  constructor(
+    readonly partition: number,
+    detail: string,
+  ) {
     super(`partition ${partition}: ${detail}`);
   }
 }

@@ -61,10 +61,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     // Acknowledged only once Kafka holds the command on every in-sync replica.
     await deps.producer.send(deps.topics.commands, [{ key: incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) }]);
     request.log.info({ incidentId, commandId, reportId: body.reportId, gridCode: body.gridCode }, 'report accepted for dispatch');
-    return reply
-      .status(202)
-      .header('location', `/v1/commands/${commandId}`)
-      .send({ commandId, incidentId, status: 'pending' });
+    return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
   });
 
   app.get('/v1/commands/:id', async (request, reply) => {

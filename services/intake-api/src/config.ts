@@ -5,6 +5,10 @@ export const IntakeConfig = CommonConfig.extend(HttpConfig.shape).extend({
   /** Longest wait a caller may ask of GET /v1/commands/:id?waitMs=. */
   MAX_OUTCOME_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
   /** Largest request body accepted, in bytes. */
-  BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024),
+  BODY_LIMIT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
 });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

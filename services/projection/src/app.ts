@@ -34,13 +34,20 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
   app.get('/v1/figures', async (request) => {
     const q = parseOr400(FiguresQuery, 'query', request.query);
     if (!deps.areas.has(q.area)) throw new ApiError(404, 'UNKNOWN_AREA', `query.area: no area ${q.area}`);
-    if (q.category && !deps.catalog.category(q.category)) throw new ApiError(400, 'UNKNOWN_CATEGORY', `query.category: no category ${q.category}`);
+    if (q.category && !deps.catalog.category(q.category))
+      throw new ApiError(400, 'UNKNOWN_CATEGORY', `query.category: no category ${q.category}`);
     if (q.department && !deps.catalog.department(q.department)) {
       throw new ApiError(400, 'UNKNOWN_DEPARTMENT', `query.department: no department ${q.department}`);
     }
     if (q.category && q.department) throw new ApiError(400, 'SCOPE_TOO_NARROW', 'query: give category or department, not both');
     const at = q.at ? parseLocalDate(q.at) : todayInShanghai(deps.clock());
-    return readFigures(deps.store, deps.areas, deps.partitions, { area: q.area, window: q.window, at: at!, category: q.category, department: q.department });
+    return readFigures(deps.store, deps.areas, deps.partitions, {
+      area: q.area,
+      window: q.window,
+      at: at!,
+      category: q.category,
+      department: q.department,
+    });
   });
 
   return app;

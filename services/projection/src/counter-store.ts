@@ -93,7 +93,8 @@ export class CounterStore {
     try {
       await this.redis.eval(APPLY, keys.length, ...keys, ...args);
     } catch (err) {
-      if (err instanceof Error && err.message.startsWith('CONFLICT')) throw new CheckpointConflict(`partition ${partition}: ${err.message}`);
+      if (err instanceof Error && err.message.startsWith('CONFLICT'))
+        throw new CheckpointConflict(`partition ${partition}: ${err.message}`);
       throw err;
     }
   }

@@ -24,7 +24,13 @@ function reported(incidentId: string, reportedAt: string): GridEvent {
       occurredAt: reportedAt,
       reportedAt,
     },
-    metadata: { eventId: `${incidentId}:1`, incidentId, version: 1, occurredAt: reportedAt, actor: { id: 'staff-001', role: 'grid_staff' } },
+    metadata: {
+      eventId: `${incidentId}:1`,
+      incidentId,
+      version: 1,
+      occurredAt: reportedAt,
+      actor: { id: 'staff-001', role: 'grid_staff' },
+    },
   };
 }
 
@@ -74,11 +80,21 @@ describe('Projector on the real broker and Redis', () => {
     await dlq.connect();
     await dlq.subscribe({ topic: infra.topics.dlq, fromBeginning: true });
     const letters: Record<string, unknown>[] = [];
-    await dlq.run({ eachMessage: ({ message }) => Promise.resolve(void letters.push(JSON.parse(message.value!.toString()) as Record<string, unknown>)) });
-    await eventually(() => Promise.resolve(letters.length), (n) => n >= 1);
+    await dlq.run({
+      eachMessage: ({ message }) => Promise.resolve(void letters.push(JSON.parse(message.value!.toString()) as Record<string, unknown>)),
+    });
+    await eventually(
+      () => Promise.resolve(letters.length),
+      (n) => n >= 1,
+    );
     await dlq.disconnect();
     expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ topic: infra.topics.events, key: a, consumer: 'projection', value: '{"type":"IncidentReported","data":{}}' });
+    expect(letters[0]).toMatchObject({
+      topic: infra.topics.events,
+      key: a,
+      consumer: 'projection',
+      value: '{"type":"IncidentReported","data":{}}',
+    });
     expect(String(letters[0]!['reason'])).toMatch(/GridEvent/);
     expect(letters[0]!['offset']).toMatch(/^\d+$/);
     expect(await read()).toBe(2);

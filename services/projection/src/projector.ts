@@ -1,6 +1,15 @@
 import { GridEvent, type Topics } from '@gridgov/contracts';
 import { applyEvent, type AreaTree, type CountedIncident, type CounterDelta } from '@gridgov/domain';
-import { deadLetter, DurableProducer, runBatchConsumer, sendDeadLetters, type DeadLetter, type IncomingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
+import {
+  deadLetter,
+  DurableProducer,
+  runBatchConsumer,
+  sendDeadLetters,
+  type DeadLetter,
+  type IncomingRecord,
+  type PartitionBatch,
+  type RunningConsumer,
+} from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
 import type { CounterStore } from './counter-store.ts';
@@ -28,7 +37,10 @@ function parseEvent(record: IncomingRecord): { ok: true; event: GridEvent } | { 
   }
   const parsed = GridEvent.safeParse(json);
   if (!parsed.success) {
-    return { ok: false, reason: `record does not match GridEvent: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` };
+    return {
+      ok: false,
+      reason: `record does not match GridEvent: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    };
   }
   return { ok: true, event: parsed.data };
 }
@@ -83,7 +95,10 @@ export class Projector {
       if (result.kind === 'duplicate') {
         duplicates++;
       } else if (result.kind === 'gap') {
-        logger.error({ incidentId: id, version: event.metadata.version, expected: result.expected }, 'event version gap: event not applied');
+        logger.error(
+          { incidentId: id, version: event.metadata.version, expected: result.expected },
+          'event version gap: event not applied',
+        );
       } else {
         known.set(id, result.incident);
         touched.set(id, result.incident);

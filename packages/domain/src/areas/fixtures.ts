@@ -75,8 +75,10 @@ export function generatedAreas(shape: GeneratedTreeShape): Area[] {
   const { cityCode, districts, townsPerDistrict, communitiesPerTown } = shape;
   if (!/^\d{4}00$/.test(cityCode)) throw new Error('cityCode must be six digits ending in 00');
   if (!Number.isInteger(districts) || districts < 1 || districts > 99) throw new Error('districts must be 1..99');
-  if (!Number.isInteger(townsPerDistrict) || townsPerDistrict < 1 || townsPerDistrict > 199) throw new Error('townsPerDistrict must be 1..199');
-  if (!Number.isInteger(communitiesPerTown) || communitiesPerTown < 1 || communitiesPerTown > 999) throw new Error('communitiesPerTown must be 1..999');
+  if (!Number.isInteger(townsPerDistrict) || townsPerDistrict < 1 || townsPerDistrict > 199)
+    throw new Error('townsPerDistrict must be 1..199');
+  if (!Number.isInteger(communitiesPerTown) || communitiesPerTown < 1 || communitiesPerTown > 999)
+    throw new Error('communitiesPerTown must be 1..999');
   if (!Number.isInteger(shape.grids) || shape.grids < 0) throw new Error('grids must be a whole number, 0 or more');
   const communities = districts * townsPerDistrict * communitiesPerTown;
   const perCommunity = spread(shape.grids, communities);
@@ -105,8 +107,19 @@ export function generatedAreas(shape: GeneratedTreeShape): Area[] {
 export const AreaFixtures = {
   xinhui: () => new AreaTree(xinhuiAreas()),
   city10k: () =>
-    new AreaTree(generatedAreas({ cityCode: '449900', cityName: '示例市', districts: 8, townsPerDistrict: 12, communitiesPerTown: 12, grids: 10_000 })),
+    new AreaTree(
+      generatedAreas({ cityCode: '449900', cityName: '示例市', districts: 8, townsPerDistrict: 12, communitiesPerTown: 12, grids: 10_000 }),
+    ),
   province100k: () =>
-    new AreaTree(generatedAreas({ cityCode: '449800', cityName: '示例省', districts: 90, townsPerDistrict: 20, communitiesPerTown: 10, grids: 100_000 })),
+    new AreaTree(
+      generatedAreas({
+        cityCode: '449800',
+        cityName: '示例省',
+        districts: 90,
+        townsPerDistrict: 20,
+        communitiesPerTown: 10,
+        grids: 100_000,
+      }),
+    ),
 } as const;
 export type AreaFixtureName = keyof typeof AreaFixtures;

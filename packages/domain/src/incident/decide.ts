@@ -12,8 +12,7 @@ export interface DecisionContext {
 }
 
 export type Decision =
-  | { readonly kind: 'accepted'; readonly events: readonly GridEvent[] }
-  | { readonly kind: 'rejected'; readonly rejection: Rejection };
+  { readonly kind: 'accepted'; readonly events: readonly GridEvent[] } | { readonly kind: 'rejected'; readonly rejection: Rejection };
 
 /** How far a device clock may run ahead of ours before a report time is refused. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
@@ -36,13 +35,7 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
   }
 }
 
-function decideReport(
-  envelope: CommandEnvelope,
-  command: ReportIncident,
-  state: IncidentState,
-  ctx: DecisionContext,
-  now: Date,
-): Decision {
+function decideReport(envelope: CommandEnvelope, command: ReportIncident, state: IncidentState, ctx: DecisionContext, now: Date): Decision {
   const { data } = command;
   if (state) {
     // The phone retried: same reporter, same report id. Same incident, nothing new happens.
