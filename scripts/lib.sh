@@ -28,3 +28,16 @@ wait_http() {
     (( waited < timeout * 2 )) || return 1
   done
 }
+
+# Prints the first port from $1 upward that nothing listens on (and, with $2 = 2, the next one too).
+free_port() {
+  local port=$1 span=${2:-1}
+  while :; do
+    local busy=""
+    for ((i = 0; i < span; i++)); do
+      [[ -n "$(ss -Hltn "sport = :$((port + i))" 2>/dev/null)" ]] && busy=1
+    done
+    [[ -z "$busy" ]] && { echo "$port"; return; }
+    port=$((port + span))
+  done
+}
