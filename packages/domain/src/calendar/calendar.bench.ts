@@ -1,0 +1,41 @@
+/**
+ * How fast the working calendar computes deadlines (a benchmark, not a test):
+ *   pnpm exec tsx packages/domain/src/calendar/calendar.bench.ts
+ */
+// eslint-disable-next-line no-restricted-imports -- a script run by hand; it reads the data file as a service would.
+import { readFileSync } from 'node:fs';
+import { HolidayData } from './holidays.ts';
+import { WorkingCalendar } from './working-calendar.ts';
+
+const calendar = new WorkingCalendar({
+  holidays: HolidayData.parse(
+    JSON.parse(readFileSync(new URL('../../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
+  ),
+});
+
+const N = 100_000;
+const FIRST = Date.parse('2025-01-01T00:00:00+08:00');
+// Starts spread over two years at an odd step, so they fall at every time of day and on every kind of day.
+const starts = Array.from({ length: N }, (_, i) => FIRST + ((i * 631_117) % (730 * 86_400_000)));
+const fifteenDays = { unit: 'working_days', amount: 15 } as const;
+
+function run(name: string, body: (start: number) => number): void {
+  let check = 0;
+  for (let i = 0; i < 1_000; i++) check += body(starts[i]!); // warm up
+  const began = performance.now();
+  for (const start of starts) check += body(start);
+  const seconds = (performance.now() - began) / 1_000;
+  console.log(`${name.padEnd(52)} ${Math.round(N / seconds).toLocaleString('en')} /s  (checksum ${Math.round(check) % 1_000})`);
+}
+
+run('deadline, 15 working days', (start) => calendar.deadline(start, fifteenDays));
+run('deadline, 15 working days, 2 suspensions', (start) =>
+  calendar.deadline(start, fifteenDays, [
+    { from: start + 3_600_000, to: start + 2 * 86_400_000 },
+    { from: start + 5 * 86_400_000, to: start + 6 * 86_400_000 },
+  ]),
+);
+run('workingMsBetween, one year', (start) => calendar.workingMsBetween(start, start + 365 * 86_400_000));
+run('elapsedFraction, 15 working days', (start) =>
+  calendar.elapsedFraction(start, start + 30 * 86_400_000, start + 86_400_000, 'working_days'),
+);
