@@ -1,9 +1,12 @@
 import { z } from 'zod';
-import { Actor, CategoryCode, CommandId, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
+import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
 
-export const ReportIncident = z.object({
-  type: z.literal('ReportIncident'),
-  data: z.object({
+const Reason = z.string().trim().min(1).max(500);
+const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
+
+export const ReportIncident = command(
+  'ReportIncident',
+  z.object({
     /** The client's own id for this report; a retry with the same id is the same report. */
     reportId: z.string().min(8).max(64),
     gridCode: GridCode,
@@ -15,12 +18,62 @@ export const ReportIncident = z.object({
     /** When the grid staff made the report on the device (it may arrive hours later); defaults to arrival. */
     reportedAt: Instant.optional(),
   }),
-});
+);
 export type ReportIncident = z.infer<typeof ReportIncident>;
 
-export const Command = z.discriminatedUnion('type', [ReportIncident]);
+/** 不予立案: a dispatcher turns a report down at triage. */
+export const RejectIncident = command('RejectIncident', z.object({ reason: Reason }));
+/** 派遣: a dispatcher sends a case awaiting dispatch to a department. */
+export const DispatchIncident = command('DispatchIncident', z.object({ department: DepartmentCode }));
+/** 改派: a dispatcher moves a dispatched case to another department. */
+export const ReassignIncident = command('ReassignIncident', z.object({ department: DepartmentCode, reason: Reason }));
+/** 退回: the handling department says the case is not theirs; it goes back to dispatch. */
+export const ReturnIncident = command('ReturnIncident', z.object({ reason: Reason }));
+/** 签收: the handling department signs for the case. */
+export const AcceptIncident = command('AcceptIncident', z.object({}));
+/** 反馈: the handling department reports the case handled. */
+export const ResolveIncident = command(
+  'ResolveIncident',
+  z.object({ notes: z.string().trim().min(1).max(2000), photoRefs: z.array(z.string().min(1).max(200)).max(20).default([]) }),
+);
+/** 核查: grid staff check on site; passed closes the case, failed sends it back for rework (返工). */
+export const VerifyIncident = command('VerifyIncident', z.object({ passed: z.boolean(), notes: z.string().trim().max(2000).default('') }));
+/** 延期申请: the handling department asks for more handling time. */
+export const RequestExtension = command(
+  'RequestExtension',
+  z.object({
+    unit: z.enum(['working_hours', 'working_days', 'natural_hours']),
+    amount: z.number().int().min(1).max(90),
+    reason: Reason,
+  }),
+);
+export const ApproveExtension = command('ApproveExtension', z.object({}));
+export const DenyExtension = command('DenyExtension', z.object({ reason: Reason }));
+/** 挂账: a case that cannot be solved now is parked; its clocks stop. */
+export const SuspendIncident = command('SuspendIncident', z.object({ reason: Reason }));
+export const ResumeIncident = command('ResumeIncident', z.object({}));
+/** 督办: a dispatcher escalates by hand, one level up. */
+export const EscalateIncident = command('EscalateIncident', z.object({ reason: Reason }));
+
+export const Command = z.discriminatedUnion('type', [
+  ReportIncident,
+  RejectIncident,
+  DispatchIncident,
+  ReassignIncident,
+  ReturnIncident,
+  AcceptIncident,
+  ResolveIncident,
+  VerifyIncident,
+  RequestExtension,
+  ApproveExtension,
+  DenyExtension,
+  SuspendIncident,
+  ResumeIncident,
+  EscalateIncident,
+]);
 export type Command = z.infer<typeof Command>;
 export type CommandType = Command['type'];
+export const CommandTypes = Command.options.map((o) => o.shape.type.value);
 
 /** What travels on grid.commands, keyed by incidentId. */
 export const CommandEnvelope = z.object({

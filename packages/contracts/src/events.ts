@@ -29,9 +29,20 @@ export const IncidentReported = event(
     occurredAt: Instant,
     /** Report time: the figures count the case in the window of this instant. */
     reportedAt: Instant,
+    /** Set when no route dispatched the case at once: a dispatcher must, by then. */
+    dispatchDue: Instant.optional(),
   }),
 );
 export type IncidentReported = z.infer<typeof IncidentReported>;
+
+/** The deadlines a stage of the case runs against. */
+export const Stage = z.enum(['dispatch', 'sign_for', 'handling', 'verification']);
+export type Stage = z.infer<typeof Stage>;
+
+const Deadlines = z.object({ signForDue: Instant, handlingDue: Instant });
+
+export const IncidentRejected = event('IncidentRejected', z.object({ reason: z.string() }));
+export type IncidentRejected = z.infer<typeof IncidentRejected>;
 
 export const IncidentDispatched = event(
   'IncidentDispatched',
@@ -39,10 +50,122 @@ export const IncidentDispatched = event(
     department: DepartmentCode,
     /** 'routing' when the routing table chose, 'dispatcher' when a person did. */
     by: z.enum(['routing', 'dispatcher']),
+    ...Deadlines.shape,
   }),
 );
 export type IncidentDispatched = z.infer<typeof IncidentDispatched>;
 
-export const GridEvent = z.discriminatedUnion('type', [IncidentReported, IncidentDispatched]);
+export const IncidentReassigned = event(
+  'IncidentReassigned',
+  z.object({ from: DepartmentCode, department: DepartmentCode, reason: z.string(), ...Deadlines.shape }),
+);
+export type IncidentReassigned = z.infer<typeof IncidentReassigned>;
+
+export const IncidentReturned = event(
+  'IncidentReturned',
+  z.object({ department: DepartmentCode, reason: z.string(), dispatchDue: Instant }),
+);
+export type IncidentReturned = z.infer<typeof IncidentReturned>;
+
+export const IncidentAccepted = event('IncidentAccepted', z.object({ department: DepartmentCode }));
+export type IncidentAccepted = z.infer<typeof IncidentAccepted>;
+
+export const IncidentResolved = event(
+  'IncidentResolved',
+  z.object({
+    notes: z.string(),
+    photoRefs: z.array(z.string()),
+    /** Working time from first dispatch to this resolution, suspended time excluded (平均处置时长). */
+    handlingMs: z.number().int().nonnegative(),
+    verificationDue: Instant,
+  }),
+);
+export type IncidentResolved = z.infer<typeof IncidentResolved>;
+
+export const IncidentReworkRequested = event(
+  'IncidentReworkRequested',
+  z.object({ notes: z.string(), reworkCount: z.number().int().positive(), handlingDue: Instant }),
+);
+export type IncidentReworkRequested = z.infer<typeof IncidentReworkRequested>;
+
+export const IncidentClosed = event(
+  'IncidentClosed',
+  z.object({
+    /** Every handling deadline (sign-for and handling, extensions counted) was met. */
+    onTime: z.boolean(),
+    handlingMs: z.number().int().nonnegative(),
+  }),
+);
+export type IncidentClosed = z.infer<typeof IncidentClosed>;
+
+export const ExtensionRequested = event(
+  'ExtensionRequested',
+  z.object({ unit: z.enum(['working_hours', 'working_days', 'natural_hours']), amount: z.number().int().positive(), reason: z.string() }),
+);
+export type ExtensionRequested = z.infer<typeof ExtensionRequested>;
+
+export const ExtensionApproved = event('ExtensionApproved', z.object({ previousDue: Instant, handlingDue: Instant }));
+export type ExtensionApproved = z.infer<typeof ExtensionApproved>;
+
+export const ExtensionDenied = event('ExtensionDenied', z.object({ reason: z.string() }));
+export type ExtensionDenied = z.infer<typeof ExtensionDenied>;
+
+export const IncidentSuspended = event('IncidentSuspended', z.object({ reason: z.string() }));
+export type IncidentSuspended = z.infer<typeof IncidentSuspended>;
+
+export const IncidentResumed = event(
+  'IncidentResumed',
+  z.object({
+    suspendedAt: Instant,
+    /** The open stages' deadlines, moved later by the suspended time. */
+    deadlines: z.array(z.object({ stage: Stage, due: Instant })),
+  }),
+);
+export type IncidentResumed = z.infer<typeof IncidentResumed>;
+
+/** 临期预警: a fraction of a stage's time has passed. */
+export const DeadlineWarned = event(
+  'DeadlineWarned',
+  z.object({ stage: Stage, due: Instant, fraction: z.number().gt(0).lt(1), assignee: z.string() }),
+);
+export type DeadlineWarned = z.infer<typeof DeadlineWarned>;
+
+/** 超期: a stage's deadline passed with the stage still open. */
+export const DeadlineMissed = event('DeadlineMissed', z.object({ stage: Stage, due: Instant }));
+export type DeadlineMissed = z.infer<typeof DeadlineMissed>;
+
+/** 督办: the case is raised to the leaders of an area above it. */
+export const IncidentEscalated = event(
+  'IncidentEscalated',
+  z.object({
+    level: z.number().int().min(1).max(4),
+    area: z.string(),
+    manual: z.boolean(),
+    reason: z.string(),
+    /** When the next automatic escalation falls if the case stays overdue; null when none is scheduled. */
+    nextAt: Instant.nullable(),
+  }),
+);
+export type IncidentEscalated = z.infer<typeof IncidentEscalated>;
+
+export const GridEvent = z.discriminatedUnion('type', [
+  IncidentReported,
+  IncidentRejected,
+  IncidentDispatched,
+  IncidentReassigned,
+  IncidentReturned,
+  IncidentAccepted,
+  IncidentResolved,
+  IncidentReworkRequested,
+  IncidentClosed,
+  ExtensionRequested,
+  ExtensionApproved,
+  ExtensionDenied,
+  IncidentSuspended,
+  IncidentResumed,
+  DeadlineWarned,
+  DeadlineMissed,
+  IncidentEscalated,
+]);
 export type GridEvent = z.infer<typeof GridEvent>;
 export type GridEventType = GridEvent['type'];

@@ -3,3 +3,4 @@ export * from './commands.ts';
 export * from './events.ts';
 export * from './outcomes.ts';
 export * from './topics.ts';
+export * from './notifications.ts';

@@ -26,3 +26,11 @@ export type CommandOutcome = z.infer<typeof CommandOutcome>;
 export function outcomeKey(keyPrefix: string, commandId: string): string {
   return `${keyPrefix}:outcome:${commandId}`;
 }
+
+/** Redis keys of the case view the dispatch worker keeps for GET /v1/incidents/:id. */
+export function incidentViewKey(keyPrefix: string, incidentId: string): string {
+  return `${keyPrefix}:incident:${incidentId}`;
+}
+export function incidentHistoryKey(keyPrefix: string, incidentId: string): string {
+  return `${keyPrefix}:history:${incidentId}`;
+}

@@ -27,6 +27,8 @@ export type Role = z.infer<typeof Role>;
 export const Actor = z.object({
   id: z.string().min(1).max(64),
   role: Role,
+  /** The department a handler acts for. */
+  department: z.string().max(48).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 

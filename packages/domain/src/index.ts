@@ -7,3 +7,8 @@ export * from './incident/rejection.ts';
 export * from './incident/decide.ts';
 export * from './time/windows.ts';
 export * from './figures/counters.ts';
+export * from './calendar/index.ts';
+export * from './incident/policy.ts';
+export * from './incident/stage-time.ts';
+export * from './incident/notifications.ts';
+export * from './incident/view.ts';

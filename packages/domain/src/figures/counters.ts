@@ -2,24 +2,47 @@ import type { GridEvent } from '@gridgov/contracts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import { windowsOf } from '../time/windows.ts';
 
-/** The counted figures. Each is kept for the whole scope and per category / per department. */
-export const CountedFigures = ['reported', 'dispatched'] as const;
+/**
+ * The counted figures (DOMAIN.md, 考核). Each is kept for the whole scope, per category and per
+ * handling department; rates and means are computed from them at query time.
+ */
+export const CountedFigures = [
+  'reported',
+  'rejected',
+  'dispatched',
+  'closed',
+  'closedOnTime',
+  'overdue',
+  'reworked',
+  'extended',
+  'escalated',
+  'handlingMsClosed',
+] as const;
 export type CountedFigure = (typeof CountedFigures)[number];
 
-/** Field of a counter hash: `reported`, `reported|c|dispute`, `dispatched|d|sanitation`. */
+/** Field of a counter hash: `reported`, `reported|c|dispute`, `closed|d|sanitation`. */
 export function counterField(figure: CountedFigure, scope?: { category?: string | undefined; department?: string | undefined }): string {
   if (scope?.category) return `${figure}|c|${scope.category}`;
   if (scope?.department) return `${figure}|d|${scope.department}`;
   return figure;
 }
 
-/** What the projection remembers of one incident, to place later events in the right counters. */
+/** What the projection remembers of one incident: enough to know what it counts for. */
 export interface CountedIncident {
   readonly version: number;
   readonly gridCode: string;
   readonly category: string;
   readonly reportedAt: string;
   readonly department: string | null;
+  readonly rejected: boolean;
+  readonly closed: boolean;
+  readonly closedOnTime: boolean;
+  /** The handling deadline has passed and the handling stage is still open. */
+  readonly overdue: boolean;
+  readonly reworked: boolean;
+  readonly extended: boolean;
+  readonly escalated: boolean;
+  readonly handlingMs: number;
 }
 
 /** One counter change: hash (area × window) and field, by how much. */
@@ -36,6 +59,94 @@ export type ApplyResult =
   | { readonly kind: 'gap'; readonly expected: number };
 
 /**
+ * What one incident adds to each figure, given what is known of it. Counters are the sum of this
+ * over all incidents; an event's deltas are the change it makes here.
+ */
+export function contributions(i: CountedIncident): Record<CountedFigure, number> {
+  return {
+    reported: 1,
+    rejected: i.rejected ? 1 : 0,
+    dispatched: i.department !== null ? 1 : 0,
+    closed: i.closed ? 1 : 0,
+    closedOnTime: i.closedOnTime ? 1 : 0,
+    overdue: i.overdue ? 1 : 0,
+    reworked: i.reworked ? 1 : 0,
+    extended: i.extended ? 1 : 0,
+    escalated: i.escalated ? 1 : 0,
+    handlingMsClosed: i.closed ? i.handlingMs : 0,
+  };
+}
+
+/** Folds an event into what is known of its incident. */
+export function countedAfter(i: CountedIncident | undefined, event: GridEvent): CountedIncident | undefined {
+  const version = event.metadata.version;
+  if (event.type === 'IncidentReported') {
+    return {
+      version,
+      gridCode: event.data.gridCode,
+      category: event.data.category,
+      reportedAt: event.data.reportedAt,
+      department: null,
+      rejected: false,
+      closed: false,
+      closedOnTime: false,
+      overdue: false,
+      reworked: false,
+      extended: false,
+      escalated: false,
+      handlingMs: 0,
+    };
+  }
+  if (!i) return undefined;
+  const next = { ...i, version };
+  switch (event.type) {
+    case 'IncidentRejected':
+      return { ...next, rejected: true };
+    case 'IncidentDispatched':
+    case 'IncidentReassigned':
+      return { ...next, department: event.data.department, overdue: false };
+    case 'IncidentReturned':
+    case 'IncidentResolved':
+      return { ...next, overdue: false, handlingMs: event.type === 'IncidentResolved' ? event.data.handlingMs : next.handlingMs };
+    case 'IncidentClosed':
+      return { ...next, closed: true, closedOnTime: event.data.onTime, overdue: false, handlingMs: event.data.handlingMs };
+    case 'IncidentReworkRequested':
+      return { ...next, reworked: true };
+    case 'ExtensionApproved':
+      return { ...next, extended: true, overdue: false };
+    case 'DeadlineMissed':
+      return event.data.stage === 'handling' ? { ...next, overdue: true } : next;
+    case 'IncidentEscalated':
+      return { ...next, escalated: true };
+    case 'IncidentAccepted':
+    case 'ExtensionRequested':
+    case 'ExtensionDenied':
+    case 'IncidentSuspended':
+    case 'IncidentResumed':
+    case 'DeadlineWarned':
+      return next;
+    default: {
+      const unknown: never = event;
+      throw new Error(`countedAfter: unhandled event ${(unknown as GridEvent).type}`);
+    }
+  }
+}
+
+/** Per-field contributions of an incident in every scope it belongs to. */
+function scopedContributions(i: CountedIncident | undefined): Map<string, number> {
+  const fields = new Map<string, number>();
+  if (!i) return fields;
+  for (const [figure, value] of Object.entries(contributions(i)) as [CountedFigure, number][]) {
+    if (value === 0) continue;
+    fields.set(counterField(figure), value);
+    fields.set(counterField(figure, { category: i.category }), value);
+    // A department's scope holds the cases now with it: a reassignment moves them.
+    if (i.department) fields.set(counterField(figure, { department: i.department }), value);
+  }
+  return fields;
+}
+
+/**
  * The projection's reducer: an event and what is known of its incident → counter deltas.
  * Versions make it idempotent: an event is applied only if it is the next version of its incident.
  */
@@ -44,48 +155,22 @@ export function applyEvent(areas: AreaTree, incident: CountedIncident | undefine
   const { version } = event.metadata;
   if (version <= known) return { kind: 'duplicate' };
   if (version !== known + 1) return { kind: 'gap', expected: known + 1 };
+  const next = countedAfter(incident, event);
+  if (!next) return { kind: 'gap', expected: 1 };
 
-  switch (event.type) {
-    case 'IncidentReported': {
-      const next: CountedIncident = {
-        version,
-        gridCode: event.data.gridCode,
-        category: event.data.category,
-        reportedAt: event.data.reportedAt,
-        department: null,
-      };
-      return { kind: 'applied', incident: next, deltas: spread(areas, next, scopedFields(next, 'reported', false), 1) };
-    }
-    case 'IncidentDispatched': {
-      if (!incident) return { kind: 'gap', expected: 1 };
-      const first = incident.department === null;
-      const next: CountedIncident = { ...incident, version, department: event.data.department };
-      // A department's scope holds the cases dispatched to it: the report is counted there on dispatch.
-      const fields = [...scopedFields(next, 'dispatched', true), counterField('reported', { department: event.data.department })];
-      const deltas = first ? spread(areas, next, fields, 1) : [];
-      return { kind: 'applied', incident: next, deltas };
-    }
-    default: {
-      const unknown: never = event;
-      throw new Error(`applyEvent: unhandled event ${(unknown as GridEvent).type}`);
-    }
+  const before = scopedContributions(incident);
+  const after = scopedContributions(next);
+  const changes: [string, number][] = [];
+  for (const field of new Set([...before.keys(), ...after.keys()])) {
+    const by = (after.get(field) ?? 0) - (before.get(field) ?? 0);
+    if (by !== 0) changes.push([field, by]);
   }
-}
-
-/** Fields of a figure for the whole scope, the incident's category and (once known) its department. */
-function scopedFields(incident: CountedIncident, figure: CountedFigure, withDepartment: boolean): string[] {
-  const fields = [counterField(figure), counterField(figure, { category: incident.category })];
-  if (withDepartment && incident.department) fields.push(counterField(figure, { department: incident.department }));
-  return fields;
-}
-
-/** A change of the given fields for the incident's grid and every area above it, in every window of its report time. */
-function spread(areas: AreaTree, incident: CountedIncident, fields: readonly string[], by: number): CounterDelta[] {
   const deltas: CounterDelta[] = [];
-  for (const area of areas.lineage(incident.gridCode)) {
-    for (const window of windowsOf(incident.reportedAt)) {
-      for (const field of fields) deltas.push({ area, window, field, by });
+  if (changes.length > 0) {
+    const windows = windowsOf(next.reportedAt);
+    for (const area of areas.lineage(next.gridCode)) {
+      for (const window of windows) for (const [field, by] of changes) deltas.push({ area, window, field, by });
     }
   }
-  return deltas;
+  return { kind: 'applied', incident: next, deltas };
 }

@@ -1,14 +1,19 @@
-import type { CommandEnvelope, GridEvent, ReportIncident } from '@gridgov/contracts';
+import type { Actor, Command, CommandEnvelope, GridEvent, Role, Stage } from '@gridgov/contracts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
 import type { RoutingTable } from '../catalog/routing.ts';
-import type { Rejection } from './rejection.ts';
-import type { IncidentState } from './state.ts';
+import type { DeadlinePolicy } from './policy.ts';
+import { MAX_ESCALATION_LEVEL } from './policy.ts';
+import type { Rejection, RejectionCode } from './rejection.ts';
+import type { StageTime } from './stage-time.ts';
+import { evolve, type Incident, type IncidentState, type IncidentStatus } from './state.ts';
 
 export interface DecisionContext {
   readonly areas: AreaTree;
   readonly catalog: Catalog;
   readonly routing: RoutingTable;
+  readonly policy: DeadlinePolicy;
+  readonly time: StageTime;
 }
 
 export type Decision =
@@ -16,76 +21,421 @@ export type Decision =
 
 /** How far a device clock may run ahead of ours before a report time is refused. */
 const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+const SYSTEM: Actor = { id: 'system', role: 'system' };
 
-const reject = (code: Rejection['code'], message: string): Decision => ({ kind: 'rejected', rejection: { code, message } });
+const reject = (code: RejectionCode, message: string): Decision => ({ kind: 'rejected', rejection: { code, message } });
+const iso = (ms: number) => new Date(ms).toISOString();
+
+type EventOf<T extends GridEvent['type']> = Extract<GridEvent, { type: T }>;
+
+/** Builds the events of one decision: versions follow the state's, each event evolves a working copy. */
+class Emitter {
+  readonly events: GridEvent[] = [];
+  constructor(
+    private readonly incidentId: string,
+    private state: IncidentState,
+    private readonly ctx: DecisionContext,
+    private readonly commandId: string | undefined,
+  ) {}
+
+  get current(): IncidentState {
+    return this.state;
+  }
+
+  emit<T extends GridEvent['type']>(type: T, data: EventOf<T>['data'], actor: Actor, occurredAt: number): Incident {
+    const version = (this.state?.version ?? 0) + 1;
+    const event = {
+      type,
+      data,
+      metadata: {
+        eventId: `${this.incidentId}:${version}`,
+        incidentId: this.incidentId,
+        version,
+        occurredAt: iso(occurredAt),
+        ...(this.commandId ? { commandId: this.commandId } : {}),
+        actor,
+      },
+    } as GridEvent;
+    this.events.push(event);
+    this.state = evolve(this.state, event, this.ctx);
+    return this.state;
+  }
+}
+
+/** Who may give each command (jurisdiction checks come on top of this). */
+const ROLES: Record<Command['type'], readonly Role[]> = {
+  ReportIncident: ['grid_staff'],
+  RejectIncident: ['dispatcher'],
+  DispatchIncident: ['dispatcher'],
+  ReassignIncident: ['dispatcher'],
+  ReturnIncident: ['handler'],
+  AcceptIncident: ['handler'],
+  ResolveIncident: ['handler'],
+  VerifyIncident: ['grid_staff'],
+  RequestExtension: ['handler'],
+  ApproveExtension: ['dispatcher'],
+  DenyExtension: ['dispatcher'],
+  SuspendIncident: ['dispatcher'],
+  ResumeIncident: ['dispatcher'],
+  EscalateIncident: ['dispatcher'],
+};
+
+/** In which states each command applies. */
+const FROM: Record<Exclude<Command['type'], 'ReportIncident'>, readonly IncidentStatus[]> = {
+  RejectIncident: ['reported', 'returned'],
+  DispatchIncident: ['reported', 'returned'],
+  ReassignIncident: ['dispatched', 'accepted'],
+  ReturnIncident: ['dispatched', 'accepted'],
+  AcceptIncident: ['dispatched'],
+  ResolveIncident: ['accepted'],
+  VerifyIncident: ['resolved'],
+  RequestExtension: ['dispatched', 'accepted'],
+  ApproveExtension: ['dispatched', 'accepted'],
+  DenyExtension: ['dispatched', 'accepted'],
+  SuspendIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
+  ResumeIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
+  EscalateIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
+};
+
+/** Commands that only the handling department may give. */
+const HANDLER_COMMANDS = new Set<Command['type']>(['ReturnIncident', 'AcceptIncident', 'ResolveIncident', 'RequestExtension']);
+
+const STATUS_NAMES: Record<IncidentStatus, string> = {
+  reported: '已上报 reported',
+  rejected: '不予立案 rejected',
+  dispatched: '已派遣 dispatched',
+  accepted: '已签收 accepted',
+  resolved: '已处置 resolved',
+  closed: '已结案 closed',
+  returned: '已退回 returned',
+};
 
 /**
  * The dispatch decider: given the incident's state and a command, which events happen.
- * Pure: `now` is the worker's clock, passed in.
+ * Pure: `now` is the worker's clock, passed in; the calendar comes in the context.
  */
 export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: DecisionContext, now: Date): Decision {
-  const { command } = envelope;
+  const { command, actor } = envelope;
+  const t = now.getTime();
+  if (!ROLES[command.type].includes(actor.role)) {
+    return reject('FORBIDDEN_ROLE', `${command.type} is not for the ${actor.role} role (${actor.id})`);
+  }
+  if (command.type === 'ReportIncident') return decideReport(envelope, command, state, ctx, t);
+  if (!state) return reject('UNKNOWN_INCIDENT', `no incident ${envelope.incidentId}`);
+  if (!FROM[command.type].includes(state.status)) {
+    return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);
+  }
+  if (state.suspendedAt !== null && command.type !== 'ResumeIncident' && command.type !== 'EscalateIncident') {
+    return reject('INCIDENT_SUSPENDED', `the case is suspended (挂账); resume it first`);
+  }
+  if (HANDLER_COMMANDS.has(command.type) && actor.department !== state.department) {
+    return reject(
+      'NOT_ASSIGNED',
+      `the case is assigned to ${state.department ?? 'no department'}, not to ${actor.department ?? 'no department'}`,
+    );
+  }
+  const out = new Emitter(envelope.incidentId, state, ctx, envelope.commandId);
+  const rejection = apply(out, command, state, actor, ctx, t);
+  return rejection ?? { kind: 'accepted', events: out.events };
+}
+
+function apply(
+  out: Emitter,
+  command: Exclude<Command, { type: 'ReportIncident' }>,
+  s: Incident,
+  actor: Actor,
+  ctx: DecisionContext,
+  t: number,
+): Decision | undefined {
   switch (command.type) {
-    case 'ReportIncident':
-      return decideReport(envelope, command, state, ctx, now);
+    case 'RejectIncident':
+      out.emit('IncidentRejected', { reason: command.data.reason }, actor, t);
+      return;
+    case 'DispatchIncident': {
+      if (!ctx.catalog.department(command.data.department)) return reject('UNKNOWN_DEPARTMENT', `no department ${command.data.department}`);
+      out.emit('IncidentDispatched', { department: command.data.department, by: 'dispatcher', ...dispatchDeadlines(s, ctx, t) }, actor, t);
+      return;
+    }
+    case 'ReassignIncident': {
+      const to = command.data.department;
+      if (!ctx.catalog.department(to)) return reject('UNKNOWN_DEPARTMENT', `no department ${to}`);
+      if (to === s.department) return reject('SAME_DEPARTMENT', `the case is already with ${to}`);
+      out.emit(
+        'IncidentReassigned',
+        { from: s.department ?? '', department: to, reason: command.data.reason, ...dispatchDeadlines(s, ctx, t) },
+        actor,
+        t,
+      );
+      return;
+    }
+    case 'ReturnIncident':
+      out.emit(
+        'IncidentReturned',
+        { department: s.department ?? '', reason: command.data.reason, dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])) },
+        actor,
+        t,
+      );
+      return;
+    case 'AcceptIncident':
+      out.emit('IncidentAccepted', { department: s.department ?? '' }, actor, t);
+      return;
+    case 'ResolveIncident':
+      out.emit(
+        'IncidentResolved',
+        {
+          notes: command.data.notes,
+          photoRefs: command.data.photoRefs,
+          handlingMs: handlingMs(s, ctx, t),
+          verificationDue: iso(due(ctx, t, ctx.policy.verification, [])),
+        },
+        actor,
+        t,
+      );
+      return;
+    case 'VerifyIncident': {
+      if (command.data.passed) {
+        out.emit(
+          'IncidentClosed',
+          { onTime: !s.missedHandlingDeadline && !handlingClockMissed(s), handlingMs: handlingMsAtResolve(s, ctx) },
+          actor,
+          t,
+        );
+      } else {
+        const category = ctx.catalog.category(s.category);
+        const handling = category ? category.handling[s.urgency] : { unit: 'working_days' as const, amount: 1 };
+        out.emit(
+          'IncidentReworkRequested',
+          { notes: command.data.notes, reworkCount: s.reworkCount + 1, handlingDue: iso(due(ctx, t, handling, [])) },
+          actor,
+          t,
+        );
+      }
+      return;
+    }
+    case 'RequestExtension': {
+      if (s.pendingExtension) return reject('EXTENSION_PENDING', 'an extension request is already waiting for a dispatcher');
+      if (handlingClockMissed(s)) return reject('EXTENSION_TOO_LATE', 'the handling deadline has passed; ask before it does');
+      out.emit('ExtensionRequested', command.data, actor, t);
+      return;
+    }
+    case 'ApproveExtension': {
+      const pending = s.pendingExtension;
+      const handling = s.clocks.find((c) => c.stage === 'handling');
+      if (!pending || !handling) return reject('NO_EXTENSION_PENDING', 'no extension request is waiting');
+      const { ms, measure } = ctx.time.toMs(pending);
+      const newDue = ctx.time.add(handling.due, ms, measure, s.suspensions);
+      out.emit('ExtensionApproved', { previousDue: iso(handling.due), handlingDue: iso(newDue) }, actor, t);
+      return;
+    }
+    case 'DenyExtension':
+      if (!s.pendingExtension) return reject('NO_EXTENSION_PENDING', 'no extension request is waiting');
+      out.emit('ExtensionDenied', { reason: command.data.reason }, actor, t);
+      return;
+    case 'SuspendIncident':
+      if (s.suspendedAt !== null) return reject('ALREADY_SUSPENDED', 'the case is already suspended');
+      out.emit('IncidentSuspended', { reason: command.data.reason }, actor, t);
+      return;
+    case 'ResumeIncident': {
+      if (s.suspendedAt === null) return reject('NOT_SUSPENDED', 'the case is not suspended');
+      const suspensions = [...s.suspensions, { from: s.suspendedAt, to: t }];
+      const deadlines = s.clocks
+        .filter((c) => !c.missed)
+        .map((c) => {
+          // The time left when the case was parked is what is left now.
+          const left = ctx.time.between(s.suspendedAt!, Math.max(c.due, s.suspendedAt!), c.measure, s.suspensions);
+          return { stage: c.stage, due: iso(ctx.time.add(t, left, c.measure, suspensions)) };
+        });
+      out.emit('IncidentResumed', { suspendedAt: iso(s.suspendedAt), deadlines }, actor, t);
+      return;
+    }
+    case 'EscalateIncident': {
+      if (s.escalationLevel >= MAX_ESCALATION_LEVEL) return reject('ESCALATION_AT_TOP', 'the case is already escalated to the city');
+      const level = s.escalationLevel + 1;
+      out.emit(
+        'IncidentEscalated',
+        {
+          level,
+          area: escalationArea(ctx, s.gridCode, level),
+          manual: true,
+          reason: command.data.reason,
+          nextAt: s.nextEscalationAt === null ? null : iso(s.nextEscalationAt),
+        },
+        actor,
+        t,
+      );
+      return;
+    }
     default: {
-      const unknown: never = command.type;
-      throw new Error(`decide: unhandled command ${String(unknown)}`);
+      const unknown: never = command;
+      throw new Error(`decide: unhandled command ${(unknown as Command).type}`);
     }
   }
 }
 
-function decideReport(envelope: CommandEnvelope, command: ReportIncident, state: IncidentState, ctx: DecisionContext, now: Date): Decision {
+function decideReport(
+  envelope: CommandEnvelope,
+  command: Extract<Command, { type: 'ReportIncident' }>,
+  state: IncidentState,
+  ctx: DecisionContext,
+  t: number,
+): Decision {
   const { data } = command;
   if (state) {
     // The phone retried: same reporter, same report id. Same incident, nothing new happens.
     if (state.reportId === data.reportId && state.reporterId === envelope.actor.id) return { kind: 'accepted', events: [] };
     return reject('INCIDENT_EXISTS', `incident ${envelope.incidentId} already exists for another report`);
   }
-  if (envelope.actor.role !== 'grid_staff') {
-    return reject('FORBIDDEN_ROLE', `only grid staff report incidents; ${envelope.actor.id} is ${envelope.actor.role}`);
-  }
   const grid = ctx.areas.find(data.gridCode);
   if (!grid || grid.level !== 'grid') return reject('UNKNOWN_GRID', `grid ${data.gridCode} is not a known grid`);
   if (!ctx.catalog.category(data.category)) return reject('UNKNOWN_CATEGORY', `category ${data.category} is not in the catalog`);
   const reportedAt = data.reportedAt ?? envelope.issuedAt;
-  if (Date.parse(reportedAt) > now.getTime() + MAX_CLOCK_SKEW_MS) {
-    return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);
-  }
-  const department = ctx.routing.route(data.category, data.gridCode);
-  if (!department) return reject('NO_ROUTE', `no department handles ${data.category} in ${data.gridCode}`);
+  if (Date.parse(reportedAt) > t + MAX_CLOCK_SKEW_MS) return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);
 
-  const meta = (version: number) => ({
-    eventId: `${envelope.incidentId}:${version}`,
-    incidentId: envelope.incidentId,
-    version,
-    occurredAt: version === 1 ? reportedAt : now.toISOString(),
-    commandId: envelope.commandId,
-    actor: envelope.actor,
-  });
-  return {
-    kind: 'accepted',
-    events: [
-      {
-        type: 'IncidentReported',
-        data: {
-          reportId: data.reportId,
-          reporterId: envelope.actor.id,
-          gridCode: data.gridCode,
-          category: data.category,
-          urgency: data.urgency,
-          description: data.description,
-          location: data.location,
-          occurredAt: data.occurredAt,
-          reportedAt,
-        },
-        metadata: meta(1),
-      },
-      {
-        type: 'IncidentDispatched',
-        data: { department, by: 'routing' },
-        metadata: { ...meta(2), actor: { id: 'routing', role: 'system' } },
-      },
-    ],
-  };
+  const department = ctx.routing.route(data.category, data.gridCode);
+  const out = new Emitter(envelope.incidentId, null, ctx, envelope.commandId);
+  const reported = out.emit(
+    'IncidentReported',
+    {
+      reportId: data.reportId,
+      reporterId: envelope.actor.id,
+      gridCode: data.gridCode,
+      category: data.category,
+      urgency: data.urgency,
+      description: data.description,
+      location: data.location,
+      occurredAt: data.occurredAt,
+      reportedAt,
+      ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])) }),
+    },
+    envelope.actor,
+    // The report happened when the device says; the deadlines run from when it reached us.
+    Date.parse(reportedAt),
+  );
+  if (department)
+    out.emit(
+      'IncidentDispatched',
+      { department, by: 'routing', ...dispatchDeadlines(reported, ctx, t) },
+      { id: 'routing', role: 'system' },
+      t,
+    );
+  return { kind: 'accepted', events: out.events };
+}
+
+function due(
+  ctx: DecisionContext,
+  from: number,
+  duration: Parameters<StageTime['toMs']>[0],
+  excluded: Parameters<StageTime['add']>[3],
+): number {
+  const { ms, measure } = ctx.time.toMs(duration);
+  return ctx.time.add(from, ms, measure, excluded);
+}
+
+function dispatchDeadlines(s: Incident, ctx: DecisionContext, t: number): { signForDue: string; handlingDue: string } {
+  const category = ctx.catalog.category(s.category);
+  const handling = category ? category.handling[s.urgency] : { unit: 'working_days' as const, amount: 1 };
+  return { signForDue: iso(due(ctx, t, ctx.policy.signFor, [])), handlingDue: iso(due(ctx, t, handling, [])) };
+}
+
+function handlingClockMissed(s: Incident): boolean {
+  return s.clocks.some((c) => c.stage === 'handling' && c.missed);
+}
+
+/** Working time from first dispatch to `t`, suspended spans excluded. */
+function handlingMs(s: Incident, ctx: DecisionContext, t: number): number {
+  return s.firstDispatchedAt === null ? 0 : Math.round(ctx.time.between(s.firstDispatchedAt, t, 'working', s.suspensions));
+}
+
+/** At closing, the handling time is that of the last resolution (the verification stage started then). */
+function handlingMsAtResolve(s: Incident, ctx: DecisionContext): number {
+  const verification = s.clocks.find((c) => c.stage === 'verification');
+  return handlingMs(s, ctx, verification ? verification.startedAt : 0);
+}
+
+/** Escalation level n goes to the n-th area above the grid: community, town, district, city. */
+export function escalationArea(ctx: Pick<DecisionContext, 'areas'>, gridCode: string, level: number): string {
+  const lineage = ctx.areas.lineage(gridCode);
+  return lineage[Math.min(level, lineage.length - 1)] ?? gridCode;
+}
+
+/** When this incident next needs a tick: the earliest warning, deadline or escalation still to come. */
+export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy' | 'time'>): number | null {
+  if (!s || s.suspendedAt !== null || s.status === 'closed' || s.status === 'rejected') return null;
+  let next = Number.POSITIVE_INFINITY;
+  for (const c of s.clocks) {
+    if (c.missed) continue;
+    next = Math.min(next, warningAt(c, c.warned, s, ctx) ?? c.due, c.due);
+  }
+  if (s.nextEscalationAt !== null && s.escalationLevel < MAX_ESCALATION_LEVEL) next = Math.min(next, s.nextEscalationAt);
+  return Number.isFinite(next) ? next : null;
+}
+
+function warningAt(
+  c: Incident['clocks'][number],
+  index: number,
+  s: Incident,
+  ctx: Pick<DecisionContext, 'policy' | 'time'>,
+): number | undefined {
+  const fraction = ctx.policy.warningFractions[index];
+  if (fraction === undefined) return undefined;
+  const total = ctx.time.between(c.startedAt, c.due, c.measure, s.suspensions);
+  return ctx.time.add(c.startedAt, total * fraction, c.measure, s.suspensions);
+}
+
+/** Who is warned for a stage: the department for its stages, the reporter's grid for verification, dispatch for dispatch. */
+function assigneeOf(s: Incident, stage: Stage): string {
+  if (stage === 'sign_for' || stage === 'handling') return s.department ?? 'dispatch';
+  if (stage === 'verification') return s.gridCode;
+  return 'dispatch';
+}
+
+/**
+ * A timer firing: every warning, missed deadline and escalation due by `now` that has not
+ * happened yet. What happened is in the state, so a tick repeated or late fires nothing twice.
+ */
+export function tick(incidentId: string, state: IncidentState, ctx: DecisionContext, now: Date): GridEvent[] {
+  if (!state || state.suspendedAt !== null || state.status === 'closed' || state.status === 'rejected') return [];
+  const t = now.getTime();
+  const out = new Emitter(incidentId, state, ctx, undefined);
+  for (const stage of state.clocks.map((c) => c.stage)) {
+    for (;;) {
+      const s = out.current!;
+      const c = s.clocks.find((x) => x.stage === stage);
+      if (!c || c.missed) break;
+      const at = warningAt(c, c.warned, s, ctx);
+      if (at !== undefined && at <= t && at < c.due) {
+        out.emit(
+          'DeadlineWarned',
+          { stage, due: iso(c.due), fraction: ctx.policy.warningFractions[c.warned]!, assignee: assigneeOf(s, stage) },
+          SYSTEM,
+          at,
+        );
+        continue;
+      }
+      if (c.due <= t) {
+        out.emit('DeadlineMissed', { stage, due: iso(c.due) }, SYSTEM, c.due);
+        if (stage === 'handling') escalate(out, ctx, c.due);
+      }
+      break;
+    }
+  }
+  for (;;) {
+    const s = out.current!;
+    if (s.nextEscalationAt === null || s.nextEscalationAt > t || s.escalationLevel >= MAX_ESCALATION_LEVEL) break;
+    escalate(out, ctx, s.nextEscalationAt);
+  }
+  return out.events;
+}
+
+function escalate(out: Emitter, ctx: DecisionContext, at: number): void {
+  const s = out.current!;
+  if (s.escalationLevel >= MAX_ESCALATION_LEVEL) return;
+  const level = s.escalationLevel + 1;
+  const nextAt = level < MAX_ESCALATION_LEVEL ? iso(due(ctx, at, ctx.policy.escalationEvery, s.suspensions)) : null;
+  out.emit(
+    'IncidentEscalated',
+    { level, area: escalationArea(ctx, s.gridCode, level), manual: false, reason: '超期自动督办 overdue', nextAt },
+    SYSTEM,
+    at,
+  );
 }

@@ -1,44 +1,207 @@
-import type { GridEvent, Urgency } from '@gridgov/contracts';
+import type { GridEvent, Stage, Urgency } from '@gridgov/contracts';
+import type { Catalog, Duration } from '../catalog/categories.ts';
+import type { DeadlinePolicy } from './policy.ts';
+import type { Interval, Measure } from './stage-time.ts';
 
-export type IncidentStatus = 'reported' | 'dispatched';
+export type IncidentStatus = 'reported' | 'rejected' | 'dispatched' | 'accepted' | 'resolved' | 'closed' | 'returned';
 
-/** The dispatch worker's view of one incident: what deciding the next command needs. */
-export interface OpenIncident {
-  readonly status: IncidentStatus;
+/** One running deadline. Warnings fall at fractions of the time from start to due, in the clock's measure. */
+export interface StageClock {
+  readonly stage: Stage;
+  readonly startedAt: number;
+  readonly due: number;
+  readonly measure: Measure;
+  /** How many of the policy's warning fractions have been sent. */
+  readonly warned: number;
+  readonly missed: boolean;
+}
+
+/** The dispatch worker's view of one incident: what deciding the next command or tick needs. Instants in epoch ms. */
+export interface Incident {
   readonly version: number;
+  readonly status: IncidentStatus;
   readonly reportId: string;
   readonly reporterId: string;
   readonly gridCode: string;
   readonly category: string;
   readonly urgency: Urgency;
-  readonly reportedAt: string;
+  readonly reportedAt: number;
   readonly department: string | null;
+  readonly firstDispatchedAt: number | null;
+  readonly clocks: readonly StageClock[];
+  /** A sign-for deadline, or a handling deadline not moved by an extension, was missed: the case cannot close on time. */
+  readonly missedHandlingDeadline: boolean;
+  readonly reworkCount: number;
+  readonly extensionCount: number;
+  readonly pendingExtension: { readonly unit: 'working_hours' | 'working_days' | 'natural_hours'; readonly amount: number } | null;
+  readonly suspendedAt: number | null;
+  /** Every finished suspended span: excluded from deadlines and handling time. */
+  readonly suspensions: readonly Interval[];
+  readonly escalationLevel: number;
+  /** When the next automatic escalation is due (after the handling deadline was missed), if any. */
+  readonly nextEscalationAt: number | null;
 }
 
-export type IncidentState = OpenIncident | null;
+export type IncidentState = Incident | null;
 
 export const initialState: IncidentState = null;
 
-export function evolve(state: IncidentState, event: GridEvent): IncidentState {
+/** What evolve needs to know to rebuild clocks: in which measure each stage's time runs. */
+export interface EvolveContext {
+  readonly catalog: Catalog;
+  readonly policy: DeadlinePolicy;
+}
+
+export const measureOf = (d: Duration): Measure => (d.unit === 'working_hours' || d.unit === 'working_days' ? 'working' : 'natural');
+
+function stageMeasure(ctx: EvolveContext, state: Pick<Incident, 'category' | 'urgency'>, stage: Stage): Measure {
+  switch (stage) {
+    case 'dispatch':
+      return measureOf(ctx.policy.dispatch);
+    case 'sign_for':
+      return measureOf(ctx.policy.signFor);
+    case 'verification':
+      return measureOf(ctx.policy.verification);
+    case 'handling': {
+      const category = ctx.catalog.category(state.category);
+      return category ? measureOf(category.handling[state.urgency]) : 'working';
+    }
+  }
+}
+
+const ms = (iso: string) => Date.parse(iso);
+
+/**
+ * Applies an event to the state. Pure; every instant comes from the event. Only the last event
+ * of a kind decides a clock: a new clock for a stage replaces the old one.
+ */
+export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContext): Incident {
+  const version = event.metadata.version;
+  const at = ms(event.metadata.occurredAt);
+  if (event.type === 'IncidentReported') {
+    const reported: Incident = {
+      version,
+      status: 'reported',
+      reportId: event.data.reportId,
+      reporterId: event.data.reporterId,
+      gridCode: event.data.gridCode,
+      category: event.data.category,
+      urgency: event.data.urgency,
+      reportedAt: ms(event.data.reportedAt),
+      department: null,
+      firstDispatchedAt: null,
+      clocks: [],
+      missedHandlingDeadline: false,
+      reworkCount: 0,
+      extensionCount: 0,
+      pendingExtension: null,
+      suspendedAt: null,
+      suspensions: [],
+      escalationLevel: 0,
+      nextEscalationAt: null,
+    };
+    return event.data.dispatchDue ? { ...reported, clocks: [clock(ctx, reported, 'dispatch', at, ms(event.data.dispatchDue))] } : reported;
+  }
+  if (!state) throw new Error(`evolve: ${event.type} before IncidentReported`);
+  const s: Incident = { ...state, version };
+  const start = (stage: Stage, due: string, clocks: readonly StageClock[] = s.clocks) => [
+    ...clocks.filter((c) => c.stage !== stage),
+    clock(ctx, s, stage, at, ms(due)),
+  ];
+  const stop = (...stages: Stage[]) => s.clocks.filter((c) => !stages.includes(c.stage));
+  const moveDue = (stage: Stage, due: string) => s.clocks.map((c) => (c.stage === stage ? { ...c, due: ms(due), missed: false } : c));
+  // A handling clock that stops while missed leaves its mark: the case can no longer close on time.
+  const lateIfHandlingStops = s.missedHandlingDeadline || s.clocks.some((c) => c.stage === 'handling' && c.missed);
+
   switch (event.type) {
-    case 'IncidentReported':
-      return {
-        status: 'reported',
-        version: event.metadata.version,
-        reportId: event.data.reportId,
-        reporterId: event.data.reporterId,
-        gridCode: event.data.gridCode,
-        category: event.data.category,
-        urgency: event.data.urgency,
-        reportedAt: event.data.reportedAt,
-        department: null,
-      };
+    case 'IncidentRejected':
+      return { ...s, status: 'rejected', clocks: [] };
     case 'IncidentDispatched':
-      if (!state) return state;
-      return { ...state, status: 'dispatched', version: event.metadata.version, department: event.data.department };
+    case 'IncidentReassigned': {
+      const clocks = start('handling', event.data.handlingDue, start('sign_for', event.data.signForDue, stop('dispatch')));
+      return {
+        ...s,
+        status: 'dispatched',
+        department: event.data.department,
+        firstDispatchedAt: s.firstDispatchedAt ?? at,
+        pendingExtension: null,
+        missedHandlingDeadline: lateIfHandlingStops,
+        clocks,
+      };
+    }
+    case 'IncidentReturned':
+      return {
+        ...s,
+        status: 'returned',
+        pendingExtension: null,
+        missedHandlingDeadline: lateIfHandlingStops,
+        clocks: start('dispatch', event.data.dispatchDue, stop('sign_for', 'handling')),
+      };
+    case 'IncidentAccepted':
+      return { ...s, status: 'accepted', clocks: stop('sign_for') };
+    case 'IncidentResolved':
+      return {
+        ...s,
+        status: 'resolved',
+        pendingExtension: null,
+        nextEscalationAt: null,
+        missedHandlingDeadline: lateIfHandlingStops,
+        clocks: start('verification', event.data.verificationDue, stop('sign_for', 'handling')),
+      };
+    case 'IncidentReworkRequested':
+      return {
+        ...s,
+        status: 'accepted',
+        reworkCount: event.data.reworkCount,
+        clocks: start('handling', event.data.handlingDue, stop('verification')),
+      };
+    case 'IncidentClosed':
+      return { ...s, status: 'closed', clocks: [], nextEscalationAt: null };
+    case 'ExtensionRequested':
+      return { ...s, pendingExtension: { unit: event.data.unit, amount: event.data.amount } };
+    case 'ExtensionApproved':
+      // The new deadline replaces the old one; an escalation ladder started by the old one stops.
+      return {
+        ...s,
+        pendingExtension: null,
+        extensionCount: s.extensionCount + 1,
+        clocks: moveDue('handling', event.data.handlingDue),
+        nextEscalationAt: null,
+      };
+    case 'ExtensionDenied':
+      return { ...s, pendingExtension: null };
+    case 'IncidentSuspended':
+      return { ...s, suspendedAt: at };
+    case 'IncidentResumed': {
+      const dues = new Map(event.data.deadlines.map((d) => [d.stage, ms(d.due)]));
+      const suspended = ms(event.data.suspendedAt);
+      return {
+        ...s,
+        suspendedAt: null,
+        suspensions: [...s.suspensions, { from: suspended, to: at }],
+        clocks: s.clocks.map((c) => ({ ...c, due: dues.get(c.stage) ?? c.due })),
+        nextEscalationAt: s.nextEscalationAt === null ? null : s.nextEscalationAt + (at - suspended),
+      };
+    }
+    case 'DeadlineWarned':
+      return { ...s, clocks: s.clocks.map((c) => (c.stage === event.data.stage ? { ...c, warned: c.warned + 1 } : c)) };
+    case 'DeadlineMissed': {
+      // Sign-for cannot be extended; a missed handling deadline may still be moved by an extension.
+      return {
+        ...s,
+        missedHandlingDeadline: s.missedHandlingDeadline || event.data.stage === 'sign_for',
+        clocks: s.clocks.map((c) => (c.stage === event.data.stage ? { ...c, missed: true } : c)),
+      };
+    }
+    case 'IncidentEscalated':
+      return { ...s, escalationLevel: event.data.level, nextEscalationAt: event.data.nextAt ? ms(event.data.nextAt) : null };
     default: {
       const unknown: never = event;
       throw new Error(`evolve: unhandled event ${(unknown as GridEvent).type}`);
     }
   }
+}
+
+function clock(ctx: EvolveContext, s: Pick<Incident, 'category' | 'urgency'>, stage: Stage, startedAt: number, due: number): StageClock {
+  return { stage, startedAt, due, measure: stageMeasure(ctx, s, stage), warned: 0, missed: false };
 }

@@ -1,0 +1,21 @@
+import { z } from 'zod';
+import { IncidentId, Instant, Role } from './primitives.ts';
+
+/** What grid.notifications carries for the SMS / app-push gateway; delivery is the gateway's. */
+export const Notification = z.object({
+  /** The event it announces: a gateway that sees the same id twice sends once. */
+  notificationId: z.string(),
+  incidentId: IncidentId,
+  recipient: z.object({
+    role: Role,
+    /** Area whose people in that role receive it (leaders, dispatchers, grid staff). */
+    area: z.string().optional(),
+    /** Department whose handlers receive it. */
+    department: z.string().optional(),
+  }),
+  kind: z.enum(['dispatched', 'warning', 'overdue', 'escalated', 'returned', 'rework', 'resolved']),
+  /** The text to send, in Chinese. */
+  message: z.string(),
+  at: Instant,
+});
+export type Notification = z.infer<typeof Notification>;
