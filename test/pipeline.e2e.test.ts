@@ -49,10 +49,18 @@ describe('report → dispatch → counted → queried', () => {
       }),
     });
 
-  const figures = async (area: string, window = 'day', extra = ''): Promise<{ reported: number; dispatched: number }> => {
+  /** 上报数, 派遣数 and 立案数 of an area (the rest of the figures need the later lifecycle steps). */
+  const figures = async (
+    area: string,
+    window = 'day',
+    extra = '',
+  ): Promise<{ reported: number; dispatched: number; registered: number }> => {
     const res = await fetch(`${projection}/v1/figures?area=${area}&window=${window}${extra}`);
     if (!res.ok) throw new Error(`figures ${res.status}: ${await res.text()}`);
-    return ((await res.json()) as { figures: { reported: number; dispatched: number } }).figures;
+    const { reported, dispatched, registered } = (
+      (await res.json()) as { figures: { reported: number; dispatched: number; registered: number } }
+    ).figures;
+    return { reported, dispatched, registered };
   };
 
   it('counts every accepted report once, at every level above its grid', async () => {
@@ -88,14 +96,14 @@ describe('report → dispatch → counted → queried', () => {
       () => figures('440705'),
       (f) => f.reported >= 4 && f.dispatched >= 4,
     );
-    expect(district).toEqual({ reported: 4, dispatched: 4 });
-    expect(await figures('440700', 'month')).toEqual({ reported: 4, dispatched: 4 });
-    expect(await figures('440705001', 'all')).toEqual({ reported: 3, dispatched: 3 });
-    expect(await figures(shadui.code, 'year')).toEqual({ reported: 1, dispatched: 1 });
-    expect(await figures(gridA, 'week')).toEqual({ reported: 2, dispatched: 2 });
-    expect(await figures(gridB)).toEqual({ reported: 1, dispatched: 1 });
-    expect(await figures('440705', 'day', '&category=dispute')).toEqual({ reported: 1, dispatched: 1 });
-    expect(await figures('440705', 'day', '&department=sanitation')).toEqual({ reported: 3, dispatched: 3 });
+    expect(district).toEqual({ reported: 4, dispatched: 4, registered: 4 });
+    expect(await figures('440700', 'month')).toEqual({ reported: 4, dispatched: 4, registered: 4 });
+    expect(await figures('440705001', 'all')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
+    expect(await figures(shadui.code, 'year')).toEqual({ reported: 1, dispatched: 1, registered: 1 });
+    expect(await figures(gridA, 'week')).toEqual({ reported: 2, dispatched: 2, registered: 2 });
+    expect(await figures(gridB)).toEqual({ reported: 1, dispatched: 1, registered: 1 });
+    expect(await figures('440705', 'day', '&category=dispute')).toEqual({ reported: 1, dispatched: 1, registered: 1 });
+    expect(await figures('440705', 'day', '&department=sanitation')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
   });
 
   it('answers bad input with 4xx naming the problem, and counts nothing for it', async () => {

@@ -1,6 +1,8 @@
 import { CommonConfig } from '@gridgov/config';
 import { z } from 'zod';
 
+const fraction = z.number().gt(0).lt(1);
+
 export const WorkerConfig = CommonConfig.extend({
   /** Consumer group of the dispatch workers (prefixed with TOPIC_PREFIX). */
   WORKER_GROUP_ID: z.string().min(1).default('dispatch-worker'),
@@ -12,5 +14,21 @@ export const WorkerConfig = CommonConfig.extend({
     .int()
     .min(60)
     .default(7 * 86_400),
+  /** How often due deadline timers are looked for, in ms. */
+  TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** Public holidays and make-up working days (JSON, as data/calendars/cn-public-holidays.json). */
+  HOLIDAYS_FILE: z.string().min(1).optional(),
+  /** Office hours of a working day, local time: "08:30-12:00,14:30-17:30". */
+  OFFICE_HOURS: z
+    .string()
+    .regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/, 'office hours are HH:MM-HH:MM[,HH:MM-HH:MM...]')
+    .default('08:30-12:00,14:30-17:30')
+    .transform((s) => s.split(',').map((p) => ({ start: p.slice(0, 5), end: p.slice(6, 11) }))),
+  /** Fractions of a stage's time at which the assignee is warned: "0.5,0.8". */
+  WARNING_FRACTIONS: z
+    .string()
+    .default('0.5,0.8')
+    .transform((s) => s.split(',').map((x) => Number(x.trim())))
+    .pipe(z.array(fraction).refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]!), 'warning fractions ascend')),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -1,11 +1,23 @@
-import { CommandEnvelope, type CommandOutcome, type Topics } from '@gridgov/contracts';
-import { decide, evolve, type DecisionContext, type IncidentState, type OpenIncident } from '@gridgov/domain';
+import { CommandEnvelope, type CommandOutcome, type GridEvent, type Topics } from '@gridgov/contracts';
+import {
+  decide,
+  evolve,
+  historyEntry,
+  incidentView,
+  nextTimerAt,
+  notificationsFor,
+  tick,
+  type DecisionContext,
+  type Incident,
+  type IncidentState,
+} from '@gridgov/domain';
 import { deadLetter, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { OutboxEntry } from './partition-store.ts';
 
 export interface DecidedBatch {
-  readonly states: Map<string, OpenIncident>;
+  readonly states: Map<string, Incident>;
+  readonly timers: Map<string, number | null>;
   readonly outbox: OutboxEntry[];
 }
 
@@ -34,52 +46,49 @@ export function parseCommandRecord(record: IncomingRecord): ParsedRecord {
 }
 
 /**
- * Decides a batch of one partition's commands in order, each against the state its predecessors left.
- * Returns the new states and everything to send: events, outcomes and dead letters.
+ * Decides one partition's work in order, each item against the state its predecessors left:
+ * commands from the batch, or ticks of incidents whose timers fell due.
+ * Returns the new states, the timers to set and everything to send.
  */
-export function decideBatch(
-  batch: Pick<PartitionBatch, 'topic' | 'partition'>,
-  parsed: readonly ParsedRecord[],
-  loaded: ReadonlyMap<string, IncidentState>,
-  ctx: DecisionContext,
-  topics: Topics,
-  now: Date,
-  logger: Logger,
-): DecidedBatch {
-  const current = new Map(loaded);
-  const changed = new Map<string, OpenIncident>();
-  const outbox: OutboxEntry[] = [];
-  const decidedAt = now.toISOString();
+export class BatchDecider {
+  private readonly current: Map<string, IncidentState>;
+  readonly states = new Map<string, Incident>();
+  readonly timers = new Map<string, number | null>();
+  readonly outbox: OutboxEntry[] = [];
 
-  for (const item of parsed) {
-    if (!item.ok) {
-      logger.warn({ partition: batch.partition, offset: item.record.offset, reason: item.reason }, 'command set aside to the DLQ');
-      const letter = deadLetter('dispatch-worker', batch, item.record, item.reason, now);
-      outbox.push({
-        kind: 'record',
-        topic: topics.dlq,
-        key: `${letter.topic}/${letter.partition}/${letter.offset}`,
-        value: JSON.stringify(letter),
-      });
-      continue;
-    }
-    const { envelope } = item;
+  constructor(
+    loaded: ReadonlyMap<string, IncidentState>,
+    private readonly ctx: DecisionContext,
+    private readonly topics: Topics,
+    private readonly now: Date,
+    private readonly logger: Logger,
+  ) {
+    this.current = new Map(loaded);
+  }
+
+  deadLetter(batch: Pick<PartitionBatch, 'topic' | 'partition'>, record: IncomingRecord, reason: string): void {
+    this.logger.warn({ partition: batch.partition, offset: record.offset, reason }, 'command set aside to the DLQ');
+    const letter = deadLetter('dispatch-worker', batch, record, reason, this.now);
+    this.outbox.push({
+      kind: 'record',
+      topic: this.topics.dlq,
+      key: `${letter.topic}/${letter.partition}/${letter.offset}`,
+      value: JSON.stringify(letter),
+    });
+  }
+
+  command(envelope: CommandEnvelope): void {
     const { incidentId, commandId } = envelope;
-    let state = current.get(incidentId) ?? null;
-    const decision = decide(envelope, state, ctx, now);
+    const state = this.current.get(incidentId) ?? null;
+    const decision = decide(envelope, state, this.ctx, this.now);
+    const decidedAt = this.now.toISOString();
     let outcome: CommandOutcome;
+    const log = { incidentId, commandId, command: envelope.command.type, actor: envelope.actor.id };
     if (decision.kind === 'rejected') {
       outcome = { status: 'rejected', commandId, incidentId, decidedAt, ...decision.rejection };
-      logger.info({ incidentId, commandId, command: envelope.command.type, code: decision.rejection.code }, 'command rejected');
+      this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
-      for (const event of decision.events) {
-        state = evolve(state, event);
-        outbox.push({ kind: 'record', topic: topics.events, key: incidentId, value: JSON.stringify(event) });
-      }
-      if (state && decision.events.length > 0) {
-        current.set(incidentId, state);
-        changed.set(incidentId, state);
-      }
+      this.record(incidentId, state, decision.events);
       outcome = {
         status: 'accepted',
         commandId,
@@ -87,12 +96,40 @@ export function decideBatch(
         decidedAt,
         events: decision.events.map((e) => ({ type: e.type, version: e.metadata.version })),
       };
-      logger.info(
-        { incidentId, commandId, command: envelope.command.type, events: outcome.events.map((e) => `${e.type}#${e.version}`) },
+      this.logger.info(
+        { ...log, events: outcome.events.map((e) => `${e.type}#${e.version}`) },
         decision.events.length > 0 ? 'command accepted' : 'command repeated: nothing new',
       );
     }
-    outbox.push({ kind: 'outcome', commandId, value: JSON.stringify(outcome) });
+    this.outbox.push({ kind: 'outcome', commandId, value: JSON.stringify(outcome) });
   }
-  return { states: changed, outbox };
+
+  /** A timer fell due: whatever warnings, missed deadlines and escalations are due by now. */
+  tick(incidentId: string): void {
+    const state = this.current.get(incidentId) ?? null;
+    const events = tick(incidentId, state, this.ctx, this.now);
+    this.record(incidentId, state, events);
+    if (events.length > 0)
+      this.logger.info({ incidentId, events: events.map((e) => `${e.type}#${e.metadata.version}`) }, 'deadline timer fired');
+  }
+
+  private record(incidentId: string, before: IncidentState, events: readonly GridEvent[]): void {
+    let state = before;
+    const history: (readonly [number, string])[] = [];
+    for (const event of events) {
+      state = evolve(state, event, this.ctx);
+      this.outbox.push({ kind: 'record', topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
+      history.push([event.metadata.version, JSON.stringify(historyEntry(event, this.ctx.catalog, state.category))]);
+      for (const n of notificationsFor(event, state, this.ctx.areas, this.ctx.catalog)) {
+        this.outbox.push({ kind: 'record', topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
+      }
+    }
+    if (!state) return;
+    if (events.length > 0) {
+      this.current.set(incidentId, state);
+      this.states.set(incidentId, state);
+      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(incidentView(incidentId, state, this.ctx.catalog)), history });
+    }
+    this.timers.set(incidentId, nextTimerAt(state, this.ctx));
+  }
 }

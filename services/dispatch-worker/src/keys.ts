@@ -11,6 +11,8 @@ export interface PartitionKeys {
   readonly incidents: string;
   /** List of records decided but not yet produced (events, notifications, outcomes, dead letters). */
   readonly outbox: string;
+  /** Sorted set: incident id scored by when it next needs a tick (a warning, a deadline, an escalation). */
+  readonly timers: string;
 }
 
 export function partitionKeys(prefix: string, partition: number): PartitionKeys {
@@ -20,5 +22,6 @@ export function partitionKeys(prefix: string, partition: number): PartitionKeys 
     checkpoint: `${tag}:checkpoint`,
     incidents: `${tag}:incidents`,
     outbox: `${tag}:outbox`,
+    timers: `${tag}:timers`,
   };
 }

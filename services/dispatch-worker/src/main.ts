@@ -1,6 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, RoutingTable } from '@gridgov/domain';
+import { AreaFixtures, Catalog, DEFAULT_POLICY, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
@@ -8,10 +9,16 @@ import { WorkerConfig } from './config.ts';
 import { DispatchWorker } from './worker.ts';
 
 const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? 'info');
+const DEFAULT_HOLIDAYS = new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url);
 
 async function main(): Promise<void> {
   const config = parseConfig(WorkerConfig);
   const logger = createLogger('dispatch-worker', config.LOG_LEVEL);
+  const holidaysFile = config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS;
+  const holidays = HolidayData.parse(JSON.parse(await readFile(holidaysFile, 'utf8')));
+  const calendar = new WorkingCalendar({ holidays, officeHours: config.OFFICE_HOURS });
+  if (!calendar.covers(Date.now()))
+    logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const catalog = new Catalog();
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker');
@@ -23,13 +30,20 @@ async function main(): Promise<void> {
     topics: topicsWithPrefix(config.TOPIC_PREFIX),
     groupId: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}`,
     keyPrefix: config.KEY_PREFIX,
-    context: { areas, catalog, routing: new RoutingTable(areas, catalog) },
+    context: {
+      areas,
+      catalog,
+      routing: new RoutingTable(areas, catalog),
+      policy: { ...DEFAULT_POLICY, warningFractions: config.WARNING_FRACTIONS },
+      time: stageTimeOf(calendar),
+    },
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
     outcomeTtlSeconds: config.OUTCOME_TTL_SECONDS,
+    timerPollMs: config.TIMER_POLL_MS,
     clock: () => new Date(),
   });
   await worker.start();
-  logger.info({ areas: areas.size, fixture: config.AREA_FIXTURE }, 'dispatch worker started');
+  logger.info({ areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears }, 'dispatch worker started');
   shutdownOnSignals(logger, async () => {
     await worker.stop();
     await redis.quit();

@@ -1,9 +1,9 @@
-import type { OpenIncident } from '@gridgov/domain';
+import type { Incident } from '@gridgov/domain';
 import { createTestInfra, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FencedError, PartitionStore } from './partition-store.ts';
 
-const incident = (version: number): OpenIncident => ({
+const incident = (version: number): Incident => ({
   status: 'dispatched',
   version,
   reportId: 'r-00000001',
@@ -11,8 +11,18 @@ const incident = (version: number): OpenIncident => ({
   gridCode: '440705001001001',
   category: 'exposed_rubbish',
   urgency: 'normal',
-  reportedAt: '2026-11-22T01:00:00.000Z',
+  reportedAt: Date.parse('2026-11-22T01:00:00.000Z'),
   department: 'sanitation',
+  firstDispatchedAt: Date.parse('2026-11-22T01:00:00.000Z'),
+  clocks: [],
+  missedHandlingDeadline: false,
+  reworkCount: 0,
+  extensionCount: 0,
+  pendingExtension: null,
+  suspendedAt: null,
+  suspensions: [],
+  escalationLevel: 0,
+  nextEscalationAt: null,
 });
 
 describe('PartitionStore on real Redis', () => {
@@ -29,6 +39,7 @@ describe('PartitionStore on real Redis', () => {
     fromCheckpoint: from,
     toCheckpoint: to,
     states: new Map([['inc-1', incident(Number(to) + 1)]]),
+    timers: new Map([['inc-1', 1_800_000_000_000 + Number(to)]]),
     outbox: [{ kind: 'record' as const, topic: 't', key: 'inc-1', value: `event at ${to}` }],
   });
 

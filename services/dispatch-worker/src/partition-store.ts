@@ -1,11 +1,18 @@
 import type { Redis } from '@gridgov/redis';
-import type { IncidentState, OpenIncident } from '@gridgov/domain';
+import type { Incident, IncidentState } from '@gridgov/domain';
 import { partitionKeys, type PartitionKeys } from './keys.ts';
 
 /** A record waiting in the outbox: for a topic (produced by the relay) or a command outcome (stored for the API). */
 export type OutboxEntry =
   | { readonly kind: 'record'; readonly topic: string; readonly key: string; readonly value: string }
-  | { readonly kind: 'outcome'; readonly commandId: string; readonly value: string };
+  | { readonly kind: 'outcome'; readonly commandId: string; readonly value: string }
+  /** The case as GET /v1/incidents/:id shows it, and a line of its history (field = version). */
+  | {
+      readonly kind: 'view';
+      readonly incidentId: string;
+      readonly value: string;
+      readonly history: readonly (readonly [number, string])[];
+    };
 
 export class FencedError extends Error {
   readonly code = 'FENCED';
@@ -17,15 +24,27 @@ export class FencedError extends Error {
   }
 }
 
-/** Applies one batch atomically: fenced by epoch and by the checkpoint it was decided from. */
+/**
+ * Applies one batch atomically: fenced by epoch and by the checkpoint it was decided from.
+ * States, timers (score = when the incident next needs a tick; -1 = none) and outbox go together.
+ */
 const APPLY_BATCH = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
 local cp = redis.call('GET', KEYS[2]) or ''
 if cp ~= ARGV[2] then return redis.error_reply('FENCED checkpoint moved') end
-local n = tonumber(ARGV[4])
 local i = 5
-for _ = 1, n do
+for _ = 1, tonumber(ARGV[4]) do
   redis.call('HSET', KEYS[3], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local timers = tonumber(ARGV[i])
+i = i + 1
+for _ = 1, timers do
+  if ARGV[i + 1] == '-1' then
+    redis.call('ZREM', KEYS[5], ARGV[i])
+  else
+    redis.call('ZADD', KEYS[5], ARGV[i + 1], ARGV[i])
+  end
   i = i + 2
 end
 while i <= #ARGV do
@@ -48,7 +67,9 @@ export interface BatchWrite {
   /** The checkpoint the batch was decided from ('' when the partition has none yet). */
   readonly fromCheckpoint: string;
   readonly toCheckpoint: string;
-  readonly states: ReadonlyMap<string, OpenIncident>;
+  readonly states: ReadonlyMap<string, Incident>;
+  /** Incident id → when it next needs a tick (epoch ms), or null for none. */
+  readonly timers: ReadonlyMap<string, number | null>;
   readonly outbox: readonly OutboxEntry[];
 }
 
@@ -79,7 +100,7 @@ export class PartitionStore {
     const values = await this.redis.hmget(this.keys.incidents, ...incidentIds);
     incidentIds.forEach((id, i) => {
       const raw = values[i];
-      states.set(id, raw ? (JSON.parse(raw) as OpenIncident) : null);
+      states.set(id, raw ? (JSON.parse(raw) as Incident) : null);
     });
     return states;
   }
@@ -87,12 +108,24 @@ export class PartitionStore {
   async apply(write: BatchWrite): Promise<void> {
     const args: (string | number)[] = [write.epoch, write.fromCheckpoint, write.toCheckpoint, write.states.size];
     for (const [id, state] of write.states) args.push(id, JSON.stringify(state));
+    args.push(write.timers.size);
+    for (const [id, at] of write.timers) args.push(id, at === null ? '-1' : at);
     for (const entry of write.outbox) args.push(JSON.stringify(entry));
+    const { epoch, checkpoint, incidents, outbox, timers } = this.keys;
     try {
-      await this.redis.eval(APPLY_BATCH, 4, this.keys.epoch, this.keys.checkpoint, this.keys.incidents, this.keys.outbox, ...args);
+      await this.redis.eval(APPLY_BATCH, 5, epoch, checkpoint, incidents, outbox, timers, ...args);
     } catch (err) {
       throw asFenced(err, this.partition);
     }
+  }
+
+  /** Incidents whose next tick is due at `now` or before, earliest first. */
+  async dueTimers(now: number, limit: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.keys.timers, '-inf', now, 'LIMIT', 0, limit);
+  }
+
+  async timerCount(): Promise<number> {
+    return this.redis.zcard(this.keys.timers);
   }
 
   async pendingOutbox(limit: number): Promise<OutboxEntry[]> {

@@ -1,10 +1,10 @@
-import { outcomeKey, type Topics } from '@gridgov/contracts';
+import { incidentHistoryKey, incidentViewKey, outcomeKey, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer, type OutgoingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
 import type { Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
-import { decideBatch, parseCommandRecord } from './decide-batch.ts';
+import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
 import { PartitionStore, type OutboxEntry } from './partition-store.ts';
 
 export interface WorkerDeps {
@@ -19,9 +19,19 @@ export interface WorkerDeps {
   readonly outcomeTtlSeconds: number;
   /** The worker's clock; tests pass their own. */
   readonly clock: () => Date;
+  /** How often each owned partition's due timers are looked at. */
+  readonly timerPollMs: number;
+}
+
+interface Owned {
+  readonly store: PartitionStore;
+  readonly epoch: number;
+  /** Commands and timers of one partition take turns: both read and write its incidents. */
+  turn: Promise<void>;
 }
 
 const RELAY_CHUNK = 1000;
+const TIMER_CHUNK = 500;
 
 /**
  * The dispatch worker: owns the commands partitions the group gives it, decides each command
@@ -30,8 +40,10 @@ const RELAY_CHUNK = 1000;
  */
 export class DispatchWorker {
   private readonly producer: DurableProducer;
-  private readonly owned = new Map<number, { store: PartitionStore; epoch: number }>();
+  private readonly owned = new Map<number, Owned>();
   private consumer: RunningConsumer | undefined;
+  private timerLoop: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(private readonly deps: WorkerDeps) {
     this.producer = new DurableProducer(deps.kafka);
@@ -46,13 +58,68 @@ export class DispatchWorker {
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
       onAssigned: (assignment) => this.onAssigned(assignment.get(this.deps.topics.commands) ?? []),
-      onBatch: (batch) => this.onBatch(batch),
+      onBatch: (batch) => this.inTurn(batch.partition, () => this.onBatch(batch)),
     });
+    this.scheduleTimers();
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.timerLoop);
     await this.consumer?.stop();
+    await Promise.all([...this.owned.values()].map((o) => o.turn));
     await this.producer.disconnect();
+  }
+
+  /** Runs `work` after whatever the partition is already doing. */
+  private inTurn<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const owner = this.owned.get(partition);
+    if (!owner) return work();
+    const run = owner.turn.then(work);
+    owner.turn = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
+  }
+
+  private scheduleTimers(): void {
+    if (this.stopping) return;
+    this.timerLoop = setTimeout(() => {
+      this.fireDueTimers()
+        .catch((err: unknown) => this.deps.logger.error({ err }, 'timer pass failed'))
+        .finally(() => this.scheduleTimers());
+    }, this.deps.timerPollMs);
+  }
+
+  /** One pass over every owned partition: ticks the incidents whose timers are due now. */
+  async fireDueTimers(): Promise<number> {
+    let fired = 0;
+    for (const partition of this.ownedPartitions) {
+      fired += await this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
+        this.deps.logger.warn({ err, partition }, 'timers of partition not fired');
+        return 0;
+      });
+    }
+    return fired;
+  }
+
+  private async firePartitionTimers(partition: number): Promise<number> {
+    let fired = 0;
+    const owner = this.owned.get(partition);
+    if (!owner) return fired;
+    const now = this.deps.clock();
+    for (;;) {
+      const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
+      if (due.length === 0) return fired;
+      const fromCheckpoint = await owner.store.checkpoint();
+      const decider = new BatchDecider(await owner.store.loadStates(due), this.deps.context, this.deps.topics, now, this.deps.logger);
+      for (const incidentId of due) decider.tick(incidentId);
+      await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
+      await this.relay(partition);
+      fired += due.length;
+      if (due.length < TIMER_CHUNK) return fired;
+    }
   }
 
   get ownedPartitions(): number[] {
@@ -60,11 +127,13 @@ export class DispatchWorker {
   }
 
   private async onAssigned(partitions: readonly number[]): Promise<void> {
+    // Let work under way finish (a fenced write fails on its own) before the new epochs are taken.
+    await Promise.all([...this.owned.values()].map((o) => o.turn));
     this.owned.clear();
     for (const partition of partitions) {
       const store = new PartitionStore(this.deps.redis, this.deps.keyPrefix, partition);
       const epoch = await store.takeOwnership();
-      this.owned.set(partition, { store, epoch });
+      this.owned.set(partition, { store, epoch, turn: Promise.resolve() });
       // What a previous owner committed but did not get to send goes out first.
       await this.relay(partition);
     }
@@ -81,11 +150,21 @@ export class DispatchWorker {
 
     const parsed = fresh.map(parseCommandRecord);
     const ids = [...new Set(parsed.flatMap((p) => (p.ok ? [p.envelope.incidentId] : [])))];
-    const loaded = await store.loadStates(ids);
-    const decided = decideBatch(batch, parsed, loaded, this.deps.context, this.deps.topics, this.deps.clock(), this.deps.logger);
+    const decider = new BatchDecider(await store.loadStates(ids), this.deps.context, this.deps.topics, this.deps.clock(), this.deps.logger);
+    for (const item of parsed) {
+      if (item.ok) decider.command(item.envelope);
+      else decider.deadLetter(batch, item.record, item.reason);
+    }
     const last = fresh[fresh.length - 1];
     if (!last) return;
-    await store.apply({ epoch, fromCheckpoint, toCheckpoint: last.offset, states: decided.states, outbox: decided.outbox });
+    await store.apply({
+      epoch,
+      fromCheckpoint,
+      toCheckpoint: last.offset,
+      states: decider.states,
+      timers: decider.timers,
+      outbox: decider.outbox,
+    });
     await this.relay(batch.partition);
   }
 
@@ -111,13 +190,18 @@ export class DispatchWorker {
         const list = byTopic.get(entry.topic) ?? [];
         list.push({ key: entry.key, value: entry.value });
         byTopic.set(entry.topic, list);
-      } else {
+      } else if (entry.kind === 'outcome') {
         outcomes.set(outcomeKey(this.deps.keyPrefix, entry.commandId), entry.value, 'EX', this.deps.outcomeTtlSeconds);
+        outcomeCount++;
+      } else {
+        // Idempotent writes: a re-relayed view or history line lands on the same key and field.
+        outcomes.set(incidentViewKey(this.deps.keyPrefix, entry.incidentId), entry.value);
+        if (entry.history.length > 0) outcomes.hset(incidentHistoryKey(this.deps.keyPrefix, entry.incidentId), ...entry.history.flat());
         outcomeCount++;
       }
     }
     await this.producer.sendMany(byTopic);
-    // Outcomes are written after the events are durable, so a caller who sees "accepted" can read the events.
+    // Outcomes and views are written after the events are durable, so a caller who sees "accepted" can read the events.
     if (outcomeCount > 0) await outcomes.exec();
   }
 }

@@ -1,4 +1,27 @@
-import { CommandEnvelope, CommandOutcome, outcomeKey, ReportIncident, type Actor, type Topics } from '@gridgov/contracts';
+import {
+  AcceptIncident,
+  ApproveExtension,
+  CommandEnvelope,
+  CommandOutcome,
+  DenyExtension,
+  DispatchIncident,
+  EscalateIncident,
+  incidentHistoryKey,
+  incidentViewKey,
+  outcomeKey,
+  ReassignIncident,
+  RejectIncident,
+  ReportIncident,
+  RequestExtension,
+  ResolveIncident,
+  ResumeIncident,
+  ReturnIncident,
+  SuspendIncident,
+  VerifyIncident,
+  type Actor,
+  type Command,
+  type Topics,
+} from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { ApiError, createHttpServer, parseOr400 } from '@gridgov/http';
 import type { DurableProducer } from '@gridgov/kafka';
@@ -6,7 +29,7 @@ import type { Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { reportIds } from './ids.ts';
+import { commandIdFor, reportIds } from './ids.ts';
 
 export interface IntakeDeps {
   readonly logger: Logger;
@@ -26,7 +49,30 @@ export interface IntakeDeps {
 const ActorHeaders = z.object({
   'x-user-id': z.string().min(1).max(64),
   'x-user-role': z.enum(['grid_staff', 'handler', 'dispatcher', 'leader', 'admin']).default('grid_staff'),
+  /** The department a handler acts for. */
+  'x-user-department': z.string().min(1).max(48).optional(),
+  /** A client's key for retrying a command safely: the same key gives the same command. */
+  'idempotency-key': z.string().min(8).max(128).optional(),
 });
+
+/** Routes for the commands on an existing incident: POST /v1/incidents/:id/<action>. */
+const INCIDENT_COMMANDS: readonly { path: string; schema: z.ZodObject<{ type: z.ZodLiteral<Command['type']>; data: z.ZodType }> }[] = [
+  { path: 'reject', schema: RejectIncident },
+  { path: 'dispatch', schema: DispatchIncident },
+  { path: 'reassign', schema: ReassignIncident },
+  { path: 'return', schema: ReturnIncident },
+  { path: 'accept', schema: AcceptIncident },
+  { path: 'resolve', schema: ResolveIncident },
+  { path: 'verify', schema: VerifyIncident },
+  { path: 'extension-requests', schema: RequestExtension },
+  { path: 'extension-requests/approve', schema: ApproveExtension },
+  { path: 'extension-requests/deny', schema: DenyExtension },
+  { path: 'suspend', schema: SuspendIncident },
+  { path: 'resume', schema: ResumeIncident },
+  { path: 'escalate', schema: EscalateIncident },
+];
+
+const IncidentParams = z.object({ id: z.uuid() });
 
 const ReportBody = ReportIncident.shape.data;
 
@@ -36,13 +82,22 @@ const OutcomeQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_00
 export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   const app = createHttpServer({ logger: deps.logger, bodyLimit: deps.bodyLimit, ready: deps.ready });
 
-  const actorOf = (headers: unknown): Actor => {
+  const callerOf = (headers: unknown): { actor: Actor; idempotencyKey: string | undefined } => {
     const h = parseOr400(ActorHeaders, 'headers', headers);
-    return { id: h['x-user-id'], role: h['x-user-role'] };
+    const department = h['x-user-department'];
+    return {
+      actor: { id: h['x-user-id'], role: h['x-user-role'], ...(department ? { department } : {}) },
+      idempotencyKey: h['idempotency-key'],
+    };
+  };
+
+  /** Durable before acknowledged: the command is on Kafka (acks=all) before the caller hears 202. */
+  const submit = async (envelope: CommandEnvelope) => {
+    await deps.producer.send(deps.topics.commands, [{ key: envelope.incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) }]);
   };
 
   app.post('/v1/incidents', async (request, reply) => {
-    const actor = actorOf(request.headers);
+    const { actor } = callerOf(request.headers);
     const body = parseOr400(ReportBody, 'body', request.body);
     if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
       throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
@@ -58,10 +113,43 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       actor,
       command: { type: 'ReportIncident', data: body },
     };
-    // Acknowledged only once Kafka holds the command on every in-sync replica.
-    await deps.producer.send(deps.topics.commands, [{ key: incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) }]);
+    await submit(envelope);
     request.log.info({ incidentId, commandId, reportId: body.reportId, gridCode: body.gridCode }, 'report accepted for dispatch');
     return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
+  });
+
+  for (const route of INCIDENT_COMMANDS) {
+    const type = route.schema.shape.type.value;
+    const dataSchema = route.schema.shape.data;
+    app.post(`/v1/incidents/:id/${route.path}`, async (request, reply) => {
+      const { actor, idempotencyKey } = callerOf(request.headers);
+      const { id: incidentId } = parseOr400(IncidentParams, 'params', request.params);
+      const data: unknown = parseOr400(dataSchema, 'body', request.body ?? {});
+      const commandId = commandIdFor(actor.id, idempotencyKey);
+      const envelope = CommandEnvelope.parse({
+        commandId,
+        incidentId,
+        issuedAt: deps.clock().toISOString(),
+        actor,
+        command: { type, data },
+      });
+      await submit(envelope);
+      request.log.info({ incidentId, commandId, command: type, actor: actor.id }, 'command accepted for decision');
+      return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
+    });
+  }
+
+  app.get('/v1/incidents/:id', async (request) => {
+    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const [view, history] = await Promise.all([
+      deps.redis.get(incidentViewKey(deps.keyPrefix, id)),
+      deps.redis.hgetall(incidentHistoryKey(deps.keyPrefix, id)),
+    ]);
+    if (!view) throw new ApiError(404, 'UNKNOWN_INCIDENT', `params.id: no incident ${id}`);
+    const lines = Object.entries(history)
+      .sort(([a], [b]) => Number(a) - Number(b))
+      .map(([, line]) => JSON.parse(line) as unknown);
+    return { incident: JSON.parse(view) as unknown, history: lines };
   });
 
   app.get('/v1/commands/:id', async (request, reply) => {

@@ -20,6 +20,7 @@ export function reportIds(reporterId: string, reportId: string): { incidentId: s
   };
 }
 
-export function newCommandId(): string {
-  return randomUUID();
+/** A command's id: derived from the caller's idempotency key when given, so a retry is the same command. */
+export function commandIdFor(actorId: string, idempotencyKey: string | undefined): string {
+  return idempotencyKey ? uuidFrom('command', actorId, idempotencyKey) : randomUUID();
 }
