@@ -27,7 +27,10 @@ export class AreaTree {
       this.byCode.set(area.code, area);
     }
     for (const area of this.byCode.values()) {
-      if (area.parent === null) continue;
+      if (area.parent === null) {
+        if (area.level !== 'city') throw new Error(`area ${area.code} (${area.level}) has no parent; only a city may be a root`);
+        continue;
+      }
       const parent = this.byCode.get(area.parent);
       if (!parent) throw new Error(`area ${area.code} names a missing parent ${area.parent}`);
       if (AreaLevels.indexOf(parent.level) + 1 !== AreaLevels.indexOf(area.level)) {

@@ -28,8 +28,18 @@ describe('AreaTree', () => {
 
   it('knows the children of an area and the roots', () => {
     const tree = new AreaTree(small);
-    expect(tree.children(tongde.code).map((a) => a.code).sort()).toEqual([tongde1.code, tongde2.code]);
-    expect(tree.children(town.code).map((a) => a.name).sort()).toEqual(['北门社区', '同德社区'].sort());
+    expect(
+      tree
+        .children(tongde.code)
+        .map((a) => a.code)
+        .sort(),
+    ).toEqual([tongde1.code, tongde2.code]);
+    expect(
+      tree
+        .children(town.code)
+        .map((a) => a.name)
+        .sort(),
+    ).toEqual(['北门社区', '同德社区'].sort());
     expect(tree.children(beimen1.code)).toEqual([]);
     expect(tree.roots()).toEqual([city]);
   });
@@ -101,5 +111,13 @@ describe('AreaTree', () => {
     it('refuses an area that is its own parent', () => {
       expect(() => new AreaTree([city, { code: '440705', name: '自指区', level: 'district', parent: '440705' }])).toThrow();
     });
+  });
+});
+
+describe('AreaTree roots', () => {
+  it('accepts only a city as a root', () => {
+    expect(() => new AreaTree([{ code: '440705001001001', name: '孤立网格', level: 'grid', parent: null }])).toThrow(
+      /only a city may be a root/,
+    );
   });
 });

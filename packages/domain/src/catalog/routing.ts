@@ -27,7 +27,9 @@ export class RoutingTable {
       if (rule.category !== '*' && !catalog.category(rule.category)) {
         throw new Error(`routing rule names an unknown category ${rule.category}`);
       }
-      this.rules.set(`${rule.area}|${rule.category}`, rule.department);
+      const key = `${rule.area}|${rule.category}`;
+      if (this.rules.has(key)) throw new Error(`two routing rules for ${rule.category} in ${rule.area}`);
+      this.rules.set(key, rule.department);
     }
   }
 

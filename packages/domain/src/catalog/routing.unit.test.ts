@@ -100,3 +100,17 @@ describe('RoutingTable', () => {
     });
   });
 });
+
+describe('RoutingTable: conflicting rules', () => {
+  it('refuses two rules for the same category in the same area', () => {
+    const areas = AreaFixtures.xinhui();
+    const catalog = new Catalog();
+    expect(
+      () =>
+        new RoutingTable(areas, catalog, [
+          { area: '440705001', category: 'dispute', department: 'justice' },
+          { area: '440705001', category: 'dispute', department: 'public_security' },
+        ]),
+    ).toThrow(/two routing rules for dispute in 440705001/);
+  });
+});

@@ -33,7 +33,10 @@ export interface CountedIncident {
   readonly gridCode: string;
   readonly category: string;
   readonly reportedAt: string;
+  /** The department the case is with now; null before dispatch and while returned to dispatch. */
   readonly department: string | null;
+  /** Dispatched at least once (派遣数). */
+  readonly dispatched: boolean;
   readonly rejected: boolean;
   readonly closed: boolean;
   readonly closedOnTime: boolean;
@@ -66,7 +69,7 @@ export function contributions(i: CountedIncident): Record<CountedFigure, number>
   return {
     reported: 1,
     rejected: i.rejected ? 1 : 0,
-    dispatched: i.department !== null ? 1 : 0,
+    dispatched: i.dispatched ? 1 : 0,
     closed: i.closed ? 1 : 0,
     closedOnTime: i.closedOnTime ? 1 : 0,
     overdue: i.overdue ? 1 : 0,
@@ -87,6 +90,7 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
       category: event.data.category,
       reportedAt: event.data.reportedAt,
       department: null,
+      dispatched: false,
       rejected: false,
       closed: false,
       closedOnTime: false,
@@ -104,10 +108,11 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
       return { ...next, rejected: true };
     case 'IncidentDispatched':
     case 'IncidentReassigned':
-      return { ...next, department: event.data.department, overdue: false };
+      return { ...next, department: event.data.department, dispatched: true, overdue: false };
     case 'IncidentReturned':
+      return { ...next, department: null, overdue: false };
     case 'IncidentResolved':
-      return { ...next, overdue: false, handlingMs: event.type === 'IncidentResolved' ? event.data.handlingMs : next.handlingMs };
+      return { ...next, overdue: false, handlingMs: event.data.handlingMs };
     case 'IncidentClosed':
       return { ...next, closed: true, closedOnTime: event.data.onTime, overdue: false, handlingMs: event.data.handlingMs };
     case 'IncidentReworkRequested':
