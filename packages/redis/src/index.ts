@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 
 export { Redis };
+export * from './clock.ts';
 
 /** One connection per service; commands queue while it reconnects, so a Redis restart is ridden out. */
 export function createRedis(url: string, name: string): Redis {

@@ -1,3 +1,4 @@
 export * from './infra.ts';
 export * from './containers.ts';
 export * from './processes.ts';
+export * from './topic-reader.ts';

@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog, DEFAULT_POLICY, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
-import { createRedis, redisReady } from '@gridgov/redis';
+import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { DispatchWorker } from './worker.ts';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
     outcomeTtlSeconds: config.OUTCOME_TTL_SECONDS,
     timerPollMs: config.TIMER_POLL_MS,
-    clock: () => new Date(),
+    clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
   });
   await worker.start();
   logger.info({ areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears }, 'dispatch worker started');

@@ -1,7 +1,7 @@
 import { incidentHistoryKey, incidentViewKey, outcomeKey, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer, type OutgoingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
-import type { Redis } from '@gridgov/redis';
+import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
 import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
@@ -17,8 +17,8 @@ export interface WorkerDeps {
   readonly context: DecisionContext;
   readonly partitionsConcurrently: number;
   readonly outcomeTtlSeconds: number;
-  /** The worker's clock; tests pass their own. */
-  readonly clock: () => Date;
+  /** The worker's clock; tests move their own. */
+  readonly clock: Clock;
   /** How often each owned partition's due timers are looked at. */
   readonly timerPollMs: number;
 }
@@ -108,7 +108,7 @@ export class DispatchWorker {
     let fired = 0;
     const owner = this.owned.get(partition);
     if (!owner) return fired;
-    const now = this.deps.clock();
+    const now = await this.deps.clock();
     for (;;) {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
       if (due.length === 0) return fired;
@@ -150,7 +150,13 @@ export class DispatchWorker {
 
     const parsed = fresh.map(parseCommandRecord);
     const ids = [...new Set(parsed.flatMap((p) => (p.ok ? [p.envelope.incidentId] : [])))];
-    const decider = new BatchDecider(await store.loadStates(ids), this.deps.context, this.deps.topics, this.deps.clock(), this.deps.logger);
+    const decider = new BatchDecider(
+      await store.loadStates(ids),
+      this.deps.context,
+      this.deps.topics,
+      await this.deps.clock(),
+      this.deps.logger,
+    );
     for (const item of parsed) {
       if (item.ok) decider.command(item.envelope);
       else decider.deadLetter(batch, item.record, item.reason);

@@ -25,7 +25,7 @@ import {
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { ApiError, createHttpServer, parseOr400 } from '@gridgov/http';
 import type { DurableProducer } from '@gridgov/kafka';
-import type { Redis } from '@gridgov/redis';
+import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -39,7 +39,7 @@ export interface IntakeDeps {
   readonly keyPrefix: string;
   readonly areas: AreaTree;
   readonly catalog: Catalog;
-  readonly clock: () => Date;
+  readonly clock: Clock;
   readonly maxOutcomeWaitMs: number;
   readonly bodyLimit: number;
   readonly ready: () => Promise<boolean>;
@@ -109,7 +109,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
-      issuedAt: deps.clock().toISOString(),
+      issuedAt: (await deps.clock()).toISOString(),
       actor,
       command: { type: 'ReportIncident', data: body },
     };
@@ -129,7 +129,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       const envelope = CommandEnvelope.parse({
         commandId,
         incidentId,
-        issuedAt: deps.clock().toISOString(),
+        issuedAt: (await deps.clock()).toISOString(),
         actor,
         command: { type, data },
       });

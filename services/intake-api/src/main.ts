@@ -2,7 +2,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, DurableProducer } from '@gridgov/kafka';
-import { createRedis, redisReady } from '@gridgov/redis';
+import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
     keyPrefix: config.KEY_PREFIX,
     areas,
     catalog: new Catalog(),
-    clock: () => new Date(),
+    clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
     maxOutcomeWaitMs: config.MAX_OUTCOME_WAIT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     ready: async () => (await redis.ping()) === 'PONG',
