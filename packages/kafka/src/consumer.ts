@@ -25,6 +25,8 @@ export interface BatchConsumerOptions {
   readonly logger: Logger;
   /** Where a group with no committed offset starts. */
   readonly fromBeginning?: boolean;
+  /** How long the group waits for a silent member before giving its partitions away (broker minimum 6 s). */
+  readonly sessionTimeoutMs?: number;
   /** How many partitions are handled at once (each partition stays sequential). */
   readonly partitionsConcurrently?: number;
   /** Called after each rebalance with the partitions this member now owns, before their batches. */
@@ -51,7 +53,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   const consumer = kafka.consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
-    sessionTimeout: 10_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 1_000,
     rebalanceTimeout: 20_000,
     maxWaitTimeInMs: 100,

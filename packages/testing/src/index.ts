@@ -2,3 +2,4 @@ export * from './infra.ts';
 export * from './containers.ts';
 export * from './processes.ts';
 export * from './topic-reader.ts';
+export * from './decision-context.ts';

@@ -39,12 +39,20 @@ export async function startService(name: ServiceName, env: Record<string, string
   const port = http ? (env['PORT'] ? Number(env['PORT']) : await freePort()) : undefined;
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', ...env, ...(port ? { PORT: String(port) } : {}) },
+    // At info level at least: start-up is recognised by what the service logs.
+    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info', ...(port ? { PORT: String(port) } : {}) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  // The worker says when it owns partitions; the tail of the output is kept for failure messages.
   let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let owning = false;
+  const keep = (chunk: Buffer) => {
+    const text = chunk.toString();
+    if (text.includes('"msg":"owning command partitions"')) owning = true;
+    output = (output + text).slice(-256 * 1024);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const url = port ? `http://127.0.0.1:${port}` : undefined;
 
@@ -58,7 +66,7 @@ export async function startService(name: ServiceName, env: Record<string, string
         () => false,
       );
     } else {
-      started = output.includes('"msg":"owning command partitions"');
+      started = owning;
     }
     if (!started) await new Promise((r) => setTimeout(r, 100));
   }

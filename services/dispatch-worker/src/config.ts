@@ -8,6 +8,8 @@ export const WorkerConfig = CommonConfig.extend({
   WORKER_GROUP_ID: z.string().min(1).default('dispatch-worker'),
   /** How many partitions one worker handles at once. */
   WORKER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How soon a worker that died silently loses its partitions to the others, in ms. */
+  WORKER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   /** How long a command outcome stays readable by GET /v1/commands/:id. */
   OUTCOME_TTL_SECONDS: z.coerce
     .number()

@@ -40,6 +40,7 @@ async function main(): Promise<void> {
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
     outcomeTtlSeconds: config.OUTCOME_TTL_SECONDS,
     timerPollMs: config.TIMER_POLL_MS,
+    sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
     clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
   });
   await worker.start();

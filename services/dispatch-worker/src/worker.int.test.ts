@@ -1,25 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, DEFAULT_POLICY, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, eventually, readTopic, type TestInfra } from '@gridgov/testing';
+import { createTestInfra, defaultDecisionContext, eventually, readTopic, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionStore } from './partition-store.ts';
 import { DispatchWorker } from './worker.ts';
 
-const holidays = HolidayData.parse(
-  JSON.parse(readFileSync(new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
-);
-const areas = AreaFixtures.xinhui();
-const catalog = new Catalog();
-const context = {
-  areas,
-  catalog,
-  routing: new RoutingTable(areas, catalog),
-  policy: DEFAULT_POLICY,
-  time: stageTimeOf(new WorkingCalendar({ holidays })),
-};
+const context = defaultDecisionContext();
+const { areas } = context;
 const grid = areas.ofLevel('grid')[10]!.code;
 
 // Monday 23 November 2026, 09:00 in Shanghai: a working day.

@@ -19,6 +19,8 @@ export interface WorkerDeps {
   readonly outcomeTtlSeconds: number;
   /** The worker's clock; tests move their own. */
   readonly clock: Clock;
+  /** How soon a silent worker loses its partitions, in ms. */
+  readonly sessionTimeoutMs?: number;
   /** How often each owned partition's due timers are looked at. */
   readonly timerPollMs: number;
 }
@@ -57,6 +59,7 @@ export class DispatchWorker {
       topics: [this.deps.topics.commands],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: (assignment) => this.onAssigned(assignment.get(this.deps.topics.commands) ?? []),
       onBatch: (batch) => this.inTurn(batch.partition, () => this.onBatch(batch)),
     });

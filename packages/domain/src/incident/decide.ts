@@ -125,7 +125,8 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
   if (!FROM[command.type].includes(state.status)) {
     return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);
   }
-  if (state.suspendedAt !== null && command.type !== 'ResumeIncident' && command.type !== 'EscalateIncident') {
+  // A parked case can be resumed or escalated; a second suspension is told ALREADY_SUSPENDED below.
+  if (state.suspendedAt !== null && !['ResumeIncident', 'EscalateIncident', 'SuspendIncident'].includes(command.type)) {
     return reject('INCIDENT_SUSPENDED', `the case is suspended (挂账); resume it first`);
   }
   if (HANDLER_COMMANDS.has(command.type) && actor.department !== state.department) {
@@ -214,7 +215,11 @@ function apply(
     }
     case 'RequestExtension': {
       if (s.pendingExtension) return reject('EXTENSION_PENDING', 'an extension request is already waiting for a dispatcher');
-      if (handlingClockMissed(s)) return reject('EXTENSION_TOO_LATE', 'the handling deadline has passed; ask before it does');
+      // Past the deadline is too late whether or not a timer has marked it missed yet.
+      const handling = s.clocks.find((c) => c.stage === 'handling');
+      if (handling && (handling.missed || handling.due <= t)) {
+        return reject('EXTENSION_TOO_LATE', 'the handling deadline has passed; ask before it does');
+      }
       out.emit('ExtensionRequested', command.data, actor, t);
       return;
     }
@@ -391,40 +396,57 @@ function assigneeOf(s: Incident, stage: Stage): string {
 
 /**
  * A timer firing: every warning, missed deadline and escalation due by `now` that has not
- * happened yet. What happened is in the state, so a tick repeated or late fires nothing twice.
+ * happened yet, in the order they fell due. What happened is in the state, so a tick repeated
+ * or late fires nothing twice, and ticks at several instants give the same events as one tick.
  */
 export function tick(incidentId: string, state: IncidentState, ctx: DecisionContext, now: Date): GridEvent[] {
   if (!state || state.suspendedAt !== null || state.status === 'closed' || state.status === 'rejected') return [];
   const t = now.getTime();
   const out = new Emitter(incidentId, state, ctx, undefined);
-  for (const stage of state.clocks.map((c) => c.stage)) {
-    for (;;) {
-      const s = out.current!;
-      const c = s.clocks.find((x) => x.stage === stage);
-      if (!c || c.missed) break;
-      const at = warningAt(c, c.warned, s, ctx);
-      if (at !== undefined && at <= t && at < c.due) {
-        out.emit(
-          'DeadlineWarned',
-          { stage, due: iso(c.due), fraction: ctx.policy.warningFractions[c.warned]!, assignee: assigneeOf(s, stage) },
-          SYSTEM,
-          at,
-        );
-        continue;
-      }
-      if (c.due <= t) {
-        out.emit('DeadlineMissed', { stage, due: iso(c.due) }, SYSTEM, c.due);
-        if (stage === 'handling') escalate(out, ctx, c.due);
-      }
-      break;
-    }
-  }
   for (;;) {
-    const s = out.current!;
-    if (s.nextEscalationAt === null || s.nextEscalationAt > t || s.escalationLevel >= MAX_ESCALATION_LEVEL) break;
-    escalate(out, ctx, s.nextEscalationAt);
+    const next = earliestDue(out.current!, ctx);
+    if (!next || next.at > t) break;
+    next.fire(out);
   }
   return out.events;
+}
+
+interface DueItem {
+  readonly at: number;
+  fire(out: Emitter): void;
+}
+
+/** The first thing still to happen to a case: a warning, a missed deadline or an escalation (ties in clock order). */
+function earliestDue(s: Incident, ctx: DecisionContext): DueItem | undefined {
+  let first: DueItem | undefined;
+  const consider = (item: DueItem) => {
+    if (!first || item.at < first.at) first = item;
+  };
+  for (const c of s.clocks) {
+    if (c.missed) continue;
+    const warnAt = warningAt(c, c.warned, s, ctx);
+    if (warnAt !== undefined && warnAt < c.due) {
+      const fraction = ctx.policy.warningFractions[c.warned]!;
+      consider({
+        at: warnAt,
+        fire: (out) =>
+          out.emit('DeadlineWarned', { stage: c.stage, due: iso(c.due), fraction, assignee: assigneeOf(s, c.stage) }, SYSTEM, warnAt),
+      });
+    } else {
+      consider({
+        at: c.due,
+        fire: (out) => {
+          out.emit('DeadlineMissed', { stage: c.stage, due: iso(c.due) }, SYSTEM, c.due);
+          if (c.stage === 'handling') escalate(out, ctx, c.due);
+        },
+      });
+    }
+  }
+  if (s.nextEscalationAt !== null && s.escalationLevel < MAX_ESCALATION_LEVEL) {
+    const at = s.nextEscalationAt;
+    consider({ at, fire: (out) => escalate(out, ctx, at) });
+  }
+  return first;
 }
 
 function escalate(out: Emitter, ctx: DecisionContext, at: number): void {
