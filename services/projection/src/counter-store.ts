@@ -20,6 +20,20 @@ export class ProjectionKeys {
   counters(partition: number, area: string, window: string): string {
     return `${this.tag(partition)}:c:${area}:${window}`;
   }
+  /** A frozen monthly bulletin (月通报) of an area: one key, written once. */
+  bulletin(area: string, month: string): string {
+    return `${this.prefix}:bulletin:${area}:${month}`;
+  }
+  /** Pub/sub channel told after every applied batch, so live streams on every instance re-read. */
+  figuresChanged(): string {
+    return `${this.prefix}:figures-changed`;
+  }
+}
+
+/** One counter hash: an area in a window (summed over partitions when read). */
+export interface CounterHash {
+  readonly area: string;
+  readonly window: string;
 }
 
 /** Applies a batch's folded deltas, the incidents it touched and the new checkpoint, or nothing. */
@@ -110,5 +124,31 @@ export class CounterStore {
       for (const [field, n] of Object.entries(value as Record<string, string>)) sum.set(field, (sum.get(field) ?? 0) + Number(n));
     }
     return sum;
+  }
+
+  /**
+   * Sums several counter hashes across every partition in one pipelined round trip: P × hashes
+   * HMGETs. Only the named fields are read: a hash holds every category's and department's fields,
+   * a query wants one scope's.
+   */
+  async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
+    if (hashes.length === 0 || fields.length === 0) return hashes.map(() => new Map<string, number>());
+    const pipeline = this.redis.pipeline();
+    for (const { area, window } of hashes) {
+      for (let p = 0; p < partitions; p++) pipeline.hmget(this.keys.counters(p, area, window), ...fields);
+    }
+    const results = (await pipeline.exec()) ?? [];
+    return hashes.map((_, h) => {
+      const sum = new Map<string, number>();
+      for (let p = 0; p < partitions; p++) {
+        const [err, values] = results[h * partitions + p] ?? [new Error('pipeline answered too few replies'), null];
+        if (err) throw err;
+        (values as (string | null)[]).forEach((value, f) => {
+          const field = fields[f];
+          if (value !== null && field !== undefined) sum.set(field, (sum.get(field) ?? 0) + Number(value));
+        });
+      }
+      return sum;
+    });
   }
 }

@@ -5,8 +5,10 @@ import { createKafka, partitionCount } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
+import { BulletinStore } from './bulletin.ts';
 import { ProjectionConfig } from './config.ts';
 import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
 import { Projector } from './projector.ts';
 
 const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
@@ -20,7 +22,12 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'projection');
   await redisReady(redis);
   const areas = AreaFixtures[config.AREA_FIXTURE]();
-  const store = new CounterStore(redis, new ProjectionKeys(config.KEY_PREFIX));
+  const keys = new ProjectionKeys(config.KEY_PREFIX);
+  const store = new CounterStore(redis, keys);
+  // One subscriber connection per instance, shared by all its live streams.
+  const changes = new FiguresChangeFeed(redis.duplicate({ connectionName: 'projection-changes' }), keys.figuresChanged(), logger);
+  await changes.start();
+  const publisher = new FiguresChangePublisher(redis, keys.figuresChanged(), logger);
   const clock = () => new Date();
   const projector = new Projector({
     kafka,
@@ -31,22 +38,28 @@ async function main(): Promise<void> {
     logger,
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
     clock,
+    onApplied: (partition, events) => publisher.applied(partition, events),
   });
   await projector.start();
   const app = buildProjectionApp({
     logger,
     store,
+    bulletins: new BulletinStore(redis, keys),
+    changes,
     areas,
     catalog: new Catalog(),
     partitions,
     clock,
     ready: async () => (await redis.ping()) === 'PONG',
+    rankingWeights: config.RANKING_WEIGHTS,
+    stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, partitions, areas: areas.size }, 'projection listening');
   shutdownOnSignals(logger, async () => {
     await app.close();
     await projector.stop();
+    await changes.close();
     await redis.quit();
   });
 }

@@ -1,0 +1,23 @@
+import type { AreaTree, Catalog } from '@gridgov/domain';
+import type { Logger } from '@gridgov/runtime';
+import type { BulletinStore } from './bulletin.ts';
+import type { CounterStore } from './counter-store.ts';
+import type { FiguresChangeFeed } from './figures-changes.ts';
+import type { Weights } from './weights.ts';
+
+export interface ProjectionAppDeps {
+  readonly logger: Logger;
+  readonly store: CounterStore;
+  readonly bulletins: BulletinStore;
+  /** This instance's subscription to figure changes; the composition root starts and closes it. */
+  readonly changes: FiguresChangeFeed;
+  readonly areas: AreaTree;
+  readonly catalog: Catalog;
+  readonly partitions: number;
+  /** The only clock of the routes: "today", and whether a month has ended. */
+  readonly clock: () => Date;
+  readonly ready: () => Promise<boolean>;
+  /** Ranking weights when a query gives none (RANKING_WEIGHTS). */
+  readonly rankingWeights: Weights;
+  readonly stream: { readonly minIntervalMs: number; readonly keepAliveMs?: number };
+}

@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import { ResponseSchemas } from './openapi-responses.ts';
+import {
+  BulletinBody,
+  BulletinPathParams,
+  BulletinQueryParams,
+  FiguresQueryParams,
+  RankingQueryParams,
+  StreamQueryParams,
+  TrendQueryParams,
+} from './schemas.ts';
+
+type JsonSchema = Record<string, unknown>;
+
+/** JSON Schema of a zod schema as the request sees it (before defaults and transforms), without the meta keys. */
+function inputSchema(schema: z.ZodType): JsonSchema {
+  const { $schema: _s, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  return json;
+}
+
+/** One OpenAPI parameter per property of a zod object, from the same schema the route validates with. */
+function parameters(schema: z.ZodObject, where: 'query' | 'path'): JsonSchema[] {
+  const json = inputSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
+  return Object.entries(json.properties ?? {}).map(([name, property]) => {
+    const { description, ...rest } = property;
+    return {
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      ...(typeof description === 'string' ? { description } : {}),
+      schema: rest,
+    };
+  });
+}
+
+const ref = (name: keyof typeof ResponseSchemas) => ({ $ref: `#/components/schemas/${name}` });
+const json = (name: keyof typeof ResponseSchemas, description: string) => ({
+  description,
+  content: { 'application/json': { schema: ref(name) } },
+});
+const error = (description: string) => json('Error', description);
+
+function componentSchemas(): Record<string, JsonSchema> {
+  const registry = z.registry<{ id: string }>();
+  for (const [id, schema] of Object.entries(ResponseSchemas)) registry.add(schema, { id });
+  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
+  // A fragment is no valid $id in JSON Schema 2020-12; components are named by their key.
+  return Object.fromEntries(
+    Object.entries(schemas).map(([id, schema]) => {
+      const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;
+      return [id, rest];
+    }),
+  );
+}
+
+/** The OpenAPI 3.1 document of the projection's routes. */
+export function openApiDocument(): JsonSchema {
+  const bad = error('Invalid input; the message names the field');
+  const unknownArea = error('Unknown area');
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'projection',
+      version: '1',
+      description:
+        'Figures leaders ask for (考核), rankings, trends, monthly bulletins (月通报) and live figures, read from counters only.',
+    },
+    paths: {
+      '/v1/figures': {
+        get: {
+          summary: 'Figures of an area in a window of report time',
+          parameters: parameters(FiguresQueryParams, 'query'),
+          responses: { '200': json('FiguresAnswer', 'The figures'), '400': bad, '404': unknownArea },
+        },
+      },
+      '/v1/rankings': {
+        get: {
+          summary: 'The children of an area ranked by composite score, the lowest marked 末位',
+          description:
+            'score = wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). A child with nothing registered has score null and ranks last.',
+          parameters: parameters(RankingQueryParams, 'query'),
+          responses: { '200': json('Ranking', 'The ranking, best first'), '400': bad, '404': unknownArea },
+        },
+      },
+      '/v1/trends': {
+        get: {
+          summary: 'One figure day by day (at most 366 days)',
+          parameters: parameters(TrendQueryParams, 'query'),
+          responses: { '200': json('Trend', 'The daily series'), '400': bad, '404': unknownArea },
+        },
+      },
+      '/v1/bulletins/{month}': {
+        post: {
+          summary: 'Freeze the ranking of a month for an area (月通报); the first freeze wins',
+          parameters: parameters(BulletinPathParams, 'path'),
+          requestBody: { required: true, content: { 'application/json': { schema: inputSchema(BulletinBody) } } },
+          responses: {
+            '201': json('FreezeAnswer', 'Frozen now'),
+            '200': json('FreezeAnswer', 'Frozen before: the kept bulletin'),
+            '400': bad,
+            '404': unknownArea,
+            '409': error('The month has not ended in Asia/Shanghai; the message says when it can be frozen'),
+          },
+        },
+        get: {
+          summary: 'A frozen monthly bulletin',
+          parameters: [...parameters(BulletinPathParams, 'path'), ...parameters(BulletinQueryParams, 'query')],
+          responses: { '200': json('Bulletin', 'The bulletin'), '400': bad, '404': error('Unknown area, or no bulletin of that month') },
+        },
+      },
+      '/v1/streams/figures': {
+        get: {
+          summary: 'Live figures over server-sent events',
+          description:
+            'Sends `event: figures` with a FiguresAnswer at once and again whenever the figures change (at most every STREAM_MIN_INTERVAL_MS), and a `: keep-alive` comment every 15 s.',
+          parameters: parameters(StreamQueryParams, 'query'),
+          responses: {
+            '200': {
+              description: 'An event stream; the data of each `figures` event is a FiguresAnswer (#/components/schemas/FiguresAnswer)',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '400': bad,
+            '404': unknownArea,
+          },
+        },
+      },
+      '/healthz': {
+        get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } },
+      },
+      '/readyz': {
+        get: {
+          summary: 'Readiness: Redis answers',
+          responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready' } },
+        },
+      },
+      '/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
+      },
+    },
+    components: { schemas: componentSchemas() },
+  };
+}

@@ -1,0 +1,8 @@
+import type { FastifyInstance } from 'fastify';
+import { openApiDocument } from '../openapi.ts';
+
+export function registerOpenApiRoute(app: FastifyInstance): void {
+  // Built once: it depends on the schemas only.
+  const document = openApiDocument();
+  app.get('/openapi.json', () => document);
+}

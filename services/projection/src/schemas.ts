@@ -1,0 +1,72 @@
+import { parseLocalDate, WindowKinds } from '@gridgov/domain';
+import { z } from 'zod';
+import { FigureNames } from './figures.ts';
+import { WeightsText } from './weights.ts';
+
+/**
+ * The projection's HTTP input, validated at the edge; the same schemas generate the parameters
+ * of /openapi.json.
+ */
+export const AreaCode = z
+  .string()
+  .regex(/^\d{6}(\d{3}){0,3}$/, 'an area code has 6, 9, 12 or 15 digits')
+  .describe('Area code of any level: 6 (city, district), 9 (town), 12 (community) or 15 (grid) digits');
+
+export const LocalDateText = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date is YYYY-MM-DD')
+  .refine((s) => parseLocalDate(s) !== undefined, 'not a calendar date')
+  .describe('A local date in Asia/Shanghai, YYYY-MM-DD');
+
+export const MonthText = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])$/, 'a month is YYYY-MM')
+  .describe('A calendar month in Asia/Shanghai, YYYY-MM');
+
+const Window = z.enum(WindowKinds);
+
+const ScopeFields = {
+  category: z.string().max(48).optional().describe('Only cases of this category (give category or department, not both)'),
+  department: z.string().max(48).optional().describe('Only cases with this handling department'),
+};
+
+export const FiguresQueryParams = z.object({
+  area: AreaCode,
+  window: Window.default('all').describe('Window of report time'),
+  at: LocalDateText.optional().describe('A date in the window (YYYY-MM-DD, Asia/Shanghai); default today'),
+  ...ScopeFields,
+});
+export type FiguresQueryParams = z.infer<typeof FiguresQueryParams>;
+
+export const RankingQueryParams = z.object({
+  area: AreaCode.describe('The area whose children are ranked'),
+  window: Window.default('month').describe('Window of report time'),
+  at: LocalDateText.optional().describe('A date in the window (YYYY-MM-DD, Asia/Shanghai); default today'),
+  bottom: z.coerce.number().int().min(0).max(1000).default(3).describe('How many of the lowest scored rows are marked 末位'),
+  weights: WeightsText.optional().describe('wClosure,wOnTime,wRework summing to 1, e.g. 0.5,0.3,0.2; default RANKING_WEIGHTS'),
+  ...ScopeFields,
+});
+export type RankingQueryParams = z.infer<typeof RankingQueryParams>;
+
+/** Longest trend: a year, leap day included. */
+export const MAX_TREND_DAYS = 366;
+
+export const TrendQueryParams = z.object({
+  area: AreaCode,
+  figure: z.enum(FigureNames).describe('Which figure to follow, day by day'),
+  from: LocalDateText.describe('First day (YYYY-MM-DD, Asia/Shanghai)'),
+  to: LocalDateText.describe(`Last day, included; at most ${MAX_TREND_DAYS} days in all`),
+  ...ScopeFields,
+});
+export type TrendQueryParams = z.infer<typeof TrendQueryParams>;
+
+export const BulletinPathParams = z.object({ month: MonthText });
+export const BulletinBody = z.object({ area: AreaCode.describe('The area whose children the bulletin ranks') });
+export const BulletinQueryParams = z.object({ area: AreaCode.describe('The area of the bulletin') });
+
+export const StreamQueryParams = z.object({
+  area: AreaCode,
+  window: Window.default('all').describe('Window of report time holding today (Asia/Shanghai)'),
+  ...ScopeFields,
+});
+export type StreamQueryParams = z.infer<typeof StreamQueryParams>;
