@@ -5,7 +5,7 @@ import { join } from 'node:path';
 
 const dirs = ['packages', 'services']
   .flatMap((d) => readdirSync(d).map((n) => join(d, n)))
-  .concat(['test'])
+  .concat(['test', 'bench'])
   .filter((d) => existsSync(join(d, 'package.json')));
 const byName = new Map(dirs.map((d) => [JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')).name, d]));
 for (const dir of dirs) {

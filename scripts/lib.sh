@@ -41,3 +41,34 @@ free_port() {
     port=$((port + span))
   done
 }
+
+# Starts a Kafka broker and a Redis of their own unless KAFKA_BROKERS and REDIS_URL are set,
+# exports both, and stops what it started when the calling script exits.
+ensure_infra() {
+  started_kafka=""
+  started_redis=""
+  trap stop_own_infra EXIT
+  if [[ -z "${KAFKA_BROKERS:-}" ]]; then
+    local port="${TEST_KAFKA_PORT:-$(free_port 19092 2)}"
+    say "starting a Kafka broker of its own on 127.0.0.1:$port"
+    # A fresh log directory each run: no topics left from an earlier run.
+    KAFKA_PORT="$port" bash "$REPO_ROOT/infra/kafka/kafka.sh" clean >/dev/null 2>&1 || true
+    started_kafka="$port"
+    KAFKA_PORT="$port" bash "$REPO_ROOT/infra/kafka/kafka.sh" start
+    export KAFKA_BROKERS="127.0.0.1:$port"
+  fi
+  if [[ -z "${REDIS_URL:-}" ]]; then
+    local port="${TEST_REDIS_PORT:-$(free_port 16379)}" line
+    say "starting a Redis of its own on 127.0.0.1:$port"
+    started_redis="$port"
+    # On a port of its own: scripts/up's Redis is never the one used or stopped here.
+    line="$(REDIS_PORT="$port" bash "$REPO_ROOT/infra/redis/redis.sh" start | tail -n 1)"
+    [[ "$line" == REDIS_URL=* ]] || die "Redis did not start"
+    export REDIS_URL="${line#REDIS_URL=}"
+  fi
+}
+
+stop_own_infra() {
+  [[ -n "${started_kafka:-}" ]] && KAFKA_PORT="$started_kafka" bash "$REPO_ROOT/infra/kafka/kafka.sh" stop >/dev/null 2>&1 || true
+  [[ -n "${started_redis:-}" ]] && REDIS_PORT="$started_redis" bash "$REPO_ROOT/infra/redis/redis.sh" stop >/dev/null 2>&1 || true
+}

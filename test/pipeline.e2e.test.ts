@@ -128,6 +128,73 @@ describe('report → dispatch → counted → queried', () => {
     expect(((await badWindow.json()) as { error: { message: string } }).error.message).toMatch(/^query\.window/);
   });
 
+  it('carries a case through its lifecycle over HTTP and counts it closed', async () => {
+    const command = async (incidentId: string, action: string, body: unknown, headers: Record<string, string>) => {
+      const res = await fetch(`${intake}/v1/incidents/${incidentId}/${action}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      const { commandId } = (await res.json()) as { commandId: string };
+      const outcome = await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`);
+      return (await outcome.json()) as { status: string; code?: string; events?: { type: string }[] };
+    };
+    const handler = { 'x-user-id': 'h-sanitation-1', 'x-user-role': 'handler', 'x-user-department': 'sanitation' };
+    const otherHandler = { 'x-user-id': 'h-police-1', 'x-user-role': 'handler', 'x-user-department': 'public_security' };
+    const staff = { 'x-user-id': 'staff-009', 'x-user-role': 'grid_staff' };
+
+    const res = await report(gridC, randomUUID(), 'exposed_rubbish', 'staff-009');
+    const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
+    await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`);
+
+    // Another department cannot sign for it; the one it was routed to can.
+    expect(await command(incidentId, 'accept', {}, otherHandler)).toMatchObject({ status: 'rejected', code: 'NOT_ASSIGNED' });
+    expect(await command(incidentId, 'accept', {}, handler)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentAccepted' }] });
+    expect(await command(incidentId, 'resolve', { notes: '已清运', photoRefs: ['photo-1'] }, handler)).toMatchObject({
+      status: 'accepted',
+    });
+    expect(await command(incidentId, 'verify', { passed: true }, staff)).toMatchObject({
+      status: 'accepted',
+      events: [{ type: 'IncidentClosed' }],
+    });
+
+    const view = await fetch(`${intake}/v1/incidents/${incidentId}`);
+    expect(view.status).toBe(200);
+    const body = (await view.json()) as {
+      incident: { status: string; department: string };
+      history: { type: string; actor: { id: string } }[];
+    };
+    expect(body.incident).toMatchObject({ status: 'closed', department: 'sanitation' });
+    expect(body.history.map((h) => h.type)).toEqual([
+      'IncidentReported',
+      'IncidentDispatched',
+      'IncidentAccepted',
+      'IncidentResolved',
+      'IncidentClosed',
+    ]);
+    expect(body.history[2]!.actor.id).toBe('h-sanitation-1');
+
+    const town = await eventually(
+      async () =>
+        (
+          (await (await fetch(`${projection}/v1/figures?area=${shadui.code}&window=day`)).json()) as {
+            figures: Record<string, number | null>;
+          }
+        ).figures,
+      (f) => f['closed'] === 1,
+    );
+    expect(town).toMatchObject({
+      reported: 2,
+      registered: 2,
+      closed: 1,
+      closureRate: 0.5,
+      closedOnTime: 1,
+      onTimeClosureRate: 0.5,
+      overdue: 0,
+    });
+  });
+
   it('shuts every service down cleanly on SIGTERM', async () => {
     const codes = await Promise.all(services.map((s) => s.stop('SIGTERM')));
     expect(codes).toEqual([0, 0, 0]);

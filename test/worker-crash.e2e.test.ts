@@ -171,6 +171,8 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
     }
     expect(expectedTotal).toBeGreaterThan(INCIDENTS * 3);
     const resent = records.length - [...byIncident.values()].reduce((n, v) => n + v.size, 0);
-    console.info(`crash test: ${kills} SIGKILLs, ${INCIDENTS} cases, ${expectedTotal} deadline events each exactly once, ${resent} re-sent copies deduplicated by version`);
+    console.info(
+      `crash test: ${kills} SIGKILLs, ${INCIDENTS} cases, ${expectedTotal} deadline events each exactly once, ${resent} re-sent copies deduplicated by version`,
+    );
   });
 });

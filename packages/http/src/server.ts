@@ -17,7 +17,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     loggerInstance,
     bodyLimit: options.bodyLimit ?? 64 * 1024,
     requestIdHeader: 'x-request-id',
-    disableRequestLogging: false,
   });
   installErrorHandler(app);
   app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));

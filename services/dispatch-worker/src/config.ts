@@ -3,6 +3,19 @@ import { z } from 'zod';
 
 const fraction = z.number().gt(0).lt(1);
 
+/** A duration as "<amount> <unit>", e.g. "2 working_hours", "1 working_days", "30 natural_minutes". */
+const DurationText = z
+  .string()
+  .regex(
+    /^\d+ (working_hours|working_days|natural_hours|natural_minutes)$/,
+    'a duration is "<amount> <working_hours|working_days|natural_hours|natural_minutes>"',
+  )
+  .transform((s) => {
+    const [amount, unit] = s.split(' ') as [string, 'working_hours' | 'working_days' | 'natural_hours' | 'natural_minutes'];
+    return { unit, amount: Number(amount) };
+  })
+  .refine((d) => d.amount > 0, 'a duration is more than 0');
+
 export const WorkerConfig = CommonConfig.extend({
   /** Consumer group of the dispatch workers (prefixed with TOPIC_PREFIX). */
   WORKER_GROUP_ID: z.string().min(1).default('dispatch-worker'),
@@ -26,6 +39,14 @@ export const WorkerConfig = CommonConfig.extend({
     .regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/, 'office hours are HH:MM-HH:MM[,HH:MM-HH:MM...]')
     .default('08:30-12:00,14:30-17:30')
     .transform((s) => s.split(',').map((p) => ({ start: p.slice(0, 5), end: p.slice(6, 11) }))),
+  /** Time a dispatcher has to dispatch a case no route could (派遣时限). */
+  DEADLINE_DISPATCH: DurationText.prefault('2 working_hours'),
+  /** Time a department has to sign for a case (签收时限). */
+  DEADLINE_SIGN_FOR: DurationText.prefault('2 working_hours'),
+  /** Time grid staff have to verify a resolved case (核查时限). */
+  DEADLINE_VERIFICATION: DurationText.prefault('1 working_days'),
+  /** After the handling deadline, each further period overdue escalates one level. */
+  ESCALATION_EVERY: DurationText.prefault('1 working_days'),
   /** Fractions of a stage's time at which the assignee is warned: "0.5,0.8". */
   WARNING_FRACTIONS: z
     .string()

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, DEFAULT_POLICY, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
+import { AreaFixtures, Catalog, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
@@ -34,7 +34,13 @@ async function main(): Promise<void> {
       areas,
       catalog,
       routing: new RoutingTable(areas, catalog),
-      policy: { ...DEFAULT_POLICY, warningFractions: config.WARNING_FRACTIONS },
+      policy: {
+        dispatch: config.DEADLINE_DISPATCH,
+        signFor: config.DEADLINE_SIGN_FOR,
+        verification: config.DEADLINE_VERIFICATION,
+        escalationEvery: config.ESCALATION_EVERY,
+        warningFractions: config.WARNING_FRACTIONS,
+      },
       time: stageTimeOf(calendar),
     },
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,

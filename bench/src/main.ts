@@ -1,0 +1,19 @@
+import { timerLateness } from './timers.ts';
+
+/** `bash scripts/bench [suite] [--full]`: benchmarks, not tests; each prints its figures and writes JSON. */
+const args = process.argv.slice(2);
+const full = args.includes('--full');
+const suites = args.filter((a) => !a.startsWith('--'));
+const all: Record<string, () => Promise<void>> = {
+  timers: () => timerLateness(full ? 1_000_000 : 100_000),
+};
+const chosen = suites.length > 0 ? suites : Object.keys(all);
+for (const name of chosen) {
+  const suite = all[name];
+  if (!suite) {
+    console.error(`unknown benchmark ${name}; known: ${Object.keys(all).join(', ')}`);
+    process.exit(2);
+  }
+  await suite();
+}
+process.exit(0);

@@ -1,0 +1,103 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
+import { Redis } from 'ioredis';
+import type { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+export interface BenchInfra {
+  readonly id: string;
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+  readonly topics: Topics;
+  readonly env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+/** The bench's own slice of the broker and Redis (KAFKA_BROKERS, REDIS_URL), removed afterwards. */
+export async function benchInfra(partitions = 12): Promise<BenchInfra> {
+  const brokers = process.env['KAFKA_BROKERS'];
+  const redisUrl = process.env['REDIS_URL'];
+  if (!brokers || !redisUrl) throw new Error('set KAFKA_BROKERS and REDIS_URL, or run `bash scripts/bench`, which starts both');
+  const id = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+  const topics = topicsWithPrefix(`${id}.`);
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: id, logger: pino({ level: 'silent' }) });
+  await ensureTopics(kafka, [
+    { name: topics.commands, partitions },
+    { name: topics.events, partitions },
+    { name: topics.notifications, partitions: 3 },
+    { name: topics.dlq, partitions: 1 },
+  ]);
+  const redis = new Redis(redisUrl);
+  return {
+    id,
+    kafka,
+    redis,
+    topics,
+    env: { KAFKA_BROKERS: brokers, REDIS_URL: redisUrl, TOPIC_PREFIX: `${id}.`, KEY_PREFIX: id },
+    cleanup: async () => {
+      await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 5000);
+        cursor = next;
+        if (keys.length > 0) await redis.unlink(...keys);
+      } while (cursor !== '0');
+      redis.disconnect();
+    },
+  };
+}
+
+/** Starts a service as its own process and resolves once `ready` sees its output say so. */
+export async function startProcess(service: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolveReady, reject) => {
+    let seen = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (seen !== 'done') {
+        seen = (seen + chunk.toString()).slice(-10_000);
+        if (ready.test(seen)) {
+          seen = 'done';
+          resolveReady();
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`${service} exited with ${code} before it was ready`)));
+  });
+  return child;
+}
+
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+export interface Figure {
+  readonly name: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly note?: string;
+}
+
+export function report(suite: string, figures: readonly Figure[], context: Record<string, unknown>): void {
+  const width = Math.max(...figures.map((f) => f.name.length));
+  console.log(`\n${suite}`);
+  for (const f of figures) {
+    const value = Number.isInteger(f.value) ? f.value.toLocaleString('en-US') : f.value.toFixed(1);
+    console.log(`  ${f.name.padEnd(width)}  ${value.padStart(12)} ${f.unit}${f.note ? `   (${f.note})` : ''}`);
+  }
+  mkdirSync(resolve(repoRoot, 'bench-results'), { recursive: true });
+  const file = resolve(repoRoot, 'bench-results', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ suite, at: new Date().toISOString(), context, figures }, null, 2));
+  console.log(`  → ${file}`);
+}
