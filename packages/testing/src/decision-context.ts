@@ -1,5 +1,14 @@
 import { readFileSync } from 'node:fs';
-import { AreaFixtures, Catalog, DEFAULT_POLICY, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar, type DecisionContext } from '@gridgov/domain';
+import {
+  AreaFixtures,
+  Catalog,
+  DEFAULT_POLICY,
+  HolidayData,
+  RoutingTable,
+  stageTimeOf,
+  WorkingCalendar,
+  type DecisionContext,
+} from '@gridgov/domain';
 
 /** The decision context the worker builds by default: 新会区, the seed catalog, the 2025–2026 holiday notices. */
 export function defaultDecisionContext(): DecisionContext {
@@ -7,5 +16,11 @@ export function defaultDecisionContext(): DecisionContext {
   const holidays = HolidayData.parse(JSON.parse(readFileSync(file, 'utf8')));
   const areas = AreaFixtures.xinhui();
   const catalog = new Catalog();
-  return { areas, catalog, routing: new RoutingTable(areas, catalog), policy: DEFAULT_POLICY, time: stageTimeOf(new WorkingCalendar({ holidays })) };
+  return {
+    areas,
+    catalog,
+    routing: new RoutingTable(areas, catalog),
+    policy: DEFAULT_POLICY,
+    time: stageTimeOf(new WorkingCalendar({ holidays })),
+  };
 }

@@ -1,45 +1,16 @@
-import { readFileSync } from 'node:fs';
 import { type CommandEnvelope, GridEvent, type ReportIncident, type Role } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { type Area } from '../areas/area-tree.ts';
-import { AreaFixtures } from '../areas/fixtures.ts';
-import { HolidayData } from '../calendar/holidays.ts';
-import { WorkingCalendar } from '../calendar/working-calendar.ts';
-import { Catalog } from '../catalog/categories.ts';
-import { RoutingTable } from '../catalog/routing.ts';
-import { type Decision, type DecisionContext, decide } from './decide.ts';
-import { DEFAULT_POLICY } from './policy.ts';
-import { type RejectionCode } from './rejection.ts';
-import { stageTimeOf } from './stage-time.ts';
-import { evolve, initialState, type IncidentState } from './state.ts';
+import { decide } from './decide.ts';
+import { evolve, initialState } from './state.ts';
+import { acceptedEvents, areas, COMMAND, ctx, fold, givenIn, INCIDENT, named, STAFF } from './test-support.ts';
 
-// ---- the world the decider sees -------------------------------------------------------------
+// ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----
 
-const areas = AreaFixtures.xinhui();
-const catalog = new Catalog();
-const named = (level: Area['level'], name: string): Area => {
-  const found = areas.ofLevel(level).find((a) => a.name === name);
-  if (!found) throw new Error(`no ${level} named ${name} in the fixture`);
-  return found;
-};
 const shadui = named('town', '沙堆镇');
 const tongde = named('community', '同德社区');
 const meige = named('community', '梅阁村');
 const TONGDE_GRID = areas.children(tongde.code)[0]!.code;
 const MEIGE_GRID = areas.children(meige.code)[0]!.code;
-
-const holidays = HolidayData.parse(
-  JSON.parse(readFileSync(new URL('../../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
-);
-
-// 沙堆镇 sends its exposed rubbish to urban management instead of the default (sanitation).
-const ctx: DecisionContext = {
-  areas,
-  catalog,
-  routing: new RoutingTable(areas, catalog, [{ area: shadui.code, category: 'exposed_rubbish', department: 'urban_mgmt' }]),
-  policy: DEFAULT_POLICY,
-  time: stageTimeOf(new WorkingCalendar({ holidays })),
-};
 
 /** The worker's clock: Tuesday 24 November 2026, 09:00 in Shanghai, an ordinary working day. */
 const NOW = new Date('2026-11-24T01:00:00.000Z');
@@ -52,11 +23,8 @@ const ISSUED_AT = '2026-11-24T00:59:58.000Z';
 const SIGN_FOR_DUE = '2026-11-24T03:00:00.000Z';
 const HANDLING_DUE = '2026-11-25T01:00:00.000Z';
 
-const INCIDENT = '7d3f2a10-5b6c-4d8e-9f01-23456789abcd';
 const OTHER_INCIDENT = '0b9f1c9e-6f0e-4d6a-9a51-3c1f2b7a8e01';
-const COMMAND = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 const RETRY_COMMAND = '2e3f4a5b-6c7d-4e8f-a091-b2c3d4e5f607';
-const STAFF = { id: 'staff-0042', role: 'grid_staff' } as const;
 const LOCATION = { lat: 22.52, lng: 113.03, address: '会城同德路 1 号' };
 
 interface ReportOptions {
@@ -90,40 +58,9 @@ function report(options: ReportOptions = {}): CommandEnvelope {
   };
 }
 
-// ---- given / when / then ----------------------------------------------------------------------
+// ---- given / when / then (test-support.ts), deciding at NOW -------------------------------------
 
-type Expected = readonly GridEvent[] | { readonly rejected: RejectionCode };
-
-const fold = (events: readonly GridEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e, ctx), initialState);
-
-/** given(past events).when(command).then(new events | rejection), in the style of Emmett's decider specs. */
-function given(events: readonly GridEvent[]) {
-  const state = fold(events);
-  return {
-    when(envelope: CommandEnvelope, now: Date = NOW) {
-      const decision = decide(envelope, state, ctx, now);
-      return {
-        then(expected: Expected): Decision {
-          if ('rejected' in expected) {
-            expect(decision.kind).toBe('rejected');
-            if (decision.kind === 'rejected') {
-              expect(decision.rejection.code).toBe(expected.rejected);
-              expect(decision.rejection.message).not.toBe('');
-            }
-          } else {
-            expect(decision).toEqual({ kind: 'accepted', events: expected });
-          }
-          return decision;
-        },
-      };
-    },
-  };
-}
-
-const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
-  if (decision.kind !== 'accepted') throw new Error(`expected acceptance, got ${decision.rejection.code}`);
-  return decision.events;
-};
+const given = givenIn(ctx, NOW);
 
 // ---- expected events, written from the domain rules ---------------------------------------------
 

@@ -1,7 +1,7 @@
 import type { GridEvent, Stage, Urgency } from '@gridgov/contracts';
 import type { Catalog, Duration } from '../catalog/categories.ts';
 import type { DeadlinePolicy } from './policy.ts';
-import type { Interval, Measure } from './stage-time.ts';
+import type { Interval, Measure, StageTime } from './stage-time.ts';
 
 export type IncidentStatus = 'reported' | 'rejected' | 'dispatched' | 'accepted' | 'resolved' | 'closed' | 'returned';
 
@@ -46,10 +46,12 @@ export type IncidentState = Incident | null;
 
 export const initialState: IncidentState = null;
 
-/** What evolve needs to know to rebuild clocks: in which measure each stage's time runs. */
+/** What evolve needs to know to rebuild clocks: in which measure each stage's time runs, and how to count it. */
 export interface EvolveContext {
   readonly catalog: Catalog;
   readonly policy: DeadlinePolicy;
+  /** Moves the escalation ladder's next step past a suspension by the working time it had left. */
+  readonly time: StageTime;
 }
 
 export const measureOf = (d: Duration): Measure => (d.unit === 'working_hours' || d.unit === 'working_days' ? 'working' : 'natural');
@@ -110,8 +112,10 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
   ];
   const stop = (...stages: Stage[]) => s.clocks.filter((c) => !stages.includes(c.stage));
   const moveDue = (stage: Stage, due: string) => s.clocks.map((c) => (c.stage === stage ? { ...c, due: ms(due), missed: false } : c));
-  // A handling clock that stops while missed leaves its mark: the case can no longer close on time.
-  const lateIfHandlingStops = s.missedHandlingDeadline || s.clocks.some((c) => c.stage === 'handling' && c.missed);
+  // A sign-for or handling clock that stops at or after its deadline leaves its mark, whether or not a timer
+  // has marked it missed yet: the case can no longer close on time.
+  const lateIfStops = (...stages: Stage[]) =>
+    s.missedHandlingDeadline || s.clocks.some((c) => stages.includes(c.stage) && (c.missed || c.due <= at));
 
   switch (event.type) {
     case 'IncidentRejected':
@@ -119,13 +123,15 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
     case 'IncidentDispatched':
     case 'IncidentReassigned': {
       const clocks = start('handling', event.data.handlingDue, start('sign_for', event.data.signForDue, stop('dispatch')));
+      // A fresh handling deadline replaces the missed one: the old one's escalation ladder stops (the level stays).
       return {
         ...s,
         status: 'dispatched',
         department: event.data.department,
         firstDispatchedAt: s.firstDispatchedAt ?? at,
         pendingExtension: null,
-        missedHandlingDeadline: lateIfHandlingStops,
+        nextEscalationAt: null,
+        missedHandlingDeadline: lateIfStops('sign_for', 'handling'),
         clocks,
       };
     }
@@ -134,18 +140,20 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
         ...s,
         status: 'returned',
         pendingExtension: null,
-        missedHandlingDeadline: lateIfHandlingStops,
+        // No handling deadline runs while the case waits for dispatch: nothing climbs the ladder.
+        nextEscalationAt: null,
+        missedHandlingDeadline: lateIfStops('sign_for', 'handling'),
         clocks: start('dispatch', event.data.dispatchDue, stop('sign_for', 'handling')),
       };
     case 'IncidentAccepted':
-      return { ...s, status: 'accepted', clocks: stop('sign_for') };
+      return { ...s, status: 'accepted', missedHandlingDeadline: lateIfStops('sign_for'), clocks: stop('sign_for') };
     case 'IncidentResolved':
       return {
         ...s,
         status: 'resolved',
         pendingExtension: null,
         nextEscalationAt: null,
-        missedHandlingDeadline: lateIfHandlingStops,
+        missedHandlingDeadline: lateIfStops('handling'),
         clocks: start('verification', event.data.verificationDue, stop('sign_for', 'handling')),
       };
     case 'IncidentReworkRequested':
@@ -175,12 +183,24 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
     case 'IncidentResumed': {
       const dues = new Map(event.data.deadlines.map((d) => [d.stage, ms(d.due)]));
       const suspended = ms(event.data.suspendedAt);
+      const suspensions = [...s.suspensions, { from: suspended, to: at }];
+      // Like the deadlines, the ladder's next step keeps the time (in its own measure) it had left when parked.
+      const measure = measureOf(ctx.policy.escalationEvery);
+      const nextEscalationAt =
+        s.nextEscalationAt === null
+          ? null
+          : ctx.time.add(
+              at,
+              ctx.time.between(suspended, Math.max(s.nextEscalationAt, suspended), measure, s.suspensions),
+              measure,
+              suspensions,
+            );
       return {
         ...s,
         suspendedAt: null,
-        suspensions: [...s.suspensions, { from: suspended, to: at }],
+        suspensions,
         clocks: s.clocks.map((c) => ({ ...c, due: dues.get(c.stage) ?? c.due })),
-        nextEscalationAt: s.nextEscalationAt === null ? null : s.nextEscalationAt + (at - suspended),
+        nextEscalationAt,
       };
     }
     case 'DeadlineWarned':

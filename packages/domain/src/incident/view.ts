@@ -27,16 +27,20 @@ export function incidentView(incidentId: string, s: Incident, catalog: Catalog) 
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
-/** One line of a case's history: who did what, when. Reporter identity is left out for confidential categories. */
+/**
+ * One line of a case's history: who did what, when. Reporter identity is left out for confidential categories:
+ * so is every grid staff member's, since the reporter is often the one who verifies the case on site.
+ */
 export function historyEntry(event: GridEvent, catalog: Catalog, category: string) {
   const confidential = catalog.category(category)?.confidential ?? false;
   const hide = confidential && event.type === 'IncidentReported';
+  const hideActor = confidential && (hide || event.metadata.actor.role === 'grid_staff');
   const { reporterId: _reporter, ...reportData } = event.type === 'IncidentReported' ? event.data : { reporterId: undefined };
   return {
     version: event.metadata.version,
     type: event.type,
     at: event.metadata.occurredAt,
-    actor: hide ? { id: 'confidential', role: event.metadata.actor.role } : event.metadata.actor,
+    actor: hideActor ? { id: 'confidential', role: event.metadata.actor.role } : event.metadata.actor,
     data: hide ? reportData : event.data,
   };
 }

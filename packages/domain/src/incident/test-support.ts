@@ -1,0 +1,228 @@
+/**
+ * Shared given / when / then support for the incident decider's tests. Imported by tests only (never by
+ * index.ts): it reads the real holiday notices from the repository and asserts with vitest.
+ */
+// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published holiday data
+import { readFileSync } from 'node:fs';
+import { type Actor, type CommandEnvelope, GridEvent, type GridEventType, type Urgency } from '@gridgov/contracts';
+import { expect } from 'vitest';
+import { type Area } from '../areas/area-tree.ts';
+import { AreaFixtures } from '../areas/fixtures.ts';
+import { HolidayData } from '../calendar/holidays.ts';
+import { WorkingCalendar } from '../calendar/working-calendar.ts';
+import { Catalog } from '../catalog/categories.ts';
+import { RoutingTable } from '../catalog/routing.ts';
+import { type Decision, type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
+import { DEFAULT_POLICY } from './policy.ts';
+import { type RejectionCode } from './rejection.ts';
+import { stageTimeOf } from './stage-time.ts';
+import { evolve, initialState, type IncidentState } from './state.ts';
+
+// ---- the world the decider sees -------------------------------------------------------------
+
+export const areas = AreaFixtures.xinhui();
+export const catalog = new Catalog();
+
+export function named(level: Area['level'], name: string): Area {
+  const found = areas.ofLevel(level).find((a) => a.name === name);
+  if (!found) throw new Error(`no ${level} named ${name} in the fixture`);
+  return found;
+}
+
+/** The State Council's 2025 and 2026 notices, as the services load them. */
+export const holidays = HolidayData.parse(
+  JSON.parse(readFileSync(new URL('../../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
+);
+/** Default office hours: 08:30–12:00 and 14:30–17:30, so one working day is 6.5 working hours. */
+export const calendar = new WorkingCalendar({ holidays });
+
+// 沙堆镇 sends its exposed rubbish to urban management instead of the default (sanitation).
+export const ctx: DecisionContext = {
+  areas,
+  catalog,
+  routing: new RoutingTable(areas, catalog, [
+    { area: named('town', '沙堆镇').code, category: 'exposed_rubbish', department: 'urban_mgmt' },
+  ]),
+  policy: DEFAULT_POLICY,
+  time: stageTimeOf(calendar),
+};
+
+/** A routing table that routes nothing: a new report waits for a dispatcher (the catalog's defaults always route). */
+class NoRoutes extends RoutingTable {
+  override route(): undefined {
+    return undefined;
+  }
+}
+export const unroutedCtx: DecisionContext = { ...ctx, routing: new NoRoutes(areas, catalog) };
+
+// ---- instants, ids and actors -------------------------------------------------------------------
+
+/** `2026-11-24 09:00`, Shanghai local time, as the ISO instant (UTC) the events carry. */
+export const iso = (local: string): string => new Date(`${local.replace(' ', 'T')}:00+08:00`).toISOString();
+/** The same local time as a Date, for the worker's clock. */
+export const instant = (local: string): Date => new Date(iso(local));
+/** The same local time in epoch ms, as state and timers hold it. */
+export const epoch = (local: string): number => Date.parse(iso(local));
+
+export const HOUR_MS = 3_600_000;
+
+export const INCIDENT = '7d3f2a10-5b6c-4d8e-9f01-23456789abcd';
+export const COMMAND = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
+
+export const STAFF: Actor = { id: 'staff-0042', role: 'grid_staff' };
+export const DISPATCHER: Actor = { id: 'dispatcher-07', role: 'dispatcher' };
+export const handler = (department: string): Actor => ({ id: `handler-${department}`, role: 'handler', department });
+export const ROUTING: Actor = { id: 'routing', role: 'system' };
+export const SYSTEM: Actor = { id: 'system', role: 'system' };
+
+/** A command as the intake API puts it on grid.commands, issued at a local time. */
+export function envelope(command: CommandEnvelope['command'], actor: Actor, at: string, commandId = COMMAND): CommandEnvelope {
+  return { commandId, incidentId: INCIDENT, issuedAt: iso(at), actor, command };
+}
+
+// ---- events -----------------------------------------------------------------------------------
+
+export type EventOf<T extends GridEventType> = Extract<GridEvent, { type: T }>;
+
+/**
+ * One event of INCIDENT at a local time. Its version is left at 0: `history` and `continuing` number
+ * events, so that a test states the order and the helpers the version arithmetic.
+ */
+export function event<T extends GridEventType>(type: T, data: EventOf<T>['data'], at: string, actor: Actor, commandId?: string): GridEvent {
+  return {
+    type,
+    data,
+    metadata: { eventId: '', incidentId: INCIDENT, version: 0, occurredAt: iso(at), ...(commandId ? { commandId } : {}), actor },
+  } as GridEvent;
+}
+
+/** Events numbered from version `from`, each with the event id `<incidentId>:<version>`. */
+export function numbered(events: readonly GridEvent[], from = 1): GridEvent[] {
+  return events.map((e, i) => ({ ...e, metadata: { ...e.metadata, version: from + i, eventId: `${e.metadata.incidentId}:${from + i}` } }));
+}
+
+/** A past: the events numbered 1, 2, 3, ... */
+export const history = (...events: readonly GridEvent[]): GridEvent[] => numbered(events);
+
+/** What a decision on top of `past` should produce: the events numbered on from the last version. */
+export const continuing = (past: readonly GridEvent[], ...events: readonly GridEvent[]): GridEvent[] =>
+  numbered(events, (past[past.length - 1]?.metadata.version ?? 0) + 1);
+
+// ---- a case in 同德社区 (会城街道, 新会区, 江门市) ---------------------------------------------------
+
+export const TONGDE = named('community', '同德社区');
+export const HUICHENG = named('town', '会城街道');
+export const XINHUI_DISTRICT = '440705';
+export const JIANGMEN_CITY = '440700';
+/** The first grid of 同德社区: where the cases of these tests are reported. */
+export const GRID = areas.children(TONGDE.code)[0]!.code;
+
+interface ReportedOptions {
+  readonly category?: string;
+  readonly urgency?: Urgency;
+  /** Set when no route dispatched the case: it waits for a dispatcher until then (local time). */
+  readonly dispatchDue?: string;
+}
+
+/** Grid staff reported the case at a local time (made and received then). */
+export function reported(at: string, options: ReportedOptions = {}): GridEvent {
+  return event(
+    'IncidentReported',
+    {
+      reportId: 'rpt-20261124-0001',
+      reporterId: STAFF.id,
+      gridCode: GRID,
+      category: options.category ?? 'exposed_rubbish',
+      urgency: options.urgency ?? 'normal',
+      description: '路边垃圾堆放未清运',
+      location: { lat: 22.52, lng: 113.03 },
+      occurredAt: iso(at),
+      reportedAt: iso(at),
+      ...(options.dispatchDue ? { dispatchDue: iso(options.dispatchDue) } : {}),
+    },
+    at,
+    STAFF,
+    COMMAND,
+  );
+}
+
+/** The case went to a department at a local time, with its sign-for and handling deadlines (local times). */
+export function dispatched(
+  at: string,
+  department: string,
+  due: { signFor: string; handling: string },
+  by: 'routing' | 'dispatcher' = 'routing',
+) {
+  return event(
+    'IncidentDispatched',
+    { department, by, signForDue: iso(due.signFor), handlingDue: iso(due.handling) },
+    at,
+    by === 'routing' ? ROUTING : DISPATCHER,
+    COMMAND,
+  );
+}
+
+// ---- given / when / then ----------------------------------------------------------------------
+
+export type Expected = readonly GridEvent[] | { readonly rejected: RejectionCode };
+
+export const fold = (events: readonly GridEvent[], context: DecisionContext = ctx): IncidentState =>
+  events.reduce<IncidentState>((s, e) => evolve(s, e, context), initialState);
+
+export const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
+  if (decision.kind !== 'accepted') throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
+  return decision.events;
+};
+
+/**
+ * given(past events).when(command).then(new events | rejection), in the style of Emmett's decider specs; and
+ * given(past events).tickAt(instant).then(new events) for the deadline timer. `when` decides at `now`, else at
+ * the spec's clock, else at the command's issuedAt. Accepted events must satisfy the published contract and evolve.
+ */
+export function givenIn(context: DecisionContext = ctx, clock?: Date) {
+  return function given(past: readonly GridEvent[]) {
+    const state = fold(past, context);
+    const checked = (events: readonly GridEvent[]) => {
+      for (const e of events) expect(() => GridEvent.parse(e)).not.toThrow();
+      expect(() => fold([...past, ...events], context)).not.toThrow();
+    };
+    return {
+      state,
+      when(command: CommandEnvelope, now: Date = clock ?? new Date(command.issuedAt)) {
+        const decision = decide(command, state, context, now);
+        return {
+          then(expected: Expected): Decision {
+            if ('rejected' in expected) {
+              expect(decision.kind).toBe('rejected');
+              if (decision.kind === 'rejected') {
+                expect(decision.rejection.code).toBe(expected.rejected);
+                expect(decision.rejection.message).not.toBe('');
+              }
+            } else {
+              expect(decision).toEqual({ kind: 'accepted', events: expected });
+              checked(acceptedEvents(decision));
+            }
+            return decision;
+          },
+        };
+      },
+      tickAt(now: Date) {
+        const events = tick(past[0]?.metadata.incidentId ?? INCIDENT, state, context, now);
+        return {
+          then(expected: readonly GridEvent[]): readonly GridEvent[] {
+            expect(events).toEqual(expected);
+            checked(events);
+            return events;
+          },
+        };
+      },
+      /** When the worker should tick this case next: an ISO instant, or null for no timer. */
+      nextTimer(): string | null {
+        const next = nextTimerAt(state, context);
+        return next === null ? null : new Date(next).toISOString();
+      },
+    };
+  };
+}
+
+export const given = givenIn();

@@ -1,0 +1,153 @@
+import { type GridEvent } from '@gridgov/contracts';
+import { describe, expect, it } from 'vitest';
+import { type Incident } from './state.ts';
+import {
+  catalog,
+  DISPATCHER,
+  dispatched,
+  event,
+  fold,
+  GRID,
+  handler,
+  history,
+  INCIDENT,
+  iso,
+  reported,
+  STAFF,
+  SYSTEM,
+} from './test-support.ts';
+import { historyEntry, incidentView } from './view.ts';
+
+/* What GET /v1/incidents/:id shows: the case view and its history, given the events so far. */
+
+const SANITATION = handler('sanitation');
+const POLICE = handler('public_security');
+
+const view = (events: readonly GridEvent[]) => incidentView(INCIDENT, fold(events) as Incident, catalog);
+const historyOf = (events: readonly GridEvent[]) => events.map((e) => historyEntry(e, catalog, (fold(events) as Incident).category));
+
+describe('incidentView', () => {
+  it('shows a dispatched case with its deadlines, none overdue', () => {
+    const events = history(
+      reported('2026-11-24 09:00'),
+      dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
+    );
+    expect(view(events)).toEqual({
+      incidentId: INCIDENT,
+      version: 2,
+      status: 'dispatched',
+      gridCode: GRID,
+      category: 'exposed_rubbish',
+      urgency: 'normal',
+      reportedAt: iso('2026-11-24 09:00'),
+      reporterId: STAFF.id,
+      department: 'sanitation',
+      suspended: false,
+      deadlines: [
+        { stage: 'sign_for', due: iso('2026-11-24 11:00'), overdue: false },
+        { stage: 'handling', due: iso('2026-11-25 09:00'), overdue: false },
+      ],
+      escalationLevel: 0,
+      reworkCount: 0,
+      extensionCount: 0,
+      pendingExtension: null,
+    });
+  });
+
+  it('shows what is overdue, escalated, extended, pending and parked', () => {
+    const events = history(
+      reported('2026-11-24 09:00'),
+      dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
+      event('DeadlineMissed', { stage: 'sign_for', due: iso('2026-11-24 11:00') }, '2026-11-24 11:00', SYSTEM),
+      event('ExtensionRequested', { unit: 'working_days', amount: 1, reason: '需协调' }, '2026-11-24 11:30', SANITATION),
+      event(
+        'ExtensionApproved',
+        { previousDue: iso('2026-11-25 09:00'), handlingDue: iso('2026-11-26 09:00') },
+        '2026-11-24 12:00',
+        DISPATCHER,
+      ),
+      event('ExtensionRequested', { unit: 'working_hours', amount: 3, reason: '再需协调' }, '2026-11-24 14:30', SANITATION),
+      event(
+        'IncidentEscalated',
+        { level: 1, area: '440705001001', manual: true, reason: '群众反映', nextAt: null },
+        '2026-11-24 15:00',
+        DISPATCHER,
+      ),
+      event('IncidentSuspended', { reason: '待拆迁' }, '2026-11-24 15:30', DISPATCHER),
+    );
+    expect(view(events)).toMatchObject({
+      version: 8,
+      status: 'dispatched',
+      suspended: true,
+      deadlines: [
+        { stage: 'sign_for', due: iso('2026-11-24 11:00'), overdue: true },
+        { stage: 'handling', due: iso('2026-11-26 09:00'), overdue: false },
+      ],
+      escalationLevel: 1,
+      extensionCount: 1,
+      pendingExtension: { unit: 'working_hours', amount: 3 },
+    });
+  });
+
+  it('never shows the reporter of a confidential lead (涉黑涉恶线索)', () => {
+    const events = history(
+      reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
+    );
+    expect(view(events).reporterId).toBeNull();
+    expect(JSON.stringify(view(events))).not.toContain(STAFF.id);
+  });
+});
+
+describe('historyEntry', () => {
+  it('shows who did what, when, for an ordinary case', () => {
+    const events = history(
+      reported('2026-11-24 09:00'),
+      dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
+    );
+    expect(historyOf(events)).toEqual([
+      { version: 1, type: 'IncidentReported', at: iso('2026-11-24 09:00'), actor: STAFF, data: events[0]!.data },
+      { version: 2, type: 'IncidentDispatched', at: iso('2026-11-24 09:00'), actor: events[1]!.metadata.actor, data: events[1]!.data },
+    ]);
+  });
+
+  it('leaves the reporter out of a confidential lead’s report', () => {
+    const events = history(reported('2026-11-24 09:00', { category: 'gang_crime_lead' }));
+    const [entry] = historyOf(events);
+    expect(entry?.actor).toEqual({ id: 'confidential', role: 'grid_staff' });
+    expect(entry?.data).not.toHaveProperty('reporterId');
+    expect(entry?.data).toMatchObject({ gridCode: GRID, category: 'gang_crime_lead' });
+  });
+
+  it('names no grid staff anywhere in a confidential lead’s history: the reporter is often the one who verifies', () => {
+    const events = history(
+      reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
+      event('IncidentAccepted', { department: 'public_security' }, '2026-11-24 10:30', POLICE),
+      event(
+        'IncidentResolved',
+        { notes: '已核实', photoRefs: [], handlingMs: 5_400_000, verificationDue: iso('2026-11-25 11:00') },
+        '2026-11-24 11:00',
+        POLICE,
+      ),
+      event(
+        'IncidentReworkRequested',
+        { notes: '线索未查清', reworkCount: 1, handlingDue: iso('2026-11-26 10:00') },
+        '2026-11-25 10:00',
+        STAFF,
+      ),
+      event(
+        'IncidentResolved',
+        { notes: '已查处', photoRefs: [], handlingMs: 12_000_000, verificationDue: iso('2026-11-26 15:00') },
+        '2026-11-25 15:00',
+        POLICE,
+      ),
+      event('IncidentClosed', { onTime: true, handlingMs: 12_000_000 }, '2026-11-26 09:00', STAFF),
+    );
+    const entries = historyOf(events);
+    expect(JSON.stringify(entries)).not.toContain(STAFF.id);
+    // Who acted is still there by role, and the departments' handlers by name.
+    expect(entries.map((e) => e.actor.role)).toEqual(['grid_staff', 'system', 'handler', 'handler', 'grid_staff', 'handler', 'grid_staff']);
+    expect(entries[2]?.actor).toEqual(POLICE);
+  });
+});
