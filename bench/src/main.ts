@@ -1,3 +1,4 @@
+import { projectionBench } from './projection.ts';
 import { timerLateness } from './timers.ts';
 
 /** `bash scripts/bench [suite] [--full]`: benchmarks, not tests; each prints its figures and writes JSON. */
@@ -5,6 +6,7 @@ const args = process.argv.slice(2);
 const full = args.includes('--full');
 const suites = args.filter((a) => !a.startsWith('--'));
 const all: Record<string, () => Promise<void>> = {
+  projection: () => projectionBench(full ? 1_000_000 : 100_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
 };
 const chosen = suites.length > 0 ? suites : Object.keys(all);

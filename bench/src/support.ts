@@ -54,27 +54,37 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
   };
 }
 
-/** Starts a service as its own process and resolves once `ready` sees its output say so. */
-export async function startProcess(service: string, env: Record<string, string>, ready: RegExp): Promise<ChildProcess> {
+/**
+ * Starts a service as its own process and resolves once it is ready: when its output matches
+ * `ready` (a RegExp), or when `ready` (a URL) answers 2xx.
+ */
+export async function startProcess(service: string, env: Record<string, string>, ready: RegExp | string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
-  await new Promise<void>((resolveReady, reject) => {
-    let seen = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (seen !== 'done') {
-        seen = (seen + chunk.toString()).slice(-10_000);
-        if (ready.test(seen)) {
-          seen = 'done';
-          resolveReady();
-        }
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`${service} exited with ${code} before it was ready`)));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  let seen = '';
+  let matched = false;
+  child.stdout?.on('data', (chunk: Buffer) => {
+    if (matched || typeof ready === 'string') return;
+    seen = (seen + chunk.toString()).slice(-10_000);
+    matched = ready.test(seen);
   });
-  return child;
+  for (let waited = 0; waited < 90_000; waited += 100) {
+    if (exited) throw new Error(`${service} exited before it was ready`);
+    if (typeof ready === 'string')
+      matched = await fetch(ready).then(
+        (r) => r.ok,
+        () => false,
+      );
+    if (matched) return child;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  child.kill('SIGKILL');
+  throw new Error(`${service} was not ready in 90 s`);
 }
 
 export function percentile(sorted: readonly number[], p: number): number {
