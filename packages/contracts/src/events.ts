@@ -29,6 +29,8 @@ export const IncidentReported = event(
     occurredAt: Instant,
     /** Report time: the figures count the case in the window of this instant. */
     reportedAt: Instant,
+    /** When the report reached the system (a phone may deliver it hours after reportedAt). */
+    receivedAt: Instant.optional(),
     /** Set when no route dispatched the case at once: a dispatcher must, by then. */
     dispatchDue: Instant.optional(),
   }),
@@ -126,7 +128,14 @@ export type IncidentResumed = z.infer<typeof IncidentResumed>;
 /** 临期预警: a fraction of a stage's time has passed. */
 export const DeadlineWarned = event(
   'DeadlineWarned',
-  z.object({ stage: Stage, due: Instant, fraction: z.number().gt(0).lt(1), assignee: z.string() }),
+  z.object({
+    stage: Stage,
+    due: Instant,
+    fraction: z.number().gt(0).lt(1),
+    assignee: z.string(),
+    /** Time left, in the stage's own unit: hours for deadlines set in hours, working days for those set in days. */
+    remaining: z.object({ amount: z.number().nonnegative(), unit: z.enum(['hours', 'working_days']) }).optional(),
+  }),
 );
 export type DeadlineWarned = z.infer<typeof DeadlineWarned>;
 

@@ -6,7 +6,7 @@ import type { DeadlinePolicy } from './policy.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
 import type { Rejection, RejectionCode } from './rejection.ts';
 import type { StageTime } from './stage-time.ts';
-import { evolve, type Incident, type IncidentState, type IncidentStatus } from './state.ts';
+import { evolve, stageDuration, type Incident, type IncidentState, type IncidentStatus, type StageClock } from './state.ts';
 
 export interface DecisionContext {
   readonly areas: AreaTree;
@@ -310,6 +310,7 @@ function decideReport(
       location: data.location,
       occurredAt: data.occurredAt,
       reportedAt,
+      receivedAt: envelope.issuedAt,
       ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])) }),
     },
     envelope.actor,
@@ -411,6 +412,15 @@ export function tick(incidentId: string, state: IncidentState, ctx: DecisionCont
   return out.events;
 }
 
+/** Deadlines set in days warn by the day, those set in hours by the hour (rounded to a tenth). */
+function remainingAt(s: Incident, c: StageClock, at: number, ctx: DecisionContext): { amount: number; unit: 'hours' | 'working_days' } {
+  const left = ctx.time.between(at, c.due, c.measure, s.suspensions);
+  if (stageDuration(ctx, s, c.stage).unit === 'working_days') {
+    return { amount: Math.round((left / ctx.time.toMs({ unit: 'working_days', amount: 1 }).ms) * 10) / 10, unit: 'working_days' };
+  }
+  return { amount: Math.round((left / 3_600_000) * 10) / 10, unit: 'hours' };
+}
+
 interface DueItem {
   readonly at: number;
   fire(out: Emitter): void;
@@ -430,7 +440,12 @@ function earliestDue(s: Incident, ctx: DecisionContext): DueItem | undefined {
       consider({
         at: warnAt,
         fire: (out) =>
-          out.emit('DeadlineWarned', { stage: c.stage, due: iso(c.due), fraction, assignee: assigneeOf(s, c.stage) }, SYSTEM, warnAt),
+          out.emit(
+            'DeadlineWarned',
+            { stage: c.stage, due: iso(c.due), fraction, assignee: assigneeOf(s, c.stage), remaining: remainingAt(s, c, warnAt, ctx) },
+            SYSTEM,
+            warnAt,
+          ),
       });
     } else {
       consider({

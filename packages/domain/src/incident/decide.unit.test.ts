@@ -64,7 +64,8 @@ const given = givenIn(ctx, NOW);
 
 // ---- expected events, written from the domain rules ---------------------------------------------
 
-function reported(reportedAt: string, over: { gridCode?: string } = {}): GridEvent {
+/** The report as the system records it: made on the device at reportedAt, received when the API took it (receivedAt). */
+function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: string } = {}): GridEvent {
   return {
     type: 'IncidentReported',
     data: {
@@ -77,6 +78,7 @@ function reported(reportedAt: string, over: { gridCode?: string } = {}): GridEve
       location: LOCATION,
       occurredAt: '2026-11-24T00:40:00.000Z',
       reportedAt,
+      receivedAt: over.receivedAt ?? ISSUED_AT,
     },
     // The report happened when the grid staff made it: its business time is the report time.
     metadata: { eventId: `${INCIDENT}:1`, incidentId: INCIDENT, version: 1, occurredAt: reportedAt, commandId: COMMAND, actor: STAFF },
@@ -134,7 +136,9 @@ describe('decide: ReportIncident', () => {
     it('takes the report time from issuedAt when the device sent none', () => {
       given([])
         .when(report({ issuedAt: '2026-11-24T00:30:00.000Z' }))
-        .then(anyId([reported('2026-11-24T00:30:00.000Z'), anyActorId(dispatched('sanitation'))]));
+        .then(
+          anyId([reported('2026-11-24T00:30:00.000Z', { receivedAt: '2026-11-24T00:30:00.000Z' }), anyActorId(dispatched('sanitation'))]),
+        );
     });
 
     it('takes the report time from the device when given (a phone that was offline for hours)', () => {

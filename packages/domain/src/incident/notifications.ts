@@ -12,6 +12,12 @@ function local(iso: string): string {
   return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
 
+/** 剩余约3.5小时 / 剩余约2个工作日, as the stage's deadline is set. */
+function remainingText(remaining: { amount: number; unit: 'hours' | 'working_days' } | undefined): string {
+  if (!remaining) return '';
+  return remaining.unit === 'working_days' ? `剩余约${remaining.amount}个工作日，` : `剩余约${remaining.amount}小时，`;
+}
+
 /**
  * The notifications an event gives rise to, with their recipients and Chinese text.
  * `state` is the incident after the event. A confidential category never names its reporter here.
@@ -46,7 +52,7 @@ export function notificationsFor(event: GridEvent, state: Incident, areas: AreaT
           ...base,
           recipient,
           kind: 'warning',
-          message: `临期预警：${caseName}${stage}时限已过${Math.round(event.data.fraction * 100)}%，截止${local(event.data.due)}。`,
+          message: `临期预警：${caseName}${stage}时限已过${Math.round(event.data.fraction * 100)}%，${remainingText(event.data.remaining)}截止${local(event.data.due)}。`,
         },
       ];
     }

@@ -56,19 +56,26 @@ export interface EvolveContext {
 
 export const measureOf = (d: Duration): Measure => (d.unit === 'working_hours' || d.unit === 'working_days' ? 'working' : 'natural');
 
-function stageMeasure(ctx: EvolveContext, state: Pick<Incident, 'category' | 'urgency'>, stage: Stage): Measure {
+/** The configured time of a stage: the category's handling time per urgency, the policy's for the others. */
+export function stageDuration(
+  ctx: Pick<EvolveContext, 'catalog' | 'policy'>,
+  state: Pick<Incident, 'category' | 'urgency'>,
+  stage: Stage,
+): Duration {
   switch (stage) {
     case 'dispatch':
-      return measureOf(ctx.policy.dispatch);
+      return ctx.policy.dispatch;
     case 'sign_for':
-      return measureOf(ctx.policy.signFor);
+      return ctx.policy.signFor;
     case 'verification':
-      return measureOf(ctx.policy.verification);
-    case 'handling': {
-      const category = ctx.catalog.category(state.category);
-      return category ? measureOf(category.handling[state.urgency]) : 'working';
-    }
+      return ctx.policy.verification;
+    case 'handling':
+      return ctx.catalog.category(state.category)?.handling[state.urgency] ?? { unit: 'working_days', amount: 1 };
   }
+}
+
+function stageMeasure(ctx: EvolveContext, state: Pick<Incident, 'category' | 'urgency'>, stage: Stage): Measure {
+  return measureOf(stageDuration(ctx, state, stage));
 }
 
 const ms = (iso: string) => Date.parse(iso);
@@ -102,7 +109,11 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
       escalationLevel: 0,
       nextEscalationAt: null,
     };
-    return event.data.dispatchDue ? { ...reported, clocks: [clock(ctx, reported, 'dispatch', at, ms(event.data.dispatchDue))] } : reported;
+    // The dispatch clock runs from when the report reached us, not from when the phone made it.
+    const received = event.data.receivedAt ? ms(event.data.receivedAt) : at;
+    return event.data.dispatchDue
+      ? { ...reported, clocks: [clock(ctx, reported, 'dispatch', received, ms(event.data.dispatchDue))] }
+      : reported;
   }
   if (!state) throw new Error(`evolve: ${event.type} before IncidentReported`);
   const s: Incident = { ...state, version };

