@@ -167,7 +167,11 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
       for (const e of list.slice(0, 2)) state = evolve(state, e, ctx);
       const expected = tick(id, state, ctx, new Date(END)).map(identity);
       expectedTotal += expected.length;
-      expect(list.slice(2).map(identity)).toEqual(expected);
+      const actual = list.slice(2).map(identity);
+      if (JSON.stringify(actual) !== JSON.stringify(expected)) {
+        const detail = list.map((e) => `v${e.metadata.version} ${e.type} ${e.metadata.occurredAt} ${JSON.stringify(e.data).slice(0, 160)}`);
+        expect.fail(`incident ${id}: expected ${expected.join(', ')}\n got ${actual.join(', ')}\n${detail.join('\n')}`);
+      }
     }
     expect(expectedTotal).toBeGreaterThan(INCIDENTS * 3);
     const resent = records.length - [...byIncident.values()].reduce((n, v) => n + v.size, 0);

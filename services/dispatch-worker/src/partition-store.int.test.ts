@@ -49,7 +49,7 @@ describe('PartitionStore on real Redis', () => {
     await store.apply(write(epoch, '', '4'));
     await expect(store.apply(write(epoch, '', '4'))).rejects.toBeInstanceOf(FencedError);
     expect(await store.checkpoint()).toBe('4');
-    expect(await store.pendingOutbox(10)).toHaveLength(1);
+    expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
     expect((await store.loadStates(['inc-1'])).get('inc-1')?.version).toBe(5);
   });
 
@@ -62,14 +62,27 @@ describe('PartitionStore on real Redis', () => {
     expect(newEpoch).toBeGreaterThan(oldEpoch);
 
     await expect(zombie.apply(write(oldEpoch, '0', '1'))).rejects.toBeInstanceOf(FencedError);
-    await expect(zombie.trimOutbox(oldEpoch, 1)).rejects.toBeInstanceOf(FencedError);
+    await expect(zombie.trimOutbox(oldEpoch, 1, (await zombie.pendingOutbox(1)).raw[0]!)).rejects.toBeInstanceOf(FencedError);
     expect(await owner.checkpoint()).toBe('0');
-    expect(await owner.pendingOutbox(10)).toHaveLength(1);
+    expect((await owner.pendingOutbox(10)).entries).toHaveLength(1);
 
     await owner.apply(write(newEpoch, '0', '1'));
-    await owner.trimOutbox(newEpoch, 2);
-    expect(await owner.pendingOutbox(10)).toHaveLength(0);
+    const pending = await owner.pendingOutbox(10);
+    await owner.trimOutbox(newEpoch, 2, pending.raw[1]!);
+    expect((await owner.pendingOutbox(10)).entries).toHaveLength(0);
     expect(await owner.checkpoint()).toBe('1');
+  });
+
+  it('never trims an outbox entry that was not the one sent', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 3);
+    const epoch = await store.takeOwnership();
+    await store.apply(write(epoch, '', '0'));
+    const sent = await store.pendingOutbox(10);
+    // Another relay of the same outbox got there first and trimmed it; something new came in.
+    await store.trimOutbox(epoch, 1, sent.raw[0]!);
+    await store.apply(write(epoch, '0', '1'));
+    await expect(store.trimOutbox(epoch, 1, sent.raw[0]!)).rejects.toBeInstanceOf(FencedError);
+    expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
   });
 
   it('keeps partitions apart', async () => {

@@ -55,10 +55,15 @@ redis.call('SET', KEYS[2], ARGV[3])
 return 'OK'
 `;
 
-/** Drops the first n outbox entries, once relayed, if this owner still holds the epoch. */
+/**
+ * Drops the first n outbox entries, once relayed, if this owner still holds the epoch and the
+ * n-th entry is still the last one it sent (so nothing unsent is ever dropped).
+ */
 const TRIM_OUTBOX = `
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
-redis.call('LTRIM', KEYS[2], tonumber(ARGV[2]), -1)
+local n = tonumber(ARGV[2])
+if redis.call('LINDEX', KEYS[2], n - 1) ~= ARGV[3] then return redis.error_reply('FENCED outbox moved') end
+redis.call('LTRIM', KEYS[2], n, -1)
 return 'OK'
 `;
 
@@ -128,14 +133,16 @@ export class PartitionStore {
     return this.redis.zcard(this.keys.timers);
   }
 
-  async pendingOutbox(limit: number): Promise<OutboxEntry[]> {
+  /** The oldest entries not yet relayed, as stored (raw) and parsed. */
+  async pendingOutbox(limit: number): Promise<{ raw: string[]; entries: OutboxEntry[] }> {
     const raw = await this.redis.lrange(this.keys.outbox, 0, limit - 1);
-    return raw.map((r) => JSON.parse(r) as OutboxEntry);
+    return { raw, entries: raw.map((r) => JSON.parse(r) as OutboxEntry) };
   }
 
-  async trimOutbox(epoch: number, count: number): Promise<void> {
+  /** Drops the first `count` entries, the last of which must still be `lastRaw`. */
+  async trimOutbox(epoch: number, count: number, lastRaw: string): Promise<void> {
     try {
-      await this.redis.eval(TRIM_OUTBOX, 2, this.keys.epoch, this.keys.outbox, epoch, count);
+      await this.redis.eval(TRIM_OUTBOX, 2, this.keys.epoch, this.keys.outbox, epoch, count, lastRaw);
     } catch (err) {
       throw asFenced(err, this.partition);
     }

@@ -139,8 +139,9 @@ export class DispatchWorker {
       const store = new PartitionStore(this.deps.redis, this.deps.keyPrefix, partition);
       const epoch = await store.takeOwnership();
       this.owned.set(partition, { store, epoch, turn: Promise.resolve() });
-      // What a previous owner committed but did not get to send goes out first.
-      await this.relay(partition);
+      // What a previous owner committed but did not get to send goes out first, in the partition's
+      // turn: two relays of one outbox at once could trim entries the other had not sent.
+      await this.inTurn(partition, () => this.relay(partition));
     }
     this.deps.logger.info({ partitions: this.ownedPartitions }, 'owning command partitions');
   }
@@ -184,10 +185,10 @@ export class DispatchWorker {
     const owner = this.owned.get(partition);
     if (!owner) return;
     for (;;) {
-      const entries = await owner.store.pendingOutbox(RELAY_CHUNK);
+      const { raw, entries } = await owner.store.pendingOutbox(RELAY_CHUNK);
       if (entries.length === 0) return;
       await this.send(entries);
-      await owner.store.trimOutbox(owner.epoch, entries.length);
+      await owner.store.trimOutbox(owner.epoch, entries.length, raw[raw.length - 1]!);
       if (entries.length < RELAY_CHUNK) return;
     }
   }

@@ -1,15 +1,33 @@
 import type { CountedIncident, CounterDelta } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 
+/** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
+export const FIRST_GENERATION = 1;
+
 /**
- * Redis keys of the projection. Everything one events partition writes shares the hash tag
- * {pj<partition>}, so a batch is one atomic script on a Redis Cluster too; a query sums the
- * partial counters of every partition.
+ * Redis keys of the projection (ADR 0005). Counters, incidents and checkpoints live in a
+ * generation, `<prefix>:g<N>:{pj<partition>}:...`: a rebuild fills generation N+1 beside the live
+ * N, then switches the pointer `<prefix>:projection:generation`. Everything one events partition
+ * writes in one generation shares the hash tag {pj<partition>}, so a batch is one atomic script on a
+ * Redis Cluster too; a query sums the partial counters of every partition.
+ *
+ * Bulletins, notice channels and the pointer itself are outside generations: the same in every
+ * generation (a bulletin is a frozen answer, not a counter; a rebuild does not redo it).
  */
 export class ProjectionKeys {
-  constructor(readonly prefix: string) {}
+  constructor(
+    readonly prefix: string,
+    readonly generation: number,
+  ) {
+    if (!Number.isSafeInteger(generation) || generation < FIRST_GENERATION)
+      throw new RangeError(`generation must be a positive integer, got ${generation}`);
+  }
+  /** The same deployment's keys in another generation. */
+  at(generation: number): ProjectionKeys {
+    return generation === this.generation ? this : new ProjectionKeys(this.prefix, generation);
+  }
   private tag(partition: number): string {
-    return `${this.prefix}:{pj${partition}}`;
+    return `${this.prefix}:g${this.generation}:{pj${partition}}`;
   }
   checkpoint(partition: number): string {
     return `${this.tag(partition)}:checkpoint`;
@@ -20,13 +38,29 @@ export class ProjectionKeys {
   counters(partition: number, area: string, window: string): string {
     return `${this.tag(partition)}:c:${area}:${window}`;
   }
-  /** A frozen monthly bulletin (月通报) of an area: one key, written once. */
+  /** A SCAN pattern matching every key of this generation and nothing else (KEY_PREFIX holds no glob characters). */
+  generationPattern(): string {
+    return `${this.prefix}:g${this.generation}:{pj*`;
+  }
+  /** A frozen monthly bulletin (月通报) of an area: one key, written once. Outside generations. */
   bulletin(area: string, month: string): string {
     return `${this.prefix}:bulletin:${area}:${month}`;
   }
   /** Pub/sub channel told after every applied batch, so live streams on every instance re-read. */
   figuresChanged(): string {
     return `${this.prefix}:figures-changed`;
+  }
+  /** The generation queries read and the live projector writes; absent means FIRST_GENERATION. */
+  currentGeneration(): string {
+    return `${this.prefix}:projection:generation`;
+  }
+  /** Pub/sub channel told when the current generation changed: `{"generation":N,"previous":M}`. */
+  generationChanged(): string {
+    return `${this.prefix}:projection:generation-changed`;
+  }
+  /** Held (with a TTL, renewed) by the one rebuild that may run. */
+  rebuildLock(): string {
+    return `${this.prefix}:projection:rebuild-lock`;
   }
 }
 
@@ -61,7 +95,13 @@ export class CheckpointConflict extends Error {
   readonly code = 'CHECKPOINT_CONFLICT';
 }
 
-export class CounterStore {
+/** What queries need of the counters (a generation's CounterStore, or the current generation's). */
+export interface CounterReader {
+  readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]>;
+}
+
+/** The counters, incidents and checkpoints of one generation. */
+export class CounterStore implements CounterReader {
   constructor(
     private readonly redis: Redis,
     readonly keys: ProjectionKeys,
@@ -69,6 +109,32 @@ export class CounterStore {
 
   async checkpoint(partition: number): Promise<string> {
     return (await this.redis.get(this.keys.checkpoint(partition))) ?? '';
+  }
+
+  /** Checkpoints of several partitions in one pipeline ('' where none): one GET each, no cross-slot MGET. */
+  async checkpoints(partitions: readonly number[]): Promise<string[]> {
+    if (partitions.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const p of partitions) pipeline.get(this.keys.checkpoint(p));
+    const results = (await pipeline.exec()) ?? [];
+    return partitions.map((_, i) => {
+      const [err, value] = results[i] ?? [new Error('pipeline answered too few replies'), null];
+      if (err) throw err;
+      return (value as string | null) ?? '';
+    });
+  }
+
+  /** Incidents known in this generation, summed over partitions. */
+  async incidentCount(partitions: number): Promise<number> {
+    const pipeline = this.redis.pipeline();
+    for (let p = 0; p < partitions; p++) pipeline.hlen(this.keys.incidents(p));
+    const results = (await pipeline.exec()) ?? [];
+    let count = 0;
+    for (const [err, n] of results) {
+      if (err) throw err;
+      count += Number(n);
+    }
+    return count;
   }
 
   async loadIncidents(partition: number, ids: readonly string[]): Promise<Map<string, CountedIncident>> {

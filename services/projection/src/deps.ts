@@ -1,13 +1,14 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
-import type { CounterStore } from './counter-store.ts';
+import type { CounterReader } from './counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
 import type { Weights } from './weights.ts';
 
 export interface ProjectionAppDeps {
   readonly logger: Logger;
-  readonly store: CounterStore;
+  /** Counters of the current generation (CurrentCounters; a test may pass one generation's store). */
+  readonly store: CounterReader;
   readonly bulletins: BulletinStore;
   /** This instance's subscription to figure changes; the composition root starts and closes it. */
   readonly changes: FiguresChangeFeed;

@@ -51,6 +51,11 @@ export class FiguresChangeFeed {
     return () => this.listeners.delete(listener);
   }
 
+  /** Tells this instance's streams to re-read, as a notice would (e.g. the generation changed). */
+  notifyAll(): void {
+    this.notify();
+  }
+
   get listenerCount(): number {
     return this.listeners.size;
   }

@@ -8,7 +8,7 @@ import {
   windowId,
   shanghaiDate,
 } from '@gridgov/domain';
-import type { CounterStore } from './counter-store.ts';
+import type { CounterReader } from './counter-store.ts';
 
 export interface LocalDate {
   readonly year: number;
@@ -129,7 +129,7 @@ export function figuresOf(counters: ReadonlyMap<string, number>, scope: Scope): 
 export const scopeOf = (scope: Scope) => ({ category: scope.category ?? null, department: scope.department ?? null });
 
 /** Figures from precomputed counters only: one pipelined read per partition, no scan of incidents. */
-export async function readFigures(store: CounterStore, areas: AreaTree, partitions: number, q: FiguresQuery): Promise<FiguresAnswer> {
+export async function readFigures(store: CounterReader, areas: AreaTree, partitions: number, q: FiguresQuery): Promise<FiguresAnswer> {
   const area = areas.get(q.area);
   const id = windowId(q.window, q.at);
   const [counters = new Map<string, number>()] = await store.readMany(partitions, [{ area: area.code, window: id }], scopeFields(q));

@@ -7,8 +7,9 @@ import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/ru
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
 import { ProjectionConfig } from './config.ts';
-import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
+import { CurrentCounters, ProjectionGenerations } from './generation.ts';
 import { Projector } from './projector.ts';
 
 const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
@@ -22,16 +23,20 @@ async function main(): Promise<void> {
   const redis = createRedis(config.REDIS_URL, 'projection');
   await redisReady(redis);
   const areas = AreaFixtures[config.AREA_FIXTURE]();
-  const keys = new ProjectionKeys(config.KEY_PREFIX);
-  const store = new CounterStore(redis, keys);
+  // Bulletins, notices and the generation pointer are the same in every generation.
+  const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
+  const generations = new ProjectionGenerations(redis, keys, logger);
+  await generations.start(redis.duplicate({ connectionName: 'projection-generation' }), config.GENERATION_REFRESH_MS);
   // One subscriber connection per instance, shared by all its live streams.
   const changes = new FiguresChangeFeed(redis.duplicate({ connectionName: 'projection-changes' }), keys.figuresChanged(), logger);
   await changes.start();
+  // A new generation may hold other figures than the one streams last read: they re-read.
+  generations.onChange(() => changes.notifyAll());
   const publisher = new FiguresChangePublisher(redis, keys.figuresChanged(), logger);
   const clock = () => new Date();
   const projector = new Projector({
     kafka,
-    store,
+    generations,
     areas,
     topics,
     groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
@@ -43,7 +48,7 @@ async function main(): Promise<void> {
   await projector.start();
   const app = buildProjectionApp({
     logger,
-    store,
+    store: new CurrentCounters(generations),
     bulletins: new BulletinStore(redis, keys),
     changes,
     areas,
@@ -55,11 +60,12 @@ async function main(): Promise<void> {
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, partitions, areas: areas.size }, 'projection listening');
+  logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');
   shutdownOnSignals(logger, async () => {
     await app.close();
     await projector.stop();
     await changes.close();
+    await generations.close();
     await redis.quit();
   });
 }

@@ -4,7 +4,8 @@ import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
 import { createTestInfra, eventually, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
+import { ProjectionGenerations } from './generation.ts';
 import { Projector } from './projector.ts';
 
 const areas = AreaFixtures.xinhui();
@@ -42,12 +43,13 @@ describe('Projector on the real broker and Redis', () => {
 
   beforeEach(async () => {
     infra = await createTestInfra({ partitions: { events: 2 } });
-    store = new CounterStore(infra.redis, new ProjectionKeys(infra.keyPrefix));
+    const generations = new ProjectionGenerations(infra.redis, new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION), infra.logger);
+    store = generations.store(FIRST_GENERATION);
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
     projector = new Projector({
       kafka: infra.kafka,
-      store,
+      generations,
       areas,
       topics: infra.topics,
       groupId: `${infra.topicPrefix}projection`,

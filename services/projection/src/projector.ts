@@ -12,19 +12,42 @@ import {
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
-import type { CounterStore } from './counter-store.ts';
+import type { ProjectionGenerations } from './generation.ts';
 
 export interface ProjectorDeps {
   readonly kafka: Kafka;
-  readonly store: CounterStore;
+  /** Where the counters are: the projector writes the current generation, read once per batch. */
+  readonly generations: ProjectionGenerations;
+  /** Writes this generation only, whatever is current (a rebuild filling the next one). */
+  readonly generation?: number;
   readonly areas: AreaTree;
   readonly topics: Topics;
   readonly groupId: string;
   readonly logger: Logger;
   readonly partitionsConcurrently: number;
   readonly clock: () => Date;
+  /**
+   * 'send' (default): a record that fails its schema goes to the DLQ. 'count': it is only counted
+   * (a rebuild: the live projector set it aside when it first met it).
+   */
+  readonly deadLetters?: 'send' | 'count';
   /** Told after each applied batch (live streams listen here). */
   readonly onApplied?: (partition: number, events: number) => void;
+  /** Told when the consumer crashed and kafkajs will not restart it. */
+  readonly onCrash?: (err: Error) => void;
+}
+
+/** What a projector has folded since it started. */
+export interface ProjectorTotals {
+  /** Records past the checkpoint, each applied, skipped or set aside. */
+  readonly records: number;
+  readonly applied: number;
+  /** Versions already known (an outbox re-send). */
+  readonly duplicates: number;
+  /** Versions after a missing one: logged, not applied. */
+  readonly gaps: number;
+  /** Records that fail their schema. */
+  readonly deadLetters: number;
 }
 
 function parseEvent(record: IncomingRecord): { ok: true; event: GridEvent } | { ok: false; reason: string } {
@@ -45,38 +68,130 @@ function parseEvent(record: IncomingRecord): { ok: true; event: GridEvent } | { 
   return { ok: true, event: parsed.data };
 }
 
-/** Folds grid.events into counters, exactly once per incident version, checkpointed with the counters. */
+/**
+ * Folds grid.events into counters, exactly once per incident version, checkpointed with the
+ * counters. Positioning (ADR 0005): a batch is applied only if it follows the checkpoint of the
+ * generation it writes; one that begins later is dropped and its partition sought back to
+ * checkpoint + 1. Partitions are sought so on assignment and whenever the generation changes.
+ */
 export class Projector {
   private readonly producer: DurableProducer;
-  private consumer: RunningConsumer | undefined;
+  private running: RunningConsumer | undefined;
+  private readonly started: Promise<RunningConsumer>;
+  private resolveStarted: (running: RunningConsumer) => void = () => undefined;
+  private owned: readonly number[] = [];
+  /** The last seek of each partition: a batch that again begins at the same later offset shows a hole in the log. */
+  private readonly seeks = new Map<number, { generation: number; offset: bigint; first?: bigint }>();
+  private unsubscribe: (() => void) | undefined;
+  private readonly counts = { records: 0, applied: 0, duplicates: 0, gaps: 0, deadLetters: 0 };
 
   constructor(private readonly deps: ProjectorDeps) {
     this.producer = new DurableProducer(deps.kafka);
+    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+  }
+
+  get totals(): ProjectorTotals {
+    return { ...this.counts };
   }
 
   async start(): Promise<void> {
-    await this.producer.connect();
-    this.consumer = await runBatchConsumer({
+    if (this.sendsDeadLetters) await this.producer.connect();
+    if (this.deps.generation === undefined) {
+      this.unsubscribe = this.deps.generations.onChange((generation, previous) => {
+        void [generation, previous];
+      });
+    }
+    this.running = await runBatchConsumer({
       kafka: this.deps.kafka,
       groupId: this.deps.groupId,
       topics: [this.deps.topics.events],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      onAssigned: (assignment) => {
+        this.owned = assignment.get(this.deps.topics.events) ?? [];
+        return this.position(this.owned, 'assigned');
+      },
       onBatch: (batch) => this.onBatch(batch),
     });
+    const { consumer } = this.running;
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+    });
+    this.resolveStarted(this.running);
   }
 
   async stop(): Promise<void> {
-    await this.consumer?.stop();
-    await this.producer.disconnect();
+    this.unsubscribe?.();
+    await this.running?.stop();
+    if (this.sendsDeadLetters) await this.producer.disconnect();
+  }
+
+  private get sendsDeadLetters(): boolean {
+    return (this.deps.deadLetters ?? 'send') === 'send';
+  }
+
+  /** The generation a batch writes: the fixed one, or the current one (one GET). */
+  private generation(): Promise<number> {
+    return this.deps.generation === undefined ? this.deps.generations.read() : Promise.resolve(this.deps.generation);
+  }
+
+  /**
+   * Seeks partitions to the checkpoints of the generation now written. Failures are logged only:
+   * a batch that does not follow its checkpoint is sought back anyway (onBatch).
+   */
+  private async position(partitions: readonly number[], reason: string): Promise<void> {
+    if (partitions.length === 0) return;
+    try {
+      const { consumer } = await this.started;
+      const generation = await this.generation();
+      const checkpoints = await this.deps.generations.store(generation).checkpoints(partitions);
+      const offsets: Record<number, string> = {};
+      partitions.forEach((partition, i) => {
+        const offset = nextOffset(checkpoints[i] ?? '');
+        this.seeks.set(partition, { generation, offset });
+        consumer.seek({ topic: this.deps.topics.events, partition, offset: offset.toString() });
+        offsets[partition] = offset.toString();
+      });
+      this.deps.logger.info({ generation, offsets, reason }, 'partitions positioned at the checkpoints');
+    } catch (err) {
+      this.deps.logger.warn({ err, partitions, reason }, 'could not position partitions at their checkpoints');
+    }
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
-    const { store, areas, logger } = this.deps;
-    const from = await store.checkpoint(batch.partition);
-    const fresh = from === '' ? batch.records : batch.records.filter((r) => BigInt(r.offset) > BigInt(from));
-    const last = fresh[fresh.length - 1];
-    if (!last) return;
+    const { areas, logger } = this.deps;
+    const partition = batch.partition;
+    const generation = await this.generation();
+    const store = this.deps.generations.store(generation);
+    const from = await store.checkpoint(partition);
+    const next = nextOffset(from);
+    const firstRecord = batch.records[0];
+    if (!firstRecord) return;
+    const first = BigInt(firstRecord.offset);
+    if (first > next) {
+      // The batch skips records this generation does not hold (a new generation, a fresh one, a
+      // commit ahead of the checkpoint): read them first. The same later offset right after
+      // seeking there means the log has a hole (records deleted): go on after it, loudly.
+      const last = this.seeks.get(partition);
+      if (!(last && last.generation === generation && last.offset === next && last.first === first)) {
+        this.seeks.set(partition, { generation, offset: next, first });
+        const { consumer } = await this.started;
+        consumer.seek({ topic: batch.topic, partition, offset: next.toString() });
+        logger.info(
+          { partition, generation, from: next.toString(), batchBegins: first.toString() },
+          'batch begins after the checkpoint: re-reading',
+        );
+        return;
+      }
+      logger.error(
+        { partition, generation, missing: `${next}..${first - 1n}` },
+        'offsets missing from the events topic: going on after them',
+      );
+    }
+    this.seeks.delete(partition);
+    const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
+    const lastRecord = fresh[fresh.length - 1];
+    if (!lastRecord) return;
 
     const letters: DeadLetter[] = [];
     const events: GridEvent[] = [];
@@ -85,32 +200,46 @@ export class Projector {
       if (parsed.ok) events.push(parsed.event);
       else letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
     }
-    const known = await store.loadIncidents(batch.partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
+    const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const touched = new Map<string, CountedIncident>();
     const deltas: CounterDelta[] = [];
+    let applied = 0;
     let duplicates = 0;
+    let gaps = 0;
     for (const event of events) {
       const id = event.metadata.incidentId;
       const result = applyEvent(areas, known.get(id), event);
       if (result.kind === 'duplicate') {
         duplicates++;
       } else if (result.kind === 'gap') {
+        gaps++;
         logger.error(
           { incidentId: id, version: event.metadata.version, expected: result.expected },
           'event version gap: event not applied',
         );
       } else {
+        applied++;
         known.set(id, result.incident);
         touched.set(id, result.incident);
         deltas.push(...result.deltas);
       }
     }
-    if (letters.length > 0) {
-      logger.warn({ partition: batch.partition, count: letters.length, first: letters[0]?.reason }, 'events set aside to the DLQ');
+    if (letters.length > 0 && this.sendsDeadLetters) {
+      logger.warn({ partition, count: letters.length, first: letters[0]?.reason }, 'events set aside to the DLQ');
       await sendDeadLetters(this.producer, this.deps.topics.dlq, letters);
     }
-    await store.apply(batch.partition, from, last.offset, touched, deltas);
-    logger.debug({ partition: batch.partition, events: events.length, duplicates, offset: last.offset }, 'batch applied');
-    this.deps.onApplied?.(batch.partition, events.length);
+    await store.apply(partition, from, lastRecord.offset, touched, deltas);
+    this.counts.records += fresh.length;
+    this.counts.applied += applied;
+    this.counts.duplicates += duplicates;
+    this.counts.gaps += gaps;
+    this.counts.deadLetters += letters.length;
+    logger.debug({ partition, generation, events: events.length, duplicates, offset: lastRecord.offset }, 'batch applied');
+    this.deps.onApplied?.(partition, events.length);
   }
+}
+
+/** The offset after a checkpoint: 0 when there is none. */
+function nextOffset(checkpoint: string): bigint {
+  return checkpoint === '' ? 0n : BigInt(checkpoint) + 1n;
 }

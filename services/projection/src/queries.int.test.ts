@@ -7,9 +7,10 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
-import { CounterStore, ProjectionKeys } from './counter-store.ts';
+import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
 import type { FiguresAnswer } from './figures.ts';
+import { ProjectionGenerations } from './generation.ts';
 import { Projector } from './projector.ts';
 import type { RankingAnswer } from './ranking.ts';
 import type { TrendAnswer } from './trend.ts';
@@ -162,14 +163,15 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
 
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { events: PARTITIONS } });
-    keys = new ProjectionKeys(infra.keyPrefix);
-    store = new CounterStore(infra.redis, keys);
+    keys = new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION);
+    const generations = new ProjectionGenerations(infra.redis, keys, infra.logger);
+    store = generations.store(FIRST_GENERATION);
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
     const publisher = new FiguresChangePublisher(infra.redis, keys.figuresChanged(), infra.logger);
     projector = new Projector({
       kafka: infra.kafka,
-      store,
+      generations,
       areas,
       topics: infra.topics,
       groupId: `${infra.topicPrefix}projection`,

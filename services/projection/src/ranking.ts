@@ -1,5 +1,5 @@
 import { type Area, type AreaTree, type WindowKind, windowId } from '@gridgov/domain';
-import type { CounterStore } from './counter-store.ts';
+import type { CounterReader } from './counter-store.ts';
 import { areaRef, type AreaRef, type Figures, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 import type { Weights } from './weights.ts';
 
@@ -76,7 +76,7 @@ export function rankChildren(children: readonly { area: Area; figures: Figures }
 }
 
 /** The children of an area ranked, from counters only: one pipelined round trip of P × children reads. */
-export async function readRanking(store: CounterStore, areas: AreaTree, partitions: number, q: RankingQuery): Promise<RankingAnswer> {
+export async function readRanking(store: CounterReader, areas: AreaTree, partitions: number, q: RankingQuery): Promise<RankingAnswer> {
   const area = areas.get(q.area);
   const children = areas.children(area.code);
   const window = windowId(q.window, q.at);

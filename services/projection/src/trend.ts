@@ -1,5 +1,5 @@
 import { type AreaTree, windowId } from '@gridgov/domain';
-import type { CounterStore } from './counter-store.ts';
+import type { CounterReader } from './counter-store.ts';
 import { areaRef, type AreaRef, type FigureName, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 
 const DAY_MS = 86_400_000;
@@ -40,7 +40,7 @@ export interface TrendAnswer {
 }
 
 /** A figure day by day, from the day-window counters: one pipelined round trip of P × days reads. */
-export async function readTrend(store: CounterStore, areas: AreaTree, partitions: number, q: TrendQuery): Promise<TrendAnswer> {
+export async function readTrend(store: CounterReader, areas: AreaTree, partitions: number, q: TrendQuery): Promise<TrendAnswer> {
   const area = areas.get(q.area);
   const days = daysBetween(q.from, q.to);
   const counters = await store.readMany(

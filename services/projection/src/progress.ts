@@ -1,0 +1,106 @@
+/** Where progress goes: process.stderr, or anything with `write` (tests). */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+  write(chunk: string): unknown;
+}
+
+export interface ProgressState {
+  /** Events read past the new generation's checkpoints (applied, duplicate or set aside). */
+  readonly done: number;
+  /** Events in grid.events up to the high watermarks measured last. */
+  readonly total: number;
+  readonly seconds: number;
+}
+
+const number = (n: number) => Math.round(n).toLocaleString('en-US');
+
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${seconds.toFixed(1)} s`;
+  const m = Math.floor(seconds / 60);
+  return `${m} min ${Math.round(seconds - m * 60)} s`;
+}
+
+/** `1,234/5,678 events · 2,345 events/s · 1.9 s left` */
+export function progressText(state: ProgressState): string {
+  const rate = state.seconds > 0 ? state.done / state.seconds : 0;
+  const left = rate > 0 ? Math.max(0, state.total - state.done) / rate : Number.POSITIVE_INFINITY;
+  return `${number(state.done)}/${number(state.total)} events · ${number(rate)} events/s · ${state.done >= state.total ? 'catching up' : `${duration(left)} left`}`;
+}
+
+/** `[██████░░░░░░]  50% ` + progressText, fitted to `columns`. */
+export function progressBar(state: ProgressState, columns: number): string {
+  const fraction = state.total > 0 ? Math.min(1, state.done / state.total) : 1;
+  const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+  const text = progressText(state);
+  const width = Math.max(10, Math.min(40, columns - text.length - percent.length - 5));
+  const filled = Math.round(fraction * width);
+  return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${percent} ${text}`.slice(0, Math.max(columns - 1, 20));
+}
+
+/**
+ * The rebuild's progress on a stream: a bar redrawn in place when the stream is a terminal, else
+ * a plain line every `plainEveryMs`. Log lines go through `log` so that they print above the bar.
+ */
+export class Progress {
+  private timer: NodeJS.Timeout | undefined;
+  private sample: (() => ProgressState) | undefined;
+  private drawn = false;
+
+  constructor(
+    private readonly stream: ProgressStream,
+    private readonly options: { readonly label: string; readonly ttyEveryMs?: number; readonly plainEveryMs?: number } = {
+      label: 'rebuild',
+    },
+  ) {}
+
+  private get tty(): boolean {
+    return this.stream.isTTY === true;
+  }
+
+  start(sample: () => ProgressState): void {
+    this.sample = sample;
+    clearInterval(this.timer);
+    this.timer = setInterval(() => this.draw(), this.tty ? (this.options.ttyEveryMs ?? 100) : (this.options.plainEveryMs ?? 5_000));
+    this.timer.unref();
+    this.draw();
+  }
+
+  /** Prints a whole line (a log record, a message) above the bar. */
+  log(line: string): void {
+    this.clear();
+    this.stream.write(line.endsWith('\n') ? line : `${line}\n`);
+    if (this.tty && this.sample) this.draw();
+  }
+
+  /** Stops drawing; the last state stays on screen. */
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    if (this.sample) {
+      this.draw();
+      if (this.tty) this.stream.write('\n');
+    }
+    this.sample = undefined;
+    this.drawn = false;
+  }
+
+  private clear(): void {
+    if (this.tty && this.drawn) this.stream.write('\r\x1b[2K');
+    this.drawn = false;
+  }
+
+  private draw(): void {
+    if (!this.sample) return;
+    const state = this.sample();
+    if (this.tty) {
+      this.stream.write(
+        `\r\x1b[2K${this.options.label} ${progressBar(state, (this.stream.columns ?? 80) - this.options.label.length - 1)}`,
+      );
+      this.drawn = true;
+    } else {
+      this.stream.write(`${this.options.label}: ${progressText(state)}\n`);
+    }
+  }
+}

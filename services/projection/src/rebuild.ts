@@ -1,0 +1,380 @@
+/**
+ * Rebuilds the projection from grid.events into a fresh generation and switches queries to it
+ * (ADR 0005). As a command: `pnpm rebuild-projection [--drop-old] [--grace <s>]`; in a test: call
+ * `rebuildProjection`.
+ */
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '@gridgov/config';
+import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { AreaFixtures, type AreaTree } from '@gridgov/domain';
+import { createKafka } from '@gridgov/kafka';
+import { createRedis, type Redis, redisReady } from '@gridgov/redis';
+import type { Logger } from '@gridgov/runtime';
+import type { Admin, Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { RebuildConfig } from './config.ts';
+import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
+import { dropGeneration, ProjectionGenerations } from './generation.ts';
+import { Progress } from './progress.ts';
+import { Projector } from './projector.ts';
+
+export interface RebuildOptions {
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly topics: Topics;
+  readonly areas: AreaTree;
+  /** The live projector's group (TOPIC_PREFIX + PROJECTION_GROUP_ID): the rebuild's own group is named after it. */
+  readonly groupId: string;
+  readonly logger: Logger;
+  /** The DLQ time of a malformed record; the rebuild sends none, the projector wants one. */
+  readonly clock: () => Date;
+  /** Partitions folded at once (default: all). */
+  readonly partitionsConcurrently?: number;
+  /** Delete the replaced generation after `graceMs` (default: keep it). */
+  readonly dropOld?: boolean;
+  /** How long the replaced generation stays after the switch before `dropOld` deletes it (default 60 s). */
+  readonly graceMs?: number;
+  /** Catch-up rounds at most before switching anyway (default 5): the live projector applies the rest. */
+  readonly maxRounds?: number;
+  /** How often the checkpoints are compared with the targets (default 100 ms). */
+  readonly pollMs?: number;
+  readonly progress?: Progress;
+  readonly signal?: AbortSignal;
+  /** Called once caught up, the replay stopped, right before the switch (tests put events there). */
+  readonly beforeSwitch?: () => Promise<void>;
+}
+
+export interface RebuildReport {
+  readonly generation: number;
+  readonly previous: number;
+  /** Catch-up rounds: 1 + how often the high watermarks had moved when the last target was reached. */
+  readonly rounds: number;
+  /** High watermarks at the switch, which the new generation's checkpoints had reached. */
+  readonly switchedAt: Readonly<Record<number, string>>;
+  /** Events read: applied + duplicates + gaps + deadLetters. */
+  readonly events: number;
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly gaps: number;
+  readonly deadLetters: number;
+  /** Incidents the new generation knows. */
+  readonly incidents: number;
+  /** From the start (group join included) to the switch. */
+  readonly seconds: number;
+  readonly eventsPerSecond: number;
+  /** Keys of the replaced generation deleted (dropOld), or null when it was kept. */
+  readonly dropped: number | null;
+}
+
+export class RebuildRefused extends Error {
+  readonly code = 'REBUILD_REFUSED';
+}
+
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** One rebuild at a time: a key with a TTL, renewed while the rebuild runs, so a killed one frees it. */
+class RebuildLock {
+  private lost = false;
+  private readonly timer: NodeJS.Timeout;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly key: string,
+    private readonly token: string,
+    ttlMs: number,
+    logger: Logger,
+  ) {
+    this.timer = setInterval(() => {
+      this.redis.eval(RENEW, 1, key, token, ttlMs).then(
+        (renewed) => {
+          if (renewed !== 1) this.lost = true;
+        },
+        (err: unknown) => logger.warn({ err }, 'could not renew the rebuild lock'),
+      );
+    }, ttlMs / 3);
+    this.timer.unref();
+  }
+
+  static async acquire(redis: Redis, key: string, logger: Logger, ttlMs = 30_000): Promise<RebuildLock> {
+    const token = JSON.stringify({ host: hostname(), pid: process.pid, id: randomUUID(), since: new Date().toISOString() });
+    if ((await redis.set(key, token, 'PX', ttlMs, 'NX')) !== 'OK') {
+      const holder = await redis.get(key);
+      throw new RebuildRefused(
+        `another rebuild holds ${key}: ${holder ?? '(just released)'}; it frees within ${ttlMs / 1000} s of that rebuild's end`,
+      );
+    }
+    return new RebuildLock(redis, key, token, ttlMs, logger);
+  }
+
+  assertHeld(): void {
+    if (this.lost) throw new RebuildRefused('the rebuild lock expired (Redis unreachable for too long?): not switching');
+  }
+
+  async release(): Promise<void> {
+    clearInterval(this.timer);
+    await this.redis.eval(RELEASE, 1, this.key, this.token);
+  }
+}
+
+interface Watermarks {
+  readonly low: bigint;
+  readonly high: bigint;
+}
+
+async function watermarks(admin: Admin, topic: string): Promise<Map<number, Watermarks>> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+}
+
+const eventsTo = (marks: ReadonlyMap<number, Watermarks>) => [...marks.values()].reduce((n, m) => n + Number(m.high - m.low), 0);
+
+/** Every partition's checkpoint is at or beyond the last offset below its high watermark. */
+function caughtUp(marks: ReadonlyMap<number, Watermarks>, checkpoints: readonly string[]): boolean {
+  return [...marks].every(
+    ([p, m]) => m.high <= m.low || (checkpoints[p] !== undefined && checkpoints[p] !== '' && BigInt(checkpoints[p]) + 1n >= m.high),
+  );
+}
+
+/**
+ * Replays grid.events from the beginning into generation N+1 (left-overs of an unfinished one
+ * removed first), until its checkpoints reach the high watermarks measured when the previous
+ * target was reached; then makes it current and tells every instance. The live projector
+ * re-positions itself at the new generation's checkpoints: nothing is lost or counted twice.
+ */
+export async function rebuildProjection(options: RebuildOptions): Promise<RebuildReport> {
+  const { kafka, redis, topics, logger } = options;
+  const keys = new ProjectionKeys(options.keyPrefix, FIRST_GENERATION);
+  const generations = new ProjectionGenerations(redis, keys, logger);
+  const lock = await RebuildLock.acquire(redis, keys.rebuildLock(), logger);
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    const previous = await generations.read();
+    const generation = previous + 1;
+    const target = generations.store(generation);
+    const leftovers = await dropGeneration(redis, keys.at(generation));
+    if (leftovers > 0) logger.warn({ generation, keys: leftovers }, 'removed the left-overs of an unfinished rebuild');
+
+    const started = performance.now();
+    let marks = await watermarks(admin, topics.events);
+    // 0..P-1: checkpoints[p] below is partition p's.
+    const partitions = [...marks.keys()].sort((a, b) => a - b);
+    const groupId = `${options.groupId}-rebuild-g${generation}-${randomUUID().slice(0, 8)}`;
+    logger.info({ generation, previous, events: eventsTo(marks), partitions: partitions.length, groupId }, 'rebuild started');
+    let crashed: Error | undefined;
+    const projector = new Projector({
+      kafka,
+      generations,
+      generation,
+      areas: options.areas,
+      topics,
+      groupId,
+      logger,
+      partitionsConcurrently: options.partitionsConcurrently ?? Math.max(1, partitions.length),
+      clock: options.clock,
+      deadLetters: 'count',
+      onCrash: (err) => (crashed = err),
+    });
+    const seconds = () => (performance.now() - started) / 1000;
+    options.progress?.start(() => ({ done: projector.totals.records, total: eventsTo(marks), seconds: seconds() }));
+
+    let rounds = 1;
+    let checkpoints: string[] = [];
+    await projector.start();
+    try {
+      for (;;) {
+        // Wait for this round's target.
+        for (;;) {
+          if (options.signal?.aborted)
+            throw new RebuildRefused(`rebuild aborted; generation ${generation} left unfinished (the next rebuild clears it)`);
+          if (crashed) throw crashed;
+          lock.assertHeld();
+          checkpoints = await target.checkpoints(partitions);
+          if (caughtUp(marks, checkpoints)) break;
+          await sleep(options.pollMs ?? 100);
+        }
+        // Events that arrived meanwhile: another round, unless none did.
+        const now = await watermarks(admin, topics.events);
+        if (caughtUp(now, checkpoints)) {
+          marks = now;
+          break;
+        }
+        if (rounds >= (options.maxRounds ?? 5)) {
+          logger.warn({ rounds }, 'events keep arriving: switching now, the live projector applies the rest');
+          break;
+        }
+        marks = now;
+        rounds++;
+      }
+    } finally {
+      await projector.stop();
+      options.progress?.stop();
+      // Its offsets mean nothing once it stopped (the checkpoints say where the generation is).
+      await admin
+        .deleteGroups([groupId])
+        .catch((err: unknown) => logger.warn({ err, groupId }, 'could not delete the rebuild consumer group'));
+    }
+
+    await options.beforeSwitch?.();
+    lock.assertHeld();
+    await generations.switchTo(previous, generation);
+    const elapsed = seconds();
+    const totals = projector.totals;
+    const incidents = await target.incidentCount(partitions.length);
+    logger.info({ generation, previous, ...totals, incidents, seconds: elapsed }, 'projection generation switched');
+
+    let dropped: number | null = null;
+    if (options.dropOld) dropped = await dropAfterGrace(options, generations, previous);
+    return {
+      generation,
+      previous,
+      rounds,
+      switchedAt: Object.fromEntries([...marks].map(([p, m]) => [p, m.high.toString()])),
+      events: totals.records,
+      applied: totals.applied,
+      duplicates: totals.duplicates,
+      gaps: totals.gaps,
+      deadLetters: totals.deadLetters,
+      incidents,
+      seconds: elapsed,
+      eventsPerSecond: elapsed > 0 ? totals.records / elapsed : 0,
+      dropped,
+    };
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+    await lock.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rebuild lock: it expires by itself'));
+  }
+}
+
+/**
+ * Deletes the replaced generation once every instance has surely followed the switch (a missed
+ * notice is caught by the GENERATION_REFRESH_MS poll) and the live projector's last batches there
+ * are done; not if the pointer went back to it meanwhile.
+ */
+async function dropAfterGrace(options: RebuildOptions, generations: ProjectionGenerations, old: number): Promise<number | null> {
+  const { logger } = options;
+  const graceMs = options.graceMs ?? 60_000;
+  logger.info({ generation: old, graceMs }, 'dropping the replaced generation after the grace period');
+  try {
+    await sleep(graceMs, undefined, options.signal ? { signal: options.signal } : {});
+  } catch {
+    logger.warn({ generation: old }, 'interrupted during the grace period: the replaced generation is kept');
+    return null;
+  }
+  if ((await generations.read()) === old) {
+    logger.warn({ generation: old }, 'the replaced generation is current again: kept');
+    return null;
+  }
+  return dropGeneration(options.redis, generations.keys.at(old));
+}
+
+export function summary(report: RebuildReport): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const lines = [
+    `projection rebuilt: generation ${report.generation} is current (was ${report.previous})`,
+    `  ${n(report.events)} events read in ${report.seconds.toFixed(1)} s (${n(Math.round(report.eventsPerSecond))} events/s, group join included), ${report.rounds} catch-up round${report.rounds === 1 ? '' : 's'}`,
+    `  ${n(report.applied)} applied, ${n(report.duplicates)} duplicates skipped, ${n(report.gaps)} version gaps, ${n(report.deadLetters)} malformed (already in the DLQ)`,
+    `  ${n(report.incidents)} incidents`,
+    report.dropped === null
+      ? `  generation ${report.previous} kept: drop it with --drop-generation ${report.previous} once no longer wanted`
+      : `  generation ${report.previous} dropped (${n(report.dropped)} keys)`,
+  ];
+  return lines.join('\n');
+}
+
+const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
+       pnpm rebuild-projection --drop-generation <n>
+
+Replays grid.events into a fresh generation of the projection's counters, switches queries to it
+once caught up, and prints the count. Reads the projection's environment (KAFKA_BROKERS,
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREA_FIXTURE, PROJECTION_GROUP_ID, LOG_LEVEL).
+
+  --drop-old               delete the replaced generation after the grace period (default: keep it)
+  --grace <seconds>        grace period before --drop-old deletes (default 60)
+  --drop-generation <n>    only delete generation n (never the current one), then exit
+  -h, --help               this text
+`;
+
+async function cli(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'drop-old': { type: 'boolean', default: false },
+      grace: { type: 'string', default: '60' },
+      'drop-generation': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const grace = Number(values.grace);
+  if (!Number.isFinite(grace) || grace < 0) throw new RebuildRefused(`--grace: a number of seconds, got ${values.grace}`);
+  const config = parseConfig(RebuildConfig);
+  const progress = new Progress(process.stderr, { label: 'rebuild' });
+  // Log lines go to stderr above the progress bar; stdout gets the final count only.
+  const logger = pino(
+    { name: 'projection-rebuild', level: config.LOG_LEVEL, base: { service: 'projection-rebuild', pid: process.pid } },
+    { write: (line: string) => progress.log(line) },
+  );
+  const redis = createRedis(config.REDIS_URL, 'projection-rebuild');
+  try {
+    await redisReady(redis);
+    const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
+    if (values['drop-generation'] !== undefined) {
+      const old = Number(values['drop-generation']);
+      const current = await new ProjectionGenerations(redis, keys, logger).read();
+      if (!Number.isSafeInteger(old) || old < FIRST_GENERATION)
+        throw new RebuildRefused(`--drop-generation: a generation number, got ${values['drop-generation']}`);
+      if (old === current) throw new RebuildRefused(`generation ${old} is current: not dropped`);
+      process.stdout.write(
+        `generation ${old} dropped (${await dropGeneration(redis, keys.at(old))} keys); generation ${current} is current\n`,
+      );
+      return 0;
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => {
+      logger.warn('interrupted: stopping (again to exit at once)');
+      controller.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    const report = await rebuildProjection({
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', logger }),
+      redis,
+      keyPrefix: config.KEY_PREFIX,
+      topics: topicsWithPrefix(config.TOPIC_PREFIX),
+      areas: AreaFixtures[config.AREA_FIXTURE](),
+      groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
+      logger,
+      clock: () => new Date(),
+      dropOld: values['drop-old'],
+      graceMs: grace * 1000,
+      progress,
+      signal: controller.signal,
+    });
+    process.stdout.write(`${summary(report)}\n`);
+    return 0;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(
+        `rebuild failed: ${err instanceof ConfigError || err instanceof RebuildRefused ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(err instanceof ConfigError ? 2 : 1);
+    },
+  );
+}

@@ -1,0 +1,301 @@
+import type { GridEvent } from '@gridgov/contracts';
+import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
+import { generateHistory, int, mulberry32, type Random, type SimulatedIncident } from '@gridgov/simulator';
+import { createTestInfra, defaultDecisionContext, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  expectedFigures,
+  factsOf,
+  recount,
+  refKey,
+  shanghaiDay,
+  windowsOfDate,
+  zeroCounts,
+  type ExpectedFigures,
+  type Reference,
+  type ReportWindow,
+  type ScopeKey,
+} from './support/reference-figures.ts';
+
+/**
+ * Invariant 2 for the projection, as an oracle test: a seeded random history of thousands of
+ * incidents, driven through the real decider (every kind of transition), is sent through the real
+ * broker shuffled across incidents, with re-sent duplicates and whole incidents arriving late into
+ * past windows; every figure the projection answers over HTTP must equal a recount by a small
+ * reference function over the raw event list. Then again, with the projection SIGKILLed at random
+ * moments while it folds.
+ *
+ * What is compared, for every window holding at least one report in the area (day, week, month,
+ * quarter, year, all) plus one empty window of each calendar kind:
+ * - the whole scope of every area of 新会区 at every level (city, district, 11 towns, 31 communities, 662 grids);
+ * - every category and every department scope of the city, the district and the 11 towns.
+ * Each answer's window id is checked against the reference's own calendar arithmetic too.
+ */
+const SEED = 20251124;
+const INCIDENTS = 5_000;
+/** 60 days of reports around the new year: ISO week 2026-W01 starts in 2025, 元旦 is a holiday. */
+const FROM = Date.parse('2025-11-24T00:00:00+08:00');
+const TO = FROM + 60 * 86_400_000;
+/** A date with no reports anywhere: its day, week, month, quarter and year windows are empty. */
+const EMPTY_DATE = '2024-06-12';
+const DUPLICATE_SHARE = 0.03;
+const LATE_SHARE = 0.1;
+const BATCH = 1_000;
+const KILLS = 10;
+const CONCURRENCY = 32;
+
+interface Stream {
+  readonly records: OutgoingRecord[];
+  readonly events: GridEvent[];
+  readonly duplicates: number;
+  readonly lateIncidents: number;
+  readonly lateEvents: number;
+}
+
+/** Interleaves the incidents' events at random, each incident's in version order (it is one partition's order). */
+function interleave(random: Random, incidents: readonly SimulatedIncident[]): GridEvent[] {
+  const turns = incidents.flatMap((incident, i) => incident.events.map(() => i));
+  for (let i = turns.length - 1; i > 0; i--) {
+    const j = int(random, i + 1);
+    [turns[i], turns[j]] = [turns[j]!, turns[i]!];
+  }
+  const next = incidents.map(() => 0);
+  return turns.map((i) => incidents[i]!.events[next[i]!++]!);
+}
+
+/** The order events reach grid.events: shuffled, a share of incidents held back to the end, some re-sent later. */
+function buildStream(history: readonly SimulatedIncident[], random: Random): Stream {
+  const late = history.filter(() => random() < LATE_SHARE);
+  const lateIds = new Set(late.map((i) => i.incidentId));
+  const sequence = [
+    ...interleave(
+      random,
+      history.filter((i) => !lateIds.has(i.incidentId)),
+    ),
+    ...interleave(random, late),
+  ];
+  // A re-send (an outbox relay that crashed after producing) comes after the original, anywhere later.
+  const copiesBefore = new Map<number, GridEvent[]>();
+  let duplicates = 0;
+  sequence.forEach((event, i) => {
+    if (random() >= DUPLICATE_SHARE) return;
+    const at = i + 1 + int(random, sequence.length - i);
+    copiesBefore.set(at, [...(copiesBefore.get(at) ?? []), event]);
+    duplicates++;
+  });
+  const events: GridEvent[] = [];
+  for (let i = 0; i <= sequence.length; i++) {
+    events.push(...(copiesBefore.get(i) ?? []));
+    if (i < sequence.length) events.push(sequence[i]!);
+  }
+  return {
+    records: events.map((e) => ({ key: e.metadata.incidentId, value: JSON.stringify(e) })),
+    events,
+    duplicates,
+    lateIncidents: late.length,
+    lateEvents: late.reduce((n, i) => n + i.events.length, 0),
+  };
+}
+
+interface Query {
+  readonly area: string;
+  readonly window: ReportWindow;
+  readonly scope: ScopeKey;
+}
+
+function plan(reference: Reference, ctx: ReturnType<typeof defaultDecisionContext>): Query[] {
+  const empty = windowsOfDate(EMPTY_DATE).filter((w) => w.kind !== 'all');
+  const scoped: ScopeKey[] = [
+    ...ctx.catalog.allCategories().map((c) => `c:${c.code}` as const),
+    ...ctx.catalog.allDepartments().map((d) => `d:${d.code}` as const),
+  ];
+  const queries: Query[] = [];
+  for (const area of ctx.areas.all()) {
+    const windows = new Map(reference.windowsWithReports.get(area.code) ?? []);
+    if (!windows.has('all')) windows.set('all', { kind: 'all', id: 'all', at: EMPTY_DATE });
+    for (const w of empty) windows.set(w.id, w);
+    const scopes: ScopeKey[] = ['', ...(['city', 'district', 'town'].includes(area.level) ? scoped : [])];
+    for (const window of windows.values()) for (const scope of scopes) queries.push({ area: area.code, window, scope });
+  }
+  return queries;
+}
+
+const close = (a: number | null, b: number | null) =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+
+/** Asks the projection for every query, CONCURRENCY at a time; returns what differs from the reference. */
+async function compare(url: string, queries: readonly Query[], reference: Reference): Promise<string[]> {
+  const mismatches: string[] = [];
+  let next = 0;
+  const worker = async () => {
+    for (let q = queries[next++]; q; q = queries[next++]) {
+      const scope = q.scope === '' ? '' : q.scope.startsWith('c:') ? `&category=${q.scope.slice(2)}` : `&department=${q.scope.slice(2)}`;
+      const path = `/v1/figures?area=${q.area}&window=${q.window.kind}&at=${q.window.at}${scope}`;
+      const res = await fetch(url + path);
+      if (!res.ok) {
+        mismatches.push(`${path}: HTTP ${res.status} ${await res.text()}`);
+        continue;
+      }
+      const answer = (await res.json()) as { window: { id: string }; figures: ExpectedFigures };
+      const expected = expectedFigures(reference.counts.get(refKey(q.area, q.window.id, q.scope)) ?? zeroCounts());
+      if (answer.window.id !== q.window.id) mismatches.push(`${path}: window ${answer.window.id}, reference ${q.window.id}`);
+      const wrong = (Object.keys(expected) as (keyof ExpectedFigures)[]).filter((f) => !close(answer.figures[f], expected[f]));
+      if (wrong.length > 0) {
+        mismatches.push(`${path}: ${wrong.map((f) => `${f} ${answer.figures[f]} ≠ ${expected[f]}`).join(', ')}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  return mismatches;
+}
+
+/** Why the projection is not running any more (with what it said last), or undefined while it runs. */
+function deathOf(projection: RunningService): string | undefined {
+  const { exitCode, signalCode } = projection.process;
+  if (exitCode === null && signalCode === null) return undefined;
+  return `the projection died (${exitCode ?? signalCode}); it said last:\n${projection.output().slice(-6_000)}`;
+}
+
+async function cityFigures(projection: RunningService): Promise<ExpectedFigures> {
+  const res = await fetch(`${projection.url!}/v1/figures?area=440700&window=all`);
+  if (!res.ok) throw new Error(`figures ${res.status}`);
+  return ((await res.json()) as { figures: ExpectedFigures }).figures;
+}
+
+/** Until the projection has applied everything: every report counted, the group's offsets at the end, the figures still. */
+async function waitUntilApplied(infra: TestInfra, projection: RunningService, timeoutMs: number): Promise<void> {
+  const counted = await eventually(
+    async () => deathOf(projection) ?? (await cityFigures(projection)).reported,
+    (reported) => typeof reported === 'string' || reported === INCIDENTS,
+    timeoutMs,
+    250,
+  );
+  if (typeof counted === 'string') throw new Error(counted);
+  const admin = infra.kafka.admin();
+  await admin.connect();
+  try {
+    await eventually(
+      async () => {
+        const ends = await admin.fetchTopicOffsets(infra.topics.events);
+        const [committed] = await admin.fetchOffsets({ groupId: `${infra.topicPrefix}projection`, topics: [infra.topics.events] });
+        return ends.map((e) => Number(e.high) - Number(committed?.partitions.find((p) => p.partition === e.partition)?.offset ?? '-1'));
+      },
+      (lags) => lags.every((lag) => lag === 0),
+      timeoutMs,
+      250,
+    );
+  } finally {
+    await admin.disconnect();
+  }
+  const first = JSON.stringify(await cityFigures(projection));
+  await new Promise((r) => setTimeout(r, 500));
+  expect(JSON.stringify(await cityFigures(projection))).toBe(first);
+}
+
+async function produce(infra: TestInfra, records: readonly OutgoingRecord[]): Promise<void> {
+  const producer = new DurableProducer(infra.kafka);
+  await producer.connect();
+  try {
+    for (let i = 0; i < records.length; i += BATCH) await producer.send(infra.topics.events, records.slice(i, i + BATCH));
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+describe('projection oracle: every figure equals a recount of the raw events', () => {
+  const ctx = defaultDecisionContext();
+  const history = generateHistory({ seed: SEED, incidents: INCIDENTS, ctx, from: FROM, to: TO });
+  const stream = buildStream(history, mulberry32(SEED + 1));
+  const reference = recount(stream.events, (code) => ctx.areas.get(code).parent);
+  const queries = plan(reference, ctx);
+  const describeRun = (run: string, ms: number, comparisons: number, kills: number) =>
+    `projection oracle (${run}): ${INCIDENTS} incidents, ${stream.events.length} events ` +
+    `(${stream.duplicates} duplicates, ${stream.lateEvents} events of ${stream.lateIncidents} late incidents), ` +
+    `${comparisons} figure sets compared, ${kills} SIGKILLs, ${(ms / 1000).toFixed(1)} s`;
+
+  let infra: TestInfra | undefined;
+  let projection: RunningService | undefined;
+  afterEach(async () => {
+    await projection?.stop('SIGKILL');
+    await infra?.cleanup();
+    projection = undefined;
+    infra = undefined;
+  });
+
+  it('the reference recount counts stories and calendar windows as DOMAIN.md says', () => {
+    // ISO weeks across the new year, and the Shanghai day of an instant late in the UTC day.
+    expect(windowsOfDate('2025-12-28').map((w) => w.id)).toEqual(['d2025-12-28', 'w2025-W52', 'm2025-12', 'q2025-Q4', 'y2025', 'all']);
+    expect(windowsOfDate('2025-12-29')[1]!.id).toBe('w2026-W01');
+    expect(windowsOfDate('2026-01-04')[1]!.id).toBe('w2026-W01');
+    expect(windowsOfDate('2026-01-05')[1]!.id).toBe('w2026-W02');
+    expect(windowsOfDate('2020-12-31')[1]!.id).toBe('w2020-W53');
+    expect(shanghaiDay('2025-12-31T16:00:00.000Z')).toBe('2026-01-01');
+    expect(shanghaiDay('2025-12-31T15:59:59.999Z')).toBe('2025-12-31');
+    // A returned case is with no department; a reassigned one is with the new one; a missed deadline
+    // stops being overdue when an extension moves it.
+    const returned = history.find((i) => i.events.at(-1)?.type === 'IncidentReturned')!;
+    expect(factsOf(returned.events).department).toBeNull();
+    const moved = history.find(
+      (i) => i.events.findLast((e) => e.type === 'IncidentReassigned' || e.type === 'IncidentReturned')?.type === 'IncidentReassigned',
+    )!;
+    const last = moved.events.findLast((e) => e.type === 'IncidentReassigned')!;
+    expect(factsOf(moved.events).department).toBe(last.type === 'IncidentReassigned' ? last.data.department : '');
+    const rescued = history.find((i) => {
+      const missed = i.events.findLastIndex((e) => e.type === 'DeadlineMissed' && e.data.stage === 'handling');
+      return missed >= 0 && i.events.slice(missed).some((e) => e.type === 'ExtensionApproved');
+    })!;
+    expect(factsOf([...rescued.events].reverse()).overdue).toBe(false);
+    // Every incident counted once, in the city's whole scope, whatever the duplicates.
+    expect(reference.incidents).toBe(INCIDENTS);
+    expect(reference.counts.get(refKey('440700', 'all', ''))!.reported).toBe(INCIDENTS);
+    expect(stream.duplicates).toBeGreaterThan(0.02 * (stream.events.length - stream.duplicates));
+  });
+
+  it('equals the reference after the history went through the broker', { timeout: 240_000 }, async () => {
+    const started = Date.now();
+    infra = await createTestInfra({ partitions: { events: 4 } });
+    projection = await startService('projection', infra.env());
+    await produce(infra, stream.records);
+    const produced = Date.now();
+    await waitUntilApplied(infra, projection, 120_000);
+    const applied = Date.now();
+    const mismatches = await compare(projection.url!, queries, reference);
+    const compared = Date.now();
+    console.info(
+      `${describeRun('clean', compared - started, queries.length, 0)} ` +
+        `[produce ${((produced - started) / 1000).toFixed(1)} s, apply ${((applied - produced) / 1000).toFixed(1)} s, compare ${((compared - applied) / 1000).toFixed(1)} s]`,
+    );
+    expect(mismatches.length, mismatches.slice(0, 20).join('\n')).toBe(0);
+  });
+
+  it('still equals the reference with the projection SIGKILLed at random moments', { timeout: 420_000 }, async () => {
+    const started = Date.now();
+    const random = mulberry32(SEED + 2);
+    infra = await createTestInfra({ partitions: { events: 4 } });
+    // Asked for: a shorter session timeout, so that a restarted projection waits less for its dead predecessor to expire.
+    const env = { ...infra.env(), PROJECTION_SESSION_TIMEOUT_MS: '6000' };
+    projection = await startService('projection', env);
+    // The history arrives in chunks while the projection folds; each life of the projection is cut short at random.
+    const chunk = Math.ceil(stream.records.length / (KILLS + 1));
+    let kills = 0;
+    for (let k = 0; k <= KILLS; k++) {
+      await produce(infra, stream.records.slice(k * chunk, (k + 1) * chunk));
+      if (k === KILLS) break;
+      await new Promise((r) => setTimeout(r, int(random, 2_500)));
+      await projection.stop('SIGKILL');
+      kills++;
+      projection = await startService('projection', env, 90_000);
+    }
+    const killed = Date.now();
+    await waitUntilApplied(infra, projection, 120_000);
+    const applied = Date.now();
+    const mismatches = await compare(projection.url!, queries, reference);
+    const compared = Date.now();
+    console.info(
+      `${describeRun('SIGKILL', compared - started, queries.length, kills)} ` +
+        `[produce+kills ${((killed - started) / 1000).toFixed(1)} s, apply ${((applied - killed) / 1000).toFixed(1)} s, compare ${((compared - applied) / 1000).toFixed(1)} s]`,
+    );
+    expect(kills).toBeGreaterThanOrEqual(KILLS);
+    expect(mismatches.length, mismatches.slice(0, 20).join('\n')).toBe(0);
+  });
+});
