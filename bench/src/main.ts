@@ -1,3 +1,4 @@
+import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
 import { timerLateness } from './timers.ts';
 
@@ -6,6 +7,7 @@ const args = process.argv.slice(2);
 const full = args.includes('--full');
 const suites = args.filter((a) => !a.startsWith('--'));
 const all: Record<string, () => Promise<void>> = {
+  intake: () => intakeBench(full ? 60 : 15),
   projection: () => projectionBench(full ? 1_000_000 : 100_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
 };

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, percentile, report, startProcess, type BenchInfra, type Figure } from './support.ts';
+import { benchInfra, freePort, percentile, report, startProcess, type BenchInfra, type Figure } from './support.ts';
 
 const STAFF = { id: 'staff-1', role: 'grid_staff' } as const;
 const SYSTEM = { id: 'system', role: 'system' } as const;
@@ -47,16 +46,6 @@ function caseEvents(incidentId: string, gridCode: string, reportedAt: number, ca
     },
     { type: 'IncidentClosed', data: { onTime: true, handlingMs: 3 * 3_600_000 }, metadata: meta(5, 5, STAFF) },
   ];
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 }
 
 async function fillHistory(infra: BenchInfra, incidents: number): Promise<number> {

@@ -3,3 +3,4 @@ export * from './producer.ts';
 export * from './consumer.ts';
 export * from './admin.ts';
 export * from './dead-letter.ts';
+export * from './group-commit.ts';

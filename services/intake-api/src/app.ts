@@ -24,7 +24,7 @@ import {
 } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { ApiError, createHttpServer, parseOr400 } from '@gridgov/http';
-import type { DurableProducer } from '@gridgov/kafka';
+import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
@@ -33,7 +33,8 @@ import { commandIdFor, reportIds } from './ids.ts';
 
 export interface IntakeDeps {
   readonly logger: Logger;
-  readonly producer: DurableProducer;
+  /** Where commands go: Kafka, acks=all (a GroupCommitProducer shares round trips under load). */
+  readonly producer: Pick<GroupCommitProducer, 'send'>;
   readonly redis: Redis;
   readonly topics: Topics;
   readonly keyPrefix: string;
@@ -93,7 +94,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
 
   /** Durable before acknowledged: the command is on Kafka (acks=all) before the caller hears 202. */
   const submit = async (envelope: CommandEnvelope) => {
-    await deps.producer.send(deps.topics.commands, [{ key: envelope.incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) }]);
+    await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) });
   };
 
   app.post('/v1/incidents', async (request, reply) => {

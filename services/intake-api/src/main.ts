@@ -1,7 +1,7 @@
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
-import { createKafka, DurableProducer } from '@gridgov/kafka';
+import { createKafka, DurableProducer, GroupCommitProducer } from '@gridgov/kafka';
 import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const app = buildIntakeApp({
     logger,
-    producer,
+    producer: new GroupCommitProducer(producer),
     redis,
     topics: topicsWithPrefix(config.TOPIC_PREFIX),
     keyPrefix: config.KEY_PREFIX,
