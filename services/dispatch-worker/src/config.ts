@@ -31,6 +31,8 @@ export const WorkerConfig = CommonConfig.extend({
     .default(7 * 86_400),
   /** How often due deadline timers are looked for, in ms. */
   TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** Routing overrides, category × area → department (JSON, as data/routing/xinhui-rules.json); none when unset. */
+  ROUTING_RULES_FILE: z.string().min(1).optional(),
   /** Public holidays and make-up working days (JSON, as data/calendars/cn-public-holidays.json). */
   HOLIDAYS_FILE: z.string().min(1).optional(),
   /** Office hours of a working day, local time: "08:30-12:00,14:30-17:30". */

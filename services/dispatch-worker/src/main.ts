@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, HolidayData, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
+import { AreaFixtures, Catalog, HolidayData, RoutingRules, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
@@ -21,6 +21,7 @@ async function main(): Promise<void> {
     logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const catalog = new Catalog();
+  const rules = config.ROUTING_RULES_FILE ? RoutingRules.parse(JSON.parse(await readFile(config.ROUTING_RULES_FILE, 'utf8'))).rules : [];
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker');
   await redisReady(redis);
   const worker = new DispatchWorker({
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
     context: {
       areas,
       catalog,
-      routing: new RoutingTable(areas, catalog),
+      routing: new RoutingTable(areas, catalog, rules),
       policy: {
         dispatch: config.DEADLINE_DISPATCH,
         signFor: config.DEADLINE_SIGN_FOR,
@@ -50,7 +51,10 @@ async function main(): Promise<void> {
     clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
   });
   await worker.start();
-  logger.info({ areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears }, 'dispatch worker started');
+  logger.info(
+    { areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears, routingRules: rules.length },
+    'dispatch worker started',
+  );
   shutdownOnSignals(logger, async () => {
     await worker.stop();
     await redis.quit();

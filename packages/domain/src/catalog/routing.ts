@@ -1,5 +1,20 @@
+import { z } from 'zod';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from './categories.ts';
+
+/** A routing file: overrides of the catalog's default departments, per area (and below). */
+export const RoutingRules = z.object({
+  rules: z.array(
+    z.object({
+      area: z.string().regex(/^\d{6}(\d{3}){0,3}$/, 'an area code has 6, 9, 12 or 15 digits'),
+      category: z.string().min(1),
+      department: z.string().min(1),
+      /** Why the rule is there, for the people who keep the table. */
+      note: z.string().optional(),
+    }),
+  ),
+});
+export type RoutingRules = z.infer<typeof RoutingRules>;
 
 /** An override: cases of `category` (or of every category, '*') in `area` and below go to `department`. */
 export interface RoutingRule {

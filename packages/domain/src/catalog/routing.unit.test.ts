@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { type Area } from '../areas/area-tree.ts';
 import { AreaFixtures } from '../areas/fixtures.ts';
 import { Catalog } from './categories.ts';
-import { type RoutingRule, RoutingTable } from './routing.ts';
+import { type RoutingRule, RoutingRules, RoutingTable } from './routing.ts';
 
 const areas = AreaFixtures.xinhui();
 const catalog = new Catalog();
@@ -112,5 +112,22 @@ describe('RoutingTable: conflicting rules', () => {
           { area: '440705001', category: 'dispute', department: 'public_security' },
         ]),
     ).toThrow(/two routing rules for dispute in 440705001/);
+  });
+});
+
+describe('RoutingRules files', () => {
+  it('reads the example file and routes by it', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const file = JSON.parse(await readFile(new URL('../../../../data/routing/xinhui-rules.json', import.meta.url), 'utf8')) as unknown;
+    const { rules } = RoutingRules.parse(file);
+    const table = new RoutingTable(AreaFixtures.xinhui(), new Catalog(), rules);
+    expect(table.route('exposed_rubbish', '440705001001001')).toBe('urban_mgmt');
+    expect(table.route('exposed_rubbish', '440705100001001')).toBe('sanitation');
+  });
+
+  it('names what is wrong in a bad file', () => {
+    const result = RoutingRules.safeParse({ rules: [{ area: '4407', category: 'dispute', department: 'justice' }] });
+    expect(result.success).toBe(false);
+    expect(result.error?.issues[0]?.path).toEqual(['rules', 0, 'area']);
   });
 });
