@@ -33,7 +33,9 @@ export interface BatchConsumerOptions {
   readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
   /**
    * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed
-   * to Kafka; when it throws, nothing is committed and kafkajs fetches the batch again.
+   * to Kafka; when it throws, nothing is committed and kafkajs fetches the batch again. When the
+   * partition was sought meanwhile (`consumer.seek`), the batch is dropped uncommitted and the
+   * partition goes on from the sought offset.
    */
   readonly onBatch: (batch: PartitionBatch) => Promise<void>;
 }
@@ -98,6 +100,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
         heartbeat: () => payload.heartbeat(),
         isRunning: () => payload.isRunning(),
       });
+      if (payload.isStale()) return;
       const last = batch.lastOffset();
       payload.resolveOffset(last);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);

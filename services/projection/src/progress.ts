@@ -34,7 +34,8 @@ export function progressBar(state: ProgressState, columns: number): string {
   const fraction = state.total > 0 ? Math.min(1, state.done / state.total) : 1;
   const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
   const text = progressText(state);
-  const width = Math.max(10, Math.min(40, columns - text.length - percent.length - 5));
+  // The width depends on the terminal only, so the bar does not jump as the text changes.
+  const width = Math.max(10, Math.min(30, columns - 70));
   const filled = Math.round(fraction * width);
   return `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${percent} ${text}`.slice(0, Math.max(columns - 1, 20));
 }
@@ -96,7 +97,7 @@ export class Progress {
     const state = this.sample();
     if (this.tty) {
       this.stream.write(
-        `\r\x1b[2K${this.options.label} ${progressBar(state, (this.stream.columns ?? 80) - this.options.label.length - 1)}`,
+        `\r\x1b[2K${this.options.label} ${progressBar(state, (this.stream.columns || 80) - this.options.label.length - 1)}`,
       );
       this.drawn = true;
     } else {

@@ -1,5 +1,5 @@
 import { GridEvent, type Topics } from '@gridgov/contracts';
-import { applyEvent, type AreaTree, type CountedIncident, type CounterDelta } from '@gridgov/domain';
+import { applyEvent, type AreaTree, type CountedIncident } from '@gridgov/domain';
 import {
   deadLetter,
   DurableProducer,
@@ -12,6 +12,7 @@ import {
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
+import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
 
 export interface ProjectorDeps {
@@ -98,7 +99,7 @@ export class Projector {
     if (this.sendsDeadLetters) await this.producer.connect();
     if (this.deps.generation === undefined) {
       this.unsubscribe = this.deps.generations.onChange((generation, previous) => {
-        void [generation, previous];
+        void this.position(this.owned, `generation ${previous} → ${generation}`);
       });
     }
     this.running = await runBatchConsumer({
@@ -202,7 +203,7 @@ export class Projector {
     }
     const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const touched = new Map<string, CountedIncident>();
-    const deltas: CounterDelta[] = [];
+    const deltas = new FoldedDeltas();
     let applied = 0;
     let duplicates = 0;
     let gaps = 0;
@@ -221,7 +222,7 @@ export class Projector {
         applied++;
         known.set(id, result.incident);
         touched.set(id, result.incident);
-        deltas.push(...result.deltas);
+        deltas.add(result.deltas);
       }
     }
     if (letters.length > 0 && this.sendsDeadLetters) {

@@ -65,7 +65,7 @@ export interface RebuildReport {
   readonly deadLetters: number;
   /** Incidents the new generation knows. */
   readonly incidents: number;
-  /** From the start (group join included) to the switch. */
+  /** From the start (group join included) until caught up and stopped, right before the switch. */
   readonly seconds: number;
   readonly eventsPerSecond: number;
   /** Keys of the replaced generation deleted (dropOld), or null when it was kept. */
@@ -222,11 +222,11 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
         .catch((err: unknown) => logger.warn({ err, groupId }, 'could not delete the rebuild consumer group'));
     }
 
+    const elapsed = seconds();
+    const totals = projector.totals;
     await options.beforeSwitch?.();
     lock.assertHeld();
     await generations.switchTo(previous, generation);
-    const elapsed = seconds();
-    const totals = projector.totals;
     const incidents = await target.incidentCount(partitions.length);
     logger.info({ generation, previous, ...totals, incidents, seconds: elapsed }, 'projection generation switched');
 
