@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, freePort, percentile, report, startProcess, type BenchInfra, type Figure } from './support.ts';
+import { benchInfra, freePort, percentile, repoRoot, report, startProcess, type BenchInfra, type Figure } from './support.ts';
 
 const STAFF = { id: 'staff-1', role: 'grid_staff' } as const;
 const SYSTEM = { id: 'system', role: 'system' } as const;
@@ -101,6 +101,39 @@ async function bareConsumer(infra: BenchInfra, events: number, parse: boolean): 
   return events / seconds;
 }
 
+/** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
+async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Promise<{ total: number; fetch: number }> {
+  const { execFile } = await import('node:child_process');
+  const brokers = process.env['KAFKA_BROKERS']!;
+  const output = await new Promise<string>((resolve, reject) =>
+    execFile(
+      'java',
+      [
+        '-Xmx512m',
+        '-cp',
+        `${repoRoot}/infra/kafka/lib/*`,
+        'org.apache.kafka.tools.ConsumerPerformance',
+        '--bootstrap-server',
+        brokers,
+        '--topic',
+        infra.topics.events,
+        '--messages',
+        String(events),
+        '--group',
+        `${infra.id}-perf`,
+        '--timeout',
+        '60000',
+      ],
+      { maxBuffer: 1 << 20 },
+      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+    ),
+  );
+  // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
+  const line = output.trim().split('\n').pop() ?? '';
+  const cols = line.split(',').map((c) => c.trim());
+  return { total: Number(cols[5]), fetch: Number(cols[9]) };
+}
+
 async function figuresReported(url: string): Promise<number> {
   const res = await fetch(`${url}/v1/figures?area=440700&window=all`).catch(() => undefined);
   if (!res?.ok) return -1;
@@ -139,6 +172,7 @@ export async function projectionBench(incidents: number): Promise<void> {
 
     const bare = await bareConsumer(infra, events, false);
     const bareParsed = await bareConsumer(infra, events, true);
+    const perf = await kafkaConsumerPerformance(infra, events);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
