@@ -7,6 +7,8 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape).extend({
   PROJECTION_GROUP_ID: z.string().min(1).default('projection'),
   /** How many partitions one instance folds at once. */
   PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
+  /** How soon an instance that died silently loses its partitions to the others, in ms (broker minimum 6 s). */
+  PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
   /** Default ranking weights wClosure,wOnTime,wRework (结案率, 按期结案率, 1 − 返工率); they sum to 1. */
   RANKING_WEIGHTS: WeightsText.default(DEFAULT_WEIGHTS),
   /**

@@ -42,6 +42,7 @@ async function main(): Promise<void> {
     groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
     logger,
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     clock,
     onApplied: (partition, events) => publisher.applied(partition, events),
   });

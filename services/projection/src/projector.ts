@@ -26,6 +26,8 @@ export interface ProjectorDeps {
   readonly groupId: string;
   readonly logger: Logger;
   readonly partitionsConcurrently: number;
+  /** How soon a silent instance loses its partitions, in ms. */
+  readonly sessionTimeoutMs?: number;
   readonly clock: () => Date;
   /**
    * 'send' (default): a record that fails its schema goes to the DLQ. 'count': it is only counted
@@ -108,6 +110,7 @@ export class Projector {
       topics: [this.deps.topics.events],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: (assignment) => {
         this.owned = assignment.get(this.deps.topics.events) ?? [];
         return this.position(this.owned, 'assigned');
