@@ -1,4 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
@@ -48,27 +51,36 @@ function caseEvents(incidentId: string, gridCode: string, reportedAt: number, ca
   ];
 }
 
-async function fillHistory(infra: BenchInfra, incidents: number): Promise<number> {
+interface CaseFacts {
+  readonly id: string;
+  readonly grid: string;
+  readonly category: string;
+  readonly reportedAt: number;
+}
+
+/** The same cases for the projection (as events) and for PostgreSQL (as rows). */
+function cases(incidents: number): CaseFacts[] {
   const grids = AreaFixtures.xinhui()
     .ofLevel('grid')
     .map((g) => g.code);
   const categories = ['exposed_rubbish', 'dirty_road', 'dispute', 'fire_safety', 'illegal_construction'];
+  const start = Date.parse('2026-01-01T00:00:00Z');
+  return Array.from({ length: incidents }, (_, j) => ({
+    id: randomUUID(),
+    grid: grids[j % grids.length]!,
+    category: categories[j % categories.length]!,
+    reportedAt: start + ((j * 7_919) % (300 * 86_400)) * 1000,
+  }));
+}
+
+async function fillHistory(infra: BenchInfra, facts: readonly CaseFacts[]): Promise<number> {
   const producer = new DurableProducer(infra.kafka);
   await producer.connect();
-  const start = Date.parse('2026-01-01T00:00:00Z');
   let events = 0;
-  for (let i = 0; i < incidents; i += 1_000) {
+  for (let i = 0; i < facts.length; i += 1_000) {
     const records = [];
-    for (let j = i; j < Math.min(incidents, i + 1_000); j++) {
-      const id = randomUUID();
-      for (const e of caseEvents(
-        id,
-        grids[j % grids.length]!,
-        start + ((j * 7_919) % (300 * 86_400)) * 1000,
-        categories[j % categories.length]!,
-      )) {
-        records.push({ key: id, value: JSON.stringify(e) });
-      }
+    for (const c of facts.slice(i, i + 1_000)) {
+      for (const e of caseEvents(c.id, c.grid, c.reportedAt, c.category)) records.push({ key: c.id, value: JSON.stringify(e) });
     }
     await producer.send(infra.topics.events, records);
     events += records.length;
@@ -125,13 +137,64 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
         '60000',
       ],
       { maxBuffer: 1 << 20 },
-      (err, stdout) => (err ? reject(err) : resolve(stdout)),
+      (err: Error | null, stdout: string) => (err ? reject(err) : resolve(stdout)),
     ),
   );
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = output.trim().split('\n').pop() ?? '';
   const cols = line.split(',').map((c) => c.trim());
   return { total: Number(cols[5]), fetch: Number(cols[9]) };
+}
+
+async function usedMemory(infra: BenchInfra): Promise<number> {
+  const info = await infra.redis.info('memory');
+  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+}
+
+/** The most memory a process has held (VmHWM), in bytes. */
+function peakRss(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
+}
+
+async function loadPostgres(table: string, facts: readonly CaseFacts[]): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  await client.connect();
+  await client.query(`CREATE TABLE ${table} (id uuid PRIMARY KEY, grid text, community text, town text, district text, city text,
+    category text, department text, reported_at timestamptz, rejected bool, closed bool, closed_on_time bool, overdue bool,
+    reworked bool, extended bool, escalated bool, handling_ms bigint)`);
+  for (let i = 0; i < facts.length; i += 1_000) {
+    const chunk = facts.slice(i, i + 1_000);
+    const values: unknown[] = [];
+    const rows = chunk.map((c, k) => {
+      values.push(
+        c.id,
+        c.grid,
+        c.grid.slice(0, 12),
+        c.grid.slice(0, 9),
+        c.grid.slice(0, 6),
+        `${c.grid.slice(0, 4)}00`,
+        c.category,
+        new Date(c.reportedAt).toISOString(),
+      );
+      const b = k * 8;
+      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, 'sanitation', $${b + 8}, false, true, true, false, false, false, false, 10800000)`;
+    });
+    await client.query(`INSERT INTO ${table} VALUES ${rows.join(',')}`, values);
+  }
+  for (const level of ['city', 'district', 'town', 'community', 'grid']) {
+    await client.query(`CREATE INDEX ON ${table} (${level}, reported_at)`);
+  }
+  await client.query(`ANALYZE ${table}`);
+  await client.end();
+}
+
+async function dropPostgres(table: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
+  await client.connect();
+  await client.query(`DROP TABLE IF EXISTS ${table}`);
+  await client.end();
 }
 
 async function figuresReported(url: string): Promise<number> {
@@ -166,8 +229,10 @@ async function fixedRate(urls: readonly string[], ratePerSecond: number, seconds
 export async function projectionBench(incidents: number): Promise<void> {
   const infra = await benchInfra(12);
   try {
+    const facts = cases(incidents);
+    const redisBefore = await usedMemory(infra);
     const fillStart = Date.now();
-    const events = await fillHistory(infra, incidents);
+    const events = await fillHistory(infra, facts);
     const fillSeconds = (Date.now() - fillStart) / 1000;
 
     const bare = await bareConsumer(infra, events, false);
@@ -186,6 +251,7 @@ export async function projectionBench(incidents: number): Promise<void> {
       await new Promise((r) => setTimeout(r, 50));
     }
     const replaySeconds = (Date.now() - started) / 1000;
+    const redisAfter = await usedMemory(infra);
 
     const areas = AreaFixtures.xinhui();
     const towns = areas.children('440705').map((t) => t.code);
@@ -194,6 +260,36 @@ export async function projectionBench(incidents: number): Promise<void> {
     const rate = 200;
     const figureLatency = await fixedRate(figureUrls, rate, 10);
     const rankingLatency = await fixedRate(rankingUrls, 50, 10);
+    const projectionRss = peakRss(projection.pid);
+    projection.kill('SIGTERM');
+
+    // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
+    const table = `${infra.id}_incidents`;
+    await loadPostgres(table, facts);
+    const pgPort = await freePort();
+    const pgUrl = `http://127.0.0.1:${pgPort}`;
+    const pgServer = spawn(process.execPath, ['--import', 'tsx', 'bench/src/pg-server.ts'], {
+      cwd: repoRoot,
+      env: { ...process.env, PORT: String(pgPort), PG_TABLE: table },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    for (
+      let i = 0;
+      i < 100 &&
+      !(await fetch(`${pgUrl}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 100));
+    const pgFigureUrls = figureUrls.map((u) => u.replace(url, pgUrl));
+    const pgRankingUrls = rankingUrls.map((u) => u.replace(url, pgUrl));
+    await fixedRate(pgFigureUrls, 50, 2); // warm-up
+    const pgFigureLatency = await fixedRate(pgFigureUrls, rate, 10);
+    const pgRankingLatency = await fixedRate(pgRankingUrls, 50, 10);
+    pgServer.kill('SIGTERM');
+    await dropPostgres(table);
 
     const figures: Figure[] = [
       {
@@ -206,6 +302,12 @@ export async function projectionBench(incidents: number): Promise<void> {
       { name: 'bare kafkajs consumer', value: Math.round(bare), unit: 'events/s', note: 'reads only' },
       { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: 'events/s' },
       {
+        name: 'Kafka ConsumerPerformance (Java)',
+        value: Math.round(perf.total),
+        unit: 'events/s',
+        note: `${Math.round(perf.fetch).toLocaleString('en-US')}/s not counting the group join`,
+      },
+      {
         name: 'projection replay',
         value: Math.round(events / replaySeconds),
         unit: 'events/s',
@@ -216,9 +318,24 @@ export async function projectionBench(incidents: number): Promise<void> {
       { name: `figures p99 @ ${rate}/s`, value: percentile(figureLatency, 99), unit: 'ms' },
       { name: 'rankings p50 @ 50/s', value: percentile(rankingLatency, 50), unit: 'ms', note: '11 towns' },
       { name: 'rankings p99 @ 50/s', value: percentile(rankingLatency, 99), unit: 'ms' },
+      {
+        name: `PostgreSQL figures p50 @ ${rate}/s`,
+        value: percentile(pgFigureLatency, 50),
+        unit: 'ms',
+        note: 'GROUP BY over the same cases, indexed',
+      },
+      { name: `PostgreSQL figures p99 @ ${rate}/s`, value: percentile(pgFigureLatency, 99), unit: 'ms' },
+      { name: 'PostgreSQL rankings p50 @ 50/s', value: percentile(pgRankingLatency, 50), unit: 'ms' },
+      { name: 'PostgreSQL rankings p99 @ 50/s', value: percentile(pgRankingLatency, 99), unit: 'ms' },
+      {
+        name: 'Redis memory per million cases',
+        value: Math.round((((redisAfter - redisBefore) / incidents) * 1e6) / 2 ** 20),
+        unit: 'MiB',
+        note: 'projection counters and case facts',
+      },
+      { name: 'projection peak RSS', value: Math.round(projectionRss / 2 ** 20), unit: 'MiB' },
     ];
     report('projection', figures, { incidents, events });
-    projection.kill('SIGTERM');
   } finally {
     await infra.cleanup();
   }
