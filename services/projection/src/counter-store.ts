@@ -1,4 +1,4 @@
-import type { CountedIncident, CounterDelta } from '@gridgov/domain';
+import { storedPartsOf, type CountedIncident, type CounterDelta } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
@@ -216,10 +216,12 @@ export class CounterStore implements CounterReader {
     }
   }
 
-  /** Sums one counter hash across every partition's partial counters. */
+  /** Sums one counter hash (or the days or months a week, quarter or year is made of) across every partition. */
   async read(partitions: number, area: string, window: string): Promise<Map<string, number>> {
     const pipeline = this.redis.pipeline();
-    for (let p = 0; p < partitions; p++) pipeline.hgetall(this.keys.counters(p, area, window));
+    for (const stored of storedPartsOf(window)) {
+      for (let p = 0; p < partitions; p++) pipeline.hgetall(this.keys.counters(p, area, stored));
+    }
     const results = (await pipeline.exec()) ?? [];
     const sum = new Map<string, number>();
     for (const [err, value] of results) {
@@ -236,15 +238,18 @@ export class CounterStore implements CounterReader {
    */
   async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
     if (hashes.length === 0 || fields.length === 0) return hashes.map(() => new Map<string, number>());
+    // A week, quarter or year is the sum of the days or months kept for it.
+    const parts = hashes.map(({ area, window }) => storedPartsOf(window).map((stored) => ({ area, window: stored })));
     const pipeline = this.redis.pipeline();
-    for (const { area, window } of hashes) {
+    for (const { area, window } of parts.flat()) {
       for (let p = 0; p < partitions; p++) pipeline.hmget(this.keys.counters(p, area, window), ...fields);
     }
     const results = (await pipeline.exec()) ?? [];
-    return hashes.map((_, h) => {
+    let reply = 0;
+    return parts.map((stored) => {
       const sum = new Map<string, number>();
-      for (let p = 0; p < partitions; p++) {
-        const [err, values] = results[h * partitions + p] ?? [new Error('pipeline answered too few replies'), null];
+      for (let i = 0; i < stored.length * partitions; i++) {
+        const [err, values] = results[reply++] ?? [new Error('pipeline answered too few replies'), null];
         if (err) throw err;
         (values as (string | null)[]).forEach((value, f) => {
           const field = fields[f];

@@ -1,6 +1,6 @@
 import type { GridEvent } from '@gridgov/contracts';
 import type { AreaTree } from '../areas/area-tree.ts';
-import { windowsOf } from '../time/windows.ts';
+import { storedWindowsOf } from '../time/windows.ts';
 
 /**
  * The counted figures (DOMAIN.md, 考核). Each is kept for the whole scope, per category and per
@@ -172,7 +172,7 @@ export function applyEvent(areas: AreaTree, incident: CountedIncident | undefine
   }
   const deltas: CounterDelta[] = [];
   if (changes.length > 0) {
-    const windows = windowsOf(next.reportedAt);
+    const windows = storedWindowsOf(next.reportedAt);
     for (const area of areas.lineage(next.gridCode)) {
       for (const window of windows) for (const [field, by] of changes) deltas.push({ area, window, field, by });
     }

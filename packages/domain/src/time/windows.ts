@@ -64,3 +64,38 @@ export function parseLocalDate(text: string): { year: number; month: number; day
   if (probe.getUTCFullYear() !== year || probe.getUTCMonth() !== month - 1 || probe.getUTCDate() !== day) return undefined;
   return { year, month, day };
 }
+
+/**
+ * The windows kept as counters: day, month and all time. A week is the sum of its seven days, a
+ * quarter of its three months, a year of its twelve: read at query time, not written per event,
+ * which halves the work and the memory of every event.
+ */
+export function storedWindowsOf(instant: Date | string | number): string[] {
+  const date = shanghaiDate(instant);
+  return [windowId('day', date), windowId('month', date), 'all'];
+}
+
+const DAY = 86_400_000;
+
+/** The stored windows whose sum is the given window: itself for day, month and all. */
+export function storedPartsOf(window: string): string[] {
+  const week = /^w(\d{4})-W(\d{2})$/.exec(window);
+  if (week) {
+    // Monday of ISO week 1 is the Monday of the week holding 4 January.
+    const year = Number(week[1]);
+    const jan4 = Date.UTC(year, 0, 4);
+    const monday = jan4 - ((new Date(jan4).getUTCDay() + 6) % 7) * DAY + (Number(week[2]) - 1) * 7 * DAY;
+    return Array.from({ length: 7 }, (_, i) => {
+      const d = new Date(monday + i * DAY);
+      return windowId('day', { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
+    });
+  }
+  const quarter = /^q(\d{4})-Q([1-4])$/.exec(window);
+  if (quarter) {
+    const first = (Number(quarter[2]) - 1) * 3 + 1;
+    return [0, 1, 2].map((i) => windowId('month', { year: Number(quarter[1]), month: first + i, day: 1 }));
+  }
+  const year = /^y(\d{4})$/.exec(window);
+  if (year) return Array.from({ length: 12 }, (_, i) => windowId('month', { year: Number(year[1]), month: i + 1, day: 1 }));
+  return [window];
+}

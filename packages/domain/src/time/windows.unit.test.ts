@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLocalDate, shanghaiDate, windowId, windowsOf, WindowKinds } from './windows.ts';
+import { parseLocalDate, shanghaiDate, storedPartsOf, storedWindowsOf, windowId, windowsOf, WindowKinds } from './windows.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -193,5 +193,47 @@ describe('parseLocalDate', () => {
     const date = parseLocalDate('2026-12-31')!;
     expect(windowId('day', date)).toBe('d2026-12-31');
     expect(shanghaiDate(shanghaiMidnight(date.year, date.month, date.day))).toEqual(date);
+  });
+});
+
+describe('stored windows and the parts of the others', () => {
+  it('keeps day, month and all time for an instant, in Asia/Shanghai', () => {
+    expect(storedWindowsOf('2026-11-22T17:00:00Z')).toEqual(['d2026-11-23', 'm2026-11', 'all']);
+  });
+
+  it('makes a week of its seven days, Monday to Sunday, across a year boundary', () => {
+    // 2026-W53 runs from Monday 28 December 2026 to Sunday 3 January 2027.
+    expect(storedPartsOf('w2026-W53')).toEqual([
+      'd2026-12-28',
+      'd2026-12-29',
+      'd2026-12-30',
+      'd2026-12-31',
+      'd2027-01-01',
+      'd2027-01-02',
+      'd2027-01-03',
+    ]);
+    // 2026-W01 starts on Monday 29 December 2025.
+    expect(storedPartsOf('w2026-W01')[0]).toBe('d2025-12-29');
+  });
+
+  it('makes a quarter of three months and a year of twelve; day, month and all are themselves', () => {
+    expect(storedPartsOf('q2026-Q4')).toEqual(['m2026-10', 'm2026-11', 'm2026-12']);
+    expect(storedPartsOf('y2026')).toHaveLength(12);
+    expect(storedPartsOf('y2026')[11]).toBe('m2026-12');
+    expect(storedPartsOf('d2026-11-23')).toEqual(['d2026-11-23']);
+    expect(storedPartsOf('m2026-11')).toEqual(['m2026-11']);
+    expect(storedPartsOf('all')).toEqual(['all']);
+  });
+
+  it('every window an instant is in is made of stored windows that hold it (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: Date.UTC(2020, 0, 1), max: Date.UTC(2030, 11, 31) }), (ms) => {
+        const stored = new Set(storedWindowsOf(ms));
+        for (const window of windowsOf(ms)) {
+          expect(storedPartsOf(window).filter((part) => stored.has(part))).toHaveLength(1);
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 });
