@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AreaFixtures } from '@gridgov/domain';
-import { benchInfra, freePort, repoRoot, report, startProcess } from './support.ts';
+import { benchInfra, freePort, peakRss, repoRoot, report, startProcess } from './support.ts';
 
 const grids = AreaFixtures.xinhui()
   .ofLevel('grid')
@@ -72,6 +72,7 @@ export async function intakeBench(seconds: number): Promise<void> {
     const intake = await startProcess('intake-api', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
     await load(url, 2, connections); // warm-up
     const real = await load(url, seconds, connections);
+    const intakeRss = peakRss(intake.pid);
     await stop(intake);
 
     const accepted = real['2xx'];
@@ -92,6 +93,7 @@ export async function intakeBench(seconds: number): Promise<void> {
         },
         { name: 'intake / bare', value: Math.round((real.requests.average / bare.requests.average) * 1000) / 10, unit: '%' },
         { name: 'reports accepted (202)', value: accepted, unit: '', note: `${real.non2xx} not 2xx, ${real.errors} errors` },
+        { name: 'intake-api peak RSS', value: Math.round(intakeRss / 2 ** 20), unit: 'MiB' },
       ],
       { seconds, connections },
     );

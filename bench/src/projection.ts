@@ -1,11 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, freePort, percentile, repoRoot, report, startProcess, type BenchInfra, type Figure } from './support.ts';
+import { benchInfra, freePort, peakRss, percentile, repoRoot, report, startProcess, type BenchInfra, type Figure } from './support.ts';
 
 const STAFF = { id: 'staff-1', role: 'grid_staff' } as const;
 const SYSTEM = { id: 'system', role: 'system' } as const;
@@ -149,13 +148,6 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
 async function usedMemory(infra: BenchInfra): Promise<number> {
   const info = await infra.redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-}
-
-/** The most memory a process has held (VmHWM), in bytes. */
-function peakRss(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
 }
 
 async function loadPostgres(table: string, facts: readonly CaseFacts[]): Promise<void> {

@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, percentile, report, startProcess } from './support.ts';
+import { benchInfra, peakRss, percentile, report, startProcess } from './support.ts';
 
 /**
  * Timer lateness: N open cases whose sign-for deadline runs on the wall clock; the worker warns
@@ -85,6 +85,8 @@ export async function timerLateness(incidents: number): Promise<void> {
     await Promise.race([done, timeout]);
     await consumer.disconnect();
     const fillSeconds = (lastDispatchAt - startFill) / 1000;
+    const workerRss = peakRss(worker.pid);
+    const redisMemory = Number(/used_memory:(\d+)/.exec(await infra.redis.info('memory'))?.[1] ?? Number.NaN);
     lateness.sort((a, b) => a - b);
     const openAtFirstWarning = lateness.length > 0 ? incidents : 0;
     report(
@@ -97,6 +99,13 @@ export async function timerLateness(incidents: number): Promise<void> {
         { name: 'lateness max', value: lateness[lateness.length - 1] ?? Number.NaN, unit: 'ms' },
         { name: 'timer poll interval', value: pollMs, unit: 'ms', note: 'a timer waits up to this long by design' },
         { name: 'reports dispatched', value: dispatched, unit: '' },
+        { name: 'dispatch-worker peak RSS', value: Math.round(workerRss / 2 ** 20), unit: 'MiB' },
+        {
+          name: 'Redis used memory (whole server)',
+          value: Math.round(redisMemory / 2 ** 20),
+          unit: 'MiB',
+          note: 'worker state, timers and views of these cases, plus whatever else the server holds',
+        },
         { name: 'dispatch rate (fill)', value: fillSeconds > 0 ? Math.round(dispatched / fillSeconds) : 0, unit: 'reports/s' },
       ],
       { incidents, signForMinutes, cpus: cpus().length, memoryGiB: Math.round(totalmem() / 2 ** 30) },
