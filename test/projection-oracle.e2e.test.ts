@@ -1,7 +1,15 @@
 import type { GridEvent } from '@gridgov/contracts';
 import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
 import { generateHistory, int, mulberry32, type Random, type SimulatedIncident } from '@gridgov/simulator';
-import { createTestInfra, defaultDecisionContext, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import {
+  bearer,
+  createTestInfra,
+  defaultDecisionContext,
+  eventually,
+  startService,
+  type RunningService,
+  type TestInfra,
+} from '@gridgov/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   expectedFigures,
@@ -16,6 +24,9 @@ import {
   type ReportWindow,
   type ScopeKey,
 } from './support/reference-figures.ts';
+
+/** The city's leader may read every figure of every area below it. */
+const CITY_LEADER = bearer({ role: 'leader', areas: ['440700'] });
 
 /**
  * Invariant 2 for the projection, as an oracle test: a seeded random history of thousands of
@@ -131,7 +142,7 @@ async function compare(url: string, queries: readonly Query[], reference: Refere
     for (let q = queries[next++]; q; q = queries[next++]) {
       const scope = q.scope === '' ? '' : q.scope.startsWith('c:') ? `&category=${q.scope.slice(2)}` : `&department=${q.scope.slice(2)}`;
       const path = `/v1/figures?area=${q.area}&window=${q.window.kind}&at=${q.window.at}${scope}`;
-      const res = await fetch(url + path);
+      const res = await fetch(url + path, { headers: CITY_LEADER });
       if (!res.ok) {
         mismatches.push(`${path}: HTTP ${res.status} ${await res.text()}`);
         continue;
@@ -157,7 +168,7 @@ function deathOf(projection: RunningService): string | undefined {
 }
 
 async function cityFigures(projection: RunningService): Promise<ExpectedFigures> {
-  const res = await fetch(`${projection.url!}/v1/figures?area=440700&window=all`);
+  const res = await fetch(`${projection.url!}/v1/figures?area=440700&window=all`, { headers: CITY_LEADER });
   if (!res.ok) throw new Error(`figures ${res.status}`);
   return ((await res.json()) as { figures: ExpectedFigures }).figures;
 }

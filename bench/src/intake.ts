@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AreaFixtures } from '@gridgov/domain';
-import { benchInfra, freePort, peakRss, repoRoot, report, startProcess } from './support.ts';
+import { benchInfra, freePort, peakRss, repoRoot, report, startProcess, tokenFor, type BenchInfra } from './support.ts';
 
 const grids = AreaFixtures.xinhui()
   .ofLevel('grid')
@@ -21,16 +21,28 @@ function body(n: number): string {
 }
 
 /** Closed loop: `connections` clients, each sending its next report when the last one is answered. */
-async function load(url: string, seconds: number, connections: number): Promise<autocannon.Result> {
+async function load(url: string, seconds: number, connections: number, tokens: readonly string[]): Promise<autocannon.Result> {
   let n = 0;
   return autocannon({
     url: `${url}/v1/incidents`,
     method: 'POST',
     connections,
     duration: seconds,
-    headers: { 'content-type': 'application/json', 'x-user-id': 'staff-bench', 'x-user-role': 'grid_staff' },
-    requests: [{ setupRequest: (req) => ({ ...req, body: body(n++) }) }],
+    requests: [
+      {
+        setupRequest: (req) => {
+          const i = n++;
+          // Each grid's own staff member reports in their grid.
+          const headers = { 'content-type': 'application/json', authorization: `Bearer ${tokens[i % tokens.length]}` };
+          return { ...req, headers, body: body(i) };
+        },
+      },
+    ],
   });
+}
+
+function gridStaffTokens(infra: BenchInfra): string[] {
+  return grids.map((grid) => tokenFor(infra, { role: 'grid_staff', areas: [grid], sub: `staff-${grid}` }));
 }
 
 async function stop(child: ChildProcess): Promise<void> {
@@ -63,15 +75,16 @@ export async function intakeBench(seconds: number): Promise<void> {
       i++
     )
       await new Promise((r) => setTimeout(r, 100));
-    await load(helloUrl, 2, connections); // warm-up
-    const bare = await load(helloUrl, seconds, connections);
+    const tokens = gridStaffTokens(infra);
+    await load(helloUrl, 2, connections, tokens); // warm-up
+    const bare = await load(helloUrl, seconds, connections, tokens);
     await stop(hello);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const intake = await startProcess('intake-api', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
-    await load(url, 2, connections); // warm-up
-    const real = await load(url, seconds, connections);
+    await load(url, 2, connections, tokens); // warm-up
+    const real = await load(url, seconds, connections, tokens);
     const intakeRss = peakRss(intake.pid);
     await stop(intake);
 

@@ -4,7 +4,18 @@ import pg from 'pg';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, freePort, peakRss, percentile, repoRoot, report, startProcess, type BenchInfra, type Figure } from './support.ts';
+import {
+  benchInfra,
+  freePort,
+  peakRss,
+  percentile,
+  repoRoot,
+  report,
+  startProcess,
+  tokenFor,
+  type BenchInfra,
+  type Figure,
+} from './support.ts';
 
 const STAFF = { id: 'staff-1', role: 'grid_staff' } as const;
 const SYSTEM = { id: 'system', role: 'system' } as const;
@@ -189,14 +200,19 @@ async function dropPostgres(table: string): Promise<void> {
   await client.end();
 }
 
-async function figuresReported(url: string): Promise<number> {
-  const res = await fetch(`${url}/v1/figures?area=440700&window=all`).catch(() => undefined);
+async function figuresReported(url: string, headers: Record<string, string>): Promise<number> {
+  const res = await fetch(`${url}/v1/figures?area=440700&window=all`, { headers }).catch(() => undefined);
   if (!res?.ok) return -1;
   return ((await res.json()) as { figures: { reported: number; closed: number } }).figures.closed;
 }
 
 /** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
-async function fixedRate(urls: readonly string[], ratePerSecond: number, seconds: number): Promise<number[]> {
+async function fixedRate(
+  urls: readonly string[],
+  ratePerSecond: number,
+  seconds: number,
+  headers: Record<string, string> = {},
+): Promise<number[]> {
   const latencies: number[] = [];
   const inflight: Promise<void>[] = [];
   const total = ratePerSecond * seconds;
@@ -207,7 +223,7 @@ async function fixedRate(urls: readonly string[], ratePerSecond: number, seconds
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const url = urls[i % urls.length]!;
     inflight.push(
-      fetch(url).then(async (res) => {
+      fetch(url, { headers }).then(async (res) => {
         await res.arrayBuffer();
         if (!res.ok) throw new Error(`${url}: ${res.status}`);
         latencies.push(performance.now() - due);
@@ -233,12 +249,13 @@ export async function projectionBench(incidents: number): Promise<void> {
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
+    const leader = { authorization: `Bearer ${tokenFor(infra, { role: 'leader', areas: ['440700'], sub: 'leader-bench' })}` };
     const started = Date.now();
     const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
     let applied = -1;
     let firstAt = 0;
     while (applied < incidents) {
-      applied = await figuresReported(url);
+      applied = await figuresReported(url, leader);
       if (applied > 0 && firstAt === 0) firstAt = Date.now();
       await new Promise((r) => setTimeout(r, 50));
     }
@@ -250,8 +267,8 @@ export async function projectionBench(incidents: number): Promise<void> {
     const figureUrls = ['440700', '440705', ...towns].map((a) => `${url}/v1/figures?area=${a}&window=month&at=2026-06-15`);
     const rankingUrls = [`${url}/v1/rankings?area=440705&window=month&at=2026-06-15`];
     const rate = 200;
-    const figureLatency = await fixedRate(figureUrls, rate, 10);
-    const rankingLatency = await fixedRate(rankingUrls, 50, 10);
+    const figureLatency = await fixedRate(figureUrls, rate, 10, leader);
+    const rankingLatency = await fixedRate(rankingUrls, 50, 10, leader);
     const projectionRss = peakRss(projection.pid);
     projection.kill('SIGTERM');
 

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { mintToken, signEnvelope } from '@gridgov/auth';
+import { topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
 import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import type { Kafka } from 'kafkajs';
@@ -13,6 +14,8 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 
 export interface BenchInfra {
   readonly id: string;
+  /** This run's own token secret and command signing key (never a deployment's). */
+  readonly secrets: { readonly jwt: string; readonly signing: string };
   readonly kafka: Kafka;
   readonly redis: Redis;
   readonly topics: Topics;
@@ -35,12 +38,24 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     { name: topics.dlq, partitions: 1 },
   ]);
   const redis = new Redis(redisUrl);
+  const secrets = { jwt: randomBytes(32).toString('hex'), signing: randomBytes(32).toString('hex') };
   return {
     id,
+    secrets,
     kafka,
     redis,
     topics,
-    env: { KAFKA_BROKERS: brokers, REDIS_URL: redisUrl, TOPIC_PREFIX: `${id}.`, KEY_PREFIX: id },
+    env: {
+      KAFKA_BROKERS: brokers,
+      REDIS_URL: redisUrl,
+      TOPIC_PREFIX: `${id}.`,
+      KEY_PREFIX: id,
+      JWT_SECRET: secrets.jwt,
+      COMMAND_SIGNING_KEY: secrets.signing,
+      // A benchmark measures the pipeline, not the rate limiter.
+      RATE_LIMIT_PER_USER: '100000000',
+      RATE_LIMIT_PER_IP: '100000000',
+    },
     cleanup: async () => {
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
       let cursor = '0';
@@ -128,4 +143,17 @@ export function report(suite: string, figures: readonly Figure[], context: Recor
   const file = resolve(repoRoot, 'bench-results', `${suite}-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ suite, at: new Date().toISOString(), context, figures }, null, 2));
   console.log(`  → ${file}`);
+}
+
+/** A bearer token of this run. */
+export function tokenFor(
+  infra: BenchInfra,
+  claims: { role: PersonRole; areas: readonly string[]; sub: string; department?: string },
+): string {
+  return mintToken({ ...claims, ttlSeconds: 3 * 3600 }, infra.secrets.jwt);
+}
+
+/** A command envelope signed as the intake signs it, for benchmarks that produce commands themselves. */
+export function signed<T extends object>(infra: BenchInfra, envelope: T): T & { signature: string } {
+  return signEnvelope(envelope, infra.secrets.signing);
 }

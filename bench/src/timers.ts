@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { benchInfra, peakRss, percentile, report, startProcess } from './support.ts';
+import { benchInfra, peakRss, percentile, report, signed, startProcess } from './support.ts';
 
 /**
  * Timer lateness: N open cases whose sign-for deadline runs on the wall clock; the worker warns
@@ -35,7 +35,7 @@ export async function timerLateness(incidents: number): Promise<void> {
           commandId: randomUUID(),
           incidentId,
           issuedAt: new Date().toISOString(),
-          actor: { id: `staff-${n % 1000}`, role: 'grid_staff' },
+          actor: { id: `staff-${n % 1000}`, role: 'grid_staff', areas: [grids[n % grids.length]!] },
           command: {
             type: 'ReportIncident',
             data: {
@@ -52,7 +52,7 @@ export async function timerLateness(incidents: number): Promise<void> {
       });
       await producer.send(
         infra.topics.commands,
-        batch.map((c) => ({ key: c.incidentId, value: JSON.stringify(c) })),
+        batch.map((c) => ({ key: c.incidentId, value: JSON.stringify(signed(infra, c)) })),
       );
     }
     await producer.disconnect();

@@ -85,7 +85,8 @@ interface World {
 function simulateIncident(world: World, gridCode: string, category: string, from: number, to: number): SimulatedIncident {
   const { random, ctx } = world;
   const incidentId = uuid(random);
-  const reporter: Actor = { id: `gs-${gridCode}`, role: 'grid_staff' };
+  // Grid staff act in their own grid; the district's dispatch centre and departments cover the district.
+  const reporter: Actor = { id: `gs-${gridCode}`, role: 'grid_staff', areas: [gridCode] };
   const reportedAt = from + Math.floor(random() * (to - from));
   const delay = random() < LATE_PHONES ? logUniform(random, 10 * MINUTE, 3 * DAY) : random() * 20_000;
   const arrivedAt = Math.min(Math.round(reportedAt + delay), to - 1);
@@ -167,8 +168,14 @@ const REASONS = ['不属于本单位职责', '现场核实情况不符', '需协
 /** What someone does next to a case, among the commands its state allows. */
 function nextMove(world: World, s: Incident, reporter: Actor, now: number): Move {
   const { random, departments } = world;
-  const dispatcher: Actor = { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher' };
-  const handler: Actor = { id: `${s.department ?? 'none'}-${1 + int(random, 3)}`, role: 'handler', department: s.department ?? undefined };
+  const district = s.gridCode.slice(0, 6);
+  const dispatcher: Actor = { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher', areas: [district] };
+  const handler: Actor = {
+    id: `${s.department ?? 'none'}-${1 + int(random, 3)}`,
+    role: 'handler',
+    department: s.department ?? undefined,
+    areas: [district],
+  };
   const reason = pick(random, REASONS);
   const canEscalate = s.escalationLevel < MAX_ESCALATION_LEVEL ? 1 : 0;
   const by = (actor: Actor, command: Command): Move => ({ actor, command });
