@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AreaFixtures } from '@gridgov/domain';
-import { createTestInfra, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -34,10 +34,15 @@ describe('report → dispatch → counted → queried', () => {
     await infra?.cleanup();
   });
 
+  /** Grid staff holding the three grids of these tests; a leader of the city; a dispatcher of 新会区. */
+  const staff = (sub: string) => bearer({ sub, role: 'grid_staff', areas: [gridA, gridB, gridC] });
+  const CITY_LEADER = bearer({ sub: 'leader-jiangmen', role: 'leader', areas: ['440700'] });
+  const DISPATCHER = bearer({ sub: 'dispatcher-01', role: 'dispatcher', areas: ['440705'] });
+
   const report = (gridCode: string, reportId: string, category = 'exposed_rubbish', userId = 'staff-001') =>
     fetch(`${intake}/v1/incidents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-user-id': userId, 'x-user-role': 'grid_staff' },
+      headers: { 'content-type': 'application/json', ...staff(userId) },
       body: JSON.stringify({
         reportId,
         gridCode,
@@ -55,7 +60,7 @@ describe('report → dispatch → counted → queried', () => {
     window = 'day',
     extra = '',
   ): Promise<{ reported: number; dispatched: number; registered: number }> => {
-    const res = await fetch(`${projection}/v1/figures?area=${area}&window=${window}${extra}`);
+    const res = await fetch(`${projection}/v1/figures?area=${area}&window=${window}${extra}`, { headers: CITY_LEADER });
     if (!res.ok) throw new Error(`figures ${res.status}: ${await res.text()}`);
     const { reported, dispatched, registered } = (
       (await res.json()) as { figures: { reported: number; dispatched: number; registered: number } }
@@ -81,7 +86,7 @@ describe('report → dispatch → counted → queried', () => {
     expect(await retry.json()).toMatchObject({ incidentId: bodies[0]!.incidentId, commandId: bodies[0]!.commandId });
 
     // Each command's outcome is readable: accepted, with the events it produced.
-    const outcome = await fetch(`${intake}/v1/commands/${bodies[2]!.commandId}?waitMs=10000`);
+    const outcome = await fetch(`${intake}/v1/commands/${bodies[2]!.commandId}?waitMs=10000`, { headers: staff('staff-001') });
     expect(outcome.status).toBe(200);
     expect(await outcome.json()).toMatchObject({
       status: 'accepted',
@@ -113,7 +118,7 @@ describe('report → dispatch → counted → queried', () => {
 
     const badBody = await fetch(`${intake}/v1/incidents`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-user-id': 'staff-001' },
+      headers: { 'content-type': 'application/json', ...staff('staff-001') },
       body: JSON.stringify({ reportId: 'short', gridCode: gridA }),
     });
     expect(badBody.status).toBe(400);
@@ -121,45 +126,58 @@ describe('report → dispatch → counted → queried', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(/^body\.reportId/);
 
-    const badArea = await fetch(`${projection}/v1/figures?area=440799&window=day`);
+    const badArea = await fetch(`${projection}/v1/figures?area=440799&window=day`, { headers: CITY_LEADER });
     expect(badArea.status).toBe(404);
-    const badWindow = await fetch(`${projection}/v1/figures?area=440705&window=fortnight`);
+    const badWindow = await fetch(`${projection}/v1/figures?area=440705&window=fortnight`, { headers: CITY_LEADER });
     expect(badWindow.status).toBe(400);
     expect(((await badWindow.json()) as { error: { message: string } }).error.message).toMatch(/^query\.window/);
+
+    // No token, or a town's leader asking about the district: nothing is answered.
+    const anonymous = await fetch(`${projection}/v1/figures?area=440705&window=day`);
+    expect(anonymous.status).toBe(401);
+    const townLeader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: ['440705001'] });
+    const above = await fetch(`${projection}/v1/figures?area=440705&window=day`, { headers: townLeader });
+    expect(above.status).toBe(403);
+    expect(((await above.json()) as { error: { code: string } }).error.code).toBe('OUT_OF_JURISDICTION');
+    expect((await fetch(`${projection}/v1/figures?area=440705001&window=day`, { headers: townLeader })).status).toBe(200);
   });
 
   it('carries a case through its lifecycle over HTTP and counts it closed', async () => {
-    const command = async (incidentId: string, action: string, body: unknown, headers: Record<string, string>) => {
-      const res = await fetch(`${intake}/v1/incidents/${incidentId}/${action}`, {
+    const send = (incidentId: string, action: string, body: unknown, headers: Record<string, string>) =>
+      fetch(`${intake}/v1/incidents/${incidentId}/${action}`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', ...headers },
         body: JSON.stringify(body),
       });
+    const command = async (incidentId: string, action: string, body: unknown, headers: Record<string, string>) => {
+      const res = await send(incidentId, action, body, headers);
       expect(res.status).toBe(202);
       const { commandId } = (await res.json()) as { commandId: string };
-      const outcome = await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`);
+      const outcome = await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`, { headers });
       return (await outcome.json()) as { status: string; code?: string; events?: { type: string }[] };
     };
-    const handler = { 'x-user-id': 'h-sanitation-1', 'x-user-role': 'handler', 'x-user-department': 'sanitation' };
-    const otherHandler = { 'x-user-id': 'h-police-1', 'x-user-role': 'handler', 'x-user-department': 'public_security' };
-    const staff = { 'x-user-id': 'staff-009', 'x-user-role': 'grid_staff' };
+    const handler = bearer({ sub: 'h-sanitation-1', role: 'handler', department: 'sanitation', areas: ['440705'] });
+    const otherHandler = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: ['440705'] });
+    const verifier = bearer({ sub: 'staff-009', role: 'grid_staff', areas: [gridC] });
 
     const res = await report(gridC, randomUUID(), 'exposed_rubbish', 'staff-009');
     const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
-    await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`);
+    await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`, { headers: staff('staff-009') });
 
-    // Another department cannot sign for it; the one it was routed to can.
-    expect(await command(incidentId, 'accept', {}, otherHandler)).toMatchObject({ status: 'rejected', code: 'NOT_ASSIGNED' });
+    // Another department cannot sign for it (refused at the edge: nothing goes to Kafka); the one it was routed to can.
+    const refused = await send(incidentId, 'accept', {}, otherHandler);
+    expect(refused.status).toBe(403);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('NOT_ASSIGNED');
     expect(await command(incidentId, 'accept', {}, handler)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentAccepted' }] });
     expect(await command(incidentId, 'resolve', { notes: '已清运', photoRefs: ['photo-1'] }, handler)).toMatchObject({
       status: 'accepted',
     });
-    expect(await command(incidentId, 'verify', { passed: true }, staff)).toMatchObject({
+    expect(await command(incidentId, 'verify', { passed: true }, verifier)).toMatchObject({
       status: 'accepted',
       events: [{ type: 'IncidentClosed' }],
     });
 
-    const view = await fetch(`${intake}/v1/incidents/${incidentId}`);
+    const view = await fetch(`${intake}/v1/incidents/${incidentId}`, { headers: DISPATCHER });
     expect(view.status).toBe(200);
     const body = (await view.json()) as {
       incident: { status: string; department: string };
@@ -178,7 +196,7 @@ describe('report → dispatch → counted → queried', () => {
     const town = await eventually(
       async () =>
         (
-          (await (await fetch(`${projection}/v1/figures?area=${shadui.code}&window=day`)).json()) as {
+          (await (await fetch(`${projection}/v1/figures?area=${shadui.code}&window=day`, { headers: CITY_LEADER })).json()) as {
             figures: Record<string, number | null>;
           }
         ).figures,
@@ -193,6 +211,44 @@ describe('report → dispatch → counted → queried', () => {
       onTimeClosureRate: 0.5,
       overdue: 0,
     });
+  });
+
+  it('keeps the reporter of a confidential lead from everyone but the dispatchers of its area, in views, figures and logs', async () => {
+    const whistle = 'whistle-0042';
+    const reportId = `lead-${randomUUID()}`;
+    const res = await report(gridA, reportId, 'gang_crime_lead', whistle);
+    expect(res.status).toBe(202);
+    const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
+    const outcome = await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`, { headers: staff(whistle) });
+    expect(await outcome.json()).toMatchObject({ status: 'accepted' });
+
+    const read = async (headers: Record<string, string>, suffix = '') => {
+      const answer = await fetch(`${intake}/v1/incidents/${incidentId}${suffix}`, { headers });
+      return { status: answer.status, text: await answer.text() };
+    };
+    const dispatcher = await read(DISPATCHER);
+    expect(dispatcher.status).toBe(200);
+    expect(dispatcher.text).toContain(whistle);
+    const police = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: ['440705'] });
+    const leader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: ['440705001'] });
+    for (const [headers, suffix] of [
+      [police, ''],
+      [leader, ''],
+      [leader, '/audit'],
+    ] as const) {
+      const seen = await read(headers, suffix);
+      expect(seen.status).toBe(200);
+      expect(seen.text).not.toContain(whistle);
+      expect(seen.text).not.toContain(reportId);
+    }
+    const figures = await fetch(`${projection}/v1/figures?area=${gridA}&window=day&category=gang_crime_lead`, { headers: CITY_LEADER });
+    expect(await figures.text()).not.toContain(whistle);
+    for (const service of services) {
+      // The intake and the worker log the case (the projection logs no case), never its reporter.
+      if (service.name !== 'projection') expect(service.output()).toContain(incidentId);
+      expect(service.output()).not.toContain(whistle);
+      expect(service.output()).not.toContain(reportId);
+    }
   });
 
   it('shuts every service down cleanly on SIGTERM', async () => {

@@ -49,11 +49,32 @@ export const CommonConfig = z.object({
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
 
+const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
 /** Variables of a service that listens for HTTP. */
 export const HttpConfig = z.object({
   /** Address to listen on. */
   HOST: z.string().default('127.0.0.1'),
   /** Port to listen on (0 picks a free one). */
   PORT: z.coerce.number().int().min(0).max(65535),
+  /** Length of a rate-limit window, in ms (counted in Redis, so the limits hold across instances). */
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+  /** Requests one user (token subject) may make per window; 0 turns the limit off. */
+  RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).default(600),
+  /** Requests one client IP may make per window (many phones share a carrier's address); 0 turns the limit off. */
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(3000),
+  /** Origins allowed to call from a browser, comma-separated (e.g. https://dashboard.example.gov.cn); empty: none. */
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((o) => o.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).or(z.literal('*')))),
+  /** Behind a reverse proxy: take the client IP from X-Forwarded-For (true) or the socket (false). */
+  TRUST_PROXY: flag.default(false),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;

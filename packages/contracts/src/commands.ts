@@ -83,5 +83,10 @@ export const CommandEnvelope = z.object({
   issuedAt: Instant,
   actor: Actor,
   command: Command,
+  /**
+   * The intake's signature over the canonical JSON of the rest of the envelope (ADR 0006):
+   * `hs256:<base64url HMAC-SHA256>`. The dispatch worker decides nothing that is not signed.
+   */
+  signature: z.string().max(200).optional(),
 });
 export type CommandEnvelope = z.infer<typeof CommandEnvelope>;

@@ -4,3 +4,4 @@ export * from './events.ts';
 export * from './outcomes.ts';
 export * from './topics.ts';
 export * from './notifications.ts';
+export * from './canonical-json.ts';

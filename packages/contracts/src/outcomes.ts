@@ -8,6 +8,8 @@ export const CommandOutcome = z.discriminatedUnion('status', [
     commandId: CommandId,
     incidentId: IncidentId,
     decidedAt: Instant,
+    /** Who gave the command: only they may read its outcome. */
+    actorId: z.string().optional(),
     /** Versions of the events the command produced (empty for an idempotent repeat). */
     events: z.array(z.object({ type: z.string(), version: z.number().int() })),
   }),
@@ -16,6 +18,7 @@ export const CommandOutcome = z.discriminatedUnion('status', [
     commandId: CommandId,
     incidentId: IncidentId,
     decidedAt: Instant,
+    actorId: z.string().optional(),
     code: z.string(),
     message: z.string(),
   }),

@@ -24,11 +24,23 @@ export type Urgency = z.infer<typeof Urgency>;
 export const Role = z.enum(['grid_staff', 'handler', 'dispatcher', 'leader', 'admin', 'system']);
 export type Role = z.infer<typeof Role>;
 
+/** The roles a person can hold (a bearer token names one); `system` is the dispatch worker itself (routing, timers). */
+export const PersonRole = Role.exclude(['system']);
+export type PersonRole = z.infer<typeof PersonRole>;
+
+/** Most jurisdiction areas one actor may hold. */
+export const MAX_ACTOR_AREAS = 200;
+
 export const Actor = z.object({
   id: z.string().min(1).max(64),
   role: Role,
   /** The department a handler acts for. */
   department: z.string().max(48).optional(),
+  /**
+   * The actor's jurisdiction, as their token granted it when they acted: area codes whose subtrees they
+   * act or read in (grid staff: their own grids). Absent means none (the system, or an old record).
+   */
+  areas: z.array(AreaCode).max(MAX_ACTOR_AREAS).optional(),
 });
 export type Actor = z.infer<typeof Actor>;
 

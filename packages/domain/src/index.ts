@@ -12,3 +12,4 @@ export * from './incident/policy.ts';
 export * from './incident/stage-time.ts';
 export * from './incident/notifications.ts';
 export * from './incident/view.ts';
+export * from './access/index.ts';

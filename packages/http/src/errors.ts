@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly details?: Readonly<Record<string, unknown>>,
+    /** Response headers that go with it (WWW-Authenticate, Retry-After). */
+    readonly headers?: Readonly<Record<string, string>>,
   ) {
     super(message);
   }
@@ -21,11 +23,30 @@ export class ValidationError extends ApiError {
   }
 }
 
+/** Fastify's own 4xx (body parsing), in the house codes, each message naming what is wrong. */
+function fastifyClientError(err: FastifyError, bodyLimit: number): { status: number; code: string; message: string } {
+  switch (err.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { status: 400, code: 'INVALID_JSON', message: 'body: not valid JSON (or it sets __proto__ or constructor.prototype)' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, code: 'INVALID_JSON', message: 'body: empty, though content-type says application/json' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, code: 'BODY_TOO_LARGE', message: `body: larger than ${bodyLimit} bytes` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE', message: 'headers.content-type: send the body as application/json' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'BAD_REQUEST', message: 'headers.content-length: does not match the body' };
+    default:
+      return { status: err.statusCode ?? 400, code: 'BAD_REQUEST', message: `request: ${err.message}` };
+  }
+}
+
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
-export function installErrorHandler(app: FastifyInstance): void {
+export function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
     if (err instanceof ApiError) {
       if (err.statusCode >= 500) request.log.error({ err }, err.message);
+      if (err.headers) reply.headers(err.headers);
       return reply
         .status(err.statusCode)
         .send({ error: { code: err.code, message: err.message, details: err.details, requestId: request.id } });
@@ -35,8 +56,8 @@ export function installErrorHandler(app: FastifyInstance): void {
       request.log.error({ err }, 'unhandled error');
       return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', requestId: request.id } });
     }
-    // Fastify's own 4xx: malformed JSON, body too large, unsupported media type.
-    return reply.status(status).send({ error: { code: err.code ?? 'BAD_REQUEST', message: err.message, requestId: request.id } });
+    const known = fastifyClientError(err, bodyLimit);
+    return reply.status(known.status).send({ error: { code: known.code, message: known.message, requestId: request.id } });
   });
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, requestId: request.id } }),

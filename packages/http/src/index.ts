@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './server.ts';
+export * from './edge.ts';

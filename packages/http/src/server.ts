@@ -1,5 +1,6 @@
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { installEdge, PUBLIC_ROUTE, requestIdOf, type EdgeOptions } from './edge.ts';
 import { installErrorHandler } from './errors.ts';
 
 export interface HttpServerOptions {
@@ -7,20 +8,31 @@ export interface HttpServerOptions {
   readonly bodyLimit?: number;
   /** Answers whether the service can take work now (its broker and Redis answer). */
   readonly ready: () => Promise<boolean>;
+  /** Bearer tokens, rate limits, CORS. */
+  readonly edge: EdgeOptions;
+  /** Take the client IP from X-Forwarded-For (behind a reverse proxy). */
+  readonly trustProxy?: boolean;
 }
 
-/** A Fastify instance with the house error format, request ids in logs, and /healthz + /readyz. */
+/**
+ * A Fastify instance with the house error format, request ids (the caller's X-Request-Id when sane) in every
+ * log line and answer, the hardened edge, and /healthz + /readyz.
+ */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Typed as Fastify's base logger so that route types stay the default ones.
   const loggerInstance: FastifyBaseLogger = options.logger;
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
   const app = fastify({
     loggerInstance,
-    bodyLimit: options.bodyLimit ?? 64 * 1024,
-    requestIdHeader: 'x-request-id',
+    bodyLimit,
+    requestIdHeader: false,
+    genReqId: (req) => requestIdOf(req.headers['x-request-id']),
+    trustProxy: options.trustProxy ?? false,
   });
-  installErrorHandler(app);
-  app.get('/healthz', (_request, reply) => reply.send({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  installErrorHandler(app, bodyLimit);
+  installEdge(app, options.edge);
+  app.get('/healthz', { config: PUBLIC_ROUTE }, (_request, reply) => reply.send({ status: 'ok' }));
+  app.get('/readyz', { config: PUBLIC_ROUTE }, async (_request, reply) => {
     const ready = await options.ready().catch(() => false);
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
   });

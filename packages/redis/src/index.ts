@@ -20,3 +20,4 @@ export async function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+export * from './rate-limit.ts';

@@ -2,8 +2,11 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
+/** Never written to a log, whatever a line carries: bearer tokens and the signing key's work. */
+const REDACTED = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'signature', '*.signature'];
+
 export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service, pid: process.pid } });
+  return pino({ name: service, level, base: { service, pid: process.pid }, redact: { paths: REDACTED, censor: '[redacted]' } });
 }
 
 /**

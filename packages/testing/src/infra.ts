@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
+import { TEST_AUTH_ENV } from './auth.ts';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
@@ -59,7 +60,16 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
     topicPrefix,
     keyPrefix: id,
     logger,
-    env: () => ({ KAFKA_BROKERS: kafkaBrokers, REDIS_URL: redisUrl, TOPIC_PREFIX: topicPrefix, KEY_PREFIX: id }),
+    env: () => ({
+      KAFKA_BROKERS: kafkaBrokers,
+      REDIS_URL: redisUrl,
+      TOPIC_PREFIX: topicPrefix,
+      KEY_PREFIX: id,
+      // Tokens and command signatures of the test suite; limits out of the way (their own test checks them).
+      ...TEST_AUTH_ENV,
+      RATE_LIMIT_PER_USER: '1000000',
+      RATE_LIMIT_PER_IP: '1000000',
+    }),
     cleanup: async () => {
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
       let cursor = '0';

@@ -1,3 +1,4 @@
+import { CommandSigningKey } from '@gridgov/auth';
 import { CommonConfig } from '@gridgov/config';
 import { z } from 'zod';
 
@@ -17,6 +18,19 @@ const DurationText = z
   .refine((d) => d.amount > 0, 'a duration is more than 0');
 
 export const WorkerConfig = CommonConfig.extend({
+  /** Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ. */
+  COMMAND_SIGNING_KEY: CommandSigningKey,
+  /** Keys being rotated out, comma-separated: envelopes signed with them are still believed meanwhile. */
+  COMMAND_SIGNING_PREVIOUS_KEYS: z
+    .string()
+    .default('')
+    .transform((s) =>
+      s
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(CommandSigningKey)),
   /** Consumer group of the dispatch workers (prefixed with TOPIC_PREFIX). */
   WORKER_GROUP_ID: z.string().min(1).default('dispatch-worker'),
   /** How many partitions one worker handles at once. */

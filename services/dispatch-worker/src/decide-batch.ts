@@ -1,9 +1,11 @@
+import { envelopeSignatureProblem } from '@gridgov/auth';
 import { CommandEnvelope, type CommandOutcome, type GridEvent, type Topics } from '@gridgov/contracts';
 import {
   decide,
   evolve,
   historyEntry,
   incidentView,
+  loggableActorId,
   nextTimerAt,
   notificationsFor,
   tick,
@@ -25,8 +27,11 @@ export type ParsedRecord =
   | { readonly ok: true; readonly record: IncomingRecord; readonly envelope: CommandEnvelope }
   | { readonly ok: false; readonly record: IncomingRecord; readonly reason: string };
 
-/** Validates a command record against its schema; the reason names what is wrong. */
-export function parseCommandRecord(record: IncomingRecord): ParsedRecord {
+/**
+ * Validates a command record: first that the intake signed exactly this JSON with one of `signingKeys` (ADR 0006:
+ * nothing unsigned is believed, not even its command id), then its schema. The reason names what is wrong.
+ */
+export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly string[]): ParsedRecord {
   if (!record.value) return { ok: false, record, reason: 'empty record value' };
   let json: unknown;
   try {
@@ -34,6 +39,8 @@ export function parseCommandRecord(record: IncomingRecord): ParsedRecord {
   } catch {
     return { ok: false, record, reason: 'record value is not JSON' };
   }
+  const unsigned = envelopeSignatureProblem(json, signingKeys);
+  if (unsigned) return { ok: false, record, reason: unsigned };
   const parsed = CommandEnvelope.safeParse(json);
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
@@ -83,9 +90,12 @@ export class BatchDecider {
     const decision = decide(envelope, state, this.ctx, this.now);
     const decidedAt = this.now.toISOString();
     let outcome: CommandOutcome;
-    const log = { incidentId, commandId, command: envelope.command.type, actor: envelope.actor.id };
+    // Grid staff on a confidential category are not named in logs (举报人保护).
+    const category = envelope.command.type === 'ReportIncident' ? envelope.command.data.category : state?.category;
+    const actor = loggableActorId(envelope.actor, category, this.ctx.catalog);
+    const log = { incidentId, commandId, command: envelope.command.type, actor };
     if (decision.kind === 'rejected') {
-      outcome = { status: 'rejected', commandId, incidentId, decidedAt, ...decision.rejection };
+      outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: envelope.actor.id, ...decision.rejection };
       this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
       this.record(incidentId, state, decision.events);
@@ -94,6 +104,7 @@ export class BatchDecider {
         commandId,
         incidentId,
         decidedAt,
+        actorId: envelope.actor.id,
         events: decision.events.map((e) => ({ type: e.type, version: e.metadata.version })),
       };
       this.logger.info(
@@ -119,7 +130,7 @@ export class BatchDecider {
     for (const event of events) {
       state = evolve(state, event, this.ctx);
       this.outbox.push({ kind: 'record', topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
-      history.push([event.metadata.version, JSON.stringify(historyEntry(event, this.ctx.catalog, state.category))]);
+      history.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
       for (const n of notificationsFor(event, state, this.ctx.areas, this.ctx.catalog)) {
         this.outbox.push({ kind: 'record', topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
       }
@@ -128,7 +139,7 @@ export class BatchDecider {
     if (events.length > 0) {
       this.current.set(incidentId, state);
       this.states.set(incidentId, state);
-      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(incidentView(incidentId, state, this.ctx.catalog)), history });
+      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(incidentView(incidentId, state)), history });
     }
     this.timers.set(incidentId, nextTimerAt(state, this.ctx));
   }

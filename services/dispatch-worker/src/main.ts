@@ -49,6 +49,7 @@ async function main(): Promise<void> {
     timerPollMs: config.TIMER_POLL_MS,
     sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
     clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
+    signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
   });
   await worker.start();
   logger.info(

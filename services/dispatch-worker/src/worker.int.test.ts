@@ -1,7 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
+import { Writable } from 'node:stream';
+import { signEnvelope } from '@gridgov/auth';
+import { outcomeKey, type CommandEnvelope, type CommandOutcome, type GridEvent } from '@gridgov/contracts';
+import type { DeadLetter } from '@gridgov/kafka';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, defaultDecisionContext, eventually, readTopic, type TestInfra } from '@gridgov/testing';
+import {
+  createTestInfra,
+  defaultDecisionContext,
+  eventually,
+  readTopic,
+  signedForTest,
+  TEST_COMMAND_SIGNING_KEY,
+  type TestInfra,
+} from '@gridgov/testing';
+import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { PartitionStore } from './partition-store.ts';
 import { DispatchWorker } from './worker.ts';
@@ -19,11 +31,11 @@ describe('DispatchWorker on the real broker and Redis', () => {
   let now: number;
   const workers: DispatchWorker[] = [];
 
-  const newWorker = async () => {
+  const newWorker = async (logger: Logger = infra.logger) => {
     const worker = new DispatchWorker({
       kafka: infra.kafka,
       redis: infra.redis,
-      logger: infra.logger,
+      logger,
       topics: infra.topics,
       groupId: `${infra.topicPrefix}dispatch-worker`,
       keyPrefix: infra.keyPrefix,
@@ -33,6 +45,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
       // A long poll: the test fires timers itself, at instants it chooses.
       timerPollMs: 60_000,
       clock: () => Promise.resolve(new Date(now)),
+      signingKeys: [TEST_COMMAND_SIGNING_KEY],
     });
     await worker.start();
     workers.push(worker);
@@ -43,17 +56,17 @@ describe('DispatchWorker on the real broker and Redis', () => {
     return worker;
   };
 
-  const report = (incidentId: string): CommandEnvelope => ({
+  const report = (incidentId: string, category = 'dirty_road', reporter = 'staff-007'): CommandEnvelope => ({
     commandId: randomUUID(),
     incidentId,
     issuedAt: new Date(now).toISOString(),
-    actor: { id: 'staff-007', role: 'grid_staff' },
+    actor: { id: reporter, role: 'grid_staff', areas: [grid] },
     command: {
       type: 'ReportIncident',
       data: {
         reportId: `r-${incidentId}`,
         gridCode: grid,
-        category: 'dirty_road',
+        category,
         urgency: 'normal',
         description: '道路不洁',
         location: { lat: 22.5, lng: 113.0 },
@@ -81,7 +94,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('fires a deadline that fell due while no worker ran, once, as soon as a worker owns the partition', async () => {
     const id = randomUUID();
     const first = await newWorker();
-    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(report(id)) }]);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(signedForTest(report(id))) }]);
     await eventually(
       () => eventsOf(id),
       (e) => e.length >= 2,
@@ -130,5 +143,102 @@ describe('DispatchWorker on the real broker and Redis', () => {
       zombie.apply({ epoch: staleEpoch, fromCheckpoint: before, toCheckpoint: '999', states: new Map(), timers: new Map(), outbox: [] }),
     ).rejects.toMatchObject({ code: 'FENCED' });
     expect(await zombie.checkpoint()).toBe(before);
+  });
+
+  const outcomeOf = (commandId: string) =>
+    eventually(
+      async () => infra.redis.get(outcomeKey(infra.keyPrefix, commandId)),
+      (raw) => raw !== null,
+    ).then((raw) => JSON.parse(raw!) as CommandOutcome);
+
+  it('sets malformed, unsigned and badly signed commands aside in the DLQ with reason and origin, and decides on', async () => {
+    await newWorker();
+    const ids = Array.from({ length: 5 }, () => randomUUID());
+    const forged = report(ids[3]!);
+    const good = signedForTest(report(ids[4]!));
+    // All five on one partition, in order (same key): the good one comes after every bad one.
+    const key = ids[0]!;
+    const sent = await producer.send(infra.topics.commands, [
+      { key, value: 'not json at all' },
+      { key, value: JSON.stringify(report(ids[1]!)) }, // a producer that does not sign
+      { key, value: JSON.stringify({ ...signedForTest(report(ids[2]!)), actor: { id: 'dispatcher-x', role: 'dispatcher' } }) }, // altered after signing
+      { key, value: JSON.stringify(signEnvelope(forged, 'a-key-that-is-not-the-command-signing-key')) }, // signed with another key
+      { key, value: JSON.stringify({ ...good, incidentId: key }) }, // signed, but the body was changed
+    ]);
+    const partition = sent[0]!.partition;
+    const fine = signedForTest(report(key));
+    await producer.send(infra.topics.commands, [{ key, value: JSON.stringify(fine) }]);
+
+    const letters = await eventually(
+      async () => (await readTopic(infra.kafka, infra.topics.dlq)).map((r) => JSON.parse(r.value!) as DeadLetter),
+      (l) => l.length >= 5,
+    );
+    expect(letters.map((l) => [l.topic, l.partition, l.consumer])).toEqual(
+      Array(5).fill([infra.topics.commands, partition, 'dispatch-worker']),
+    );
+    expect(letters.map((l) => BigInt(l.offset) - BigInt(letters[0]!.offset))).toEqual([0n, 1n, 2n, 3n, 4n]);
+    expect(letters.map((l) => l.reason)).toEqual([
+      'record value is not JSON',
+      'the command envelope is not signed',
+      "the command envelope's signature does not verify with the command signing key",
+      "the command envelope's signature does not verify with the command signing key",
+      "the command envelope's signature does not verify with the command signing key",
+    ]);
+    expect(letters[1]!.value).toContain(ids[1]);
+
+    // The worker carried on: the signed report after them was decided; none of the set-aside ones was.
+    expect(await outcomeOf(fine.commandId)).toMatchObject({ status: 'accepted', incidentId: key });
+    for (const id of ids.slice(1)) expect(await eventsOf(id)).toEqual([]);
+  });
+
+  it('re-checks jurisdiction from the signed envelope: a command from outside the case’s areas is rejected', async () => {
+    await newWorker();
+    const id = randomUUID();
+    const reported = signedForTest(report(id));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    expect(await outcomeOf(reported.commandId)).toMatchObject({ status: 'accepted' });
+
+    const escalate = (areas: string[]): CommandEnvelope =>
+      signedForTest({
+        commandId: randomUUID(),
+        incidentId: id,
+        issuedAt: new Date(now).toISOString(),
+        actor: { id: 'dispatcher-9', role: 'dispatcher', areas },
+        command: { type: 'EscalateIncident', data: { reason: '督办' } },
+      });
+    // 大泽镇's dispatcher on a case of another town; then the district's.
+    const outside = escalate([areas.ofLevel('town').find((t) => t.name === '大泽镇')!.code]);
+    const inside = escalate(['440705']);
+    await producer.send(infra.topics.commands, [
+      { key: id, value: JSON.stringify(outside) },
+      { key: id, value: JSON.stringify(inside) },
+    ]);
+    expect(await outcomeOf(outside.commandId)).toMatchObject({ status: 'rejected', code: 'OUT_OF_JURISDICTION', actorId: 'dispatcher-9' });
+    expect(await outcomeOf(inside.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated' }] });
+  });
+
+  it('never logs the reporter (nor the report id) of a confidential lead', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    await newWorker(pino({ level: 'trace' }, sink));
+    const id = randomUUID();
+    const lead = signedForTest(report(id, 'gang_crime_lead', 'whistleblower-0042'));
+    const ordinary = signedForTest(report(randomUUID(), 'dirty_road', 'staff-0777'));
+    await producer.send(infra.topics.commands, [
+      { key: id, value: JSON.stringify(lead) },
+      { key: ordinary.incidentId, value: JSON.stringify(ordinary) },
+    ]);
+    expect(await outcomeOf(lead.commandId)).toMatchObject({ status: 'accepted' });
+    expect(await outcomeOf(ordinary.commandId)).toMatchObject({ status: 'accepted' });
+    const log = lines.join('');
+    expect(log).toContain(id);
+    expect(log).toContain('staff-0777');
+    expect(log).not.toContain('whistleblower-0042');
+    expect(log).not.toContain(`r-${id}`);
   });
 });

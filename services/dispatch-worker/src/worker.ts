@@ -23,6 +23,8 @@ export interface WorkerDeps {
   readonly sessionTimeoutMs?: number;
   /** How often each owned partition's due timers are looked at. */
   readonly timerPollMs: number;
+  /** Keys a command envelope may be signed with: the current one, then any being rotated out (ADR 0006). */
+  readonly signingKeys: readonly string[];
 }
 
 interface Owned {
@@ -154,7 +156,7 @@ export class DispatchWorker {
     const fresh = fromCheckpoint === '' ? batch.records : batch.records.filter((r) => BigInt(r.offset) > BigInt(fromCheckpoint));
     if (fresh.length === 0) return;
 
-    const parsed = fresh.map(parseCommandRecord);
+    const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys));
     const ids = [...new Set(parsed.flatMap((p) => (p.ok ? [p.envelope.incidentId] : [])))];
     const decider = new BatchDecider(
       await store.loadStates(ids),

@@ -22,8 +22,24 @@ import {
   type Command,
   type Topics,
 } from '@gridgov/contracts';
-import type { AreaTree, Catalog } from '@gridgov/domain';
-import { ApiError, createHttpServer, parseOr400 } from '@gridgov/http';
+import { signEnvelope } from '@gridgov/auth';
+import {
+  auditTrail,
+  authorise,
+  isConfidential,
+  loggableActorId,
+  roleMay,
+  visibleHistory,
+  visibleIncident,
+  type AccessDecision,
+  type AccessTarget,
+  type Action,
+  type AreaTree,
+  type Catalog,
+  type HistoryEntry,
+  type IncidentView,
+} from '@gridgov/domain';
+import { ApiError, createHttpServer, parseOr400, requestActor, type EdgeOptions } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
@@ -44,14 +60,14 @@ export interface IntakeDeps {
   readonly maxOutcomeWaitMs: number;
   readonly bodyLimit: number;
   readonly ready: () => Promise<boolean>;
+  /** Bearer tokens, rate limits, CORS. */
+  readonly edge: EdgeOptions;
+  readonly trustProxy?: boolean;
+  /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
+  readonly signingKey: string;
 }
 
-/** Until bearer tokens land, the caller names itself in headers (validated like any input). */
-const ActorHeaders = z.object({
-  'x-user-id': z.string().min(1).max(64),
-  'x-user-role': z.enum(['grid_staff', 'handler', 'dispatcher', 'leader', 'admin']).default('grid_staff'),
-  /** The department a handler acts for. */
-  'x-user-department': z.string().min(1).max(48).optional(),
+const CommandHeaders = z.object({
   /** A client's key for retrying a command safely: the same key gives the same command. */
   'idempotency-key': z.string().min(8).max(128).optional(),
 });
@@ -80,29 +96,53 @@ const ReportBody = ReportIncident.shape.data;
 const CommandParams = z.object({ id: z.uuid() });
 const OutcomeQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_000).default(0) });
 
-export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
-  const app = createHttpServer({ logger: deps.logger, bodyLimit: deps.bodyLimit, ready: deps.ready });
+/** 403 naming what is not allowed, in the access table's code. */
+function forbidden(decision: AccessDecision): never {
+  if (decision.allowed) throw new Error('forbidden: the decision allowed it');
+  throw new ApiError(403, decision.code, decision.message);
+}
 
-  const callerOf = (headers: unknown): { actor: Actor; idempotencyKey: string | undefined } => {
-    const h = parseOr400(ActorHeaders, 'headers', headers);
-    const department = h['x-user-department'];
-    return {
-      actor: { id: h['x-user-id'], role: h['x-user-role'], ...(department ? { department } : {}) },
-      idempotencyKey: h['idempotency-key'],
-    };
+export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
+  const app = createHttpServer({
+    logger: deps.logger,
+    bodyLimit: deps.bodyLimit,
+    ready: deps.ready,
+    edge: deps.edge,
+    ...(deps.trustProxy ? { trustProxy: true } : {}),
+  });
+
+  const may = (actor: Actor, action: Action, target: AccessTarget) => {
+    const decision = authorise(actor, action, target, deps.areas);
+    if (!decision.allowed) forbidden(decision);
+  };
+  /** The role first, before anything is read: the rest of the rule needs the case (or the body). */
+  const roleMayOrForbid = (actor: Actor, action: Action) => {
+    if (!roleMay(actor.role, action)) forbidden(authorise(actor, action, {}, deps.areas));
+  };
+  const caseTarget = (view: IncidentView): AccessTarget => ({
+    area: view.gridCode,
+    department: view.department,
+    ...(view.reporterId ? { reporterId: view.reporterId } : {}),
+  });
+  const readView = async (incidentId: string): Promise<IncidentView | undefined> => {
+    const raw = await deps.redis.get(incidentViewKey(deps.keyPrefix, incidentId));
+    return raw ? (JSON.parse(raw) as IncidentView) : undefined;
   };
 
-  /** Durable before acknowledged: the command is on Kafka (acks=all) before the caller hears 202. */
+  /** Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. */
   const submit = async (envelope: CommandEnvelope) => {
-    await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(CommandEnvelope.parse(envelope)) });
+    const signed = signEnvelope(CommandEnvelope.parse(envelope), deps.signingKey);
+    await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
   };
 
   app.post('/v1/incidents', async (request, reply) => {
-    const { actor } = callerOf(request.headers);
+    const actor = requestActor(request);
+    roleMayOrForbid(actor, 'ReportIncident');
     const body = parseOr400(ReportBody, 'body', request.body);
     if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
       throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
     }
+    may(actor, 'ReportIncident', { area: body.gridCode });
     if (!deps.catalog.category(body.category)) {
       throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
     }
@@ -115,7 +155,9 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       command: { type: 'ReportIncident', data: body },
     };
     await submit(envelope);
-    request.log.info({ incidentId, commandId, reportId: body.reportId, gridCode: body.gridCode }, 'report accepted for dispatch');
+    // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
+    const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
+    request.log.info({ incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named }, 'report accepted for dispatch');
     return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
   });
 
@@ -123,9 +165,14 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     const type = route.schema.shape.type.value;
     const dataSchema = route.schema.shape.data;
     app.post(`/v1/incidents/:id/${route.path}`, async (request, reply) => {
-      const { actor, idempotencyKey } = callerOf(request.headers);
+      const actor = requestActor(request);
+      roleMayOrForbid(actor, type);
       const { id: incidentId } = parseOr400(IncidentParams, 'params', request.params);
       const data: unknown = parseOr400(dataSchema, 'body', request.body ?? {});
+      const idempotencyKey = parseOr400(CommandHeaders, 'headers', request.headers)['idempotency-key'];
+      // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider.
+      const view = await readView(incidentId);
+      if (view) may(actor, type, caseTarget(view));
       const commandId = commandIdFor(actor.id, idempotencyKey);
       const envelope = CommandEnvelope.parse({
         commandId,
@@ -135,32 +182,53 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
         command: { type, data },
       });
       await submit(envelope);
-      request.log.info({ incidentId, commandId, command: type, actor: actor.id }, 'command accepted for decision');
+      request.log.info(
+        { incidentId, commandId, command: type, actor: loggableActorId(actor, view?.category, deps.catalog) },
+        'command accepted for decision',
+      );
       return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
     });
   }
 
-  app.get('/v1/incidents/:id', async (request) => {
-    const { id } = parseOr400(IncidentParams, 'params', request.params);
-    const [view, history] = await Promise.all([
-      deps.redis.get(incidentViewKey(deps.keyPrefix, id)),
-      deps.redis.hgetall(incidentHistoryKey(deps.keyPrefix, id)),
-    ]);
+  /** The case and its stored history, once the viewer may read them. */
+  const caseFor = async (actor: Actor, id: string, action: 'ReadIncident' | 'ReadAudit') => {
+    roleMayOrForbid(actor, action);
+    const [view, history] = await Promise.all([readView(id), deps.redis.hgetall(incidentHistoryKey(deps.keyPrefix, id))]);
     if (!view) throw new ApiError(404, 'UNKNOWN_INCIDENT', `params.id: no incident ${id}`);
+    may(actor, action, caseTarget(view));
     const lines = Object.entries(history)
       .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([, line]) => JSON.parse(line) as unknown);
-    return { incident: JSON.parse(view) as unknown, history: lines };
+      .map(([, line]) => JSON.parse(line) as HistoryEntry);
+    return { view, lines, viewer: { actor, areas: deps.areas, catalog: deps.catalog } };
+  };
+
+  app.get('/v1/incidents/:id', async (request) => {
+    const actor = requestActor(request);
+    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { view, lines, viewer } = await caseFor(actor, id, 'ReadIncident');
+    return { incident: visibleIncident(view, viewer), history: visibleHistory(lines, view, viewer) };
+  });
+
+  app.get('/v1/incidents/:id/audit', async (request) => {
+    const actor = requestActor(request);
+    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { view, lines, viewer } = await caseFor(actor, id, 'ReadAudit');
+    return { incidentId: id, entries: auditTrail(lines, view, viewer) };
   });
 
   app.get('/v1/commands/:id', async (request, reply) => {
+    const actor = requestActor(request);
     const { id } = parseOr400(CommandParams, 'params', request.params);
     const { waitMs } = parseOr400(OutcomeQuery, 'query', request.query);
     const key = outcomeKey(deps.keyPrefix, id);
     const deadline = Date.now() + Math.min(waitMs, deps.maxOutcomeWaitMs);
     for (;;) {
       const raw = await deps.redis.get(key);
-      if (raw) return reply.send(CommandOutcome.parse(JSON.parse(raw)));
+      if (raw) {
+        const outcome = CommandOutcome.parse(JSON.parse(raw));
+        may(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId });
+        return reply.send(outcome);
+      }
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }

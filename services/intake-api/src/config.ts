@@ -1,14 +1,19 @@
+import { CommandSigningKey, TokenConfig } from '@gridgov/auth';
 import { CommonConfig, HttpConfig } from '@gridgov/config';
 import { z } from 'zod';
 
-export const IntakeConfig = CommonConfig.extend(HttpConfig.shape).extend({
-  /** Longest wait a caller may ask of GET /v1/commands/:id?waitMs=. */
-  MAX_OUTCOME_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
-  /** Largest request body accepted, in bytes. */
-  BODY_LIMIT_BYTES: z.coerce
-    .number()
-    .int()
-    .min(1024)
-    .default(64 * 1024),
-});
+export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
+  .extend(TokenConfig.shape)
+  .extend({
+    /** Key every command envelope is signed with (HMAC-SHA256, ADR 0006); the dispatch worker holds the same. */
+    COMMAND_SIGNING_KEY: CommandSigningKey,
+    /** Longest wait a caller may ask of GET /v1/commands/:id?waitMs=. */
+    MAX_OUTCOME_WAIT_MS: z.coerce.number().int().min(0).max(30_000).default(10_000),
+    /** Largest request body accepted, in bytes. */
+    BODY_LIMIT_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(64 * 1024),
+  });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

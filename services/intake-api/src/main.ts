@@ -1,8 +1,9 @@
+import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer } from '@gridgov/kafka';
-import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
+import { clockKey, createRedis, RedisRateLimitStore, redisClock, redisReady, systemClock } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
@@ -12,6 +13,7 @@ const bootLogger = createLogger('intake-api', process.env['LOG_LEVEL'] ?? 'info'
 async function main(): Promise<void> {
   const config = parseConfig(IntakeConfig);
   const logger = createLogger('intake-api', config.LOG_LEVEL);
+  const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', logger });
   const producer = new DurableProducer(kafka);
   await producer.connect();
@@ -30,9 +32,21 @@ async function main(): Promise<void> {
     maxOutcomeWaitMs: config.MAX_OUTCOME_WAIT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     ready: async () => (await redis.ping()) === 'PONG',
+    edge: {
+      authenticate: verifier.authenticate,
+      rateLimits: {
+        store: new RedisRateLimitStore(redis, config.KEY_PREFIX),
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        perUser: config.RATE_LIMIT_PER_USER,
+        perIp: config.RATE_LIMIT_PER_IP,
+      },
+      corsOrigins: config.CORS_ORIGINS,
+    },
+    trustProxy: config.TRUST_PROXY,
+    signingKey: config.COMMAND_SIGNING_KEY,
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, areas: areas.size }, 'intake-api listening');
+  logger.info({ address, areas: areas.size, tokens: verifier.algorithm }, 'intake-api listening');
   shutdownOnSignals(logger, async () => {
     await app.close();
     await producer.disconnect();

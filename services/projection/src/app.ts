@@ -12,7 +12,12 @@ export type { ProjectionAppDeps } from './deps.ts';
 
 /** The projection's read API: figures, rankings, trends, bulletins and live streams, from counters only. */
 export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
-  const app = createHttpServer({ logger: deps.logger, ready: deps.ready });
+  const app = createHttpServer({
+    logger: deps.logger,
+    ready: deps.ready,
+    edge: deps.edge,
+    ...(deps.trustProxy ? { trustProxy: true } : {}),
+  });
   registerFiguresRoutes(app, deps);
   registerRankingRoutes(app, deps);
   registerTrendRoutes(app, deps);

@@ -1,4 +1,5 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
+import type { EdgeOptions } from '@gridgov/http';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
 import type { CounterReader } from './counter-store.ts';
@@ -21,4 +22,7 @@ export interface ProjectionAppDeps {
   /** Ranking weights when a query gives none (RANKING_WEIGHTS). */
   readonly rankingWeights: Weights;
   readonly stream: { readonly minIntervalMs: number; readonly keepAliveMs?: number };
+  /** Bearer tokens, rate limits, CORS: every route but the probes and the API document needs a token. */
+  readonly edge: EdgeOptions;
+  readonly trustProxy?: boolean;
 }

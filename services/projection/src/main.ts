@@ -1,8 +1,9 @@
+import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, partitionCount } from '@gridgov/kafka';
-import { createRedis, redisReady } from '@gridgov/redis';
+import { createRedis, RedisRateLimitStore, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
@@ -17,6 +18,7 @@ const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info'
 async function main(): Promise<void> {
   const config = parseConfig(ProjectionConfig);
   const logger = createLogger('projection', config.LOG_LEVEL);
+  const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const partitions = await partitionCount(kafka, topics.events);
@@ -59,6 +61,17 @@ async function main(): Promise<void> {
     ready: async () => (await redis.ping()) === 'PONG',
     rankingWeights: config.RANKING_WEIGHTS,
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
+    edge: {
+      authenticate: verifier.authenticate,
+      rateLimits: {
+        store: new RedisRateLimitStore(redis, config.KEY_PREFIX),
+        windowMs: config.RATE_LIMIT_WINDOW_MS,
+        perUser: config.RATE_LIMIT_PER_USER,
+        perIp: config.RATE_LIMIT_PER_IP,
+      },
+      corsOrigins: config.CORS_ORIGINS,
+    },
+    trustProxy: config.TRUST_PROXY,
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');

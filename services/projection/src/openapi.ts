@@ -53,8 +53,34 @@ function componentSchemas(): Record<string, JsonSchema> {
   );
 }
 
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
+
+/**
+ * Every route but the probes and this document takes a bearer token and answers 401 without a valid one, 403
+ * outside the caller's areas, 429 past the rate limits (with Retry-After).
+ */
+function withSecurity(document: JsonSchema): JsonSchema {
+  const paths = document['paths'] as Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>>;
+  for (const [path, operations] of Object.entries(paths)) {
+    for (const operation of Object.values(operations)) {
+      if (PUBLIC_PATHS.has(path)) {
+        operation.security = [];
+        continue;
+      }
+      operation.responses['401'] = error('No valid bearer token; the message says what is wrong with it');
+      operation.responses['403'] = error("Outside the caller's jurisdiction, or not for their role");
+      operation.responses['429'] = error('Rate limited; Retry-After says when to try again');
+    }
+  }
+  return document;
+}
+
 /** The OpenAPI 3.1 document of the projection's routes. */
 export function openApiDocument(): JsonSchema {
+  return withSecurity(routesDocument());
+}
+
+function routesDocument(): JsonSchema {
   const bad = error('Invalid input; the message names the field');
   const unknownArea = error('Unknown area');
   return {
@@ -137,6 +163,17 @@ export function openApiDocument(): JsonSchema {
         get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } },
       },
     },
-    components: { schemas: componentSchemas() },
+    security: [{ bearer: [] }],
+    components: {
+      schemas: componentSchemas(),
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'A JWT (HS256, RS256 or ES256) with sub, role, areas, department (handlers), iat and exp.',
+        },
+      },
+    },
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, eventually, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
@@ -28,6 +28,8 @@ const NOW = new Date('2026-11-22T02:00:00Z');
 const PARTITIONS = 2;
 
 const STAFF = { id: 'staff-001', role: 'grid_staff' } as const;
+/** The city's leader: may read every area of these tests. */
+const CITY_LEADER = bearer({ role: 'leader', areas: ['440700'], sub: 'leader-jiangmen' });
 const HANDLER = { id: 'handler-01', role: 'handler' } as const;
 const DUE = '2026-12-31T00:00:00.000Z';
 
@@ -148,6 +150,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       ready: () => Promise.resolve(true),
       rankingWeights: DEFAULT_WEIGHTS,
       stream: { minIntervalMs: 50 },
+      edge: { authenticate: testTokenVerifier().authenticate },
     });
     return { app, feed };
   }
@@ -199,7 +202,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
   });
 
   const get = async <T>(url: string) => {
-    const res = await main.app.inject({ method: 'GET', url });
+    const res = await main.app.inject({ headers: CITY_LEADER, method: 'GET', url });
     return { status: res.statusCode, body: res.json<T>() };
   };
 
@@ -275,7 +278,8 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
 
   describe('月通报 /v1/bulletins/:month', () => {
     it('freezes a finished month once: the second freeze and later events change nothing', async () => {
-      const post = (month: string) => main.app.inject({ method: 'POST', url: `/v1/bulletins/${month}`, payload: { area: '440705' } });
+      const post = (month: string) =>
+        main.app.inject({ headers: CITY_LEADER, method: 'POST', url: `/v1/bulletins/${month}`, payload: { area: '440705' } });
 
       const first = await post('2026-10');
       expect(first.statusCode).toBe(201);
@@ -306,7 +310,12 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     });
 
     it('refuses a month that has not ended in Asia/Shanghai, saying when it can be frozen', async () => {
-      const res = await main.app.inject({ method: 'POST', url: '/v1/bulletins/2026-11', payload: { area: '440705' } });
+      const res = await main.app.inject({
+        headers: CITY_LEADER,
+        method: 'POST',
+        url: '/v1/bulletins/2026-11',
+        payload: { area: '440705' },
+      });
       expect(res.statusCode).toBe(409);
       expect(res.json()).toMatchObject({
         error: {
@@ -407,9 +416,53 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     });
   });
 
+  describe('who may read what', () => {
+    const as = (claims: Parameters<typeof bearer>[0]) => bearer(claims);
+    const status = async (url: string, headers: Record<string, string>, method: 'GET' | 'POST' = 'GET') => {
+      const res = await main.app.inject({ method, url, headers, ...(method === 'POST' ? { payload: { area: huicheng.code } } : {}) });
+      return { status: res.statusCode, code: res.statusCode >= 400 ? res.json<{ error: { code: string } }>().error.code : undefined };
+    };
+    const routes = (area: string) => [
+      `/v1/figures?area=${area}&window=month&at=2026-10-15`,
+      `/v1/rankings?area=${area}&window=month&at=2026-10-15`,
+      `/v1/trends?area=${area}&figure=reported&from=2026-10-01&to=2026-10-31`,
+      `/v1/bulletins/2026-09?area=${area}`,
+      `/v1/streams/figures?area=${area}&window=day`,
+    ];
+
+    it('lets a town’s leader read that town and below, never the neighbouring town nor the district', async () => {
+      const leader = as({ role: 'leader', areas: [huicheng.code], sub: 'leader-huicheng' });
+      for (const url of routes(dazhe.code).concat(routes('440705'))) {
+        expect({ url, ...(await status(url, leader)) }).toEqual({ url, status: 403, code: 'OUT_OF_JURISDICTION' });
+      }
+      expect(await status(routes(huicheng.code)[0]!, leader)).toEqual({ status: 200, code: undefined });
+      expect(await status(`/v1/figures?area=${A}&window=all`, leader)).toEqual({ status: 200, code: undefined });
+    });
+
+    it('lets dispatchers and admins read their subtree, never grid staff or handlers; bulletins are frozen by leaders and admins', async () => {
+      const dispatcher = as({ role: 'dispatcher', areas: ['440705'] });
+      expect((await status(routes(dazhe.code)[0]!, dispatcher)).status).toBe(200);
+      expect((await status(routes(dazhe.code)[0]!, as({ role: 'admin', areas: ['440700'] }))).status).toBe(200);
+      expect(await status('/v1/bulletins/2026-09', dispatcher, 'POST')).toEqual({ status: 403, code: 'FORBIDDEN_ROLE' });
+      for (const claims of [
+        { role: 'grid_staff', areas: [A] },
+        { role: 'handler', areas: ['440705'], department: 'sanitation' },
+      ] as const) {
+        expect(await status(routes(huicheng.code)[0]!, as(claims))).toEqual({ status: 403, code: 'FORBIDDEN_ROLE' });
+      }
+      const anonymous = await main.app.inject({ method: 'GET', url: routes(huicheng.code)[0]! });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json<{ error: { message: string } }>().error.message).toBe(
+        'headers.authorization: a bearer token is required (Authorization: Bearer <token>)',
+      );
+      // The API document and the probes need no token.
+      expect((await main.app.inject({ method: 'GET', url: '/openapi.json' })).statusCode).toBe(200);
+    });
+  });
+
   describe('bad input', () => {
     const error = async (url: string, method: 'GET' | 'POST' = 'GET', payload?: object) => {
-      const res = await main.app.inject({ method, url, ...(payload ? { payload } : {}) });
+      const res = await main.app.inject({ headers: CITY_LEADER, method, url, ...(payload ? { payload } : {}) });
       return { status: res.statusCode, ...res.json<{ error: { code: string; message: string } }>().error };
     };
 
@@ -454,7 +507,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
 /** A server-sent events client over fetch: `next()` resolves with the next `figures` event's data. */
 async function openStream(url: string) {
   const abort = new AbortController();
-  const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream' } });
+  const res = await fetch(url, { signal: abort.signal, headers: { accept: 'text/event-stream', ...CITY_LEADER } });
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/);
   const reader = res.body!.pipeThrough(new TextDecoderStream()).getReader();

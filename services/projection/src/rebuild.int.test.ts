@@ -12,7 +12,7 @@ import {
   windowsOf,
 } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, eventually, readTopic, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
@@ -272,7 +272,11 @@ describe('rebuild of the projection into a new generation, on the real broker an
 
   const figures = async (q: (typeof QUERIES)[number]) => {
     const scope = `${q.category ? `&category=${q.category}` : ''}${q.department ? `&department=${q.department}` : ''}`;
-    const res = await app.inject({ method: 'GET', url: `/v1/figures?area=${q.area}&window=${q.window}&at=${q.at}${scope}` });
+    const res = await app.inject({
+      method: 'GET',
+      headers: bearer({ role: 'leader', areas: ['440700'] }),
+      url: `/v1/figures?area=${q.area}&window=${q.window}&at=${q.at}${scope}`,
+    });
     expect(res.statusCode).toBe(200);
     return res.json<FiguresAnswer>().figures;
   };
@@ -352,6 +356,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       ready: () => Promise.resolve(true),
       rankingWeights: DEFAULT_WEIGHTS,
       stream: { minIntervalMs: 50 },
+      edge: { authenticate: testTokenVerifier().authenticate },
     });
   });
 

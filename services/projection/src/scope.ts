@@ -1,5 +1,6 @@
-import type { Area, AreaTree, Catalog } from '@gridgov/domain';
-import { ApiError } from '@gridgov/http';
+import { authorise, type Action, type Area, type AreaTree, type Catalog } from '@gridgov/domain';
+import { ApiError, requestActor } from '@gridgov/http';
+import type { FastifyRequest } from 'fastify';
 
 export interface ScopeInput {
   readonly area: string;
@@ -29,5 +30,20 @@ export function rankableArea(areas: AreaTree, area: Area, where: 'query' | 'body
   if (areas.children(area.code).length === 0) {
     throw new ApiError(400, 'NOTHING_TO_RANK', `${where}.area: ${area.level} ${area.code} has no children to rank`);
   }
+  return area;
+}
+
+/**
+ * The caller may read (or freeze) what concerns `area`: a leader, dispatcher or admin whose areas hold it
+ * (a town's leader cannot read the neighbouring town, nor the district above); 403 naming what is not allowed.
+ */
+export function authorisedArea(
+  deps: { readonly areas: AreaTree },
+  request: FastifyRequest,
+  area: Area,
+  action: Extract<Action, 'ReadFigures' | 'FreezeBulletin'> = 'ReadFigures',
+): Area {
+  const decision = authorise(requestActor(request), action, { area: area.code }, deps.areas);
+  if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
   return area;
 }

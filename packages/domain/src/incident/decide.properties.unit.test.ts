@@ -44,11 +44,13 @@ const life = fc.record({
   steps: fc.array(step, { minLength: 1, maxLength: 40 }),
 });
 
-const dispatcher = (who: number): Actor => ({ id: `dispatcher-${who % 3}`, role: 'dispatcher' });
-const staff = (who: number): Actor => ({ id: `staff-${who % 3}`, role: 'grid_staff' });
+// Each within jurisdiction: the grid's staff, the district's dispatchers and departments.
+const dispatcher = (who: number): Actor => ({ id: `dispatcher-${who % 3}`, role: 'dispatcher', areas: ['440705'] });
+const staff = (who: number): Actor => ({ id: `staff-${who % 3}`, role: 'grid_staff', areas: [GRID] });
 const handlerOf = (department: string | null, who: number): Actor => ({
   id: `handler-${who % 3}`,
   role: 'handler',
+  areas: ['440705'],
   ...(department ? { department } : {}),
 });
 

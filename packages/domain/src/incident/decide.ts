@@ -1,4 +1,5 @@
-import type { Actor, Command, CommandEnvelope, GridEvent, Role, Stage } from '@gridgov/contracts';
+import type { Actor, Command, CommandEnvelope, GridEvent, Stage } from '@gridgov/contracts';
+import { authorise, roleMay, type AccessDecision } from '../access/authorise.ts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
 import type { RoutingTable } from '../catalog/routing.ts';
@@ -24,6 +25,9 @@ const MAX_CLOCK_SKEW_MS = 5 * 60_000;
 const SYSTEM: Actor = { id: 'system', role: 'system' };
 
 const reject = (code: RejectionCode, message: string): Decision => ({ kind: 'rejected', rejection: { code, message } });
+/** An access denial as the decider's rejection (reads' codes cannot arise for commands). */
+const denied = (d: Extract<AccessDecision, { allowed: false }>): Decision =>
+  reject(d.code === 'NOT_ASSIGNED' || d.code === 'OUT_OF_JURISDICTION' ? d.code : 'FORBIDDEN_ROLE', d.message);
 const iso = (ms: number) => new Date(ms).toISOString();
 
 type EventOf<T extends GridEvent['type']> = Extract<GridEvent, { type: T }>;
@@ -62,24 +66,6 @@ class Emitter {
   }
 }
 
-/** Who may give each command (jurisdiction checks come on top of this). */
-const ROLES: Record<Command['type'], readonly Role[]> = {
-  ReportIncident: ['grid_staff'],
-  RejectIncident: ['dispatcher'],
-  DispatchIncident: ['dispatcher'],
-  ReassignIncident: ['dispatcher'],
-  ReturnIncident: ['handler'],
-  AcceptIncident: ['handler'],
-  ResolveIncident: ['handler'],
-  VerifyIncident: ['grid_staff'],
-  RequestExtension: ['handler'],
-  ApproveExtension: ['dispatcher'],
-  DenyExtension: ['dispatcher'],
-  SuspendIncident: ['dispatcher'],
-  ResumeIncident: ['dispatcher'],
-  EscalateIncident: ['dispatcher'],
-};
-
 /** In which states each command applies. */
 const FROM: Record<Exclude<Command['type'], 'ReportIncident'>, readonly IncidentStatus[]> = {
   RejectIncident: ['reported', 'returned'],
@@ -96,9 +82,6 @@ const FROM: Record<Exclude<Command['type'], 'ReportIncident'>, readonly Incident
   ResumeIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   EscalateIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
 };
-
-/** Commands that only the handling department may give. */
-const HANDLER_COMMANDS = new Set<Command['type']>(['ReturnIncident', 'AcceptIncident', 'ResolveIncident', 'RequestExtension']);
 
 const STATUS_NAMES: Record<IncidentStatus, string> = {
   reported: '已上报 reported',
@@ -117,23 +100,27 @@ const STATUS_NAMES: Record<IncidentStatus, string> = {
 export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: DecisionContext, now: Date): Decision {
   const { command, actor } = envelope;
   const t = now.getTime();
-  if (!ROLES[command.type].includes(actor.role)) {
+  // Who may do what, where: the access table, the same one the HTTP edge asks (a command produced by any
+  // other road meets the same rule here). Jurisdiction comes from the signed envelope's actor.
+  if (!roleMay(actor.role, command.type)) {
     return reject('FORBIDDEN_ROLE', `${command.type} is not for the ${actor.role} role (${actor.id})`);
   }
   if (command.type === 'ReportIncident') return decideReport(envelope, command, state, ctx, t);
   if (!state) return reject('UNKNOWN_INCIDENT', `no incident ${envelope.incidentId}`);
+  // Before anything about the case's state is told: someone outside the case learns nothing of it.
+  const access = authorise(
+    actor,
+    command.type,
+    { area: state.gridCode, department: state.department, reporterId: state.reporterId },
+    ctx.areas,
+  );
+  if (!access.allowed) return denied(access);
   if (!FROM[command.type].includes(state.status)) {
     return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);
   }
   // A parked case can be resumed or escalated; a second suspension is told ALREADY_SUSPENDED below.
   if (state.suspendedAt !== null && !['ResumeIncident', 'EscalateIncident', 'SuspendIncident'].includes(command.type)) {
     return reject('INCIDENT_SUSPENDED', `the case is suspended (挂账); resume it first`);
-  }
-  if (HANDLER_COMMANDS.has(command.type) && actor.department !== state.department) {
-    return reject(
-      'NOT_ASSIGNED',
-      `the case is assigned to ${state.department ?? 'no department'}, not to ${actor.department ?? 'no department'}`,
-    );
   }
   const out = new Emitter(envelope.incidentId, state, ctx, envelope.commandId);
   const rejection = apply(out, command, state, actor, ctx, t);
@@ -292,6 +279,8 @@ function decideReport(
   }
   const grid = ctx.areas.find(data.gridCode);
   if (!grid || grid.level !== 'grid') return reject('UNKNOWN_GRID', `grid ${data.gridCode} is not a known grid`);
+  const access = authorise(envelope.actor, 'ReportIncident', { area: data.gridCode }, ctx.areas);
+  if (!access.allowed) return denied(access);
   if (!ctx.catalog.category(data.category)) return reject('UNKNOWN_CATEGORY', `category ${data.category} is not in the catalog`);
   const reportedAt = data.reportedAt ?? envelope.issuedAt;
   if (Date.parse(reportedAt) > t + MAX_CLOCK_SKEW_MS) return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);

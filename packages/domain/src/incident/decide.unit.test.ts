@@ -26,12 +26,14 @@ const HANDLING_DUE = '2026-11-25T01:00:00.000Z';
 const OTHER_INCIDENT = '0b9f1c9e-6f0e-4d6a-9a51-3c1f2b7a8e01';
 const RETRY_COMMAND = '2e3f4a5b-6c7d-4e8f-a091-b2c3d4e5f607';
 const LOCATION = { lat: 22.52, lng: 113.03, address: '会城同德路 1 号' };
+/** Grid staff who hold a grid of 同德社区 and one of 梅阁村 (沙堆镇). */
+const REPORTER = { ...STAFF, areas: [TONGDE_GRID, MEIGE_GRID] };
 
 interface ReportOptions {
   readonly incidentId?: string;
   readonly commandId?: string;
   readonly issuedAt?: string;
-  readonly actor?: { readonly id: string; readonly role: Role };
+  readonly actor?: { readonly id: string; readonly role: Role; readonly areas?: string[] };
   readonly data?: Partial<ReportIncident['data']>;
 }
 
@@ -41,7 +43,7 @@ function report(options: ReportOptions = {}): CommandEnvelope {
     commandId: options.commandId ?? COMMAND,
     incidentId: options.incidentId ?? INCIDENT,
     issuedAt: options.issuedAt ?? ISSUED_AT,
-    actor: options.actor ?? STAFF,
+    actor: options.actor ?? REPORTER,
     command: {
       type: 'ReportIncident',
       data: {
@@ -81,7 +83,7 @@ function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: st
       receivedAt: over.receivedAt ?? ISSUED_AT,
     },
     // The report happened when the grid staff made it: its business time is the report time.
-    metadata: { eventId: `${INCIDENT}:1`, incidentId: INCIDENT, version: 1, occurredAt: reportedAt, commandId: COMMAND, actor: STAFF },
+    metadata: { eventId: `${INCIDENT}:1`, incidentId: INCIDENT, version: 1, occurredAt: reportedAt, commandId: COMMAND, actor: REPORTER },
   };
 }
 
@@ -193,6 +195,15 @@ describe('decide: ReportIncident', () => {
       given([])
         .when(report({ actor: { id: 'someone-7', role } }))
         .then({ rejected: 'FORBIDDEN_ROLE' });
+    });
+
+    it('is rejected OUT_OF_JURISDICTION from grid staff of other grids, even of the same community', () => {
+      const neighbour = areas.children(tongde.code)[1]!.code;
+      for (const holds of [[neighbour], [tongde.code], []]) {
+        given([])
+          .when(report({ actor: { id: 'staff-0100', role: 'grid_staff', areas: holds } }))
+          .then({ rejected: 'OUT_OF_JURISDICTION' });
+      }
     });
 
     it('is rejected UNKNOWN_GRID for a grid code that is not in the tree', () => {

@@ -918,8 +918,29 @@ describe('commands that do not apply to the state', () => {
     STATUSES.filter((status) => !COMMANDS[type].from.includes(status)).map((status) => [type, status] as const),
   );
 
-  it.each(cases)('%s of a %s case is rejected INVALID_TRANSITION', (type, status) => {
-    given(STATES[status]).when(give(type, '2026-11-26 10:00')).then({ rejected: 'INVALID_TRANSITION' });
+  // A handler is told first that the case is not theirs: before any dispatch it is no department's (the
+  // access rule comes before the state, so that nobody outside a case learns its status).
+  const notAssigned = (type: CaseCommand, status: IncidentStatus) =>
+    COMMANDS[type].actor.role === 'handler' && given(STATES[status]).state?.department === null;
+
+  it.each(cases)('%s of a %s case is rejected INVALID_TRANSITION (or NOT_ASSIGNED before dispatch)', (type, status) => {
+    given(STATES[status])
+      .when(give(type, '2026-11-26 10:00'))
+      .then({ rejected: notAssigned(type, status) ? 'NOT_ASSIGNED' : 'INVALID_TRANSITION' });
+  });
+
+  it('a handler learns nothing of a case outside their jurisdiction: NOT_ASSIGNED / OUT_OF_JURISDICTION whatever its state', () => {
+    const elsewhere: Actor = { ...COMMANDS.AcceptIncident.actor, areas: ['440705100'] };
+    for (const status of STATUSES) {
+      const decision = decide(
+        give('AcceptIncident', '2026-11-26 10:00', elsewhere),
+        given(STATES[status]).state,
+        ctx,
+        instant('2026-11-26 10:00'),
+      );
+      expect(decision).toMatchObject({ kind: 'rejected' });
+      if (decision.kind === 'rejected') expect(['NOT_ASSIGNED', 'OUT_OF_JURISDICTION']).toContain(decision.rejection.code);
+    }
   });
 
   it('a closed case accepts no command of any kind', () => {

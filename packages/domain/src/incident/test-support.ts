@@ -29,6 +29,15 @@ export function named(level: Area['level'], name: string): Area {
   return found;
 }
 
+// ---- a case in 同德社区 (会城街道, 新会区, 江门市) ---------------------------------------------------
+
+export const TONGDE = named('community', '同德社区');
+export const HUICHENG = named('town', '会城街道');
+export const XINHUI_DISTRICT = '440705';
+export const JIANGMEN_CITY = '440700';
+/** The first grid of 同德社区: where the cases of these tests are reported. */
+export const GRID = areas.children(TONGDE.code)[0]!.code;
+
 /** The State Council's 2025 and 2026 notices, as the services load them. */
 export const holidays = HolidayData.parse(
   JSON.parse(readFileSync(new URL('../../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
@@ -69,9 +78,15 @@ export const HOUR_MS = 3_600_000;
 export const INCIDENT = '7d3f2a10-5b6c-4d8e-9f01-23456789abcd';
 export const COMMAND = '1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f';
 
-export const STAFF: Actor = { id: 'staff-0042', role: 'grid_staff' };
-export const DISPATCHER: Actor = { id: 'dispatcher-07', role: 'dispatcher' };
-export const handler = (department: string): Actor => ({ id: `handler-${department}`, role: 'handler', department });
+/** Grid staff of the case's grid, a dispatcher of 新会区, and handlers of its departments: each within jurisdiction. */
+export const STAFF: Actor = { id: 'staff-0042', role: 'grid_staff', areas: [GRID] };
+export const DISPATCHER: Actor = { id: 'dispatcher-07', role: 'dispatcher', areas: [XINHUI_DISTRICT] };
+export const handler = (department: string): Actor => ({
+  id: `handler-${department}`,
+  role: 'handler',
+  department,
+  areas: [XINHUI_DISTRICT],
+});
 export const ROUTING: Actor = { id: 'routing', role: 'system' };
 export const SYSTEM: Actor = { id: 'system', role: 'system' };
 
@@ -107,15 +122,6 @@ export const history = (...events: readonly GridEvent[]): GridEvent[] => numbere
 /** What a decision on top of `past` should produce: the events numbered on from the last version. */
 export const continuing = (past: readonly GridEvent[], ...events: readonly GridEvent[]): GridEvent[] =>
   numbered(events, (past[past.length - 1]?.metadata.version ?? 0) + 1);
-
-// ---- a case in 同德社区 (会城街道, 新会区, 江门市) ---------------------------------------------------
-
-export const TONGDE = named('community', '同德社区');
-export const HUICHENG = named('town', '会城街道');
-export const XINHUI_DISTRICT = '440705';
-export const JIANGMEN_CITY = '440700';
-/** The first grid of 同德社区: where the cases of these tests are reported. */
-export const GRID = areas.children(TONGDE.code)[0]!.code;
 
 interface ReportedOptions {
   readonly category?: string;

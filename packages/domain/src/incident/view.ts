@@ -1,12 +1,16 @@
-import type { GridEvent } from '@gridgov/contracts';
+import type { Actor, GridEvent } from '@gridgov/contracts';
+import { authorise } from '../access/authorise.ts';
+import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
 import type { Incident } from './state.ts';
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-/** What GET /v1/incidents/:id shows of a case. The reporter of a confidential category is never in it. */
-export function incidentView(incidentId: string, s: Incident, catalog: Catalog) {
-  const confidential = catalog.category(s.category)?.confidential ?? false;
+/**
+ * The case as the dispatch worker stores it for GET /v1/incidents/:id, reporter included: what each
+ * reader sees of it is decided when they read (`visibleIncident`), by the access table.
+ */
+export function incidentView(incidentId: string, s: Incident) {
   return {
     incidentId,
     version: s.version,
@@ -15,7 +19,7 @@ export function incidentView(incidentId: string, s: Incident, catalog: Catalog) 
     category: s.category,
     urgency: s.urgency,
     reportedAt: iso(s.reportedAt),
-    reporterId: confidential ? null : s.reporterId,
+    reporterId: s.reporterId as string | null,
     department: s.department,
     suspended: s.suspendedAt !== null,
     deadlines: s.clocks.map((c) => ({ stage: c.stage, due: iso(c.due), overdue: c.missed })),
@@ -27,21 +31,83 @@ export function incidentView(incidentId: string, s: Incident, catalog: Catalog) 
 }
 export type IncidentView = ReturnType<typeof incidentView>;
 
-/**
- * One line of a case's history: who did what, when. Reporter identity is left out for confidential categories:
- * so is every grid staff member's, since the reporter is often the one who verifies the case on site.
- */
-export function historyEntry(event: GridEvent, catalog: Catalog, category: string) {
-  const confidential = catalog.category(category)?.confidential ?? false;
-  const hide = confidential && event.type === 'IncidentReported';
-  const hideActor = confidential && (hide || event.metadata.actor.role === 'grid_staff');
-  const { reporterId: _reporter, ...reportData } = event.type === 'IncidentReported' ? event.data : { reporterId: undefined };
+/** One line of a case's history as stored: who did what, when, by which command. Unredacted. */
+export function historyEntry(event: GridEvent) {
   return {
     version: event.metadata.version,
     type: event.type,
     at: event.metadata.occurredAt,
-    actor: hideActor ? { id: 'confidential', role: event.metadata.actor.role } : event.metadata.actor,
-    data: hide ? reportData : event.data,
+    actor: event.metadata.actor,
+    commandId: event.metadata.commandId ?? null,
+    data: event.data as Record<string, unknown>,
   };
 }
 export type HistoryEntry = ReturnType<typeof historyEntry>;
+
+/** Who reads, and the world their access is judged in. */
+export interface Viewer {
+  readonly actor: Actor;
+  readonly areas: AreaTree;
+  readonly catalog: Catalog;
+}
+
+export const isConfidential = (catalog: Catalog, category: string): boolean => catalog.category(category)?.confidential ?? false;
+
+/** May this viewer see who reported the case? Always for an open category; for a confidential one, the table says. */
+export function canSeeReporter(viewer: Viewer, view: Pick<IncidentView, 'category' | 'gridCode' | 'reporterId'>): boolean {
+  if (!isConfidential(viewer.catalog, view.category)) return true;
+  const target = { area: view.gridCode, ...(view.reporterId ? { reporterId: view.reporterId } : {}) };
+  return authorise(viewer.actor, 'SeeConfidentialReporter', target, viewer.areas).allowed;
+}
+
+/** The case as this viewer may see it: the reporter of a confidential category only for the dispatchers of its area. */
+export function visibleIncident(view: IncidentView, viewer: Viewer): IncidentView {
+  return canSeeReporter(viewer, view) ? view : { ...view, reporterId: null };
+}
+
+const HIDDEN = 'confidential';
+
+/**
+ * The history as this viewer may see it. For a confidential category, unless the viewer may see the reporter,
+ * the report leaves out the reporter and the client's report id (with the incident id it would let anyone try
+ * staff ids until one fits), and every grid staff member's identity and command id are hidden too, since the
+ * reporter is often the one who verifies the case on site.
+ */
+export function visibleHistory(
+  lines: readonly HistoryEntry[],
+  view: Pick<IncidentView, 'category' | 'gridCode' | 'reporterId'>,
+  viewer: Viewer,
+): HistoryEntry[] {
+  if (canSeeReporter(viewer, view)) return [...lines];
+  return lines.map((line) => {
+    const report = line.type === 'IncidentReported';
+    if (!report && line.actor.role !== 'grid_staff') return line;
+    const { reporterId: _reporter, reportId: _reportId, ...data } = line.data;
+    return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? data : line.data };
+  });
+}
+
+/** GET /v1/incidents/:id/audit: who did what, when, with the jurisdiction they acted in and the command. */
+export function auditTrail(
+  lines: readonly HistoryEntry[],
+  view: Pick<IncidentView, 'category' | 'gridCode' | 'reporterId'>,
+  viewer: Viewer,
+) {
+  return visibleHistory(lines, view, viewer).map((l) => ({
+    version: l.version,
+    at: l.at,
+    type: l.type,
+    actor: l.actor,
+    commandId: l.commandId,
+  }));
+}
+export type AuditEntry = ReturnType<typeof auditTrail>[number];
+
+/**
+ * The actor id a log line may carry. Grid staff on a confidential category (or one not known yet) are not
+ * named: logs are read by more people than the dispatchers of the area.
+ */
+export function loggableActorId(actor: Actor, category: string | undefined, catalog: Catalog): string {
+  if (actor.role !== 'grid_staff') return actor.id;
+  return category !== undefined && !isConfidential(catalog, category) ? actor.id : HIDDEN;
+}

@@ -1,7 +1,8 @@
-import { type GridEvent } from '@gridgov/contracts';
+import { type Actor, type GridEvent } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
 import { type Incident } from './state.ts';
 import {
+  areas,
   catalog,
   DISPATCHER,
   dispatched,
@@ -10,21 +11,31 @@ import {
   GRID,
   handler,
   history,
+  COMMAND,
   INCIDENT,
   iso,
   reported,
   STAFF,
   SYSTEM,
+  TONGDE,
 } from './test-support.ts';
-import { historyEntry, incidentView } from './view.ts';
+import { auditTrail, historyEntry, incidentView, visibleHistory, visibleIncident, type Viewer } from './view.ts';
 
 /* What GET /v1/incidents/:id shows: the case view and its history, given the events so far. */
 
 const SANITATION = handler('sanitation');
 const POLICE = handler('public_security');
 
-const view = (events: readonly GridEvent[]) => incidentView(INCIDENT, fold(events) as Incident, catalog);
-const historyOf = (events: readonly GridEvent[]) => events.map((e) => historyEntry(e, catalog, (fold(events) as Incident).category));
+const as = (actor: Actor): Viewer => ({ actor, areas, catalog });
+/** A dispatcher of 新会区: may see everything, the reporter of a confidential lead included. */
+const AREA_DISPATCHER = as(DISPATCHER);
+const LEADER = as({ id: 'leader-tongde', role: 'leader', areas: [TONGDE.code] });
+const OTHER_DISPATCHER = as({ id: 'dispatcher-elsewhere', role: 'dispatcher', areas: ['440705100'] });
+
+const view = (events: readonly GridEvent[], viewer: Viewer = AREA_DISPATCHER) =>
+  visibleIncident(incidentView(INCIDENT, fold(events) as Incident), viewer);
+const historyOf = (events: readonly GridEvent[], viewer: Viewer = as(POLICE)) =>
+  visibleHistory(events.map(historyEntry), incidentView(INCIDENT, fold(events) as Incident), viewer);
 
 describe('incidentView', () => {
   it('shows a dispatched case with its deadlines, none overdue', () => {
@@ -89,13 +100,24 @@ describe('incidentView', () => {
     });
   });
 
-  it('never shows the reporter of a confidential lead (涉黑涉恶线索)', () => {
+  it('shows the reporter of a confidential lead (涉黑涉恶线索) to the dispatchers of its area only', () => {
     const events = history(
       reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
       dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
     );
-    expect(view(events).reporterId).toBeNull();
-    expect(JSON.stringify(view(events))).not.toContain(STAFF.id);
+    expect(view(events, AREA_DISPATCHER).reporterId).toBe(STAFF.id);
+    for (const viewer of [as(POLICE), LEADER, OTHER_DISPATCHER, as({ id: 'admin', role: 'admin', areas: ['440700'] })]) {
+      expect(view(events, viewer).reporterId).toBeNull();
+      expect(JSON.stringify(view(events, viewer))).not.toContain(STAFF.id);
+    }
+    // The reporter knows who they are.
+    expect(view(events, as(STAFF)).reporterId).toBe(STAFF.id);
+  });
+
+  it('shows the reporter of an ordinary case to whoever reads it', () => {
+    const events = history(reported('2026-11-24 09:00'));
+    expect(view(events, as(POLICE)).reporterId).toBe(STAFF.id);
+    expect(view(events, LEADER).reporterId).toBe(STAFF.id);
   });
 });
 
@@ -106,17 +128,31 @@ describe('historyEntry', () => {
       dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
     );
     expect(historyOf(events)).toEqual([
-      { version: 1, type: 'IncidentReported', at: iso('2026-11-24 09:00'), actor: STAFF, data: events[0]!.data },
-      { version: 2, type: 'IncidentDispatched', at: iso('2026-11-24 09:00'), actor: events[1]!.metadata.actor, data: events[1]!.data },
+      { version: 1, type: 'IncidentReported', at: iso('2026-11-24 09:00'), actor: STAFF, commandId: COMMAND, data: events[0]!.data },
+      {
+        version: 2,
+        type: 'IncidentDispatched',
+        at: iso('2026-11-24 09:00'),
+        actor: events[1]!.metadata.actor,
+        commandId: COMMAND,
+        data: events[1]!.data,
+      },
     ]);
   });
 
-  it('leaves the reporter out of a confidential lead’s report', () => {
+  it('leaves the reporter, the report id and the command id out of a confidential lead’s report', () => {
     const events = history(reported('2026-11-24 09:00', { category: 'gang_crime_lead' }));
-    const [entry] = historyOf(events);
-    expect(entry?.actor).toEqual({ id: 'confidential', role: 'grid_staff' });
-    expect(entry?.data).not.toHaveProperty('reporterId');
-    expect(entry?.data).toMatchObject({ gridCode: GRID, category: 'gang_crime_lead' });
+    for (const viewer of [as(POLICE), LEADER]) {
+      const [entry] = historyOf(events, viewer);
+      expect(entry?.actor).toEqual({ id: 'confidential', role: 'grid_staff' });
+      expect(entry?.data).not.toHaveProperty('reporterId');
+      // With the incident id (derived from reporter and report id) it would let anyone try staff ids until one fits.
+      expect(entry?.data).not.toHaveProperty('reportId');
+      expect(entry?.commandId).toBeNull();
+      expect(entry?.data).toMatchObject({ gridCode: GRID, category: 'gang_crime_lead' });
+    }
+    // The dispatchers of the area see it whole.
+    expect(historyOf(events, AREA_DISPATCHER)[0]).toMatchObject({ actor: STAFF, data: { reporterId: STAFF.id } });
   });
 
   it('names no grid staff anywhere in a confidential lead’s history: the reporter is often the one who verifies', () => {
@@ -149,5 +185,15 @@ describe('historyEntry', () => {
     // Who acted is still there by role, and the departments' handlers by name.
     expect(entries.map((e) => e.actor.role)).toEqual(['grid_staff', 'system', 'handler', 'handler', 'grid_staff', 'handler', 'grid_staff']);
     expect(entries[2]?.actor).toEqual(POLICE);
+    // The audit trail keeps the same secret from a leader, and shows it to the area's dispatchers.
+    const record = incidentView(INCIDENT, fold(events) as Incident);
+    expect(JSON.stringify(auditTrail(events.map(historyEntry), record, LEADER))).not.toContain(STAFF.id);
+    expect(auditTrail(events.map(historyEntry), record, AREA_DISPATCHER)[4]).toEqual({
+      version: 5,
+      at: iso('2026-11-25 10:00'),
+      type: 'IncidentReworkRequested',
+      actor: STAFF,
+      commandId: null,
+    });
   });
 });

@@ -5,7 +5,7 @@ import type { ProjectionAppDeps } from '../deps.ts';
 import { areaRef } from '../figures.ts';
 import { readRanking } from '../ranking.ts';
 import { BulletinBody, BulletinPathParams, BulletinQueryParams } from '../schemas.ts';
-import { rankableArea, resolveScope } from '../scope.ts';
+import { authorisedArea, rankableArea, resolveScope } from '../scope.ts';
 
 /** Rows marked 末位 in a bulletin, as in the rankings' default. */
 const BULLETIN_BOTTOM = 3;
@@ -15,7 +15,7 @@ export function registerBulletinRoutes(app: FastifyInstance, deps: ProjectionApp
   app.post('/v1/bulletins/:month', async (request, reply) => {
     const { month } = parseOr400(BulletinPathParams, 'params', request.params);
     const body = parseOr400(BulletinBody, 'body', request.body ?? {});
-    const area = rankableArea(deps.areas, resolveScope(deps, body, 'body'), 'body');
+    const area = rankableArea(deps.areas, authorisedArea(deps, request, resolveScope(deps, body, 'body'), 'FreezeBulletin'), 'body');
     const now = deps.clock();
     const endsAt = monthEndsAt(parseMonth(month));
     if (now < endsAt) {
@@ -43,7 +43,7 @@ export function registerBulletinRoutes(app: FastifyInstance, deps: ProjectionApp
   app.get('/v1/bulletins/:month', async (request) => {
     const { month } = parseOr400(BulletinPathParams, 'params', request.params);
     const q = parseOr400(BulletinQueryParams, 'query', request.query);
-    const area = resolveScope(deps, q);
+    const area = authorisedArea(deps, request, resolveScope(deps, q));
     const bulletin = await deps.bulletins.get(area.code, month);
     if (!bulletin)
       throw new ApiError(404, 'NO_BULLETIN', `params.month: no bulletin of ${month} for area ${area.code}; POST one to freeze it`);

@@ -4,12 +4,12 @@ import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { FiguresQueryParams } from '../schemas.ts';
-import { resolveScope } from '../scope.ts';
+import { authorisedArea, resolveScope } from '../scope.ts';
 
 export function registerFiguresRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   app.get('/v1/figures', async (request) => {
     const q = parseOr400(FiguresQueryParams, 'query', request.query);
-    resolveScope(deps, q);
+    authorisedArea(deps, request, resolveScope(deps, q));
     return readFigures(deps.store, deps.areas, deps.partitions, {
       ...q,
       at: (q.at ? parseLocalDate(q.at) : undefined) ?? todayInShanghai(deps.clock()),

@@ -5,12 +5,12 @@ import type { ProjectionAppDeps } from '../deps.ts';
 import { todayInShanghai } from '../figures.ts';
 import { readRanking } from '../ranking.ts';
 import { RankingQueryParams } from '../schemas.ts';
-import { rankableArea, resolveScope } from '../scope.ts';
+import { authorisedArea, rankableArea, resolveScope } from '../scope.ts';
 
 export function registerRankingRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   app.get('/v1/rankings', async (request) => {
     const q = parseOr400(RankingQueryParams, 'query', request.query);
-    rankableArea(deps.areas, resolveScope(deps, q), 'query');
+    rankableArea(deps.areas, authorisedArea(deps, request, resolveScope(deps, q)), 'query');
     return readRanking(deps.store, deps.areas, deps.partitions, {
       ...q,
       at: (q.at ? parseLocalDate(q.at) : undefined) ?? todayInShanghai(deps.clock()),

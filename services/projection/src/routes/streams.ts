@@ -4,9 +4,13 @@ import type { ProjectionAppDeps } from '../deps.ts';
 import { FigureStream } from '../figure-stream.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { StreamQueryParams } from '../schemas.ts';
-import { resolveScope } from '../scope.ts';
+import { authorisedArea, resolveScope } from '../scope.ts';
 
 const KEEP_ALIVE_MS = 15_000;
+
+/** The string-valued headers set on the reply so far. */
+const edgeHeaders = (headers: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
 
 /** Live figures over server-sent events (raw reply, no library); every stream ends when the app closes. */
 export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
@@ -21,18 +25,20 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
 
   app.get('/v1/streams/figures', async (request, reply) => {
     const q = parseOr400(StreamQueryParams, 'query', request.query);
-    resolveScope(deps, q);
+    // Checked before the stream opens: once hijacked, an answer can no longer be an error.
+    authorisedArea(deps, request, resolveScope(deps, q));
     // Today is read on every refresh: a stream of the day window rolls over at midnight.
     const read = () => readFigures(deps.store, deps.areas, deps.partitions, { ...q, at: todayInShanghai(deps.clock()) });
 
     reply.hijack();
     const res = reply.raw;
+    // A hijacked reply sends only what is written here: the edge's headers (security, CORS, request id) too.
     res.writeHead(200, {
+      ...edgeHeaders(reply.getHeaders()),
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
-      'x-request-id': String(request.id),
     });
     const stream = new FigureStream(res, read, timing, request.log);
     const unsubscribe = deps.changes.onChange(() => stream.changed());

@@ -3,13 +3,13 @@ import { ApiError, parseOr400 } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { MAX_TREND_DAYS, TrendQueryParams } from '../schemas.ts';
-import { resolveScope } from '../scope.ts';
+import { authorisedArea, resolveScope } from '../scope.ts';
 import { dayCount, readTrend } from '../trend.ts';
 
 export function registerTrendRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   app.get('/v1/trends', async (request) => {
     const q = parseOr400(TrendQueryParams, 'query', request.query);
-    resolveScope(deps, q);
+    authorisedArea(deps, request, resolveScope(deps, q));
     // Both parse: the schema checked them.
     const from = parseLocalDate(q.from)!;
     const to = parseLocalDate(q.to)!;

@@ -1,0 +1,142 @@
+import { randomUUID } from 'node:crypto';
+import type { Actor } from '@gridgov/contracts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './errors.ts';
+
+/** Verifies the Authorization header: the actor, or why not (the message names the problem). */
+export type Authenticate = (authorization: string | undefined) => { ok: true; actor: Actor } | { ok: false; problem: string };
+
+/** Counts hits of a key in its current window (Redis in the services: the count holds across instances). */
+export interface RateLimitStore {
+  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+}
+
+export interface RateLimits {
+  readonly store: RateLimitStore;
+  readonly windowMs: number;
+  /** Requests per window per user (token subject); 0: no limit. */
+  readonly perUser: number;
+  /** Requests per window per client IP; 0: no limit. */
+  readonly perIp: number;
+}
+
+export interface EdgeOptions {
+  readonly authenticate: Authenticate;
+  readonly rateLimits?: RateLimits | undefined;
+  /** Origins allowed by CORS; '*' for any; empty for none. */
+  readonly corsOrigins?: readonly string[];
+}
+
+/** Route config of routes anyone may call: probes, the API document, CORS preflights. */
+export const PUBLIC_ROUTE = { public: true } as const;
+
+/** Headers on every answer (as helmet would set for an API that serves no HTML). */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'cache-control': 'no-store',
+};
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** A caller's X-Request-Id when it is a sane one (letters, digits, . _ : -, at most 128), else a new UUID. */
+export function requestIdOf(header: string | string[] | undefined): string {
+  const value = Array.isArray(header) ? header[0] : header;
+  return value !== undefined && REQUEST_ID.test(value) ? value : randomUUID();
+}
+
+const actors = new WeakMap<FastifyRequest, Actor>();
+
+/** The actor the request's bearer token speaks for (set by the edge before any handler of a non-public route). */
+export function requestActor(request: FastifyRequest): Actor {
+  const actor = actors.get(request);
+  if (!actor) throw new ApiError(401, 'UNAUTHENTICATED', 'headers.authorization: a bearer token is required');
+  return actor;
+}
+
+const isPublic = (request: FastifyRequest) => (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+
+/**
+ * The hardened edge: request ids returned, security headers and CORS on every answer, rate limits per IP and
+ * per user (429 with Retry-After), and bearer tokens verified before any handler of a non-public route runs.
+ */
+export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
+  const origins = new Set(options.corsOrigins ?? []);
+  const allowOrigin = (origin: string | undefined) => (origin && (origins.has('*') || origins.has(origin)) ? origin : undefined);
+
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+    reply.headers(SECURITY_HEADERS);
+    const origin = allowOrigin(request.headers.origin);
+    if (origin) {
+      reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
+      reply.header('access-control-expose-headers', 'x-request-id, retry-after, location');
+    }
+    if (origins.size > 0) reply.header('vary', 'origin');
+    // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
+    const route = request.routeOptions.url;
+    if (route === '/healthz' || route === '/readyz') return;
+
+    const auth = route === undefined || isPublic(request) ? undefined : options.authenticate(request.headers.authorization);
+    await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
+    if (auth && !auth.ok) {
+      throw new ApiError(401, 'UNAUTHENTICATED', auth.problem, undefined, {
+        'www-authenticate': `Bearer error="invalid_token", error_description="${auth.problem.replace(/["\\]/g, "'")}"`,
+      });
+    }
+    if (auth?.ok) actors.set(request, auth.actor);
+  });
+
+  // CORS preflight: answered here, without a token (browsers send none with it).
+  app.options('/*', { config: PUBLIC_ROUTE }, async (request, reply) => {
+    const origin = allowOrigin(request.headers.origin);
+    if (!origin) {
+      throw new ApiError(
+        403,
+        'CORS_ORIGIN_NOT_ALLOWED',
+        `headers.origin: ${request.headers.origin ?? '(none)'} is not an allowed origin (CORS_ORIGINS)`,
+      );
+    }
+    return reply
+      .status(204)
+      .header('access-control-allow-methods', 'GET, POST')
+      .header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id')
+      .header('access-control-max-age', '600')
+      .send();
+  });
+}
+
+async function enforceRateLimits(request: FastifyRequest, reply: FastifyReply, limits: RateLimits | undefined, actor: Actor | undefined) {
+  if (!limits) return;
+  const checks: { key: string; limit: number; who: string }[] = [];
+  if (limits.perIp > 0) checks.push({ key: `ip:${request.ip}`, limit: limits.perIp, who: `this address (${request.ip})` });
+  if (actor && limits.perUser > 0) checks.push({ key: `user:${actor.id}`, limit: limits.perUser, who: 'this user' });
+  if (checks.length === 0) return;
+  let hits: { count: number; resetInMs: number }[];
+  try {
+    hits = await Promise.all(checks.map((c) => limits.store.hit(c.key, limits.windowMs)));
+  } catch (err) {
+    // Failing open: a Redis hiccup must not stop reports from the field; it is logged.
+    request.log.warn({ err }, 'rate limits not checked: the store did not answer');
+    return;
+  }
+  checks.forEach((check, i) => {
+    const hit = hits[i]!;
+    if (hit.count > check.limit) {
+      const retryAfter = Math.max(1, Math.ceil(hit.resetInMs / 1000));
+      reply.header('retry-after', String(retryAfter));
+      throw new ApiError(
+        429,
+        'RATE_LIMITED',
+        `rate limit: more than ${check.limit} requests in ${limits.windowMs / 1000} s from ${check.who}; retry after ${retryAfter} s`,
+        { limit: check.limit, windowMs: limits.windowMs, retryAfterSeconds: retryAfter },
+        { 'retry-after': String(retryAfter) },
+      );
+    }
+  });
+}

@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { envelopeSignatureProblem } from '@gridgov/auth';
+import { outcomeKey, type CommandEnvelope } from '@gridgov/contracts';
+import { bearer, createTestInfra, TEST_COMMAND_SIGNING_KEY, testToken, type TestInfra } from '@gridgov/testing';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTORS, GRID, intakeHarness, OTHER_GRID, seedCase, type IntakeHarness } from './test-harness.ts';
+
+const as = (actor: (typeof ACTORS)[keyof typeof ACTORS]) => bearer({ sub: actor.id, ...actor });
+
+const reportBody = (over: Record<string, unknown> = {}) => ({
+  reportId: `r-${randomUUID()}`,
+  gridCode: GRID,
+  category: 'exposed_rubbish',
+  urgency: 'normal',
+  description: '路边堆放生活垃圾',
+  location: { lat: 22.52, lng: 113.03 },
+  occurredAt: new Date(Date.now() - 60_000).toISOString(),
+  ...over,
+});
+
+interface ErrorBody {
+  error: { code: string; message: string; requestId: string };
+}
+
+describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
+  let infra: TestInfra;
+  let intake: IntakeHarness;
+  const lines: string[] = [];
+
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 1, events: 1 } });
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    intake = await intakeHarness(infra, { logger: pino({ level: 'info' }, sink), corsOrigins: ['https://dashboard.example.gov.cn'] });
+  });
+
+  afterAll(async () => {
+    await intake?.close();
+    await infra?.cleanup();
+  });
+
+  const post = (url: string, headers: Record<string, string>, payload: unknown = {}) =>
+    intake.app.inject({ method: 'POST', url, headers, payload: payload as Record<string, unknown> });
+  const get = (url: string, headers: Record<string, string> = {}) => intake.app.inject({ method: 'GET', url, headers });
+
+  it('answers 401 naming the problem for a missing, malformed, forged or expired token, and produces nothing', async () => {
+    const before = intake.sent();
+    const expired = testToken({ role: 'grid_staff', areas: [GRID], ttlSeconds: 60 }, Date.now() - 3_600_000);
+    const forged = testToken({ role: 'grid_staff', areas: [GRID] }).replace(/.{4}$/, 'AAAA');
+    for (const [authorization, message] of [
+      [undefined, /a bearer token is required/],
+      ['Token abc', /expected "Bearer <token>"/],
+      ['Bearer abc.def', /not a JWT/],
+      [`Bearer ${forged}`, /signature does not verify/],
+      [`Bearer ${expired}`, /the token expired at/],
+    ] as const) {
+      const res = await post('/v1/incidents', authorization ? { authorization } : {}, reportBody());
+      expect(res.statusCode).toBe(401);
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer error="invalid_token"/);
+      expect(res.json<ErrorBody>().error).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.stringMatching(message) as string });
+    }
+    expect(intake.sent()).toBe(before);
+  });
+
+  it('takes a report only from grid staff, only in their own grids; the command is signed and carries the actor’s areas', async () => {
+    const before = intake.sent();
+    const other = await post('/v1/incidents', as(ACTORS.staff), reportBody({ gridCode: OTHER_GRID }));
+    expect(other.statusCode).toBe(403);
+    expect(other.json<ErrorBody>().error).toMatchObject({
+      code: 'OUT_OF_JURISDICTION',
+      message: expect.stringContaining(OTHER_GRID) as string,
+    });
+    const dispatcher = await post('/v1/incidents', as(ACTORS.dispatcher), reportBody());
+    expect(dispatcher.json<ErrorBody>().error).toMatchObject({
+      code: 'FORBIDDEN_ROLE',
+      message: 'ReportIncident is not for the dispatcher role (dispatcher-01)',
+    });
+    expect(intake.sent()).toBe(before);
+
+    const res = await post('/v1/incidents', as(ACTORS.staff), reportBody());
+    expect(res.statusCode).toBe(202);
+    expect(intake.sent()).toBe(before + 1);
+    const produced = JSON.parse(intake.records.at(-1)!.value) as CommandEnvelope;
+    expect(produced.actor).toEqual({ id: 'staff-001', role: 'grid_staff', areas: [GRID] });
+    expect(envelopeSignatureProblem(produced, [TEST_COMMAND_SIGNING_KEY])).toBeUndefined();
+  });
+
+  it('checks a command on a known case against its grid and department at the edge', async () => {
+    const { incidentId } = await seedCase(infra);
+    const before = intake.sent();
+    const refused = [
+      [ACTORS.dazeDispatcher, 'escalate', { reason: '督办' }, 'OUT_OF_JURISDICTION'],
+      [ACTORS.police, 'accept', {}, 'NOT_ASSIGNED'],
+      [ACTORS.otherStaff, 'verify', { passed: true }, 'OUT_OF_JURISDICTION'],
+      [ACTORS.leader, 'escalate', { reason: '督办' }, 'FORBIDDEN_ROLE'],
+      [ACTORS.admin, 'dispatch', { department: 'sanitation' }, 'FORBIDDEN_ROLE'],
+    ] as const;
+    for (const [actor, action, body, code] of refused) {
+      const res = await post(`/v1/incidents/${incidentId}/${action}`, as(actor), body);
+      expect({ action, status: res.statusCode, code: res.json<ErrorBody>().error.code }).toEqual({ action, status: 403, code });
+    }
+    expect(intake.sent()).toBe(before);
+    expect((await post(`/v1/incidents/${incidentId}/accept`, as(ACTORS.handler))).statusCode).toBe(202);
+    expect((await post(`/v1/incidents/${incidentId}/escalate`, as(ACTORS.dispatcher), { reason: '督办' })).statusCode).toBe(202);
+    expect(intake.sent()).toBe(before + 2);
+  });
+
+  it('shows a case to those who may read it; the reporter of a confidential lead only to the dispatchers of its area', async () => {
+    const whistle = { id: 'whistle-0042', role: 'grid_staff' as const, areas: [GRID] };
+    const { incidentId } = await seedCase(infra, { category: 'gang_crime_lead', reporter: whistle });
+    const read = async (actor: (typeof ACTORS)[keyof typeof ACTORS] | typeof whistle) => {
+      const res = await get(`/v1/incidents/${incidentId}`, bearer({ sub: actor.id, ...actor }));
+      return {
+        status: res.statusCode,
+        text: res.body,
+        body: res.json<{ incident: { reporterId: string | null }; error?: { code: string } }>(),
+      };
+    };
+    const dispatcher = await read(ACTORS.dispatcher);
+    expect(dispatcher.status).toBe(200);
+    expect(dispatcher.body.incident.reporterId).toBe('whistle-0042');
+    expect(dispatcher.text).toContain(`seed-${incidentId}`);
+    // Routed to public security: its handlers may read the case, never its reporter.
+    const police = await read(ACTORS.police);
+    expect(police.status).toBe(200);
+    expect(police.body.incident.reporterId).toBeNull();
+    expect(police.text).not.toContain('whistle-0042');
+    expect(police.text).not.toContain(`seed-${incidentId}`);
+    const leader = await read(ACTORS.leader);
+    expect(leader.status).toBe(200);
+    expect(leader.text).not.toContain('whistle-0042');
+    expect((await read(whistle)).body.incident.reporterId).toBe('whistle-0042');
+
+    expect((await read(ACTORS.handler)).body.error?.code).toBe('NOT_ASSIGNED');
+    expect((await read(ACTORS.dazeLeader)).body.error?.code).toBe('OUT_OF_JURISDICTION');
+    expect((await read(ACTORS.staff)).body.error?.code).toBe('NOT_OWN_REPORT');
+    expect((await read(ACTORS.admin)).body.error?.code).toBe('FORBIDDEN_ROLE');
+  });
+
+  it('lists who did what, when, for dispatchers and leaders of the area (GET /v1/incidents/:id/audit)', async () => {
+    const { incidentId, events } = await seedCase(infra);
+    const res = await get(`/v1/incidents/${incidentId}/audit`, as(ACTORS.leader));
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({
+      incidentId,
+      entries: events.map((e) => ({
+        version: e.metadata.version,
+        at: e.metadata.occurredAt,
+        type: e.type,
+        actor: e.metadata.actor,
+        commandId: e.metadata.commandId,
+      })),
+    });
+    expect(res.json<{ entries: { actor: { id: string } }[] }>().entries[0]!.actor.id).toBe('staff-001');
+    for (const actor of [ACTORS.handler, ACTORS.staff]) {
+      expect((await get(`/v1/incidents/${incidentId}/audit`, as(actor))).json<ErrorBody>().error.code).toBe('FORBIDDEN_ROLE');
+    }
+    expect((await get(`/v1/incidents/${incidentId}/audit`, as(ACTORS.dazeLeader))).statusCode).toBe(403);
+    expect((await get(`/v1/incidents/${randomUUID()}/audit`, as(ACTORS.leader))).statusCode).toBe(404);
+
+    const { incidentId: lead } = await seedCase(infra, { category: 'gang_crime_lead' });
+    const audit = await get(`/v1/incidents/${lead}/audit`, as(ACTORS.leader));
+    expect(audit.body).not.toContain('staff-001');
+    expect((await get(`/v1/incidents/${lead}/audit`, as(ACTORS.dispatcher))).body).toContain('staff-001');
+  });
+
+  it('shows a command’s outcome to whoever gave it only', async () => {
+    const commandId = randomUUID();
+    await infra.redis.set(
+      outcomeKey(infra.keyPrefix, commandId),
+      JSON.stringify({
+        status: 'rejected',
+        commandId,
+        incidentId: randomUUID(),
+        decidedAt: new Date().toISOString(),
+        actorId: 'dispatcher-01',
+        code: 'INVALID_TRANSITION',
+        message: 'no',
+      }),
+    );
+    expect((await get(`/v1/commands/${commandId}`, as(ACTORS.dispatcher))).statusCode).toBe(200);
+    const other = await get(`/v1/commands/${commandId}`, as(ACTORS.dazeDispatcher));
+    expect(other.statusCode).toBe(403);
+    expect(other.json<ErrorBody>().error.code).toBe('NOT_OWN_COMMAND');
+  });
+
+  it('never logs the reporter nor the report id of a confidential lead; every line of a request carries its id', async () => {
+    lines.length = 0;
+    const whistle = { sub: 'whistle-7777', role: 'grid_staff', areas: [GRID] } as const;
+    const body = reportBody({ category: 'gang_crime_lead' });
+    const res = await post('/v1/incidents', { ...bearer(whistle), 'x-request-id': 'req-lead-0001' }, body);
+    expect(res.statusCode).toBe(202);
+    expect(res.headers['x-request-id']).toBe('req-lead-0001');
+    const log = lines.join('');
+    expect(log).toContain('report accepted for dispatch');
+    expect(log).not.toContain('whistle-7777');
+    expect(log).not.toContain(String(body.reportId));
+    expect(log).not.toContain('authorization');
+    const ofRequest = lines.map((l) => JSON.parse(l) as { reqId?: string; msg: string });
+    expect(ofRequest.length).toBeGreaterThanOrEqual(3);
+    for (const line of ofRequest) expect(line.reqId).toBe('req-lead-0001');
+  });
+
+  it('returns the caller’s request id (a fresh one for a bad one), security headers and CORS for allowed origins', async () => {
+    const own = await get('/healthz', { 'x-request-id': 'abc-123' });
+    expect(own.headers['x-request-id']).toBe('abc-123');
+    const bad = await get('/healthz', { 'x-request-id': 'bad id with spaces\u0007' });
+    expect(bad.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+    const res = await get(`/v1/incidents/${randomUUID()}`, as(ACTORS.dispatcher));
+    expect(res.statusCode).toBe(404);
+    expect(res.json<ErrorBody>().error.requestId).toBe(res.headers['x-request-id']);
+    expect(res.headers).toMatchObject({
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'DENY',
+      'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+      'referrer-policy': 'no-referrer',
+      'cache-control': 'no-store',
+    });
+
+    const origin = 'https://dashboard.example.gov.cn';
+    const preflight = await intake.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/incidents',
+      headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
+    });
+    expect(preflight.statusCode).toBe(204);
+    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': origin, 'access-control-allow-methods': 'GET, POST' });
+    expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
+    const denied = await intake.app.inject({
+      method: 'OPTIONS',
+      url: '/v1/incidents',
+      headers: { origin: 'https://evil.example', 'access-control-request-method': 'POST' },
+    });
+    expect(denied.statusCode).toBe(403);
+    expect(denied.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await get('/healthz', { origin })).headers['access-control-allow-origin']).toBe(origin);
+    expect((await get('/healthz', { origin: 'https://evil.example' })).headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a body over the limit with 413, naming the body', async () => {
+    const before = intake.sent();
+    const res = await post('/v1/incidents', as(ACTORS.staff), reportBody({ description: '垃'.repeat(20_000) }));
+    expect(res.statusCode).toBe(413);
+    expect(res.json<ErrorBody>().error).toMatchObject({ code: 'BODY_TOO_LARGE', message: 'body: larger than 16384 bytes' });
+    expect(intake.sent()).toBe(before);
+  });
+});
+
+describe('intake-api rate limits (Redis-backed)', () => {
+  let infra: TestInfra;
+
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 1 } });
+  });
+  afterAll(async () => {
+    await infra?.cleanup();
+  });
+
+  it('answers 429 with Retry-After past the per-user limit, shared by two instances; other users go on', async () => {
+    const [one, two] = [await intakeHarness(infra, { perUser: 3 }), await intakeHarness(infra, { perUser: 3 })];
+    try {
+      const url = `/v1/incidents/${randomUUID()}`;
+      const statuses = [];
+      for (const app of [one.app, two.app, one.app, two.app])
+        statuses.push((await app.inject({ method: 'GET', url, headers: as(ACTORS.dispatcher) })).statusCode);
+      expect(statuses).toEqual([404, 404, 404, 429]);
+      const limited = await one.app.inject({ method: 'GET', url, headers: as(ACTORS.dispatcher) });
+      expect(limited.statusCode).toBe(429);
+      expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
+      expect(Number(limited.headers['retry-after'])).toBeLessThanOrEqual(60);
+      expect(limited.json<ErrorBody>().error).toMatchObject({
+        code: 'RATE_LIMITED',
+        message: expect.stringMatching(/^rate limit: more than 3 requests in 60 s from this user/) as string,
+      });
+      expect((await one.app.inject({ method: 'GET', url, headers: as(ACTORS.leader) })).statusCode).toBe(404);
+    } finally {
+      await one.close();
+      await two.close();
+    }
+  });
+
+  it('limits an address whatever the token, before it is checked', async () => {
+    const app = await intakeHarness(infra, { perIp: 2 });
+    try {
+      const codes = [];
+      for (let i = 0; i < 3; i++)
+        codes.push((await app.app.inject({ method: 'GET', url: `/v1/commands/${randomUUID()}`, remoteAddress: '203.0.113.9' })).statusCode);
+      expect(codes).toEqual([401, 401, 429]);
+      expect((await app.app.inject({ method: 'GET', url: '/healthz', remoteAddress: '203.0.113.9' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
