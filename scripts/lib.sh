@@ -70,5 +70,6 @@ ensure_infra() {
 
 stop_own_infra() {
   [[ -n "${started_kafka:-}" ]] && KAFKA_PORT="$started_kafka" bash "$REPO_ROOT/infra/kafka/kafka.sh" stop >/dev/null 2>&1 || true
-  [[ -n "${started_redis:-}" ]] && REDIS_PORT="$started_redis" bash "$REPO_ROOT/infra/redis/redis.sh" stop >/dev/null 2>&1 || true
+  # REDIS_URL points at our own server now; unset, so redis.sh stops it rather than treat it as external.
+  [[ -n "${started_redis:-}" ]] && env -u REDIS_URL REDIS_PORT="$started_redis" bash "$REPO_ROOT/infra/redis/redis.sh" stop >/dev/null 2>&1 || true
 }
