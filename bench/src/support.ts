@@ -73,7 +73,11 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
  * Starts a service as its own process and resolves once it is ready: when its output matches
  * `ready` (a RegExp), or when `ready` (a URL) answers 2xx.
  */
-export async function startProcess(service: string, env: Record<string, string>, ready: RegExp | string): Promise<ChildProcess> {
+export async function startProcess(
+  service: string,
+  env: Record<string, string>,
+  ready: RegExp | string | (() => Promise<boolean>),
+): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
@@ -84,17 +88,20 @@ export async function startProcess(service: string, env: Record<string, string>,
   let seen = '';
   let matched = false;
   child.stdout?.on('data', (chunk: Buffer) => {
-    if (matched || typeof ready === 'string') return;
+    if (matched || !(ready instanceof RegExp)) return;
     seen = (seen + chunk.toString()).slice(-10_000);
     matched = ready.test(seen);
   });
   for (let waited = 0; waited < 90_000; waited += 100) {
     if (exited) throw new Error(`${service} exited before it was ready`);
-    if (typeof ready === 'string')
+    if (typeof ready === 'string') {
       matched = await fetch(ready).then(
         (r) => r.ok,
         () => false,
       );
+    } else if (typeof ready === 'function') {
+      matched = await ready();
+    }
     if (matched) return child;
     await new Promise((r) => setTimeout(r, 100));
   }
