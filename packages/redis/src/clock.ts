@@ -20,3 +20,8 @@ export function redisClock(redis: Redis, key: string): Clock {
 export function clockKey(keyPrefix: string): string {
   return `${keyPrefix}:clock`;
 }
+
+/** The clock a service's CLOCK_SOURCE names: the system's, or the one tests and demos move in Redis. */
+export function clockFrom(source: 'system' | 'redis', redis: Redis, keyPrefix: string): Clock {
+  return source === 'redis' ? redisClock(redis, clockKey(keyPrefix)) : systemClock;
+}

@@ -24,3 +24,17 @@ export class RedisRateLimitStore {
     return { count, resetInMs: ttl };
   }
 }
+
+/** The rate limits of an HTTP service, from its RATE_LIMIT_* settings, kept in Redis so they hold across instances. */
+export function rateLimitsFrom(
+  redis: Redis,
+  keyPrefix: string,
+  config: { readonly RATE_LIMIT_WINDOW_MS: number; readonly RATE_LIMIT_PER_USER: number; readonly RATE_LIMIT_PER_IP: number },
+) {
+  return {
+    store: new RedisRateLimitStore(redis, keyPrefix),
+    windowMs: config.RATE_LIMIT_WINDOW_MS,
+    perUser: config.RATE_LIMIT_PER_USER,
+    perIp: config.RATE_LIMIT_PER_IP,
+  };
+}

@@ -1,36 +1,11 @@
-import { readFileSync } from 'node:fs';
 import { GridEvent, type GridEventType } from '@gridgov/contracts';
-import {
-  AreaFixtures,
-  Catalog,
-  DEFAULT_POLICY,
-  HolidayData,
-  RoutingTable,
-  stageTimeOf,
-  WorkingCalendar,
-  type DecisionContext,
-} from '@gridgov/domain';
+import { defaultDecisionContext } from '@gridgov/testing';
 import { describe, expect, it } from 'vitest';
 import { generateHistory, type SimulatedIncident } from './history.ts';
 import { mulberry32 } from './random.ts';
 
-/** The worker's default world (as defaultDecisionContext() builds it): 新会区, the seed catalog, the published holidays. */
-function decisionContext(): DecisionContext {
-  const holidays = HolidayData.parse(
-    JSON.parse(readFileSync(new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url), 'utf8')),
-  );
-  const areas = AreaFixtures.xinhui();
-  const catalog = new Catalog();
-  return {
-    areas,
-    catalog,
-    routing: new RoutingTable(areas, catalog),
-    policy: DEFAULT_POLICY,
-    time: stageTimeOf(new WorkingCalendar({ holidays })),
-  };
-}
-
-const ctx = decisionContext();
+/** The worker's default world: 新会区, the seed catalog, the published holidays. */
+const ctx = defaultDecisionContext();
 const FROM = Date.parse('2025-11-24T00:00:00+08:00');
 const TO = FROM + 60 * 86_400_000;
 const EVERY_EVENT_TYPE = GridEvent.options.map((o) => o.shape.type.value);

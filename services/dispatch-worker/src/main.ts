@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog, HolidayData, RoutingRules, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
-import { clockKey, createRedis, redisClock, redisReady, systemClock } from '@gridgov/redis';
+import { clockFrom, createRedis, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { DispatchWorker } from './worker.ts';
@@ -48,7 +48,7 @@ async function main(): Promise<void> {
     outcomeTtlSeconds: config.OUTCOME_TTL_SECONDS,
     timerPollMs: config.TIMER_POLL_MS,
     sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
-    clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
+    clock: clockFrom(config.CLOCK_SOURCE, redis, config.KEY_PREFIX),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
   });
   await worker.start();

@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer } from '@gridgov/kafka';
-import { clockKey, createRedis, RedisRateLimitStore, redisClock, redisReady, systemClock } from '@gridgov/redis';
+import { clockFrom, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
@@ -28,18 +28,13 @@ async function main(): Promise<void> {
     keyPrefix: config.KEY_PREFIX,
     areas,
     catalog: new Catalog(),
-    clock: config.CLOCK_SOURCE === 'redis' ? redisClock(redis, clockKey(config.KEY_PREFIX)) : systemClock,
+    clock: clockFrom(config.CLOCK_SOURCE, redis, config.KEY_PREFIX),
     maxOutcomeWaitMs: config.MAX_OUTCOME_WAIT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
     ready: async () => (await redis.ping()) === 'PONG',
     edge: {
       authenticate: verifier.authenticate,
-      rateLimits: {
-        store: new RedisRateLimitStore(redis, config.KEY_PREFIX),
-        windowMs: config.RATE_LIMIT_WINDOW_MS,
-        perUser: config.RATE_LIMIT_PER_USER,
-        perIp: config.RATE_LIMIT_PER_IP,
-      },
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,

@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, partitionCount } from '@gridgov/kafka';
-import { createRedis, RedisRateLimitStore, redisReady } from '@gridgov/redis';
+import { createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
@@ -63,12 +63,7 @@ async function main(): Promise<void> {
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
     edge: {
       authenticate: verifier.authenticate,
-      rateLimits: {
-        store: new RedisRateLimitStore(redis, config.KEY_PREFIX),
-        windowMs: config.RATE_LIMIT_WINDOW_MS,
-        perUser: config.RATE_LIMIT_PER_USER,
-        perIp: config.RATE_LIMIT_PER_IP,
-      },
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,
