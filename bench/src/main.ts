@@ -1,3 +1,4 @@
+import { calendarBench } from './calendar.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
@@ -8,6 +9,7 @@ const args = process.argv.slice(2);
 const full = args.includes('--full');
 const suites = args.filter((a) => !a.startsWith('--'));
 const all: Record<string, () => Promise<void>> = {
+  calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
   intake: () => intakeBench(full ? 60 : 15),
   'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 10),
   projection: () => projectionBench(full ? 1_000_000 : 100_000),
