@@ -164,6 +164,17 @@ describe('report → dispatch → counted → queried', () => {
     const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
     await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`, { headers: staff('staff-009') });
 
+    // The work lists follow the case: with the department in the lists of its grid and every area above it.
+    const listed = async (query: string, headers: Record<string, string>) => {
+      const page = await fetch(`${intake}/v1/incidents?${query}`, { headers });
+      expect(page.status).toBe(200);
+      return ((await page.json()) as { items: { incidentId: string; status: string }[] }).items.map((i) => i.incidentId);
+    };
+    for (const area of [gridC, shadui.code, '440705'])
+      expect(await listed(`area=${area}&queue=handling`, DISPATCHER)).toContain(incidentId);
+    expect(await listed(`area=${gridC}&queue=verifying`, DISPATCHER)).not.toContain(incidentId);
+    expect(await listed('mine=true', staff('staff-009'))).toContain(incidentId);
+
     // Another department cannot sign for it (refused at the edge: nothing goes to Kafka); the one it was routed to can.
     const refused = await send(incidentId, 'accept', {}, otherHandler);
     expect(refused.status).toBe(403);
@@ -172,10 +183,17 @@ describe('report → dispatch → counted → queried', () => {
     expect(await command(incidentId, 'resolve', { notes: '已清运', photoRefs: ['photo-1'] }, handler)).toMatchObject({
       status: 'accepted',
     });
+    expect(await listed(`area=${shadui.code}&queue=verifying`, DISPATCHER)).toContain(incidentId);
+    expect(await listed(`area=${shadui.code}&queue=handling`, DISPATCHER)).not.toContain(incidentId);
     expect(await command(incidentId, 'verify', { passed: true }, verifier)).toMatchObject({
       status: 'accepted',
       events: [{ type: 'IncidentClosed' }],
     });
+
+    // Closed: on no work list any more, still among the reporter's own.
+    for (const queue of ['handling', 'verifying', 'new', 'overdue'])
+      expect(await listed(`area=440705&queue=${queue}`, DISPATCHER)).not.toContain(incidentId);
+    expect(await listed('mine=true', staff('staff-009'))).toContain(incidentId);
 
     const view = await fetch(`${intake}/v1/incidents/${incidentId}`, { headers: DISPATCHER });
     expect(view.status).toBe(200);

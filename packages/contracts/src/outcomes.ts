@@ -37,3 +37,12 @@ export function incidentViewKey(keyPrefix: string, incidentId: string): string {
 export function incidentHistoryKey(keyPrefix: string, incidentId: string): string {
   return `${keyPrefix}:history:${incidentId}`;
 }
+
+/** Redis sorted set of the cases of `area` (any level, the grid's own included) on one work list, scored by report time. */
+export function caseQueueKey(keyPrefix: string, area: string, queue: string): string {
+  return `${keyPrefix}:cases:${area}:${queue}`;
+}
+/** Redis sorted set of the cases one person reported, scored by report time. */
+export function reporterCasesKey(keyPrefix: string, reporterId: string): string {
+  return `${keyPrefix}:reported-by:${reporterId}`;
+}

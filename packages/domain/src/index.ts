@@ -12,4 +12,5 @@ export * from './incident/policy.ts';
 export * from './incident/stage-time.ts';
 export * from './incident/notifications.ts';
 export * from './incident/view.ts';
+export * from './incident/queues.ts';
 export * from './access/index.ts';

@@ -8,6 +8,7 @@ import {
   loggableActorId,
   nextTimerAt,
   notificationsFor,
+  queueChanges,
   tick,
   type DecisionContext,
   type Incident,
@@ -15,7 +16,7 @@ import {
 } from '@gridgov/domain';
 import { deadLetter, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { OutboxEntry } from './partition-store.ts';
+import type { CaseListChange, OutboxEntry } from './partition-store.ts';
 
 export interface DecidedBatch {
   readonly states: Map<string, Incident>;
@@ -139,7 +140,16 @@ export class BatchDecider {
     if (events.length > 0) {
       this.current.set(incidentId, state);
       this.states.set(incidentId, state);
-      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(incidentView(incidentId, state)), history });
+      const view = incidentView(incidentId, state);
+      const { add, remove } = queueChanges(before ? incidentView(incidentId, before) : null, view);
+      const lists: CaseListChange = {
+        score: state.reportedAt,
+        areas: this.ctx.areas.lineage(state.gridCode),
+        add,
+        remove,
+        ...(before ? {} : { reporterId: state.reporterId }),
+      };
+      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(view), history, lists });
     }
     this.timers.set(incidentId, nextTimerAt(state, this.ctx));
   }

@@ -12,7 +12,21 @@ export type OutboxEntry =
       readonly incidentId: string;
       readonly value: string;
       readonly history: readonly (readonly [number, string])[];
+      /** The work lists the case joins and leaves (absent in entries written before lists existed). */
+      readonly lists?: CaseListChange;
     };
+
+/** A case moving between work lists: in every area from its grid up, and (when new) in its reporter's list. */
+export interface CaseListChange {
+  /** Report time (epoch ms): the score in every list. */
+  readonly score: number;
+  /** The case's grid and every area above it. */
+  readonly areas: readonly string[];
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /** Set when the case is new: it joins its reporter's list. */
+  readonly reporterId?: string;
+}
 
 export class FencedError extends Error {
   readonly code = 'FENCED';

@@ -1,4 +1,4 @@
-import { incidentHistoryKey, incidentViewKey, outcomeKey, type Topics } from '@gridgov/contracts';
+import { caseQueueKey, incidentHistoryKey, incidentViewKey, outcomeKey, reporterCasesKey, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer, type OutgoingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
@@ -211,6 +211,15 @@ export class DispatchWorker {
         // Idempotent writes: a re-relayed view or history line lands on the same key and field.
         outcomes.set(incidentViewKey(this.deps.keyPrefix, entry.incidentId), entry.value);
         if (entry.history.length > 0) outcomes.hset(incidentHistoryKey(this.deps.keyPrefix, entry.incidentId), ...entry.history.flat());
+        // Work lists after the view: a list never names a case whose view is older than the list (ADR 0008).
+        const lists = entry.lists;
+        if (lists) {
+          for (const area of lists.areas) {
+            for (const queue of lists.remove) outcomes.zrem(caseQueueKey(this.deps.keyPrefix, area, queue), entry.incidentId);
+            for (const queue of lists.add) outcomes.zadd(caseQueueKey(this.deps.keyPrefix, area, queue), lists.score, entry.incidentId);
+          }
+          if (lists.reporterId) outcomes.zadd(reporterCasesKey(this.deps.keyPrefix, lists.reporterId), lists.score, entry.incidentId);
+        }
         outcomeCount++;
       }
     }

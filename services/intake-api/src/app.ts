@@ -45,6 +45,8 @@ import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { registerCaseLists } from './case-lists.ts';
+import { registerDirectory } from './directory.ts';
 import { commandIdFor, reportIds } from './ids.ts';
 
 export interface IntakeDeps {
@@ -215,6 +217,9 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     const { view, lines, viewer } = await caseFor(actor, id, 'ReadAudit');
     return { incidentId: id, entries: auditTrail(lines, view, viewer) };
   });
+
+  registerCaseLists(app, deps);
+  registerDirectory(app, deps.areas);
 
   app.get('/v1/commands/:id', async (request, reply) => {
     const actor = requestActor(request);

@@ -26,6 +26,7 @@ const MATRIX = `
   ResolveIncident           ·           ✓        ·           ·       ·
   RequestExtension          ·           ✓        ·           ·       ·
   ReadIncident              ✓           ✓        ✓           ✓       ·
+  ListIncidents             ·           ·        ✓           ✓       ·
   ReadAudit                 ·           ·        ✓           ✓       ✓
   SeeConfidentialReporter   ✓           ·        ✓           ·       ·
   ReadFigures               ·           ·        ✓           ✓       ✓

@@ -4,6 +4,8 @@ import type { CommandType, PersonRole } from '@gridgov/contracts';
 export const READ_ACTIONS = [
   /** GET /v1/incidents/:id: the case and its history. */
   'ReadIncident',
+  /** GET /v1/incidents?area=&queue=: the work lists of an area. */
+  'ListIncidents',
   /** GET /v1/incidents/:id/audit: who did what, when, with their jurisdiction and command ids. */
   'ReadAudit',
   /** The reporter of a confidential category (涉黑涉恶线索), wherever a case shows its reporter. */
@@ -63,6 +65,7 @@ export const ACCESS: { readonly [A in Action]: { readonly [R in PersonRole]: Rul
   RequestExtension: HANDLER_ONLY,
   // reads
   ReadIncident: { grid_staff: 'ownReport', handler: 'assigned', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
+  ListIncidents: { grid_staff: 'never', handler: 'never', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
   ReadAudit: { grid_staff: 'never', handler: 'never', dispatcher: 'subtree', leader: 'subtree', admin: 'subtree' },
   // 举报人保护: only the dispatchers of the area (and the reporter, who knows who they are)
   SeeConfidentialReporter: { grid_staff: 'ownReport', handler: 'never', dispatcher: 'subtree', leader: 'never', admin: 'never' },

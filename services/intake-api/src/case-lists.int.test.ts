@@ -1,0 +1,168 @@
+import { caseQueueKey, incidentViewKey, reporterCasesKey } from '@gridgov/contracts';
+import { bearer, createTestInfra, type TestInfra } from '@gridgov/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ACTORS, areas, DAZE, GRID, HUICHENG, intakeHarness, OTHER_GRID, seedCase, type IntakeHarness } from './test-harness.ts';
+
+const as = (actor: (typeof ACTORS)[keyof typeof ACTORS]) => bearer({ sub: actor.id, ...actor });
+
+interface Page {
+  items: { incidentId: string; status: string; reporterId: string | null }[];
+  nextCursor: string | null;
+}
+
+describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)', () => {
+  let infra: TestInfra;
+  let intake: IntakeHarness;
+  const get = async (url: string, actor: (typeof ACTORS)[keyof typeof ACTORS]) => {
+    const res = await intake.app.inject({ method: 'GET', url, headers: as(actor) });
+    return { status: res.statusCode, body: res.json<Page & { error?: { code: string; message: string } }>() };
+  };
+  /** Puts a seeded case on a list the way the dispatch worker does: in its grid and every area above it. */
+  const enlist = async (incidentId: string, queue: string, score: number) => {
+    for (const area of areas.lineage(GRID)) await infra.redis.zadd(caseQueueKey(infra.keyPrefix, area, queue), score, incidentId);
+  };
+
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 1, events: 1 } });
+    intake = await intakeHarness(infra);
+  });
+  afterAll(async () => {
+    await intake?.close();
+    await infra?.cleanup();
+  });
+
+  it('pages through a list oldest first, each case once, resuming inside ties on report time', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { incidentId } = await seedCase(infra);
+      ids.push(incidentId);
+      // Three share one report time: a page boundary falls inside the tie.
+      await enlist(incidentId, 'handling', i < 3 ? 1_000 : 1_000 + i);
+    }
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const { status, body }: { status: number; body: Page } = await get(
+        `/v1/incidents?area=${HUICHENG.code}&queue=handling&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        ACTORS.dispatcher,
+      );
+      expect(status).toBe(200);
+      seen.push(...body.items.map((i) => i.incidentId));
+      cursor = body.nextCursor;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(4);
+    const tie = [...ids.slice(0, 3)].sort();
+    expect(seen).toEqual([...tie, ...ids.slice(3)]);
+    // The grid's own list and the district's hold the same cases.
+    expect((await get(`/v1/incidents?area=${GRID}&queue=handling&limit=200`, ACTORS.dispatcher)).body.items).toHaveLength(7);
+  });
+
+  it('shows a case only while its view still puts it on the list, and never one without a view', async () => {
+    const { incidentId } = await seedCase(infra);
+    await enlist(incidentId, 'verifying', 5_000);
+    await enlist('00000000-0000-4000-8000-000000000001', 'verifying', 5_001);
+    const { body } = await get(`/v1/incidents?area=${HUICHENG.code}&queue=verifying`, ACTORS.dispatcher);
+    // The seeded case is with its department (handling), not waiting for 核查; the other has no view at all.
+    expect(body.items).toEqual([]);
+  });
+
+  it('lets dispatchers and leaders list their own areas only; other roles none', async () => {
+    const url = `/v1/incidents?area=${HUICHENG.code}&queue=handling`;
+    expect((await get(url, ACTORS.leader)).status).toBe(200);
+    expect((await get(url, ACTORS.dazeLeader)).body.error).toMatchObject({ code: 'OUT_OF_JURISDICTION' });
+    expect((await get(url, ACTORS.dazeDispatcher)).status).toBe(403);
+    expect((await get(url, ACTORS.staff)).body.error).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    expect((await get(url, ACTORS.handler)).body.error).toMatchObject({ code: 'FORBIDDEN_ROLE' });
+    expect((await get(`/v1/incidents?area=${DAZE.code}&queue=handling`, ACTORS.dazeLeader)).status).toBe(200);
+  });
+
+  it('answers a bad question with 4xx naming it', async () => {
+    const cases: [string, number, string][] = [
+      [`/v1/incidents?area=${HUICHENG.code}&queue=lost`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&mine=true`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=44070&queue=new`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=440799&queue=new`, 404, 'AREA_NOT_FOUND'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&limit=201`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&cursor=bm9wZQ`, 400, 'BAD_CURSOR'],
+    ];
+    for (const [url, status, code] of cases) {
+      const res = await get(url, ACTORS.dispatcher);
+      expect({ url, status: res.status, code: res.body.error?.code }).toEqual({ url, status, code });
+    }
+  });
+
+  it('lists a person’s own reports newest first, and only theirs', async () => {
+    const mine: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const { incidentId } = await seedCase(infra);
+      mine.push(incidentId);
+      await infra.redis.zadd(reporterCasesKey(infra.keyPrefix, ACTORS.staff.id), 10_000 + i, incidentId);
+    }
+    const { incidentId: theirs } = await seedCase(infra, { reporter: ACTORS.otherStaff, gridCode: OTHER_GRID });
+    // Even a list naming someone else's case shows only the caller's own.
+    await infra.redis.zadd(reporterCasesKey(infra.keyPrefix, ACTORS.staff.id), 20_000, theirs);
+    const first = await get('/v1/incidents?mine=true&limit=2', ACTORS.staff);
+    expect(first.status).toBe(200);
+    const second = await get(`/v1/incidents?mine=true&limit=2&cursor=${first.body.nextCursor}`, ACTORS.staff);
+    const shown = [...first.body.items, ...second.body.items];
+    expect(shown.map((i) => i.incidentId)).toEqual([...mine].reverse());
+    expect(shown.every((i) => i.reporterId === ACTORS.staff.id)).toBe(true);
+    expect((await get('/v1/incidents?mine=true', ACTORS.otherStaff)).body.items).toEqual([]);
+  });
+
+  it('hides the reporter of a confidential lead from a leader reading the list, not from the area’s dispatcher', async () => {
+    const { incidentId } = await seedCase(infra, { category: 'gang_crime_lead' });
+    const view = JSON.parse((await infra.redis.get(incidentViewKey(infra.keyPrefix, incidentId)))!) as { status: string };
+    await enlist(incidentId, view.status === 'reported' ? 'new' : 'handling', 30_000);
+    const queue = view.status === 'reported' ? 'new' : 'handling';
+    const byLeader = (await get(`/v1/incidents?area=${HUICHENG.code}&queue=${queue}&limit=200`, ACTORS.leader)).body.items;
+    const byDispatcher = (await get(`/v1/incidents?area=${HUICHENG.code}&queue=${queue}&limit=200`, ACTORS.dispatcher)).body.items;
+    expect(byLeader.find((i) => i.incidentId === incidentId)).toMatchObject({ reporterId: null });
+    expect(byDispatcher.find((i) => i.incidentId === incidentId)).toMatchObject({ reporterId: ACTORS.staff.id });
+  });
+});
+
+describe('intake-api directory (GET /v1/me, GET /v1/areas/:code)', () => {
+  let infra: TestInfra;
+  let intake: IntakeHarness;
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 1, events: 1 } });
+    intake = await intakeHarness(infra);
+  });
+  afterAll(async () => {
+    await intake?.close();
+    await infra?.cleanup();
+  });
+
+  it('tells the caller who they are, with the names of their areas', async () => {
+    const res = await intake.app.inject({ method: 'GET', url: '/v1/me', headers: as(ACTORS.handler) });
+    expect(res.json()).toEqual({
+      actor: {
+        id: ACTORS.handler.id,
+        role: 'handler',
+        department: 'sanitation',
+        areas: [{ code: '440705', name: '新会区', level: 'district' }],
+      },
+    });
+    expect((await intake.app.inject({ method: 'GET', url: '/v1/me' })).statusCode).toBe(401);
+  });
+
+  it('walks the area tree: the path from the top and the children', async () => {
+    const res = await intake.app.inject({ method: 'GET', url: `/v1/areas/${HUICHENG.code}`, headers: as(ACTORS.staff) });
+    const body = res.json<{ path: { code: string; level: string }[]; children: { level: string }[]; name: string }>();
+    expect(body.name).toBe('会城街道');
+    expect(body.path.map((p) => p.level)).toEqual(['city', 'district', 'town']);
+    expect(body.children.length).toBe(areas.children(HUICHENG.code).length);
+    expect(body.children.every((c) => c.level === 'community')).toBe(true);
+    const grid = (await intake.app.inject({ method: 'GET', url: `/v1/areas/${GRID}`, headers: as(ACTORS.staff) })).json<{
+      children: unknown[];
+    }>();
+    expect(grid.children).toEqual([]);
+    const missing = await intake.app.inject({ method: 'GET', url: '/v1/areas/440799', headers: as(ACTORS.staff) });
+    expect(missing.statusCode).toBe(404);
+    expect((await intake.app.inject({ method: 'GET', url: '/v1/areas/abc', headers: as(ACTORS.staff) })).statusCode).toBe(400);
+  });
+});

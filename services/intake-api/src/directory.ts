@@ -1,0 +1,43 @@
+import type { AreaTree } from '@gridgov/domain';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+
+const AreaParams = z.object({ code: z.string().regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits') });
+
+/**
+ * Who the caller is and the areas they can name: what a client (the console) needs to show the right page.
+ * Area names are not confidential, so any signed-in actor may walk the tree.
+ */
+export function registerDirectory(app: FastifyInstance, areas: AreaTree): void {
+  const brief = (code: string) => {
+    const area = areas.find(code);
+    return { code, name: area?.name ?? null, level: area?.level ?? null };
+  };
+
+  app.get('/v1/me', (request) => {
+    const actor = requestActor(request);
+    return {
+      actor: {
+        id: actor.id,
+        role: actor.role,
+        department: actor.department ?? null,
+        areas: (actor.areas ?? []).map(brief),
+      },
+    };
+  });
+
+  app.get('/v1/areas/:code', (request) => {
+    requestActor(request);
+    const { code } = parseOr400(AreaParams, 'params', request.params);
+    const area = areas.find(code);
+    if (!area) throw new ApiError(404, 'AREA_NOT_FOUND', `params.code: no area ${code}`);
+    return {
+      code: area.code,
+      name: area.name,
+      level: area.level,
+      path: [...areas.lineage(code)].reverse().map(brief),
+      children: areas.children(code).map((c) => ({ code: c.code, name: c.name, level: c.level })),
+    };
+  });
+}
