@@ -219,7 +219,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   });
 
   registerCaseLists(app, deps);
-  registerDirectory(app, deps.areas);
+  registerDirectory(app, deps.areas, deps.catalog);
 
   app.get('/v1/commands/:id', async (request, reply) => {
     const actor = requestActor(request);

@@ -150,6 +150,19 @@ describe('intake-api directory (GET /v1/me, GET /v1/areas/:code)', () => {
     expect((await intake.app.inject({ method: 'GET', url: '/v1/me' })).statusCode).toBe(401);
   });
 
+  it('lists the catalog: categories (with their department) and departments, by code and name', async () => {
+    const res = await intake.app.inject({ method: 'GET', url: '/v1/catalog', headers: as(ACTORS.dispatcher) });
+    const body = res.json<{
+      categories: { code: string; defaultDepartment: string; confidential: boolean }[];
+      departments: { code: string }[];
+    }>();
+    const departments = new Set(body.departments.map((d) => d.code));
+    expect(body.categories.length).toBeGreaterThan(0);
+    expect(body.categories.every((c) => departments.has(c.defaultDepartment))).toBe(true);
+    expect(body.categories.find((c) => c.code === 'gang_crime_lead')).toMatchObject({ confidential: true });
+    expect((await intake.app.inject({ method: 'GET', url: '/v1/catalog' })).statusCode).toBe(401);
+  });
+
   it('walks the area tree: the path from the top and the children', async () => {
     const res = await intake.app.inject({ method: 'GET', url: `/v1/areas/${HUICHENG.code}`, headers: as(ACTORS.staff) });
     const body = res.json<{ path: { code: string; level: string }[]; children: { level: string }[]; name: string }>();

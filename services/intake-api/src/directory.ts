@@ -1,4 +1,4 @@
-import type { AreaTree } from '@gridgov/domain';
+import type { AreaTree, Catalog } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -9,7 +9,7 @@ const AreaParams = z.object({ code: z.string().regex(/^\d{6}(?:\d{3}){0,3}$/, 'a
  * Who the caller is and the areas they can name: what a client (the console) needs to show the right page.
  * Area names are not confidential, so any signed-in actor may walk the tree.
  */
-export function registerDirectory(app: FastifyInstance, areas: AreaTree): void {
+export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog: Catalog): void {
   const brief = (code: string) => {
     const area = areas.find(code);
     return { code, name: area?.name ?? null, level: area?.level ?? null };
@@ -24,6 +24,20 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree): void {
         department: actor.department ?? null,
         areas: (actor.areas ?? []).map(brief),
       },
+    };
+  });
+
+  /** The categories a report may name and the departments a case may go to, as this deployment configures them. */
+  app.get('/v1/catalog', (request) => {
+    requestActor(request);
+    return {
+      categories: catalog.allCategories().map((c) => ({
+        code: c.code,
+        name: c.name,
+        defaultDepartment: c.defaultDepartment,
+        confidential: c.confidential,
+      })),
+      departments: catalog.allDepartments().map((d) => ({ code: d.code, name: d.name })),
     };
   });
 
