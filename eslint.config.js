@@ -1,5 +1,6 @@
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
+import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'infra/kafka/admin.mjs', 'scripts/*.mjs'] },
@@ -35,6 +36,19 @@ export default tseslint.config(
         { selector: 'NewExpression[callee.name="Date"][arguments.length=0]', message: 'time enters as a value' },
       ],
     },
+  },
+  {
+    // The console's browser code (React): the rules of hooks, and effects that name what they depend on.
+    files: ['services/console/web/src/**/*.{ts,tsx}'],
+    // Its types are `export =`, which the default project of this file (no esModuleInterop) cannot type as a default import.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-assignment
+    plugins: { 'react-hooks': reactHooks },
+    rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
+  },
+  {
+    // It imports no file of ours (no cycle to find), and the legacy resolver of import-x trips over vite's own files.
+    files: ['services/console/vite.config.ts'],
+    rules: { 'import-x/no-cycle': 'off' },
   },
   {
     files: ['**/*.test.ts', 'test/**/*.ts'],

@@ -6,7 +6,7 @@ PNPM_VERSION="$(node -p "require('$REPO_ROOT/package.json').packageManager.split
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
-# Everything a fresh machine needs before anything runs: pnpm, the Node packages, the Kafka jars.
+# Everything a fresh machine needs before anything runs: pnpm, the Node packages, the Kafka jars, the built console.
 bootstrap() {
   command -v node >/dev/null || die "Node 20 is required (node not found)"
   command -v java >/dev/null || die "Java 17 is required to run the Kafka broker (java not found)"
@@ -18,6 +18,31 @@ bootstrap() {
   (cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=silent)
   say "fetching the Kafka broker's jars (once)"
   bash "$REPO_ROOT/infra/kafka/kafka.sh" fetch
+  build_console
+}
+
+# The web console's static site (services/console/dist/static), which its server serves and nothing else.
+build_console() {
+  say "building the web console"
+  (cd "$REPO_ROOT" && pnpm --filter @gridgov/console build >/dev/null) || die "the console did not build: run pnpm --filter @gridgov/console build"
+}
+
+# Debian's Chromium for the console's browser tests (they drive /usr/bin/chromium; nothing is downloaded by them),
+# and a CJK font so that their screenshots show the Chinese labels. Installed when missing.
+ensure_browser() {
+  local need=()
+  [[ -x /usr/bin/chromium ]] || need+=(chromium)
+  { command -v fc-list >/dev/null && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; } || need+=(fonts-wqy-microhei)
+  ((${#need[@]} == 0)) && return 0
+  command -v apt-get >/dev/null || die "the browser tests need Chromium at /usr/bin/chromium and apt-get is not here: install ${need[*]} yourself"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  say "installing ${need[*]} from Debian (for the console's browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  # A fresh machine's package lists may be missing or stale: update them once, if the first try fails.
+  $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends "${need[@]}" >/dev/null; } ||
+    die "could not install ${need[*]} (apt-get install -y --no-install-recommends ${need[*]})"
 }
 
 # Waits until a URL answers 2xx, or gives up after $2 seconds.

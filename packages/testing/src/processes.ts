@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export type ServiceName = 'intake-api' | 'dispatch-worker' | 'projection';
+export type ServiceName = 'intake-api' | 'dispatch-worker' | 'projection' | 'console';
 
 export interface RunningService {
   readonly name: ServiceName;

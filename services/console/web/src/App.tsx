@@ -1,0 +1,106 @@
+import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { ApiClient, ApiError, type ConsoleConfig } from './api/client.ts';
+import type { Me } from './api/types.ts';
+import { Catalog, CatalogContext, type CatalogAnswer } from './catalog.ts';
+import { Header } from './components/Header.tsx';
+import { useI18n } from './i18n/context.tsx';
+import { DispatcherPage } from './pages/Dispatcher.tsx';
+import { HandlerPage } from './pages/Handler.tsx';
+import { ReportPage } from './pages/Report.tsx';
+import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
+import { forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
+
+// The dashboard brings ECharts: loaded only by those who open it, not by phones on a weak signal.
+const LeaderPage = lazy(() => import('./pages/Leader.tsx').then((m) => ({ default: m.LeaderPage })));
+
+type Session =
+  | { readonly kind: 'checking' }
+  | { readonly kind: 'signed-out'; readonly problem?: SignInProblem }
+  | { readonly kind: 'signed-in'; readonly api: ApiClient; readonly me: Me; readonly catalog: Catalog };
+
+/** Moves to `page` (history.replaceState: the pages are one per role, there is nothing to go back to). */
+function show(page: Page): void {
+  if (window.location.pathname !== page) window.history.replaceState(null, '', page);
+}
+
+const messageOf = (err: unknown) => (err instanceof ApiError || err instanceof Error ? err.message : String(err));
+
+export function App({ config }: { config: ConsoleConfig }) {
+  const { t } = useI18n();
+  const [session, setSession] = useState<Session>(() => (storedSession() ? { kind: 'checking' } : { kind: 'signed-out' }));
+
+  const signOut = useCallback((problem?: SignInProblem) => {
+    forgetSession();
+    setSession(problem === undefined ? { kind: 'signed-out' } : { kind: 'signed-out', problem });
+  }, []);
+
+  const clientFor = useCallback(
+    (token: string) => new ApiClient(config, token, (message) => signOut({ reason: 'expired', message })),
+    [config, signOut],
+  );
+
+  /** Who the token speaks for (GET /v1/me) and the catalog. Any 401 later signs out, back here with the API's message. */
+  const signIn = useCallback(
+    async (token: string): Promise<SignInProblem | undefined> => {
+      const api = clientFor(token);
+      try {
+        const [me, catalog] = await Promise.all([api.get<Me>('intake', '/v1/me'), api.get<CatalogAnswer>('intake', '/v1/catalog')]);
+        storeSession({ token, me, catalog });
+        setSession({ kind: 'signed-in', api, me, catalog: new Catalog(catalog) });
+        return undefined;
+      } catch (err) {
+        forgetSession();
+        return { reason: 'failed', message: messageOf(err) };
+      }
+    },
+    [clientFor],
+  );
+
+  // A reload: the kept session opens at once (no signal needed); the API, when it answers, says whether it still holds.
+  useEffect(() => {
+    const kept = storedSession();
+    if (!kept) return;
+    if (!kept.me || !kept.catalog) {
+      void signIn(kept.token).then((problem) => problem && setSession({ kind: 'signed-out', problem }));
+      return;
+    }
+    const api = clientFor(kept.token);
+    setSession({ kind: 'signed-in', api, me: kept.me, catalog: new Catalog(kept.catalog) });
+    Promise.all([api.get<Me>('intake', '/v1/me'), api.get<CatalogAnswer>('intake', '/v1/catalog')]).then(
+      ([me, catalog]) => storeSession({ token: kept.token, me, catalog }),
+      // A 401 has signed out already; no answer at all (offline) keeps the page as it is.
+      () => undefined,
+    );
+  }, [clientFor, signIn]);
+
+  const page = useMemo<Page>(() => (session.kind === 'signed-in' ? pageFor(session.me.actor.role) : '/signin'), [session]);
+  useEffect(() => {
+    if (session.kind !== 'checking') show(page);
+  }, [page, session.kind]);
+
+  if (session.kind === 'checking') return <p className="loading">{t('app.loading')}</p>;
+  if (session.kind === 'signed-out') {
+    return (
+      <>
+        <Header />
+        <SignInPage problem={session.problem} onSignIn={signIn} />
+      </>
+    );
+  }
+  const { api, me, catalog } = session;
+  return (
+    <CatalogContext.Provider value={catalog}>
+      <Header me={me} onSignOut={() => signOut()} />
+      <main className={`page page-${page.slice(1)}`}>
+        {page === '/leader' && (
+          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
+            <LeaderPage api={api} me={me} />
+          </Suspense>
+        )}
+        {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
+        {page === '/report' && <ReportPage api={api} me={me} />}
+        {page === '/handler' && <HandlerPage />}
+      </main>
+    </CatalogContext.Provider>
+  );
+}

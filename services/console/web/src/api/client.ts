@@ -1,0 +1,111 @@
+import type { CommandAccepted, CommandOutcome } from './types.ts';
+
+/** What /config.json says: the two APIs the browser calls itself. */
+export interface ConsoleConfig {
+  readonly intakeUrl: string;
+  readonly projectionUrl: string;
+}
+
+/** An answer of the APIs' one error shape ({error: {code, message}}), or a failure to reach them (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The code and message of an error answer, whatever its body turned out to be. */
+export async function errorOf(res: Response): Promise<ApiError> {
+  let code = `HTTP_${res.status}`;
+  let message = `${res.status} ${res.statusText}`.trim();
+  try {
+    const body = (await res.json()) as { error?: { code?: unknown; message?: unknown } };
+    if (typeof body.error?.code === 'string') code = body.error.code;
+    if (typeof body.error?.message === 'string') message = body.error.message;
+  } catch {
+    // Not the APIs' shape (a proxy's page): the status says it.
+  }
+  return new ApiError(res.status, code, message);
+}
+
+export type Service = 'intake' | 'projection';
+
+/**
+ * Calls the APIs with the signed-in user's bearer token. A 401 signs the user out (`onUnauthorized`,
+ * with the API's message) before the error is thrown.
+ */
+export class ApiClient {
+  constructor(
+    readonly config: ConsoleConfig,
+    readonly token: string,
+    private readonly onUnauthorized: (message: string) => void,
+  ) {}
+
+  /** A 401 met elsewhere (the figures stream): signs out as the client's own calls do. */
+  unauthorized(message: string): void {
+    this.onUnauthorized(message);
+  }
+
+  url(service: Service, path: string): string {
+    return `${service === 'intake' ? this.config.intakeUrl : this.config.projectionUrl}${path}`;
+  }
+
+  headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { authorization: `Bearer ${this.token}`, ...extra };
+  }
+
+  async fetch(service: Service, path: string, init: RequestInit = {}): Promise<Response> {
+    let res: Response;
+    try {
+      res = await fetch(this.url(service, path), { ...init, headers: this.headers(init.headers as Record<string, string> | undefined) });
+    } catch (err) {
+      if (err instanceof DOMException && err.name === 'AbortError') throw err;
+      throw new ApiError(0, 'NETWORK', err instanceof Error ? err.message : String(err));
+    }
+    if (res.status === 401) {
+      const error = await errorOf(res);
+      this.onUnauthorized(error.message);
+      throw error;
+    }
+    return res;
+  }
+
+  async get<T>(service: Service, path: string, signal?: AbortSignal): Promise<T> {
+    const res = await this.fetch(service, path, signal ? { signal } : {});
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as T;
+  }
+
+  async post<T>(service: Service, path: string, body: unknown): Promise<T> {
+    const res = await this.fetch(service, path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as T;
+  }
+
+  /** A command on a case: 202 {commandId}, then its outcome as the dispatch worker decided it. */
+  async command(incidentId: string, action: string, body: unknown): Promise<CommandOutcome> {
+    const { commandId } = await this.post<CommandAccepted>('intake', `/v1/incidents/${encodeURIComponent(incidentId)}/${action}`, body);
+    return this.outcome(commandId);
+  }
+
+  async outcome(commandId: string, waitMs = 5000): Promise<CommandOutcome> {
+    const res = await this.fetch('intake', `/v1/commands/${encodeURIComponent(commandId)}?waitMs=${waitMs}`);
+    if (res.status === 202) return { status: 'pending', commandId };
+    if (!res.ok) throw await errorOf(res);
+    return (await res.json()) as CommandOutcome;
+  }
+}
+
+export async function loadConfig(): Promise<ConsoleConfig> {
+  const res = await fetch('/config.json', { cache: 'no-store' });
+  if (!res.ok) throw new Error(`/config.json: ${res.status}`);
+  return (await res.json()) as ConsoleConfig;
+}

@@ -1,0 +1,303 @@
+import { Fragment, useState } from 'react';
+import { ApiError, type ApiClient } from '../api/client.ts';
+import { knownAreas, type AreaRef, type CommandOutcome, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
+import { useCatalog } from '../catalog.ts';
+import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
+import { useLoad } from '../components/useLoad.ts';
+import { localTime, shortId } from '../format.ts';
+import { useI18n } from '../i18n/context.tsx';
+
+/** The dispatcher's work lists, in the order they are worked. */
+const QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'handling'] as const satisfies readonly Queue[];
+type DispatchQueue = (typeof QUEUES)[number];
+const PAGE = 50;
+
+/** What became of the last action on a case, shown beside it. */
+type Outcome =
+  | { readonly state: 'sending'; readonly action: ActionName }
+  | { readonly state: 'accepted'; readonly action: ActionName }
+  | { readonly state: 'rejected'; readonly action: ActionName; readonly message: string }
+  | { readonly state: 'pending'; readonly action: ActionName }
+  | { readonly state: 'failed'; readonly action: ActionName; readonly message: string };
+
+type Lists = Readonly<Record<DispatchQueue, IncidentPage>>;
+
+const queuePath = (area: string, queue: Queue, cursor?: string) =>
+  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+
+/** 派遣: the queues of the dispatcher's area, and the actions that work them. */
+export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
+  const { t } = useI18n();
+  const areas = knownAreas(me);
+  const [area, setArea] = useState<AreaRef | undefined>(areas[0]);
+  const [queue, setQueue] = useState<DispatchQueue>('new');
+  const [refreshes, setRefreshes] = useState(0);
+  const [more, setMore] = useState<Partial<Record<DispatchQueue, IncidentPage>>>({});
+  const [updated, setUpdated] = useState<Readonly<Record<string, IncidentView>>>({});
+  const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome>>>({});
+  const [open, setOpen] = useState<{ incidentId: string; action: ActionName } | undefined>();
+  const [moreError, setMoreError] = useState<string | undefined>();
+
+  const lists = useLoad(area ? `${area.code}:${refreshes}` : undefined, async (signal): Promise<Lists> => {
+    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q), signal)));
+    setMore({});
+    setUpdated({});
+    return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
+  });
+
+  const refresh = () => {
+    setOutcomes({});
+    setOpen(undefined);
+    setRefreshes((n) => n + 1);
+  };
+
+  const loadMore = async () => {
+    const page = more[queue] ?? lists.data?.[queue];
+    if (!area || !page?.nextCursor) return;
+    try {
+      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, page.nextCursor));
+      setMore((m) => ({ ...m, [queue]: { items: [...page.items, ...next.items], nextCursor: next.nextCursor } }));
+      setMoreError(undefined);
+    } catch (err) {
+      setMoreError(err instanceof ApiError ? err.message : String(err));
+    }
+  };
+
+  const act = async (view: IncidentView, action: ActionName, body: Record<string, string>) => {
+    setOpen(undefined);
+    const id = view.incidentId;
+    setOutcomes((o) => ({ ...o, [id]: { state: 'sending', action } }));
+    let outcome: Outcome;
+    try {
+      const answer: CommandOutcome = await api.command(id, ACTION_ROUTES[action], body);
+      outcome =
+        answer.status === 'accepted'
+          ? { state: 'accepted', action }
+          : answer.status === 'rejected'
+            ? { state: 'rejected', action, message: `${answer.message} (${answer.code})` }
+            : { state: 'pending', action };
+    } catch (err) {
+      outcome = { state: 'failed', action, message: err instanceof ApiError ? `${err.message} (${err.code})` : String(err) };
+    }
+    setOutcomes((o) => ({ ...o, [id]: outcome }));
+    if (outcome.state === 'accepted') {
+      // The row stays where it is, with its outcome, showing the case as it is now.
+      api.get<{ incident: IncidentView }>('intake', `/v1/incidents/${encodeURIComponent(id)}`).then(
+        ({ incident }) => setUpdated((u) => ({ ...u, [id]: incident })),
+        () => undefined,
+      );
+    }
+  };
+
+  const page = more[queue] ?? lists.data?.[queue];
+  const count = (q: DispatchQueue) => {
+    const p = more[q] ?? lists.data?.[q];
+    return p ? `${p.items.length}${p.nextCursor ? '+' : ''}` : '…';
+  };
+
+  return (
+    <section className="dispatcher">
+      <div className="card toolbar">
+        {areas.length > 1 ? (
+          <label>
+            {t('queue.area')}
+            <select value={area?.code} onChange={(e) => setArea(areas.find((a) => a.code === e.target.value))}>
+              {areas.map((a) => (
+                <option key={a.code} value={a.code}>
+                  {a.name}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : (
+          <strong>{area?.name}</strong>
+        )}
+        <div className="tabs" role="tablist">
+          {QUEUES.map((q) => (
+            <button
+              key={q}
+              type="button"
+              role="tab"
+              aria-selected={q === queue}
+              className={`tab${q === queue ? ' tab-active' : ''}`}
+              onClick={() => setQueue(q)}
+              data-queue={q}
+            >
+              {t(`queue.${q}`)} <span className="count">{count(q)}</span>
+            </button>
+          ))}
+        </div>
+        <button type="button" onClick={refresh} data-testid="refresh">
+          {t('queue.refresh')}
+        </button>
+      </div>
+      <div className="card">
+        {lists.state === 'error' && (
+          <p className="error">
+            {lists.error.status === 403 ? t('error.forbidden', { message: lists.error.message }) : lists.error.message}
+          </p>
+        )}
+        {page && page.items.length === 0 && <p className="muted">{t('queue.empty')}</p>}
+        {page && page.items.length > 0 && (
+          <QueueTable
+            items={page.items.map((v) => updated[v.incidentId] ?? v)}
+            outcomes={outcomes}
+            open={open}
+            onOpen={(incidentId, action) => setOpen({ incidentId, action })}
+            onClose={() => setOpen(undefined)}
+            onAct={act}
+          />
+        )}
+        {page?.nextCursor && (
+          <button type="button" onClick={() => void loadMore()}>
+            {t('queue.more')}
+          </button>
+        )}
+        {moreError && <p className="error">{moreError}</p>}
+      </div>
+    </section>
+  );
+}
+
+function QueueTable({
+  items,
+  outcomes,
+  open,
+  onOpen,
+  onClose,
+  onAct,
+}: {
+  items: readonly IncidentView[];
+  outcomes: Readonly<Record<string, Outcome>>;
+  open: { incidentId: string; action: ActionName } | undefined;
+  onOpen: (incidentId: string, action: ActionName) => void;
+  onClose: () => void;
+  onAct: (view: IncidentView, action: ActionName, body: Record<string, string>) => Promise<void>;
+}) {
+  const { t, lang } = useI18n();
+  const catalog = useCatalog();
+  return (
+    <div className="table-wrap">
+      <table className="table queue" data-testid="queue">
+        <thead>
+          <tr>
+            <th>{t('queue.incident')}</th>
+            <th>{t('queue.category')}</th>
+            <th>{t('queue.grid')}</th>
+            <th>{t('queue.urgency')}</th>
+            <th>{t('queue.reportedAt')}</th>
+            <th>{t('queue.status')}</th>
+            <th>{t('queue.department')}</th>
+            <th>{t('queue.deadline')}</th>
+            <th>{t('queue.actions')}</th>
+            <th>{t('queue.outcome')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((view) => {
+            const outcome = outcomes[view.incidentId];
+            const deadline = view.deadlines.at(-1);
+            const overdue = view.deadlines.some((d) => d.overdue);
+            return (
+              <Fragment key={view.incidentId}>
+                <tr data-incident={view.incidentId}>
+                  <td title={view.incidentId}>
+                    <code>{shortId(view.incidentId)}</code>
+                  </td>
+                  <td>{catalog.categoryName(view.category, lang)}</td>
+                  <td>
+                    <code>{view.gridCode}</code>
+                  </td>
+                  <td className={`urgency-${view.urgency}`}>{t(`urgency.${view.urgency}`)}</td>
+                  <td>{localTime(view.reportedAt, lang)}</td>
+                  <td>
+                    {view.status in STATUS_KEYS ? t(STATUS_KEYS[view.status]!) : view.status}
+                    {overdue && <span className="tag tag-bottom">{t('queue.overdueTag')}</span>}
+                    {view.escalationLevel > 0 && <span className="tag">{t('queue.escalationLevel', { level: view.escalationLevel })}</span>}
+                    {view.suspended && <span className="tag">{t('queue.suspendedTag')}</span>}
+                    {view.pendingExtension && <span className="tag">{t('queue.extensionTag')}</span>}
+                  </td>
+                  <td data-testid="department">{catalog.departmentName(view.department, lang)}</td>
+                  <td>{deadline ? `${t(`stage.${deadline.stage}`)} ${localTime(deadline.due, lang)}` : '—'}</td>
+                  <td className="actions">
+                    {actionsFor(view).map((action) => (
+                      <button
+                        key={action}
+                        type="button"
+                        data-action={action}
+                        onClick={() => onOpen(view.incidentId, action)}
+                        disabled={outcome?.state === 'sending'}
+                      >
+                        {t(`action.${action}`)}
+                      </button>
+                    ))}
+                  </td>
+                  <td className={`outcome outcome-${outcome?.state ?? 'none'}`} data-testid="outcome" role="status">
+                    {outcome && <OutcomeText outcome={outcome} />}
+                  </td>
+                </tr>
+                {open?.incidentId === view.incidentId && (
+                  <tr className="action-row">
+                    <td colSpan={10}>
+                      <ActionForm
+                        view={view}
+                        action={open.action}
+                        onSubmit={(body) => void onAct(view, open.action, body)}
+                        onCancel={onClose}
+                      />
+                    </td>
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+const STATUS_KEYS: Readonly<
+  Record<string, `status.${'reported' | 'dispatched' | 'returned' | 'accepted' | 'resolved' | 'closed' | 'rejected'}`>
+> = {
+  reported: 'status.reported',
+  dispatched: 'status.dispatched',
+  returned: 'status.returned',
+  accepted: 'status.accepted',
+  resolved: 'status.resolved',
+  closed: 'status.closed',
+  rejected: 'status.rejected',
+};
+
+function OutcomeText({ outcome }: { outcome: Outcome }) {
+  const { t } = useI18n();
+  const what = t(`action.${outcome.action}`);
+  switch (outcome.state) {
+    case 'sending':
+      return <span>{t('action.sending')}</span>;
+    case 'accepted':
+      return (
+        <span>
+          ✓ {what}：{t('action.accepted')}
+        </span>
+      );
+    case 'rejected':
+      return (
+        <span>
+          ✗ {what}：{t('action.rejected', { message: outcome.message })}
+        </span>
+      );
+    case 'pending':
+      return <span>{t('action.pending')}</span>;
+    case 'failed':
+      return (
+        <span>
+          ✗ {what}：{t('action.failed', { message: outcome.message })}
+        </span>
+      );
+    default: {
+      const unknown: never = outcome;
+      return <span>{String(unknown)}</span>;
+    }
+  }
+}

@@ -1,0 +1,279 @@
+import { randomUUID } from 'node:crypto';
+import { AreaFixtures } from '@gridgov/domain';
+import {
+  bearer,
+  createTestInfra,
+  eventually,
+  freePort,
+  readTopic,
+  startService,
+  testToken,
+  type RunningService,
+  type TestInfra,
+  type TestTokenClaims,
+} from '@gridgov/testing';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+
+/**
+ * The web console in a real browser (Debian's Chromium, headless) against the real services: the console serves
+ * its built pages, the pages call intake-api and projection straight from the browser (CORS), live figures come
+ * over the server-sent stream. Needs the console built (`pnpm --filter @gridgov/console build`; scripts/test does it).
+ */
+/** Waits for what the page shows: generous, since the whole suite shares two cores with the browser. */
+const poll = <T>(probe: () => Promise<T>, timeout = 20_000) => expect.poll(probe, { timeout, interval: 100 });
+
+describe('the web console', () => {
+  const areas = AreaFixtures.xinhui();
+  const huicheng = '440705001';
+  const community = areas.children(huicheng)[0]!;
+  const grid = areas.children(community.code)[0]!.code;
+
+  const LEADER: TestTokenClaims = { sub: 'leader-huicheng', role: 'leader', areas: [huicheng] };
+  const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-xinhui', role: 'dispatcher', areas: ['440705'] };
+  const STAFF: TestTokenClaims = { sub: 'staff-console', role: 'grid_staff', areas: [grid] };
+
+  let infra: TestInfra;
+  let intakePort: number;
+  let env: Record<string, string>;
+  let intake: RunningService;
+  const others: RunningService[] = [];
+  let intakeUrl: string;
+  let projectionUrl: string;
+  let consoleUrl: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  /** Why there is no browser: every test fails with it (how to install Chromium), none is skipped. */
+  let noBrowser: Error | undefined;
+
+  beforeAll(async () => {
+    // First: without the browser there is nothing to test, and each test fails saying how to install it.
+    try {
+      browser = await launchChromium();
+    } catch (err) {
+      noBrowser = err instanceof Error ? err : new Error(String(err));
+      return;
+    }
+    infra = await createTestInfra({ partitions: { commands: 2, events: 2 } });
+    const consolePort = await freePort();
+    consoleUrl = `http://127.0.0.1:${consolePort}`;
+    intakePort = await freePort();
+    // The browser calls the APIs from the console's origin: they allow it, and it alone.
+    env = { ...infra.env(), AREA_FIXTURE: 'xinhui', CORS_ORIGINS: consoleUrl };
+    const [started, worker, projection] = await Promise.all([
+      startService('intake-api', { ...env, PORT: String(intakePort) }),
+      startService('dispatch-worker', env),
+      startService('projection', env),
+    ]);
+    intake = started;
+    intakeUrl = intake.url!;
+    projectionUrl = projection.url!;
+    const console = await startService('console', { PORT: String(consolePort), INTAKE_URL: intakeUrl, PROJECTION_URL: projectionUrl });
+    others.push(worker, projection, console);
+  });
+
+  afterAll(async () => {
+    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
+    await browser?.close();
+    await Promise.all([intake, ...others].filter(Boolean).map((s) => s.stop('SIGKILL')));
+    await infra?.cleanup();
+  });
+
+  /** A context of its own for each page; fails with the install instruction when there is no browser. */
+  async function newContext(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
+    if (noBrowser) throw noBrowser;
+    const context = await browser.newContext(options);
+    contexts.push(context);
+    return context;
+  }
+
+  /** A page of its own (desktop, or a 390×844 phone), signed in by pasting the token as a user would. */
+  async function signedIn(claims: TestTokenClaims, landing: string, phone = false): Promise<{ page: Page; errors: string[] }> {
+    const context = await newContext(
+      phone
+        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
+        : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
+    );
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(consoleUrl);
+    await page.locator('textarea[name=token]').fill(testToken(claims));
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${consoleUrl}${landing}`);
+    return { page, errors };
+  }
+
+  const report = async (description: string, reportId = randomUUID()) => {
+    const res = await fetch(`${intakeUrl}/v1/incidents`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...bearer(STAFF) },
+      body: JSON.stringify({
+        reportId,
+        gridCode: grid,
+        category: 'exposed_rubbish',
+        urgency: 'normal',
+        description,
+        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        occurredAt: new Date(Date.now() - 600_000).toISOString(),
+      }),
+    });
+    expect(res.status).toBe(202);
+    const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
+    const outcome = await fetch(`${intakeUrl}/v1/commands/${commandId}?waitMs=10000`, { headers: bearer(STAFF) });
+    expect(await outcome.json()).toMatchObject({ status: 'accepted' });
+    return incidentId;
+  };
+
+  it('opens with a sign-in page, refuses a token the API does not take, and comes back to it on a 401, with the message', async () => {
+    const context = await newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    await page.goto(`${consoleUrl}/leader`);
+    await page.waitForURL(`${consoleUrl}/signin`);
+    await page.locator('textarea[name=token]').fill('not-a-token');
+    await page.getByRole('button', { name: '登录' }).click();
+    await poll(() => page.getByTestId('signin-error').textContent()).toMatch(/^登录失败：headers\.authorization/);
+    await screenshot(page, 'signin');
+
+    // A kept session whose token no longer holds: the page opens from what was kept, the API answers 401, and the
+    // sign-in page comes back with its message.
+    const kept = {
+      token: testToken({ ...LEADER, ttlSeconds: 1 }, Date.now() - 3_600_000),
+      me: {
+        actor: { id: 'leader-huicheng', role: 'leader', department: null, areas: [{ code: huicheng, name: '会城街道', level: 'town' }] },
+      },
+      catalog: { categories: [], departments: [] },
+    };
+    await page.evaluate(`sessionStorage.setItem('gridgov.console.session', ${JSON.stringify(JSON.stringify(kept))})`);
+    await page.goto(`${consoleUrl}/leader`);
+    await poll(() => page.getByTestId('signin-error').textContent()).toMatch(/^请重新登录：.*expired/);
+    await page.waitForURL(`${consoleUrl}/signin`);
+  });
+
+  it('shows a leader the figures of their area change live when a report comes in, without a reload', async () => {
+    const { page, errors } = await signedIn(LEADER, '/leader');
+    const reported = page.getByTestId('figure-reported').locator('.figure-value');
+    await page.locator('.live-live').waitFor();
+    await poll(() => reported.textContent()).toBe('0');
+    await poll(() => page.getByTestId('ranking').locator('tbody tr').count()).toBe(areas.children(huicheng).length);
+    await page.evaluate('window.notReloaded = true');
+
+    await report('路边堆放生活垃圾（驾驶舱）');
+
+    await poll(() => reported.textContent(), 20_000).toBe('1');
+    expect(await page.getByTestId('figure-closureRate').locator('.figure-value').textContent()).toBe('0.0%');
+    expect(await page.evaluate('window.notReloaded')).toBe(true);
+    // The ranking followed: the community with the case is scored now, and marked 末位 (the only one scored).
+    await page.locator(`[data-testid=ranking] tr.bottom[data-area="${community.code}"]`).waitFor({ timeout: 10_000 });
+    await page.getByTestId('trend-chart').locator('canvas').first().waitFor();
+    await screenshot(page, 'leader');
+
+    // Drill down from the ranking to the community: its own figures, its grids ranked.
+    await page.locator(`[data-testid=ranking] tr[data-area="${community.code}"]`).click();
+    await poll(() => page.getByTestId('breadcrumb').textContent()).toContain(community.name);
+    await poll(() => reported.textContent()).toBe('1');
+
+    // English on request, remembered on this device; Chinese again.
+    await page.getByTestId('lang-toggle').click();
+    await poll(() => page.getByTestId('figure-closureRate').locator('.figure-label').textContent()).toBe('Closure rate');
+    await page.reload();
+    await poll(() => page.getByTestId('figure-closureRate').locator('.figure-label').textContent()).toBe('Closure rate');
+    await page.getByTestId('lang-toggle').click();
+    await poll(() => page.getByTestId('figure-closureRate').locator('.figure-label').textContent()).toBe('结案率');
+    expect(errors).toEqual([]);
+  });
+
+  it('lets a dispatcher reassign a case from the queue, and shows the outcome, or the rejection with its message', async () => {
+    if (noBrowser) throw noBrowser;
+    const incidentId = await report('路边堆放生活垃圾（派遣）');
+    // Routed to sanitation on report: on the district's list of cases in handling.
+    await eventually(
+      async () =>
+        (await (await fetch(`${intakeUrl}/v1/incidents?area=440705&queue=handling`, { headers: bearer(DISPATCHER) })).json()) as {
+          items: { incidentId: string }[];
+        },
+      (page) => page.items.some((i) => i.incidentId === incidentId),
+    );
+    const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');
+    await page.locator('[data-queue=handling]').click();
+    const row = page.locator(`tr[data-incident="${incidentId}"]`);
+    const outcome = row.getByTestId('outcome');
+    const reassign = async (department: string, reason: string) => {
+      await row.locator('[data-action=reassign]').click();
+      const form = page.getByTestId('action-form-reassign');
+      await form.locator('select[name=department]').selectOption(department);
+      await form.locator('input[name=reason]').fill(reason);
+      await form.getByRole('button', { name: '提交' }).click();
+    };
+
+    // To the department that has it: the dispatch worker rejects it, and says why.
+    await reassign('sanitation', '重复派遣');
+    await poll(() => outcome.textContent(), 15_000).toMatch(/未受理：.*SAME_DEPARTMENT/);
+    // Without a reason: the API refuses the command itself, naming the field.
+    await reassign('urban_mgmt', '');
+    await poll(() => outcome.textContent(), 15_000).toMatch(/body\.reason/);
+    // Elsewhere, with a reason: accepted, and the row shows the case with its new department.
+    await reassign('urban_mgmt', '违法搭建，不属环卫职责');
+    await poll(() => outcome.textContent(), 15_000).toBe('✓ 改派：已受理');
+    await poll(() => row.getByTestId('department').textContent()).toBe('城市管理局');
+    await screenshot(page, 'dispatcher');
+
+    const view = await fetch(`${intakeUrl}/v1/incidents/${incidentId}`, { headers: bearer(DISPATCHER) });
+    expect(((await view.json()) as { incident: { department: string } }).incident.department).toBe('urban_mgmt');
+    // The browser logs the 400 of the reason left out; nothing else went wrong.
+    expect(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
+  });
+
+  it('keeps a phone report on the device while the API is down, and delivers it exactly once when it is back', async () => {
+    const { page } = await signedIn(STAFF, '/report', true);
+    await page.getByTestId('my-reports').waitFor();
+    await screenshot(page, 'phone');
+
+    // The API goes away: killed, as a dead server or a lost signal looks to the phone.
+    await intake.stop('SIGKILL');
+    const description = `路灯不亮（离线上报 ${randomUUID().slice(0, 8)}）`;
+    const form = page.getByTestId('report-form');
+    await form.locator('select[name=category]').selectOption('dirty_road');
+    await form.locator('textarea[name=description]').fill(description);
+    await form.locator('input[name=lat]').fill('22.521');
+    await form.locator('input[name=lng]').fill('113.031');
+    await form.locator('input[name=address]').fill('会城同德路 12 号');
+    await form.getByRole('button', { name: '提交上报' }).click();
+
+    const item = page.getByTestId('outbox').locator('li', { hasText: description });
+    await poll(() => item.getAttribute('data-state')).toBe('pending');
+    await poll(() => item.textContent()).toMatch(/待发送.*已尝试 \d+ 次/);
+    const reportId = (await item.getAttribute('data-report-id'))!;
+    await screenshot(page, 'phone-queued');
+
+    // Still there after a reload, with the same report id (the page opens from the kept session, without the API).
+    await page.reload();
+    const again = page.getByTestId('outbox').locator(`li[data-report-id="${reportId}"]`);
+    await poll(() => again.getAttribute('data-state')).toBe('pending');
+
+    // The API is back on the same address: the phone delivers it by itself.
+    intake = await startService('intake-api', { ...env, PORT: String(intakePort) });
+    await poll(() => again.getAttribute('data-state'), 45_000).toBe('delivered');
+    await poll(() => again.textContent()).toMatch(/已送达.*事件编号/);
+    await screenshot(page, 'phone-delivered');
+
+    // One incident, whatever the tries: among the staff member's reports once, reported once on grid.events.
+    const mine = await eventually(
+      async () =>
+        (await (await fetch(`${intakeUrl}/v1/incidents?mine=true&limit=200`, { headers: bearer(STAFF) })).json()) as {
+          items: { incidentId: string; category: string }[];
+        },
+      (page) => page.items.some((i) => i.category === 'dirty_road'),
+    );
+    const delivered = mine.items.filter((i) => i.category === 'dirty_road');
+    expect(delivered).toHaveLength(1);
+    const records = await readTopic(infra.kafka, infra.topics.events, 30_000);
+    const reportedEvents = records
+      .map((r) => JSON.parse(r.value!) as { type: string; data: { reportId?: string }; metadata: { incidentId: string } })
+      .filter((e) => e.type === 'IncidentReported' && e.data.reportId === reportId);
+    expect(reportedEvents).toHaveLength(1);
+    expect(reportedEvents[0]!.metadata.incidentId).toBe(delivered[0]!.incidentId);
+    const shown = (await again.locator('.incident-id').getAttribute('title'))!;
+    expect(shown).toBe(delivered[0]!.incidentId);
+  });
+});

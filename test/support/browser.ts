@@ -1,0 +1,50 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+/** Debian's Chromium: the browser tests drive the system's own build (nothing is downloaded). */
+export const CHROMIUM = '/usr/bin/chromium';
+
+const HOW_TO =
+  `The console's browser tests drive Debian's Chromium at ${CHROMIUM}, which is not installed. ` +
+  'Install it with `apt-get update && apt-get install -y --no-install-recommends chromium` ' +
+  '(bash scripts/test does this when it is missing).';
+
+/** Headless Chromium, quiet: no background traffic, no updates, no sync, no GPU. Fails, never skips, without it. */
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(HOW_TO);
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-gpu',
+    ],
+  });
+}
+
+/** Where screenshots go: test-artifacts/console/ at the repository root (ignored by git, kept by CI). */
+export const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../../test-artifacts/console');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  await mkdir(ARTIFACTS, { recursive: true });
+  const path = join(ARTIFACTS, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+/** Whatever the page logged or failed at, for a failure message. */
+export function collectPageErrors(page: Page): string[] {
+  const lines: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') lines.push(`console.${m.type()}: ${m.text()}`);
+  });
+  page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  return lines;
+}
