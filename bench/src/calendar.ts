@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { HolidayData, WorkingCalendar } from '@gridgov/domain';
-import { repoRoot, report, type Figure } from './support.ts';
+import { repoRoot, report, type Figure, type SuiteRows } from './support.ts';
 
 /** How fast the working calendar computes deadlines: pure arithmetic, no broker or Redis involved. */
-export function calendarBench(n: number): void {
+export function calendarBench(n: number): SuiteRows {
   const calendar = new WorkingCalendar({
     holidays: HolidayData.parse(JSON.parse(readFileSync(`${repoRoot}/data/calendars/cn-public-holidays.json`, 'utf8'))),
   });
@@ -32,4 +32,13 @@ export function calendarBench(n: number): void {
     calendar.elapsedFraction(start, start + 30 * 86_400_000, start + 86_400_000, 'working_days'),
   );
   report('calendar', figures, { n });
+  const [plain, suspended] = figures;
+  return [
+    {
+      figure: 'calendar: deadlines/s, 15 working days, 2 suspensions',
+      value: suspended?.value ?? Number.NaN,
+      unit: '/s',
+      reference: { name: 'the same without suspensions', value: plain?.value ?? Number.NaN, unit: '/s' },
+    },
+  ];
 }

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { AreaFixtures } from '@gridgov/domain';
-import { benchInfra, freePort, peakRss, repoRoot, report, startProcess, tokenFor, type BenchInfra } from './support.ts';
+import {
+  benchInfra,
+  MiB,
+  peakRss,
+  report,
+  startBareFastify,
+  startProcess,
+  stopProcess,
+  tokenFor,
+  freePort,
+  type BenchInfra,
+  type SuiteRows,
+} from './support.ts';
 
 const grids = AreaFixtures.xinhui()
   .ofLevel('grid')
@@ -42,43 +53,24 @@ async function load(url: string, seconds: number, connections: number, tokens: r
 }
 
 function gridStaffTokens(infra: BenchInfra): string[] {
-  return grids.map((grid) => tokenFor(infra, { role: 'grid_staff', areas: [grid], sub: `staff-${grid}` }));
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  child.kill('SIGTERM');
-  await new Promise((r) => child.once('exit', r));
+  return grids.map((grid) => tokenFor(infra, { role: 'grid_staff', areas: [grid], sub: `gs-${grid}` }));
 }
 
 /**
- * Intake: reports/s accepted with acks=all (each 202 means Kafka holds the command), against a
- * bare Fastify route parsing the same body, same load generator, same machine, same run.
+ * Intake: reports/s accepted with acks=all (each 202 means Kafka holds the signed command), each
+ * with its grid staff member's bearer token checked, against a bare Fastify route parsing the same
+ * body with the same headers: same load generator, same machine, same run.
  */
-export async function intakeBench(seconds: number): Promise<void> {
+export async function intakeBench(seconds: number): Promise<SuiteRows> {
   const infra = await benchInfra(12);
   const connections = 64;
   try {
-    const helloPort = await freePort();
-    const hello = spawn(process.execPath, ['--import', 'tsx', 'bench/src/hello.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: String(helloPort) },
-      stdio: 'ignore',
-    });
-    const helloUrl = `http://127.0.0.1:${helloPort}`;
-    for (
-      let i = 0;
-      i < 100 &&
-      !(await fetch(`${helloUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
     const tokens = gridStaffTokens(infra);
-    await load(helloUrl, 2, connections, tokens); // warm-up
-    const bare = await load(helloUrl, seconds, connections, tokens);
-    await stop(hello);
+    const hello = await startBareFastify();
+    await load(hello.url, 2, connections, tokens); // warm-up
+    const bare = await load(hello.url, seconds, connections, tokens);
+    const helloRss = peakRss(hello.child.pid);
+    await stopProcess(hello.child);
 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
@@ -86,9 +78,8 @@ export async function intakeBench(seconds: number): Promise<void> {
     await load(url, 2, connections, tokens); // warm-up
     const real = await load(url, seconds, connections, tokens);
     const intakeRss = peakRss(intake.pid);
-    await stop(intake);
+    await stopProcess(intake);
 
-    const accepted = real['2xx'];
     report(
       'intake',
       [
@@ -99,17 +90,35 @@ export async function intakeBench(seconds: number): Promise<void> {
           note: `p50 ${bare.latency.p50} ms, p99 ${bare.latency.p99} ms`,
         },
         {
-          name: 'intake-api (acks=all)',
+          name: 'intake-api (JWT, signed, acks=all)',
           value: Math.round(real.requests.average),
           unit: 'reports/s',
           note: `p50 ${real.latency.p50} ms, p99 ${real.latency.p99} ms`,
         },
         { name: 'intake / bare', value: Math.round((real.requests.average / bare.requests.average) * 1000) / 10, unit: '%' },
-        { name: 'reports accepted (202)', value: accepted, unit: '', note: `${real.non2xx} not 2xx, ${real.errors} errors` },
-        { name: 'intake-api peak RSS', value: Math.round(intakeRss / 2 ** 20), unit: 'MiB' },
+        { name: 'reports accepted (202)', value: real['2xx'], unit: '', note: `${real.non2xx} not 2xx, ${real.errors} errors` },
+        { name: 'intake-api peak RSS', value: Math.round(intakeRss / MiB), unit: 'MiB' },
+        { name: 'bare Fastify peak RSS', value: Math.round(helloRss / MiB), unit: 'MiB' },
       ],
       { seconds, connections },
     );
+    if (real.non2xx > 0 || real.errors > 0) throw new Error(`intake: ${real.non2xx} answers not 2xx, ${real.errors} errors`);
+    const bareRoute = (value: number, unit: string) => ({ name: 'bare Fastify route', value, unit });
+    return [
+      {
+        figure: `intake: reports/s accepted (JWT, signed, acks=all), ${connections} clients`,
+        value: Math.round(real.requests.average),
+        unit: '/s',
+        reference: bareRoute(Math.round(bare.requests.average), '/s'),
+      },
+      { figure: 'intake: latency p99 at that load', value: real.latency.p99, unit: 'ms', reference: bareRoute(bare.latency.p99, 'ms') },
+      {
+        figure: 'memory: intake-api peak RSS',
+        value: Math.round(intakeRss / MiB),
+        unit: 'MiB',
+        reference: { name: 'bare Fastify process', value: Math.round(helloRss / MiB), unit: 'MiB' },
+      },
+    ];
   } finally {
     await infra.cleanup();
   }

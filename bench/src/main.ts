@@ -2,26 +2,46 @@ import { calendarBench } from './calendar.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
+import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
+import type { SuiteRows } from './support.ts';
 import { timerLateness } from './timers.ts';
 
-/** `bash scripts/bench [suite] [--full]`: benchmarks, not tests; each prints its figures and writes JSON. */
+/**
+ * `bash scripts/bench [suite ...] [--full]`: benchmarks, not tests. Each suite prints its own table
+ * and writes its JSON; the run ends with one summary of every figure beside its reference, written
+ * as JSON too. Default sizes finish in under 5 minutes on a 2-core machine; --full runs the large ones.
+ */
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const suites = args.filter((a) => !a.startsWith('--'));
-const all: Record<string, () => Promise<void>> = {
+const all: Record<string, () => Promise<SuiteRows>> = {
   calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
-  intake: () => intakeBench(full ? 60 : 15),
-  'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 10),
-  projection: () => projectionBench(full ? 1_000_000 : 100_000),
-  timers: () => timerLateness(full ? 1_000_000 : 100_000),
+  intake: () => intakeBench(full ? 30 : 8),
+  'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 8),
+  projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
+  timers: () => timerLateness(full ? 1_000_000 : 50_000),
 };
 const chosen = suites.length > 0 ? suites : Object.keys(all);
-for (const name of chosen) {
-  const suite = all[name];
-  if (!suite) {
-    console.error(`unknown benchmark ${name}; known: ${Object.keys(all).join(', ')}`);
-    process.exit(2);
-  }
-  await suite();
+const unknown = chosen.filter((name) => !all[name]);
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${Object.keys(all).join(', ')}`);
+  process.exit(2);
 }
-process.exit(0);
+const began = performance.now();
+const run: SummaryRun & { suites: SummaryRun['suites'][number][] } = { full, suites: [], seconds: 0 };
+const failed: string[] = [];
+for (const name of chosen) {
+  const started = performance.now();
+  try {
+    const rows = await all[name]!();
+    run.suites.push({ name, seconds: (performance.now() - started) / 1000, rows });
+  } catch (err) {
+    console.error(`\n${name} failed:`, err);
+    failed.push(name);
+  }
+}
+const summary = { ...run, seconds: (performance.now() - began) / 1000 };
+console.log(`\n${summaryTable(summary)}`);
+console.log(`  → ${writeSummary(summary)} (and bench-results/latest.json)`);
+if (failed.length > 0) console.error(`failed: ${failed.join(', ')}`);
+process.exit(failed.length > 0 ? 1 : 0);

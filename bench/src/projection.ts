@@ -1,103 +1,23 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
-import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
-import { DurableProducer } from '@gridgov/kafka';
+import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
+import { fillFromSimulator } from './replay-history.ts';
 import {
+  bareProcessRss,
   benchInfra,
   freePort,
+  MiB,
   peakRss,
   percentile,
   repoRoot,
   report,
   startProcess,
+  stopProcess,
   tokenFor,
   type BenchInfra,
   type Figure,
+  type SuiteRows,
 } from './support.ts';
-
-const STAFF = { id: 'staff-1', role: 'grid_staff' } as const;
-const SYSTEM = { id: 'system', role: 'system' } as const;
-
-/** Five events of one closed case: reported, dispatched, accepted, resolved, closed. */
-function caseEvents(incidentId: string, gridCode: string, reportedAt: number, category: string): GridEvent[] {
-  const at = (h: number) => new Date(reportedAt + h * 3_600_000).toISOString();
-  const meta = (version: number, h: number, actor: GridEvent['metadata']['actor'] = SYSTEM) => ({
-    eventId: `${incidentId}:${version}`,
-    incidentId,
-    version,
-    occurredAt: at(h),
-    actor,
-  });
-  return [
-    {
-      type: 'IncidentReported',
-      data: {
-        reportId: `r-${incidentId}`,
-        reporterId: STAFF.id,
-        gridCode,
-        category,
-        urgency: 'normal',
-        description: '基准测试',
-        location: { lat: 22.5, lng: 113 },
-        occurredAt: at(0),
-        reportedAt: at(0),
-      },
-      metadata: meta(1, 0, STAFF),
-    },
-    {
-      type: 'IncidentDispatched',
-      data: { department: 'sanitation', by: 'routing', signForDue: at(2), handlingDue: at(24) },
-      metadata: meta(2, 0),
-    },
-    { type: 'IncidentAccepted', data: { department: 'sanitation' }, metadata: meta(3, 1) },
-    {
-      type: 'IncidentResolved',
-      data: { notes: '已处置', photoRefs: [], handlingMs: 3 * 3_600_000, verificationDue: at(30) },
-      metadata: meta(4, 3),
-    },
-    { type: 'IncidentClosed', data: { onTime: true, handlingMs: 3 * 3_600_000 }, metadata: meta(5, 5, STAFF) },
-  ];
-}
-
-interface CaseFacts {
-  readonly id: string;
-  readonly grid: string;
-  readonly category: string;
-  readonly reportedAt: number;
-}
-
-/** The same cases for the projection (as events) and for PostgreSQL (as rows). */
-function cases(incidents: number): CaseFacts[] {
-  const grids = AreaFixtures.xinhui()
-    .ofLevel('grid')
-    .map((g) => g.code);
-  const categories = ['exposed_rubbish', 'dirty_road', 'dispute', 'fire_safety', 'illegal_construction'];
-  const start = Date.parse('2026-01-01T00:00:00Z');
-  return Array.from({ length: incidents }, (_, j) => ({
-    id: randomUUID(),
-    grid: grids[j % grids.length]!,
-    category: categories[j % categories.length]!,
-    reportedAt: start + ((j * 7_919) % (300 * 86_400)) * 1000,
-  }));
-}
-
-async function fillHistory(infra: BenchInfra, facts: readonly CaseFacts[]): Promise<number> {
-  const producer = new DurableProducer(infra.kafka);
-  await producer.connect();
-  let events = 0;
-  for (let i = 0; i < facts.length; i += 1_000) {
-    const records = [];
-    for (const c of facts.slice(i, i + 1_000)) {
-      for (const e of caseEvents(c.id, c.grid, c.reportedAt, c.category)) records.push({ key: c.id, value: JSON.stringify(e) });
-    }
-    await producer.send(infra.topics.events, records);
-    events += records.length;
-  }
-  await producer.disconnect();
-  return events;
-}
 
 /** A bare kafkajs consumer reading the same topic to its end: the ceiling of the client library. */
 async function bareConsumer(infra: BenchInfra, events: number, parse: boolean): Promise<number> {
@@ -161,49 +81,23 @@ async function usedMemory(infra: BenchInfra): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
-async function loadPostgres(table: string, facts: readonly CaseFacts[]): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`CREATE TABLE ${table} (id uuid PRIMARY KEY, grid text, community text, town text, district text, city text,
-    category text, department text, reported_at timestamptz, rejected bool, closed bool, closed_on_time bool, overdue bool,
-    reworked bool, extended bool, escalated bool, handling_ms bigint)`);
-  for (let i = 0; i < facts.length; i += 1_000) {
-    const chunk = facts.slice(i, i + 1_000);
-    const values: unknown[] = [];
-    const rows = chunk.map((c, k) => {
-      values.push(
-        c.id,
-        c.grid,
-        c.grid.slice(0, 12),
-        c.grid.slice(0, 9),
-        c.grid.slice(0, 6),
-        `${c.grid.slice(0, 4)}00`,
-        c.category,
-        new Date(c.reportedAt).toISOString(),
-      );
-      const b = k * 8;
-      return `($${b + 1}, $${b + 2}, $${b + 3}, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, 'sanitation', $${b + 8}, false, true, true, false, false, false, false, 10800000)`;
-    });
-    await client.query(`INSERT INTO ${table} VALUES ${rows.join(',')}`, values);
+/** Waits until the projection has applied every record of grid.events (its checkpoints, generation 1, reach each partition's end). */
+async function caughtUp(infra: BenchInfra, timeoutMs: number): Promise<void> {
+  const admin = infra.kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(infra.topics.events);
+  await admin.disconnect();
+  const last = new Map(ends.map((p) => [p.partition, BigInt(p.high) - 1n]));
+  const keys = [...last.keys()].map((p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
+  const giveUpAt = Date.now() + timeoutMs;
+  for (;;) {
+    const checkpoints = await infra.redis.mget(...keys);
+    const behind = [...last.entries()].filter(([, end], i) => end >= 0n && BigInt(checkpoints[i] ?? -1) < end);
+    if (behind.length === 0) return;
+    if (Date.now() > giveUpAt)
+      throw new Error(`the projection did not catch up in ${timeoutMs / 1000} s (${behind.length} partitions behind)`);
+    await new Promise((r) => setTimeout(r, 50));
   }
-  for (const level of ['city', 'district', 'town', 'community', 'grid']) {
-    await client.query(`CREATE INDEX ON ${table} (${level}, reported_at)`);
-  }
-  await client.query(`ANALYZE ${table}`);
-  await client.end();
-}
-
-async function dropPostgres(table: string): Promise<void> {
-  const client = new pg.Client({ connectionString: process.env['PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/test' });
-  await client.connect();
-  await client.query(`DROP TABLE IF EXISTS ${table}`);
-  await client.end();
-}
-
-async function figuresReported(url: string, headers: Record<string, string>): Promise<number> {
-  const res = await fetch(`${url}/v1/figures?area=440700&window=all`, { headers }).catch(() => undefined);
-  if (!res?.ok) return -1;
-  return ((await res.json()) as { figures: { reported: number; closed: number } }).figures.closed;
 }
 
 /** Open-loop load: requests start on schedule whether or not earlier ones have answered. */
@@ -234,14 +128,17 @@ async function fixedRate(
   return latencies.sort((a, b) => a - b);
 }
 
-export async function projectionBench(incidents: number): Promise<void> {
+/**
+ * Projection: replay events/s rebuilding its counters from a simulated history on grid.events,
+ * beside a bare kafkajs consumer and Kafka's ConsumerPerformance reading the same topic; figures
+ * and rankings at a fixed request rate beside the same questions asked of PostgreSQL (GROUP BY
+ * over one row per case, the same cases); memory per million cases beside PostgreSQL's table.
+ */
+export async function projectionBench(incidents: number, querySeconds: number): Promise<SuiteRows> {
   const infra = await benchInfra(12);
   try {
-    const facts = cases(incidents);
     const redisBefore = await usedMemory(infra);
-    const fillStart = Date.now();
-    const events = await fillHistory(infra, facts);
-    const fillSeconds = (Date.now() - fillStart) / 1000;
+    const { events, facts, produceRate } = await fillFromSimulator(infra, incidents);
 
     const bare = await bareConsumer(infra, events, false);
     const bareParsed = await bareConsumer(infra, events, true);
@@ -252,13 +149,7 @@ export async function projectionBench(incidents: number): Promise<void> {
     const leader = { authorization: `Bearer ${tokenFor(infra, { role: 'leader', areas: ['440700'], sub: 'leader-bench' })}` };
     const started = Date.now();
     const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
-    let applied = -1;
-    let firstAt = 0;
-    while (applied < incidents) {
-      applied = await figuresReported(url, leader);
-      if (applied > 0 && firstAt === 0) firstAt = Date.now();
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await caughtUp(infra, 60_000 + events);
     const replaySeconds = (Date.now() - started) / 1000;
     const redisAfter = await usedMemory(infra);
 
@@ -267,47 +158,45 @@ export async function projectionBench(incidents: number): Promise<void> {
     const figureUrls = ['440700', '440705', ...towns].map((a) => `${url}/v1/figures?area=${a}&window=month&at=2026-06-15`);
     const rankingUrls = [`${url}/v1/rankings?area=440705&window=month&at=2026-06-15`];
     const rate = 200;
-    const figureLatency = await fixedRate(figureUrls, rate, 10, leader);
-    const rankingLatency = await fixedRate(rankingUrls, 50, 10, leader);
+    await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
+    const figureLatency = await fixedRate(figureUrls, rate, querySeconds, leader);
+    const rankingLatency = await fixedRate(rankingUrls, 50, querySeconds, leader);
     const projectionRss = peakRss(projection.pid);
-    projection.kill('SIGTERM');
+    await stopProcess(projection);
 
     // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
+    const asked = async (table: string) => {
+      const bytes = await loadPostgres(table, facts);
+      const pgServer = await startPgServer(table);
+      try {
+        const pgFigureUrls = figureUrls.map((u) => u.replace(url, pgServer.url));
+        const pgRankingUrls = rankingUrls.map((u) => u.replace(url, pgServer.url));
+        await fixedRate([...pgFigureUrls, ...pgRankingUrls], 50, 2); // warm-up
+        return {
+          bytes,
+          figures: await fixedRate(pgFigureUrls, rate, querySeconds),
+          rankings: await fixedRate(pgRankingUrls, 50, querySeconds),
+        };
+      } finally {
+        await stopProcess(pgServer.child);
+      }
+    };
     const table = `${infra.id}_incidents`;
-    await loadPostgres(table, facts);
-    const pgPort = await freePort();
-    const pgUrl = `http://127.0.0.1:${pgPort}`;
-    const pgServer = spawn(process.execPath, ['--import', 'tsx', 'bench/src/pg-server.ts'], {
-      cwd: repoRoot,
-      env: { ...process.env, PORT: String(pgPort), PG_TABLE: table },
-      stdio: ['ignore', 'ignore', 'inherit'],
+    const postgres = await asked(table).catch((err: unknown) => {
+      console.error(`\nprojection: the PostgreSQL reference is left out (${String(err)}); PG_URL names the server (default ${PG_DEFAULT})`);
+      return { bytes: Number.NaN, figures: [] as number[], rankings: [] as number[] };
     });
-    for (
-      let i = 0;
-      i < 100 &&
-      !(await fetch(`${pgUrl}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      ));
-      i++
-    )
-      await new Promise((r) => setTimeout(r, 100));
-    const pgFigureUrls = figureUrls.map((u) => u.replace(url, pgUrl));
-    const pgRankingUrls = rankingUrls.map((u) => u.replace(url, pgUrl));
-    await fixedRate(pgFigureUrls, 50, 2); // warm-up
-    const pgFigureLatency = await fixedRate(pgFigureUrls, rate, 10);
-    const pgRankingLatency = await fixedRate(pgRankingUrls, 50, 10);
-    pgServer.kill('SIGTERM');
-    await dropPostgres(table);
+    await dropPostgres(table).catch(() => undefined);
+    const { bytes: pgBytes, figures: pgFigureLatency, rankings: pgRankingLatency } = postgres;
 
     const figures: Figure[] = [
       {
         name: 'events in grid.events',
         value: events,
         unit: '',
-        note: `${incidents.toLocaleString('en-US')} closed cases × 5 events, 12 partitions`,
+        note: `${incidents.toLocaleString('en-US')} simulated cases, 12 partitions`,
       },
-      { name: 'fill (produce, acks=all)', value: Math.round(events / fillSeconds), unit: 'events/s' },
+      { name: 'fill (produce, acks=all)', value: Math.round(produceRate), unit: 'events/s' },
       { name: 'bare kafkajs consumer', value: Math.round(bare), unit: 'events/s', note: 'reads only' },
       { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: 'events/s' },
       {
@@ -338,13 +227,62 @@ export async function projectionBench(incidents: number): Promise<void> {
       { name: 'PostgreSQL rankings p99 @ 50/s', value: percentile(pgRankingLatency, 99), unit: 'ms' },
       {
         name: 'Redis memory per million cases',
-        value: Math.round((((redisAfter - redisBefore) / incidents) * 1e6) / 2 ** 20),
+        value: Math.round((((redisAfter - redisBefore) / incidents) * 1e6) / MiB),
         unit: 'MiB',
         note: 'projection counters and case facts',
       },
-      { name: 'projection peak RSS', value: Math.round(projectionRss / 2 ** 20), unit: 'MiB' },
+      {
+        name: 'PostgreSQL table per million cases',
+        value: Math.round(((pgBytes / incidents) * 1e6) / MiB),
+        unit: 'MiB',
+        note: 'one row a case, 5 indexes',
+      },
+      { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB' },
     ];
-    report('projection', figures, { incidents, events });
+    report('projection', figures, { incidents, events, querySeconds });
+    const replay = Math.round(events / replaySeconds);
+    const pg = (name: string, latencies: readonly number[], p: number) => ({
+      name: `PostgreSQL GROUP BY, ${name} p${p}`,
+      value: Math.round(percentile(latencies, p) * 10) / 10,
+      unit: 'ms',
+    });
+    const query = (name: string, at: number, latencies: readonly number[], pgLatencies: readonly number[], p: number) => ({
+      figure: `queries: ${name} p${p} @ ${at}/s`,
+      value: Math.round(percentile(latencies, p) * 10) / 10,
+      unit: 'ms',
+      reference: pg(name, pgLatencies, p),
+    });
+    const replayed = `${(incidents / 1000).toLocaleString('en-US')}k cases`;
+    return [
+      {
+        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events`,
+        value: replay,
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: 'projection replay: events/s (same run)',
+        value: replay,
+        unit: '/s',
+        reference: { name: 'Kafka ConsumerPerformance', value: Math.round(perf.total), unit: '/s' },
+      },
+      query('figures', rate, figureLatency, pgFigureLatency, 50),
+      query('figures', rate, figureLatency, pgFigureLatency, 99),
+      query('rankings', 50, rankingLatency, pgRankingLatency, 50),
+      query('rankings', 50, rankingLatency, pgRankingLatency, 99),
+      {
+        figure: 'memory: Redis per million cases',
+        value: Math.round((((redisAfter - redisBefore) / incidents) * 1e6) / MiB),
+        unit: 'MiB',
+        reference: { name: 'PostgreSQL table + indexes', value: Math.round(((pgBytes / incidents) * 1e6) / MiB), unit: 'MiB' },
+      },
+      {
+        figure: `memory: projection peak RSS after replaying ${replayed}`,
+        value: Math.round(projectionRss / MiB),
+        unit: 'MiB',
+        reference: { name: 'bare Fastify process', value: Math.round((await bareProcessRss()) / MiB), unit: 'MiB' },
+      },
+    ];
   } finally {
     await infra.cleanup();
   }

@@ -77,8 +77,9 @@ export async function startProcess(
   service: string,
   env: Record<string, string>,
   ready: RegExp | string | (() => Promise<boolean>),
+  script = `services/${service}/src/main.ts`,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', `services/${service}/src/main.ts`], {
+  const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -93,7 +94,7 @@ export async function startProcess(
     matched = ready.test(seen);
   });
   for (let waited = 0; waited < 90_000; waited += 100) {
-    if (exited) throw new Error(`${service} exited before it was ready`);
+    if (exited) throw new Error(`${script} exited before it was ready`);
     if (typeof ready === 'string') {
       matched = await fetch(ready).then(
         (r) => r.ok,
@@ -106,7 +107,40 @@ export async function startProcess(
     await new Promise((r) => setTimeout(r, 100));
   }
   child.kill('SIGKILL');
-  throw new Error(`${service} was not ready in 90 s`);
+  throw new Error(`${script} was not ready in 90 s`);
+}
+
+/** Stops a process this bench started and waits for it to go. */
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const gone = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  await gone;
+}
+
+/** The reference of the intake benchmark, and of every service's memory: a bare Fastify route in a process of its own. */
+export async function startBareFastify(): Promise<{ readonly url: string; readonly child: ChildProcess }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const child = await startProcess('', { PORT: String(port) }, `${url}/readyz`, 'bench/src/hello.ts');
+  return { url, child };
+}
+
+let bareRss: Promise<number> | undefined;
+
+/** Peak RSS of a bare Fastify process that has answered a few requests: what any service costs before its own work. Measured once a run. */
+export function bareProcessRss(): Promise<number> {
+  bareRss ??= (async () => {
+    const { url, child } = await startBareFastify();
+    for (let i = 0; i < 200; i++) {
+      const res = await fetch(`${url}/v1/incidents`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await res.arrayBuffer();
+    }
+    const rss = peakRss(child.pid);
+    await stopProcess(child);
+    return rss;
+  })();
+  return bareRss;
 }
 
 export async function freePort(): Promise<number> {
@@ -138,6 +172,22 @@ export interface Figure {
   readonly unit: string;
   readonly note?: string;
 }
+
+/**
+ * One line of the summary: a figure beside the reference it is read against, both measured in the
+ * same run on the same machine (ratio = value / reference).
+ */
+export interface SummaryRow {
+  readonly figure: string;
+  readonly value: number;
+  readonly unit: string;
+  readonly reference?: { readonly name: string; readonly value: number; readonly unit: string };
+}
+
+/** What a suite gives the summary. */
+export type SuiteRows = readonly SummaryRow[];
+
+export const MiB = 2 ** 20;
 
 export function report(suite: string, figures: readonly Figure[], context: Record<string, unknown>): void {
   const width = Math.max(...figures.map((f) => f.name.length));
