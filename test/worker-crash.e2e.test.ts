@@ -169,7 +169,7 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
       expect(list.map((e) => e.metadata.version)).toEqual(list.map((_, i) => i + 1));
       // What the deadlines call for, by the pure domain: the case as dispatched, ticked once at the end.
       let state: Incident | null = null;
-      for (const e of list.slice(0, 2)) state = evolve(state, e, ctx);
+      for (const e of list.slice(0, 2)) state = evolve(state, e);
       const expected = tick(id, state, ctx, new Date(END)).map(identity);
       expectedTotal += expected.length;
       const actual = list.slice(2).map(identity);

@@ -44,6 +44,8 @@ export const CommonConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Where time comes from: the system clock, or (tests, demos) an instant kept in Redis at <KEY_PREFIX>:clock. */
   CLOCK_SOURCE: z.enum(['system', 'redis']).default('system'),
+  /** With CLOCK_SOURCE=redis: a Redis of its own for the clock (tests that wipe REDIS_URL keep their time); REDIS_URL when unset. */
+  CLOCK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   /** Which area tree to load at start: the 新会区 fixture or a generated larger one. */
   AREA_FIXTURE: z.enum(['xinhui', 'city10k', 'province100k']).default('xinhui'),
 });

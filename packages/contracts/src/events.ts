@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CommandPosition } from './outcomes.ts';
 import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
 
 export const EventMetadata = z.object({
@@ -10,8 +11,28 @@ export const EventMetadata = z.object({
   occurredAt: Instant,
   commandId: CommandId.optional(),
   actor: Actor,
+  /**
+   * Where the command that produced the event stands on grid.commands (absent for a timer's events): with it the
+   * dispatch worker recovers how far it had decided from grid.events alone (ADR 0009).
+   */
+  position: CommandPosition.optional(),
+  /** When the dispatch worker decided the event (its clock); occurredAt is business time, which may be earlier. */
+  decidedAt: Instant.optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
+
+/** Working time follows the office calendar; natural time is the wall clock. */
+export const Measure = z.enum(['working', 'natural']);
+export type Measure = z.infer<typeof Measure>;
+
+/**
+ * In which time each clock an event starts runs. Recorded when the deadline is set, so that a state is a pure fold
+ * of the events: evolve needs no catalog or policy, and a later change to either does not change the past. Each event
+ * names exactly the stages it starts.
+ */
+const measuresOf = <S extends 'dispatch' | 'sign_for' | 'handling' | 'verification'>(...stages: S[]) =>
+  z.strictObject(Object.fromEntries(stages.map((s) => [s, Measure])) as Record<S, typeof Measure>);
+export type StageMeasures = Partial<Record<'dispatch' | 'sign_for' | 'handling' | 'verification', Measure>>;
 
 const event = <T extends string, D extends z.ZodType>(type: T, data: D) =>
   z.object({ type: z.literal(type), data, metadata: EventMetadata });
@@ -33,6 +54,8 @@ export const IncidentReported = event(
     receivedAt: Instant.optional(),
     /** Set when no route dispatched the case at once: a dispatcher must, by then. */
     dispatchDue: Instant.optional(),
+    /** Set with dispatchDue. */
+    measures: measuresOf('dispatch').optional(),
   }),
 );
 export type IncidentReported = z.infer<typeof IncidentReported>;
@@ -41,7 +64,7 @@ export type IncidentReported = z.infer<typeof IncidentReported>;
 export const Stage = z.enum(['dispatch', 'sign_for', 'handling', 'verification']);
 export type Stage = z.infer<typeof Stage>;
 
-const Deadlines = z.object({ signForDue: Instant, handlingDue: Instant });
+const Deadlines = z.object({ signForDue: Instant, handlingDue: Instant, measures: measuresOf('sign_for', 'handling') });
 
 export const IncidentRejected = event('IncidentRejected', z.object({ reason: z.string() }));
 export type IncidentRejected = z.infer<typeof IncidentRejected>;
@@ -65,7 +88,7 @@ export type IncidentReassigned = z.infer<typeof IncidentReassigned>;
 
 export const IncidentReturned = event(
   'IncidentReturned',
-  z.object({ department: DepartmentCode, reason: z.string(), dispatchDue: Instant }),
+  z.object({ department: DepartmentCode, reason: z.string(), dispatchDue: Instant, measures: measuresOf('dispatch') }),
 );
 export type IncidentReturned = z.infer<typeof IncidentReturned>;
 
@@ -80,13 +103,14 @@ export const IncidentResolved = event(
     /** Working time from first dispatch to this resolution, suspended time excluded (平均处置时长). */
     handlingMs: z.number().int().nonnegative(),
     verificationDue: Instant,
+    measures: measuresOf('verification'),
   }),
 );
 export type IncidentResolved = z.infer<typeof IncidentResolved>;
 
 export const IncidentReworkRequested = event(
   'IncidentReworkRequested',
-  z.object({ notes: z.string(), reworkCount: z.number().int().positive(), handlingDue: Instant }),
+  z.object({ notes: z.string(), reworkCount: z.number().int().positive(), handlingDue: Instant, measures: measuresOf('handling') }),
 );
 export type IncidentReworkRequested = z.infer<typeof IncidentReworkRequested>;
 
@@ -121,6 +145,8 @@ export const IncidentResumed = event(
     suspendedAt: Instant,
     /** The open stages' deadlines, moved later by the suspended time. */
     deadlines: z.array(z.object({ stage: Stage, due: Instant })),
+    /** The escalation ladder's next step, moved past the suspension by the working time it had left; null when none. */
+    nextEscalationAt: Instant.nullable(),
   }),
 );
 export type IncidentResumed = z.infer<typeof IncidentResumed>;

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { CommandId, IncidentId, Instant } from './primitives.ts';
 
-/** What became of a command, as the API reports it to the caller. */
+/** Where a command stands on grid.commands. */
+export const CommandPosition = z.object({ partition: z.number().int().nonnegative(), offset: z.string().regex(/^\d+$/) });
+export type CommandPosition = z.infer<typeof CommandPosition>;
+
+/**
+ * What became of a command, as the API reports it to the caller. The dispatch worker puts every outcome on
+ * grid.outcomes (key: incident id) with the command's position; the read side keeps them for the API (ADR 0009).
+ */
 export const CommandOutcome = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('accepted'),
@@ -12,6 +19,7 @@ export const CommandOutcome = z.discriminatedUnion('status', [
     actorId: z.string().optional(),
     /** Versions of the events the command produced (empty for an idempotent repeat). */
     events: z.array(z.object({ type: z.string(), version: z.number().int() })),
+    position: CommandPosition.optional(),
   }),
   z.object({
     status: z.literal('rejected'),
@@ -21,6 +29,7 @@ export const CommandOutcome = z.discriminatedUnion('status', [
     actorId: z.string().optional(),
     code: z.string(),
     message: z.string(),
+    position: CommandPosition.optional(),
   }),
 ]);
 export type CommandOutcome = z.infer<typeof CommandOutcome>;
@@ -45,4 +54,24 @@ export function caseQueueKey(keyPrefix: string, area: string, queue: string): st
 /** Redis sorted set of the cases one person reported, scored by report time. */
 export function reporterCasesKey(keyPrefix: string, reporterId: string): string {
   return `${keyPrefix}:reported-by:${reporterId}`;
+}
+
+/**
+ * Redis keys of the read side's fold of one grid.events / grid.outcomes partition (hash tag {c<partition>}): the
+ * incidents' states it builds the views from, its checkpoints, and the mark that the partition is whole (ADR 0009).
+ * The API reads the marks: while any partition lacks one, the read side is being restored and is not served.
+ */
+export function caseViewPartitionKeys(keyPrefix: string, partition: number) {
+  const tag = `${keyPrefix}:{c${partition}}`;
+  return {
+    /** Hash: incident id → the incident's state (JSON), as evolve folds it. */
+    incidents: `${tag}:incidents`,
+    /** Offset of the last grid.events record folded. */
+    eventsCheckpoint: `${tag}:checkpoint:events`,
+    /** Offset of the last grid.outcomes record folded. */
+    outcomesCheckpoint: `${tag}:checkpoint:outcomes`,
+    /** Set when what the partition's events (resp. outcomes) give is whole: folded up to the log's end, or never lost. */
+    eventsRestored: `${tag}:restored:events`,
+    outcomesRestored: `${tag}:restored:outcomes`,
+  };
 }

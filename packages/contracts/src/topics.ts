@@ -2,6 +2,8 @@
 export const TopicNames = {
   commands: 'grid.commands',
   events: 'grid.events',
+  /** Every command's outcome, accepted or rejected, keyed by incident id like the commands (ADR 0009). */
+  outcomes: 'grid.outcomes',
   notifications: 'grid.notifications',
   dlq: 'grid.dlq',
 } as const;
@@ -12,6 +14,7 @@ export function topicsWithPrefix(prefix: string): Topics {
   return {
     commands: `${prefix}${TopicNames.commands}`,
     events: `${prefix}${TopicNames.events}`,
+    outcomes: `${prefix}${TopicNames.outcomes}`,
     notifications: `${prefix}${TopicNames.notifications}`,
     dlq: `${prefix}${TopicNames.dlq}`,
   };

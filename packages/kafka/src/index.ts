@@ -4,3 +4,4 @@ export * from './consumer.ts';
 export * from './admin.ts';
 export * from './dead-letter.ts';
 export * from './group-commit.ts';
+export * from './range-reader.ts';

@@ -39,15 +39,19 @@ export class DurableProducer {
     return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' }));
   }
 
-  /** Several topics in one request, e.g. events and notifications of one batch. */
-  async sendMany(batches: ReadonlyMap<string, readonly OutgoingRecord[]>): Promise<void> {
+  /**
+   * Several topics in one request, e.g. events and notifications of one batch. Answers where each topic-partition's
+   * records begin (one entry per topic-partition written).
+   */
+  async sendMany(batches: ReadonlyMap<string, readonly OutgoingRecord[]>): Promise<Delivered[]> {
     const topicMessages = [...batches]
       .filter(([, records]) => records.length > 0)
       .map(([topic, records]) => ({
         topic,
         messages: records.map((r) => ({ key: r.key, value: r.value, ...(r.headers ? { headers: { ...r.headers } } : {}) })),
       }));
-    if (topicMessages.length === 0) return;
-    await this.producer.sendBatch({ acks: -1, topicMessages });
+    if (topicMessages.length === 0) return [];
+    const metadata = await this.producer.sendBatch({ acks: -1, topicMessages });
+    return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' }));
   }
 }

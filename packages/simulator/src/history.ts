@@ -127,7 +127,7 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
   const record = (happened: readonly GridEvent[]) => {
     for (const event of happened) {
       if (event.metadata.version !== events.length + 1) throw new Error(`simulation: version ${event.metadata.version} out of turn`);
-      state = evolve(state, event, ctx);
+      state = evolve(state, event);
       events.push(event);
     }
   };

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 
 export interface TestInfraOptions {
   /** Partitions of each test topic (small: tests run in parallel on two cores). */
-  readonly partitions?: { commands?: number; events?: number; notifications?: number; dlq?: number };
+  readonly partitions?: { commands?: number; events?: number; outcomes?: number; notifications?: number; dlq?: number };
 }
 
 /** A test's own slice of the real broker and Redis: unique topics, group prefix and key prefix. */
@@ -46,6 +46,8 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
   await ensureTopics(kafka, [
     { name: topics.commands, partitions: p.commands ?? 3 },
     { name: topics.events, partitions: p.events ?? 3 },
+    // Outcomes are keyed by incident id like the commands: the same partition count keeps them side by side.
+    { name: topics.outcomes, partitions: p.outcomes ?? p.commands ?? 3 },
     { name: topics.notifications, partitions: p.notifications ?? 1 },
     { name: topics.dlq, partitions: p.dlq ?? 1 },
   ]);

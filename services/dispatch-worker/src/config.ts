@@ -37,12 +37,6 @@ export const WorkerConfig = CommonConfig.extend({
   WORKER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
   /** How soon a worker that died silently loses its partitions to the others, in ms. */
   WORKER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
-  /** How long a command outcome stays readable by GET /v1/commands/:id. */
-  OUTCOME_TTL_SECONDS: z.coerce
-    .number()
-    .int()
-    .min(60)
-    .default(7 * 86_400),
   /** How often due deadline timers are looked for, in ms. */
   TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** Routing overrides, category × area → department (JSON, as data/routing/xinhui-rules.json); none when unset. */

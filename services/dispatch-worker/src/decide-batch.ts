@@ -1,14 +1,11 @@
 import { envelopeSignatureProblem } from '@gridgov/auth';
-import { CommandEnvelope, type CommandOutcome, type GridEvent, type Topics } from '@gridgov/contracts';
+import { CommandEnvelope, type CommandOutcome, type CommandPosition, type GridEvent, type Topics } from '@gridgov/contracts';
 import {
   decide,
   evolve,
-  historyEntry,
-  incidentView,
   loggableActorId,
   nextTimerAt,
   notificationsFor,
-  queueChanges,
   tick,
   type DecisionContext,
   type Incident,
@@ -16,13 +13,7 @@ import {
 } from '@gridgov/domain';
 import { deadLetter, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { CaseListChange, OutboxEntry } from './partition-store.ts';
-
-export interface DecidedBatch {
-  readonly states: Map<string, Incident>;
-  readonly timers: Map<string, number | null>;
-  readonly outbox: OutboxEntry[];
-}
+import type { OutboxEntry } from './partition-store.ts';
 
 export type ParsedRecord =
   | { readonly ok: true; readonly record: IncomingRecord; readonly envelope: CommandEnvelope }
@@ -56,16 +47,19 @@ export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly
 /**
  * Decides one partition's work in order, each item against the state its predecessors left:
  * commands from the batch, or ticks of incidents whose timers fell due.
- * Returns the new states, the timers to set and everything to send.
+ * Returns the new states, the commands decided, the timers to set and everything to send.
  */
 export class BatchDecider {
   private readonly current: Map<string, IncidentState>;
   readonly states = new Map<string, Incident>();
+  readonly decided = new Map<string, string>();
   readonly timers = new Map<string, number | null>();
   readonly outbox: OutboxEntry[] = [];
 
   constructor(
     loaded: ReadonlyMap<string, IncidentState>,
+    /** Command ids decided before this batch: a repeat of one is not decided again. */
+    private readonly decidedBefore: ReadonlySet<string>,
     private readonly ctx: DecisionContext,
     private readonly topics: Topics,
     private readonly now: Date,
@@ -78,42 +72,50 @@ export class BatchDecider {
     this.logger.warn({ partition: batch.partition, offset: record.offset, reason }, 'command set aside to the DLQ');
     const letter = deadLetter('dispatch-worker', batch, record, reason, this.now);
     this.outbox.push({
-      kind: 'record',
       topic: this.topics.dlq,
       key: `${letter.topic}/${letter.partition}/${letter.offset}`,
       value: JSON.stringify(letter),
     });
   }
 
-  command(envelope: CommandEnvelope): void {
+  /** Decides a command read at `position` of grid.commands, unless its id was decided already. */
+  command(envelope: CommandEnvelope, position: CommandPosition): void {
     const { incidentId, commandId } = envelope;
     const state = this.current.get(incidentId) ?? null;
-    const decision = decide(envelope, state, this.ctx, this.now);
-    const decidedAt = this.now.toISOString();
-    let outcome: CommandOutcome;
     // Grid staff on a confidential category are not named in logs (举报人保护).
     const category = envelope.command.type === 'ReportIncident' ? envelope.command.data.category : state?.category;
     const actor = loggableActorId(envelope.actor, category, this.ctx.catalog);
-    const log = { incidentId, commandId, command: envelope.command.type, actor };
+    const log = { incidentId, commandId, command: envelope.command.type, actor, offset: position.offset };
+    if (this.decidedBefore.has(commandId) || this.decided.has(commandId)) {
+      // A retry (same Idempotency-Key, same report id) or a record produced twice: its first outcome stands.
+      this.logger.info(log, 'command repeated: decided already, nothing new');
+      return;
+    }
+    const decision = decide(envelope, state, this.ctx, this.now);
+    const decidedAt = this.now.toISOString();
+    let outcome: CommandOutcome;
     if (decision.kind === 'rejected') {
-      outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: envelope.actor.id, ...decision.rejection };
+      outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: envelope.actor.id, ...decision.rejection, position };
       this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
-      this.record(incidentId, state, decision.events);
+      const events = decision.events.map((e) => ({ ...e, metadata: { ...e.metadata, position } }));
+      this.record(incidentId, state, events);
       outcome = {
         status: 'accepted',
         commandId,
         incidentId,
         decidedAt,
         actorId: envelope.actor.id,
-        events: decision.events.map((e) => ({ type: e.type, version: e.metadata.version })),
+        events: events.map((e) => ({ type: e.type, version: e.metadata.version })),
+        position,
       };
       this.logger.info(
         { ...log, events: outcome.events.map((e) => `${e.type}#${e.version}`) },
-        decision.events.length > 0 ? 'command accepted' : 'command repeated: nothing new',
+        events.length > 0 ? 'command accepted' : 'command accepted: nothing new',
       );
     }
-    this.outbox.push({ kind: 'outcome', commandId, value: JSON.stringify(outcome) });
+    this.decided.set(commandId, outcome.status);
+    this.outbox.push({ topic: this.topics.outcomes, key: incidentId, value: JSON.stringify(outcome) });
   }
 
   /** A timer fell due: whatever warnings, missed deadlines and escalations are due by now. */
@@ -127,29 +129,17 @@ export class BatchDecider {
 
   private record(incidentId: string, before: IncidentState, events: readonly GridEvent[]): void {
     let state = before;
-    const history: (readonly [number, string])[] = [];
     for (const event of events) {
-      state = evolve(state, event, this.ctx);
-      this.outbox.push({ kind: 'record', topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
-      history.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
+      state = evolve(state, event);
+      this.outbox.push({ topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
       for (const n of notificationsFor(event, state, this.ctx.areas, this.ctx.catalog)) {
-        this.outbox.push({ kind: 'record', topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
+        this.outbox.push({ topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
       }
     }
     if (!state) return;
     if (events.length > 0) {
       this.current.set(incidentId, state);
       this.states.set(incidentId, state);
-      const view = incidentView(incidentId, state);
-      const { add, remove } = queueChanges(before ? incidentView(incidentId, before) : null, view);
-      const lists: CaseListChange = {
-        score: state.reportedAt,
-        areas: this.ctx.areas.lineage(state.gridCode),
-        add,
-        remove,
-        ...(before ? {} : { reporterId: state.reporterId }),
-      };
-      this.outbox.push({ kind: 'view', incidentId, value: JSON.stringify(view), history, lists });
     }
     this.timers.set(incidentId, nextTimerAt(state, this.ctx));
   }

@@ -45,10 +45,13 @@ async function main(): Promise<void> {
       time: stageTimeOf(calendar),
     },
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
-    outcomeTtlSeconds: config.OUTCOME_TTL_SECONDS,
     timerPollMs: config.TIMER_POLL_MS,
     sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
-    clock: clockFrom(config.CLOCK_SOURCE, redis, config.KEY_PREFIX),
+    clock: clockFrom(
+      config.CLOCK_SOURCE,
+      config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'dispatch-worker-clock') : redis,
+      config.KEY_PREFIX,
+    ),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
   });
   await worker.start();

@@ -40,7 +40,8 @@ describe('PartitionStore on real Redis', () => {
     toCheckpoint: to,
     states: new Map([['inc-1', incident(Number(to) + 1)]]),
     timers: new Map([['inc-1', 1_800_000_000_000 + Number(to)]]),
-    outbox: [{ kind: 'record' as const, topic: 't', key: 'inc-1', value: `event at ${to}` }],
+    decided: new Map([[`command-${to}`, 'accepted']]),
+    outbox: [{ topic: 't', key: 'inc-1', value: `event at ${to}` }],
   });
 
   it('applies a batch once: the same batch applied again changes nothing', async () => {
@@ -51,6 +52,25 @@ describe('PartitionStore on real Redis', () => {
     expect(await store.checkpoint()).toBe('4');
     expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
     expect((await store.loadStates(['inc-1'])).get('inc-1')?.version).toBe(5);
+    expect(await store.decidedAmong(['command-4', 'command-5'])).toEqual(new Set(['command-4']));
+  });
+
+  it('takes an epoch above any earlier one even after Redis lost the key', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 4);
+    const before = await store.takeOwnership();
+    await infra.redis.del(store.keys.epoch);
+    expect(await store.takeOwnership()).toBeGreaterThanOrEqual(before);
+    expect(await store.takeOwnership()).toBeGreaterThan(before);
+  });
+
+  it('moves a log position only past records written where it stood', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 5);
+    const epoch = await store.takeOwnership();
+    await store.advanceLog(epoch, 'events', 0n, 3n);
+    // Someone else wrote 3..9: the state does not hold them, so records written at 10 do not move the position.
+    await store.advanceLog(epoch, 'events', 10n, 12n);
+    expect(await store.logPositions()).toEqual({ events: 3n, outcomes: 0n });
+    await expect(store.advanceLog(epoch - 1, 'outcomes', 0n, 1n)).rejects.toBeInstanceOf(FencedError);
   });
 
   it('refuses every write from an owner whose epoch was superseded', async () => {

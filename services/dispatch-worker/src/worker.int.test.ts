@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { signEnvelope } from '@gridgov/auth';
-import { outcomeKey, type CommandEnvelope, type CommandOutcome, type GridEvent } from '@gridgov/contracts';
+import type { CommandEnvelope, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import type { DeadLetter } from '@gridgov/kafka';
 import { DurableProducer } from '@gridgov/kafka';
 import {
@@ -41,7 +41,6 @@ describe('DispatchWorker on the real broker and Redis', () => {
       keyPrefix: infra.keyPrefix,
       context,
       partitionsConcurrently: 2,
-      outcomeTtlSeconds: 3600,
       // A long poll: the test fires timers itself, at instants it chooses.
       timerPollMs: 60_000,
       clock: () => Promise.resolve(new Date(now)),
@@ -80,7 +79,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
 
   beforeEach(async () => {
     now = MONDAY_9AM;
-    infra = await createTestInfra({ partitions: { commands: 2, events: 2 } });
+    infra = await createTestInfra({ partitions: { commands: 2, events: 2, outcomes: 2 } });
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
   });
@@ -140,16 +139,29 @@ describe('DispatchWorker on the real broker and Redis', () => {
     const staleEpoch = Number(await infra.redis.get(zombie.keys.epoch)) - 1;
     const before = await zombie.checkpoint();
     await expect(
-      zombie.apply({ epoch: staleEpoch, fromCheckpoint: before, toCheckpoint: '999', states: new Map(), timers: new Map(), outbox: [] }),
+      zombie.apply({
+        epoch: staleEpoch,
+        fromCheckpoint: before,
+        toCheckpoint: '999',
+        states: new Map(),
+        decided: new Map(),
+        timers: new Map(),
+        outbox: [],
+      }),
     ).rejects.toMatchObject({ code: 'FENCED' });
     expect(await zombie.checkpoint()).toBe(before);
   });
 
+  /** Every outcome of a command on grid.outcomes (the worker puts each there once). */
+  const outcomesOf = async (commandId: string): Promise<CommandOutcome[]> =>
+    (await readTopic(infra.kafka, infra.topics.outcomes))
+      .map((r) => JSON.parse(r.value!) as CommandOutcome)
+      .filter((o) => o.commandId === commandId);
   const outcomeOf = (commandId: string) =>
     eventually(
-      async () => infra.redis.get(outcomeKey(infra.keyPrefix, commandId)),
-      (raw) => raw !== null,
-    ).then((raw) => JSON.parse(raw!) as CommandOutcome);
+      () => outcomesOf(commandId),
+      (found) => found.length > 0,
+    ).then((found) => found[0]!);
 
   it('sets malformed, unsigned and badly signed commands aside in the DLQ with reason and origin, and decides on', async () => {
     await newWorker();
@@ -240,5 +252,89 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(log).toContain('staff-0777');
     expect(log).not.toContain('whistleblower-0042');
     expect(log).not.toContain(`r-${id}`);
+  });
+
+  const escalateBy = (incidentId: string, areas: string[], commandId: string = randomUUID()): CommandEnvelope =>
+    signedForTest({
+      commandId,
+      incidentId,
+      issuedAt: new Date(now).toISOString(),
+      actor: { id: 'dispatcher-9', role: 'dispatcher', areas },
+      command: { type: 'EscalateIncident', data: { reason: '督办' } },
+    });
+
+  it('decides a command id once: the same signed command produced again changes nothing', async () => {
+    await newWorker();
+    const id = randomUUID();
+    const reported = signedForTest(report(id));
+    const escalate = escalateBy(id, ['440705']);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    await outcomeOf(reported.commandId);
+    // A client's retry with the same Idempotency-Key, or the same bytes replayed: the same command id, three times.
+    for (let i = 0; i < 3; i++) await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(escalate) }]);
+    // A later command on the same case: once it is decided, every copy before it was too.
+    const later = escalateBy(id, ['440705']);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(later) }]);
+    expect(await outcomeOf(later.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated', version: 4 }] });
+    expect(await outcomesOf(escalate.commandId)).toEqual([
+      expect.objectContaining({ status: 'accepted', events: [{ type: 'IncidentEscalated', version: 3 }] }),
+    ]);
+    const levels = (await eventsOf(id)).flatMap((e) => (e.type === 'IncidentEscalated' ? [e.data.level] : []));
+    expect(levels).toEqual([1, 2]);
+  });
+
+  it('restores a partition whose state Redis lost from grid.events and grid.outcomes alone, and decides on from there', async () => {
+    const worker = await newWorker();
+    const ids = Array.from({ length: 6 }, () => randomUUID());
+    const reports = ids.map((id) => signedForTest(report(id)));
+    await producer.send(
+      infra.topics.commands,
+      reports.map((r) => ({ key: r.incidentId, value: JSON.stringify(r) })),
+    );
+    for (const r of reports) await outcomeOf(r.commandId);
+    const inside = escalateBy(ids[0]!, ['440705']);
+    const outside = escalateBy(ids[1]!, [areas.ofLevel('town').find((t) => t.name === '大泽镇')!.code]);
+    await producer.send(infra.topics.commands, [
+      { key: ids[0]!, value: JSON.stringify(inside) },
+      { key: ids[1]!, value: JSON.stringify(outside) },
+    ]);
+    expect(await outcomeOf(inside.commandId)).toMatchObject({ status: 'accepted' });
+    expect(await outcomeOf(outside.commandId)).toMatchObject({ status: 'rejected', code: 'OUT_OF_JURISDICTION' });
+    // A warning falls due: the restored timers must know it fired.
+    now = Date.parse('2026-11-23T02:10:00.000Z');
+    expect(await worker.fireDueTimers()).toBeGreaterThan(0);
+
+    const stateOf = async () =>
+      Promise.all(
+        worker.ownedPartitions.map(async (p) => {
+          const { keys } = new PartitionStore(infra.redis, infra.keyPrefix, p);
+          return {
+            incidents: await infra.redis.hgetall(keys.incidents),
+            timers: await infra.redis.zrange(keys.timers, 0, -1, 'WITHSCORES'),
+            decided: await infra.redis.hgetall(keys.decided),
+            checkpoint: await infra.redis.get(keys.checkpoint),
+          };
+        }),
+      );
+    const before = await stateOf();
+    expect(before.flatMap((p) => Object.keys(p.incidents))).toHaveLength(6);
+
+    // Redis loses everything of this worker (as FLUSHALL or a restart without persistence would).
+    const lost = await infra.redis.keys(`${infra.keyPrefix}:{w*`);
+    await infra.redis.del(...lost);
+    expect(await worker.fireDueTimers()).toBe(0);
+    expect(await stateOf()).toEqual(before);
+
+    // The retried command is still known as decided; a new one is decided against the restored state.
+    const again = escalateBy(ids[0]!, ['440705']);
+    await producer.send(infra.topics.commands, [
+      { key: ids[0]!, value: JSON.stringify(inside) },
+      { key: ids[0]!, value: JSON.stringify(again) },
+    ]);
+    expect(await outcomeOf(again.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated' }] });
+    const events = await eventsOf(ids[0]!);
+    expect(events.filter((e) => e.type === 'IncidentEscalated').map((e) => 'level' in e.data && e.data.level)).toEqual([1, 2]);
+    expect(new Set(events.map((e) => e.metadata.version)).size).toBe(events.length);
+    expect(await outcomesOf(inside.commandId)).toHaveLength(1);
   });
 });

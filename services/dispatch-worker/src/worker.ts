@@ -1,11 +1,19 @@
-import { caseQueueKey, incidentHistoryKey, incidentViewKey, outcomeKey, reporterCasesKey, type Topics } from '@gridgov/contracts';
+import type { Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
-import { DurableProducer, runBatchConsumer, type OutgoingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
+import {
+  DurableProducer,
+  partitionCount,
+  runBatchConsumer,
+  type OutgoingRecord,
+  type PartitionBatch,
+  type RunningConsumer,
+} from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
 import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
-import { PartitionStore, type OutboxEntry } from './partition-store.ts';
+import { FencedError, PartitionStore, type OutboxEntry } from './partition-store.ts';
+import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerDeps {
   readonly kafka: Kafka;
@@ -16,7 +24,6 @@ export interface WorkerDeps {
   readonly keyPrefix: string;
   readonly context: DecisionContext;
   readonly partitionsConcurrently: number;
-  readonly outcomeTtlSeconds: number;
   /** The worker's clock; tests move their own. */
   readonly clock: Clock;
   /** How soon a silent worker loses its partitions, in ms. */
@@ -29,9 +36,11 @@ export interface WorkerDeps {
 
 interface Owned {
   readonly store: PartitionStore;
-  readonly epoch: number;
+  epoch: number;
   /** Commands and timers of one partition take turns: both read and write its incidents. */
   turn: Promise<void>;
+  /** The last seek back to the checkpoint: a batch that again begins at the same later offset shows a hole in the log. */
+  lastSeek?: { offset: bigint; first: bigint };
 }
 
 const RELAY_CHUNK = 1000;
@@ -40,7 +49,9 @@ const TIMER_CHUNK = 500;
 /**
  * The dispatch worker: owns the commands partitions the group gives it, decides each command
  * against the incident's state, and commits states + outbox in one Redis script before anything
- * is produced. The relay then produces the outbox and trims it.
+ * is produced. The relay then produces the outbox and trims it. Its state in Redis is a cache of
+ * grid.events and grid.outcomes: on taking a partition, and whenever Redis is found to have lost
+ * it, the state is restored from the log before anything is decided (ADR 0009).
  */
 export class DispatchWorker {
   private readonly producer: DurableProducer;
@@ -54,6 +65,7 @@ export class DispatchWorker {
   }
 
   async start(): Promise<void> {
+    await this.checkPartitionsAlign();
     await this.producer.connect();
     this.consumer = await runBatchConsumer({
       kafka: this.deps.kafka,
@@ -74,6 +86,25 @@ export class DispatchWorker {
     await this.consumer?.stop();
     await Promise.all([...this.owned.values()].map((o) => o.turn));
     await this.producer.disconnect();
+  }
+
+  /**
+   * Commands, events and outcomes are keyed by incident id with the same partitioner: with the same partition count,
+   * everything about commands partition p is on partition p of grid.events and grid.outcomes, where a restore reads it.
+   */
+  private async checkPartitionsAlign(): Promise<void> {
+    const { kafka, topics } = this.deps;
+    const [commands, events, outcomes] = await Promise.all([
+      partitionCount(kafka, topics.commands),
+      partitionCount(kafka, topics.events),
+      partitionCount(kafka, topics.outcomes),
+    ]);
+    if (commands !== events || commands !== outcomes) {
+      throw new Error(
+        `${topics.commands} has ${commands} partitions, ${topics.events} ${events} and ${topics.outcomes} ${outcomes}: ` +
+          'they must have the same number, so that one partition of each holds the same incidents',
+      );
+    }
   }
 
   /** Runs `work` after whatever the partition is already doing. */
@@ -115,12 +146,21 @@ export class DispatchWorker {
     let fired = 0;
     const owner = this.owned.get(partition);
     if (!owner) return fired;
+    // Redis may have lost the state (a wipe, a restart without persistence): the timers with it. Restore first.
+    if (!(await owner.store.isRestored())) await this.recover(partition, 'no restored mark found at a timer pass');
     const now = await this.deps.clock();
     for (;;) {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
       if (due.length === 0) return fired;
       const fromCheckpoint = await owner.store.checkpoint();
-      const decider = new BatchDecider(await owner.store.loadStates(due), this.deps.context, this.deps.topics, now, this.deps.logger);
+      const decider = new BatchDecider(
+        await owner.store.loadStates(due),
+        new Set(),
+        this.deps.context,
+        this.deps.topics,
+        now,
+        this.deps.logger,
+      );
       for (const incidentId of due) decider.tick(incidentId);
       await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
       await this.relay(partition);
@@ -133,98 +173,169 @@ export class DispatchWorker {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
-  private async onAssigned(partitions: readonly number[]): Promise<void> {
+  /** Assignments are taken one after the other: a rebalance during a restore waits for it. */
+  private assigning: Promise<void> = Promise.resolve();
+
+  private onAssigned(partitions: readonly number[]): Promise<void> {
+    const next = this.assigning.then(() => this.takeAssignment(partitions));
+    this.assigning = next.catch((err: unknown) => this.deps.logger.warn({ err, partitions }, 'taking the assignment failed'));
+    return next;
+  }
+
+  private async takeAssignment(partitions: readonly number[]): Promise<void> {
     // Let work under way finish (a fenced write fails on its own) before the new epochs are taken.
     await Promise.all([...this.owned.values()].map((o) => o.turn));
     this.owned.clear();
     for (const partition of partitions) {
       const store = new PartitionStore(this.deps.redis, this.deps.keyPrefix, partition);
-      const epoch = await store.takeOwnership();
-      this.owned.set(partition, { store, epoch, turn: Promise.resolve() });
-      // What a previous owner committed but did not get to send goes out first, in the partition's
-      // turn: two relays of one outbox at once could trim entries the other had not sent.
-      await this.inTurn(partition, () => this.relay(partition));
+      this.owned.set(partition, { store, epoch: await store.takeOwnership(), turn: Promise.resolve() });
     }
+    // What a previous owner committed but did not get to send goes out first; then the state catches up with the log
+    // (all of it, if Redis lost it), before the first command is decided or timer fired: both wait their turn.
+    const restored = (async () => {
+      await Promise.all(partitions.map((p) => this.relay(p)));
+      await this.restore(partitions);
+    })();
+    for (const owner of this.owned.values()) {
+      owner.turn = restored.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    await restored;
     this.deps.logger.info({ partitions: this.ownedPartitions }, 'owning command partitions');
+  }
+
+  private async restore(partitions: readonly number[]): Promise<RestoreReport[]> {
+    const targets = partitions.flatMap((p) => {
+      const owner = this.owned.get(p);
+      return owner ? [{ store: owner.store, epoch: owner.epoch }] : [];
+    });
+    const reports = await restorePartitions(
+      {
+        kafka: this.deps.kafka,
+        topics: this.deps.topics,
+        logger: this.deps.logger,
+        context: this.deps.context,
+        groupPrefix: `${this.deps.groupId}-restore`,
+        now: () => new Date(),
+      },
+      targets,
+    );
+    // Outcomes of commands whose events were on the log without them go out now.
+    await Promise.all(partitions.map((p) => this.relay(p)));
+    return reports;
+  }
+
+  /** Redis lost the partition's state while this worker owned it: a new epoch, then the state from the log. */
+  private async recover(partition: number, why: string): Promise<void> {
+    const owner = this.owned.get(partition);
+    if (!owner) return;
+    this.deps.logger.warn({ partition, why }, 'partition state lost from Redis: restoring it from the log before deciding');
+    owner.epoch = await owner.store.takeOwnership();
+    await this.restore([partition]);
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
     const owner = this.owned.get(batch.partition);
     if (!owner) throw new Error(`batch for partition ${batch.partition}, which this worker does not own`);
-    const { store, epoch } = owner;
+    if (!(await owner.store.isRestored())) await this.recover(batch.partition, 'no restored mark found at a batch');
+    const { store } = owner;
     const fromCheckpoint = await store.checkpoint();
-    const fresh = fromCheckpoint === '' ? batch.records : batch.records.filter((r) => BigInt(r.offset) > BigInt(fromCheckpoint));
+    const next = fromCheckpoint === '' ? 0n : BigInt(fromCheckpoint) + 1n;
+    const first = BigInt(batch.records[0]?.offset ?? next);
+    if (first > next) {
+      // Commands after the checkpoint that are not in this batch (a restore moved the checkpoint back, or the group's
+      // committed offset ran ahead of it): read them first. The same later offset right after seeking there means the
+      // log has a hole (retention deleted commands never decided): go on after it, loudly.
+      if (!(owner.lastSeek && owner.lastSeek.offset === next && owner.lastSeek.first === first)) {
+        owner.lastSeek = { offset: next, first };
+        this.consumer?.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: next.toString() });
+        this.deps.logger.info(
+          { partition: batch.partition, from: next.toString(), batchBegins: first.toString() },
+          'commands after the checkpoint: re-reading',
+        );
+        return;
+      }
+      this.deps.logger.error(
+        { partition: batch.partition, missing: `${next}..${first - 1n}` },
+        'commands missing from the log: going on after them',
+      );
+    }
+    owner.lastSeek = undefined;
+    const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     if (fresh.length === 0) return;
 
     const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys));
-    const ids = [...new Set(parsed.flatMap((p) => (p.ok ? [p.envelope.incidentId] : [])))];
+    const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
+    const ids = [...new Set(envelopes.map((e) => e.incidentId))];
     const decider = new BatchDecider(
       await store.loadStates(ids),
+      await store.decidedAmong([...new Set(envelopes.map((e) => e.commandId))]),
       this.deps.context,
       this.deps.topics,
       await this.deps.clock(),
       this.deps.logger,
     );
     for (const item of parsed) {
-      if (item.ok) decider.command(item.envelope);
+      if (item.ok) decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset });
       else decider.deadLetter(batch, item.record, item.reason);
     }
-    const last = fresh[fresh.length - 1];
-    if (!last) return;
-    await store.apply({
-      epoch,
-      fromCheckpoint,
-      toCheckpoint: last.offset,
-      states: decider.states,
-      timers: decider.timers,
-      outbox: decider.outbox,
-    });
+    const last = fresh[fresh.length - 1]!;
+    try {
+      await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
+    } catch (err) {
+      if (!(err instanceof FencedError) || (await store.isRestored())) throw err;
+      // Redis lost the state between the check above and the write: restore, then read from the checkpoint again.
+      await this.recover(batch.partition, err.message);
+      const checkpoint = await store.checkpoint();
+      const from = checkpoint === '' ? '0' : (BigInt(checkpoint) + 1n).toString();
+      this.consumer?.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: from });
+      return;
+    }
     await this.relay(batch.partition);
   }
 
-  /** Produces the partition's outbox (acks=all), stores outcomes, then trims what was sent. */
+  /**
+   * Produces the partition's outbox (acks=all) and trims it. Events, notifications and dead letters go first, the
+   * outcomes after them: an outcome on the log means its events are there too (a restore relies on it).
+   */
   private async relay(partition: number): Promise<void> {
     const owner = this.owned.get(partition);
     if (!owner) return;
     for (;;) {
       const { raw, entries } = await owner.store.pendingOutbox(RELAY_CHUNK);
       if (entries.length === 0) return;
-      await this.send(entries);
+      const outcomes = entries.filter((e) => e.topic === this.deps.topics.outcomes);
+      await this.send(
+        owner,
+        entries.filter((e) => e.topic !== this.deps.topics.outcomes),
+      );
+      await this.send(owner, outcomes);
       await owner.store.trimOutbox(owner.epoch, entries.length, raw[raw.length - 1]!);
       if (entries.length < RELAY_CHUNK) return;
     }
   }
 
-  private async send(entries: readonly OutboxEntry[]): Promise<void> {
+  /** Sends records, and moves the partition's log positions past what it wrote to grid.events and grid.outcomes. */
+  private async send(owner: Owned, entries: readonly OutboxEntry[]): Promise<void> {
+    if (entries.length === 0) return;
     const byTopic = new Map<string, OutgoingRecord[]>();
-    const outcomes = this.deps.redis.pipeline();
-    let outcomeCount = 0;
     for (const entry of entries) {
-      if (entry.kind === 'record') {
-        const list = byTopic.get(entry.topic) ?? [];
-        list.push({ key: entry.key, value: entry.value });
-        byTopic.set(entry.topic, list);
-      } else if (entry.kind === 'outcome') {
-        outcomes.set(outcomeKey(this.deps.keyPrefix, entry.commandId), entry.value, 'EX', this.deps.outcomeTtlSeconds);
-        outcomeCount++;
-      } else {
-        // Idempotent writes: a re-relayed view or history line lands on the same key and field.
-        outcomes.set(incidentViewKey(this.deps.keyPrefix, entry.incidentId), entry.value);
-        if (entry.history.length > 0) outcomes.hset(incidentHistoryKey(this.deps.keyPrefix, entry.incidentId), ...entry.history.flat());
-        // Work lists after the view: a list never names a case whose view is older than the list (ADR 0008).
-        const lists = entry.lists;
-        if (lists) {
-          for (const area of lists.areas) {
-            for (const queue of lists.remove) outcomes.zrem(caseQueueKey(this.deps.keyPrefix, area, queue), entry.incidentId);
-            for (const queue of lists.add) outcomes.zadd(caseQueueKey(this.deps.keyPrefix, area, queue), lists.score, entry.incidentId);
-          }
-          if (lists.reporterId) outcomes.zadd(reporterCasesKey(this.deps.keyPrefix, lists.reporterId), lists.score, entry.incidentId);
-        }
-        outcomeCount++;
+      const list = byTopic.get(entry.topic) ?? [];
+      list.push({ key: entry.key, value: entry.value });
+      byTopic.set(entry.topic, list);
+    }
+    const delivered = await this.producer.sendMany(byTopic);
+    const { events, outcomes } = this.deps.topics;
+    for (const [log, topic] of [['events', events] as const, ['outcomes', outcomes] as const]) {
+      const written = delivered.filter((d) => d.topic === topic);
+      const count = byTopic.get(topic)?.length ?? 0;
+      // All of them on the partition's own (the keys say so): then the state holds the log up to there.
+      if (written.length === 1 && written[0]!.partition === owner.store.partition && written[0]!.offset !== '-1') {
+        const from = BigInt(written[0]!.offset);
+        await owner.store.advanceLog(owner.epoch, log, from, from + BigInt(count));
       }
     }
-    await this.producer.sendMany(byTopic);
-    // Outcomes and views are written after the events are durable, so a caller who sees "accepted" can read the events.
-    if (outcomeCount > 0) await outcomes.exec();
   }
 }

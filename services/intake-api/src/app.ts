@@ -48,6 +48,7 @@ import { z } from 'zod';
 import { registerCaseLists } from './case-lists.ts';
 import { registerDirectory } from './directory.ts';
 import { commandIdFor, reportIds } from './ids.ts';
+import type { ReadSideReadiness } from './read-side.ts';
 
 export interface IntakeDeps {
   readonly logger: Logger;
@@ -67,6 +68,8 @@ export interface IntakeDeps {
   readonly trustProxy?: boolean;
   /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
   readonly signingKey: string;
+  /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
+  readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
 }
 
 const CommandHeaders = z.object({
@@ -175,7 +178,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider.
       const view = await readView(incidentId);
       if (view) may(actor, type, caseTarget(view));
-      const commandId = commandIdFor(actor.id, idempotencyKey);
+      const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
         incidentId,
@@ -195,6 +198,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   /** The case and its stored history, once the viewer may read them. */
   const caseFor = async (actor: Actor, id: string, action: 'ReadIncident' | 'ReadAudit') => {
     roleMayOrForbid(actor, action);
+    await deps.readSide.assertWhole();
     const [view, history] = await Promise.all([readView(id), deps.redis.hgetall(incidentHistoryKey(deps.keyPrefix, id))]);
     if (!view) throw new ApiError(404, 'UNKNOWN_INCIDENT', `params.id: no incident ${id}`);
     may(actor, action, caseTarget(view));
@@ -221,10 +225,18 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCaseLists(app, deps);
   registerDirectory(app, deps.areas, deps.catalog);
 
+  /** Whether the case view already holds the events an accepted outcome names. */
+  const caseShows = async (outcome: CommandOutcome): Promise<boolean> => {
+    if (outcome.status !== 'accepted' || outcome.events.length === 0) return true;
+    const view = await readView(outcome.incidentId);
+    return view !== undefined && view.version >= Math.max(...outcome.events.map((e) => e.version));
+  };
+
   app.get('/v1/commands/:id', async (request, reply) => {
     const actor = requestActor(request);
     const { id } = parseOr400(CommandParams, 'params', request.params);
     const { waitMs } = parseOr400(OutcomeQuery, 'query', request.query);
+    await deps.readSide.assertWhole();
     const key = outcomeKey(deps.keyPrefix, id);
     const deadline = Date.now() + Math.min(waitMs, deps.maxOutcomeWaitMs);
     for (;;) {
@@ -232,7 +244,8 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       if (raw) {
         const outcome = CommandOutcome.parse(JSON.parse(raw));
         may(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId });
-        return reply.send(outcome);
+        // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
+        if (await caseShows(outcome)) return reply.send(outcome);
       }
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));

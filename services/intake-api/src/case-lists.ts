@@ -4,12 +4,14 @@ import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { Redis } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { ReadSideReadiness } from './read-side.ts';
 
 export interface CaseListDeps {
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly areas: AreaTree;
   readonly catalog: Catalog;
+  readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
 }
 
 const ListQuery = z
@@ -94,6 +96,7 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       key = caseQueueKey(deps.keyPrefix, area, queue);
       keep = (view) => caseQueues(view).includes(queue);
     }
+    await deps.readSide.assertWhole();
     const page = await pageOf(deps.redis, key, query.limit, Boolean(query.mine), after);
     const more = page.length > query.limit;
     const shown = more ? page.slice(0, query.limit) : page;

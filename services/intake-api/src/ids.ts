@@ -20,7 +20,10 @@ export function reportIds(reporterId: string, reportId: string): { incidentId: s
   };
 }
 
-/** A command's id: derived from the caller's idempotency key when given, so a retry is the same command. */
-export function commandIdFor(actorId: string, idempotencyKey: string | undefined): string {
-  return idempotencyKey ? uuidFrom('command', actorId, idempotencyKey) : randomUUID();
+/**
+ * A command's id: derived from who gives it, their idempotency key and the case, when a key is given, so a retry is
+ * the same command (decided once) while the same key on another case is another command.
+ */
+export function commandIdFor(actorId: string, idempotencyKey: string | undefined, incidentId: string): string {
+  return idempotencyKey ? uuidFrom('command', actorId, idempotencyKey, incidentId) : randomUUID();
 }

@@ -5,12 +5,13 @@
 import { randomUUID } from 'node:crypto';
 import { incidentHistoryKey, incidentViewKey, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
 import { decide, evolve, historyEntry, incidentView, type IncidentState } from '@gridgov/domain';
-import { DurableProducer, GroupCommitProducer, type OutgoingRecord } from '@gridgov/kafka';
+import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { RedisRateLimitStore, systemClock } from '@gridgov/redis';
 import { defaultDecisionContext, TEST_COMMAND_SIGNING_KEY, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildIntakeApp } from './app.ts';
+import { ReadSideReadiness } from './read-side.ts';
 
 export const context = defaultDecisionContext();
 export const { areas, catalog } = context;
@@ -49,6 +50,9 @@ export async function intakeHarness(
   await producer.connect();
   const records: OutgoingRecord[] = [];
   const group = new GroupCommitProducer(producer);
+  // Cases are seeded into the read side by hand here (seedCase), not folded from the log: it is whole.
+  const readSide = new ReadSideReadiness(infra.redis, infra.keyPrefix, await partitionCount(infra.kafka, infra.topics.events));
+  await readSide.markAllWhole();
   const app = buildIntakeApp({
     logger: options.logger ?? infra.logger,
     producer: {
@@ -77,6 +81,7 @@ export async function intakeHarness(
       corsOrigins: options.corsOrigins ?? [],
     },
     signingKey: TEST_COMMAND_SIGNING_KEY,
+    readSide,
   });
   await app.ready();
   return {
@@ -122,7 +127,7 @@ export async function seedCase(
   const decision = decide(envelope, null, context, now);
   if (decision.kind !== 'accepted') throw new Error(`seedCase: ${decision.rejection.code} ${decision.rejection.message}`);
   let state: IncidentState = null;
-  for (const e of decision.events) state = evolve(state, e, context);
+  for (const e of decision.events) state = evolve(state, e);
   await infra.redis.set(incidentViewKey(infra.keyPrefix, incidentId), JSON.stringify(incidentView(incidentId, state!)));
   await infra.redis.hset(
     incidentHistoryKey(infra.keyPrefix, incidentId),

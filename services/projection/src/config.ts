@@ -19,6 +19,14 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
      * notice: the longest a missed notice keeps its queries on the generation before.
      */
     GENERATION_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
+    /** Consumer group of the read side: case views, lists and command outcomes (prefixed with TOPIC_PREFIX). */
+    CASE_VIEW_GROUP_ID: z.string().min(1).default('case-views'),
+    /** How long a command outcome stays readable by GET /v1/commands/:id (it stays on grid.outcomes for good). */
+    OUTCOME_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(7 * 86_400),
     /** Shortest time between two re-reads of one live stream's figures, in ms. */
     STREAM_MIN_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
   });

@@ -35,6 +35,10 @@ export class ProjectionKeys {
   incidents(partition: number): string {
     return `${this.tag(partition)}:incidents`;
   }
+  /** Set once the partition's counters hold everything up to its checkpoint; gone with the rest when Redis loses it. */
+  restored(partition: number): string {
+    return `${this.tag(partition)}:restored`;
+  }
   counters(partition: number, area: string, window: string): string {
     return `${this.tag(partition)}:c:${area}:${window}`;
   }
@@ -146,6 +150,22 @@ export class CounterStore implements CounterReader {
 
   async checkpoint(partition: number): Promise<string> {
     return (await this.redis.get(this.keys.checkpoint(partition))) ?? '';
+  }
+
+  /** Whether every one of `partitions` partitions is marked whole: one EXISTS each, pipelined (no cross-slot call). */
+  async allRestored(partitions: number): Promise<boolean> {
+    const pipeline = this.redis.pipeline();
+    for (let p = 0; p < partitions; p++) pipeline.exists(this.keys.restored(p));
+    const results = (await pipeline.exec()) ?? [];
+    return results.length === partitions && results.every(([err, n]) => !err && n === 1);
+  }
+
+  async isRestored(partition: number): Promise<boolean> {
+    return (await this.redis.exists(this.keys.restored(partition))) === 1;
+  }
+
+  async markRestored(partition: number, at: Date): Promise<void> {
+    await this.redis.set(this.keys.restored(partition), at.toISOString());
   }
 
   /** Checkpoints of several partitions in one pipeline ('' where none): one GET each, no cross-slot MGET. */

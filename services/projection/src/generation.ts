@@ -1,5 +1,6 @@
 import type { Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
+import { ApiError } from '@gridgov/http';
 import { type CounterHash, type CounterReader, CounterStore, FIRST_GENERATION, type ProjectionKeys } from './counter-store.ts';
 
 /** Sets the pointer to ARGV[2] only while it still says ARGV[1] (absent = ARGV[3]): one key, one slot. */
@@ -139,10 +140,36 @@ export class ProjectionGenerations {
 
 /** The counters queries read: those of the current generation, as last seen by this instance. */
 export class CurrentCounters implements CounterReader {
-  constructor(private readonly generations: ProjectionGenerations) {}
+  private wholeAt: { generation: number; at: number } | undefined;
 
+  constructor(
+    private readonly generations: ProjectionGenerations,
+    /** How long a "whole" answer is trusted before the marks are asked again. */
+    private readonly cacheMs = 1_000,
+  ) {}
+
+  /**
+   * Reads from the current generation, once every partition of it is marked whole: counters Redis lost are being
+   * folded again from grid.events, and a partial sum is never answered as the figures (ADR 0009).
+   */
   async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
-    return (await this.generations.currentStore()).readMany(partitions, hashes, fields);
+    const store = await this.generations.currentStore();
+    const generation = this.generations.current() ?? FIRST_GENERATION;
+    const cached = this.wholeAt && this.wholeAt.generation === generation && Date.now() - this.wholeAt.at < this.cacheMs;
+    if (!cached) {
+      if (!(await store.allRestored(partitions))) {
+        this.wholeAt = undefined;
+        throw new ApiError(
+          503,
+          'STATE_RESTORING',
+          'the figures are being restored from grid.events after Redis lost them; nothing is lost, ask again shortly',
+          undefined,
+          { 'retry-after': '5' },
+        );
+      }
+      this.wholeAt = { generation, at: Date.now() };
+    }
+    return store.readMany(partitions, hashes, fields);
   }
 }
 

@@ -11,6 +11,8 @@ import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
 import { CurrentCounters, ProjectionGenerations } from './generation.ts';
+import { CaseViewProjector } from './case-views/projector.ts';
+import { CaseViewStore } from './case-views/store.ts';
 import { Projector } from './projector.ts';
 
 const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
@@ -49,6 +51,18 @@ async function main(): Promise<void> {
     onApplied: (partition, events) => publisher.applied(partition, events),
   });
   await projector.start();
+  // The read side of the intake's case routes: views, histories, work lists and command outcomes (ADR 0009).
+  const caseViews = new CaseViewProjector({
+    kafka,
+    store: new CaseViewStore(redis, config.KEY_PREFIX, config.OUTCOME_TTL_SECONDS),
+    areas,
+    topics,
+    groupId: `${config.TOPIC_PREFIX}${config.CASE_VIEW_GROUP_ID}`,
+    logger,
+    partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
+    sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
+  });
+  await caseViews.start();
   const app = buildProjectionApp({
     logger,
     store: new CurrentCounters(generations),
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
   shutdownOnSignals(logger, async () => {
     await app.close();
     await projector.stop();
+    await caseViews.stop();
     await changes.close();
     await generations.close();
     await redis.quit();

@@ -14,6 +14,7 @@ import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
+import { RestoreWatch } from './restore-watch.ts';
 
 export interface ProjectorDeps {
   readonly kafka: Kafka;
@@ -38,6 +39,11 @@ export interface ProjectorDeps {
   readonly onApplied?: (partition: number, events: number) => void;
   /** Told when the consumer crashed and kafkajs will not restart it. */
   readonly onCrash?: (err: Error) => void;
+  /**
+   * How often the live projector looks at partitions not marked whole (ADR 0009): marks them when caught up, re-reads
+   * them when stalled. Default 1 s; a rebuild (a fixed generation) marks its partitions when it switches instead.
+   */
+  readonly watchMs?: number;
 }
 
 /** What a projector has folded since it started. */
@@ -87,17 +93,55 @@ export class Projector {
   private readonly seeks = new Map<number, { generation: number; offset: bigint; first?: bigint }>();
   private unsubscribe: (() => void) | undefined;
   private readonly counts = { records: 0, applied: 0, duplicates: 0, gaps: 0, deadLetters: 0 };
+  private readonly restoreWatch: RestoreWatch;
+  private watch: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(private readonly deps: ProjectorDeps) {
     this.producer = new DurableProducer(deps.kafka);
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'counters', (topic, partition, offset) => {
+      void this.started.then(({ consumer }) => {
+        this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
+        consumer.seek({ topic, partition, offset: offset.toString() });
+      });
+    });
+  }
+
+  private get live(): boolean {
+    return this.deps.generation === undefined;
+  }
+
+  /** Partitions of the current generation not marked whole: marked once caught up, re-read when stalled. */
+  private async watchRestores(): Promise<void> {
+    const store = this.deps.generations.store(await this.generation());
+    await this.restoreWatch.look([
+      {
+        topic: this.deps.topics.events,
+        partitions: this.owned,
+        position: async (p) => ({ checkpoint: await store.checkpoint(p), restored: await store.isRestored(p) }),
+        markRestored: (p) => store.markRestored(p, this.deps.clock()),
+      },
+    ]);
+  }
+
+  private scheduleWatch(): void {
+    if (this.stopping || !this.live) return;
+    this.watch = setTimeout(() => {
+      this.watchRestores()
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'counters: restore watch failed'))
+        .finally(() => this.scheduleWatch());
+    }, this.deps.watchMs ?? 1_000);
   }
 
   get totals(): ProjectorTotals {
     return { ...this.counts };
   }
 
+  /** Starts folding; the live projector resolves once its first assignment is positioned and looked at. */
   async start(): Promise<void> {
+    let firstLook: () => void = () => undefined;
+    const looked = new Promise<void>((resolve) => (firstLook = resolve));
     if (this.sendsDeadLetters) await this.producer.connect();
     if (this.deps.generation === undefined) {
       this.unsubscribe = this.deps.generations.onChange((generation, previous) => {
@@ -111,9 +155,11 @@ export class Projector {
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
-      onAssigned: (assignment) => {
+      onAssigned: async (assignment) => {
         this.owned = assignment.get(this.deps.topics.events) ?? [];
-        return this.position(this.owned, 'assigned');
+        await this.position(this.owned, 'assigned');
+        if (this.live) await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'counters: restore watch failed'));
+        firstLook();
       },
       onBatch: (batch) => this.onBatch(batch),
     });
@@ -122,9 +168,13 @@ export class Projector {
       if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
     });
     this.resolveStarted(this.running);
+    this.scheduleWatch();
+    if (this.live) await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.watch);
     this.unsubscribe?.();
     await this.running?.stop();
     if (this.sendsDeadLetters) await this.producer.disconnect();
@@ -233,6 +283,10 @@ export class Projector {
       await sendDeadLetters(this.producer, this.deps.topics.dlq, letters);
     }
     await store.apply(partition, from, lastRecord.offset, touched, deltas);
+    // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
+    if (this.live && BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !(await store.isRestored(partition))) {
+      await store.markRestored(partition, this.deps.clock());
+    }
     this.counts.records += fresh.length;
     this.counts.applied += applied;
     this.counts.duplicates += duplicates;

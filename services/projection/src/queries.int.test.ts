@@ -46,7 +46,7 @@ function incident(gridCode: string, reportedAt: string, category = 'dispute') {
     dispatched: (department = category === 'dispute' ? 'justice' : 'sanitation') => {
       events.push({
         type: 'IncidentDispatched',
-        data: { department, by: 'routing', signForDue: DUE, handlingDue: DUE },
+        data: { department, by: 'routing', signForDue: DUE, handlingDue: DUE, measures: { sign_for: 'working', handling: 'working' } },
         metadata: metadata({ id: 'routing', role: 'system' }),
       });
       return steps;
@@ -54,7 +54,7 @@ function incident(gridCode: string, reportedAt: string, category = 'dispute') {
     resolved: () => {
       events.push({
         type: 'IncidentResolved',
-        data: { notes: '已处置', photoRefs: [], handlingMs: 3_600_000, verificationDue: DUE },
+        data: { notes: '已处置', photoRefs: [], handlingMs: 3_600_000, verificationDue: DUE, measures: { verification: 'working' } },
         metadata: metadata(HANDLER),
       });
       return steps;
@@ -62,7 +62,7 @@ function incident(gridCode: string, reportedAt: string, category = 'dispute') {
     reworked: () => {
       events.push({
         type: 'IncidentReworkRequested',
-        data: { notes: '核查未通过', reworkCount: 1, handlingDue: DUE },
+        data: { notes: '核查未通过', reworkCount: 1, handlingDue: DUE, measures: { handling: 'working' } },
         metadata: metadata(STAFF),
       });
       return steps;

@@ -226,6 +226,8 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     const totals = projector.totals;
     await options.beforeSwitch?.();
     lock.assertHeld();
+    // Caught up: the new generation is whole (ADR 0009), so queries may read it the moment it is current.
+    for (const p of partitions) await target.markRestored(p, new Date());
     await generations.switchTo(previous, generation);
     const incidents = await target.incidentCount(partitions.length);
     logger.info({ generation, previous, ...totals, incidents, seconds: elapsed }, 'projection generation switched');

@@ -42,8 +42,13 @@ function reportedEvent(
   };
 }
 
-// Deadlines do not matter to the counters; any valid instants do.
-const DUES = { signForDue: '2026-11-25T04:00:00.000Z', handlingDue: '2026-11-26T04:00:00.000Z' };
+// Deadlines do not matter to the counters; any valid instants do (and the measures of a dispute, normal urgency:
+// 2 working hours to sign for, 5 working days to handle).
+const DUES = {
+  signForDue: '2026-11-25T04:00:00.000Z',
+  handlingDue: '2026-11-26T04:00:00.000Z',
+  measures: { sign_for: 'working', handling: 'working' },
+} as const;
 
 function dispatchedEvent(version: number, department: string, o: { incidentId?: string; occurredAt?: string } = {}): GridEvent {
   const incidentId = o.incidentId ?? INCIDENT;
@@ -277,7 +282,7 @@ describe('applyEvent: a returned case leaves its department', () => {
     const dispatched = applied(applyEvent(areas, reported.incident, dispatchedEvent(2, 'justice')));
     const returned: GridEvent = {
       type: 'IncidentReturned',
-      data: { department: 'justice', reason: '不属本单位职责', dispatchDue: '2026-11-26T04:00:00.000Z' },
+      data: { department: 'justice', reason: '不属本单位职责', dispatchDue: '2026-11-26T04:00:00.000Z', measures: { dispatch: 'working' } },
       metadata: {
         eventId: `${INCIDENT}:3`,
         incidentId: INCIDENT,

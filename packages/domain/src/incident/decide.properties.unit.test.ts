@@ -163,7 +163,7 @@ class Run {
         this.levels.add(e.data.level);
         this.escalations++;
       }
-      this.state = evolve(this.state, e, this.context);
+      this.state = evolve(this.state, e);
     });
     if (this.state?.status === 'closed') this.closedSeen = true;
   }
@@ -190,7 +190,7 @@ class Run {
     const first = tick(INCIDENT, this.state, this.context, intermediate);
     const rest = tick(
       INCIDENT,
-      first.reduce<IncidentState>((s, e) => evolve(s, e, this.context), this.state),
+      first.reduce<IncidentState>((s, e) => evolve(s, e), this.state),
       this.context,
       now,
     );

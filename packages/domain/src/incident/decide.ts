@@ -7,7 +7,16 @@ import type { DeadlinePolicy } from './policy.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
 import type { Rejection, RejectionCode } from './rejection.ts';
 import type { StageTime } from './stage-time.ts';
-import { evolve, stageDuration, type Incident, type IncidentState, type IncidentStatus, type StageClock } from './state.ts';
+import {
+  evolve,
+  measureOf,
+  stageDuration,
+  stageMeasures,
+  type Incident,
+  type IncidentState,
+  type IncidentStatus,
+  type StageClock,
+} from './state.ts';
 
 export interface DecisionContext {
   readonly areas: AreaTree;
@@ -61,7 +70,7 @@ class Emitter {
       },
     } as GridEvent;
     this.events.push(event);
-    this.state = evolve(this.state, event, this.ctx);
+    this.state = evolve(this.state, event);
     return this.state;
   }
 }
@@ -159,7 +168,12 @@ function apply(
     case 'ReturnIncident':
       out.emit(
         'IncidentReturned',
-        { department: s.department ?? '', reason: command.data.reason, dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])) },
+        {
+          department: s.department ?? '',
+          reason: command.data.reason,
+          dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])),
+          measures: stageMeasures(ctx, s, 'dispatch'),
+        },
         actor,
         t,
       );
@@ -175,6 +189,7 @@ function apply(
           photoRefs: command.data.photoRefs,
           handlingMs: handlingMs(s, ctx, t),
           verificationDue: iso(due(ctx, t, ctx.policy.verification, [])),
+          measures: stageMeasures(ctx, s, 'verification'),
         },
         actor,
         t,
@@ -189,11 +204,15 @@ function apply(
           t,
         );
       } else {
-        const category = ctx.catalog.category(s.category);
-        const handling = category ? category.handling[s.urgency] : { unit: 'working_days' as const, amount: 1 };
+        const handling = stageDuration(ctx, s, 'handling');
         out.emit(
           'IncidentReworkRequested',
-          { notes: command.data.notes, reworkCount: s.reworkCount + 1, handlingDue: iso(due(ctx, t, handling, [])) },
+          {
+            notes: command.data.notes,
+            reworkCount: s.reworkCount + 1,
+            handlingDue: iso(due(ctx, t, handling, [])),
+            measures: stageMeasures(ctx, s, 'handling'),
+          },
           actor,
           t,
         );
@@ -237,7 +256,20 @@ function apply(
           const left = ctx.time.between(s.suspendedAt!, Math.max(c.due, s.suspendedAt!), c.measure, s.suspensions);
           return { stage: c.stage, due: iso(ctx.time.add(t, left, c.measure, suspensions)) };
         });
-      out.emit('IncidentResumed', { suspendedAt: iso(s.suspendedAt), deadlines }, actor, t);
+      // Like the deadlines, the ladder's next step keeps the time (in its own measure) it had left when parked.
+      const measure = measureOf(ctx.policy.escalationEvery);
+      const nextEscalationAt =
+        s.nextEscalationAt === null
+          ? null
+          : iso(
+              ctx.time.add(
+                t,
+                ctx.time.between(s.suspendedAt, Math.max(s.nextEscalationAt, s.suspendedAt), measure, s.suspensions),
+                measure,
+                suspensions,
+              ),
+            );
+      out.emit('IncidentResumed', { suspendedAt: iso(s.suspendedAt), deadlines, nextEscalationAt }, actor, t);
       return;
     }
     case 'EscalateIncident': {
@@ -300,7 +332,7 @@ function decideReport(
       occurredAt: data.occurredAt,
       reportedAt,
       receivedAt: envelope.issuedAt,
-      ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])) }),
+      ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])), measures: stageMeasures(ctx, data, 'dispatch') }),
     },
     envelope.actor,
     // The report happened when the device says; the deadlines run from when it reached us.
@@ -326,10 +358,12 @@ function due(
   return ctx.time.add(from, ms, measure, excluded);
 }
 
-function dispatchDeadlines(s: Incident, ctx: DecisionContext, t: number): { signForDue: string; handlingDue: string } {
-  const category = ctx.catalog.category(s.category);
-  const handling = category ? category.handling[s.urgency] : { unit: 'working_days' as const, amount: 1 };
-  return { signForDue: iso(due(ctx, t, ctx.policy.signFor, [])), handlingDue: iso(due(ctx, t, handling, [])) };
+function dispatchDeadlines(s: Incident, ctx: DecisionContext, t: number) {
+  return {
+    signForDue: iso(due(ctx, t, ctx.policy.signFor, [])),
+    handlingDue: iso(due(ctx, t, stageDuration(ctx, s, 'handling'), [])),
+    measures: stageMeasures(ctx, s, 'sign_for', 'handling'),
+  };
 }
 
 function handlingClockMissed(s: Incident): boolean {

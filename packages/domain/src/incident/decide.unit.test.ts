@@ -2,7 +2,7 @@ import { type CommandEnvelope, GridEvent, type ReportIncident, type Role } from 
 import { describe, expect, it } from 'vitest';
 import { decide } from './decide.ts';
 import { evolve, initialState } from './state.ts';
-import { acceptedEvents, areas, COMMAND, ctx, fold, givenIn, INCIDENT, named, STAFF } from './test-support.ts';
+import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, INCIDENT, named, STAFF } from './test-support.ts';
 
 // ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----
 
@@ -90,8 +90,9 @@ function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: st
 function dispatched(department: string): GridEvent {
   return {
     type: 'IncidentDispatched',
-    // Deadlines run from when the report reached us (NOW), whenever it was made.
-    data: { department, by: 'routing', signForDue: SIGN_FOR_DUE, handlingDue: HANDLING_DUE },
+    // Deadlines run from when the report reached us (NOW), whenever it was made; both in working time (2 working
+    // hours to sign for, 1 working day to handle exposed rubbish of normal urgency).
+    data: { department, by: 'routing', signForDue: SIGN_FOR_DUE, handlingDue: HANDLING_DUE, measures: dispatchMeasures() },
     // Routing dispatches at once, on the worker's clock, as the system rather than a person.
     metadata: {
       eventId: `${INCIDENT}:2`,
@@ -311,6 +312,6 @@ describe('evolve', () => {
   });
 
   it('refuses a dispatch for an incident it has never seen', () => {
-    expect(() => evolve(initialState, dispatched('sanitation'), ctx)).toThrow();
+    expect(() => evolve(initialState, dispatched('sanitation'))).toThrow();
   });
 });

@@ -1,7 +1,7 @@
 import { type Actor, type Command, type CommandType, type GridEvent, type GridEventType, type Role, type Stage } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { decide, escalationArea } from './decide.ts';
-import { evolve, initialState, type IncidentState, type IncidentStatus } from './state.ts';
+import { decide, escalationArea, tick } from './decide.ts';
+import { evolve, type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
 import {
   acceptedEvents,
   COMMAND,
@@ -9,9 +9,11 @@ import {
   ctx,
   DISPATCHER,
   dispatched,
+  dispatchMeasures,
   envelope,
   event,
   type EventOf,
+  fold,
   given,
   GRID,
   handler,
@@ -21,6 +23,7 @@ import {
   INCIDENT,
   iso,
   JIANGMEN_CITY,
+  measures,
   reported,
   STAFF,
   SYSTEM,
@@ -61,7 +64,13 @@ const RESOLVED = history(
   ...ACCEPTED,
   event(
     'IncidentResolved',
-    { notes: NOTES, photoRefs: [], handlingMs: HANDLED_BY_16, verificationDue: iso('2026-11-25 16:00') },
+    {
+      notes: NOTES,
+      photoRefs: [],
+      handlingMs: HANDLED_BY_16,
+      verificationDue: iso('2026-11-25 16:00'),
+      measures: measures(['verification']),
+    },
     '2026-11-24 16:00',
     SANITATION,
   ),
@@ -71,7 +80,7 @@ const RETURNED = history(
   ...DISPATCHED,
   event(
     'IncidentReturned',
-    { department: 'sanitation', reason: REASON, dispatchDue: iso('2026-11-24 12:00') },
+    { department: 'sanitation', reason: REASON, dispatchDue: iso('2026-11-24 12:00'), measures: measures(['dispatch']) },
     '2026-11-24 10:00',
     SANITATION,
   ),
@@ -229,7 +238,13 @@ describe('DispatchIncident (派遣)', () => {
           REPORTED,
           caused(
             'IncidentDispatched',
-            { department: 'urban_mgmt', by: 'dispatcher', signForDue: iso('2026-11-24 11:20'), handlingDue: iso('2026-11-25 09:20') },
+            {
+              department: 'urban_mgmt',
+              by: 'dispatcher',
+              signForDue: iso('2026-11-24 11:20'),
+              handlingDue: iso('2026-11-25 09:20'),
+              measures: dispatchMeasures(),
+            },
             '2026-11-24 09:20',
             DISPATCHER,
           ),
@@ -247,7 +262,13 @@ describe('DispatchIncident (派遣)', () => {
           friday,
           caused(
             'IncidentDispatched',
-            { department: 'urban_mgmt', by: 'dispatcher', signForDue: iso('2026-11-30 09:00'), handlingDue: iso('2026-11-30 16:00') },
+            {
+              department: 'urban_mgmt',
+              by: 'dispatcher',
+              signForDue: iso('2026-11-30 09:00'),
+              handlingDue: iso('2026-11-30 16:00'),
+              measures: dispatchMeasures(),
+            },
             '2026-11-27 16:00',
             DISPATCHER,
           ),
@@ -265,7 +286,13 @@ describe('DispatchIncident (派遣)', () => {
           beforeHoliday,
           caused(
             'IncidentDispatched',
-            { department: 'urban_mgmt', by: 'dispatcher', signForDue: iso('2026-10-08 09:00'), handlingDue: iso('2026-10-08 16:00') },
+            {
+              department: 'urban_mgmt',
+              by: 'dispatcher',
+              signForDue: iso('2026-10-08 09:00'),
+              handlingDue: iso('2026-10-08 16:00'),
+              measures: dispatchMeasures(),
+            },
             '2026-09-30 16:00',
             DISPATCHER,
           ),
@@ -282,7 +309,13 @@ describe('DispatchIncident (派遣)', () => {
           RETURNED,
           caused(
             'IncidentDispatched',
-            { department: 'urban_mgmt', by: 'dispatcher', signForDue: iso('2026-11-24 15:00'), handlingDue: iso('2026-11-25 10:30') },
+            {
+              department: 'urban_mgmt',
+              by: 'dispatcher',
+              signForDue: iso('2026-11-24 15:00'),
+              handlingDue: iso('2026-11-25 10:30'),
+              measures: dispatchMeasures(),
+            },
             '2026-11-24 10:30',
             DISPATCHER,
           ),
@@ -310,6 +343,7 @@ describe('ReassignIncident (改派)', () => {
           reason: REASON,
           signForDue: iso('2026-11-24 12:00'),
           handlingDue: iso('2026-11-25 10:00'),
+          measures: dispatchMeasures(),
         },
         '2026-11-24 10:00',
         DISPATCHER,
@@ -350,7 +384,7 @@ describe('ReturnIncident (退回)', () => {
       from,
       caused(
         'IncidentReturned',
-        { department: 'sanitation', reason: REASON, dispatchDue: iso('2026-11-24 12:00') },
+        { department: 'sanitation', reason: REASON, dispatchDue: iso('2026-11-24 12:00'), measures: measures(['dispatch']) },
         '2026-11-24 10:00',
         SANITATION,
       ),
@@ -383,7 +417,13 @@ describe('ResolveIncident (反馈)', () => {
           ACCEPTED,
           caused(
             'IncidentResolved',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: iso('2026-11-25 16:00') },
+            {
+              notes: NOTES,
+              photoRefs: ['photos/after.jpg'],
+              handlingMs: HANDLED_BY_16,
+              verificationDue: iso('2026-11-25 16:00'),
+              measures: measures(['verification']),
+            },
             '2026-11-24 16:00',
             SANITATION,
           ),
@@ -397,7 +437,7 @@ describe('ResolveIncident (反馈)', () => {
       ...suspended(ACCEPTED, '2026-11-24 10:00'),
       event(
         'IncidentResumed',
-        { suspendedAt: iso('2026-11-24 10:00'), deadlines: [{ stage: 'handling', due: iso('2026-11-26 09:00') }] },
+        { suspendedAt: iso('2026-11-24 10:00'), deadlines: [{ stage: 'handling', due: iso('2026-11-26 09:00') }], nextEscalationAt: null },
         '2026-11-25 10:00',
         DISPATCHER,
       ),
@@ -411,7 +451,13 @@ describe('ResolveIncident (反馈)', () => {
           past,
           caused(
             'IncidentResolved',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3.5 * HOUR_MS, verificationDue: iso('2026-11-26 15:00') },
+            {
+              notes: NOTES,
+              photoRefs: ['photos/after.jpg'],
+              handlingMs: 3.5 * HOUR_MS,
+              verificationDue: iso('2026-11-26 15:00'),
+              measures: measures(['verification']),
+            },
             '2026-11-25 15:00',
             SANITATION,
           ),
@@ -432,7 +478,13 @@ describe('ResolveIncident (反馈)', () => {
           past,
           caused(
             'IncidentResolved',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: iso('2026-11-25 16:00') },
+            {
+              notes: NOTES,
+              photoRefs: ['photos/after.jpg'],
+              handlingMs: HANDLED_BY_16,
+              verificationDue: iso('2026-11-25 16:00'),
+              measures: measures(['verification']),
+            },
             '2026-11-24 16:00',
             URBAN_MGMT,
           ),
@@ -455,7 +507,13 @@ describe('ResolveIncident (反馈)', () => {
           past,
           caused(
             'IncidentResolved',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3 * HOUR_MS, verificationDue: iso('2026-10-09 10:00') },
+            {
+              notes: NOTES,
+              photoRefs: ['photos/after.jpg'],
+              handlingMs: 3 * HOUR_MS,
+              verificationDue: iso('2026-10-09 10:00'),
+              measures: measures(['verification']),
+            },
             '2026-10-08 10:00',
             SANITATION,
           ),
@@ -469,7 +527,12 @@ describe('VerifyIncident (核查)', () => {
   const resolvedAt = (past: readonly GridEvent[], at: string, handlingMs: number, verificationDue: string) =>
     history(
       ...past,
-      event('IncidentResolved', { notes: NOTES, photoRefs: [], handlingMs, verificationDue: iso(verificationDue) }, at, SANITATION),
+      event(
+        'IncidentResolved',
+        { notes: NOTES, photoRefs: [], handlingMs, verificationDue: iso(verificationDue), measures: measures(['verification']) },
+        at,
+        SANITATION,
+      ),
     );
 
   it('closes a case verified on site, on time when every deadline was met, with the handling time of its resolution', () => {
@@ -552,7 +615,7 @@ describe('VerifyIncident (核查)', () => {
           RESOLVED,
           caused(
             'IncidentReworkRequested',
-            { notes: '垃圾仍未清理', reworkCount: 1, handlingDue: iso('2026-11-26 10:00') },
+            { notes: '垃圾仍未清理', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling']) },
             '2026-11-25 10:00',
             STAFF,
           ),
@@ -566,7 +629,7 @@ describe('VerifyIncident (核查)', () => {
       ...RESOLVED,
       event(
         'IncidentReworkRequested',
-        { notes: '垃圾仍未清理', reworkCount: 1, handlingDue: iso('2026-11-26 10:00') },
+        { notes: '垃圾仍未清理', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling']) },
         '2026-11-25 10:00',
         STAFF,
       ),
@@ -581,7 +644,13 @@ describe('VerifyIncident (核查)', () => {
             reworked,
             caused(
               'IncidentResolved',
-              { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 13 * HOUR_MS, verificationDue: iso('2026-11-27 09:00') },
+              {
+                notes: NOTES,
+                photoRefs: ['photos/after.jpg'],
+                handlingMs: 13 * HOUR_MS,
+                verificationDue: iso('2026-11-27 09:00'),
+                measures: measures(['verification']),
+              },
               '2026-11-26 09:00',
               SANITATION,
             ),
@@ -598,7 +667,7 @@ describe('VerifyIncident (核查)', () => {
             resolvedAgain,
             caused(
               'IncidentReworkRequested',
-              { notes: '仍有残留', reworkCount: 2, handlingDue: iso('2026-11-27 10:00') },
+              { notes: '仍有残留', reworkCount: 2, handlingDue: iso('2026-11-27 10:00'), measures: measures(['handling']) },
               '2026-11-26 10:00',
               STAFF,
             ),
@@ -742,12 +811,13 @@ describe('DenyExtension', () => {
 describe('SuspendIncident and ResumeIncident (挂账)', () => {
   const suspend = (at: string) => give('SuspendIncident', at);
   const resume = (at: string) => give('ResumeIncident', at);
+  /** Resumed; no escalation ladder runs in these cases (none was overdue), so there is no next step to move. */
   const resumed = (past: readonly GridEvent[], at: string, suspendedAt: string, deadlines: [Stage, string][]) =>
     continuing(
       past,
       caused(
         'IncidentResumed',
-        { suspendedAt: iso(suspendedAt), deadlines: deadlines.map(([stage, due]) => ({ stage, due: iso(due) })) },
+        { suspendedAt: iso(suspendedAt), deadlines: deadlines.map(([stage, due]) => ({ stage, due: iso(due) })), nextEscalationAt: null },
         at,
         DISPATCHER,
       ),
@@ -1001,7 +1071,7 @@ describe('versions', () => {
         instant(at),
       );
       const events = acceptedEvents(decision);
-      for (const e of events) state = evolve(state, e, ctx);
+      for (const e of events) state = evolve(state, e);
       expect(state?.version).toBe(before + events.length);
       return events.map((e) => [e.metadata.version, e.metadata.eventId]);
     });
@@ -1042,5 +1112,134 @@ describe('versions', () => {
     const snapshot = structuredClone(state);
     expect(decide(give('AcceptIncident', '2026-11-24 10:00'), state, ctx, instant('2026-11-24 10:00')).kind).toBe('rejected');
     expect(state).toEqual(snapshot);
+  });
+});
+
+describe('evolve needs nothing but the events', () => {
+  const WATER = handler('water_affairs');
+  const URBAN = handler('urban_mgmt');
+  /** A missing manhole cover: handled within 6 natural hours; dispatch, sign-for and verification run in working hours. */
+  const MANHOLE = { category: 'manhole_cover', urgency: 'normal' } as const;
+  const reportManhole: Command = {
+    type: 'ReportIncident',
+    data: {
+      reportId: 'rpt-20261124-0002',
+      gridCode: GRID,
+      ...MANHOLE,
+      description: '井盖缺失',
+      location: { lat: 22.52, lng: 113.03 },
+      occurredAt: iso('2026-11-24 08:50'),
+    },
+  };
+  /**
+   * Unrouted, so that every clock-starting event occurs: a report waiting for dispatch, a dispatch, deadlines missed
+   * and the ladder climbing, a suspension over the ladder's next step, a reassignment, a return, a resolution, a
+   * rework and the close. A step is a command (with its actor) or the worker's timer ('tick'), at a local time.
+   */
+  const steps: readonly (readonly [Command | 'tick', Actor, string])[] = [
+    [reportManhole, STAFF, '2026-11-24 09:00'],
+    [{ type: 'DispatchIncident', data: { department: 'water_affairs' } }, DISPATCHER, '2026-11-24 09:30'],
+    ['tick', SYSTEM, '2026-11-24 17:00'],
+    [COMMANDS.SuspendIncident.command, DISPATCHER, '2026-11-24 17:10'],
+    [COMMANDS.ResumeIncident.command, DISPATCHER, '2026-11-25 10:00'],
+    [{ type: 'ReassignIncident', data: { department: 'urban_mgmt', reason: REASON } }, DISPATCHER, '2026-11-25 10:30'],
+    [COMMANDS.AcceptIncident.command, URBAN, '2026-11-25 11:00'],
+    [COMMANDS.ReturnIncident.command, URBAN, '2026-11-25 11:30'],
+    [{ type: 'DispatchIncident', data: { department: 'water_affairs' } }, DISPATCHER, '2026-11-25 11:45'],
+    [COMMANDS.AcceptIncident.command, WATER, '2026-11-25 11:50'],
+    [COMMANDS.ResolveIncident.command, WATER, '2026-11-25 14:40'],
+    [{ type: 'VerifyIncident', data: { passed: false, notes: '井盖未固定' } }, STAFF, '2026-11-25 15:00'],
+    ['tick', SYSTEM, '2026-11-25 23:00'],
+    [COMMANDS.ResolveIncident.command, WATER, '2026-11-26 09:00'],
+    [COMMANDS.VerifyIncident.command, STAFF, '2026-11-26 09:30'],
+  ];
+
+  /** The history the worker writes: each step decided on the state its own working copy reached, event by event. */
+  function decided(): { readonly events: readonly GridEvent[]; readonly states: readonly Incident[] } {
+    let state: IncidentState = initialState;
+    const events: GridEvent[] = [];
+    const states: Incident[] = [];
+    steps.forEach(([command, actor, at], i) => {
+      const happened =
+        command === 'tick'
+          ? tick(INCIDENT, state, unroutedCtx, instant(at))
+          : acceptedEvents(
+              decide(
+                { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` },
+                state,
+                unroutedCtx,
+                instant(at),
+              ),
+            );
+      expect(happened.length, `step ${i} (${command === 'tick' ? 'tick' : command.type}) decided nothing`).toBeGreaterThan(0);
+      for (const e of happened) {
+        state = evolve(state, e);
+        events.push(e);
+        states.push(state);
+      }
+    });
+    return { events, states };
+  }
+
+  /** The clocks of a state as the rules (catalog per category and urgency, policy) measure them. */
+  const byTheRules = (s: Incident): Incident => ({
+    ...s,
+    clocks: s.clocks.map((c) => ({ ...c, measure: measures([c.stage], s)[c.stage] })),
+  });
+
+  it('folds a decided history, from its events alone, into the states the decider worked on', () => {
+    const { events, states } = decided();
+    expect(events.at(-1)?.type).toBe('IncidentClosed');
+    const types = new Set(events.map((e) => e.type));
+    const starters = ['IncidentReported', 'IncidentDispatched', 'IncidentReassigned', 'IncidentReturned', 'IncidentResolved'] as const;
+    for (const type of [...starters, 'IncidentReworkRequested', 'IncidentEscalated', 'IncidentResumed'] as const)
+      expect(types).toContain(type);
+    const measured = new Set<string>();
+    events.forEach((_, i) => {
+      const folded = fold(events.slice(0, i + 1));
+      expect(folded, `after ${events[i]!.type} (v${i + 1})`).toEqual(states[i]);
+      // Each clock runs in the time the rules give its stage: the natural hours of handling a manhole, working time else.
+      expect(folded, `clocks after ${events[i]!.type} (v${i + 1})`).toEqual(byTheRules(folded!));
+      for (const c of folded!.clocks) measured.add(`${c.stage}:${c.measure}`);
+    });
+    expect([...measured].sort()).toEqual(['dispatch:working', 'handling:natural', 'sign_for:working', 'verification:working']);
+    // The resumption carries the ladder's next step, moved past the suspension; evolve takes it as it is. Handling
+    // (6 natural hours from Tuesday 09:30) was missed at 15:30, the next step due a working day later, Wednesday 15:30;
+    // parked Tuesday 17:10 with 20 min + 3.5 h + 1 h left, resumed Wednesday 10:00: 2 h to noon, 2 h 50 min from 14:30.
+    const at = events.findIndex((e) => e.type === 'IncidentResumed');
+    const resumed = events[at];
+    if (resumed?.type !== 'IncidentResumed') throw new Error('expected a resumption');
+    expect(resumed.data.nextEscalationAt).toBe(iso('2026-11-25 17:20'));
+    expect(states[at]!.nextEscalationAt).toBe(Date.parse(iso('2026-11-25 17:20')));
+  });
+
+  it('refuses an event that starts a clock without its measure', () => {
+    const { events } = decided();
+    const starting = events.filter((e) => 'measures' in e.data && e.data.measures !== undefined);
+    expect(new Set(starting.map((e) => e.type))).toEqual(
+      new Set([
+        'IncidentReported',
+        'IncidentDispatched',
+        'IncidentReassigned',
+        'IncidentReturned',
+        'IncidentResolved',
+        'IncidentReworkRequested',
+      ]),
+    );
+    for (const e of starting) {
+      const past = events.slice(0, e.metadata.version - 1);
+      const { measures: _measures, ...data } = e.data as { measures?: unknown };
+      const without = { ...e, data } as GridEvent;
+      expect(() => fold([...past, without]), `${e.type} with no measures`).toThrow(/without its measure/);
+      expect(() => fold([...past, { ...e, data: { ...data, measures: {} } } as GridEvent]), `${e.type} with {}`).toThrow(
+        /without its measure/,
+      );
+      // as it was decided, it folds
+      expect(() => fold([...past, e])).not.toThrow();
+    }
+    // A measure for one of the two clocks a dispatch starts is not enough.
+    const dispatch = starting.find((e) => e.type === 'IncidentDispatched')!;
+    const half = { ...dispatch, data: { ...dispatch.data, measures: { sign_for: 'working' } } } as GridEvent;
+    expect(() => fold([...events.slice(0, dispatch.metadata.version - 1), half])).toThrow(/starts the handling clock without its measure/);
   });
 });

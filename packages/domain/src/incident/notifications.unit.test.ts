@@ -8,6 +8,7 @@ import {
   continuing,
   DISPATCHER,
   dispatched,
+  dispatchMeasures,
   event,
   fold,
   GRID,
@@ -16,6 +17,7 @@ import {
   HUICHENG,
   INCIDENT,
   iso,
+  measures,
   reported,
   STAFF,
   SYSTEM,
@@ -77,6 +79,7 @@ describe('notificationsFor', () => {
           reason: '职责调整',
           signForDue: iso('2026-11-24 12:00'),
           handlingDue: iso('2026-11-25 10:00'),
+          measures: dispatchMeasures(),
         },
         '2026-11-24 10:00',
         DISPATCHER,
@@ -169,7 +172,7 @@ describe('notificationsFor', () => {
       ...DISPATCHED,
       event(
         'IncidentReturned',
-        { department: 'sanitation', reason: '不属于本单位职责', dispatchDue: iso('2026-11-24 12:00') },
+        { department: 'sanitation', reason: '不属于本单位职责', dispatchDue: iso('2026-11-24 12:00'), measures: measures(['dispatch']) },
         '2026-11-24 10:00',
         SANITATION,
       ),
@@ -189,7 +192,13 @@ describe('notificationsFor', () => {
       event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION),
       event(
         'IncidentResolved',
-        { notes: '已清运', photoRefs: [], handlingMs: 16_200_000, verificationDue: iso('2026-11-25 16:00') },
+        {
+          notes: '已清运',
+          photoRefs: [],
+          handlingMs: 16_200_000,
+          verificationDue: iso('2026-11-25 16:00'),
+          measures: measures(['verification']),
+        },
         '2026-11-24 16:00',
         SANITATION,
       ),
@@ -205,7 +214,7 @@ describe('notificationsFor', () => {
       ...resolved,
       event(
         'IncidentReworkRequested',
-        { notes: '仍有垃圾', reworkCount: 1, handlingDue: iso('2026-11-26 10:00') },
+        { notes: '仍有垃圾', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling']) },
         '2026-11-25 10:00',
         STAFF,
       ),
@@ -238,7 +247,9 @@ describe('notificationsFor', () => {
   it('never names the reporter of a confidential lead (涉黑涉恶线索), in any notification', () => {
     const lead = history(
       reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
-      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', {
+        category: 'gang_crime_lead',
+      }),
       event(
         'DeadlineWarned',
         { stage: 'sign_for', due: iso('2026-11-24 11:00'), fraction: 0.5, assignee: 'public_security' },
@@ -248,7 +259,7 @@ describe('notificationsFor', () => {
       event('IncidentAccepted', { department: 'public_security' }, '2026-11-24 10:30', handler('public_security')),
       event(
         'IncidentResolved',
-        { notes: '已核实', photoRefs: [], handlingMs: 0, verificationDue: iso('2026-11-25 10:30') },
+        { notes: '已核实', photoRefs: [], handlingMs: 0, verificationDue: iso('2026-11-25 10:30'), measures: measures(['verification']) },
         '2026-11-24 11:00',
         handler('public_security'),
       ),

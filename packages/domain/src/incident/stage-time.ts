@@ -1,7 +1,8 @@
 import type { Duration } from '../catalog/categories.ts';
 
-/** Working time follows the office calendar; natural time is the wall clock. */
-export type Measure = 'working' | 'natural';
+import type { Measure } from '@gridgov/contracts';
+
+export type { Measure };
 
 /** A span in epoch milliseconds, [from, to). */
 export interface Interval {

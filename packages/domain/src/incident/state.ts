@@ -1,7 +1,7 @@
-import type { GridEvent, Stage, Urgency } from '@gridgov/contracts';
+import type { GridEvent, Stage, StageMeasures, Urgency } from '@gridgov/contracts';
 import type { Catalog, Duration } from '../catalog/categories.ts';
 import type { DeadlinePolicy } from './policy.ts';
-import type { Interval, Measure, StageTime } from './stage-time.ts';
+import type { Interval, Measure } from './stage-time.ts';
 
 export type IncidentStatus = 'reported' | 'rejected' | 'dispatched' | 'accepted' | 'resolved' | 'closed' | 'returned';
 
@@ -46,22 +46,16 @@ export type IncidentState = Incident | null;
 
 export const initialState: IncidentState = null;
 
-/** What evolve needs to know to rebuild clocks: in which measure each stage's time runs, and how to count it. */
-export interface EvolveContext {
-  readonly catalog: Catalog;
-  readonly policy: DeadlinePolicy;
-  /** Moves the escalation ladder's next step past a suspension by the working time it had left. */
-  readonly time: StageTime;
-}
-
 export const measureOf = (d: Duration): Measure => (d.unit === 'working_hours' || d.unit === 'working_days' ? 'working' : 'natural');
 
+/** What sets a stage's time: the catalog (handling, per category and urgency) and the deadline policy (the others). */
+export interface StageRules {
+  readonly catalog: Catalog;
+  readonly policy: DeadlinePolicy;
+}
+
 /** The configured time of a stage: the category's handling time per urgency, the policy's for the others. */
-export function stageDuration(
-  ctx: Pick<EvolveContext, 'catalog' | 'policy'>,
-  state: Pick<Incident, 'category' | 'urgency'>,
-  stage: Stage,
-): Duration {
+export function stageDuration(ctx: StageRules, state: Pick<Incident, 'category' | 'urgency'>, stage: Stage): Duration {
   switch (stage) {
     case 'dispatch':
       return ctx.policy.dispatch;
@@ -74,17 +68,23 @@ export function stageDuration(
   }
 }
 
-function stageMeasure(ctx: EvolveContext, state: Pick<Incident, 'category' | 'urgency'>, stage: Stage): Measure {
-  return measureOf(stageDuration(ctx, state, stage));
+/** The measures of the stages a decision starts, as its event records them. */
+export function stageMeasures<S extends Stage>(
+  ctx: StageRules,
+  state: Pick<Incident, 'category' | 'urgency'>,
+  ...stages: S[]
+): Record<S, Measure> {
+  return Object.fromEntries(stages.map((stage) => [stage, measureOf(stageDuration(ctx, state, stage))])) as Record<S, Measure>;
 }
 
 const ms = (iso: string) => Date.parse(iso);
 
 /**
- * Applies an event to the state. Pure; every instant comes from the event. Only the last event
- * of a kind decides a clock: a new clock for a stage replaces the old one.
+ * Applies an event to the state. Pure, and it needs nothing but the event: every instant and every clock's measure
+ * comes from it, so a state is a fold of grid.events alone (ADR 0009). Only the last event of a kind decides a
+ * clock: a new clock for a stage replaces the old one.
  */
-export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContext): Incident {
+export function evolve(state: IncidentState, event: GridEvent): Incident {
   const version = event.metadata.version;
   const at = ms(event.metadata.occurredAt);
   if (event.type === 'IncidentReported') {
@@ -112,14 +112,15 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
     // The dispatch clock runs from when the report reached us, not from when the phone made it.
     const received = event.data.receivedAt ? ms(event.data.receivedAt) : at;
     return event.data.dispatchDue
-      ? { ...reported, clocks: [clock(ctx, reported, 'dispatch', received, ms(event.data.dispatchDue))] }
+      ? { ...reported, clocks: [clock(event, 'dispatch', received, ms(event.data.dispatchDue), event.data.measures)] }
       : reported;
   }
   if (!state) throw new Error(`evolve: ${event.type} before IncidentReported`);
   const s: Incident = { ...state, version };
+  const measures = 'measures' in event.data ? event.data.measures : undefined;
   const start = (stage: Stage, due: string, clocks: readonly StageClock[] = s.clocks) => [
     ...clocks.filter((c) => c.stage !== stage),
-    clock(ctx, s, stage, at, ms(due)),
+    clock(event, stage, at, ms(due), measures),
   ];
   const stop = (...stages: Stage[]) => s.clocks.filter((c) => !stages.includes(c.stage));
   const moveDue = (stage: Stage, due: string) => s.clocks.map((c) => (c.stage === stage ? { ...c, due: ms(due), missed: false } : c));
@@ -193,25 +194,12 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
       return { ...s, suspendedAt: at };
     case 'IncidentResumed': {
       const dues = new Map(event.data.deadlines.map((d) => [d.stage, ms(d.due)]));
-      const suspended = ms(event.data.suspendedAt);
-      const suspensions = [...s.suspensions, { from: suspended, to: at }];
-      // Like the deadlines, the ladder's next step keeps the time (in its own measure) it had left when parked.
-      const measure = measureOf(ctx.policy.escalationEvery);
-      const nextEscalationAt =
-        s.nextEscalationAt === null
-          ? null
-          : ctx.time.add(
-              at,
-              ctx.time.between(suspended, Math.max(s.nextEscalationAt, suspended), measure, s.suspensions),
-              measure,
-              suspensions,
-            );
       return {
         ...s,
         suspendedAt: null,
-        suspensions,
+        suspensions: [...s.suspensions, { from: ms(event.data.suspendedAt), to: at }],
         clocks: s.clocks.map((c) => ({ ...c, due: dues.get(c.stage) ?? c.due })),
-        nextEscalationAt,
+        nextEscalationAt: event.data.nextEscalationAt === null ? null : ms(event.data.nextEscalationAt),
       };
     }
     case 'DeadlineWarned':
@@ -233,6 +221,8 @@ export function evolve(state: IncidentState, event: GridEvent, ctx: EvolveContex
   }
 }
 
-function clock(ctx: EvolveContext, s: Pick<Incident, 'category' | 'urgency'>, stage: Stage, startedAt: number, due: number): StageClock {
-  return { stage, startedAt, due, measure: stageMeasure(ctx, s, stage), warned: 0, missed: false };
+function clock(event: GridEvent, stage: Stage, startedAt: number, due: number, measures: StageMeasures | undefined): StageClock {
+  const measure = measures?.[stage];
+  if (!measure) throw new Error(`evolve: ${event.type} #${event.metadata.version} starts the ${stage} clock without its measure`);
+  return { stage, startedAt, due, measure, warned: 0, missed: false };
 }

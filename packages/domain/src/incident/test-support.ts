@@ -4,13 +4,21 @@
  */
 // eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published holiday data
 import { readFileSync } from 'node:fs';
-import { type Actor, type CommandEnvelope, GridEvent, type GridEventType, type Urgency } from '@gridgov/contracts';
+import {
+  type Actor,
+  type CommandEnvelope,
+  GridEvent,
+  type GridEventType,
+  type Stage,
+  type Measure,
+  type Urgency,
+} from '@gridgov/contracts';
 import { expect } from 'vitest';
 import { type Area } from '../areas/area-tree.ts';
 import { AreaFixtures } from '../areas/fixtures.ts';
 import { HolidayData } from '../calendar/holidays.ts';
 import { WorkingCalendar } from '../calendar/working-calendar.ts';
-import { Catalog } from '../catalog/categories.ts';
+import { Catalog, type Duration } from '../catalog/categories.ts';
 import { RoutingTable } from '../catalog/routing.ts';
 import { type Decision, type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
 import { DEFAULT_POLICY } from './policy.ts';
@@ -123,9 +131,36 @@ export const history = (...events: readonly GridEvent[]): GridEvent[] => numbere
 export const continuing = (past: readonly GridEvent[], ...events: readonly GridEvent[]): GridEvent[] =>
   numbered(events, (past[past.length - 1]?.metadata.version ?? 0) + 1);
 
-interface ReportedOptions {
+/** What sets a case's handling time: its category and urgency (by default those of `reported`: exposed rubbish, normal). */
+export interface CaseKind {
   readonly category?: string;
   readonly urgency?: Urgency;
+}
+
+/**
+ * In which time the clocks of `stages` run, as the event that starts them must record it: working time for a
+ * duration in working hours or days, natural time otherwise. The handling time is the category's catalog entry per
+ * urgency (exposed rubbish, normal: 1 working day; manhole cover: natural hours); dispatch, sign-for and
+ * verification are the default policy's (2 working hours, 2 working hours, 1 working day: all working time).
+ */
+export function measures<S extends Stage>(stages: readonly S[], kind: CaseKind = {}): Record<S, Measure> {
+  const category = kind.category ?? 'exposed_rubbish';
+  const durationOf = (stage: Stage): Duration => {
+    if (stage === 'dispatch') return DEFAULT_POLICY.dispatch;
+    if (stage === 'sign_for') return DEFAULT_POLICY.signFor;
+    if (stage === 'verification') return DEFAULT_POLICY.verification;
+    const handling = catalog.category(category)?.handling[kind.urgency ?? 'normal'];
+    if (!handling) throw new Error(`test-support: no category ${category} in the catalog`);
+    return handling;
+  };
+  const working = (d: Duration) => d.unit === 'working_hours' || d.unit === 'working_days';
+  return Object.fromEntries(stages.map((stage) => [stage, working(durationOf(stage)) ? 'working' : 'natural'])) as Record<S, Measure>;
+}
+
+/** The measures a dispatch or reassignment records: of the sign-for and handling clocks it starts. */
+export const dispatchMeasures = (kind: CaseKind = {}) => measures(['sign_for', 'handling'], kind);
+
+interface ReportedOptions extends CaseKind {
   /** Set when no route dispatched the case: it waits for a dispatcher until then (local time). */
   readonly dispatchDue?: string;
 }
@@ -145,7 +180,7 @@ export function reported(at: string, options: ReportedOptions = {}): GridEvent {
       occurredAt: iso(at),
       reportedAt: iso(at),
       receivedAt: iso(at),
-      ...(options.dispatchDue ? { dispatchDue: iso(options.dispatchDue) } : {}),
+      ...(options.dispatchDue ? { dispatchDue: iso(options.dispatchDue), measures: measures(['dispatch'], options) } : {}),
     },
     at,
     STAFF,
@@ -153,16 +188,20 @@ export function reported(at: string, options: ReportedOptions = {}): GridEvent {
   );
 }
 
-/** The case went to a department at a local time, with its sign-for and handling deadlines (local times). */
+/**
+ * The case went to a department at a local time, with its sign-for and handling deadlines (local times) and their
+ * measures, those of the case's kind (by default that of `reported`).
+ */
 export function dispatched(
   at: string,
   department: string,
   due: { signFor: string; handling: string },
   by: 'routing' | 'dispatcher' = 'routing',
+  kind: CaseKind = {},
 ) {
   return event(
     'IncidentDispatched',
-    { department, by, signForDue: iso(due.signFor), handlingDue: iso(due.handling) },
+    { department, by, signForDue: iso(due.signFor), handlingDue: iso(due.handling), measures: dispatchMeasures(kind) },
     at,
     by === 'routing' ? ROUTING : DISPATCHER,
     COMMAND,
@@ -173,8 +212,8 @@ export function dispatched(
 
 export type Expected = readonly GridEvent[] | { readonly rejected: RejectionCode };
 
-export const fold = (events: readonly GridEvent[], context: DecisionContext = ctx): IncidentState =>
-  events.reduce<IncidentState>((s, e) => evolve(s, e, context), initialState);
+/** The state of a history: a fold of its events alone (evolve needs no context). */
+export const fold = (events: readonly GridEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e), initialState);
 
 export const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
   if (decision.kind !== 'accepted') throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
@@ -188,10 +227,10 @@ export const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
  */
 export function givenIn(context: DecisionContext = ctx, clock?: Date) {
   return function given(past: readonly GridEvent[]) {
-    const state = fold(past, context);
+    const state = fold(past);
     const checked = (events: readonly GridEvent[]) => {
       for (const e of events) expect(() => GridEvent.parse(e)).not.toThrow();
-      expect(() => fold([...past, ...events], context)).not.toThrow();
+      expect(() => fold([...past, ...events])).not.toThrow();
     };
     return {
       state,

@@ -6,6 +6,7 @@ import {
   ctx,
   DISPATCHER,
   dispatched,
+  dispatchMeasures,
   envelope,
   event,
   fold,
@@ -19,6 +20,7 @@ import {
   iso,
   JIANGMEN_CITY,
   continuing,
+  measures,
   reported,
   STAFF,
   SYSTEM,
@@ -207,7 +209,13 @@ describe('the other stages’ clocks', () => {
       ...ACCEPTED,
       event(
         'IncidentResolved',
-        { notes: '已清运', photoRefs: [], handlingMs: 16_200_000, verificationDue: iso('2026-11-25 16:00') },
+        {
+          notes: '已清运',
+          photoRefs: [],
+          handlingMs: 16_200_000,
+          verificationDue: iso('2026-11-25 16:00'),
+          measures: measures(['verification']),
+        },
         '2026-11-24 16:00',
         SANITATION,
       ),
@@ -232,7 +240,13 @@ describe('cases with no timers', () => {
     ...ACCEPTED,
     event(
       'IncidentResolved',
-      { notes: '已清运', photoRefs: [], handlingMs: 16_200_000, verificationDue: iso('2026-11-25 16:00') },
+      {
+        notes: '已清运',
+        photoRefs: [],
+        handlingMs: 16_200_000,
+        verificationDue: iso('2026-11-25 16:00'),
+        measures: measures(['verification']),
+      },
       '2026-11-24 16:00',
       SANITATION,
     ),
@@ -293,6 +307,8 @@ describe('suspended cases (挂账)', () => {
             { stage: 'sign_for', due: iso('2026-11-24 16:00') },
             { stage: 'handling', due: iso('2026-11-25 11:30') },
           ],
+          // Nothing was overdue: no escalation ladder runs.
+          nextEscalationAt: null,
         },
         resumedAt,
         DISPATCHER,
@@ -308,22 +324,23 @@ describe('suspended cases (挂账)', () => {
   describe('an overdue case parked from Wednesday 17:00 to Monday 08:30', () => {
     const parked = suspend(OVERDUE, '2026-11-25 17:00');
 
-    it('resumes with no open deadline to move (handling was missed)', () => {
+    // The ladder's next step (Thursday 09:00) had 0.5 h + 0.5 h of working time left when parked: Monday 09:30.
+    const resumed = event(
+      'IncidentResumed',
+      { suspendedAt: iso('2026-11-25 17:00'), deadlines: [], nextEscalationAt: iso('2026-11-30 09:30') },
+      '2026-11-30 08:30',
+      DISPATCHER,
+      COMMAND,
+    );
+
+    it('resumes with no open deadline to move (handling was missed), the ladder’s next step moved by the time it had left', () => {
       given(parked)
         .when(envelope({ type: 'ResumeIncident', data: {} }, DISPATCHER, '2026-11-30 08:30'))
-        .then(
-          continuing(
-            parked,
-            event('IncidentResumed', { suspendedAt: iso('2026-11-25 17:00'), deadlines: [] }, '2026-11-30 08:30', DISPATCHER, COMMAND),
-          ),
-        );
+        .then(continuing(parked, resumed));
     });
 
     it('climbs the next step of the ladder after the working time it had left: 0.5 h + 0.5 h → Monday 09:30', () => {
-      const past = history(
-        ...parked,
-        event('IncidentResumed', { suspendedAt: iso('2026-11-25 17:00'), deadlines: [] }, '2026-11-30 08:30', DISPATCHER, COMMAND),
-      );
+      const past = history(...parked, resumed);
       expect(given(past).nextTimer()).toBe(iso('2026-11-30 09:30'));
       given(past).tickAt(instant('2026-11-30 09:29')).then([]);
       given(past)
@@ -368,6 +385,7 @@ describe('a new handling deadline stops the escalation ladder of the old one', (
           reason: '职责调整',
           signForDue: iso('2026-11-25 12:00'),
           handlingDue: iso('2026-11-26 10:00'),
+          measures: dispatchMeasures(),
         },
         '2026-11-25 10:00',
         DISPATCHER,
@@ -398,7 +416,7 @@ describe('a new handling deadline stops the escalation ladder of the old one', (
       ...OVERDUE,
       event(
         'IncidentReturned',
-        { department: 'sanitation', reason: '不属于本单位职责', dispatchDue: iso('2026-11-25 12:00') },
+        { department: 'sanitation', reason: '不属于本单位职责', dispatchDue: iso('2026-11-25 12:00'), measures: measures(['dispatch']) },
         '2026-11-25 10:00',
         SANITATION,
         COMMAND,
@@ -440,7 +458,9 @@ describe('natural hours and working hours', () => {
   // 2 working hours. Reported Saturday 28 November 20:00: handling due Sunday 02:00, sign-for Monday 10:30.
   const manhole = history(
     reported('2026-11-28 20:00', { category: 'manhole_cover' }),
-    dispatched('2026-11-28 20:00', 'water_affairs', { signFor: '2026-11-30 10:30', handling: '2026-11-29 02:00' }),
+    dispatched('2026-11-28 20:00', 'water_affairs', { signFor: '2026-11-30 10:30', handling: '2026-11-29 02:00' }, 'routing', {
+      category: 'manhole_cover',
+    }),
   );
 
   it('routes a missing manhole cover on a Saturday night with a wall-clock handling deadline', () => {

@@ -14,6 +14,7 @@ import {
   COMMAND,
   INCIDENT,
   iso,
+  measures,
   reported,
   STAFF,
   SYSTEM,
@@ -25,6 +26,8 @@ import { auditTrail, historyEntry, incidentView, visibleHistory, visibleIncident
 
 const SANITATION = handler('sanitation');
 const POLICE = handler('public_security');
+/** A confidential lead (涉黑涉恶线索): 10 working days to handle at normal urgency. */
+const LEAD = { category: 'gang_crime_lead' } as const;
 
 const as = (actor: Actor): Viewer => ({ actor, areas, catalog });
 /** A dispatcher of 新会区: may see everything, the reporter of a confidential lead included. */
@@ -102,8 +105,8 @@ describe('incidentView', () => {
 
   it('shows the reporter of a confidential lead (涉黑涉恶线索) to the dispatchers of its area only', () => {
     const events = history(
-      reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
-      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
+      reported('2026-11-24 09:00', LEAD),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', LEAD),
     );
     expect(view(events, AREA_DISPATCHER).reporterId).toBe(STAFF.id);
     for (const viewer of [as(POLICE), LEADER, OTHER_DISPATCHER, as({ id: 'admin', role: 'admin', areas: ['440700'] })]) {
@@ -141,7 +144,7 @@ describe('historyEntry', () => {
   });
 
   it('leaves the reporter, the report id and the command id out of a confidential lead’s report', () => {
-    const events = history(reported('2026-11-24 09:00', { category: 'gang_crime_lead' }));
+    const events = history(reported('2026-11-24 09:00', LEAD));
     for (const viewer of [as(POLICE), LEADER]) {
       const [entry] = historyOf(events, viewer);
       expect(entry?.actor).toEqual({ id: 'confidential', role: 'grid_staff' });
@@ -157,24 +160,36 @@ describe('historyEntry', () => {
 
   it('names no grid staff anywhere in a confidential lead’s history: the reporter is often the one who verifies', () => {
     const events = history(
-      reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
-      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }),
+      reported('2026-11-24 09:00', LEAD),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', LEAD),
       event('IncidentAccepted', { department: 'public_security' }, '2026-11-24 10:30', POLICE),
       event(
         'IncidentResolved',
-        { notes: '已核实', photoRefs: [], handlingMs: 5_400_000, verificationDue: iso('2026-11-25 11:00') },
+        {
+          notes: '已核实',
+          photoRefs: [],
+          handlingMs: 5_400_000,
+          verificationDue: iso('2026-11-25 11:00'),
+          measures: measures(['verification']),
+        },
         '2026-11-24 11:00',
         POLICE,
       ),
       event(
         'IncidentReworkRequested',
-        { notes: '线索未查清', reworkCount: 1, handlingDue: iso('2026-11-26 10:00') },
+        { notes: '线索未查清', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling'], LEAD) },
         '2026-11-25 10:00',
         STAFF,
       ),
       event(
         'IncidentResolved',
-        { notes: '已查处', photoRefs: [], handlingMs: 12_000_000, verificationDue: iso('2026-11-26 15:00') },
+        {
+          notes: '已查处',
+          photoRefs: [],
+          handlingMs: 12_000_000,
+          verificationDue: iso('2026-11-26 15:00'),
+          measures: measures(['verification']),
+        },
         '2026-11-25 15:00',
         POLICE,
       ),

@@ -1,0 +1,232 @@
+import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
+import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
+import { highWatermarks, readRanges, type IncomingRecord, type PartitionRange, type RangeBatch } from '@gridgov/kafka';
+import type { Logger } from '@gridgov/runtime';
+import type { Kafka } from 'kafkajs';
+import type { LogPositions, OutboxEntry, PartitionStore } from './partition-store.ts';
+
+export interface RestoreTarget {
+  readonly store: PartitionStore;
+  readonly epoch: number;
+}
+
+export interface RestoreDeps {
+  readonly kafka: Kafka;
+  readonly topics: Topics;
+  readonly logger: Logger;
+  /** What the timers need (deadline policy, working calendar); evolve itself needs nothing. */
+  readonly context: Pick<DecisionContext, 'policy' | 'time'>;
+  /** Prefix of the restore readers' throwaway consumer groups. */
+  readonly groupPrefix: string;
+  readonly now: () => Date;
+  /** Told after each batch folded: the partition, which log, how many records. */
+  readonly onProgress?: (partition: number, log: keyof LogPositions, records: number) => void;
+}
+
+/** What one partition's restore read and wrote. */
+export interface RestoreReport {
+  readonly partition: number;
+  /** Whether the state had been lost (no restored mark): then the whole log was read. */
+  readonly lost: boolean;
+  readonly events: number;
+  readonly outcomes: number;
+  /** Incidents whose state changed. */
+  readonly incidents: number;
+  /** Accepted commands whose events were on the log but whose outcome was not: their outcome is sent now. */
+  readonly outcomesRecovered: number;
+  readonly checkpoint: string;
+  readonly positions: LogPositions;
+}
+
+/** A command whose events were read but whose outcome was not (yet). */
+interface EventsOfCommand {
+  readonly incidentId: string;
+  readonly actorId: string;
+  readonly decidedAt: string;
+  readonly events: { type: string; version: number }[];
+  readonly decidedBefore: boolean;
+}
+
+/** One partition's fold of the log onto its state in Redis. */
+class PartitionFold {
+  events = 0;
+  outcomes = 0;
+  incidents = new Set<string>();
+  checkpoint = -1n;
+  readonly outcomeSeen = new Set<string>();
+  readonly withoutOutcome = new Map<string, EventsOfCommand>();
+
+  constructor(
+    readonly target: RestoreTarget,
+    readonly lost: boolean,
+    readonly from: LogPositions,
+  ) {}
+
+  seePosition(offset: string | undefined): void {
+    if (offset !== undefined && BigInt(offset) > this.checkpoint) this.checkpoint = BigInt(offset);
+  }
+}
+
+/**
+ * Brings partitions' state in Redis up to the end of grid.events and grid.outcomes: the incidents' states (a pure fold
+ * of their events), the timers, the command ids decided and the commands checkpoint (ADR 0009). A partition whose
+ * state was lost is read from the beginning; one that is whole only from where it stopped. Idempotent: a state only
+ * takes events of the next version, so a restore that stops half way is run again from the start.
+ */
+export async function restorePartitions(deps: RestoreDeps, targets: readonly RestoreTarget[]): Promise<RestoreReport[]> {
+  if (targets.length === 0) return [];
+  const [eventsEnd, outcomesEnd] = await Promise.all([
+    highWatermarks(deps.kafka, deps.topics.events),
+    highWatermarks(deps.kafka, deps.topics.outcomes),
+  ]);
+  const folds = new Map<number, PartitionFold>();
+  for (const target of targets) {
+    const lost = !(await target.store.isRestored());
+    const from = lost ? { events: 0n, outcomes: 0n } : await target.store.logPositions();
+    folds.set(target.store.partition, new PartitionFold(target, lost, from));
+  }
+  const ranges: PartitionRange[] = [...folds.values()].flatMap((fold) => {
+    const p = fold.target.store.partition;
+    return [
+      { topic: deps.topics.events, partition: p, from: fold.from.events, to: eventsEnd.get(p) ?? 0n },
+      { topic: deps.topics.outcomes, partition: p, from: fold.from.outcomes, to: outcomesEnd.get(p) ?? 0n },
+    ];
+  });
+
+  await readRanges(
+    deps.kafka,
+    ranges,
+    async (batch) => {
+      const fold = folds.get(batch.partition)!;
+      if (batch.topic === deps.topics.events) await foldEvents(deps, fold, batch);
+      else await foldOutcomes(deps, fold, batch);
+      deps.onProgress?.(batch.partition, batch.topic === deps.topics.events ? 'events' : 'outcomes', batch.records.length);
+    },
+    { logger: deps.logger, groupPrefix: deps.groupPrefix },
+  );
+
+  const reports: RestoreReport[] = [];
+  for (const fold of folds.values()) {
+    const { store, epoch } = fold.target;
+    const p = store.partition;
+    // Commands whose events reached the log while their outcome did not (the outbox was lost between the two sends).
+    const recovered: OutboxEntry[] = [];
+    for (const [commandId, c] of fold.withoutOutcome) {
+      if (c.decidedBefore) continue;
+      const outcome: CommandOutcome = {
+        status: 'accepted',
+        commandId,
+        incidentId: c.incidentId,
+        decidedAt: c.decidedAt,
+        actorId: c.actorId,
+        events: c.events,
+      };
+      recovered.push({ topic: deps.topics.outcomes, key: c.incidentId, value: JSON.stringify(outcome) });
+    }
+    if (recovered.length > 0)
+      await store.applyRestored({ epoch, states: new Map(), decided: new Map(), timers: new Map(), outbox: recovered });
+    const positions = { events: eventsEnd.get(p) ?? 0n, outcomes: outcomesEnd.get(p) ?? 0n };
+    const checkpoint = fold.checkpoint >= 0n ? fold.checkpoint.toString() : '';
+    await store.finishRestore(epoch, checkpoint, positions, deps.now());
+    const report: RestoreReport = {
+      partition: p,
+      lost: fold.lost,
+      events: fold.events,
+      outcomes: fold.outcomes,
+      incidents: fold.incidents.size,
+      outcomesRecovered: recovered.length,
+      checkpoint: checkpoint || (await store.checkpoint()),
+      positions,
+    };
+    if (fold.lost || fold.events > 0 || fold.outcomes > 0) deps.logger.info(report, 'partition state restored from the log');
+    reports.push(report);
+  }
+  return reports;
+}
+
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  record: IncomingRecord,
+): T | undefined {
+  if (!record.value) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Folds a batch of events into the states (next versions only), the decided commands and the timers, in one write. */
+async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBatch): Promise<void> {
+  const { store, epoch } = fold.target;
+  const events: GridEvent[] = [];
+  for (const record of batch.records) {
+    const event = parse(GridEvent, record);
+    if (event) events.push(event);
+    else
+      deps.logger.warn({ partition: batch.partition, offset: record.offset }, 'restore: a record on grid.events is not an event: skipped');
+  }
+  fold.events += batch.records.length;
+  const ids = [...new Set(events.map((e) => e.metadata.incidentId))];
+  const states = await store.loadStates(ids);
+  const commandIds = [...new Set(events.flatMap((e) => (e.metadata.commandId ? [e.metadata.commandId] : [])))];
+  const decidedBefore = await store.decidedAmong(commandIds);
+  const touched = new Map<string, Incident>();
+  const decided = new Map<string, string>();
+  for (const event of events) {
+    const { incidentId, version, commandId } = event.metadata;
+    const state: IncidentState = states.get(incidentId) ?? null;
+    const expected = (state?.version ?? 0) + 1;
+    if (version === expected) {
+      const next = evolve(state, event);
+      states.set(incidentId, next);
+      touched.set(incidentId, next);
+    } else if (version > expected) {
+      deps.logger.error({ incidentId, version, expected }, 'restore: event version gap on grid.events: event not applied');
+    }
+    fold.seePosition(event.metadata.position?.offset);
+    if (commandId) {
+      decided.set(commandId, 'accepted');
+      if (!fold.outcomeSeen.has(commandId)) {
+        const c = fold.withoutOutcome.get(commandId) ?? {
+          incidentId,
+          actorId: event.metadata.actor.id,
+          decidedAt: event.metadata.decidedAt ?? event.metadata.occurredAt,
+          events: [],
+          decidedBefore: decidedBefore.has(commandId),
+        };
+        if (!c.events.some((e) => e.version === version)) c.events.push({ type: event.type, version });
+        fold.withoutOutcome.set(commandId, c);
+      }
+    }
+  }
+  const timers = new Map<string, number | null>();
+  for (const [id, state] of touched) {
+    timers.set(id, nextTimerAt(state, deps.context));
+    fold.incidents.add(id);
+  }
+  await store.applyRestored({ epoch, states: touched, decided, timers, outbox: [] });
+}
+
+/** Folds a batch of outcomes into the decided commands, and the checkpoint. */
+async function foldOutcomes(deps: RestoreDeps, fold: PartitionFold, batch: RangeBatch): Promise<void> {
+  fold.outcomes += batch.records.length;
+  const decided = new Map<string, string>();
+  for (const record of batch.records) {
+    const outcome = parse(CommandOutcome, record);
+    if (!outcome) {
+      deps.logger.warn(
+        { partition: batch.partition, offset: record.offset },
+        'restore: a record on grid.outcomes is not an outcome: skipped',
+      );
+      continue;
+    }
+    fold.outcomeSeen.add(outcome.commandId);
+    fold.withoutOutcome.delete(outcome.commandId);
+    fold.seePosition(outcome.position?.offset);
+    decided.set(outcome.commandId, outcome.status);
+  }
+  const { store, epoch } = fold.target;
+  await store.applyRestored({ epoch, states: new Map(), decided, timers: new Map(), outbox: [] });
+}

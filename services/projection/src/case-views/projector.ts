@@ -1,0 +1,225 @@
+import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
+import { evolve, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import { runBatchConsumer, type IncomingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
+import type { Logger } from '@gridgov/runtime';
+import type { Kafka } from 'kafkajs';
+import { nextOffset, RestoreWatch } from '../restore-watch.ts';
+import type { CaseChange, CaseViewStore, Log } from './store.ts';
+
+export interface CaseViewProjectorDeps {
+  readonly kafka: Kafka;
+  readonly store: CaseViewStore;
+  readonly areas: AreaTree;
+  readonly topics: Topics;
+  readonly groupId: string;
+  readonly logger: Logger;
+  readonly partitionsConcurrently: number;
+  readonly sessionTimeoutMs?: number;
+  /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
+  readonly watchMs?: number;
+  /** Told when the consumer crashed and kafkajs will not restart it. */
+  readonly onCrash?: (err: Error) => void;
+}
+
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  record: IncomingRecord,
+): T | undefined {
+  if (!record.value) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The read side (ADR 0009): folds grid.events into case views, histories and work lists, and grid.outcomes into
+ * command outcomes, each partition with its own checkpoint, so all of it can be rebuilt from the log. A partition whose
+ * state Redis lost (no checkpoint, no restored mark) is read again from the start, and the API serves none of the read
+ * side until every partition is marked whole again.
+ */
+export class CaseViewProjector {
+  private running: RunningConsumer | undefined;
+  private owned = new Map<string, readonly number[]>();
+  private readonly seeks = new Map<string, { offset: bigint; first?: bigint }>();
+  private readonly restoreWatch: RestoreWatch;
+  private watch: NodeJS.Timeout | undefined;
+  private stopping = false;
+
+  constructor(private readonly deps: CaseViewProjectorDeps) {
+    this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'case views', (topic, partition, offset) =>
+      this.seek(topic, partition, offset),
+    );
+  }
+
+  private logOf(topic: string): Log {
+    return topic === this.deps.topics.events ? 'events' : 'outcomes';
+  }
+
+  /** Starts folding; resolves once the first assignment is positioned and looked at (so a fresh log is marked whole). */
+  async start(): Promise<void> {
+    const { topics } = this.deps;
+    let firstLook: () => void = () => undefined;
+    const looked = new Promise<void>((resolve) => (firstLook = resolve));
+    this.running = await runBatchConsumer({
+      kafka: this.deps.kafka,
+      groupId: this.deps.groupId,
+      topics: [topics.events, topics.outcomes],
+      logger: this.deps.logger,
+      partitionsConcurrently: this.deps.partitionsConcurrently,
+      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
+      onAssigned: async (assignment) => {
+        this.owned = new Map(assignment);
+        await this.position();
+        await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'read side: restore watch failed'));
+        firstLook();
+      },
+      onBatch: (batch) => this.onBatch(batch),
+    });
+    const { consumer } = this.running;
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+    });
+    this.scheduleWatch();
+    await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.watch);
+    await this.running?.stop();
+  }
+
+  private seek(topic: string, partition: number, offset: bigint, first?: bigint): void {
+    this.seeks.set(`${topic}/${partition}`, { offset, ...(first === undefined ? {} : { first }) });
+    this.running?.consumer.seek({ topic, partition, offset: offset.toString() });
+  }
+
+  /** Seeks every owned partition to its checkpoint. */
+  private async position(): Promise<void> {
+    for (const [topic, partitions] of this.owned) {
+      for (const partition of partitions) {
+        const { checkpoint } = await this.deps.store.position(partition, this.logOf(topic));
+        this.seek(topic, partition, nextOffset(checkpoint));
+      }
+    }
+  }
+
+  private scheduleWatch(): void {
+    if (this.stopping) return;
+    this.watch = setTimeout(() => {
+      this.watchRestores()
+        .catch((err: unknown) => this.deps.logger.warn({ err }, 'read side: restore watch failed'))
+        .finally(() => this.scheduleWatch());
+    }, this.deps.watchMs ?? 1_000);
+  }
+
+  private watchRestores(): Promise<void> {
+    return this.restoreWatch.look(
+      [...this.owned].map(([topic, partitions]) => {
+        const log = this.logOf(topic);
+        return {
+          topic,
+          partitions,
+          position: (p: number) => this.deps.store.position(p, log),
+          markRestored: (p: number) => this.deps.store.markRestored(p, log, new Date()),
+        };
+      }),
+    );
+  }
+
+  private async onBatch(batch: PartitionBatch): Promise<void> {
+    const { store, logger } = this.deps;
+    const log = this.logOf(batch.topic);
+    const { partition } = batch;
+    const { checkpoint, restored } = await store.position(partition, log);
+    const next = nextOffset(checkpoint);
+    const first = BigInt(batch.records[0]?.offset ?? next);
+    const name = `${batch.topic}/${partition}`;
+    if (first > next) {
+      // Records this store does not hold yet (Redis lost them, or a commit ran ahead): read them first. The same later
+      // offset right after seeking there means the log has a hole: go on after it, loudly.
+      const last = this.seeks.get(name);
+      if (!(last && last.offset === next && last.first === first)) {
+        this.seek(batch.topic, partition, next, first);
+        logger.info(
+          { topic: batch.topic, partition, from: next.toString(), batchBegins: first.toString() },
+          'read side: re-reading from the checkpoint',
+        );
+        return;
+      }
+      logger.error(
+        { topic: batch.topic, partition, missing: `${next}..${first - 1n}` },
+        'read side: offsets missing from the log: going on',
+      );
+    }
+    this.seeks.delete(name);
+    const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
+    const lastRecord = fresh[fresh.length - 1];
+    if (!lastRecord) return;
+    if (log === 'events') await this.foldEvents(partition, checkpoint, lastRecord.offset, fresh);
+    else await this.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
+    // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
+    if (BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !restored) await store.markRestored(partition, log, new Date());
+  }
+
+  private async foldEvents(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+    const { store, areas, logger } = this.deps;
+    const events: GridEvent[] = [];
+    for (const record of records) {
+      const event = parse(GridEvent, record);
+      // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
+      if (event) events.push(event);
+      else logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.events is not an event: skipped');
+    }
+    const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
+    const states = new Map<string, IncidentState>(loaded);
+    const history = new Map<string, [number, string][]>();
+    for (const event of events) {
+      const id = event.metadata.incidentId;
+      const state = states.get(id) ?? null;
+      const expected = (state?.version ?? 0) + 1;
+      if (event.metadata.version !== expected) {
+        if (event.metadata.version > expected)
+          logger.error({ incidentId: id, version: event.metadata.version, expected }, 'read side: event version gap: not applied');
+        continue;
+      }
+      states.set(id, evolve(state, event));
+      const lines = history.get(id) ?? [];
+      lines.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
+      history.set(id, lines);
+    }
+    const changes: CaseChange[] = [];
+    const touched = new Map<string, Incident>();
+    for (const [id, lines] of history) {
+      const before = loaded.get(id) ?? null;
+      const after = states.get(id)!;
+      touched.set(id, after);
+      const view = incidentView(id, after);
+      const { add, remove } = queueChanges(before ? incidentView(id, before) : null, view);
+      changes.push({
+        incidentId: id,
+        view: JSON.stringify(view),
+        history: lines,
+        score: after.reportedAt,
+        areas: areas.lineage(after.gridCode),
+        add,
+        remove,
+        ...(before ? {} : { reporterId: after.reporterId }),
+      });
+    }
+    await store.applyEvents(partition, from, to, changes, touched);
+  }
+
+  private async foldOutcomes(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+    const outcomes: CommandOutcome[] = [];
+    for (const record of records) {
+      const outcome = parse(CommandOutcome, record);
+      if (outcome) outcomes.push(outcome);
+      else this.deps.logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.outcomes is not an outcome: skipped');
+    }
+    await this.deps.store.applyOutcomes(partition, from, to, outcomes);
+  }
+}

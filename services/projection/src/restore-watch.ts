@@ -1,0 +1,65 @@
+import { highWatermarks } from '@gridgov/kafka';
+import type { Logger } from '@gridgov/runtime';
+import type { Kafka } from 'kafkajs';
+
+/** Where a folded partition stands in its store: the last offset folded ('' for none) and whether it is marked whole. */
+export interface FoldPosition {
+  readonly checkpoint: string;
+  readonly restored: boolean;
+}
+
+export interface WatchedTopic {
+  readonly topic: string;
+  readonly partitions: readonly number[];
+  position(partition: number): Promise<FoldPosition>;
+  markRestored(partition: number): Promise<void>;
+}
+
+export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0n : BigInt(checkpoint) + 1n);
+
+/**
+ * Lost state is detected, never served (ADR 0009). A store keeps per partition a mark that it holds everything up to
+ * its checkpoint; Redis that lost the state lost the mark with it. This looks at the partitions without one: a
+ * partition whose checkpoint reached the log's end is marked whole; one behind whose checkpoint did not move since the
+ * last look is read again from it (after a wipe, a consumer with nothing new to fetch would otherwise wait forever).
+ * Readers refuse to answer from a store while any partition lacks its mark.
+ */
+export class RestoreWatch {
+  private readonly lastSeen = new Map<string, string>();
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly logger: Logger,
+    private readonly label: string,
+    private readonly seek: (topic: string, partition: number, offset: bigint) => void,
+  ) {}
+
+  async look(watched: readonly WatchedTopic[]): Promise<void> {
+    for (const { topic, partitions, position, markRestored } of watched) {
+      let ends: Map<number, bigint> | undefined;
+      for (const partition of partitions) {
+        const { checkpoint, restored } = await position(partition);
+        const name = `${topic}/${partition}`;
+        if (restored) {
+          this.lastSeen.delete(name);
+          continue;
+        }
+        ends ??= await highWatermarks(this.kafka, topic);
+        const next = nextOffset(checkpoint);
+        if (next >= (ends.get(partition) ?? 0n)) {
+          await markRestored(partition);
+          this.logger.info({ store: this.label, topic, partition, checkpoint }, 'partition whole: folded up to the end of the log');
+          this.lastSeen.delete(name);
+        } else if (this.lastSeen.get(name) === checkpoint) {
+          this.logger.info(
+            { store: this.label, topic, partition, from: next.toString() },
+            'partition behind and idle: re-reading from its checkpoint',
+          );
+          this.seek(topic, partition, next);
+        } else {
+          this.lastSeen.set(name, checkpoint);
+        }
+      }
+    }
+  }
+}
