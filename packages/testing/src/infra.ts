@@ -48,6 +48,7 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
     { name: topics.events, partitions: p.events ?? 3 },
     // Outcomes are keyed by incident id like the commands: the same partition count keeps them side by side.
     { name: topics.outcomes, partitions: p.outcomes ?? p.commands ?? 3 },
+    { name: topics.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     { name: topics.notifications, partitions: p.notifications ?? 1 },
     { name: topics.dlq, partitions: p.dlq ?? 1 },
   ]);

@@ -30,25 +30,73 @@ export interface Bulletin {
   readonly ranking: RankingAnswer;
 }
 
-/** Frozen bulletins in Redis: one key each, written once (the first freeze wins). */
+/** What the store needs of Kafka: producing a frozen bulletin (acks=all) and reading them all back. */
+export interface BulletinLog {
+  append(key: string, value: string): Promise<void>;
+  /** Every record of the topic up to its end, oldest first. */
+  readAll(): Promise<{ key: string | null; value: string | null }[]>;
+}
+
+/**
+ * Frozen bulletins: facts, so they live on the compacted topic grid.bulletins (key area:month), and Redis keeps them
+ * for reading, one key each (ADR 0009). The first freeze wins: it claims the Redis key (SET NX) and then puts the
+ * bulletin on the log before anyone is told it was created; a loser never writes to the log. When Redis lost them (no
+ * restored mark), the log is read back before anything is answered.
+ */
 export class BulletinStore {
+  private loading: Promise<void> | undefined;
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: ProjectionKeys,
+    private readonly log: BulletinLog,
   ) {}
 
   /** Stores the bulletin unless one exists; answers the one that is kept. */
   async freeze(bulletin: Bulletin): Promise<{ created: boolean; bulletin: Bulletin }> {
+    await this.ensureRestored();
     const key = this.keys.bulletin(bulletin.area.code, bulletin.month);
-    const set = await this.redis.set(key, JSON.stringify(bulletin), 'NX');
-    if (set === 'OK') return { created: true, bulletin };
+    const value = JSON.stringify(bulletin);
+    if ((await this.redis.set(key, value, 'NX')) === 'OK') {
+      try {
+        await this.log.append(`${bulletin.area.code}:${bulletin.month}`, value);
+      } catch (err) {
+        // Not on the log, so not frozen: give the claim back (only if still ours) and let the caller try again.
+        await this.redis.eval(RELEASE_CLAIM, 1, key, value);
+        throw err;
+      }
+      return { created: true, bulletin };
+    }
     const kept = await this.get(bulletin.area.code, bulletin.month);
     if (!kept) throw new Error(`bulletin ${key} neither written nor found`);
     return { created: false, bulletin: kept };
   }
 
   async get(area: string, month: string): Promise<Bulletin | undefined> {
+    await this.ensureRestored();
     const raw = await this.redis.get(this.keys.bulletin(area, month));
     return raw === null ? undefined : (JSON.parse(raw) as Bulletin);
   }
+
+  /** Reads the log back into Redis when the restored mark is missing (once at a time); a no-op otherwise. */
+  async ensureRestored(): Promise<void> {
+    if ((await this.redis.exists(this.keys.bulletinsRestored())) === 1) return;
+    this.loading ??= this.restore().finally(() => (this.loading = undefined));
+    await this.loading;
+  }
+
+  private async restore(): Promise<void> {
+    const records = await this.log.readAll();
+    const pipeline = this.redis.pipeline();
+    for (const { key, value } of records) {
+      const [area, month] = (key ?? '').split(':');
+      if (!area || !month || !value) continue;
+      // The first on the log is the one that won; a later record of the same key can only be a re-send of it.
+      pipeline.set(this.keys.bulletin(area, month), value, 'NX');
+    }
+    pipeline.set(this.keys.bulletinsRestored(), new Date().toISOString());
+    await pipeline.exec();
+  }
 }
+
+const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;

@@ -50,6 +50,10 @@ export class ProjectionKeys {
   bulletin(area: string, month: string): string {
     return `${this.prefix}:bulletin:${area}:${month}`;
   }
+  /** Set once the bulletins on grid.bulletins are all in Redis; gone with them when Redis loses its data. */
+  bulletinsRestored(): string {
+    return `${this.prefix}:bulletins:restored`;
+  }
   /** Pub/sub channel told after every applied batch, so live streams on every instance re-read. */
   figuresChanged(): string {
     return `${this.prefix}:figures-changed`;

@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildProjectionApp } from './app.ts';
+import { KafkaBulletinLog } from './bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed } from './figures-changes.ts';
@@ -159,7 +160,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
     app = buildProjectionApp({
       logger: infra.logger,
       store: generations.store(FIRST_GENERATION),
-      bulletins: new BulletinStore(infra.redis, keys),
+      bulletins: new BulletinStore(infra.redis, keys, new KafkaBulletinLog(infra.kafka, infra.topics.bulletins, infra.logger)),
       changes: feed,
       areas,
       catalog: new Catalog(),

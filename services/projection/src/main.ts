@@ -6,6 +6,7 @@ import { createKafka, partitionCount } from '@gridgov/kafka';
 import { createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
+import { KafkaBulletinLog } from './bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
@@ -63,10 +64,11 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
   });
   await caseViews.start();
+  const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);
   const app = buildProjectionApp({
     logger,
     store: new CurrentCounters(generations),
-    bulletins: new BulletinStore(redis, keys),
+    bulletins: new BulletinStore(redis, keys, bulletinLog),
     changes,
     areas,
     catalog: new Catalog(),
@@ -88,6 +90,7 @@ async function main(): Promise<void> {
     await app.close();
     await projector.stop();
     await caseViews.stop();
+    await bulletinLog.close();
     await changes.close();
     await generations.close();
     await redis.quit();

@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { bearer, createTestInfra, eventually, testTokenVerifier, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
+import { KafkaBulletinLog } from './bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
@@ -141,7 +142,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     const app = buildProjectionApp({
       logger: infra.logger,
       store,
-      bulletins: new BulletinStore(infra.redis, keys),
+      bulletins: new BulletinStore(infra.redis, keys, new KafkaBulletinLog(infra.kafka, infra.topics.bulletins, infra.logger)),
       changes: feed,
       areas,
       catalog: new Catalog(),
@@ -307,6 +308,15 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       expect(second.json()).toEqual({ created: false, bulletin: frozen.bulletin });
       const read = await get('/v1/bulletins/2026-10?area=440705');
       expect(read).toEqual({ status: 200, body: frozen.bulletin });
+
+      // The bulletin is a fact on grid.bulletins: Redis that lost it (here its key and the restored mark) reads it back
+      // before answering, and a freeze after that still finds the first one.
+      const on = (await readTopic(infra.kafka, infra.topics.bulletins)).filter((r) => r.key === '440705:2026-10');
+      expect(on.map((r) => JSON.parse(r.value!) as unknown)).toEqual([frozen.bulletin]);
+      await infra.redis.del(keys.bulletin('440705', '2026-10'), keys.bulletinsRestored());
+      expect(await get('/v1/bulletins/2026-10?area=440705')).toEqual({ status: 200, body: frozen.bulletin });
+      await infra.redis.del(keys.bulletin('440705', '2026-10'), keys.bulletinsRestored());
+      expect((await post('2026-10')).json()).toEqual({ created: false, bulletin: frozen.bulletin });
     });
 
     it('refuses a month that has not ended in Asia/Shanghai, saying when it can be frozen', async () => {

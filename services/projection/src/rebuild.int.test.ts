@@ -16,6 +16,7 @@ import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
+import { KafkaBulletinLog } from './bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
@@ -361,7 +362,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
     app = buildProjectionApp({
       logger: infra.logger,
       store: new CurrentCounters(other),
-      bulletins: new BulletinStore(infra.redis, keys),
+      bulletins: new BulletinStore(infra.redis, keys, new KafkaBulletinLog(infra.kafka, infra.topics.bulletins, infra.logger)),
       changes: feed,
       areas,
       catalog: new Catalog(),
