@@ -40,16 +40,11 @@ return epoch
 `;
 
 /**
- * Applies one decided batch atomically: fenced by epoch and by the checkpoint it was decided from. States, decided
- * command ids, timers (score = when the incident next needs a tick; -1 = none) and outbox go together.
+ * The writes a batch and a restore chunk share, after KEYS and the leading ARGV were bound and `i` points at the first
+ * count: states (HSET), decided command ids (HSET), timers (score = when the incident next needs a tick; -1 = none),
+ * then the outbox entries to the end of ARGV.
  */
-const APPLY_BATCH = `
-local epochKey, checkpointKey, incidentsKey, outboxKey, timersKey, decidedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local epoch, fromCheckpoint, toCheckpoint = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
-local cp = redis.call('GET', checkpointKey) or ''
-if cp ~= fromCheckpoint then return redis.error_reply('FENCED checkpoint moved') end
-local i = 4
+const STATE_WRITES = `
 local function pairs_into(apply)
   local n = tonumber(ARGV[i])
   i = i + 1
@@ -67,6 +62,20 @@ while i <= #ARGV do
   redis.call('RPUSH', outboxKey, ARGV[i])
   i = i + 1
 end
+`;
+
+/**
+ * Applies one decided batch atomically: fenced by epoch and by the checkpoint it was decided from. States, decided
+ * command ids, timers and outbox go together with the new checkpoint.
+ */
+const APPLY_BATCH = `
+local epochKey, checkpointKey, incidentsKey, outboxKey, timersKey, decidedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
+local epoch, fromCheckpoint, toCheckpoint = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
+local cp = redis.call('GET', checkpointKey) or ''
+if cp ~= fromCheckpoint then return redis.error_reply('FENCED checkpoint moved') end
+local i = 4
+${STATE_WRITES}
 redis.call('SET', checkpointKey, toCheckpoint)
 return 'OK'
 `;
@@ -105,23 +114,7 @@ const RESTORE_CHUNK = `
 local epochKey, incidentsKey, decidedKey, timersKey, outboxKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 if redis.call('GET', epochKey) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
 local i = 2
-local function pairs_into(apply)
-  local n = tonumber(ARGV[i])
-  i = i + 1
-  for _ = 1, n do
-    apply(ARGV[i], ARGV[i + 1])
-    i = i + 2
-  end
-end
-pairs_into(function(id, state) redis.call('HSET', incidentsKey, id, state) end)
-pairs_into(function(commandId, status) redis.call('HSET', decidedKey, commandId, status) end)
-pairs_into(function(id, at)
-  if at == '-1' then redis.call('ZREM', timersKey, id) else redis.call('ZADD', timersKey, at, id) end
-end)
-while i <= #ARGV do
-  redis.call('RPUSH', outboxKey, ARGV[i])
-  i = i + 1
-end
+${STATE_WRITES}
 return 'OK'
 `;
 
