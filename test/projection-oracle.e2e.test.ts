@@ -237,7 +237,7 @@ describe('projection oracle: every figure equals a recount of the raw events', (
     infra = undefined;
   });
 
-  it('the reference recount counts stories and calendar windows as DOMAIN.md says', () => {
+  it('the reference recount counts stories and calendar windows as docs/domain.md says', () => {
     // ISO weeks across the new year, and the Shanghai day of an instant late in the UTC day.
     expect(windowsOfDate('2025-12-28').map((w) => w.id)).toEqual(['d2025-12-28', 'w2025-W52', 'm2025-12', 'q2025-Q4', 'y2025', 'all']);
     expect(windowsOfDate('2025-12-29')[1]!.id).toBe('w2026-W01');

@@ -1,7 +1,7 @@
 import type { GridEvent } from '@gridgov/contracts';
 
 /**
- * The oracle of the projection: the figures leaders ask for (DOMAIN.md, 考核), recounted the slow and
+ * The oracle of the projection: the figures leaders ask for (docs/domain.md, 考核), recounted the slow and
  * obvious way from the raw event list. It shares no code with the projection: it keeps no running
  * state, reads each incident's whole story at once, and does its own calendar arithmetic.
  */
@@ -177,7 +177,7 @@ export function recount(events: readonly GridEvent[], parentOf: (code: string) =
   return { counts, windowsWithReports, incidents: stories.size };
 }
 
-/** The figures the API derives from counts (DOMAIN.md's formulas); rates are null while nothing is registered. */
+/** The figures the API derives from counts (docs/domain.md's formulas); rates are null while nothing is registered. */
 export function expectedFigures(c: Counts) {
   const registered = c.reported - c.rejected;
   const rate = (n: number) => (registered > 0 ? n / registered : null);

@@ -34,12 +34,12 @@ export const CommandOutcome = z.discriminatedUnion('status', [
 ]);
 export type CommandOutcome = z.infer<typeof CommandOutcome>;
 
-/** Redis key where the dispatch worker stores a command's outcome and the API reads it. */
+/** Redis key where the read side stores a command's outcome (from grid.outcomes) and the API reads it. */
 export function outcomeKey(keyPrefix: string, commandId: string): string {
   return `${keyPrefix}:outcome:${commandId}`;
 }
 
-/** Redis keys of the case view the dispatch worker keeps for GET /v1/incidents/:id. */
+/** Redis keys of the case view the read side folds from grid.events for GET /v1/incidents/:id. */
 export function incidentViewKey(keyPrefix: string, incidentId: string): string {
   return `${keyPrefix}:incident:${incidentId}`;
 }

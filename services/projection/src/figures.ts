@@ -28,7 +28,7 @@ export interface FiguresQuery extends Scope {
   readonly at: LocalDate;
 }
 
-/** The figures leaders ask for (DOMAIN.md 考核); rates are null while nothing is registered. */
+/** The figures leaders ask for (docs/domain.md, 考核); rates are null while nothing is registered. */
 export interface Figures {
   /** 上报数 */
   readonly reported: number;

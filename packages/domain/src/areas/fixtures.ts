@@ -7,7 +7,7 @@ interface TownSeed {
 }
 
 /**
- * 江门市新会区 as the domain docs describe it: one street and ten towns, 662 grids.
+ * 江门市新会区 as docs/domain.md describes it: one street and ten towns, 662 grids.
  * Community names beyond the few named in the docs are generated (xx社区 / xx村);
  * the shape (levels, code lengths, counts) is what tests and demos rely on.
  */

@@ -39,7 +39,7 @@ export const DEFAULT_DEPARTMENTS: readonly Department[] = [
   { code: 'water_affairs', name: '水务局' },
 ];
 
-/** The seed catalog: DOMAIN.md's examples from published local rules, and the social-governance categories. */
+/** The seed catalog: docs/domain.md's examples from published local rules, and the social-governance categories. */
 export const DEFAULT_CATEGORIES: readonly Category[] = [
   {
     code: 'exposed_rubbish',

@@ -3,7 +3,7 @@ import type { AreaTree } from '../areas/area-tree.ts';
 import { storedWindowsOf } from '../time/windows.ts';
 
 /**
- * The counted figures (DOMAIN.md, 考核). Each is kept for the whole scope, per category and per
+ * The counted figures (docs/domain.md, 考核). Each is kept for the whole scope, per category and per
  * handling department; rates and means are computed from them at query time.
  */
 export const CountedFigures = [

@@ -7,7 +7,7 @@ import type { Incident } from './state.ts';
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /**
- * The case as the dispatch worker stores it for GET /v1/incidents/:id, reporter included: what each
+ * The case as the read side stores it for GET /v1/incidents/:id, reporter included: what each
  * reader sees of it is decided when they read (`visibleIncident`), by the access table.
  */
 export function incidentView(incidentId: string, s: Incident) {
