@@ -101,7 +101,9 @@ describe('commands are idempotent end to end', () => {
     expect(await twice(one, 'extension-requests/approve', {}, DISPATCHER, true)).toEqual(accepted('ExtensionApproved'));
     expect(await twice(one, 'resolve', { notes: '已清运', photoRefs: ['p-1'] }, SANITATION, false)).toEqual(accepted('IncidentResolved'));
     expect(await twice(one, 'verify', { passed: false, notes: '仍有垃圾' }, STAFF, true)).toEqual(accepted('IncidentReworkRequested'));
-    expect(await twice(one, 'resolve', { notes: '已清运干净', photoRefs: ['p-2'] }, SANITATION, true)).toEqual(accepted('IncidentResolved'));
+    expect(await twice(one, 'resolve', { notes: '已清运干净', photoRefs: ['p-2'] }, SANITATION, true)).toEqual(
+      accepted('IncidentResolved'),
+    );
     expect(await twice(one, 'verify', { passed: true }, STAFF, false)).toEqual(accepted('IncidentClosed'));
 
     // Case 2: 退回, 派遣, 改派, 延期 denied, 挂账 and back, 督办.
@@ -124,7 +126,11 @@ describe('commands are idempotent end to end', () => {
 
     // Each command once on grid.outcomes; each case's events exactly those of one decision per command.
     const outcomes = (await readTopic(infra.kafka, infra.topics.outcomes)).map((r) => JSON.parse(r.value!) as CommandOutcome);
-    for (const { commandId } of given) expect(outcomes.filter((o) => o.commandId === commandId), commandId).toHaveLength(1);
+    for (const { commandId } of given)
+      expect(
+        outcomes.filter((o) => o.commandId === commandId),
+        commandId,
+      ).toHaveLength(1);
     const events = (await readTopic(infra.kafka, infra.topics.events)).map((r) => JSON.parse(r.value!) as GridEvent);
     const typesOf = (id: string) => {
       const mine = events.filter((e) => e.metadata.incidentId === id).sort((a, b) => a.metadata.version - b.metadata.version);
