@@ -47,7 +47,11 @@ interface EventsOfCommand {
   readonly decidedBefore: boolean;
 }
 
-/** One partition's fold of the log onto its state in Redis. */
+/**
+ * One partition's fold of the log onto its state in Redis. The checkpoint is the highest command position on
+ * grid.outcomes: every command up to it has its outcome there (the relay sends a chunk in one request). Events' positions
+ * do not count: a rejected command leaves no event, and a checkpoint taken past it would never decide it.
+ */
 class PartitionFold {
   events = 0;
   outcomes = 0;
@@ -185,7 +189,6 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
     } else if (version > expected) {
       deps.logger.error({ incidentId, version, expected }, 'restore: event version gap on grid.events: event not applied');
     }
-    fold.seePosition(event.metadata.position?.offset);
     if (commandId) {
       decided.set(commandId, 'accepted');
       if (!fold.outcomeSeen.has(commandId)) {

@@ -186,10 +186,14 @@ export class DispatchWorker {
     // Let work under way finish (a fenced write fails on its own) before the new epochs are taken.
     await Promise.all([...this.owned.values()].map((o) => o.turn));
     this.owned.clear();
+    // Epochs first; the partitions become owned together with turns that wait for the restore, with no await in
+    // between, so that no timer pass or batch slips in and restores (taking another epoch) on its own.
+    const taken: [number, Owned][] = [];
     for (const partition of partitions) {
       const store = new PartitionStore(this.deps.redis, this.deps.keyPrefix, partition);
-      this.owned.set(partition, { store, epoch: await store.takeOwnership(), turn: Promise.resolve() });
+      taken.push([partition, { store, epoch: await store.takeOwnership(), turn: Promise.resolve() }]);
     }
+    for (const [partition, owner] of taken) this.owned.set(partition, owner);
     // What a previous owner committed but did not get to send goes out first; then the state catches up with the log
     // (all of it, if Redis lost it), before the first command is decided or timer fired: both wait their turn.
     const restored = (async () => {
@@ -297,8 +301,9 @@ export class DispatchWorker {
   }
 
   /**
-   * Produces the partition's outbox (acks=all) and trims it. Events, notifications and dead letters go first, the
-   * outcomes after them: an outcome on the log means its events are there too (a restore relies on it).
+   * Produces the partition's outbox (acks=all) and trims it. A chunk's events, notifications, dead letters and outcomes
+   * go in one request: Kafka appends each partition's records whole, so a command's outcome is on grid.outcomes only
+   * with its events on grid.events, and the outcomes on the log are every one up to the last (a restore relies on it).
    */
   private async relay(partition: number): Promise<void> {
     const owner = this.owned.get(partition);
@@ -306,12 +311,7 @@ export class DispatchWorker {
     for (;;) {
       const { raw, entries } = await owner.store.pendingOutbox(RELAY_CHUNK);
       if (entries.length === 0) return;
-      const outcomes = entries.filter((e) => e.topic === this.deps.topics.outcomes);
-      await this.send(
-        owner,
-        entries.filter((e) => e.topic !== this.deps.topics.outcomes),
-      );
-      await this.send(owner, outcomes);
+      await this.send(owner, entries);
       await owner.store.trimOutbox(owner.epoch, entries.length, raw[raw.length - 1]!);
       if (entries.length < RELAY_CHUNK) return;
     }
