@@ -90,7 +90,8 @@ describe('commands are idempotent end to end', () => {
     expect(first).toMatchObject({ status: 'accepted' });
     return a.incidentId;
   };
-  const accepted = (type: string) => expect.objectContaining({ status: 'accepted', events: [expect.objectContaining({ type })] });
+  const accepted = (type: string): unknown =>
+    expect.objectContaining({ status: 'accepted', events: [expect.objectContaining({ type }) as unknown] });
 
   it('gives every command kind one effect, retried in flight or after its decision', async () => {
     // Case 1: 签收, 延期申请 and approval, 反馈, 核查 failed (返工), 反馈 again, 核查 passed (结案).

@@ -11,8 +11,8 @@ export interface FoldPosition {
 export interface WatchedTopic {
   readonly topic: string;
   readonly partitions: readonly number[];
-  position(partition: number): Promise<FoldPosition>;
-  markRestored(partition: number): Promise<void>;
+  readonly position: (partition: number) => Promise<FoldPosition>;
+  readonly markRestored: (partition: number) => Promise<void>;
 }
 
 export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0n : BigInt(checkpoint) + 1n);
