@@ -2,6 +2,7 @@ import { calendarBench } from './calendar.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
+import { restoreBench } from './restore.ts';
 import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
 import type { SuiteRows } from './support.ts';
 import { timerLateness } from './timers.ts';
@@ -20,6 +21,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 8),
   projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
   timers: () => timerLateness(full ? 1_000_000 : 50_000),
+  restore: () => restoreBench(full ? 1_000_000 : 30_000),
 };
 const chosen = suites.length > 0 ? suites : Object.keys(all);
 const unknown = chosen.filter((name) => !all[name]);

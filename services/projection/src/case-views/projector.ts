@@ -1,10 +1,11 @@
-import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
-import { evolve, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
-import { runBatchConsumer, type IncomingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
+import type { Topics } from '@gridgov/contracts';
+import type { AreaTree } from '@gridgov/domain';
+import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { Kafka } from 'kafkajs';
 import { nextOffset, RestoreWatch } from '../restore-watch.ts';
-import type { CaseChange, CaseViewStore, Log } from './store.ts';
+import { CaseViewFold } from './fold.ts';
+import type { CaseViewStore, Log } from './store.ts';
 
 export interface CaseViewProjectorDeps {
   readonly kafka: Kafka;
@@ -21,19 +22,6 @@ export interface CaseViewProjectorDeps {
   readonly onCrash?: (err: Error) => void;
 }
 
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  record: IncomingRecord,
-): T | undefined {
-  if (!record.value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * The read side (ADR 0009): folds grid.events into case views, histories and work lists, and grid.outcomes into
  * command outcomes, each partition with its own checkpoint, so all of it can be rebuilt from the log. A partition whose
@@ -45,10 +33,12 @@ export class CaseViewProjector {
   private owned = new Map<string, readonly number[]>();
   private readonly seeks = new Map<string, { offset: bigint; first?: bigint }>();
   private readonly restoreWatch: RestoreWatch;
+  private readonly fold: CaseViewFold;
   private watch: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(private readonly deps: CaseViewProjectorDeps) {
+    this.fold = new CaseViewFold(deps);
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'case views', (topic, partition, offset) =>
       this.seek(topic, partition, offset),
     );
@@ -159,67 +149,9 @@ export class CaseViewProjector {
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     const lastRecord = fresh[fresh.length - 1];
     if (!lastRecord) return;
-    if (log === 'events') await this.foldEvents(partition, checkpoint, lastRecord.offset, fresh);
-    else await this.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
+    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh);
+    else await this.fold.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
     if (BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !restored) await store.markRestored(partition, log, new Date());
-  }
-
-  private async foldEvents(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
-    const { store, areas, logger } = this.deps;
-    const events: GridEvent[] = [];
-    for (const record of records) {
-      const event = parse(GridEvent, record);
-      // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
-      if (event) events.push(event);
-      else logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.events is not an event: skipped');
-    }
-    const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
-    const states = new Map<string, IncidentState>(loaded);
-    const history = new Map<string, [number, string][]>();
-    for (const event of events) {
-      const id = event.metadata.incidentId;
-      const state = states.get(id) ?? null;
-      const expected = (state?.version ?? 0) + 1;
-      if (event.metadata.version !== expected) {
-        if (event.metadata.version > expected)
-          logger.error({ incidentId: id, version: event.metadata.version, expected }, 'read side: event version gap: not applied');
-        continue;
-      }
-      states.set(id, evolve(state, event));
-      const lines = history.get(id) ?? [];
-      lines.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
-      history.set(id, lines);
-    }
-    const changes: CaseChange[] = [];
-    const touched = new Map<string, Incident>();
-    for (const [id, lines] of history) {
-      const before = loaded.get(id) ?? null;
-      const after = states.get(id)!;
-      touched.set(id, after);
-      const view = incidentView(id, after);
-      const { add, remove } = queueChanges(before ? incidentView(id, before) : null, view);
-      changes.push({
-        incidentId: id,
-        view: JSON.stringify(view),
-        history: lines,
-        score: after.reportedAt,
-        areas: areas.lineage(after.gridCode),
-        add,
-        remove,
-        ...(before ? {} : { reporterId: after.reporterId }),
-      });
-    }
-    await store.applyEvents(partition, from, to, changes, touched);
-  }
-
-  private async foldOutcomes(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
-    const outcomes: CommandOutcome[] = [];
-    for (const record of records) {
-      const outcome = parse(CommandOutcome, record);
-      if (outcome) outcomes.push(outcome);
-      else this.deps.logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.outcomes is not an outcome: skipped');
-    }
-    await this.deps.store.applyOutcomes(partition, from, to, outcomes);
   }
 }

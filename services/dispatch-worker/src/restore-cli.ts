@@ -1,0 +1,257 @@
+/**
+ * Restores the dispatch worker's state in Redis (incident states, timers, command ids decided, checkpoints) from
+ * grid.events and grid.outcomes, for every partition of grid.commands (ADR 0009). As a command: `pnpm restore` (both
+ * services) or `pnpm --filter @gridgov/dispatch-worker restore`; in a test or a benchmark: call `restoreWorkerState`.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '@gridgov/config';
+import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { HolidayData, stageTimeOf, WorkingCalendar, type DecisionContext } from '@gridgov/domain';
+import { createKafka, partitionCount } from '@gridgov/kafka';
+import { createRedis, redisReady, type Redis } from '@gridgov/redis';
+import type { Logger } from '@gridgov/runtime';
+import type { Kafka } from 'kafkajs';
+import { pino } from 'pino';
+import { WorkerConfig } from './config.ts';
+import { PartitionStore } from './partition-store.ts';
+import { restorePartitions, type RestoreReport } from './restore.ts';
+
+export interface WorkerRestoreOptions {
+  readonly kafka: Kafka;
+  readonly redis: Redis;
+  readonly keyPrefix: string;
+  readonly topics: Topics;
+  readonly logger: Logger;
+  readonly context: Pick<DecisionContext, 'policy' | 'time'>;
+  /** Prefix of the reader's throwaway consumer group. */
+  readonly groupPrefix: string;
+  /** Told the number of records to read once known, then after each batch folded. */
+  readonly onPlan?: (records: number) => void;
+  readonly onProgress?: (records: number) => void;
+}
+
+export interface WorkerRestoreReport {
+  readonly partitions: readonly RestoreReport[];
+  readonly events: number;
+  readonly outcomes: number;
+  readonly incidents: number;
+  readonly outcomesRecovered: number;
+  readonly seconds: number;
+}
+
+/**
+ * Takes a fresh epoch on every partition of grid.commands (a running worker's next write there is fenced), then
+ * restores them all from the log: all of it where the restored mark is gone, from where the state stopped elsewhere.
+ */
+export async function restoreWorkerState(options: WorkerRestoreOptions): Promise<WorkerRestoreReport> {
+  const started = performance.now();
+  const { kafka, redis, keyPrefix, topics, logger } = options;
+  const partitions = await partitionCount(kafka, topics.commands);
+  const targets = [];
+  for (let p = 0; p < partitions; p++) {
+    const store = new PartitionStore(redis, keyPrefix, p);
+    targets.push({ store, epoch: await store.takeOwnership() });
+  }
+  if (options.onPlan) {
+    // What restorePartitions will read: from each partition's log positions (0 where the state was lost) to the ends.
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await Promise.all([topics.events, topics.outcomes].map((t) => admin.fetchTopicOffsets(t)));
+      let records = 0;
+      for (const { store } of targets) {
+        const from = (await store.isRestored()) ? await store.logPositions() : { events: 0n, outcomes: 0n };
+        const high = (i: number) => BigInt(ends[i]!.find((o) => o.partition === store.partition)?.high ?? '0');
+        records += Math.max(0, Number(high(0) - from.events)) + Math.max(0, Number(high(1) - from.outcomes));
+      }
+      options.onPlan(records);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+  const reports = await restorePartitions(
+    {
+      kafka,
+      topics,
+      logger,
+      context: options.context,
+      groupPrefix: options.groupPrefix,
+      now: () => new Date(),
+      ...(options.onProgress ? { onProgress: (_p: number, _log: unknown, records: number) => options.onProgress!(records) } : {}),
+    },
+    targets,
+  );
+  const sum = (f: (r: RestoreReport) => number) => reports.reduce((n, r) => n + f(r), 0);
+  const report = {
+    partitions: reports,
+    events: sum((r) => r.events),
+    outcomes: sum((r) => r.outcomes),
+    incidents: sum((r) => r.incidents),
+    outcomesRecovered: sum((r) => r.outcomesRecovered),
+    seconds: (performance.now() - started) / 1000,
+  };
+  logger.info(
+    { events: report.events, outcomes: report.outcomes, incidents: report.incidents, seconds: report.seconds },
+    'dispatch worker state restored from the log',
+  );
+  return report;
+}
+
+const n = (x: number) => x.toLocaleString('en-US');
+
+export function workerSummary(report: WorkerRestoreReport): string {
+  const rate = report.seconds > 0 ? report.events / report.seconds : 0;
+  return [
+    `dispatch worker restored: ${n(report.events)} events and ${n(report.outcomes)} outcomes read in ${report.seconds.toFixed(1)} s (${n(Math.round(rate))} events/s); ${n(report.incidents)} incidents, ${n(report.outcomesRecovered)} outcomes recovered`,
+    '  partition  was lost     events   outcomes  incidents  outcomes recovered  checkpoint',
+    ...report.partitions.map(
+      (p) =>
+        `  ${String(p.partition).padStart(9)}  ${(p.lost ? 'yes' : 'no').padEnd(8)} ${n(p.events).padStart(10)} ${n(p.outcomes).padStart(10)} ${n(p.incidents).padStart(10)}  ${n(p.outcomesRecovered).padStart(18)}  ${p.checkpoint || '—'}`,
+    ),
+    `      total           ${n(report.events).padStart(10)} ${n(report.outcomes).padStart(10)} ${n(report.incidents).padStart(10)}  ${n(report.outcomesRecovered).padStart(18)}`,
+    ...(report.outcomesRecovered > 0
+      ? [`  the ${n(report.outcomesRecovered)} recovered outcomes wait in the outbox: a worker sends them when it takes the partition`]
+      : []),
+  ].join('\n');
+}
+
+const USAGE = `Usage: pnpm --filter @gridgov/dispatch-worker restore
+       (pnpm restore runs it, then the projection's restore)
+
+Restores the dispatch worker's state in Redis from the log, for after Redis lost its data: on every partition
+of grid.commands, the incidents' states, their timers, the command ids decided and the commands checkpoint,
+folded from grid.events and grid.outcomes (all of it where the state was lost, from where it stopped
+elsewhere). Timers that fell due meanwhile fire once, when a worker next owns the partition.
+
+It takes a fresh epoch on every partition first. Workers normally restore on their own; run this one with them
+stopped. A worker that is running is fenced: its next write to a partition is refused, and it picks the
+partition up again (restoring from the log, and sending what is left in the outbox) after the next rebalance
+or restart. Prints per-partition and total counts on stdout, a progress line on stderr. Reads the worker's
+environment (KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, WORKER_GROUP_ID, HOLIDAYS_FILE, OFFICE_HOURS,
+DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL); COMMAND_SIGNING_KEY is not needed.
+
+  -h, --help   this text
+`;
+
+/** The worker's variables less the signing keys: a restore verifies no command. */
+const RestoreConfig = WorkerConfig.omit({ COMMAND_SIGNING_KEY: true, COMMAND_SIGNING_PREVIOUS_KEYS: true });
+
+const DEFAULT_HOLIDAYS = new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url);
+
+class UsageError extends Error {}
+
+/** A progress line on stderr: redrawn in place on a terminal, every 5 s otherwise. */
+function progressOn(stream: NodeJS.WriteStream, label: string) {
+  let done = 0;
+  let total = 0;
+  let drawn = false;
+  const started = performance.now();
+  const text = () => {
+    const seconds = (performance.now() - started) / 1000;
+    const fraction = total > 0 ? Math.min(1, done / total) : 1;
+    const width = 30;
+    const bar = `[${'█'.repeat(Math.round(fraction * width))}${'░'.repeat(width - Math.round(fraction * width))}]`;
+    return `${label} ${bar} ${`${Math.floor(fraction * 100)}%`.padStart(4)} ${n(done)}/${n(total)} records · ${n(seconds > 0 ? Math.round(done / seconds) : 0)}/s`;
+  };
+  const draw = () => {
+    if (stream.isTTY) {
+      stream.write(`\r\x1b[2K${text()}`);
+      drawn = true;
+    } else stream.write(`${text()}\n`);
+  };
+  let timer: NodeJS.Timeout | undefined;
+  return {
+    plan(records: number) {
+      total = records;
+      timer = setInterval(draw, stream.isTTY ? 100 : 5_000);
+      timer.unref();
+      draw();
+    },
+    add(records: number) {
+      done += records;
+    },
+    log(line: string) {
+      if (drawn) stream.write('\r\x1b[2K');
+      drawn = false;
+      stream.write(line.endsWith('\n') ? line : `${line}\n`);
+    },
+    stop() {
+      clearInterval(timer);
+      if (timer) {
+        draw();
+        if (stream.isTTY) stream.write('\n');
+      }
+      timer = undefined;
+    },
+  };
+}
+
+async function cli(argv: readonly string[]): Promise<number> {
+  let help: boolean;
+  try {
+    ({
+      values: { help },
+    } = parseArgs({
+      args: [...argv],
+      options: { help: { type: 'boolean', short: 'h', default: false } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new UsageError(`${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`);
+  }
+  if (help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const config = parseConfig(RestoreConfig);
+  const progress = progressOn(process.stderr, 'worker state');
+  const logger = pino(
+    { name: 'dispatch-worker-restore', level: config.LOG_LEVEL, base: { service: 'dispatch-worker-restore', pid: process.pid } },
+    { write: (line: string) => progress.log(line) },
+  );
+  const holidays = HolidayData.parse(JSON.parse(await readFile(config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS, 'utf8')));
+  const calendar = new WorkingCalendar({ holidays, officeHours: config.OFFICE_HOURS });
+  const redis = createRedis(config.REDIS_URL, 'dispatch-worker-restore');
+  try {
+    await redisReady(redis);
+    const report = await restoreWorkerState({
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker-restore', logger }),
+      redis,
+      keyPrefix: config.KEY_PREFIX,
+      topics: topicsWithPrefix(config.TOPIC_PREFIX),
+      logger,
+      context: {
+        policy: {
+          dispatch: config.DEADLINE_DISPATCH,
+          signFor: config.DEADLINE_SIGN_FOR,
+          verification: config.DEADLINE_VERIFICATION,
+          escalationEvery: config.ESCALATION_EVERY,
+          warningFractions: config.WARNING_FRACTIONS,
+        },
+        time: stageTimeOf(calendar),
+      },
+      groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
+      onPlan: (records) => progress.plan(records),
+      onProgress: (records) => progress.add(records),
+    }).finally(() => progress.stop());
+    process.stdout.write(`${workerSummary(report)}\n`);
+    return 0;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  cli(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      const known = err instanceof ConfigError || err instanceof UsageError;
+      process.stderr.write(`restore failed: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(known ? 2 : 1);
+    },
+  );
+}

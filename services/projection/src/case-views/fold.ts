@@ -1,0 +1,91 @@
+import { CommandOutcome, GridEvent } from '@gridgov/contracts';
+import { evolve, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import type { IncomingRecord } from '@gridgov/kafka';
+import type { Logger } from '@gridgov/runtime';
+import type { CaseChange, CaseViewStore } from './store.ts';
+
+function parse<T>(
+  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+  record: IncomingRecord,
+): T | undefined {
+  if (!record.value) return undefined;
+  try {
+    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface CaseViewFoldDeps {
+  readonly store: CaseViewStore;
+  readonly areas: AreaTree;
+  readonly logger: Logger;
+}
+
+/**
+ * The read side's fold of one partition's records (ADR 0009), shared by the live projector and `pnpm restore`:
+ * events into case views, histories and work lists, outcomes into command outcomes, each batch written with the
+ * checkpoint moved from `from` (the last offset folded, '' for none) to `to` (the batch's last offset).
+ */
+export class CaseViewFold {
+  constructor(private readonly deps: CaseViewFoldDeps) {}
+
+  async foldEvents(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+    const { store, areas, logger } = this.deps;
+    const events: GridEvent[] = [];
+    for (const record of records) {
+      const event = parse(GridEvent, record);
+      // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
+      if (event) events.push(event);
+      else logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.events is not an event: skipped');
+    }
+    const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
+    const states = new Map<string, IncidentState>(loaded);
+    const history = new Map<string, [number, string][]>();
+    for (const event of events) {
+      const id = event.metadata.incidentId;
+      const state = states.get(id) ?? null;
+      const expected = (state?.version ?? 0) + 1;
+      if (event.metadata.version !== expected) {
+        if (event.metadata.version > expected)
+          logger.error({ incidentId: id, version: event.metadata.version, expected }, 'read side: event version gap: not applied');
+        continue;
+      }
+      states.set(id, evolve(state, event));
+      const lines = history.get(id) ?? [];
+      lines.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
+      history.set(id, lines);
+    }
+    const changes: CaseChange[] = [];
+    const touched = new Map<string, Incident>();
+    for (const [id, lines] of history) {
+      const before = loaded.get(id) ?? null;
+      const after = states.get(id)!;
+      touched.set(id, after);
+      const view = incidentView(id, after);
+      const { add, remove } = queueChanges(before ? incidentView(id, before) : null, view);
+      changes.push({
+        incidentId: id,
+        view: JSON.stringify(view),
+        history: lines,
+        score: after.reportedAt,
+        areas: areas.lineage(after.gridCode),
+        add,
+        remove,
+        ...(before ? {} : { reporterId: after.reporterId }),
+      });
+    }
+    await store.applyEvents(partition, from, to, changes, touched);
+  }
+
+  async foldOutcomes(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+    const outcomes: CommandOutcome[] = [];
+    for (const record of records) {
+      const outcome = parse(CommandOutcome, record);
+      if (outcome) outcomes.push(outcome);
+      else this.deps.logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.outcomes is not an outcome: skipped');
+    }
+    await this.deps.store.applyOutcomes(partition, from, to, outcomes);
+  }
+}
