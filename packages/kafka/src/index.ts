@@ -4,3 +4,5 @@ export * from './consumer.ts';
 export * from './admin.ts';
 export * from './dead-letter.ts';
 export * from './group-commit.ts';
+export * from './unavailable.ts';
+export * from './probe.ts';

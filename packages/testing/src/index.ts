@@ -5,3 +5,4 @@ export * from './topic-reader.ts';
 export * from './decision-context.ts';
 export * from './auth.ts';
 export * from './fuzz.ts';
+export * from './own-redis.ts';

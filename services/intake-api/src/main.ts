@@ -2,9 +2,9 @@ import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
-import { createKafka, DurableProducer, GroupCommitProducer } from '@gridgov/kafka';
-import { clockFrom, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe } from '@gridgov/kafka';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
 
@@ -15,23 +15,28 @@ async function main(): Promise<void> {
   const logger = createLogger('intake-api', config.LOG_LEVEL);
   const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', logger });
-  const producer = new DurableProducer(kafka);
+  // Few retries: a caller hears 503 after PRODUCE_TIMEOUT_MS, and a request nobody waits for should not hold its place.
+  const producer = new DurableProducer(kafka, { retry: { retries: 3, maxRetryTimeMs: 1_000 } });
   await producer.connect();
-  const redis = createRedis(config.REDIS_URL, 'intake-api');
+  const redis = createRedis(config.REDIS_URL, 'intake-api', logger);
   await redisReady(redis);
+  await assertNoEviction(redis);
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: () => redis.ping() }, { logger });
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const app = buildIntakeApp({
     logger,
-    producer: new GroupCommitProducer(producer),
+    producer: new GroupCommitProducer(producer, undefined, undefined, config.PRODUCE_TIMEOUT_MS),
     redis,
-    topics: topicsWithPrefix(config.TOPIC_PREFIX),
+    topics,
     keyPrefix: config.KEY_PREFIX,
     areas,
     catalog: new Catalog(),
     clock: clockFrom(config.CLOCK_SOURCE, redis, config.KEY_PREFIX),
     maxOutcomeWaitMs: config.MAX_OUTCOME_WAIT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    ready: async () => (await redis.ping()) === 'PONG',
+    ready: () => readiness.check(),
     edge: {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
@@ -45,6 +50,7 @@ async function main(): Promise<void> {
   shutdownOnSignals(logger, async () => {
     await app.close();
     await producer.disconnect();
+    await kafkaProbe.close();
     await redis.quit();
   });
 }

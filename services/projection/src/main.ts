@@ -2,9 +2,9 @@ import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
-import { createKafka, partitionCount } from '@gridgov/kafka';
-import { createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
+import { assertNoEviction, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
 import { ProjectionConfig } from './config.ts';
@@ -22,15 +22,26 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const partitions = await partitionCount(kafka, topics.events);
-  const redis = createRedis(config.REDIS_URL, 'projection');
+  const redis = createRedis(config.REDIS_URL, 'projection', logger);
   await redisReady(redis);
+  await assertNoEviction(redis);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: () => redis.ping() }, { logger });
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);
-  await generations.start(redis.duplicate({ connectionName: 'projection-generation' }), config.GENERATION_REFRESH_MS);
+  // Subscriber connections subscribe before they are connected: they queue commands while (re)connecting.
+  await generations.start(
+    redis.duplicate({ connectionName: 'projection-generation', enableOfflineQueue: true }),
+    config.GENERATION_REFRESH_MS,
+  );
   // One subscriber connection per instance, shared by all its live streams.
-  const changes = new FiguresChangeFeed(redis.duplicate({ connectionName: 'projection-changes' }), keys.figuresChanged(), logger);
+  const changes = new FiguresChangeFeed(
+    redis.duplicate({ connectionName: 'projection-changes', enableOfflineQueue: true }),
+    keys.figuresChanged(),
+    logger,
+  );
   await changes.start();
   // A new generation may hold other figures than the one streams last read: they re-read.
   generations.onChange(() => changes.notifyAll());
@@ -47,6 +58,7 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     clock,
     onApplied: (partition, events) => publisher.applied(partition, events),
+    onCrash: exitOnDeadConsumer(logger, 'projection'),
   });
   await projector.start();
   const app = buildProjectionApp({
@@ -58,7 +70,7 @@ async function main(): Promise<void> {
     catalog: new Catalog(),
     partitions,
     clock,
-    ready: async () => (await redis.ping()) === 'PONG',
+    ready: () => readiness.check(),
     rankingWeights: config.RANKING_WEIGHTS,
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
     edge: {
@@ -75,6 +87,7 @@ async function main(): Promise<void> {
     await projector.stop();
     await changes.close();
     await generations.close();
+    await kafkaProbe.close();
     await redis.quit();
   });
 }

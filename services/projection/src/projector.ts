@@ -116,10 +116,7 @@ export class Projector {
         return this.position(this.owned, 'assigned');
       },
       onBatch: (batch) => this.onBatch(batch),
-    });
-    const { consumer } = this.running;
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+      ...(this.deps.onCrash ? { onCrash: this.deps.onCrash } : {}),
     });
     this.resolveStarted(this.running);
   }
