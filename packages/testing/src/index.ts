@@ -6,3 +6,4 @@ export * from './decision-context.ts';
 export * from './auth.ts';
 export * from './fuzz.ts';
 export * from './own-redis.ts';
+export * from './own-kafka.ts';
