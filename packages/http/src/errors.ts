@@ -32,6 +32,8 @@ export class DependencyUnavailableError extends ApiError {
   constructor(
     readonly dependency: Dependency,
     what: string,
+    /** What the client library said: logged, never answered. */
+    cause?: unknown,
   ) {
     super(
       503,
@@ -40,6 +42,7 @@ export class DependencyUnavailableError extends ApiError {
       { dependency, retryAfterSeconds: DEPENDENCY_RETRY_AFTER_S },
       { 'retry-after': String(DEPENDENCY_RETRY_AFTER_S) },
     );
+    if (cause !== undefined) this.cause = cause;
   }
 }
 
@@ -76,10 +79,10 @@ function fastifyClientError(err: FastifyError, bodyLimit: number): { status: num
 export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dependencyOf?: DependencyOf): void {
   app.setErrorHandler((thrown: FastifyError | ApiError, request, reply) => {
     const dependency = thrown instanceof ApiError ? undefined : dependencyOf?.(thrown);
-    const err = dependency ? new DependencyUnavailableError(dependency, 'it did not answer') : thrown;
+    const err = dependency ? new DependencyUnavailableError(dependency, 'it did not answer', thrown) : thrown;
     if (err instanceof DependencyUnavailableError) {
-      // What the client library said stays in the log, not in the answer.
-      request.log.warn({ err: thrown, dependency: err.dependency }, `answered 503: ${err.message}`);
+      // What the client library said stays in the log (the cause), not in the answer.
+      request.log.warn({ err, dependency: err.dependency }, `answered 503: ${err.message}`);
     } else if (err instanceof ApiError && err.statusCode >= 500) request.log.error({ err }, err.message);
     if (err instanceof ApiError) {
       if (err.headers) reply.headers(err.headers);

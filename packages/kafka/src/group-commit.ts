@@ -45,11 +45,7 @@ export class GroupCommitProducer {
         reject: (err: unknown) => {
           clearTimeout(timer);
           pending.settled = true;
-          reject(
-            err instanceof KafkaUnavailableError
-              ? err
-              : new KafkaUnavailableError(`Kafka did not take the record: ${String(err)}`, { cause: err }),
-          );
+          reject(err instanceof KafkaUnavailableError ? err : new KafkaUnavailableError('Kafka did not take the record', { cause: err }));
         },
       };
       if (this.timeoutMs !== undefined) {
@@ -60,7 +56,7 @@ export class GroupCommitProducer {
           if (waiting >= 0) queue.splice(waiting, 1);
           pending.reject(
             new KafkaUnavailableError(
-              `Kafka did not acknowledge the record within ${timeoutMs} ms (${waiting >= 0 ? 'not sent' : 'sent, it may still land'})`,
+              `no acknowledgement from Kafka within ${timeoutMs} ms (${waiting >= 0 ? 'not sent' : 'sent: it may still land'})`,
             ),
           );
         }, timeoutMs);

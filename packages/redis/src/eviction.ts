@@ -37,3 +37,14 @@ export async function assertNoEviction(redis: Redis): Promise<void> {
   const policy = await maxmemoryPolicy(redis);
   if (policy !== REQUIRED_MAXMEMORY_POLICY) throw new EvictionPolicyError(policy);
 }
+
+/**
+ * A readiness probe of Redis: it answers, and still never evicts (a Redis restarted with another configuration is
+ * not one to write to). Two round trips; readiness probes are cached by their caller.
+ */
+export function redisProbe(redis: Redis): () => Promise<void> {
+  return async () => {
+    await redis.ping();
+    await assertNoEviction(redis);
+  };
+}

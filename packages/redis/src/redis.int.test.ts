@@ -1,7 +1,7 @@
 import { startOwnRedis, type OwnRedis } from '@gridgov/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreUnavailable } from './availability.ts';
-import { assertNoEviction, EvictionPolicyError, maxmemoryPolicy } from './eviction.ts';
+import { assertNoEviction, EvictionPolicyError, maxmemoryPolicy, redisProbe } from './eviction.ts';
 import { createRedis, redisReady, type Redis } from './index.ts';
 
 const servers: OwnRedis[] = [];
@@ -54,6 +54,20 @@ describe('a Redis that may evict keys is refused', () => {
 
     const safe = await ownRedis(['--rename-command', 'CONFIG', '']);
     await expect(assertNoEviction(safe.client)).resolves.toBeUndefined();
+  });
+});
+
+describe('the readiness probe of Redis', () => {
+  it('fails once the Redis would evict (its policy changed while the service runs) or is away', async () => {
+    const { server, client } = await ownRedis();
+    const probe = redisProbe(client);
+    await expect(probe()).resolves.toBeUndefined();
+    await client.config('SET', 'maxmemory-policy', 'allkeys-lfu');
+    await expect(probe()).rejects.toBeInstanceOf(EvictionPolicyError);
+    await client.config('SET', 'maxmemory-policy', 'noeviction');
+    await expect(probe()).resolves.toBeUndefined();
+    await server.kill();
+    expect(isStoreUnavailable(await rejection(probe()))).toBe(true);
   });
 });
 

@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog, HolidayData, RoutingRules, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
-import { assertNoEviction, clockFrom, createRedis, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { HealthServer } from './health.ts';
@@ -28,7 +28,7 @@ async function main(): Promise<void> {
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events]);
-  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: () => redis.ping() }, { logger });
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const health = new HealthServer({ host: config.HOST, port: config.WORKER_PORT, logger, ready: () => readiness.check() });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({

@@ -157,10 +157,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
     } catch (err) {
       if (!isKafkaUnavailable(err)) throw err;
-      throw new DependencyUnavailableError(
-        'kafka',
-        `the command was not acknowledged (${(err as Error).message}); send it again ${retryWith}`,
-      );
+      throw new DependencyUnavailableError('kafka', `the command was not acknowledged in time; send it again ${retryWith}`, err);
     }
   };
 

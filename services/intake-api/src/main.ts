@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe } from '@gridgov/kafka';
-import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
-  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: () => redis.ping() }, { logger });
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const app = buildIntakeApp({
     logger,

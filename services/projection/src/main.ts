@@ -3,7 +3,7 @@ import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
-import { assertNoEviction, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
+import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await redisReady(redis);
   await assertNoEviction(redis);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events]);
-  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: () => redis.ping() }, { logger });
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
