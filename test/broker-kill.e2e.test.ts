@@ -47,7 +47,7 @@ describe('the broker SIGKILLed and restarted during traffic', () => {
       ...(await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)])),
     );
     [intake, worker, projection] = services.map((s) => s.url!) as [string, string, string];
-  });
+  }, 240_000);
 
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop('SIGKILL')));
@@ -137,5 +137,5 @@ describe('the broker SIGKILLed and restarted during traffic', () => {
     expect([...reported.values()].filter((n) => n !== 1)).toEqual([]);
     // Still counted once after the events were all there.
     expect(await district()).toBe(incidents.size);
-  });
+  }, 400_000);
 });

@@ -142,7 +142,7 @@ describe('Redis SIGKILLed and started again on its append-only file', () => {
         (f) => f['closed'] === 2,
       ),
     ).toMatchObject({ reported: 5, closed: 2 });
-  });
+  }, 300_000);
 
   async function figures(window: string): Promise<Record<string, number | null>> {
     const answer = await call(`${projection}/v1/figures?area=440705&window=${window}`, { headers: LEADER });
