@@ -6,7 +6,7 @@ const globalSetup = ['packages/testing/src/global-setup.ts'];
 export default defineConfig({
   test: {
     projects: [
-      { test: { name: 'unit', include: ['packages/**/*.unit.test.ts', 'services/**/*.unit.test.ts'], exclude } },
+      { test: { name: 'unit', include: ['packages/**/*.unit.test.ts', 'services/**/*.unit.test.ts', 'test/**/*.unit.test.ts'], exclude } },
       {
         test: {
           name: 'int',

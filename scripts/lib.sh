@@ -86,7 +86,9 @@ ensure_infra() {
     local port="${TEST_REDIS_PORT:-$(free_port 16379)}" line
     say "starting a Redis of its own on 127.0.0.1:$port"
     started_redis="$port"
-    # On a port of its own: scripts/up's Redis is never the one used or stopped here.
+    # On a port of its own: scripts/up's Redis is never the one used or stopped here. Durable like any (ADR 0010),
+    # but with fresh data each run: nothing left from an earlier run is loaded.
+    REDIS_PORT="$port" bash "$REPO_ROOT/infra/redis/redis.sh" clean >/dev/null 2>&1 || true
     line="$(REDIS_PORT="$port" bash "$REPO_ROOT/infra/redis/redis.sh" start | tail -n 1)"
     [[ "$line" == REDIS_URL=* ]] || die "Redis did not start"
     export REDIS_URL="${line#REDIS_URL=}"

@@ -12,7 +12,7 @@ import {
   readTopic,
   startOwnRedis,
   startService,
-  type OwnRedisServer,
+  type OwnRedis,
   type ReadRecord,
   type RunningService,
   type TestInfra,
@@ -207,7 +207,7 @@ class Run {
     readonly intake: string,
     readonly projection: string,
     private readonly wipePlan: readonly PlannedWipe[],
-    private readonly ownRedis: OwnRedisServer | undefined,
+    private readonly ownRedis: OwnRedis | undefined,
   ) {}
 
   // ---- HTTP as a real client: 503 and connection errors are retried with the same request ----
@@ -295,7 +295,7 @@ class Run {
       await own.kill();
       this.restarting = (async () => {
         await sleep(w.downMs);
-        await own.start();
+        await own.restart();
       })();
     }
     this.wipes.push(`${w.kind} ${w.moment} in step ${w.step} (${due} timers due${w.kind === 'SIGKILL' ? `, down ${w.downMs} ms` : ''})`);
@@ -664,18 +664,18 @@ describe('Redis wiped in the middle of traffic while timers fall due', () => {
   const infras: TestInfra[] = [];
   const redises: Redis[] = [];
   const admins: Admin[] = [];
-  let own: OwnRedisServer | undefined;
+  let own: OwnRedis | undefined;
 
   afterAll(async () => {
     await Promise.all(started.map((s) => s.stop('SIGKILL')));
     await Promise.all(admins.map((a) => a.disconnect().catch(() => undefined)));
     redises.forEach((r) => r.disconnect());
     await Promise.all(infras.map((i) => i.cleanup()));
-    await own?.stop();
+    await own?.remove();
   });
 
   /** One run: its own topics and key prefix, the services on `redisUrl`, the clock in the suite's Redis. */
-  async function runScenario(name: 'A' | 'B', ownRedis: OwnRedisServer | undefined, plan: readonly PlannedWipe[]): Promise<RunResult> {
+  async function runScenario(name: 'A' | 'B', ownRedis: OwnRedis | undefined, plan: readonly PlannedWipe[]): Promise<RunResult> {
     const infra = await createTestInfra({ partitions: { commands: PARTITIONS, events: PARTITIONS, outcomes: PARTITIONS } });
     infras.push(infra);
     const redisUrl = ownRedis?.url ?? infra.redisUrl;
@@ -728,7 +728,8 @@ describe('Redis wiped in the middle of traffic while timers fall due', () => {
     async () => {
       const t0 = Date.now();
       const plan = planWipes(mulberry32(SEED + 1));
-      own = await startOwnRedis();
+      // No append-only file (and no snapshots, as in redis.conf): a SIGKILL loses everything, and it restarts empty.
+      own = await startOwnRedis(['--appendonly', 'no']);
       // Run A on the suite's Redis; run B on a redis-server of this test's own, the only one ever wiped.
       const oracle = await runScenario('A', undefined, []);
       const wiped = await runScenario('B', own, plan);

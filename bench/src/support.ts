@@ -52,6 +52,8 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
       KEY_PREFIX: id,
       JWT_SECRET: secrets.jwt,
       COMMAND_SIGNING_KEY: secrets.signing,
+      // The worker's health port: any free one, beside a stack of scripts/up on 3003.
+      WORKER_PORT: '0',
       // A benchmark measures the pipeline, not the rate limiter.
       RATE_LIMIT_PER_USER: '100000000',
       RATE_LIMIT_PER_IP: '100000000',

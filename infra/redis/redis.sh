@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Local Redis for development and tests.
+# Local Redis for development and tests, durable (ADR 0010): the settings of infra/redis/redis.conf, i.e. an
+# append-only file fsynced every second and maxmemory-policy noeviction.
 #
 #   bash infra/redis/redis.sh start    # prints REDIS_URL=redis://127.0.0.1:<port> as its last line
-#   bash infra/redis/redis.sh stop
+#   bash infra/redis/redis.sh stop     # its data stays in .local/redis-<port>/ and is loaded by the next start
 #   bash infra/redis/redis.sh status   # exit 0 if running/reachable, 3 if not
+#   bash infra/redis/redis.sh clean    # stop, and delete the data of REDIS_PORT (or the recorded port)
 #
 # Environment:
 #   REDIS_URL   if set, start/status only check that it answers PING; nothing is started or stopped.
 #   REDIS_PORT  port of our own redis-server (bound to 127.0.0.1). start default: the redis already
 #               recorded in <repo>/.local/redis.current if it is still running, else the first free
-#               port from 6390 upward. stop/status default: the one recorded in .local/redis.current.
+#               port from 6390 upward. stop/status/clean default: the one recorded in .local/redis.current.
+#   REDIS_START_TIMEOUT  seconds to wait for it to answer (default 120: a large append-only file takes a while to load)
 #
-# Our own server: redis-server --save "" --appendonly no --daemonize yes, files in <repo>/.local/redis-<port>/.
+# Our own server: redis-server infra/redis/redis.conf --daemonize yes, files (the append-only file in appendonlydir/,
+# log, pid) in <repo>/.local/redis-<port>/.
 # If redis-server is missing it is installed from Debian (apt-get install redis-server; needs root or sudo).
 set -euo pipefail
 
@@ -19,6 +23,8 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 LOCAL_DIR="$REPO_ROOT/.local"
 CURRENT_FILE="$LOCAL_DIR/redis.current"
+CONF="$SCRIPT_DIR/redis.conf"
+REDIS_START_TIMEOUT="${REDIS_START_TIMEOUT:-120}"
 PORT_SCAN_FIRST=6390
 PORT_SCAN_LAST=6489
 
@@ -92,12 +98,14 @@ launch() {
   dir="$(home_of "$port")"
   mkdir -p "$dir"
   rm -f "$dir/redis.pid"
-  redis-server --port "$port" --bind 127.0.0.1 --protected-mode yes \
-    --save "" --appendonly no --daemonize yes \
+  redis-server "$CONF" --port "$port" --bind 127.0.0.1 --protected-mode yes --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+  # Until it answers PING: while it loads its append-only file it answers LOADING.
   local i
-  for ((i = 0; i < 100; i++)); do # up to 10 s
+  for ((i = 0; i < REDIS_START_TIMEOUT * 10; i++)); do
     if our_pid "$port" >/dev/null && ping_port "$port"; then return 0; fi
+    # Daemonized: give it a moment to write its pid file, then a missing process is a failed start.
+    if ((i > 20)) && ! our_pid "$port" >/dev/null; then break; fi
     sleep 0.1
   done
   log "redis-server did not come up on port $port; last lines of $dir/redis.log:" >&2
@@ -200,6 +208,19 @@ cmd_stop() {
   if [[ "$(recorded_port 2>/dev/null || true)" == "$port" ]]; then rm -f "$CURRENT_FILE"; fi
 }
 
+cmd_clean() {
+  [[ -z "${REDIS_URL:-}" ]] || die "REDIS_URL is set: an external Redis is not cleaned here"
+  local port
+  port="$(target_port)" || { log "nothing to clean (no REDIS_PORT and nothing recorded in $CURRENT_FILE)"; return 0; }
+  cmd_stop
+  local dir
+  dir="$(home_of "$port")"
+  if [[ -d "$dir" ]]; then
+    rm -rf "$dir"
+    log "deleted $dir"
+  fi
+}
+
 cmd_status() {
   if [[ -n "${REDIS_URL:-}" ]]; then
     if [[ "$(redis-cli -u "$REDIS_URL" ping 2>/dev/null || true)" == "PONG" ]]; then
@@ -223,9 +244,10 @@ case "${1:-}" in
   start) cmd_start ;;
   stop) cmd_stop ;;
   status) cmd_status ;;
-  -h | --help | help) sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
+  clean) cmd_clean ;;
+  -h | --help | help) sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' ;;
   *)
-    sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
     ;;
 esac

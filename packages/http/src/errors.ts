@@ -15,6 +15,40 @@ export class ApiError extends Error {
   }
 }
 
+/** A dependency the route needs, and the code that names it when it is away. */
+export const DEPENDENCY_CODES = { kafka: 'KAFKA_UNAVAILABLE', store: 'STORE_UNAVAILABLE' } as const;
+export type Dependency = keyof typeof DEPENDENCY_CODES;
+
+const DEPENDENCY_NAMES: Record<Dependency, string> = { kafka: 'Kafka', store: 'the store (Redis)' };
+
+/** Seconds a client is asked to wait before it retries a request refused because a dependency was away. */
+export const DEPENDENCY_RETRY_AFTER_S = 2;
+
+/**
+ * 503: a dependency did not answer in time, so nothing was done (or, after a produce that timed out, it may yet
+ * land: a retry with the same reportId or Idempotency-Key is the same command, decided once).
+ */
+export class DependencyUnavailableError extends ApiError {
+  constructor(
+    readonly dependency: Dependency,
+    what: string,
+    /** What the client library said: logged, never answered. */
+    cause?: unknown,
+  ) {
+    super(
+      503,
+      DEPENDENCY_CODES[dependency],
+      `${DEPENDENCY_NAMES[dependency]} is unavailable: ${what}; retry after ${DEPENDENCY_RETRY_AFTER_S} s`,
+      { dependency, retryAfterSeconds: DEPENDENCY_RETRY_AFTER_S },
+      { 'retry-after': String(DEPENDENCY_RETRY_AFTER_S) },
+    );
+    if (cause !== undefined) this.cause = cause;
+  }
+}
+
+/** Tells which dependency an error from a client library says is away, if any (e.g. an ioredis connection error). */
+export type DependencyOf = (err: unknown) => Dependency | undefined;
+
 export class ValidationError extends ApiError {
   constructor(where: 'body' | 'query' | 'params' | 'headers', error: z.ZodError) {
     const issues = error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
@@ -42,10 +76,18 @@ function fastifyClientError(err: FastifyError, bodyLimit: number): { status: num
 }
 
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
-export function installErrorHandler(app: FastifyInstance, bodyLimit: number): void {
-  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dependencyOf?: DependencyOf): void {
+  app.setErrorHandler((thrown: FastifyError | ApiError, request, reply) => {
+    const dependency = thrown instanceof ApiError ? undefined : dependencyOf?.(thrown);
+    const err = dependency ? new DependencyUnavailableError(dependency, 'it did not answer', thrown) : thrown;
+    if (err instanceof DependencyUnavailableError) {
+      // What the client library said stays in the log (the cause), not in the answer.
+      request.log.warn({ err, dependency: err.dependency }, `answered 503: ${err.message}`);
+    } else if (err instanceof ApiError && err.statusCode === 503) {
+      // An expected answer (a store being restored, say), not a fault of this process: no stack.
+      request.log.warn({ code: err.code }, `answered 503: ${err.message}`);
+    } else if (err instanceof ApiError && err.statusCode >= 500) request.log.error({ err }, err.message);
     if (err instanceof ApiError) {
-      if (err.statusCode >= 500) request.log.error({ err }, err.message);
       if (err.headers) reply.headers(err.headers);
       return reply
         .status(err.statusCode)

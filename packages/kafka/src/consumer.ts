@@ -38,6 +38,11 @@ export interface BatchConsumerOptions {
    * partition goes on from the sought offset.
    */
   readonly onBatch: (batch: PartitionBatch) => Promise<void>;
+  /**
+   * Called when kafkajs gave up on the consumer: it crashed and will not be restarted (a crash it restarts from is
+   * only logged). The process should end so that its supervisor starts a fresh one; see exitOnDeadConsumer.
+   */
+  readonly onCrash?: (error: Error) => void;
 }
 
 export interface RunningConsumer {
@@ -65,7 +70,12 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     logger.info({ groupId: options.groupId, assignment: Object.fromEntries(assignment) }, 'partitions assigned');
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    logger.error({ err: event.payload.error, restart: event.payload.restart }, 'consumer crashed');
+    const { error, restart } = event.payload;
+    logger.error(
+      { err: error, restart, groupId: options.groupId },
+      restart ? 'consumer crashed: kafkajs restarts it' : 'consumer crashed for good',
+    );
+    if (!restart) options.onCrash?.(error);
   });
 
   let assigned: Promise<void> = Promise.resolve();

@@ -1,9 +1,11 @@
 import type { DurableProducer, OutgoingRecord } from './producer.ts';
+import { KafkaUnavailableError } from './unavailable.ts';
 
 interface Pending {
   readonly record: OutgoingRecord;
   resolve(): void;
   reject(err: unknown): void;
+  settled: boolean;
 }
 
 /**
@@ -21,12 +23,45 @@ export class GroupCommitProducer {
     private readonly maxBatch = 500,
     /** Produce requests in flight at once. */
     private readonly maxInFlight = 4,
+    /**
+     * Longest a caller waits for Kafka's acknowledgement; then it hears KafkaUnavailableError. A record still
+     * waiting its turn is taken back (never sent); one already in flight may still land.
+     */
+    private readonly timeoutMs?: number,
   ) {}
 
   send(topic: string, record: OutgoingRecord): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       const queue = this.queues.get(topic) ?? [];
-      queue.push({ record, resolve, reject });
+      let timer: NodeJS.Timeout | undefined;
+      const pending: Pending = {
+        record,
+        settled: false,
+        resolve: () => {
+          clearTimeout(timer);
+          pending.settled = true;
+          resolve();
+        },
+        reject: (err: unknown) => {
+          clearTimeout(timer);
+          pending.settled = true;
+          reject(err instanceof KafkaUnavailableError ? err : new KafkaUnavailableError('Kafka did not take the record', { cause: err }));
+        },
+      };
+      if (this.timeoutMs !== undefined) {
+        const timeoutMs = this.timeoutMs;
+        timer = setTimeout(() => {
+          if (pending.settled) return;
+          const waiting = queue.indexOf(pending);
+          if (waiting >= 0) queue.splice(waiting, 1);
+          pending.reject(
+            new KafkaUnavailableError(
+              `no acknowledgement from Kafka within ${timeoutMs} ms (${waiting >= 0 ? 'not sent' : 'sent: it may still land'})`,
+            ),
+          );
+        }, timeoutMs);
+      }
+      queue.push(pending);
       this.queues.set(topic, queue);
       this.flush();
     });
@@ -43,8 +78,8 @@ export class GroupCommitProducer {
             batch.map((p) => p.record),
           )
           .then(
-            () => batch.forEach((p) => p.resolve()),
-            (err: unknown) => batch.forEach((p) => p.reject(err)),
+            () => batch.filter((p) => !p.settled).forEach((p) => p.resolve()),
+            (err: unknown) => batch.filter((p) => !p.settled).forEach((p) => p.reject(err)),
           )
           .finally(() => {
             this.inFlight--;

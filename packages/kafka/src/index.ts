@@ -5,3 +5,5 @@ export * from './admin.ts';
 export * from './dead-letter.ts';
 export * from './group-commit.ts';
 export * from './range-reader.ts';
+export * from './unavailable.ts';
+export * from './probe.ts';

@@ -12,13 +12,26 @@ export interface Delivered {
   readonly offset: string;
 }
 
+export interface DurableProducerOptions {
+  /**
+   * How often a failed produce request is retried, and the longest wait between tries (ms). By default the
+   * client's (10 tries, up to ~30 s each): right for a relay that must get through. A request handler that answers
+   * 503 after a deadline sets fewer, so that a request nobody waits for stops soon and frees its place.
+   */
+  readonly retry?: { readonly retries: number; readonly maxRetryTimeMs: number };
+}
+
 /** Produces with acks=all: a record is acknowledged only once every in-sync replica has it. */
 export class DurableProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: Kafka, options: DurableProducerOptions = {}) {
     // The default (murmur2) partitioner places keys as the Java client does.
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.producer = kafka.producer({
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false,
+      ...(options.retry ? { retry: { retries: options.retry.retries, maxRetryTime: options.retry.maxRetryTimeMs } } : {}),
+    });
   }
 
   connect(): Promise<void> {

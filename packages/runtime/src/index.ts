@@ -47,3 +47,19 @@ export function exitOnStartupError(logger: Logger, err: unknown): never {
   logger.fatal({ err }, 'failed to start');
   process.exit(1);
 }
+
+export * from './probes.ts';
+
+/**
+ * What to do when a Kafka consumer is dead for good (kafkajs gave up on it and will not restart it): log it and
+ * end the process non-zero, so that its supervisor starts a fresh one instead of leaving it alive and idle.
+ */
+export function exitOnDeadConsumer(logger: Logger, consumer: string): (err: Error) => void {
+  return (err) => {
+    logger.fatal(
+      { err, consumer },
+      `the ${consumer} consumer crashed and will not be restarted: exiting so that a supervisor restarts this process`,
+    );
+    process.exit(1);
+  };
+}

@@ -5,4 +5,5 @@ export * from './topic-reader.ts';
 export * from './decision-context.ts';
 export * from './auth.ts';
 export * from './fuzz.ts';
-export * from './redis-server.ts';
+export * from './own-redis.ts';
+export * from './own-kafka.ts';

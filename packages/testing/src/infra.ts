@@ -3,6 +3,7 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import { TEST_AUTH_ENV } from './auth.ts';
+import type { InfraAddresses } from './containers.ts';
 import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
@@ -32,6 +33,11 @@ export interface TestInfra {
 
 export function testLogger(): Logger {
   return pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+}
+
+/** The suite's shared broker and Redis (for a test that brings one of its own and shares the other). */
+export function sharedInfra(): InfraAddresses {
+  return inject('infra');
 }
 
 export async function createTestInfra(options: TestInfraOptions = {}): Promise<TestInfra> {

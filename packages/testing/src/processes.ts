@@ -10,7 +10,7 @@ export type ServiceName = 'intake-api' | 'dispatch-worker' | 'projection' | 'con
 export interface RunningService {
   readonly name: ServiceName;
   readonly process: ChildProcess;
-  /** Base URL of an HTTP service. */
+  /** Base URL of an HTTP service, or of the worker's health port (/healthz, /readyz). */
   readonly url: string | undefined;
   /** Everything the service logged so far (pino JSON lines). */
   output(): string;
@@ -36,11 +36,13 @@ export async function freePort(): Promise<number> {
  */
 export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
   const http = name !== 'dispatch-worker';
-  const port = http ? (env['PORT'] ? Number(env['PORT']) : await freePort()) : undefined;
+  // The worker's health port: a free one of its own, so that workers of tests running side by side never meet.
+  const portVariable = http ? 'PORT' : 'WORKER_PORT';
+  const port = env[portVariable] ? Number(env[portVariable]) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,
     // At info level at least: start-up is recognised by what the service logs.
-    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info', ...(port ? { PORT: String(port) } : {}) },
+    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info', [portVariable]: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The worker says when it owns partitions; the tail of the output is kept for failure messages.
@@ -54,13 +56,15 @@ export async function startService(name: ServiceName, env: Record<string, string
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const url = port ? `http://127.0.0.1:${port}` : undefined;
+  const url = `http://127.0.0.1:${port}`;
 
   const deadline = Date.now() + timeoutMs;
   let started = false;
   while (!started && Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start-up:\n${output}`);
-    if (url) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new Error(`${name} exited during start-up (code ${child.exitCode ?? child.signalCode}):\n${output}`);
+    }
+    if (http) {
       started = await fetch(`${url}/readyz`).then(
         (r) => r.ok,
         () => false,

@@ -18,6 +18,10 @@ const DurationText = z
   .refine((d) => d.amount > 0, 'a duration is more than 0');
 
 export const WorkerConfig = CommonConfig.extend({
+  /** Address of the worker's health port (/healthz, /readyz). */
+  HOST: z.string().default('127.0.0.1'),
+  /** Port of the worker's health port (/healthz, /readyz); 0 picks a free one. */
+  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3003),
   /** Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ. */
   COMMAND_SIGNING_KEY: CommandSigningKey,
   /** Keys being rotated out, comma-separated: envelopes signed with them are still believed meanwhile. */

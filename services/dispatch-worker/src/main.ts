@@ -2,10 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog, HolidayData, RoutingRules, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
-import { createKafka } from '@gridgov/kafka';
-import { clockFrom, createRedis, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { createKafka, KafkaProbe } from '@gridgov/kafka';
+import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
+import { HealthServer } from './health.ts';
 import { DispatchWorker } from './worker.ts';
 
 const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? 'info');
@@ -22,13 +23,19 @@ async function main(): Promise<void> {
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   const catalog = new Catalog();
   const rules = config.ROUTING_RULES_FILE ? RoutingRules.parse(JSON.parse(await readFile(config.ROUTING_RULES_FILE, 'utf8'))).rules : [];
-  const redis = createRedis(config.REDIS_URL, 'dispatch-worker');
+  const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
   await redisReady(redis);
+  await assertNoEviction(redis);
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
+  const health = new HealthServer({ host: config.HOST, port: config.WORKER_PORT, logger, ready: () => readiness.check() });
+  const healthAddress = await health.listen();
   const worker = new DispatchWorker({
     kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', logger }),
     redis,
     logger,
-    topics: topicsWithPrefix(config.TOPIC_PREFIX),
+    topics,
     groupId: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}`,
     keyPrefix: config.KEY_PREFIX,
     context: {
@@ -49,18 +56,21 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
     clock: clockFrom(
       config.CLOCK_SOURCE,
-      config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'dispatch-worker-clock') : redis,
+      config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'dispatch-worker-clock', logger) : redis,
       config.KEY_PREFIX,
     ),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
+    onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
   });
   await worker.start();
   logger.info(
-    { areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears, routingRules: rules.length },
+    { areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears, routingRules: rules.length, health: healthAddress },
     'dispatch worker started',
   );
   shutdownOnSignals(logger, async () => {
+    await health.close();
     await worker.stop();
+    await kafkaProbe.close();
     await redis.quit();
   });
 }

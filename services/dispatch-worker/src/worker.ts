@@ -32,6 +32,8 @@ export interface WorkerDeps {
   readonly timerPollMs: number;
   /** Keys a command envelope may be signed with: the current one, then any being rotated out (ADR 0006). */
   readonly signingKeys: readonly string[];
+  /** Told when kafkajs gave up on the commands consumer for good (the service exits). */
+  readonly onConsumerCrash?: (err: Error) => void;
 }
 
 interface Owned {
@@ -76,6 +78,7 @@ export class DispatchWorker {
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: (assignment) => this.onAssigned(assignment.get(this.deps.topics.commands) ?? []),
       onBatch: (batch) => this.inTurn(batch.partition, () => this.onBatch(batch)),
+      ...(this.deps.onConsumerCrash ? { onCrash: this.deps.onConsumerCrash } : {}),
     });
     this.scheduleTimers();
   }

@@ -39,9 +39,18 @@ import {
   type HistoryEntry,
   type IncidentView,
 } from '@gridgov/domain';
-import { ApiError, createHttpServer, parseOr400, requestActor, type EdgeOptions } from '@gridgov/http';
-import type { GroupCommitProducer } from '@gridgov/kafka';
-import type { Clock, Redis } from '@gridgov/redis';
+import {
+  ApiError,
+  createHttpServer,
+  DependencyUnavailableError,
+  parseOr400,
+  requestActor,
+  type Dependency,
+  type EdgeOptions,
+  type ReadinessReport,
+} from '@gridgov/http';
+import { isKafkaUnavailable, type GroupCommitProducer } from '@gridgov/kafka';
+import { isStoreUnavailable, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
@@ -62,7 +71,8 @@ export interface IntakeDeps {
   readonly clock: Clock;
   readonly maxOutcomeWaitMs: number;
   readonly bodyLimit: number;
-  readonly ready: () => Promise<boolean>;
+  /** Whether Kafka and Redis answer now (ReadinessProbes in the service; cached briefly). */
+  readonly ready: () => Promise<boolean | ReadinessReport>;
   /** Bearer tokens, rate limits, CORS. */
   readonly edge: EdgeOptions;
   readonly trustProxy?: boolean;
@@ -101,6 +111,10 @@ const ReportBody = ReportIncident.shape.data;
 const CommandParams = z.object({ id: z.uuid() });
 const OutcomeQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_000).default(0) });
 
+/** The intake's dependencies, as their client libraries' errors name them: answered 503 with the code, not 500. */
+export const intakeDependencyOf = (err: unknown): Dependency | undefined =>
+  isStoreUnavailable(err) ? 'store' : isKafkaUnavailable(err) ? 'kafka' : undefined;
+
 /** 403 naming what is not allowed, in the access table's code. */
 function forbidden(decision: AccessDecision): never {
   if (decision.allowed) throw new Error('forbidden: the decision allowed it');
@@ -112,6 +126,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     logger: deps.logger,
     bodyLimit: deps.bodyLimit,
     ready: deps.ready,
+    dependencyOf: intakeDependencyOf,
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
   });
@@ -134,10 +149,19 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     return raw ? (JSON.parse(raw) as IncidentView) : undefined;
   };
 
-  /** Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. */
-  const submit = async (envelope: CommandEnvelope) => {
+  /**
+   * Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. When Kafka
+   * does not take it in time the caller hears 503 KAFKA_UNAVAILABLE, and its retry (same reportId, or same
+   * Idempotency-Key) is the same command: if the first try landed after all, it is decided once.
+   */
+  const submit = async (envelope: CommandEnvelope, retryWith: string) => {
     const signed = signEnvelope(CommandEnvelope.parse(envelope), deps.signingKey);
-    await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
+    try {
+      await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
+    } catch (err) {
+      if (!isKafkaUnavailable(err)) throw err;
+      throw new DependencyUnavailableError('kafka', `the command was not acknowledged in time; send it again ${retryWith}`, err);
+    }
   };
 
   app.post('/v1/incidents', async (request, reply) => {
@@ -159,7 +183,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       actor,
       command: { type: 'ReportIncident', data: body },
     };
-    await submit(envelope);
+    await submit(envelope, 'with the same reportId');
     // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
     const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
     request.log.info({ incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named }, 'report accepted for dispatch');
@@ -186,7 +210,10 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
         actor,
         command: { type, data },
       });
-      await submit(envelope);
+      await submit(
+        envelope,
+        idempotencyKey ? 'with the same Idempotency-Key' : 'with an Idempotency-Key, so that a retry is the same command',
+      );
       request.log.info(
         { incidentId, commandId, command: type, actor: loggableActorId(actor, view?.category, deps.catalog) },
         'command accepted for decision',

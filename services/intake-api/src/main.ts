@@ -2,9 +2,9 @@ import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
-import { createKafka, DurableProducer, GroupCommitProducer, partitionCount } from '@gridgov/kafka';
-import { clockFrom, createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
 import { ReadSideReadiness } from './read-side.ts';
@@ -16,16 +16,20 @@ async function main(): Promise<void> {
   const logger = createLogger('intake-api', config.LOG_LEVEL);
   const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', logger });
-  const producer = new DurableProducer(kafka);
+  // Few retries: a caller hears 503 after PRODUCE_TIMEOUT_MS, and a request nobody waits for should not hold its place.
+  const producer = new DurableProducer(kafka, { retry: { retries: 3, maxRetryTimeMs: 1_000 } });
   await producer.connect();
-  const redis = createRedis(config.REDIS_URL, 'intake-api');
+  const redis = createRedis(config.REDIS_URL, 'intake-api', logger);
   await redisReady(redis);
-  const areas = AreaFixtures[config.AREA_FIXTURE]();
+  await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
+  const areas = AreaFixtures[config.AREA_FIXTURE]();
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));
   const app = buildIntakeApp({
     logger,
-    producer: new GroupCommitProducer(producer),
+    producer: new GroupCommitProducer(producer, undefined, undefined, config.PRODUCE_TIMEOUT_MS),
     redis,
     topics,
     keyPrefix: config.KEY_PREFIX,
@@ -33,12 +37,12 @@ async function main(): Promise<void> {
     catalog: new Catalog(),
     clock: clockFrom(
       config.CLOCK_SOURCE,
-      config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'intake-api-clock') : redis,
+      config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'intake-api-clock', logger) : redis,
       config.KEY_PREFIX,
     ),
     maxOutcomeWaitMs: config.MAX_OUTCOME_WAIT_MS,
     bodyLimit: config.BODY_LIMIT_BYTES,
-    ready: async () => (await redis.ping()) === 'PONG',
+    ready: () => readiness.check(),
     edge: {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
@@ -53,6 +57,7 @@ async function main(): Promise<void> {
   shutdownOnSignals(logger, async () => {
     await app.close();
     await producer.disconnect();
+    await kafkaProbe.close();
     await redis.quit();
   });
 }

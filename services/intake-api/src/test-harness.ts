@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { incidentHistoryKey, incidentViewKey, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
 import { decide, evolve, historyEntry, incidentView, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
-import { RedisRateLimitStore, systemClock } from '@gridgov/redis';
+import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
 import { defaultDecisionContext, TEST_COMMAND_SIGNING_KEY, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -44,7 +44,7 @@ export interface IntakeHarness {
 
 export async function intakeHarness(
   infra: TestInfra,
-  options: { logger?: Logger; perUser?: number; perIp?: number; corsOrigins?: string[]; bodyLimit?: number } = {},
+  options: { logger?: Logger; perUser?: number; perIp?: number; corsOrigins?: string[]; bodyLimit?: number; redis?: Redis } = {},
 ): Promise<IntakeHarness> {
   const producer = new DurableProducer(infra.kafka);
   await producer.connect();
@@ -61,7 +61,7 @@ export async function intakeHarness(
         records.push(record);
       },
     },
-    redis: infra.redis,
+    redis: options.redis ?? infra.redis,
     topics: infra.topics,
     keyPrefix: infra.keyPrefix,
     areas,
@@ -73,7 +73,7 @@ export async function intakeHarness(
     edge: {
       authenticate: testTokenVerifier().authenticate,
       rateLimits: {
-        store: new RedisRateLimitStore(infra.redis, infra.keyPrefix),
+        store: new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix),
         windowMs: 60_000,
         perUser: options.perUser ?? 1_000_000,
         perIp: options.perIp ?? 1_000_000,

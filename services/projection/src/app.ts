@@ -1,4 +1,5 @@
 import { createHttpServer } from '@gridgov/http';
+import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from './deps.ts';
 import { registerBulletinRoutes } from './routes/bulletins.ts';
@@ -15,6 +16,8 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
   const app = createHttpServer({
     logger: deps.logger,
     ready: deps.ready,
+    // Every route reads or writes Redis only: an error that says it is away is 503 STORE_UNAVAILABLE.
+    dependencyOf: (err) => (isStoreUnavailable(err) ? 'store' : undefined),
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
   });

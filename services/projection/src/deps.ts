@@ -1,5 +1,5 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions } from '@gridgov/http';
+import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
 import type { CounterReader } from './counter-store.ts';
@@ -18,7 +18,8 @@ export interface ProjectionAppDeps {
   readonly partitions: number;
   /** The only clock of the routes: "today", and whether a month has ended. */
   readonly clock: () => Date;
-  readonly ready: () => Promise<boolean>;
+  /** Whether Kafka and Redis answer now (ReadinessProbes in the service; cached briefly). */
+  readonly ready: () => Promise<boolean | ReadinessReport>;
   /** Ranking weights when a query gives none (RANKING_WEIGHTS). */
   readonly rankingWeights: Weights;
   readonly stream: { readonly minIntervalMs: number; readonly keepAliveMs?: number };

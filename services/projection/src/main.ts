@@ -2,9 +2,9 @@ import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { AreaFixtures, Catalog } from '@gridgov/domain';
-import { createKafka, partitionCount } from '@gridgov/kafka';
-import { createRedis, rateLimitsFrom, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
+import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
+import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './app.ts';
 import { KafkaBulletinLog } from './bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
@@ -25,15 +25,26 @@ async function main(): Promise<void> {
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const partitions = await partitionCount(kafka, topics.events);
-  const redis = createRedis(config.REDIS_URL, 'projection');
+  const redis = createRedis(config.REDIS_URL, 'projection', logger);
   await redisReady(redis);
+  await assertNoEviction(redis);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = AreaFixtures[config.AREA_FIXTURE]();
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);
-  await generations.start(redis.duplicate({ connectionName: 'projection-generation' }), config.GENERATION_REFRESH_MS);
+  // Subscriber connections subscribe before they are connected: they queue commands while (re)connecting.
+  await generations.start(
+    redis.duplicate({ connectionName: 'projection-generation', enableOfflineQueue: true }),
+    config.GENERATION_REFRESH_MS,
+  );
   // One subscriber connection per instance, shared by all its live streams.
-  const changes = new FiguresChangeFeed(redis.duplicate({ connectionName: 'projection-changes' }), keys.figuresChanged(), logger);
+  const changes = new FiguresChangeFeed(
+    redis.duplicate({ connectionName: 'projection-changes', enableOfflineQueue: true }),
+    keys.figuresChanged(),
+    logger,
+  );
   await changes.start();
   // A new generation may hold other figures than the one streams last read: they re-read.
   generations.onChange(() => changes.notifyAll());
@@ -50,6 +61,7 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     clock,
     onApplied: (partition, events) => publisher.applied(partition, events),
+    onCrash: exitOnDeadConsumer(logger, 'projection'),
   });
   await projector.start();
   // The read side of the intake's case routes: views, histories, work lists and command outcomes (ADR 0009).
@@ -74,7 +86,7 @@ async function main(): Promise<void> {
     catalog: new Catalog(),
     partitions,
     clock,
-    ready: async () => (await redis.ping()) === 'PONG',
+    ready: () => readiness.check(),
     rankingWeights: config.RANKING_WEIGHTS,
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
     edge: {
@@ -93,6 +105,7 @@ async function main(): Promise<void> {
     await bulletinLog.close();
     await changes.close();
     await generations.close();
+    await kafkaProbe.close();
     await redis.quit();
   });
 }

@@ -162,10 +162,7 @@ export class Projector {
         firstLook();
       },
       onBatch: (batch) => this.onBatch(batch),
-    });
-    const { consumer } = this.running;
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+      ...(this.deps.onCrash ? { onCrash: this.deps.onCrash } : {}),
     });
     this.resolveStarted(this.running);
     this.scheduleWatch();

@@ -1,0 +1,66 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger, Readiness } from '@gridgov/runtime';
+
+export interface HealthServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly logger: Logger;
+  /** Whether the worker can do its work now: its dependencies answer (ReadinessProbes, cached briefly). */
+  readonly ready: () => Promise<Readiness>;
+}
+
+/** The worker's health port: GET /healthz (the process answers) and GET /readyz (Kafka and Redis answer); nothing else. */
+export class HealthServer {
+  private readonly server: Server;
+
+  constructor(private readonly options: HealthServerOptions) {
+    this.server = createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      const send = (status: number, body: unknown) => {
+        res.writeHead(status, {
+          'content-type': 'application/json; charset=utf-8',
+          'cache-control': 'no-store',
+          'x-content-type-options': 'nosniff',
+        });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'GET' && req.method !== 'HEAD')
+        return send(405, { error: { code: 'METHOD_NOT_ALLOWED', message: `${req.method} is not served here` } });
+      if (path === '/healthz') return send(200, { status: 'ok' });
+      if (path === '/readyz') {
+        options.ready().then(
+          (r) =>
+            send(r.ready ? 200 : 503, {
+              status: r.ready ? 'ready' : 'not ready',
+              // Up or down only: why is in the log.
+              dependencies: Object.fromEntries(Object.entries(r.dependencies).map(([name, d]) => [name, d.ok ? 'up' : 'down'])),
+            }),
+          () => send(503, { status: 'not ready' }),
+        );
+        return;
+      }
+      return send(404, { error: { code: 'NOT_FOUND', message: `no route ${req.method} ${path}` } });
+    });
+  }
+
+  /** Listens; resolves with the address. A port in use fails the start. */
+  async listen(): Promise<string> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.options.port, this.options.host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    const address = this.server.address() as AddressInfo;
+    return `http://${address.address}:${address.port}`;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.close(() => resolve());
+      this.server.closeAllConnections();
+    });
+  }
+}

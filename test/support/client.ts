@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import { TEST_AUTH_ENV } from '@gridgov/testing';
+
+/** How long a client waits for any answer: a request still unanswered by then fails its test (a hang). */
+export const CLIENT_TIMEOUT_MS = 10_000;
+
+export interface Answer {
+  readonly status: number;
+  readonly retryAfter: string | null;
+  readonly body: Record<string, unknown> & { error?: { code: string; message: string } };
+}
+
+/** One HTTP request as a client makes it, with a bounded wait: its answer, or a thrown error when none came. */
+export async function call(url: string, init: RequestInit = {}): Promise<Answer> {
+  const res = await fetch(url, { ...init, signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS) });
+  const text = await res.text();
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: text ? (JSON.parse(text) as Answer['body']) : {} };
+}
+
+export const post = (url: string, headers: Record<string, string>, body: unknown) =>
+  call(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+
+/** A report of exposed rubbish in `gridCode`, with the client's own report id (a retry sends the same). */
+export const reportBody = (reportId: string, gridCode: string) => ({
+  reportId,
+  gridCode,
+  category: 'exposed_rubbish',
+  urgency: 'normal',
+  description: '路边堆放生活垃圾',
+  location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+  occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
+});
+
+/** Environment of services pointed at the given broker and Redis, with the test suite's secrets and no rate limits. */
+export function serviceEnv(kafkaBrokers: string, redisUrl: string): Record<string, string> {
+  const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  return {
+    KAFKA_BROKERS: kafkaBrokers,
+    REDIS_URL: redisUrl,
+    KEY_PREFIX: id,
+    AREA_FIXTURE: 'xinhui',
+    ...TEST_AUTH_ENV,
+    RATE_LIMIT_PER_USER: '0',
+    RATE_LIMIT_PER_IP: '0',
+  };
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
