@@ -4,6 +4,7 @@ FROM node:24.22.3-bookworm-slim
 WORKDIR /app
 RUN npm install --global --no-fund --no-audit pnpm@10.34.8
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json tsconfig.base.json ./
+COPY patches ./patches
 COPY packages ./packages
 COPY services ./services
 COPY test/package.json ./test/package.json
