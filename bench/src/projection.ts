@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { AreaFixtures } from '@gridgov/domain';
+import { topicWatermarks } from '@gridgov/kafka';
+import { kafkajsRead } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
 import { fillFromSimulator } from './replay-history.ts';
 import {
@@ -18,30 +19,6 @@ import {
   type Figure,
   type SuiteRows,
 } from './support.ts';
-
-/** A bare kafkajs consumer reading the same topic to its end: the ceiling of the client library. */
-async function bareConsumer(infra: BenchInfra, events: number, parse: boolean): Promise<number> {
-  const consumer = infra.kafka.consumer({ groupId: `${infra.id}-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: infra.topics.events, fromBeginning: true });
-  let seen = 0;
-  let started = 0;
-  const done = new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: ({ batch }) => {
-        if (started === 0) started = Date.now();
-        for (const m of batch.messages) if (parse) JSON.parse(m.value!.toString());
-        seen += batch.messages.length;
-        if (seen >= events) resolve();
-        return Promise.resolve();
-      },
-    });
-  });
-  await done;
-  const seconds = (Date.now() - started) / 1000;
-  await consumer.disconnect();
-  return events / seconds;
-}
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
 async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Promise<{ total: number; fetch: number }> {
@@ -83,11 +60,8 @@ async function usedMemory(infra: BenchInfra): Promise<number> {
 
 /** Waits until the projection has applied every record of grid.events (its checkpoints, generation 1, reach each partition's end). */
 async function caughtUp(infra: BenchInfra, timeoutMs: number): Promise<void> {
-  const admin = infra.kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(infra.topics.events);
-  await admin.disconnect();
-  const last = new Map(ends.map((p) => [p.partition, BigInt(p.high) - 1n]));
+  const ends = await topicWatermarks(infra.kafka, infra.topics.events);
+  const last = new Map(ends.map((p) => [p.partition, p.high - 1n]));
   const keys = [...last.keys()].map((p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
@@ -140,8 +114,8 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     const redisBefore = await usedMemory(infra);
     const { events, facts, produceRate } = await fillFromSimulator(infra, incidents);
 
-    const bare = await bareConsumer(infra, events, false);
-    const bareParsed = await bareConsumer(infra, events, true);
+    const bare = (await kafkajsRead(infra, infra.topics.events, events, false)).perSecond;
+    const bareParsed = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
     const perf = await kafkaConsumerPerformance(infra, events);
 
     const port = await freePort();

@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
+import { kafkajsOf, type KafkaClient } from './client.ts';
 
 export interface OutgoingRecord {
   readonly key: string;
@@ -16,9 +17,9 @@ export interface Delivered {
 export class DurableProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka) {
+  constructor(kafka: KafkaClient) {
     // The default (murmur2) partitioner places keys as the Java client does.
-    this.producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    this.producer = kafkajsOf(kafka).producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   }
 
   connect(): Promise<void> {

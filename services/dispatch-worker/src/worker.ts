@@ -3,12 +3,12 @@ import type { DecisionContext } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer, type OutgoingRecord, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@gridgov/kafka';
 import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
 import { PartitionStore, type OutboxEntry } from './partition-store.ts';
 
 export interface WorkerDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly redis: Redis;
   readonly logger: Logger;
   readonly topics: Topics;

@@ -11,12 +11,12 @@ import {
   type RunningConsumer,
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@gridgov/kafka';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
 
 export interface ProjectorDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Where the counters are: the projector writes the current generation, read once per batch. */
   readonly generations: ProjectionGenerations;
   /** Writes this generation only, whatever is current (a rebuild filling the next one). */
@@ -36,7 +36,7 @@ export interface ProjectorDeps {
   readonly deadLetters?: 'send' | 'count';
   /** Told after each applied batch (live streams listen here). */
   readonly onApplied?: (partition: number, events: number) => void;
-  /** Told when the consumer crashed and kafkajs will not restart it. */
+  /** Told when the consumer crashed and will not restart by itself. */
   readonly onCrash?: (err: Error) => void;
 }
 
@@ -116,10 +116,7 @@ export class Projector {
         return this.position(this.owned, 'assigned');
       },
       onBatch: (batch) => this.onBatch(batch),
-    });
-    const { consumer } = this.running;
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+      onCrash: (err) => this.deps.onCrash?.(err),
     });
     this.resolveStarted(this.running);
   }
@@ -146,7 +143,7 @@ export class Projector {
   private async position(partitions: readonly number[], reason: string): Promise<void> {
     if (partitions.length === 0) return;
     try {
-      const { consumer } = await this.started;
+      const consumer = await this.started;
       const generation = await this.generation();
       const checkpoints = await this.deps.generations.store(generation).checkpoints(partitions);
       const offsets: Record<number, string> = {};
@@ -179,7 +176,7 @@ export class Projector {
       const last = this.seeks.get(partition);
       if (!(last && last.generation === generation && last.offset === next && last.first === first)) {
         this.seeks.set(partition, { generation, offset: next, first });
-        const { consumer } = await this.started;
+        const consumer = await this.started;
         consumer.seek({ topic: batch.topic, partition, offset: next.toString() });
         logger.info(
           { partition, generation, from: next.toString(), batchBegins: first.toString() },
