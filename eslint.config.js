@@ -9,6 +9,10 @@ const kafkaClientSealed = {
   group: ['kafkajs', 'kafkajs/*'],
   message: 'reach Kafka through @gridgov/kafka: only packages/kafka imports kafkajs (ADR 0012)',
 };
+const alternativeClientBenchOnly = {
+  group: ['@platformatic/kafka', '@platformatic/kafka/*'],
+  message: 'reach Kafka through @gridgov/kafka: @platformatic/kafka is measured by bench/ only (ADR 0012)',
+};
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'scripts/*.mjs'] },
@@ -23,13 +27,18 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed] }],
+      'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed, alternativeClientBenchOnly] }],
     },
   },
   {
     // The one package that talks to the client library (and would talk to its successor).
     files: ['packages/kafka/**/*.ts'],
     rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly] }] },
+  },
+  {
+    // The benchmarks measure the alternative client beside kafkajs (which they reach through packages/kafka).
+    files: ['bench/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed] }] },
   },
   {
     // The pure domain: no I/O, no clock, no infrastructure clients.

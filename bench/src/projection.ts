@@ -1,6 +1,6 @@
 import { AreaFixtures } from '@gridgov/domain';
 import { topicWatermarks } from '@gridgov/kafka';
-import { kafkajsRead } from './kafka-clients.ts';
+import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
 import { fillFromSimulator } from './replay-history.ts';
 import {
@@ -58,6 +58,10 @@ async function usedMemory(infra: BenchInfra): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
+/** Events written by each producer of the client comparison, in sends of SEND (the intake's group commit sends up to 500). */
+const PRODUCED = 100_000;
+const SEND = 500;
+
 /** Waits until the projection has applied every record of grid.events (its checkpoints, generation 1, reach each partition's end). */
 async function caughtUp(infra: BenchInfra, timeoutMs: number): Promise<void> {
   const ends = await topicWatermarks(infra.kafka, infra.topics.events);
@@ -112,10 +116,25 @@ export async function projectionBench(incidents: number, querySeconds: number): 
   const infra = await benchInfra(12);
   try {
     const redisBefore = await usedMemory(infra);
-    const { events, facts, produceRate } = await fillFromSimulator(infra, incidents);
+    const { events, facts, produceRate, sample } = await fillFromSimulator(infra, incidents, PRODUCED);
 
+    // The client libraries alone, taking turns on the same topic: kafkajs (as packages/kafka reads) and @platformatic/kafka.
     const bare = (await kafkajsRead(infra, infra.topics.events, events, false)).perSecond;
+    const platformatic = (await platformaticRead(infra, infra.topics.events, events, false)).perSecond;
     const bareParsed = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
+    const platformaticParsed = (await platformaticRead(infra, infra.topics.events, events, true)).perSecond;
+    // And writing: the same records, in the same sends, to one topic of as many partitions.
+    const produced = await producerTopic(infra, 12);
+    const writes = await (async () => {
+      try {
+        const kafkajs = await kafkajsWrite(infra, produced.name, sample, SEND);
+        const platformaticAcked = await platformaticWrite(infra, produced.name, sample, SEND, false);
+        const platformaticIdempotent = await platformaticWrite(infra, produced.name, sample, SEND, true);
+        return { kafkajs: kafkajs.perSecond, platformatic: platformaticAcked.perSecond, idempotent: platformaticIdempotent.perSecond };
+      } finally {
+        await produced.remove().catch(() => undefined);
+      }
+    })();
     const perf = await kafkaConsumerPerformance(infra, events);
 
     const port = await freePort();
@@ -173,6 +192,16 @@ export async function projectionBench(incidents: number, querySeconds: number): 
       { name: 'fill (produce, acks=all)', value: Math.round(produceRate), unit: 'events/s' },
       { name: 'bare kafkajs consumer', value: Math.round(bare), unit: 'events/s', note: 'reads only' },
       { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: 'events/s' },
+      { name: 'bare @platformatic/kafka consumer', value: Math.round(platformatic), unit: 'events/s', note: 'reads only' },
+      { name: 'bare @platformatic/kafka consumer + JSON.parse', value: Math.round(platformaticParsed), unit: 'events/s' },
+      {
+        name: 'bare kafkajs producer',
+        value: Math.round(writes.kafkajs),
+        unit: 'events/s',
+        note: `${sample.length.toLocaleString('en-US')} of these events, sends of ${SEND}, acks=all`,
+      },
+      { name: 'bare @platformatic/kafka producer', value: Math.round(writes.platformatic), unit: 'events/s', note: 'the same' },
+      { name: 'bare @platformatic/kafka producer, idempotent', value: Math.round(writes.idempotent), unit: 'events/s' },
       {
         name: 'Kafka ConsumerPerformance (Java)',
         value: Math.round(perf.total),
@@ -233,6 +262,24 @@ export async function projectionBench(incidents: number, querySeconds: number): 
         value: replay,
         unit: '/s',
         reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: `@platformatic/kafka consumer: events/s, ${events.toLocaleString('en-US')} events, reads only`,
+        value: Math.round(platformatic),
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: '@platformatic/kafka consumer: events/s, with JSON.parse',
+        value: Math.round(platformaticParsed),
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: '/s' },
+      },
+      {
+        figure: `@platformatic/kafka producer: events/s, acks=all, sends of ${SEND}`,
+        value: Math.round(writes.platformatic),
+        unit: '/s',
+        reference: { name: 'bare kafkajs producer', value: Math.round(writes.kafkajs), unit: '/s' },
       },
       {
         figure: 'projection replay: events/s (same run)',

@@ -56,4 +56,12 @@ describe('the Kafka client stays inside packages/kafka (lint)', () => {
       ),
     ).toEqual([]);
   });
+
+  it('keeps the alternative client @platformatic/kafka to the benchmarks', async () => {
+    const code = "import { Consumer } from '@platformatic/kafka';\nexport const c = Consumer;\n";
+    expect(await importErrors('bench/src/seal-probe.ts', code)).toEqual([]);
+    expect(await importErrors('services/intake-api/src/seal-probe.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*measured by bench\/ only/),
+    ]);
+  });
 });
