@@ -86,6 +86,15 @@ describe('packages/kafka on the real broker', () => {
     expect(read.some((r) => r.partition === 2)).toBe(false);
   });
 
+  it('stops a range read with the error of its handler', async () => {
+    const read = readRange(kafka, {
+      topic,
+      from: new Map([[1, 0n]]),
+      onBatch: () => Promise.reject(new Error('the store refused the batch')),
+    });
+    await expect(read).rejects.toThrow('the store refused the batch');
+  });
+
   it('reads nothing from a partition asked from its high watermark on', async () => {
     let batches = 0;
     const high = BigInt(written.get(2)!.length);

@@ -10,7 +10,7 @@ export interface RangeReadOptions {
   /**
    * Each partition's records in offset order, a batch at a time, from its `from` offset (or its first
    * record kept, when that is later) up to the high watermark measured when the read began. The next
-   * batch of the same partition waits until it resolves.
+   * batch of the same partition waits until it resolves; when it throws, the read stops with its error.
    */
   readonly onBatch: (partition: number, records: readonly IncomingRecord[]) => Promise<void> | void;
   /** Gives up with an error when the range is not read in this time (default 30 s). */
@@ -68,15 +68,20 @@ export async function readRange(kafka: KafkaClient, options: RangeReadOptions): 
         }
         const last = records[records.length - 1];
         if (last) {
-          await options.onBatch(batch.partition, records);
+          try {
+            await options.onBatch(batch.partition, records);
+          } catch (err) {
+            finish(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
           next.set(batch.partition, BigInt(last.offset) + 1n);
         }
         if ((next.get(batch.partition) ?? end) >= end) next.delete(batch.partition);
         if (next.size === 0) finish();
       },
     });
-    // Skip what lies before the range (the reader drops it anyway, should a fetch come first).
-    for (const [partition, offset] of next) consumer.seek({ topic, partition, offset: offset.toString() });
+    // Skip what lies before the range, and the partitions not asked for (the reader drops both anyway, should a fetch come first).
+    for (const { partition, high } of marks) consumer.seek({ topic, partition, offset: (next.get(partition) ?? high).toString() });
     await done;
     return ends;
   } finally {
