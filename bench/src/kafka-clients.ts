@@ -143,3 +143,27 @@ export async function producerTopic(infra: BenchInfra, partitions: number): Prom
   await ensureTopics(infra.kafka, [{ name, partitions }]);
   return { name, remove: () => deleteTopics(infra.kafka, [name]) };
 }
+
+/** What one reader or writer measured in each round, and its best (the round least disturbed by whatever else ran). */
+export interface Rounds {
+  readonly best: number;
+  readonly rounds: readonly number[];
+}
+
+/**
+ * Runs every measurement `rounds` times, taking turns in the order given (kafkajs, then @platformatic/kafka, …),
+ * so that a burst of load elsewhere on the machine falls on both clients rather than on one.
+ */
+export async function takingTurns<K extends string>(rounds: number, runs: Record<K, () => Promise<number>>): Promise<Record<K, Rounds>> {
+  const keys = Object.keys(runs) as K[];
+  const seen = new Map<K, number[]>(keys.map((key) => [key, []]));
+  for (let round = 0; round < rounds; round++) {
+    for (const key of keys) seen.get(key)!.push(await runs[key]());
+  }
+  const result = {} as Record<K, Rounds>;
+  for (const [key, values] of seen) result[key] = { best: Math.max(...values), rounds: values };
+  return result;
+}
+
+/** The rounds of a measurement, for a suite table's note. */
+export const roundsNote = (r: Rounds) => `best of ${r.rounds.map((v) => Math.round(v).toLocaleString('en-US')).join(', ')}`;
