@@ -1,8 +1,10 @@
 # One image for the three services; SERVICE picks which one runs.
-FROM node:20-bookworm-slim
+# Node 24 LTS, the same release that scripts/lib.sh installs (NODE_VERSION).
+FROM node:24.22.3-bookworm-slim
 WORKDIR /app
 RUN npm install --global --no-fund --no-audit pnpm@10.34.8
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json tsconfig.base.json ./
+COPY patches ./patches
 COPY packages ./packages
 COPY services ./services
 COPY test/package.json ./test/package.json

@@ -2,8 +2,20 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 
+// Import rules (no-restricted-imports: a later block's setting replaces an earlier one's, so each block lists them all).
+const publicEntryOnly = { group: ['@gridgov/*/src/*', '@gridgov/*/*'], message: 'import a package by its public entry' };
+// The Kafka client library stays behind packages/kafka (ADR 0012): switching clients touches one package.
+const kafkaClientSealed = {
+  group: ['kafkajs', 'kafkajs/*'],
+  message: 'reach Kafka through @gridgov/kafka: only packages/kafka imports kafkajs (ADR 0012)',
+};
+const alternativeClientBenchOnly = {
+  group: ['@platformatic/kafka', '@platformatic/kafka/*'],
+  message: 'reach Kafka through @gridgov/kafka: @platformatic/kafka is measured by bench/ only (ADR 0012)',
+};
+
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'infra/kafka/admin.mjs', 'scripts/*.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'scripts/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
@@ -15,11 +27,18 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['@gridgov/*/src/*', '@gridgov/*/*'], message: 'import a package by its public entry' }] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed, alternativeClientBenchOnly] }],
     },
+  },
+  {
+    // The one package that talks to the client library (and would talk to its successor).
+    files: ['packages/kafka/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly] }] },
+  },
+  {
+    // The benchmarks measure the alternative client beside kafkajs (which they reach through packages/kafka).
+    files: ['bench/**/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed] }] },
   },
   {
     // The pure domain: no I/O, no clock, no infrastructure clients.

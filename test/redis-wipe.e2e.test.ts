@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { caseViewPartitionKeys, type GridEvent } from '@gridgov/contracts';
 import { AreaFixtures, CASE_QUEUES } from '@gridgov/domain';
+import { KafkaAdmin, type PartitionWatermarks } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
 import { mulberry32, type Random } from '@gridgov/simulator';
 import {
@@ -18,7 +19,6 @@ import {
   type TestInfra,
 } from '@gridgov/testing';
 import { Redis } from 'ioredis';
-import type { Admin } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 
 /**
@@ -203,7 +203,7 @@ class Run {
     readonly infra: TestInfra,
     /** The run's Redis, for looking at the worker's keys (and wiping, in run B). */
     readonly redis: Redis,
-    readonly admin: Admin,
+    readonly admin: KafkaAdmin,
     readonly intake: string,
     readonly projection: string,
     private readonly wipePlan: readonly PlannedWipe[],
@@ -489,11 +489,11 @@ class Run {
       throw new Error(`${what}: the worker did not fire its due timers: ${(err as Error).message}`);
     });
     const [events, outcomes] = await Promise.all([
-      this.admin.fetchTopicOffsets(this.infra.topics.events),
-      this.admin.fetchTopicOffsets(this.infra.topics.outcomes),
+      this.admin.watermarks(this.infra.topics.events),
+      this.admin.watermarks(this.infra.topics.outcomes),
     ]);
-    const last = (ends: { partition: number; high: string }[], p: number) => {
-      const high = BigInt(ends.find((e) => e.partition === p)?.high ?? '0');
+    const last = (ends: readonly PartitionWatermarks[], p: number) => {
+      const high = ends.find((e) => e.partition === p)?.high ?? 0n;
       return high === 0n ? '' : (high - 1n).toString();
     };
     await eventually(
@@ -663,7 +663,7 @@ describe('Redis wiped in the middle of traffic while timers fall due', () => {
   const started: RunningService[] = [];
   const infras: TestInfra[] = [];
   const redises: Redis[] = [];
-  const admins: Admin[] = [];
+  const admins: KafkaAdmin[] = [];
   let own: OwnRedis | undefined;
 
   afterAll(async () => {
@@ -701,7 +701,7 @@ describe('Redis wiped in the middle of traffic while timers fall due', () => {
     const redis = new Redis(redisUrl, { maxRetriesPerRequest: 2 });
     redis.on('error', () => undefined);
     redises.push(redis);
-    const admin = infra.kafka.admin();
+    const admin = new KafkaAdmin(infra.kafka);
     await admin.connect();
     admins.push(admin);
     const run = new Run(name, infra, redis, admin, services[0].url!, services[2].url!, plan, ownRedis);

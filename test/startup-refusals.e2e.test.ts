@@ -1,5 +1,5 @@
 import { createTestInfra, startOwnRedis, startService, type OwnRedis, type ServiceName, type TestInfra } from '@gridgov/testing';
-import { PartitionAssigners, type Consumer } from 'kafkajs';
+import { squatGroup, type GroupSquatter } from '@gridgov/kafka';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** Starts a service that is expected to give up: resolves with what it said, or fails if it started after all. */
@@ -48,14 +48,14 @@ describe('services refuse a Redis that may evict keys', () => {
 
 describe('a consumer that Kafka gave up on ends the process', () => {
   let infra: TestInfra;
-  const squatters: Consumer[] = [];
+  const squatters: GroupSquatter[] = [];
 
   beforeAll(async () => {
     infra = await createTestInfra();
   });
 
   afterAll(async () => {
-    await Promise.all(squatters.map((c) => c.disconnect()));
+    await Promise.all(squatters.map((s) => s.leave()));
     await infra?.cleanup();
   });
 
@@ -64,18 +64,7 @@ describe('a consumer that Kafka gave up on ends the process', () => {
    * cannot join (INCONSISTENT_GROUP_PROTOCOL, which kafkajs does not retry), so it is dead for good.
    */
   async function occupy(groupId: string, topic: string) {
-    const squatter = infra.kafka.consumer({
-      groupId,
-      partitionAssigners: [(config) => ({ ...PartitionAssigners.roundRobin(config), name: 'Squatter' })],
-    });
-    squatters.push(squatter);
-    await squatter.connect();
-    await squatter.subscribe({ topic, fromBeginning: true });
-    let joined: () => void = () => undefined;
-    const inGroup = new Promise<void>((r) => (joined = r));
-    squatter.on(squatter.events.GROUP_JOIN, () => joined());
-    await squatter.run({ eachMessage: () => Promise.resolve() });
-    await inGroup;
+    squatters.push(await squatGroup(infra.kafka, groupId, topic));
   }
 
   it.each([

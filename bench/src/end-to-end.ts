@@ -1,6 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Actor, GridEvent } from '@gridgov/contracts';
+import { runBatchConsumer } from '@gridgov/kafka';
 import { driveTraffic, planTraffic, progressLine } from '@gridgov/simulator';
+import { pino } from 'pino';
 import {
   benchInfra,
   freePort,
@@ -52,14 +54,19 @@ async function offeredRate(
   const pending = Array.from({ length: PARTITIONS }, () => [] as { id: string; offset: bigint }[]);
   const visibleAt = new Map<string, number>();
 
-  const consumer = infra.kafka.consumer({ groupId: `${infra.id}-e2e-${rate}`, maxWaitTimeInMs: 20 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: infra.topics.events, fromBeginning: false });
-  await consumer.run({
-    eachMessage: ({ partition, message }) => {
-      const event = JSON.parse(message.value!.toString()) as GridEvent;
-      if (event.type === 'IncidentDispatched') {
-        pending[partition]!.push({ id: event.metadata.incidentId, offset: BigInt(message.offset) });
+  const consumer = await runBatchConsumer({
+    kafka: infra.kafka,
+    groupId: `${infra.id}-e2e-${rate}`,
+    topics: [infra.topics.events],
+    logger: pino({ level: 'silent' }),
+    fromBeginning: false,
+    maxWaitMs: 20,
+    onBatch: (batch) => {
+      for (const record of batch.records) {
+        const event = JSON.parse(record.value!.toString()) as GridEvent;
+        if (event.type === 'IncidentDispatched') {
+          pending[batch.partition]!.push({ id: event.metadata.incidentId, offset: BigInt(record.offset) });
+        }
       }
       return Promise.resolve();
     },
@@ -96,7 +103,7 @@ async function offeredRate(
   driving = false;
   drivenAt = performance.now();
   await watcher;
-  await consumer.disconnect();
+  await consumer.stop();
 
   // A report not seen counted within the wait counts as infinitely late: the percentiles it reaches say so (—).
   const visible = [...dueAt].map(([id, at]) => (visibleAt.get(id) ?? Number.POSITIVE_INFINITY) - at).sort((a, b) => a - b);

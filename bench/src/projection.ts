@@ -1,5 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { AreaFixtures } from '@gridgov/domain';
+import { topicWatermarks } from '@gridgov/kafka';
+import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic, roundsNote, takingTurns } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
 import { fillFromSimulator } from './replay-history.ts';
 import {
@@ -18,30 +19,6 @@ import {
   type Figure,
   type SuiteRows,
 } from './support.ts';
-
-/** A bare kafkajs consumer reading the same topic to its end: the ceiling of the client library. */
-async function bareConsumer(infra: BenchInfra, events: number, parse: boolean): Promise<number> {
-  const consumer = infra.kafka.consumer({ groupId: `${infra.id}-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: infra.topics.events, fromBeginning: true });
-  let seen = 0;
-  let started = 0;
-  const done = new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: ({ batch }) => {
-        if (started === 0) started = Date.now();
-        for (const m of batch.messages) if (parse) JSON.parse(m.value!.toString());
-        seen += batch.messages.length;
-        if (seen >= events) resolve();
-        return Promise.resolve();
-      },
-    });
-  });
-  await done;
-  const seconds = (Date.now() - started) / 1000;
-  await consumer.disconnect();
-  return events / seconds;
-}
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
 async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Promise<{ total: number; fetch: number }> {
@@ -81,13 +58,16 @@ async function usedMemory(infra: BenchInfra): Promise<number> {
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
 }
 
+/** Events written by each producer of the client comparison, in sends of SEND (the intake's group commit sends up to 500). */
+const PRODUCED = 100_000;
+const SEND = 500;
+/** Each client reads and writes this many times, taking turns; its best round is its figure. */
+const CLIENT_ROUNDS = 3;
+
 /** Waits until the projection has applied every record of grid.events (its checkpoints, generation 1, reach each partition's end). */
 async function caughtUp(infra: BenchInfra, timeoutMs: number): Promise<void> {
-  const admin = infra.kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(infra.topics.events);
-  await admin.disconnect();
-  const last = new Map(ends.map((p) => [p.partition, BigInt(p.high) - 1n]));
+  const ends = await topicWatermarks(infra.kafka, infra.topics.events);
+  const last = new Map(ends.map((p) => [p.partition, p.high - 1n]));
   const keys = [...last.keys()].map((p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
   const giveUpAt = Date.now() + timeoutMs;
   for (;;) {
@@ -138,10 +118,27 @@ export async function projectionBench(incidents: number, querySeconds: number): 
   const infra = await benchInfra(12);
   try {
     const redisBefore = await usedMemory(infra);
-    const { events, facts, produceRate } = await fillFromSimulator(infra, incidents);
+    const { events, facts, produceRate, sample } = await fillFromSimulator(infra, incidents, PRODUCED);
 
-    const bare = await bareConsumer(infra, events, false);
-    const bareParsed = await bareConsumer(infra, events, true);
+    // The client libraries alone, taking turns on the same topic: kafkajs (as packages/kafka reads) and @platformatic/kafka.
+    const topic = infra.topics.events;
+    const reads = await takingTurns(CLIENT_ROUNDS, {
+      kafkajs: async () => (await kafkajsRead(infra, topic, events, false)).perSecond,
+      platformatic: async () => (await platformaticRead(infra, topic, events, false)).perSecond,
+      kafkajsParsed: async () => (await kafkajsRead(infra, topic, events, true)).perSecond,
+      platformaticParsed: async () => (await platformaticRead(infra, topic, events, true)).perSecond,
+    });
+    const { best: bare } = reads.kafkajs;
+    const { best: platformatic } = reads.platformatic;
+    const { best: bareParsed } = reads.kafkajsParsed;
+    const { best: platformaticParsed } = reads.platformaticParsed;
+    // And writing: the same records, in the same sends, to one topic of as many partitions.
+    const produced = await producerTopic(infra, 12);
+    const writes = await takingTurns(CLIENT_ROUNDS, {
+      kafkajs: async () => (await kafkajsWrite(infra, produced.name, sample, SEND)).perSecond,
+      platformatic: async () => (await platformaticWrite(infra, produced.name, sample, SEND, false)).perSecond,
+      idempotent: async () => (await platformaticWrite(infra, produced.name, sample, SEND, true)).perSecond,
+    }).finally(() => produced.remove().catch(() => undefined));
     const perf = await kafkaConsumerPerformance(infra, events);
 
     const port = await freePort();
@@ -197,8 +194,43 @@ export async function projectionBench(incidents: number, querySeconds: number): 
         note: `${incidents.toLocaleString('en-US')} simulated cases, 12 partitions`,
       },
       { name: 'fill (produce, acks=all)', value: Math.round(produceRate), unit: 'events/s' },
-      { name: 'bare kafkajs consumer', value: Math.round(bare), unit: 'events/s', note: 'reads only' },
-      { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: 'events/s' },
+      { name: 'bare kafkajs consumer', value: Math.round(bare), unit: 'events/s', note: `reads only; ${roundsNote(reads.kafkajs)}` },
+      {
+        name: 'bare kafkajs consumer + JSON.parse',
+        value: Math.round(bareParsed),
+        unit: 'events/s',
+        note: roundsNote(reads.kafkajsParsed),
+      },
+      {
+        name: 'bare @platformatic/kafka consumer',
+        value: Math.round(platformatic),
+        unit: 'events/s',
+        note: `reads only; ${roundsNote(reads.platformatic)}`,
+      },
+      {
+        name: 'bare @platformatic/kafka consumer + JSON.parse',
+        value: Math.round(platformaticParsed),
+        unit: 'events/s',
+        note: roundsNote(reads.platformaticParsed),
+      },
+      {
+        name: 'bare kafkajs producer',
+        value: Math.round(writes.kafkajs.best),
+        unit: 'events/s',
+        note: `${sample.length.toLocaleString('en-US')} of these events, sends of ${SEND}, acks=all; ${roundsNote(writes.kafkajs)}`,
+      },
+      {
+        name: 'bare @platformatic/kafka producer',
+        value: Math.round(writes.platformatic.best),
+        unit: 'events/s',
+        note: `the same; ${roundsNote(writes.platformatic)}`,
+      },
+      {
+        name: 'bare @platformatic/kafka producer, idempotent',
+        value: Math.round(writes.idempotent.best),
+        unit: 'events/s',
+        note: roundsNote(writes.idempotent),
+      },
       {
         name: 'Kafka ConsumerPerformance (Java)',
         value: Math.round(perf.total),
@@ -259,6 +291,24 @@ export async function projectionBench(incidents: number, querySeconds: number): 
         value: replay,
         unit: '/s',
         reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: `@platformatic/kafka consumer: events/s, ${events.toLocaleString('en-US')} events, reads only`,
+        value: Math.round(platformatic),
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: '@platformatic/kafka consumer: events/s, with JSON.parse',
+        value: Math.round(platformaticParsed),
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: '/s' },
+      },
+      {
+        figure: `@platformatic/kafka producer: events/s, acks=all, sends of ${SEND}`,
+        value: Math.round(writes.platformatic.best),
+        unit: '/s',
+        reference: { name: 'bare kafkajs producer', value: Math.round(writes.kafkajs.best), unit: '/s' },
       },
       {
         figure: 'projection replay: events/s (same run)',

@@ -1,5 +1,5 @@
 import type { GridEvent } from '@gridgov/contracts';
-import { DurableProducer } from '@gridgov/kafka';
+import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
 import { progressLine, simulateHistory } from '@gridgov/simulator';
 import type { BenchInfra } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
@@ -94,6 +94,8 @@ export interface FilledHistory {
   readonly facts: readonly CaseFacts[];
   /** Events/s of the producer alone (acks=all), not counting the simulation. */
   readonly produceRate: number;
+  /** The first `keep` records written, as they were sent (for the client benchmarks). */
+  readonly sample: readonly OutgoingRecord[];
 }
 
 /**
@@ -101,7 +103,7 @@ export interface FilledHistory {
  * have (keyed by incident, in version order): the simulator's, every case driven through the real
  * decider over 300 days of 2026, warnings, escalations, returns and reworks included.
  */
-export async function fillFromSimulator(infra: BenchInfra, incidents: number, seed = 20260101): Promise<FilledHistory> {
+export async function fillFromSimulator(infra: BenchInfra, incidents: number, keep = 0, seed = 20260101): Promise<FilledHistory> {
   const from = Date.parse('2026-01-01T00:00:00+08:00');
   const history = simulateHistory({ seed, incidents, ctx: simulationContext('xinhui'), from, to: from + 300 * 86_400_000 });
   const producer = new DurableProducer(infra.kafka);
@@ -110,11 +112,13 @@ export async function fillFromSimulator(infra: BenchInfra, incidents: number, se
   const facts: CaseFacts[] = [];
   let events = 0;
   let producing = 0;
-  let records: { key: string; value: string }[] = [];
+  let records: OutgoingRecord[] = [];
+  const sample: OutgoingRecord[] = [];
   const flush = async () => {
     const began = performance.now();
     await producer.send(infra.topics.events, records);
     producing += performance.now() - began;
+    sample.push(...records.slice(0, Math.max(0, keep - sample.length)));
     events += records.length;
     records = [];
   };
@@ -127,5 +131,5 @@ export async function fillFromSimulator(infra: BenchInfra, incidents: number, se
   if (records.length > 0) await flush();
   await producer.disconnect();
   progress.finish(`${events.toLocaleString('en-US')} events`);
-  return { events, facts, produceRate: events / (producing / 1000) };
+  return { events, facts, produceRate: events / (producing / 1000), sample };
 }

@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { isAbsolute } from 'node:path';
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { DurableProducer, ensureTopics } from '@gridgov/kafka';
+import { DurableProducer, ensureTopics, readRange, topicWatermarks } from '@gridgov/kafka';
 import { progressLine, simulateHistory } from '@gridgov/simulator';
 import { benchInfra, repoRoot, report, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
@@ -59,26 +58,24 @@ async function fillEventsAndOutcomes(infra: BenchInfra, incidents: number, seed 
   return { events, outcomes };
 }
 
-/** A bare kafkajs consumer reading grid.events to its end and JSON-parsing each record: the ceiling of the client. */
+/** A bare kafkajs consumer reading grid.events to its end and JSON-parsing each record: the client's ceiling. */
 async function bareParsingConsumer(infra: BenchInfra, events: number): Promise<number> {
-  const consumer = infra.kafka.consumer({ groupId: `${infra.id}-bare-${randomUUID()}`, maxWaitTimeInMs: 100 });
-  await consumer.connect();
-  await consumer.subscribe({ topic: infra.topics.events, fromBeginning: true });
+  // packages/kafka's plain reader: a kafkajs consumer of its own group, nothing but the reading and the JSON.
+  const marks = await topicWatermarks(infra.kafka, infra.topics.events);
   let seen = 0;
   let started = 0;
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachBatch: ({ batch }) => {
-        if (started === 0) started = performance.now();
-        for (const m of batch.messages) JSON.parse(m.value!.toString());
-        seen += batch.messages.length;
-        if (seen >= events) resolve();
-        return Promise.resolve();
-      },
-    });
+  await readRange(infra.kafka, {
+    topic: infra.topics.events,
+    from: new Map(marks.map((m) => [m.partition, 0n])),
+    timeoutMs: 600_000,
+    onBatch: (_partition, records) => {
+      if (started === 0) started = performance.now();
+      for (const r of records) JSON.parse(r.value!.toString());
+      seen += records.length;
+    },
   });
+  if (seen < events) throw new Error(`the bare consumer read ${seen} of ${events} events`);
   const seconds = (performance.now() - started) / 1000;
-  await consumer.disconnect();
   return events / seconds;
 }
 

@@ -5,9 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, signEnvelope } from '@gridgov/auth';
 import { topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
-import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
+import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -16,7 +15,8 @@ export interface BenchInfra {
   readonly id: string;
   /** This run's own token secret and command signing key (never a deployment's). */
   readonly secrets: { readonly jwt: string; readonly signing: string };
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
+  readonly brokers: readonly string[];
   readonly redis: Redis;
   readonly topics: Topics;
   readonly env: Record<string, string>;
@@ -43,6 +43,7 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     id,
     secrets,
     kafka,
+    brokers: brokers.split(','),
     redis,
     topics,
     env: {

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
-import { DurableProducer } from '@gridgov/kafka';
+import { DurableProducer, runBatchConsumer } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
 import { progressLine } from '@gridgov/simulator';
+import { pino } from 'pino';
 import {
   bareProcessRss,
   benchInfra,
@@ -81,15 +82,17 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
   let firstDispatch = Number.POSITIVE_INFINITY;
   let lastDispatchAt = 0;
   try {
-    const consumer = infra.kafka.consumer({ groupId: `${infra.id}-reader`, maxWaitTimeInMs: 50 });
-    await consumer.connect();
-    await consumer.subscribe({ topic: infra.topics.events, fromBeginning: true });
     let phase: { readonly count: () => number; readonly done: () => void } | undefined;
     const reached = (count: () => number, timeoutMs: number) =>
       Promise.race([new Promise<void>((done) => (phase = { count, done })), new Promise<void>((r) => setTimeout(r, timeoutMs))]);
-    await consumer.run({
-      eachBatch: ({ batch }) => {
-        for (const m of batch.messages) {
+    const consumer = await runBatchConsumer({
+      kafka: infra.kafka,
+      groupId: `${infra.id}-reader`,
+      topics: [infra.topics.events],
+      logger: pino({ level: 'silent' }),
+      maxWaitMs: 50,
+      onBatch: (batch) => {
+        for (const m of batch.records) {
           const event = JSON.parse(m.value!.toString()) as GridEvent;
           const seen = () => ({ recordedAt: Number(m.timestamp), dueAt: Date.parse(event.metadata.occurredAt) });
           if (event.type === 'IncidentDispatched') {
@@ -155,7 +158,7 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
     await tickClock();
     const escalationJump = clock.jumpMs;
     await reached(() => escalated.length, phaseMs);
-    await consumer.disconnect();
+    await consumer.stop();
     const warnings = lateness(warned, warningJump);
     const escalations = lateness(escalated, escalationJump);
 

@@ -18,7 +18,8 @@
 #   KAFKA_HEAP_OPTS        default "-Xms256m -Xmx512m"
 #   KAFKA_MVN_ARGS         extra Maven arguments for fetch (e.g. "-o" or "-s settings.xml")
 #
-# Requirements: Java 17, Maven 3.6+ (fetch only), Node 20 with kafkajs installed at the repo root.
+# Requirements: Java 17, Maven 3.6+ (fetch only), Node ≥ 20 and `pnpm install` done at the repo root (the admin
+# steps run packages/kafka's admin CLI through tsx; scripts/up and scripts/test run it on their Node 24).
 # On success, start prints KAFKA_BROKERS=127.0.0.1:<port> as its last line.
 set -euo pipefail
 
@@ -28,7 +29,7 @@ LIB_DIR="$SCRIPT_DIR/lib"
 POM="$SCRIPT_DIR/pom.xml"
 TEMPLATE="$SCRIPT_DIR/server.properties.template"
 LOG4J="$SCRIPT_DIR/log4j.properties"
-ADMIN="$SCRIPT_DIR/admin.mjs"
+ADMIN="packages/kafka/src/cli/admin.ts"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
@@ -114,6 +115,13 @@ running_pid() {
   pid="$(tr -dc '0-9' <"$PID_FILE")"
   is_our_broker "$pid" || return 1
   printf '%s' "$pid"
+}
+
+# The admin CLI of packages/kafka (wait, create-topics, list), from the repository root where tsx resolves.
+admin_cli() {
+  [[ -d "$REPO_ROOT/node_modules/tsx" && -d "$REPO_ROOT/packages/kafka/node_modules" ]] ||
+    die "Node packages are not installed: run \`pnpm install\` at the repository root (or bash scripts/up)"
+  (cd "$REPO_ROOT" && node --import tsx "$ADMIN" "$@")
 }
 
 java_tool() {
@@ -211,8 +219,9 @@ cmd_start() {
   done
 
   require_cmd java "install a JDK 17"
-  require_cmd node "install Node 20"
+  require_cmd node "install Node ≥ 20 (scripts/up and scripts/test bring Node 24)"
   [[ -f "$KAFKA_TOPICS_FILE" ]] || die "topics file not found: $KAFKA_TOPICS_FILE"
+  KAFKA_TOPICS_FILE="$(realpath "$KAFKA_TOPICS_FILE")" # the admin CLI runs from the repository root
   cmd_fetch --quiet
 
   local t_total
@@ -252,7 +261,7 @@ cmd_start() {
   echo "$pid" >"$PID_FILE"
   log "starting broker (pid $pid) on $BROKERS, controller 127.0.0.1:$KAFKA_CONTROLLER_PORT, home $KAFKA_HOME_DIR"
 
-  # Phase 1: wait for the port (fails fast if the JVM dies); phase 2: kafkajs metadata round trip.
+  # Phase 1: wait for the port (fails fast if the JVM dies); phase 2: a metadata round trip (packages/kafka).
   local deadline
   deadline="$(awk -v a="$t_launch" -v t="$KAFKA_START_TIMEOUT" 'BEGIN { printf "%d", a + t }')"
   until is_listening "$KAFKA_PORT"; do
@@ -263,12 +272,12 @@ cmd_start() {
   is_our_broker "$pid" || fail_start "$pid" "port $KAFKA_PORT is open but pid $pid is not our broker"
   local remaining=$((deadline - $(date +%s)))
   ((remaining >= 1)) || remaining=1
-  node "$ADMIN" wait --brokers "$BROKERS" --timeout "$remaining" >/dev/null ||
+  admin_cli wait --brokers "$BROKERS" --timeout "$remaining" >/dev/null ||
     fail_start "$pid" "broker did not answer metadata requests within ${KAFKA_START_TIMEOUT}s"
   local ready_secs
   ready_secs="$(elapsed "$t_launch")"
 
-  if ! node "$ADMIN" create-topics --brokers "$BROKERS" --file "$KAFKA_TOPICS_FILE" --timeout 60 |
+  if ! admin_cli create-topics --brokers "$BROKERS" --file "$KAFKA_TOPICS_FILE" --timeout 60 |
     sed "s/^/[kafka:$KAFKA_PORT]   /"; then
     die "topic creation failed (broker left running, pid $pid; '$0 stop' to stop it)"
   fi
@@ -331,12 +340,12 @@ cmd_clean() {
 }
 
 cmd_topics() {
-  require_cmd node "install Node 20"
-  node "$ADMIN" list --brokers "$BROKERS" "$@"
+  require_cmd node "install Node ≥ 20 (scripts/up and scripts/test bring Node 24)"
+  admin_cli list --brokers "$BROKERS" "$@"
 }
 
 usage() {
-  sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in

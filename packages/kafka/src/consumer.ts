@@ -1,5 +1,5 @@
-import type { Consumer, Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { kafkajsOf, type KafkaClient } from './client.ts';
 
 export interface IncomingRecord {
   readonly offset: string;
@@ -19,7 +19,7 @@ export interface PartitionBatch {
 }
 
 export interface BatchConsumerOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly groupId: string;
   readonly topics: readonly string[];
   readonly logger: Logger;
@@ -29,12 +29,14 @@ export interface BatchConsumerOptions {
   readonly sessionTimeoutMs?: number;
   /** How many partitions are handled at once (each partition stays sequential). */
   readonly partitionsConcurrently?: number;
+  /** How long a fetch waits for records when there are none, in ms (default 100). */
+  readonly maxWaitMs?: number;
   /** Called after each rebalance with the partitions this member now owns, before their batches. */
   readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
   /**
    * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed
    * to Kafka; when it throws, nothing is committed and kafkajs fetches the batch again. When the
-   * partition was sought meanwhile (`consumer.seek`), the batch is dropped uncommitted and the
+   * partition was sought meanwhile (`RunningConsumer.seek`), the batch is dropped uncommitted and the
    * partition goes on from the sought offset.
    */
   readonly onBatch: (batch: PartitionBatch) => Promise<void>;
@@ -45,9 +47,21 @@ export interface BatchConsumerOptions {
   readonly onCrash?: (error: Error) => void;
 }
 
+/** Where a partition's next batch begins: `offset` is the first record read. */
+export interface SeekTarget {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string | bigint;
+}
+
 export interface RunningConsumer {
+  /** Leaves the group and disconnects. */
   stop(): Promise<void>;
-  readonly consumer: Consumer;
+  /**
+   * Moves an owned partition: its next batch begins at `offset`; a batch of it being handled meanwhile
+   * is not committed. Only after the consumer is running (from `onAssigned` on).
+   */
+  seek(target: SeekTarget): void;
 }
 
 /**
@@ -56,14 +70,14 @@ export interface RunningConsumer {
  * batch is recognised there; the Kafka offset only saves re-reading.
  */
 export async function runBatchConsumer(options: BatchConsumerOptions): Promise<RunningConsumer> {
-  const { kafka, logger } = options;
-  const consumer = kafka.consumer({
+  const { logger } = options;
+  const consumer = kafkajsOf(options.kafka).consumer({
     groupId: options.groupId,
     allowAutoTopicCreation: false,
     sessionTimeout: options.sessionTimeoutMs ?? 10_000,
     heartbeatInterval: 1_000,
     rebalanceTimeout: 20_000,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: options.maxWaitMs ?? 100,
   });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
@@ -117,7 +131,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     },
   });
   return {
-    consumer,
     stop: () => consumer.disconnect(),
+    seek: ({ topic, partition, offset }) => consumer.seek({ topic, partition, offset: offset.toString() }),
   };
 }

@@ -1,4 +1,5 @@
-import { Partitioners, type Kafka, type Producer } from 'kafkajs';
+import { Partitioners, type Producer } from 'kafkajs';
+import { kafkajsOf, type KafkaClient } from './client.ts';
 
 export interface OutgoingRecord {
   readonly key: string;
@@ -25,9 +26,9 @@ export interface DurableProducerOptions {
 export class DurableProducer {
   private readonly producer: Producer;
 
-  constructor(kafka: Kafka, options: DurableProducerOptions = {}) {
+  constructor(kafka: KafkaClient, options: DurableProducerOptions = {}) {
     // The default (murmur2) partitioner places keys as the Java client does.
-    this.producer = kafka.producer({
+    this.producer = kafkajsOf(kafka).producer({
       createPartitioner: Partitioners.DefaultPartitioner,
       allowAutoTopicCreation: false,
       ...(options.retry ? { retry: { retries: options.retry.retries, maxRetryTime: options.retry.maxRetryTimeMs } } : {}),

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
+import { topicWatermarks } from './admin.ts';
+import { kafkajsOf, type KafkaClient } from './client.ts';
 import type { IncomingRecord } from './consumer.ts';
 
 /** A stretch of one partition: offsets from `from` up to, not including, `to`. */
@@ -19,23 +20,18 @@ export interface RangeBatch {
 }
 
 /** The high watermark (the offset the next record will get) of every partition of a topic. */
-export async function highWatermarks(kafka: Kafka, topic: string): Promise<Map<number, bigint>> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    return new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, BigInt(p.high)]));
-  } finally {
-    await admin.disconnect();
-  }
+export async function highWatermarks(kafka: KafkaClient, topic: string): Promise<Map<number, bigint>> {
+  return new Map((await topicWatermarks(kafka, topic)).map((p) => [p.partition, p.high]));
 }
 
 /**
- * Reads the given stretches of partitions, each batch handed to `onBatch` in offset order per partition, and resolves
- * once every stretch is read. A consumer of its own (a fresh group that commits nothing and is deleted afterwards),
+ * Reads the given stretches of partitions of one or more topics, each batch handed to `onBatch` in offset order per
+ * partition, and resolves once every stretch is read, however long that takes (a restore of a year's events; `readRange`
+ * is the one-topic reader with a time limit). A consumer of its own (a fresh group that commits nothing and is deleted afterwards),
  * since kafkajs has no manual assignment: it subscribes to the topics, seeks the partitions wanted and pauses the rest.
  */
 export async function readRanges(
-  kafka: Kafka,
+  kafka: KafkaClient,
   ranges: readonly PartitionRange[],
   onBatch: (batch: RangeBatch) => Promise<void>,
   options: { readonly logger: Logger; readonly groupPrefix: string },
@@ -43,7 +39,12 @@ export async function readRanges(
   const wanted = new Map(ranges.filter((r) => r.to > r.from).map((r) => [`${r.topic}/${r.partition}`, r]));
   if (wanted.size === 0) return;
   const groupId = `${options.groupPrefix}-${randomUUID()}`;
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 50, sessionTimeout: 30_000, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer = kafkajsOf(kafka).consumer({
+    groupId,
+    maxWaitTimeInMs: 50,
+    sessionTimeout: 30_000,
+    maxBytesPerPartition: 4 * 1024 * 1024,
+  });
   const pending = new Set(wanted.keys());
   let finish: (err?: Error) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => (finish = (err) => (err ? reject(err) : resolve())));
@@ -86,7 +87,7 @@ export async function readRanges(
     await done;
   } finally {
     await consumer.disconnect().catch((err: unknown) => options.logger.warn({ err, groupId }, 'range reader did not disconnect'));
-    const admin = kafka.admin();
+    const admin = kafkajsOf(kafka).admin();
     await admin
       .connect()
       .then(() => admin.deleteGroups([groupId]))

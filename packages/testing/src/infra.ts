@@ -1,10 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
-import { createKafka, deleteTopics, ensureTopics } from '@gridgov/kafka';
+import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import { TEST_AUTH_ENV } from './auth.ts';
 import type { InfraAddresses } from './containers.ts';
-import type { Kafka } from 'kafkajs';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 
@@ -18,7 +17,7 @@ export interface TestInfra {
   readonly id: string;
   readonly brokers: string[];
   readonly redisUrl: string;
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly redis: Redis;
   readonly topics: Topics;
   /** TOPIC_PREFIX for services: topics and consumer groups of this test. */

@@ -10,17 +10,16 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { HolidayData, stageTimeOf, WorkingCalendar, type DecisionContext } from '@gridgov/domain';
-import { createKafka, partitionCount } from '@gridgov/kafka';
+import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { WorkerConfig } from './config.ts';
 import { PartitionStore } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerRestoreOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly topics: Topics;
@@ -57,20 +56,14 @@ export async function restoreWorkerState(options: WorkerRestoreOptions): Promise
   }
   if (options.onPlan) {
     // What restorePartitions will read: from each partition's log positions (0 where the state was lost) to the ends.
-    const admin = kafka.admin();
-    await admin.connect();
-    try {
-      const ends = await Promise.all([topics.events, topics.outcomes].map((t) => admin.fetchTopicOffsets(t)));
-      let records = 0;
-      for (const { store } of targets) {
-        const from = (await store.isRestored()) ? await store.logPositions() : { events: 0n, outcomes: 0n };
-        const high = (i: number) => BigInt(ends[i]!.find((o) => o.partition === store.partition)?.high ?? '0');
-        records += Math.max(0, Number(high(0) - from.events)) + Math.max(0, Number(high(1) - from.outcomes));
-      }
-      options.onPlan(records);
-    } finally {
-      await admin.disconnect();
+    const ends = await Promise.all([topics.events, topics.outcomes].map((t) => highWatermarks(kafka, t)));
+    let records = 0;
+    for (const { store } of targets) {
+      const from = (await store.isRestored()) ? await store.logPositions() : { events: 0n, outcomes: 0n };
+      const high = (i: number) => ends[i]!.get(store.partition) ?? 0n;
+      records += Math.max(0, Number(high(0) - from.events)) + Math.max(0, Number(high(1) - from.outcomes));
     }
+    options.onPlan(records);
   }
   const reports = await restorePartitions(
     {

@@ -1,8 +1,7 @@
 import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
 import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
-import { highWatermarks, readRanges, type IncomingRecord, type PartitionRange, type RangeBatch } from '@gridgov/kafka';
+import { highWatermarks, readRanges, type IncomingRecord, type PartitionRange, type RangeBatch, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 import type { LogPositions, OutboxEntry, PartitionStore } from './partition-store.ts';
 
 export interface RestoreTarget {
@@ -11,7 +10,7 @@ export interface RestoreTarget {
 }
 
 export interface RestoreDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly topics: Topics;
   readonly logger: Logger;
   /** What the timers need (deadline policy, working calendar); evolve itself needs nothing. */

@@ -10,13 +10,13 @@ import {
 } from '@gridgov/kafka';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@gridgov/kafka';
 import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
 import { FencedError, PartitionStore, type OutboxEntry } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly redis: Redis;
   readonly logger: Logger;
   readonly topics: Topics;
@@ -257,7 +257,7 @@ export class DispatchWorker {
       // log has a hole (retention deleted commands never decided): go on after it, loudly.
       if (!(owner.lastSeek && owner.lastSeek.offset === next && owner.lastSeek.first === first)) {
         owner.lastSeek = { offset: next, first };
-        this.consumer?.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: next.toString() });
+        this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: next });
         this.deps.logger.info(
           { partition: batch.partition, from: next.toString(), batchBegins: first.toString() },
           'commands after the checkpoint: re-reading',
@@ -297,7 +297,7 @@ export class DispatchWorker {
       await this.recover(batch.partition, err.message);
       const checkpoint = await store.checkpoint();
       const from = checkpoint === '' ? '0' : (BigInt(checkpoint) + 1n).toString();
-      this.consumer?.consumer.seek({ topic: batch.topic, partition: batch.partition, offset: from });
+      this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
       return;
     }
     await this.relay(batch.partition);

@@ -1,6 +1,5 @@
-import { DurableProducer, highWatermarks, readRanges } from '@gridgov/kafka';
+import { DurableProducer, highWatermarks, readRanges, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 import type { BulletinLog } from './bulletin.ts';
 
 /** grid.bulletins on Kafka: appended with acks=all (the producer connects on first use), read back whole. */
@@ -9,7 +8,7 @@ export class KafkaBulletinLog implements BulletinLog {
   private connected: Promise<void> | undefined;
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly topic: string,
     private readonly logger: Logger,
   ) {

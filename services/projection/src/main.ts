@@ -74,6 +74,7 @@ async function main(): Promise<void> {
     logger,
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
+    onCrash: exitOnDeadConsumer(logger, 'projection'),
   });
   await caseViews.start();
   const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, eventually, type TestInfra } from '@gridgov/testing';
+import { createTestInfra, eventually, readTopic, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
@@ -78,18 +78,11 @@ describe('Projector on the real broker and Redis', () => {
     const read = async () => (await store.read(2, '440705', 'd2026-11-20')).get('reported') ?? 0;
     expect(await eventually(read, (n) => n >= 2)).toBe(2);
 
-    const dlq = infra.kafka.consumer({ groupId: `${infra.topicPrefix}dlq-reader` });
-    await dlq.connect();
-    await dlq.subscribe({ topic: infra.topics.dlq, fromBeginning: true });
-    const letters: Record<string, unknown>[] = [];
-    await dlq.run({
-      eachMessage: ({ message }) => Promise.resolve(void letters.push(JSON.parse(message.value!.toString()) as Record<string, unknown>)),
-    });
-    await eventually(
-      () => Promise.resolve(letters.length),
-      (n) => n >= 1,
+    const dlq = await eventually(
+      () => readTopic(infra.kafka, infra.topics.dlq),
+      (records) => records.length >= 1,
     );
-    await dlq.disconnect();
+    const letters = dlq.map((r) => JSON.parse(r.value!) as Record<string, unknown>);
     expect(letters).toHaveLength(1);
     expect(letters[0]).toMatchObject({
       topic: infra.topics.events,

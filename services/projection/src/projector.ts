@@ -11,13 +11,13 @@ import {
   type RunningConsumer,
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
+import type { KafkaClient } from '@gridgov/kafka';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
 import { RestoreWatch } from './restore-watch.ts';
 
 export interface ProjectorDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   /** Where the counters are: the projector writes the current generation, read once per batch. */
   readonly generations: ProjectionGenerations;
   /** Writes this generation only, whatever is current (a rebuild filling the next one). */
@@ -37,7 +37,7 @@ export interface ProjectorDeps {
   readonly deadLetters?: 'send' | 'count';
   /** Told after each applied batch (live streams listen here). */
   readonly onApplied?: (partition: number, events: number) => void;
-  /** Told when the consumer crashed and kafkajs will not restart it. */
+  /** Told when the consumer crashed and will not restart by itself. */
   readonly onCrash?: (err: Error) => void;
   /**
    * How often the live projector looks at partitions not marked whole (ADR 0009): marks them when caught up, re-reads
@@ -101,9 +101,9 @@ export class Projector {
     this.producer = new DurableProducer(deps.kafka);
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'counters', (topic, partition, offset) => {
-      void this.started.then(({ consumer }) => {
+      void this.started.then((consumer) => {
         this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
-        consumer.seek({ topic, partition, offset: offset.toString() });
+        consumer.seek({ topic, partition, offset });
       });
     });
   }
@@ -193,7 +193,7 @@ export class Projector {
   private async position(partitions: readonly number[], reason: string): Promise<void> {
     if (partitions.length === 0) return;
     try {
-      const { consumer } = await this.started;
+      const consumer = await this.started;
       const generation = await this.generation();
       const checkpoints = await this.deps.generations.store(generation).checkpoints(partitions);
       const offsets: Record<number, string> = {};
@@ -226,7 +226,7 @@ export class Projector {
       const last = this.seeks.get(partition);
       if (!(last && last.generation === generation && last.offset === next && last.first === first)) {
         this.seeks.set(partition, { generation, offset: next, first });
-        const { consumer } = await this.started;
+        const consumer = await this.started;
         consumer.seek({ topic: batch.topic, partition, offset: next.toString() });
         logger.info(
           { partition, generation, from: next.toString(), batchBegins: first.toString() },

@@ -11,7 +11,7 @@ import {
   windowId,
   windowsOf,
 } from '@gridgov/domain';
-import { DurableProducer } from '@gridgov/kafka';
+import { DurableProducer, topicWatermarks } from '@gridgov/kafka';
 import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,15 +260,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
     sent.push(...events);
   };
 
-  const highWatermarks = async () => {
-    const admin = infra.kafka.admin();
-    await admin.connect();
-    try {
-      return (await admin.fetchTopicOffsets(infra.topics.events)).sort((a, b) => a.partition - b.partition).map((o) => BigInt(o.high));
-    } finally {
-      await admin.disconnect();
-    }
-  };
+  const highWatermarks = async () => (await topicWatermarks(infra.kafka, infra.topics.events)).map((o) => o.high);
 
   /** Every event on the topic is folded into `generation`. */
   const settled = (generation: number) =>

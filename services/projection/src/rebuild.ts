@@ -12,10 +12,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
-import { createKafka } from '@gridgov/kafka';
+import { createKafka, KafkaAdmin, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, type Redis, redisReady } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import type { Admin, Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
@@ -24,7 +23,7 @@ import { Progress } from './progress.ts';
 import { Projector } from './projector.ts';
 
 export interface RebuildOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly topics: Topics;
@@ -128,9 +127,9 @@ interface Watermarks {
   readonly high: bigint;
 }
 
-async function watermarks(admin: Admin, topic: string): Promise<Map<number, Watermarks>> {
-  const offsets = await admin.fetchTopicOffsets(topic);
-  return new Map(offsets.map((o) => [o.partition, { low: BigInt(o.low), high: BigInt(o.high) }]));
+async function watermarks(admin: KafkaAdmin, topic: string): Promise<Map<number, Watermarks>> {
+  const offsets = await admin.watermarks(topic);
+  return new Map(offsets.map((o) => [o.partition, { low: o.low, high: o.high }]));
 }
 
 const eventsTo = (marks: ReadonlyMap<number, Watermarks>) => [...marks.values()].reduce((n, m) => n + Number(m.high - m.low), 0);
@@ -153,7 +152,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
   const keys = new ProjectionKeys(options.keyPrefix, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);
   const lock = await RebuildLock.acquire(redis, keys.rebuildLock(), logger);
-  const admin = kafka.admin();
+  const admin = new KafkaAdmin(kafka);
   try {
     await admin.connect();
     const previous = await generations.read();

@@ -11,10 +11,9 @@ import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
-import { createKafka, highWatermarks, readRanges, type PartitionRange } from '@gridgov/kafka';
+import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 import { pino } from 'pino';
 import { CaseViewFold } from './case-views/fold.ts';
 import { CaseViewStore, CheckpointConflict, type Log } from './case-views/store.ts';
@@ -24,7 +23,7 @@ import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type Rebu
 import { nextOffset } from './restore-watch.ts';
 
 export interface ReadSideRestoreOptions {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
   readonly topics: Topics;

@@ -1,6 +1,5 @@
-import { highWatermarks } from '@gridgov/kafka';
+import { highWatermarks, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 
 /** Where a folded partition stands in its store: the last offset folded ('' for none) and whether it is marked whole. */
 export interface FoldPosition {
@@ -28,7 +27,7 @@ export class RestoreWatch {
   private readonly lastSeen = new Map<string, string>();
 
   constructor(
-    private readonly kafka: Kafka,
+    private readonly kafka: KafkaClient,
     private readonly logger: Logger,
     private readonly label: string,
     private readonly seek: (topic: string, partition: number, offset: bigint) => void,

@@ -1,14 +1,13 @@
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree } from '@gridgov/domain';
-import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from '@gridgov/kafka';
+import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { Kafka } from 'kafkajs';
 import { nextOffset, RestoreWatch } from '../restore-watch.ts';
 import { CaseViewFold } from './fold.ts';
 import type { CaseViewStore, Log } from './store.ts';
 
 export interface CaseViewProjectorDeps {
-  readonly kafka: Kafka;
+  readonly kafka: KafkaClient;
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
   readonly topics: Topics;
@@ -18,7 +17,7 @@ export interface CaseViewProjectorDeps {
   readonly sessionTimeoutMs?: number;
   /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
   readonly watchMs?: number;
-  /** Told when the consumer crashed and kafkajs will not restart it. */
+  /** Told when the consumer crashed and will not restart by itself. */
   readonly onCrash?: (err: Error) => void;
 }
 
@@ -67,10 +66,7 @@ export class CaseViewProjector {
         firstLook();
       },
       onBatch: (batch) => this.onBatch(batch),
-    });
-    const { consumer } = this.running;
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) this.deps.onCrash?.(event.payload.error);
+      onCrash: (err) => this.deps.onCrash?.(err),
     });
     this.scheduleWatch();
     await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
@@ -84,7 +80,7 @@ export class CaseViewProjector {
 
   private seek(topic: string, partition: number, offset: bigint, first?: bigint): void {
     this.seeks.set(`${topic}/${partition}`, { offset, ...(first === undefined ? {} : { first }) });
-    this.running?.consumer.seek({ topic, partition, offset: offset.toString() });
+    this.running?.seek({ topic, partition, offset });
   }
 
   /** Seeks every owned partition to its checkpoint. */

@@ -1,0 +1,169 @@
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { deleteTopics, ensureTopics, KafkaAdmin, topicWatermarks, withAdmin } from './admin.ts';
+import { createKafka, type KafkaClient } from './client.ts';
+import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from './consumer.ts';
+import { DurableProducer } from './producer.ts';
+import { readRange, readTopic, type ReadRecord } from './reader.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The broker and Redis of the integration tests (packages/testing's global set-up provides them). */
+    infra: { readonly kafkaBrokers: string; readonly redisUrl: string };
+  }
+}
+
+const logger = pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
+const partitions = 3;
+
+describe('packages/kafka on the real broker', () => {
+  const id = `k${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+  const topic = `${id}.records`;
+  let kafka: KafkaClient;
+  /** What the topic holds: per partition, the values in offset order. */
+  const written = new Map<number, string[]>();
+
+  beforeAll(async () => {
+    kafka = createKafka({ brokers: inject('infra').kafkaBrokers.split(','), clientId: id, logger });
+    await ensureTopics(kafka, [{ name: topic, partitions }]);
+    const producer = new DurableProducer(kafka);
+    await producer.connect();
+    const delivered = await producer.send(
+      topic,
+      Array.from({ length: 60 }, (_, i) => ({ key: `incident-${i % 12}`, value: `v${i}` })),
+    );
+    await producer.disconnect();
+    // The broker's answer names each partition's first offset; values follow the send order within a partition.
+    expect(delivered.every((d) => d.offset === '0')).toBe(true);
+    const all = await readTopic(kafka, topic);
+    for (const r of all) written.set(r.partition, [...(written.get(r.partition) ?? []), r.value!]);
+  });
+
+  afterAll(async () => {
+    await deleteTopics(kafka, [topic]);
+  });
+
+  it('reads a whole topic from the beginning, every record once, each partition in offset order', async () => {
+    const all = await readTopic(kafka, topic);
+    expect(all).toHaveLength(60);
+    expect(new Set(all.map((r) => r.value)).size).toBe(60);
+    // One key, one partition: records of an incident stay together.
+    const partitionOf = new Map<string, Set<number>>();
+    for (const r of all) partitionOf.set(r.key!, (partitionOf.get(r.key!) ?? new Set()).add(r.partition));
+    expect([...partitionOf.values()].every((p) => p.size === 1)).toBe(true);
+    for (let p = 0; p < partitions; p++) {
+      const offsets = all.filter((r) => r.partition === p).map((r) => Number(r.offset));
+      expect(offsets).toEqual(offsets.map((_, i) => i));
+    }
+  });
+
+  it('tells each partition its watermarks: the first offset kept and the next one written', async () => {
+    const marks = await topicWatermarks(kafka, topic);
+    expect(marks).toEqual([0, 1, 2].map((p) => ({ partition: p, low: 0n, high: BigInt(written.get(p)?.length ?? 0) })));
+  });
+
+  it('reads chosen partitions from chosen offsets up to the high watermark, and nothing of the others', async () => {
+    const read: ReadRecord[] = [];
+    const ends = await readRange(kafka, {
+      topic,
+      from: new Map([
+        [0, 2n],
+        [1, 0n],
+      ]),
+      onBatch: (partition, records) => {
+        for (const r of records) read.push({ partition, offset: r.offset, key: r.key, value: r.value!.toString() });
+      },
+    });
+    expect(ends).toEqual(
+      new Map([
+        [0, BigInt(written.get(0)!.length)],
+        [1, BigInt(written.get(1)!.length)],
+      ]),
+    );
+    expect(read.filter((r) => r.partition === 0).map((r) => r.value)).toEqual(written.get(0)!.slice(2));
+    expect(read.filter((r) => r.partition === 1).map((r) => r.value)).toEqual(written.get(1));
+    expect(read.some((r) => r.partition === 2)).toBe(false);
+  });
+
+  it('stops a range read with the error of its handler', async () => {
+    const read = readRange(kafka, {
+      topic,
+      from: new Map([[1, 0n]]),
+      onBatch: () => Promise.reject(new Error('the store refused the batch')),
+    });
+    await expect(read).rejects.toThrow('the store refused the batch');
+  });
+
+  it('reads nothing from a partition asked from its high watermark on', async () => {
+    let batches = 0;
+    const high = BigInt(written.get(2)!.length);
+    const ends = await readRange(kafka, { topic, from: new Map([[2, high]]), onBatch: () => void batches++ });
+    expect(ends).toEqual(new Map([[2, high]]));
+    expect(batches).toBe(0);
+  });
+
+  it('moves a consumer to a sought offset when its partitions are assigned, and commits what its handler has done', async () => {
+    const groupId = `${id}-group`;
+    const firsts = new Map<number, string>();
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    // Partition 0 from offset 3 on; the others from the beginning.
+    const remaining = new Map([...written].map(([p, values]) => [p, p === 0 ? values.length - 3 : values.length]));
+    let resolveRunning: (running: RunningConsumer) => void = () => undefined;
+    const running = new Promise<RunningConsumer>((resolve) => (resolveRunning = resolve));
+    const consumer = await runBatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      logger,
+      partitionsConcurrently: partitions,
+      // As the projection positions itself: batches wait for this, and one fetched before the seek is dropped.
+      onAssigned: async (assignment) => {
+        if (assignment.get(topic)?.includes(0)) (await running).seek({ topic, partition: 0, offset: 3n });
+      },
+      onBatch: (batch: PartitionBatch) => {
+        if (!firsts.has(batch.partition)) firsts.set(batch.partition, batch.records[0]!.offset);
+        remaining.set(batch.partition, remaining.get(batch.partition)! - batch.records.length);
+        if ([...remaining.values()].every((n) => n <= 0)) done();
+        return Promise.resolve();
+      },
+    });
+    resolveRunning(consumer);
+    await finished;
+    // Each batch is committed once its handler has resolved: the last one just after.
+    const ends = new Map([0, 1, 2].map((p) => [p, BigInt(written.get(p)!.length)]));
+    const committed = async () => withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
+    for (let tries = 0; tries < 100 && ![...(await committed())].every(([p, o]) => o === ends.get(p)); tries++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await consumer.stop();
+    expect(firsts).toEqual(
+      new Map([
+        [0, '3'],
+        [1, '0'],
+        [2, '0'],
+      ]),
+    );
+    expect([...remaining.values()]).toEqual([0, 0, 0]);
+    expect(await committed()).toEqual(ends);
+    expect(await withAdmin(kafka, (admin) => admin.committedOffsets(`${id}-never-joined`, topic))).toEqual(
+      new Map([0, 1, 2].map((p) => [p, null])),
+    );
+  });
+
+  it('administers topics: lists, describes partitions and leaders, reads their configuration', async () => {
+    const admin = new KafkaAdmin(kafka);
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).toContain(topic);
+      const [described] = await admin.topics([topic]);
+      expect(described?.partitions.map((p) => p.partition)).toEqual([0, 1, 2]);
+      expect(described?.partitions.every((p) => p.leader >= 0)).toBe(true);
+      expect((await admin.topicConfigs([topic], ['cleanup.policy'])).get(topic)).toEqual({ 'cleanup.policy': 'delete' });
+      expect((await admin.describeCluster()).brokers).toBeGreaterThan(0);
+    } finally {
+      await admin.disconnect();
+    }
+  });
+});
