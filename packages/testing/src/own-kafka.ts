@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { TopicNames } from '@gridgov/contracts';
 
 const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -12,7 +13,7 @@ const KAFKA_SH = join(repoRoot, 'infra/kafka/kafka.sh');
 
 export interface OwnKafkaOptions {
   /** Topics created at start, with their partition counts (the grid.* topics, unprefixed, by default). */
-  readonly topics?: readonly { readonly name: string; readonly partitions: number }[];
+  readonly topics?: readonly OwnTopic[];
   /** First port tried for the broker (and the next one for its controller). */
   readonly firstPort?: number;
 }
@@ -59,11 +60,20 @@ function alive(pid: number): boolean {
   }
 }
 
-const GRID_TOPICS = [
-  { name: 'grid.commands', partitions: 3 },
-  { name: 'grid.events', partitions: 3 },
-  { name: 'grid.notifications', partitions: 1 },
-  { name: 'grid.dlq', partitions: 1 },
+/** Every topic of the pipeline (TopicNames), small: commands, events and outcomes with the same partition count. */
+interface OwnTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+const GRID_TOPICS: readonly OwnTopic[] = [
+  { name: TopicNames.commands, partitions: 3 },
+  { name: TopicNames.events, partitions: 3 },
+  { name: TopicNames.outcomes, partitions: 3 },
+  { name: TopicNames.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
+  { name: TopicNames.notifications, partitions: 1 },
+  { name: TopicNames.dlq, partitions: 1 },
 ];
 
 /**

@@ -97,11 +97,13 @@ export class DispatchWorker {
    */
   private async checkPartitionsAlign(): Promise<void> {
     const { kafka, topics } = this.deps;
-    const [commands, events, outcomes] = await Promise.all([
-      partitionCount(kafka, topics.commands),
-      partitionCount(kafka, topics.events),
-      partitionCount(kafka, topics.outcomes),
-    ]);
+    const count = (topic: string) =>
+      partitionCount(kafka, topic).catch((err: unknown) => {
+        throw new Error(`cannot read the partitions of ${topic} (${(err as Error).message}): is it created (infra/topics.json)?`, {
+          cause: err,
+        });
+      });
+    const [commands, events, outcomes] = await Promise.all([count(topics.commands), count(topics.events), count(topics.outcomes)]);
     if (commands !== events || commands !== outcomes) {
       throw new Error(
         `${topics.commands} has ${commands} partitions, ${topics.events} ${events} and ${topics.outcomes} ${outcomes}: ` +
