@@ -11,3 +11,4 @@ export * from './range-reader.ts';
 export * from './unavailable.ts';
 export * from './probe.ts';
 export * from './group-squatter.ts';
+export * from './decode.ts';

@@ -63,3 +63,4 @@ export function exitOnDeadConsumer(logger: Logger, consumer: string): (err: Erro
     process.exit(1);
   };
 }
+export * from './cli.ts';

@@ -4,15 +4,13 @@
  * services) or `pnpm --filter @gridgov/dispatch-worker restore`; in a test or a benchmark: call `restoreWorkerState`.
  */
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { HolidayData, stageTimeOf, WorkingCalendar, type DecisionContext } from '@gridgov/domain';
 import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
-import type { Logger } from '@gridgov/runtime';
+import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { WorkerConfig } from './config.ts';
 import { PartitionStore } from './partition-store.ts';
@@ -238,13 +236,4 @@ async function cli(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const known = err instanceof ConfigError || err instanceof UsageError;
-      process.stderr.write(`restore failed: ${known ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-      process.exit(known ? 2 : 1);
-    },
-  );
-}
+runCliWhenMain(import.meta.url, cli, { what: 'restore', usage: [ConfigError, UsageError] });

@@ -1,6 +1,6 @@
 import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
 import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
-import { highWatermarks, readRanges, type IncomingRecord, type PartitionRange, type RangeBatch, type KafkaClient } from '@gridgov/kafka';
+import { decodeRecord, highWatermarks, readRanges, type KafkaClient, type PartitionRange, type RangeBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { LogPositions, OutboxEntry, PartitionStore } from './partition-store.ts';
 
@@ -147,28 +147,18 @@ export async function restorePartitions(deps: RestoreDeps, targets: readonly Res
   return reports;
 }
 
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  record: IncomingRecord,
-): T | undefined {
-  if (!record.value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** Folds a batch of events into the states (next versions only), the decided commands and the timers, in one write. */
 async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBatch): Promise<void> {
   const { store, epoch } = fold.target;
   const events: GridEvent[] = [];
   for (const record of batch.records) {
-    const event = parse(GridEvent, record);
-    if (event) events.push(event);
+    const event = decodeRecord(GridEvent, 'GridEvent', record.value);
+    if (event.ok) events.push(event.value);
     else
-      deps.logger.warn({ partition: batch.partition, offset: record.offset }, 'restore: a record on grid.events is not an event: skipped');
+      deps.logger.warn(
+        { partition: batch.partition, offset: record.offset, reason: event.reason },
+        'restore: a record on grid.events skipped',
+      );
   }
   fold.events += batch.records.length;
   const ids = [...new Set(events.map((e) => e.metadata.incidentId))];
@@ -216,14 +206,15 @@ async function foldOutcomes(deps: RestoreDeps, fold: PartitionFold, batch: Range
   fold.outcomes += batch.records.length;
   const decided = new Map<string, string>();
   for (const record of batch.records) {
-    const outcome = parse(CommandOutcome, record);
-    if (!outcome) {
+    const decoded = decodeRecord(CommandOutcome, 'CommandOutcome', record.value);
+    if (!decoded.ok) {
       deps.logger.warn(
-        { partition: batch.partition, offset: record.offset },
-        'restore: a record on grid.outcomes is not an outcome: skipped',
+        { partition: batch.partition, offset: record.offset, reason: decoded.reason },
+        'restore: a record on grid.outcomes skipped',
       );
       continue;
     }
+    const outcome = decoded.value;
     fold.outcomeSeen.add(outcome.commandId);
     fold.withoutOutcome.delete(outcome.commandId);
     fold.seePosition(outcome.position?.offset);

@@ -2,16 +2,16 @@ import { GridEvent, type Topics } from '@gridgov/contracts';
 import { applyEvent, type AreaTree, type CountedIncident } from '@gridgov/domain';
 import {
   deadLetter,
+  decodeRecord,
   DurableProducer,
   runBatchConsumer,
   sendDeadLetters,
   type DeadLetter,
-  type IncomingRecord,
+  type KafkaClient,
   type PartitionBatch,
   type RunningConsumer,
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { KafkaClient } from '@gridgov/kafka';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
 import { RestoreWatch } from './restore-watch.ts';
@@ -57,24 +57,6 @@ export interface ProjectorTotals {
   readonly gaps: number;
   /** Records that fail their schema. */
   readonly deadLetters: number;
-}
-
-function parseEvent(record: IncomingRecord): { ok: true; event: GridEvent } | { ok: false; reason: string } {
-  if (!record.value) return { ok: false, reason: 'empty record value' };
-  let json: unknown;
-  try {
-    json = JSON.parse(record.value.toString('utf8'));
-  } catch {
-    return { ok: false, reason: 'record value is not JSON' };
-  }
-  const parsed = GridEvent.safeParse(json);
-  if (!parsed.success) {
-    return {
-      ok: false,
-      reason: `record does not match GridEvent: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    };
-  }
-  return { ok: true, event: parsed.data };
 }
 
 /**
@@ -247,8 +229,8 @@ export class Projector {
     const letters: DeadLetter[] = [];
     const events: GridEvent[] = [];
     for (const record of fresh) {
-      const parsed = parseEvent(record);
-      if (parsed.ok) events.push(parsed.event);
+      const parsed = decodeRecord(GridEvent, 'GridEvent', record.value);
+      if (parsed.ok) events.push(parsed.value);
       else letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
     }
     const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);

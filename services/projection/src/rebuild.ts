@@ -5,16 +5,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
 import { createKafka, KafkaAdmin, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, type Redis, redisReady } from '@gridgov/redis';
-import type { Logger } from '@gridgov/runtime';
+import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
@@ -368,14 +366,4 @@ async function cli(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      process.stderr.write(
-        `rebuild failed: ${err instanceof ConfigError || err instanceof RebuildRefused ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
-      process.exit(err instanceof ConfigError ? 2 : 1);
-    },
-  );
-}
+runCliWhenMain(import.meta.url, cli, { what: 'rebuild', usage: [ConfigError], told: [RebuildRefused] });

@@ -5,15 +5,13 @@
  * a new generation switched to once caught up (`rebuildProjection`). As a command: `pnpm restore` (both services) or
  * `pnpm --filter @gridgov/projection restore`; in a test: call `restoreReadSide`.
  */
-import { resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
-import type { Logger } from '@gridgov/runtime';
+import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { CaseViewFold } from './case-views/fold.ts';
 import { CaseViewStore, CheckpointConflict, type Log } from './case-views/store.ts';
@@ -244,16 +242,8 @@ async function cli(argv: readonly string[]): Promise<number> {
   }
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  cli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      const known =
-        err instanceof ConfigError || err instanceof UsageError || err instanceof RebuildRefused || err instanceof CheckpointConflict;
-      process.stderr.write(
-        `restore failed: ${known && err instanceof Error ? err.message : err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-      );
-      process.exit(err instanceof ConfigError || err instanceof UsageError ? 2 : 1);
-    },
-  );
-}
+runCliWhenMain(import.meta.url, cli, {
+  what: 'restore',
+  usage: [ConfigError, UsageError],
+  told: [RebuildRefused, CheckpointConflict],
+});

@@ -1,21 +1,8 @@
 import { CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { evolve, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
-import type { IncomingRecord } from '@gridgov/kafka';
+import { decodeRecord, type IncomingRecord } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { CaseChange, CaseViewStore } from './store.ts';
-
-function parse<T>(
-  schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
-  record: IncomingRecord,
-): T | undefined {
-  if (!record.value) return undefined;
-  try {
-    const parsed = schema.safeParse(JSON.parse(record.value.toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export interface CaseViewFoldDeps {
   readonly store: CaseViewStore;
@@ -35,10 +22,10 @@ export class CaseViewFold {
     const { store, areas, logger } = this.deps;
     const events: GridEvent[] = [];
     for (const record of records) {
-      const event = parse(GridEvent, record);
+      const event = decodeRecord(GridEvent, 'GridEvent', record.value);
       // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
-      if (event) events.push(event);
-      else logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.events is not an event: skipped');
+      if (event.ok) events.push(event.value);
+      else logger.warn({ partition, offset: record.offset, reason: event.reason }, 'read side: a record on grid.events skipped');
     }
     const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const states = new Map<string, IncidentState>(loaded);
@@ -82,9 +69,10 @@ export class CaseViewFold {
   async foldOutcomes(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
     const outcomes: CommandOutcome[] = [];
     for (const record of records) {
-      const outcome = parse(CommandOutcome, record);
-      if (outcome) outcomes.push(outcome);
-      else this.deps.logger.warn({ partition, offset: record.offset }, 'read side: a record on grid.outcomes is not an outcome: skipped');
+      const outcome = decodeRecord(CommandOutcome, 'CommandOutcome', record.value);
+      if (outcome.ok) outcomes.push(outcome.value);
+      else
+        this.deps.logger.warn({ partition, offset: record.offset, reason: outcome.reason }, 'read side: a record on grid.outcomes skipped');
     }
     await this.deps.store.applyOutcomes(partition, from, to, outcomes);
   }
