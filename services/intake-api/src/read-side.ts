@@ -30,7 +30,10 @@ export class ReadSideReadiness {
     const pipeline = this.redis.pipeline();
     for (const key of keys) pipeline.exists(key);
     const results = (await pipeline.exec()) ?? [];
-    this.whole = results.length === keys.length && results.every(([err, n]) => !err && n === 1);
+    // Redis not answering is not a restore: its error goes up (503 STORE_UNAVAILABLE), never a STATE_RESTORING.
+    const failed = results.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+    this.whole = results.length === keys.length && results.every(([, n]) => n === 1);
     this.checkedAt = Date.now();
     return this.whole;
   }

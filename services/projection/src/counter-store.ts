@@ -161,7 +161,10 @@ export class CounterStore implements CounterReader {
     const pipeline = this.redis.pipeline();
     for (let p = 0; p < partitions; p++) pipeline.exists(this.keys.restored(p));
     const results = (await pipeline.exec()) ?? [];
-    return results.length === partitions && results.every(([err, n]) => !err && n === 1);
+    // Redis not answering is not a restore: its error goes up (503 STORE_UNAVAILABLE), never a STATE_RESTORING.
+    const failed = results.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+    return results.length === partitions && results.every(([, n]) => n === 1);
   }
 
   async isRestored(partition: number): Promise<boolean> {
