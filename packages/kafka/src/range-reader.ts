@@ -34,7 +34,7 @@ export async function readRanges(
   kafka: KafkaClient,
   ranges: readonly PartitionRange[],
   onBatch: (batch: RangeBatch) => Promise<void>,
-  options: { readonly logger: Logger; readonly groupPrefix: string },
+  options: { readonly logger: Logger; readonly groupPrefix: string; readonly partitionsConcurrently?: number },
 ): Promise<void> {
   const wanted = new Map(ranges.filter((r) => r.to > r.from).map((r) => [`${r.topic}/${r.partition}`, r]));
   if (wanted.size === 0) return;
@@ -67,6 +67,8 @@ export async function readRanges(
     for (const topic of new Set(ranges.map((r) => r.topic))) await consumer.subscribe({ topic, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
+      // Partitions side by side: one's fetch overlaps another's handling. Each partition stays in offset order.
+      partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
       eachBatch: async (payload) => {
         const { batch } = payload;
         const name = `${batch.topic}/${batch.partition}`;

@@ -1,8 +1,19 @@
-import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
+import { CommandId, CommandPosition, GridEvent, type CommandOutcome, type Topics } from '@gridgov/contracts';
 import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, highWatermarks, readRanges, type KafkaClient, type PartitionRange, type RangeBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
+import { z } from 'zod';
 import type { LogPositions, OutboxEntry, PartitionStore } from './partition-store.ts';
+
+/**
+ * What a restore takes from an outcome on grid.outcomes, validated: which command, decided how, from where. The rest
+ * (the events it names, the rejection's text) is the read side's to check; a restore reads every outcome ever given.
+ */
+const OutcomeRef = z.object({
+  commandId: CommandId,
+  status: z.enum(['accepted', 'rejected']),
+  position: CommandPosition.optional(),
+});
 
 export interface RestoreTarget {
   readonly store: PartitionStore;
@@ -105,7 +116,7 @@ export async function restorePartitions(deps: RestoreDeps, targets: readonly Res
       else await foldOutcomes(deps, fold, batch);
       deps.onProgress?.(batch.partition, batch.topic === deps.topics.events ? 'events' : 'outcomes', batch.records.length);
     },
-    { logger: deps.logger, groupPrefix: deps.groupPrefix },
+    { logger: deps.logger, groupPrefix: deps.groupPrefix, partitionsConcurrently: 4 },
   );
 
   const reports: RestoreReport[] = [];
@@ -206,7 +217,7 @@ async function foldOutcomes(deps: RestoreDeps, fold: PartitionFold, batch: Range
   fold.outcomes += batch.records.length;
   const decided = new Map<string, string>();
   for (const record of batch.records) {
-    const decoded = decodeRecord(CommandOutcome, 'CommandOutcome', record.value);
+    const decoded = decodeRecord(OutcomeRef, 'CommandOutcome', record.value);
     if (!decoded.ok) {
       deps.logger.warn(
         { partition: batch.partition, offset: record.offset, reason: decoded.reason },
