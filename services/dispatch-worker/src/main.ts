@@ -1,23 +1,21 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, HolidayData, RoutingRules, RoutingTable, stageTimeOf, WorkingCalendar } from '@gridgov/domain';
+import { AreaFixtures, Catalog, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
+import { loadDeadlines } from './deadlines.ts';
 import { HealthServer } from './health.ts';
 import { DispatchWorker } from './worker.ts';
 
 const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? 'info');
-const DEFAULT_HOLIDAYS = new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url);
 
 async function main(): Promise<void> {
   const config = parseConfig(WorkerConfig);
   const logger = createLogger('dispatch-worker', config.LOG_LEVEL);
-  const holidaysFile = config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS;
-  const holidays = HolidayData.parse(JSON.parse(await readFile(holidaysFile, 'utf8')));
-  const calendar = new WorkingCalendar({ holidays, officeHours: config.OFFICE_HOURS });
+  const { calendar, policy, time } = await loadDeadlines(config);
   if (!calendar.covers(Date.now()))
     logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
   const areas = AreaFixtures[config.AREA_FIXTURE]();
@@ -42,14 +40,8 @@ async function main(): Promise<void> {
       areas,
       catalog,
       routing: new RoutingTable(areas, catalog, rules),
-      policy: {
-        dispatch: config.DEADLINE_DISPATCH,
-        signFor: config.DEADLINE_SIGN_FOR,
-        verification: config.DEADLINE_VERIFICATION,
-        escalationEvery: config.ESCALATION_EVERY,
-        warningFractions: config.WARNING_FRACTIONS,
-      },
-      time: stageTimeOf(calendar),
+      policy,
+      time,
     },
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
     timerPollMs: config.TIMER_POLL_MS,

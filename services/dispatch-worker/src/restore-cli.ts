@@ -3,16 +3,16 @@
  * grid.events and grid.outcomes, for every partition of grid.commands (ADR 0009). As a command: `pnpm restore` (both
  * services) or `pnpm --filter @gridgov/dispatch-worker restore`; in a test or a benchmark: call `restoreWorkerState`.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
-import { HolidayData, stageTimeOf, WorkingCalendar, type DecisionContext } from '@gridgov/domain';
+import type { DecisionContext } from '@gridgov/domain';
 import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
 import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { WorkerConfig } from './config.ts';
+import { loadDeadlines } from './deadlines.ts';
 import { PartitionStore } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
@@ -130,8 +130,6 @@ DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL); COMMAND_SIGNING_KEY
 /** The worker's variables less the signing keys: a restore verifies no command. */
 const RestoreConfig = WorkerConfig.omit({ COMMAND_SIGNING_KEY: true, COMMAND_SIGNING_PREVIOUS_KEYS: true });
 
-const DEFAULT_HOLIDAYS = new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url);
-
 class UsageError extends Error {}
 
 /** A progress line on stderr: redrawn in place on a terminal, every 5 s otherwise. */
@@ -204,8 +202,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     { name: 'dispatch-worker-restore', level: config.LOG_LEVEL, base: { service: 'dispatch-worker-restore', pid: process.pid } },
     { write: (line: string) => progress.log(line) },
   );
-  const holidays = HolidayData.parse(JSON.parse(await readFile(config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS, 'utf8')));
-  const calendar = new WorkingCalendar({ holidays, officeHours: config.OFFICE_HOURS });
+  const { policy, time } = await loadDeadlines(config);
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker-restore');
   try {
     await redisReady(redis);
@@ -215,16 +212,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),
       logger,
-      context: {
-        policy: {
-          dispatch: config.DEADLINE_DISPATCH,
-          signFor: config.DEADLINE_SIGN_FOR,
-          verification: config.DEADLINE_VERIFICATION,
-          escalationEvery: config.ESCALATION_EVERY,
-          warningFractions: config.WARNING_FRACTIONS,
-        },
-        time: stageTimeOf(calendar),
-      },
+      context: { policy, time },
       groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
       onPlan: (records) => progress.plan(records),
       onProgress: (records) => progress.add(records),
