@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { DurableProducer, ensureTopics, readRange, topicWatermarks } from '@gridgov/kafka';
+import { DurableProducer, readRange, topicWatermarks } from '@gridgov/kafka';
 import { progressLine, simulateHistory } from '@gridgov/simulator';
 import { benchInfra, repoRoot, report, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
@@ -120,17 +120,6 @@ async function runRestore(
 export async function restoreBench(incidents: number): Promise<SuiteRows> {
   const infra = await benchInfra(12);
   try {
-    // benchInfra makes no grid.outcomes. A busy broker sometimes answers a fresh topic's metadata with
-    // UNKNOWN_TOPIC_OR_PARTITION for a moment (retriable): ensureTopics is idempotent, so try again.
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await ensureTopics(infra.kafka, [{ name: infra.topics.outcomes, partitions: 12 }]);
-        break;
-      } catch (err) {
-        if (attempt >= 3) throw err;
-        await new Promise((r) => setTimeout(r, 1_000));
-      }
-    }
     const { events, outcomes } = await fillEventsAndOutcomes(infra, incidents);
     const bare = await bareParsingConsumer(infra, events);
     const worker = await runRestore(

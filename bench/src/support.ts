@@ -31,12 +31,25 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
   const id = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics = topicsWithPrefix(`${id}.`);
   const kafka = createKafka({ brokers: brokers.split(','), clientId: id, logger: pino({ level: 'silent' }) });
-  await ensureTopics(kafka, [
+  const specs = [
     { name: topics.commands, partitions },
     { name: topics.events, partitions },
+    { name: topics.outcomes, partitions },
+    { name: topics.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
     { name: topics.notifications, partitions: 3 },
     { name: topics.dlq, partitions: 1 },
-  ]);
+  ];
+  // A busy broker sometimes answers a fresh topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment (retriable):
+  // ensureTopics creates only what is missing, so it is asked again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureTopics(kafka, specs);
+      break;
+    } catch (err) {
+      if (attempt >= 3) throw err;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
   const redis = new Redis(redisUrl);
   const secrets = { jwt: randomBytes(32).toString('hex'), signing: randomBytes(32).toString('hex') };
   return {
