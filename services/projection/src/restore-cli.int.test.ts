@@ -189,28 +189,23 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
     expect(cli.stderr).not.toContain('restore failed');
     expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/dispatch worker restored: [\d,]+ events and 16 outcomes/);
-    const restored = await restoreReadSide({
-      kafka: infra.kafka,
-      store,
-      areas,
-      topics: infra.topics,
-      logger: infra.logger,
-      groupPrefix: `${infra.topicPrefix}case-views-restore`,
-    });
+    const readSideRestore = () =>
+      restoreReadSide({
+        kafka: infra.kafka,
+        store,
+        areas,
+        topics: infra.topics,
+        logger: infra.logger,
+        groupPrefix: `${infra.topicPrefix}case-views-restore`,
+      });
+    const restored = await readSideRestore();
     expect(restored.outcomes).toBe(16);
     expect(restored.partitions.every((p) => p.lost)).toBe(true);
 
     expect(await snapshot(infra)).toEqual(before);
 
     // Run again on a whole state: nothing to read, nothing changes.
-    const again = await restoreReadSide({
-      kafka: infra.kafka,
-      store,
-      areas,
-      topics: infra.topics,
-      logger: infra.logger,
-      groupPrefix: `${infra.topicPrefix}case-views-restore`,
-    });
+    const again = await readSideRestore();
     expect([again.events, again.outcomes]).toEqual([0, 0]);
     expect(await snapshot(infra)).toEqual(before);
   });
