@@ -59,3 +59,7 @@ export async function redisReady(redis: Redis, timeoutMs = 10_000): Promise<void
   }
 }
 export * from './rate-limit.ts';
+export * from './script.ts';
+export * from './script-errors.ts';
+export * from './compare-and-delete.ts';
+export * from './hash-slot.ts';
