@@ -1,7 +1,8 @@
 import type { Incident } from '@gridgov/domain';
+import { CheckpointConflict, Fenced } from '@gridgov/redis';
 import { createTestInfra, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FencedError, PartitionStore } from './partition-store.ts';
+import { PartitionStore } from './partition-store.ts';
 
 const incident = (version: number): Incident => ({
   status: 'dispatched',
@@ -48,7 +49,7 @@ describe('PartitionStore on real Redis', () => {
     const store = new PartitionStore(infra.redis, infra.keyPrefix, 0);
     const epoch = await store.takeOwnership();
     await store.apply(write(epoch, '', '4'));
-    await expect(store.apply(write(epoch, '', '4'))).rejects.toBeInstanceOf(FencedError);
+    await expect(store.apply(write(epoch, '', '4'))).rejects.toBeInstanceOf(CheckpointConflict);
     expect(await store.checkpoint()).toBe('4');
     expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
     expect((await store.loadStates(['inc-1'])).get('inc-1')?.version).toBe(5);
@@ -70,7 +71,7 @@ describe('PartitionStore on real Redis', () => {
     // Someone else wrote 3..9: the state does not hold them, so records written at 10 do not move the position.
     await store.advanceLog(epoch, 'events', 10n, 12n);
     expect(await store.logPositions()).toEqual({ events: 3n, outcomes: 0n });
-    await expect(store.advanceLog(epoch - 1, 'outcomes', 0n, 1n)).rejects.toBeInstanceOf(FencedError);
+    await expect(store.advanceLog(epoch - 1, 'outcomes', 0n, 1n)).rejects.toBeInstanceOf(Fenced);
   });
 
   it('refuses every write from an owner whose epoch was superseded', async () => {
@@ -81,8 +82,8 @@ describe('PartitionStore on real Redis', () => {
     const newEpoch = await owner.takeOwnership();
     expect(newEpoch).toBeGreaterThan(oldEpoch);
 
-    await expect(zombie.apply(write(oldEpoch, '0', '1'))).rejects.toBeInstanceOf(FencedError);
-    await expect(zombie.trimOutbox(oldEpoch, 1, (await zombie.pendingOutbox(1)).raw[0]!)).rejects.toBeInstanceOf(FencedError);
+    await expect(zombie.apply(write(oldEpoch, '0', '1'))).rejects.toBeInstanceOf(Fenced);
+    await expect(zombie.trimOutbox(oldEpoch, 1, (await zombie.pendingOutbox(1)).raw[0]!)).rejects.toBeInstanceOf(Fenced);
     expect(await owner.checkpoint()).toBe('0');
     expect((await owner.pendingOutbox(10)).entries).toHaveLength(1);
 
@@ -101,7 +102,7 @@ describe('PartitionStore on real Redis', () => {
     // Another relay of the same outbox got there first and trimmed it; something new came in.
     await store.trimOutbox(epoch, 1, sent.raw[0]!);
     await store.apply(write(epoch, '0', '1'));
-    await expect(store.trimOutbox(epoch, 1, sent.raw[0]!)).rejects.toBeInstanceOf(FencedError);
+    await expect(store.trimOutbox(epoch, 1, sent.raw[0]!)).rejects.toMatchObject({ code: 'FENCED', reply: 'GRIDGOV_OUTBOX_MOVED' });
     expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
   });
 

@@ -1,6 +1,7 @@
-import type { Redis } from '@gridgov/redis';
+import type { Redis, ScriptArg } from '@gridgov/redis';
 import type { Incident, IncidentState } from '@gridgov/domain';
 import { partitionKeys, type PartitionKeys } from './keys.ts';
+import { advanceLog, applyBatch, finishRestore, restoreChunk, takeOwnership, trimOutbox } from './partition-scripts.ts';
 
 /** A record decided but not yet produced: an event, a notification, an outcome or a dead letter. */
 export interface OutboxEntry {
@@ -14,123 +15,6 @@ export interface LogPositions {
   readonly events: bigint;
   readonly outcomes: bigint;
 }
-
-export class FencedError extends Error {
-  readonly code = 'FENCED';
-  constructor(
-    readonly partition: number,
-    detail: string,
-  ) {
-    super(`partition ${partition}: ${detail}`);
-  }
-}
-
-/**
- * Takes the partition: the epoch becomes the wall-clock time in ms, or one more than the current epoch when that is
- * later. A new owner after Redis lost everything still gets an epoch above any a zombie may hold.
- */
-const TAKE_OWNERSHIP = `
-local epochKey = KEYS[1]
-local nowMs = tonumber(ARGV[1])
-local current = tonumber(redis.call('GET', epochKey) or '0')
-local epoch = nowMs
-if current >= nowMs then epoch = current + 1 end
-redis.call('SET', epochKey, epoch)
-return epoch
-`;
-
-/**
- * The writes a batch and a restore chunk share, after KEYS and the leading ARGV were bound and `i` points at the first
- * count: states (HSET), decided command ids (HSET), timers (score = when the incident next needs a tick; -1 = none),
- * then the outbox entries to the end of ARGV.
- */
-const STATE_WRITES = `
-local function pairs_into(apply)
-  local n = tonumber(ARGV[i])
-  i = i + 1
-  for _ = 1, n do
-    apply(ARGV[i], ARGV[i + 1])
-    i = i + 2
-  end
-end
-pairs_into(function(id, state) redis.call('HSET', incidentsKey, id, state) end)
-pairs_into(function(commandId, status) redis.call('HSET', decidedKey, commandId, status) end)
-pairs_into(function(id, at)
-  if at == '-1' then redis.call('ZREM', timersKey, id) else redis.call('ZADD', timersKey, at, id) end
-end)
-while i <= #ARGV do
-  redis.call('RPUSH', outboxKey, ARGV[i])
-  i = i + 1
-end
-`;
-
-/**
- * Applies one decided batch atomically: fenced by epoch and by the checkpoint it was decided from. States, decided
- * command ids, timers and outbox go together with the new checkpoint.
- */
-const APPLY_BATCH = `
-local epochKey, checkpointKey, incidentsKey, outboxKey, timersKey, decidedKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
-local epoch, fromCheckpoint, toCheckpoint = ARGV[1], ARGV[2], ARGV[3]
-if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
-local cp = redis.call('GET', checkpointKey) or ''
-if cp ~= fromCheckpoint then return redis.error_reply('FENCED checkpoint moved') end
-local i = 4
-${STATE_WRITES}
-redis.call('SET', checkpointKey, toCheckpoint)
-return 'OK'
-`;
-
-/**
- * Drops the first n outbox entries, once relayed, if this owner still holds the epoch and the
- * n-th entry is still the last one it sent (so nothing unsent is ever dropped).
- */
-const TRIM_OUTBOX = `
-local epochKey, outboxKey = KEYS[1], KEYS[2]
-local epoch, count, lastSent = ARGV[1], tonumber(ARGV[2]), ARGV[3]
-if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
-if redis.call('LINDEX', outboxKey, count - 1) ~= lastSent then return redis.error_reply('FENCED outbox moved') end
-redis.call('LTRIM', outboxKey, count, -1)
-return 'OK'
-`;
-
-/**
- * Moves one log position past records this owner just wrote, if they began where the position stood: records written
- * by anyone else in between are not in the state yet, and the next restore folds them.
- */
-const ADVANCE_LOG = `
-local epochKey, logKey = KEYS[1], KEYS[2]
-local epoch, field, writtenFrom, nextOffset = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
-if (redis.call('HGET', logKey, field) or '0') == writtenFrom then redis.call('HSET', logKey, field, nextOffset) end
-return 'OK'
-`;
-
-/**
- * One chunk of a restore: states, decided command ids, timers and outbox entries folded from the log. Idempotent (a
- * state is only ever replaced by a later version of itself, computed by the caller), so a restore that stops half way
- * is simply run again.
- */
-const RESTORE_CHUNK = `
-local epochKey, incidentsKey, decidedKey, timersKey, outboxKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-if redis.call('GET', epochKey) ~= ARGV[1] then return redis.error_reply('FENCED epoch moved') end
-local i = 2
-${STATE_WRITES}
-return 'OK'
-`;
-
-/** The end of a restore: the checkpoint (never moved back), the log positions and the mark that the state is whole. */
-const FINISH_RESTORE = `
-local epochKey, checkpointKey, logKey, restoredKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local epoch, checkpoint, eventsNext, outcomesNext, restoredAt = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
-if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('FENCED epoch moved') end
-local current = redis.call('GET', checkpointKey)
-if checkpoint ~= '' and (not current or tonumber(checkpoint) > tonumber(current)) then
-  redis.call('SET', checkpointKey, checkpoint)
-end
-redis.call('HSET', logKey, 'events', eventsNext, 'outcomes', outcomesNext)
-redis.call('SET', restoredKey, restoredAt)
-return 'OK'
-`;
 
 export interface BatchWrite {
   readonly epoch: number;
@@ -147,7 +31,11 @@ export interface BatchWrite {
 
 export type RestoreChunk = Omit<BatchWrite, 'fromCheckpoint' | 'toCheckpoint'>;
 
-/** The dispatch worker's state of one commands partition: a cache of the log, plus the outbox and the fence. */
+/**
+ * The dispatch worker's state of one commands partition: a cache of the log, plus the outbox and the fence. A write
+ * of a stale owner is refused with `Fenced` (another epoch, or its outbox relayed by another) or `CheckpointConflict`
+ * (the batch was decided from another checkpoint), both from @gridgov/redis.
+ */
 export class PartitionStore {
   readonly keys: PartitionKeys;
 
@@ -161,7 +49,7 @@ export class PartitionStore {
 
   /** Takes ownership: a new epoch that fences out every earlier owner. */
   async takeOwnership(): Promise<number> {
-    return Number(await this.redis.eval(TAKE_OWNERSHIP, 1, this.keys.epoch, Date.now()));
+    return takeOwnership.run(this.redis, { epochKey: this.keys.epoch }, { nowMs: Date.now() });
   }
 
   async checkpoint(): Promise<string> {
@@ -197,38 +85,47 @@ export class PartitionStore {
   }
 
   async apply(write: BatchWrite): Promise<void> {
-    const args: (string | number)[] = [write.epoch, write.fromCheckpoint, write.toCheckpoint, ...stateArgs(write)];
     const { epoch, checkpoint, incidents, outbox, timers, decided } = this.keys;
-    await this.fenced(this.redis.eval(APPLY_BATCH, 6, epoch, checkpoint, incidents, outbox, timers, decided, ...args));
+    await applyBatch.run(
+      this.redis,
+      { epochKey: epoch, checkpointKey: checkpoint, incidentsKey: incidents, outboxKey: outbox, timersKey: timers, decidedKey: decided },
+      { epoch: write.epoch, fromCheckpoint: write.fromCheckpoint, toCheckpoint: write.toCheckpoint },
+      { argv: stateArgs(write) },
+    );
   }
 
   async applyRestored(chunk: RestoreChunk): Promise<void> {
     const { epoch, incidents, decided, timers, outbox } = this.keys;
-    await this.fenced(this.redis.eval(RESTORE_CHUNK, 5, epoch, incidents, decided, timers, outbox, chunk.epoch, ...stateArgs(chunk)));
+    await restoreChunk.run(
+      this.redis,
+      { epochKey: epoch, incidentsKey: incidents, decidedKey: decided, timersKey: timers, outboxKey: outbox },
+      { epoch: chunk.epoch },
+      { argv: stateArgs(chunk) },
+    );
   }
 
   async finishRestore(epoch: number, checkpoint: string, positions: LogPositions, at: Date): Promise<void> {
     const { epoch: epochKey, checkpoint: checkpointKey, log, restored } = this.keys;
-    await this.fenced(
-      this.redis.eval(
-        FINISH_RESTORE,
-        4,
-        epochKey,
-        checkpointKey,
-        log,
-        restored,
+    await finishRestore.run(
+      this.redis,
+      { epochKey, checkpointKey, logKey: log, restoredKey: restored },
+      {
         epoch,
         checkpoint,
-        positions.events.toString(),
-        positions.outcomes.toString(),
-        at.toISOString(),
-      ),
+        eventsNext: positions.events.toString(),
+        outcomesNext: positions.outcomes.toString(),
+        restoredAt: at.toISOString(),
+      },
     );
   }
 
   /** Records this owner wrote to one log at [from, next): the state holds them, so its position moves past them. */
   async advanceLog(epoch: number, log: keyof LogPositions, from: bigint, next: bigint): Promise<void> {
-    await this.fenced(this.redis.eval(ADVANCE_LOG, 2, this.keys.epoch, this.keys.log, epoch, log, from.toString(), next.toString()));
+    await advanceLog.run(
+      this.redis,
+      { epochKey: this.keys.epoch, logKey: this.keys.log },
+      { epoch, field: log, writtenFrom: from.toString(), nextOffset: next.toString() },
+    );
   }
 
   /** Incidents whose next tick is due at `now` or before, earliest first. */
@@ -248,20 +145,12 @@ export class PartitionStore {
 
   /** Drops the first `count` entries, the last of which must still be `lastRaw`. */
   async trimOutbox(epoch: number, count: number, lastRaw: string): Promise<void> {
-    await this.fenced(this.redis.eval(TRIM_OUTBOX, 2, this.keys.epoch, this.keys.outbox, epoch, count, lastRaw));
-  }
-
-  private async fenced(write: Promise<unknown>): Promise<void> {
-    try {
-      await write;
-    } catch (err) {
-      throw err instanceof Error && err.message.startsWith('FENCED') ? new FencedError(this.partition, err.message) : err;
-    }
+    await trimOutbox.run(this.redis, { epochKey: this.keys.epoch, outboxKey: this.keys.outbox }, { epoch, count, lastSent: lastRaw });
   }
 }
 
-function stateArgs(write: RestoreChunk): (string | number)[] {
-  const args: (string | number)[] = [write.states.size];
+function stateArgs(write: RestoreChunk): ScriptArg[] {
+  const args: ScriptArg[] = [write.states.size];
   for (const [id, state] of write.states) args.push(id, JSON.stringify(state));
   args.push(write.decided.size);
   for (const [id, status] of write.decided) args.push(id, status);

@@ -8,11 +8,11 @@ import {
   type PartitionBatch,
   type RunningConsumer,
 } from '@gridgov/kafka';
-import type { Clock, Redis } from '@gridgov/redis';
+import { CheckpointConflict, Fenced, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { KafkaClient } from '@gridgov/kafka';
 import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
-import { FencedError, PartitionStore, type OutboxEntry } from './partition-store.ts';
+import { PartitionStore, type OutboxEntry } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerDeps {
@@ -294,7 +294,7 @@ export class DispatchWorker {
     try {
       await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
     } catch (err) {
-      if (!(err instanceof FencedError) || (await store.isRestored())) throw err;
+      if (!(err instanceof Fenced || err instanceof CheckpointConflict) || (await store.isRestored())) throw err;
       // Redis lost the state between the check above and the write: restore, then read from the checkpoint again.
       await this.recover(batch.partition, err.message);
       const checkpoint = await store.checkpoint();

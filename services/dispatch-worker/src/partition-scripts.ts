@@ -1,0 +1,177 @@
+import { defineScript, integerReply, okReply } from '@gridgov/redis';
+
+/**
+ * The scripts of a commands partition's state (`PartitionStore`). Each touches keys of one partition only, all under
+ * its {w<p>} tag. A write carries the owner's epoch and is refused (GRIDGOV_EPOCH_FENCED) when another owner took it.
+ */
+
+/**
+ * Takes the partition: the epoch becomes the wall-clock time in ms, or one more than the current epoch when that is
+ * later. A new owner after Redis lost everything still gets an epoch above any a zombie may hold.
+ */
+export const takeOwnership = defineScript({
+  name: 'workerTakeOwnership',
+  keys: ['epochKey'],
+  argv: ['nowMs'],
+  lua: `
+local epochKey = KEYS[1]
+local nowMs = tonumber(ARGV[1])
+local current = tonumber(redis.call('GET', epochKey) or '0')
+local epoch = nowMs
+if current >= nowMs then epoch = current + 1 end
+redis.call('SET', epochKey, epoch)
+return epoch
+`,
+  reply: integerReply,
+});
+
+/**
+ * The writes a batch and a restore chunk share, from ARGV[i] on (the first after the named arguments): states (HSET),
+ * decided command ids (HSET), timers (score = when the incident next needs a tick; -1 = none), each a count and its
+ * pairs, then the outbox entries to the end of ARGV.
+ */
+const STATE_WRITES = `
+local function pairs_into(apply)
+  local n = tonumber(ARGV[i])
+  i = i + 1
+  for _ = 1, n do
+    apply(ARGV[i], ARGV[i + 1])
+    i = i + 2
+  end
+end
+pairs_into(function(id, state) redis.call('HSET', incidentsKey, id, state) end)
+pairs_into(function(commandId, status) redis.call('HSET', decidedKey, commandId, status) end)
+pairs_into(function(id, at)
+  if at == '-1' then redis.call('ZREM', timersKey, id) else redis.call('ZADD', timersKey, at, id) end
+end)
+while i <= #ARGV do
+  redis.call('RPUSH', outboxKey, ARGV[i])
+  i = i + 1
+end
+`;
+
+const EPOCH_FENCED = `if redis.call('GET', epochKey) ~= epoch then return redis.error_reply('GRIDGOV_EPOCH_FENCED epoch moved') end`;
+
+/**
+ * Applies one decided batch atomically: fenced by epoch and by the checkpoint it was decided from. States, decided
+ * command ids, timers and outbox go together with the new checkpoint.
+ */
+export const applyBatch = defineScript({
+  name: 'workerApplyBatch',
+  keys: ['epochKey', 'checkpointKey', 'incidentsKey', 'outboxKey', 'timersKey', 'decidedKey'],
+  argv: ['epoch', 'fromCheckpoint', 'toCheckpoint'],
+  lua: `
+local epochKey = KEYS[1]
+local checkpointKey = KEYS[2]
+local incidentsKey = KEYS[3]
+local outboxKey = KEYS[4]
+local timersKey = KEYS[5]
+local decidedKey = KEYS[6]
+local epoch = ARGV[1]
+local fromCheckpoint = ARGV[2]
+local toCheckpoint = ARGV[3]
+${EPOCH_FENCED}
+local cp = redis.call('GET', checkpointKey) or ''
+if cp ~= fromCheckpoint then return redis.error_reply('GRIDGOV_CHECKPOINT_CONFLICT checkpoint moved') end
+local i = 4
+${STATE_WRITES}
+redis.call('SET', checkpointKey, toCheckpoint)
+return 'OK'
+`,
+  reply: okReply,
+});
+
+/**
+ * One chunk of a restore: states, decided command ids, timers and outbox entries folded from the log. Idempotent (a
+ * state is only ever replaced by a later version of itself, computed by the caller), so a restore that stops half way
+ * is simply run again.
+ */
+export const restoreChunk = defineScript({
+  name: 'workerRestoreChunk',
+  keys: ['epochKey', 'incidentsKey', 'decidedKey', 'timersKey', 'outboxKey'],
+  argv: ['epoch'],
+  lua: `
+local epochKey = KEYS[1]
+local incidentsKey = KEYS[2]
+local decidedKey = KEYS[3]
+local timersKey = KEYS[4]
+local outboxKey = KEYS[5]
+local epoch = ARGV[1]
+${EPOCH_FENCED}
+local i = 2
+${STATE_WRITES}
+return 'OK'
+`,
+  reply: okReply,
+});
+
+/** The end of a restore: the checkpoint (never moved back), the log positions and the mark that the state is whole. */
+export const finishRestore = defineScript({
+  name: 'workerFinishRestore',
+  keys: ['epochKey', 'checkpointKey', 'logKey', 'restoredKey'],
+  argv: ['epoch', 'checkpoint', 'eventsNext', 'outcomesNext', 'restoredAt'],
+  lua: `
+local epochKey = KEYS[1]
+local checkpointKey = KEYS[2]
+local logKey = KEYS[3]
+local restoredKey = KEYS[4]
+local epoch = ARGV[1]
+local checkpoint = ARGV[2]
+local eventsNext = ARGV[3]
+local outcomesNext = ARGV[4]
+local restoredAt = ARGV[5]
+${EPOCH_FENCED}
+local current = redis.call('GET', checkpointKey)
+if checkpoint ~= '' and (not current or tonumber(checkpoint) > tonumber(current)) then
+  redis.call('SET', checkpointKey, checkpoint)
+end
+redis.call('HSET', logKey, 'events', eventsNext, 'outcomes', outcomesNext)
+redis.call('SET', restoredKey, restoredAt)
+return 'OK'
+`,
+  reply: okReply,
+});
+
+/**
+ * Moves one log position past records this owner just wrote, if they began where the position stood: records written
+ * by anyone else in between are not in the state yet, and the next restore folds them.
+ */
+export const advanceLog = defineScript({
+  name: 'workerAdvanceLog',
+  keys: ['epochKey', 'logKey'],
+  argv: ['epoch', 'field', 'writtenFrom', 'nextOffset'],
+  lua: `
+local epochKey = KEYS[1]
+local logKey = KEYS[2]
+local epoch = ARGV[1]
+local field = ARGV[2]
+local writtenFrom = ARGV[3]
+local nextOffset = ARGV[4]
+${EPOCH_FENCED}
+if (redis.call('HGET', logKey, field) or '0') == writtenFrom then redis.call('HSET', logKey, field, nextOffset) end
+return 'OK'
+`,
+  reply: okReply,
+});
+
+/**
+ * Drops the first n outbox entries, once relayed, if this owner still holds the epoch and the n-th entry is still the
+ * last one it sent (so nothing unsent is ever dropped).
+ */
+export const trimOutbox = defineScript({
+  name: 'workerTrimOutbox',
+  keys: ['epochKey', 'outboxKey'],
+  argv: ['epoch', 'count', 'lastSent'],
+  lua: `
+local epochKey = KEYS[1]
+local outboxKey = KEYS[2]
+local epoch = ARGV[1]
+local count = tonumber(ARGV[2])
+local lastSent = ARGV[3]
+${EPOCH_FENCED}
+if redis.call('LINDEX', outboxKey, count - 1) ~= lastSent then return redis.error_reply('GRIDGOV_OUTBOX_MOVED outbox moved') end
+redis.call('LTRIM', outboxKey, count, -1)
+return 'OK'
+`,
+  reply: okReply,
+});
