@@ -1,4 +1,4 @@
-import type { Redis } from '@gridgov/redis';
+import { compareAndDelete, type Redis } from '@gridgov/redis';
 import type { ProjectionKeys } from './counter-store.ts';
 import type { AreaRef } from './figures.ts';
 import type { RankingAnswer } from './ranking.ts';
@@ -62,7 +62,7 @@ export class BulletinStore {
         await this.log.append(`${bulletin.area.code}:${bulletin.month}`, value);
       } catch (err) {
         // Not on the log, so not frozen: give the claim back (only if still ours) and let the caller try again.
-        await this.redis.eval(RELEASE_CLAIM, 1, key, value);
+        await compareAndDelete.run(this.redis, { key }, { expected: value });
         throw err;
       }
       return { created: true, bulletin };
@@ -98,5 +98,3 @@ export class BulletinStore {
     await pipeline.exec();
   }
 }
-
-const RELEASE_CLAIM = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;

@@ -1,5 +1,5 @@
 import { storedPartsOf, type CountedIncident, type CounterDelta } from '@gridgov/domain';
-import type { Redis } from '@gridgov/redis';
+import { defineScript, okReply, type Redis } from '@gridgov/redis';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
 export const FIRST_GENERATION = 1;
@@ -78,13 +78,27 @@ export interface CounterHash {
   readonly window: string;
 }
 
-/** Applies a batch's folded deltas, the incidents it touched and the new checkpoint, or nothing. */
-const APPLY = `
-local cp = redis.call('GET', KEYS[1]) or ''
-if cp ~= ARGV[1] then return redis.error_reply('CONFLICT checkpoint moved') end
+/**
+ * Applies a batch's folded deltas, the incidents it touched and the new checkpoint, or nothing (the checkpoint moved:
+ * GRIDGOV_CHECKPOINT_CONFLICT). The counter hashes come after the two named keys; after the named arguments come the
+ * incidents' id/JSON pairs, then the counter fields as one JSON argument, [[field, by, ...] per counter hash].
+ */
+const applyCounters = defineScript({
+  name: 'projectionApplyCounters',
+  keys: ['checkpointKey', 'incidentsKey'],
+  argv: ['fromCheckpoint', 'toCheckpoint', 'incidentCount'],
+  moreKeys: true,
+  lua: `
+local checkpointKey = KEYS[1]
+local incidentsKey = KEYS[2]
+local fromCheckpoint = ARGV[1]
+local toCheckpoint = ARGV[2]
+local incidentCount = tonumber(ARGV[3])
+local cp = redis.call('GET', checkpointKey) or ''
+if cp ~= fromCheckpoint then return redis.error_reply('GRIDGOV_CHECKPOINT_CONFLICT checkpoint moved') end
 local i = 4
-for _ = 1, tonumber(ARGV[3]) do
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1])
+for _ = 1, incidentCount do
+  redis.call('HSET', incidentsKey, ARGV[i], ARGV[i + 1])
   i = i + 2
 end
 local counters = cjson.decode(ARGV[i])
@@ -94,13 +108,11 @@ for k = 3, #KEYS do
     redis.call('HINCRBY', KEYS[k], fields[j], fields[j + 1])
   end
 end
-redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SET', checkpointKey, toCheckpoint)
 return 'OK'
-`;
-
-export class CheckpointConflict extends Error {
-  readonly code = 'CHECKPOINT_CONFLICT';
-}
+`,
+  reply: okReply,
+});
 
 /**
  * A batch's counter deltas summed per hash and field in memory: one HINCRBY per distinct field
@@ -221,8 +233,7 @@ export class CounterStore implements CounterReader {
   ): Promise<void> {
     const folded = new Map<string, ReadonlyMap<string, number>>();
     for (const [area, window, fields] of deltas.hashes()) folded.set(this.keys.counters(partition, area, window), fields);
-    const keys = [this.keys.checkpoint(partition), this.keys.incidents(partition), ...folded.keys()];
-    const args: string[] = [fromCheckpoint, toCheckpoint, String(incidents.size)];
+    const args: string[] = [];
     for (const [id, incident] of incidents) args.push(id, JSON.stringify(incident));
     // The counter fields as one JSON argument, [[field, by, ...] per counter key]: a replay's
     // batch holds 100,000s of them, far cheaper to send and parse as one string.
@@ -233,14 +244,13 @@ export class CounterStore implements CounterReader {
       counters.push(pairs);
     }
     args.push(JSON.stringify(counters));
-    try {
-      // One array, not spread: a replay's batch can hold more arguments than a call may take.
-      await this.redis.eval(APPLY, keys.length, [...keys, ...args]);
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('CONFLICT'))
-        throw new CheckpointConflict(`partition ${partition}: ${err.message}`);
-      throw err;
-    }
+    // A refusal is a CheckpointConflict naming the partition's checkpoint key.
+    await applyCounters.run(
+      this.redis,
+      { checkpointKey: this.keys.checkpoint(partition), incidentsKey: this.keys.incidents(partition) },
+      { fromCheckpoint, toCheckpoint, incidentCount: incidents.size },
+      { keys: [...folded.keys()], argv: args },
+    );
   }
 
   /** Sums one counter hash (or the days or months a week, quarter or year is made of) across every partition. */

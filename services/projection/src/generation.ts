@@ -1,19 +1,30 @@
-import type { Redis } from '@gridgov/redis';
+import { defineScript, okReply, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import { ApiError } from '@gridgov/http';
 import { type CounterHash, type CounterReader, CounterStore, FIRST_GENERATION, type ProjectionKeys } from './counter-store.ts';
 
-/** Sets the pointer to ARGV[2] only while it still says ARGV[1] (absent = ARGV[3]): one key, one slot. */
-const SWITCH = `
-local current = tonumber(redis.call('GET', KEYS[1]) or ARGV[3])
-if current ~= tonumber(ARGV[1]) then return redis.error_reply('MOVED generation is ' .. tostring(current)) end
-redis.call('SET', KEYS[1], ARGV[2])
+/**
+ * Sets the generation pointer to `toGeneration` only while it still says `fromGeneration` (absent = the first
+ * generation); else GRIDGOV_GENERATION_MOVED, a GenerationMoved. One key, one slot.
+ */
+const switchGeneration = defineScript({
+  name: 'projectionSwitchGeneration',
+  keys: ['pointerKey'],
+  argv: ['fromGeneration', 'toGeneration', 'firstGeneration'],
+  lua: `
+local pointerKey = KEYS[1]
+local fromGeneration = tonumber(ARGV[1])
+local toGeneration = ARGV[2]
+local firstGeneration = ARGV[3]
+local current = tonumber(redis.call('GET', pointerKey) or firstGeneration)
+if current ~= fromGeneration then
+  return redis.error_reply('GRIDGOV_GENERATION_MOVED generation is ' .. tostring(current) .. ', not ' .. tostring(fromGeneration))
+end
+redis.call('SET', pointerKey, toGeneration)
 return 'OK'
-`;
-
-export class GenerationMoved extends Error {
-  readonly code = 'GENERATION_MOVED';
-}
+`,
+  reply: okReply,
+});
 
 export function parseGeneration(raw: string | null): number {
   if (raw === null) return FIRST_GENERATION;
@@ -111,12 +122,11 @@ export class ProjectionGenerations {
    * notice only delays the others until their next poll.
    */
   async switchTo(from: number, to: number): Promise<void> {
-    try {
-      await this.redis.eval(SWITCH, 1, this.keys.currentGeneration(), from, to, FIRST_GENERATION);
-    } catch (err) {
-      if (err instanceof Error && err.message.startsWith('MOVED')) throw new GenerationMoved(`not switched to ${to}: ${err.message}`);
-      throw err;
-    }
+    await switchGeneration.run(
+      this.redis,
+      { pointerKey: this.keys.currentGeneration() },
+      { fromGeneration: from, toGeneration: to, firstGeneration: FIRST_GENERATION },
+    );
     this.observe(to);
     await this.redis
       .publish(this.keys.generationChanged(), JSON.stringify({ generation: to, previous: from }))

@@ -11,7 +11,7 @@ import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
 import { createKafka, KafkaAdmin, type KafkaClient } from '@gridgov/kafka';
-import { createRedis, type Redis, redisReady } from '@gridgov/redis';
+import { compareAndDelete, createRedis, defineScript, integerReply, type Redis, redisReady } from '@gridgov/redis';
 import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { RebuildConfig } from './config.ts';
@@ -73,11 +73,23 @@ export class RebuildRefused extends Error {
   readonly code = 'REBUILD_REFUSED';
 }
 
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Extends the rebuild lock by `ttlMs` while it still holds this rebuild's token: 1, else 0 (the lock was lost). */
+const renewRebuildLock = defineScript({
+  name: 'projectionRenewRebuildLock',
+  keys: ['lockKey'],
+  argv: ['token', 'ttlMs'],
+  lua: `
+local lockKey = KEYS[1]
+local token = ARGV[1]
+local ttlMs = ARGV[2]
+if redis.call('GET', lockKey) == token then return redis.call('PEXPIRE', lockKey, ttlMs) end
+return 0
+`,
+  reply: integerReply,
+});
 
 /** One rebuild at a time: a key with a TTL, renewed while the rebuild runs, so a killed one frees it. */
-class RebuildLock {
+export class RebuildLock {
   private lost = false;
   private readonly timer: NodeJS.Timeout;
 
@@ -85,16 +97,11 @@ class RebuildLock {
     private readonly redis: Redis,
     private readonly key: string,
     private readonly token: string,
-    ttlMs: number,
+    private readonly ttlMs: number,
     logger: Logger,
   ) {
     this.timer = setInterval(() => {
-      this.redis.eval(RENEW, 1, key, token, ttlMs).then(
-        (renewed) => {
-          if (renewed !== 1) this.lost = true;
-        },
-        (err: unknown) => logger.warn({ err }, 'could not renew the rebuild lock'),
-      );
+      this.renew().catch((err: unknown) => logger.warn({ err }, 'could not renew the rebuild lock'));
     }, ttlMs / 3);
     this.timer.unref();
   }
@@ -110,13 +117,21 @@ class RebuildLock {
     return new RebuildLock(redis, key, token, ttlMs, logger);
   }
 
+  /** Extends the lock if it is still this rebuild's (every third of its TTL); once it is not, the lock is lost. */
+  async renew(): Promise<boolean> {
+    const renewed = (await renewRebuildLock.run(this.redis, { lockKey: this.key }, { token: this.token, ttlMs: this.ttlMs })) === 1;
+    if (!renewed) this.lost = true;
+    return renewed;
+  }
+
   assertHeld(): void {
     if (this.lost) throw new RebuildRefused('the rebuild lock expired (Redis unreachable for too long?): not switching');
   }
 
+  /** Stops renewing and frees the lock, if it is still this rebuild's (never another's that took it after it expired). */
   async release(): Promise<void> {
     clearInterval(this.timer);
-    await this.redis.eval(RELEASE, 1, this.key, this.token);
+    await compareAndDelete.run(this.redis, { key: this.key }, { expected: this.token });
   }
 }
 

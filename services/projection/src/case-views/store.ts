@@ -8,13 +8,24 @@ import {
   type CommandOutcome,
 } from '@gridgov/contracts';
 import type { Incident, IncidentState } from '@gridgov/domain';
-import type { Redis } from '@gridgov/redis';
+import { defineScript, okReply, type Redis } from '@gridgov/redis';
 
-/** Moves a checkpoint from ARGV[1] to ARGV[2] and writes the states with it; refused when it moved meanwhile. */
-const ADVANCE = `
-local checkpointKey, incidentsKey = KEYS[1], KEYS[2]
-local fromCheckpoint, toCheckpoint = ARGV[1], ARGV[2]
-if (redis.call('GET', checkpointKey) or '') ~= fromCheckpoint then return redis.error_reply('CHECKPOINT_CONFLICT') end
+/**
+ * Moves a checkpoint from `fromCheckpoint` to `toCheckpoint` and writes the states (id/JSON pairs after the named
+ * arguments) with it; refused (GRIDGOV_CHECKPOINT_CONFLICT, a CheckpointConflict) when it moved meanwhile.
+ */
+const advanceCheckpoint = defineScript({
+  name: 'caseViewsAdvanceCheckpoint',
+  keys: ['checkpointKey', 'incidentsKey'],
+  argv: ['fromCheckpoint', 'toCheckpoint'],
+  lua: `
+local checkpointKey = KEYS[1]
+local incidentsKey = KEYS[2]
+local fromCheckpoint = ARGV[1]
+local toCheckpoint = ARGV[2]
+if (redis.call('GET', checkpointKey) or '') ~= fromCheckpoint then
+  return redis.error_reply('GRIDGOV_CHECKPOINT_CONFLICT checkpoint moved: another instance folds this partition')
+end
 local i = 3
 while i < #ARGV do
   redis.call('HSET', incidentsKey, ARGV[i], ARGV[i + 1])
@@ -22,11 +33,9 @@ while i < #ARGV do
 end
 redis.call('SET', checkpointKey, toCheckpoint)
 return 'OK'
-`;
-
-export class CheckpointConflict extends Error {
-  readonly code = 'CHECKPOINT_CONFLICT';
-}
+`,
+  reply: okReply,
+});
 
 /** A case's change as the read side writes it: the view, new history lines, the work lists joined and left. */
 export interface CaseChange {
@@ -109,9 +118,9 @@ export class CaseViewStore {
       await execOrThrow(pipeline);
     }
     const k = this.keys(partition);
-    const args: string[] = [fromCheckpoint, toCheckpoint];
+    const args: string[] = [];
     for (const [id, state] of states) args.push(id, JSON.stringify(state));
-    await this.advance(k.eventsCheckpoint, k.incidents, args);
+    await this.advance(k.eventsCheckpoint, k.incidents, fromCheckpoint, toCheckpoint, args);
   }
 
   /** Stores outcomes for the API (without their position), then moves the outcomes checkpoint. */
@@ -124,18 +133,17 @@ export class CaseViewStore {
       await execOrThrow(pipeline);
     }
     const k = this.keys(partition);
-    await this.advance(k.outcomesCheckpoint, k.incidents, [fromCheckpoint, toCheckpoint]);
+    await this.advance(k.outcomesCheckpoint, k.incidents, fromCheckpoint, toCheckpoint);
   }
 
-  private async advance(checkpointKey: string, incidentsKey: string, args: readonly string[]): Promise<void> {
-    try {
-      await this.redis.eval(ADVANCE, 2, checkpointKey, incidentsKey, ...args);
-    } catch (err) {
-      if (err instanceof Error && err.message.includes('CHECKPOINT_CONFLICT')) {
-        throw new CheckpointConflict(`checkpoint ${checkpointKey} moved: another instance folds this partition`);
-      }
-      throw err;
-    }
+  private async advance(
+    checkpointKey: string,
+    incidentsKey: string,
+    fromCheckpoint: string,
+    toCheckpoint: string,
+    states: readonly string[] = [],
+  ): Promise<void> {
+    await advanceCheckpoint.run(this.redis, { checkpointKey, incidentsKey }, { fromCheckpoint, toCheckpoint }, { argv: states });
   }
 }
 

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import type { CountedIncident } from '@gridgov/domain';
+import { CheckpointConflict, GenerationMoved, type Redis, redisReady } from '@gridgov/redis';
+import { sharedInfra, testLogger } from '@gridgov/testing';
+import { Redis as IORedis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CounterStore, FIRST_GENERATION, FoldedDeltas, ProjectionKeys } from './counter-store.ts';
+import { ProjectionGenerations } from './generation.ts';
+import { RebuildLock, RebuildRefused } from './rebuild.ts';
+
+const logger = testLogger();
+let redis: Redis;
+beforeAll(async () => {
+  redis = new IORedis(sharedInfra().redisUrl);
+  await redisReady(redis);
+});
+const prefixes: string[] = [];
+afterAll(async () => {
+  for (const prefix of prefixes) {
+    const keys = await redis.keys(`${prefix}:*`);
+    if (keys.length > 0) await redis.del(...keys);
+  }
+  redis.disconnect();
+});
+
+/** A deployment's keys of its own in the shared Redis. */
+function freshKeys(): ProjectionKeys {
+  const prefix = `t${randomUUID().slice(0, 8)}`;
+  prefixes.push(prefix);
+  return new ProjectionKeys(prefix, FIRST_GENERATION);
+}
+
+describe("the counters' batch script (real Redis)", () => {
+  const incident: CountedIncident = {
+    version: 1,
+    gridCode: '440705001001001',
+    category: 'dispute',
+    reportedAt: '2026-11-22T01:00:00.000Z',
+    department: null,
+    dispatched: false,
+    rejected: false,
+    closed: false,
+    closedOnTime: false,
+    overdue: false,
+    reworked: false,
+    extended: false,
+    escalated: false,
+    handlingMs: 0,
+  };
+  const deltas = () => {
+    const folded = new FoldedDeltas();
+    folded.add([{ area: '440705', window: 'all', field: 'reported', by: 1 }]);
+    return folded;
+  };
+
+  it('applies a batch from the checkpoint it was folded from, and refuses one from another with CheckpointConflict, writing nothing', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    await store.apply(2, '', '7', new Map([['inc-1', incident]]), deltas());
+    expect(await store.checkpoint(2)).toBe('7');
+
+    // A second instance folded the same batch from the old checkpoint: refused, counted once.
+    const refused = store.apply(2, '', '7', new Map([['inc-2', incident]]), deltas());
+    await expect(refused).rejects.toBeInstanceOf(CheckpointConflict);
+    await expect(refused).rejects.toMatchObject({
+      code: 'CHECKPOINT_CONFLICT',
+      reply: 'GRIDGOV_CHECKPOINT_CONFLICT',
+      message: expect.stringContaining(keys.checkpoint(2)) as unknown,
+    });
+    expect(await store.checkpoint(2)).toBe('7');
+    expect(await store.incidentCount(3)).toBe(1);
+    expect(await store.read(3, '440705', 'all')).toEqual(new Map([['reported', 1]]));
+  });
+});
+
+describe('the generation switch (real Redis)', () => {
+  it('switches from the generation the pointer names (absent = the first), and refuses with GenerationMoved otherwise', async () => {
+    const keys = freshKeys();
+    const generations = new ProjectionGenerations(redis, keys, logger);
+    await generations.switchTo(FIRST_GENERATION, 2);
+    expect(await generations.read()).toBe(2);
+
+    // Another rebuild switched meanwhile: a switch that started from 1 must not undo it.
+    const moved = generations.switchTo(FIRST_GENERATION, 3);
+    await expect(moved).rejects.toBeInstanceOf(GenerationMoved);
+    await expect(moved).rejects.toMatchObject({ code: 'GENERATION_MOVED', reply: 'GRIDGOV_GENERATION_MOVED' });
+    await expect(moved).rejects.toThrow('generation is 2, not 1');
+    expect(await redis.get(keys.currentGeneration())).toBe('2');
+    await generations.close();
+  });
+});
+
+describe('the rebuild lock (real Redis)', () => {
+  it('is held by one rebuild at a time, and released by it', async () => {
+    const key = freshKeys().rebuildLock();
+    const lock = await RebuildLock.acquire(redis, key, logger);
+    await expect(RebuildLock.acquire(redis, key, logger)).rejects.toBeInstanceOf(RebuildRefused);
+    await lock.release();
+    expect(await redis.exists(key)).toBe(0);
+    const next = await RebuildLock.acquire(redis, key, logger);
+    await next.release();
+  });
+
+  it('renews its own lock to the full TTL', async () => {
+    const key = freshKeys().rebuildLock();
+    const lock = await RebuildLock.acquire(redis, key, logger, 60_000);
+    try {
+      await redis.pexpire(key, 1_000);
+      expect(await lock.renew()).toBe(true);
+      expect(await redis.pttl(key)).toBeGreaterThan(50_000);
+      expect(() => lock.assertHeld()).not.toThrow();
+    } finally {
+      await lock.release();
+    }
+  });
+
+  it('notices a lost lock, and neither renews nor releases the lock another rebuild took after it expired', async () => {
+    const key = freshKeys().rebuildLock();
+    const lock = await RebuildLock.acquire(redis, key, logger, 60_000);
+    // It expired (Redis unreachable for longer than the TTL) and another rebuild took it.
+    await redis.del(key);
+    const other = await RebuildLock.acquire(redis, key, logger, 60_000);
+    const othersToken = await redis.get(key);
+    await redis.pexpire(key, 5_000);
+
+    expect(await lock.renew()).toBe(false);
+    expect(await redis.pttl(key)).toBeLessThanOrEqual(5_000);
+    expect(() => lock.assertHeld()).toThrow(RebuildRefused);
+    expect(() => lock.assertHeld()).toThrow('the rebuild lock expired');
+
+    await lock.release();
+    expect(await redis.get(key)).toBe(othersToken);
+    await other.release();
+    expect(await redis.exists(key)).toBe(0);
+  });
+});
