@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { registerScripts } from './script.ts';
 
 export { Redis };
 export * from './clock.ts';
@@ -13,7 +14,8 @@ export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
  * refused at once (no offline queue), one that gets no answer fails after REDIS_COMMAND_TIMEOUT_MS, so an HTTP
  * route answers 503 STORE_UNAVAILABLE instead of hanging, and a consumer's batch fails and is retried by Kafka.
  * The connection itself comes back on its own (reconnects every 50 ms … 2 s). Subscriber connections made with
- * `duplicate()` should turn the offline queue back on: they subscribe before they are connected.
+ * `duplicate()` should turn the offline queue back on: they subscribe before they are connected. Every script defined
+ * by then (`defineScript`, ADR 0013) is registered on it.
  */
 export function createRedis(url: string, name: string, logger?: ConnectionLogger): Redis {
   const redis = new Redis(url, {
@@ -25,6 +27,8 @@ export function createRedis(url: string, name: string, logger?: ConnectionLogger
     enableAutoPipelining: true,
     lazyConnect: false,
   });
+  // Before any command, so that every auto-pipeline has them.
+  registerScripts(redis);
   // ioredis reports every failed reconnection: said once per outage, and once when it is over.
   let down = false;
   redis.on('error', (err: Error) => {

@@ -87,6 +87,33 @@ describe('named scripts on a Redis of their own', () => {
     });
   }
 
+  it("runs in the same auto-pipeline as the commands sent beside it, on a service's connection", async () => {
+    const redis = connections.service();
+    clients.push(redis);
+    await redisReady(redis);
+    // One tick: the SET opens the pipeline, the script joins it (ioredis copies a client's scripts into a new pipeline).
+    const [set, appended, read] = await Promise.all([
+      redis.set('same-tick', 'v'),
+      appendUpTo.run(redis, { listKey: 'same-tick-list' }, { max: 5 }, { argv: ['a'] }),
+      redis.lrange('same-tick-list', 0, -1),
+    ]);
+    expect([set, appended, read]).toEqual(['OK', undefined, ['a']]);
+  });
+
+  it('refuses, before sending anything, a script defined after an auto-pipelined client was created', async () => {
+    const redis = connections.service();
+    clients.push(redis);
+    await redisReady(redis);
+    const late = defineScript({ name: 'intDefinedLate', keys: [], argv: [], lua: 'return 1', reply: integerReply });
+    const pending = redis.get('late');
+    await expect(late.run(redis, {}, {})).rejects.toThrow(/intDefinedLate is not registered on this auto-pipelined client/);
+    expect(await pending).toBeNull();
+    // A plain connection registers it at its first call.
+    const plain = connections.plain();
+    clients.push(plain);
+    expect(await late.run(plain, {}, {})).toBe(1);
+  });
+
   it("answers a code of ours as its typed error, and Redis's own errors as they are", async () => {
     const redis = connections.service();
     clients.push(redis);

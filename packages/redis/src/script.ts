@@ -24,7 +24,7 @@ export interface ScriptExtras {
   readonly argv?: readonly ScriptArg[];
 }
 
-/** A named Lua script, registered on a client with `defineCommand` at its first call there. */
+/** A named Lua script, registered on a client with `defineCommand` (see `registerScripts`). */
 export interface RedisScript<K extends string, A extends string, R> {
   readonly name: string;
   readonly lua: string;
@@ -37,8 +37,31 @@ export interface RedisScript<K extends string, A extends string, R> {
 
 type ScriptCommand = (this: Redis, args: ScriptArg[]) => Promise<unknown>;
 
-const definedLua = new Map<string, string>();
+/** Every script defined in this process, by name: what `registerScripts` defines on a client. */
+const registry = new Map<string, { readonly lua: string; readonly numberOfKeys?: number }>();
+/** The clients and the scripts each has (a WeakMap: a client that is gone is forgotten). */
+const registered = new WeakMap<Redis, Set<string>>();
 const BINDING = /^local (\w+) = (?:tonumber\()?(KEYS|ARGV)\[(\d+)\]\)?$/;
+
+/**
+ * Defines every script defined so far on a client (`defineCommand`); `createRedis` does it before the client's first
+ * command. It must come first on an auto-pipelined client: ioredis copies a client's scripts into each pipeline when
+ * it creates one, so a script defined while a pipeline waits for the next tick is missing from it, and calling it
+ * there breaks the pipeline. Scripts are module constants, defined once their modules are imported.
+ */
+export function registerScripts(redis: Redis): void {
+  let names = registered.get(redis);
+  if (!names) {
+    names = new Set();
+    registered.set(redis, names);
+  }
+  for (const [name, { lua, numberOfKeys }] of registry) {
+    if (names.has(name)) continue;
+    if (name in redis) throw new Error(`script ${name}: the client already has a command of that name`);
+    redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
+    names.add(name);
+  }
+}
 
 /**
  * Names a script for every client: its KEYS and ARGV by name (checked against the bindings at the top of the Lua, so
@@ -49,16 +72,18 @@ export function defineScript<const K extends string, const A extends string, R>(
 ): RedisScript<K, A, R> {
   const { name, keys, argv, lua, reply } = definition;
   if (!/^[a-z][A-Za-z0-9]*$/.test(name)) throw new Error(`script name ${JSON.stringify(name)}: camelCase letters and digits`);
-  if (definedLua.has(name) && definedLua.get(name) !== lua) throw new Error(`two scripts are named ${name}`);
+  if (registry.has(name) && registry.get(name)?.lua !== lua) throw new Error(`two scripts are named ${name}`);
   checkBindings(definition);
-  definedLua.set(name, lua);
-  const registered = new WeakSet<Redis>();
+  registry.set(name, definition.moreKeys ? { lua } : { lua, numberOfKeys: keys.length });
 
   const command = (redis: Redis): ScriptCommand => {
-    if (!registered.has(redis)) {
-      if (name in redis) throw new Error(`script ${name}: the client already has a command of that name`);
-      redis.defineCommand(name, definition.moreKeys ? { lua } : { lua, numberOfKeys: keys.length });
-      registered.add(redis);
+    if (!registered.get(redis)?.has(name)) {
+      // Safe on a client without auto-pipelining only (see registerScripts).
+      if (redis.options.enableAutoPipelining)
+        throw new Error(
+          `script ${name} is not registered on this auto-pipelined client: import its module before the client is created (createRedis registers every script defined by then)`,
+        );
+      registerScripts(redis);
     }
     return (redis as unknown as Record<string, ScriptCommand>)[name]!;
   };
