@@ -1,0 +1,76 @@
+import type { Actor } from '@gridgov/contracts';
+import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { CaseList, CaseListEntry, CasePage, IncidentView } from '@gridgov/read-model';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { RouteDeps } from '../deps.ts';
+
+export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'readSide'>;
+
+const ListQuery = z
+  .object({
+    area: z
+      .string()
+      .regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits')
+      .optional(),
+    queue: z.enum(CASE_QUEUES).optional(),
+    mine: z.literal('true').optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    cursor: z.string().max(200).optional(),
+  })
+  .refine((q) => (q.mine ? q.area === undefined && q.queue === undefined : q.area !== undefined && q.queue !== undefined), {
+    message: 'either area and queue (a work list), or mine=true (your own reports)',
+  });
+
+/** Where a page ended: the last case's score and id (ties on score are ordered by id, as Redis orders them). */
+const Cursor = z.tuple([z.number().int(), z.uuid()]);
+type Cursor = z.infer<typeof Cursor>;
+
+const encodeCursor = (last: CaseListEntry) =>
+  Buffer.from(JSON.stringify([last.reportedAt, last.incidentId] satisfies Cursor)).toString('base64url');
+function decodeCursor(raw: string): CaseListEntry {
+  try {
+    const [reportedAt, incidentId] = Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    return { reportedAt, incidentId };
+  } catch {
+    throw new ApiError(400, 'BAD_CURSOR', 'query.cursor: not a cursor this API gave out');
+  }
+}
+
+/**
+ * GET /v1/incidents: the work lists of an area (dispatchers and leaders of it) and a person's own reports.
+ * The lists are kept by the read side's projector after each case view (ADR 0008); each case is read from its view and
+ * shown only while the view still puts it on the list asked for, and only as much as the viewer may see.
+ */
+export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): void {
+  app.get('/v1/incidents', async (request): Promise<CasePage> => {
+    const actor: Actor = requestActor(request);
+    const query = parseOr400(ListQuery, 'query', request.query);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    let list: CaseList;
+    let keep: (view: IncidentView) => boolean;
+    if (query.mine) {
+      list = { reporterId: actor.id };
+      keep = (view) => view.reporterId === actor.id;
+    } else {
+      const area = query.area!;
+      const queue = query.queue!;
+      if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
+      const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
+      if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
+      list = { area, queue };
+      keep = (view) => caseQueues(view).includes(queue);
+    }
+    await deps.readSide.assertWhole();
+    const page = await deps.reader.listPage(list, query.limit, Boolean(query.mine), after);
+    const more = page.length > query.limit;
+    const shown = more ? page.slice(0, query.limit) : page;
+    // A view that fails its schema is logged with its incident id and left out: never the whole list.
+    const views = await deps.reader.views(shown.map((entry) => entry.incidentId));
+    const viewer = { actor, areas: deps.areas, catalog: deps.catalog };
+    const items = views.filter((v): v is IncidentView => v !== null && keep(v)).map((v) => visibleIncident(v, viewer));
+    const last = shown[shown.length - 1];
+    return { items, nextCursor: more && last ? encodeCursor(last) : null };
+  });
+}
