@@ -1,7 +1,7 @@
 import type { Actor } from '@gridgov/contracts';
 import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
-import type { CaseList, CaseListEntry, CasePage, IncidentView } from '@gridgov/read-model';
+import type { CaseList, CasePage, IncidentView } from '@gridgov/read-model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
@@ -27,12 +27,10 @@ const ListQuery = z
 const Cursor = z.tuple([z.number().int(), z.uuid()]);
 type Cursor = z.infer<typeof Cursor>;
 
-const encodeCursor = (last: CaseListEntry) =>
-  Buffer.from(JSON.stringify([last.reportedAt, last.incidentId] satisfies Cursor)).toString('base64url');
-function decodeCursor(raw: string): CaseListEntry {
+const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
+function decodeCursor(raw: string): Cursor {
   try {
-    const [reportedAt, incidentId] = Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
-    return { reportedAt, incidentId };
+    return Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
     throw new ApiError(400, 'BAD_CURSOR', 'query.cursor: not a cursor this API gave out');
   }
@@ -63,7 +61,12 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       keep = (view) => caseQueues(view).includes(queue);
     }
     await deps.readSide.assertWhole();
-    const page = await deps.reader.listPage(list, query.limit, Boolean(query.mine), after);
+    const page = await deps.reader.listPage(
+      list,
+      query.limit,
+      Boolean(query.mine),
+      after && { reportedAt: after[0], incidentId: after[1] },
+    );
     const more = page.length > query.limit;
     const shown = more ? page.slice(0, query.limit) : page;
     // A view that fails its schema is logged with its incident id and left out: never the whole list.
@@ -71,6 +74,6 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const viewer = { actor, areas: deps.areas, catalog: deps.catalog };
     const items = views.filter((v): v is IncidentView => v !== null && keep(v)).map((v) => visibleIncident(v, viewer));
     const last = shown[shown.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor(last) : null };
+    return { items, nextCursor: more && last ? encodeCursor([last.reportedAt, last.incidentId]) : null };
   });
 }
