@@ -1,5 +1,5 @@
 import type { Redis } from '@gridgov/redis';
-import type { ProjectionKeys } from './counter-store.ts';
+import type { ProjectionKeys } from '../projector/counter-store.ts';
 import type { AreaRef } from './figures.ts';
 import type { RankingAnswer } from './ranking.ts';
 

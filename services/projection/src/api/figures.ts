@@ -8,7 +8,7 @@ import {
   windowId,
   shanghaiDate,
 } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
 
 export interface LocalDate {
   readonly year: number;

@@ -1,5 +1,5 @@
 import { type AreaTree, windowId } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
 import { areaRef, type AreaRef, type FigureName, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 
 const DAY_MS = 86_400_000;

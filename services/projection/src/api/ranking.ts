@@ -1,5 +1,5 @@
 import { type Area, type AreaTree, type WindowKind, windowId } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
 import { areaRef, type AreaRef, type Figures, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 import type { Weights } from './weights.ts';
 
