@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caseViewPartitionKeys, type GridEvent } from '@gridgov/contracts';
+import type { GridEvent } from '@gridgov/contracts';
 import { AreaFixtures, CASE_QUEUES } from '@gridgov/domain';
 import { KafkaAdmin, type PartitionWatermarks } from '@gridgov/kafka';
+import { readModelKeys } from '@gridgov/read-model';
 import { clockKey } from '@gridgov/redis';
 import { mulberry32, type Random } from '@gridgov/simulator';
 import {
@@ -501,7 +502,7 @@ class Run {
         const pending: string[] = [];
         const generation = (await this.redis.get(`${prefix}:projection:generation`)) ?? '1';
         for (let p = 0; p < PARTITIONS; p++) {
-          const k = caseViewPartitionKeys(prefix, p);
+          const k = readModelKeys(prefix).partition(p);
           const [ev, oc, evMark, ocMark, counters] = await this.redis.mget(
             k.eventsCheckpoint,
             k.outcomesCheckpoint,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { envelopeSignatureProblem } from '@gridgov/auth';
-import { outcomeKey, type CommandEnvelope } from '@gridgov/contracts';
+import type { CommandEnvelope } from '@gridgov/contracts';
+import { readModelKeys } from '@gridgov/read-model';
 import { bearer, createTestInfra, TEST_COMMAND_SIGNING_KEY, testToken, type TestInfra } from '@gridgov/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,7 +174,7 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
   it('shows a command’s outcome to whoever gave it only', async () => {
     const commandId = randomUUID();
     await infra.redis.set(
-      outcomeKey(infra.keyPrefix, commandId),
+      readModelKeys(infra.keyPrefix).outcome(commandId),
       JSON.stringify({
         status: 'rejected',
         commandId,

@@ -5,7 +5,6 @@ import {
   DenyExtension,
   DispatchIncident,
   EscalateIncident,
-  outcomeKey,
   ReassignIncident,
   RejectIncident,
   ReportIncident,
@@ -19,6 +18,7 @@ import {
   type CommandType,
 } from '@gridgov/contracts';
 import { ACCESS, PERSON_ROLES } from '@gridgov/domain';
+import { readModelKeys } from '@gridgov/read-model';
 import { asciiText, badAuthorization, createTestInfra, testToken, type TestInfra } from '@gridgov/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,7 +152,7 @@ describe('intake-api under fuzzing: bad input is answered 4xx naming the problem
     intake = await intakeHarness(infra, { bodyLimit: BODY_LIMIT });
     ({ incidentId } = await seedCase(infra));
     await infra.redis.set(
-      outcomeKey(infra.keyPrefix, someoneElsesCommand),
+      readModelKeys(infra.keyPrefix).outcome(someoneElsesCommand),
       JSON.stringify({
         status: 'accepted',
         commandId: someoneElsesCommand,

@@ -1,5 +1,5 @@
-import { caseViewPartitionKeys } from '@gridgov/contracts';
 import { ApiError } from '@gridgov/http';
+import { readModelKeys } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 
 /**
@@ -22,7 +22,7 @@ export class ReadSideReadiness {
 
   async isWhole(): Promise<boolean> {
     if (this.whole && Date.now() - this.checkedAt < this.cacheMs) return true;
-    const keys = Array.from({ length: this.partitions }, (_, p) => caseViewPartitionKeys(this.keyPrefix, p)).flatMap((k) => [
+    const keys = Array.from({ length: this.partitions }, (_, p) => readModelKeys(this.keyPrefix).partition(p)).flatMap((k) => [
       k.eventsRestored,
       k.outcomesRestored,
     ]);
@@ -53,7 +53,7 @@ export class ReadSideReadiness {
   /** Marks every partition whole: for a store seeded by hand (tests) rather than folded from the log. */
   async markAllWhole(): Promise<void> {
     const at = new Date().toISOString();
-    const keys = Array.from({ length: this.partitions }, (_, p) => caseViewPartitionKeys(this.keyPrefix, p));
+    const keys = Array.from({ length: this.partitions }, (_, p) => readModelKeys(this.keyPrefix).partition(p));
     const pipeline = this.redis.pipeline();
     for (const k of keys) pipeline.set(k.eventsRestored, at).set(k.outcomesRestored, at);
     await pipeline.exec();

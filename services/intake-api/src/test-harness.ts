@@ -3,9 +3,10 @@
  * counted, so a test can tell that a refused request wrote nothing; a case seeded through the real decider.
  */
 import { randomUUID } from 'node:crypto';
-import { incidentHistoryKey, incidentViewKey, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
-import { decide, evolve, historyEntry, incidentView, type IncidentState } from '@gridgov/domain';
+import type { Actor, CommandEnvelope, GridEvent } from '@gridgov/contracts';
+import { decide, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
+import { caseChange, ReadModelWriter } from '@gridgov/read-model';
 import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
 import { defaultDecisionContext, TEST_COMMAND_SIGNING_KEY, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
@@ -96,8 +97,9 @@ export async function intakeHarness(
 }
 
 /**
- * A case reported by `reporter` in `gridCode` and routed, decided by the real decider and stored as the
- * dispatch worker stores it (view and history), without a worker running.
+ * A case reported by `reporter` in `gridCode` and routed, decided by the real decider and written by the read model's
+ * writer as the read side's projector writes it (view, history, work lists, the reporter's list), without a worker
+ * or projector running.
  */
 export async function seedCase(
   infra: TestInfra,
@@ -128,10 +130,6 @@ export async function seedCase(
   if (decision.kind !== 'accepted') throw new Error(`seedCase: ${decision.rejection.code} ${decision.rejection.message}`);
   let state: IncidentState = null;
   for (const e of decision.events) state = evolve(state, e);
-  await infra.redis.set(incidentViewKey(infra.keyPrefix, incidentId), JSON.stringify(incidentView(incidentId, state!)));
-  await infra.redis.hset(
-    incidentHistoryKey(infra.keyPrefix, incidentId),
-    ...decision.events.flatMap((e) => [String(e.metadata.version), JSON.stringify(historyEntry(e))]),
-  );
+  await new ReadModelWriter(infra.redis, infra.keyPrefix, 3600).writeCases([caseChange(incidentId, null, state!, decision.events, areas)]);
   return { incidentId, events: [...decision.events] };
 }

@@ -1,7 +1,7 @@
 import { TokenConfig } from '@gridgov/auth';
 import { CommonConfig, HttpConfig } from '@gridgov/config';
 import { z } from 'zod';
-import { DEFAULT_WEIGHTS, WeightsText } from './weights.ts';
+import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)

@@ -5,16 +5,16 @@ import { AreaFixtures, Catalog } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
-import { buildProjectionApp } from './app.ts';
-import { KafkaBulletinLog } from './bulletin-log.ts';
-import { BulletinStore } from './bulletin.ts';
+import { buildProjectionApp } from './api/app.ts';
+import { KafkaBulletinLog } from './projector/bulletin-log.ts';
+import { BulletinStore } from './api/bulletin.ts';
 import { ProjectionConfig } from './config.ts';
-import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
-import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
-import { CurrentCounters, ProjectionGenerations } from './generation.ts';
-import { CaseViewProjector } from './case-views/projector.ts';
-import { CaseViewStore } from './case-views/store.ts';
-import { Projector } from './projector.ts';
+import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
+import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
+import { CurrentCounters, ProjectionGenerations } from './projector/generation.ts';
+import { CaseViewProjector } from './projector/case-views/projector.ts';
+import { CaseViewStore } from './projector/case-views/store.ts';
+import { Projector } from './projector/projector.ts';
 
 const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
 

@@ -7,10 +7,10 @@ import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer, highWatermarks } from '@gridgov/kafka';
 import { createTestInfra, eventually, readTopic, signedForTest, startService, type RunningService, type TestInfra } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CaseViewProjector } from './case-views/projector.ts';
-import { CaseViewStore } from './case-views/store.ts';
+import { CaseViewProjector } from './projector/case-views/projector.ts';
+import { CaseViewStore } from './projector/case-views/store.ts';
 import { restoreReadSide } from './restore-cli.ts';
-import { nextOffset } from './restore-watch.ts';
+import { nextOffset } from './projector/restore-watch.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const areas = AreaFixtures.xinhui();

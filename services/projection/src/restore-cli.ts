@@ -13,12 +13,12 @@ import { createKafka, highWatermarks, readRanges, type PartitionRange, type Kafk
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
 import { runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
-import { CaseViewFold } from './case-views/fold.ts';
-import { CaseViewStore, type Log } from './case-views/store.ts';
+import { CaseViewFold } from './projector/case-views/fold.ts';
+import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
 import { Progress } from './progress.ts';
-import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './rebuild.ts';
-import { nextOffset } from './restore-watch.ts';
+import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './projector/rebuild.ts';
+import { nextOffset } from './projector/restore-watch.ts';
 
 export interface ReadSideRestoreOptions {
   readonly kafka: KafkaClient;

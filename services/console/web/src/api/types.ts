@@ -1,15 +1,13 @@
-import type { IncidentView } from '@gridgov/domain';
+import type { AreaLevel, CaseQueue, WindowKind } from '@gridgov/domain';
+import type { AreaRef } from '@gridgov/projection-api';
+import type { CasePage } from '@gridgov/read-model';
 
-export type { IncidentView };
+/** The answers' types have one home: the projection's in @gridgov/projection-api, the case views' in @gridgov/read-model. */
+export type { AreaRef, Figures, FiguresAnswer, RankingAnswer, RankingRow, TrendAnswer } from '@gridgov/projection-api';
+export type { IncidentView } from '@gridgov/read-model';
+export type { AreaLevel, WindowKind };
 
 export type Role = 'grid_staff' | 'handler' | 'dispatcher' | 'leader' | 'admin';
-export type AreaLevel = 'city' | 'district' | 'town' | 'community' | 'grid';
-
-export interface AreaRef {
-  readonly code: string;
-  readonly name: string;
-  readonly level: AreaLevel;
-}
 
 /** GET /v1/me: an area code the token holds that the API does not know comes with a null name and level. */
 export interface Me {
@@ -32,58 +30,12 @@ export interface AreaDetail extends AreaRef {
   readonly children: readonly AreaRef[];
 }
 
-export type WindowKind = 'day' | 'week' | 'month' | 'quarter' | 'year' | 'all';
 export const WINDOW_KINDS: readonly WindowKind[] = ['day', 'week', 'month', 'quarter', 'year', 'all'];
 
-/** The figures of /v1/figures and /v1/streams/figures; rates are null while nothing is registered. */
-export interface Figures {
-  readonly reported: number;
-  readonly dispatched: number;
-  readonly registered: number;
-  readonly closed: number;
-  readonly closureRate: number | null;
-  readonly closedOnTime: number;
-  readonly onTimeClosureRate: number | null;
-  readonly overdue: number;
-  readonly reworkRate: number | null;
-  readonly extensionRate: number | null;
-  readonly escalated: number;
-  /** Working hours, dispatch to resolved, over closed cases. */
-  readonly meanHandlingHours: number | null;
-}
-
-export interface FiguresAnswer {
-  readonly area: AreaRef;
-  readonly window: { readonly kind: WindowKind; readonly id: string };
-  readonly figures: Figures;
-}
-
-export interface RankingRow {
-  readonly rank: number;
-  readonly area: AreaRef;
-  readonly score: number | null;
-  /** 末位 */
-  readonly bottom: boolean;
-  readonly figures: Figures;
-}
-
-export interface RankingAnswer {
-  readonly area: AreaRef;
-  readonly window: { readonly kind: WindowKind; readonly id: string };
-  readonly rows: readonly RankingRow[];
-}
-
-export interface TrendAnswer {
-  readonly series: readonly { readonly date: string; readonly value: number | null }[];
-}
-
 /** GET /v1/incidents?… */
-export interface IncidentPage {
-  readonly items: readonly IncidentView[];
-  readonly nextCursor: string | null;
-}
+export type IncidentPage = CasePage;
 
-export type Queue = 'new' | 'returned' | 'overdue' | 'escalated' | 'extension' | 'handling' | 'suspended' | 'verifying';
+export type Queue = CaseQueue;
 
 /** 202 of every command */
 export interface CommandAccepted {

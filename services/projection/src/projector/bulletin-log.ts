@@ -1,6 +1,6 @@
 import { DurableProducer, highWatermarks, readRanges, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import type { BulletinLog } from './bulletin.ts';
+import type { BulletinLog } from '../api/bulletin.ts';
 
 /** grid.bulletins on Kafka: appended with acks=all (the producer connects on first use), read back whole. */
 export class KafkaBulletinLog implements BulletinLog {

@@ -1,13 +1,6 @@
-import {
-  caseQueueKey,
-  caseViewPartitionKeys,
-  incidentHistoryKey,
-  incidentViewKey,
-  outcomeKey,
-  reporterCasesKey,
-  type CommandOutcome,
-} from '@gridgov/contracts';
+import type { CommandOutcome } from '@gridgov/contracts';
 import type { Incident, IncidentState } from '@gridgov/domain';
+import { parseRecord, readModelKeys, ReadModelWriter, StoredIncident, type CaseChange } from '@gridgov/read-model';
 import { defineScript, okReply, type Redis } from '@gridgov/redis';
 
 /**
@@ -37,36 +30,27 @@ return 'OK'
   reply: okReply,
 });
 
-/** A case's change as the read side writes it: the view, new history lines, the work lists joined and left. */
-export interface CaseChange {
-  readonly incidentId: string;
-  readonly view: string;
-  readonly history: readonly (readonly [number, string])[];
-  readonly score: number;
-  /** The case's grid and every area above it. */
-  readonly areas: readonly string[];
-  readonly add: readonly string[];
-  readonly remove: readonly string[];
-  /** Set when the case is new: it joins its reporter's list. */
-  readonly reporterId?: string;
-}
-
 export type Log = 'events' | 'outcomes';
 
 /**
- * The read side in Redis: case views, histories, work lists and command outcomes, written for the API, and per
- * partition the incidents' states they are built from, the checkpoints and the restored mark (ADR 0008, 0009).
+ * The read side in Redis: case views, histories, work lists and command outcomes, written for the API through the
+ * read model's one writer, and per partition the incidents' states they are built from, the checkpoints and the
+ * restored mark (ADR 0008, 0009).
  */
 export class CaseViewStore {
+  private readonly writer: ReadModelWriter;
+
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     /** How long an outcome stays readable by GET /v1/commands/:id. */
-    private readonly outcomeTtlSeconds: number,
-  ) {}
+    outcomeTtlSeconds: number,
+  ) {
+    this.writer = new ReadModelWriter(redis, keyPrefix, outcomeTtlSeconds);
+  }
 
   private keys(partition: number) {
-    return caseViewPartitionKeys(this.keyPrefix, partition);
+    return readModelKeys(this.keyPrefix).partition(partition);
   }
 
   /** The checkpoint of one log's partition ('' when none) and whether the partition is whole. */
@@ -84,11 +68,13 @@ export class CaseViewStore {
     await this.redis.set(log === 'events' ? k.eventsRestored : k.outcomesRestored, at.toISOString());
   }
 
+  /** The states the partition's cases are folded from: a state that fails its schema is an error naming the incident. */
   async loadStates(partition: number, ids: readonly string[]): Promise<Map<string, IncidentState>> {
     const states = new Map<string, IncidentState>();
     if (ids.length === 0) return states;
-    const raw = await this.redis.hmget(this.keys(partition).incidents, ...ids);
-    ids.forEach((id, i) => states.set(id, raw[i] ? (JSON.parse(raw[i]) as Incident) : null));
+    const key = this.keys(partition).incidents;
+    const raw = await this.redis.hmget(key, ...ids);
+    ids.forEach((id, i) => states.set(id, raw[i] ? parseRecord(StoredIncident, raw[i], key, id) : null));
     return states;
   }
 
@@ -103,20 +89,7 @@ export class CaseViewStore {
     changes: readonly CaseChange[],
     states: ReadonlyMap<string, Incident>,
   ): Promise<void> {
-    if (changes.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const c of changes) {
-        pipeline.set(incidentViewKey(this.keyPrefix, c.incidentId), c.view);
-        if (c.history.length > 0) pipeline.hset(incidentHistoryKey(this.keyPrefix, c.incidentId), ...c.history.flat());
-        // Lists after the view: a list never names a case whose view is older than the list.
-        for (const area of c.areas) {
-          for (const queue of c.remove) pipeline.zrem(caseQueueKey(this.keyPrefix, area, queue), c.incidentId);
-          for (const queue of c.add) pipeline.zadd(caseQueueKey(this.keyPrefix, area, queue), c.score, c.incidentId);
-        }
-        if (c.reporterId) pipeline.zadd(reporterCasesKey(this.keyPrefix, c.reporterId), c.score, c.incidentId);
-      }
-      await execOrThrow(pipeline);
-    }
+    await this.writer.writeCases(changes);
     const k = this.keys(partition);
     const args: string[] = [];
     for (const [id, state] of states) args.push(id, JSON.stringify(state));
@@ -125,13 +98,7 @@ export class CaseViewStore {
 
   /** Stores outcomes for the API (without their position), then moves the outcomes checkpoint. */
   async applyOutcomes(partition: number, fromCheckpoint: string, toCheckpoint: string, outcomes: readonly CommandOutcome[]): Promise<void> {
-    if (outcomes.length > 0) {
-      const pipeline = this.redis.pipeline();
-      for (const { position: _position, ...outcome } of outcomes) {
-        pipeline.set(outcomeKey(this.keyPrefix, outcome.commandId), JSON.stringify(outcome), 'EX', this.outcomeTtlSeconds);
-      }
-      await execOrThrow(pipeline);
-    }
+    await this.writer.writeOutcomes(outcomes);
     const k = this.keys(partition);
     await this.advance(k.outcomesCheckpoint, k.incidents, fromCheckpoint, toCheckpoint);
   }
@@ -145,10 +112,4 @@ export class CaseViewStore {
   ): Promise<void> {
     await advanceCheckpoint.run(this.redis, { checkpointKey, incidentsKey }, { fromCheckpoint, toCheckpoint }, { argv: states });
   }
-}
-
-async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
-  const results = (await pipeline.exec()) ?? [];
-  const failed = results.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
 }

@@ -1,8 +1,9 @@
 import { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { evolve, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import { evolve, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, type IncomingRecord } from '@gridgov/kafka';
+import { caseChange, type CaseChange } from '@gridgov/read-model';
 import type { Logger } from '@gridgov/runtime';
-import type { CaseChange, CaseViewStore } from './store.ts';
+import type { CaseViewStore } from './store.ts';
 
 export interface CaseViewFoldDeps {
   readonly store: CaseViewStore;
@@ -29,7 +30,7 @@ export class CaseViewFold {
     }
     const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const states = new Map<string, IncidentState>(loaded);
-    const history = new Map<string, [number, string][]>();
+    const applied = new Map<string, GridEvent[]>();
     for (const event of events) {
       const id = event.metadata.incidentId;
       const state = states.get(id) ?? null;
@@ -40,28 +41,16 @@ export class CaseViewFold {
         continue;
       }
       states.set(id, evolve(state, event));
-      const lines = history.get(id) ?? [];
-      lines.push([event.metadata.version, JSON.stringify(historyEntry(event))]);
-      history.set(id, lines);
+      const folded = applied.get(id) ?? [];
+      folded.push(event);
+      applied.set(id, folded);
     }
     const changes: CaseChange[] = [];
     const touched = new Map<string, Incident>();
-    for (const [id, lines] of history) {
-      const before = loaded.get(id) ?? null;
+    for (const [id, folded] of applied) {
       const after = states.get(id)!;
       touched.set(id, after);
-      const view = incidentView(id, after);
-      const { add, remove } = queueChanges(before ? incidentView(id, before) : null, view);
-      changes.push({
-        incidentId: id,
-        view: JSON.stringify(view),
-        history: lines,
-        score: after.reportedAt,
-        areas: areas.lineage(after.gridCode),
-        add,
-        remove,
-        ...(before ? {} : { reporterId: after.reporterId }),
-      });
+      changes.push(caseChange(id, loaded.get(id) ?? null, after, folded, areas));
     }
     await store.applyEvents(partition, from, to, changes, touched);
   }

@@ -1,6 +1,6 @@
 import { parseLocalDate, WindowKinds } from '@gridgov/domain';
+import { FigureNames } from '@gridgov/projection-api';
 import { z } from 'zod';
-import { FigureNames } from './figures.ts';
 import { WeightsText } from './weights.ts';
 
 /**

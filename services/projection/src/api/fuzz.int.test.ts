@@ -5,11 +5,11 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildProjectionApp } from './app.ts';
-import { KafkaBulletinLog } from './bulletin-log.ts';
+import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
-import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
+import { FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
 import { FiguresChangeFeed } from './figures-changes.ts';
-import { ProjectionGenerations } from './generation.ts';
+import { ProjectionGenerations } from '../projector/generation.ts';
 import {
   BulletinBody,
   BulletinPathParams,

@@ -1,11 +1,5 @@
+import type { Weights } from '@gridgov/projection-api';
 import { z } from 'zod';
-
-/** Weights of the ranking score: wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). */
-export interface Weights {
-  readonly closure: number;
-  readonly onTime: number;
-  readonly rework: number;
-}
 
 export const DEFAULT_WEIGHTS: Weights = { closure: 0.4, onTime: 0.4, rework: 0.2 };
 

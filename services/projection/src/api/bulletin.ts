@@ -1,7 +1,6 @@
+import type { AreaRef, RankingAnswer } from '@gridgov/projection-api';
 import { compareAndDelete, type Redis } from '@gridgov/redis';
-import type { ProjectionKeys } from './counter-store.ts';
-import type { AreaRef } from './figures.ts';
-import type { RankingAnswer } from './ranking.ts';
+import type { ProjectionKeys } from '../projector/counter-store.ts';
 
 const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 

@@ -1,9 +1,11 @@
-import { caseQueueKey, incidentViewKey, reporterCasesKey } from '@gridgov/contracts';
+import { readModelKeys } from '@gridgov/read-model';
 import { bearer, createTestInfra, type TestInfra } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTORS, areas, DAZE, GRID, HUICHENG, intakeHarness, OTHER_GRID, seedCase, type IntakeHarness } from './test-harness.ts';
+import { ACTORS, areas, DAZE, GRID, HUICHENG, intakeHarness, OTHER_GRID, seedCase, type IntakeHarness } from '../test-harness.ts';
 
-const as = (actor: (typeof ACTORS)[keyof typeof ACTORS]) => bearer({ sub: actor.id, ...actor });
+/** Whoever signs in: one of the harness's actors, or one of a test's own. */
+type Person = Omit<Parameters<typeof bearer>[0], 'sub'> & { readonly id: string };
+const as = (actor: Person) => bearer({ sub: actor.id, ...actor });
 
 interface Page {
   items: { incidentId: string; status: string; reporterId: string | null }[];
@@ -13,13 +15,14 @@ interface Page {
 describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)', () => {
   let infra: TestInfra;
   let intake: IntakeHarness;
-  const get = async (url: string, actor: (typeof ACTORS)[keyof typeof ACTORS]) => {
+  const get = async (url: string, actor: Person) => {
     const res = await intake.app.inject({ method: 'GET', url, headers: as(actor) });
     return { status: res.statusCode, body: res.json<Page & { error?: { code: string; message: string } }>() };
   };
   /** Puts a seeded case on a list the way the dispatch worker does: in its grid and every area above it. */
   const enlist = async (incidentId: string, queue: string, score: number) => {
-    for (const area of areas.lineage(GRID)) await infra.redis.zadd(caseQueueKey(infra.keyPrefix, area, queue), score, incidentId);
+    for (const area of areas.lineage(GRID))
+      await infra.redis.zadd(readModelKeys(infra.keyPrefix).caseQueue(area, queue), score, incidentId);
   };
 
   beforeAll(async () => {
@@ -68,6 +71,23 @@ describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)'
     expect(body.items).toEqual([]);
   });
 
+  it('leaves out a case whose stored view fails its schema, and answers the rest of the list', async () => {
+    const { incidentId: good } = await seedCase(infra);
+    const { incidentId: bad } = await seedCase(infra);
+    await enlist(good, 'suspended', 40_000);
+    await enlist(bad, 'suspended', 40_001);
+    const view = readModelKeys(infra.keyPrefix).view(bad);
+    const stored = JSON.parse((await infra.redis.get(view))!) as Record<string, unknown>;
+    await infra.redis.set(view, JSON.stringify({ ...stored, status: 'lost', suspended: true }));
+    await infra.redis.set(readModelKeys(infra.keyPrefix).view(good), JSON.stringify({ ...stored, incidentId: good, suspended: true }));
+    const res = await get(`/v1/incidents?area=${HUICHENG.code}&queue=suspended`, ACTORS.dispatcher);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((i) => i.incidentId)).toEqual([good]);
+    // Read alone, the damaged case is an error naming it, not a view taken on trust.
+    const one = await intake.app.inject({ method: 'GET', url: `/v1/incidents/${bad}`, headers: as(ACTORS.dispatcher) });
+    expect(one.statusCode).toBe(500);
+  });
+
   it('lets dispatchers and leaders list their own areas only; other roles none', async () => {
     const url = `/v1/incidents?area=${HUICHENG.code}&queue=handling`;
     expect((await get(url, ACTORS.leader)).status).toBe(200);
@@ -95,27 +115,32 @@ describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)'
   });
 
   it('lists a person’s own reports newest first, and only theirs', async () => {
+    // A reporter of this test only: the writer puts every seeded case on its reporter's list.
+    const reporter = { ...ACTORS.staff, id: 'staff-mine' };
+    const reportedBy = readModelKeys(infra.keyPrefix).reportedBy(reporter.id);
     const mine: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const { incidentId } = await seedCase(infra);
+      const { incidentId } = await seedCase(infra, { reporter });
       mine.push(incidentId);
-      await infra.redis.zadd(reporterCasesKey(infra.keyPrefix, ACTORS.staff.id), 10_000 + i, incidentId);
+      // Distinct report times (cases seeded within one millisecond would tie).
+      await infra.redis.zadd(reportedBy, 10_000 + i, incidentId);
     }
+    expect(await infra.redis.zcard(reportedBy)).toBe(3);
     const { incidentId: theirs } = await seedCase(infra, { reporter: ACTORS.otherStaff, gridCode: OTHER_GRID });
     // Even a list naming someone else's case shows only the caller's own.
-    await infra.redis.zadd(reporterCasesKey(infra.keyPrefix, ACTORS.staff.id), 20_000, theirs);
-    const first = await get('/v1/incidents?mine=true&limit=2', ACTORS.staff);
+    await infra.redis.zadd(reportedBy, 20_000, theirs);
+    const first = await get('/v1/incidents?mine=true&limit=2', reporter);
     expect(first.status).toBe(200);
-    const second = await get(`/v1/incidents?mine=true&limit=2&cursor=${first.body.nextCursor}`, ACTORS.staff);
+    const second = await get(`/v1/incidents?mine=true&limit=2&cursor=${first.body.nextCursor}`, reporter);
     const shown = [...first.body.items, ...second.body.items];
     expect(shown.map((i) => i.incidentId)).toEqual([...mine].reverse());
-    expect(shown.every((i) => i.reporterId === ACTORS.staff.id)).toBe(true);
-    expect((await get('/v1/incidents?mine=true', ACTORS.otherStaff)).body.items).toEqual([]);
+    expect(shown.every((i) => i.reporterId === reporter.id)).toBe(true);
+    expect((await get('/v1/incidents?mine=true', ACTORS.otherStaff)).body.items.map((i) => i.incidentId)).toEqual([theirs]);
   });
 
   it('hides the reporter of a confidential lead from a leader reading the list, not from the area’s dispatcher', async () => {
     const { incidentId } = await seedCase(infra, { category: 'gang_crime_lead' });
-    const view = JSON.parse((await infra.redis.get(incidentViewKey(infra.keyPrefix, incidentId)))!) as { status: string };
+    const view = JSON.parse((await infra.redis.get(readModelKeys(infra.keyPrefix).view(incidentId)))!) as { status: string };
     await enlist(incidentId, view.status === 'reported' ? 'new' : 'handling', 30_000);
     const queue = view.status === 'reported' ? 'new' : 'handling';
     const byLeader = (await get(`/v1/incidents?area=${HUICHENG.code}&queue=${queue}&limit=200`, ACTORS.leader)).body.items;

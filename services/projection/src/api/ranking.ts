@@ -1,7 +1,7 @@
 import { type Area, type AreaTree, type WindowKind, windowId } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
-import { areaRef, type AreaRef, type Figures, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
-import type { Weights } from './weights.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
+import type { Figures, RankingAnswer, RankingRow, Weights } from '@gridgov/projection-api';
+import { areaRef, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 
 export interface RankingQuery extends Scope {
   readonly area: string;
@@ -10,26 +10,6 @@ export interface RankingQuery extends Scope {
   readonly weights: Weights;
   /** How many of the lowest scored rows are marked 末位. */
   readonly bottom: number;
-}
-
-export interface RankingRow {
-  /** 1 for the best; ties share a rank; a child with no score ranks after every scored one. */
-  readonly rank: number;
-  readonly area: AreaRef;
-  /** null while the child has nothing registered in the window. */
-  readonly score: number | null;
-  /** 末位: among the `bottom` lowest scores (a tie at the boundary is marked too). */
-  readonly bottom: boolean;
-  readonly figures: Figures;
-}
-
-export interface RankingAnswer {
-  readonly area: AreaRef;
-  readonly window: { kind: WindowKind; id: string };
-  readonly scope: { category: string | null; department: string | null };
-  readonly weights: Weights;
-  readonly bottom: number;
-  readonly rows: readonly RankingRow[];
 }
 
 /** wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率); null while nothing is registered. */

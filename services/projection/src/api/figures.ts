@@ -8,7 +8,8 @@ import {
   windowId,
   shanghaiDate,
 } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
+import type { AreaRef, Figures, FiguresAnswer } from '@gridgov/projection-api';
+import type { CounterReader } from '../projector/counter-store.ts';
 
 export interface LocalDate {
   readonly year: number;
@@ -28,67 +29,7 @@ export interface FiguresQuery extends Scope {
   readonly at: LocalDate;
 }
 
-/** The figures leaders ask for (docs/domain.md, 考核); rates are null while nothing is registered. */
-export interface Figures {
-  /** 上报数 */
-  readonly reported: number;
-  /** 派遣数 */
-  readonly dispatched: number;
-  /** 立案数: reported minus rejected at triage */
-  readonly registered: number;
-  /** 结案数 */
-  readonly closed: number;
-  /** 结案率 = closed / registered */
-  readonly closureRate: number | null;
-  /** 按期结案数 */
-  readonly closedOnTime: number;
-  /** 按期结案率 = closed on time / registered */
-  readonly onTimeClosureRate: number | null;
-  /** 超期数: open cases past their handling deadline now */
-  readonly overdue: number;
-  /** 返工率 = cases reworked at least once / registered */
-  readonly reworkRate: number | null;
-  /** 延期率 = cases extended / registered */
-  readonly extensionRate: number | null;
-  /** 督办数: cases escalated at least once */
-  readonly escalated: number;
-  /** 平均处置时长, in working hours: dispatch to resolved, over closed cases */
-  readonly meanHandlingHours: number | null;
-}
-
-/** The names of the figures, as in the answers (and in `figure=` of trends). */
-export const FigureNames = [
-  'reported',
-  'dispatched',
-  'registered',
-  'closed',
-  'closureRate',
-  'closedOnTime',
-  'onTimeClosureRate',
-  'overdue',
-  'reworkRate',
-  'extensionRate',
-  'escalated',
-  'meanHandlingHours',
-] as const satisfies readonly (keyof Figures)[];
-export type FigureName = (typeof FigureNames)[number];
-// Every figure is named above: this fails to compile when Figures grows and the list does not.
-const _everyFigureNamed: [Exclude<keyof Figures, FigureName>] extends [never] ? true : false = true;
-
-export interface AreaRef {
-  readonly code: string;
-  readonly name: string;
-  readonly level: string;
-}
-
 export const areaRef = (area: Area): AreaRef => ({ code: area.code, name: area.name, level: area.level });
-
-export interface FiguresAnswer {
-  readonly area: AreaRef;
-  readonly window: { kind: WindowKind; id: string };
-  readonly scope: { category: string | null; department: string | null };
-  readonly figures: Figures;
-}
 
 const ratio = (n: number, d: number) => (d > 0 ? n / d : null);
 

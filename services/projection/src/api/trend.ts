@@ -1,6 +1,7 @@
 import { type AreaTree, windowId } from '@gridgov/domain';
-import type { CounterReader } from './counter-store.ts';
-import { areaRef, type AreaRef, type FigureName, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
+import type { FigureName, TrendAnswer } from '@gridgov/projection-api';
+import { areaRef, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
 
 const DAY_MS = 86_400_000;
 const pad2 = (n: number) => String(n).padStart(2, '0');
@@ -27,16 +28,6 @@ export interface TrendQuery extends Scope {
   readonly figure: FigureName;
   readonly from: LocalDate;
   readonly to: LocalDate;
-}
-
-export interface TrendAnswer {
-  readonly area: AreaRef;
-  readonly figure: FigureName;
-  readonly scope: { category: string | null; department: string | null };
-  readonly from: string;
-  readonly to: string;
-  /** One point per day of report time; rates and means are null on days with nothing to divide by. */
-  readonly series: readonly { date: string; value: number | null }[];
 }
 
 /** A figure day by day, from the day-window counters: one pipelined round trip of P × days reads. */

@@ -6,15 +6,13 @@ import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
-import { KafkaBulletinLog } from './bulletin-log.ts';
+import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
+import type { FiguresAnswer, RankingAnswer, TrendAnswer } from '@gridgov/projection-api';
 import { BulletinStore } from './bulletin.ts';
-import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
+import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
-import type { FiguresAnswer } from './figures.ts';
-import { ProjectionGenerations } from './generation.ts';
-import { Projector } from './projector.ts';
-import type { RankingAnswer } from './ranking.ts';
-import type { TrendAnswer } from './trend.ts';
+import { ProjectionGenerations } from '../projector/generation.ts';
+import { Projector } from '../projector/projector.ts';
 import { DEFAULT_WEIGHTS } from './weights.ts';
 
 const areas = AreaFixtures.xinhui();

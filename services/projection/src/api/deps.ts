@@ -1,10 +1,10 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
+import type { Weights } from '@gridgov/projection-api';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
-import type { CounterReader } from './counter-store.ts';
+import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
-import type { Weights } from './weights.ts';
 
 export interface ProjectionAppDeps {
   readonly logger: Logger;

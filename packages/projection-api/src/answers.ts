@@ -1,0 +1,94 @@
+import { AreaLevels, WindowKinds } from '@gridgov/domain';
+import { z } from 'zod';
+
+/**
+ * What the projection's API answers (figures, rankings, trends), as zod schemas with their types: the projection
+ * builds its answers to these types and documents them in /openapi.json from these schemas; the console reads its
+ * answers with these types. One home, no copies.
+ */
+const rate = z.number().nullable();
+
+/** The figures leaders ask for (docs/domain.md, 考核); rates are null while nothing is registered. */
+export const Figures = z.object({
+  reported: z.number().int().describe('上报数'),
+  dispatched: z.number().int().describe('派遣数'),
+  registered: z.number().int().describe('立案数: reported minus rejected at triage'),
+  closed: z.number().int().describe('结案数'),
+  closureRate: rate.describe('结案率 = closed / registered; null when nothing is registered'),
+  closedOnTime: z.number().int().describe('按期结案数'),
+  onTimeClosureRate: rate.describe('按期结案率 = closed on time / registered'),
+  overdue: z.number().int().describe('超期数: open cases past their handling deadline now'),
+  reworkRate: rate.describe('返工率 = cases reworked at least once / registered'),
+  extensionRate: rate.describe('延期率 = cases extended / registered'),
+  escalated: z.number().int().describe('督办数'),
+  meanHandlingHours: rate.describe('平均处置时长 in working hours, over closed cases'),
+});
+export type Figures = z.infer<typeof Figures>;
+
+/** The names of the figures, as in the answers (and in `figure=` of trends). */
+export const FigureNames = [
+  'reported',
+  'dispatched',
+  'registered',
+  'closed',
+  'closureRate',
+  'closedOnTime',
+  'onTimeClosureRate',
+  'overdue',
+  'reworkRate',
+  'extensionRate',
+  'escalated',
+  'meanHandlingHours',
+] as const satisfies readonly (keyof Figures)[];
+export type FigureName = (typeof FigureNames)[number];
+// Every figure is named above: this fails to compile when Figures grows and the list does not.
+const _everyFigureNamed: [Exclude<keyof Figures, FigureName>] extends [never] ? true : false = true;
+
+export const AreaRef = z.object({ code: z.string(), name: z.string(), level: z.enum(AreaLevels) });
+export type AreaRef = z.infer<typeof AreaRef>;
+
+const Window = z.object({
+  kind: z.enum(WindowKinds),
+  id: z.string().describe('e.g. d2026-11-22, w2026-W47, m2026-11, q2026-Q4, y2026, all'),
+});
+const Scope = z.object({ category: z.string().nullable(), department: z.string().nullable() });
+
+export const FiguresAnswer = z.object({ area: AreaRef, window: Window, scope: Scope, figures: Figures });
+export type FiguresAnswer = z.infer<typeof FiguresAnswer>;
+
+/** Weights of the ranking score: wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). */
+export const Weights = z.object({ closure: z.number(), onTime: z.number(), rework: z.number() });
+export type Weights = z.infer<typeof Weights>;
+
+export const RankingRow = z.object({
+  rank: z.number().int().describe('1 for the best; ties share a rank; unscored children rank last'),
+  area: AreaRef,
+  score: z
+    .number()
+    .nullable()
+    .describe('wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率); null when nothing is registered'),
+  bottom: z.boolean().describe('末位: among the `bottom` lowest scores'),
+  figures: Figures,
+});
+export type RankingRow = z.infer<typeof RankingRow>;
+
+export const RankingAnswer = z.object({
+  area: AreaRef,
+  window: Window,
+  scope: Scope,
+  weights: Weights,
+  bottom: z.number().int(),
+  rows: z.array(RankingRow),
+});
+export type RankingAnswer = z.infer<typeof RankingAnswer>;
+
+export const TrendAnswer = z.object({
+  area: AreaRef,
+  figure: z.enum(FigureNames),
+  scope: Scope,
+  from: z.string(),
+  to: z.string(),
+  /** One point per day of report time; rates and means are null on days with nothing to divide by. */
+  series: z.array(z.object({ date: z.string(), value: z.number().nullable() })),
+});
+export type TrendAnswer = z.infer<typeof TrendAnswer>;

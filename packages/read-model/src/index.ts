@@ -1,0 +1,5 @@
+export * from './keys.ts';
+export * from './schemas.ts';
+export * from './errors.ts';
+export * from './writer.ts';
+export * from './reader.ts';

@@ -1,0 +1,93 @@
+import { Actor, GridEvent, Measure, Stage, Urgency } from '@gridgov/contracts';
+import type { HistoryEntry as DomainHistoryEntry, Incident, IncidentView as DomainIncidentView } from '@gridgov/domain';
+import { z } from 'zod';
+
+/**
+ * What the read side stores, as zod schemas: every read parses against them rather than trusting the bytes. The
+ * domain's functions (`incidentView`, `historyEntry`, `evolve`) make the values; the checks at the end fail to
+ * compile when a schema here and the domain's type part ways.
+ */
+const IncidentStatus = z.enum(['reported', 'rejected', 'dispatched', 'accepted', 'resolved', 'closed', 'returned']);
+const ExtensionUnit = z.enum(['working_hours', 'working_days', 'natural_hours']);
+const PendingExtension = z.object({ unit: ExtensionUnit, amount: z.number() }).nullable();
+const isoOrNull = z.string().nullable();
+
+/** The case as GET /v1/incidents/:id serves it (reporter included; each reader sees what the access table lets them). */
+export const IncidentView = z.object({
+  incidentId: z.string(),
+  version: z.number().int().positive(),
+  status: IncidentStatus,
+  gridCode: z.string(),
+  category: z.string(),
+  urgency: Urgency,
+  reportedAt: isoOrNull,
+  reporterId: z.string().nullable(),
+  department: z.string().nullable(),
+  suspended: z.boolean(),
+  deadlines: z.array(z.object({ stage: Stage, due: isoOrNull, overdue: z.boolean() })),
+  escalationLevel: z.number().int(),
+  reworkCount: z.number().int(),
+  extensionCount: z.number().int(),
+  pendingExtension: PendingExtension,
+});
+export type IncidentView = z.infer<typeof IncidentView>;
+
+const EventType = z.enum(GridEvent.options.map((o) => o.shape.type.value) as [GridEvent['type'], ...GridEvent['type'][]]);
+
+/** One line of a case's history (one event): who did what, when, by which command. Unredacted. */
+export const HistoryEntry = z.object({
+  version: z.number().int().positive(),
+  type: EventType,
+  at: z.string(),
+  actor: Actor,
+  commandId: z.string().nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type HistoryEntry = z.infer<typeof HistoryEntry>;
+
+/** A case on a work list or a reporter's list: a member of a sorted set, scored by report time (epoch ms). */
+export const CaseListEntry = z.object({ incidentId: z.string().min(1), reportedAt: z.number().int() });
+export type CaseListEntry = z.infer<typeof CaseListEntry>;
+
+/** One page of GET /v1/incidents: the cases as the viewer may see them, and where the next page begins. */
+export const CasePage = z.object({ items: z.array(IncidentView), nextCursor: z.string().nullable() });
+export type CasePage = z.infer<typeof CasePage>;
+
+/** The incident's state the read side folds its views from (`{c<p>}:incidents`), as `evolve` makes it. */
+export const StoredIncident = z.object({
+  version: z.number().int().positive(),
+  status: IncidentStatus,
+  reportId: z.string(),
+  reporterId: z.string(),
+  gridCode: z.string(),
+  category: z.string(),
+  urgency: Urgency,
+  reportedAt: z.number(),
+  department: z.string().nullable(),
+  firstDispatchedAt: z.number().nullable(),
+  clocks: z.array(
+    z.object({
+      stage: Stage,
+      startedAt: z.number(),
+      due: z.number(),
+      measure: Measure,
+      warned: z.number().int(),
+      missed: z.boolean(),
+    }),
+  ),
+  missedHandlingDeadline: z.boolean(),
+  reworkCount: z.number().int(),
+  extensionCount: z.number().int(),
+  pendingExtension: PendingExtension,
+  suspendedAt: z.number().nullable(),
+  suspensions: z.array(z.object({ from: z.number(), to: z.number() })),
+  escalationLevel: z.number().int(),
+  nextEscalationAt: z.number().nullable(),
+});
+
+/** Readonly or not is no difference in a stored JSON. */
+type Loose<T> = T extends readonly (infer U)[] ? Loose<U>[] : T extends object ? { -readonly [K in keyof T]: Loose<T[K]> } : T;
+type Same<A, B> = [Loose<A>] extends [Loose<B>] ? ([Loose<B>] extends [Loose<A>] ? true : false) : false;
+const _view: Same<IncidentView, DomainIncidentView> = true;
+const _history: Same<HistoryEntry, DomainHistoryEntry> = true;
+const _state: Same<z.infer<typeof StoredIncident>, Incident> = true;

@@ -1,0 +1,94 @@
+import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
+import { historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import type { Redis } from '@gridgov/redis';
+import { readModelKeys } from './keys.ts';
+import type { HistoryEntry, IncidentView } from './schemas.ts';
+
+/** A case's change as the read side writes it: the view, new history lines, the work lists joined and left. */
+export interface CaseChange {
+  readonly incidentId: string;
+  readonly view: IncidentView;
+  readonly history: readonly HistoryEntry[];
+  /** The report time (epoch ms): the case's score on every list. */
+  readonly score: number;
+  /** The case's grid and every area above it. */
+  readonly areas: readonly string[];
+  readonly add: readonly string[];
+  readonly remove: readonly string[];
+  /** Set when the case is new: it joins its reporter's list. */
+  readonly reporterId?: string;
+}
+
+/** What folding `events` (already applied: `before` → `after`) changes of one case in the read side. */
+export function caseChange(
+  incidentId: string,
+  before: IncidentState,
+  after: Incident,
+  events: readonly GridEvent[],
+  areas: AreaTree,
+): CaseChange {
+  const view = incidentView(incidentId, after);
+  const { add, remove } = queueChanges(before ? incidentView(incidentId, before) : null, view);
+  return {
+    incidentId,
+    view,
+    history: events.map(historyEntry),
+    score: after.reportedAt,
+    areas: areas.lineage(after.gridCode),
+    add,
+    remove,
+    ...(before ? {} : { reporterId: after.reporterId }),
+  };
+}
+
+/**
+ * The one writer of what the API reads: case views, histories, work lists and command outcomes. Every write is
+ * idempotent (plain SETs, HSETs and ZADDs), so a batch folded again writes the same. The fold's own state and
+ * checkpoints are the projector's (`CaseViewStore`).
+ */
+export class ReadModelWriter {
+  private readonly keys: ReturnType<typeof readModelKeys>;
+
+  constructor(
+    private readonly redis: Redis,
+    keyPrefix: string,
+    /** How long an outcome stays readable by GET /v1/commands/:id. */
+    private readonly outcomeTtlSeconds: number,
+  ) {
+    this.keys = readModelKeys(keyPrefix);
+  }
+
+  async writeCases(changes: readonly CaseChange[]): Promise<void> {
+    if (changes.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const c of changes) {
+      pipeline.set(this.keys.view(c.incidentId), JSON.stringify(c.view));
+      if (c.history.length > 0) {
+        pipeline.hset(this.keys.history(c.incidentId), ...c.history.flatMap((line) => [String(line.version), JSON.stringify(line)]));
+      }
+      // Lists after the view: a list never names a case whose view is older than the list.
+      for (const area of c.areas) {
+        for (const queue of c.remove) pipeline.zrem(this.keys.caseQueue(area, queue), c.incidentId);
+        for (const queue of c.add) pipeline.zadd(this.keys.caseQueue(area, queue), c.score, c.incidentId);
+      }
+      if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
+    }
+    await execOrThrow(pipeline);
+  }
+
+  /** Stores outcomes for the API, without their position (it is the fold's business). */
+  async writeOutcomes(outcomes: readonly CommandOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const { position: _position, ...outcome } of outcomes) {
+      pipeline.set(this.keys.outcome(outcome.commandId), JSON.stringify(outcome), 'EX', this.outcomeTtlSeconds);
+    }
+    await execOrThrow(pipeline);
+  }
+}
+
+async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
+  const results = (await pipeline.exec()) ?? [];
+  const failed = results.find(([err]) => err);
+  if (failed?.[0]) throw failed[0];
+}

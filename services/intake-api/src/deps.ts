@@ -1,0 +1,36 @@
+import type { Topics } from '@gridgov/contracts';
+import type { AreaTree, Catalog } from '@gridgov/domain';
+import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
+import type { GroupCommitProducer } from '@gridgov/kafka';
+import type { ReadModelReader } from '@gridgov/read-model';
+import type { Clock, Redis } from '@gridgov/redis';
+import type { Logger } from '@gridgov/runtime';
+import type { ReadSideReadiness } from './read-side.ts';
+
+export interface IntakeDeps {
+  readonly logger: Logger;
+  /** Where commands go: Kafka, acks=all (a GroupCommitProducer shares round trips under load). */
+  readonly producer: Pick<GroupCommitProducer, 'send'>;
+  readonly redis: Redis;
+  readonly topics: Topics;
+  readonly keyPrefix: string;
+  readonly areas: AreaTree;
+  readonly catalog: Catalog;
+  readonly clock: Clock;
+  readonly maxOutcomeWaitMs: number;
+  readonly bodyLimit: number;
+  /** Whether Kafka and Redis answer now (ReadinessProbes in the service; cached briefly). */
+  readonly ready: () => Promise<boolean | ReadinessReport>;
+  /** Bearer tokens, rate limits, CORS. */
+  readonly edge: EdgeOptions;
+  readonly trustProxy?: boolean;
+  /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
+  readonly signingKey: string;
+  /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
+  readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
+}
+
+/** What the routes use: the service's dependencies and the read model's reader over its Redis. */
+export interface RouteDeps extends IntakeDeps {
+  readonly reader: ReadModelReader;
+}

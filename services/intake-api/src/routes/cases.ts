@@ -1,0 +1,38 @@
+import type { Actor } from '@gridgov/contracts';
+import { auditTrail, visibleHistory, visibleIncident } from '@gridgov/domain';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { RouteDeps } from '../deps.ts';
+import { accessChecks, caseTarget } from './access.ts';
+
+const IncidentParams = z.object({ id: z.uuid() });
+
+/** One case: GET /v1/incidents/:id (the view and its history) and GET /v1/incidents/:id/audit. */
+export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void {
+  const { may, roleMayOrForbid } = accessChecks(deps.areas);
+
+  /** The case and its stored history, once the viewer may read them. */
+  const caseFor = async (actor: Actor, id: string, action: 'ReadIncident' | 'ReadAudit') => {
+    roleMayOrForbid(actor, action);
+    await deps.readSide.assertWhole();
+    const [view, lines] = await Promise.all([deps.reader.view(id), deps.reader.history(id)]);
+    if (!view) throw new ApiError(404, 'UNKNOWN_INCIDENT', `params.id: no incident ${id}`);
+    may(actor, action, caseTarget(view));
+    return { view, lines, viewer: { actor, areas: deps.areas, catalog: deps.catalog } };
+  };
+
+  app.get('/v1/incidents/:id', async (request) => {
+    const actor = requestActor(request);
+    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { view, lines, viewer } = await caseFor(actor, id, 'ReadIncident');
+    return { incident: visibleIncident(view, viewer), history: visibleHistory(lines, view, viewer) };
+  });
+
+  app.get('/v1/incidents/:id/audit', async (request) => {
+    const actor = requestActor(request);
+    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { view, lines, viewer } = await caseFor(actor, id, 'ReadAudit');
+    return { incidentId: id, entries: auditTrail(lines, view, viewer) };
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * `pnpm rebuild-projection [--drop-old] [--grace <s>]`, `pnpm rebuild-projection --drop-generation <n>`: the command
+ * around the rebuild library (`projector/rebuild.ts`, ADR 0005): arguments, configuration, progress on stderr, the
+ * count on stdout, the exit code.
+ */
+import { parseArgs } from 'node:util';
+import { ConfigError, parseConfig } from '@gridgov/config';
+import { topicsWithPrefix } from '@gridgov/contracts';
+import { AreaFixtures } from '@gridgov/domain';
+import { createKafka } from '@gridgov/kafka';
+import { createRedis, redisReady } from '@gridgov/redis';
+import { runCliWhenMain } from '@gridgov/runtime';
+import { pino } from 'pino';
+import { RebuildConfig } from './config.ts';
+import { Progress } from './progress.ts';
+import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
+import { dropGeneration, ProjectionGenerations } from './projector/generation.ts';
+import { rebuildProjection, RebuildRefused, summary } from './projector/rebuild.ts';
+
+const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
+       pnpm rebuild-projection --drop-generation <n>
+
+Replays grid.events into a fresh generation of the projection's counters, switches queries to it
+once caught up, and prints the count. Reads the projection's environment (KAFKA_BROKERS,
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREA_FIXTURE, PROJECTION_GROUP_ID, LOG_LEVEL).
+
+  --drop-old               delete the replaced generation after the grace period (default: keep it)
+  --grace <seconds>        grace period before --drop-old deletes (default 60)
+  --drop-generation <n>    only delete generation n (never the current one), then exit
+  -h, --help               this text
+`;
+
+async function cli(argv: readonly string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      'drop-old': { type: 'boolean', default: false },
+      grace: { type: 'string', default: '60' },
+      'drop-generation': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const grace = Number(values.grace);
+  if (!Number.isFinite(grace) || grace < 0) throw new RebuildRefused(`--grace: a number of seconds, got ${values.grace}`);
+  const config = parseConfig(RebuildConfig);
+  const progress = new Progress(process.stderr, { label: 'rebuild' });
+  // Log lines go to stderr above the progress bar; stdout gets the final count only.
+  const logger = pino(
+    { name: 'projection-rebuild', level: config.LOG_LEVEL, base: { service: 'projection-rebuild', pid: process.pid } },
+    { write: (line: string) => progress.log(line) },
+  );
+  const redis = createRedis(config.REDIS_URL, 'projection-rebuild');
+  try {
+    await redisReady(redis);
+    const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
+    if (values['drop-generation'] !== undefined) {
+      const old = Number(values['drop-generation']);
+      const current = await new ProjectionGenerations(redis, keys, logger).read();
+      if (!Number.isSafeInteger(old) || old < FIRST_GENERATION)
+        throw new RebuildRefused(`--drop-generation: a generation number, got ${values['drop-generation']}`);
+      if (old === current) throw new RebuildRefused(`generation ${old} is current: not dropped`);
+      process.stdout.write(
+        `generation ${old} dropped (${await dropGeneration(redis, keys.at(old))} keys); generation ${current} is current\n`,
+      );
+      return 0;
+    }
+    const controller = new AbortController();
+    process.once('SIGINT', () => {
+      logger.warn('interrupted: stopping (again to exit at once)');
+      controller.abort();
+      process.once('SIGINT', () => process.exit(130));
+    });
+    const report = await rebuildProjection({
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', logger }),
+      redis,
+      keyPrefix: config.KEY_PREFIX,
+      topics: topicsWithPrefix(config.TOPIC_PREFIX),
+      areas: AreaFixtures[config.AREA_FIXTURE](),
+      groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
+      logger,
+      clock: () => new Date(),
+      dropOld: values['drop-old'],
+      graceMs: grace * 1000,
+      progress,
+      signal: controller.signal,
+    });
+    process.stdout.write(`${summary(report)}\n`);
+    return 0;
+  } finally {
+    await redis.quit().catch(() => redis.disconnect());
+  }
+}
+
+runCliWhenMain(import.meta.url, cli, { what: 'rebuild', usage: [ConfigError], told: [RebuildRefused] });
