@@ -1,9 +1,12 @@
 import { type Actor, type Command, GridEvent, type Role, type Urgency } from '@gridgov/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
+import { decide } from './decide.ts';
+import { type DecisionContext } from './decision.ts';
+import { evolve } from './evolve.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
-import { evolve, type Incident, type IncidentState } from './state.ts';
+import { type Incident, type IncidentState } from './state.ts';
+import { nextTimerAt, tick } from './timers.ts';
 import { catalog, ctx, GRID, INCIDENT, unroutedCtx } from './test-support.ts';
 
 /*

@@ -1,7 +1,8 @@
 import { type CommandEnvelope, GridEvent, type ReportIncident, type Role } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
 import { decide } from './decide.ts';
-import { evolve, initialState } from './state.ts';
+import { evolve } from './evolve.ts';
+import { initialState } from './state.ts';
 import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, INCIDENT, named, STAFF } from './test-support.ts';
 
 // ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----

@@ -1,7 +1,10 @@
 import { type Actor, type Command, type CommandType, type GridEvent, type GridEventType, type Role, type Stage } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { decide, escalationArea, tick } from './decide.ts';
-import { evolve, type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
+import { escalationArea } from './commands/escalation.ts';
+import { decide } from './decide.ts';
+import { evolve } from './evolve.ts';
+import { tick } from './timers.ts';
+import { type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
 import {
   acceptedEvents,
   COMMAND,

@@ -20,11 +20,14 @@ import { HolidayData } from '../calendar/holidays.ts';
 import { WorkingCalendar } from '../calendar/working-calendar.ts';
 import { Catalog, type Duration } from '../catalog/categories.ts';
 import { RoutingTable } from '../catalog/routing.ts';
-import { type Decision, type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
+import { decide } from './decide.ts';
+import { type Decision, type DecisionContext } from './decision.ts';
+import { evolve } from './evolve.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { type RejectionCode } from './rejection.ts';
 import { stageTimeOf } from './stage-time.ts';
-import { evolve, initialState, type IncidentState } from './state.ts';
+import { initialState, type IncidentState } from './state.ts';
+import { nextTimerAt, tick } from './timers.ts';
 
 // ---- the world the decider sees -------------------------------------------------------------
 

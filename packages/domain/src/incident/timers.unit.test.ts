@@ -1,6 +1,6 @@
 import { type GridEvent, type Stage } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { nextTimerAt, tick } from './decide.ts';
+import { nextTimerAt, tick } from './timers.ts';
 import {
   COMMAND,
   ctx,
