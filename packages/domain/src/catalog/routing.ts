@@ -53,6 +53,6 @@ export class RoutingTable {
       const specific = this.rules.get(`${area}|${category}`) ?? this.rules.get(`${area}|*`);
       if (specific) return specific;
     }
-    return this.catalog.category(category)?.defaultDepartment;
+    return this.catalog.defaultDepartment(category);
   }
 }

@@ -23,7 +23,7 @@ function remainingText(remaining: { amount: number; unit: 'hours' | 'working_day
  * `state` is the incident after the event. A confidential category never names its reporter here.
  */
 export function notificationsFor(event: GridEvent, state: Incident, areas: AreaTree, catalog: Catalog): Notification[] {
-  const category = catalog.category(state.category)?.name ?? state.category;
+  const category = catalog.categoryName(state.category);
   const grid = areas.find(state.gridCode)?.name ?? state.gridCode;
   const department = state.department ?? undefined;
   const base = { notificationId: event.metadata.eventId, incidentId: event.metadata.incidentId, at: event.metadata.occurredAt };

@@ -64,7 +64,7 @@ export function stageDuration(ctx: StageRules, state: Pick<Incident, 'category' 
     case 'verification':
       return ctx.policy.verification;
     case 'handling':
-      return ctx.catalog.category(state.category)?.handling[state.urgency] ?? { unit: 'working_days', amount: 1 };
+      return ctx.catalog.handling(state.category, state.urgency);
   }
 }
 
