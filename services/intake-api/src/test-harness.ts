@@ -3,7 +3,7 @@
  * counted, so a test can tell that a refused request wrote nothing; a case seeded through the real decider.
  */
 import { randomUUID } from 'node:crypto';
-import { incidentHistoryKey, incidentViewKey, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
+import { incidentHistoryKey, incidentViewKey, stampEvents, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
 import { decide, evolve, historyEntry, incidentView, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
@@ -126,12 +126,14 @@ export async function seedCase(
   };
   const decision = decide(envelope, null, context, now);
   if (decision.kind !== 'accepted') throw new Error(`seedCase: ${decision.rejection.code} ${decision.rejection.message}`);
+  // Stamped as the worker stores them.
+  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId });
   let state: IncidentState = null;
-  for (const e of decision.events) state = evolve(state, e);
+  for (const e of events) state = evolve(state, e);
   await infra.redis.set(incidentViewKey(infra.keyPrefix, incidentId), JSON.stringify(incidentView(incidentId, state!)));
   await infra.redis.hset(
     incidentHistoryKey(infra.keyPrefix, incidentId),
-    ...decision.events.flatMap((e) => [String(e.metadata.version), JSON.stringify(historyEntry(e))]),
+    ...events.flatMap((e) => [String(e.metadata.version), JSON.stringify(historyEntry(e))]),
   );
-  return { incidentId, events: [...decision.events] };
+  return { incidentId, events };
 }

@@ -69,7 +69,7 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
   if (state.suspendedAt !== null && !['ResumeIncident', 'EscalateIncident', 'SuspendIncident'].includes(command.type)) {
     return reject('INCIDENT_SUSPENDED', `the case is suspended (挂账); resume it first`);
   }
-  const out = new Emitter(envelope.incidentId, state, envelope.commandId);
+  const out = new Emitter(state);
   const refused = decideOnCase(command, { s: state, actor, ctx, t, out });
   return refused ? { kind: 'rejected', rejection: refused } : { kind: 'accepted', events: out.events };
 }

@@ -1,4 +1,4 @@
-import type { Actor, Command, GridEvent } from '@gridgov/contracts';
+import type { Actor, Command, DecidedEvent, GridEvent } from '@gridgov/contracts';
 import type { AccessDecision } from '../access/authorise.ts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
@@ -19,7 +19,7 @@ export interface DecisionContext {
 }
 
 export type Decision =
-  { readonly kind: 'accepted'; readonly events: readonly GridEvent[] } | { readonly kind: 'rejected'; readonly rejection: Rejection };
+  { readonly kind: 'accepted'; readonly events: readonly DecidedEvent[] } | { readonly kind: 'rejected'; readonly rejection: Rejection };
 
 /** A command on a case that exists: every command but the report. */
 export type CaseCommand = Exclude<Command, { type: 'ReportIncident' }>;
@@ -34,33 +34,20 @@ export const iso = (ms: number) => new Date(ms).toISOString();
 
 type EventOf<T extends GridEvent['type']> = Extract<GridEvent, { type: T }>;
 
-/** Builds the events of one decision: versions follow the state's, each event evolves a working copy. */
+/**
+ * Builds the events of one decision, each evolving a working copy of the state that the next one is decided on. The
+ * events carry what happened, when and by whom; the store stamps where they stand on the log (`stampEvents`).
+ */
 export class Emitter {
-  readonly events: GridEvent[] = [];
-  constructor(
-    private readonly incidentId: string,
-    private state: IncidentState,
-    private readonly commandId: string | undefined,
-  ) {}
+  readonly events: DecidedEvent[] = [];
+  constructor(private state: IncidentState) {}
 
   get current(): IncidentState {
     return this.state;
   }
 
   emit<T extends GridEvent['type']>(type: T, data: EventOf<T>['data'], actor: Actor, occurredAt: number): Incident {
-    const version = (this.state?.version ?? 0) + 1;
-    const event = {
-      type,
-      data,
-      metadata: {
-        eventId: `${this.incidentId}:${version}`,
-        incidentId: this.incidentId,
-        version,
-        occurredAt: iso(occurredAt),
-        ...(this.commandId ? { commandId: this.commandId } : {}),
-        actor,
-      },
-    } as GridEvent;
+    const event = { type, data, metadata: { occurredAt: iso(occurredAt), actor } } as DecidedEvent;
     this.events.push(event);
     this.state = evolve(this.state, event);
     return this.state;

@@ -1,4 +1,4 @@
-import type { GridEvent, Stage, StageMeasures } from '@gridgov/contracts';
+import type { DecidedEvent, Stage, StageMeasures } from '@gridgov/contracts';
 import type { Incident, IncidentState, StageClock } from './state.ts';
 
 const ms = (iso: string) => Date.parse(iso);
@@ -6,10 +6,12 @@ const ms = (iso: string) => Date.parse(iso);
 /**
  * Applies an event to the state. Pure, and it needs nothing but the event: every instant and every clock's measure
  * comes from it, so a state is a fold of grid.events alone (ADR 0009). Only the last event of a kind decides a
- * clock: a new clock for a stage replaces the old one.
+ * clock: a new clock for a stage replaces the old one. The state's version counts the events folded, as the store
+ * numbers them (`stampEvents`); every consumer of the log folds only the next version. A stored `GridEvent` is a
+ * `DecidedEvent` too.
  */
-export function evolve(state: IncidentState, event: GridEvent): Incident {
-  const version = event.metadata.version;
+export function evolve(state: IncidentState, event: DecidedEvent): Incident {
+  const version = (state?.version ?? 0) + 1;
   const at = ms(event.metadata.occurredAt);
   if (event.type === 'IncidentReported') {
     const reported: Incident = {
@@ -36,7 +38,7 @@ export function evolve(state: IncidentState, event: GridEvent): Incident {
     // The dispatch clock runs from when the report reached us, not from when the phone made it.
     const received = event.data.receivedAt ? ms(event.data.receivedAt) : at;
     return event.data.dispatchDue
-      ? { ...reported, clocks: [clock(event, 'dispatch', received, ms(event.data.dispatchDue), event.data.measures)] }
+      ? { ...reported, clocks: [clock(event, version, 'dispatch', received, ms(event.data.dispatchDue), event.data.measures)] }
       : reported;
   }
   if (!state) throw new Error(`evolve: ${event.type} before IncidentReported`);
@@ -44,7 +46,7 @@ export function evolve(state: IncidentState, event: GridEvent): Incident {
   const measures = 'measures' in event.data ? event.data.measures : undefined;
   const start = (stage: Stage, due: string, clocks: readonly StageClock[] = s.clocks) => [
     ...clocks.filter((c) => c.stage !== stage),
-    clock(event, stage, at, ms(due), measures),
+    clock(event, version, stage, at, ms(due), measures),
   ];
   const stop = (...stages: Stage[]) => s.clocks.filter((c) => !stages.includes(c.stage));
   const moveDue = (stage: Stage, due: string) => s.clocks.map((c) => (c.stage === stage ? { ...c, due: ms(due), missed: false } : c));
@@ -140,13 +142,20 @@ export function evolve(state: IncidentState, event: GridEvent): Incident {
       return { ...s, escalationLevel: event.data.level, nextEscalationAt: event.data.nextAt ? ms(event.data.nextAt) : null };
     default: {
       const unknown: never = event;
-      throw new Error(`evolve: unhandled event ${(unknown as GridEvent).type}`);
+      throw new Error(`evolve: unhandled event ${(unknown as DecidedEvent).type}`);
     }
   }
 }
 
-function clock(event: GridEvent, stage: Stage, startedAt: number, due: number, measures: StageMeasures | undefined): StageClock {
+function clock(
+  event: DecidedEvent,
+  version: number,
+  stage: Stage,
+  startedAt: number,
+  due: number,
+  measures: StageMeasures | undefined,
+): StageClock {
   const measure = measures?.[stage];
-  if (!measure) throw new Error(`evolve: ${event.type} #${event.metadata.version} starts the ${stage} clock without its measure`);
+  if (!measure) throw new Error(`evolve: ${event.type} #${version} starts the ${stage} clock without its measure`);
   return { stage, startedAt, due, measure, warned: 0, missed: false };
 }

@@ -7,6 +7,8 @@ import { tick } from './timers.ts';
 import { type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
 import {
   acceptedEvents,
+  logged,
+  loggedTick,
   COMMAND,
   continuing,
   ctx,
@@ -1067,13 +1069,8 @@ describe('versions', () => {
     let state: IncidentState = initialState;
     return steps.map(([command, actor, at], i) => {
       const before = state?.version ?? 0;
-      const decision = decide(
-        { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` },
-        state,
-        ctx,
-        instant(at),
-      );
-      const events = acceptedEvents(decision);
+      const given = { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` };
+      const events = logged(decide(given, state, ctx, instant(at)), given, state);
       for (const e of events) state = evolve(state, e);
       expect(state?.version).toBe(before + events.length);
       return events.map((e) => [e.metadata.version, e.metadata.eventId]);
@@ -1163,17 +1160,12 @@ describe('evolve needs nothing but the events', () => {
     const events: GridEvent[] = [];
     const states: Incident[] = [];
     steps.forEach(([command, actor, at], i) => {
-      const happened =
-        command === 'tick'
-          ? tick(INCIDENT, state, unroutedCtx, instant(at))
-          : acceptedEvents(
-              decide(
-                { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` },
-                state,
-                unroutedCtx,
-                instant(at),
-              ),
-            );
+      let happened: readonly GridEvent[];
+      if (command === 'tick') happened = loggedTick(tick(state, unroutedCtx, instant(at)), state);
+      else {
+        const given = { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` };
+        happened = logged(decide(given, state, unroutedCtx, instant(at)), given, state);
+      }
       expect(happened.length, `step ${i} (${command === 'tick' ? 'tick' : command.type}) decided nothing`).toBeGreaterThan(0);
       for (const e of happened) {
         state = evolve(state, e);

@@ -7,7 +7,9 @@ import { readFileSync } from 'node:fs';
 import {
   type Actor,
   type CommandEnvelope,
+  type DecidedEvent,
   GridEvent,
+  stampEvents,
   type GridEventType,
   type Stage,
   type Measure,
@@ -216,17 +218,31 @@ export function dispatched(
 export type Expected = readonly GridEvent[] | { readonly rejected: RejectionCode };
 
 /** The state of a history: a fold of its events alone (evolve needs no context). */
-export const fold = (events: readonly GridEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e), initialState);
+export const fold = (events: readonly DecidedEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e), initialState);
 
-export const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
+/** A decision whose accepted events are stamped as the worker stores them. */
+export type LoggedDecision = Extract<Decision, { kind: 'rejected' }> | { readonly kind: 'accepted'; readonly events: readonly GridEvent[] };
+
+export function acceptedEvents(decision: LoggedDecision): readonly GridEvent[];
+export function acceptedEvents(decision: Decision): readonly DecidedEvent[];
+export function acceptedEvents(decision: Decision | LoggedDecision): readonly DecidedEvent[] {
   if (decision.kind !== 'accepted') throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
   return decision.events;
-};
+}
+
+/** A command's accepted events as the worker stores them (`stampEvents`): numbered on from `state`, with its id. */
+export const logged = (decision: Decision, command: CommandEnvelope, state: IncidentState = initialState): GridEvent[] =>
+  stampEvents(acceptedEvents(decision), { incidentId: command.incidentId, version: state?.version ?? 0, commandId: command.commandId });
+
+/** A tick's events as the worker stores them: numbered on from `state`, with no command. */
+export const loggedTick = (events: readonly DecidedEvent[], state: IncidentState, incidentId = INCIDENT): GridEvent[] =>
+  stampEvents(events, { incidentId, version: state?.version ?? 0 });
 
 /**
  * given(past events).when(command).then(new events | rejection), in the style of Emmett's decider specs; and
  * given(past events).tickAt(instant).then(new events) for the deadline timer. `when` decides at `now`, else at
- * the spec's clock, else at the command's issuedAt. Accepted events must satisfy the published contract and evolve.
+ * the spec's clock, else at the command's issuedAt. The new events are compared as the worker stores them (stamped
+ * after the past's last version, with the command's id); they must satisfy the published contract and evolve.
  */
 export function givenIn(context: DecisionContext = ctx, clock?: Date) {
   return function given(past: readonly GridEvent[]) {
@@ -240,23 +256,24 @@ export function givenIn(context: DecisionContext = ctx, clock?: Date) {
       when(command: CommandEnvelope, now: Date = clock ?? new Date(command.issuedAt)) {
         const decision = decide(command, state, context, now);
         return {
-          then(expected: Expected): Decision {
+          then(expected: Expected): LoggedDecision {
             if ('rejected' in expected) {
               expect(decision.kind).toBe('rejected');
-              if (decision.kind === 'rejected') {
-                expect(decision.rejection.code).toBe(expected.rejected);
-                expect(decision.rejection.message).not.toBe('');
-              }
-            } else {
-              expect(decision).toEqual({ kind: 'accepted', events: expected });
-              checked(acceptedEvents(decision));
+              if (decision.kind !== 'rejected') throw new Error('unreachable: the expectation above failed');
+              expect(decision.rejection.code).toBe(expected.rejected);
+              expect(decision.rejection.message).not.toBe('');
+              return decision;
             }
-            return decision;
+            expect(decision.kind).toBe('accepted');
+            const events = logged(decision, command, state);
+            expect(events).toEqual(expected);
+            checked(events);
+            return { kind: 'accepted', events };
           },
         };
       },
       tickAt(now: Date) {
-        const events = tick(past[0]?.metadata.incidentId ?? INCIDENT, state, context, now);
+        const events = loggedTick(tick(state, context, now), state, past[0]?.metadata.incidentId);
         return {
           then(expected: readonly GridEvent[]): readonly GridEvent[] {
             expect(withoutUnstatedRemaining(events, expected)).toEqual(expected);

@@ -1,4 +1,4 @@
-import type { Actor, GridEvent, Stage } from '@gridgov/contracts';
+import type { Actor, DecidedEvent, Stage } from '@gridgov/contracts';
 import { escalationArea } from './commands/escalation.ts';
 import { type DecisionContext, due, Emitter, iso } from './decision.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
@@ -23,10 +23,10 @@ export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy
  * happened yet, in the order they fell due. What happened is in the state, so a tick repeated
  * or late fires nothing twice, and ticks at several instants give the same events as one tick.
  */
-export function tick(incidentId: string, state: IncidentState, ctx: DecisionContext, now: Date): GridEvent[] {
+export function tick(state: IncidentState, ctx: DecisionContext, now: Date): DecidedEvent[] {
   if (!state || state.suspendedAt !== null || state.status === 'closed' || state.status === 'rejected') return [];
   const t = now.getTime();
-  const out = new Emitter(incidentId, state, undefined);
+  const out = new Emitter(state);
   for (;;) {
     const next = earliestDue(out.current!, ctx);
     if (!next || next.at > t) break;

@@ -15,11 +15,11 @@ import {
   handler,
   history,
   HUICHENG,
-  INCIDENT,
   instant,
   iso,
   JIANGMEN_CITY,
   continuing,
+  loggedTick,
   measures,
   reported,
   STAFF,
@@ -98,7 +98,8 @@ function runTimer(past: readonly GridEvent[], until: string) {
     const next = nextTimerAt(fold(events), ctx);
     if (next === null || next > Date.parse(iso(until))) return { instants, events: events.slice(past.length) };
     instants.push(new Date(next).toISOString());
-    const fired = tick(INCIDENT, fold(events), ctx, new Date(Math.ceil(next)));
+    const state = fold(events);
+    const fired = loggedTick(tick(state, ctx, new Date(Math.ceil(next))), state);
     expect(fired.length).toBeGreaterThan(0);
     events = [...events, ...fired];
   }
@@ -273,7 +274,7 @@ describe('cases with no timers', () => {
 
   it('no incident has no timer', () => {
     expect(nextTimerAt(null, ctx)).toBeNull();
-    expect(tick(INCIDENT, null, ctx, instant('2026-12-31 12:00'))).toEqual([]);
+    expect(tick(null, ctx, instant('2026-12-31 12:00'))).toEqual([]);
   });
 });
 

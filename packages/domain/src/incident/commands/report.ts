@@ -41,7 +41,7 @@ export function reportIncident(
   if (Date.parse(reportedAt) > t + MAX_CLOCK_SKEW_MS) return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);
 
   const department = ctx.routing.route(data.category, data.gridCode);
-  const out = new Emitter(envelope.incidentId, null, envelope.commandId);
+  const out = new Emitter(null);
   const reported = out.emit(
     'IncidentReported',
     {
