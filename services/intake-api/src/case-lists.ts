@@ -1,4 +1,4 @@
-import { caseQueueKey, incidentViewKey, reporterCasesKey, type Actor } from '@gridgov/contracts';
+import { AreaCode, caseQueueKey, incidentViewKey, reporterCasesKey, type Actor } from '@gridgov/contracts';
 import { authorise, CASE_QUEUES, caseQueues, visibleIncident, type AreaTree, type Catalog, type IncidentView } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { Redis } from '@gridgov/redis';
@@ -16,10 +16,7 @@ export interface CaseListDeps {
 
 const ListQuery = z
   .object({
-    area: z
-      .string()
-      .regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits')
-      .optional(),
+    area: AreaCode.optional(),
     queue: z.enum(CASE_QUEUES).optional(),
     mine: z.literal('true').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,9 +1,8 @@
+import { SHANGHAI_OFFSET_MS } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 import type { ProjectionKeys } from './counter-store.ts';
 import type { AreaRef } from './figures.ts';
 import type { RankingAnswer } from './ranking.ts';
-
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 export interface Month {
   readonly year: number;
