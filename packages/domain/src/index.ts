@@ -1,5 +1,5 @@
 export * from './areas/area-tree.ts';
-export * from './areas/fixtures.ts';
+export * from './areas/area-data.ts';
 export * from './catalog/categories.ts';
 export * from './catalog/routing.ts';
 export * from './incident/state.ts';

@@ -1,8 +1,8 @@
 /**
  * Shared given / when / then support for the incident decider's tests. Imported by tests only (never by
- * index.ts): it reads the real holiday notices from the repository and asserts with vitest.
+ * index.ts): it reads the real area tree and holiday notices from the repository and asserts with vitest.
  */
-// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published holiday data
+// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published areas and holidays
 import { readFileSync } from 'node:fs';
 import {
   type Actor,
@@ -17,7 +17,7 @@ import {
 } from '@gridgov/contracts';
 import { expect } from 'vitest';
 import { type Area } from '../areas/area-tree.ts';
-import { AreaFixtures } from '../areas/fixtures.ts';
+import { parseAreaTree } from '../areas/area-data.ts';
 import { HolidayData } from '../calendar/holidays.ts';
 import { WorkingCalendar } from '../calendar/working-calendar.ts';
 import { Catalog, type Duration } from '../catalog/categories.ts';
@@ -33,7 +33,8 @@ import { nextTimerAt, tick } from './timers.ts';
 
 // ---- the world the decider sees -------------------------------------------------------------
 
-export const areas = AreaFixtures.xinhui();
+/** The 新会区 tree as the services load it (data/areas/xinhui.json, the default AREAS_FILE). */
+export const areas = parseAreaTree(JSON.parse(readFileSync(new URL('../../../../data/areas/xinhui.json', import.meta.url), 'utf8')));
 export const catalog = new Catalog();
 
 export function named(level: Area['level'], name: string): Area {
