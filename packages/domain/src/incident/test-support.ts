@@ -103,6 +103,8 @@ export const handler = (department: string): Actor => ({
 });
 export const ROUTING: Actor = { id: 'routing', role: 'system' };
 export const SYSTEM: Actor = { id: 'system', role: 'system' };
+/** The department the case of these tests is routed to. */
+export const SANITATION = handler('sanitation');
 
 /** A command as the intake API puts it on grid.commands, issued at a local time. */
 export function envelope(command: CommandEnvelope['command'], actor: Actor, at: string, commandId = COMMAND): CommandEnvelope {
@@ -213,6 +215,41 @@ export function dispatched(
     COMMAND,
   );
 }
+
+/** The department signed for the case at a local time (by default sanitation, the routed case's, by its handler). */
+export const accepted = (at: string, department = 'sanitation', actor: Actor = handler(department), commandId?: string): GridEvent =>
+  event('IncidentAccepted', { department }, at, actor, commandId);
+
+interface Resolution {
+  readonly handlingMs: number;
+  /** Local time. */
+  readonly verificationDue: string;
+  readonly notes?: string;
+  readonly photoRefs?: string[];
+}
+
+/** The department reported the case handled at a local time: the handling time, and the verification deadline it starts. */
+export function resolved(at: string, r: Resolution, actor: Actor = SANITATION, commandId?: string): GridEvent {
+  const data = {
+    notes: r.notes ?? '已清运',
+    photoRefs: r.photoRefs ?? [],
+    handlingMs: r.handlingMs,
+    verificationDue: iso(r.verificationDue),
+    measures: measures(['verification']),
+  };
+  return event('IncidentResolved', data, at, actor, commandId);
+}
+
+/**
+ * The usual case: exposed rubbish reported in GRID and routed to sanitation on Tuesday 24 November 2026 at 09:00;
+ * sign for by 11:00, handle within one working day, by Wednesday 09:00 (3 + 3 + 0.5 working hours).
+ */
+export const DISPATCHED: readonly GridEvent[] = history(
+  reported('2026-11-24 09:00'),
+  dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
+);
+/** DISPATCHED, signed for at 09:30. */
+export const ACCEPTED: readonly GridEvent[] = history(...DISPATCHED, accepted('2026-11-24 09:30'));
 
 // ---- given / when / then ----------------------------------------------------------------------
 
