@@ -7,6 +7,7 @@ COPY pnpm-workspace.yaml pnpm-lock.yaml package.json tsconfig.base.json ./
 COPY patches ./patches
 COPY packages ./packages
 COPY services ./services
+COPY data ./data
 COPY test/package.json ./test/package.json
 RUN pnpm install --frozen-lockfile --prod=false
 ENV NODE_ENV=production

@@ -1,5 +1,4 @@
 import { GridEvent } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import {
   bearer,
@@ -11,6 +10,7 @@ import {
   testLogger,
   type OwnKafka,
   type RunningService,
+  loadXinhuiAreas,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post, reportBody, serviceEnv, sleep, type Answer } from './support/client.ts';
@@ -22,7 +22,7 @@ import { call, post, reportBody, serviceEnv, sleep, type Answer } from './suppor
  * grid.events exactly once and counted exactly once, and so is every refused report that its client sent again.
  */
 describe('the broker SIGKILLed and restarted during traffic', () => {
-  const areas = AreaFixtures.xinhui();
+  const areas = loadXinhuiAreas();
   const grids = areas
     .ofLevel('grid')
     .slice(0, 20)

@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { AreaFixtures } from '@gridgov/domain';
 import {
   bearer,
   createTestInfra,
@@ -11,6 +10,8 @@ import {
   type RunningService,
   type TestInfra,
   type TestTokenClaims,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,7 +26,7 @@ import { collectPageErrors, launchChromium, screenshot } from './support/browser
 const poll = <T>(probe: () => Promise<T>, timeout = 20_000) => expect.poll(probe, { timeout, interval: 100 });
 
 describe('the web console', () => {
-  const areas = AreaFixtures.xinhui();
+  const areas = loadXinhuiAreas();
   const huicheng = '440705001';
   const community = areas.children(huicheng)[0]!;
   const grid = areas.children(community.code)[0]!.code;
@@ -60,7 +61,7 @@ describe('the web console', () => {
     consoleUrl = `http://127.0.0.1:${consolePort}`;
     intakePort = await freePort();
     // The browser calls the APIs from the console's origin: they allow it, and it alone.
-    env = { ...infra.env(), AREA_FIXTURE: 'xinhui', CORS_ORIGINS: consoleUrl };
+    env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, CORS_ORIGINS: consoleUrl };
     const [started, worker, projection] = await Promise.all([
       startService('intake-api', { ...env, PORT: String(intakePort) }),
       startService('dispatch-worker', env),

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
-import { bearer, createTestInfra, readTopic, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import {
+  bearer,
+  createTestInfra,
+  readTopic,
+  startService,
+  type RunningService,
+  type TestInfra,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
+} from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -11,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * with a plain Kafka client.
  */
 describe('commands are idempotent end to end', () => {
-  const areas = AreaFixtures.xinhui();
+  const areas = loadXinhuiAreas();
   const town = areas.children('440705')[0]!;
   const grid = areas.children(areas.children(town.code)[0]!.code)[0]!.code;
 
@@ -26,7 +34,7 @@ describe('commands are idempotent end to end', () => {
 
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 2, events: 2 } });
-    const env = { ...infra.env(), AREA_FIXTURE: 'xinhui' };
+    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
   });

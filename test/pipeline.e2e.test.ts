@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { AreaFixtures } from '@gridgov/domain';
-import { bearer, createTestInfra, eventually, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import {
+  bearer,
+  createTestInfra,
+  eventually,
+  startService,
+  type RunningService,
+  type TestInfra,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
+} from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -8,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * real broker and Redis; reports go in over HTTP and come back out as figures.
  */
 describe('report → dispatch → counted → queried', () => {
-  const areas = AreaFixtures.xinhui();
+  const areas = loadXinhuiAreas();
   // Three grids: two in 会城街道 (one of them twice), one in 沙堆镇.
   const huicheng = areas.children('440705001')[0]!;
   const gridA = areas.children(huicheng.code)[0]!.code;
@@ -23,7 +31,7 @@ describe('report → dispatch → counted → queried', () => {
 
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
-    const env = { ...infra.env(), AREA_FIXTURE: 'xinhui' };
+    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
     projection = services[2]!.url!;

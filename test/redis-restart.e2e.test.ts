@@ -1,4 +1,3 @@
-import { AreaFixtures } from '@gridgov/domain';
 import {
   bearer,
   createTestInfra,
@@ -8,6 +7,8 @@ import {
   type OwnRedis,
   type RunningService,
   type TestInfra,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post, reportBody, type Answer } from './support/client.ts';
@@ -19,7 +20,7 @@ import { call, post, reportBody, type Answer } from './support/client.ts';
  * away, routes that need it answer 503 STORE_UNAVAILABLE, and no /readyz says ready.
  */
 describe('Redis SIGKILLed and started again on its append-only file', () => {
-  const areas = AreaFixtures.xinhui();
+  const areas = loadXinhuiAreas();
   const grid = areas.ofLevel('grid')[0]!.code;
   const STAFF = bearer({ sub: 'staff-aof', role: 'grid_staff', areas: [grid] });
   const HANDLER = bearer({ sub: 'h-sanitation-aof', role: 'handler', department: 'sanitation', areas: ['440705'] });
@@ -36,7 +37,7 @@ describe('Redis SIGKILLed and started again on its append-only file', () => {
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
     redis = await startOwnRedis();
-    const env = { ...infra.env(), REDIS_URL: redis.url, AREA_FIXTURE: 'xinhui' };
+    const env = { ...infra.env(), REDIS_URL: redis.url, AREAS_FILE: XINHUI_AREAS_FILE };
     services.push(
       ...(await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)])),
     );

@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GridEvent } from '@gridgov/contracts';
-import { AreaFixtures, CASE_QUEUES } from '@gridgov/domain';
+import { CASE_QUEUES } from '@gridgov/domain';
 import { KafkaAdmin, type PartitionWatermarks } from '@gridgov/kafka';
 import { readModelKeys } from '@gridgov/read-model';
 import { clockKey } from '@gridgov/redis';
@@ -18,6 +18,8 @@ import {
   type ReadRecord,
   type RunningService,
   type TestInfra,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -61,7 +63,7 @@ const DAYS = ['2026-11-23', '2026-11-24', '2026-11-25', '2026-11-26'];
 const CATEGORIES = ['dirty_road', 'exposed_rubbish', 'manhole_cover', 'dispute', 'fire_safety'] as const;
 const URGENCIES = ['normal', 'normal', 'urgent', 'very_urgent'] as const;
 
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const TOWN = '440705001'; // 会城街道
 const communities = areas.children(TOWN).slice(0, 2);
 const GRIDS = communities.flatMap((c) =>
@@ -685,7 +687,7 @@ describe('Redis wiped in the middle of traffic while timers fall due', () => {
     const env = {
       ...infra.env(),
       REDIS_URL: redisUrl,
-      AREA_FIXTURE: 'xinhui',
+      AREAS_FILE: XINHUI_AREAS_FILE,
       CLOCK_SOURCE: 'redis',
       // The clock lives in a Redis that is never wiped: the suite's.
       CLOCK_REDIS_URL: infra.redisUrl,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
+import type { CommandEnvelope, DecidedEvent, GridEvent } from '@gridgov/contracts';
 import { evolve, tick, type Incident } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
@@ -45,7 +45,7 @@ const uuid = (n: number) => {
 };
 
 /** What a deadline event says, without its version: two of these alike would be one deadline fired twice. */
-const identity = (e: GridEvent) =>
+const identity = (e: DecidedEvent) =>
   e.type === 'DeadlineWarned'
     ? `warned:${e.data.stage}:${e.data.fraction}`
     : e.type === 'DeadlineMissed'
@@ -170,7 +170,7 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
       // What the deadlines call for, by the pure domain: the case as dispatched, ticked once at the end.
       let state: Incident | null = null;
       for (const e of list.slice(0, 2)) state = evolve(state, e);
-      const expected = tick(id, state, ctx, new Date(END)).map(identity);
+      const expected = tick(state, ctx, new Date(END)).map(identity);
       expectedTotal += expected.length;
       const actual = list.slice(2).map(identity);
       if (JSON.stringify(actual) !== JSON.stringify(expected)) {

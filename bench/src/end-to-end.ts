@@ -23,7 +23,7 @@ const PARTITIONS = 12;
 /** Reports only (the simulator's mix of grids, categories, urgencies and late phones), Poisson arrivals, seeded by the rate. */
 const trafficOf = (rate: number, seconds: number) => ({
   seed: rate,
-  ctx: simulationContext('xinhui'),
+  ctx: simulationContext(),
   rate,
   durationMs: seconds * 1000,
   timeScale: 600,

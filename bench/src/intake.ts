@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import autocannon from 'autocannon';
-import { AreaFixtures } from '@gridgov/domain';
 import {
   benchInfra,
   MiB,
@@ -14,8 +13,9 @@ import {
   type BenchInfra,
   type SuiteRows,
 } from './support.ts';
+import { loadXinhuiAreas } from '@gridgov/testing';
 
-const grids = AreaFixtures.xinhui()
+const grids = loadXinhuiAreas()
   .ofLevel('grid')
   .map((g) => g.code);
 

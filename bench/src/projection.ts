@@ -1,4 +1,3 @@
-import { AreaFixtures } from '@gridgov/domain';
 import { topicWatermarks } from '@gridgov/kafka';
 import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic, roundsNote, takingTurns } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
@@ -19,6 +18,7 @@ import {
   type Figure,
   type SuiteRows,
 } from './support.ts';
+import { loadXinhuiAreas } from '@gridgov/testing';
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
 async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Promise<{ total: number; fetch: number }> {
@@ -150,7 +150,7 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     const replaySeconds = (Date.now() - started) / 1000;
     const redisAfter = await usedMemory(infra);
 
-    const areas = AreaFixtures.xinhui();
+    const areas = loadXinhuiAreas();
     const towns = areas.children('440705').map((t) => t.code);
     const figureUrls = ['440700', '440705', ...towns].map((a) => `${url}/v1/figures?area=${a}&window=month&at=2026-06-15`);
     const rankingUrls = [`${url}/v1/rankings?area=440705&window=month&at=2026-06-15`];

@@ -105,7 +105,7 @@ export interface FilledHistory {
  */
 export async function fillFromSimulator(infra: BenchInfra, incidents: number, keep = 0, seed = 20260101): Promise<FilledHistory> {
   const from = Date.parse('2026-01-01T00:00:00+08:00');
-  const history = simulateHistory({ seed, incidents, ctx: simulationContext('xinhui'), from, to: from + 300 * 86_400_000 });
+  const history = simulateHistory({ seed, incidents, ctx: simulationContext(), from, to: from + 300 * 86_400_000 });
   const producer = new DurableProducer(infra.kafka);
   await producer.connect();
   const progress = progressLine({ label: 'projection: history', total: incidents, unit: 'cases' });

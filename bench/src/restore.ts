@@ -13,7 +13,7 @@ import { simulationContext } from './traffic-world.ts';
  */
 async function fillEventsAndOutcomes(infra: BenchInfra, incidents: number, seed = 20260101): Promise<{ events: number; outcomes: number }> {
   const from = Date.parse('2026-01-01T00:00:00+08:00');
-  const history = simulateHistory({ seed, incidents, ctx: simulationContext('xinhui'), from, to: from + 300 * 86_400_000 });
+  const history = simulateHistory({ seed, incidents, ctx: simulationContext(), from, to: from + 300 * 86_400_000 });
   const producer = new DurableProducer(infra.kafka);
   await producer.connect();
   const progress = progressLine({ label: 'restore: history', total: incidents, unit: 'cases' });

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { driveTraffic, planTraffic, progressLine, type DriveResult } from '@gridgov/simulator';
 import { percentile } from './support.ts';
-import { AREA_FIXTURES, jwtSecret, simulationContext, tokenMinter, type AreaFixture } from './traffic-world.ts';
+import { DEFAULT_AREAS_FILE, jwtSecret, simulationContext, tokenMinter } from './traffic-world.ts';
 
 const USAGE = `Drives the intake-api with simulated grid traffic, open loop, deterministic from a seed.
 
@@ -13,7 +13,7 @@ const USAGE = `Drives the intake-api with simulated grid traffic, open loop, det
   --duration <s>        seconds of reports (default 60)
   --tail <s>            keep following the cases this long after the last report (default 0)
   --seed <n>            the same seed gives the same requests (default 1)
-  --areas <fixture>     xinhui, city10k or province100k: the stack's AREA_FIXTURE (default $AREA_FIXTURE or xinhui)
+  --areas <file>        the stack's areas file, AREAS_FILE (default $AREAS_FILE or data/areas/xinhui.json)
   --time-scale <n>      case time runs n times faster than the run (default 600: an hour of a case in 6 s)
   --reports-only        send the reports alone, no follow-ups
   --arrivals <kind>     poisson (default) or uniform gaps between reports
@@ -33,7 +33,7 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
     tail: { type: 'string', default: '0' },
     seed: { type: 'string', default: '1' },
-    areas: { type: 'string', default: process.env['AREA_FIXTURE'] ?? 'xinhui' },
+    areas: { type: 'string', default: process.env['AREAS_FILE'] ?? DEFAULT_AREAS_FILE },
     'time-scale': { type: 'string', default: '600' },
     'reports-only': { type: 'boolean', default: false },
     arrivals: { type: 'string', default: 'poisson' },
@@ -62,16 +62,12 @@ const durationMs = number('duration', args.duration, 0.001) * 1000;
 const untilMs = durationMs + number('tail', args.tail, 0) * 1000;
 const seed = Math.trunc(number('seed', args.seed, -(2 ** 31)));
 const timeScale = number('time-scale', args['time-scale'], 0.001);
-if (!AREA_FIXTURES.includes(args.areas as AreaFixture)) {
-  console.error(`--areas: one of ${AREA_FIXTURES.join(', ')} (got ${args.areas})`);
-  process.exit(2);
-}
 if (args.arrivals !== 'poisson' && args.arrivals !== 'uniform') {
   console.error(`--arrivals: poisson or uniform (got ${args.arrivals})`);
   process.exit(2);
 }
 const runId = args['run-id'] ?? `${seed}-${Date.now().toString(36)}`;
-const ctx = simulationContext(args.areas as AreaFixture, args['routing-rules']);
+const ctx = simulationContext(args.areas, args['routing-rules']);
 const grids = ctx.areas.ofLevel('grid').length;
 
 console.error(

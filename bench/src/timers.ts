@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
 import { progressLine } from '@gridgov/simulator';
@@ -17,6 +16,7 @@ import {
   stopProcess,
   type SuiteRows,
 } from './support.ts';
+import { loadXinhuiAreas } from '@gridgov/testing';
 
 const HOUR = 3_600_000;
 /** 井盖缺失, very urgent: handled within 2 natural hours (the catalog's), so the calendar plays no part. */
@@ -73,7 +73,7 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
     },
     /owning command partitions/,
   );
-  const grids = AreaFixtures.xinhui()
+  const grids = loadXinhuiAreas()
     .ofLevel('grid')
     .map((g) => g.code);
   const warned: Seen[] = [];

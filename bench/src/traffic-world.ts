@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { mintToken, readDevSecrets } from '@gridgov/auth';
 import { PersonRole, type Actor } from '@gridgov/contracts';
 import {
-  AreaFixtures,
   Catalog,
   DEFAULT_POLICY,
   HolidayData,
+  parseAreaTree,
   RoutingRules,
   RoutingTable,
   stageTimeOf,
@@ -14,17 +14,17 @@ import {
 } from '@gridgov/domain';
 import { repoRoot } from './support.ts';
 
-export type AreaFixture = keyof typeof AreaFixtures;
-export const AREA_FIXTURES = Object.keys(AreaFixtures) as AreaFixture[];
+/** The areas file the stack loads by default (AREAS_FILE). */
+export const DEFAULT_AREAS_FILE = `${repoRoot}/data/areas/xinhui.json`;
 
 /**
  * The world the simulator plans in, as the dispatch worker builds its own: the area tree of
- * AREA_FIXTURE, the seed catalog, the routing rules of ROUTING_RULES_FILE, the published holidays.
+ * AREAS_FILE, the seed catalog, the routing rules of ROUTING_RULES_FILE, the published holidays.
  * (The worker's DEADLINE_* settings need not match: the plan only needs its cases to be plausible.)
  */
-export function simulationContext(fixture: AreaFixture, routingRulesFile?: string): DecisionContext {
+export function simulationContext(areasFile = DEFAULT_AREAS_FILE, routingRulesFile?: string): DecisionContext {
   const holidays = HolidayData.parse(JSON.parse(readFileSync(`${repoRoot}/data/calendars/cn-public-holidays.json`, 'utf8')));
-  const areas = AreaFixtures[fixture]();
+  const areas = parseAreaTree(JSON.parse(readFileSync(areasFile, 'utf8')));
   const catalog = new Catalog();
   const rules = routingRulesFile ? RoutingRules.parse(JSON.parse(readFileSync(routingRulesFile, 'utf8'))).rules : [];
   return {

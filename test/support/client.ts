@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { TEST_AUTH_ENV } from '@gridgov/testing';
+import { TEST_AUTH_ENV, XINHUI_AREAS_FILE } from '@gridgov/testing';
 
 /** How long a client waits for any answer: a request still unanswered by then fails its test (a hang). */
 export const CLIENT_TIMEOUT_MS = 10_000;
@@ -38,7 +38,7 @@ export function serviceEnv(kafkaBrokers: string, redisUrl: string): Record<strin
     KAFKA_BROKERS: kafkaBrokers,
     REDIS_URL: redisUrl,
     KEY_PREFIX: id,
-    AREA_FIXTURE: 'xinhui',
+    AREAS_FILE: XINHUI_AREAS_FILE,
     ...TEST_AUTH_ENV,
     RATE_LIMIT_PER_USER: '0',
     RATE_LIMIT_PER_IP: '0',

@@ -1,4 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+/** The 新会区 area tree kept in the repository (`data/areas/xinhui.json`). */
+const XINHUI_AREAS_FILE = fileURLToPath(new URL('../../../data/areas/xinhui.json', import.meta.url));
 
 export class ConfigError extends Error {
   readonly code = 'INVALID_CONFIG';
@@ -46,8 +50,8 @@ export const CommonConfig = z.object({
   CLOCK_SOURCE: z.enum(['system', 'redis']).default('system'),
   /** With CLOCK_SOURCE=redis: a Redis of its own for the clock (tests that wipe REDIS_URL keep their time); REDIS_URL when unset. */
   CLOCK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** Which area tree to load at start: the 新会区 fixture or a generated larger one. */
-  AREA_FIXTURE: z.enum(['xinhui', 'city10k', 'province100k']).default('xinhui'),
+  /** The areas file to load at start (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree. */
+  AREAS_FILE: z.string().min(1).default(XINHUI_AREAS_FILE),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
 

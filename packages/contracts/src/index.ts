@@ -5,3 +5,4 @@ export * from './outcomes.ts';
 export * from './topics.ts';
 export * from './notifications.ts';
 export * from './canonical-json.ts';
+export * from './event-stamp.ts';

@@ -8,7 +8,7 @@ export type Instant = z.infer<typeof Instant>;
 export const GridCode = z.string().regex(/^\d{15}$/, 'a grid code has 15 digits');
 export type GridCode = z.infer<typeof GridCode>;
 
-/** Any area code of the five levels: 6 (city or county), 9 (town), 12 (community) or 15 (grid) digits. */
+/** Any area code of the five levels: 6 (city or county), 9 (town), 12 (community) or 15 (grid) digits. The one pattern: every schema of an area code is this one. */
 export const AreaCode = z.string().regex(/^(\d{6}|\d{9}|\d{12}|\d{15})$/, 'an area code has 6, 9, 12 or 15 digits');
 export type AreaCode = z.infer<typeof AreaCode>;
 

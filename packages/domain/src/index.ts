@@ -1,10 +1,14 @@
 export * from './areas/area-tree.ts';
-export * from './areas/fixtures.ts';
+export * from './areas/area-data.ts';
 export * from './catalog/categories.ts';
 export * from './catalog/routing.ts';
 export * from './incident/state.ts';
 export * from './incident/rejection.ts';
 export * from './incident/decide.ts';
+export * from './incident/decider.ts';
+export { escalationArea } from './incident/commands/escalation.ts';
+export * from './incident/evolve.ts';
+export * from './incident/timers.ts';
 export * from './time/windows.ts';
 export * from './figures/counters.ts';
 export * from './calendar/index.ts';

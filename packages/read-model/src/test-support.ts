@@ -1,6 +1,6 @@
 /** Cases for this package's tests, decided by the real decider. */
 import { randomUUID } from 'node:crypto';
-import type { CommandEnvelope } from '@gridgov/contracts';
+import { stampEvents, type CommandEnvelope } from '@gridgov/contracts';
 import { decide, evolve, type IncidentState } from '@gridgov/domain';
 import { defaultDecisionContext } from '@gridgov/testing';
 import { caseChange } from './writer.ts';
@@ -32,7 +32,8 @@ export function reportedCase(reporterId = 'staff-001') {
   };
   const decision = decide(envelope, null, context, now);
   if (decision.kind !== 'accepted') throw new Error(decision.rejection.code);
+  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId });
   let state: IncidentState = null;
-  for (const e of decision.events) state = evolve(state, e);
-  return { incidentId, state: state!, change: caseChange(incidentId, null, state!, decision.events, context.areas) };
+  for (const e of events) state = evolve(state, e);
+  return { incidentId, state: state!, change: caseChange(incidentId, null, state!, events, context.areas) };
 }

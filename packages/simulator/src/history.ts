@@ -1,4 +1,4 @@
-import type { Actor, Command, CommandEnvelope, GridEvent } from '@gridgov/contracts';
+import { stampEvents, type Actor, type Command, type CommandEnvelope, type DecidedEvent, type GridEvent } from '@gridgov/contracts';
 import { decide, evolve, MAX_ESCALATION_LEVEL, tick, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
 import { categoryMix, DEFAULT_PROFILE, type MoveKind, type TrafficProfile, type Weighted } from './profile.ts';
 import { int, logUniform, mulberry32, pick, uuid, weighted, type Random } from './random.ts';
@@ -124,9 +124,9 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
   const events: GridEvent[] = [];
   const commands: SimulatedCommand[] = [];
   let refused = 0;
-  const record = (happened: readonly GridEvent[]) => {
-    for (const event of happened) {
-      if (event.metadata.version !== events.length + 1) throw new Error(`simulation: version ${event.metadata.version} out of turn`);
+  /** What a decision or a tick produced, stamped as the worker stores it (after the last version), and folded. */
+  const record = (happened: readonly DecidedEvent[], commandId?: string) => {
+    for (const event of stampEvents(happened, { incidentId, version: events.length, ...(commandId ? { commandId } : {}) })) {
       state = evolve(state, event);
       events.push(event);
     }
@@ -139,7 +139,7 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
       return;
     }
     commands.push({ at, envelope });
-    record(decision.events);
+    record(decision.events, envelope.commandId);
   };
 
   give(arrivedAt, reporter, {
@@ -168,11 +168,11 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
     if (random() < profile.stall) break;
     now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
     if (now >= to) break;
-    record(tick(incidentId, incident(), ctx, new Date(now)));
+    record(tick(incident(), ctx, new Date(now)));
     const move = nextMove(world, incident(), reporter, now);
     give(now, move.actor, move.command);
   }
-  if (input.finalTick) record(tick(incidentId, incident(), ctx, new Date(to)));
+  if (input.finalTick) record(tick(incident(), ctx, new Date(to)));
   return { incidentId, events, commands, arrivalDelayMs: arrivedAt - reportedAt, refused };
 }
 

@@ -4,3 +4,4 @@ export * from './history.ts';
 export * from './traffic.ts';
 export * from './progress.ts';
 export * from './driver.ts';
+export * from './areas.ts';

@@ -1,12 +1,18 @@
 import { envelopeSignatureProblem } from '@gridgov/auth';
-import { CommandEnvelope, type CommandOutcome, type CommandPosition, type GridEvent, type Topics } from '@gridgov/contracts';
 import {
-  decide,
-  evolve,
+  CommandEnvelope,
+  stampEvents,
+  type CommandOutcome,
+  type CommandPosition,
+  type DecidedEvent,
+  type EventStamp,
+  type GridEvent,
+  type Topics,
+} from '@gridgov/contracts';
+import {
+  incidentDecider,
   loggableActorId,
-  nextTimerAt,
   notificationsFor,
-  tick,
   type DecisionContext,
   type Incident,
   type IncidentState,
@@ -91,15 +97,14 @@ export class BatchDecider {
       this.logger.info(log, 'command repeated: decided already, nothing new');
       return;
     }
-    const decision = decide(envelope, state, this.ctx, this.now);
+    const decision = incidentDecider.decide(envelope, state, this.ctx, this.now);
     const decidedAt = this.now.toISOString();
     let outcome: CommandOutcome;
     if (decision.kind === 'rejected') {
       outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: envelope.actor.id, ...decision.rejection, position };
       this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
-      const events = decision.events.map((e) => ({ ...e, metadata: { ...e.metadata, position } }));
-      this.record(incidentId, state, events);
+      const events = this.record(incidentId, state, decision.events, { commandId, position });
       outcome = {
         status: 'accepted',
         commandId,
@@ -121,26 +126,37 @@ export class BatchDecider {
   /** A timer fell due: whatever warnings, missed deadlines and escalations are due by now. */
   tick(incidentId: string): void {
     const state = this.current.get(incidentId) ?? null;
-    const events = tick(incidentId, state, this.ctx, this.now);
-    this.record(incidentId, state, events);
+    const events = this.record(incidentId, state, incidentDecider.tick(state, this.ctx, this.now), {});
     if (events.length > 0)
       this.logger.info({ incidentId, events: events.map((e) => `${e.type}#${e.metadata.version}`) }, 'deadline timer fired');
   }
 
-  private record(incidentId: string, before: IncidentState, events: readonly GridEvent[]): void {
+  /**
+   * The store's part: stamps the decided events with where they stand on the incident's stream (id, version) and
+   * what caused them (command id and position; none for a timer's), folds them and queues them with their
+   * notifications. Returns them as they go to grid.events.
+   */
+  private record(
+    incidentId: string,
+    before: IncidentState,
+    decided: readonly DecidedEvent[],
+    cause: Pick<EventStamp, 'commandId' | 'position'>,
+  ): GridEvent[] {
+    const events = stampEvents(decided, { incidentId, version: before?.version ?? 0, ...cause });
     let state = before;
     for (const event of events) {
-      state = evolve(state, event);
+      state = incidentDecider.evolve(state, event);
       this.outbox.push({ topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
       for (const n of notificationsFor(event, state, this.ctx.areas, this.ctx.catalog)) {
         this.outbox.push({ topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
       }
     }
-    if (!state) return;
+    if (!state) return events;
     if (events.length > 0) {
       this.current.set(incidentId, state);
       this.states.set(incidentId, state);
     }
-    this.timers.set(incidentId, nextTimerAt(state, this.ctx));
+    this.timers.set(incidentId, incidentDecider.nextTimerAt(state, this.ctx));
+    return events;
   }
 }

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog, RoutingRules, RoutingTable } from '@gridgov/domain';
+import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const { calendar, policy, time } = await loadDeadlines(config);
   if (!calendar.covers(Date.now()))
     logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
-  const areas = AreaFixtures[config.AREA_FIXTURE]();
+  const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
   const catalog = new Catalog();
   const rules = config.ROUTING_RULES_FILE ? RoutingRules.parse(JSON.parse(await readFile(config.ROUTING_RULES_FILE, 'utf8'))).rules : [];
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
@@ -56,7 +56,7 @@ async function main(): Promise<void> {
   });
   await worker.start();
   logger.info(
-    { areas: areas.size, fixture: config.AREA_FIXTURE, holidays: calendar.knownYears, routingRules: rules.length, health: healthAddress },
+    { areas: areas.size, areasFile: config.AREAS_FILE, holidays: calendar.knownYears, routingRules: rules.length, health: healthAddress },
     'dispatch worker started',
   );
   shutdownOnSignals(logger, async () => {

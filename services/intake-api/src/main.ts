@@ -1,7 +1,8 @@
+import { readFile } from 'node:fs/promises';
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures, Catalog } from '@gridgov/domain';
+import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = AreaFixtures[config.AREA_FIXTURE]();
+  const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));
   const app = buildIntakeApp({
     logger,

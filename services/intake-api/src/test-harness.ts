@@ -3,7 +3,7 @@
  * counted, so a test can tell that a refused request wrote nothing; a case seeded through the real decider.
  */
 import { randomUUID } from 'node:crypto';
-import type { Actor, CommandEnvelope, GridEvent } from '@gridgov/contracts';
+import { stampEvents, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
 import { decide, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
@@ -128,8 +128,10 @@ export async function seedCase(
   };
   const decision = decide(envelope, null, context, now);
   if (decision.kind !== 'accepted') throw new Error(`seedCase: ${decision.rejection.code} ${decision.rejection.message}`);
+  // Stamped as the worker stores them.
+  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId });
   let state: IncidentState = null;
-  for (const e of decision.events) state = evolve(state, e);
-  await new ReadModelWriter(infra.redis, infra.keyPrefix, 3600).writeCases([caseChange(incidentId, null, state!, decision.events, areas)]);
-  return { incidentId, events: [...decision.events] };
+  for (const e of events) state = evolve(state, e);
+  await new ReadModelWriter(infra.redis, infra.keyPrefix, 3600).writeCases([caseChange(incidentId, null, state!, events, areas)]);
+  return { incidentId, events };
 }

@@ -3,10 +3,11 @@
  * around the rebuild library (`projector/rebuild.ts`, ADR 0005): arguments, configuration, progress on stderr, the
  * count on stdout, the exit code.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
+import { parseAreaTree } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
 import { runCliWhenMain } from '@gridgov/runtime';
@@ -22,7 +23,7 @@ const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
 
 Replays grid.events into a fresh generation of the projection's counters, switches queries to it
 once caught up, and prints the count. Reads the projection's environment (KAFKA_BROKERS,
-REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREA_FIXTURE, PROJECTION_GROUP_ID, LOG_LEVEL).
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, LOG_LEVEL).
 
   --drop-old               delete the replaced generation after the grace period (default: keep it)
   --grace <seconds>        grace period before --drop-old deletes (default 60)
@@ -79,7 +80,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       redis,
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),
-      areas: AreaFixtures[config.AREA_FIXTURE](),
+      areas: parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8'))),
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
       clock: () => new Date(),

@@ -3,9 +3,18 @@ import { randomUUID } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CommandEnvelope } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer, highWatermarks } from '@gridgov/kafka';
-import { createTestInfra, eventually, readTopic, signedForTest, startService, type RunningService, type TestInfra } from '@gridgov/testing';
+import {
+  createTestInfra,
+  eventually,
+  readTopic,
+  signedForTest,
+  startService,
+  type RunningService,
+  type TestInfra,
+  loadXinhuiAreas,
+  XINHUI_AREAS_FILE,
+} from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CaseViewProjector } from './projector/case-views/projector.ts';
 import { CaseViewStore } from './projector/case-views/store.ts';
@@ -13,7 +22,7 @@ import { restoreReadSide } from './restore-cli.ts';
 import { nextOffset } from './projector/restore-watch.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const grids = areas
   .ofLevel('grid')
   .slice(10, 14)
@@ -110,7 +119,7 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
 
   it('brings back exactly the same keys and values: views, histories, lists, outcomes, states, timers, checkpoints', async () => {
     // The real worker decides; the real read side folds what it decided.
-    worker = await startService('dispatch-worker', { ...infra.env(), AREA_FIXTURE: 'xinhui' });
+    worker = await startService('dispatch-worker', { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE });
     const store = new CaseViewStore(infra.redis, infra.keyPrefix, 3600);
     readSide = new CaseViewProjector({
       kafka: infra.kafka,

@@ -5,10 +5,11 @@
  * a new generation switched to once caught up (`rebuildProjection`). As a command: `pnpm restore` (both services) or
  * `pnpm --filter @gridgov/projection restore`; in a test: call `restoreReadSide`.
  */
+import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
-import { AreaFixtures, type AreaTree } from '@gridgov/domain';
+import { parseAreaTree, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
 import { runCliWhenMain, type Logger } from '@gridgov/runtime';
@@ -154,7 +155,7 @@ Rebuilds the projection service's state in Redis from the log, for after Redis l
 Prints a progress bar on stderr and the counts on stdout. A running projection service restores on its own;
 run this with it stopped (a live projector folding the same partition makes step 1 stop with a checkpoint
 conflict: run it again, or let the service finish). Reads the projection's environment (KAFKA_BROKERS,
-REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREA_FIXTURE, PROJECTION_GROUP_ID, CASE_VIEW_GROUP_ID,
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, CASE_VIEW_GROUP_ID,
 OUTCOME_TTL_SECONDS, LOG_LEVEL).
 
   --read-side-only   skip step 2 (the counters)
@@ -191,7 +192,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     await redisReady(redis);
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-    const areas = AreaFixtures[config.AREA_FIXTURE]();
+    const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
     const started = performance.now();
     let done = 0;
     let total = 0;

@@ -1,8 +1,6 @@
-import { parseLocalDate } from '../time/windows.ts';
+import { parseLocalDate, SHANGHAI_OFFSET_MS } from '../time/windows.ts';
 import type { HolidayData } from './holidays.ts';
 
-/** Asia/Shanghai is UTC+8 all year (China keeps no daylight saving), so local time is UTC + 8 h. */
-export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 export const DAY_MS = 86_400_000;
 
 /** A local calendar date in Asia/Shanghai. */

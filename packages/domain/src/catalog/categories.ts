@@ -26,6 +26,9 @@ const wh = (amount: number): Duration => ({ unit: 'working_hours', amount });
 const wd = (amount: number): Duration => ({ unit: 'working_days', amount });
 const nh = (amount: number): Duration => ({ unit: 'natural_hours', amount });
 
+/** The handling time of a case whose category is not in the catalog (see `Catalog.handling`). */
+export const UNKNOWN_CATEGORY_HANDLING: Duration = wd(1);
+
 export const DEFAULT_DEPARTMENTS: readonly Department[] = [
   { code: 'urban_mgmt', name: '城市管理局' },
   { code: 'sanitation', name: '环境卫生所' },
@@ -136,6 +139,32 @@ export class Catalog {
 
   category(code: string): Category | undefined {
     return this.categories.get(code);
+  }
+
+  /*
+   * A category not in the catalog: a report names only catalog categories (the intake and the decider refuse any
+   * other), but a case decided under an older catalog may name one this catalog dropped. What such a case gets is
+   * said here, once: the fallbacks below.
+   */
+
+  /** The handling time of a category at an urgency; one working day for a category not in the catalog. */
+  handling(code: string, urgency: Urgency): Duration {
+    return this.categories.get(code)?.handling[urgency] ?? UNKNOWN_CATEGORY_HANDLING;
+  }
+
+  /** The category's name; its code for a category not in the catalog. */
+  categoryName(code: string): string {
+    return this.categories.get(code)?.name ?? code;
+  }
+
+  /** Whether reports of the category are confidential (举报人保护); not for a category not in the catalog. */
+  isConfidential(code: string): boolean {
+    return this.categories.get(code)?.confidential ?? false;
+  }
+
+  /** The department a category goes to when no routing rule applies; none for a category not in the catalog. */
+  defaultDepartment(code: string): string | undefined {
+    return this.categories.get(code)?.defaultDepartment;
   }
 
   department(code: string): Department | undefined {

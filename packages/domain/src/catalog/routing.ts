@@ -1,3 +1,4 @@
+import { AreaCode } from '@gridgov/contracts';
 import { z } from 'zod';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from './categories.ts';
@@ -6,7 +7,7 @@ import type { Catalog } from './categories.ts';
 export const RoutingRules = z.object({
   rules: z.array(
     z.object({
-      area: z.string().regex(/^\d{6}(\d{3}){0,3}$/, 'an area code has 6, 9, 12 or 15 digits'),
+      area: AreaCode,
       category: z.string().min(1),
       department: z.string().min(1),
       /** Why the rule is there, for the people who keep the table. */
@@ -53,6 +54,6 @@ export class RoutingTable {
       const specific = this.rules.get(`${area}|${category}`) ?? this.rules.get(`${area}|*`);
       if (specific) return specific;
     }
-    return this.catalog.category(category)?.defaultDepartment;
+    return this.catalog.defaultDepartment(category);
   }
 }

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type Area } from '../areas/area-tree.ts';
-import { AreaFixtures } from '../areas/fixtures.ts';
+import { areas } from '../incident/test-support.ts';
 import { Catalog } from './categories.ts';
 import { type RoutingRule, RoutingRules, RoutingTable } from './routing.ts';
 
-const areas = AreaFixtures.xinhui();
 const catalog = new Catalog();
 
 const named = (level: Area['level'], name: string): Area => {
@@ -103,7 +102,6 @@ describe('RoutingTable', () => {
 
 describe('RoutingTable: conflicting rules', () => {
   it('refuses two rules for the same category in the same area', () => {
-    const areas = AreaFixtures.xinhui();
     const catalog = new Catalog();
     expect(
       () =>
@@ -120,7 +118,7 @@ describe('RoutingRules files', () => {
     const { readFile } = await import('node:fs/promises');
     const file = JSON.parse(await readFile(new URL('../../../../data/routing/xinhui-rules.json', import.meta.url), 'utf8')) as unknown;
     const { rules } = RoutingRules.parse(file);
-    const table = new RoutingTable(AreaFixtures.xinhui(), new Catalog(), rules);
+    const table = new RoutingTable(areas, new Catalog(), rules);
     expect(table.route('exposed_rubbish', '440705001001001')).toBe('urban_mgmt');
     expect(table.route('exposed_rubbish', '440705100001001')).toBe('sanitation');
   });

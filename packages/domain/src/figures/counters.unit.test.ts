@@ -1,11 +1,10 @@
 import { type GridEvent } from '@gridgov/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AreaFixtures } from '../areas/fixtures.ts';
+import { areas } from '../incident/test-support.ts';
 import { DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS } from '../catalog/categories.ts';
 import { type ApplyResult, applyEvent, type CountedIncident, type CounterDelta, counterField } from './counters.ts';
 
-const areas = AreaFixtures.xinhui();
 const meige = areas.ofLevel('community').find((c) => c.name === '梅阁村')!;
 const GRID = areas.children(meige.code)[0]!.code;
 // grid → 梅阁村 → 沙堆镇 → 新会区 → 江门市, written out from the codes

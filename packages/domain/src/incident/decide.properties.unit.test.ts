@@ -1,9 +1,12 @@
-import { type Actor, type Command, GridEvent, type Role, type Urgency } from '@gridgov/contracts';
+import { type Actor, type Command, GridEvent, type Role, stampEvents, type Urgency } from '@gridgov/contracts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
+import { decide } from './decide.ts';
+import { type DecisionContext } from './decision.ts';
+import { evolve } from './evolve.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
-import { evolve, type Incident, type IncidentState } from './state.ts';
+import { type Incident, type IncidentState } from './state.ts';
+import { nextTimerAt, tick } from './timers.ts';
 import { catalog, ctx, GRID, INCIDENT, unroutedCtx } from './test-support.ts';
 
 /*
@@ -179,17 +182,16 @@ class Run {
     if (decision.kind === 'rejected') return;
     // (d) a closed case never accepts another command
     expect(wasClosed, `a closed case accepted ${command.type}`).toBe(false);
-    this.record(decision.events);
+    this.record(stampEvents(decision.events, { incidentId: INCIDENT, version: this.state?.version ?? 0, commandId: COMMAND_ID }));
   }
 
   /** A tick at `at`, checked against two ticks (at `split`, then at `at`) and against a repeat. */
   tick(at: number, split: number): void {
     const now = new Date(at);
     const intermediate = new Date(this.clock + Math.floor((at - this.clock) * split));
-    const once = tick(INCIDENT, this.state, this.context, now);
-    const first = tick(INCIDENT, this.state, this.context, intermediate);
+    const once = tick(this.state, this.context, now);
+    const first = tick(this.state, this.context, intermediate);
     const rest = tick(
-      INCIDENT,
       first.reduce<IncidentState>((s, e) => evolve(s, e), this.state),
       this.context,
       now,
@@ -199,10 +201,10 @@ class Run {
     for (const e of once) expect(Date.parse(e.metadata.occurredAt)).toBeLessThanOrEqual(at);
     const idle = (s: Incident) => s.suspendedAt !== null || s.status === 'closed' || s.status === 'rejected';
     if (idle(this.state!)) expect(once).toEqual([]);
-    this.record(once);
+    this.record(stampEvents(once, { incidentId: INCIDENT, version: this.state?.version ?? 0 }));
     this.clock = at;
     // A repeated tick fires nothing, and nothing is left due by now.
-    expect(tick(INCIDENT, this.state, this.context, now)).toEqual([]);
+    expect(tick(this.state, this.context, now)).toEqual([]);
     const next = nextTimerAt(this.state, this.context);
     if (next !== null) expect(next).toBeGreaterThan(at);
     if (idle(this.state!)) expect(next).toBeNull();

@@ -1,8 +1,9 @@
 import { type CommandEnvelope, GridEvent, type ReportIncident, type Role } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
 import { decide } from './decide.ts';
-import { evolve, initialState } from './state.ts';
-import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, INCIDENT, named, STAFF } from './test-support.ts';
+import { evolve } from './evolve.ts';
+import { initialState } from './state.ts';
+import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, INCIDENT, logged, named, STAFF } from './test-support.ts';
 
 // ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----
 
@@ -130,8 +131,8 @@ describe('decide: ReportIncident', () => {
         .then(anyId([reported(ISSUED_AT, { gridCode: MEIGE_GRID }), anyActorId(dispatched('urban_mgmt'))]));
     });
 
-    it('produces events that satisfy the published event contract', () => {
-      const events = acceptedEvents(decide(report(), initialState, ctx, NOW));
+    it('produces events that satisfy the published event contract, as the worker stores them', () => {
+      const events = logged(decide(report(), initialState, ctx, NOW), report());
       expect(events.map((e) => e.type)).toEqual(['IncidentReported', 'IncidentDispatched']);
       for (const event of events) expect(() => GridEvent.parse(event)).not.toThrow();
     });
@@ -152,13 +153,14 @@ describe('decide: ReportIncident', () => {
     });
 
     it('gives the events deterministic ids: the same command decided again (after a crash, at a later clock) yields the same ids', () => {
-      const ids = (now: Date) => acceptedEvents(decide(report(), initialState, ctx, now)).map((e) => e.metadata.eventId);
-      const first = ids(NOW);
+      const ids = (command: CommandEnvelope, now: Date) =>
+        logged(decide(command, initialState, ctx, now), command).map((e) => e.metadata.eventId);
+      const first = ids(report(), NOW);
       expect(first).toHaveLength(2);
       expect(new Set(first).size).toBe(2);
-      expect(ids(NOW)).toEqual(first);
-      expect(ids(new Date(NOW.getTime() + 60_000))).toEqual(first);
-      const other = acceptedEvents(decide(report({ incidentId: OTHER_INCIDENT }), initialState, ctx, NOW)).map((e) => e.metadata.eventId);
+      expect(ids(report(), NOW)).toEqual(first);
+      expect(ids(report(), new Date(NOW.getTime() + 60_000))).toEqual(first);
+      const other = ids(report({ incidentId: OTHER_INCIDENT }), NOW);
       expect(other.filter((id) => first.includes(id))).toEqual([]);
     });
   });

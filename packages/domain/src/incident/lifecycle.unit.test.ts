@@ -1,9 +1,14 @@
 import { type Actor, type Command, type CommandType, type GridEvent, type GridEventType, type Role, type Stage } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { decide, escalationArea, tick } from './decide.ts';
-import { evolve, type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
+import { escalationArea } from './commands/escalation.ts';
+import { decide } from './decide.ts';
+import { evolve } from './evolve.ts';
+import { tick } from './timers.ts';
+import { type Incident, initialState, type IncidentState, type IncidentStatus } from './state.ts';
 import {
   acceptedEvents,
+  logged,
+  loggedTick,
   COMMAND,
   continuing,
   ctx,
@@ -32,6 +37,11 @@ import {
   XINHUI_DISTRICT,
   givenIn,
   instant,
+  SANITATION,
+  DISPATCHED,
+  ACCEPTED,
+  accepted,
+  resolved,
 } from './test-support.ts';
 
 /*
@@ -41,7 +51,6 @@ import {
  * working day, and so is every weekday of that week and the next.
  */
 
-const SANITATION = handler('sanitation');
 const URBAN_MGMT = handler('urban_mgmt');
 const NO_DEPARTMENT: Actor = { id: 'handler-nobody', role: 'handler' };
 
@@ -52,28 +61,11 @@ const NOTES = '已清运，现场已恢复';
 
 /** No route: the case waits for a dispatcher until 11:00, two working hours after the report. */
 const REPORTED = history(reported('2026-11-24 09:00', { dispatchDue: '2026-11-24 11:00' }));
-/** Routed at once at 09:00: sign for by 11:00; handle within one working day, by Wednesday 09:00 (3 + 3 + 0.5 h). */
-const DISPATCHED = history(
-  reported('2026-11-24 09:00'),
-  dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
-);
-const ACCEPTED = history(...DISPATCHED, event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION));
 /** Resolved at 16:00: 3 h in the morning + 1.5 h in the afternoon since the dispatch; verify within 1 working day. */
 const HANDLED_BY_16 = 4.5 * HOUR_MS;
 const RESOLVED = history(
   ...ACCEPTED,
-  event(
-    'IncidentResolved',
-    {
-      notes: NOTES,
-      photoRefs: [],
-      handlingMs: HANDLED_BY_16,
-      verificationDue: iso('2026-11-25 16:00'),
-      measures: measures(['verification']),
-    },
-    '2026-11-24 16:00',
-    SANITATION,
-  ),
+  resolved('2026-11-24 16:00', { notes: NOTES, handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' }),
 );
 /** Returned at 10:00: a dispatcher must act within 2 working hours, by 12:00. */
 const RETURNED = history(
@@ -236,18 +228,7 @@ describe('DispatchIncident (派遣)', () => {
       .then(
         continuing(
           REPORTED,
-          caused(
-            'IncidentDispatched',
-            {
-              department: 'urban_mgmt',
-              by: 'dispatcher',
-              signForDue: iso('2026-11-24 11:20'),
-              handlingDue: iso('2026-11-25 09:20'),
-              measures: dispatchMeasures(),
-            },
-            '2026-11-24 09:20',
-            DISPATCHER,
-          ),
+          dispatched('2026-11-24 09:20', 'urban_mgmt', { signFor: '2026-11-24 11:20', handling: '2026-11-25 09:20' }, 'dispatcher'),
         ),
       );
   });
@@ -260,18 +241,7 @@ describe('DispatchIncident (派遣)', () => {
       .then(
         continuing(
           friday,
-          caused(
-            'IncidentDispatched',
-            {
-              department: 'urban_mgmt',
-              by: 'dispatcher',
-              signForDue: iso('2026-11-30 09:00'),
-              handlingDue: iso('2026-11-30 16:00'),
-              measures: dispatchMeasures(),
-            },
-            '2026-11-27 16:00',
-            DISPATCHER,
-          ),
+          dispatched('2026-11-27 16:00', 'urban_mgmt', { signFor: '2026-11-30 09:00', handling: '2026-11-30 16:00' }, 'dispatcher'),
         ),
       );
   });
@@ -284,18 +254,7 @@ describe('DispatchIncident (派遣)', () => {
       .then(
         continuing(
           beforeHoliday,
-          caused(
-            'IncidentDispatched',
-            {
-              department: 'urban_mgmt',
-              by: 'dispatcher',
-              signForDue: iso('2026-10-08 09:00'),
-              handlingDue: iso('2026-10-08 16:00'),
-              measures: dispatchMeasures(),
-            },
-            '2026-09-30 16:00',
-            DISPATCHER,
-          ),
+          dispatched('2026-09-30 16:00', 'urban_mgmt', { signFor: '2026-10-08 09:00', handling: '2026-10-08 16:00' }, 'dispatcher'),
         ),
       );
   });
@@ -307,18 +266,7 @@ describe('DispatchIncident (派遣)', () => {
       .then(
         continuing(
           RETURNED,
-          caused(
-            'IncidentDispatched',
-            {
-              department: 'urban_mgmt',
-              by: 'dispatcher',
-              signForDue: iso('2026-11-24 15:00'),
-              handlingDue: iso('2026-11-25 10:30'),
-              measures: dispatchMeasures(),
-            },
-            '2026-11-24 10:30',
-            DISPATCHER,
-          ),
+          dispatched('2026-11-24 10:30', 'urban_mgmt', { signFor: '2026-11-24 15:00', handling: '2026-11-25 10:30' }, 'dispatcher'),
         ),
       );
   });
@@ -359,7 +307,7 @@ describe('ReassignIncident (改派)', () => {
     const after = [...ACCEPTED, ...events];
     given(after)
       .when(give('AcceptIncident', '2026-11-24 10:30', URBAN_MGMT))
-      .then(continuing(after, caused('IncidentAccepted', { department: 'urban_mgmt' }, '2026-11-24 10:30', URBAN_MGMT)));
+      .then(continuing(after, accepted('2026-11-24 10:30', 'urban_mgmt', URBAN_MGMT, COMMAND)));
     given(after)
       .when(give('AcceptIncident', '2026-11-24 10:30', SANITATION))
       .then({ rejected: 'NOT_ASSIGNED' });
@@ -403,7 +351,7 @@ describe('AcceptIncident (签收)', () => {
   it('signs the case for its department', () => {
     given(DISPATCHED)
       .when(give('AcceptIncident', '2026-11-24 09:30'))
-      .then(continuing(DISPATCHED, caused('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION)));
+      .then(continuing(DISPATCHED, accepted('2026-11-24 09:30', 'sanitation', SANITATION, COMMAND)));
   });
 });
 
@@ -415,17 +363,11 @@ describe('ResolveIncident (反馈)', () => {
       .then(
         continuing(
           ACCEPTED,
-          caused(
-            'IncidentResolved',
-            {
-              notes: NOTES,
-              photoRefs: ['photos/after.jpg'],
-              handlingMs: HANDLED_BY_16,
-              verificationDue: iso('2026-11-25 16:00'),
-              measures: measures(['verification']),
-            },
+          resolved(
             '2026-11-24 16:00',
+            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
             SANITATION,
+            COMMAND,
           ),
         ),
       );
@@ -449,17 +391,11 @@ describe('ResolveIncident (反馈)', () => {
       .then(
         continuing(
           past,
-          caused(
-            'IncidentResolved',
-            {
-              notes: NOTES,
-              photoRefs: ['photos/after.jpg'],
-              handlingMs: 3.5 * HOUR_MS,
-              verificationDue: iso('2026-11-26 15:00'),
-              measures: measures(['verification']),
-            },
+          resolved(
             '2026-11-25 15:00',
+            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3.5 * HOUR_MS, verificationDue: '2026-11-26 15:00' },
             SANITATION,
+            COMMAND,
           ),
         ),
       );
@@ -469,24 +405,18 @@ describe('ResolveIncident (反馈)', () => {
     const past = history(
       ...RETURNED,
       dispatched('2026-11-24 10:30', 'urban_mgmt', { signFor: '2026-11-24 15:00', handling: '2026-11-25 10:30' }, 'dispatcher'),
-      event('IncidentAccepted', { department: 'urban_mgmt' }, '2026-11-24 11:00', URBAN_MGMT),
+      accepted('2026-11-24 11:00', 'urban_mgmt'),
     );
     given(past)
       .when(give('ResolveIncident', '2026-11-24 16:00', URBAN_MGMT))
       .then(
         continuing(
           past,
-          caused(
-            'IncidentResolved',
-            {
-              notes: NOTES,
-              photoRefs: ['photos/after.jpg'],
-              handlingMs: HANDLED_BY_16,
-              verificationDue: iso('2026-11-25 16:00'),
-              measures: measures(['verification']),
-            },
+          resolved(
             '2026-11-24 16:00',
+            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
             URBAN_MGMT,
+            COMMAND,
           ),
         ),
       );
@@ -497,7 +427,7 @@ describe('ResolveIncident (反馈)', () => {
     const past = history(
       reported('2026-09-30 16:00'),
       dispatched('2026-09-30 16:00', 'sanitation', { signFor: '2026-10-08 09:00', handling: '2026-10-08 16:00' }),
-      event('IncidentAccepted', { department: 'sanitation' }, '2026-09-30 16:30', SANITATION),
+      accepted('2026-09-30 16:30'),
     );
     // Verify by 10:00 + 6.5 h = 2 h to noon, 3 h in the afternoon, 1.5 h on Friday 9 October from 08:30.
     given(past)
@@ -505,17 +435,11 @@ describe('ResolveIncident (反馈)', () => {
       .then(
         continuing(
           past,
-          caused(
-            'IncidentResolved',
-            {
-              notes: NOTES,
-              photoRefs: ['photos/after.jpg'],
-              handlingMs: 3 * HOUR_MS,
-              verificationDue: iso('2026-10-09 10:00'),
-              measures: measures(['verification']),
-            },
+          resolved(
             '2026-10-08 10:00',
+            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3 * HOUR_MS, verificationDue: '2026-10-09 10:00' },
             SANITATION,
+            COMMAND,
           ),
         ),
       );
@@ -525,15 +449,7 @@ describe('ResolveIncident (反馈)', () => {
 describe('VerifyIncident (核查)', () => {
   const verify = (passed: boolean, at: string, notes = '') => envelope({ type: 'VerifyIncident', data: { passed, notes } }, STAFF, at);
   const resolvedAt = (past: readonly GridEvent[], at: string, handlingMs: number, verificationDue: string) =>
-    history(
-      ...past,
-      event(
-        'IncidentResolved',
-        { notes: NOTES, photoRefs: [], handlingMs, verificationDue: iso(verificationDue), measures: measures(['verification']) },
-        at,
-        SANITATION,
-      ),
-    );
+    history(...past, resolved(at, { notes: NOTES, handlingMs, verificationDue }));
 
   it('closes a case verified on site, on time when every deadline was met, with the handling time of its resolution', () => {
     given(RESOLVED)
@@ -554,7 +470,7 @@ describe('VerifyIncident (核查)', () => {
       history(
         ...DISPATCHED,
         event('DeadlineMissed', { stage: 'sign_for', due: iso('2026-11-24 11:00') }, '2026-11-24 11:00', SYSTEM),
-        event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 11:30', SANITATION),
+        accepted('2026-11-24 11:30'),
       ),
       '2026-11-24 16:00',
       HANDLED_BY_16,
@@ -574,12 +490,7 @@ describe('VerifyIncident (核查)', () => {
   });
 
   it('closes a case not on time when it was signed for after its sign-for deadline, even before the timer marked it', () => {
-    const past = resolvedAt(
-      history(...DISPATCHED, event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 11:30', SANITATION)),
-      '2026-11-24 16:00',
-      HANDLED_BY_16,
-      '2026-11-25 16:00',
-    );
+    const past = resolvedAt(history(...DISPATCHED, accepted('2026-11-24 11:30')), '2026-11-24 16:00', HANDLED_BY_16, '2026-11-25 16:00');
     given(past)
       .when(verify(true, '2026-11-25 10:00'))
       .then(continuing(past, caused('IncidentClosed', { onTime: false, handlingMs: HANDLED_BY_16 }, '2026-11-25 10:00', STAFF)));
@@ -642,17 +553,11 @@ describe('VerifyIncident (核查)', () => {
         .then(
           continuing(
             reworked,
-            caused(
-              'IncidentResolved',
-              {
-                notes: NOTES,
-                photoRefs: ['photos/after.jpg'],
-                handlingMs: 13 * HOUR_MS,
-                verificationDue: iso('2026-11-27 09:00'),
-                measures: measures(['verification']),
-              },
+            resolved(
               '2026-11-26 09:00',
+              { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 13 * HOUR_MS, verificationDue: '2026-11-27 09:00' },
               SANITATION,
+              COMMAND,
             ),
           ),
         );
@@ -1064,13 +969,8 @@ describe('versions', () => {
     let state: IncidentState = initialState;
     return steps.map(([command, actor, at], i) => {
       const before = state?.version ?? 0;
-      const decision = decide(
-        { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` },
-        state,
-        ctx,
-        instant(at),
-      );
-      const events = acceptedEvents(decision);
+      const given = { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` };
+      const events = logged(decide(given, state, ctx, instant(at)), given, state);
       for (const e of events) state = evolve(state, e);
       expect(state?.version).toBe(before + events.length);
       return events.map((e) => [e.metadata.version, e.metadata.eventId]);
@@ -1160,17 +1060,12 @@ describe('evolve needs nothing but the events', () => {
     const events: GridEvent[] = [];
     const states: Incident[] = [];
     steps.forEach(([command, actor, at], i) => {
-      const happened =
-        command === 'tick'
-          ? tick(INCIDENT, state, unroutedCtx, instant(at))
-          : acceptedEvents(
-              decide(
-                { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` },
-                state,
-                unroutedCtx,
-                instant(at),
-              ),
-            );
+      let happened: readonly GridEvent[];
+      if (command === 'tick') happened = loggedTick(tick(state, unroutedCtx, instant(at)), state);
+      else {
+        const given = { ...envelope(command, actor, at), commandId: `1c2d3e4f-5a6b-4c7d-8e9f-${String(i).padStart(12, '0')}` };
+        happened = logged(decide(given, state, unroutedCtx, instant(at)), given, state);
+      }
       expect(happened.length, `step ${i} (${command === 'tick' ? 'tick' : command.type}) decided nothing`).toBeGreaterThan(0);
       for (const e of happened) {
         state = evolve(state, e);

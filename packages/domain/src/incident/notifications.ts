@@ -1,13 +1,14 @@
 import type { GridEvent, Notification, Stage } from '@gridgov/contracts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
+import { SHANGHAI_OFFSET_MS } from '../time/windows.ts';
 import type { Incident } from './state.ts';
 
 const STAGE_NAMES: Record<Stage, string> = { dispatch: '派遣', sign_for: '签收', handling: '处置', verification: '核查' };
 
 /** Local time in Asia/Shanghai, for messages: 11月22日 17:30. */
 function local(iso: string): string {
-  const d = new Date(Date.parse(iso) + 8 * 3_600_000);
+  const d = new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS);
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
 }
@@ -23,7 +24,7 @@ function remainingText(remaining: { amount: number; unit: 'hours' | 'working_day
  * `state` is the incident after the event. A confidential category never names its reporter here.
  */
 export function notificationsFor(event: GridEvent, state: Incident, areas: AreaTree, catalog: Catalog): Notification[] {
-  const category = catalog.category(state.category)?.name ?? state.category;
+  const category = catalog.categoryName(state.category);
   const grid = areas.find(state.gridCode)?.name ?? state.gridCode;
   const department = state.department ?? undefined;
   const base = { notificationId: event.metadata.eventId, incidentId: event.metadata.incidentId, at: event.metadata.occurredAt };

@@ -22,6 +22,11 @@ import {
   STAFF,
   SYSTEM,
   TONGDE,
+  SANITATION,
+  DISPATCHED,
+  accepted,
+  resolved,
+  ACCEPTED,
 } from './test-support.ts';
 
 /*
@@ -29,14 +34,8 @@ import {
  * who receives them, what kind, and the Chinese text (times in Shanghai local time).
  */
 
-const SANITATION = handler('sanitation');
 const GRID_NAME = '同德社区第1网格';
 const CASE = `${GRID_NAME}「暴露垃圾」案件`;
-
-const DISPATCHED = history(
-  reported('2026-11-24 09:00'),
-  dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
-);
 
 /** The notifications of the last of `events`, with the state it left. */
 function notified(events: readonly GridEvent[]): Notification[] {
@@ -187,31 +186,19 @@ describe('notificationsFor', () => {
   });
 
   it('a resolution asks the grid to verify on site, and a failed verification sends the department back to work', () => {
-    const resolved = history(
-      ...DISPATCHED,
-      event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION),
-      event(
-        'IncidentResolved',
-        {
-          notes: '已清运',
-          photoRefs: [],
-          handlingMs: 16_200_000,
-          verificationDue: iso('2026-11-25 16:00'),
-          measures: measures(['verification']),
-        },
-        '2026-11-24 16:00',
-        SANITATION,
-      ),
+    const awaitingVerification = history(
+      ...ACCEPTED,
+      resolved('2026-11-24 16:00', { handlingMs: 16_200_000, verificationDue: '2026-11-25 16:00' }),
     );
-    expect(notified(resolved)).toEqual([
-      from(resolved[3]!, {
+    expect(notified(awaitingVerification)).toEqual([
+      from(awaitingVerification[3]!, {
         recipient: { role: 'grid_staff', area: GRID },
         kind: 'resolved',
         message: `待核查：${CASE}已处置，请于11月25日 16:00前现场核查。`,
       }),
     ]);
     const reworked = history(
-      ...resolved,
+      ...awaitingVerification,
       event(
         'IncidentReworkRequested',
         { notes: '仍有垃圾', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling']) },
@@ -229,7 +216,7 @@ describe('notificationsFor', () => {
   });
 
   it.each<[string, GridEvent]>([
-    ['IncidentAccepted', event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION)],
+    ['IncidentAccepted', accepted('2026-11-24 09:30')],
     [
       'ExtensionRequested',
       event('ExtensionRequested', { unit: 'working_days', amount: 1, reason: '需协调' }, '2026-11-24 09:30', SANITATION),
@@ -256,13 +243,8 @@ describe('notificationsFor', () => {
         '2026-11-24 10:00',
         SYSTEM,
       ),
-      event('IncidentAccepted', { department: 'public_security' }, '2026-11-24 10:30', handler('public_security')),
-      event(
-        'IncidentResolved',
-        { notes: '已核实', photoRefs: [], handlingMs: 0, verificationDue: iso('2026-11-25 10:30'), measures: measures(['verification']) },
-        '2026-11-24 11:00',
-        handler('public_security'),
-      ),
+      accepted('2026-11-24 10:30', 'public_security'),
+      resolved('2026-11-24 11:00', { notes: '已核实', handlingMs: 0, verificationDue: '2026-11-25 10:30' }, handler('public_security')),
     );
     const all = lead.flatMap((_, i) => notified(lead.slice(0, i + 1)));
     expect(all.length).toBeGreaterThan(0);

@@ -1,13 +1,15 @@
 /**
  * Shared given / when / then support for the incident decider's tests. Imported by tests only (never by
- * index.ts): it reads the real holiday notices from the repository and asserts with vitest.
+ * index.ts): it reads the real area tree and holiday notices from the repository and asserts with vitest.
  */
-// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published holiday data
+// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published areas and holidays
 import { readFileSync } from 'node:fs';
 import {
   type Actor,
   type CommandEnvelope,
+  type DecidedEvent,
   GridEvent,
+  stampEvents,
   type GridEventType,
   type Stage,
   type Measure,
@@ -15,20 +17,24 @@ import {
 } from '@gridgov/contracts';
 import { expect } from 'vitest';
 import { type Area } from '../areas/area-tree.ts';
-import { AreaFixtures } from '../areas/fixtures.ts';
+import { parseAreaTree } from '../areas/area-data.ts';
 import { HolidayData } from '../calendar/holidays.ts';
 import { WorkingCalendar } from '../calendar/working-calendar.ts';
 import { Catalog, type Duration } from '../catalog/categories.ts';
 import { RoutingTable } from '../catalog/routing.ts';
-import { type Decision, type DecisionContext, decide, nextTimerAt, tick } from './decide.ts';
+import { decide } from './decide.ts';
+import { type Decision, type DecisionContext } from './decision.ts';
+import { evolve } from './evolve.ts';
 import { DEFAULT_POLICY } from './policy.ts';
 import { type RejectionCode } from './rejection.ts';
 import { stageTimeOf } from './stage-time.ts';
-import { evolve, initialState, type IncidentState } from './state.ts';
+import { initialState, type IncidentState } from './state.ts';
+import { nextTimerAt, tick } from './timers.ts';
 
 // ---- the world the decider sees -------------------------------------------------------------
 
-export const areas = AreaFixtures.xinhui();
+/** The 新会区 tree as the services load it (data/areas/xinhui.json, the default AREAS_FILE). */
+export const areas = parseAreaTree(JSON.parse(readFileSync(new URL('../../../../data/areas/xinhui.json', import.meta.url), 'utf8')));
 export const catalog = new Catalog();
 
 export function named(level: Area['level'], name: string): Area {
@@ -97,6 +103,8 @@ export const handler = (department: string): Actor => ({
 });
 export const ROUTING: Actor = { id: 'routing', role: 'system' };
 export const SYSTEM: Actor = { id: 'system', role: 'system' };
+/** The department the case of these tests is routed to. */
+export const SANITATION = handler('sanitation');
 
 /** A command as the intake API puts it on grid.commands, issued at a local time. */
 export function envelope(command: CommandEnvelope['command'], actor: Actor, at: string, commandId = COMMAND): CommandEnvelope {
@@ -208,22 +216,71 @@ export function dispatched(
   );
 }
 
+/** The department signed for the case at a local time (by default sanitation, the routed case's, by its handler). */
+export const accepted = (at: string, department = 'sanitation', actor: Actor = handler(department), commandId?: string): GridEvent =>
+  event('IncidentAccepted', { department }, at, actor, commandId);
+
+interface Resolution {
+  readonly handlingMs: number;
+  /** Local time. */
+  readonly verificationDue: string;
+  readonly notes?: string;
+  readonly photoRefs?: string[];
+}
+
+/** The department reported the case handled at a local time: the handling time, and the verification deadline it starts. */
+export function resolved(at: string, r: Resolution, actor: Actor = SANITATION, commandId?: string): GridEvent {
+  const data = {
+    notes: r.notes ?? '已清运',
+    photoRefs: r.photoRefs ?? [],
+    handlingMs: r.handlingMs,
+    verificationDue: iso(r.verificationDue),
+    measures: measures(['verification']),
+  };
+  return event('IncidentResolved', data, at, actor, commandId);
+}
+
+/**
+ * The usual case: exposed rubbish reported in GRID and routed to sanitation on Tuesday 24 November 2026 at 09:00;
+ * sign for by 11:00, handle within one working day, by Wednesday 09:00 (3 + 3 + 0.5 working hours).
+ */
+export const DISPATCHED: readonly GridEvent[] = history(
+  reported('2026-11-24 09:00'),
+  dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
+);
+/** DISPATCHED, signed for at 09:30. */
+export const ACCEPTED: readonly GridEvent[] = history(...DISPATCHED, accepted('2026-11-24 09:30'));
+
 // ---- given / when / then ----------------------------------------------------------------------
 
 export type Expected = readonly GridEvent[] | { readonly rejected: RejectionCode };
 
 /** The state of a history: a fold of its events alone (evolve needs no context). */
-export const fold = (events: readonly GridEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e), initialState);
+export const fold = (events: readonly DecidedEvent[]): IncidentState => events.reduce<IncidentState>((s, e) => evolve(s, e), initialState);
 
-export const acceptedEvents = (decision: Decision): readonly GridEvent[] => {
+/** A decision whose accepted events are stamped as the worker stores them. */
+export type LoggedDecision = Extract<Decision, { kind: 'rejected' }> | { readonly kind: 'accepted'; readonly events: readonly GridEvent[] };
+
+export function acceptedEvents(decision: LoggedDecision): readonly GridEvent[];
+export function acceptedEvents(decision: Decision): readonly DecidedEvent[];
+export function acceptedEvents(decision: Decision | LoggedDecision): readonly DecidedEvent[] {
   if (decision.kind !== 'accepted') throw new Error(`expected acceptance, got ${decision.rejection.code}: ${decision.rejection.message}`);
   return decision.events;
-};
+}
+
+/** A command's accepted events as the worker stores them (`stampEvents`): numbered on from `state`, with its id. */
+export const logged = (decision: Decision, command: CommandEnvelope, state: IncidentState = initialState): GridEvent[] =>
+  stampEvents(acceptedEvents(decision), { incidentId: command.incidentId, version: state?.version ?? 0, commandId: command.commandId });
+
+/** A tick's events as the worker stores them: numbered on from `state`, with no command. */
+export const loggedTick = (events: readonly DecidedEvent[], state: IncidentState, incidentId = INCIDENT): GridEvent[] =>
+  stampEvents(events, { incidentId, version: state?.version ?? 0 });
 
 /**
  * given(past events).when(command).then(new events | rejection), in the style of Emmett's decider specs; and
  * given(past events).tickAt(instant).then(new events) for the deadline timer. `when` decides at `now`, else at
- * the spec's clock, else at the command's issuedAt. Accepted events must satisfy the published contract and evolve.
+ * the spec's clock, else at the command's issuedAt. The new events are compared as the worker stores them (stamped
+ * after the past's last version, with the command's id); they must satisfy the published contract and evolve.
  */
 export function givenIn(context: DecisionContext = ctx, clock?: Date) {
   return function given(past: readonly GridEvent[]) {
@@ -237,23 +294,24 @@ export function givenIn(context: DecisionContext = ctx, clock?: Date) {
       when(command: CommandEnvelope, now: Date = clock ?? new Date(command.issuedAt)) {
         const decision = decide(command, state, context, now);
         return {
-          then(expected: Expected): Decision {
+          then(expected: Expected): LoggedDecision {
             if ('rejected' in expected) {
               expect(decision.kind).toBe('rejected');
-              if (decision.kind === 'rejected') {
-                expect(decision.rejection.code).toBe(expected.rejected);
-                expect(decision.rejection.message).not.toBe('');
-              }
-            } else {
-              expect(decision).toEqual({ kind: 'accepted', events: expected });
-              checked(acceptedEvents(decision));
+              if (decision.kind !== 'rejected') throw new Error('unreachable: the expectation above failed');
+              expect(decision.rejection.code).toBe(expected.rejected);
+              expect(decision.rejection.message).not.toBe('');
+              return decision;
             }
-            return decision;
+            expect(decision.kind).toBe('accepted');
+            const events = logged(decision, command, state);
+            expect(events).toEqual(expected);
+            checked(events);
+            return { kind: 'accepted', events };
           },
         };
       },
       tickAt(now: Date) {
-        const events = tick(past[0]?.metadata.incidentId ?? INCIDENT, state, context, now);
+        const events = loggedTick(tick(state, context, now), state, past[0]?.metadata.incidentId);
         return {
           then(expected: readonly GridEvent[]): readonly GridEvent[] {
             expect(withoutUnstatedRemaining(events, expected)).toEqual(expected);

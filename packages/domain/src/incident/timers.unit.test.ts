@@ -1,6 +1,6 @@
 import { type GridEvent, type Stage } from '@gridgov/contracts';
 import { describe, expect, it } from 'vitest';
-import { nextTimerAt, tick } from './decide.ts';
+import { nextTimerAt, tick } from './timers.ts';
 import {
   COMMAND,
   ctx,
@@ -12,20 +12,23 @@ import {
   fold,
   given,
   GRID,
-  handler,
   history,
   HUICHENG,
-  INCIDENT,
   instant,
   iso,
   JIANGMEN_CITY,
   continuing,
+  loggedTick,
   measures,
   reported,
   STAFF,
   SYSTEM,
   TONGDE,
   XINHUI_DISTRICT,
+  SANITATION,
+  DISPATCHED,
+  ACCEPTED,
+  resolved,
 } from './test-support.ts';
 
 /*
@@ -36,7 +39,6 @@ import {
  * of that week and the next.
  */
 
-const SANITATION = handler('sanitation');
 const OVERDUE_REASON = '超期自动督办 overdue';
 
 const warned = (
@@ -50,13 +52,6 @@ const warned = (
 const missed = (stage: Stage, due: string) => event('DeadlineMissed', { stage, due: iso(due) }, due, SYSTEM);
 const escalated = (level: number, area: string, at: string, nextAt: string | null) =>
   event('IncidentEscalated', { level, area, manual: false, reason: OVERDUE_REASON, nextAt: nextAt && iso(nextAt) }, at, SYSTEM);
-
-/** Exposed rubbish routed to sanitation at Tuesday 09:00: sign for by 11:00, handle by Wednesday 09:00. */
-const DISPATCHED = history(
-  reported('2026-11-24 09:00'),
-  dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }),
-);
-const ACCEPTED = history(...DISPATCHED, event('IncidentAccepted', { department: 'sanitation' }, '2026-11-24 09:30', SANITATION));
 
 /**
  * Everything the timer does to DISPATCHED if nobody acts, in the order it falls due:
@@ -98,7 +93,8 @@ function runTimer(past: readonly GridEvent[], until: string) {
     const next = nextTimerAt(fold(events), ctx);
     if (next === null || next > Date.parse(iso(until))) return { instants, events: events.slice(past.length) };
     instants.push(new Date(next).toISOString());
-    const fired = tick(INCIDENT, fold(events), ctx, new Date(Math.ceil(next)));
+    const state = fold(events);
+    const fired = loggedTick(tick(state, ctx, new Date(Math.ceil(next))), state);
     expect(fired.length).toBeGreaterThan(0);
     events = [...events, ...fired];
   }
@@ -205,51 +201,29 @@ describe('the other stages’ clocks', () => {
 
   it('a resolved case warns the grid for verification and misses its verification deadline, without escalating', () => {
     // Resolved Tuesday 16:00, verify within 6.5 h by Wednesday 16:00: 50% is 1.5 h + 1 h 45 min (10:15), 80% 1.5 + 3.5 + 0.2 h (14:42).
-    const resolved = history(
+    const awaitingVerification = history(
       ...ACCEPTED,
-      event(
-        'IncidentResolved',
-        {
-          notes: '已清运',
-          photoRefs: [],
-          handlingMs: 16_200_000,
-          verificationDue: iso('2026-11-25 16:00'),
-          measures: measures(['verification']),
-        },
-        '2026-11-24 16:00',
-        SANITATION,
-      ),
+      resolved('2026-11-24 16:00', { handlingMs: 16_200_000, verificationDue: '2026-11-25 16:00' }),
     );
-    expect(given(resolved).nextTimer()).toBe(iso('2026-11-25 10:15'));
-    given(resolved)
+    expect(given(awaitingVerification).nextTimer()).toBe(iso('2026-11-25 10:15'));
+    given(awaitingVerification)
       .tickAt(instant('2026-11-26 12:00'))
       .then(
         continuing(
-          resolved,
+          awaitingVerification,
           warned('verification', '2026-11-25 16:00', 0.5, '2026-11-25 10:15', GRID),
           warned('verification', '2026-11-25 16:00', 0.8, '2026-11-25 14:42', GRID),
           missed('verification', '2026-11-25 16:00'),
         ),
       );
-    expect(given(resolved).nextTimer()).not.toBeNull();
+    expect(given(awaitingVerification).nextTimer()).not.toBeNull();
   });
 });
 
 describe('cases with no timers', () => {
   const closed = history(
     ...ACCEPTED,
-    event(
-      'IncidentResolved',
-      {
-        notes: '已清运',
-        photoRefs: [],
-        handlingMs: 16_200_000,
-        verificationDue: iso('2026-11-25 16:00'),
-        measures: measures(['verification']),
-      },
-      '2026-11-24 16:00',
-      SANITATION,
-    ),
+    resolved('2026-11-24 16:00', { handlingMs: 16_200_000, verificationDue: '2026-11-25 16:00' }),
     event('IncidentClosed', { onTime: true, handlingMs: 16_200_000 }, '2026-11-25 10:00', STAFF),
   );
   const rejected = history(
@@ -273,7 +247,7 @@ describe('cases with no timers', () => {
 
   it('no incident has no timer', () => {
     expect(nextTimerAt(null, ctx)).toBeNull();
-    expect(tick(INCIDENT, null, ctx, instant('2026-12-31 12:00'))).toEqual([]);
+    expect(tick(null, ctx, instant('2026-12-31 12:00'))).toEqual([]);
   });
 });
 

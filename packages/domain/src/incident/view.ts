@@ -51,11 +51,12 @@ export interface Viewer {
   readonly catalog: Catalog;
 }
 
-export const isConfidential = (catalog: Catalog, category: string): boolean => catalog.category(category)?.confidential ?? false;
+/** Whether the category's reports are confidential: the catalog's answer (`Catalog.isConfidential`), for callers holding a catalog. */
+export const isConfidential = (catalog: Catalog, category: string): boolean => catalog.isConfidential(category);
 
 /** May this viewer see who reported the case? Always for an open category; for a confidential one, the table says. */
 export function canSeeReporter(viewer: Viewer, view: Pick<IncidentView, 'category' | 'gridCode' | 'reporterId'>): boolean {
-  if (!isConfidential(viewer.catalog, view.category)) return true;
+  if (!viewer.catalog.isConfidential(view.category)) return true;
   const target = { area: view.gridCode, ...(view.reporterId ? { reporterId: view.reporterId } : {}) };
   return authorise(viewer.actor, 'SeeConfidentialReporter', target, viewer.areas).allowed;
 }
@@ -109,5 +110,5 @@ export type AuditEntry = ReturnType<typeof auditTrail>[number];
  */
 export function loggableActorId(actor: Actor, category: string | undefined, catalog: Catalog): string {
   if (actor.role !== 'grid_staff') return actor.id;
-  return category !== undefined && !isConfidential(catalog, category) ? actor.id : HIDDEN;
+  return category !== undefined && !catalog.isConfidential(category) ? actor.id : HIDDEN;
 }

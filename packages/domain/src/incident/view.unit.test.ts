@@ -19,12 +19,14 @@ import {
   STAFF,
   SYSTEM,
   TONGDE,
+  SANITATION,
+  accepted,
+  resolved,
 } from './test-support.ts';
 import { auditTrail, historyEntry, incidentView, visibleHistory, visibleIncident, type Viewer } from './view.ts';
 
 /* What GET /v1/incidents/:id shows: the case view and its history, given the events so far. */
 
-const SANITATION = handler('sanitation');
 const POLICE = handler('public_security');
 /** A confidential lead (涉黑涉恶线索): 10 working days to handle at normal urgency. */
 const LEAD = { category: 'gang_crime_lead' } as const;
@@ -162,37 +164,15 @@ describe('historyEntry', () => {
     const events = history(
       reported('2026-11-24 09:00', LEAD),
       dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', LEAD),
-      event('IncidentAccepted', { department: 'public_security' }, '2026-11-24 10:30', POLICE),
-      event(
-        'IncidentResolved',
-        {
-          notes: '已核实',
-          photoRefs: [],
-          handlingMs: 5_400_000,
-          verificationDue: iso('2026-11-25 11:00'),
-          measures: measures(['verification']),
-        },
-        '2026-11-24 11:00',
-        POLICE,
-      ),
+      accepted('2026-11-24 10:30', 'public_security'),
+      resolved('2026-11-24 11:00', { notes: '已核实', handlingMs: 5_400_000, verificationDue: '2026-11-25 11:00' }, POLICE),
       event(
         'IncidentReworkRequested',
         { notes: '线索未查清', reworkCount: 1, handlingDue: iso('2026-11-26 10:00'), measures: measures(['handling'], LEAD) },
         '2026-11-25 10:00',
         STAFF,
       ),
-      event(
-        'IncidentResolved',
-        {
-          notes: '已查处',
-          photoRefs: [],
-          handlingMs: 12_000_000,
-          verificationDue: iso('2026-11-26 15:00'),
-          measures: measures(['verification']),
-        },
-        '2026-11-25 15:00',
-        POLICE,
-      ),
+      resolved('2026-11-25 15:00', { notes: '已查处', handlingMs: 12_000_000, verificationDue: '2026-11-26 15:00' }, POLICE),
       event('IncidentClosed', { onTime: true, handlingMs: 12_000_000 }, '2026-11-26 09:00', STAFF),
     );
     const entries = historyOf(events);

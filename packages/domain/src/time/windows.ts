@@ -2,7 +2,8 @@
 export const WindowKinds = ['day', 'week', 'month', 'quarter', 'year', 'all'] as const;
 export type WindowKind = (typeof WindowKinds)[number];
 
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
+/** Asia/Shanghai is UTC+8 all year (China keeps no daylight saving), so local time is UTC + 8 h. The one definition. */
+export const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
 const pad2 = (n: number) => String(n).padStart(2, '0');

@@ -1,4 +1,4 @@
-import type { Actor } from '@gridgov/contracts';
+import { AreaCode, type Actor } from '@gridgov/contracts';
 import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { CaseList, CasePage, IncidentView } from '@gridgov/read-model';
@@ -10,10 +10,7 @@ export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'rea
 
 const ListQuery = z
   .object({
-    area: z
-      .string()
-      .regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits')
-      .optional(),
+    area: AreaCode.optional(),
     queue: z.enum(CASE_QUEUES).optional(),
     mine: z.literal('true').optional(),
     limit: z.coerce.number().int().min(1).max(200).default(50),

@@ -1,8 +1,7 @@
 import type { AreaRef, RankingAnswer } from '@gridgov/projection-api';
+import { SHANGHAI_OFFSET_MS } from '@gridgov/domain';
 import { compareAndDelete, type Redis } from '@gridgov/redis';
 import type { ProjectionKeys } from '../projector/counter-store.ts';
-
-const SHANGHAI_OFFSET_MS = 8 * 3_600_000;
 
 export interface Month {
   readonly year: number;

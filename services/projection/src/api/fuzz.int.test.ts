@@ -1,5 +1,5 @@
-import { AreaFixtures, Catalog, type AreaTree } from '@gridgov/domain';
-import { asciiText, badAuthorization, bearer, createTestInfra, testTokenVerifier, type TestInfra } from '@gridgov/testing';
+import { Catalog, type AreaTree } from '@gridgov/domain';
+import { asciiText, badAuthorization, bearer, createTestInfra, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ import { DEFAULT_WEIGHTS } from './weights.ts';
 const RUNS = Number(process.env['FUZZ_RUNS_PROJECTION'] ?? 4_000);
 const NOW = new Date('2026-11-22T02:00:00Z');
 
-const areas: AreaTree = AreaFixtures.xinhui();
+const areas: AreaTree = loadXinhuiAreas();
 const town = (name: string) => areas.ofLevel('town').find((t) => t.name === name)!;
 const HUICHENG = town('会城街道').code;
 const DAZE = town('大泽镇').code;

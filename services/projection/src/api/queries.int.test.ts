@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
-import { AreaFixtures, Catalog } from '@gridgov/domain';
+import { Catalog } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
@@ -15,7 +15,7 @@ import { ProjectionGenerations } from '../projector/generation.ts';
 import { Projector } from '../projector/projector.ts';
 import { DEFAULT_WEIGHTS } from './weights.ts';
 
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const town = (name: string) => areas.ofLevel('town').find((t) => t.name === name)!;
 const firstGrid = (townCode: string) => areas.children(areas.children(townCode)[0]!.code)[0]!.code;
 const huicheng = town('会城街道');

@@ -1,10 +1,10 @@
-import { AreaFixtures } from '@gridgov/domain';
 import { describe, expect, it } from 'vitest';
 import { figuresFrom } from './figures.ts';
 import { rankChildren, scoreOf } from './ranking.ts';
 import { DEFAULT_WEIGHTS, WeightsText } from './weights.ts';
+import { loadXinhuiAreas } from '@gridgov/testing';
 
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const towns = areas.children('440705');
 
 /** Figures of `registered` cases, `closed` of them closed (`onTime` on time), `reworked` reworked. */

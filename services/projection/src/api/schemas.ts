@@ -1,3 +1,4 @@
+import { AreaCode as AnyAreaCode } from '@gridgov/contracts';
 import { parseLocalDate, WindowKinds } from '@gridgov/domain';
 import { FigureNames } from '@gridgov/projection-api';
 import { z } from 'zod';
@@ -7,10 +8,7 @@ import { WeightsText } from './weights.ts';
  * The projection's HTTP input, validated at the edge; the same schemas generate the parameters
  * of /openapi.json.
  */
-export const AreaCode = z
-  .string()
-  .regex(/^\d{6}(\d{3}){0,3}$/, 'an area code has 6, 9, 12 or 15 digits')
-  .describe('Area code of any level: 6 (city, district), 9 (town), 12 (community) or 15 (grid) digits');
+export const AreaCode = AnyAreaCode.describe('Area code of any level: 6 (city, district), 9 (town), 12 (community) or 15 (grid) digits');
 
 export const LocalDateText = z
   .string()

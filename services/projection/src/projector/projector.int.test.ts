@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
-import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { createTestInfra, eventually, readTopic, type TestInfra } from '@gridgov/testing';
+import { createTestInfra, eventually, readTopic, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
 import { Projector } from './projector.ts';
 
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const grid = areas.ofLevel('grid')[0]!.code;
 
 function reported(incidentId: string, reportedAt: string): GridEvent {

@@ -1,18 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GridEvent } from '@gridgov/contracts';
-import {
-  AreaFixtures,
-  Catalog,
-  type CountedFigure,
-  CountedFigures,
-  parseLocalDate,
-  type WindowKind,
-  windowId,
-  windowsOf,
-} from '@gridgov/domain';
+import { Catalog, type CountedFigure, CountedFigures, parseLocalDate, type WindowKind, windowId, windowsOf } from '@gridgov/domain';
 import { DurableProducer, topicWatermarks } from '@gridgov/kafka';
-import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra } from '@gridgov/testing';
+import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from '../api/app.ts';
@@ -28,7 +19,7 @@ import { Projector } from './projector.ts';
 import { rebuildProjection, type RebuildReport, summary } from './rebuild.ts';
 import { DEFAULT_WEIGHTS } from '../api/weights.ts';
 
-const areas = AreaFixtures.xinhui();
+const areas = loadXinhuiAreas();
 const PARTITIONS = 3;
 const NOW = new Date('2026-11-22T02:00:00Z');
 const STAFF = { id: 'staff-001', role: 'grid_staff' } as const;

@@ -1,5 +1,4 @@
-import type { Area } from './area-tree.ts';
-import { AreaTree } from './area-tree.ts';
+import { AreaTree, type Area, type AreaData } from '@gridgov/domain';
 
 interface TownSeed {
   readonly name: string;
@@ -9,7 +8,8 @@ interface TownSeed {
 /**
  * 江门市新会区 as docs/domain.md describes it: one street and ten towns, 662 grids.
  * Community names beyond the few named in the docs are generated (xx社区 / xx村);
- * the shape (levels, code lengths, counts) is what tests and demos rely on.
+ * the shape (levels, code lengths, counts) is what tests and demos rely on. The services do not generate it: they
+ * load `data/areas/xinhui.json` (AREAS_FILE), which `write-areas.ts` wrote from this and a test keeps equal to it.
  */
 const XINHUI_TOWNS: readonly TownSeed[] = [
   { name: '会城街道', communities: ['同德社区', '北门社区', '城南社区', '城西社区', '江华社区', '东侯社区'] },
@@ -104,6 +104,7 @@ export function generatedAreas(shape: GeneratedTreeShape): Area[] {
   return areas;
 }
 
+/** Generated area trees, by name: 新会区 and two larger ones for load tests. */
 export const AreaFixtures = {
   xinhui: () => new AreaTree(xinhuiAreas()),
   city10k: () =>
@@ -123,3 +124,17 @@ export const AreaFixtures = {
     ),
 } as const;
 export type AreaFixtureName = keyof typeof AreaFixtures;
+
+/** A tree as an areas file holds it (the data the services load with `parseAreaTree`): every area, root first. */
+export const areaData = (tree: AreaTree): AreaData => ({
+  areas: [...tree.all()].map(({ code, name, level, parent }) => ({ code, name, level, parent })),
+});
+
+/** An areas file's text: one area a line, formatted as the repository's formatter leaves it. */
+export function areaFileText(tree: AreaTree): string {
+  const lines = areaData(tree).areas.map(
+    (a) =>
+      `    { "code": ${JSON.stringify(a.code)}, "name": ${JSON.stringify(a.name)}, "level": ${JSON.stringify(a.level)}, "parent": ${JSON.stringify(a.parent)} }`,
+  );
+  return `{\n  "areas": [\n${lines.join(',\n')}\n  ]\n}\n`;
+}

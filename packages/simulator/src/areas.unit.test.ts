@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { type Area, type AreaTree, parseAreaTree } from '@gridgov/domain';
 import { describe, expect, it } from 'vitest';
-import { type Area, type AreaTree } from './area-tree.ts';
-import { AreaFixtures, type GeneratedTreeShape, generatedAreas } from './fixtures.ts';
+import { areaData, areaFileText, AreaFixtures, type GeneratedTreeShape, generatedAreas } from './areas.ts';
+import { XINHUI_AREAS_FILE } from './write-areas.ts';
 
 const byName = (tree: AreaTree, level: Area['level'], name: string): Area => {
   const found = tree.ofLevel(level).filter((a) => a.name === name);
@@ -108,6 +110,20 @@ describe('the 新会区 fixture', () => {
     const again = AreaFixtures.xinhui();
     expect(again).not.toBe(tree);
     expect([...again.all()]).toEqual([...tree.all()]);
+  });
+});
+
+describe('data/areas/xinhui.json, the tree the services load by default', () => {
+  const text = readFileSync(XINHUI_AREAS_FILE, 'utf8');
+
+  it('is what the generator writes, to the byte (after changing the generator: pnpm --filter @gridgov/simulator write-areas)', () => {
+    expect(text).toBe(areaFileText(AreaFixtures.xinhui()));
+  });
+
+  it('loads through the areas schema into the generated tree, area for area', () => {
+    const loaded = parseAreaTree(JSON.parse(text));
+    expect(areaData(loaded)).toEqual(areaData(AreaFixtures.xinhui()));
+    expect(loaded.ofLevel('grid')).toHaveLength(662);
   });
 });
 

@@ -1,0 +1,72 @@
+import type { CommandEnvelope } from '@gridgov/contracts';
+import { authorise } from '../../access/authorise.ts';
+import {
+  type CommandData,
+  type Decision,
+  type DecisionContext,
+  denied,
+  dispatchDeadlines,
+  due,
+  Emitter,
+  iso,
+  reject,
+} from '../decision.ts';
+import { stageMeasures, type IncidentState } from '../state.ts';
+
+/** How far a device clock may run ahead of ours before a report time is refused. */
+const MAX_CLOCK_SKEW_MS = 5 * 60_000;
+
+/**
+ * 上报: grid staff report a case in their own grid. A route that names a department dispatches it at once; without
+ * one it waits for a dispatcher against the dispatch deadline. The same report sent again changes nothing.
+ */
+export function reportIncident(
+  envelope: CommandEnvelope,
+  data: CommandData<'ReportIncident'>,
+  state: IncidentState,
+  ctx: DecisionContext,
+  t: number,
+): Decision {
+  if (state) {
+    // The phone retried: same reporter, same report id. Same incident, nothing new happens.
+    if (state.reportId === data.reportId && state.reporterId === envelope.actor.id) return { kind: 'accepted', events: [] };
+    return reject('INCIDENT_EXISTS', `incident ${envelope.incidentId} already exists for another report`);
+  }
+  const grid = ctx.areas.find(data.gridCode);
+  if (!grid || grid.level !== 'grid') return reject('UNKNOWN_GRID', `grid ${data.gridCode} is not a known grid`);
+  const access = authorise(envelope.actor, 'ReportIncident', { area: data.gridCode }, ctx.areas);
+  if (!access.allowed) return denied(access);
+  if (!ctx.catalog.category(data.category)) return reject('UNKNOWN_CATEGORY', `category ${data.category} is not in the catalog`);
+  const reportedAt = data.reportedAt ?? envelope.issuedAt;
+  if (Date.parse(reportedAt) > t + MAX_CLOCK_SKEW_MS) return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);
+
+  const department = ctx.routing.route(data.category, data.gridCode);
+  const out = new Emitter(null);
+  const reported = out.emit(
+    'IncidentReported',
+    {
+      reportId: data.reportId,
+      reporterId: envelope.actor.id,
+      gridCode: data.gridCode,
+      category: data.category,
+      urgency: data.urgency,
+      description: data.description,
+      location: data.location,
+      occurredAt: data.occurredAt,
+      reportedAt,
+      receivedAt: envelope.issuedAt,
+      ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])), measures: stageMeasures(ctx, data, 'dispatch') }),
+    },
+    envelope.actor,
+    // The report happened when the device says; the deadlines run from when it reached us.
+    Date.parse(reportedAt),
+  );
+  if (department)
+    out.emit(
+      'IncidentDispatched',
+      { department, by: 'routing', ...dispatchDeadlines(reported, ctx, t) },
+      { id: 'routing', role: 'system' },
+      t,
+    );
+  return { kind: 'accepted', events: out.events };
+}
