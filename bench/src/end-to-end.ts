@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Actor, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
-import { driveTraffic, planTraffic, progressLine } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { driveTraffic, planTraffic } from '@gridgov/simulator';
 import { pino } from 'pino';
 import {
   benchInfra,

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { driveTraffic, planTraffic, progressLine, type DriveResult } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { driveTraffic, planTraffic, type DriveResult } from '@gridgov/simulator';
 import { percentile } from './support.ts';
 import { AREA_FIXTURES, jwtSecret, simulationContext, tokenMinter, type AreaFixture } from './traffic-world.ts';
 

@@ -3,7 +3,7 @@ import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
 import { AreaFixtures } from '@gridgov/domain';
 import { DurableProducer, runBatchConsumer } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
-import { progressLine } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
 import { pino } from 'pino';
 import {
   bareProcessRss,

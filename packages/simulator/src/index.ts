@@ -2,5 +2,4 @@ export * from './random.ts';
 export * from './profile.ts';
 export * from './history.ts';
 export * from './traffic.ts';
-export * from './progress.ts';
 export * from './driver.ts';

@@ -12,12 +12,11 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
 import { createKafka, KafkaAdmin, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, type Redis, redisReady } from '@gridgov/redis';
-import { runCliWhenMain, type Logger } from '@gridgov/runtime';
+import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { dropGeneration, ProjectionGenerations } from './generation.ts';
-import { Progress } from './progress.ts';
 import { Projector } from './projector.ts';
 
 export interface RebuildOptions {
@@ -318,7 +317,7 @@ async function cli(argv: readonly string[]): Promise<number> {
   const grace = Number(values.grace);
   if (!Number.isFinite(grace) || grace < 0) throw new RebuildRefused(`--grace: a number of seconds, got ${values.grace}`);
   const config = parseConfig(RebuildConfig);
-  const progress = new Progress(process.stderr, { label: 'rebuild' });
+  const progress = new Progress(process.stderr, { label: 'rebuild', unit: 'events' });
   // Log lines go to stderr above the progress bar; stdout gets the final count only.
   const logger = pino(
     { name: 'projection-rebuild', level: config.LOG_LEVEL, base: { service: 'projection-rebuild', pid: process.pid } },

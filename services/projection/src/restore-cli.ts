@@ -11,12 +11,11 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { AreaFixtures, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
-import { runCliWhenMain, type Logger } from '@gridgov/runtime';
+import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { CaseViewFold } from './case-views/fold.ts';
 import { CaseViewStore, CheckpointConflict, type Log } from './case-views/store.ts';
 import { RebuildConfig } from './config.ts';
-import { Progress } from './progress.ts';
 import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './rebuild.ts';
 import { nextOffset } from './restore-watch.ts';
 
@@ -213,7 +212,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${readSideSummary(readSide)}\n`);
     if (values['read-side-only']) return 0;
 
-    const counters = new Progress(process.stderr, { label: 'counters' });
+    const counters = new Progress(process.stderr, { label: 'counters', unit: 'events' });
     const controller = new AbortController();
     process.once('SIGINT', () => {
       logger.warn('interrupted: stopping (again to exit at once)');
