@@ -2,3 +2,4 @@ export * from './error-codes.ts';
 export * from './errors.ts';
 export * from './server.ts';
 export * from './edge.ts';
+export * from './openapi.ts';

@@ -1,25 +1,10 @@
 import {
-  AcceptIncident,
-  ApproveExtension,
   CommandEnvelope,
   CommandOutcome,
-  DenyExtension,
-  DispatchIncident,
-  EscalateIncident,
   incidentHistoryKey,
   incidentViewKey,
   outcomeKey,
-  ReassignIncident,
-  RejectIncident,
-  ReportIncident,
-  RequestExtension,
-  ResolveIncident,
-  ResumeIncident,
-  ReturnIncident,
-  SuspendIncident,
-  VerifyIncident,
   type Actor,
-  type Command,
   type Topics,
 } from '@gridgov/contracts';
 import { signEnvelope } from '@gridgov/auth';
@@ -53,11 +38,12 @@ import { isKafkaUnavailable, type GroupCommitProducer } from '@gridgov/kafka';
 import { isStoreUnavailable, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import { registerCaseLists } from './case-lists.ts';
 import { registerDirectory } from './directory.ts';
 import { commandIdFor, reportIds } from './ids.ts';
 import type { ReadSideReadiness } from './read-side.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
+import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
 
 export interface IntakeDeps {
   readonly logger: Logger;
@@ -81,35 +67,6 @@ export interface IntakeDeps {
   /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
   readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
 }
-
-const CommandHeaders = z.object({
-  /** A client's key for retrying a command safely: the same key gives the same command. */
-  'idempotency-key': z.string().min(8).max(128).optional(),
-});
-
-/** Routes for the commands on an existing incident: POST /v1/incidents/:id/<action>. */
-const INCIDENT_COMMANDS: readonly { path: string; schema: z.ZodObject<{ type: z.ZodLiteral<Command['type']>; data: z.ZodType }> }[] = [
-  { path: 'reject', schema: RejectIncident },
-  { path: 'dispatch', schema: DispatchIncident },
-  { path: 'reassign', schema: ReassignIncident },
-  { path: 'return', schema: ReturnIncident },
-  { path: 'accept', schema: AcceptIncident },
-  { path: 'resolve', schema: ResolveIncident },
-  { path: 'verify', schema: VerifyIncident },
-  { path: 'extension-requests', schema: RequestExtension },
-  { path: 'extension-requests/approve', schema: ApproveExtension },
-  { path: 'extension-requests/deny', schema: DenyExtension },
-  { path: 'suspend', schema: SuspendIncident },
-  { path: 'resume', schema: ResumeIncident },
-  { path: 'escalate', schema: EscalateIncident },
-];
-
-const IncidentParams = z.object({ id: z.uuid() });
-
-const ReportBody = ReportIncident.shape.data;
-
-const CommandParams = z.object({ id: z.uuid() });
-const OutcomeQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 /** The intake's dependencies, as their client libraries' errors name them: answered 503 with the code, not 500. */
 export const intakeDependencyOf = (err: unknown): Dependency | undefined =>
@@ -251,6 +208,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
 
   registerCaseLists(app, deps);
   registerDirectory(app, deps.areas, deps.catalog);
+  registerOpenApiRoute(app);
 
   /** Whether the case view already holds the events an accepted outcome names. */
   const caseShows = async (outcome: CommandOutcome): Promise<boolean> => {

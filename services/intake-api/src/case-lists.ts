@@ -14,7 +14,7 @@ export interface CaseListDeps {
   readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
 }
 
-const ListQuery = z
+export const ListQuery = z
   .object({
     area: z
       .string()

@@ -3,7 +3,7 @@ import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-const AreaParams = z.object({ code: z.string().regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits') });
+export const AreaParams = z.object({ code: z.string().regex(/^\d{6}(?:\d{3}){0,3}$/, 'an area code of 6, 9, 12 or 15 digits') });
 
 /**
  * Who the caller is and the areas they can name: what a client (the console) needs to show the right page.
