@@ -1,3 +1,4 @@
+// eslint-disable-next-line import-x/no-relative-packages -- infra/topics.json is no package's: it is the one definition of the topics
 import topicsFile from '../../../infra/topics.json' with { type: 'json' };
 
 /**
