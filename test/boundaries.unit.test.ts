@@ -1,3 +1,4 @@
+import { existsSync, readdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ESLint } from 'eslint';
@@ -68,5 +69,18 @@ describe('the boundaries between packages and services (lint)', () => {
     expect(await importErrors('services/intake-api/src/probe.ts', '../../../packages/domain/src/index.ts')).toHaveLength(1);
     expect(await importErrors('services/intake-api/src/probe.ts', '@gridgov/domain/src/index.ts')).toHaveLength(1);
     expect(await importErrors('services/intake-api/src/probe.ts', './routes/openapi.ts')).toEqual([]);
+  });
+
+  it('covers every package and service: none may import a service', async () => {
+    const folders = ['packages', 'services'].flatMap((top) =>
+      readdirSync(resolve(repoRoot, top))
+        .filter((name) => existsSync(resolve(repoRoot, top, name, 'package.json')))
+        .map((name) => `${top}/${name}`),
+    );
+    expect(folders.length).toBeGreaterThan(10);
+    for (const folder of folders) {
+      const other = folder === 'services/projection' ? '@gridgov/intake-api' : '@gridgov/projection';
+      expect([folder, await importErrors(`${folder}/src/probe.ts`, other)]).toEqual([folder, [expect.stringMatching(/may import/)]]);
+    }
   });
 });
