@@ -99,7 +99,7 @@ async function offeredRate(
     untilMs: seconds * 1000,
     tokenFor,
     onReport: (_planned, incidentId, at) => dueAt.set(incidentId, at),
-    progress: progressLine({ label: `end to end @${rate}/s`, total: rate * seconds }),
+    progress: progressLine({ label: `end to end @${rate}/s`, unit: 'reports', total: rate * seconds }),
   });
   driving = false;
   drivenAt = performance.now();

@@ -95,7 +95,7 @@ const result = await driveTraffic({
   }),
   untilMs,
   tokenFor: tokenMinter(jwtSecret()),
-  progress: progressLine({ label: 'reports', total: Math.round((rate * durationMs) / 1000), enabled: !args.quiet }),
+  progress: progressLine({ label: 'simulated', unit: 'reports', total: Math.round((rate * durationMs) / 1000), enabled: !args.quiet }),
 });
 const summary = summarize(result);
 printSummary(summary);
