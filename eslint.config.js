@@ -2,7 +2,8 @@ import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 import reactHooks from 'eslint-plugin-react-hooks';
 
-// Import rules (no-restricted-imports: a later block's setting replaces an earlier one's, so each block lists them all).
+// Import rules (no-restricted-imports: a later block's setting replaces an earlier one's, so each folder's block below is
+// built whole by importRules).
 const publicEntryOnly = { group: ['@gridgov/*/src/*', '@gridgov/*/*'], message: 'import a package by its public entry' };
 // The Kafka client library stays behind packages/kafka (ADR 0012): switching clients touches one package.
 const kafkaClientSealed = {
@@ -13,6 +14,76 @@ const alternativeClientBenchOnly = {
   group: ['@platformatic/kafka', '@platformatic/kafka/*'],
   message: 'reach Kafka through @gridgov/kafka: @platformatic/kafka is measured by bench/ only (ADR 0012)',
 };
+const noIo = { group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], message: 'domain code does no I/O' };
+
+/**
+ * Which workspace packages each folder may import (docs/architecture.md, "Package layering"): packages build on
+ * packages below them, services on packages and never on each other, test/ on anything, bench/ on packages. A package's
+ * tests may also import @gridgov/testing.
+ */
+const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'runtime', 'kafka', 'redis', 'read-model'];
+const PACKAGES = [
+  'auth',
+  'config',
+  'contracts',
+  'domain',
+  'http',
+  'kafka',
+  'projection-api',
+  'read-model',
+  'redis',
+  'runtime',
+  'simulator',
+  'testing',
+];
+const SERVICES = ['intake-api', 'projection', 'dispatch-worker', 'console'];
+/** @type {Record<string, string[]>} */
+export const ALLOWED_IMPORTS = {
+  'packages/contracts': [],
+  'packages/config': [],
+  'packages/runtime': [],
+  'packages/domain': ['contracts'],
+  'packages/auth': ['config', 'contracts'],
+  'packages/http': ['contracts'],
+  'packages/kafka': ['contracts'],
+  'packages/redis': [],
+  'packages/read-model': ['contracts', 'domain', 'redis'],
+  'packages/projection-api': ['domain'],
+  'packages/simulator': ['contracts', 'domain', 'runtime'],
+  'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],
+  'services/intake-api': [...SERVICE_PACKAGES, 'http'],
+  'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api'],
+  'services/dispatch-worker': SERVICE_PACKAGES,
+  'services/console': ['config', 'runtime', 'domain', 'contracts', 'read-model', 'projection-api'],
+  bench: PACKAGES,
+  test: [...PACKAGES, ...SERVICES],
+};
+
+/**
+ * Every import rule of one folder's files (`tests`: its tests and test helpers, which may use @gridgov/testing).
+ * @param {string} folder
+ * @param {{ tests?: boolean }} [options]
+ */
+function importRules(folder, { tests = false } = {}) {
+  const allowed = new Set(ALLOWED_IMPORTS[folder] ?? []);
+  if (tests) allowed.add('testing');
+  const own = folder.split('/')[1] ?? folder;
+  const boundary = {
+    group: ['@gridgov/*', ...[...allowed, own].map((name) => `!@gridgov/${name}`)],
+    message: `${folder} may import ${allowed.size > 0 ? [...allowed].map((n) => `@gridgov/${n}`).join(', ') : 'no workspace package'} (docs/architecture.md, package layering)`,
+  };
+  const patterns = [publicEntryOnly, boundary];
+  if (folder !== 'packages/kafka') patterns.push(kafkaClientSealed);
+  if (folder !== 'bench') patterns.push(alternativeClientBenchOnly);
+  if ((folder === 'packages/domain' || folder === 'packages/contracts') && !tests) patterns.push(noIo);
+  return { 'no-restricted-imports': ['error', { patterns }] };
+}
+
+const TEST_FILES = ['**/*.test.ts', '**/*.test.tsx', '**/test-harness.ts', '**/test-support.ts'];
+const folderBlocks = Object.keys(ALLOWED_IMPORTS).flatMap((folder) => [
+  { files: [`${folder}/**/*.{ts,tsx}`], ignores: TEST_FILES, rules: importRules(folder) },
+  { files: TEST_FILES.map((t) => `${folder}/${t}`), rules: importRules(folder, { tests: true }) },
+]);
 
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'scripts/*.mjs'] },
@@ -27,28 +98,19 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'import-x/no-cycle': 'error',
+      // Another workspace package is imported by its name (@gridgov/x), never by a relative path into its files.
+      'import-x/no-relative-packages': 'error',
       'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed, alternativeClientBenchOnly] }],
     },
   },
+  // Each folder's imports: the layering, the sealed Kafka client (packages/kafka alone imports kafkajs; bench/ alone
+  // @platformatic/kafka), and no I/O in the domain and the contracts.
+  ...folderBlocks,
   {
-    // The one package that talks to the client library (and would talk to its successor).
-    files: ['packages/kafka/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly] }] },
-  },
-  {
-    // The benchmarks measure the alternative client beside kafkajs (which they reach through packages/kafka).
-    files: ['bench/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [publicEntryOnly, kafkaClientSealed] }] },
-  },
-  {
-    // The pure domain: no I/O, no clock, no infrastructure clients.
+    // The pure domain: no clock either.
     files: ['packages/domain/src/**/*.ts', 'packages/contracts/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], message: 'domain code does no I/O' }] },
-      ],
       'no-restricted-syntax': [
         'error',
         { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'time enters as a value' },

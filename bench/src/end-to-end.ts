@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Actor, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
-import { driveTraffic, planTraffic, progressLine } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { driveTraffic, planTraffic } from '@gridgov/simulator';
 import { pino } from 'pino';
 import {
   benchInfra,
@@ -98,7 +99,7 @@ async function offeredRate(
     untilMs: seconds * 1000,
     tokenFor,
     onReport: (_planned, incidentId, at) => dueAt.set(incidentId, at),
-    progress: progressLine({ label: `end to end @${rate}/s`, total: rate * seconds }),
+    progress: progressLine({ label: `end to end @${rate}/s`, unit: 'reports', total: rate * seconds }),
   });
   driving = false;
   drivenAt = performance.now();

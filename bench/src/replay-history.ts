@@ -1,6 +1,7 @@
 import type { GridEvent } from '@gridgov/contracts';
 import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
-import { progressLine, simulateHistory } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { simulateHistory } from '@gridgov/simulator';
 import type { BenchInfra } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 

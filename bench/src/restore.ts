@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { isAbsolute } from 'node:path';
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { DurableProducer, readRange, topicWatermarks } from '@gridgov/kafka';
-import { progressLine, simulateHistory } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { simulateHistory } from '@gridgov/simulator';
 import { benchInfra, repoRoot, report, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 

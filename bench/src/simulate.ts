@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { driveTraffic, planTraffic, progressLine, type DriveResult } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
+import { driveTraffic, planTraffic, type DriveResult } from '@gridgov/simulator';
 import { percentile } from './support.ts';
 import { DEFAULT_AREAS_FILE, jwtSecret, simulationContext, tokenMinter } from './traffic-world.ts';
 
@@ -90,7 +91,7 @@ const result = await driveTraffic({
   }),
   untilMs,
   tokenFor: tokenMinter(jwtSecret()),
-  progress: progressLine({ label: 'reports', total: Math.round((rate * durationMs) / 1000), enabled: !args.quiet }),
+  progress: progressLine({ label: 'simulated', unit: 'reports', total: Math.round((rate * durationMs) / 1000), enabled: !args.quiet }),
 });
 const summary = summarize(result);
 printSummary(summary);

@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, signEnvelope } from '@gridgov/auth';
-import { topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
+import { topicSpecsWithPrefix, topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
 import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -31,14 +31,7 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
   const id = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics = topicsWithPrefix(`${id}.`);
   const kafka = createKafka({ brokers: brokers.split(','), clientId: id, logger: pino({ level: 'silent' }) });
-  const specs = [
-    { name: topics.commands, partitions },
-    { name: topics.events, partitions },
-    { name: topics.outcomes, partitions },
-    { name: topics.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
-    { name: topics.notifications, partitions: 3 },
-    { name: topics.dlq, partitions: 1 },
-  ];
+  const specs = topicSpecsWithPrefix(`${id}.`, { commands: partitions, events: partitions, notifications: 3, dlq: 1 });
   // A busy broker sometimes answers a fresh topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment (retriable):
   // ensureTopics creates only what is missing, so it is asked again.
   for (let attempt = 1; ; attempt++) {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { CommandEnvelope, GridEvent } from '@gridgov/contracts';
 import { DurableProducer, runBatchConsumer } from '@gridgov/kafka';
 import { clockKey } from '@gridgov/redis';
-import { progressLine } from '@gridgov/simulator';
+import { progressLine } from '@gridgov/runtime';
 import { pino } from 'pino';
 import {
   bareProcessRss,
@@ -110,7 +110,7 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
 
     const producer = new DurableProducer(infra.kafka);
     await producer.connect();
-    const progress = progressLine({ label: 'timers: reports', total: incidents });
+    const progress = progressLine({ label: 'timers', unit: 'reports', total: incidents });
     const startFill = Date.now();
     for (let i = 0; i < incidents; i += 2_000) {
       const batch = Array.from({ length: Math.min(2_000, incidents - i) }, (_, j): CommandEnvelope => {

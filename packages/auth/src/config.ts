@@ -5,14 +5,18 @@ import { TokenVerifier } from './tokens.ts';
 
 /** How bearer tokens are verified: set JWT_SECRET (HS256, local use) or JWT_PUBLIC_KEY (RS256/ES256), not both. */
 export const TokenConfig = z.object({
-  /** Shared secret for HS256 tokens (local use, tests), at least 32 characters. */
-  JWT_SECRET: z.string().min(32, 'JWT_SECRET has at least 32 characters').optional(),
-  /** PEM public key (RSA for RS256, EC P-256 for ES256) of the deployment's token issuer; "\n" escapes allowed. */
-  JWT_PUBLIC_KEY: z.string().min(1).optional(),
-  /** When set, tokens must carry this issuer (`iss`). */
-  JWT_ISSUER: z.string().min(1).optional(),
-  /** Clock skew forgiven on token times, in seconds. */
-  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30),
+  JWT_SECRET: z
+    .string()
+    .min(32, 'JWT_SECRET has at least 32 characters')
+    .optional()
+    .describe('Shared secret for HS256 tokens (local use, tests), at least 32 characters.'),
+  JWT_PUBLIC_KEY: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('PEM public key (RSA for RS256, EC P-256 for ES256) of the deployment\'s token issuer; "\\n" escapes allowed.'),
+  JWT_ISSUER: z.string().min(1).optional().describe('When set, tokens must carry this issuer (`iss`).'),
+  JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30).describe('Clock skew forgiven on token times, in seconds.'),
 });
 export type TokenConfig = z.infer<typeof TokenConfig>;
 

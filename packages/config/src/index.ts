@@ -22,7 +22,6 @@ const hostPort = /^[A-Za-z0-9.-]+:\d{1,5}$/;
 
 /** Variables every service shares. */
 export const CommonConfig = z.object({
-  /** Comma-separated Kafka bootstrap brokers, host:port (use 127.0.0.1, not localhost). */
   KAFKA_BROKERS: z
     .string()
     .transform((s) =>
@@ -31,27 +30,35 @@ export const CommonConfig = z.object({
         .map((b) => b.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.string().regex(hostPort, 'each broker is host:port')).min(1)),
-  /** Prefix put in front of every topic and consumer group name (tests use their own). */
+    .pipe(z.array(z.string().regex(hostPort, 'each broker is host:port')).min(1))
+    .describe('Comma-separated Kafka bootstrap brokers, host:port (use 127.0.0.1, not localhost).'),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)
-    .default(''),
-  /** Redis connection URL, e.g. redis://127.0.0.1:6379/0. */
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }),
-  /** Prefix of every Redis key this deployment writes (tests use their own). */
+    .default('')
+    .describe('Prefix put in front of every topic and consumer group name (tests use their own).'),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).describe('Redis connection URL, e.g. redis://127.0.0.1:6379/0.'),
   KEY_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]+$/)
-    .default('grid'),
-  /** pino log level. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Where time comes from: the system clock, or (tests, demos) an instant kept in Redis at <KEY_PREFIX>:clock. */
-  CLOCK_SOURCE: z.enum(['system', 'redis']).default('system'),
-  /** With CLOCK_SOURCE=redis: a Redis of its own for the clock (tests that wipe REDIS_URL keep their time); REDIS_URL when unset. */
-  CLOCK_REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  /** The areas file to load at start (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree. */
-  AREAS_FILE: z.string().min(1).default(XINHUI_AREAS_FILE),
+    .default('grid')
+    .describe('Prefix of every Redis key this deployment writes (tests use their own).'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  CLOCK_SOURCE: z
+    .enum(['system', 'redis'])
+    .default('system')
+    .describe('Where time comes from: the system clock, or (tests, demos) an instant kept in Redis at <KEY_PREFIX>:clock.'),
+  CLOCK_REDIS_URL: z
+    .url({ protocol: /^rediss?$/ })
+    .optional()
+    .describe(
+      'With CLOCK_SOURCE=redis: a Redis of its own for the clock (tests that wipe REDIS_URL keep their time); REDIS_URL when unset.',
+    ),
+  AREAS_FILE: z
+    .string()
+    .min(1)
+    .default(XINHUI_AREAS_FILE)
+    .describe("The areas file to load at start (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree."),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
 
@@ -59,17 +66,27 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 
 /** Variables of a service that listens for HTTP. */
 export const HttpConfig = z.object({
-  /** Address to listen on. */
-  HOST: z.string().default('127.0.0.1'),
-  /** Port to listen on (0 picks a free one). */
-  PORT: z.coerce.number().int().min(0).max(65535),
-  /** Length of a rate-limit window, in ms (counted in Redis, so the limits hold across instances). */
-  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
-  /** Requests one user (token subject) may make per window; 0 turns the limit off. */
-  RATE_LIMIT_PER_USER: z.coerce.number().int().min(0).default(600),
-  /** Requests one client IP may make per window (many phones share a carrier's address); 0 turns the limit off. */
-  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(3000),
-  /** Origins allowed to call from a browser, comma-separated (e.g. https://dashboard.example.gov.cn); empty: none. */
+  HOST: z.string().default('127.0.0.1').describe('Address to listen on.'),
+  PORT: z.coerce.number().int().min(0).max(65535).describe('Port to listen on (0 picks a free one).'),
+  RATE_LIMIT_WINDOW_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .max(3_600_000)
+    .default(60_000)
+    .describe('Length of a rate-limit window, in ms (counted in Redis, so the limits hold across instances).'),
+  RATE_LIMIT_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(600)
+    .describe('Requests one user (token subject) may make per window; 0 turns the limit off.'),
+  RATE_LIMIT_PER_IP: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(3000)
+    .describe("Requests one client IP may make per window (many phones share a carrier's address); 0 turns the limit off."),
   CORS_ORIGINS: z
     .string()
     .default('')
@@ -79,8 +96,10 @@ export const HttpConfig = z.object({
         .map((o) => o.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(z.url({ protocol: /^https?$/ }).or(z.literal('*')))),
-  /** Behind a reverse proxy: take the client IP from X-Forwarded-For (true) or the socket (false). */
-  TRUST_PROXY: flag.default(false),
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).or(z.literal('*'))))
+    .describe('Origins allowed to call from a browser, comma-separated (e.g. https://dashboard.example.gov.cn); empty: none.'),
+  TRUST_PROXY: flag
+    .default(false)
+    .describe('Behind a reverse proxy: take the client IP from X-Forwarded-For (true) or the socket (false).'),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;

@@ -7,16 +7,16 @@ const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.o
 export const ReportIncident = command(
   'ReportIncident',
   z.object({
-    /** The client's own id for this report; a retry with the same id is the same report. */
-    reportId: z.string().min(8).max(64),
-    gridCode: GridCode,
-    category: CategoryCode,
+    reportId: z.string().min(8).max(64).describe("The client's own id for this report; a retry with the same id is the same report"),
+    gridCode: GridCode.describe("The grid (15 digits) where it was found: one of the reporter's own"),
+    category: CategoryCode.describe('A category of the catalog (GET /v1/catalog)'),
     urgency: Urgency,
     description: z.string().min(1).max(2000),
-    location: Location,
-    occurredAt: Instant,
-    /** When the grid staff made the report on the device (it may arrive hours later); defaults to arrival. */
-    reportedAt: Instant.optional(),
+    location: Location.describe('lat, lng and an optional address'),
+    occurredAt: Instant.describe('When it was seen'),
+    reportedAt: Instant.optional().describe(
+      'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
+    ),
   }),
 );
 export type ReportIncident = z.infer<typeof ReportIncident>;

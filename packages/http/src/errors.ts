@@ -1,11 +1,15 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { z } from 'zod';
+import { ERROR_CODES, type ErrorCode, type StatusOf } from './error-codes.ts';
 
-/** An error with a stable code the client can act on, an HTTP status, and details. */
-export class ApiError extends Error {
+/**
+ * An error with a stable code the client can act on, an HTTP status, and details. The code is one of ERROR_CODES
+ * and the status the one registered with it (the compiler checks both).
+ */
+export class ApiError<C extends ErrorCode = ErrorCode> extends Error {
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    readonly statusCode: StatusOf<C>,
+    readonly code: C,
     message: string,
     readonly details?: Readonly<Record<string, unknown>>,
     /** Response headers that go with it (WWW-Authenticate, Retry-After). */
@@ -58,7 +62,7 @@ export class ValidationError extends ApiError {
 }
 
 /** Fastify's own 4xx (body parsing), in the house codes, each message naming what is wrong. */
-function fastifyClientError(err: FastifyError, bodyLimit: number): { status: number; code: string; message: string } {
+function fastifyClientError(err: FastifyError, bodyLimit: number): { status: number; code: ErrorCode; message: string } {
   switch (err.code) {
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, code: 'INVALID_JSON', message: 'body: not valid JSON (or it sets __proto__ or constructor.prototype)' };
@@ -71,9 +75,14 @@ function fastifyClientError(err: FastifyError, bodyLimit: number): { status: num
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, code: 'BAD_REQUEST', message: 'headers.content-length: does not match the body' };
     default:
-      return { status: err.statusCode ?? 400, code: 'BAD_REQUEST', message: `request: ${err.message}` };
+      return { status: err.statusCode ?? ERROR_CODES.BAD_REQUEST.status, code: 'BAD_REQUEST', message: `request: ${err.message}` };
   }
 }
+
+/** The body of every error answer. */
+const errorBody = (code: ErrorCode, message: string, requestId: string, details?: Readonly<Record<string, unknown>>) => ({
+  error: { code, message, details, requestId },
+});
 
 /** The one place errors become responses: { error: { code, message, details?, requestId } }. */
 export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dependencyOf?: DependencyOf): void {
@@ -89,20 +98,18 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dep
     } else if (err instanceof ApiError && err.statusCode >= 500) request.log.error({ err }, err.message);
     if (err instanceof ApiError) {
       if (err.headers) reply.headers(err.headers);
-      return reply
-        .status(err.statusCode)
-        .send({ error: { code: err.code, message: err.message, details: err.details, requestId: request.id } });
+      return reply.status(err.statusCode).send(errorBody(err.code, err.message, request.id, err.details));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err }, 'unhandled error');
-      return reply.status(500).send({ error: { code: 'INTERNAL', message: 'internal error', requestId: request.id } });
+      return reply.status(ERROR_CODES.INTERNAL.status).send(errorBody('INTERNAL', 'internal error', request.id));
     }
     const known = fastifyClientError(err, bodyLimit);
-    return reply.status(known.status).send({ error: { code: known.code, message: known.message, requestId: request.id } });
+    return reply.status(known.status).send(errorBody(known.code, known.message, request.id));
   });
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}`, requestId: request.id } }),
+    reply.status(ERROR_CODES.NOT_FOUND.status).send(errorBody('NOT_FOUND', `no route ${request.method} ${request.url}`, request.id)),
   );
 }
 

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { DependencyUnavailableError, type Dependency } from './errors.ts';
+import { ERROR_CODES } from './error-codes.ts';
+import { ApiError, DependencyUnavailableError, type Dependency } from './errors.ts';
 import { PUBLIC_ROUTE } from './edge.ts';
 import { createHttpServer, type ReadinessReport } from './server.ts';
 
@@ -80,5 +81,20 @@ describe('/readyz', () => {
     const res = await server(() => Promise.reject(new Error('probe broke'))).inject({ method: 'GET', url: '/readyz' });
     expect(res.statusCode).toBe(503);
     expect(res.json()).toEqual({ status: 'not ready' });
+  });
+});
+
+describe('the registry of error codes', () => {
+  it('gives each code an error status and a meaning, and ApiError only registered codes with their status', () => {
+    for (const [code, { status, meaning }] of Object.entries(ERROR_CODES)) {
+      expect(code).toMatch(/^[A-Z][A-Z_]+$/);
+      expect(status >= 400 && status < 600).toBe(true);
+      expect(meaning.length).toBeGreaterThan(10);
+    }
+    expect(new ApiError(404, 'UNKNOWN_INCIDENT', 'params.id: no incident x')).toMatchObject({ statusCode: 404, code: 'UNKNOWN_INCIDENT' });
+    // @ts-expect-error: not a registered code
+    void new ApiError(400, 'NO_SUCH_CODE', 'x');
+    // @ts-expect-error: UNKNOWN_INCIDENT is registered with 404
+    void new ApiError(400, 'UNKNOWN_INCIDENT', 'x');
   });
 });

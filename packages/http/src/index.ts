@@ -1,3 +1,5 @@
+export * from './error-codes.ts';
 export * from './errors.ts';
 export * from './server.ts';
 export * from './edge.ts';
+export * from './openapi.ts';

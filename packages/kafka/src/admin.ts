@@ -1,14 +1,12 @@
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
+import type { TopicSpec } from '@gridgov/contracts';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 
 /** ConfigResourceTypes.TOPIC: kafkajs' CommonJS index hides that export from ESM named imports. */
 const TOPIC_RESOURCE = 2 as ConfigResourceTypes;
 
-export interface TopicSpec {
-  readonly name: string;
-  readonly partitions: number;
-  readonly config?: Readonly<Record<string, string>>;
-}
+/** A topic to create: infra/topics.json's shape (@gridgov/contracts). */
+export type { TopicSpec };
 
 /** A partition's offsets: `low` is its first record still kept, `high` the offset the next record gets. */
 export interface PartitionWatermarks {

@@ -64,3 +64,4 @@ export function exitOnDeadConsumer(logger: Logger, consumer: string): (err: Erro
   };
 }
 export * from './cli.ts';
+export * from './progress.ts';

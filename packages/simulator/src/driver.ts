@@ -1,5 +1,5 @@
 import type { Actor } from '@gridgov/contracts';
-import type { Progress } from './progress.ts';
+import type { ProgressLine } from '@gridgov/runtime';
 import { requestOf, type PlannedCase } from './traffic.ts';
 
 export interface DriveOptions {
@@ -16,7 +16,7 @@ export interface DriveOptions {
   /** How long to wait for a command to be decided before its follow-up gives up, ms (default 30 s). */
   readonly outcomeWaitMs?: number;
   /** Drawn with the reports sent so far. */
-  readonly progress?: Progress;
+  readonly progress?: ProgressLine;
 }
 
 export interface RequestTally {

@@ -2,6 +2,5 @@ export * from './random.ts';
 export * from './profile.ts';
 export * from './history.ts';
 export * from './traffic.ts';
-export * from './progress.ts';
 export * from './driver.ts';
 export * from './areas.ts';

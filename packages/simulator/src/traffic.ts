@@ -111,7 +111,7 @@ function caseSeed(seed: number, index: number): number {
   return (Math.imul(seed ^ 0x5bd1e995, 0x27d4eb2d) + Math.imul(index + 1, 0x165667b1)) | 0;
 }
 
-/** The intake's route of each command on an incident (README, API). */
+/** The intake's route of each command on an incident (docs/api.md). */
 const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
   RejectIncident: 'reject',
   DispatchIncident: 'dispatch',

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
+import { topicSpecsWithPrefix, topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import { TEST_AUTH_ENV } from './auth.ts';
@@ -47,16 +47,8 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
   const brokers = kafkaBrokers.split(',');
   const logger = testLogger();
   const kafka = createKafka({ brokers, clientId: id, logger });
-  const p = options.partitions ?? {};
-  await ensureTopics(kafka, [
-    { name: topics.commands, partitions: p.commands ?? 3 },
-    { name: topics.events, partitions: p.events ?? 3 },
-    // Outcomes are keyed by incident id like the commands: the same partition count keeps them side by side.
-    { name: topics.outcomes, partitions: p.outcomes ?? p.commands ?? 3 },
-    { name: topics.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
-    { name: topics.notifications, partitions: p.notifications ?? 1 },
-    { name: topics.dlq, partitions: p.dlq ?? 1 },
-  ]);
+  // Small topics with the settings of infra/topics.json; outcomes as many as the commands (the worker requires it).
+  await ensureTopics(kafka, topicSpecsWithPrefix(topicPrefix, { commands: 3, events: 3, notifications: 1, dlq: 1, ...options.partitions }));
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
   return {
     id,

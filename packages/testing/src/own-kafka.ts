@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { TopicNames } from '@gridgov/contracts';
+import { topicSpecsWithPrefix, type TopicSpec } from '@gridgov/contracts';
 
 const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -13,7 +13,7 @@ const KAFKA_SH = join(repoRoot, 'infra/kafka/kafka.sh');
 
 export interface OwnKafkaOptions {
   /** Topics created at start, with their partition counts (the grid.* topics, unprefixed, by default). */
-  readonly topics?: readonly OwnTopic[];
+  readonly topics?: readonly TopicSpec[];
   /** First port tried for the broker (and the next one for its controller). */
   readonly firstPort?: number;
 }
@@ -60,21 +60,8 @@ function alive(pid: number): boolean {
   }
 }
 
-/** Every topic of the pipeline (TopicNames), small: commands, events and outcomes with the same partition count. */
-interface OwnTopic {
-  readonly name: string;
-  readonly partitions: number;
-  readonly config?: Readonly<Record<string, string>>;
-}
-
-const GRID_TOPICS: readonly OwnTopic[] = [
-  { name: TopicNames.commands, partitions: 3 },
-  { name: TopicNames.events, partitions: 3 },
-  { name: TopicNames.outcomes, partitions: 3 },
-  { name: TopicNames.bulletins, partitions: 1, config: { 'cleanup.policy': 'compact' } },
-  { name: TopicNames.notifications, partitions: 1 },
-  { name: TopicNames.dlq, partitions: 1 },
-];
+/** Every topic of infra/topics.json, small: commands, events and outcomes with the same partition count. */
+const GRID_TOPICS: readonly TopicSpec[] = topicSpecsWithPrefix('', { commands: 3, events: 3, notifications: 1, dlq: 1 });
 
 /**
  * A Kafka broker of a test's own (not the suite's shared one, which other tests use at the same time), started by

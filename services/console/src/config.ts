@@ -7,17 +7,19 @@ const httpUrl = z
 
 /** The console's environment: where it listens, where its static files are, which APIs the browser calls. */
 export const ConsoleConfig = z.object({
-  /** Address to listen on. */
-  HOST: z.string().default('127.0.0.1'),
-  /** Port to listen on (0 picks a free one). */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3002),
-  /** pino log level. */
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** The built site (`pnpm --filter @gridgov/console build`); default: this package's dist/static. */
-  STATIC_DIR: z.string().min(1).optional(),
-  /** Base URL of intake-api as the browser reaches it (its CORS_ORIGINS must hold the console's origin). */
-  INTAKE_URL: httpUrl.default('http://127.0.0.1:3000'),
-  /** Base URL of projection as the browser reaches it (its CORS_ORIGINS must hold the console's origin). */
-  PROJECTION_URL: httpUrl.default('http://127.0.0.1:3001'),
+  HOST: z.string().default('127.0.0.1').describe('Address to listen on.'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3002).describe('Port to listen on (0 picks a free one).'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  STATIC_DIR: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("The built site (`pnpm --filter @gridgov/console build`); default: this package's dist/static."),
+  INTAKE_URL: httpUrl
+    .default('http://127.0.0.1:3000')
+    .describe("Base URL of intake-api as the browser reaches it (its CORS_ORIGINS must hold the console's origin)."),
+  PROJECTION_URL: httpUrl
+    .default('http://127.0.0.1:3001')
+    .describe("Base URL of projection as the browser reaches it (its CORS_ORIGINS must hold the console's origin)."),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleConfig>;

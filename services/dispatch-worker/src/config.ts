@@ -18,13 +18,17 @@ const DurationText = z
   .refine((d) => d.amount > 0, 'a duration is more than 0');
 
 export const WorkerConfig = CommonConfig.extend({
-  /** Address of the worker's health port (/healthz, /readyz). */
-  HOST: z.string().default('127.0.0.1'),
-  /** Port of the worker's health port (/healthz, /readyz); 0 picks a free one. */
-  WORKER_PORT: z.coerce.number().int().min(0).max(65535).default(3003),
-  /** Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ. */
-  COMMAND_SIGNING_KEY: CommandSigningKey,
-  /** Keys being rotated out, comma-separated: envelopes signed with them are still believed meanwhile. */
+  HOST: z.string().default('127.0.0.1').describe("Address of the worker's health port (/healthz, /readyz)."),
+  WORKER_PORT: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(65535)
+    .default(3003)
+    .describe("Port of the worker's health port (/healthz, /readyz); 0 picks a free one."),
+  COMMAND_SIGNING_KEY: CommandSigningKey.describe(
+    'Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ.',
+  ),
   COMMAND_SIGNING_PREVIOUS_KEYS: z
     .string()
     .default('')
@@ -34,38 +38,57 @@ export const WorkerConfig = CommonConfig.extend({
         .map((k) => k.trim())
         .filter(Boolean),
     )
-    .pipe(z.array(CommandSigningKey)),
-  /** Consumer group of the dispatch workers (prefixed with TOPIC_PREFIX). */
-  WORKER_GROUP_ID: z.string().min(1).default('dispatch-worker'),
-  /** How many partitions one worker handles at once. */
-  WORKER_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
-  /** How soon a worker that died silently loses its partitions to the others, in ms. */
-  WORKER_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
-  /** How often due deadline timers are looked for, in ms. */
-  TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
-  /** Routing overrides, category × area → department (JSON, as data/routing/xinhui-rules.json); none when unset. */
-  ROUTING_RULES_FILE: z.string().min(1).optional(),
-  /** Public holidays and make-up working days (JSON, as data/calendars/cn-public-holidays.json). */
-  HOLIDAYS_FILE: z.string().min(1).optional(),
-  /** Office hours of a working day, local time: "08:30-12:00,14:30-17:30". */
+    .pipe(z.array(CommandSigningKey))
+    .describe('Keys being rotated out, comma-separated: envelopes signed with them are still believed meanwhile.'),
+  WORKER_GROUP_ID: z
+    .string()
+    .min(1)
+    .default('dispatch-worker')
+    .describe('Consumer group of the dispatch workers (prefixed with TOPIC_PREFIX).'),
+  WORKER_PARTITIONS_CONCURRENTLY: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64)
+    .default(4)
+    .describe('How many partitions one worker handles at once.'),
+  WORKER_SESSION_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(6_000)
+    .max(300_000)
+    .default(10_000)
+    .describe('How soon a worker that died silently loses its partitions to the others, in ms.'),
+  TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250).describe('How often due deadline timers are looked for, in ms.'),
+  ROUTING_RULES_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Routing overrides, category × area → department (JSON, as data/routing/xinhui-rules.json); none when unset.'),
+  HOLIDAYS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Public holidays and make-up working days (JSON, as data/calendars/cn-public-holidays.json).'),
   OFFICE_HOURS: z
     .string()
     .regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/, 'office hours are HH:MM-HH:MM[,HH:MM-HH:MM...]')
     .default('08:30-12:00,14:30-17:30')
-    .transform((s) => s.split(',').map((p) => ({ start: p.slice(0, 5), end: p.slice(6, 11) }))),
-  /** Time a dispatcher has to dispatch a case no route could (派遣时限). */
-  DEADLINE_DISPATCH: DurationText.prefault('2 working_hours'),
-  /** Time a department has to sign for a case (签收时限). */
-  DEADLINE_SIGN_FOR: DurationText.prefault('2 working_hours'),
-  /** Time grid staff have to verify a resolved case (核查时限). */
-  DEADLINE_VERIFICATION: DurationText.prefault('1 working_days'),
-  /** After the handling deadline, each further period overdue escalates one level. */
-  ESCALATION_EVERY: DurationText.prefault('1 working_days'),
-  /** Fractions of a stage's time at which the assignee is warned: "0.5,0.8". */
+    .transform((s) => s.split(',').map((p) => ({ start: p.slice(0, 5), end: p.slice(6, 11) })))
+    .describe('Office hours of a working day, local time: "08:30-12:00,14:30-17:30".'),
+  DEADLINE_DISPATCH: DurationText.prefault('2 working_hours').describe(
+    'Time a dispatcher has to dispatch a case no route could (派遣时限).',
+  ),
+  DEADLINE_SIGN_FOR: DurationText.prefault('2 working_hours').describe('Time a department has to sign for a case (签收时限).'),
+  DEADLINE_VERIFICATION: DurationText.prefault('1 working_days').describe('Time grid staff have to verify a resolved case (核查时限).'),
+  ESCALATION_EVERY: DurationText.prefault('1 working_days').describe(
+    'After the handling deadline, each further period overdue escalates one level.',
+  ),
   WARNING_FRACTIONS: z
     .string()
     .default('0.5,0.8')
     .transform((s) => s.split(',').map((x) => Number(x.trim())))
-    .pipe(z.array(fraction).refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]!), 'warning fractions ascend')),
+    .pipe(z.array(fraction).refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]!), 'warning fractions ascend'))
+    .describe('Fractions of a stage\'s time at which the assignee is warned: "0.5,0.8".'),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -9,7 +9,7 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
-import { runCliWhenMain, type Logger } from '@gridgov/runtime';
+import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { WorkerConfig } from './config.ts';
 import { loadDeadlines } from './deadlines.ts';
@@ -132,52 +132,6 @@ const RestoreConfig = WorkerConfig.omit({ COMMAND_SIGNING_KEY: true, COMMAND_SIG
 
 class UsageError extends Error {}
 
-/** A progress line on stderr: redrawn in place on a terminal, every 5 s otherwise. */
-function progressOn(stream: NodeJS.WriteStream, label: string) {
-  let done = 0;
-  let total = 0;
-  let drawn = false;
-  const started = performance.now();
-  const text = () => {
-    const seconds = (performance.now() - started) / 1000;
-    const fraction = total > 0 ? Math.min(1, done / total) : 1;
-    const width = 30;
-    const bar = `[${'█'.repeat(Math.round(fraction * width))}${'░'.repeat(width - Math.round(fraction * width))}]`;
-    return `${label} ${bar} ${`${Math.floor(fraction * 100)}%`.padStart(4)} ${n(done)}/${n(total)} records · ${n(seconds > 0 ? Math.round(done / seconds) : 0)}/s`;
-  };
-  const draw = () => {
-    if (stream.isTTY) {
-      stream.write(`\r\x1b[2K${text()}`);
-      drawn = true;
-    } else stream.write(`${text()}\n`);
-  };
-  let timer: NodeJS.Timeout | undefined;
-  return {
-    plan(records: number) {
-      total = records;
-      timer = setInterval(draw, stream.isTTY ? 100 : 5_000);
-      timer.unref();
-      draw();
-    },
-    add(records: number) {
-      done += records;
-    },
-    log(line: string) {
-      if (drawn) stream.write('\r\x1b[2K');
-      drawn = false;
-      stream.write(line.endsWith('\n') ? line : `${line}\n`);
-    },
-    stop() {
-      clearInterval(timer);
-      if (timer) {
-        draw();
-        if (stream.isTTY) stream.write('\n');
-      }
-      timer = undefined;
-    },
-  };
-}
-
 async function cli(argv: readonly string[]): Promise<number> {
   let help: boolean;
   try {
@@ -197,7 +151,9 @@ async function cli(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const config = parseConfig(RestoreConfig);
-  const progress = progressOn(process.stderr, 'worker state');
+  const progress = new Progress(process.stderr, { label: 'worker state' });
+  const started = performance.now();
+  let done = 0;
   const logger = pino(
     { name: 'dispatch-worker-restore', level: config.LOG_LEVEL, base: { service: 'dispatch-worker-restore', pid: process.pid } },
     { write: (line: string) => progress.log(line) },
@@ -214,8 +170,8 @@ async function cli(argv: readonly string[]): Promise<number> {
       logger,
       context: { policy, time },
       groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
-      onPlan: (records) => progress.plan(records),
-      onProgress: (records) => progress.add(records),
+      onPlan: (total) => progress.start(() => ({ done, total, seconds: (performance.now() - started) / 1000 })),
+      onProgress: (records) => (done += records),
     }).finally(() => progress.stop());
     process.stdout.write(`${workerSummary(report)}\n`);
     return 0;

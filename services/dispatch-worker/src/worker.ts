@@ -271,7 +271,7 @@ export class DispatchWorker {
         'commands missing from the log: going on after them',
       );
     }
-    owner.lastSeek = undefined;
+    delete owner.lastSeek;
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     if (fresh.length === 0) return;
 

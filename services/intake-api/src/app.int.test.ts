@@ -298,4 +298,24 @@ describe('intake-api rate limits (Redis-backed)', () => {
       await app.close();
     }
   });
+
+  it('serves its OpenAPI document without a token, and every route it documents exists and asks for a token', async () => {
+    const intake = await intakeHarness(infra);
+    try {
+      const res = await intake.app.inject({ method: 'GET', url: '/openapi.json' });
+      expect(res.statusCode).toBe(200);
+      const document = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
+      expect(document.openapi).toBe('3.1.0');
+      for (const [path, operations] of Object.entries(document.paths)) {
+        const url = path.replace('{id}', randomUUID()).replace('{code}', '440705');
+        for (const method of Object.keys(operations)) {
+          const answer = await intake.app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url });
+          const expected = ['/healthz', '/readyz', '/openapi.json'].includes(path) ? 200 : 401;
+          expect(`${method} ${path} ${answer.statusCode}`).toBe(`${method} ${path} ${expected}`);
+        }
+      }
+    } finally {
+      await intake.close();
+    }
+  });
 });

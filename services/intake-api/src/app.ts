@@ -8,6 +8,7 @@ import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
+import { registerOpenApiRoute } from './routes/openapi.ts';
 
 export type { IntakeDeps } from './deps.ts';
 
@@ -30,5 +31,6 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCaseRoutes(app, routeDeps);
   registerCaseLists(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
+  registerOpenApiRoute(app);
   return app;
 }

@@ -6,29 +6,51 @@ import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
   .extend({
-    /** Consumer group of the projection (prefixed with TOPIC_PREFIX). */
-    PROJECTION_GROUP_ID: z.string().min(1).default('projection'),
-    /** How many partitions one instance folds at once. */
-    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce.number().int().min(1).max(64).default(4),
-    /** How soon an instance that died silently loses its partitions to the others, in ms (broker minimum 6 s). */
-    PROJECTION_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(10_000),
-    /** Default ranking weights wClosure,wOnTime,wRework (结案率, 按期结案率, 1 − 返工率); they sum to 1. */
-    RANKING_WEIGHTS: WeightsText.default(DEFAULT_WEIGHTS),
-    /**
-     * How often an instance re-reads the current generation (ms) besides the generation-changed
-     * notice: the longest a missed notice keeps its queries on the generation before.
-     */
-    GENERATION_REFRESH_MS: z.coerce.number().int().min(100).max(600_000).default(5_000),
-    /** Consumer group of the read side: case views, lists and command outcomes (prefixed with TOPIC_PREFIX). */
-    CASE_VIEW_GROUP_ID: z.string().min(1).default('case-views'),
-    /** How long a command outcome stays readable by GET /v1/commands/:id (it stays on grid.outcomes for good). */
+    PROJECTION_GROUP_ID: z.string().min(1).default('projection').describe('Consumer group of the projection (prefixed with TOPIC_PREFIX).'),
+    PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .default(4)
+      .describe('How many partitions one instance folds at once.'),
+    PROJECTION_SESSION_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(6_000)
+      .max(300_000)
+      .default(10_000)
+      .describe('How soon an instance that died silently loses its partitions to the others, in ms (broker minimum 6 s).'),
+    RANKING_WEIGHTS: WeightsText.default(DEFAULT_WEIGHTS).describe(
+      'Default ranking weights wClosure,wOnTime,wRework (结案率, 按期结案率, 1 − 返工率), 0.4,0.4,0.2 unless set; they sum to 1.',
+    ),
+    GENERATION_REFRESH_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(600_000)
+      .default(5_000)
+      .describe(
+        'How often an instance re-reads the current generation (ms) besides the generation-changed notice: the longest a missed notice keeps its queries on the generation before.',
+      ),
+    CASE_VIEW_GROUP_ID: z
+      .string()
+      .min(1)
+      .default('case-views')
+      .describe('Consumer group of the read side: case views, lists and command outcomes (prefixed with TOPIC_PREFIX).'),
     OUTCOME_TTL_SECONDS: z.coerce
       .number()
       .int()
       .min(60)
-      .default(7 * 86_400),
-    /** Shortest time between two re-reads of one live stream's figures, in ms. */
-    STREAM_MIN_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(500),
+      .default(7 * 86_400)
+      .describe('How long a command outcome stays readable by GET /v1/commands/:id (it stays on grid.outcomes for good).'),
+    STREAM_MIN_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(10)
+      .max(60_000)
+      .default(500)
+      .describe("Shortest time between two re-reads of one live stream's figures, in ms."),
   });
 export type ProjectionConfig = z.infer<typeof ProjectionConfig>;
 

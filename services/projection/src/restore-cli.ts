@@ -12,12 +12,11 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { parseAreaTree, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
-import { runCliWhenMain, type Logger } from '@gridgov/runtime';
+import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
 import { pino } from 'pino';
 import { CaseViewFold } from './projector/case-views/fold.ts';
 import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
-import { Progress } from './progress.ts';
 import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './projector/rebuild.ts';
 import { nextOffset } from './projector/restore-watch.ts';
 
@@ -214,7 +213,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     process.stdout.write(`${readSideSummary(readSide)}\n`);
     if (values['read-side-only']) return 0;
 
-    const counters = new Progress(process.stderr, { label: 'counters' });
+    const counters = new Progress(process.stderr, { label: 'counters', unit: 'events' });
     const controller = new AbortController();
     process.once('SIGINT', () => {
       logger.warn('interrupted: stopping (again to exit at once)');

@@ -2,7 +2,6 @@
  * Shared given / when / then support for the incident decider's tests. Imported by tests only (never by
  * index.ts): it reads the real area tree and holiday notices from the repository and asserts with vitest.
  */
-// eslint-disable-next-line no-restricted-imports -- test support, not domain code: reads the published areas and holidays
 import { readFileSync } from 'node:fs';
 import {
   type Actor,

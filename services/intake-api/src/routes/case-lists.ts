@@ -8,7 +8,7 @@ import type { RouteDeps } from '../deps.ts';
 
 export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'readSide'>;
 
-const ListQuery = z
+export const ListQuery = z
   .object({
     area: AreaCode.optional(),
     queue: z.enum(CASE_QUEUES).optional(),

@@ -2,11 +2,9 @@ import type { Actor } from '@gridgov/contracts';
 import { auditTrail, visibleHistory, visibleIncident } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
+import { IncidentParams } from '../schemas.ts';
 import { accessChecks, caseTarget } from './access.ts';
-
-const IncidentParams = z.object({ id: z.uuid() });
 
 /** One case: GET /v1/incidents/:id (the view and its history) and GET /v1/incidents/:id/audit. */
 export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void {

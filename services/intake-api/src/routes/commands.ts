@@ -1,60 +1,13 @@
 import { signEnvelope } from '@gridgov/auth';
-import {
-  AcceptIncident,
-  ApproveExtension,
-  CommandEnvelope,
-  DenyExtension,
-  DispatchIncident,
-  EscalateIncident,
-  ReassignIncident,
-  RejectIncident,
-  ReportIncident,
-  RequestExtension,
-  ResolveIncident,
-  ResumeIncident,
-  ReturnIncident,
-  SuspendIncident,
-  VerifyIncident,
-  type Command,
-  type CommandOutcome,
-} from '@gridgov/contracts';
+import { CommandEnvelope, type CommandOutcome } from '@gridgov/contracts';
 import { isConfidential, loggableActorId } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
 import { commandIdFor, reportIds } from '../ids.ts';
+import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from '../schemas.ts';
 import { accessChecks, caseTarget } from './access.ts';
-
-const CommandHeaders = z.object({
-  /** A client's key for retrying a command safely: the same key gives the same command. */
-  'idempotency-key': z.string().min(8).max(128).optional(),
-});
-
-/** Routes for the commands on an existing incident: POST /v1/incidents/:id/<action>. */
-const INCIDENT_COMMANDS: readonly { path: string; schema: z.ZodObject<{ type: z.ZodLiteral<Command['type']>; data: z.ZodType }> }[] = [
-  { path: 'reject', schema: RejectIncident },
-  { path: 'dispatch', schema: DispatchIncident },
-  { path: 'reassign', schema: ReassignIncident },
-  { path: 'return', schema: ReturnIncident },
-  { path: 'accept', schema: AcceptIncident },
-  { path: 'resolve', schema: ResolveIncident },
-  { path: 'verify', schema: VerifyIncident },
-  { path: 'extension-requests', schema: RequestExtension },
-  { path: 'extension-requests/approve', schema: ApproveExtension },
-  { path: 'extension-requests/deny', schema: DenyExtension },
-  { path: 'suspend', schema: SuspendIncident },
-  { path: 'resume', schema: ResumeIncident },
-  { path: 'escalate', schema: EscalateIncident },
-];
-
-const IncidentParams = z.object({ id: z.uuid() });
-
-const ReportBody = ReportIncident.shape.data;
-
-const CommandParams = z.object({ id: z.uuid() });
-const OutcomeQuery = z.object({ waitMs: z.coerce.number().int().min(0).max(30_000).default(0) });
 
 /**
  * Reports and commands: POST /v1/incidents, POST /v1/incidents/:id/<action>, and the issuer's look at what became

@@ -4,7 +4,7 @@ import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 
-const AreaParams = z.object({ code: AreaCode });
+export const AreaParams = z.object({ code: AreaCode });
 
 /**
  * Who the caller is and the areas they can name: what a client (the console) needs to show the right page.

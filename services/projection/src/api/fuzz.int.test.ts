@@ -1,5 +1,16 @@
 import { Catalog, type AreaTree } from '@gridgov/domain';
-import { asciiText, badAuthorization, bearer, createTestInfra, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
+import {
+  asciiText,
+  badAuthorization,
+  bearer,
+  createTestInfra,
+  fuzzRoutes,
+  notJson,
+  testTokenVerifier,
+  type FuzzRequest,
+  type TestInfra,
+  loadXinhuiAreas,
+} from '@gridgov/testing';
 import fc from 'fast-check';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,14 +49,6 @@ const DAZE = town('大泽镇').code;
 const LEADER = { role: 'leader', areas: [HUICHENG], sub: 'leader-huicheng' } as const;
 
 type Defect = 'token' | 'role' | 'jurisdiction' | 'query' | 'params' | 'body';
-
-interface FuzzRequest {
-  readonly defect: Defect;
-  readonly method: 'GET' | 'POST';
-  readonly url: string;
-  readonly headers: Record<string, string>;
-  readonly payload?: string;
-}
 
 interface Route {
   readonly method: 'GET' | 'POST';
@@ -180,14 +183,14 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
     await infra?.cleanup();
   });
 
-  function requests(): fc.Arbitrary<FuzzRequest> {
+  function requests(): fc.Arbitrary<FuzzRequest<Defect>> {
     const leader = bearer(LEADER);
     const arbitraries = ROUTES.flatMap((route) => {
       const query = route.query?.valid;
       const payload = route.body ? JSON.stringify(route.body.valid) : undefined;
       const base = { method: route.method, url: urlOf(route, query), ...(payload ? { payload } : {}) };
       const headers = (extra: Record<string, string>) => ({ ...(payload ? json : {}), ...extra });
-      const list: fc.Arbitrary<FuzzRequest>[] = [
+      const list: fc.Arbitrary<FuzzRequest<Defect>>[] = [
         badAuthorization(LEADER).map((a) => ({ ...base, defect: 'token' as const, headers: headers(auth(a)) })),
         fc.constantFrom(...route.forbiddenRoles).map((role) => ({
           ...base,
@@ -196,7 +199,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
             bearer({
               role,
               areas: role === 'grid_staff' ? [areas.children(areas.children(HUICHENG)[0]!.code)[0]!.code] : ['440705'],
-              department: role === 'handler' ? 'sanitation' : undefined,
+              ...(role === 'handler' ? { department: 'sanitation' } : {}),
             }),
           ),
         })),
@@ -241,17 +244,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
                 .stringMatching(/^4407(\d{2}|\d{5})$/)
                 .filter((code) => !areas.has(code))
                 .map((area) => ({ payload: JSON.stringify({ area }), headers: json })),
-              fc
-                .string({ minLength: 1 })
-                .filter((s) => {
-                  try {
-                    JSON.parse(s);
-                    return false;
-                  } catch {
-                    return true;
-                  }
-                })
-                .map((s) => ({ payload: s, headers: json })),
+              notJson(1).map((s) => ({ payload: s, headers: json })),
               fc
                 .constantFrom('text/csv', 'application/xml')
                 .map((type) => ({ payload: 'area=440705001', headers: { 'content-type': type } })),
@@ -263,11 +256,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
       }
       return list;
     });
-    return fc
-      .tuple(fc.oneof(...arbitraries), fc.option(asciiText(140), { nil: undefined }))
-      .map(([request, requestId]) =>
-        requestId === undefined ? request : { ...request, headers: { ...request.headers, 'x-request-id': requestId } },
-      );
+    return fc.oneof(...arbitraries);
   }
 
   const NAMES_THE_PROBLEM: Record<Defect, (status: number, code: string, message: string) => boolean> = {
@@ -283,30 +272,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
   };
 
   it(`answers ${RUNS} bad requests 4xx with a message naming the problem, never 5xx, and freezes no bulletin for them`, async () => {
-    const seen = new Map<Defect, number>();
-    await fc.assert(
-      fc.asyncProperty(requests(), async (request) => {
-        const res = await app.inject({
-          method: request.method,
-          url: request.url,
-          headers: request.headers,
-          ...(request.payload === undefined ? {} : { payload: request.payload }),
-        });
-        const body = res.json<{ error?: { code?: unknown; message?: unknown; requestId?: unknown } }>();
-        const { code, message, requestId } = body.error ?? {};
-        const ok =
-          res.statusCode >= 400 &&
-          res.statusCode < 500 &&
-          typeof code === 'string' &&
-          typeof message === 'string' &&
-          requestId === res.headers['x-request-id'] &&
-          NAMES_THE_PROBLEM[request.defect](res.statusCode, code, message);
-        if (!ok)
-          throw new Error(`${request.defect}: ${request.method} ${request.url} ${request.payload ?? ''} → ${res.statusCode} ${res.body}`);
-        seen.set(request.defect, (seen.get(request.defect) ?? 0) + 1);
-      }),
-      { numRuns: RUNS },
-    );
+    const seen = await fuzzRoutes({ app, requests: requests(), runs: RUNS, namesTheProblem: NAMES_THE_PROBLEM });
     expect([...seen.keys()].sort()).toEqual(['body', 'jurisdiction', 'params', 'query', 'role', 'token']);
     expect(await infra.redis.keys(`${infra.keyPrefix}:bulletin:*`)).toEqual([]);
   }, 300_000);

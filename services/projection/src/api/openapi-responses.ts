@@ -1,4 +1,5 @@
 import { AreaRef, Figures, FiguresAnswer, RankingAnswer, RankingRow, TrendAnswer, Weights } from '@gridgov/projection-api';
+import { ErrorAnswer } from '@gridgov/http';
 import { z } from 'zod';
 import type { Bulletin } from './bulletin.ts';
 
@@ -15,15 +16,6 @@ export const BulletinDoc = z.object({
 });
 
 export const FreezeAnswer = z.object({ created: z.boolean().describe('false when the month was frozen before'), bulletin: BulletinDoc });
-
-export const ErrorAnswer = z.object({
-  error: z.object({
-    code: z.string(),
-    message: z.string().describe('Names the field at fault, e.g. query.window: …'),
-    details: z.record(z.string(), z.unknown()).optional(),
-    requestId: z.string(),
-  }),
-});
 
 /** Registered under these names in components.schemas. */
 export const ResponseSchemas = {

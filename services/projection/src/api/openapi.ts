@@ -1,4 +1,13 @@
-import { z } from 'zod';
+import {
+  BEARER_SECURITY_SCHEME,
+  componentSchemas,
+  errorAnswer,
+  inputSchema,
+  jsonAnswer,
+  parameters,
+  withBearerSecurity,
+  type JsonSchema,
+} from '@gridgov/http';
 import { ResponseSchemas } from './openapi-responses.ts';
 import {
   BulletinBody,
@@ -10,74 +19,14 @@ import {
   TrendQueryParams,
 } from './schemas.ts';
 
-type JsonSchema = Record<string, unknown>;
-
-/** JSON Schema of a zod schema as the request sees it (before defaults and transforms), without the meta keys. */
-function inputSchema(schema: z.ZodType): JsonSchema {
-  const { $schema: _s, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
-  return json;
-}
-
-/** One OpenAPI parameter per property of a zod object, from the same schema the route validates with. */
-function parameters(schema: z.ZodObject, where: 'query' | 'path'): JsonSchema[] {
-  const json = inputSchema(schema) as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(json.properties ?? {}).map(([name, property]) => {
-    const { description, ...rest } = property;
-    return {
-      name,
-      in: where,
-      required: where === 'path' || (json.required ?? []).includes(name),
-      ...(typeof description === 'string' ? { description } : {}),
-      schema: rest,
-    };
-  });
-}
-
-const ref = (name: keyof typeof ResponseSchemas) => ({ $ref: `#/components/schemas/${name}` });
-const json = (name: keyof typeof ResponseSchemas, description: string) => ({
-  description,
-  content: { 'application/json': { schema: ref(name) } },
-});
-const error = (description: string) => json('Error', description);
-
-function componentSchemas(): Record<string, JsonSchema> {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(ResponseSchemas)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, { uri: (id) => `#/components/schemas/${id}` });
-  // A fragment is no valid $id in JSON Schema 2020-12; components are named by their key.
-  return Object.fromEntries(
-    Object.entries(schemas).map(([id, schema]) => {
-      const { $schema: _s, $id: _i, ...rest } = schema as JsonSchema;
-      return [id, rest];
-    }),
-  );
-}
+const json = (name: keyof typeof ResponseSchemas, description: string) => jsonAnswer(name, description);
+const error = errorAnswer;
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
 
-/**
- * Every route but the probes and this document takes a bearer token and answers 401 without a valid one, 403
- * outside the caller's areas, 429 past the rate limits (with Retry-After).
- */
-function withSecurity(document: JsonSchema): JsonSchema {
-  const paths = document['paths'] as Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown }>>;
-  for (const [path, operations] of Object.entries(paths)) {
-    for (const operation of Object.values(operations)) {
-      if (PUBLIC_PATHS.has(path)) {
-        operation.security = [];
-        continue;
-      }
-      operation.responses['401'] = error('No valid bearer token; the message says what is wrong with it');
-      operation.responses['403'] = error("Outside the caller's jurisdiction, or not for their role");
-      operation.responses['429'] = error('Rate limited; Retry-After says when to try again');
-    }
-  }
-  return document;
-}
-
 /** The OpenAPI 3.1 document of the projection's routes. */
 export function openApiDocument(): JsonSchema {
-  return withSecurity(routesDocument());
+  return withBearerSecurity(routesDocument(), PUBLIC_PATHS);
 }
 
 function routesDocument(): JsonSchema {
@@ -165,14 +114,9 @@ function routesDocument(): JsonSchema {
     },
     security: [{ bearer: [] }],
     components: {
-      schemas: componentSchemas(),
+      schemas: componentSchemas(ResponseSchemas),
       securitySchemes: {
-        bearer: {
-          type: 'http',
-          scheme: 'bearer',
-          bearerFormat: 'JWT',
-          description: 'A JWT (HS256, RS256 or ES256) with sub, role, areas, department (handlers), iat and exp.',
-        },
+        bearer: BEARER_SECURITY_SCHEME,
       },
     },
   };

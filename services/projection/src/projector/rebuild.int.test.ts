@@ -14,7 +14,7 @@ import { FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from '../api/figures-changes.ts';
 import { figuresFrom } from '../api/figures.ts';
 import { CurrentCounters, ProjectionGenerations } from './generation.ts';
-import { Progress } from '../progress.ts';
+import { Progress } from '@gridgov/runtime';
 import { Projector } from './projector.ts';
 import { rebuildProjection, type RebuildReport, summary } from './rebuild.ts';
 import { DEFAULT_WEIGHTS } from '../api/weights.ts';
@@ -400,7 +400,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       logger: infra.logger,
       clock: () => NOW,
       pollMs: 20,
-      progress: new Progress({ isTTY: false, write: (s: string) => (output += s) }, { label: 'rebuild' }),
+      progress: new Progress({ isTTY: false, write: (s: string) => (output += s) }, { label: 'rebuild', unit: 'events' }),
       // ...and some arrive after its last target, before the switch: only generation 1 gets them
       // from the live projector, which must then read them again into generation 2.
       beforeSwitch: async () => {

@@ -1,0 +1,50 @@
+/**
+ * The house error codes of both APIs: every 4xx/5xx is `{error: {code, message, details?, requestId}}` with one of
+ * these codes, always with its status. The one list: `ApiError` takes only a code from it, and docs/api.md lists it
+ * (`pnpm docs`). A rejected command's outcome carries the decider's codes instead (`RejectionCodes` in the domain).
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: { status: 400, meaning: 'A parameter, query, header or body failed its schema; the message names the field.' },
+  INVALID_JSON: { status: 400, meaning: 'The body is not JSON, or is empty though content-type says application/json.' },
+  BAD_REQUEST: { status: 400, meaning: 'Another malformed request (a content-length that does not match the body).' },
+  BAD_CURSOR: { status: 400, meaning: 'A list cursor this API did not give out.' },
+  UNKNOWN_GRID: { status: 400, meaning: 'A report names a grid code that is not a grid of the area tree.' },
+  UNKNOWN_CATEGORY: { status: 400, meaning: 'A category that is not in the catalog.' },
+  UNKNOWN_DEPARTMENT: { status: 400, meaning: 'A department that is not in the catalog.' },
+  SCOPE_TOO_NARROW: { status: 400, meaning: 'Figures asked for one category and one department at once: give one of them.' },
+  NOTHING_TO_RANK: { status: 400, meaning: 'A ranking asked of a grid, which has no children.' },
+  UNAUTHENTICATED: {
+    status: 401,
+    meaning: 'No bearer token, or one that is malformed, forged or expired; WWW-Authenticate and the message say which.',
+  },
+  FORBIDDEN_ROLE: { status: 403, meaning: "The caller's role may not do this at all." },
+  OUT_OF_JURISDICTION: { status: 403, meaning: "The area, grid or case is outside the caller's areas." },
+  NOT_ASSIGNED: { status: 403, meaning: "The case is not dispatched to the caller's department." },
+  NOT_OWN_REPORT: { status: 403, meaning: 'Grid staff may verify and read only the cases they reported.' },
+  NOT_OWN_COMMAND: { status: 403, meaning: 'Only whoever gave a command may read its outcome.' },
+  CORS_ORIGIN_NOT_ALLOWED: { status: 403, meaning: 'A browser preflight from an origin not in CORS_ORIGINS.' },
+  NOT_FOUND: { status: 404, meaning: 'No such route.' },
+  UNKNOWN_INCIDENT: { status: 404, meaning: 'No case with that id (or its view is not written yet).' },
+  UNKNOWN_AREA: { status: 404, meaning: 'No area with that code (figures, rankings, trends, bulletins).' },
+  AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },
+  NO_BULLETIN: { status: 404, meaning: 'No bulletin frozen for that area and month.' },
+  MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
+  BODY_TOO_LARGE: { status: 413, meaning: 'The body is larger than the limit (BODY_LIMIT_BYTES on the intake, 64 KiB on the projection).' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not sent as application/json.' },
+  RATE_LIMITED: { status: 429, meaning: 'Past the per-user or per-address rate limit; Retry-After says when to try again.' },
+  INTERNAL: { status: 500, meaning: 'A fault of the service; logged with the request id.' },
+  KAFKA_UNAVAILABLE: {
+    status: 503,
+    meaning:
+      'Kafka did not acknowledge the command within PRODUCE_TIMEOUT_MS; send it again with the same reportId or Idempotency-Key (Retry-After).',
+  },
+  STORE_UNAVAILABLE: { status: 503, meaning: 'Redis did not answer within 1.5 s, or is loading; answered within 2 s (Retry-After).' },
+  STATE_RESTORING: {
+    status: 503,
+    meaning: 'Redis lost the figures or case views and they are being restored from the log; nothing is lost, ask again (Retry-After).',
+  },
+} as const satisfies Record<string, { readonly status: number; readonly meaning: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+/** The status that goes with a code. */
+export type StatusOf<C extends ErrorCode> = (typeof ERROR_CODES)[C]['status'];

@@ -1,0 +1,2 @@
+/** What the docs generator reads of this service (test/docs): its environment's schema. */
+export { ConsoleConfig } from './config.ts';

@@ -1,0 +1,139 @@
+import { CommandOutcome } from '@gridgov/contracts';
+import {
+  BEARER_SECURITY_SCHEME,
+  componentSchemas,
+  ErrorAnswer,
+  errorAnswer,
+  inputSchema,
+  jsonAnswer,
+  parameters,
+  withBearerSecurity,
+  type JsonSchema,
+} from '@gridgov/http';
+import { z } from 'zod';
+import { ListQuery } from './routes/case-lists.ts';
+import { AreaParams } from './routes/directory.ts';
+import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
+
+/** The answers' shapes that have a schema; the case views' are described in words until they have one. */
+const CommandAccepted = z.object({
+  commandId: z.uuid(),
+  incidentId: z.uuid(),
+  status: z.literal('pending').describe('Kafka holds the command (acks=all); GET /v1/commands/{commandId} tells its outcome'),
+});
+const Pending = z.object({ commandId: z.uuid(), status: z.literal('pending') });
+const ResponseSchemas = { CommandAccepted, CommandOutcome, Pending, Error: ErrorAnswer } as const;
+
+const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
+
+const bad = errorAnswer('Invalid input; the message names the field');
+const away = errorAnswer(
+  'Kafka or Redis did not answer in time (KAFKA_UNAVAILABLE, STORE_UNAVAILABLE), or the case views are being restored (STATE_RESTORING); Retry-After',
+);
+const accepted = jsonAnswer('CommandAccepted', 'Kafka holds the signed command; Location is its outcome');
+const described = (description: string): JsonSchema => ({ description, content: { 'application/json': { schema: { type: 'object' } } } });
+
+function commandPaths(): Record<string, JsonSchema> {
+  return Object.fromEntries(
+    INCIDENT_COMMANDS.map(({ path, schema, summary }) => [
+      `/v1/incidents/{id}/${path}`,
+      {
+        post: {
+          summary,
+          parameters: [...parameters(IncidentParams, 'path'), ...parameters(CommandHeaders, 'header')],
+          requestBody: { required: true, content: { 'application/json': { schema: inputSchema(schema.shape.data) } } },
+          responses: { '202': accepted, '400': bad, '503': away },
+        },
+      },
+    ]),
+  );
+}
+
+/** The OpenAPI 3.1 document of the intake's routes, from the schemas they validate with. */
+export function openApiDocument(): JsonSchema {
+  return withBearerSecurity(
+    {
+      openapi: '3.1.0',
+      info: {
+        title: 'intake-api',
+        version: '1',
+        description:
+          'Reports (上报) and the commands on a case, answered 202 once Kafka holds them; the cases, work lists and command outcomes, read from the read side.',
+      },
+      paths: {
+        '/v1/incidents': {
+          post: {
+            summary: '上报: grid staff report an incident in one of their grids; a retry with the same reportId is the same report',
+            requestBody: { required: true, content: { 'application/json': { schema: inputSchema(ReportBody) } } },
+            responses: { '202': accepted, '400': bad, '503': away },
+          },
+          get: {
+            summary: "A work list of an area (area and queue), or the caller's own reports (mine=true)",
+            description:
+              'Oldest report first for work lists, newest first for mine; pass nextCursor as cursor for the next page (ADR 0008).',
+            parameters: parameters(ListQuery, 'query'),
+            responses: {
+              '200': described('{items: [case view…], nextCursor}'),
+              '400': bad,
+              '404': errorAnswer('No such area'),
+              '503': away,
+            },
+          },
+        },
+        ...commandPaths(),
+        '/v1/incidents/{id}': {
+          get: {
+            summary: 'The case: state, department, deadlines, escalation level, and its history (who did what, when)',
+            description: 'The reporter of a confidential category shows to the dispatchers of its area only.',
+            parameters: parameters(IncidentParams, 'path'),
+            responses: { '200': described('{incident, history}'), '400': bad, '404': errorAnswer('No such incident'), '503': away },
+          },
+        },
+        '/v1/incidents/{id}/audit': {
+          get: {
+            summary: 'Who did what, when: each change with its actor and command id (dispatchers, leaders and admins of the area)',
+            parameters: parameters(IncidentParams, 'path'),
+            responses: { '200': described('{incidentId, entries}'), '400': bad, '404': errorAnswer('No such incident'), '503': away },
+          },
+        },
+        '/v1/commands/{id}': {
+          get: {
+            summary:
+              "A command's outcome, for whoever gave it: accepted with its events (once the case view shows them) or rejected with a code",
+            parameters: [...parameters(CommandParams, 'path'), ...parameters(OutcomeQuery, 'query')],
+            responses: {
+              '200': jsonAnswer('CommandOutcome', 'Decided'),
+              '202': jsonAnswer('Pending', 'Not decided within waitMs'),
+              '400': bad,
+              '503': away,
+            },
+          },
+        },
+        '/v1/me': {
+          get: { summary: 'Who the token says the caller is', responses: { '200': described('{actor: {id, role, department, areas}}') } },
+        },
+        '/v1/catalog': {
+          get: { summary: "The deployment's categories and departments", responses: { '200': described('{categories, departments}') } },
+        },
+        '/v1/areas/{code}': {
+          get: {
+            summary: 'An area with its path from the top and its children',
+            parameters: parameters(AreaParams, 'path'),
+            responses: { '200': described('{code, name, level, path, children}'), '400': bad, '404': errorAnswer('No such area') },
+          },
+        },
+        '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } } },
+        '/readyz': {
+          get: {
+            summary: 'Readiness: Kafka and Redis answer',
+            responses: { '200': { description: 'Ready' }, '503': { description: 'Not ready: each dependency up or down' } },
+          },
+        },
+        '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1 document' } } } },
+      },
+      security: [{ bearer: [] }],
+      components: { schemas: componentSchemas(ResponseSchemas), securitySchemes: { bearer: BEARER_SECURITY_SCHEME } },
+    },
+    PUBLIC_PATHS,
+  );
+}

@@ -1,0 +1,73 @@
+import {
+  AcceptIncident,
+  ApproveExtension,
+  DenyExtension,
+  DispatchIncident,
+  EscalateIncident,
+  ReassignIncident,
+  RejectIncident,
+  ReportIncident,
+  RequestExtension,
+  ResolveIncident,
+  ResumeIncident,
+  ReturnIncident,
+  SuspendIncident,
+  VerifyIncident,
+  type Command,
+} from '@gridgov/contracts';
+import { z } from 'zod';
+
+/** What the intake's command and outcome routes validate (the case lists' and directory's beside their routes); /openapi.json is built from them. */
+export const CommandHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(128)
+    .optional()
+    .describe("A client's key for retrying a command safely: the same key from the same caller on the same case is the same command"),
+});
+
+/** Routes for the commands on an existing incident: POST /v1/incidents/:id/<action>. */
+export const INCIDENT_COMMANDS: readonly {
+  path: string;
+  schema: z.ZodObject<{ type: z.ZodLiteral<Command['type']>; data: z.ZodType }>;
+  /** Who does it and what it is (the OpenAPI summary). */
+  summary: string;
+}[] = [
+  { path: 'reject', schema: RejectIncident, summary: '不予立案: a dispatcher rejects a case before dispatch' },
+  { path: 'dispatch', schema: DispatchIncident, summary: '派遣: a dispatcher dispatches a case no route dispatched, or one returned' },
+  { path: 'reassign', schema: ReassignIncident, summary: '改派: a dispatcher moves a case to another department' },
+  { path: 'return', schema: ReturnIncident, summary: '退回: the handling department sends a case back to dispatch' },
+  { path: 'accept', schema: AcceptIncident, summary: '签收: the handling department signs for a case' },
+  { path: 'resolve', schema: ResolveIncident, summary: '反馈: the handling department reports a case handled' },
+  {
+    path: 'verify',
+    schema: VerifyIncident,
+    summary: '核查: the reporting grid staff verify; passed closes (结案), failed sends it back (返工)',
+  },
+  {
+    path: 'extension-requests',
+    schema: RequestExtension,
+    summary: '延期申请: the handling department asks for more time, before the handling deadline',
+  },
+  { path: 'extension-requests/approve', schema: ApproveExtension, summary: 'A dispatcher approves the extension asked for' },
+  { path: 'extension-requests/deny', schema: DenyExtension, summary: 'A dispatcher denies the extension asked for' },
+  { path: 'suspend', schema: SuspendIncident, summary: '挂账: a dispatcher suspends a case; its clocks stop' },
+  { path: 'resume', schema: ResumeIncident, summary: 'A dispatcher resumes a suspended case' },
+  { path: 'escalate', schema: EscalateIncident, summary: '督办 by hand: a dispatcher escalates a case one level up' },
+];
+
+export const IncidentParams = z.object({ id: z.uuid() });
+
+export const ReportBody = ReportIncident.shape.data;
+
+export const CommandParams = z.object({ id: z.uuid() });
+export const OutcomeQuery = z.object({
+  waitMs: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(30_000)
+    .default(0)
+    .describe('How long to wait for the outcome, in ms (at most MAX_OUTCOME_WAIT_MS); 202 pending after that'),
+});
