@@ -65,7 +65,7 @@ describe('the boundaries between packages and services (lint)', () => {
   });
 
   it('refuses a relative path into another package, or a file behind its public entry', async () => {
-    expect(await importErrors('services/intake-api/src/probe.ts', '../../projection/src/figures.ts')).toHaveLength(1);
+    expect(await importErrors('services/intake-api/src/probe.ts', '../../projection/src/api/figures.ts')).toHaveLength(1);
     expect(await importErrors('services/intake-api/src/probe.ts', '../../../packages/domain/src/index.ts')).toHaveLength(1);
     expect(await importErrors('services/intake-api/src/probe.ts', '@gridgov/domain/src/index.ts')).toHaveLength(1);
     expect(await importErrors('services/intake-api/src/probe.ts', './routes/openapi.ts')).toEqual([]);
