@@ -5,8 +5,13 @@ export type { Logger };
 /** Never written to a log, whatever a line carries: bearer tokens and the signing key's work. */
 const REDACTED = ['req.headers.authorization', 'headers.authorization', 'authorization', '*.authorization', 'signature', '*.signature'];
 
-export function createLogger(service: string, level: string): Logger {
-  return pino({ name: service, level, base: { service, pid: process.pid }, redact: { paths: REDACTED, censor: '[redacted]' } });
+/**
+ * A service's or a command's logger: JSON lines with its name and pid, secrets redacted; to stdout, or to
+ * `destination` (a command's progress bar keeps its log lines above the bar on stderr).
+ */
+export function createLogger(service: string, level: string, destination?: { write(line: string): void }): Logger {
+  const options = { name: service, level, base: { service, pid: process.pid }, redact: { paths: REDACTED, censor: '[redacted]' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /**
@@ -64,4 +69,5 @@ export function exitOnDeadConsumer(logger: Logger, consumer: string): (err: Erro
   };
 }
 export * from './cli.ts';
+export * from './files.ts';
 export * from './progress.ts';

@@ -1,5 +1,5 @@
-import { readFile } from 'node:fs/promises';
 import { HolidayData, stageTimeOf, WorkingCalendar, type DeadlinePolicy, type StageTime } from '@gridgov/domain';
+import { readJsonFile } from '@gridgov/runtime';
 import type { WorkerConfig } from './config.ts';
 
 const DEFAULT_HOLIDAYS = new URL('../../../data/calendars/cn-public-holidays.json', import.meta.url);
@@ -24,7 +24,7 @@ type DeadlineConfig = Pick<
 
 /** Reads the holiday notices (HOLIDAYS_FILE, else the repository's) and builds the policy from the configuration. */
 export async function loadDeadlines(config: DeadlineConfig): Promise<Deadlines> {
-  const holidays = HolidayData.parse(JSON.parse(await readFile(config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS, 'utf8')));
+  const holidays = HolidayData.parse(await readJsonFile(config.HOLIDAYS_FILE ?? DEFAULT_HOLIDAYS, 'HOLIDAYS_FILE'));
   const calendar = new WorkingCalendar({ holidays, officeHours: config.OFFICE_HOURS });
   return {
     calendar,

@@ -1,10 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { loadDeadlines } from './deadlines.ts';
 import { HealthServer } from './health.ts';
@@ -18,9 +17,11 @@ async function main(): Promise<void> {
   const { calendar, policy, time } = await loadDeadlines(config);
   if (!calendar.covers(Date.now()))
     logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
-  const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
+  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   const catalog = new Catalog();
-  const rules = config.ROUTING_RULES_FILE ? RoutingRules.parse(JSON.parse(await readFile(config.ROUTING_RULES_FILE, 'utf8'))).rules : [];
+  const rules = config.ROUTING_RULES_FILE
+    ? RoutingRules.parse(await readJsonFile(config.ROUTING_RULES_FILE, 'ROUTING_RULES_FILE')).rules
+    : [];
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
   await redisReady(redis);
   await assertNoEviction(redis);

@@ -9,8 +9,7 @@ import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
-import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
-import { pino } from 'pino';
+import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { loadDeadlines } from './deadlines.ts';
 import { PartitionStore } from './partition-store.ts';
@@ -154,10 +153,7 @@ async function cli(argv: readonly string[]): Promise<number> {
   const progress = new Progress(process.stderr, { label: 'worker state' });
   const started = performance.now();
   let done = 0;
-  const logger = pino(
-    { name: 'dispatch-worker-restore', level: config.LOG_LEVEL, base: { service: 'dispatch-worker-restore', pid: process.pid } },
-    { write: (line: string) => progress.log(line) },
-  );
+  const logger = createLogger('dispatch-worker-restore', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
   const { policy, time } = await loadDeadlines(config);
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker-restore');
   try {

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { IntakeConfig } from './config.ts';
 import { ReadSideReadiness } from './read-side.ts';
@@ -26,7 +25,7 @@ async function main(): Promise<void> {
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
+  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));
   const app = buildIntakeApp({
     logger,

@@ -1,11 +1,10 @@
-import { readFile } from 'node:fs/promises';
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
@@ -31,7 +30,7 @@ async function main(): Promise<void> {
   await assertNoEviction(redis);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events]);
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
+  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);

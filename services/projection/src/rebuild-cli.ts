@@ -3,15 +3,13 @@
  * around the rebuild library (`projector/rebuild.ts`, ADR 0005): arguments, configuration, progress on stderr, the
  * count on stdout, the exit code.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
-import { Progress, runCliWhenMain } from '@gridgov/runtime';
-import { pino } from 'pino';
+import { createLogger, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { dropGeneration, ProjectionGenerations } from './projector/generation.ts';
@@ -49,10 +47,7 @@ async function cli(argv: readonly string[]): Promise<number> {
   const config = parseConfig(RebuildConfig);
   const progress = new Progress(process.stderr, { label: 'rebuild' });
   // Log lines go to stderr above the progress bar; stdout gets the final count only.
-  const logger = pino(
-    { name: 'projection-rebuild', level: config.LOG_LEVEL, base: { service: 'projection-rebuild', pid: process.pid } },
-    { write: (line: string) => progress.log(line) },
-  );
+  const logger = createLogger('projection-rebuild', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
   const redis = createRedis(config.REDIS_URL, 'projection-rebuild');
   try {
     await redisReady(redis);
@@ -79,7 +74,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       redis,
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),
-      areas: parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8'))),
+      areas: parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE')),
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
       clock: () => new Date(),

@@ -5,15 +5,13 @@
  * a new generation switched to once caught up (`rebuildProjection`). As a command: `pnpm restore` (both services) or
  * `pnpm --filter @gridgov/projection restore`; in a test: call `restoreReadSide`.
  */
-import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { parseAreaTree, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
-import { Progress, runCliWhenMain, type Logger } from '@gridgov/runtime';
-import { pino } from 'pino';
+import { createLogger, type Logger, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
 import { CaseViewFold } from './projector/case-views/fold.ts';
 import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
@@ -182,16 +180,13 @@ async function cli(argv: readonly string[]): Promise<number> {
   const config = parseConfig(RebuildConfig);
   const progress = new Progress(process.stderr, { label: 'read side' });
   // Log lines go to stderr above the progress bar; stdout gets the counts only.
-  const logger = pino(
-    { name: 'projection-restore', level: config.LOG_LEVEL, base: { service: 'projection-restore', pid: process.pid } },
-    { write: (line: string) => progress.log(line) },
-  );
+  const logger = createLogger('projection-restore', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
   const redis = createRedis(config.REDIS_URL, 'projection-restore');
   try {
     await redisReady(redis);
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-    const areas = parseAreaTree(JSON.parse(await readFile(config.AREAS_FILE, 'utf8')));
+    const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
     const started = performance.now();
     let done = 0;
     let total = 0;
