@@ -175,10 +175,14 @@ function variables(schema: z.ZodObject): Variable[] {
     name,
     schema: s,
     required: required.has(name),
-    default:
+    default: inRepo(
       s['default'] !== undefined ? String(s['default'] as string | number | boolean) : parsedDefault(schema.shape[name] as z.ZodType),
+    ),
   }));
 }
+
+/** A default that is a path in this checkout is shown from the repository's root (the same in every clone). */
+const inRepo = (value: string | undefined) => (value?.startsWith(`${ROOT}/`) ? `<repo>/${value.slice(ROOT.length + 1)}` : value);
 
 function configTable(vars: readonly Variable[]): string {
   return table(
