@@ -4,3 +4,4 @@ export * from './errors.ts';
 export * from './writer.ts';
 export * from './reader.ts';
 export * from './sort-index.ts';
+export * from './queue-counts.ts';

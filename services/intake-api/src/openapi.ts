@@ -1,4 +1,5 @@
 import { CommandOutcome } from '@gridgov/contracts';
+import { QueueCounts } from '@gridgov/read-model';
 import {
   BEARER_SECURITY_SCHEME,
   componentSchemas,
@@ -13,7 +14,7 @@ import {
 import { z } from 'zod';
 import { ListQuery } from './routes/case-lists.ts';
 import { AreaParams } from './routes/directory.ts';
-import { CountsQuery, QueueCounts } from './routes/queue-counts.ts';
+import { CountsQuery } from './routes/queue-counts.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
 
 /** The answers' shapes that have a schema; the case views' are described in words until they have one. */

@@ -1,6 +1,7 @@
 import { AreaCode, type Actor } from '@gridgov/contracts';
-import { authorise, CASE_QUEUES, type CaseQueue } from '@gridgov/domain';
+import { authorise, CASE_QUEUES } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { QueueCounts } from '@gridgov/read-model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
@@ -8,13 +9,6 @@ import type { RouteDeps } from '../deps.ts';
 export type QueueCountDeps = Pick<RouteDeps, 'reader' | 'areas' | 'readSide'>;
 
 export const CountsQuery = z.object({ area: AreaCode });
-
-/** GET /v1/incidents/counts: how many cases each of an area's work lists holds. */
-export const QueueCounts = z.object({
-  area: z.string(),
-  counts: z.object(Object.fromEntries(CASE_QUEUES.map((q) => [q, z.number().int().min(0)])) as Record<CaseQueue, z.ZodNumber>),
-});
-export type QueueCounts = z.infer<typeof QueueCounts>;
 
 /**
  * The true count of every work list of an area, for those who may read its lists (dispatchers and leaders of it): the
