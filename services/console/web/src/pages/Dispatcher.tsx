@@ -39,7 +39,9 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
   const [open, setOpen] = useState<{ incidentId: string; action: ActionName } | undefined>();
   const [moreError, setMoreError] = useState<string | undefined>();
   const [prefs, setPrefs] = useQueuePrefs();
-  const counts = useQueueCounts(api, area?.code, String(refreshes));
+  // Counted again on a refresh and after each accepted action (its outcome is answered once the lists hold it).
+  const acceptedActions = Object.values(outcomes).filter((o) => o.state === 'accepted').length;
+  const counts = useQueueCounts(api, area?.code, `${refreshes}:${acceptedActions}`);
 
   const lists = useLoad(area ? `${area.code}:${refreshes}:${prefs.sort}:${prefs.pageSize}` : undefined, async (signal): Promise<Lists> => {
     const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, prefs), signal)));
