@@ -105,7 +105,7 @@ describe('the web console', () => {
     return { page, errors };
   }
 
-  const report = async (description: string, reportId = randomUUID()) => {
+  const report = async (description: string, reportId = randomUUID(), urgency = 'normal') => {
     const res = await fetch(`${intakeUrl}/v1/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(STAFF) },
@@ -113,7 +113,7 @@ describe('the web console', () => {
         reportId,
         gridCode: grid,
         category: 'exposed_rubbish',
-        urgency: 'normal',
+        urgency,
         description,
         location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
@@ -181,6 +181,55 @@ describe('the web console', () => {
     await poll(() => page.getByTestId('figure-closureRate').locator('.figure-label').textContent()).toBe('Closure rate');
     await page.getByTestId('lang-toggle').click();
     await poll(() => page.getByTestId('figure-closureRate').locator('.figure-label').textContent()).toBe('结案率');
+    expect(errors).toEqual([]);
+  });
+
+  it("shows the dispatcher each queue's true count, and the list in the order chosen, remembered after a reload", async () => {
+    if (noBrowser) throw noBrowser;
+    // Reported most urgent last: by report time it comes last, by deadline first.
+    const ids = [
+      await report('路边堆放生活垃圾（普通）', randomUUID(), 'normal'),
+      await report('路边堆放生活垃圾（紧急）', randomUUID(), 'urgent'),
+      await report('路边堆放生活垃圾（特急）', randomUUID(), 'very_urgent'),
+    ];
+    const api = async <T>(path: string) => (await (await fetch(`${intakeUrl}${path}`, { headers: bearer(DISPATCHER) })).json()) as T;
+    const order = async (sort: string) =>
+      (await api<{ items: { incidentId: string }[] }>(`/v1/incidents?area=440705&queue=handling&sort=${sort}&limit=200`)).items
+        .map((i) => i.incidentId)
+        .filter((id) => ids.includes(id));
+    await eventually(
+      () => order('reportedAt'),
+      (shown) => shown.length === 3,
+    );
+    expect(await order('reportedAt')).toEqual(ids);
+    expect(await order('deadline')).not.toEqual(ids);
+
+    const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');
+    const { counts } = await api<{ counts: Record<string, number> }>('/v1/incidents/counts?area=440705');
+    expect(counts.handling).toBeGreaterThanOrEqual(3);
+    for (const queue of ['new', 'returned', 'overdue', 'escalated', 'extension', 'handling'])
+      await poll(() => page.getByTestId(`count-${queue}`).textContent()).toBe(String(counts[queue]));
+    await page.locator('[data-queue=handling]').click();
+    const shown = async () => {
+      const rows = await page.locator('[data-testid=queue] tr[data-incident]').all();
+      const got = await Promise.all(rows.map((r) => r.getAttribute('data-incident')));
+      return got.filter((id): id is string => id !== null && ids.includes(id));
+    };
+    await poll(shown).toEqual(await order('reportedAt'));
+    await page.getByTestId('sort').selectOption('deadline');
+    await poll(shown).toEqual(await order('deadline'));
+    await page.getByTestId('page-size').selectOption('20');
+    await screenshot(page, 'dispatcher-counts');
+
+    // The choice is the device's: a reload keeps it, and the list comes in that order again.
+    await page.reload();
+    await poll(() => page.getByTestId('sort').inputValue()).toBe('deadline');
+    await poll(() => page.getByTestId('page-size').inputValue()).toBe('20');
+    await page.locator('[data-queue=handling]').click();
+    await poll(shown).toEqual(await order('deadline'));
+    await poll(() => page.getByTestId('count-handling').textContent()).toBe(String(counts.handling));
+    await page.getByTestId('sort').selectOption('reportedAt');
+    await poll(shown).toEqual(ids);
     expect(errors).toEqual([]);
   });
 

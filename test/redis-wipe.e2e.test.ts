@@ -30,8 +30,9 @@ import { afterAll, describe, expect, it } from 'vitest';
  * missed deadlines (超期) and escalations (督办) fall due: run A undisturbed (the oracle), run B with its Redis wiped at
  * seeded moments, by FLUSHALL and by SIGKILL of a redis-server without persistence, in the middle of a step's commands
  * and right after a clock advance. Nobody runs a restore: the services must notice and restore from the log themselves.
- * Afterwards every case (view and history), every work list, every command outcome and every figure of run B must
- * equal run A's, and on run B's grid.events every warning, missed deadline and escalation must be there exactly once.
+ * Afterwards every case (view and history), every work list (in each order) and its count, every command outcome and
+ * every figure of run B must equal run A's, and on run B's grid.events every warning, missed deadline and escalation
+ * must be there exactly once.
  */
 const SEED = 20261123;
 const ARTIFACTS = resolve(dirname(fileURLToPath(import.meta.url)), '../test-artifacts/redis-wipe');
@@ -541,17 +542,33 @@ class Run {
     }
     const lists = new Map<string, unknown>();
     for (const queue of CASE_QUEUES) {
-      const items: unknown[] = [];
-      let cursor: string | null = null;
-      do {
-        const url: string = `${this.intake}/v1/incidents?area=440705&queue=${queue}&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
-        const { status, json } = await this.call('GET', url, DISPATCHER_SUB);
-        if (status !== 200) throw new Error(`run ${this.name}: work list ${queue} answered ${status}: ${JSON.stringify(json)}`);
-        const page = json as { items: unknown[]; nextCursor: string | null };
-        items.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor);
-      lists.set(queue, items);
+      // In each order (ADR 0014): the sort indexes come back from the log with the lists.
+      for (const sort of ['reportedAt', 'deadline', 'escalation']) {
+        const items: unknown[] = [];
+        let cursor: string | null = null;
+        do {
+          const url: string = `${this.intake}/v1/incidents?area=440705&queue=${queue}&sort=${sort}&limit=7${cursor ? `&cursor=${cursor}` : ''}`;
+          const { status, json } = await this.call('GET', url, DISPATCHER_SUB);
+          if (status !== 200) throw new Error(`run ${this.name}: work list ${queue} answered ${status}: ${JSON.stringify(json)}`);
+          const page = json as { items: unknown[]; nextCursor: string | null };
+          items.push(...page.items);
+          cursor = page.nextCursor;
+        } while (cursor);
+        lists.set(sort === 'reportedAt' ? queue : `${queue} by ${sort}`, items);
+      }
+    }
+    // The queues' counts (ADR 0014), which must also equal the lists just paged through.
+    for (const area of ['440705', TOWN, ...communities.map((c) => c.code)]) {
+      const { status, json } = await this.call('GET', `${this.intake}/v1/incidents/counts?area=${area}`, DISPATCHER_SUB);
+      if (status !== 200) throw new Error(`run ${this.name}: counts of ${area} answered ${status}: ${JSON.stringify(json)}`);
+      lists.set(`counts of ${area}`, json);
+      if (area === '440705') {
+        const { counts } = json as { counts: Record<string, number> };
+        for (const queue of CASE_QUEUES) {
+          const paged = (lists.get(queue) as unknown[]).length;
+          if (counts[queue] !== paged) throw new Error(`run ${this.name}: ${queue} counted ${counts[queue]}, ${paged} on the list`);
+        }
+      }
     }
     const outcomes = new Map<string, unknown>();
     for (const s of this.sent) {

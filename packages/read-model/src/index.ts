@@ -3,3 +3,5 @@ export * from './schemas.ts';
 export * from './errors.ts';
 export * from './writer.ts';
 export * from './reader.ts';
+export * from './sort-index.ts';
+export * from './queue-counts.ts';

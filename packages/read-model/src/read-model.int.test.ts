@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidReadModelRecord } from './errors.ts';
 import { readModelKeys } from './keys.ts';
 import { ReadModelReader } from './reader.ts';
+import { SORT_KEYS, sortIndexChange, sortScores } from './sort-index.ts';
 import { grid, reportedCase } from './test-support.ts';
 import { ReadModelWriter } from './writer.ts';
 
@@ -30,7 +31,7 @@ describe('the read model: one writer, one reader (real Redis)', () => {
     await writer.writeCases([change]);
     expect(await reader.view(incidentId)).toEqual(change.view);
     expect(await reader.history(incidentId)).toEqual(change.history);
-    const entry = { incidentId, reportedAt: change.score };
+    const entry = { incidentId, score: change.score };
     expect(await reader.listPage({ reporterId: 'staff-rw' }, 10, true, undefined)).toEqual([entry]);
     for (const queue of change.add) expect(await reader.listPage({ area: grid, queue }, 10, false, undefined)).toEqual([entry]);
     expect(await reader.view(randomUUID())).toBeUndefined();
@@ -46,6 +47,65 @@ describe('the read model: one writer, one reader (real Redis)', () => {
     expect(first.map((e) => e.incidentId)).toEqual(ids);
     const rest = await reader.listPage(list, 2, false, first[1]);
     expect(rest.map((e) => e.incidentId)).toEqual([ids[2]]);
+  });
+
+  it('pages a work list in each order from its index, ties broken by incident id, every case once', async () => {
+    // 13 cases on one list, with few distinct report times, deadlines and levels: pages end inside ties.
+    const cases = Array.from({ length: 13 }, (_, i) => {
+      const { incidentId, change } = reportedCase('staff-sorts');
+      const view = {
+        ...change.view,
+        reportedAt: new Date(Date.UTC(2026, 10, 23, i % 3)).toISOString(),
+        escalationLevel: i % 4,
+        deadlines:
+          i % 5 === 0 ? [] : [{ stage: 'handling' as const, due: new Date(Date.UTC(2026, 10, 25, i % 2)).toISOString(), overdue: false }],
+      };
+      const score = Date.parse(view.reportedAt);
+      return { incidentId, view, change: { ...change, view, score, sorts: sortIndexChange(null, view) } };
+    });
+    await writer.writeCases(cases.map((c) => c.change));
+    const queue = cases[0]!.change.add[0]!;
+    for (const sort of SORT_KEYS) {
+      const expected = [...cases]
+        .sort((a, b) => sortScores(a.view)[sort] - sortScores(b.view)[sort] || (a.incidentId < b.incidentId ? -1 : 1))
+        .map((c) => c.incidentId);
+      const seen: string[] = [];
+      let after: { incidentId: string; score: number } | undefined;
+      for (;;) {
+        const page = await reader.listPage({ area: grid, queue, sort }, 4, false, after);
+        const shown = page.slice(0, 4);
+        seen.push(...shown.map((e) => e.incidentId));
+        if (page.length <= 4) break;
+        after = shown.at(-1);
+      }
+      const mine = new Set<string>(cases.map((c) => c.incidentId));
+      expect(
+        seen.filter((id) => mine.has(id)),
+        sort,
+      ).toEqual(expected);
+    }
+    // The deadline order: the soonest first, those without a deadline last; the escalation order: level 3 first.
+    const byDeadline = (await reader.listPage({ area: grid, queue, sort: 'deadline' }, 200, false, undefined)).filter((e) =>
+      cases.some((c) => c.incidentId === e.incidentId),
+    );
+    expect(cases.find((c) => c.incidentId === byDeadline.at(-1)!.incidentId)!.view.deadlines).toEqual([]);
+    const byLevel = await reader.listPage({ area: grid, queue, sort: 'escalation' }, 1, false, undefined);
+    expect(cases.find((c) => c.incidentId === byLevel[0]!.incidentId)?.view.escalationLevel).toBe(3);
+  });
+
+  it('counts each work list by its size, exactly, as cases join and leave', async () => {
+    const keys = readModelKeys(infra.keyPrefix);
+    const area = '440705';
+    const before = await reader.queueCounts(area, ['new', 'handling', 'closed-list']);
+    const { change } = reportedCase('staff-counts');
+    await writer.writeCases([change, change]);
+    const after = await reader.queueCounts(area, ['new', 'handling', 'closed-list']);
+    for (const queue of change.add) expect(after[queue as 'new' | 'handling']).toBe(before[queue as 'new' | 'handling'] + 1);
+    expect(after['closed-list']).toBe(0);
+    // Left: the lists written when the case moves off them, and the count with them.
+    await writer.writeCases([{ ...change, add: [], remove: change.add, sorts: { set: [], remove: [] } }]);
+    expect(await reader.queueCounts(area, ['new', 'handling', 'closed-list'])).toEqual(before);
+    expect(await infra.redis.zcard(keys.caseQueue(area, change.add[0]!))).toBe(before[change.add[0] as 'new' | 'handling']);
   });
 
   it('stores an outcome without its position, and reads it back validated', async () => {

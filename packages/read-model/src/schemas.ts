@@ -45,8 +45,8 @@ export const HistoryEntry = z.object({
 });
 export type HistoryEntry = z.infer<typeof HistoryEntry>;
 
-/** A case on a work list or a reporter's list: a member of a sorted set, scored by report time (epoch ms). */
-export const CaseListEntry = z.object({ incidentId: z.string().min(1), reportedAt: z.number().int() });
+/** A case on a work list or a reporter's list: a member of a sorted set, with its score in the list's order (ADR 0014). */
+export const CaseListEntry = z.object({ incidentId: z.string().min(1), score: z.number().int() });
 export type CaseListEntry = z.infer<typeof CaseListEntry>;
 
 /** One page of GET /v1/incidents: the cases as the viewer may see them, and where the next page begins. */

@@ -3,6 +3,7 @@ import { historyEntry, incidentView, queueChanges, type AreaTree, type Incident,
 import type { Redis } from '@gridgov/redis';
 import { readModelKeys } from './keys.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
+import { sortIndexChange, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
 
 /** A case's change as the read side writes it: the view, new history lines, the work lists joined and left. */
 export interface CaseChange {
@@ -15,6 +16,8 @@ export interface CaseChange {
   readonly areas: readonly string[];
   readonly add: readonly string[];
   readonly remove: readonly string[];
+  /** The sort indexes' scores set and lists left (ADR 0014). */
+  readonly sorts: SortIndexChange;
   /** Set when the case is new: it joins its reporter's list. */
   readonly reporterId?: string;
 }
@@ -28,7 +31,8 @@ export function caseChange(
   areas: AreaTree,
 ): CaseChange {
   const view = incidentView(incidentId, after);
-  const { add, remove } = queueChanges(before ? incidentView(incidentId, before) : null, view);
+  const was = before ? incidentView(incidentId, before) : null;
+  const { add, remove } = queueChanges(was, view);
   return {
     incidentId,
     view,
@@ -37,6 +41,7 @@ export function caseChange(
     areas: areas.lineage(after.gridCode),
     add,
     remove,
+    sorts: sortIndexChange(was, view),
     ...(before ? {} : { reporterId: after.reporterId }),
   };
 }
@@ -51,7 +56,7 @@ export class ReadModelWriter {
 
   constructor(
     private readonly redis: Redis,
-    keyPrefix: string,
+    private readonly keyPrefix: string,
     /** How long an outcome stays readable by GET /v1/commands/:id. */
     private readonly outcomeTtlSeconds: number,
   ) {
@@ -71,6 +76,7 @@ export class ReadModelWriter {
         for (const queue of c.remove) pipeline.zrem(this.keys.caseQueue(area, queue), c.incidentId);
         for (const queue of c.add) pipeline.zadd(this.keys.caseQueue(area, queue), c.score, c.incidentId);
       }
+      writeSortIndexes(pipeline, this.keyPrefix, c.incidentId, c.areas, c.sorts);
       if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
     }
     await execOrThrow(pipeline);

@@ -9,6 +9,7 @@ import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
+import { registerQueueCounts } from './routes/queue-counts.ts';
 
 export type { IntakeDeps } from './deps.ts';
 
@@ -30,6 +31,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCommandRoutes(app, routeDeps);
   registerCaseRoutes(app, routeDeps);
   registerCaseLists(app, routeDeps);
+  registerQueueCounts(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
   registerOpenApiRoute(app);
   return app;

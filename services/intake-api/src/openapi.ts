@@ -1,4 +1,5 @@
 import { CommandOutcome } from '@gridgov/contracts';
+import { QueueCounts } from '@gridgov/read-model';
 import {
   BEARER_SECURITY_SCHEME,
   componentSchemas,
@@ -13,6 +14,7 @@ import {
 import { z } from 'zod';
 import { ListQuery } from './routes/case-lists.ts';
 import { AreaParams } from './routes/directory.ts';
+import { CountsQuery } from './routes/queue-counts.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
 
 /** The answers' shapes that have a schema; the case views' are described in words until they have one. */
@@ -22,7 +24,7 @@ const CommandAccepted = z.object({
   status: z.literal('pending').describe('Kafka holds the command (acks=all); GET /v1/commands/{commandId} tells its outcome'),
 });
 const Pending = z.object({ commandId: z.uuid(), status: z.literal('pending') });
-const ResponseSchemas = { CommandAccepted, CommandOutcome, Pending, Error: ErrorAnswer } as const;
+const ResponseSchemas = { CommandAccepted, CommandOutcome, Pending, QueueCounts, Error: ErrorAnswer } as const;
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
 
@@ -70,10 +72,24 @@ export function openApiDocument(): JsonSchema {
           get: {
             summary: "A work list of an area (area and queue), or the caller's own reports (mine=true)",
             description:
-              'Oldest report first for work lists, newest first for mine; pass nextCursor as cursor for the next page (ADR 0008).',
+              'Work lists in the order sort names (oldest report first by default), mine newest first; pass nextCursor as cursor for the next page, with the same sort (ADR 0008, 0014).',
             parameters: parameters(ListQuery, 'query'),
             responses: {
               '200': described('{items: [case view…], nextCursor}'),
+              '400': bad,
+              '404': errorAnswer('No such area'),
+              '503': away,
+            },
+          },
+        },
+        '/v1/incidents/counts': {
+          get: {
+            summary: 'How many cases each work list of an area holds (dispatchers and leaders of the area)',
+            description:
+              "Every queue's true count, kept beside the lists by the read side (the size of each list's sorted set, ADR 0014): exact as cases move between queues, after a crash and after a restore.",
+            parameters: parameters(CountsQuery, 'query'),
+            responses: {
+              '200': jsonAnswer('QueueCounts', 'The count of each queue'),
               '400': bad,
               '404': errorAnswer('No such area'),
               '503': away,

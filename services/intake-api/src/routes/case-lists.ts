@@ -1,7 +1,7 @@
 import { AreaCode, type Actor } from '@gridgov/contracts';
 import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
-import type { CaseList, CasePage, IncidentView } from '@gridgov/read-model';
+import { SORT_KEYS, type CaseList, type CasePage, type IncidentView, type SortKey } from '@gridgov/read-model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
@@ -13,24 +13,39 @@ export const ListQuery = z
     area: AreaCode.optional(),
     queue: z.enum(CASE_QUEUES).optional(),
     mine: z.literal('true').optional(),
+    sort: z
+      .enum(SORT_KEYS)
+      .optional()
+      .describe(
+        'Order of a work list (ADR 0014): reportedAt (oldest report first, the default), deadline (soonest deadline first, cases without one last) or escalation (highest 督办 level first, then oldest report); ties by incident id',
+      ),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
   })
   .refine((q) => (q.mine ? q.area === undefined && q.queue === undefined : q.area !== undefined && q.queue !== undefined), {
     message: 'either area and queue (a work list), or mine=true (your own reports)',
-  });
+  })
+  .refine((q) => !(q.mine && q.sort), { message: 'query.sort: only for a work list (mine=true is newest report first)' });
 
-/** Where a page ended: the last case's score and id (ties on score are ordered by id, as Redis orders them). */
-const Cursor = z.tuple([z.number().int(), z.uuid()]);
+/**
+ * Where a page ended: the last case's score and id (ties on score are ordered by id, as Redis orders them), and the
+ * order it was read in (none: report time), so a cursor of one order is refused in another.
+ */
+const Cursor = z.union([z.tuple([z.number().int(), z.uuid()]), z.tuple([z.number().int(), z.uuid(), z.enum(SORT_KEYS)])]);
 type Cursor = z.infer<typeof Cursor>;
 
-const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
-function decodeCursor(raw: string): Cursor {
+const encodeCursor = (score: number, incidentId: string, sort: SortKey | undefined) =>
+  Buffer.from(JSON.stringify(sort && sort !== 'reportedAt' ? [score, incidentId, sort] : [score, incidentId])).toString('base64url');
+function decodeCursor(raw: string, sort: SortKey | undefined): Cursor {
+  let cursor: Cursor;
   try {
-    return Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
+    cursor = Cursor.parse(JSON.parse(Buffer.from(raw, 'base64url').toString('utf8')));
   } catch {
     throw new ApiError(400, 'BAD_CURSOR', 'query.cursor: not a cursor this API gave out');
   }
+  if ((cursor[2] ?? 'reportedAt') !== (sort ?? 'reportedAt'))
+    throw new ApiError(400, 'BAD_CURSOR', `query.cursor: given out for sort=${cursor[2] ?? 'reportedAt'}, not for this sort`);
+  return cursor;
 }
 
 /**
@@ -42,7 +57,7 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
   app.get('/v1/incidents', async (request): Promise<CasePage> => {
     const actor: Actor = requestActor(request);
     const query = parseOr400(ListQuery, 'query', request.query);
-    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
     let list: CaseList;
     let keep: (view: IncidentView) => boolean;
     if (query.mine) {
@@ -54,16 +69,11 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
       const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
       if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
-      list = { area, queue };
+      list = { area, queue, ...(query.sort ? { sort: query.sort } : {}) };
       keep = (view) => caseQueues(view).includes(queue);
     }
     await deps.readSide.assertWhole();
-    const page = await deps.reader.listPage(
-      list,
-      query.limit,
-      Boolean(query.mine),
-      after && { reportedAt: after[0], incidentId: after[1] },
-    );
+    const page = await deps.reader.listPage(list, query.limit, Boolean(query.mine), after && { score: after[0], incidentId: after[1] });
     const more = page.length > query.limit;
     const shown = more ? page.slice(0, query.limit) : page;
     // A view that fails its schema is logged with its incident id and left out: never the whole list.
@@ -71,6 +81,6 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const viewer = { actor, areas: deps.areas, catalog: deps.catalog };
     const items = views.filter((v): v is IncidentView => v !== null && keep(v)).map((v) => visibleIncident(v, viewer));
     const last = shown[shown.length - 1];
-    return { items, nextCursor: more && last ? encodeCursor([last.reportedAt, last.incidentId]) : null };
+    return { items, nextCursor: more && last ? encodeCursor(last.score, last.incidentId, query.sort) : null };
   });
 }

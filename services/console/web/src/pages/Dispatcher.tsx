@@ -3,6 +3,8 @@ import { ApiError, type ApiClient } from '../api/client.ts';
 import { knownAreas, type AreaRef, type CommandOutcome, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
+import { QueueControls, QueueCount, useQueueCounts, useQueuePrefs } from '../components/QueueControls.tsx';
+import type { QueuePrefs } from '../components/queue-prefs.ts';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
@@ -10,7 +12,6 @@ import { useI18n } from '../i18n/context.tsx';
 /** The dispatcher's work lists, in the order they are worked. */
 const QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'handling'] as const satisfies readonly Queue[];
 type DispatchQueue = (typeof QUEUES)[number];
-const PAGE = 50;
 
 /** What became of the last action on a case, shown beside it. */
 type Outcome =
@@ -22,8 +23,8 @@ type Outcome =
 
 type Lists = Readonly<Record<DispatchQueue, IncidentPage>>;
 
-const queuePath = (area: string, queue: Queue, cursor?: string) =>
-  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+const queuePath = (area: string, queue: Queue, prefs: QueuePrefs, cursor?: string) =>
+  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&sort=${prefs.sort}&limit=${prefs.pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
 
 /** 派遣: the queues of the dispatcher's area, and the actions that work them. */
 export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
@@ -37,9 +38,13 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
   const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome>>>({});
   const [open, setOpen] = useState<{ incidentId: string; action: ActionName } | undefined>();
   const [moreError, setMoreError] = useState<string | undefined>();
+  const [prefs, setPrefs] = useQueuePrefs();
+  // Counted again on a refresh and after each accepted action (its outcome is answered once the lists hold it).
+  const acceptedActions = Object.values(outcomes).filter((o) => o.state === 'accepted').length;
+  const counts = useQueueCounts(api, area?.code, `${refreshes}:${acceptedActions}`);
 
-  const lists = useLoad(area ? `${area.code}:${refreshes}` : undefined, async (signal): Promise<Lists> => {
-    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q), signal)));
+  const lists = useLoad(area ? `${area.code}:${refreshes}:${prefs.sort}:${prefs.pageSize}` : undefined, async (signal): Promise<Lists> => {
+    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, prefs), signal)));
     setMore({});
     setUpdated({});
     return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
@@ -55,7 +60,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
     const page = more[queue] ?? lists.data?.[queue];
     if (!area || !page?.nextCursor) return;
     try {
-      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, page.nextCursor));
+      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, prefs, page.nextCursor));
       setMore((m) => ({ ...m, [queue]: { items: [...page.items, ...next.items], nextCursor: next.nextCursor } }));
       setMoreError(undefined);
     } catch (err) {
@@ -90,10 +95,6 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
   };
 
   const page = more[queue] ?? lists.data?.[queue];
-  const count = (q: DispatchQueue) => {
-    const p = more[q] ?? lists.data?.[q];
-    return p ? `${p.items.length}${p.nextCursor ? '+' : ''}` : '…';
-  };
 
   return (
     <section className="dispatcher">
@@ -123,10 +124,11 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
               onClick={() => setQueue(q)}
               data-queue={q}
             >
-              {t(`queue.${q}`)} <span className="count">{count(q)}</span>
+              {t(`queue.${q}`)} <QueueCount counts={counts} queue={q} />
             </button>
           ))}
         </div>
+        <QueueControls prefs={prefs} onChange={setPrefs} />
         <button type="button" onClick={refresh} data-testid="refresh">
           {t('queue.refresh')}
         </button>

@@ -1,0 +1,12 @@
+import { CASE_QUEUES, type CaseQueue } from '@gridgov/domain';
+import { z } from 'zod';
+
+/**
+ * GET /v1/incidents/counts: how many cases each work list of an area holds, the size of the list's sorted set
+ * (`ReadModelReader.queueCounts`, ADR 0014).
+ */
+export const QueueCounts = z.object({
+  area: z.string(),
+  counts: z.object(Object.fromEntries(CASE_QUEUES.map((q) => [q, z.number().int().min(0)])) as Record<CaseQueue, z.ZodNumber>),
+});
+export type QueueCounts = z.infer<typeof QueueCounts>;

@@ -1,0 +1,27 @@
+import { AreaCode, type Actor } from '@gridgov/contracts';
+import { authorise, CASE_QUEUES } from '@gridgov/domain';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { QueueCounts } from '@gridgov/read-model';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import type { RouteDeps } from '../deps.ts';
+
+export type QueueCountDeps = Pick<RouteDeps, 'reader' | 'areas' | 'readSide'>;
+
+export const CountsQuery = z.object({ area: AreaCode });
+
+/**
+ * The true count of every work list of an area, for those who may read its lists (dispatchers and leaders of it): the
+ * size of each list's sorted set, kept by the read side's writer beside the lists (ADR 0014), never a scan.
+ */
+export function registerQueueCounts(app: FastifyInstance, deps: QueueCountDeps): void {
+  app.get('/v1/incidents/counts', async (request): Promise<QueueCounts> => {
+    const actor: Actor = requestActor(request);
+    const { area } = parseOr400(CountsQuery, 'query', request.query);
+    if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
+    const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
+    if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
+    await deps.readSide.assertWhole();
+    return { area, counts: await deps.reader.queueCounts(area, CASE_QUEUES) };
+  });
+}
