@@ -156,7 +156,9 @@ describe('the web console', () => {
     const reported = page.getByTestId('figure-reported').locator('.figure-value');
     await page.locator('.live-live').waitFor();
     await poll(() => reported.textContent()).toBe('0');
-    await poll(() => page.getByTestId('ranking').locator('tbody tr').count()).toBe(areas.children(huicheng).length);
+    // Nothing registered yet: every community is 无数据, listed apart, none ranked.
+    await poll(() => page.getByTestId('ranking-no-data').locator('tr[data-area]').count()).toBe(areas.children(huicheng).length);
+    expect(await page.getByTestId('ranking').locator('tbody.ranked tr').count()).toBe(0);
     await page.evaluate('window.notReloaded = true');
 
     await report('路边堆放生活垃圾（驾驶舱）');
@@ -164,8 +166,11 @@ describe('the web console', () => {
     await poll(() => reported.textContent(), 20_000).toBe('1');
     expect(await page.getByTestId('figure-closureRate').locator('.figure-value').textContent()).toBe('0.0%');
     expect(await page.evaluate('window.notReloaded')).toBe(true);
-    // The ranking followed: the community with the case is scored now, and marked 末位 (the only one scored).
-    await page.locator(`[data-testid=ranking] tr.bottom[data-area="${community.code}"]`).waitFor({ timeout: 10_000 });
+    // The ranking followed: the community with the case is ranked now, first and alone, so not 末位 (a ranking of one
+    // has no last); the others stay 无数据, never red.
+    await page.locator(`[data-testid=ranking] tbody.ranked tr[data-area="${community.code}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('ranking').locator('tr.bottom').count()).toBe(0);
+    expect(await page.getByTestId('ranking-no-data').locator('tr[data-area]').count()).toBe(areas.children(huicheng).length - 1);
     await page.getByTestId('trend-chart').locator('canvas').first().waitFor();
     await screenshot(page, 'leader');
 

@@ -61,24 +61,33 @@ export const Weights = z.object({ closure: z.number(), onTime: z.number(), rewor
 export type Weights = z.infer<typeof Weights>;
 
 export const RankingRow = z.object({
-  rank: z.number().int().describe('1 for the best; ties share a rank; unscored children rank last'),
+  rank: z.number().int().describe('1 for the best; equal scores share a rank'),
   area: AreaRef,
-  score: z
-    .number()
-    .nullable()
-    .describe('wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率); null when nothing is registered'),
-  bottom: z.boolean().describe('末位: among the `bottom` lowest scores'),
+  score: z.number().describe('wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率)'),
+  bottom: z
+    .boolean()
+    .describe(
+      '末位: among the `bottom` lowest scores (ties at the boundary included). None is marked while fewer than `bottom` + 1 ' +
+        'children are ranked, and never a child that shares the first rank',
+    ),
   figures: Figures,
 });
 export type RankingRow = z.infer<typeof RankingRow>;
+
+/** A child with nothing registered in the window: no score, so not ranked and never 末位 (无数据). */
+export const UnrankedRow = z.object({ area: AreaRef, figures: Figures });
+export type UnrankedRow = z.infer<typeof UnrankedRow>;
 
 export const RankingAnswer = z.object({
   area: AreaRef,
   window: Window,
   scope: Scope,
   weights: Weights,
-  bottom: z.number().int(),
-  rows: z.array(RankingRow),
+  bottom: z.number().int().describe('How many of the lowest scored rows were asked to be marked 末位'),
+  rows: z.array(RankingRow).describe('The children with figures (something registered), best first'),
+  noData: z
+    .array(UnrankedRow)
+    .describe('无数据: the children with nothing registered, by area code; listed apart, neither ranked nor 末位'),
 });
 export type RankingAnswer = z.infer<typeof RankingAnswer>;
 

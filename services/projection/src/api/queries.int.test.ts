@@ -206,13 +206,13 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
   };
 
   describe('GET /v1/rankings', () => {
-    it('ranks the towns by composite score, unscored last, and marks the bottom N scored 末位', async () => {
+    it('ranks the towns with figures by composite score, lists the others apart as 无数据, and marks the bottom N 末位', async () => {
       const { status, body } = await get<RankingAnswer>('/v1/rankings?area=440705&window=month&at=2026-10-15&bottom=2');
       expect(status).toBe(200);
       expect(body.window).toEqual({ kind: 'month', id: 'm2026-10' });
       expect(body.weights).toEqual(DEFAULT_WEIGHTS);
-      expect(body.rows).toHaveLength(11);
-      const top = body.rows.slice(0, 3);
+      expect(body.rows).toHaveLength(3);
+      const top = body.rows;
       expect(top.map((r) => [r.area.name, r.rank, r.bottom])).toEqual([
         ['大泽镇', 1, false],
         ['会城街道', 2, true],
@@ -223,22 +223,21 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       expect(top[2]!.score).toBeCloseTo(0.5, 12);
       expect(top[1]!.figures).toMatchObject({ registered: 4, closed: 3, closedOnTime: 2, closureRate: 0.75, reworkRate: 0.25 });
       expect(top[2]!.figures).toMatchObject({ reported: 3, registered: 2, closed: 1, onTimeClosureRate: 0.5 });
-      for (const row of body.rows.slice(3)) {
-        expect(row).toMatchObject({ rank: 4, score: null, bottom: false, figures: { registered: 0 } });
-      }
-      expect(body.rows.slice(3).map((r) => r.area.code)).toEqual(
-        [...body.rows.slice(3).map((r) => r.area.code)].sort(), // unscored: by code
-      );
+      expect(body.noData).toHaveLength(8);
+      for (const row of body.noData) expect(row.figures).toMatchObject({ registered: 0 });
+      expect(body.noData.map((r) => r.area.code)).toEqual([...body.noData.map((r) => r.area.code)].sort()); // by code
     });
 
-    it('marks three by default and takes weights from the query', async () => {
+    it('marks none of three ranked with the default 3, and takes weights from the query', async () => {
       const { body } = await get<RankingAnswer>('/v1/rankings?area=440705&at=2026-10-01&weights=0.5,0.3,0.2');
       expect(body.window.id).toBe('m2026-10'); // month is the default window
       expect(body.weights).toEqual({ closure: 0.5, onTime: 0.3, rework: 0.2 });
-      expect(body.rows.slice(0, 3).map((r) => [r.area.name, r.bottom])).toEqual([
-        ['大泽镇', true],
-        ['会城街道', true],
-        ['沙堆镇', true],
+      expect(body.bottom).toBe(3);
+      // Three ranked, fewer than 3 + 1: no 末位.
+      expect(body.rows.map((r) => [r.area.name, r.bottom])).toEqual([
+        ['大泽镇', false],
+        ['会城街道', false],
+        ['沙堆镇', false],
       ]);
       // 会城街道: 0.5 × 0.75 + 0.3 × 0.5 + 0.2 × 0.75; 沙堆镇: 0.5 × 0.5 + 0.3 × 0.5 + 0.2 × 0.5
       expect(body.rows[1]!.score).toBeCloseTo(0.675, 12);
@@ -248,8 +247,9 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     it('ranks within one department', async () => {
       const { body } = await get<RankingAnswer>('/v1/rankings?area=440705&at=2026-10-01&department=sanitation');
       expect(body.scope).toEqual({ category: null, department: 'sanitation' });
-      expect(body.rows[0]).toMatchObject({ rank: 1, area: { name: '大泽镇' }, score: 1, bottom: true });
-      expect(body.rows.slice(1).every((r) => r.score === null && r.rank === 2)).toBe(true);
+      // One town with figures: first, alone, and not 末位; the ten others are 无数据.
+      expect(body.rows.map((r) => [r.rank, r.area.name, r.score, r.bottom])).toEqual([[1, '大泽镇', 1, false]]);
+      expect(body.noData).toHaveLength(10);
     });
   });
 
@@ -286,11 +286,13 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       expect(frozen.created).toBe(true);
       expect(frozen.bulletin.frozenAt).toBe(NOW.toISOString());
       expect(frozen.bulletin.ranking.window.id).toBe('m2026-10');
-      expect(frozen.bulletin.ranking.rows.slice(0, 3).map((r) => [r.area.name, r.bottom])).toEqual([
-        ['大泽镇', true],
-        ['会城街道', true],
-        ['沙堆镇', true],
+      // The bulletin follows the 末位 rule: three ranked and 3 to mark, so none; the eight others are 无数据.
+      expect(frozen.bulletin.ranking.rows.map((r) => [r.area.name, r.bottom])).toEqual([
+        ['大泽镇', false],
+        ['会城街道', false],
+        ['沙堆镇', false],
       ]);
+      expect(frozen.bulletin.ranking.noData).toHaveLength(8);
 
       // A phone back online: a late October case of 大泽镇, closed late. The live ranking moves...
       await send(incident(B, '2026-10-25T02:00:00Z').dispatched().resolved().closed(false).events);

@@ -74,6 +74,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'ranking.score': 'Score',
   'ranking.bottom': 'Bottom',
   'ranking.drill': 'Open {name}',
+  'ranking.noData': 'No data',
 
   'trend.reported': 'Reported',
   'trend.closureRate': 'Closure rate',

@@ -72,6 +72,7 @@ export const zh = {
   'ranking.score': '综合得分',
   'ranking.bottom': '末位',
   'ranking.drill': '查看 {name}',
+  'ranking.noData': '无数据',
 
   'trend.reported': '上报数',
   'trend.closureRate': '结案率',
