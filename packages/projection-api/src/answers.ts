@@ -17,7 +17,10 @@ export const Figures = z.object({
   closureRate: rate.describe('结案率 = closed / registered; null when nothing is registered'),
   closedOnTime: z.number().int().describe('按期结案数'),
   onTimeClosureRate: rate.describe('按期结案率 = closed on time / registered'),
-  overdue: z.number().int().describe('超期数: open cases past their handling deadline now'),
+  overdue: z
+    .number()
+    .int()
+    .describe('超期数: cases reported in the window or range that are past their handling deadline now, still unresolved'),
   reworkRate: rate.describe('返工率 = cases reworked at least once / registered'),
   extensionRate: rate.describe('延期率 = cases extended / registered'),
   escalated: z.number().int().describe('督办数'),
@@ -47,11 +50,19 @@ const _everyFigureNamed: [Exclude<keyof Figures, FigureName>] extends [never] ? 
 export const AreaRef = z.object({ code: z.string(), name: z.string(), level: z.enum(AreaLevels) });
 export type AreaRef = z.infer<typeof AreaRef>;
 
-const Window = z.object({
-  kind: z.enum(WindowKinds),
-  id: z.string().describe('e.g. d2026-11-22, w2026-W47, m2026-11, q2026-Q4, y2026, all'),
+/** The window of report time an answer counts: a calendar window, or a range of local dates (`from`/`to`). */
+export const AnswerWindow = z.object({
+  kind: z.enum([...WindowKinds, 'range']),
+  id: z.string().describe('e.g. d2026-11-22, w2026-W47, m2026-11, q2026-Q4, y2026, all; r2026-11-01..2026-11-20 for a range'),
+  from: z.string().optional().describe("A range's first day (YYYY-MM-DD, Asia/Shanghai)"),
+  to: z.string().optional().describe("A range's last day, included"),
 });
-const Scope = z.object({ category: z.string().nullable(), department: z.string().nullable() });
+export type AnswerWindow = z.infer<typeof AnswerWindow>;
+const Window = AnswerWindow;
+const Scope = z.object({
+  category: z.string().nullable(),
+  department: z.string().nullable().describe('Both given: the cases of that category now with that department'),
+});
 
 export const FiguresAnswer = z.object({ area: AreaRef, window: Window, scope: Scope, figures: Figures });
 export type FiguresAnswer = z.infer<typeof FiguresAnswer>;

@@ -1,12 +1,12 @@
-import { type Area, type AreaTree, type WindowKind, windowId } from '@gridgov/domain';
+import type { Area, AreaTree } from '@gridgov/domain';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { Figures, RankingAnswer, RankingRow, UnrankedRow, Weights } from '@gridgov/projection-api';
-import { areaRef, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
+import { areaRef, figuresOf, type Scope, scopeFields, scopeOf } from './figures.ts';
+import { answerWindow, periodId, type Period } from './period.ts';
 
 export interface RankingQuery extends Scope {
   readonly area: string;
-  readonly window: WindowKind;
-  readonly at: LocalDate;
+  readonly period: Period;
   readonly weights: Weights;
   /** How many of the lowest scored rows are marked 末位. */
   readonly bottom: number;
@@ -64,7 +64,7 @@ export function rankChildren(children: readonly Child[], weights: Weights, botto
 export async function readRanking(store: CounterReader, areas: AreaTree, partitions: number, q: RankingQuery): Promise<RankingAnswer> {
   const area = areas.get(q.area);
   const children = areas.children(area.code);
-  const window = windowId(q.window, q.at);
+  const window = periodId(q.period);
   const counters = await store.readMany(
     partitions,
     children.map((c) => ({ area: c.code, window })),
@@ -73,7 +73,7 @@ export async function readRanking(store: CounterReader, areas: AreaTree, partiti
   const figures = children.map((child, i) => ({ area: child, figures: figuresOf(counters[i] ?? new Map<string, number>(), q) }));
   return {
     area: areaRef(area),
-    window: { kind: q.window, id: window },
+    window: answerWindow(q.period),
     scope: scopeOf(q),
     weights: q.weights,
     bottom: q.bottom,
