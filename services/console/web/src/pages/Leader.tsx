@@ -11,12 +11,12 @@ import {
   type WindowKind,
 } from '../api/types.ts';
 import { AreaTree } from '../components/AreaTree.tsx';
+import { CatalogOptions } from '../components/CatalogOptions.tsx';
 import { FigureCards } from '../components/FigureCards.tsx';
 import { RankingTable } from '../components/RankingTable.tsx';
 import { TrendChart, type TrendData } from '../components/TrendChart.tsx';
 import { periodParams, scopeParams, useLiveFigures, type FigureQuery } from '../components/useLiveFigures.ts';
 import { useLoad } from '../components/useLoad.ts';
-import { useCatalog } from '../catalog.ts';
 import { lastDays } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
 
@@ -79,8 +79,7 @@ function LeaderArea({
   onQuery: (q: FigureQuery) => void;
   onArea: (a: AreaRef) => void;
 }) {
-  const { t, lang } = useI18n();
-  const catalog = useCatalog();
+  const { t } = useI18n();
   // A range the API would refuse (to before from) is not asked: what was shown stays until it is fixed.
   const [asked, setAsked] = useState(query);
   const rangeOk = query.window !== 'range' || (query.from !== '' && query.to !== '' && query.from <= query.to);
@@ -162,28 +161,13 @@ function LeaderArea({
             {!rangeOk && <small className="error">{t('range.invalid')}</small>}
           </span>
         )}
-        <label>
-          {t('scope.category')}
-          <select value={query.category} onChange={(e) => set({ category: e.target.value })} data-testid="scope-category">
-            <option value="">{t('scope.all')}</option>
-            {catalog.categories.map((c) => (
-              <option key={c.code} value={c.code}>
-                {catalog.categoryName(c.code, lang)}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          {t('scope.department')}
-          <select value={query.department} onChange={(e) => set({ department: e.target.value })} data-testid="scope-department">
-            <option value="">{t('scope.all')}</option>
-            {catalog.departments.map((d) => (
-              <option key={d.code} value={d.code}>
-                {catalog.departmentName(d.code, lang)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <ScopeSelect label={t('scope.category')} of="categories" value={query.category} onChange={(category) => set({ category })} />
+        <ScopeSelect
+          label={t('scope.department')}
+          of="departments"
+          value={query.department}
+          onChange={(department) => set({ department })}
+        />
         <span className={`live live-${live.status}`} data-testid="live-status" title={live.error}>
           {t(`leader.${live.status}`)}
           {live.updatedAt && <small>{t('leader.updatedAt', { time: live.updatedAt.toLocaleTimeString() })}</small>}
@@ -214,5 +198,33 @@ function LeaderArea({
         </div>
       </div>
     </section>
+  );
+}
+
+/** A category or department to narrow the figures to; 全部 for none. */
+function ScopeSelect({
+  label,
+  of,
+  value,
+  onChange,
+}: {
+  label: string;
+  of: 'categories' | 'departments';
+  value: string;
+  onChange: (code: string) => void;
+}) {
+  const { t } = useI18n();
+  return (
+    <label>
+      {label}
+      <select
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        data-testid={`scope-${of === 'categories' ? 'category' : 'department'}`}
+      >
+        <option value="">{t('scope.all')}</option>
+        <CatalogOptions of={of} />
+      </select>
+    </label>
   );
 }
