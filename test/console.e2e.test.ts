@@ -105,14 +105,14 @@ describe('the web console', () => {
     return { page, errors };
   }
 
-  const report = async (description: string, reportId = randomUUID(), urgency = 'normal') => {
+  const report = async (description: string, reportId = randomUUID(), urgency = 'normal', category = 'exposed_rubbish') => {
     const res = await fetch(`${intakeUrl}/v1/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(STAFF) },
       body: JSON.stringify({
         reportId,
         gridCode: grid,
-        category: 'exposed_rubbish',
+        category,
         urgency,
         description,
         location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
@@ -156,7 +156,9 @@ describe('the web console', () => {
     const reported = page.getByTestId('figure-reported').locator('.figure-value');
     await page.locator('.live-live').waitFor();
     await poll(() => reported.textContent()).toBe('0');
-    await poll(() => page.getByTestId('ranking').locator('tbody tr').count()).toBe(areas.children(huicheng).length);
+    // Nothing registered yet: every community is 无数据, listed apart, none ranked.
+    await poll(() => page.getByTestId('ranking-no-data').locator('tr[data-area]').count()).toBe(areas.children(huicheng).length);
+    expect(await page.getByTestId('ranking').locator('tbody.ranked tr').count()).toBe(0);
     await page.evaluate('window.notReloaded = true');
 
     await report('路边堆放生活垃圾（驾驶舱）');
@@ -164,8 +166,11 @@ describe('the web console', () => {
     await poll(() => reported.textContent(), 20_000).toBe('1');
     expect(await page.getByTestId('figure-closureRate').locator('.figure-value').textContent()).toBe('0.0%');
     expect(await page.evaluate('window.notReloaded')).toBe(true);
-    // The ranking followed: the community with the case is scored now, and marked 末位 (the only one scored).
-    await page.locator(`[data-testid=ranking] tr.bottom[data-area="${community.code}"]`).waitFor({ timeout: 10_000 });
+    // The ranking followed: the community with the case is ranked now, first and alone, so not 末位 (a ranking of one
+    // has no last); the others stay 无数据, never red.
+    await page.locator(`[data-testid=ranking] tbody.ranked tr[data-area="${community.code}"]`).waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('ranking').locator('tr.bottom').count()).toBe(0);
+    expect(await page.getByTestId('ranking-no-data').locator('tr[data-area]').count()).toBe(areas.children(huicheng).length - 1);
     await page.getByTestId('trend-chart').locator('canvas').first().waitFor();
     await screenshot(page, 'leader');
 
@@ -230,6 +235,51 @@ describe('the web console', () => {
     await poll(() => page.getByTestId('count-handling').textContent()).toBe(String(counts.handling));
     await page.getByTestId('sort').selectOption('reportedAt');
     await poll(shown).toEqual(ids);
+    expect(errors).toEqual([]);
+  });
+
+  it('lets a leader pick a range of dates and a category with a department, and shows what the API answers for them', async () => {
+    if (noBrowser) throw noBrowser;
+    // Cases of two categories (routed to two departments): the pair's figures are not the whole area's.
+    for (let i = 0; i < 4; i++) await report(`路边堆放生活垃圾（区间 ${i}）`);
+    for (let i = 0; i < 2; i++) await report(`邻里纠纷（区间 ${i}）`, randomUUID(), 'normal', 'dispute');
+    const { page, errors } = await signedIn(LEADER, '/leader');
+    await page.locator('.live-live').waitFor();
+    const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+    const [from, to] = [shanghai(Date.now() - 6 * 86_400_000), shanghai(Date.now())];
+    await page.getByTestId('window').selectOption('range');
+    await page.getByTestId('range-from').fill(from);
+    await page.getByTestId('range-to').fill(to);
+    await page.getByTestId('scope-category').selectOption('exposed_rubbish');
+    await page.getByTestId('scope-department').selectOption('sanitation');
+
+    const api = async (query: string) => {
+      const res = await fetch(`${projectionUrl}/v1/figures?area=${huicheng}&${query}`, { headers: bearer(LEADER) });
+      expect(res.status).toBe(200);
+      return ((await res.json()) as { figures: Record<string, number | null> }).figures;
+    };
+    const pair = await api(`from=${from}&to=${to}&category=exposed_rubbish&department=sanitation`);
+    const whole = await api(`from=${from}&to=${to}`);
+    expect(pair['reported']).toBeGreaterThanOrEqual(4);
+    expect(whole['reported']).toBeGreaterThan(pair['reported']!);
+    const shown = (name: string) => page.getByTestId(`figure-${name}`).locator('.figure-value').textContent();
+    const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
+    await poll(() => shown('reported')).toBe(String(pair['reported']));
+    expect(await shown('registered')).toBe(String(pair['registered']));
+    expect(await shown('closed')).toBe(String(pair['closed']));
+    expect(await shown('overdue')).toBe(String(pair['overdue']));
+    expect(await shown('closureRate')).toBe(percent(pair['closureRate']));
+    expect(await shown('onTimeClosureRate')).toBe(percent(pair['onTimeClosureRate']));
+    // The ranking asks for the same range and scope: the community with the cases is ranked, alone, and not 末位.
+    await page.locator(`[data-testid=ranking] tbody.ranked tr[data-area="${community.code}"]`).waitFor();
+    expect(await page.getByTestId('ranking').locator('tr.bottom').count()).toBe(0);
+    await page.getByTestId('trend-chart').locator('canvas').first().waitFor();
+    await screenshot(page, 'leader-range');
+
+    // Back to the whole area: the figures follow.
+    await page.getByTestId('scope-category').selectOption('');
+    await page.getByTestId('scope-department').selectOption('');
+    await poll(() => shown('reported')).toBe(String(whole['reported']));
     expect(errors).toEqual([]);
   });
 

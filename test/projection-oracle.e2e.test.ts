@@ -12,8 +12,10 @@ import {
 } from '@gridgov/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  datesFrom,
   expectedFigures,
   factsOf,
+  rangeCounts,
   recount,
   refKey,
   shanghaiDay,
@@ -39,8 +41,13 @@ const CITY_LEADER = bearer({ role: 'leader', areas: ['440700'] });
  * What is compared, for every window holding at least one report in the area (day, week, month,
  * quarter, year, all) plus one empty window of each calendar kind:
  * - the whole scope of every area of 新会区 at every level (city, district, 11 towns, 31 communities, 662 grids);
- * - every category and every department scope of the city, the district and the 11 towns.
- * Each answer's window id is checked against the reference's own calendar arithmetic too.
+ * - every category and every department scope of the city, the district and the 11 towns;
+ * - every (category, department) pair with cases, and one without, of the city, the district and the 11 towns, in
+ *   the month and all windows.
+ * And for ranges of local dates (`from`/`to`) across month and year boundaries, some holding whole months or a whole
+ * year, one empty: the whole scope of the city, the district, the towns and a sample of communities and grids, and
+ * the category and department scopes (and over the first three ranges the pairs) of the city, the district and the
+ * towns; the reference sums a range day by day. Each answer's window id is checked against the reference's own calendar arithmetic too.
  */
 const SEED = 20251124;
 const INCIDENTS = 5_000;
@@ -108,9 +115,21 @@ function buildStream(history: readonly SimulatedIncident[], random: Random): Str
   };
 }
 
+/** Ranges of report time, [from, to] local dates: across month and year ends, whole months, a whole year, nothing. */
+const RANGES: readonly (readonly [string, string])[] = [
+  ['2025-11-24', '2026-01-22'], // the whole history
+  ['2025-11-30', '2026-02-01'], // December and January whole, a day either side
+  ['2025-12-15', '2026-01-15'], // across the new year
+  ['2025-12-31', '2026-01-01'], // two days, two years
+  ['2025-12-01', '2025-12-31'], // one whole month
+  ['2025-01-01', '2025-12-31'], // a whole year
+  ['2025-11-27', '2025-12-03'], // across a month end
+  ['2024-06-01', '2024-06-30'], // nothing reported
+];
+
 interface Query {
   readonly area: string;
-  readonly window: ReportWindow;
+  readonly window: ReportWindow | { readonly kind: 'range'; readonly from: string; readonly to: string };
   readonly scope: ScopeKey;
 }
 
@@ -125,10 +144,42 @@ function plan(reference: Reference, ctx: ReturnType<typeof defaultDecisionContex
     const windows = new Map(reference.windowsWithReports.get(area.code) ?? []);
     if (!windows.has('all')) windows.set('all', { kind: 'all', id: 'all', at: EMPTY_DATE });
     for (const w of empty) windows.set(w.id, w);
-    const scopes: ScopeKey[] = ['', ...(['city', 'district', 'town'].includes(area.level) ? scoped : [])];
+    const leaders = ['city', 'district', 'town'].includes(area.level);
+    const scopes: ScopeKey[] = ['', ...(leaders ? scoped : [])];
     for (const window of windows.values()) for (const scope of scopes) queries.push({ area: area.code, window, scope });
+    // Pairs of a category and a department: those with cases here, and one with none.
+    const pairs: ScopeKey[] = leaders
+      ? [
+          ...new Set(
+            [...reference.counts.keys()].filter((k) => k.startsWith(`${area.code}|all|p:`)).map((k) => k.split('|all|')[1] as ScopeKey),
+          ),
+        ]
+      : [];
+    pairs.push('p:gang_crime_lead|housing');
+    for (const window of windows.values()) {
+      if (!['month', 'all'].includes(window.kind)) continue;
+      for (const scope of leaders ? pairs : []) queries.push({ area: area.code, window, scope });
+    }
+    // Ranges: the whole scope of the areas leaders read and a sample below them; the narrower scopes where leaders rank.
+    const rangeScopes: ScopeKey[] = leaders ? ['', ...scoped] : area.code.endsWith('1') ? [''] : [];
+    RANGES.forEach(([from, to], i) => {
+      // Pairs over the first three ranges (across the new year), to keep the comparison in minutes.
+      for (const scope of [...rangeScopes, ...(i < 3 ? pairs : [])]) {
+        queries.push({ area: area.code, window: { kind: 'range', from, to }, scope });
+      }
+    });
   }
   return queries;
+}
+
+/** The query string of a scope. */
+function scopeQuery(scope: ScopeKey): string {
+  if (scope === '') return '';
+  const [kind, value] = [scope.slice(0, 2), scope.slice(2)];
+  if (kind === 'c:') return `&category=${value}`;
+  if (kind === 'd:') return `&department=${value}`;
+  const [category, department] = value.split('|');
+  return `&category=${category}&department=${department}`;
 }
 
 const close = (a: number | null, b: number | null) =>
@@ -140,16 +191,22 @@ async function compare(url: string, queries: readonly Query[], reference: Refere
   let next = 0;
   const worker = async () => {
     for (let q = queries[next++]; q; q = queries[next++]) {
-      const scope = q.scope === '' ? '' : q.scope.startsWith('c:') ? `&category=${q.scope.slice(2)}` : `&department=${q.scope.slice(2)}`;
-      const path = `/v1/figures?area=${q.area}&window=${q.window.kind}&at=${q.window.at}${scope}`;
+      const w = q.window;
+      const period = w.kind === 'range' ? `from=${w.from}&to=${w.to}` : `window=${w.kind}&at=${w.at}`;
+      const path = `/v1/figures?area=${q.area}&${period}${scopeQuery(q.scope)}`;
       const res = await fetch(url + path, { headers: CITY_LEADER });
       if (!res.ok) {
         mismatches.push(`${path}: HTTP ${res.status} ${await res.text()}`);
         continue;
       }
       const answer = (await res.json()) as { window: { id: string }; figures: ExpectedFigures };
-      const expected = expectedFigures(reference.counts.get(refKey(q.area, q.window.id, q.scope)) ?? zeroCounts());
-      if (answer.window.id !== q.window.id) mismatches.push(`${path}: window ${answer.window.id}, reference ${q.window.id}`);
+      const expected = expectedFigures(
+        w.kind === 'range'
+          ? rangeCounts(reference, q.area, q.scope, w.from, w.to)
+          : (reference.counts.get(refKey(q.area, w.id, q.scope)) ?? zeroCounts()),
+      );
+      const id = w.kind === 'range' ? `r${w.from}..${w.to}` : w.id;
+      if (answer.window.id !== id) mismatches.push(`${path}: window ${answer.window.id}, reference ${id}`);
       const wrong = (Object.keys(expected) as (keyof ExpectedFigures)[]).filter((f) => !close(answer.figures[f], expected[f]));
       if (wrong.length > 0) {
         mismatches.push(`${path}: ${wrong.map((f) => `${f} ${answer.figures[f]} ≠ ${expected[f]}`).join(', ')}`);
@@ -255,6 +312,13 @@ describe('projection oracle: every figure equals a recount of the raw events', (
       return missed >= 0 && i.events.slice(missed).some((e) => e.type === 'ExtensionApproved');
     })!;
     expect(factsOf([...rescued.events].reverse()).overdue).toBe(false);
+    // A case with a department counts for its (category, department) pair; a range is summed day by day.
+    const withDepartment = history.find((i) => factsOf(i.events).department !== null)!;
+    const facts = factsOf(withDepartment.events);
+    const day = shanghaiDay(facts.reportedAt);
+    expect(reference.counts.get(refKey(facts.gridCode, `d${day}`, `p:${facts.category}|${facts.department}`))!.reported).toBeGreaterThan(0);
+    expect(datesFrom('2025-12-30', '2026-01-02')).toEqual(['2025-12-30', '2025-12-31', '2026-01-01', '2026-01-02']);
+    expect(rangeCounts(reference, '440700', '', '2025-11-24', '2026-01-22').reported).toBe(INCIDENTS);
     // Every incident counted once, in the city's whole scope, whatever the duplicates.
     expect(reference.incidents).toBe(INCIDENTS);
     expect(reference.counts.get(refKey('440700', 'all', ''))!.reported).toBe(INCIDENTS);

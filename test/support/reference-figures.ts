@@ -119,8 +119,8 @@ export const shanghaiDay = (instant: string): string => new Date(Date.parse(inst
 
 // ---- the recount ----
 
-/** `''` for the whole area, `c:<category>` or `d:<department>`. */
-export type ScopeKey = '' | `c:${string}` | `d:${string}`;
+/** `''` for the whole area, `c:<category>`, `d:<department>`, or `p:<category>|<department>` for both together. */
+export type ScopeKey = '' | `c:${string}` | `d:${string}` | `p:${string}|${string}`;
 export const refKey = (area: string, windowId: string, scope: ScopeKey) => `${area}|${windowId}|${scope}`;
 
 export interface Reference {
@@ -158,7 +158,11 @@ export function recount(events: readonly GridEvent[], parentOf: (code: string) =
       escalated: f.escalated ? 1 : 0,
       handlingMsClosed: f.closed ? f.handlingMs : 0,
     };
-    const scopes: ScopeKey[] = ['', `c:${f.category}`, ...(f.department ? [`d:${f.department}` as const] : [])];
+    const scopes: ScopeKey[] = [
+      '',
+      `c:${f.category}`,
+      ...(f.department ? [`d:${f.department}` as const, `p:${f.category}|${f.department}` as const] : []),
+    ];
     const windows = windowsOfDate(shanghaiDay(f.reportedAt));
     for (let area: string | null = f.gridCode; area !== null; area = parentOf(area)) {
       const seen = windowsWithReports.get(area) ?? new Map<string, ReportWindow>();
@@ -175,6 +179,25 @@ export function recount(events: readonly GridEvent[], parentOf: (code: string) =
     }
   }
   return { counts, windowsWithReports, incidents: stories.size };
+}
+
+/** Every local date from `from` to `to` (YYYY-MM-DD), both included, one UTC day at a time. */
+export function datesFrom(from: string, to: string): string[] {
+  const dates: string[] = [];
+  for (let ms = Date.parse(`${from}T00:00:00Z`); ms <= Date.parse(`${to}T00:00:00Z`); ms += DAY_MS) {
+    dates.push(new Date(ms).toISOString().slice(0, 10));
+  }
+  return dates;
+}
+
+/** The counts of a range of local dates: the sum of its days' counts, day by day (no month is taken whole). */
+export function rangeCounts(reference: Reference, area: string, scope: ScopeKey, from: string, to: string): Counts {
+  const sum = zeroCounts();
+  for (const date of datesFrom(from, to)) {
+    const c = reference.counts.get(refKey(area, `d${date}`, scope));
+    if (c) for (const figure of COUNTED) sum[figure] += c[figure];
+  }
+  return sum;
 }
 
 /** The figures the API derives from counts (docs/domain.md's formulas); rates are null while nothing is registered. */

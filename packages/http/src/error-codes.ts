@@ -11,7 +11,6 @@ export const ERROR_CODES = {
   UNKNOWN_GRID: { status: 400, meaning: 'A report names a grid code that is not a grid of the area tree.' },
   UNKNOWN_CATEGORY: { status: 400, meaning: 'A category that is not in the catalog.' },
   UNKNOWN_DEPARTMENT: { status: 400, meaning: 'A department that is not in the catalog.' },
-  SCOPE_TOO_NARROW: { status: 400, meaning: 'Figures asked for one category and one department at once: give one of them.' },
   NOTHING_TO_RANK: { status: 400, meaning: 'A ranking asked of a grid, which has no children.' },
   UNAUTHENTICATED: {
     status: 401,

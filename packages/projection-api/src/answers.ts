@@ -17,7 +17,10 @@ export const Figures = z.object({
   closureRate: rate.describe('结案率 = closed / registered; null when nothing is registered'),
   closedOnTime: z.number().int().describe('按期结案数'),
   onTimeClosureRate: rate.describe('按期结案率 = closed on time / registered'),
-  overdue: z.number().int().describe('超期数: open cases past their handling deadline now'),
+  overdue: z
+    .number()
+    .int()
+    .describe('超期数: cases reported in the window or range that are past their handling deadline now, still unresolved'),
   reworkRate: rate.describe('返工率 = cases reworked at least once / registered'),
   extensionRate: rate.describe('延期率 = cases extended / registered'),
   escalated: z.number().int().describe('督办数'),
@@ -47,11 +50,19 @@ const _everyFigureNamed: [Exclude<keyof Figures, FigureName>] extends [never] ? 
 export const AreaRef = z.object({ code: z.string(), name: z.string(), level: z.enum(AreaLevels) });
 export type AreaRef = z.infer<typeof AreaRef>;
 
-const Window = z.object({
-  kind: z.enum(WindowKinds),
-  id: z.string().describe('e.g. d2026-11-22, w2026-W47, m2026-11, q2026-Q4, y2026, all'),
+/** The window of report time an answer counts: a calendar window, or a range of local dates (`from`/`to`). */
+export const AnswerWindow = z.object({
+  kind: z.enum([...WindowKinds, 'range']),
+  id: z.string().describe('e.g. d2026-11-22, w2026-W47, m2026-11, q2026-Q4, y2026, all; r2026-11-01..2026-11-20 for a range'),
+  from: z.string().optional().describe("A range's first day (YYYY-MM-DD, Asia/Shanghai)"),
+  to: z.string().optional().describe("A range's last day, included"),
 });
-const Scope = z.object({ category: z.string().nullable(), department: z.string().nullable() });
+export type AnswerWindow = z.infer<typeof AnswerWindow>;
+const Window = AnswerWindow;
+const Scope = z.object({
+  category: z.string().nullable(),
+  department: z.string().nullable().describe('Both given: the cases of that category now with that department'),
+});
 
 export const FiguresAnswer = z.object({ area: AreaRef, window: Window, scope: Scope, figures: Figures });
 export type FiguresAnswer = z.infer<typeof FiguresAnswer>;
@@ -61,24 +72,33 @@ export const Weights = z.object({ closure: z.number(), onTime: z.number(), rewor
 export type Weights = z.infer<typeof Weights>;
 
 export const RankingRow = z.object({
-  rank: z.number().int().describe('1 for the best; ties share a rank; unscored children rank last'),
+  rank: z.number().int().describe('1 for the best; equal scores share a rank'),
   area: AreaRef,
-  score: z
-    .number()
-    .nullable()
-    .describe('wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率); null when nothing is registered'),
-  bottom: z.boolean().describe('末位: among the `bottom` lowest scores'),
+  score: z.number().describe('wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率)'),
+  bottom: z
+    .boolean()
+    .describe(
+      '末位: among the `bottom` lowest scores (ties at the boundary included). None is marked while fewer than `bottom` + 1 ' +
+        'children are ranked, and never a child that shares the first rank',
+    ),
   figures: Figures,
 });
 export type RankingRow = z.infer<typeof RankingRow>;
+
+/** A child with nothing registered in the window: no score, so not ranked and never 末位 (无数据). */
+export const UnrankedRow = z.object({ area: AreaRef, figures: Figures });
+export type UnrankedRow = z.infer<typeof UnrankedRow>;
 
 export const RankingAnswer = z.object({
   area: AreaRef,
   window: Window,
   scope: Scope,
   weights: Weights,
-  bottom: z.number().int(),
-  rows: z.array(RankingRow),
+  bottom: z.number().int().describe('How many of the lowest scored rows were asked to be marked 末位'),
+  rows: z.array(RankingRow).describe('The children with figures (something registered), best first'),
+  noData: z
+    .array(UnrankedRow)
+    .describe('无数据: the children with nothing registered, by area code; listed apart, neither ranked nor 末位'),
 });
 export type RankingAnswer = z.infer<typeof RankingAnswer>;
 

@@ -1,5 +1,4 @@
 export { HolidayData, HolidayPeriod, HolidayYear, LocalDateText } from './holidays.ts';
 export { DEFAULT_OFFICE_HOURS, OfficeHours, OfficePeriod } from './office-hours.ts';
 export type { ExcludedInterval, InstantInput } from './intervals.ts';
-export type { LocalDate } from './working-days.ts';
 export { WorkingCalendar, type WorkingCalendarOptions } from './working-calendar.ts';

@@ -1,14 +1,9 @@
-import { parseLocalDate, SHANGHAI_OFFSET_MS } from '../time/windows.ts';
+import { parseLocalDate, SHANGHAI_OFFSET_MS, type LocalDate } from '../time/windows.ts';
 import type { HolidayData } from './holidays.ts';
 
 export const DAY_MS = 86_400_000;
 
-/** A local calendar date in Asia/Shanghai. */
-export interface LocalDate {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
+export type { LocalDate };
 
 /** Local days are numbered from 1970-01-01 (day 0, a Thursday); negative before it. */
 export const localDayOf = (ms: number): number => Math.floor((ms + SHANGHAI_OFFSET_MS) / DAY_MS);

@@ -3,8 +3,8 @@ import type { AreaTree } from '../areas/area-tree.ts';
 import { storedWindowsOf } from '../time/windows.ts';
 
 /**
- * The counted figures (docs/domain.md, 考核). Each is kept for the whole scope, per category and per
- * handling department; rates and means are computed from them at query time.
+ * The counted figures (docs/domain.md, 考核). Each is kept for the whole scope, per category, per handling
+ * department and per (category, department) pair; rates and means are computed from them at query time.
  */
 export const CountedFigures = [
   'reported',
@@ -20,8 +20,12 @@ export const CountedFigures = [
 ] as const;
 export type CountedFigure = (typeof CountedFigures)[number];
 
-/** Field of a counter hash: `reported`, `reported|c|dispute`, `closed|d|sanitation`. */
+/**
+ * Field of a counter hash: `reported`, `reported|c|dispute`, `closed|d|sanitation`, and for a category and a
+ * department together `closed|cd|exposed_rubbish|sanitation` (catalog ids hold no `|`).
+ */
 export function counterField(figure: CountedFigure, scope?: { category?: string | undefined; department?: string | undefined }): string {
+  if (scope?.category && scope.department) return `${figure}|cd|${scope.category}|${scope.department}`;
   if (scope?.category) return `${figure}|c|${scope.category}`;
   if (scope?.department) return `${figure}|d|${scope.department}`;
   return figure;
@@ -145,8 +149,11 @@ function scopedContributions(i: CountedIncident | undefined): Map<string, number
     if (value === 0) continue;
     fields.set(counterField(figure), value);
     fields.set(counterField(figure, { category: i.category }), value);
-    // A department's scope holds the cases now with it: a reassignment moves them.
-    if (i.department) fields.set(counterField(figure, { department: i.department }), value);
+    // A department's scope holds the cases now with it: a reassignment moves them (and its pair with the category).
+    if (i.department) {
+      fields.set(counterField(figure, { department: i.department }), value);
+      fields.set(counterField(figure, { category: i.category, department: i.department }), value);
+    }
   }
   return fields;
 }

@@ -94,10 +94,11 @@ function applied(result: ApplyResult): Extract<ApplyResult, { kind: 'applied' }>
 }
 
 describe('counterField', () => {
-  it('names the whole-scope, per-category and per-department fields', () => {
+  it('names the whole-scope, per-category, per-department and per-pair fields', () => {
     expect(counterField('reported')).toBe('reported');
     expect(counterField('reported', { category: 'dispute' })).toBe('reported|c|dispute');
     expect(counterField('dispatched', { department: 'justice' })).toBe('dispatched|d|justice');
+    expect(counterField('closed', { category: 'dispute', department: 'justice' })).toBe('closed|cd|dispute|justice');
   });
 });
 
@@ -131,9 +132,13 @@ describe('applyEvent', () => {
     const incident = applied(applyEvent(areas, undefined, reportedEvent())).incident;
     const result = applied(applyEvent(areas, incident, dispatchedEvent(2, 'justice')));
 
-    it('counts one dispatch overall and for the department, everywhere the report was counted', () => {
+    it('counts one dispatch overall, for the department and for its pair with the category, everywhere the report was counted', () => {
       const keys = new Set(result.deltas.map(key));
-      for (const delta of everywhere(['dispatched', 'dispatched|d|justice'])) expect(keys.has(key(delta)), key(delta)).toBe(true);
+      for (const delta of everywhere(['dispatched', 'dispatched|d|justice', 'dispatched|cd|dispute|justice'])) {
+        expect(keys.has(key(delta)), key(delta)).toBe(true);
+      }
+      // The report joins the pair's scope now that it has a department.
+      for (const delta of everywhere(['reported|cd|dispute|justice'])) expect(keys.has(key(delta)), key(delta)).toBe(true);
       for (const delta of result.deltas) {
         expect(LINEAGE).toContain(delta.area);
         expect(REPORT_WINDOWS).toContain(delta.window); // the report's windows, though dispatched days later
@@ -165,6 +170,12 @@ describe('applyEvent', () => {
       expect(byField('dispatched|d|justice')).toEqual([{ area: '440700', window: 'all', field: 'dispatched|d|justice', by: -1 }]);
       expect(byField('dispatched|d|public_security')).toEqual([
         { area: '440700', window: 'all', field: 'dispatched|d|public_security', by: 1 },
+      ]);
+      expect(byField('dispatched|cd|dispute|justice')).toEqual([
+        { area: '440700', window: 'all', field: 'dispatched|cd|dispute|justice', by: -1 },
+      ]);
+      expect(byField('dispatched|cd|dispute|public_security')).toEqual([
+        { area: '440700', window: 'all', field: 'dispatched|cd|dispute|public_security', by: 1 },
       ]);
       expect(again.incident).toMatchObject({ version: 3, department: 'public_security' });
     });
@@ -265,6 +276,17 @@ describe('applyEvent, property: redelivered events change nothing', () => {
         const dispatchedCases = incidents.filter((inc) => inc.dispatches.length > 0).length;
         expect(withDuplicates.totals.get('440700|all|reported')).toBe(incidents.length);
         expect(withDuplicates.totals.get('440700|all|dispatched') ?? 0).toBe(dispatchedCases);
+        // The pairs (category, department now), each case in one pair at most.
+        const pairs = new Map<string, number>();
+        for (const inc of incidents) {
+          const now = inc.dispatches.at(-1);
+          if (now)
+            pairs.set(
+              `440700|all|dispatched|cd|${inc.category}|${now}`,
+              (pairs.get(`440700|all|dispatched|cd|${inc.category}|${now}`) ?? 0) + 1,
+            );
+        }
+        expect(new Map([...withDuplicates.totals].filter(([k, n]) => k.startsWith('440700|all|dispatched|cd|') && n !== 0))).toEqual(pairs);
         for (const department of departments) {
           const withIt = incidents.filter((inc) => inc.dispatches.at(-1) === department).length;
           expect(withDuplicates.totals.get(`440700|all|dispatched|d|${department}`) ?? 0).toBe(withIt);
@@ -272,7 +294,7 @@ describe('applyEvent, property: redelivered events change nothing', () => {
       }),
       { numRuns: 200 },
     );
-  });
+  }, 20_000); // 200 runs of up to 6 cases × 4 versions, redelivered: seconds on a shared core
 });
 
 describe('applyEvent: a returned case leaves its department', () => {
@@ -297,6 +319,8 @@ describe('applyEvent: a returned case leaves its department', () => {
       new Map([
         ['reported|d|justice', -1],
         ['dispatched|d|justice', -1],
+        ['reported|cd|dispute|justice', -1],
+        ['dispatched|cd|dispute|justice', -1],
       ]),
     );
     expect(after.incident.department).toBeNull();

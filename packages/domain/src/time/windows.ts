@@ -78,8 +78,63 @@ export function storedWindowsOf(instant: Date | string | number): string[] {
 
 const DAY = 86_400_000;
 
+/** A local calendar date in Asia/Shanghai. */
+export interface LocalDate {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
+}
+
+const dayNumber = (d: LocalDate) => Date.UTC(d.year, d.month - 1, d.day) / DAY;
+const fromDayNumber = (n: number): LocalDate => {
+  const d = new Date(n * DAY);
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+};
+const formatDate = (d: LocalDate) => `${d.year}-${pad2(d.month)}-${pad2(d.day)}`;
+
+/** How many days `from`..`to` holds, both included; 0 or less when `to` is before `from`. */
+export function daysInRange(from: LocalDate, to: LocalDate): number {
+  return dayNumber(to) - dayNumber(from) + 1;
+}
+
+/**
+ * The id of a range of report time, `from` to `to` local dates both included: `r2026-11-01..2026-11-20`. Not a stored
+ * window: `storedPartsOf` sums it from the day and month counters it is made of.
+ */
+export function rangeId(from: LocalDate, to: LocalDate): string {
+  return `r${formatDate(from)}..${formatDate(to)}`;
+}
+
+/**
+ * The stored windows whose sum is the range `from`..`to` (both included): the month counter of every whole month it
+ * holds, the day counters of the days before and after them. At most 60 day counters plus one per whole month; a
+ * whole year is its twelve months (years are not stored: a year counter would cost every event one more write).
+ */
+export function storedPartsOfRange(from: LocalDate, to: LocalDate): string[] {
+  const parts: string[] = [];
+  const last = dayNumber(to);
+  for (let n = dayNumber(from); n <= last;) {
+    const d = fromDayNumber(n);
+    const monthEnd = dayNumber({ year: d.year, month: d.month + 1, day: 1 }) - 1; // Date.UTC rolls month 13 over
+    if (d.day === 1 && monthEnd <= last) {
+      parts.push(windowId('month', d));
+      n = monthEnd + 1;
+    } else {
+      parts.push(windowId('day', d));
+      n += 1;
+    }
+  }
+  return parts;
+}
+
 /** The stored windows whose sum is the given window: itself for day, month and all. */
 export function storedPartsOf(window: string): string[] {
+  const range = /^r(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})$/.exec(window);
+  if (range) {
+    const [from, to] = [parseLocalDate(range[1]!), parseLocalDate(range[2]!)];
+    if (!from || !to) throw new Error(`not a range of dates: ${window}`);
+    return storedPartsOfRange(from, to);
+  }
   const week = /^w(\d{4})-W(\d{2})$/.exec(window);
   if (week) {
     // Monday of ISO week 1 is the Monday of the week holding 4 January.

@@ -1,6 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseLocalDate, shanghaiDate, storedPartsOf, storedWindowsOf, windowId, windowsOf, WindowKinds } from './windows.ts';
+import {
+  daysInRange,
+  parseLocalDate,
+  rangeId,
+  shanghaiDate,
+  storedPartsOf,
+  storedPartsOfRange,
+  storedWindowsOf,
+  windowId,
+  windowsOf,
+  WindowKinds,
+} from './windows.ts';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -234,6 +245,73 @@ describe('stored windows and the parts of the others', () => {
         }
       }),
       { numRuns: 300 },
+    );
+  });
+});
+
+describe('ranges of local dates', () => {
+  const date = (text: string) => parseLocalDate(text)!;
+
+  it('names a range and sums it from days and whole months', () => {
+    expect(rangeId(date('2026-11-01'), date('2026-11-20'))).toBe('r2026-11-01..2026-11-20');
+    expect(storedPartsOf('r2026-11-01..2026-11-03')).toEqual(['d2026-11-01', 'd2026-11-02', 'd2026-11-03']);
+    expect(storedPartsOf('r2026-11-01..2026-11-30')).toEqual(['m2026-11']);
+    expect(storedPartsOf('r2026-11-05..2026-11-05')).toEqual(['d2026-11-05']);
+  });
+
+  it('uses the month counters of whole months across a year boundary, days at the ends', () => {
+    expect(storedPartsOfRange(date('2026-11-29'), date('2027-02-02'))).toEqual([
+      'd2026-11-29',
+      'd2026-11-30',
+      'm2026-12',
+      'm2027-01',
+      'd2027-02-01',
+      'd2027-02-02',
+    ]);
+    // A whole year is its twelve months; February of a leap year whole, to its 29th.
+    expect(storedPartsOfRange(date('2027-01-01'), date('2027-12-31'))).toEqual(storedPartsOf('y2027'));
+    expect(storedPartsOfRange(date('2028-02-01'), date('2028-02-29'))).toEqual(['m2028-02']);
+    expect(storedPartsOfRange(date('2028-02-01'), date('2028-02-28'))).toHaveLength(28);
+  });
+
+  it('counts the days of a range, both ends included', () => {
+    expect(daysInRange(date('2026-11-01'), date('2026-11-20'))).toBe(20);
+    expect(daysInRange(date('2026-12-31'), date('2027-01-01'))).toBe(2);
+    expect(daysInRange(date('2026-11-02'), date('2026-11-01'))).toBe(0);
+    expect(storedPartsOfRange(date('2026-11-02'), date('2026-11-01'))).toEqual([]);
+  });
+
+  it('holds each day of the range once and no other, with at most 60 day counters (property)', () => {
+    const day0 = Date.UTC(2024, 0, 1) / 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2000 }), fc.integer({ min: 0, max: 800 }), (start, length) => {
+        const at = (n: number) => {
+          const d = new Date((day0 + n) * 86_400_000);
+          return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() };
+        };
+        const [from, to] = [at(start), at(start + length)];
+        const parts = storedPartsOfRange(from, to);
+        const partSet = new Set(parts);
+        expect(partSet.size).toBe(parts.length);
+        // Every day of the range is in exactly one part: its day counter or its month's.
+        const covered = new Map<string, number>();
+        const misses: string[] = [];
+        for (let n = start; n <= start + length; n++) {
+          const d = at(n);
+          const holders = [windowId('day', d), windowId('month', d)].filter((p) => partSet.has(p));
+          if (holders.length !== 1) misses.push(windowId('day', d));
+          else covered.set(holders[0]!, (covered.get(holders[0]!) ?? 0) + 1);
+        }
+        expect(misses).toEqual([]);
+        // And a part holds no day outside the range: a month part is whole inside it.
+        expect(parts.filter((p) => !covered.has(p))).toEqual([]);
+        const partial = parts.filter(
+          (p) => p.startsWith('m') && covered.get(p) !== new Date(Date.UTC(Number(p.slice(1, 5)), Number(p.slice(6, 8)), 0)).getUTCDate(),
+        );
+        expect(partial).toEqual([]);
+        expect(parts.filter((p) => p.startsWith('d')).length).toBeLessThanOrEqual(60);
+      }),
+      { numRuns: 150 },
     );
   });
 });

@@ -1,23 +1,9 @@
-import {
-  counterField,
-  CountedFigures,
-  type Area,
-  type AreaTree,
-  type CountedFigure,
-  type WindowKind,
-  windowId,
-  shanghaiDate,
-} from '@gridgov/domain';
+import { counterField, CountedFigures, type Area, type AreaTree, type CountedFigure, type LocalDate, shanghaiDate } from '@gridgov/domain';
 import type { AreaRef, Figures, FiguresAnswer } from '@gridgov/projection-api';
 import type { CounterReader } from '../projector/counter-store.ts';
+import { answerWindow, periodId, type Period } from './period.ts';
 
-export interface LocalDate {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
-
-/** One category or one handling department, or neither (the whole area). */
+/** One category, one handling department, both (the cases of the category now with the department), or neither. */
 export interface Scope {
   readonly category?: string | undefined;
   readonly department?: string | undefined;
@@ -25,8 +11,7 @@ export interface Scope {
 
 export interface FiguresQuery extends Scope {
   readonly area: string;
-  readonly window: WindowKind;
-  readonly at: LocalDate;
+  readonly period: Period;
 }
 
 export const areaRef = (area: Area): AreaRef => ({ code: area.code, name: area.name, level: area.level });
@@ -69,14 +54,17 @@ export function figuresOf(counters: ReadonlyMap<string, number>, scope: Scope): 
 
 export const scopeOf = (scope: Scope) => ({ category: scope.category ?? null, department: scope.department ?? null });
 
-/** Figures from precomputed counters only: one pipelined read per partition, no scan of incidents. */
+/**
+ * Figures from precomputed counters only, no scan of incidents: one pipelined read per partition and stored part of
+ * the period (a range: its whole months' counters and its other days').
+ */
 export async function readFigures(store: CounterReader, areas: AreaTree, partitions: number, q: FiguresQuery): Promise<FiguresAnswer> {
   const area = areas.get(q.area);
-  const id = windowId(q.window, q.at);
-  const [counters = new Map<string, number>()] = await store.readMany(partitions, [{ area: area.code, window: id }], scopeFields(q));
+  const window = periodId(q.period);
+  const [counters = new Map<string, number>()] = await store.readMany(partitions, [{ area: area.code, window }], scopeFields(q));
   return {
     area: areaRef(area),
-    window: { kind: q.window, id },
+    window: answerWindow(q.period),
     scope: scopeOf(q),
     figures: figuresOf(counters, q),
   };

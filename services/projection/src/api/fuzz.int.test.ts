@@ -142,7 +142,19 @@ function badQuery(schema: z.ZodObject, valid: Record<string, string>): fc.Arbitr
             .stringMatching(/^[a-z][a-z0-9_]{2,20}$/)
             .filter((d) => !catalog.department(d))
             .map((department) => ({ ...valid, department })),
-          fc.constant({ ...valid, category: 'dispute', department: 'justice' }),
+        ]
+      : []),
+    // A range that is not one: half given, beside a window or an `at`, backwards, or longer than allowed.
+    ...(fields.includes('from') && fields.includes('window')
+      ? [
+          fc.constantFrom(
+            { ...valid, from: '2026-10-01' },
+            { area: valid['area']!, to: '2026-10-01' },
+            { ...valid, window: 'month', from: '2026-10-01', to: '2026-10-02' },
+            { area: valid['area']!, at: '2026-10-01', from: '2026-10-01', to: '2026-10-02' },
+            { area: valid['area']!, from: '2026-10-02', to: '2026-10-01' },
+            { area: valid['area']!, from: '2020-01-01', to: '2026-10-01' },
+          ),
         ]
       : []),
   );

@@ -52,7 +52,11 @@ function routesDocument(): JsonSchema {
         get: {
           summary: 'The children of an area ranked by composite score, the lowest marked 末位',
           description:
-            'score = wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). A child with nothing registered has score null and ranks last.',
+            'score = wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). The 末位 rule: only children with ' +
+            'figures (something registered, so a score) are ranked, in `rows`; the others are listed apart in `noData` ' +
+            '(无数据), neither ranked nor marked. Equal scores share a rank. The `bottom` lowest scored rows are marked 末位, ' +
+            'every row tied with the boundary score included; none is marked while fewer than `bottom` + 1 children are ' +
+            'ranked, and never a row sharing the first rank. Monthly bulletins follow the same rule.',
           parameters: parameters(RankingQueryParams, 'query'),
           responses: { '200': json('Ranking', 'The ranking, best first'), '400': bad, '404': unknownArea },
         },

@@ -206,13 +206,13 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
   };
 
   describe('GET /v1/rankings', () => {
-    it('ranks the towns by composite score, unscored last, and marks the bottom N scored 末位', async () => {
+    it('ranks the towns with figures by composite score, lists the others apart as 无数据, and marks the bottom N 末位', async () => {
       const { status, body } = await get<RankingAnswer>('/v1/rankings?area=440705&window=month&at=2026-10-15&bottom=2');
       expect(status).toBe(200);
       expect(body.window).toEqual({ kind: 'month', id: 'm2026-10' });
       expect(body.weights).toEqual(DEFAULT_WEIGHTS);
-      expect(body.rows).toHaveLength(11);
-      const top = body.rows.slice(0, 3);
+      expect(body.rows).toHaveLength(3);
+      const top = body.rows;
       expect(top.map((r) => [r.area.name, r.rank, r.bottom])).toEqual([
         ['大泽镇', 1, false],
         ['会城街道', 2, true],
@@ -223,22 +223,21 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       expect(top[2]!.score).toBeCloseTo(0.5, 12);
       expect(top[1]!.figures).toMatchObject({ registered: 4, closed: 3, closedOnTime: 2, closureRate: 0.75, reworkRate: 0.25 });
       expect(top[2]!.figures).toMatchObject({ reported: 3, registered: 2, closed: 1, onTimeClosureRate: 0.5 });
-      for (const row of body.rows.slice(3)) {
-        expect(row).toMatchObject({ rank: 4, score: null, bottom: false, figures: { registered: 0 } });
-      }
-      expect(body.rows.slice(3).map((r) => r.area.code)).toEqual(
-        [...body.rows.slice(3).map((r) => r.area.code)].sort(), // unscored: by code
-      );
+      expect(body.noData).toHaveLength(8);
+      for (const row of body.noData) expect(row.figures).toMatchObject({ registered: 0 });
+      expect(body.noData.map((r) => r.area.code)).toEqual([...body.noData.map((r) => r.area.code)].sort()); // by code
     });
 
-    it('marks three by default and takes weights from the query', async () => {
+    it('marks none of three ranked with the default 3, and takes weights from the query', async () => {
       const { body } = await get<RankingAnswer>('/v1/rankings?area=440705&at=2026-10-01&weights=0.5,0.3,0.2');
       expect(body.window.id).toBe('m2026-10'); // month is the default window
       expect(body.weights).toEqual({ closure: 0.5, onTime: 0.3, rework: 0.2 });
-      expect(body.rows.slice(0, 3).map((r) => [r.area.name, r.bottom])).toEqual([
-        ['大泽镇', true],
-        ['会城街道', true],
-        ['沙堆镇', true],
+      expect(body.bottom).toBe(3);
+      // Three ranked, fewer than 3 + 1: no 末位.
+      expect(body.rows.map((r) => [r.area.name, r.bottom])).toEqual([
+        ['大泽镇', false],
+        ['会城街道', false],
+        ['沙堆镇', false],
       ]);
       // 会城街道: 0.5 × 0.75 + 0.3 × 0.5 + 0.2 × 0.75; 沙堆镇: 0.5 × 0.5 + 0.3 × 0.5 + 0.2 × 0.5
       expect(body.rows[1]!.score).toBeCloseTo(0.675, 12);
@@ -248,8 +247,91 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     it('ranks within one department', async () => {
       const { body } = await get<RankingAnswer>('/v1/rankings?area=440705&at=2026-10-01&department=sanitation');
       expect(body.scope).toEqual({ category: null, department: 'sanitation' });
-      expect(body.rows[0]).toMatchObject({ rank: 1, area: { name: '大泽镇' }, score: 1, bottom: true });
-      expect(body.rows.slice(1).every((r) => r.score === null && r.rank === 2)).toBe(true);
+      // One town with figures: first, alone, and not 末位; the ten others are 无数据.
+      expect(body.rows.map((r) => [r.rank, r.area.name, r.score, r.bottom])).toEqual([[1, '大泽镇', 1, false]]);
+      expect(body.noData).toHaveLength(10);
+    });
+  });
+
+  describe('GET /v1/figures over a range of dates and for a category and a department together', () => {
+    // Another town, around a new year: nothing else of these tests reports there, then.
+    const other = areas.children('440705').find((t) => ![huicheng.code, dazhe.code, shadui.code].includes(t.code))!;
+    const D = firstGrid(other.code);
+    const winter = [
+      incident(D, '2025-12-30T02:00:00Z').dispatched('justice').resolved().closed(true), // 2025-12-30
+      // 16:30 UTC on 31 December is 00:30 on 1 January 2026 in Shanghai.
+      incident(D, '2025-12-31T16:30:00Z', 'exposed_rubbish').dispatched('sanitation').resolved().closed(false),
+      incident(D, '2026-01-15T02:00:00Z', 'exposed_rubbish').dispatched('sanitation'),
+      incident(D, '2026-01-31T16:00:00Z', 'exposed_rubbish').dispatched('justice'), // 2026-02-01, local
+      incident(D, '2026-02-03T02:00:00Z').rejected(),
+    ];
+    const figuresOf = async (query: string) => {
+      const { status, body } = await get<FiguresAnswer>(`/v1/figures?area=${other.code}&${query}`);
+      expect(status, query).toBe(200);
+      return body;
+    };
+
+    beforeAll(async () => {
+      await send(winter.flatMap((i) => i.events));
+      await eventually(
+        () => counters(other.code, 'all'),
+        (c) => c['reported'] === 5 && c['rejected'] === 1 && c['closed'] === 2,
+      );
+    });
+
+    it('sums a range across a year boundary from its days and whole months, and names it', async () => {
+      const body = await figuresOf('from=2025-12-30&to=2026-02-01');
+      expect(body.window).toEqual({ kind: 'range', id: 'r2025-12-30..2026-02-01', from: '2025-12-30', to: '2026-02-01' });
+      expect(body.figures).toMatchObject({
+        reported: 4,
+        registered: 4,
+        closed: 2,
+        closedOnTime: 1,
+        closureRate: 0.5,
+        onTimeClosureRate: 0.25,
+      });
+      // Its ends count by local date: 31 December 2025 (UTC) is 1 January in Shanghai.
+      expect((await figuresOf('from=2025-12-31&to=2026-01-31')).figures).toMatchObject({ reported: 2, closed: 1 });
+      expect((await figuresOf('from=2026-01-01&to=2026-01-01')).figures).toMatchObject({ reported: 1, closed: 1, closedOnTime: 0 });
+      // A whole month as a range is the month window; a whole year is the year window.
+      const month = await figuresOf('window=month&at=2026-01-20');
+      expect((await figuresOf('from=2026-01-01&to=2026-01-31')).figures).toEqual(month.figures);
+      expect((await figuresOf('from=2026-01-01&to=2026-12-31')).figures).toEqual((await figuresOf('window=year&at=2026-06-01')).figures);
+      // A range equals the sum of its days.
+      const trend = await get<TrendAnswer>(`/v1/trends?area=${other.code}&figure=reported&from=2025-12-01&to=2026-02-28`);
+      const sum = trend.body.series.reduce((n, p) => n + (p.value ?? 0), 0);
+      expect((await figuresOf('from=2025-12-01&to=2026-02-28')).figures.reported).toBe(sum);
+      expect(sum).toBe(5);
+    });
+
+    it('answers a category and a department together, from their own counters', async () => {
+      const range = 'from=2025-12-01&to=2026-02-28';
+      const rubbish = await figuresOf(`${range}&category=exposed_rubbish&department=sanitation`);
+      expect(rubbish.scope).toEqual({ category: 'exposed_rubbish', department: 'sanitation' });
+      expect(rubbish.figures).toMatchObject({ reported: 2, registered: 2, closed: 1, closedOnTime: 0, closureRate: 0.5 });
+      expect((await figuresOf(`${range}&category=exposed_rubbish&department=justice`)).figures).toMatchObject({ reported: 1, closed: 0 });
+      expect((await figuresOf(`${range}&category=dispute&department=justice`)).figures).toMatchObject({ reported: 1, closedOnTime: 1 });
+      expect((await figuresOf(`${range}&category=dispute&department=sanitation`)).figures).toMatchObject({
+        reported: 0,
+        closureRate: null,
+      });
+      // Each alone, for comparison: the category has three, the department two.
+      expect((await figuresOf(`${range}&category=exposed_rubbish`)).figures.reported).toBe(3);
+      expect((await figuresOf(`${range}&department=sanitation`)).figures.reported).toBe(2);
+      // In a window too, and in a trend.
+      expect((await figuresOf('window=month&at=2026-01-01&category=exposed_rubbish&department=sanitation')).figures.reported).toBe(2);
+      const trend = await get<TrendAnswer>(
+        `/v1/trends?area=${other.code}&figure=reported&from=2026-01-01&to=2026-01-02&category=exposed_rubbish&department=sanitation`,
+      );
+      expect(trend.body.series.map((p) => p.value)).toEqual([1, 0]);
+    });
+
+    it('ranks over a range, with the same 末位 rule', async () => {
+      const { status, body } = await get<RankingAnswer>('/v1/rankings?area=440705&from=2025-12-01&to=2026-02-28');
+      expect(status).toBe(200);
+      expect(body.window).toMatchObject({ kind: 'range', from: '2025-12-01', to: '2026-02-28' });
+      expect(body.rows.map((r) => [r.area.code, r.rank, r.bottom])).toEqual([[other.code, 1, false]]);
+      expect(body.noData).toHaveLength(10);
     });
   });
 
@@ -286,11 +368,13 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       expect(frozen.created).toBe(true);
       expect(frozen.bulletin.frozenAt).toBe(NOW.toISOString());
       expect(frozen.bulletin.ranking.window.id).toBe('m2026-10');
-      expect(frozen.bulletin.ranking.rows.slice(0, 3).map((r) => [r.area.name, r.bottom])).toEqual([
-        ['大泽镇', true],
-        ['会城街道', true],
-        ['沙堆镇', true],
+      // The bulletin follows the 末位 rule: three ranked and 3 to mark, so none; the eight others are 无数据.
+      expect(frozen.bulletin.ranking.rows.map((r) => [r.area.name, r.bottom])).toEqual([
+        ['大泽镇', false],
+        ['会城街道', false],
+        ['沙堆镇', false],
       ]);
+      expect(frozen.bulletin.ranking.noData).toHaveLength(8);
 
       // A phone back online: a late October case of 大泽镇, closed late. The live ranking moves...
       await send(incident(B, '2026-10-25T02:00:00Z').dispatched().resolved().closed(false).events);
@@ -497,6 +581,14 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
         ['/v1/trends?area=440705&figure=closed&from=2026-10-02&to=2026-10-01', 'query.to'],
         ['/v1/streams/figures?area=440705&window=hour', 'query.window'],
         ['/v1/figures?area=4407', 'query.area'],
+        ['/v1/figures?area=440705&from=2026-10-01', 'query.to: give to with from'],
+        ['/v1/figures?area=440705&to=2026-10-01', 'query.from: give from with to'],
+        ['/v1/figures?area=440705&window=day&from=2026-10-01&to=2026-10-02', 'query.window: give window or from/to, not both'],
+        ['/v1/figures?area=440705&at=2026-10-01&from=2026-10-01&to=2026-10-02', 'query.at'],
+        ['/v1/figures?area=440705&from=2026-10-02&to=2026-10-01', 'query.to: 2026-10-01 is before from 2026-10-02'],
+        ['/v1/figures?area=440705&from=2023-01-01&to=2026-10-01', 'query.to: at most 1096 days'],
+        ['/v1/figures?area=440705&from=2026-02-30&to=2026-10-01', 'query.from'],
+        ['/v1/rankings?area=440705&from=2026-10-02&to=2026-10-01', 'query.to'],
         ['/v1/bulletins/2026-13', 'params.month', 'POST', { area: '440705' }],
         ['/v1/bulletins/2026-10', 'body.area', 'POST', {}],
         ['/v1/bulletins/2026-10', 'query.area'],
@@ -506,8 +598,9 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
         // The message starts with the field at fault.
         expect({ url, status: answer.status, start: answer.message.slice(0, field.length) }).toEqual({ url, status: 400, start: field });
       }
-      // A full year, leap day included, is allowed.
+      // A full year, leap day included, is allowed; three years of figures too.
       expect((await get('/v1/trends?area=440705&figure=closed&from=2028-01-01&to=2028-12-31')).status).toBe(200);
+      expect((await get('/v1/figures?area=440705&from=2026-01-01&to=2028-12-31')).status).toBe(200);
     });
   });
 });

@@ -1,12 +1,12 @@
-import { type Area, type AreaTree, type WindowKind, windowId } from '@gridgov/domain';
+import type { Area, AreaTree } from '@gridgov/domain';
 import type { CounterReader } from '../projector/counter-store.ts';
-import type { Figures, RankingAnswer, RankingRow, Weights } from '@gridgov/projection-api';
-import { areaRef, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
+import type { Figures, RankingAnswer, RankingRow, UnrankedRow, Weights } from '@gridgov/projection-api';
+import { areaRef, figuresOf, type Scope, scopeFields, scopeOf } from './figures.ts';
+import { answerWindow, periodId, type Period } from './period.ts';
 
 export interface RankingQuery extends Scope {
   readonly area: string;
-  readonly window: WindowKind;
-  readonly at: LocalDate;
+  readonly period: Period;
   readonly weights: Weights;
   /** How many of the lowest scored rows are marked 末位. */
   readonly bottom: number;
@@ -21,45 +21,50 @@ export function scoreOf(f: Figures, w: Weights): number | null {
 /** Scores compared at 1e-9: 0.4 × 0.75 + … and 0.65 are the same score, whatever the last bit says. */
 const comparable = (score: number) => Math.round(score * 1e9);
 
-type Scored = { readonly area: Area; readonly figures: Figures; readonly score: number | null };
+type Child = { readonly area: Area; readonly figures: Figures };
+type Scored = Child & { readonly score: number; readonly key: number };
 
-/** Best score first, unscored last; equal scores by area code. */
-function byScore(a: Scored, b: Scored): number {
-  if (a.score !== null && b.score !== null) {
-    const d = comparable(b.score) - comparable(a.score);
-    if (d !== 0) return d;
-  } else if (a.score !== b.score) {
-    return a.score === null ? 1 : -1;
+/** Best score first; equal scores by area code. */
+const byScore = (a: Scored, b: Scored) => b.key - a.key || a.area.code.localeCompare(b.area.code);
+
+/**
+ * The 末位 rule (docs/domain.md, Rankings). Only children with figures (something registered, so a score) are ranked;
+ * the others are listed apart as 无数据, by area code. Equal scores share a rank. The `bottom` lowest scored are
+ * marked 末位, every row tied with the boundary score included; but none while fewer than `bottom` + 1 children are
+ * ranked (a ranking of one has no last), and never a row sharing the first rank (when all tie, none is last).
+ */
+export function rankChildren(children: readonly Child[], weights: Weights, bottom: number): Pick<RankingAnswer, 'rows' | 'noData'> {
+  const scored: Scored[] = [];
+  const noData: UnrankedRow[] = [];
+  for (const c of children) {
+    const score = scoreOf(c.figures, weights);
+    if (score === null) noData.push({ area: areaRef(c.area), figures: c.figures });
+    else scored.push({ ...c, score, key: comparable(score) });
   }
-  return a.area.code.localeCompare(b.area.code);
-}
-
-/** Ranks children by score, best first; unscored children last; marks the `bottom` lowest scored (末位). */
-export function rankChildren(children: readonly { area: Area; figures: Figures }[], weights: Weights, bottom: number): RankingRow[] {
-  const rows: Scored[] = children.map((c) => ({ ...c, score: scoreOf(c.figures, weights) })).sort(byScore);
-  const keys = rows.flatMap((r) => (r.score === null ? [] : [comparable(r.score)]));
+  scored.sort(byScore);
+  noData.sort((a, b) => a.area.code.localeCompare(b.area.code));
+  const best = scored[0]?.key;
   // The bottom-th lowest score; every row at or below it is 末位, so a tie at the boundary is not split.
-  const threshold = bottom > 0 ? keys[Math.max(0, keys.length - bottom)] : undefined;
+  const threshold = bottom > 0 && scored.length >= bottom + 1 ? scored[scored.length - bottom]!.key : undefined;
   let rank = 0;
-  return rows.map((r, i) => {
-    const key = r.score === null ? undefined : comparable(r.score);
-    if (key === undefined) rank = keys.length + 1;
-    else if (i === 0 || key !== keys[i - 1]) rank = i + 1;
+  const rows = scored.map((r, i): RankingRow => {
+    if (i === 0 || r.key !== scored[i - 1]!.key) rank = i + 1;
     return {
       rank,
       area: areaRef(r.area),
       score: r.score,
-      bottom: key !== undefined && threshold !== undefined && key <= threshold,
+      bottom: threshold !== undefined && r.key <= threshold && r.key !== best,
       figures: r.figures,
     };
   });
+  return { rows, noData };
 }
 
 /** The children of an area ranked, from counters only: one pipelined round trip of P × children reads. */
 export async function readRanking(store: CounterReader, areas: AreaTree, partitions: number, q: RankingQuery): Promise<RankingAnswer> {
   const area = areas.get(q.area);
   const children = areas.children(area.code);
-  const window = windowId(q.window, q.at);
+  const window = periodId(q.period);
   const counters = await store.readMany(
     partitions,
     children.map((c) => ({ area: c.code, window })),
@@ -68,10 +73,10 @@ export async function readRanking(store: CounterReader, areas: AreaTree, partiti
   const figures = children.map((child, i) => ({ area: child, figures: figuresOf(counters[i] ?? new Map<string, number>(), q) }));
   return {
     area: areaRef(area),
-    window: { kind: q.window, id: window },
+    window: answerWindow(q.period),
     scope: scopeOf(q),
     weights: q.weights,
     bottom: q.bottom,
-    rows: rankChildren(figures, q.weights, q.bottom),
+    ...rankChildren(figures, q.weights, q.bottom),
   };
 }

@@ -2,6 +2,7 @@ import { AreaCode as AnyAreaCode } from '@gridgov/contracts';
 import { parseLocalDate, WindowKinds } from '@gridgov/domain';
 import { FigureNames } from '@gridgov/projection-api';
 import { z } from 'zod';
+import { MAX_RANGE_DAYS } from './period.ts';
 import { WeightsText } from './weights.ts';
 
 /**
@@ -24,23 +25,42 @@ export const MonthText = z
 const Window = z.enum(WindowKinds);
 
 const ScopeFields = {
-  category: z.string().max(48).optional().describe('Only cases of this category (give category or department, not both)'),
-  department: z.string().max(48).optional().describe('Only cases with this handling department'),
+  category: z.string().max(48).optional().describe('Only cases of this category (with department: of both)'),
+  department: z
+    .string()
+    .max(48)
+    .optional()
+    .describe('Only cases now with this handling department (with category: the cases of that category now with it)'),
 };
+
+/** A window holding a date, or a range of local dates: `from`/`to` instead of `window`/`at`. */
+const periodFields = (defaultWindow: (typeof WindowKinds)[number]) => ({
+  window: Window.optional().describe(`Window of report time (default ${defaultWindow}); not with from/to`),
+  at: LocalDateText.optional().describe('A date in the window (YYYY-MM-DD, Asia/Shanghai); default today'),
+  from: LocalDateText.optional().describe(
+    'First day of a range of report time (YYYY-MM-DD, Asia/Shanghai), instead of window/at; give with to. Summed from ' +
+      'day counters, and month counters for the whole months it holds',
+  ),
+  to: LocalDateText.optional().describe(`Last day of the range, included; from ≤ to, at most ${MAX_RANGE_DAYS} days in all`),
+});
 
 export const FiguresQueryParams = z.object({
   area: AreaCode,
-  window: Window.default('all').describe('Window of report time'),
-  at: LocalDateText.optional().describe('A date in the window (YYYY-MM-DD, Asia/Shanghai); default today'),
+  ...periodFields('all'),
   ...ScopeFields,
 });
 export type FiguresQueryParams = z.infer<typeof FiguresQueryParams>;
 
 export const RankingQueryParams = z.object({
   area: AreaCode.describe('The area whose children are ranked'),
-  window: Window.default('month').describe('Window of report time'),
-  at: LocalDateText.optional().describe('A date in the window (YYYY-MM-DD, Asia/Shanghai); default today'),
-  bottom: z.coerce.number().int().min(0).max(1000).default(3).describe('How many of the lowest scored rows are marked 末位'),
+  ...periodFields('month'),
+  bottom: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(1000)
+    .default(3)
+    .describe('How many of the lowest scored rows are marked 末位 (none while fewer than bottom + 1 children are ranked)'),
   weights: WeightsText.optional().describe('wClosure,wOnTime,wRework summing to 1, e.g. 0.5,0.3,0.2; default RANKING_WEIGHTS'),
   ...ScopeFields,
 });

@@ -8,7 +8,7 @@ export interface ScopeInput {
   readonly department?: string | undefined;
 }
 
-/** The area of a query and its optional category or department, each known; else 404/400 naming the field. */
+/** The area of a query and its optional category and department (either, both or neither), each known; else 404/400 naming the field. */
 export function resolveScope(
   deps: { readonly areas: AreaTree; readonly catalog: Catalog },
   q: ScopeInput,
@@ -21,7 +21,6 @@ export function resolveScope(
   if (q.department && !deps.catalog.department(q.department)) {
     throw new ApiError(400, 'UNKNOWN_DEPARTMENT', `${where}.department: no department ${q.department}`);
   }
-  if (q.category && q.department) throw new ApiError(400, 'SCOPE_TOO_NARROW', `${where}: give category or department, not both`);
   return area;
 }
 

@@ -1,13 +1,10 @@
-import { type AreaTree, windowId } from '@gridgov/domain';
+import { type AreaTree, type LocalDate, windowId } from '@gridgov/domain';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FigureName, TrendAnswer } from '@gridgov/projection-api';
-import { areaRef, figuresOf, type LocalDate, type Scope, scopeFields, scopeOf } from './figures.ts';
+import { areaRef, figuresOf, type Scope, scopeFields, scopeOf } from './figures.ts';
+import { formatLocalDate } from './period.ts';
 
 const DAY_MS = 86_400_000;
-const pad2 = (n: number) => String(n).padStart(2, '0');
-
-export const formatLocalDate = (d: LocalDate) => `${d.year}-${pad2(d.month)}-${pad2(d.day)}`;
-
 /** Days from `from` to `to`, both included (calendar arithmetic, no time zone involved). */
 export function daysBetween(from: LocalDate, to: LocalDate): LocalDate[] {
   const days: LocalDate[] = [];
@@ -16,11 +13,6 @@ export function daysBetween(from: LocalDate, to: LocalDate): LocalDate[] {
     days.push({ year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate() });
   }
   return days;
-}
-
-/** How many days `from`..`to` holds, both included; 0 or less when `to` is before `from`. */
-export function dayCount(from: LocalDate, to: LocalDate): number {
-  return (Date.UTC(to.year, to.month - 1, to.day) - Date.UTC(from.year, from.month - 1, from.day)) / DAY_MS + 1;
 }
 
 export interface TrendQuery extends Scope {

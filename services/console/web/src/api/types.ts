@@ -3,7 +3,7 @@ import type { AreaRef } from '@gridgov/projection-api';
 import type { CasePage } from '@gridgov/read-model';
 
 /** The answers' types have one home: the projection's in @gridgov/projection-api, the case views' in @gridgov/read-model. */
-export type { AreaRef, Figures, FiguresAnswer, RankingAnswer, RankingRow, TrendAnswer } from '@gridgov/projection-api';
+export type { AreaRef, Figures, FiguresAnswer, RankingAnswer, RankingRow, TrendAnswer, UnrankedRow } from '@gridgov/projection-api';
 export type { IncidentView, QueueCounts, SortKey } from '@gridgov/read-model';
 export type { AreaLevel, WindowKind };
 

@@ -2,6 +2,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
 import { knownAreas, type IncidentPage, type IncidentView, type Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
+import { CatalogOptions } from '../components/CatalogOptions.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
@@ -24,7 +25,7 @@ export function ReportPage({ api, me }: { api: ApiClient; me: Me }) {
 }
 
 function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
-  const { t, lang } = useI18n();
+  const { t } = useI18n();
   const catalog = useCatalog();
   const grids = knownAreas(me).filter((a) => a.level === 'grid');
   const [gridCode, setGridCode] = useState(grids[0]?.code ?? '');
@@ -101,11 +102,7 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
       <label>
         {t('report.category')}
         <select name="category" value={category} onChange={(e) => setCategory(e.target.value)}>
-          {catalog.categories.map((c) => (
-            <option key={c.code} value={c.code}>
-              {catalog.categoryName(c.code, lang)}
-            </option>
-          ))}
+          <CatalogOptions of="categories" />
         </select>
       </label>
       <fieldset className="urgency">

@@ -30,8 +30,7 @@ export function registerBulletinRoutes(app: FastifyInstance, deps: ProjectionApp
     if (existing) return reply.status(200).send({ created: false, bulletin: existing });
     const ranking = await readRanking(deps.store, deps.areas, deps.partitions, {
       area: area.code,
-      window: 'month',
-      at: { ...parseMonth(month), day: 1 },
+      period: { kind: 'window', window: 'month', at: { ...parseMonth(month), day: 1 } },
       weights: deps.rankingWeights,
       bottom: BULLETIN_BOTTOM,
     });

@@ -1,8 +1,8 @@
-import { parseLocalDate } from '@gridgov/domain';
 import { parseOr400 } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
+import { resolvePeriod } from '../period.ts';
 import { FiguresQueryParams } from '../schemas.ts';
 import { authorisedArea, resolveScope } from '../scope.ts';
 
@@ -10,9 +10,7 @@ export function registerFiguresRoutes(app: FastifyInstance, deps: ProjectionAppD
   app.get('/v1/figures', async (request) => {
     const q = parseOr400(FiguresQueryParams, 'query', request.query);
     authorisedArea(deps, request, resolveScope(deps, q));
-    return readFigures(deps.store, deps.areas, deps.partitions, {
-      ...q,
-      at: (q.at ? parseLocalDate(q.at) : undefined) ?? todayInShanghai(deps.clock()),
-    });
+    const period = resolvePeriod(q, 'all', () => todayInShanghai(deps.clock()));
+    return readFigures(deps.store, deps.areas, deps.partitions, { area: q.area, category: q.category, department: q.department, period });
   });
 }

@@ -1,8 +1,8 @@
-import { parseLocalDate } from '@gridgov/domain';
 import { parseOr400 } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { todayInShanghai } from '../figures.ts';
+import { resolvePeriod } from '../period.ts';
 import { readRanking } from '../ranking.ts';
 import { RankingQueryParams } from '../schemas.ts';
 import { authorisedArea, rankableArea, resolveScope } from '../scope.ts';
@@ -12,8 +12,11 @@ export function registerRankingRoutes(app: FastifyInstance, deps: ProjectionAppD
     const q = parseOr400(RankingQueryParams, 'query', request.query);
     rankableArea(deps.areas, authorisedArea(deps, request, resolveScope(deps, q)), 'query');
     return readRanking(deps.store, deps.areas, deps.partitions, {
-      ...q,
-      at: (q.at ? parseLocalDate(q.at) : undefined) ?? todayInShanghai(deps.clock()),
+      area: q.area,
+      category: q.category,
+      department: q.department,
+      bottom: q.bottom,
+      period: resolvePeriod(q, 'month', () => todayInShanghai(deps.clock())),
       weights: q.weights ?? deps.rankingWeights,
     });
   });

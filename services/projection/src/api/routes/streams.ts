@@ -28,7 +28,11 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
     // Checked before the stream opens: once hijacked, an answer can no longer be an error.
     authorisedArea(deps, request, resolveScope(deps, q));
     // Today is read on every refresh: a stream of the day window rolls over at midnight.
-    const read = () => readFigures(deps.store, deps.areas, deps.partitions, { ...q, at: todayInShanghai(deps.clock()) });
+    const read = () =>
+      readFigures(deps.store, deps.areas, deps.partitions, {
+        ...q,
+        period: { kind: 'window', window: q.window, at: todayInShanghai(deps.clock()) },
+      });
 
     reply.hijack();
     const res = reply.raw;
