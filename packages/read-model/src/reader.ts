@@ -1,7 +1,10 @@
 import { CommandOutcome } from '@gridgov/contracts';
+import { randomUUID } from 'node:crypto';
 import type { Redis } from '@gridgov/redis';
 import { InvalidReadModelRecord, parseRecord } from './errors.ts';
+import { filterFacets, filterIndexKeys, type CaseFilter } from './filter-index.ts';
 import { readModelKeys } from './keys.ts';
+import { textMatches, textQuery } from './text-index.ts';
 import { HistoryEntry, IncidentView, type CaseListEntry } from './schemas.ts';
 
 /** Where a record that fails its schema is told (a pino logger). */
@@ -18,6 +21,7 @@ export type CaseList = { readonly area: string; readonly queue: string } | { rea
  */
 export class ReadModelReader {
   private readonly keys: ReturnType<typeof readModelKeys>;
+  private readonly index: ReturnType<typeof filterIndexKeys>;
 
   constructor(
     private readonly redis: Redis,
@@ -25,6 +29,7 @@ export class ReadModelReader {
     private readonly logger: InvalidRecordLogger,
   ) {
     this.keys = readModelKeys(keyPrefix);
+    this.index = filterIndexKeys(keyPrefix);
   }
 
   async view(incidentId: string): Promise<IncidentView | undefined> {
@@ -74,20 +79,91 @@ export class ReadModelReader {
    * page that ended inside a tie resumes.
    */
   async listPage(list: CaseList, limit: number, rev: boolean, after: CaseListEntry | undefined): Promise<CaseListEntry[]> {
-    const key = 'reporterId' in list ? this.keys.reportedBy(list.reporterId) : this.keys.caseQueue(list.area, list.queue);
+    return this.filteredPage(list, {}, limit, rev, after);
+  }
+
+  /**
+   * One page of a list as `listPage`, only of the cases that meet `filter` (ADR 0015). With an area filter, an area's
+   * work list is read from the sub-area's own list; the other facets and the text's bigrams are intersected with
+   * the list (ZINTERSTORE into a short-lived key, scored by the list), the time range is a score range, and the
+   * text is then checked exactly against each candidate's stored text. A text query without a run of two
+   * characters is a RangeError (the API refuses it first).
+   */
+  async filteredPage(
+    list: CaseList,
+    filter: CaseFilter,
+    limit: number,
+    rev: boolean,
+    after: CaseListEntry | undefined,
+  ): Promise<CaseListEntry[]> {
+    let base: string;
+    let facets = filterFacets(filter);
+    if ('reporterId' in list) base = this.keys.reportedBy(list.reporterId);
+    else {
+      base = this.keys.caseQueue(filter.area ?? list.area, list.queue);
+      const { area: _area, ...rest } = filter;
+      facets = filterFacets(rest);
+    }
+    const text = filter.text === undefined ? undefined : textQuery(filter.text);
+    if (filter.text !== undefined && text === undefined) throw new RangeError('a text query needs a run of two letters or digits');
+    const others = [...facets.map((f) => this.index.facet(f)), ...(text?.tokens ?? []).map((t) => this.index.text(t))];
+    const range = { min: filter.from, max: filter.to };
+    if (others.length === 0) return this.page(base, range, limit, rev, after);
+    const scratch = this.index.scratch(randomUUID());
+    const keys = [base, ...others];
+    // The list's score (report time) is the intersection's: weight 1 for the list, 0 for the indexes.
+    await this.redis
+      .multi()
+      .zinterstore(scratch, keys.length, ...keys, 'WEIGHTS', 1, ...others.map(() => 0))
+      .expire(scratch, 60)
+      .exec();
+    try {
+      const accept = text && (async (ids: string[]) => this.textsMatch(ids, text));
+      return await this.page(scratch, range, limit, rev, after, accept);
+    } finally {
+      await this.redis.unlink(scratch);
+    }
+  }
+
+  private async textsMatch(ids: readonly string[], query: NonNullable<ReturnType<typeof textQuery>>): Promise<boolean[]> {
+    if (ids.length === 0) return [];
+    const texts = await this.redis.mget(...ids.map((id) => this.index.searchText(id)));
+    return texts.map((t) => t !== null && textMatches(t, query));
+  }
+
+  private async page(
+    key: string,
+    range: { readonly min: number | undefined; readonly max: number | undefined },
+    limit: number,
+    rev: boolean,
+    after: CaseListEntry | undefined,
+    accept?: (ids: string[]) => Promise<boolean[]>,
+  ): Promise<CaseListEntry[]> {
     const out: CaseListEntry[] = [];
-    const from = after ? String(after.reportedAt) : rev ? '+inf' : '-inf';
-    const to = rev ? '-inf' : '+inf';
+    const low = range.min ?? -Infinity;
+    const high = range.max ?? Infinity;
+    const start = rev ? Math.min(high, after?.reportedAt ?? Infinity) : Math.max(low, after?.reportedAt ?? -Infinity);
+    const end = rev ? low : high;
+    if (rev ? start < end : start > end) return out;
+    const bound = (n: number) => (n === Infinity ? '+inf' : n === -Infinity ? '-inf' : String(n));
+    const from = bound(start);
+    const to = bound(end);
     const chunk = limit + 16;
     for (let offset = 0; ; offset += chunk) {
       const flat = rev
         ? await this.redis.zrange(key, from, to, 'BYSCORE', 'REV', 'LIMIT', offset, chunk, 'WITHSCORES')
         : await this.redis.zrange(key, from, to, 'BYSCORE', 'LIMIT', offset, chunk, 'WITHSCORES');
+      const entries: CaseListEntry[] = [];
       for (let i = 0; i < flat.length; i += 2) {
         const incidentId = flat[i]!;
         const reportedAt = Number(flat[i + 1]);
         if (after && reportedAt === after.reportedAt && (rev ? incidentId >= after.incidentId : incidentId <= after.incidentId)) continue;
-        out.push({ incidentId, reportedAt });
+        entries.push({ incidentId, reportedAt });
+      }
+      const ok = accept ? await accept(entries.map((e) => e.incidentId)) : undefined;
+      for (const [i, entry] of entries.entries()) {
+        if (ok && !ok[i]) continue;
+        out.push(entry);
         if (out.length === limit + 1) return out;
       }
       if (flat.length < chunk * 2) return out;
