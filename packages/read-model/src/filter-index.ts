@@ -5,16 +5,17 @@ import { textTokens } from './text-index.ts';
 
 /**
  * The filter indexes of the work lists and of a reporter's own cases (ADR 0015). Redis here has no search module, so
- * each filter value is a sorted set of the cases that have it, scored by report time like the lists: a filtered
- * page is the intersection of the list with the sets asked for (ZINTERSTORE walks the smallest), read by score.
+ * each filter value is a set of the cases that have it: a filtered page is the intersection of the list (a sorted set
+ * scored by report time) with the sets asked for (ZINTERSTORE walks the smallest, and keeps the list's score), read
+ * by score. Plain sets, not sorted sets: the list brings the order, and a set's member costs less memory.
  * The indexes are written by the read model's writer in the pipeline of the views and lists, and come back with them
  * when the log is folded again (ADR 0009).
  */
 export function filterIndexKeys(keyPrefix: string) {
   return {
-    /** Sorted set: the cases having one facet (`category:<c>`, `urgency:<u>`, `department:<d>`, `area:<a>`, `flag:<f>`). */
+    /** Set: the cases having one facet (`category:<c>`, `urgency:<u>`, `department:<d>`, `area:<a>`, `flag:<f>`). */
     facet: (facet: string) => `${keyPrefix}:idx:${facet}`,
-    /** Sorted set: the cases whose description or address holds one text entry (a bigram; see text-index.ts). */
+    /** Set: the cases whose description or address holds one text entry (a bigram; see text-index.ts). */
     text: (token: string) => `${keyPrefix}:idx:text:${token}`,
     /** String: the case's searchable text (normalised description and address); none for a confidential category. */
     searchText: (incidentId: string) => `${keyPrefix}:search-text:${incidentId}`,
@@ -103,14 +104,13 @@ export function viewMeetsFilter(view: IncidentView, lineage: readonly string[], 
 /** What the writer passes for the indexes of one case (a part of its `CaseChange`). */
 export interface IndexedChange {
   readonly incidentId: string;
-  readonly score: number;
   readonly facets: { readonly add: readonly string[]; readonly remove: readonly string[] };
   readonly text?: string;
 }
 
 /**
- * Queues the index writes of a batch of changes on `pipeline`: ZREM and ZADD per facet, and for a new case its
- * searchable text and one ZADD per text entry. The members of one key are sent in one command (a batch's cases share
+ * Queues the index writes of a batch of changes on `pipeline`: SREM and SADD per facet, and for a new case its
+ * searchable text and one SADD per text entry. The members of one key are sent in one command (a batch's cases share
  * most facets and many bigrams: a fold and a replay send far fewer commands); a case met twice in a batch sends what
  * is gathered first, so each key sees a case's writes in order. Idempotent, as the views and lists are.
  */
@@ -120,11 +120,11 @@ export function writeFilterIndexes(
   changes: readonly IndexedChange[],
 ): void {
   let removes = new Map<string, string[]>();
-  let adds = new Map<string, (string | number)[]>();
+  let adds = new Map<string, string[]>();
   let seen = new Set<string>();
   const flush = () => {
-    for (const [key, members] of removes) pipeline.zrem(key, ...members);
-    for (const [key, pairs] of adds) pipeline.zadd(key, ...pairs);
+    for (const [key, members] of removes) pipeline.srem(key, ...members);
+    for (const [key, members] of adds) pipeline.sadd(key, ...members);
     removes = new Map();
     adds = new Map();
     seen = new Set();
@@ -138,11 +138,11 @@ export function writeFilterIndexes(
     if (seen.has(c.incidentId)) flush();
     seen.add(c.incidentId);
     for (const facet of c.facets.remove) push(removes, keys.facet(facet), c.incidentId);
-    for (const facet of c.facets.add) push(adds, keys.facet(facet), c.score, c.incidentId);
+    for (const facet of c.facets.add) push(adds, keys.facet(facet), c.incidentId);
     if (c.text !== undefined) {
       // The text before its entries: a candidate found by its bigrams always has the text it is checked against.
       pipeline.set(keys.searchText(c.incidentId), c.text);
-      for (const token of textTokens(c.text)) push(adds, keys.text(token), c.score, c.incidentId);
+      for (const token of textTokens(c.text)) push(adds, keys.text(token), c.incidentId);
     }
   }
   flush();
