@@ -2,7 +2,7 @@ import autocannon from 'autocannon';
 import { DEFAULT_CATEGORIES } from '@gridgov/domain';
 import { caseChange, filterIndexKeys, readModelKeys, ReadModelWriter } from '@gridgov/read-model';
 import { loadXinhuiAreas, SYNTHETIC_WORDS, syntheticCases } from '@gridgov/testing';
-import { benchInfra, freePort, MiB, report, startProcess, stopProcess, tokenFor, type SuiteRows } from './support.ts';
+import { benchInfra, freePort, MiB, report, startProcess, stopProcess, tokenFor, type BenchInfra, type SuiteRows } from './support.ts';
 
 const YEAR = 365 * 86_400_000;
 const START = Date.parse('2026-01-01T00:00:00+08:00');
@@ -21,7 +21,7 @@ async function load(url: string, seconds: number, token: string, paths: readonly
 }
 
 /** The memory of every key matching `pattern` (MEMORY USAGE summed over a SCAN). */
-async function memoryOf(redis: import('ioredis').Redis, pattern: string): Promise<number> {
+async function memoryOf(redis: BenchInfra['redis'], pattern: string): Promise<number> {
   let bytes = 0;
   let cursor = '0';
   do {
