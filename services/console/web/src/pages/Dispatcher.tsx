@@ -3,6 +3,7 @@ import { ApiError, type ApiClient } from '../api/client.ts';
 import { knownAreas, type AreaRef, type CommandOutcome, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
+import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
@@ -22,8 +23,8 @@ type Outcome =
 
 type Lists = Readonly<Record<DispatchQueue, IncidentPage>>;
 
-const queuePath = (area: string, queue: Queue, cursor?: string) =>
-  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&limit=${PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+const queuePath = (area: string, queue: Queue, filters: string, cursor?: string) =>
+  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&limit=${PAGE}${filters}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
 
 /** 派遣: the queues of the dispatcher's area, and the actions that work them. */
 export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
@@ -37,9 +38,11 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
   const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome>>>({});
   const [open, setOpen] = useState<{ incidentId: string; action: ActionName } | undefined>();
   const [moreError, setMoreError] = useState<string | undefined>();
+  const [filters, setFilters] = useState(NO_FILTERS);
+  const filtered = filterParams(filters);
 
-  const lists = useLoad(area ? `${area.code}:${refreshes}` : undefined, async (signal): Promise<Lists> => {
-    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q), signal)));
+  const lists = useLoad(area ? `${area.code}:${refreshes}:${filtered}` : undefined, async (signal): Promise<Lists> => {
+    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, filtered), signal)));
     setMore({});
     setUpdated({});
     return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
@@ -55,7 +58,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
     const page = more[queue] ?? lists.data?.[queue];
     if (!area || !page?.nextCursor) return;
     try {
-      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, page.nextCursor));
+      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, filtered, page.nextCursor));
       setMore((m) => ({ ...m, [queue]: { items: [...page.items, ...next.items], nextCursor: next.nextCursor } }));
       setMoreError(undefined);
     } catch (err) {
@@ -131,6 +134,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
           {t('queue.refresh')}
         </button>
       </div>
+      <CaseFilters api={api} area={area?.code} value={filters} onChange={setFilters} />
       <div className="card">
         {lists.state === 'error' && (
           <p className="error">
