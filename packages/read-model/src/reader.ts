@@ -12,6 +12,9 @@ export interface InvalidRecordLogger {
   error(context: object, message: string): void;
 }
 
+/** A filtered page walks its list (rather than intersecting) when it expects to read at most this many of it. */
+const WALK_AT_MOST = 3_000;
+
 /** A list of cases: an area's work list, or the cases one person reported. */
 export type CaseList = { readonly area: string; readonly queue: string } | { readonly reporterId: string };
 
@@ -84,9 +87,10 @@ export class ReadModelReader {
 
   /**
    * One page of a list as `listPage`, only of the cases that meet `filter` (ADR 0015). With an area filter, an area's
-   * work list is read from the sub-area's own list; the other facets and the text's bigrams are intersected with
-   * the list (ZINTERSTORE into a short-lived key, scored by the list), the time range is a score range, and the
-   * text is then checked exactly against each candidate's stored text. A text query without a run of two
+   * work list is read from the sub-area's own list; the time range is a score range. The other facets and the text's
+   * bigrams are sets: for a broad filter the list is walked in order and each chunk asked of the sets (SMISMEMBER),
+   * for a narrow one the list is intersected with them (ZINTERSTORE into a short-lived key, scored by the list) and
+   * the intersection read (`walkChunk` decides). The text is then checked exactly against each candidate's text. A text query without a run of two
    * characters is a RangeError (the API refuses it first).
    */
   async filteredPage(
@@ -109,6 +113,25 @@ export class ReadModelReader {
     const others = [...facets.map((f) => this.index.facet(f)), ...(text?.tokens ?? []).map((t) => this.index.text(t))];
     const range = { min: filter.from, max: filter.to };
     if (others.length === 0) return this.page(base, range, limit, rev, after);
+    const checkText = text && (async (ids: string[]) => this.textsMatch(ids, text));
+    // A broad filter: walk the list in order and ask the sets about each chunk, rather than intersect it all.
+    const walk = await this.walkChunk(base, others, limit);
+    if (walk !== undefined) {
+      const accept = async (ids: string[]) => {
+        if (ids.length === 0) return [];
+        const pipeline = this.redis.pipeline();
+        for (const key of others) pipeline.smismember(key, ...ids);
+        const answers = ((await pipeline.exec()) ?? []).map(([err, reply]) => {
+          if (err) throw err;
+          return reply as number[];
+        });
+        const kept = ids.map((_, i) => answers.every((a) => a[i] === 1));
+        if (!checkText) return kept;
+        const texts = await checkText(ids);
+        return kept.map((k, i) => k && texts[i]!);
+      };
+      return this.page(base, range, limit, rev, after, accept, walk);
+    }
     const scratch = this.index.scratch(randomUUID());
     const keys = [base, ...others];
     // The list's score (report time) is the intersection's: weight 1 for the list, 0 for the indexes.
@@ -118,11 +141,31 @@ export class ReadModelReader {
       .expire(scratch, 60)
       .exec();
     try {
-      const accept = text && (async (ids: string[]) => this.textsMatch(ids, text));
-      return await this.page(scratch, range, limit, rev, after, accept);
+      return await this.page(scratch, range, limit, rev, after, checkText);
     } finally {
       await this.redis.unlink(scratch);
     }
+  }
+
+  /**
+   * The query plan: how many of the list to read at a time when walking it is cheaper than the intersection, or
+   * undefined to intersect. The share of cases a filter keeps is estimated from the sets' sizes (as if independent)
+   * over all cases (every case is in one urgency set); walking reads about a page's worth divided by that share.
+   */
+  private async walkChunk(base: string, sets: readonly string[], limit: number): Promise<number | undefined> {
+    const pipeline = this.redis.pipeline();
+    for (const key of sets) pipeline.scard(key);
+    for (const urgency of ['normal', 'urgent', 'very_urgent']) pipeline.scard(this.index.facet(`urgency:${urgency}`));
+    const sizes = ((await pipeline.exec()) ?? []).map(([err, n]) => {
+      if (err) throw err;
+      return Number(n);
+    });
+    const all = sizes.slice(sets.length).reduce((a, b) => a + b, 0);
+    if (all === 0) return undefined;
+    const share = sizes.slice(0, sets.length).reduce((p, n) => p * (n / all), 1);
+    if (share === 0) return undefined;
+    const toRead = (limit + 1) / share;
+    return toRead <= WALK_AT_MOST ? Math.max(limit + 16, Math.min(1_000, Math.ceil(toRead * 1.5))) : undefined;
   }
 
   private async textsMatch(ids: readonly string[], query: NonNullable<ReturnType<typeof textQuery>>): Promise<boolean[]> {
@@ -138,6 +181,7 @@ export class ReadModelReader {
     rev: boolean,
     after: CaseListEntry | undefined,
     accept?: (ids: string[]) => Promise<boolean[]>,
+    chunk = limit + 16,
   ): Promise<CaseListEntry[]> {
     const out: CaseListEntry[] = [];
     const low = range.min ?? -Infinity;
@@ -148,7 +192,6 @@ export class ReadModelReader {
     const bound = (n: number) => (n === Infinity ? '+inf' : n === -Infinity ? '-inf' : String(n));
     const from = bound(start);
     const to = bound(end);
-    const chunk = limit + 16;
     for (let offset = 0; ; offset += chunk) {
       const flat = rev
         ? await this.redis.zrange(key, from, to, 'BYSCORE', 'REV', 'LIMIT', offset, chunk, 'WITHSCORES')
