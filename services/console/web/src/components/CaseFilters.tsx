@@ -90,60 +90,40 @@ export function CaseFilters({
         data-testid="filter-q"
         maxLength={100}
       />
-      <select
+      <Choice
         value={draft.category}
-        onChange={(e) => set('category', e.target.value)}
-        aria-label={t('queue.category')}
-        data-testid="filter-category"
-      >
-        <option value="">{t('filter.anyCategory')}</option>
-        {catalog.categories.map((c) => (
-          <option key={c.code} value={c.code}>
-            {catalog.categoryName(c.code, lang)}
-          </option>
-        ))}
-      </select>
-      <select
+        onChange={(v) => set('category', v)}
+        label={t('queue.category')}
+        any={t('filter.anyCategory')}
+        testId="filter-category"
+        options={catalog.categories.map((c) => ({ value: c.code, label: catalog.categoryName(c.code, lang) }))}
+      />
+      <Choice
         value={draft.urgency}
-        onChange={(e) => set('urgency', e.target.value)}
-        aria-label={t('queue.urgency')}
-        data-testid="filter-urgency"
-      >
-        <option value="">{t('filter.anyUrgency')}</option>
-        {URGENCIES.map((u) => (
-          <option key={u} value={u}>
-            {t(`urgency.${u}`)}
-          </option>
-        ))}
-      </select>
+        onChange={(v) => set('urgency', v)}
+        label={t('queue.urgency')}
+        any={t('filter.anyUrgency')}
+        testId="filter-urgency"
+        options={URGENCIES.map((u) => ({ value: u, label: t(`urgency.${u}`) }))}
+      />
       {area && (
-        <select
+        <Choice
           value={draft.subArea}
-          onChange={(e) => set('subArea', e.target.value)}
-          aria-label={t('filter.subArea')}
-          data-testid="filter-sub-area"
-        >
-          <option value="">{t('filter.anySubArea')}</option>
-          {(children.data?.children ?? []).map((a) => (
-            <option key={a.code} value={a.code}>
-              {a.name}
-            </option>
-          ))}
-        </select>
+          onChange={(v) => set('subArea', v)}
+          label={t('filter.subArea')}
+          any={t('filter.anySubArea')}
+          testId="filter-sub-area"
+          options={(children.data?.children ?? []).map((a) => ({ value: a.code, label: a.name }))}
+        />
       )}
-      <select
+      <Choice
         value={draft.department}
-        onChange={(e) => set('department', e.target.value)}
-        aria-label={t('queue.department')}
-        data-testid="filter-department"
-      >
-        <option value="">{t('filter.anyDepartment')}</option>
-        {catalog.departments.map((d) => (
-          <option key={d.code} value={d.code}>
-            {catalog.departmentName(d.code, lang)}
-          </option>
-        ))}
-      </select>
+        onChange={(v) => set('department', v)}
+        label={t('queue.department')}
+        any={t('filter.anyDepartment')}
+        testId="filter-department"
+        options={catalog.departments.map((d) => ({ value: d.code, label: catalog.departmentName(d.code, lang) }))}
+      />
       <label>
         {t('filter.from')}
         <input type="date" value={draft.from} onChange={(e) => set('from', e.target.value)} data-testid="filter-from" />
@@ -172,5 +152,33 @@ export function CaseFilters({
         {t('filter.clear')}
       </button>
     </form>
+  );
+}
+
+/** One filter's choice: '' (`any`) or one of the options. */
+function Choice({
+  value,
+  onChange,
+  label,
+  any,
+  testId,
+  options,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  label: string;
+  any: string;
+  testId: string;
+  options: readonly { value: string; label: string }[];
+}) {
+  return (
+    <select value={value} onChange={(e) => onChange(e.target.value)} aria-label={label} data-testid={testId}>
+      <option value="">{any}</option>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+    </select>
   );
 }
