@@ -13,7 +13,7 @@ export interface InvalidRecordLogger {
 }
 
 /** A filtered page walks its list (rather than intersecting) when it expects to read at most this many of it. */
-const WALK_AT_MOST = 3_000;
+const WALK_AT_MOST = 1_000;
 
 /** A list of cases: an area's work list, or the cases one person reported. */
 export type CaseList = { readonly area: string; readonly queue: string } | { readonly reporterId: string };
