@@ -159,6 +159,17 @@ describe('filters and text search against a brute force (50,000 cases, real Redi
     expect(nonEmpty).toBeGreaterThan(100);
   }, 60_000);
 
+  it('answers as the brute force when a walk of the list meets fewer cases than the sets promised (then intersects)', async () => {
+    // A department on the queue of cases not yet dispatched: the sets promise one case in ten, the queue holds none;
+    // on the returned queue, some.
+    const district = context.areas.ofLevel('district')[0]!.code;
+    for (const queue of ['new', 'returned', 'handling'] as const)
+      for (const { code } of DEFAULT_DEPARTMENTS.slice(0, 4)) {
+        const list = { area: district, queue };
+        expect(await answer(list, { department: code }, 50)).toEqual(scan(list, { department: code }, []));
+      }
+  });
+
   it('never finds a confidential case by its text', async () => {
     const confidential = known.filter((k) => k.confidential);
     expect(confidential.length).toBeGreaterThan(1_000);

@@ -130,8 +130,26 @@ export class ReadModelReader {
         const texts = await checkText(ids);
         return kept.map((k, i) => k && texts[i]!);
       };
-      return this.page(base, range, limit, rev, after, accept, walk);
+      // Two chunks at most: an estimate that was wrong (filters that go together, or a rare match) goes on by
+      // intersecting the rest of the list, from the last case read.
+      const budget: WalkBudget = { maxRead: walk * 2 };
+      const walked = await this.page(base, range, limit, rev, after, accept, walk, budget);
+      if (budget.lastRead === undefined || walked.length > limit) return walked;
+      return [...walked, ...(await this.intersected(base, others, range, limit - walked.length, rev, budget.lastRead, checkText))];
     }
+    return this.intersected(base, others, range, limit, rev, after, checkText);
+  }
+
+  /** A page of the intersection of `base` with the sets `others`, as `page` reads a list. */
+  private async intersected(
+    base: string,
+    others: readonly string[],
+    range: Range,
+    limit: number,
+    rev: boolean,
+    after: CaseListEntry | undefined,
+    accept: ((ids: string[]) => Promise<boolean[]>) | undefined,
+  ): Promise<CaseListEntry[]> {
     const scratch = this.index.scratch(randomUUID());
     const keys = [base, ...others];
     // The list's score (report time) is the intersection's: weight 1 for the list, 0 for the indexes.
@@ -141,7 +159,7 @@ export class ReadModelReader {
       .expire(scratch, 60)
       .exec();
     try {
-      return await this.page(scratch, range, limit, rev, after, checkText);
+      return await this.page(scratch, range, limit, rev, after, accept);
     } finally {
       await this.redis.unlink(scratch);
     }
@@ -176,12 +194,13 @@ export class ReadModelReader {
 
   private async page(
     key: string,
-    range: { readonly min: number | undefined; readonly max: number | undefined },
+    range: Range,
     limit: number,
     rev: boolean,
     after: CaseListEntry | undefined,
     accept?: (ids: string[]) => Promise<boolean[]>,
     chunk = limit + 16,
+    budget?: WalkBudget,
   ): Promise<CaseListEntry[]> {
     const out: CaseListEntry[] = [];
     const low = range.min ?? -Infinity;
@@ -210,6 +229,19 @@ export class ReadModelReader {
         if (out.length === limit + 1) return out;
       }
       if (flat.length < chunk * 2) return out;
+      if (budget && offset + chunk >= budget.maxRead) {
+        budget.lastRead = { incidentId: flat[flat.length - 2]!, reportedAt: Number(flat[flat.length - 1]) };
+        return out;
+      }
     }
   }
+}
+
+/** A report-time range (epoch ms, inclusive); undefined is open. */
+type Range = { readonly min: number | undefined; readonly max: number | undefined };
+
+/** How much of a list a walk may read; where it stopped, when it stopped before the page was full or the list ended. */
+interface WalkBudget {
+  readonly maxRead: number;
+  lastRead?: CaseListEntry;
 }
