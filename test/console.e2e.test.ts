@@ -324,6 +324,45 @@ describe('the web console', () => {
     expect(errors.filter((e) => !/status of 400 \(Bad Request\)/.test(e))).toEqual([]);
   });
 
+  it('lets a dispatcher filter a queue by category and search a word: the rows are the API’s answer', async () => {
+    if (noBrowser) throw noBrowser;
+    const rubbish = await report('同德路口堆放建筑垃圾（筛选）');
+    const cover = await report('人行道井盖松动，有垃圾（筛选）', randomUUID(), 'normal', 'manhole_cover');
+    const other = await report('路面油污（筛选）', randomUUID(), 'normal', 'exposed_rubbish');
+    const handling = async (query: string) =>
+      (
+        (await (
+          await fetch(`${intakeUrl}/v1/incidents?area=440705&queue=handling&limit=50${query}`, { headers: bearer(DISPATCHER) })
+        ).json()) as {
+          items: { incidentId: string }[];
+        }
+      ).items.map((i) => i.incidentId);
+    // All three routed on report: on the district's list of cases in handling.
+    await eventually(
+      () => handling(''),
+      (ids) => [rubbish, cover, other].every((id) => ids.includes(id)),
+    );
+    const expected = await handling(`&category=exposed_rubbish&q=${encodeURIComponent('垃圾')}`);
+    expect(expected).toContain(rubbish);
+    expect(expected).not.toContain(cover);
+    expect(expected).not.toContain(other);
+
+    const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');
+    await page.locator('[data-queue=handling]').click();
+    const rows = async () =>
+      Promise.all((await page.locator('[data-testid=queue] tbody tr[data-incident]').all()).map((tr) => tr.getAttribute('data-incident')));
+    await poll(rows).toContain(other);
+    await page.getByTestId('filter-category').selectOption('exposed_rubbish');
+    await page.getByTestId('filter-q').fill('垃圾');
+    await page.getByTestId('filter-apply').click();
+    await poll(rows, 15_000).toEqual(expected);
+    await screenshot(page, 'dispatcher-filters');
+    // Cleared: the whole queue again.
+    await page.getByTestId('filter-clear').click();
+    await poll(rows, 15_000).toContain(other);
+    expect(errors).toEqual([]);
+  });
+
   it('keeps a phone report on the device while the API is down, and delivers it exactly once when it is back', async () => {
     const { page } = await signedIn(STAFF, '/report', true);
     await page.getByTestId('my-reports').waitFor();

@@ -3,6 +3,7 @@ import { endToEndBench } from './end-to-end.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
 import { restoreBench } from './restore.ts';
+import { searchBench } from './search.ts';
 import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
 import type { SuiteRows } from './support.ts';
 import { timerLateness } from './timers.ts';
@@ -22,6 +23,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
   timers: () => timerLateness(full ? 1_000_000 : 50_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
+  search: () => searchBench(100_000, full ? 30 : 10),
 };
 const chosen = suites.length > 0 ? suites : Object.keys(all);
 const unknown = chosen.filter((name) => !all[name]);

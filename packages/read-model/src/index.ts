@@ -5,3 +5,5 @@ export * from './writer.ts';
 export * from './reader.ts';
 export * from './sort-index.ts';
 export * from './queue-counts.ts';
+export * from './filter-index.ts';
+export * from './text-index.ts';

@@ -9,7 +9,7 @@ export const context = defaultDecisionContext();
 export const grid = context.areas.ofLevel('grid')[0]!.code;
 
 /** A case reported and routed by the real decider, as the read side would fold it. */
-export function reportedCase(reporterId = 'staff-001') {
+export function reportedCase(reporterId = 'staff-001', category = 'exposed_rubbish') {
   const incidentId = randomUUID();
   const now = new Date();
   const envelope: CommandEnvelope = {
@@ -22,7 +22,7 @@ export function reportedCase(reporterId = 'staff-001') {
       data: {
         reportId: 'r-1',
         gridCode: grid,
-        category: 'exposed_rubbish',
+        category,
         urgency: 'normal',
         description: '垃圾',
         location: { lat: 22.5, lng: 113 },

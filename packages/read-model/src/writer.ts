@@ -1,7 +1,9 @@
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import { Catalog, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
+import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
 import { readModelKeys } from './keys.ts';
+import { searchableText } from './text-index.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
 import { sortIndexChange, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
 
@@ -20,7 +22,16 @@ export interface CaseChange {
   readonly sorts: SortIndexChange;
   /** Set when the case is new: it joins its reporter's list. */
   readonly reporterId?: string;
+  /** The filter indexes joined and left (filter-index.ts). */
+  readonly facets: { readonly add: readonly string[]; readonly remove: readonly string[] };
+  /**
+   * Set when the case is new and its category is not confidential: its searchable description and address
+   * (text-index.ts). A confidential lead's text is never indexed nor stored for search (举报人保护).
+   */
+  readonly text?: string;
 }
+
+const DEFAULT_CATALOG = new Catalog();
 
 /** What folding `events` (already applied: `before` → `after`) changes of one case in the read side. */
 export function caseChange(
@@ -29,20 +40,27 @@ export function caseChange(
   after: Incident,
   events: readonly GridEvent[],
   areas: AreaTree,
+  catalog: Catalog = DEFAULT_CATALOG,
 ): CaseChange {
   const view = incidentView(incidentId, after);
   const was = before ? incidentView(incidentId, before) : null;
   const { add, remove } = queueChanges(was, view);
+  const lineage = areas.lineage(after.gridCode);
+  const report = events.find((e) => e.type === 'IncidentReported');
+  const text =
+    report && !catalog.isConfidential(after.category) ? searchableText(report.data.description, report.data.location.address) : undefined;
   return {
     incidentId,
     view,
     history: events.map(historyEntry),
     score: after.reportedAt,
-    areas: areas.lineage(after.gridCode),
+    areas: lineage,
     add,
     remove,
     sorts: sortIndexChange(was, view),
     ...(before ? {} : { reporterId: after.reporterId }),
+    facets: facetChanges(was, view, lineage),
+    ...(text ? { text } : {}),
   };
 }
 
@@ -53,6 +71,7 @@ export function caseChange(
  */
 export class ReadModelWriter {
   private readonly keys: ReturnType<typeof readModelKeys>;
+  private readonly index: ReturnType<typeof filterIndexKeys>;
 
   constructor(
     private readonly redis: Redis,
@@ -61,6 +80,7 @@ export class ReadModelWriter {
     private readonly outcomeTtlSeconds: number,
   ) {
     this.keys = readModelKeys(keyPrefix);
+    this.index = filterIndexKeys(keyPrefix);
   }
 
   async writeCases(changes: readonly CaseChange[]): Promise<void> {
@@ -79,6 +99,8 @@ export class ReadModelWriter {
       writeSortIndexes(pipeline, this.keyPrefix, c.incidentId, c.areas, c.sorts);
       if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
     }
+    // The filter indexes, after the views as the lists are (ADR 0015).
+    writeFilterIndexes(pipeline, this.index, changes);
     await execOrThrow(pipeline);
   }
 

@@ -8,3 +8,4 @@ export * from './auth.ts';
 export * from './fuzz.ts';
 export * from './own-redis.ts';
 export * from './own-kafka.ts';
+export * from './synthetic-cases.ts';

@@ -72,7 +72,10 @@ export function openApiDocument(): JsonSchema {
           get: {
             summary: "A work list of an area (area and queue), or the caller's own reports (mine=true)",
             description:
-              'Work lists in the order sort names (oldest report first by default), mine newest first; pass nextCursor as cursor for the next page, with the same sort (ADR 0008, 0014).',
+              'Work lists in the order sort names (oldest report first by default), mine newest first; pass nextCursor as cursor for the next page, with the same sort (ADR 0008, 0014). ' +
+              'Filters narrow either list, each one more condition (AND): category, urgency, subArea, department, report time from/to, ' +
+              'overdue, escalated, and q, text the description or address holds; they are answered from indexes (ADR 0015) and never ' +
+              'show a case the list would not show; cases of a confidential category are never found by text.',
             parameters: parameters(ListQuery, 'query'),
             responses: {
               '200': described('{items: [case view…], nextCursor}'),

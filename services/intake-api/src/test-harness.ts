@@ -103,7 +103,7 @@ export async function intakeHarness(
  */
 export async function seedCase(
   infra: TestInfra,
-  options: { category?: string; reporter?: Actor; gridCode?: string } = {},
+  options: { category?: string; reporter?: Actor; gridCode?: string; description?: string; address?: string } = {},
 ): Promise<{ incidentId: string; events: GridEvent[] }> {
   const incidentId = randomUUID();
   const reporter = options.reporter ?? ACTORS.staff;
@@ -120,8 +120,8 @@ export async function seedCase(
         gridCode: options.gridCode ?? GRID,
         category: options.category ?? 'exposed_rubbish',
         urgency: 'normal',
-        description: '种子事件',
-        location: { lat: 22.5, lng: 113.0 },
+        description: options.description ?? '种子事件',
+        location: { lat: 22.5, lng: 113.0, ...(options.address === undefined ? {} : { address: options.address }) },
         occurredAt: now.toISOString(),
       },
     },

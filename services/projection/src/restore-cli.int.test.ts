@@ -51,6 +51,7 @@ async function snapshot(infra: TestInfra): Promise<Record<string, unknown>> {
     else if (type === 'hash') out[key] = await infra.redis.hgetall(key);
     else if (type === 'zset') out[key] = await infra.redis.zrange(key, 0, -1, 'WITHSCORES');
     else if (type === 'list') out[key] = await infra.redis.lrange(key, 0, -1);
+    else if (type === 'set') out[key] = (await infra.redis.smembers(key)).sort();
     else out[key] = `(${type})`;
   }
   return out;
@@ -175,6 +176,10 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
     expect(kinds(/:history:/)).toBe(12);
     expect(kinds(/:cases:/)).toBeGreaterThan(0);
     expect(kinds(/:reported-by:/)).toBe(3);
+    // The filter and text indexes (ADR 0015): the cases' facets, the bigrams of 道路不洁, the searchable texts.
+    expect(kinds(/:idx:(category|urgency|department|area|flag):/)).toBeGreaterThan(0);
+    expect(kinds(/:idx:text:/)).toBe(3);
+    expect(kinds(/:search-text:/)).toBe(12);
     expect(kinds(/:outcome:/)).toBe(16);
     // The worker's state: every partition has its log positions; one that holds cases (the ids are random, so a
     // partition may hold none) has their states, timers, decided ids and its checkpoint too.

@@ -108,6 +108,11 @@ describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)'
       [`/v1/incidents?area=440799&queue=new`, 404, 'AREA_NOT_FOUND'],
       [`/v1/incidents?area=${HUICHENG.code}&queue=new&limit=201`, 400, 'VALIDATION_FAILED'],
       [`/v1/incidents?area=${HUICHENG.code}&queue=new&cursor=bm9wZQ`, 400, 'BAD_CURSOR'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&q=${encodeURIComponent('垃')}`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&subArea=${OTHER_GRID}`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&subArea=440799`, 404, 'AREA_NOT_FOUND'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&urgency=soon`, 400, 'VALIDATION_FAILED'],
+      [`/v1/incidents?area=${HUICHENG.code}&queue=new&from=2026-11-20T00:00:00Z&to=2026-11-01T00:00:00Z`, 400, 'VALIDATION_FAILED'],
     ];
     for (const [url, status, code] of cases) {
       const res = await get(url, ACTORS.dispatcher);
@@ -206,6 +211,33 @@ describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)'
     expect(shown.map((i) => i.incidentId)).toEqual([...mine].reverse());
     expect(shown.every((i) => i.reporterId === reporter.id)).toBe(true);
     expect((await get('/v1/incidents?mine=true', ACTORS.otherStaff)).body.items.map((i) => i.incidentId)).toEqual([theirs]);
+  });
+
+  it('filters a list and one’s own reports by category, area and text; never finds a confidential lead by its text', async () => {
+    const reporter = { ...ACTORS.staff, id: 'staff-filters' };
+    const { incidentId: rubbish } = await seedCase(infra, { reporter, description: '路边堆放生活垃圾', address: '同德路12号' });
+    const { incidentId: cover } = await seedCase(infra, { reporter, category: 'manhole_cover', description: '井盖缺失' });
+    const { incidentId: lead } = await seedCase(infra, { reporter, category: 'gang_crime_lead', description: '同德路有人收保护费，垃圾' });
+    const ids = async (url: string, actor: Person = reporter) => {
+      const res = await get(url, actor);
+      expect(res.status).toBe(200);
+      return res.body.items.map((i) => i.incidentId);
+    };
+    const q = (text: string) => encodeURIComponent(text);
+    expect(await ids(`/v1/incidents?mine=true&q=${q('垃圾')}`)).toEqual([rubbish]);
+    expect(await ids(`/v1/incidents?mine=true&q=${q('同德路 生活')}`)).toEqual([rubbish]);
+    expect(await ids(`/v1/incidents?mine=true&q=${q('保护费')}`)).toEqual([]);
+    expect(await ids(`/v1/incidents?mine=true&category=manhole_cover`)).toEqual([cover]);
+    expect(await ids(`/v1/incidents?mine=true&category=gang_crime_lead`)).toEqual([lead]);
+    expect(await ids(`/v1/incidents?mine=true&subArea=${OTHER_GRID}`)).toEqual([]);
+    expect((await ids(`/v1/incidents?mine=true&subArea=${GRID}`)).sort()).toEqual([rubbish, cover, lead].sort());
+    expect(await ids(`/v1/incidents?mine=true&q=${q('井盖')}&from=2020-01-01T00:00:00Z&to=2020-12-31T00:00:00Z`)).toEqual([]);
+    // On a work list the same filters hold, for a dispatcher of the area; the grid as a sub-area.
+    const view = JSON.parse((await infra.redis.get(readModelKeys(infra.keyPrefix).view(cover)))!) as { status: string };
+    const queue = view.status === 'reported' ? 'new' : 'handling';
+    const list = `/v1/incidents?area=${HUICHENG.code}&queue=${queue}&limit=200&subArea=${GRID}`;
+    expect(await ids(`${list}&q=${q('井盖缺失')}`, ACTORS.dispatcher)).toEqual([cover]);
+    expect(await ids(`${list}&q=${q('井盖')}&category=exposed_rubbish`, ACTORS.dispatcher)).toEqual([]);
   });
 
   it('hides the reporter of a confidential lead from a leader reading the list, not from the area’s dispatcher', async () => {

@@ -1,7 +1,17 @@
-import { AreaCode, type Actor } from '@gridgov/contracts';
+import { AreaCode, CategoryCode, DepartmentCode, Instant, Urgency, type Actor } from '@gridgov/contracts';
 import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
-import { SORT_KEYS, type CaseList, type CasePage, type IncidentView, type SortKey } from '@gridgov/read-model';
+import {
+  SORT_KEYS,
+  textQuery,
+  viewMeetsFilter,
+  type CaseFilter,
+  type CaseFlag,
+  type CaseList,
+  type CasePage,
+  type IncidentView,
+  type SortKey,
+} from '@gridgov/read-model';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
@@ -21,6 +31,26 @@ export const ListQuery = z
       ),
     limit: z.coerce.number().int().min(1).max(200).default(50),
     cursor: z.string().max(200).optional(),
+    category: CategoryCode.optional().describe('Only cases of this category'),
+    urgency: Urgency.optional().describe('Only cases of this urgency'),
+    subArea: AreaCode.optional().describe("Only cases in this grid or area (for a work list: the list's area or one under it)"),
+    department: DepartmentCode.optional().describe('Only cases with this department now'),
+    from: Instant.optional().describe('Only cases reported at or after this instant'),
+    to: Instant.optional().describe('Only cases reported at or before this instant'),
+    overdue: z.literal('true').optional().describe('Only cases with a deadline missed (超期)'),
+    escalated: z.literal('true').optional().describe('Only cases escalated (督办) at least once'),
+    q: z
+      .string()
+      .max(100)
+      .refine((q) => textQuery(q) !== undefined, { message: 'at least two letters or digits together' })
+      .optional()
+      .describe(
+        'Text the description or address must hold: every word of it (split at spaces and punctuation), as written, Chinese included; cases of a confidential category are never found by text',
+      ),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
+    message: 'from is after to',
+    path: ['from'],
   })
   .refine((q) => (q.mine ? q.area === undefined && q.queue === undefined : q.area !== undefined && q.queue !== undefined), {
     message: 'either area and queue (a work list), or mine=true (your own reports)',
@@ -58,8 +88,12 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const actor: Actor = requestActor(request);
     const query = parseOr400(ListQuery, 'query', request.query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
+    const filter = caseFilter(query);
     let list: CaseList;
     let keep: (view: IncidentView) => boolean;
+    if (query.subArea !== undefined && !deps.areas.has(query.subArea)) {
+      throw new ApiError(404, 'AREA_NOT_FOUND', `query.subArea: no area ${query.subArea}`);
+    }
     if (query.mine) {
       list = { reporterId: actor.id };
       keep = (view) => view.reporterId === actor.id;
@@ -69,11 +103,23 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
       const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
       if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
+      if (query.subArea !== undefined && !deps.areas.isWithin(query.subArea, area)) {
+        throw new ApiError(400, 'VALIDATION_FAILED', `query.subArea: ${query.subArea} is not ${area} nor under it`);
+      }
       list = { area, queue, ...(query.sort ? { sort: query.sort } : {}) };
       keep = (view) => caseQueues(view).includes(queue);
     }
+    // A case is shown only while what it is now meets the filter, as it is only while it is on the list.
+    const onList = keep;
+    keep = (view) => onList(view) && viewMeetsFilter(view, deps.areas.has(view.gridCode) ? deps.areas.lineage(view.gridCode) : [], filter);
     await deps.readSide.assertWhole();
-    const page = await deps.reader.listPage(list, query.limit, Boolean(query.mine), after && { score: after[0], incidentId: after[1] });
+    const page = await deps.reader.filteredPage(
+      list,
+      filter,
+      query.limit,
+      Boolean(query.mine),
+      after && { score: after[0], incidentId: after[1] },
+    );
     const more = page.length > query.limit;
     const shown = more ? page.slice(0, query.limit) : page;
     // A view that fails its schema is logged with its incident id and left out: never the whole list.
@@ -83,4 +129,19 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const last = shown[shown.length - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.score, last.incidentId, query.sort) : null };
   });
+}
+
+/** The filters of a list query (ADR 0015). */
+function caseFilter(query: z.infer<typeof ListQuery>): CaseFilter {
+  const flags: CaseFlag[] = [...(query.overdue ? (['overdue'] as const) : []), ...(query.escalated ? (['escalated'] as const) : [])];
+  return {
+    ...(query.category === undefined ? {} : { category: query.category }),
+    ...(query.urgency === undefined ? {} : { urgency: query.urgency }),
+    ...(query.subArea === undefined ? {} : { area: query.subArea }),
+    ...(query.department === undefined ? {} : { department: query.department }),
+    ...(query.from === undefined ? {} : { from: Date.parse(query.from) }),
+    ...(query.to === undefined ? {} : { to: Date.parse(query.to) }),
+    ...(flags.length === 0 ? {} : { flags }),
+    ...(query.q === undefined ? {} : { text: query.q }),
+  };
 }

@@ -5,6 +5,7 @@ import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
 import { QueueControls, QueueCount, useQueueCounts, useQueuePrefs } from '../components/QueueControls.tsx';
 import type { QueuePrefs } from '../components/queue-prefs.ts';
+import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
@@ -23,8 +24,8 @@ type Outcome =
 
 type Lists = Readonly<Record<DispatchQueue, IncidentPage>>;
 
-const queuePath = (area: string, queue: Queue, prefs: QueuePrefs, cursor?: string) =>
-  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&sort=${prefs.sort}&limit=${prefs.pageSize}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+const queuePath = (area: string, queue: Queue, prefs: QueuePrefs, filters: string, cursor?: string) =>
+  `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&sort=${prefs.sort}&limit=${prefs.pageSize}${filters}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
 
 /** 派遣: the queues of the dispatcher's area, and the actions that work them. */
 export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
@@ -42,13 +43,20 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
   // Counted again on a refresh and after each accepted action (its outcome is answered once the lists hold it).
   const acceptedActions = Object.values(outcomes).filter((o) => o.state === 'accepted').length;
   const counts = useQueueCounts(api, area?.code, `${refreshes}:${acceptedActions}`);
+  const [filters, setFilters] = useState(NO_FILTERS);
+  const filtered = filterParams(filters);
 
-  const lists = useLoad(area ? `${area.code}:${refreshes}:${prefs.sort}:${prefs.pageSize}` : undefined, async (signal): Promise<Lists> => {
-    const pages = await Promise.all(QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, prefs), signal)));
-    setMore({});
-    setUpdated({});
-    return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
-  });
+  const lists = useLoad(
+    area ? `${area.code}:${refreshes}:${prefs.sort}:${prefs.pageSize}:${filtered}` : undefined,
+    async (signal): Promise<Lists> => {
+      const pages = await Promise.all(
+        QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, prefs, filtered), signal)),
+      );
+      setMore({});
+      setUpdated({});
+      return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
+    },
+  );
 
   const refresh = () => {
     setOutcomes({});
@@ -60,7 +68,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
     const page = more[queue] ?? lists.data?.[queue];
     if (!area || !page?.nextCursor) return;
     try {
-      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, prefs, page.nextCursor));
+      const next = await api.get<IncidentPage>('intake', queuePath(area.code, queue, prefs, filtered, page.nextCursor));
       setMore((m) => ({ ...m, [queue]: { items: [...page.items, ...next.items], nextCursor: next.nextCursor } }));
       setMoreError(undefined);
     } catch (err) {
@@ -133,6 +141,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
           {t('queue.refresh')}
         </button>
       </div>
+      <CaseFilters api={api} area={area?.code} value={filters} onChange={setFilters} />
       <div className="card">
         {lists.state === 'error' && (
           <p className="error">

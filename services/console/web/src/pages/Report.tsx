@@ -3,6 +3,7 @@ import { ApiError, type ApiClient } from '../api/client.ts';
 import { knownAreas, type IncidentPage, type IncidentView, type Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { CatalogOptions } from '../components/CatalogOptions.tsx';
+import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
@@ -235,7 +236,11 @@ function MyReports({ api, reload }: { api: ApiClient; reload: number }) {
   const { t, lang } = useI18n();
   const catalog = useCatalog();
   const [refreshes, setRefreshes] = useState(0);
-  const mine = useLoad(`${reload}:${refreshes}`, (signal) => api.get<IncidentPage>('intake', '/v1/incidents?mine=true&limit=20', signal));
+  const [filters, setFilters] = useState(NO_FILTERS);
+  const filtered = filterParams(filters);
+  const mine = useLoad(`${reload}:${refreshes}:${filtered}`, (signal) =>
+    api.get<IncidentPage>('intake', `/v1/incidents?mine=true&limit=20${filtered}`, signal),
+  );
   return (
     <section className="card mine" data-testid="my-reports">
       <h2>
@@ -244,6 +249,7 @@ function MyReports({ api, reload }: { api: ApiClient; reload: number }) {
           {t('queue.refresh')}
         </button>
       </h2>
+      <CaseFilters api={api} value={filters} onChange={setFilters} />
       {mine.state === 'error' && <p className="error">{mine.error.message}</p>}
       {mine.data && mine.data.items.length === 0 && <p className="muted">{t('report.mineEmpty')}</p>}
       <ul className="mine-list">
