@@ -1,0 +1,188 @@
+import { randomUUID } from 'node:crypto';
+import {
+  bearer,
+  createTestInfra,
+  eventually,
+  freePort,
+  loadXinhuiAreas,
+  startService,
+  testToken,
+  XINHUI_AREAS_FILE,
+  type RunningService,
+  type TestInfra,
+  type TestTokenClaims,
+} from '@gridgov/testing';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+
+/**
+ * The dispatcher's and the leader's pages at a district's volume: a day's worth of reports (1,500, from 30 grids of
+ * four towns, of five categories and three urgencies) sent through the real pipeline, then the pages asked what a
+ * dispatcher and a leader ask. What they show must be what the APIs answer: the true count of every queue (not "50+"),
+ * a filtered and searched queue, and a leader's figures for a range of dates and one category with its department.
+ * The screenshots (test-artifacts/console/volume-*.png) show them.
+ */
+const REPORTS = 1_500;
+const CATEGORIES = ['exposed_rubbish', 'dirty_road', 'manhole_cover', 'dispute', 'illegal_construction'] as const;
+const URGENCIES = ['normal', 'normal', 'urgent', 'very_urgent'] as const;
+/** A word of each category's description, in the same order. */
+const WORDS = ['垃圾', '路面', '井盖', '纠纷', '违建'] as const;
+
+const poll = <T>(probe: () => Promise<T>, timeout = 30_000) => expect.poll(probe, { timeout, interval: 200 });
+
+describe("the console at a district's volume", () => {
+  const areas = loadXinhuiAreas();
+  const district = '440705';
+  const towns = areas.children(district).slice(0, 4);
+  const grids = towns.flatMap((t) => areas.children(t.code).flatMap((c) => areas.children(c.code).map((g) => g.code))).slice(0, 30);
+  const huicheng = towns[0]!.code;
+  const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-volume', role: 'dispatcher', areas: [district] };
+  const LEADER: TestTokenClaims = { sub: 'leader-volume', role: 'leader', areas: [huicheng] };
+
+  let infra: TestInfra;
+  const services: RunningService[] = [];
+  let intakeUrl: string;
+  let projectionUrl: string;
+  let consoleUrl: string;
+  let browser: Browser | undefined;
+  let noBrowser: Error | undefined;
+
+  beforeAll(async () => {
+    try {
+      browser = await launchChromium();
+    } catch (err) {
+      noBrowser = err instanceof Error ? err : new Error(String(err));
+      return;
+    }
+    infra = await createTestInfra({ partitions: { commands: 4, events: 4 } });
+    const consolePort = await freePort();
+    consoleUrl = `http://127.0.0.1:${consolePort}`;
+    // A day of a district from one test process: the per-user and per-address limits are for people, not for this.
+    const env = {
+      ...infra.env(),
+      AREAS_FILE: XINHUI_AREAS_FILE,
+      CORS_ORIGINS: consoleUrl,
+      RATE_LIMIT_PER_IP: '0',
+      RATE_LIMIT_PER_USER: '0',
+    };
+    const [intake, worker, projection] = await Promise.all([
+      startService('intake-api', env),
+      startService('dispatch-worker', env),
+      startService('projection', env),
+    ]);
+    services.push(intake, worker, projection);
+    intakeUrl = intake.url!;
+    projectionUrl = projection.url!;
+    services.push(await startService('console', { PORT: String(consolePort), INTAKE_URL: intakeUrl, PROJECTION_URL: projectionUrl }));
+
+    // The reports, 32 at a time, each by the grid staff of its grid.
+    let next = 0;
+    const send = async () => {
+      for (let i = next++; i < REPORTS; i = next++) {
+        const gridCode = grids[i % grids.length]!;
+        const staff: TestTokenClaims = { sub: `staff-${gridCode}`, role: 'grid_staff', areas: [gridCode] };
+        const res = await fetch(`${intakeUrl}/v1/incidents`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...bearer(staff) },
+          body: JSON.stringify({
+            reportId: randomUUID(),
+            gridCode,
+            category: CATEGORIES[i % CATEGORIES.length],
+            urgency: URGENCIES[i % URGENCIES.length],
+            description: `第${i}号：路边${WORDS[i % WORDS.length]}问题，请处理`,
+            location: { lat: 22.5 + (i % 100) / 1000, lng: 113.03, address: `同德路${i % 50}号` },
+            occurredAt: new Date(Date.now() - 600_000).toISOString(),
+          }),
+        });
+        if (res.status !== 202) throw new Error(`report ${i}: ${res.status} ${await res.text()}`);
+      }
+    };
+    await Promise.all(Array.from({ length: 32 }, send));
+    // Every case is on one of 待派遣 and 处置中 until someone acts on it: the read side holds them all.
+    await eventually(
+      () => counts(),
+      (c) => c['new']! + c['handling']! === REPORTS,
+      120_000,
+    );
+  }, 240_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await infra?.cleanup();
+  });
+
+  const counts = async () =>
+    (
+      (await (await fetch(`${intakeUrl}/v1/incidents/counts?area=${district}`, { headers: bearer(DISPATCHER) })).json()) as {
+        counts: Record<string, number>;
+      }
+    ).counts;
+
+  async function signedIn(claims: TestTokenClaims, landing: string): Promise<{ page: Page; errors: string[] }> {
+    if (noBrowser || !browser) throw noBrowser ?? new Error('no browser');
+    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+    const page = await context.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(consoleUrl);
+    await page.locator('textarea[name=token]').fill(testToken(claims));
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${consoleUrl}${landing}`);
+    return { page, errors };
+  }
+
+  it('shows the dispatcher the true count of every queue, and a filtered, searched queue as the API answers it', async () => {
+    const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');
+    const answer = await counts();
+    expect(answer['new']! + answer['handling']!).toBe(REPORTS);
+    for (const [queue, n] of Object.entries(answer)) {
+      if (queue === 'suspended' || queue === 'verifying') continue; // not tabs of the dispatcher's page
+      await poll(() => page.getByTestId(`count-${queue}`).textContent()).toBe(String(n));
+    }
+    await page.locator('[data-queue=handling]').click();
+    await screenshot(page, 'volume-dispatcher-counts');
+
+    const query = `&category=manhole_cover&urgency=urgent&q=${encodeURIComponent('井盖')}`;
+    const expected = (
+      (await (
+        await fetch(`${intakeUrl}/v1/incidents?area=${district}&queue=handling&limit=50${query}`, { headers: bearer(DISPATCHER) })
+      ).json()) as { items: { incidentId: string }[] }
+    ).items.map((i) => i.incidentId);
+    expect(expected.length).toBeGreaterThan(0);
+    const rows = async () =>
+      Promise.all((await page.locator('[data-testid=queue] tbody tr[data-incident]').all()).map((tr) => tr.getAttribute('data-incident')));
+    await page.getByTestId('filter-category').selectOption('manhole_cover');
+    await page.getByTestId('filter-urgency').selectOption('urgent');
+    await page.getByTestId('filter-q').fill('井盖');
+    await page.getByTestId('filter-apply').click();
+    await poll(rows).toEqual(expected);
+    await screenshot(page, 'volume-dispatcher-filters');
+    expect(errors).toEqual([]);
+  });
+
+  it("shows a leader a range's figures for one category with its department, and the towns' ranking, as the API answers", async () => {
+    const { page, errors } = await signedIn(LEADER, '/leader');
+    await page.locator('.live-live').waitFor();
+    const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
+    const [from, to] = [shanghai(Date.now() - 29 * 86_400_000), shanghai(Date.now())];
+    await page.getByTestId('window').selectOption('range');
+    await page.getByTestId('range-from').fill(from);
+    await page.getByTestId('range-to').fill(to);
+    await page.getByTestId('scope-category').selectOption('exposed_rubbish');
+    await page.getByTestId('scope-department').selectOption('sanitation');
+    const res = await fetch(
+      `${projectionUrl}/v1/figures?area=${huicheng}&from=${from}&to=${to}&category=exposed_rubbish&department=sanitation`,
+      { headers: bearer(LEADER) },
+    );
+    expect(res.status).toBe(200);
+    const { figures } = (await res.json()) as { figures: Record<string, number | null> };
+    expect(figures['reported']).toBeGreaterThan(0);
+    const shown = (name: string) => page.getByTestId(`figure-${name}`).locator('.figure-value').textContent();
+    await poll(() => shown('reported')).toBe(String(figures['reported']));
+    expect(await shown('registered')).toBe(String(figures['registered']));
+    await page.getByTestId('trend-chart').locator('canvas').first().waitFor();
+    await screenshot(page, 'volume-leader-range');
+    expect(errors).toEqual([]);
+  });
+});
