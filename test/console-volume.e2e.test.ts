@@ -1,20 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import {
-  bearer,
-  createTestInfra,
-  eventually,
-  freePort,
-  loadXinhuiAreas,
-  startService,
-  testToken,
-  XINHUI_AREAS_FILE,
-  type RunningService,
-  type TestInfra,
-  type TestTokenClaims,
-} from '@gridgov/testing';
+import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
  * The dispatcher's and the leader's pages at a district's volume: a day's worth of reports (1,500, from 30 grids of
@@ -40,8 +29,7 @@ describe("the console at a district's volume", () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-volume', role: 'dispatcher', areas: [district] };
   const LEADER: TestTokenClaims = { sub: 'leader-volume', role: 'leader', areas: [huicheng] };
 
-  let infra: TestInfra;
-  const services: RunningService[] = [];
+  let stack: ConsoleStack | undefined;
   let intakeUrl: string;
   let projectionUrl: string;
   let consoleUrl: string;
@@ -55,26 +43,12 @@ describe("the console at a district's volume", () => {
       noBrowser = err instanceof Error ? err : new Error(String(err));
       return;
     }
-    infra = await createTestInfra({ partitions: { commands: 4, events: 4 } });
-    const consolePort = await freePort();
-    consoleUrl = `http://127.0.0.1:${consolePort}`;
     // A day of a district from one test process: the per-user and per-address limits are for people, not for this.
-    const env = {
-      ...infra.env(),
-      AREAS_FILE: XINHUI_AREAS_FILE,
-      CORS_ORIGINS: consoleUrl,
-      RATE_LIMIT_PER_IP: '0',
-      RATE_LIMIT_PER_USER: '0',
-    };
-    const [intake, worker, projection] = await Promise.all([
-      startService('intake-api', env),
-      startService('dispatch-worker', env),
-      startService('projection', env),
-    ]);
-    services.push(intake, worker, projection);
-    intakeUrl = intake.url!;
-    projectionUrl = projection.url!;
-    services.push(await startService('console', { PORT: String(consolePort), INTAKE_URL: intakeUrl, PROJECTION_URL: projectionUrl }));
+    stack = await startConsoleStack({
+      infra: { partitions: { commands: 4, events: 4 } },
+      env: { RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_USER: '0' },
+    });
+    ({ intakeUrl, projectionUrl, consoleUrl } = stack);
 
     // The reports, 32 at a time, each by the grid staff of its grid.
     let next = 0;
@@ -109,8 +83,7 @@ describe("the console at a district's volume", () => {
 
   afterAll(async () => {
     await browser?.close();
-    await Promise.all(services.map((s) => s.stop('SIGKILL')));
-    await infra?.cleanup();
+    await stack?.stop();
   });
 
   const counts = async () =>

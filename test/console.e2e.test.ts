@@ -1,21 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import {
   bearer,
-  createTestInfra,
   eventually,
-  freePort,
   readTopic,
   startService,
   testToken,
-  type RunningService,
   type TestInfra,
   type TestTokenClaims,
   loadXinhuiAreas,
-  XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real services: the console serves
@@ -35,11 +32,8 @@ describe('the web console', () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-xinhui', role: 'dispatcher', areas: ['440705'] };
   const STAFF: TestTokenClaims = { sub: 'staff-console', role: 'grid_staff', areas: [grid] };
 
+  let stack: ConsoleStack | undefined;
   let infra: TestInfra;
-  let intakePort: number;
-  let env: Record<string, string>;
-  let intake: RunningService;
-  const others: RunningService[] = [];
   let intakeUrl: string;
   let projectionUrl: string;
   let consoleUrl: string;
@@ -56,29 +50,14 @@ describe('the web console', () => {
       noBrowser = err instanceof Error ? err : new Error(String(err));
       return;
     }
-    infra = await createTestInfra({ partitions: { commands: 2, events: 2 } });
-    const consolePort = await freePort();
-    consoleUrl = `http://127.0.0.1:${consolePort}`;
-    intakePort = await freePort();
-    // The browser calls the APIs from the console's origin: they allow it, and it alone.
-    env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, CORS_ORIGINS: consoleUrl };
-    const [started, worker, projection] = await Promise.all([
-      startService('intake-api', { ...env, PORT: String(intakePort) }),
-      startService('dispatch-worker', env),
-      startService('projection', env),
-    ]);
-    intake = started;
-    intakeUrl = intake.url!;
-    projectionUrl = projection.url!;
-    const console = await startService('console', { PORT: String(consolePort), INTAKE_URL: intakeUrl, PROJECTION_URL: projectionUrl });
-    others.push(worker, projection, console);
+    stack = await startConsoleStack({ infra: { partitions: { commands: 2, events: 2 } } });
+    ({ infra, intakeUrl, projectionUrl, consoleUrl } = stack);
   });
 
   afterAll(async () => {
     await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
     await browser?.close();
-    await Promise.all([intake, ...others].filter(Boolean).map((s) => s.stop('SIGKILL')));
-    await infra?.cleanup();
+    await stack?.stop();
   });
 
   /** A context of its own for each page; fails with the install instruction when there is no browser. */
@@ -369,7 +348,7 @@ describe('the web console', () => {
     await screenshot(page, 'phone');
 
     // The API goes away: killed, as a dead server or a lost signal looks to the phone.
-    await intake.stop('SIGKILL');
+    await stack!.intake.stop('SIGKILL');
     const description = `路灯不亮（离线上报 ${randomUUID().slice(0, 8)}）`;
     const form = page.getByTestId('report-form');
     await form.locator('select[name=category]').selectOption('dirty_road');
@@ -391,7 +370,7 @@ describe('the web console', () => {
     await poll(() => again.getAttribute('data-state')).toBe('pending');
 
     // The API is back on the same address: the phone delivers it by itself.
-    intake = await startService('intake-api', { ...env, PORT: String(intakePort) });
+    stack!.intake = await startService('intake-api', { ...stack!.env, PORT: String(stack!.intakePort) });
     await poll(() => again.getAttribute('data-state'), 45_000).toBe('delivered');
     await poll(() => again.textContent()).toMatch(/已送达.*事件编号/);
     await screenshot(page, 'phone-delivered');
