@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { chooseRangeAndScope, collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
@@ -137,13 +137,7 @@ describe("the console at a district's volume", () => {
   it("shows a leader a range's figures for one category with its department, and the towns' ranking, as the API answers", async () => {
     const { page, errors } = await signedIn(LEADER, '/leader');
     await page.locator('.live-live').waitFor();
-    const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
-    const [from, to] = [shanghai(Date.now() - 29 * 86_400_000), shanghai(Date.now())];
-    await page.getByTestId('window').selectOption('range');
-    await page.getByTestId('range-from').fill(from);
-    await page.getByTestId('range-to').fill(to);
-    await page.getByTestId('scope-category').selectOption('exposed_rubbish');
-    await page.getByTestId('scope-department').selectOption('sanitation');
+    const { from, to } = await chooseRangeAndScope(page, 30, { category: 'exposed_rubbish', department: 'sanitation' });
     const res = await fetch(
       `${projectionUrl}/v1/figures?area=${huicheng}&from=${from}&to=${to}&category=exposed_rubbish&department=sanitation`,
       { headers: bearer(LEADER) },

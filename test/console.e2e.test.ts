@@ -11,7 +11,7 @@ import {
 } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { chooseRangeAndScope, collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
@@ -224,13 +224,7 @@ describe('the web console', () => {
     for (let i = 0; i < 2; i++) await report(`邻里纠纷（区间 ${i}）`, randomUUID(), 'normal', 'dispute');
     const { page, errors } = await signedIn(LEADER, '/leader');
     await page.locator('.live-live').waitFor();
-    const shanghai = (ms: number) => new Date(ms + 8 * 3_600_000).toISOString().slice(0, 10);
-    const [from, to] = [shanghai(Date.now() - 6 * 86_400_000), shanghai(Date.now())];
-    await page.getByTestId('window').selectOption('range');
-    await page.getByTestId('range-from').fill(from);
-    await page.getByTestId('range-to').fill(to);
-    await page.getByTestId('scope-category').selectOption('exposed_rubbish');
-    await page.getByTestId('scope-department').selectOption('sanitation');
+    const { from, to } = await chooseRangeAndScope(page, 7, { category: 'exposed_rubbish', department: 'sanitation' });
 
     const api = async (query: string) => {
       const res = await fetch(`${projectionUrl}/v1/figures?area=${huicheng}&${query}`, { headers: bearer(LEADER) });

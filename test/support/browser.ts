@@ -48,3 +48,24 @@ export function collectPageErrors(page: Page): string[] {
   page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
   return lines;
 }
+
+/** The day `daysAgo` days before now, as a local date (Asia/Shanghai) for a date input. */
+const shanghaiDate = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000 + 8 * 3_600_000).toISOString().slice(0, 10);
+
+/**
+ * On the leader's page: the last `days` days (today included) as a range of dates, and one category with one
+ * department, chosen as a leader would; the dates chosen, for asking the API the same.
+ */
+export async function chooseRangeAndScope(
+  page: Page,
+  days: number,
+  scope: { readonly category: string; readonly department: string },
+): Promise<{ from: string; to: string }> {
+  const [from, to] = [shanghaiDate(days - 1), shanghaiDate(0)];
+  await page.getByTestId('window').selectOption('range');
+  await page.getByTestId('range-from').fill(from);
+  await page.getByTestId('range-to').fill(to);
+  await page.getByTestId('scope-category').selectOption(scope.category);
+  await page.getByTestId('scope-department').selectOption(scope.department);
+  return { from, to };
+}
