@@ -35,10 +35,16 @@ export class TokenVerifier {
     return this.options.key.alg;
   }
 
-  /** The edge's question (an arrow, to pass as it is): the actor the header speaks for, or the problem with it. */
-  readonly authenticate = (header: string | undefined): { ok: true; actor: Actor } | { ok: false; problem: string } => {
+  /**
+   * The edge's question (an arrow, to pass as it is): the actor the header speaks for and the instant (epoch ms) from
+   * which this verifier refuses the token (its `exp` plus the tolerance), or the problem with it.
+   */
+  readonly authenticate = (
+    header: string | undefined,
+  ): { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string } => {
     try {
-      return { ok: true, actor: this.actorFromAuthorization(header) };
+      const claims = this.claimsFromAuthorization(header);
+      return { ok: true, actor: actorOf(claims), validUntilMs: (claims.exp + this.tolerance) * 1000 };
     } catch (err) {
       if (err instanceof AuthenticationError) return { ok: false, problem: err.message };
       throw err;
@@ -47,6 +53,10 @@ export class TokenVerifier {
 
   /** The actor an `Authorization: Bearer <token>` header speaks for; AuthenticationError naming the problem otherwise. */
   actorFromAuthorization(header: string | undefined): Actor {
+    return actorOf(this.claimsFromAuthorization(header));
+  }
+
+  private claimsFromAuthorization(header: string | undefined): TokenClaims {
     if (header === undefined || header === '') {
       throw new AuthenticationError(`${WHERE}: a bearer token is required (Authorization: Bearer <token>)`);
     }
@@ -54,7 +64,7 @@ export class TokenVerifier {
       throw new AuthenticationError(`${WHERE}: longer than ${MAX_AUTHORIZATION_LENGTH} characters`);
     const match = /^Bearer +(\S+) *$/i.exec(header);
     if (!match) throw new AuthenticationError(`${WHERE}: expected "Bearer <token>"`);
-    return actorOf(this.claims(match[1]!));
+    return this.claims(match[1]!);
   }
 
   /** The validated claims of a token. */

@@ -24,6 +24,8 @@ describe('bearer tokens', () => {
     expect(hs256.authenticate(`Bearer ${token}`)).toEqual({
       ok: true,
       actor: { id: 'h-1', role: 'handler', department: 'sanitation', areas: ['440705'] },
+      // Refused from exp + the 30 s tolerance on: what a live stream opened with it must end by.
+      validUntilMs: NOW + 60_000 + 30_000,
     });
   });
 

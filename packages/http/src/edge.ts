@@ -3,8 +3,13 @@ import type { Actor } from '@gridgov/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
-/** Verifies the Authorization header: the actor, or why not (the message names the problem). */
-export type Authenticate = (authorization: string | undefined) => { ok: true; actor: Actor } | { ok: false; problem: string };
+/**
+ * Verifies the Authorization header: the actor, or why not (the message names the problem). `validUntilMs` is the
+ * instant (epoch ms) from which the same token is refused: what a long-lived answer (a live stream) must end by.
+ */
+export type Authenticate = (
+  authorization: string | undefined,
+) => { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string };
 
 /** Counts hits of a key in its current window (Redis in the services: the count holds across instances). */
 export interface RateLimitStore {
@@ -51,12 +56,18 @@ export function requestIdOf(header: string | string[] | undefined): string {
 }
 
 const actors = new WeakMap<FastifyRequest, Actor>();
+const validUntil = new WeakMap<FastifyRequest, number>();
 
 /** The actor the request's bearer token speaks for (set by the edge before any handler of a non-public route). */
 export function requestActor(request: FastifyRequest): Actor {
   const actor = actors.get(request);
   if (!actor) throw new ApiError(401, 'UNAUTHENTICATED', 'headers.authorization: a bearer token is required');
   return actor;
+}
+
+/** The instant (epoch ms) from which the request's token is refused, when its verifier says (see `Authenticate`). */
+export function requestTokenValidUntil(request: FastifyRequest): number | undefined {
+  return validUntil.get(request);
 }
 
 const isPublic = (request: FastifyRequest) => (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
@@ -89,7 +100,10 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
         'www-authenticate': `Bearer error="invalid_token", error_description="${auth.problem.replace(/["\\]/g, "'")}"`,
       });
     }
-    if (auth?.ok) actors.set(request, auth.actor);
+    if (auth?.ok) {
+      actors.set(request, auth.actor);
+      if (auth.validUntilMs !== undefined) validUntil.set(request, auth.validUntilMs);
+    }
   });
 
   // CORS preflight: answered here, without a token (browsers send none with it).

@@ -30,6 +30,10 @@ export const ERROR_CODES = {
   MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
   BODY_TOO_LARGE: { status: 413, meaning: 'The body is larger than the limit (BODY_LIMIT_BYTES on the intake, 64 KiB on the projection).' },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not sent as application/json.' },
+  TOO_MANY_STREAMS: {
+    status: 429,
+    meaning: 'The user already holds STREAMS_PER_USER live streams open, over every instance; close one first (Retry-After).',
+  },
   RATE_LIMITED: { status: 429, meaning: 'Past the per-user or per-address rate limit; Retry-After says when to try again.' },
   INTERNAL: { status: 500, meaning: 'A fault of the service; logged with the request id.' },
   KAFKA_UNAVAILABLE: {

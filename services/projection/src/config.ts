@@ -50,7 +50,25 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .min(10)
       .max(60_000)
       .default(500)
-      .describe("Shortest time between two re-reads of one live stream's figures, in ms."),
+      .describe('Shortest time between two re-reads of the figures one or more live streams watch, in ms.'),
+    STREAMS_PER_USER: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1_000)
+      .default(10)
+      .describe(
+        'Live figure streams one user may hold open at once, counted over every projection instance (429 TOO_MANY_STREAMS beyond).',
+      ),
+    STREAM_SLOT_LEASE_MS: z.coerce
+      .number()
+      .int()
+      .min(3_000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe(
+        "How long an open stream's slot is held without renewal (ms; renewed every third of it): how soon the slots of an instance that died free up.",
+      ),
   });
 export type ProjectionConfig = z.infer<typeof ProjectionConfig>;
 
@@ -63,5 +81,7 @@ export const RebuildConfig = ProjectionConfig.omit({
   ...mask(TokenConfig.shape),
   RANKING_WEIGHTS: true,
   STREAM_MIN_INTERVAL_MS: true,
+  STREAMS_PER_USER: true,
+  STREAM_SLOT_LEASE_MS: true,
 });
 export type RebuildConfig = z.infer<typeof RebuildConfig>;

@@ -11,6 +11,7 @@ import { BulletinStore } from './api/bulletin.ts';
 import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
+import { StreamSlots } from './api/stream-slots.ts';
 import { CurrentCounters, ProjectionGenerations } from './projector/generation.ts';
 import { CaseViewProjector } from './projector/case-views/projector.ts';
 import { CaseViewStore } from './projector/case-views/store.ts';
@@ -78,6 +79,12 @@ async function main(): Promise<void> {
   });
   await caseViews.start();
   const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);
+  const streamSlots = new StreamSlots(
+    redis,
+    config.KEY_PREFIX,
+    { perUser: config.STREAMS_PER_USER, leaseMs: config.STREAM_SLOT_LEASE_MS },
+    logger,
+  );
   const app = buildProjectionApp({
     logger,
     store: new CurrentCounters(generations),
@@ -89,7 +96,7 @@ async function main(): Promise<void> {
     clock,
     ready: () => readiness.check(),
     rankingWeights: config.RANKING_WEIGHTS,
-    stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS },
+    stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS, slots: streamSlots },
     edge: {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
   logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');
   shutdownOnSignals(logger, async () => {
     await app.close();
+    streamSlots.close();
     await projector.stop();
     await caseViews.stop();
     await bulletinLog.close();

@@ -5,6 +5,7 @@ import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
+import type { StreamSlots } from './stream-slots.ts';
 
 export interface ProjectionAppDeps {
   readonly logger: Logger;
@@ -22,7 +23,12 @@ export interface ProjectionAppDeps {
   readonly ready: () => Promise<boolean | ReadinessReport>;
   /** Ranking weights when a query gives none (RANKING_WEIGHTS). */
   readonly rankingWeights: Weights;
-  readonly stream: { readonly minIntervalMs: number; readonly keepAliveMs?: number };
+  readonly stream: {
+    readonly minIntervalMs: number;
+    readonly keepAliveMs?: number;
+    /** The per-user cap on open streams, counted in Redis across instances; the composition root closes it. */
+    readonly slots: StreamSlots;
+  };
   /** Bearer tokens, rate limits, CORS: every route but the probes and the API document needs a token. */
   readonly edge: EdgeOptions;
   readonly trustProxy?: boolean;

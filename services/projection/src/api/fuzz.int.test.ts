@@ -16,6 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildProjectionApp } from './app.ts';
+import { StreamSlots } from './stream-slots.ts';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
@@ -183,7 +184,7 @@ describe('projection under fuzzing: bad input is answered 4xx naming the problem
       clock: () => NOW,
       ready: () => Promise.resolve(true),
       rankingWeights: DEFAULT_WEIGHTS,
-      stream: { minIntervalMs: 50 },
+      stream: { minIntervalMs: 50, slots: new StreamSlots(infra.redis, infra.keyPrefix, { perUser: 10, leaseMs: 60_000 }, infra.logger) },
       edge: { authenticate: testTokenVerifier().authenticate },
     });
     await app.ready();

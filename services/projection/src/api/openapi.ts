@@ -91,7 +91,9 @@ function routesDocument(): JsonSchema {
         get: {
           summary: 'Live figures over server-sent events',
           description:
-            'Sends `event: figures` with a FiguresAnswer at once and again whenever the figures change (at most every STREAM_MIN_INTERVAL_MS), and a `: keep-alive` comment every 15 s.',
+            'Sends `event: figures` with a FiguresAnswer at once and again whenever the figures change (at most every STREAM_MIN_INTERVAL_MS), and a `: keep-alive` comment every 15 s. ' +
+            'The stream ends when its token would be refused: a last `event: token-expired` carries the error (UNAUTHENTICATED); reconnect with a fresh token. ' +
+            'A user holds at most STREAMS_PER_USER streams open over every instance: beyond, 429 TOO_MANY_STREAMS.',
           parameters: parameters(StreamQueryParams, 'query'),
           responses: {
             '200': {
@@ -100,6 +102,7 @@ function routesDocument(): JsonSchema {
             },
             '400': bad,
             '404': unknownArea,
+            '429': error('The user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS)'),
           },
         },
       },

@@ -6,6 +6,7 @@ import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
+import { StreamSlots } from './stream-slots.ts';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import type { FiguresAnswer, RankingAnswer, TrendAnswer } from '@gridgov/projection-api';
 import { BulletinStore } from './bulletin.ts';
@@ -148,7 +149,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       clock: () => NOW,
       ready: () => Promise.resolve(true),
       rankingWeights: DEFAULT_WEIGHTS,
-      stream: { minIntervalMs: 50 },
+      stream: { minIntervalMs: 50, slots: new StreamSlots(infra.redis, infra.keyPrefix, { perUser: 10, leaseMs: 60_000 }, infra.logger) },
       edge: { authenticate: testTokenVerifier().authenticate },
     });
     return { app, feed };

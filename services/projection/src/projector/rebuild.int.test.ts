@@ -7,6 +7,7 @@ import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from '../api/app.ts';
+import { StreamSlots } from '../api/stream-slots.ts';
 import { KafkaBulletinLog } from './bulletin-log.ts';
 import type { Figures, FiguresAnswer } from '@gridgov/projection-api';
 import { BulletinStore } from '../api/bulletin.ts';
@@ -354,7 +355,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       clock: () => NOW,
       ready: () => Promise.resolve(true),
       rankingWeights: DEFAULT_WEIGHTS,
-      stream: { minIntervalMs: 50 },
+      stream: { minIntervalMs: 50, slots: new StreamSlots(infra.redis, infra.keyPrefix, { perUser: 10, leaseMs: 60_000 }, infra.logger) },
       edge: { authenticate: testTokenVerifier().authenticate },
     });
   });

@@ -83,9 +83,13 @@ export function reconnectDelay(attempt: number, baseMs: number, maxMs = 30_000, 
 /** `stopped`: the API refused the stream itself (a 4xx other than 401 and 429); asking again would not change that. */
 export type StreamStatus = 'connecting' | 'live' | 'reconnecting' | 'stopped';
 
+/** The last event of a stream whose token expired (the API's house error in its data): reconnect with a fresh token. */
+export const TOKEN_EXPIRED_EVENT = 'token-expired';
+
 export interface EventStreamOptions {
   readonly url: string;
-  readonly headers: Record<string, string>;
+  /** Read again for every connection: a reconnect sends the token the console holds then. */
+  readonly headers: () => Record<string, string>;
   readonly onEvent: (event: SseEvent) => void;
   readonly onStatus: (status: StreamStatus, detail?: string) => void;
   /** A 401: the token is no longer good; the stream stops. */
@@ -96,17 +100,20 @@ export interface EventStreamOptions {
 /**
  * Reads an event stream with fetch() (EventSource cannot send an Authorization header) and reconnects
  * with backoff whenever it ends or fails, until `signal` aborts. A 4xx other than 401/429 stops it too:
- * asking again would get the same answer.
+ * asking again would get the same answer. A stream the server ended because its token expired is opened again at once
+ * with the headers of the moment (a fresh token, or a 401 that signs out).
  */
 export async function readEventStream(options: EventStreamOptions): Promise<void> {
   const { signal } = options;
   let attempt = 0;
   let baseMs = 1000;
+  /** The last stream ended for its token: a second such end in a row waits its backoff like any other. */
+  let justExpired = false;
   while (!signal.aborted) {
     options.onStatus(attempt === 0 ? 'connecting' : 'reconnecting');
     const parser = new SseParser();
     try {
-      const res = await fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers }, signal, cache: 'no-store' });
+      const res = await fetch(options.url, { headers: { accept: 'text/event-stream', ...options.headers() }, signal, cache: 'no-store' });
       if (res.status === 401) {
         options.onUnauthorized(await messageOf(res));
         return;
@@ -118,6 +125,7 @@ export async function readEventStream(options: EventStreamOptions): Promise<void
       if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
       let opened = false;
+      let expired = false;
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -126,8 +134,17 @@ export async function readEventStream(options: EventStreamOptions): Promise<void
           attempt = 0;
           options.onStatus('live');
         }
-        for (const event of parser.push(value)) options.onEvent(event);
+        for (const event of parser.push(value)) {
+          if (event.event === TOKEN_EXPIRED_EVENT) expired = true;
+          else options.onEvent(event);
+        }
       }
+      if (expired && !justExpired) {
+        justExpired = true;
+        attempt = 0;
+        continue;
+      }
+      justExpired = expired;
     } catch (err) {
       if (signal.aborted) return;
       options.onStatus('reconnecting', err instanceof Error ? err.message : String(err));

@@ -64,7 +64,7 @@ export function useLiveFigures(api: ApiClient, area: string, q: FigureQuery): Li
     void read();
     void readEventStream({
       url: api.url('projection', `/v1/streams/figures?${base}&window=${window === 'range' ? 'all' : window}`),
-      headers: api.headers(),
+      headers: () => api.headers(),
       signal: controller.signal,
       onEvent: (event) => {
         if (event.event !== 'figures') return;

@@ -1,21 +1,33 @@
-import { parseOr400 } from '@gridgov/http';
+import { ApiError, parseOr400, requestActor, requestTokenValidUntil } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
-import { FigureStream } from '../figure-stream.ts';
+import { FigureWatches } from '../figure-stream.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { StreamQueryParams } from '../schemas.ts';
 import { authorisedArea, resolveScope } from '../scope.ts';
 
 const KEEP_ALIVE_MS = 15_000;
+/** The longest delay a timer takes (about 24.8 days); a later token end is waited for in steps. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The string-valued headers set on the reply so far. */
 const edgeHeaders = (headers: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
 
-/** Live figures over server-sent events (raw reply, no library); every stream ends when the app closes. */
+/** The last event of a stream whose token is no longer good: the house error, so a client can say why and reconnect. */
+export const TOKEN_EXPIRED_EVENT = 'token-expired';
+
+/**
+ * Live figures over server-sent events (raw reply, no library). A stream ends when its token would be refused (a
+ * `token-expired` event says so; the client reconnects with a fresh token), when the app closes, or when the client
+ * goes. A user holds at most `stream.slots.options.perUser` streams over every instance (429 TOO_MANY_STREAMS); the
+ * streams of one query share one read per change (FigureWatches).
+ */
 export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   const open = new Set<{ end: () => void }>();
   const timing = { minIntervalMs: deps.stream.minIntervalMs, keepAliveMs: deps.stream.keepAliveMs ?? KEEP_ALIVE_MS };
+  const watches = new FigureWatches((listener) => deps.changes.onChange(listener), timing, app.log);
+  const slots = deps.stream.slots;
 
   // Before the server stops listening: an open stream would hold app.close() forever.
   app.addHook('preClose', (done) => {
@@ -26,13 +38,29 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
   app.get('/v1/streams/figures', async (request, reply) => {
     const q = parseOr400(StreamQueryParams, 'query', request.query);
     // Checked before the stream opens: once hijacked, an answer can no longer be an error.
-    authorisedArea(deps, request, resolveScope(deps, q));
+    const area = authorisedArea(deps, request, resolveScope(deps, q));
+    const actor = requestActor(request);
+    const taken = await slots.acquire(actor.id);
+    if (!taken.ok) {
+      request.log.warn({ userId: actor.id, open: taken.open, cap: slots.options.perUser }, 'live stream refused: too many open');
+      const retryAfter = String(Math.max(1, Math.ceil(slots.options.leaseMs / 1000)));
+      throw new ApiError(
+        429,
+        'TOO_MANY_STREAMS',
+        `this user has ${taken.open} live streams open, the most allowed (${slots.options.perUser}); close one first`,
+        { open: taken.open, limit: slots.options.perUser },
+        { 'retry-after': retryAfter },
+      );
+    }
+    const { slot } = taken;
     // Today is read on every refresh: a stream of the day window rolls over at midnight.
     const read = () =>
       readFigures(deps.store, deps.areas, deps.partitions, {
         ...q,
         period: { kind: 'window', window: q.window, at: todayInShanghai(deps.clock()) },
       });
+    // Everything the read depends on: the streams of one key share its reads.
+    const key = JSON.stringify([area.code, q.window, q.category ?? null, q.department ?? null]);
 
     reply.hijack();
     const res = reply.raw;
@@ -44,16 +72,51 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
-    const stream = new FigureStream(res, read, timing, request.log);
-    const unsubscribe = deps.changes.onChange(() => stream.changed());
+    const write = (chunk: string) => {
+      if (!res.writableEnded && !res.destroyed) res.write(chunk);
+    };
+    write('retry: 2000\n\n');
+    const keepAlive = setInterval(() => write(': keep-alive\n\n'), timing.keepAliveMs);
+    keepAlive.unref();
+
+    // The stream ends when the token would be refused elsewhere: the last event says why.
+    const validUntil = requestTokenValidUntil(request);
+    let expiry: NodeJS.Timeout | undefined;
+    const expireAt = (when: number) => {
+      expiry = setTimeout(
+        () => {
+          if (Date.now() < when) return expireAt(when);
+          request.log.info({ userId: actor.id, expiredAt: new Date(when).toISOString() }, 'live stream ended: its token expired');
+          const error = {
+            code: 'UNAUTHENTICATED',
+            message: `the token expired at ${new Date(when).toISOString()}; reconnect with a fresh one`,
+            requestId: request.id,
+          };
+          write(`event: ${TOKEN_EXPIRED_EVENT}\ndata: ${JSON.stringify({ error })}\n\n`);
+          res.end();
+        },
+        Math.min(MAX_TIMER_MS, Math.max(0, when - Date.now())),
+      );
+      expiry.unref();
+    };
+    if (validUntil !== undefined) expireAt(validUntil);
+
+    const unwatch = watches.watch(key, read, (text) => write(`event: figures\ndata: ${text}\n\n`));
     const handle = { end: () => res.end() };
     open.add(handle);
-    res.on('close', () => {
-      stream.close();
-      unsubscribe();
+    let ended = false;
+    const cleanUp = () => {
+      if (ended) return;
+      ended = true;
+      clearInterval(keepAlive);
+      clearTimeout(expiry);
+      unwatch();
+      slot.release();
       open.delete(handle);
-    });
-    stream.start();
+    };
+    res.on('close', cleanUp);
+    // A client gone before the listener was added: 'close' will not come again.
+    if (res.destroyed || request.raw.destroyed) cleanUp();
     return reply;
   });
 }
