@@ -388,4 +388,53 @@ describe('the web console', () => {
     const shown = (await again.locator('.incident-id').getAttribute('title'))!;
     expect(shown).toBe(delivered[0]!.incidentId);
   });
+  it('takes the delivered reports off the phone at sign-out, and keeps one not yet delivered to send after the next sign-in', async () => {
+    const { page } = await signedIn(STAFF, '/report', true);
+    const form = page.getByTestId('report-form');
+    const submit = async (description: string) => {
+      await form.locator('select[name=category]').selectOption('dirty_road');
+      await form.locator('textarea[name=description]').fill(description);
+      await form.locator('input[name=lat]').fill('22.521');
+      await form.locator('input[name=lng]').fill('113.031');
+      await form.locator('input[name=address]').fill('会城同德路 14 号');
+      await form.getByRole('button', { name: '提交上报' }).click();
+      return page.getByTestId('outbox').locator('li', { hasText: description });
+    };
+    /** What the device keeps: every localStorage entry, as text. */
+    const deviceHolds = () => page.evaluate(() => JSON.stringify(Object.entries(localStorage)));
+
+    const deliveredText = `路面污损（已送达 ${randomUUID().slice(0, 8)}）`;
+    const delivered = await submit(deliveredText);
+    await poll(() => delivered.getAttribute('data-state')).toBe('delivered');
+    const deliveredId = (await delivered.getAttribute('data-report-id'))!;
+
+    // The API cannot be reached for the next one: it waits on the phone.
+    const incidents = `${intakeUrl}/v1/incidents`;
+    await page.context().route(incidents, (route) => route.abort('internetdisconnected'));
+    const waitingText = `路面污损（待发送 ${randomUUID().slice(0, 8)}）`;
+    const waiting = await submit(waitingText);
+    await poll(() => waiting.getAttribute('data-state')).toBe('pending');
+    const waitingId = (await waiting.getAttribute('data-report-id'))!;
+    expect(await deviceHolds()).toContain(deliveredText);
+
+    await page.getByTestId('sign-out').click();
+    await page.waitForURL(`${consoleUrl}/signin`);
+    const held = await deviceHolds();
+    expect(held).not.toContain(deliveredText);
+    expect(held).not.toContain(deliveredId);
+    expect(held).toContain(waitingText);
+    const outbox = JSON.parse(
+      (await page.evaluate((user) => localStorage.getItem(`gridgov.console.outbox.${user}`), STAFF.sub!)) ?? '[]',
+    ) as { reportId: string; state: string }[];
+    expect(outbox.map((i) => [i.reportId, i.state])).toEqual([[waitingId, 'pending']]);
+    await screenshot(page, 'phone-signed-out');
+
+    // Signed in again, the API reachable: the kept report goes, once.
+    await page.context().unroute(incidents);
+    await page.locator('textarea[name=token]').fill(testToken(STAFF));
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${consoleUrl}/report`);
+    const again = page.getByTestId('outbox').locator(`li[data-report-id="${waitingId}"]`);
+    await poll(() => again.getAttribute('data-state'), 45_000).toBe('delivered');
+  });
 });

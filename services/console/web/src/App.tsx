@@ -8,6 +8,7 @@ import { DispatcherPage } from './pages/Dispatcher.tsx';
 import { HandlerPage } from './pages/Handler.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
+import { forgetDelivered, outboxKeys } from './offline/outbox.ts';
 import { forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
 
 // The dashboard brings ECharts: loaded only by those who open it, not by phones on a weak signal.
@@ -31,6 +32,8 @@ export function App({ config }: { config: ConsoleConfig }) {
 
   const signOut = useCallback((problem?: SignInProblem) => {
     forgetSession();
+    // Delivered reports leave the phone with the session; those not yet delivered stay for the next sign-in.
+    forgetDelivered(localStorage, outboxKeys(localStorage));
     setSession(problem === undefined ? { kind: 'signed-out' } : { kind: 'signed-out', problem });
   }, []);
 

@@ -4,6 +4,10 @@
  * derives the incident from reporter + reportId, so however many tries reach it, it is one incident.
  * Network failures, 5xx and 429 are retried with backoff; a 4xx that judges the report itself stops
  * retrying that one and shows why; a 401 pauses the outbox until the user signs in again.
+ *
+ * A delivered report is the API's from then on (the list of own reports shows it): it stays on the device only for a
+ * short retention (DELIVERED_RETENTION_MS), so that the user sees it arrive, and leaves it at sign-out. A report not yet
+ * delivered (pending, or failed and not yet read) is never dropped by either: losing it would lose the report.
  */
 
 /** The body of POST /v1/incidents, reportId included. */
@@ -47,6 +51,48 @@ export type Send = (body: ReportBody) => Promise<SendResult>;
 export interface KeyValueStorage {
   getItem(key: string): string | null;
   setItem(key: string, value: string): void;
+}
+
+/** How long a delivered report stays on the device after the API took it. */
+export const DELIVERED_RETENTION_MS = 10 * 60_000;
+
+/** Where each user's outbox is kept (localStorage): one per user, so a report is never sent under someone else's token. */
+export const OUTBOX_KEY_PREFIX = 'gridgov.console.outbox.';
+export const outboxKey = (userId: string): string => `${OUTBOX_KEY_PREFIX}${userId}`;
+
+/** The storage keys of every user's outbox on this device. */
+export function outboxKeys(storage: { readonly length: number; key(index: number): string | null }): string[] {
+  const keys: string[] = [];
+  for (let i = 0; i < storage.length; i++) {
+    const key = storage.key(i);
+    if (key?.startsWith(OUTBOX_KEY_PREFIX)) keys.push(key);
+  }
+  return keys;
+}
+
+/**
+ * At sign-out: the delivered reports leave the device (confidential ones included); those not yet delivered stay,
+ * to be sent when their user signs in again. Returns how many were removed.
+ */
+export function forgetDelivered(storage: KeyValueStorage, keys: readonly string[]): number {
+  let removed = 0;
+  for (const key of keys) {
+    const items = readItems(storage, key);
+    const kept = items.filter((i) => i.state !== 'delivered');
+    if (kept.length === items.length) continue;
+    removed += items.length - kept.length;
+    storage.setItem(key, JSON.stringify(kept));
+  }
+  return removed;
+}
+
+function readItems(storage: KeyValueStorage, key: string): OutboxItem[] {
+  try {
+    const parsed: unknown = JSON.parse(storage.getItem(key) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter(isItem) : [];
+  } catch {
+    return [];
+  }
 }
 
 export const RETRY_BASE_MS = 1000;
@@ -102,6 +148,13 @@ export interface OutboxOptions {
   readonly random?: () => number;
   /** Delivered reports kept in the list (the oldest go first). */
   readonly keepDelivered?: number;
+  /** How long a delivered report stays (DELIVERED_RETENTION_MS unless set). */
+  readonly deliveredRetentionMs?: number;
+  /**
+   * Whether its user is still signed in: a report delivered by a try that ends after the sign-out is not kept (the
+   * sign-out has cleared the delivered ones already). Always, unless set.
+   */
+  readonly signedIn?: () => boolean;
 }
 
 export class Outbox {
@@ -116,6 +169,8 @@ export class Outbox {
     this.now = options.now ?? Date.now;
     this.random = options.random ?? Math.random;
     this.list = this.load();
+    // Opening the page is a moment to let go of what was delivered long enough ago.
+    if (this.list.some((i) => i.state === 'delivered')) this.save();
   }
 
   /** Newest first. */
@@ -156,6 +211,20 @@ export class Outbox {
     this.list = [item, ...this.list];
     this.save();
     return item;
+  }
+
+  /** When the next delivered report leaves the device (its retention ends), if any. */
+  nextExpiryAt(): number | undefined {
+    const ends = this.list.flatMap((i) =>
+      i.state === 'delivered' && i.deliveredAt !== undefined ? [i.deliveredAt + this.retentionMs] : [],
+    );
+    return ends.length === 0 ? undefined : Math.min(...ends);
+  }
+
+  /** Drops the delivered reports whose retention has ended (the page calls it when `nextExpiryAt` comes). */
+  expire(): void {
+    this.reload();
+    this.save();
   }
 
   /** When the next pending report is due, if any (and the outbox is not paused). */
@@ -249,21 +318,24 @@ export class Outbox {
       }
     });
     if (result.kind === 'unauthorized') this.paused = result.message;
+    if (result.kind === 'delivered' && this.options.signedIn?.() === false) {
+      this.list = this.list.filter((i) => i.reportId !== reportId);
+    }
     this.save();
   }
 
+  private get retentionMs(): number {
+    return this.options.deliveredRetentionMs ?? DELIVERED_RETENTION_MS;
+  }
+
   private load(): OutboxItem[] {
-    try {
-      const parsed: unknown = JSON.parse(this.options.storage.getItem(this.options.key) ?? '[]');
-      return Array.isArray(parsed) ? parsed.filter(isItem) : [];
-    } catch {
-      return [];
-    }
+    return readItems(this.options.storage, this.options.key);
   }
 
   /**
    * Another tab of the same user may have changed the list meanwhile: its reports are kept too, and what either
-   * found out about a report (delivered, failed, more tries) wins over the older pending state.
+   * found out about a report (delivered, failed, more tries) wins over the older pending state. A delivered report
+   * gone from storage was removed (a sign-out, another tab's clearing): it is not written back.
    */
   private reload(): void {
     const stored = this.load();
@@ -276,17 +348,21 @@ export class Outbox {
     };
     this.list = [
       ...stored.filter((i) => !mine.has(i.reportId)),
-      ...this.list.map((i) => {
+      ...this.list.flatMap((i) => {
         const other = byId.get(i.reportId);
-        return other ? newer(i, other) : i;
+        if (other) return [newer(i, other)];
+        return i.state === 'delivered' ? [] : [i];
       }),
     ].sort((a, b) => b.body.reportedAt.localeCompare(a.body.reportedAt));
   }
 
   private save(): void {
     const keep = this.options.keepDelivered ?? 50;
+    const expired = this.now() - this.retentionMs;
     let delivered = 0;
-    this.list = this.list.filter((i) => i.state !== 'delivered' || ++delivered <= keep);
+    this.list = this.list.filter(
+      (i) => i.state !== 'delivered' || ((i.deliveredAt === undefined || i.deliveredAt > expired) && ++delivered <= keep),
+    );
     this.options.storage.setItem(this.options.key, JSON.stringify(this.list));
     this.emit();
   }

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { classifyAnswer, Outbox, retryDelayMs, type KeyValueStorage, type ReportBody, type SendResult } from './outbox.ts';
+import {
+  classifyAnswer,
+  DELIVERED_RETENTION_MS,
+  forgetDelivered,
+  Outbox,
+  retryDelayMs,
+  type KeyValueStorage,
+  type ReportBody,
+  type SendResult,
+} from './outbox.ts';
 
 class MemoryStorage implements KeyValueStorage {
   readonly map = new Map<string, string>();
@@ -23,7 +32,7 @@ const report = (reportId: string): ReportBody => ({
 });
 
 /** An outbox on a fake clock whose sender answers from a script, recording every body it was given. */
-function harness(answers: SendResult[], storage = new MemoryStorage()) {
+function harness(answers: SendResult[], storage = new MemoryStorage(), signedIn?: () => boolean) {
   let now = 1_000_000;
   const sent: ReportBody[] = [];
   const outbox = new Outbox({
@@ -31,6 +40,7 @@ function harness(answers: SendResult[], storage = new MemoryStorage()) {
     key: 'outbox.staff-1',
     now: () => now,
     random: () => 0.5,
+    ...(signedIn ? { signedIn } : {}),
     send: (body) => {
       sent.push(body);
       const answer = answers.shift();
@@ -166,6 +176,68 @@ describe('the outbox of reports', () => {
       ['r-00000007', 'delivered'],
       ['r-00000008', 'delivered'],
     ]);
+  });
+
+  it('lets a delivered report leave the device once its retention ends, never one not yet delivered', async () => {
+    const { outbox, storage, advance } = harness([delivered, down, { kind: 'rejected', message: 'UNKNOWN_GRID: no grid' }]);
+    outbox.add({ ...report('r-00000009'), reportedAt: '2026-11-22T01:00:00.000Z' });
+    outbox.add({ ...report('r-00000010'), reportedAt: '2026-11-22T01:01:00.000Z' });
+    outbox.add({ ...report('r-00000011'), reportedAt: '2026-11-22T01:02:00.000Z' });
+    await outbox.flush();
+    const states = () =>
+      (JSON.parse(storage.getItem('outbox.staff-1')!) as { reportId: string; state: string }[]).map((i) => [i.reportId, i.state]);
+    expect(states()).toEqual([
+      ['r-00000011', 'failed'],
+      ['r-00000010', 'pending'],
+      ['r-00000009', 'delivered'],
+    ]);
+    // Delivered at the harness's 1,000,000: it leaves ten minutes later.
+    expect(outbox.nextExpiryAt()).toBe(1_000_000 + DELIVERED_RETENTION_MS);
+    advance(DELIVERED_RETENTION_MS - 1);
+    outbox.expire();
+    expect(states()).toHaveLength(3);
+    advance(1);
+    outbox.expire();
+    expect(states()).toEqual([
+      ['r-00000011', 'failed'],
+      ['r-00000010', 'pending'],
+    ]);
+    expect(outbox.nextExpiryAt()).toBeUndefined();
+  });
+
+  it('clears the delivered reports of every outbox on the device at sign-out, and keeps the others to send later', async () => {
+    const storage = new MemoryStorage();
+    const { outbox } = harness([delivered, down], storage);
+    outbox.add({ ...report('r-00000012'), reportedAt: '2026-11-22T01:00:00.000Z' });
+    outbox.add({ ...report('r-00000013'), reportedAt: '2026-11-22T01:01:00.000Z' });
+    await outbox.flush();
+    storage.setItem('outbox.staff-2', '[]');
+    expect(forgetDelivered(storage, ['outbox.staff-1', 'outbox.staff-2'])).toBe(1);
+    const kept = JSON.parse(storage.getItem('outbox.staff-1')!) as { reportId: string; state: string }[];
+    expect(kept.map((i) => [i.reportId, i.state])).toEqual([['r-00000013', 'pending']]);
+    // The page still open does not write the delivered one back.
+    outbox.add(report('r-00000014'));
+    expect(outbox.items().map((i) => i.reportId)).not.toContain('r-00000012');
+    expect(storage.getItem('outbox.staff-1')).not.toContain('r-00000012');
+  });
+
+  it('keeps nothing of a report delivered by a try that ends after the sign-out', async () => {
+    let signedIn = true;
+    const storage = new MemoryStorage();
+    let answer: (r: SendResult) => void = () => undefined;
+    const outbox = new Outbox({
+      storage,
+      key: 'outbox.staff-1',
+      signedIn: () => signedIn,
+      send: () => new Promise<SendResult>((resolve) => (answer = resolve)),
+    });
+    outbox.add(report('r-00000015'));
+    const flushing = outbox.flush();
+    signedIn = false;
+    forgetDelivered(storage, ['outbox.staff-1']);
+    answer(delivered);
+    await flushing;
+    expect(JSON.parse(storage.getItem('outbox.staff-1')!)).toEqual([]);
   });
 
   it('ignores what it cannot read in storage', () => {

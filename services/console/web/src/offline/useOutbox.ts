@@ -1,19 +1,21 @@
 import { useEffect, useMemo, useSyncExternalStore } from 'react';
 import type { ApiClient } from '../api/client.ts';
-import { Outbox, reportSender } from './outbox.ts';
+import { storedSession } from '../session.ts';
+import { Outbox, outboxKey, reportSender } from './outbox.ts';
 
 /**
  * The signed-in grid staff member's outbox, kept in localStorage under their id, and the timer that sends it:
  * when the page opens, when the next report is due, when the browser says it is online again, and when the page
- * comes back to view.
+ * comes back to view. A delivered report leaves the list (and the device) when its retention ends.
  */
 export function useOutbox(api: ApiClient, userId: string): Outbox {
   const outbox = useMemo(
     () =>
       new Outbox({
         storage: localStorage,
-        key: `gridgov.console.outbox.${userId}`,
+        key: outboxKey(userId),
         send: reportSender(api.config.intakeUrl, () => api.token),
+        signedIn: () => storedSession()?.token === api.token,
       }),
     [api, userId],
   );
@@ -24,10 +26,14 @@ export function useOutbox(api: ApiClient, userId: string): Outbox {
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
+    let expiry: ReturnType<typeof setTimeout> | undefined;
     let stopped = false;
     const schedule = () => {
       clearTimeout(timer);
+      clearTimeout(expiry);
       if (stopped) return;
+      const ends = outbox.nextExpiryAt();
+      if (ends !== undefined) expiry = setTimeout(() => outbox.expire(), Math.max(0, ends - Date.now()));
       const paused = outbox.pausedBecause();
       if (paused !== undefined) {
         api.unauthorized(paused);
@@ -47,6 +53,7 @@ export function useOutbox(api: ApiClient, userId: string): Outbox {
     return () => {
       stopped = true;
       clearTimeout(timer);
+      clearTimeout(expiry);
       unsubscribe();
       window.removeEventListener('online', now);
       document.removeEventListener('visibilitychange', onVisible);
