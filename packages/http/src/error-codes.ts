@@ -21,6 +21,10 @@ export const ERROR_CODES = {
   NOT_ASSIGNED: { status: 403, meaning: "The case is not dispatched to the caller's department." },
   NOT_OWN_REPORT: { status: 403, meaning: 'Grid staff may verify and read only the cases they reported.' },
   NOT_OWN_COMMAND: { status: 403, meaning: 'Only whoever gave a command may read its outcome.' },
+  CONFIDENTIAL_BELOW_COMMUNITY: {
+    status: 403,
+    meaning: "A confidential category's figures (举报人保护) asked for a grid, or ranked by grid: they are given for a community or above.",
+  },
   CORS_ORIGIN_NOT_ALLOWED: { status: 403, meaning: 'A browser preflight from an origin not in CORS_ORIGINS.' },
   NOT_FOUND: { status: 404, meaning: 'No such route.' },
   UNKNOWN_INCIDENT: { status: 404, meaning: 'No case with that id (or its view is not written yet).' },

@@ -254,6 +254,50 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(log).not.toContain(`r-${id}`);
   });
 
+  it('names the community of a confidential lead in its notifications on grid.notifications, never its grid', async () => {
+    await newWorker();
+    const gridArea = areas.get(grid);
+    const community = areas.get(gridArea.parent!);
+    const id = randomUUID();
+    const lead = signedForTest(report(id, 'gang_crime_lead', 'whistleblower-0043'));
+    const ordinaryId = randomUUID();
+    const ordinary = signedForTest(report(ordinaryId));
+    await producer.send(infra.topics.commands, [
+      { key: id, value: JSON.stringify(lead) },
+      { key: ordinaryId, value: JSON.stringify(ordinary) },
+    ]);
+    expect(await outcomeOf(lead.commandId)).toMatchObject({ status: 'accepted' });
+    expect(await outcomeOf(ordinary.commandId)).toMatchObject({ status: 'accepted' });
+    // 督办 of the lead: a second notification, to a leader.
+    const escalate = escalateBy(id, ['440705']);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(escalate) }]);
+    expect(await outcomeOf(escalate.commandId)).toMatchObject({ status: 'accepted' });
+
+    // The records as the SMS / push gateway reads them: raw, with a plain client.
+    const raw = async (incidentId: string) =>
+      (await readTopic(infra.kafka, infra.topics.notifications))
+        .map((r) => r.value!)
+        .filter((v) => (JSON.parse(v) as { incidentId: string }).incidentId === incidentId);
+    const leadRecords = await eventually(
+      () => raw(id),
+      (found) => found.length >= 2,
+    );
+    expect(leadRecords.map((v) => (JSON.parse(v) as { kind: string }).kind)).toEqual(['dispatched', 'escalated']);
+    for (const value of leadRecords) {
+      const { message } = JSON.parse(value) as { message: string };
+      expect(message).toContain(`${community.name}「涉黑涉恶线索」案件`);
+      expect(message).not.toContain(gridArea.name);
+      expect(message).not.toContain(grid);
+      expect(value).not.toContain(gridArea.name);
+    }
+    // An ordinary case is named by its grid.
+    const [dispatched] = await eventually(
+      () => raw(ordinaryId),
+      (found) => found.length >= 1,
+    );
+    expect((JSON.parse(dispatched!) as { message: string }).message).toContain(`${gridArea.name}「`);
+  });
+
   const escalateBy = (incidentId: string, areas: string[], commandId: string = randomUUID()): CommandEnvelope =>
     signedForTest({
       commandId,

@@ -3,6 +3,7 @@ import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
 import { SHANGHAI_OFFSET_MS } from '../time/windows.ts';
 import type { Incident } from './state.ts';
+import { communityOf } from './view.ts';
 
 const STAGE_NAMES: Record<Stage, string> = { dispatch: '派遣', sign_for: '签收', handling: '处置', verification: '核查' };
 
@@ -21,11 +22,13 @@ function remainingText(remaining: { amount: number; unit: 'hours' | 'working_day
 
 /**
  * The notifications an event gives rise to, with their recipients and Chinese text.
- * `state` is the incident after the event. A confidential category never names its reporter here.
+ * `state` is the incident after the event. A confidential category never names its reporter here, nor its grid (one
+ * staff member's): its texts name the grid's community.
  */
 export function notificationsFor(event: GridEvent, state: Incident, areas: AreaTree, catalog: Catalog): Notification[] {
   const category = catalog.categoryName(state.category);
-  const grid = areas.find(state.gridCode)?.name ?? state.gridCode;
+  const named = catalog.isConfidential(state.category) ? communityOf(state.gridCode, areas) : state.gridCode;
+  const grid = areas.find(named)?.name ?? named;
   const department = state.department ?? undefined;
   const base = { notificationId: event.metadata.eventId, incidentId: event.metadata.incidentId, at: event.metadata.occurredAt };
   const caseName = `${grid}「${category}」案件`;

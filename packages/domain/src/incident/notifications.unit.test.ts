@@ -250,4 +250,30 @@ describe('notificationsFor', () => {
     expect(all.length).toBeGreaterThan(0);
     expect(JSON.stringify(all)).not.toContain(STAFF.id);
   });
+
+  it('names the community of a confidential lead, never its grid (one staff member’s), in every text', () => {
+    const lead = history(
+      reported('2026-11-24 09:00', { category: 'gang_crime_lead' }),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', {
+        category: 'gang_crime_lead',
+      }),
+      event(
+        'DeadlineWarned',
+        { stage: 'sign_for', due: iso('2026-11-24 11:00'), fraction: 0.5, assignee: 'public_security' },
+        '2026-11-24 10:00',
+        SYSTEM,
+      ),
+      accepted('2026-11-24 10:30', 'public_security'),
+      resolved('2026-11-24 11:00', { notes: '已核实', handlingMs: 0, verificationDue: '2026-11-25 10:30' }, handler('public_security')),
+    );
+    const all = lead.flatMap((_, i) => notified(lead.slice(0, i + 1)));
+    expect(all.map((n) => n.kind)).toEqual(['dispatched', 'warning', 'resolved']);
+    for (const n of all) {
+      expect(n.message).toContain('同德社区「涉黑涉恶线索」案件');
+      expect(n.message).not.toContain(GRID_NAME);
+      expect(n.message).not.toContain(GRID);
+    }
+    // An ordinary case is named by its grid, as before.
+    expect(notified(DISPATCHED)[0]!.message).toContain(CASE);
+  });
 });

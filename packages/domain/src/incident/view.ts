@@ -61,9 +61,22 @@ export function canSeeReporter(viewer: Viewer, view: Pick<IncidentView, 'categor
   return authorise(viewer.actor, 'SeeConfidentialReporter', target, viewer.areas).allowed;
 }
 
-/** The case as this viewer may see it: the reporter of a confidential category only for the dispatchers of its area. */
+/**
+ * The area a confidential case is named by to whoever may not see its reporter: its grid's community (the grid's
+ * parent). A grid is one staff member's, so naming it names the reporter (举报人保护). A code that is not a grid of the
+ * tree is given back as it is.
+ */
+export function communityOf(gridCode: string, areas: AreaTree): string {
+  const area = areas.find(gridCode);
+  return area?.level === 'grid' && area.parent !== null ? area.parent : gridCode;
+}
+
+/**
+ * The case as this viewer may see it. A confidential category's reporter is only for the dispatchers of its area (and
+ * the reporter); whoever may not see the reporter does not see the grid either: `gridCode` holds the community's code.
+ */
 export function visibleIncident(view: IncidentView, viewer: Viewer): IncidentView {
-  return canSeeReporter(viewer, view) ? view : { ...view, reporterId: null };
+  return canSeeReporter(viewer, view) ? view : { ...view, reporterId: null, gridCode: communityOf(view.gridCode, viewer.areas) };
 }
 
 const HIDDEN = 'confidential';
@@ -71,8 +84,8 @@ const HIDDEN = 'confidential';
 /**
  * The history as this viewer may see it. For a confidential category, unless the viewer may see the reporter,
  * the report leaves out the reporter and the client's report id (with the incident id it would let anyone try
- * staff ids until one fits), and every grid staff member's identity and command id are hidden too, since the
- * reporter is often the one who verifies the case on site.
+ * staff ids until one fits) and names the community instead of the grid, and every grid staff member's identity and
+ * command id are hidden too, since the reporter is often the one who verifies the case on site.
  */
 export function visibleHistory(
   lines: readonly HistoryEntry[],
@@ -84,7 +97,8 @@ export function visibleHistory(
     const report = line.type === 'IncidentReported';
     if (!report && line.actor.role !== 'grid_staff') return line;
     const { reporterId: _reporter, reportId: _reportId, ...data } = line.data;
-    return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? data : line.data };
+    const shown = typeof data['gridCode'] === 'string' ? { ...data, gridCode: communityOf(data['gridCode'], viewer.areas) } : data;
+    return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? shown : line.data };
   });
 }
 

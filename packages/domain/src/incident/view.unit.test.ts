@@ -119,6 +119,27 @@ describe('incidentView', () => {
     expect(view(events, as(STAFF)).reporterId).toBe(STAFF.id);
   });
 
+  it('shows the grid of a confidential lead only to those who may see its reporter; the others see its community', () => {
+    const events = history(
+      reported('2026-11-24 09:00', LEAD),
+      dispatched('2026-11-24 09:00', 'public_security', { signFor: '2026-11-24 11:00', handling: '2026-12-08 09:00' }, 'routing', LEAD),
+    );
+    // A grid is one staff member's: its code would name the reporter.
+    for (const viewer of [as(POLICE), LEADER, OTHER_DISPATCHER, as({ id: 'admin', role: 'admin', areas: ['440700'] })]) {
+      expect(view(events, viewer).gridCode).toBe(TONGDE.code);
+      expect(JSON.stringify(view(events, viewer))).not.toContain(GRID);
+      expect(JSON.stringify(historyOf(events, viewer))).not.toContain(GRID);
+      expect(historyOf(events, viewer)[0]?.data).toMatchObject({ gridCode: TONGDE.code });
+    }
+    expect(view(events, AREA_DISPATCHER).gridCode).toBe(GRID);
+    expect(view(events, as(STAFF)).gridCode).toBe(GRID);
+    expect(historyOf(events, AREA_DISPATCHER)[0]?.data).toMatchObject({ gridCode: GRID });
+    // An ordinary case shows its grid to everyone who reads it.
+    const ordinary = history(reported('2026-11-24 09:00'));
+    expect(view(ordinary, as(POLICE)).gridCode).toBe(GRID);
+    expect(view(ordinary, LEADER).gridCode).toBe(GRID);
+  });
+
   it('shows the reporter of an ordinary case to whoever reads it', () => {
     const events = history(reported('2026-11-24 09:00'));
     expect(view(events, as(POLICE)).reporterId).toBe(STAFF.id);
@@ -154,7 +175,7 @@ describe('historyEntry', () => {
       // With the incident id (derived from reporter and report id) it would let anyone try staff ids until one fits.
       expect(entry?.data).not.toHaveProperty('reportId');
       expect(entry?.commandId).toBeNull();
-      expect(entry?.data).toMatchObject({ gridCode: GRID, category: 'gang_crime_lead' });
+      expect(entry?.data).toMatchObject({ gridCode: TONGDE.code, category: 'gang_crime_lead' });
     }
     // The dispatchers of the area see it whole.
     expect(historyOf(events, AREA_DISPATCHER)[0]).toMatchObject({ actor: STAFF, data: { reporterId: STAFF.id } });

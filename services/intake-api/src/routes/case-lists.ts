@@ -109,9 +109,21 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       list = { area, queue, ...(query.sort ? { sort: query.sort } : {}) };
       keep = (view) => caseQueues(view).includes(queue);
     }
-    // A case is shown only while what it is now meets the filter, as it is only while it is on the list.
+    const viewer = { actor, areas: deps.areas, catalog: deps.catalog };
+    // A grid asked for (the list's area or the filter's): a case whose grid this viewer may not see (a confidential
+    // lead, shown by its community) is not found by it, or the answer would name its grid all the same.
+    const asksGrid = [query.mine ? undefined : query.area, query.subArea].some(
+      (code) => code !== undefined && deps.areas.find(code)?.level === 'grid',
+    );
+    // A case is shown only while what it is now meets the filter, as it is only while it is on the list; judged on
+    // what the viewer may see of it.
     const onList = keep;
-    keep = (view) => onList(view) && viewMeetsFilter(view, deps.areas.has(view.gridCode) ? deps.areas.lineage(view.gridCode) : [], filter);
+    keep = (view) => {
+      if (!onList(view)) return false;
+      const shown = visibleIncident(view, viewer);
+      if (shown.gridCode !== view.gridCode && asksGrid) return false;
+      return viewMeetsFilter(shown, deps.areas.has(shown.gridCode) ? deps.areas.lineage(shown.gridCode) : [], filter);
+    };
     await deps.readSide.assertWhole();
     const page = await deps.reader.filteredPage(
       list,
@@ -124,7 +136,6 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const shown = more ? page.slice(0, query.limit) : page;
     // A view that fails its schema is logged with its incident id and left out: never the whole list.
     const views = await deps.reader.views(shown.map((entry) => entry.incidentId));
-    const viewer = { actor, areas: deps.areas, catalog: deps.catalog };
     const items = views.filter((v): v is IncidentView => v !== null && keep(v)).map((v) => visibleIncident(v, viewer));
     const last = shown[shown.length - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.score, last.incidentId, query.sort) : null };

@@ -46,3 +46,26 @@ export function authorisedArea(
   if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
   return area;
 }
+
+/**
+ * 举报人保护: a confidential category's figures are given for a community or above, never per grid (a grid is one staff
+ * member's, so its count of leads points at its reporter). `ranked`: the answer is the area's children (rankings), so
+ * an area whose children are grids is refused too. 403 CONFIDENTIAL_BELOW_COMMUNITY, naming the level.
+ */
+export function confidentialScopeAllowed(
+  deps: { readonly areas: AreaTree; readonly catalog: Catalog },
+  area: Area,
+  q: { readonly category?: string | undefined },
+  ranked = false,
+): Area {
+  if (q.category === undefined || !deps.catalog.isConfidential(q.category)) return area;
+  const perGrid = area.level === 'grid' || (ranked && deps.areas.children(area.code).some((c) => c.level === 'grid'));
+  if (perGrid) {
+    throw new ApiError(
+      403,
+      'CONFIDENTIAL_BELOW_COMMUNITY',
+      `query.category: ${q.category} is confidential; its figures are given for a community or above, not ${ranked ? 'ranked by grid' : 'for a grid'}`,
+    );
+  }
+  return area;
+}

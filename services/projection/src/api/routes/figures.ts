@@ -4,12 +4,12 @@ import type { ProjectionAppDeps } from '../deps.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { resolvePeriod } from '../period.ts';
 import { FiguresQueryParams } from '../schemas.ts';
-import { authorisedArea, resolveScope } from '../scope.ts';
+import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 
 export function registerFiguresRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   app.get('/v1/figures', async (request) => {
     const q = parseOr400(FiguresQueryParams, 'query', request.query);
-    authorisedArea(deps, request, resolveScope(deps, q));
+    confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
     const period = resolvePeriod(q, 'all', () => todayInShanghai(deps.clock()));
     return readFigures(deps.store, deps.areas, deps.partitions, { area: q.area, category: q.category, department: q.department, period });
   });

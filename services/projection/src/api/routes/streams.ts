@@ -4,7 +4,7 @@ import type { ProjectionAppDeps } from '../deps.ts';
 import { FigureWatches } from '../figure-stream.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { StreamQueryParams } from '../schemas.ts';
-import { authorisedArea, resolveScope } from '../scope.ts';
+import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 
 const KEEP_ALIVE_MS = 15_000;
 /** The longest delay a timer takes (about 24.8 days); a later token end is waited for in steps. */
@@ -38,7 +38,7 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
   app.get('/v1/streams/figures', async (request, reply) => {
     const q = parseOr400(StreamQueryParams, 'query', request.query);
     // Checked before the stream opens: once hijacked, an answer can no longer be an error.
-    const area = authorisedArea(deps, request, resolveScope(deps, q));
+    const area = confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
     const actor = requestActor(request);
     const taken = await slots.acquire(actor.id);
     if (!taken.ok) {

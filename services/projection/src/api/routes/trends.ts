@@ -2,14 +2,14 @@ import { parseOr400 } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { MAX_TREND_DAYS, TrendQueryParams } from '../schemas.ts';
-import { authorisedArea, resolveScope } from '../scope.ts';
+import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 import { checkedRange } from '../period.ts';
 import { readTrend } from '../trend.ts';
 
 export function registerTrendRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   app.get('/v1/trends', async (request) => {
     const q = parseOr400(TrendQueryParams, 'query', request.query);
-    authorisedArea(deps, request, resolveScope(deps, q));
+    confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
     return readTrend(deps.store, deps.areas, deps.partitions, { ...q, ...checkedRange(q, MAX_TREND_DAYS) });
   });
 }
