@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { reconnectDelay, SseParser } from './sse.ts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { readEventStream, reconnectDelay, SseParser, type SseEvent } from './sse.ts';
 
 describe('the event-stream parser', () => {
   it('reads the projection stream: retry, a figures event, keep-alive comments', () => {
@@ -37,5 +37,42 @@ describe('the event-stream parser', () => {
   it('reconnects after 1, 2, 4… s, never more than 30 s apart', () => {
     expect([1, 2, 3, 6, 10].map((n) => reconnectDelay(n, 1000, 30_000, () => 0.5))).toEqual([1000, 2000, 4000, 30000, 30000]);
     expect(reconnectDelay(1, 2000, 30_000, () => 0)).toBe(1600);
+  });
+});
+
+describe('reading a stream', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('reconnects at once with the token held then when the server ends the stream for its expired token', async () => {
+    const asked: string[] = [];
+    const answers = [
+      new Response('retry: 2000\n\nevent: figures\ndata: {"n":1}\n\nevent: token-expired\ndata: {"error":{"code":"UNAUTHENTICATED"}}\n\n', {
+        status: 200,
+        headers: { 'content-type': 'text/event-stream' },
+      }),
+      new Response('{"error":{"code":"UNAUTHENTICATED","message":"headers.authorization: the token expired"}}', { status: 401 }),
+    ];
+    vi.stubGlobal('fetch', (_url: string, init: RequestInit) => {
+      asked.push((init.headers as Record<string, string>)['authorization']!);
+      return Promise.resolve(answers.shift()!);
+    });
+    let token = 'first';
+    const events: SseEvent[] = [];
+    const unauthorized: string[] = [];
+    await readEventStream({
+      url: 'http://projection/v1/streams/figures?area=440705',
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      onEvent: (e) => {
+        events.push(e);
+        token = 'second';
+      },
+      onStatus: () => undefined,
+      onUnauthorized: (message) => unauthorized.push(message),
+      signal: new AbortController().signal,
+    });
+    // The expiry is not an event for the page; the reconnect carries the token of the moment, and its 401 signs out.
+    expect(events.map((e) => e.event)).toEqual(['figures']);
+    expect(asked).toEqual(['Bearer first', 'Bearer second']);
+    expect(unauthorized).toEqual(['headers.authorization: the token expired']);
   });
 });
