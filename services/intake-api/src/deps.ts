@@ -1,6 +1,6 @@
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
@@ -24,6 +24,8 @@ export interface IntakeDeps {
   /** Bearer tokens, rate limits, CORS. */
   readonly edge: EdgeOptions;
   readonly trustProxy?: boolean;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS); the defaults of @gridgov/http when unset. */
+  readonly timeouts?: HttpServerTimeouts;
   /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
   readonly signingKey: string;
   /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */

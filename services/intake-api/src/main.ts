@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -49,6 +49,7 @@ async function main(): Promise<void> {
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,
+    timeouts: httpTimeoutsFrom(config),
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,
   });
