@@ -50,6 +50,7 @@ async function main(): Promise<void> {
     },
     trustProxy: config.TRUST_PROXY,
     timeouts: httpTimeoutsFrom(config),
+    reportTimes: { maxAheadMs: config.REPORT_MAX_AHEAD_S * 1000, floor: new Date(config.REPORT_TIME_FLOOR) },
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,
   });

@@ -10,6 +10,53 @@ import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, Outco
 import { accessChecks, caseTarget } from './access.ts';
 
 /**
+ * The body with its reportId in Unicode NFC: the same id typed in NFC or NFD (é as one character or as e and an
+ * accent) is one report, one incident.
+ */
+function withNfcReportId(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { reportId } = body as { reportId?: unknown };
+  return typeof reportId === 'string' ? { ...body, reportId: reportId.normalize('NFC') } : body;
+}
+
+/** When a report's times must fall: not after `maxAheadMs` past the intake's clock, not before `floor`. */
+export interface ReportTimeBounds {
+  readonly maxAheadMs: number;
+  readonly floor: Date;
+}
+
+/** REPORT_MAX_AHEAD_S and REPORT_TIME_FLOOR's defaults: 5 minutes of a phone's clock running fast, and 2020. */
+export const DEFAULT_REPORT_TIMES: ReportTimeBounds = { maxAheadMs: 300_000, floor: new Date('2020-01-01T00:00:00+08:00') };
+
+/** 400 naming the field when occurredAt or reportedAt is in the future (beyond a fast clock's margin) or before the floor. */
+function checkReportTimes(body: { occurredAt: string; reportedAt?: string | undefined }, now: Date, bounds: ReportTimeBounds): void {
+  const latest = now.getTime() + bounds.maxAheadMs;
+  for (const field of ['occurredAt', 'reportedAt'] as const) {
+    const value = body[field];
+    if (value === undefined) continue;
+    const at = Date.parse(value);
+    if (at > latest) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `body.${field}: ${value} is in the future (more than ${bounds.maxAheadMs / 1000} s after the intake's clock, ${now.toISOString()})`,
+        { issues: [{ field: `body.${field}`, message: 'in the future' }] },
+      );
+    }
+    if (at < bounds.floor.getTime()) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `body.${field}: ${value} is before ${bounds.floor.toISOString()}, the earliest time a report may name`,
+        {
+          issues: [{ field: `body.${field}`, message: 'before the floor' }],
+        },
+      );
+    }
+  }
+}
+
+/**
  * Reports and commands: POST /v1/incidents, POST /v1/incidents/:id/<action>, and the issuer's look at what became
  * of one, GET /v1/commands/:id.
  */
@@ -34,7 +81,9 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.post('/v1/incidents', async (request, reply) => {
     const actor = requestActor(request);
     roleMayOrForbid(actor, 'ReportIncident');
-    const body = parseOr400(ReportBody, 'body', request.body);
+    const body = parseOr400(ReportBody, 'body', withNfcReportId(request.body));
+    const now = await deps.clock();
+    checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
     if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
       throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
     }
@@ -46,7 +95,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
-      issuedAt: (await deps.clock()).toISOString(),
+      issuedAt: now.toISOString(),
       actor,
       command: { type: 'ReportIncident', data: body },
     };
