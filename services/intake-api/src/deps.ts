@@ -32,7 +32,7 @@ export interface IntakeDeps {
   /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
   readonly signingKey: string;
   /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
-  readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
+  readonly readSide: Pick<ReadSideReadiness, 'assertWhole' | 'isWhole'>;
 }
 
 /** What the routes use: the service's dependencies and the read model's reader over its Redis. */

@@ -1,13 +1,13 @@
 import { signEnvelope } from '@gridgov/auth';
 import { CommandEnvelope, type CommandOutcome } from '@gridgov/contracts';
-import { isConfidential, loggableActorId } from '@gridgov/domain';
+import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { commandIdFor, reportIds } from '../ids.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from '../schemas.ts';
-import { accessChecks, caseTarget } from './access.ts';
+import { accessChecks, unknownIncident } from './access.ts';
 
 /**
  * The body with its reportId in Unicode NFC: the same id typed in NFC or NFD (é as one character or as e and an
@@ -61,7 +61,7 @@ function checkReportTimes(body: { occurredAt: string; reportedAt?: string | unde
  * of one, GET /v1/commands/:id.
  */
 export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { may, roleMayOrForbid } = accessChecks(deps.areas);
+  const { may, mayOnCase, roleMayOrForbid } = accessChecks(deps.areas);
 
   /**
    * Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. When Kafka
@@ -115,9 +115,12 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       const { id: incidentId } = parseOr400(IncidentParams, 'params', request.params);
       const data: unknown = parseOr400(dataSchema, 'body', request.body ?? {});
       const idempotencyKey = parseOr400(CommandHeaders, 'headers', request.headers)['idempotency-key'];
-      // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider.
+      // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider. A
+      // case the caller may not see, and one the whole read side does not know, are 404 alike; while the read side is
+      // being restored (ADR 0009) the command goes on to the decider, which knows every case.
       const view = await deps.reader.view(incidentId);
-      if (view) may(actor, type, caseTarget(view));
+      if (view) mayOnCase(actor, type, view, incidentId);
+      else if (await deps.readSide.isWhole()) throw unknownIncident(incidentId);
       const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
@@ -153,11 +156,13 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const deadline = Date.now() + Math.min(waitMs, deps.maxOutcomeWaitMs);
     for (;;) {
       const outcome = await deps.reader.outcome(id);
-      if (outcome) {
-        may(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId });
-        // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
-        if (await caseShows(outcome)) return reply.send(outcome);
-      }
+      // Someone else's command is answered as one not decided yet, word for word: its id (derived from a reporter and
+      // their report id) must not tell that the report exists.
+      const own =
+        outcome &&
+        authorise(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId }, deps.areas).allowed;
+      // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
+      if (outcome && own && (await caseShows(outcome))) return reply.send(outcome);
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }
