@@ -19,13 +19,15 @@ const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.o
 export const ReportIncident = command(
   'ReportIncident',
   z.object({
-    reportId: ReportId.describe("The client's own id for this report; a retry with the same id is the same report"),
+    reportId: ReportId.describe(
+      "The client's own id for this report; a retry with the same id is the same report. Letters and digits of any script and . _ : -, normalised to NFC",
+    ),
     gridCode: GridCode.describe("The grid (15 digits) where it was found: one of the reporter's own"),
     category: CategoryCode.describe('A category of the catalog (GET /v1/catalog)'),
     urgency: Urgency,
-    description: FreeText(2000, { min: 1 }),
+    description: FreeText(2000, { min: 1 }).describe('What was found; no control characters but tab and newline, no bidi overrides'),
     location: Location.describe('lat, lng and an optional address'),
-    occurredAt: Instant.describe('When it was seen'),
+    occurredAt: Instant.describe("When it was seen: at most REPORT_MAX_AHEAD_S after the intake's clock, not before REPORT_TIME_FLOOR"),
     reportedAt: Instant.optional().describe(
       'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
     ),
