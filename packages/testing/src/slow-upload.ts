@@ -34,6 +34,7 @@ export function slowUpload(options: SlowUploadOptions): Promise<SlowUploadResult
     let answer = '';
     let timer: NodeJS.Timeout | undefined;
     let done = false;
+    let connected = false;
     const finish = (cut: boolean) => {
       if (done) return;
       done = true;
@@ -52,9 +53,17 @@ export function slowUpload(options: SlowUploadOptions): Promise<SlowUploadResult
     };
     socket.setEncoding('latin1');
     socket.on('data', (chunk: string) => (answer += chunk));
-    socket.on('close', () => finish(true));
-    socket.on('error', () => finish(true));
+    // Cut means closed by the server after it took the connection; a refused connection is a failure of the test.
+    socket.on('close', () => (connected ? finish(true) : undefined));
+    socket.on('error', (err) => {
+      if (connected) finish(true);
+      else if (!done) {
+        done = true;
+        reject(err);
+      }
+    });
     socket.once('connect', () => {
+      connected = true;
       const head = Object.entries({
         host: `${host}:${port}`,
         'content-type': 'application/json',
