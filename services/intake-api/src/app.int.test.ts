@@ -228,6 +228,24 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
       expect(intake.sent()).toBe(before);
     });
 
+    it('lets a command on a case the read side does not show go on to the decider while the read side is being restored', async () => {
+      const nobody = randomUUID();
+      const before = intake.sent();
+      expect(answer(await post(`/v1/incidents/${nobody}/escalate`, as(ACTORS.dispatcher), { reason: '督办' }), nobody)).toEqual(UNKNOWN);
+      expect(intake.sent()).toBe(before);
+      // Redis lost the read side (its restored marks are gone): the case may well exist; the decider knows.
+      const mark = readModelKeys(infra.keyPrefix).partition(0).eventsRestored;
+      const kept = await infra.redis.get(mark);
+      await infra.redis.del(mark);
+      try {
+        const res = await post(`/v1/incidents/${nobody}/escalate`, as(ACTORS.dispatcher), { reason: '督办' });
+        expect(res.statusCode).toBe(202);
+        expect(intake.sent()).toBe(before + 1);
+      } finally {
+        await infra.redis.set(mark, kept!);
+      }
+    });
+
     it('tells one who sees the case but may not act on it 403, naming no grid, department or reporter', async () => {
       const { incidentId } = await seedCase(infra);
       // The reporter, whose token no longer holds the case's grid: they still see their report, but may not verify it.

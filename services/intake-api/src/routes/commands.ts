@@ -117,10 +117,11 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       const idempotencyKey = parseOr400(CommandHeaders, 'headers', request.headers)['idempotency-key'];
       // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider. A
       // case the caller may not see, and one the whole read side does not know, are 404 alike; while the read side is
-      // being restored (ADR 0009) the command goes on to the decider, which knows every case.
+      // being restored (ADR 0009) the command goes on to the decider, which knows every case. The marks are read after
+      // the view, and afresh: a Redis wiped in between shows as not whole, never as a case that does not exist.
       const view = await deps.reader.view(incidentId);
       if (view) mayOnCase(actor, type, view, incidentId);
-      else if (await deps.readSide.isWhole()) throw unknownIncident(incidentId);
+      else if (await deps.readSide.isWhole(true)) throw unknownIncident(incidentId);
       const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
