@@ -7,6 +7,7 @@ import {
   type RunningService,
   type TestInfra,
   loadXinhuiAreas,
+  slowUpload,
   XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,7 +32,8 @@ describe('report → dispatch → counted → queried', () => {
 
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
-    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE };
+    // Short request timeouts, to see a slow upload cut in seconds (every request of these tests is sent at once).
+    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '2000' };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
     projection = services[2]!.url!;
@@ -183,10 +185,11 @@ describe('report → dispatch → counted → queried', () => {
     expect(await listed(`area=${gridC}&queue=verifying`, DISPATCHER)).not.toContain(incidentId);
     expect(await listed('mine=true', staff('staff-009'))).toContain(incidentId);
 
-    // Another department cannot sign for it (refused at the edge: nothing goes to Kafka); the one it was routed to can.
+    // Another department cannot sign for it (refused at the edge: nothing goes to Kafka; a case it may not see is one
+    // that does not exist for it); the one it was routed to can.
     const refused = await send(incidentId, 'accept', {}, otherHandler);
-    expect(refused.status).toBe(403);
-    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('NOT_ASSIGNED');
+    expect(refused.status).toBe(404);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_INCIDENT');
     expect(await command(incidentId, 'accept', {}, handler)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentAccepted' }] });
     expect(await command(incidentId, 'resolve', { notes: '已清运', photoRefs: ['photo-1'] }, handler)).toMatchObject({
       status: 'accepted',
@@ -275,6 +278,40 @@ describe('report → dispatch → counted → queried', () => {
       expect(service.output()).not.toContain(whistle);
       expect(service.output()).not.toContain(reportId);
     }
+  });
+
+  it('cuts a slow upload on every server, on an authenticated route and on one that does not exist (issue 20, finding 5)', async () => {
+    // 2 s for a whole request (HTTP_REQUEST_TIMEOUT_MS); this client would take 20 s to send its 80 bytes.
+    const port = (url: string) => Number(new URL(url).port);
+    const worker = services[1]!.url!;
+    const uploads = [
+      { port: port(intake), path: '/v1/incidents', headers: staff('staff-001') },
+      { port: port(intake), path: '/v1/nothing-here', headers: {} },
+      { port: port(projection), path: '/v1/bulletins/2026-10', headers: CITY_LEADER },
+      { port: port(projection), path: '/v1/nothing-here', headers: {} },
+      { port: port(worker), path: '/readyz', headers: {} },
+      { port: port(worker), path: '/v1/nothing-here', headers: {} },
+    ];
+    const results = await Promise.all(uploads.map((u) => slowUpload({ ...u, bodyBytes: 80, everyMs: 250 })));
+    for (const [i, result] of results.entries()) {
+      expect({ ...uploads[i], cut: result.cut }).toEqual({ ...uploads[i], cut: true });
+      expect(result.bytesSent).toBeLessThan(80);
+    }
+  }, 60_000);
+
+  it('takes a reportId typed in NFC and in NFD as one report, counted once (issue 20, finding 10)', async () => {
+    const category = 'dirty_road';
+    const before = await figures(gridB, 'day', `&category=${category}`);
+    const nfc = `café-${randomUUID().slice(0, 8)}`.normalize('NFC');
+    const [first, second] = [await report(gridB, nfc, category), await report(gridB, nfc.normalize('NFD'), category)];
+    expect([first.status, second.status]).toEqual([202, 202]);
+    const [a, b] = (await Promise.all([first.json(), second.json()])) as { incidentId: string; commandId: string }[];
+    expect(b).toEqual(a);
+    const after = await eventually(
+      () => figures(gridB, 'day', `&category=${category}`),
+      (f) => f.reported > before.reported,
+    );
+    expect(after.reported).toBe(before.reported + 1);
   });
 
   it('shuts every service down cleanly on SIGTERM', async () => {

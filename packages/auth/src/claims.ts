@@ -1,11 +1,22 @@
 import { type Actor, AreaCode, DepartmentCode, MAX_ACTOR_AREAS, PersonRole } from '@gridgov/contracts';
 import { z } from 'zod';
 
+/**
+ * A user id as a token may carry it: ASCII letters and digits, then also . _ - @ :, at most 64. It goes into logs,
+ * audit entries, ids and messages, so it carries no spaces, control characters, bidi overrides or look-alikes.
+ */
+export const SubjectId = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._@:-]{0,63}$/,
+    'a user id is 1 to 64 ASCII letters, digits and . _ - @ : (starting with a letter or digit)',
+  );
+
 /** What a bearer token must say, validated like any other input. Times are seconds since the epoch (RFC 7519). */
 export const TokenClaims = z
   .object({
     /** The user id. */
-    sub: z.string().min(1).max(64),
+    sub: SubjectId,
     role: PersonRole,
     /** Jurisdiction: area codes (grid staff: their grids; a dispatcher or leader: the area they serve). */
     areas: z.array(AreaCode).min(1, 'a token names at least one area').max(MAX_ACTOR_AREAS),

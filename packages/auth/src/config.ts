@@ -17,6 +17,13 @@ export const TokenConfig = z.object({
     .describe('PEM public key (RSA for RS256, EC P-256 for ES256) of the deployment\'s token issuer; "\\n" escapes allowed.'),
   JWT_ISSUER: z.string().min(1).optional().describe('When set, tokens must carry this issuer (`iss`).'),
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30).describe('Clock skew forgiven on token times, in seconds.'),
+  JWT_MAX_LIFETIME_S: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(30 * 86_400)
+    .default(86_400)
+    .describe('Longest lifetime (exp - iat) a token may claim, in seconds; a token that claims more is refused (401).'),
 });
 export type TokenConfig = z.infer<typeof TokenConfig>;
 
@@ -32,7 +39,12 @@ export function tokenVerifierFrom(config: TokenConfig): TokenVerifier {
       throw new ConfigError([`JWT_PUBLIC_KEY: ${err instanceof Error ? err.message : String(err)}`]);
     }
   } else throw new ConfigError(['JWT_SECRET or JWT_PUBLIC_KEY: one is required to verify bearer tokens']);
-  return new TokenVerifier({ key, issuer: config.JWT_ISSUER, clockToleranceS: config.JWT_CLOCK_TOLERANCE_S });
+  return new TokenVerifier({
+    key,
+    issuer: config.JWT_ISSUER,
+    clockToleranceS: config.JWT_CLOCK_TOLERANCE_S,
+    maxLifetimeS: config.JWT_MAX_LIFETIME_S,
+  });
 }
 
 /** The key the intake signs command envelopes with and the dispatch worker checks them with (ADR 0006). */

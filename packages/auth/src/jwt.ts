@@ -38,10 +38,24 @@ export function verifyJwtSignature(token: string, key: JwtKey): unknown {
     throw new JwtFormatError('the token is not a JWT (three base64url parts separated by dots)');
   }
   const [h, p, s] = parts as [string, string, string];
+  // One spelling of each part: base64url without padding, its unused low bits zero (a second spelling of the same
+  // bytes would be a second token that verifies).
+  for (const [part, what] of [
+    [h, 'header'],
+    [p, 'payload'],
+    [s, 'signature'],
+  ] as const) {
+    if (Buffer.from(part, 'base64url').toString('base64url') !== part) {
+      throw new JwtFormatError(`the token's ${what} is not canonical base64url`);
+    }
+  }
   const header = parseJson(h, 'header');
   const alg = (header as { alg?: unknown }).alg;
   if (alg !== key.alg)
     throw new JwtFormatError(`the token is signed with ${JSON.stringify(alg ?? null)}; this service accepts ${key.alg} only`);
+  // RFC 7515 4.1.11: a recipient must refuse a critical extension it does not understand; this one understands none.
+  if ('crit' in header)
+    throw new JwtFormatError('the token names critical header extensions (crit), which this service does not understand');
   const signature = Buffer.from(s, 'base64url');
   const input = Buffer.from(`${h}.${p}`);
   let ok: boolean;
@@ -57,14 +71,49 @@ export function verifyJwtSignature(token: string, key: JwtKey): unknown {
 
 function parseJson(part: string, what: string): object {
   let value: unknown;
+  const text = Buffer.from(part, 'base64url').toString('utf8');
   try {
-    value = JSON.parse(Buffer.from(part, 'base64url').toString('utf8'));
+    value = JSON.parse(text);
   } catch {
     throw new JwtFormatError(`the token's ${what} is not JSON`);
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw new JwtFormatError(`the token's ${what} is not a JSON object`);
+  // JSON.parse keeps the last of two equal keys where another reader may keep the first: one meaning only (RFC 7515 5.2).
+  const duplicate = duplicateKey(text);
+  if (duplicate !== undefined) throw new JwtFormatError(`the token's ${what} has the key ${JSON.stringify(duplicate)} twice`);
   return value;
+}
+
+/**
+ * The first key that appears twice in one object of a JSON text (already known to parse), or undefined. Keys are
+ * compared as JSON.parse decodes them, so "a" and "\u0061" are the same key.
+ */
+export function duplicateKey(json: string): string | undefined {
+  // One frame per open object or array: the keys seen in an object, and whether a key comes next.
+  const stack: { keys: Set<string> | undefined; expectKey: boolean }[] = [];
+  for (let i = 0; i < json.length; i++) {
+    const c = json[i];
+    if (c === '{') stack.push({ keys: new Set(), expectKey: true });
+    else if (c === '[') stack.push({ keys: undefined, expectKey: false });
+    else if (c === '}' || c === ']') stack.pop();
+    else if (c === ',') {
+      const top = stack.at(-1);
+      if (top?.keys) top.expectKey = true;
+    } else if (c === '"') {
+      let end = i + 1;
+      while (json[end] !== '"') end += json[end] === '\\' ? 2 : 1;
+      const top = stack.at(-1);
+      if (top?.keys && top.expectKey) {
+        const key = JSON.parse(json.slice(i, end + 1)) as string;
+        if (top.keys.has(key)) return key;
+        top.keys.add(key);
+        top.expectKey = false;
+      }
+      i = end;
+    }
+  }
+  return undefined;
 }
 
 /** The verification key of a PEM public key: RS256 for RSA, ES256 for EC P-256; anything else is refused. */

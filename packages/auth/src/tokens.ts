@@ -17,17 +17,24 @@ export interface TokenVerifierOptions {
   readonly issuer?: string | undefined;
   /** Clock skew forgiven on exp, nbf and iat, in seconds. */
   readonly clockToleranceS?: number;
+  /** Longest lifetime (exp - iat) a token may have, in seconds; 24 h when unset. */
+  readonly maxLifetimeS?: number;
   /** Wall-clock time, ms (tokens expire in real time, whatever clock the domain runs on). */
   readonly now?: () => number;
 }
 
+/** Longest token lifetime accepted when none is configured: 24 h (a working day's token is 8 to 12 h). */
+export const DEFAULT_MAX_TOKEN_LIFETIME_S = 86_400;
+
 /** Verifies bearer tokens: signature with the configured key, then the claims with zod, then their times. */
 export class TokenVerifier {
   private readonly tolerance: number;
+  private readonly maxLifetimeS: number;
   private readonly now: () => number;
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.tolerance = options.clockToleranceS ?? 30;
+    this.maxLifetimeS = options.maxLifetimeS ?? DEFAULT_MAX_TOKEN_LIFETIME_S;
     this.now = options.now ?? Date.now;
   }
 
@@ -82,6 +89,12 @@ export class TokenVerifier {
       throw new AuthenticationError(`${WHERE}: token claim ${issue.path.join('.') || '(root)'}: ${issue.message}`);
     }
     const claims = parsed.data;
+    // A stolen token is good until it expires: a token that claims to live longer than the issuer may grant is refused.
+    if (claims.exp - claims.iat > this.maxLifetimeS) {
+      throw new AuthenticationError(
+        `${WHERE}: the token lives ${claims.exp - claims.iat} s (exp - iat), longer than the ${this.maxLifetimeS} s allowed (JWT_MAX_LIFETIME_S)`,
+      );
+    }
     const nowS = this.now() / 1000;
     if (claims.exp + this.tolerance <= nowS) {
       throw new AuthenticationError(`${WHERE}: the token expired at ${new Date(claims.exp * 1000).toISOString()}`);

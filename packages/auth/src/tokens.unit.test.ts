@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { envelopeSignatureProblem, signEnvelope } from './envelope-signature.ts';
 import { publicJwtKey, signJwt } from './jwt.ts';
@@ -99,6 +99,88 @@ describe('bearer tokens', () => {
     [{ ...claims, iat: 'yesterday' }, /token claim iat/],
   ])('refuses claims that fail their schema: %j', (payload, message) => {
     expect(problem(hs256, `Bearer ${signJwt(payload, { alg: 'HS256', secret: SECRET })}`)).toMatch(message);
+  });
+
+  describe('strict tokens (issue 20, finding 9)', () => {
+    const enc = (text: string) => Buffer.from(text).toString('base64url');
+    const HEADER = '{"alg":"HS256","typ":"JWT"}';
+    /** A token of exactly these header and payload texts, correctly signed with the secret. */
+    const raw = (header: string, payload: string, secret = SECRET) => {
+      const input = `${enc(header)}.${enc(payload)}`;
+      return `Bearer ${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+    };
+    const asText = (value: object) => JSON.stringify(value);
+
+    it('accepts the same token written plainly (the refusals below are of what they change, not of the form)', () => {
+      expect(problem(hs256, raw(HEADER, asText(claims)))).toBeUndefined();
+    });
+
+    it.each([
+      [
+        'a role given twice (last wins in JSON.parse)',
+        HEADER,
+        `{"sub":"x-1","role":"grid_staff","areas":["440705"],"iat":${iat},"exp":${iat + 60},"role":"admin"}`,
+        /payload has the key "role" twice/,
+      ],
+      [
+        'a key given twice, once escaped',
+        HEADER,
+        `{"sub":"x-1","role":"leader","\u0072ole":"admin","areas":["440705"],"iat":${iat},"exp":${iat + 60}}`,
+        /payload has the key "role" twice/,
+      ],
+      [
+        'areas given twice inside a nested object',
+        HEADER,
+        `{"sub":"x-1","role":"leader","areas":["440705"],"iat":${iat},"exp":${iat + 60},"x":{"a":1,"a":2}}`,
+        /payload has the key "a" twice/,
+      ],
+      ['alg given twice in the header', '{"alg":"none","alg":"HS256","typ":"JWT"}', asText(claims), /header has the key "alg" twice/],
+    ])('refuses duplicate JSON keys: %s', (_what, header, payload, message) => {
+      expect(problem(hs256, raw(header, payload))).toMatch(message);
+    });
+
+    it('does not take equal keys in different objects, or key-like strings in values and arrays, for duplicates', () => {
+      const payload = asText({ ...claims, iss: 'sub', x: { sub: 'a', y: [{ sub: 1 }, { sub: 2 }] }, z: ['exp', 'exp'] });
+      expect(problem(hs256, raw(HEADER, payload))).toBeUndefined();
+    });
+
+    it('refuses a part that is not canonical base64url: padded, or with its unused low bits set', () => {
+      const [h, p, sig] = raw(HEADER, asText(claims)).slice('Bearer '.length).split('.') as [string, string, string];
+      // The last character of a 32-byte signature (43 characters) carries 2 unused bits: another letter, the same bytes.
+      const last = sig.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+      const variant = `${sig.slice(0, -1)}${sibling}`;
+      expect(Buffer.from(variant, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
+      expect(problem(hs256, `Bearer ${h}.${p}.${variant}`)).toMatch(/signature is not canonical base64url/);
+      expect(problem(hs256, `Bearer ${h}.${p}.${sig}=`)).toMatch(/not a JWT/);
+    });
+
+    it('refuses a token with crit, which names extensions this service does not understand', () => {
+      expect(problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":["exp"]}', asText(claims)))).toMatch(
+        /critical header extensions \(crit\)/,
+      );
+      expect(problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":[]}', asText(claims)))).toMatch(/crit/);
+    });
+
+    it('refuses a lifetime longer than the maximum (iat 0 with a 100-year exp, or 25 h by default), and a token without iat', () => {
+      const century = { ...claims, iat: 0, exp: iat + 100 * 365 * 86_400 };
+      expect(problem(hs256, raw(HEADER, asText(century)))).toMatch(/longer than the 86400 s allowed/);
+      expect(problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 25 * 3600 })))).toMatch(/lives 90000 s/);
+      expect(problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 24 * 3600 })))).toBeUndefined();
+      const strict = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, maxLifetimeS: 3600, now: () => NOW });
+      expect(problem(strict, raw(HEADER, asText({ ...claims, exp: iat + 3601 })))).toMatch(/longer than the 3600 s allowed/);
+      const { iat: _iat, ...noIat } = claims;
+      expect(problem(hs256, raw(HEADER, asText(noIat)))).toMatch(/token claim iat/);
+    });
+
+    it.each(['staff\n001', 'staff\u202e100', 'staff 001', 'staff\u0000', 'ѕtaff-001', '-staff', 'x'.repeat(65)])(
+      'refuses a sub outside the safe alphabet: %j',
+      (sub) => {
+        const payload = asText({ ...claims, sub });
+        expect(problem(hs256, raw(HEADER, payload))).toMatch(/token claim sub: a user id is 1 to 64 ASCII letters/);
+      },
+    );
   });
 
   it('requires the configured issuer when there is one', () => {

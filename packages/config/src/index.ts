@@ -64,8 +64,65 @@ export type CommonConfig = z.infer<typeof CommonConfig>;
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+/** How long an HTTP server waits on a client, in ms: every server of the stack is given all four. */
+export interface HttpTimeouts {
+  /** The whole request (headers and body) must arrive within this; else 408 and the connection is closed. */
+  readonly requestMs: number;
+  /** The request's headers must arrive within this. */
+  readonly headersMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  readonly keepAliveMs: number;
+  /** A connection on which nothing moves for this long is closed (above the longest long poll and stream keep-alive). */
+  readonly idleMs: number;
+}
+
+/** The timeouts of every HTTP server (intake, projection, console, the worker's health port). */
+export const HttpTimeoutConfig = z.object({
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(300_000)
+    .default(30_000)
+    .describe('Longest time a client may take to send a whole request, headers and body; then 408 and the connection is closed.'),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(500)
+    .max(300_000)
+    .default(10_000)
+    .describe('Longest time a client may take to send the request headers (at most HTTP_REQUEST_TIMEOUT_MS).'),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(100)
+    .max(300_000)
+    .default(5_000)
+    .describe('How long an idle keep-alive connection is kept open after its last answer.'),
+  HTTP_IDLE_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(3_600_000)
+    .default(60_000)
+    .describe(
+      "A connection on which nothing is sent or received for this long is closed; above the longest outcome wait (30 s) and the streams' keep-alive (15 s).",
+    ),
+});
+export type HttpTimeoutConfig = z.infer<typeof HttpTimeoutConfig>;
+
+/** The timeouts a service's configuration asks for. */
+export function httpTimeoutsFrom(config: HttpTimeoutConfig): HttpTimeouts {
+  return {
+    requestMs: config.HTTP_REQUEST_TIMEOUT_MS,
+    headersMs: Math.min(config.HTTP_HEADERS_TIMEOUT_MS, config.HTTP_REQUEST_TIMEOUT_MS),
+    keepAliveMs: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+    idleMs: config.HTTP_IDLE_TIMEOUT_MS,
+  };
+}
+
 /** Variables of a service that listens for HTTP. */
-export const HttpConfig = z.object({
+export const HttpConfig = HttpTimeoutConfig.extend({
   HOST: z.string().default('127.0.0.1').describe('Address to listen on.'),
   PORT: z.coerce.number().int().min(0).max(65535).describe('Port to listen on (0 picks a free one).'),
   RATE_LIMIT_WINDOW_MS: z.coerce

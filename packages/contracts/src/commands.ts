@@ -1,19 +1,33 @@
 import { z } from 'zod';
-import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
+import {
+  Actor,
+  CategoryCode,
+  CommandId,
+  DepartmentCode,
+  FreeText,
+  GridCode,
+  IncidentId,
+  Instant,
+  Location,
+  ReportId,
+  Urgency,
+} from './primitives.ts';
 
-const Reason = z.string().trim().min(1).max(500);
+const Reason = FreeText(500, { min: 1, trim: true });
 const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
 
 export const ReportIncident = command(
   'ReportIncident',
   z.object({
-    reportId: z.string().min(8).max(64).describe("The client's own id for this report; a retry with the same id is the same report"),
+    reportId: ReportId.describe(
+      "The client's own id for this report; a retry with the same id is the same report. Letters and digits of any script and . _ : -, normalised to NFC",
+    ),
     gridCode: GridCode.describe("The grid (15 digits) where it was found: one of the reporter's own"),
     category: CategoryCode.describe('A category of the catalog (GET /v1/catalog)'),
     urgency: Urgency,
-    description: z.string().min(1).max(2000),
+    description: FreeText(2000, { min: 1 }).describe('What was found; no control characters but tab and newline, no bidi overrides'),
     location: Location.describe('lat, lng and an optional address'),
-    occurredAt: Instant.describe('When it was seen'),
+    occurredAt: Instant.describe("When it was seen: at most REPORT_MAX_AHEAD_S after the intake's clock, not before REPORT_TIME_FLOOR"),
     reportedAt: Instant.optional().describe(
       'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
     ),
@@ -34,10 +48,13 @@ export const AcceptIncident = command('AcceptIncident', z.object({}));
 /** 反馈: the handling department reports the case handled. */
 export const ResolveIncident = command(
   'ResolveIncident',
-  z.object({ notes: z.string().trim().min(1).max(2000), photoRefs: z.array(z.string().min(1).max(200)).max(20).default([]) }),
+  z.object({ notes: FreeText(2000, { min: 1, trim: true }), photoRefs: z.array(z.string().min(1).max(200)).max(20).default([]) }),
 );
 /** 核查: grid staff check on site; passed closes the case, failed sends it back for rework (返工). */
-export const VerifyIncident = command('VerifyIncident', z.object({ passed: z.boolean(), notes: z.string().trim().max(2000).default('') }));
+export const VerifyIncident = command(
+  'VerifyIncident',
+  z.object({ passed: z.boolean(), notes: FreeText(2000, { trim: true }).default('') }),
+);
 /** 延期申请: the handling department asks for more handling time. */
 export const RequestExtension = command(
   'RequestExtension',

@@ -50,9 +50,53 @@ export type IncidentId = z.infer<typeof IncidentId>;
 export const CommandId = z.uuid();
 export type CommandId = z.infer<typeof CommandId>;
 
+/**
+ * Characters refused in free text: C0 controls other than tab and newline (NUL, CR, ESC…), DEL and the C1 controls,
+ * and the bidi embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069), which make a text read otherwise
+ * than it is stored (a "Trojan Source" in a description shown to a handler, a log line or a spreadsheet).
+ */
+const FORBIDDEN_IN_TEXT = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u202A-\u202E\u2066-\u2069]/u;
+
+/** The first character of `text` that free text may not hold, as U+XXXX, or undefined. */
+export function forbiddenCharacter(text: string): string | undefined {
+  const found = FORBIDDEN_IN_TEXT.exec(text);
+  return found ? `U+${found[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : undefined;
+}
+
+/** The refusal of free text holding a forbidden character: the message names the character (the field is named by its path). */
+const noControlCharacters = (text: string, ctx: z.RefinementCtx) => {
+  const found = forbiddenCharacter(text);
+  if (found !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `holds the control character ${found}: free text may not hold control characters (but tab and newline) or bidi overrides`,
+    });
+  }
+};
+
+/**
+ * Free text of a person (a description, an address, a reason, notes): `min` to `max` characters (after trimming when
+ * `trim`), no control characters (but tab and newline) or bidi overrides.
+ */
+export const FreeText = (max: number, options: { readonly min?: number; readonly trim?: boolean } = {}) => {
+  const text = options.trim ? z.string().trim() : z.string();
+  return (options.min === undefined ? text : text.min(options.min)).max(max).superRefine(noControlCharacters);
+};
+
+/**
+ * A client's report id: 8 to 64 letters, marks and digits of any script and . _ : -, starting with a letter or a digit,
+ * in Unicode NFC (the intake normalises it first, so that the same id typed in NFC or NFD is one report).
+ */
+export const ReportId = z
+  .string()
+  .min(8)
+  .max(64)
+  .regex(/^[\p{L}\p{N}][\p{L}\p{M}\p{N}._:-]*$/u, 'a report id is letters, digits and . _ : - (no spaces, symbols or control characters)')
+  .refine((s) => s === s.normalize('NFC'), 'a report id is in Unicode NFC');
+
 export const Location = z.object({
   lat: z.number().min(-90).max(90),
   lng: z.number().min(-180).max(180),
-  address: z.string().max(200).optional(),
+  address: FreeText(200).optional(),
 });
 export type Location = z.infer<typeof Location>;

@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installEdge, PUBLIC_ROUTE, requestIdOf, type EdgeOptions } from './edge.ts';
@@ -20,7 +21,24 @@ export interface HttpServerOptions {
   readonly edge: EdgeOptions;
   /** Take the client IP from X-Forwarded-For (behind a reverse proxy). */
   readonly trustProxy?: boolean;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS in the services); DEFAULT_HTTP_TIMEOUTS when unset. */
+  readonly timeouts?: HttpServerTimeouts;
 }
+
+/** How long the server waits on a client, in ms. */
+export interface HttpServerTimeouts {
+  /** The whole request, headers and body: else 408 and the connection is closed (a slow upload). */
+  readonly requestMs: number;
+  /** The request headers. */
+  readonly headersMs: number;
+  /** An idle keep-alive connection after its last answer. */
+  readonly keepAliveMs: number;
+  /** A connection on which nothing moves: above the longest long poll (30 s) and the streams' keep-alive (15 s). */
+  readonly idleMs: number;
+}
+
+/** The defaults of HTTP_REQUEST_TIMEOUT_MS, HTTP_HEADERS_TIMEOUT_MS, HTTP_KEEP_ALIVE_TIMEOUT_MS, HTTP_IDLE_TIMEOUT_MS. */
+export const DEFAULT_HTTP_TIMEOUTS: HttpServerTimeouts = { requestMs: 30_000, headersMs: 10_000, keepAliveMs: 5_000, idleMs: 60_000 };
 
 /**
  * A Fastify instance with the house error format, request ids (the caller's X-Request-Id when sane) in every
@@ -30,13 +48,33 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Typed as Fastify's base logger so that route types stay the default ones.
   const loggerInstance: FastifyBaseLogger = options.logger;
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  const timeouts = options.timeouts ?? DEFAULT_HTTP_TIMEOUTS;
+  const headersMs = Math.min(timeouts.headersMs, timeouts.requestMs);
   const app = fastify({
     loggerInstance,
     bodyLimit,
+    // Node's server with every timeout set: Fastify's own options leave requestTimeout and connectionTimeout unset (0),
+    // and cannot set how often Node checks them (every 30 s by default: a slow upload is cut close to its limit here).
+    serverFactory: (handler) => {
+      const server = createServer(
+        {
+          requestTimeout: timeouts.requestMs,
+          headersTimeout: headersMs,
+          keepAliveTimeout: timeouts.keepAliveMs,
+          connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(headersMs / 2))),
+        },
+        handler,
+      );
+      server.setTimeout(timeouts.idleMs);
+      return server;
+    },
     requestIdHeader: false,
     genReqId: (req) => requestIdOf(req.headers['x-request-id']),
     trustProxy: options.trustProxy ?? false,
   });
+  // JSON only: Fastify would otherwise read text/plain as a string, which the schemas then refuse as 400 where the
+  // README promises 415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON.
+  app.removeContentTypeParser('text/plain');
   installErrorHandler(app, bodyLimit, options.dependencyOf);
   installEdge(app, options.edge);
   app.get('/healthz', { config: PUBLIC_ROUTE }, (_request, reply) => reply.send({ status: 'ok' }));

@@ -71,3 +71,4 @@ export function exitOnDeadConsumer(logger: Logger, consumer: string): (err: Erro
 export * from './cli.ts';
 export * from './files.ts';
 export * from './progress.ts';
+export * from './http-timeouts.ts';

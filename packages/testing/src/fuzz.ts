@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { signJwt } from '@gridgov/auth';
 import fc from 'fast-check';
 import { TEST_JWT_SECRET, testToken, type TestTokenClaims } from './auth.ts';
@@ -8,9 +9,59 @@ export const asciiText = (maxLength = 40): fc.Arbitrary<string> =>
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 
+/** A token of exactly these header and payload texts, signed with the test secret: for what signJwt cannot write. */
+function rawToken(header: string, payload: string): string {
+  const input = `${b64(header)}.${b64(payload)}`;
+  return `${input}.${createHmac('sha256', TEST_JWT_SECRET).update(input).digest('base64url')}`;
+}
+
+/** Characters a user id may not carry: controls, bidi overrides, spaces, look-alikes, punctuation. */
+const UNSAFE_IN_SUB = ['\n', '\r', '\u0000', '\u202e', '\u2066', ' ', 'ѕ', '/', '"', '<', '\u00a0', '\u200b'];
+
+/**
+ * Strictly signed tokens a loose parser would take (issue 20, finding 9): a key twice in the payload or the header, a
+ * signature spelled in a second base64url form, `crit`, a lifetime beyond the maximum (or no iat), a sub outside the
+ * safe alphabet.
+ */
+function looseTokens(valid: TestTokenClaims): fc.Arbitrary<string> {
+  const nowS = Math.floor(Date.now() / 1000);
+  const claims = {
+    sub: valid.sub ?? `${valid.role}-test`,
+    role: valid.role,
+    areas: valid.areas,
+    ...(valid.department === undefined ? {} : { department: valid.department }),
+    iat: nowS,
+    exp: nowS + 600,
+  };
+  const payload = JSON.stringify(claims);
+  const header = '{"alg":"HS256","typ":"JWT"}';
+  const good = rawToken(header, payload);
+  const [h, p, s] = good.split('.') as [string, string, string];
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  const respelled = `${s.slice(0, -1)}${alphabet[alphabet.indexOf(s.at(-1)!) ^ 1]!}`;
+  return fc.oneof(
+    fc
+      .constantFrom(...Object.keys(claims))
+      .map((key) => rawToken(header, `${payload.slice(0, -1)},${JSON.stringify(key)}:${JSON.stringify(key === 'role' ? 'admin' : 'x')}}`)),
+    fc.constant(rawToken('{"alg":"HS256","alg":"HS256","typ":"JWT"}', payload)),
+    fc.constant(`${h}.${p}.${respelled}`),
+    fc.constant(`${h}.${p}.${s}=`),
+    fc.constantFrom('["exp"]', '[]', '"b64"').map((crit) => rawToken(`{"alg":"HS256","typ":"JWT","crit":${crit}}`, payload)),
+    fc
+      .integer({ min: 86_401, max: 100 * 365 * 86_400 })
+      .map((lifetime) => rawToken(header, JSON.stringify({ ...claims, iat: nowS - 60, exp: nowS - 60 + lifetime }))),
+    fc.constant(rawToken(header, JSON.stringify({ ...claims, iat: 0, exp: nowS + 100 * 365 * 86_400 }))),
+    fc.constant(rawToken(header, JSON.stringify({ ...claims, iat: undefined }))),
+    fc
+      .tuple(fc.constantFrom(...UNSAFE_IN_SUB), fc.nat({ max: 8 }))
+      .map(([bad, at]) => rawToken(header, JSON.stringify({ ...claims, sub: `${claims.sub.slice(0, at)}${bad}${claims.sub.slice(at)}` }))),
+  );
+}
+
 /**
  * An Authorization header that must be refused with 401: none, not a bearer token, garbage, a JWT with a wrong
- * signature, another secret, alg none, expired, or signed correctly but with claims that fail their schema.
+ * signature, another secret, alg none, expired, signed correctly but with claims that fail their schema, or signed
+ * correctly but loose (duplicate keys, non-canonical base64url, crit, too long a lifetime, an unsafe sub).
  */
 export function badAuthorization(valid: TestTokenClaims): fc.Arbitrary<string | undefined> {
   const good = testToken(valid);
@@ -33,6 +84,7 @@ export function badAuthorization(valid: TestTokenClaims): fc.Arbitrary<string | 
       )
       .map((claims) => `Bearer ${signJwt(claims, { alg: 'HS256', secret: TEST_JWT_SECRET })}`),
     fc.jsonValue().map((claims) => `Bearer ${header}.${b64(claims ?? null)}.${b64('sig')}`),
+    looseTokens(valid).map((token) => `Bearer ${token}`),
   );
 }
 

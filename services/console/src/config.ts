@@ -1,3 +1,4 @@
+import { HttpTimeoutConfig } from '@gridgov/config';
 import { z } from 'zod';
 
 const httpUrl = z
@@ -6,7 +7,7 @@ const httpUrl = z
   .describe('an http(s) base URL');
 
 /** The console's environment: where it listens, where its static files are, which APIs the browser calls. */
-export const ConsoleConfig = z.object({
+export const ConsoleConfig = HttpTimeoutConfig.extend({
   HOST: z.string().default('127.0.0.1').describe('Address to listen on.'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3002).describe('Port to listen on (0 picks a free one).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),

@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
 import { createLogger, exitOnStartupError, shutdownOnSignals } from '@gridgov/runtime';
 import { ConsoleConfig } from './config.ts';
 import { createConsoleServer } from './server.ts';
@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     site,
     browser: { intakeUrl: config.INTAKE_URL, projectionUrl: config.PROJECTION_URL },
     logger,
+    timeouts: httpTimeoutsFrom(config),
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Logger } from '@gridgov/runtime';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createTimedHttpServer, type Logger, type ServerTimeouts } from '@gridgov/runtime';
 import { isHashedAsset, resolvePath } from './paths.ts';
 import type { Site, SiteFile } from './site.ts';
 
@@ -13,6 +13,8 @@ export interface ConsoleServerOptions {
   readonly site: Site;
   readonly browser: BrowserConfig;
   readonly logger: Logger;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS). */
+  readonly timeouts: ServerTimeouts;
 }
 
 const IMMUTABLE = 'public, max-age=31536000, immutable';
@@ -88,7 +90,7 @@ export function createConsoleServer(options: ConsoleServerOptions): Server {
     }
   };
 
-  return createServer((req, res) => {
+  return createTimedHttpServer(options.timeouts, (req, res) => {
     const started = process.hrtime.bigint();
     let status: number;
     try {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { gunzipSync } from 'node:zlib';
+import { slowUpload } from '@gridgov/testing';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConsoleServer } from './server.ts';
@@ -43,6 +44,7 @@ describe('the console server', () => {
       site: await loadSite(site),
       browser: { intakeUrl: 'http://127.0.0.1:3000', projectionUrl: 'http://127.0.0.1:3001' },
       logger: pino({ level: 'silent' }),
+      timeouts: { requestMs: 1_000, headersMs: 1_000, keepAliveMs: 1_000, idleMs: 10_000 },
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -53,6 +55,19 @@ describe('the console server', () => {
     await close();
     await rm(root, { recursive: true, force: true });
   });
+
+  it('closes the connection of a slow upload, to a page or to a path that does not exist (issue 20, finding 5)', async () => {
+    // 1 s for a whole request; this client would take 15 s to send its body.
+    const port = Number(new URL(base).port);
+    const [page, nowhere] = await Promise.all([
+      slowUpload({ port, path: '/', bodyBytes: 60, everyMs: 250 }),
+      slowUpload({ port, path: '/no/such/file', bodyBytes: 60, everyMs: 250 }),
+    ]);
+    for (const result of [page, nowhere]) {
+      expect(result.cut).toBe(true);
+      expect(result.bytesSent).toBeLessThan(60);
+    }
+  }, 30_000);
 
   it('serves the app for its pages: no-cache, HTML, a CSP that lets it call the two APIs only', async () => {
     for (const page of ['/', '/leader', '/dispatcher', '/report', '/signin']) {

@@ -1,5 +1,5 @@
 import { CommandSigningKey } from '@gridgov/auth';
-import { CommonConfig } from '@gridgov/config';
+import { CommonConfig, HttpTimeoutConfig } from '@gridgov/config';
 import { z } from 'zod';
 
 const fraction = z.number().gt(0).lt(1);
@@ -17,7 +17,7 @@ const DurationText = z
   })
   .refine((d) => d.amount > 0, 'a duration is more than 0');
 
-export const WorkerConfig = CommonConfig.extend({
+export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend({
   HOST: z.string().default('127.0.0.1').describe("Address of the worker's health port (/healthz, /readyz)."),
   WORKER_PORT: z.coerce
     .number()

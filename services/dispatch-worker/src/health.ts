@@ -1,6 +1,6 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Logger, Readiness } from '@gridgov/runtime';
+import { createTimedHttpServer, type Logger, type Readiness, type ServerTimeouts } from '@gridgov/runtime';
 
 export interface HealthServerOptions {
   readonly host: string;
@@ -8,6 +8,8 @@ export interface HealthServerOptions {
   readonly logger: Logger;
   /** Whether the worker can do its work now: its dependencies answer (ReadinessProbes, cached briefly). */
   readonly ready: () => Promise<Readiness>;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS). */
+  readonly timeouts: ServerTimeouts;
 }
 
 /** The worker's health port: GET /healthz (the process answers) and GET /readyz (Kafka and Redis answer); nothing else. */
@@ -15,7 +17,7 @@ export class HealthServer {
   private readonly server: Server;
 
   constructor(private readonly options: HealthServerOptions) {
-    this.server = createServer((req, res) => {
+    this.server = createTimedHttpServer(options.timeouts, (req, res) => {
       const path = (req.url ?? '/').split('?')[0];
       const send = (status: number, body: unknown) => {
         res.writeHead(status, {

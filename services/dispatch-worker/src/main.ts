@@ -1,4 +1,4 @@
-import { parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
@@ -28,7 +28,13 @@ async function main(): Promise<void> {
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events]);
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const health = new HealthServer({ host: config.HOST, port: config.WORKER_PORT, logger, ready: () => readiness.check() });
+  const health = new HealthServer({
+    host: config.HOST,
+    port: config.WORKER_PORT,
+    logger,
+    ready: () => readiness.check(),
+    timeouts: httpTimeoutsFrom(config),
+  });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({
     kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', logger }),

@@ -95,16 +95,17 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
   it('checks a command on a known case against its grid and department at the edge', async () => {
     const { incidentId } = await seedCase(infra);
     const before = intake.sent();
+    // Those who may not see the case hear that there is none (404); those whose role may not do it at all, 403.
     const refused = [
-      [ACTORS.dazeDispatcher, 'escalate', { reason: '督办' }, 'OUT_OF_JURISDICTION'],
-      [ACTORS.police, 'accept', {}, 'NOT_ASSIGNED'],
-      [ACTORS.otherStaff, 'verify', { passed: true }, 'OUT_OF_JURISDICTION'],
-      [ACTORS.leader, 'escalate', { reason: '督办' }, 'FORBIDDEN_ROLE'],
-      [ACTORS.admin, 'dispatch', { department: 'sanitation' }, 'FORBIDDEN_ROLE'],
+      [ACTORS.dazeDispatcher, 'escalate', { reason: '督办' }, 404, 'UNKNOWN_INCIDENT'],
+      [ACTORS.police, 'accept', {}, 404, 'UNKNOWN_INCIDENT'],
+      [ACTORS.otherStaff, 'verify', { passed: true }, 404, 'UNKNOWN_INCIDENT'],
+      [ACTORS.leader, 'escalate', { reason: '督办' }, 403, 'FORBIDDEN_ROLE'],
+      [ACTORS.admin, 'dispatch', { department: 'sanitation' }, 403, 'FORBIDDEN_ROLE'],
     ] as const;
-    for (const [actor, action, body, code] of refused) {
+    for (const [actor, action, body, status, code] of refused) {
       const res = await post(`/v1/incidents/${incidentId}/${action}`, as(actor), body);
-      expect({ action, status: res.statusCode, code: res.json<ErrorBody>().error.code }).toEqual({ action, status: 403, code });
+      expect({ action, status: res.statusCode, code: res.json<ErrorBody>().error.code }).toEqual({ action, status, code });
     }
     expect(intake.sent()).toBe(before);
     expect((await post(`/v1/incidents/${incidentId}/accept`, as(ACTORS.handler))).statusCode).toBe(202);
@@ -138,9 +139,10 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
     expect(leader.text).not.toContain('whistle-0042');
     expect((await read(whistle)).body.incident.reporterId).toBe('whistle-0042');
 
-    expect((await read(ACTORS.handler)).body.error?.code).toBe('NOT_ASSIGNED');
-    expect((await read(ACTORS.dazeLeader)).body.error?.code).toBe('OUT_OF_JURISDICTION');
-    expect((await read(ACTORS.staff)).body.error?.code).toBe('NOT_OWN_REPORT');
+    // Whoever may not see the case hears that there is none.
+    expect((await read(ACTORS.handler)).body.error?.code).toBe('UNKNOWN_INCIDENT');
+    expect((await read(ACTORS.dazeLeader)).body.error?.code).toBe('UNKNOWN_INCIDENT');
+    expect((await read(ACTORS.staff)).body.error?.code).toBe('UNKNOWN_INCIDENT');
     expect((await read(ACTORS.admin)).body.error?.code).toBe('FORBIDDEN_ROLE');
   });
 
@@ -162,7 +164,7 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
     for (const actor of [ACTORS.handler, ACTORS.staff]) {
       expect((await get(`/v1/incidents/${incidentId}/audit`, as(actor))).json<ErrorBody>().error.code).toBe('FORBIDDEN_ROLE');
     }
-    expect((await get(`/v1/incidents/${incidentId}/audit`, as(ACTORS.dazeLeader))).statusCode).toBe(403);
+    expect((await get(`/v1/incidents/${incidentId}/audit`, as(ACTORS.dazeLeader))).statusCode).toBe(404);
     expect((await get(`/v1/incidents/${randomUUID()}/audit`, as(ACTORS.leader))).statusCode).toBe(404);
 
     const { incidentId: lead } = await seedCase(infra, { category: 'gang_crime_lead' });
@@ -186,9 +188,76 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
       }),
     );
     expect((await get(`/v1/commands/${commandId}`, as(ACTORS.dispatcher))).statusCode).toBe(200);
+    // Someone else's command is answered as one not decided yet, word for word.
     const other = await get(`/v1/commands/${commandId}`, as(ACTORS.dazeDispatcher));
-    expect(other.statusCode).toBe(403);
-    expect(other.json<ErrorBody>().error.code).toBe('NOT_OWN_COMMAND');
+    expect({ status: other.statusCode, body: other.json<unknown>() }).toEqual({ status: 202, body: { commandId, status: 'pending' } });
+  });
+
+  describe('a case the caller may not see is answered as one that does not exist (issue 20, finding 8)', () => {
+    /** The answer with the case id put as <id> and the request id left out: what an outsider can compare. */
+    const answer = (res: { statusCode: number; json: <T>() => T }, id: string) => {
+      const { error } = res.json<ErrorBody>();
+      return { status: res.statusCode, code: error.code, message: error.message.replaceAll(id, '<id>') };
+    };
+    const UNKNOWN = { status: 404, code: 'UNKNOWN_INCIDENT', message: 'params.id: no incident <id>' };
+
+    it('reads, audits and commands of outsiders get the 404 of an id no case has, naming nothing of the case, and produce nothing', async () => {
+      // Routed to public security: the sanitation handler may not see it.
+      const { incidentId } = await seedCase(infra, { category: 'gang_crime_lead', address: '同德路' });
+      const nobody = randomUUID();
+      const before = intake.sent();
+      const tries = [
+        ['GET', '', ACTORS.dazeDispatcher, undefined],
+        ['GET', '', ACTORS.handler, undefined],
+        ['GET', '', ACTORS.dazeLeader, undefined],
+        ['GET', '', ACTORS.otherStaff, undefined],
+        ['GET', '/audit', ACTORS.dazeLeader, undefined],
+        ['GET', '/audit', ACTORS.dazeDispatcher, undefined],
+        ['POST', '/escalate', ACTORS.dazeDispatcher, { reason: '督办' }],
+        ['POST', '/accept', ACTORS.handler, {}],
+        ['POST', '/resolve', ACTORS.handler, { notes: '已处置' }],
+      ] as const;
+      for (const [method, suffix, actor, body] of tries) {
+        const at = async (id: string) =>
+          method === 'GET' ? get(`/v1/incidents/${id}${suffix}`, as(actor)) : post(`/v1/incidents/${id}${suffix}`, as(actor), body);
+        const [hidden, missing] = [await at(incidentId), await at(nobody)];
+        expect({ who: actor.id, suffix, ...answer(hidden, incidentId) }).toEqual({ who: actor.id, suffix, ...UNKNOWN });
+        expect(answer(missing, nobody)).toEqual(UNKNOWN);
+        for (const detail of [GRID, 'public_security', 'staff-001', 'gang_crime_lead', '同德路']) expect(hidden.body).not.toContain(detail);
+      }
+      expect(intake.sent()).toBe(before);
+    });
+
+    it('lets a command on a case the read side does not show go on to the decider while the read side is being restored', async () => {
+      const nobody = randomUUID();
+      const before = intake.sent();
+      expect(answer(await post(`/v1/incidents/${nobody}/escalate`, as(ACTORS.dispatcher), { reason: '督办' }), nobody)).toEqual(UNKNOWN);
+      expect(intake.sent()).toBe(before);
+      // Redis lost the read side (its restored marks are gone): the case may well exist; the decider knows.
+      const mark = readModelKeys(infra.keyPrefix).partition(0).eventsRestored;
+      const kept = await infra.redis.get(mark);
+      await infra.redis.del(mark);
+      try {
+        const res = await post(`/v1/incidents/${nobody}/escalate`, as(ACTORS.dispatcher), { reason: '督办' });
+        expect(res.statusCode).toBe(202);
+        expect(intake.sent()).toBe(before + 1);
+      } finally {
+        await infra.redis.set(mark, kept!);
+      }
+    });
+
+    it('tells one who sees the case but may not act on it 403, naming no grid, department or reporter', async () => {
+      const { incidentId } = await seedCase(infra);
+      // The reporter, whose token no longer holds the case's grid: they still see their report, but may not verify it.
+      const moved = bearer({ sub: 'staff-001', role: 'grid_staff', areas: [OTHER_GRID] });
+      const res = await post(`/v1/incidents/${incidentId}/verify`, moved, { passed: true });
+      expect(answer(res, incidentId)).toEqual({
+        status: 403,
+        code: 'OUT_OF_JURISDICTION',
+        message: 'grid_staff staff-001 may not VerifyIncident on this case: it is outside their areas',
+      });
+      expect(res.body).not.toContain(GRID);
+    });
   });
 
   it('never logs the reporter nor the report id of a confidential lead; every line of a request carries its id', async () => {

@@ -26,6 +26,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     dependencyOf: intakeDependencyOf,
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
+    ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
   });
   const routeDeps = { ...deps, reader: new ReadModelReader(deps.redis, deps.keyPrefix, deps.logger) };
   registerCommandRoutes(app, routeDeps);

@@ -1,5 +1,6 @@
 import { CommandSigningKey, TokenConfig } from '@gridgov/auth';
 import { CommonConfig, HttpConfig } from '@gridgov/config';
+import { Instant } from '@gridgov/contracts';
 import { z } from 'zod';
 
 export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
@@ -24,6 +25,18 @@ export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
       .max(30_000)
       .default(10_000)
       .describe('Longest wait a caller may ask of GET /v1/commands/:id?waitMs=.'),
+    REPORT_MAX_AHEAD_S: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(86_400)
+      .default(300)
+      .describe(
+        "How far past the intake's clock a report's occurredAt or reportedAt may be, in seconds (a phone's clock running fast); later is refused 400.",
+      ),
+    REPORT_TIME_FLOOR: Instant.default('2020-01-01T00:00:00+08:00').describe(
+      'The earliest occurredAt or reportedAt a report may name (ISO-8601 with an offset); earlier is refused 400.',
+    ),
     BODY_LIMIT_BYTES: z.coerce
       .number()
       .int()

@@ -1,11 +1,12 @@
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { ReadSideReadiness } from './read-side.ts';
+import type { ReportTimeBounds } from './routes/commands.ts';
 
 export interface IntakeDeps {
   readonly logger: Logger;
@@ -24,10 +25,14 @@ export interface IntakeDeps {
   /** Bearer tokens, rate limits, CORS. */
   readonly edge: EdgeOptions;
   readonly trustProxy?: boolean;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS); the defaults of @gridgov/http when unset. */
+  readonly timeouts?: HttpServerTimeouts;
+  /** When a report's occurredAt and reportedAt may fall (REPORT_MAX_AHEAD_S, REPORT_TIME_FLOOR); DEFAULT_REPORT_TIMES when unset. */
+  readonly reportTimes?: ReportTimeBounds;
   /** COMMAND_SIGNING_KEY: every envelope is signed with it before it goes to Kafka (ADR 0006). */
   readonly signingKey: string;
   /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
-  readonly readSide: Pick<ReadSideReadiness, 'assertWhole'>;
+  readonly readSide: Pick<ReadSideReadiness, 'assertWhole' | 'isWhole'>;
 }
 
 /** What the routes use: the service's dependencies and the read model's reader over its Redis. */

@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -49,6 +49,8 @@ async function main(): Promise<void> {
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,
+    timeouts: httpTimeoutsFrom(config),
+    reportTimes: { maxAheadMs: config.REPORT_MAX_AHEAD_S * 1000, floor: new Date(config.REPORT_TIME_FLOOR) },
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,
   });

@@ -20,8 +20,9 @@ export class ReadSideReadiness {
     private readonly cacheMs = 1_000,
   ) {}
 
-  async isWhole(): Promise<boolean> {
-    if (this.whole && Date.now() - this.checkedAt < this.cacheMs) return true;
+  /** `fresh`: ask Redis now, not the answer of the last second (a wipe in that second would not show). */
+  async isWhole(fresh = false): Promise<boolean> {
+    if (!fresh && this.whole && Date.now() - this.checkedAt < this.cacheMs) return true;
     const keys = Array.from({ length: this.partitions }, (_, p) => readModelKeys(this.keyPrefix).partition(p)).flatMap((k) => [
       k.eventsRestored,
       k.outcomesRestored,

@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,
+    timeouts: httpTimeoutsFrom(config),
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');

@@ -1,22 +1,23 @@
 import type { Actor } from '@gridgov/contracts';
 import { auditTrail, visibleHistory, visibleIncident } from '@gridgov/domain';
-import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import { parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { IncidentParams } from '../schemas.ts';
-import { accessChecks, caseTarget } from './access.ts';
+import { accessChecks, unknownIncident } from './access.ts';
 
 /** One case: GET /v1/incidents/:id (the view and its history) and GET /v1/incidents/:id/audit. */
 export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { may, roleMayOrForbid } = accessChecks(deps.areas);
+  const { mayOnCase, roleMayOrForbid } = accessChecks(deps.areas);
 
   /** The case and its stored history, once the viewer may read them. */
   const caseFor = async (actor: Actor, id: string, action: 'ReadIncident' | 'ReadAudit') => {
     roleMayOrForbid(actor, action);
     await deps.readSide.assertWhole();
     const [view, lines] = await Promise.all([deps.reader.view(id), deps.reader.history(id)]);
-    if (!view) throw new ApiError(404, 'UNKNOWN_INCIDENT', `params.id: no incident ${id}`);
-    may(actor, action, caseTarget(view));
+    // A case the viewer may not see is answered as one that does not exist, word for word.
+    if (!view) throw unknownIncident(id);
+    mayOnCase(actor, action, view, id);
     return { view, lines, viewer: { actor, areas: deps.areas, catalog: deps.catalog } };
   };
 

@@ -1,20 +1,67 @@
 import { signEnvelope } from '@gridgov/auth';
 import { CommandEnvelope, type CommandOutcome } from '@gridgov/contracts';
-import { isConfidential, loggableActorId } from '@gridgov/domain';
+import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { commandIdFor, reportIds } from '../ids.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from '../schemas.ts';
-import { accessChecks, caseTarget } from './access.ts';
+import { accessChecks, unknownIncident } from './access.ts';
+
+/**
+ * The body with its reportId in Unicode NFC: the same id typed in NFC or NFD (é as one character or as e and an
+ * accent) is one report, one incident.
+ */
+function withNfcReportId(body: unknown): unknown {
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
+  const { reportId } = body as { reportId?: unknown };
+  return typeof reportId === 'string' ? { ...body, reportId: reportId.normalize('NFC') } : body;
+}
+
+/** When a report's times must fall: not after `maxAheadMs` past the intake's clock, not before `floor`. */
+export interface ReportTimeBounds {
+  readonly maxAheadMs: number;
+  readonly floor: Date;
+}
+
+/** REPORT_MAX_AHEAD_S and REPORT_TIME_FLOOR's defaults: 5 minutes of a phone's clock running fast, and 2020. */
+export const DEFAULT_REPORT_TIMES: ReportTimeBounds = { maxAheadMs: 300_000, floor: new Date('2020-01-01T00:00:00+08:00') };
+
+/** 400 naming the field when occurredAt or reportedAt is in the future (beyond a fast clock's margin) or before the floor. */
+function checkReportTimes(body: { occurredAt: string; reportedAt?: string | undefined }, now: Date, bounds: ReportTimeBounds): void {
+  const latest = now.getTime() + bounds.maxAheadMs;
+  for (const field of ['occurredAt', 'reportedAt'] as const) {
+    const value = body[field];
+    if (value === undefined) continue;
+    const at = Date.parse(value);
+    if (at > latest) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `body.${field}: ${value} is in the future (more than ${bounds.maxAheadMs / 1000} s after the intake's clock, ${now.toISOString()})`,
+        { issues: [{ field: `body.${field}`, message: 'in the future' }] },
+      );
+    }
+    if (at < bounds.floor.getTime()) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `body.${field}: ${value} is before ${bounds.floor.toISOString()}, the earliest time a report may name`,
+        {
+          issues: [{ field: `body.${field}`, message: 'before the floor' }],
+        },
+      );
+    }
+  }
+}
 
 /**
  * Reports and commands: POST /v1/incidents, POST /v1/incidents/:id/<action>, and the issuer's look at what became
  * of one, GET /v1/commands/:id.
  */
 export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): void {
-  const { may, roleMayOrForbid } = accessChecks(deps.areas);
+  const { may, mayOnCase, roleMayOrForbid } = accessChecks(deps.areas);
 
   /**
    * Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. When Kafka
@@ -34,7 +81,9 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
   app.post('/v1/incidents', async (request, reply) => {
     const actor = requestActor(request);
     roleMayOrForbid(actor, 'ReportIncident');
-    const body = parseOr400(ReportBody, 'body', request.body);
+    const body = parseOr400(ReportBody, 'body', withNfcReportId(request.body));
+    const now = await deps.clock();
+    checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
     if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
       throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
     }
@@ -46,7 +95,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
-      issuedAt: (await deps.clock()).toISOString(),
+      issuedAt: now.toISOString(),
       actor,
       command: { type: 'ReportIncident', data: body },
     };
@@ -66,9 +115,13 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       const { id: incidentId } = parseOr400(IncidentParams, 'params', request.params);
       const data: unknown = parseOr400(dataSchema, 'body', request.body ?? {});
       const idempotencyKey = parseOr400(CommandHeaders, 'headers', request.headers)['idempotency-key'];
-      // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider.
+      // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider. A
+      // case the caller may not see, and one the whole read side does not know, are 404 alike; while the read side is
+      // being restored (ADR 0009) the command goes on to the decider, which knows every case. The marks are read after
+      // the view, and afresh: a Redis wiped in between shows as not whole, never as a case that does not exist.
       const view = await deps.reader.view(incidentId);
-      if (view) may(actor, type, caseTarget(view));
+      if (view) mayOnCase(actor, type, view, incidentId);
+      else if (await deps.readSide.isWhole(true)) throw unknownIncident(incidentId);
       const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
@@ -104,11 +157,13 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     const deadline = Date.now() + Math.min(waitMs, deps.maxOutcomeWaitMs);
     for (;;) {
       const outcome = await deps.reader.outcome(id);
-      if (outcome) {
-        may(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId });
-        // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
-        if (await caseShows(outcome)) return reply.send(outcome);
-      }
+      // Someone else's command is answered as one not decided yet, word for word: its id (derived from a reporter and
+      // their report id) must not tell that the report exists.
+      const own =
+        outcome &&
+        authorise(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId }, deps.areas).allowed;
+      // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
+      if (outcome && own && (await caseShows(outcome))) return reply.send(outcome);
       if (Date.now() >= deadline) break;
       await new Promise((r) => setTimeout(r, 50));
     }

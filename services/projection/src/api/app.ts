@@ -20,6 +20,7 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     dependencyOf: (err) => (isStoreUnavailable(err) ? 'store' : undefined),
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
+    ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
   });
   registerFiguresRoutes(app, deps);
   registerRankingRoutes(app, deps);

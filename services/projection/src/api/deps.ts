@@ -1,5 +1,5 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
 import type { Weights } from '@gridgov/projection-api';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
@@ -32,4 +32,6 @@ export interface ProjectionAppDeps {
   /** Bearer tokens, rate limits, CORS: every route but the probes and the API document needs a token. */
   readonly edge: EdgeOptions;
   readonly trustProxy?: boolean;
+  /** How long a client may take (HTTP_*_TIMEOUT_MS); the defaults of @gridgov/http when unset. */
+  readonly timeouts?: HttpServerTimeouts;
 }
