@@ -9,3 +9,4 @@ export * from './fuzz.ts';
 export * from './own-redis.ts';
 export * from './own-kafka.ts';
 export * from './synthetic-cases.ts';
+export * from './stack-access.ts';
