@@ -102,14 +102,19 @@ async function grantServiceAcls(brokers: string, service: ServiceName, topicPref
   }
 }
 
-/** Revokes every service's ACLs of a test's topic prefix (its cleanup). */
+/**
+ * Revokes the services' ACLs of a test's topic prefix (its cleanup): only those under the prefix. The ones every stack
+ * shares (the range readers' groups, named after the client id; the unprefixed topics kafka.sh granted) stay.
+ */
 export async function revokeServiceAcls(brokers: string, topicPrefix: string): Promise<void> {
   const admin = brokerLogin(brokers);
-  if (!admin) return;
+  if (!admin || topicPrefix === '') return;
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'test-acls', sasl: admin, retries: 2 });
   await revokeAcls(
     kafka,
-    kafkaPrincipals().flatMap((s) => kafkaAclBindings(s, topicPrefix)),
+    kafkaPrincipals()
+      .flatMap((s) => kafkaAclBindings(s, topicPrefix))
+      .filter((b) => b.resourceName.startsWith(topicPrefix)),
   );
 }
 
