@@ -206,6 +206,42 @@ cmd_fetch() {
 
 # ---------------------------------------------------------------- start
 
+# The broker of a data directory formatted before logins were required, started once as it was then (its client
+# listener open, no authorizer; on 127.0.0.1 only) just long enough to add each principal's SCRAM credential, then stopped.
+add_users_to_open_broker() {
+  local open="$KAFKA_HOME_DIR/server-open.properties" pid name password t0
+  t0="$(now)"
+  log "$DATA_DIR was formatted before the broker required logins: adding its SCRAM users (once)"
+  sed -e 's/^listener.security.protocol.map=.*/listener.security.protocol.map=CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT/' \
+    -e '/^authorizer.class.name=/d' -e '/^super.users=/d' -e '/^allow.everyone.if.no.acl.found=/d' \
+    -e '/^sasl\./d' -e '/^listener.name.client\./d' "$PROPS" >"$open"
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is intentionally word-split
+  (
+    cd "$KAFKA_HOME_DIR"
+    exec java $KAFKA_HEAP_OPTS -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$LOG_DIR" -cp "$LIB_DIR/*" kafka.Kafka "$open"
+  ) </dev/null >>"$STDOUT_LOG" 2>&1 &
+  pid=$!
+  local deadline=$(($(date +%s) + KAFKA_START_TIMEOUT))
+  until is_listening "$KAFKA_PORT"; do
+    is_alive "$pid" || { rm -f "$CREDENTIALS_FILE"; die "the broker (open, to add its users) exited during startup: see $STDOUT_LOG"; }
+    (($(date +%s) < deadline)) || { kill -KILL "$pid"; rm -f "$CREDENTIALS_FILE"; die "the broker (open, to add its users) did not start"; }
+    sleep 0.2
+  done
+  while IFS='=' read -r name password; do
+    [[ -n "$name" ]] || continue
+    if ! java_tool kafka.admin.ConfigCommand --bootstrap-server "$BROKERS" --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-256=[password=$password]" >>"$LOG_DIR/format.log" 2>&1; then
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$CREDENTIALS_FILE"
+      die "could not add the SCRAM user $name (see $LOG_DIR/format.log)"
+    fi
+  done <"$CREDENTIALS_FILE"
+  kill -TERM "$pid" 2>/dev/null || true
+  while is_alive "$pid"; do sleep 0.2; done
+  rm -f "$open"
+  log "added $(wc -l <"$CREDENTIALS_FILE") SCRAM users in $(elapsed "$t0")s"
+}
+
 render_properties() {
   local content
   content="$(<"$TEMPLATE")"
@@ -264,9 +300,11 @@ cmd_start() {
   t_total="$(now)"
   mkdir -p "$DATA_DIR" "$LOG_DIR"
   if [[ ! -f "$CREDENTIALS_FILE" ]]; then
-    [[ ! -f "$DATA_DIR/meta.properties" ]] ||
-      die "$DATA_DIR was formatted before the broker required SASL/SCRAM logins (ADR 0017) and has no $CREDENTIALS_FILE: its users cannot be added now. Move its data away or '$0 clean' it (deletes the log), then start again"
     write_credentials
+    render_properties
+    # Formatted before the broker required logins (ADR 0017): its log has no SCRAM user yet, and none can be added
+    # through a listener that requires one. Added once through the old, open one; the log is kept.
+    if [[ -f "$DATA_DIR/meta.properties" ]]; then add_users_to_open_broker; fi
   fi
   render_properties
 
