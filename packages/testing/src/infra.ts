@@ -26,7 +26,10 @@ export interface TestInfra {
   /** KEY_PREFIX for services: the Redis keys of this test. */
   readonly keyPrefix: string;
   readonly logger: Logger;
-  /** Environment that points a service at this test's slice. */
+  /**
+   * Environment that points a service at this test's slice (with the broker's admin login: startService swaps it for
+   * the service's own principal and drops the secrets the service does not use).
+   */
   env(): Record<string, string>;
   cleanup(): Promise<void>;
 }
@@ -66,6 +69,8 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
       REDIS_URL: redisUrl,
       TOPIC_PREFIX: topicPrefix,
       KEY_PREFIX: id,
+      // The broker's admin login, for a tool a test runs itself (a restore CLI); startService gives a service its own instead.
+      ...(kafkaSasl ? { KAFKA_USERNAME: kafkaSasl.username, KAFKA_PASSWORD: kafkaSasl.password } : {}),
       // Tokens and command signatures of the test suite; limits out of the way (their own test checks them).
       ...TEST_AUTH_ENV,
       RATE_LIMIT_PER_USER: '1000000',
