@@ -73,6 +73,8 @@ async function redisUserUrl(service: ServiceName, redisUrl: string, keyPrefix: s
   try {
     await admin.connect();
     await admin.call('ACL', 'SETUSER', user, ...redisAclRules(service, keyPrefix), `>${password}`);
+    // Kept across a restart where the server has an ACL file (startOwnRedis, redis.sh); elsewhere, in memory only.
+    await admin.call('ACL', 'SAVE').catch(() => undefined);
   } catch {
     // A Redis that does not answer (a test of a service refusing it): the service is given the URL as it is.
     return undefined;

@@ -3,8 +3,8 @@
  *
  *   node --import tsx packages/redis/src/cli/stack-access.ts redis-users --redis-url URL --key-prefix P --secrets FILE
  *     Creates (or resets) each service's Redis ACL user, <P>-<service>, limited to its key patterns, channels and
- *     commands, with the password REDIS_PASSWORD_<SERVICE> of the secrets file. No other user is touched (never
- *     `default`): a Redis shared by several stacks keeps theirs.
+ *     commands, with the password REDIS_PASSWORD_<SERVICE> of the secrets file, and saves them (ACL SAVE) where the
+ *     server has an ACL file. No other user is touched (never `default`): a Redis shared by several stacks keeps theirs.
  *
  *   node --import tsx packages/redis/src/cli/stack-access.ts service-envs --out-dir DIR --base FILE --secrets FILE
  *       [--kafka-credentials FILE] [--redis-url URL] [--key-prefix P]
@@ -85,6 +85,9 @@ async function redisUsers(opts: Record<string, string>): Promise<void> {
       await redis.call('ACL', 'SETUSER', user, ...redisAclRules(service, keyPrefix), `>${passwordOf(secrets, service)}`);
       console.log(`Redis user ${user}: keys ${keyPrefix}:… of ${service} only`);
     }
+    // Saved to the server's ACL file (infra/redis/redis.sh gives it one), so that the users outlive a restart. A Redis
+    // without one (e.g. shared, started elsewhere) keeps them until it restarts; scripts/up creates them again.
+    await redis.call('ACL', 'SAVE').catch((err: unknown) => console.log(`Redis users not saved to a file: ${(err as Error).message}`));
   } finally {
     redis.disconnect();
   }
@@ -105,7 +108,10 @@ function serviceEnvs(opts: Record<string, string>): void {
     }
     const env = serviceEnvironment(service, base, secrets, {
       kafka: password ? { username: service, password } : undefined,
-      redisUrl: redisUrl && usesRedis(service) ? redisUrlWithUser(redisUrl, redisUserName(keyPrefix, service), passwordOf(secrets, service)) : undefined,
+      redisUrl:
+        redisUrl && usesRedis(service)
+          ? redisUrlWithUser(redisUrl, redisUserName(keyPrefix, service), passwordOf(secrets, service))
+          : undefined,
     });
     const file = join(outDir, `${service}.env`);
     const text = Object.entries(env)
