@@ -46,7 +46,7 @@ export const ALLOWED_IMPORTS = {
   'packages/auth': ['config', 'contracts'],
   'packages/http': ['contracts'],
   'packages/kafka': ['contracts'],
-  'packages/redis': [],
+  'packages/redis': ['contracts'],
   'packages/read-model': ['contracts', 'domain', 'redis'],
   'packages/projection-api': ['domain'],
   'packages/simulator': ['contracts', 'domain', 'runtime'],

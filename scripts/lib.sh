@@ -145,7 +145,8 @@ free_port() {
 }
 
 # Starts a Kafka broker and a Redis of their own unless KAFKA_BROKERS and REDIS_URL are set,
-# exports both, and stops what it started when the calling script exits.
+# exports both, and stops what it started when the calling script exits. With the broker, its admin login
+# (KAFKA_USERNAME, KAFKA_PASSWORD; ADR 0017): what the tests' and benches' plain clients connect with.
 ensure_infra() {
   started_kafka=""
   started_redis=""
@@ -159,6 +160,7 @@ ensure_infra() {
     KAFKA_PORT="$port" bash "$REPO_ROOT/infra/kafka/kafka.sh" start
     export KAFKA_BROKERS="127.0.0.1:$port"
   fi
+  export_kafka_admin_login
   if [[ -z "${REDIS_URL:-}" ]]; then
     local port="${TEST_REDIS_PORT:-$(free_port 16379)}" line
     say "starting a Redis of its own on 127.0.0.1:$port"
@@ -170,6 +172,16 @@ ensure_infra() {
     [[ "$line" == REDIS_URL=* ]] || die "Redis did not start"
     export REDIS_URL="${line#REDIS_URL=}"
   fi
+}
+
+# KAFKA_USERNAME/KAFKA_PASSWORD of the admin of the broker at KAFKA_BROKERS, unless set: from the credentials that
+# infra/kafka/kafka.sh keeps in its home (.local/kafka-<port>/scram-credentials). Nothing for another broker.
+export_kafka_admin_login() {
+  [[ -z "${KAFKA_USERNAME:-}" && "${KAFKA_BROKERS:-}" =~ ^127\.0\.0\.1:([0-9]+)$ ]] || return 0
+  local file="$LOCAL_DIR/kafka-${BASH_REMATCH[1]}/scram-credentials" line
+  [[ -f "$file" ]] || return 0
+  line="$(grep -m 1 '^admin=' "$file")" || return 0
+  export KAFKA_USERNAME=admin KAFKA_PASSWORD="${line#admin=}"
 }
 
 stop_own_infra() {

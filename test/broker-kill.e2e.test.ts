@@ -129,7 +129,7 @@ describe('the broker SIGKILLed and restarted during traffic', () => {
     // On grid.events, read by a plain Kafka client: one IncidentReported for every incident, and no other. A relay that
     // lost the broker's acknowledgement sends its outbox again (at least once, ADR 0002): a second record of the same
     // event is allowed only as that re-send, byte for byte the same, and it is counted once (above and below).
-    const kafka = createKafka({ brokers: [broker.brokers], clientId: 'broker-kill-check', logger: testLogger() });
+    const kafka = createKafka({ brokers: [broker.brokers], clientId: 'broker-kill-check', sasl: broker.sasl, logger: testLogger() });
     const reported = new Map<string, Set<string>>();
     for (const record of await readTopic(kafka, 'grid.events')) {
       const event = GridEvent.parse(JSON.parse(record.value!));

@@ -51,6 +51,7 @@ export async function platformaticRead(infra: BenchInfra, topic: string, events:
     clientId: `${infra.id}-platformatic`,
     groupId: `${infra.id}-platformatic-${randomUUID()}`,
     bootstrapBrokers: [...infra.brokers],
+    ...(infra.sasl ? { sasl: { mechanism: 'SCRAM-SHA-256' as const, username: infra.sasl.username, password: infra.sasl.password } } : {}),
     maxWaitTime: 100,
     autocommit: false,
   });
@@ -118,6 +119,7 @@ export async function platformaticWrite(
   const producer = new Producer({
     clientId: `${infra.id}-platformatic-producer`,
     bootstrapBrokers: [...infra.brokers],
+    ...(infra.sasl ? { sasl: { mechanism: 'SCRAM-SHA-256' as const, username: infra.sasl.username, password: infra.sasl.password } } : {}),
     acks: ProduceAcks.ALL,
     idempotent,
     partitioner: compatibilityPartitioner,

@@ -5,7 +5,8 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, signEnvelope } from '@gridgov/auth';
 import { topicSpecsWithPrefix, topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
-import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
+import { createKafka, deleteTopics, ensureTopics, type KafkaClient, type KafkaSasl } from '@gridgov/kafka';
+import { brokerLogin } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
@@ -17,6 +18,8 @@ export interface BenchInfra {
   readonly secrets: { readonly jwt: string; readonly signing: string };
   readonly kafka: KafkaClient;
   readonly brokers: readonly string[];
+  /** The broker's admin login, when it requires one (ADR 0017). */
+  readonly sasl: KafkaSasl | undefined;
   readonly redis: Redis;
   readonly topics: Topics;
   readonly env: Record<string, string>;
@@ -30,7 +33,9 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
   if (!brokers || !redisUrl) throw new Error('set KAFKA_BROKERS and REDIS_URL, or run `bash scripts/bench`, which starts both');
   const id = `b${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
   const topics = topicsWithPrefix(`${id}.`);
-  const kafka = createKafka({ brokers: brokers.split(','), clientId: id, logger: pino({ level: 'silent' }) });
+  // The broker's admin login (ADR 0017): KAFKA_USERNAME/KAFKA_PASSWORD (scripts/bench exports them) or its home's file.
+  const sasl = brokerLogin(brokers);
+  const kafka = createKafka({ brokers: brokers.split(','), clientId: id, sasl, logger: pino({ level: 'silent' }) });
   const specs = topicSpecsWithPrefix(`${id}.`, { commands: partitions, events: partitions, notifications: 3, dlq: 1 });
   // A busy broker sometimes answers a fresh topic's metadata with UNKNOWN_TOPIC_OR_PARTITION for a moment (retriable):
   // ensureTopics creates only what is missing, so it is asked again.
@@ -50,6 +55,7 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     secrets,
     kafka,
     brokers: brokers.split(','),
+    sasl,
     redis,
     topics,
     env: {
@@ -57,6 +63,8 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
       REDIS_URL: redisUrl,
       TOPIC_PREFIX: `${id}.`,
       KEY_PREFIX: id,
+      // The services of a bench log in as the broker's admin: the ACLs' cost is not what a bench measures.
+      ...(sasl ? { KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password } : {}),
       JWT_SECRET: secrets.jwt,
       COMMAND_SIGNING_KEY: secrets.signing,
       // The worker's health port: any free one, beside a stack of scripts/up on 3003.

@@ -7,6 +7,12 @@
 #   bash infra/kafka/kafka.sh status    # exit 0 if running, 3 if not
 #   bash infra/kafka/kafka.sh topics    # list topics (partitions, retention)
 #   bash infra/kafka/kafka.sh clean     # stop and delete $KAFKA_HOME_DIR
+#   bash infra/kafka/kafka.sh credentials [name]  # KAFKA_USERNAME=/KAFKA_PASSWORD= lines of a principal (default admin)
+#
+# Clients log in with SASL/SCRAM-SHA-256 and the broker checks ACLs (ADR 0017): at the first start, a password is
+# generated for `admin` (super user: these scripts, the tests' plain clients) and for each service of
+# infra/services.json, kept in $KAFKA_HOME_DIR/scram-credentials (mode 600, `name=password` lines); every start grants
+# the services' ACLs (topics and groups unprefixed).
 #
 # Environment:
 #   KAFKA_PORT             client port (default 9092), always bound to 127.0.0.1
@@ -45,6 +51,8 @@ LOG_DIR="$KAFKA_HOME_DIR/logs"
 PROPS="$KAFKA_HOME_DIR/server.properties"
 PID_FILE="$KAFKA_HOME_DIR/kafka.pid"
 CLUSTER_ID_FILE="$KAFKA_HOME_DIR/cluster.id"
+CREDENTIALS_FILE="$KAFKA_HOME_DIR/scram-credentials"
+SERVICES_FILE="$REPO_ROOT/infra/services.json"
 STDOUT_LOG="$LOG_DIR/stdout.log"
 BROKERS="127.0.0.1:$KAFKA_PORT"
 
@@ -117,11 +125,38 @@ running_pid() {
   printf '%s' "$pid"
 }
 
-# The admin CLI of packages/kafka (wait, create-topics, list), from the repository root where tsx resolves.
+# The admin CLI of packages/kafka (wait, create-topics, list, grant-service-acls), from the repository root where tsx
+# resolves, logged in as admin.
 admin_cli() {
   [[ -d "$REPO_ROOT/node_modules/tsx" && -d "$REPO_ROOT/packages/kafka/node_modules" ]] ||
     die "Node packages are not installed: run \`pnpm install\` at the repository root (or bash scripts/up)"
-  (cd "$REPO_ROOT" && node --import tsx "$ADMIN" "$@")
+  (cd "$REPO_ROOT" && KAFKA_USERNAME=admin KAFKA_PASSWORD="$(password_of admin)" node --import tsx "$ADMIN" "$@")
+}
+
+# The password of principal $1 in $CREDENTIALS_FILE, or fails.
+password_of() {
+  [[ -f "$CREDENTIALS_FILE" ]] || return 1
+  local line
+  line="$(grep -m 1 "^$1=" "$CREDENTIALS_FILE")" || return 1
+  printf '%s' "${line#*=}"
+}
+
+# The principals: admin and each service of infra/services.json that uses Kafka.
+principals() {
+  echo admin
+  node -e 'const s = require(process.argv[1]).services; for (const [n, a] of Object.entries(s)) if (a.kafka) console.log(n);' "$SERVICES_FILE"
+}
+
+# Writes $CREDENTIALS_FILE (once): a random password for each principal.
+write_credentials() {
+  local name tmp="$CREDENTIALS_FILE.tmp.$$"
+  (
+    umask 077
+    for name in $(principals); do
+      printf '%s=%s\n' "$name" "$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+    done >"$tmp"
+  )
+  mv "$tmp" "$CREDENTIALS_FILE"
 }
 
 java_tool() {
@@ -171,13 +206,50 @@ cmd_fetch() {
 
 # ---------------------------------------------------------------- start
 
+# The broker of a data directory formatted before logins were required, started once as it was then (its client
+# listener open, no authorizer; on 127.0.0.1 only) just long enough to add each principal's SCRAM credential, then stopped.
+add_users_to_open_broker() {
+  local open="$KAFKA_HOME_DIR/server-open.properties" pid name password t0
+  t0="$(now)"
+  log "$DATA_DIR was formatted before the broker required logins: adding its SCRAM users (once)"
+  sed -e 's/^listener.security.protocol.map=.*/listener.security.protocol.map=CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT/' \
+    -e '/^authorizer.class.name=/d' -e '/^super.users=/d' -e '/^allow.everyone.if.no.acl.found=/d' \
+    -e '/^sasl\./d' -e '/^listener.name.client\./d' "$PROPS" >"$open"
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS is intentionally word-split
+  (
+    cd "$KAFKA_HOME_DIR"
+    exec java $KAFKA_HEAP_OPTS -Dlog4j.configuration="file:$LOG4J" -Dkafka.logs.dir="$LOG_DIR" -cp "$LIB_DIR/*" kafka.Kafka "$open"
+  ) </dev/null >>"$STDOUT_LOG" 2>&1 &
+  pid=$!
+  local deadline=$(($(date +%s) + KAFKA_START_TIMEOUT))
+  until is_listening "$KAFKA_PORT"; do
+    is_alive "$pid" || { rm -f "$CREDENTIALS_FILE"; die "the broker (open, to add its users) exited during startup: see $STDOUT_LOG"; }
+    (($(date +%s) < deadline)) || { kill -KILL "$pid"; rm -f "$CREDENTIALS_FILE"; die "the broker (open, to add its users) did not start"; }
+    sleep 0.2
+  done
+  while IFS='=' read -r name password; do
+    [[ -n "$name" ]] || continue
+    if ! java_tool kafka.admin.ConfigCommand --bootstrap-server "$BROKERS" --alter --entity-type users --entity-name "$name" \
+      --add-config "SCRAM-SHA-256=[password=$password]" >>"$LOG_DIR/format.log" 2>&1; then
+      kill -KILL "$pid" 2>/dev/null || true
+      rm -f "$CREDENTIALS_FILE"
+      die "could not add the SCRAM user $name (see $LOG_DIR/format.log)"
+    fi
+  done <"$CREDENTIALS_FILE"
+  kill -TERM "$pid" 2>/dev/null || true
+  while is_alive "$pid"; do sleep 0.2; done
+  rm -f "$open"
+  log "added $(wc -l <"$CREDENTIALS_FILE") SCRAM users in $(elapsed "$t0")s"
+}
+
 render_properties() {
   local content
   content="$(<"$TEMPLATE")"
   content="${content//'${KAFKA_PORT}'/$KAFKA_PORT}"
   content="${content//'${CONTROLLER_PORT}'/$KAFKA_CONTROLLER_PORT}"
   content="${content//'${DATA_DIR}'/$DATA_DIR}"
-  printf '%s\n' "$content" >"$PROPS.tmp"
+  content="${content//'${ADMIN_PASSWORD}'/$(password_of admin)}"
+  (umask 077 && printf '%s\n' "$content" >"$PROPS.tmp")
   mv "$PROPS.tmp" "$PROPS"
 }
 
@@ -227,6 +299,13 @@ cmd_start() {
   local t_total
   t_total="$(now)"
   mkdir -p "$DATA_DIR" "$LOG_DIR"
+  if [[ ! -f "$CREDENTIALS_FILE" ]]; then
+    write_credentials
+    render_properties
+    # Formatted before the broker required logins (ADR 0017): its log has no SCRAM user yet, and none can be added
+    # through a listener that requires one. Added once through the old, open one; the log is kept.
+    if [[ -f "$DATA_DIR/meta.properties" ]]; then add_users_to_open_broker; fi
+  fi
   render_properties
 
   if [[ ! -s "$CLUSTER_ID_FILE" ]]; then
@@ -239,7 +318,12 @@ cmd_start() {
 
   # Formatting costs a JVM start (~1-2 s); skip it when the data dir is already formatted.
   if [[ ! -f "$DATA_DIR/meta.properties" ]]; then
-    java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted \
+    # Each principal's SCRAM credential is written into the metadata log at format time (KRaft, Kafka 3.5+).
+    local scram=() line
+    while IFS= read -r line; do
+      [[ -n "$line" ]] && scram+=(--add-scram "SCRAM-SHA-256=[name=${line%%=*},password=${line#*=}]")
+    done <"$CREDENTIALS_FILE"
+    java_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$PROPS" --ignore-formatted "${scram[@]}" \
       >>"$LOG_DIR/format.log" 2>&1 || { cat "$LOG_DIR/format.log" >&2; die "storage format failed"; }
     log "formatted $DATA_DIR (cluster id $cluster_id)"
   fi
@@ -281,6 +365,8 @@ cmd_start() {
     sed "s/^/[kafka:$KAFKA_PORT]   /"; then
     die "topic creation failed (broker left running, pid $pid; '$0 stop' to stop it)"
   fi
+  admin_cli grant-service-acls --brokers "$BROKERS" | sed "s/^/[kafka:$KAFKA_PORT]   /" ||
+    die "granting the services' ACLs failed (broker left running, pid $pid; '$0 stop' to stop it)"
   log "ready in ${ready_secs}s (JVM launch -> broker answering); total with format + topics $(elapsed "$t_total")s"
   echo "KAFKA_BROKERS=$BROKERS"
 }
@@ -339,13 +425,19 @@ cmd_clean() {
   fi
 }
 
+cmd_credentials() {
+  local name="${1:-admin}" password
+  password="$(password_of "$name")" || die "no credentials for '$name' in $CREDENTIALS_FILE (has the broker been started?)"
+  printf 'KAFKA_USERNAME=%s\nKAFKA_PASSWORD=%s\n' "$name" "$password"
+}
+
 cmd_topics() {
   require_cmd node "install Node ≥ 20 (scripts/up and scripts/test bring Node 24)"
   admin_cli list --brokers "$BROKERS" "$@"
 }
 
 usage() {
-  sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 case "${1:-}" in
@@ -355,6 +447,7 @@ case "${1:-}" in
   status) cmd_status ;;
   clean) cmd_clean ;;
   topics) shift; cmd_topics "$@" ;;
+  credentials) shift; cmd_credentials "$@" ;;
   -h | --help | help) usage ;;
   *)
     usage >&2

@@ -15,7 +15,7 @@
 #   REDIS_START_TIMEOUT  seconds to wait for it to answer (default 120: a large append-only file takes a while to load)
 #
 # Our own server: redis-server infra/redis/redis.conf --daemonize yes, files (the append-only file in appendonlydir/,
-# log, pid) in <repo>/.local/redis-<port>/.
+# log, pid, the ACL users in users.acl) in <repo>/.local/redis-<port>/.
 # If redis-server is missing it is installed from Debian (apt-get install redis-server; needs root or sudo).
 set -euo pipefail
 
@@ -98,8 +98,10 @@ launch() {
   dir="$(home_of "$port")"
   mkdir -p "$dir"
   rm -f "$dir/redis.pid"
+  # The services' ACL users (ADR 0017) are kept in users.acl beside the data (ACL SAVE), so that they outlive a restart.
+  (umask 077 && touch "$dir/users.acl")
   redis-server "$CONF" --port "$port" --bind 127.0.0.1 --protected-mode yes --daemonize yes \
-    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" >/dev/null
+    --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" --dir "$dir" --aclfile "$dir/users.acl" >/dev/null
   # Until it answers PING: while it loads its append-only file it answers LOADING.
   local i
   for ((i = 0; i < REDIS_START_TIMEOUT * 10; i++)); do

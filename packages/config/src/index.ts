@@ -32,6 +32,14 @@ export const CommonConfig = z.object({
     )
     .pipe(z.array(z.string().regex(hostPort, 'each broker is host:port')).min(1))
     .describe('Comma-separated Kafka bootstrap brokers, host:port (use 127.0.0.1, not localhost).'),
+  KAFKA_USERNAME: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]+$/, 'a principal name: letters, digits, ".", "_", "-"')
+    .optional()
+    .describe(
+      "The service's own Kafka principal (SASL/SCRAM-SHA-256, ADR 0017); with KAFKA_PASSWORD. Unset: no login (a broker without SASL).",
+    ),
+  KAFKA_PASSWORD: z.string().min(1).optional().describe("The password of KAFKA_USERNAME (a secret of the stack's, this service's only)."),
   TOPIC_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9._-]*$/)
@@ -61,6 +69,22 @@ export const CommonConfig = z.object({
     .describe("The areas file to load at start (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree."),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
+
+/**
+ * The Kafka login of a parsed config (KAFKA_USERNAME and KAFKA_PASSWORD, both or neither): what createKafka and
+ * KafkaProbe are given. One without the other is refused at start, naming both.
+ */
+export function kafkaLogin(config: {
+  readonly KAFKA_USERNAME?: string | undefined;
+  readonly KAFKA_PASSWORD?: string | undefined;
+}): { username: string; password: string } | undefined {
+  const { KAFKA_USERNAME: username, KAFKA_PASSWORD: password } = config;
+  if (username === undefined && password === undefined) return undefined;
+  if (username === undefined || password === undefined) {
+    throw new ConfigError(['KAFKA_USERNAME, KAFKA_PASSWORD: set both (a SASL/SCRAM login) or neither']);
+  }
+  return { username, password };
+}
 
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 

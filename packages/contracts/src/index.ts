@@ -6,3 +6,4 @@ export * from './topics.ts';
 export * from './notifications.ts';
 export * from './canonical-json.ts';
 export * from './event-stamp.ts';
+export * from './service-access.ts';

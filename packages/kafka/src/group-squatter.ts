@@ -20,9 +20,20 @@ export async function squatGroup(kafka: KafkaClient, groupId: string, topic: str
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let joined: () => void = () => undefined;
-  const inGroup = new Promise<void>((resolve) => (joined = resolve));
+  let refused: (err: Error) => void = () => undefined;
+  const inGroup = new Promise<void>((resolve, reject) => {
+    joined = resolve;
+    refused = reject;
+  });
   consumer.on(consumer.events.GROUP_JOIN, () => joined());
+  // A join the broker refuses for good (e.g. GROUP_AUTHORIZATION_FAILED: the principal may not use the group) rejects.
+  consumer.on(consumer.events.CRASH, ({ payload }) => refused(payload.error));
   await consumer.run({ eachMessage: () => Promise.resolve() });
-  await inGroup;
+  try {
+    await inGroup;
+  } catch (err) {
+    await consumer.disconnect().catch(() => undefined);
+    throw err;
+  }
   return { leave: () => consumer.disconnect() };
 }

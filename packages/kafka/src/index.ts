@@ -1,6 +1,7 @@
 // The project's Kafka client: everything else reaches Kafka through these, never through the client
 // library underneath (kafkajs; ADR 0012). Lint forbids importing it outside this package.
-export { createKafka, KafkaClient, type KafkaOptions } from './client.ts';
+export { createKafka, KafkaClient, kafkaSaslFromEnv, type KafkaOptions, type KafkaSasl } from './client.ts';
+export * from './acls.ts';
 export * from './producer.ts';
 export * from './consumer.ts';
 export * from './reader.ts';

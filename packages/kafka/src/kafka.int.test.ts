@@ -10,7 +10,11 @@ import { readRange, readTopic, type ReadRecord } from './reader.ts';
 declare module 'vitest' {
   export interface ProvidedContext {
     /** The broker and Redis of the integration tests (packages/testing's global set-up provides them). */
-    infra: { readonly kafkaBrokers: string; readonly redisUrl: string };
+    infra: {
+      readonly kafkaBrokers: string;
+      readonly redisUrl: string;
+      readonly kafkaSasl?: { readonly username: string; readonly password: string } | undefined;
+    };
   }
 }
 
@@ -25,7 +29,7 @@ describe('packages/kafka on the real broker', () => {
   const written = new Map<number, string[]>();
 
   beforeAll(async () => {
-    kafka = createKafka({ brokers: inject('infra').kafkaBrokers.split(','), clientId: id, logger });
+    kafka = createKafka({ brokers: inject('infra').kafkaBrokers.split(','), clientId: id, sasl: inject('infra').kafkaSasl, logger });
     await ensureTopics(kafka, [{ name: topic, partitions }]);
     const producer = new DurableProducer(kafka);
     await producer.connect();

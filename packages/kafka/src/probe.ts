@@ -1,4 +1,5 @@
 import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { kafkajsSasl, type KafkaSasl } from './client.ts';
 
 /**
  * A readiness probe of Kafka: `check` resolves when the broker answers a metadata request and every partition of
@@ -13,10 +14,12 @@ export class KafkaProbe {
     brokers: readonly string[],
     clientId: string,
     private readonly topics: readonly string[],
+    sasl?: KafkaSasl,
   ) {
     const kafka = new Kafka({
       clientId: `${clientId}-probe`,
       brokers: [...brokers],
+      ...kafkajsSasl(sasl),
       // Its failures are the probe's answer (logged by whoever asks, once per change), not log lines of their own.
       logLevel: logLevel.NOTHING,
       connectionTimeout: 1_000,

@@ -44,6 +44,8 @@ export async function readRange(kafka: KafkaClient, options: RangeReadOptions): 
   const consumer = kafkajsOf(kafka).consumer({ groupId: `${kafka.clientId}-range-${randomUUID()}`, maxWaitTimeInMs: 100 });
   let finish: (err?: Error) => void = () => undefined;
   const done = new Promise<void>((resolve, reject) => (finish = (err) => (err ? reject(err) : resolve())));
+  // Awaited below; a crash before that (e.g. a group the principal may not use) is not an unhandled rejection.
+  done.catch(() => undefined);
   consumer.on(consumer.events.CRASH, (event) => {
     if (!event.payload.restart) finish(event.payload.error);
   });
@@ -81,7 +83,13 @@ export async function readRange(kafka: KafkaClient, options: RangeReadOptions): 
       },
     });
     // Skip what lies before the range, and the partitions not asked for (the reader drops both anyway, should a fetch come first).
-    for (const { partition, high } of marks) consumer.seek({ topic, partition, offset: (next.get(partition) ?? high).toString() });
+    try {
+      for (const { partition, high } of marks) consumer.seek({ topic, partition, offset: (next.get(partition) ?? high).toString() });
+    } catch (err) {
+      // A consumer that crashed while it started (its group refused, say) cannot seek: the crash is the reason.
+      await done;
+      throw err;
+    }
     await done;
     return ends;
   } finally {

@@ -6,6 +6,8 @@ import { freePort } from './processes.ts';
 export interface InfraAddresses {
   readonly kafkaBrokers: string;
   readonly redisUrl: string;
+  /** The broker's admin login (SASL/SCRAM-SHA-256), when it requires logins (ADR 0017): infra/kafka/kafka.sh's do. */
+  readonly kafkaSasl?: { readonly username: string; readonly password: string } | undefined;
 }
 
 /** True when a Docker engine may be reachable (testcontainers' own check needs a socket or DOCKER_HOST). */

@@ -1,5 +1,6 @@
 import type { TestProject } from 'vitest/node';
 import { dockerMayAnswer, startContainers, type InfraAddresses } from './containers.ts';
+import { brokerLogin } from './stack-access.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,12 +17,14 @@ const HOW_TO =
 /**
  * Finds the Kafka broker and Redis for the integration tests: the addresses in KAFKA_BROKERS and
  * REDIS_URL when given; containers when a Docker engine answers; otherwise a clear failure, never a skip.
+ * The broker's admin login comes with the address: KAFKA_USERNAME/KAFKA_PASSWORD, or the credentials that
+ * infra/kafka/kafka.sh keeps in its home (.local/kafka-<port>/scram-credentials).
  */
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
   const kafkaBrokers = process.env['KAFKA_BROKERS'];
   const redisUrl = process.env['REDIS_URL'];
   if (kafkaBrokers && redisUrl) {
-    project.provide('infra', { kafkaBrokers, redisUrl });
+    project.provide('infra', { kafkaBrokers, redisUrl, kafkaSasl: brokerLogin(kafkaBrokers) });
     return undefined;
   }
   if (!kafkaBrokers && !redisUrl && dockerMayAnswer()) {

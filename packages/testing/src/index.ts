@@ -10,3 +10,4 @@ export * from './own-redis.ts';
 export * from './own-kafka.ts';
 export * from './synthetic-cases.ts';
 export * from './slow-upload.ts';
+export * from './stack-access.ts';

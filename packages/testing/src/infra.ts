@@ -3,6 +3,7 @@ import { topicSpecsWithPrefix, topicsWithPrefix, type Topics } from '@gridgov/co
 import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@gridgov/kafka';
 import { Redis } from 'ioredis';
 import { TEST_AUTH_ENV } from './auth.ts';
+import { removeRedisUsers, revokeServiceAcls } from './stack-access.ts';
 import type { InfraAddresses } from './containers.ts';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
@@ -25,7 +26,10 @@ export interface TestInfra {
   /** KEY_PREFIX for services: the Redis keys of this test. */
   readonly keyPrefix: string;
   readonly logger: Logger;
-  /** Environment that points a service at this test's slice. */
+  /**
+   * Environment that points a service at this test's slice (with the broker's admin login: startService swaps it for
+   * the service's own principal and drops the secrets the service does not use).
+   */
   env(): Record<string, string>;
   cleanup(): Promise<void>;
 }
@@ -34,19 +38,19 @@ export function testLogger(): Logger {
   return pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' });
 }
 
-/** The suite's shared broker and Redis (for a test that brings one of its own and shares the other). */
+/** The suite's shared broker and Redis (for a test that brings one of its own and shares the other), with the broker's admin login. */
 export function sharedInfra(): InfraAddresses {
   return inject('infra');
 }
 
 export async function createTestInfra(options: TestInfraOptions = {}): Promise<TestInfra> {
-  const { kafkaBrokers, redisUrl } = inject('infra');
+  const { kafkaBrokers, redisUrl, kafkaSasl } = inject('infra');
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const topicPrefix = `${id}.`;
   const topics = topicsWithPrefix(topicPrefix);
   const brokers = kafkaBrokers.split(',');
   const logger = testLogger();
-  const kafka = createKafka({ brokers, clientId: id, logger });
+  const kafka = createKafka({ brokers, clientId: id, sasl: kafkaSasl, logger });
   // Small topics with the settings of infra/topics.json; outcomes as many as the commands (the worker requires it).
   await ensureTopics(kafka, topicSpecsWithPrefix(topicPrefix, { commands: 3, events: 3, notifications: 1, dlq: 1, ...options.partitions }));
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 3 });
@@ -65,6 +69,8 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
       REDIS_URL: redisUrl,
       TOPIC_PREFIX: topicPrefix,
       KEY_PREFIX: id,
+      // The broker's admin login, for a tool a test runs itself (a restore CLI); startService gives a service its own instead.
+      ...(kafkaSasl ? { KAFKA_USERNAME: kafkaSasl.username, KAFKA_PASSWORD: kafkaSasl.password } : {}),
       // Tokens and command signatures of the test suite; limits out of the way (their own test checks them).
       ...TEST_AUTH_ENV,
       RATE_LIMIT_PER_USER: '1000000',
@@ -72,6 +78,8 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
     }),
     cleanup: async () => {
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
+      await revokeServiceAcls(kafkaBrokers, topicPrefix).catch(() => undefined);
+      await removeRedisUsers(redis, id).catch(() => undefined);
       let cursor = '0';
       do {
         const [next, keys] = await redis.scan(cursor, 'MATCH', `${id}*`, 'COUNT', 1000);

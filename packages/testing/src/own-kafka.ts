@@ -6,6 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { topicSpecsWithPrefix, type TopicSpec } from '@gridgov/contracts';
+import type { KafkaSasl } from '@gridgov/kafka';
+import { brokerLogin, registerBrokerHome } from './stack-access.ts';
 
 const run = promisify(execFile);
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -24,6 +26,8 @@ export interface OwnKafka {
   readonly brokers: string;
   /** Its home: data, logs, pid file. */
   readonly home: string;
+  /** Its admin login (SASL/SCRAM-SHA-256, ADR 0017): what a test's plain client connects with. */
+  readonly sasl: KafkaSasl | undefined;
   /** Kills the broker with SIGKILL (no clean shutdown) and waits until it is gone. */
   kill(): Promise<void>;
   /** Starts it again on the same port and data (infra/kafka/kafka.sh start), and waits until it answers. */
@@ -91,10 +95,12 @@ export async function startOwnKafka(options: OwnKafkaOptions = {}): Promise<OwnK
   const pid = () => Number(readFileSync(join(home, 'broker', 'kafka.pid'), 'utf8').trim());
 
   await kafkaSh('start');
+  registerBrokerHome(`127.0.0.1:${port}`, join(home, 'broker'));
   return {
     port,
     brokers: `127.0.0.1:${port}`,
     home,
+    sasl: brokerLogin(`127.0.0.1:${port}`),
     kill: async () => {
       const target = pid();
       process.kill(target, 'SIGKILL');

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,9 +36,15 @@ export async function startOwnRedis(args: readonly string[] = []): Promise<OwnRe
 
   const launch = async () => {
     output = '';
-    const started = spawn('redis-server', [REDIS_CONF, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    // Its ACL users (a service's own, ADR 0017) are saved beside its data, so that they outlive a restart as in redis.sh.
+    if (!existsSync(join(dir, 'users.acl'))) writeFileSync(join(dir, 'users.acl'), '', { mode: 0o600 });
+    const started = spawn(
+      'redis-server',
+      [REDIS_CONF, '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--aclfile', join(dir, 'users.acl'), ...args],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const keep = (chunk: Buffer) => (output = (output + chunk.toString()).slice(-16 * 1024));
     started.stdout?.on('data', keep);
     started.stderr?.on('data', keep);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { testServiceEnvironment } from './stack-access.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -32,7 +33,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Starts a service as its own process (node + tsx, as `scripts/up` does) and waits until it says
- * it has started: an HTTP service must answer /readyz, the worker must log that it started.
+ * it has started: an HTTP service must answer /readyz, the worker must log that it started. Like scripts/up, it gives
+ * the service only the secrets it uses and its own Kafka principal and Redis user (testServiceEnvironment, ADR 0017).
  */
 export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
   const http = name !== 'dispatch-worker';
@@ -42,7 +44,11 @@ export async function startService(name: ServiceName, env: Record<string, string
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,
     // At info level at least: start-up is recognised by what the service logs.
-    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info', [portVariable]: String(port) },
+    env: {
+      ...(await testServiceEnvironment(name, env)),
+      LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+      [portVariable]: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The worker says when it owns partitions; the tail of the output is kept for failure messages.

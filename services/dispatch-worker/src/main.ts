@@ -1,4 +1,4 @@
-import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
@@ -26,7 +26,7 @@ async function main(): Promise<void> {
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events]);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const health = new HealthServer({
     host: config.HOST,
@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', logger }),
+    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', sasl: kafkaLogin(config), logger }),
     redis,
     logger,
     topics,

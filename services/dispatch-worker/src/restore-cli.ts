@@ -4,7 +4,7 @@
  * services) or `pnpm --filter @gridgov/dispatch-worker restore`; in a test or a benchmark: call `restoreWorkerState`.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '@gridgov/config';
+import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
 import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
@@ -159,7 +159,7 @@ async function cli(argv: readonly string[]): Promise<number> {
   try {
     await redisReady(redis);
     const report = await restoreWorkerState({
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker-restore', logger }),
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker-restore', sasl: kafkaLogin(config), logger }),
       redis,
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),

@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = parseConfig(IntakeConfig);
   const logger = createLogger('intake-api', config.LOG_LEVEL);
   const verifier = tokenVerifierFrom(config);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', sasl: kafkaLogin(config), logger });
   // Few retries: a caller hears 503 after PRODUCE_TIMEOUT_MS, and a request nobody waits for should not hold its place.
   const producer = new DurableProducer(kafka, { retry: { retries: 3, maxRetryTimeMs: 1_000 } });
   await producer.connect();
@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands]);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));

@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { httpTimeoutsFrom, parseConfig } from '@gridgov/config';
+import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -23,13 +23,13 @@ async function main(): Promise<void> {
   const config = parseConfig(ProjectionConfig);
   const logger = createLogger('projection', config.LOG_LEVEL);
   const verifier = tokenVerifierFrom(config);
-  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', logger });
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', sasl: kafkaLogin(config), logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const partitions = await partitionCount(kafka, topics.events);
   const redis = createRedis(config.REDIS_URL, 'projection', logger);
   await redisReady(redis);
   await assertNoEviction(redis);
-  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events]);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   // Bulletins, notices and the generation pointer are the same in every generation.

@@ -4,7 +4,7 @@
  * count on stdout, the exit code.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '@gridgov/config';
+import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
 import { createKafka } from '@gridgov/kafka';
@@ -70,7 +70,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       process.once('SIGINT', () => process.exit(130));
     });
     const report = await rebuildProjection({
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', logger }),
+      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', sasl: kafkaLogin(config), logger }),
       redis,
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),

@@ -6,7 +6,7 @@
  * `pnpm --filter @gridgov/projection restore`; in a test: call `restoreReadSide`.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError, parseConfig } from '@gridgov/config';
+import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { parseAreaTree, type AreaTree } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
@@ -184,7 +184,7 @@ async function cli(argv: readonly string[]): Promise<number> {
   const redis = createRedis(config.REDIS_URL, 'projection-restore');
   try {
     await redisReady(redis);
-    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', logger });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', sasl: kafkaLogin(config), logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
     const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
     const started = performance.now();

@@ -5,15 +5,20 @@
  *   node --import tsx packages/kafka/src/cli/admin.ts wait          [--brokers 127.0.0.1:9092] [--timeout 90]
  *   node --import tsx packages/kafka/src/cli/admin.ts create-topics [--brokers ...] [--file infra/topics.json] [--timeout 60]
  *   node --import tsx packages/kafka/src/cli/admin.ts list          [--brokers ...] [--json]
+ *   node --import tsx packages/kafka/src/cli/admin.ts grant-service-acls [--brokers ...] [--topic-prefix P]
  *
- * --brokers defaults to $KAFKA_BROKERS, then 127.0.0.1:9092 (comma-separated list allowed).
+ * --brokers defaults to $KAFKA_BROKERS, then 127.0.0.1:9092 (comma-separated list allowed). The login is
+ * $KAFKA_USERNAME / $KAFKA_PASSWORD when set (SASL/SCRAM-SHA-256; kafka.sh passes the broker's admin).
+ * grant-service-acls: every service's ACLs of infra/services.json, for topics and groups under the prefix (ADR 0017).
  * Exit codes: 0 ok, 1 failure / timeout, 2 usage or invalid topics file.
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { kafkaAclBindings, kafkaPrincipals } from '@gridgov/contracts';
+import { grantAcls } from '../acls.ts';
 import { KafkaAdmin, type TopicSpec } from '../admin.ts';
-import { createKafka } from '../client.ts';
+import { createKafka, kafkaSaslFromEnv } from '../client.ts';
 
 class UsageError extends Error {}
 
@@ -22,7 +27,7 @@ function fail(message: string, code = 1): never {
   process.exit(code);
 }
 
-const USAGE = `usage: admin.ts <wait|create-topics|list> [--brokers host:port[,...]] [--timeout seconds] [--file topics.json] [--json]`;
+const USAGE = `usage: admin.ts <wait|create-topics|list|grant-service-acls> [--brokers host:port[,...]] [--timeout seconds] [--file topics.json] [--json] [--topic-prefix P]`;
 
 interface Options {
   readonly command: string | undefined;
@@ -30,6 +35,7 @@ interface Options {
   readonly timeout: number | undefined;
   readonly file: string | undefined;
   readonly json: boolean;
+  readonly topicPrefix: string;
 }
 
 function parseArgs(argv: readonly string[]): Options {
@@ -39,6 +45,7 @@ function parseArgs(argv: readonly string[]): Options {
   let timeout: number | undefined;
   let file: string | undefined;
   let json = false;
+  let topicPrefix = '';
   for (let i = 0; i < rest.length; i++) {
     const arg = rest[i]!;
     const take = (): string => {
@@ -60,6 +67,9 @@ function parseArgs(argv: readonly string[]): Options {
       case '--json':
         json = true;
         break;
+      case '--topic-prefix':
+        topicPrefix = take();
+        break;
       case '-h':
       case '--help':
         command = 'help';
@@ -73,14 +83,21 @@ function parseArgs(argv: readonly string[]): Options {
     .map((b) => b.trim())
     .filter(Boolean);
   if (list.length === 0) throw new UsageError('no brokers given');
-  return { command, brokers: list, timeout, file, json };
+  return { command, brokers: list, timeout, file, json, topicPrefix };
 }
 
 const messageOf = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 /** A client for one-off admin requests; `retries` 0 when the caller loops itself. */
 function adminFor(brokers: readonly string[], retries = 5): KafkaAdmin {
-  const kafka = createKafka({ brokers, clientId: 'gridgov-infra-admin', retries, connectionTimeoutMs: 2000, requestTimeoutMs: 10_000 });
+  const kafka = createKafka({
+    brokers,
+    clientId: 'gridgov-infra-admin',
+    sasl: kafkaSaslFromEnv(),
+    retries,
+    connectionTimeoutMs: 2000,
+    requestTimeoutMs: 10_000,
+  });
   return new KafkaAdmin(kafka);
 }
 
@@ -273,6 +290,17 @@ async function cmdList(opts: Options): Promise<void> {
   }
 }
 
+async function cmdGrantServiceAcls(opts: Options): Promise<void> {
+  const kafka = createKafka({ brokers: opts.brokers, clientId: 'gridgov-infra-admin', sasl: kafkaSaslFromEnv(), retries: 5 });
+  const bindings = kafkaPrincipals().flatMap((service) => kafkaAclBindings(service, opts.topicPrefix));
+  try {
+    await grantAcls(kafka, bindings);
+  } catch (err) {
+    fail(`grant-service-acls failed: ${messageOf(err)}`);
+  }
+  console.log(`${bindings.length} ACLs granted to ${kafkaPrincipals().join(', ')} (topic prefix '${opts.topicPrefix}')`);
+}
+
 async function main(argv: readonly string[]): Promise<void> {
   const opts = parseArgs(argv);
   switch (opts.command) {
@@ -282,6 +310,8 @@ async function main(argv: readonly string[]): Promise<void> {
       return cmdCreateTopics(opts);
     case 'list':
       return cmdList(opts);
+    case 'grant-service-acls':
+      return cmdGrantServiceAcls(opts);
     case 'help':
       console.log(USAGE);
       return;
