@@ -27,7 +27,12 @@ export function notificationsFor(event: GridEvent, state: Incident, areas: AreaT
   const category = catalog.categoryName(state.category);
   const grid = areas.find(state.gridCode)?.name ?? state.gridCode;
   const department = state.department ?? undefined;
-  const base = { notificationId: event.metadata.eventId, incidentId: event.metadata.incidentId, at: event.metadata.occurredAt };
+  const base = {
+    notificationId: event.metadata.eventId,
+    incidentId: event.metadata.incidentId,
+    at: event.metadata.occurredAt,
+    urgency: state.urgency,
+  };
   const caseName = `${grid}「${category}」案件`;
   switch (event.type) {
     case 'IncidentDispatched':
