@@ -1,5 +1,13 @@
 import type { AreaTree } from '@gridgov/domain';
-import { ApiError, createHttpServer, type EdgeOptions, type HttpServerOptions, parseOr400, requestActor } from '@gridgov/http';
+import {
+  ApiError,
+  createHttpServer,
+  type EdgeOptions,
+  type HttpServerOptions,
+  parseOr400,
+  PUBLIC_ROUTE,
+  requestActor,
+} from '@gridgov/http';
 import { isStoreUnavailable, type Redis } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -116,5 +124,7 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     deps.logger.info({ by: actor.id, people: data.people.length, webhooks: data.webhooks.length }, 'directory replaced');
     return { people: data.people.length, webhooks: data.webhooks.length };
   });
+  // Built on the first call: it depends on the schemas only (imported here late, as it imports this module's schemas).
+  app.get('/openapi.json', { config: PUBLIC_ROUTE }, async () => (await import('./openapi.ts')).openApiDocument());
   return app;
 }

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
-import { clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildNotifierApp } from './app.ts';
 import { NotifierConfig } from './config.ts';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
 
   const redis = createRedis(config.REDIS_URL, 'notifier', logger);
   await redisReady(redis);
+  await assertNoEviction(redis);
   const subscriber = createRedis(config.REDIS_URL, 'notifier-sse', logger);
   await redisReady(subscriber);
   const store = new NotifierStore(redis, config.KEY_PREFIX);
