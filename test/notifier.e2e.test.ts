@@ -7,7 +7,7 @@ import type { Notification, Urgency } from '@gridgov/contracts';
 import { DurableProducer } from '@gridgov/kafka';
 import { type DirectoryData, verifyWebhook } from '@gridgov/notifier';
 import { clockKey } from '@gridgov/redis';
-import { createTestInfra, eventually, startService, testToken, type RunningService, type TestInfra } from '@gridgov/testing';
+import { createTestInfra, eventually, readTopic, startService, testToken, type RunningService, type TestInfra } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -212,6 +212,71 @@ describe('notifier webhooks under SIGKILL', () => {
     expect(await replay(old.body)).toBe(401);
     expect(refused.at(-1)).toMatch(/outside the 5 s replay window/);
   }, 300_000);
+});
+
+describe('notifier dead letters', () => {
+  let infra: TestInfra;
+  let notifier: RunningService | undefined;
+  let receiver: Awaited<ReturnType<typeof listen>>;
+
+  beforeAll(async () => {
+    infra = await createTestInfra();
+    receiver = await listen(() => 500);
+  });
+
+  afterAll(async () => {
+    await notifier?.stop('SIGKILL');
+    receiver?.server.close();
+    await infra?.cleanup();
+  });
+
+  it('sends a webhook that keeps failing to grid.dlq after N tries with the reason, and a record that is no notification at once', async () => {
+    const directory = writeDirectory(infra, {
+      people: [{ id: 'handler-a', role: 'handler', areas: [XINHUI], department: SANITATION, channels: ['inbox'] }],
+      webhooks: [{ id: 'broken', url: receiver.url, department: SANITATION }],
+    });
+    notifier = await startService('notifier', {
+      ...infra.env(),
+      DIRECTORY_FILE: directory,
+      WEBHOOK_SECRET,
+      WEBHOOK_BACKOFF_MS: '10',
+      WEBHOOK_MAX_ATTEMPTS: '3',
+    });
+    const n = notification({ department: SANITATION });
+    const producer = new DurableProducer(infra.kafka);
+    await producer.connect();
+    await producer.send(infra.topics.notifications, [
+      { key: 'junk', value: '{"notificationId":"x"' },
+      { key: 'wrong', value: JSON.stringify({ ...n, kind: 'lunch' }) },
+      { key: n.incidentId, value: JSON.stringify(n) },
+    ]);
+    await producer.disconnect();
+    const letters = await eventually(
+      async () => (await readTopic(infra.kafka, infra.topics.dlq)).map((r) => JSON.parse(r.value!) as { reason: string; key: string }),
+      (l) => l.length >= 3,
+    );
+    expect(letters.map((l) => [l.key, l.reason])).toEqual([
+      ['junk', 'not JSON'],
+      ['wrong', expect.stringMatching(/^invalid notification: kind: /)],
+      [n.incidentId, expect.stringMatching(/^webhook broken: gave up after 3 tries: .* answered 500$/)],
+    ]);
+    expect(receiver.received).toHaveLength(3);
+    // The other channels of the same notification were delivered all the same.
+    const inbox = (await fetch(`${notifier.url}/v1/notifications`, {
+      headers: { authorization: `Bearer ${testToken({ role: 'handler', areas: [XINHUI], department: SANITATION, sub: 'handler-a' })}` },
+    }).then((r) => r.json())) as { items: { id: string }[] };
+    expect(inbox.items.map((i) => i.id)).toEqual([n.notificationId]);
+    // Restarted, it does not try the given-up webhook again.
+    await notifier.stop('SIGKILL');
+    notifier = await startService('notifier', { ...infra.env(), DIRECTORY_FILE: directory, WEBHOOK_SECRET });
+    const marker = notification({ department: ROADS });
+    await produce(infra, [marker]);
+    await eventually(
+      () => Promise.resolve(notifier!.output()),
+      (out) => out.includes(marker.notificationId),
+    );
+    expect(receiver.received).toHaveLength(3);
+  });
 });
 
 describe('notifier SMS: quiet hours and the per-number limit', () => {
