@@ -1,4 +1,4 @@
-# One image for the three services; SERVICE picks which one runs.
+# One image for the services; SERVICE picks which one runs.
 # Node 24 LTS, the same release that scripts/lib.sh installs (NODE_VERSION).
 FROM node:24.22.3-bookworm-slim
 WORKDIR /app

@@ -36,7 +36,7 @@ const PACKAGES = [
   'simulator',
   'testing',
 ];
-const SERVICES = ['intake-api', 'projection', 'dispatch-worker', 'console'];
+const SERVICES = ['intake-api', 'projection', 'dispatch-worker', 'console', 'notifier'];
 /** @type {Record<string, string[]>} */
 export const ALLOWED_IMPORTS = {
   'packages/contracts': [],
@@ -55,6 +55,7 @@ export const ALLOWED_IMPORTS = {
   'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api'],
   'services/dispatch-worker': SERVICE_PACKAGES,
   'services/console': ['config', 'runtime', 'domain', 'contracts', 'read-model', 'projection-api'],
+  'services/notifier': [...SERVICE_PACKAGES.filter((p) => p !== 'read-model'), 'http'],
   bench: PACKAGES,
   test: [...PACKAGES, ...SERVICES],
 };

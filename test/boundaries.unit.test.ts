@@ -40,6 +40,8 @@ describe('the boundaries between packages and services (lint)', () => {
     ['services/dispatch-worker/src/probe.ts', '@gridgov/http'],
     ['services/intake-api/src/probe.ts', '@gridgov/testing'],
     ['services/console/src/probe.ts', '@gridgov/kafka'],
+    ['services/notifier/src/probe.ts', '@gridgov/read-model'],
+    ['services/notifier/src/probe.ts', '@gridgov/intake-api'],
     ['bench/src/probe.ts', '@gridgov/projection'],
   ])('%s may not import %s', async (path, from) => {
     expect(await importErrors(path, from)).toEqual([expect.stringMatching(/may import .*docs\/architecture\.md, package layering/)]);
@@ -50,6 +52,9 @@ describe('the boundaries between packages and services (lint)', () => {
     ['packages/read-model/src/probe.ts', '@gridgov/domain'],
     ['services/projection/src/probe.ts', '@gridgov/read-model'],
     ['services/intake-api/src/probe.ts', '@gridgov/http'],
+    ['services/notifier/src/probe.ts', '@gridgov/http'],
+    ['services/notifier/src/probe.ts', '@gridgov/kafka'],
+    ['test/probe.e2e.test.ts', '@gridgov/notifier'],
     ['services/intake-api/src/probe.int.test.ts', '@gridgov/testing'],
     ['packages/redis/src/probe.int.test.ts', '@gridgov/testing'],
     ['test/probe.e2e.test.ts', '@gridgov/projection'],

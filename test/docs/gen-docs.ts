@@ -12,6 +12,7 @@ import { WorkerConfig } from '@gridgov/dispatch-worker';
 import { RejectionCodes } from '@gridgov/domain';
 import { ERROR_CODES, type JsonSchema } from '@gridgov/http';
 import { IntakeConfig, openApiDocument as intakeDocument } from '@gridgov/intake-api';
+import { NotifierConfig, openApiDocument as notifierDocument } from '@gridgov/notifier';
 import { openApiDocument as projectionDocument, ProjectionConfig } from '@gridgov/projection';
 import { runCliWhenMain } from '@gridgov/runtime';
 import { z } from 'zod';
@@ -122,7 +123,7 @@ export function renderApiDoc(): string {
     '',
     GENERATED,
     '',
-    'The routes of intake-api (port 3000) and projection (port 3001), from the OpenAPI 3.1 documents each serves at',
+    'The routes of intake-api (port 3000), projection (port 3001) and the notifier (port 8083), from the OpenAPI 3.1 documents each serves at',
     '`/openapi.json` (built from the zod schemas their routes validate with). Every route but `/healthz`, `/readyz` and',
     '`/openapi.json` takes a bearer token (who may do what: [domain.md](domain.md#roles-and-what-each-may-do)) and answers',
     "401 without a valid one, 403 outside the caller's role or areas, 429 past the rate limits. A case the caller may",
@@ -148,6 +149,7 @@ export function renderApiDoc(): string {
     '',
     apiSection(intakeDocument()),
     apiSection(projectionDocument()),
+    apiSection(notifierDocument()),
     '## Errors',
     '',
     'Every 4xx/5xx has one shape: `{"error":{"code":"VALIDATION_FAILED","message":"body.gridCode: …","details":{…},"requestId":"…"}}`.',
@@ -220,6 +222,12 @@ export function renderConfigDoc(): string {
       http,
     ],
     [
+      'notifier',
+      '`services/notifier/src/config.ts`; with the shared, HTTP (its port is `NOTIFIER_PORT`, not `PORT`) and token variables.',
+      NotifierConfig,
+      http,
+    ],
+    [
       'dispatch-worker',
       '`services/dispatch-worker/src/config.ts`; with the shared variables (not the HTTP ones: its health port is `HOST` and `WORKER_PORT`).',
       WorkerConfig,
@@ -238,11 +246,11 @@ export function renderConfigDoc(): string {
     '',
     configTable(variables(CommonConfig)),
     '',
-    '## HTTP services: intake-api and projection (`packages/config`: HttpConfig)',
+    '## HTTP services: intake-api, projection and the notifier (`packages/config`: HttpConfig)',
     '',
     configTable(variables(HttpConfig)),
     '',
-    '## Bearer tokens: intake-api and projection (`packages/auth`: TokenConfig)',
+    '## Bearer tokens: intake-api, projection and the notifier (`packages/auth`: TokenConfig)',
     '',
     'Set `JWT_SECRET` (HS256, local use and tests) or `JWT_PUBLIC_KEY` (RS256/ES256), not both.',
     '',

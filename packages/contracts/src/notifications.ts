@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { IncidentId, Instant, Role } from './primitives.ts';
+import { IncidentId, Instant, Role, Urgency } from './primitives.ts';
 
-/** What grid.notifications carries for the SMS / app-push gateway; delivery is the gateway's. */
+/** What grid.notifications carries: services/notifier delivers each once per recipient and channel (ADR 0022). */
 export const Notification = z.object({
   /** The event it announces: a gateway that sees the same id twice sends once. */
   notificationId: z.string(),
@@ -16,6 +16,8 @@ export const Notification = z.object({
   kind: z.enum(['dispatched', 'warning', 'overdue', 'escalated', 'returned', 'rework', 'resolved']),
   /** The text to send, in Chinese. */
   message: z.string(),
+  /** The case's urgency: a very urgent case's SMS is sent even in quiet hours (absent in records written before it). */
+  urgency: Urgency.optional(),
   at: Instant,
 });
 export type Notification = z.infer<typeof Notification>;

@@ -6,7 +6,7 @@ import { testServiceEnvironment } from './stack-access.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
-export type ServiceName = 'intake-api' | 'dispatch-worker' | 'projection' | 'console';
+export type ServiceName = 'intake-api' | 'dispatch-worker' | 'projection' | 'console' | 'notifier';
 
 export interface RunningService {
   readonly name: ServiceName;
@@ -39,7 +39,7 @@ export async function freePort(): Promise<number> {
 export async function startService(name: ServiceName, env: Record<string, string>, timeoutMs = 60_000): Promise<RunningService> {
   const http = name !== 'dispatch-worker';
   // The worker's health port: a free one of its own, so that workers of tests running side by side never meet.
-  const portVariable = http ? 'PORT' : 'WORKER_PORT';
+  const portVariable = name === 'notifier' ? 'NOTIFIER_PORT' : http ? 'PORT' : 'WORKER_PORT';
   const port = env[portVariable] ? Number(env[portVariable]) : await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,

@@ -22,5 +22,8 @@ export const ConsoleConfig = HttpTimeoutConfig.extend({
   PROJECTION_URL: httpUrl
     .default('http://127.0.0.1:3001')
     .describe("Base URL of projection as the browser reaches it (its CORS_ORIGINS must hold the console's origin)."),
+  NOTIFIER_URL: httpUrl
+    .default('http://127.0.0.1:8083')
+    .describe("Base URL of the notifier (inbox, bell) as the browser reaches it (its CORS_ORIGINS must hold the console's origin)."),
 });
 export type ConsoleConfig = z.infer<typeof ConsoleConfig>;

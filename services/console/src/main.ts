@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const site = await loadSite(dir);
   const server = createConsoleServer({
     site,
-    browser: { intakeUrl: config.INTAKE_URL, projectionUrl: config.PROJECTION_URL },
+    browser: { intakeUrl: config.INTAKE_URL, projectionUrl: config.PROJECTION_URL, notifierUrl: config.NOTIFIER_URL },
     logger,
     timeouts: httpTimeoutsFrom(config),
   });
@@ -25,7 +25,13 @@ async function main(): Promise<void> {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info(
-    { address: `http://${config.HOST}:${port}`, files: site.size, intake: config.INTAKE_URL, projection: config.PROJECTION_URL },
+    {
+      address: `http://${config.HOST}:${port}`,
+      files: site.size,
+      intake: config.INTAKE_URL,
+      projection: config.PROJECTION_URL,
+      notifier: config.NOTIFIER_URL,
+    },
     'console listening',
   );
   shutdownOnSignals(logger, async () => {

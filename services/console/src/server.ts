@@ -7,6 +7,8 @@ import type { Site, SiteFile } from './site.ts';
 export interface BrowserConfig {
   readonly intakeUrl: string;
   readonly projectionUrl: string;
+  /** The notifier's inbox API (the bell and the inbox page). */
+  readonly notifierUrl: string;
 }
 
 export interface ConsoleServerOptions {
@@ -20,9 +22,9 @@ export interface ConsoleServerOptions {
 const IMMUTABLE = 'public, max-age=31536000, immutable';
 const REVALIDATE = 'no-cache';
 
-/** The page may load its own files and call the two APIs, nothing else; ECharts' tooltips need inline styles. */
+/** The page may load its own files and call the APIs (intake, projection, notifier), nothing else; ECharts' tooltips need inline styles. */
 export function contentSecurityPolicy(browser: BrowserConfig): string {
-  const apis = [...new Set([browser.intakeUrl, browser.projectionUrl].map((u) => new URL(u).origin))].join(' ');
+  const apis = [...new Set([browser.intakeUrl, browser.projectionUrl, browser.notifierUrl].map((u) => new URL(u).origin))].join(' ');
   return [
     "default-src 'self'",
     "script-src 'self'",

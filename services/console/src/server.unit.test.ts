@@ -42,7 +42,7 @@ describe('the console server', () => {
     await symlink(join(root, 'outside.txt'), join(site, 'assets', 'link.txt'));
     const server = createConsoleServer({
       site: await loadSite(site),
-      browser: { intakeUrl: 'http://127.0.0.1:3000', projectionUrl: 'http://127.0.0.1:3001' },
+      browser: { intakeUrl: 'http://127.0.0.1:3000', projectionUrl: 'http://127.0.0.1:3001', notifierUrl: 'http://127.0.0.1:8083' },
       logger: pino({ level: 'silent' }),
       timeouts: { requestMs: 1_000, headersMs: 1_000, keepAliveMs: 1_000, idleMs: 10_000 },
     });
@@ -78,7 +78,7 @@ describe('the console server', () => {
       expect(res.body.toString()).toContain('<div id="root">');
     }
     const csp = String((await get(base, '/')).headers['content-security-policy']);
-    expect(csp).toContain("connect-src 'self' http://127.0.0.1:3000 http://127.0.0.1:3001");
+    expect(csp).toContain("connect-src 'self' http://127.0.0.1:3000 http://127.0.0.1:3001 http://127.0.0.1:8083");
     expect(csp).toContain("script-src 'self'");
     expect(csp).toContain("frame-ancestors 'none'");
   });
@@ -110,7 +110,11 @@ describe('the console server', () => {
     const res = await get(base, '/config.json');
     expect(res.status).toBe(200);
     expect(res.headers['cache-control']).toBe('no-store');
-    expect(JSON.parse(res.body.toString())).toEqual({ intakeUrl: 'http://127.0.0.1:3000', projectionUrl: 'http://127.0.0.1:3001' });
+    expect(JSON.parse(res.body.toString())).toEqual({
+      intakeUrl: 'http://127.0.0.1:3000',
+      projectionUrl: 'http://127.0.0.1:3001',
+      notifierUrl: 'http://127.0.0.1:8083',
+    });
     expect((await get(base, '/healthz')).status).toBe(200);
   });
 

@@ -30,7 +30,12 @@ export function notificationsFor(event: GridEvent, state: Incident, areas: AreaT
   const named = catalog.isConfidential(state.category) ? communityOf(state.gridCode, areas) : state.gridCode;
   const grid = areas.find(named)?.name ?? named;
   const department = state.department ?? undefined;
-  const base = { notificationId: event.metadata.eventId, incidentId: event.metadata.incidentId, at: event.metadata.occurredAt };
+  const base = {
+    notificationId: event.metadata.eventId,
+    incidentId: event.metadata.incidentId,
+    at: event.metadata.occurredAt,
+    urgency: state.urgency,
+  };
   const caseName = `${grid}「${category}」案件`;
   switch (event.type) {
     case 'IncidentDispatched':

@@ -43,11 +43,12 @@ function notified(events: readonly GridEvent[]): Notification[] {
   return notificationsFor(last, fold(events) as Incident, areas, catalog);
 }
 
-/** The notification of one event, with the fields every notification takes from its event. */
+/** The notification of one event, with the fields every notification takes from its event and its case (urgency). */
 const from = (e: GridEvent, rest: Pick<Notification, 'recipient' | 'kind' | 'message'>): Notification => ({
   notificationId: e.metadata.eventId,
   incidentId: INCIDENT,
   at: e.metadata.occurredAt,
+  urgency: 'normal',
   ...rest,
 });
 

@@ -2,10 +2,12 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react
 import { ApiClient, ApiError, type ConsoleConfig } from './api/client.ts';
 import type { Me } from './api/types.ts';
 import { Catalog, CatalogContext, type CatalogAnswer } from './catalog.ts';
+import { Bell } from './components/Bell.tsx';
 import { Header } from './components/Header.tsx';
 import { useI18n } from './i18n/context.tsx';
 import { DispatcherPage } from './pages/Dispatcher.tsx';
 import { HandlerPage } from './pages/Handler.tsx';
+import { InboxPage } from './pages/Inbox.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
 import { forgetDelivered, outboxKeys } from './offline/outbox.ts';
@@ -76,7 +78,9 @@ export function App({ config }: { config: ConsoleConfig }) {
     );
   }, [clientFor, signIn]);
 
-  const page = useMemo<Page>(() => (session.kind === 'signed-in' ? pageFor(session.me.actor.role) : '/signin'), [session]);
+  // The inbox (the bell opens it) over the role's page; a reload of /inbox stays there.
+  const [view, setView] = useState<'/inbox' | undefined>(() => (window.location.pathname === '/inbox' ? '/inbox' : undefined));
+  const page = useMemo<Page>(() => (session.kind === 'signed-in' ? (view ?? pageFor(session.me.actor.role)) : '/signin'), [session, view]);
   useEffect(() => {
     if (session.kind !== 'checking') show(page);
   }, [page, session.kind]);
@@ -93,7 +97,7 @@ export function App({ config }: { config: ConsoleConfig }) {
   const { api, me, catalog } = session;
   return (
     <CatalogContext.Provider value={catalog}>
-      <Header me={me} onSignOut={() => signOut()} />
+      <Header me={me} onSignOut={() => signOut()} bell={<Bell api={api} onOpen={() => setView('/inbox')} />} />
       <main className={`page page-${page.slice(1)}`}>
         {page === '/leader' && (
           <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
@@ -103,6 +107,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
         {page === '/report' && <ReportPage api={api} me={me} />}
         {page === '/handler' && <HandlerPage />}
+        {page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
       </main>
     </CatalogContext.Provider>
   );

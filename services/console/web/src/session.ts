@@ -27,7 +27,7 @@ export const storeSession = (session: StoredSession): void => sessionStorage.set
 export const forgetSession = (): void => sessionStorage.removeItem(SESSION_KEY);
 
 /** The console's pages, as the server knows them too (services/console/src/paths.ts APP_PAGES). */
-export type Page = '/signin' | '/leader' | '/dispatcher' | '/report' | '/handler';
+export type Page = '/signin' | '/leader' | '/dispatcher' | '/report' | '/handler' | '/inbox';
 
 /** The page each role works from. */
 export function pageFor(role: Role): Page {

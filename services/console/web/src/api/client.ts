@@ -1,9 +1,11 @@
 import type { CommandAccepted, CommandOutcome } from './types.ts';
 
-/** What /config.json says: the two APIs the browser calls itself. */
+/** What /config.json says: the APIs the browser calls itself. */
 export interface ConsoleConfig {
   readonly intakeUrl: string;
   readonly projectionUrl: string;
+  /** The notifier: the inbox and the bell's unread count. */
+  readonly notifierUrl: string;
 }
 
 /** An answer of the APIs' one error shape ({error: {code, message}}), or a failure to reach them (status 0). */
@@ -32,7 +34,7 @@ export async function errorOf(res: Response): Promise<ApiError> {
   return new ApiError(res.status, code, message);
 }
 
-export type Service = 'intake' | 'projection';
+export type Service = 'intake' | 'projection' | 'notifier';
 
 /**
  * Calls the APIs with the signed-in user's bearer token. A 401 signs the user out (`onUnauthorized`,
@@ -51,7 +53,9 @@ export class ApiClient {
   }
 
   url(service: Service, path: string): string {
-    return `${service === 'intake' ? this.config.intakeUrl : this.config.projectionUrl}${path}`;
+    const base =
+      service === 'intake' ? this.config.intakeUrl : service === 'notifier' ? this.config.notifierUrl : this.config.projectionUrl;
+    return `${base}${path}`;
   }
 
   headers(extra: Record<string, string> = {}): Record<string, string> {

@@ -1,7 +1,9 @@
+import type { ReactNode } from 'react';
 import type { Me } from '../api/types.ts';
 import { useI18n } from '../i18n/context.tsx';
 
-export function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
+/** The header of every page; `bell` (signed in) is the inbox's bell with the unread count. */
+export function Header({ me, onSignOut, bell }: { me?: Me; onSignOut?: () => void; bell?: ReactNode }) {
   const { t, toggle } = useI18n();
   return (
     <header className="header">
@@ -17,6 +19,7 @@ export function Header({ me, onSignOut }: { me?: Me; onSignOut?: () => void }) {
             <span className="areas">{me.actor.areas.map((a) => a.name ?? a.code).join('、')}</span>
           </span>
         )}
+        {bell}
         <button type="button" className="link" onClick={toggle} aria-label={t('lang.label')} data-testid="lang-toggle">
           {t('lang.switch')}
         </button>

@@ -199,6 +199,23 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'handler.title': 'Handling department',
   'handler.notYet': 'The handling department pages are not in this console yet; use the API.',
 
+  'inbox.title': 'Notifications',
+  'inbox.bell': 'Notifications ({count} unread)',
+  'inbox.empty': 'No notifications.',
+  'inbox.markAll': 'Mark all read',
+  'inbox.more': 'More',
+  'inbox.back': 'Back',
+  'inbox.openCase': 'Open the case',
+  'inbox.unread': 'Unread',
+  'inbox.unavailable': 'Notifications are unavailable: {message}',
+  'inbox.kind.dispatched': 'Dispatched',
+  'inbox.kind.warning': 'Due soon',
+  'inbox.kind.overdue': 'Overdue',
+  'inbox.kind.escalated': 'Escalated',
+  'inbox.kind.returned': 'Returned',
+  'inbox.kind.rework': 'Rework',
+  'inbox.kind.resolved': 'To verify',
+
   'error.forbidden': 'Not allowed: {message}',
   'error.generic': 'Something went wrong: {message}',
 };

@@ -197,6 +197,23 @@ export const zh = {
   'handler.title': '处置单位',
   'handler.notYet': '处置单位的页面尚未纳入控制台，请使用处置系统或 API。',
 
+  'inbox.title': '消息',
+  'inbox.bell': '消息（{count} 条未读）',
+  'inbox.empty': '暂无消息。',
+  'inbox.markAll': '全部标为已读',
+  'inbox.more': '更多',
+  'inbox.back': '返回',
+  'inbox.openCase': '查看案件',
+  'inbox.unread': '未读',
+  'inbox.unavailable': '消息服务暂不可用：{message}',
+  'inbox.kind.dispatched': '新派遣',
+  'inbox.kind.warning': '临期',
+  'inbox.kind.overdue': '超期',
+  'inbox.kind.escalated': '督办',
+  'inbox.kind.returned': '退回',
+  'inbox.kind.rework': '返工',
+  'inbox.kind.resolved': '待核查',
+
   'error.forbidden': '无权查看：{message}',
   'error.generic': '出错了：{message}',
 } as const;

@@ -1,0 +1,107 @@
+import { tokenVerifierFrom } from '@gridgov/auth';
+import { ConfigError, parseConfig } from '@gridgov/config';
+import { topicsWithPrefix } from '@gridgov/contracts';
+import { parseAreaTree } from '@gridgov/domain';
+import { createKafka, KafkaProbe } from '@gridgov/kafka';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
+import { buildNotifierApp } from './app.ts';
+import { NotifierConfig } from './config.ts';
+import { Directory, DirectoryData } from './directory.ts';
+import { Notifier } from './notifier.ts';
+import { HttpSmsAdapter } from './sms.ts';
+import { NotifierStore } from './store.ts';
+
+const bootLogger = createLogger('notifier', process.env['LOG_LEVEL'] ?? 'info');
+
+async function main(): Promise<void> {
+  const config = parseConfig(NotifierConfig);
+  const logger = createLogger('notifier', config.LOG_LEVEL);
+  const verifier = tokenVerifierFrom(config);
+  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+  const parsed = DirectoryData.safeParse(await readJsonFile(config.DIRECTORY_FILE, 'DIRECTORY_FILE'));
+  if (!parsed.success)
+    throw new ConfigError(parsed.error.issues.map((i) => `DIRECTORY_FILE ${config.DIRECTORY_FILE}: ${i.path.join('.')}: ${i.message}`));
+  let directory: Directory;
+  try {
+    directory = new Directory(parsed.data, areas);
+  } catch (err) {
+    throw new ConfigError([`DIRECTORY_FILE ${config.DIRECTORY_FILE}: ${(err as Error).message}`]);
+  }
+  if (directory.data.webhooks.length > 0 && !config.WEBHOOK_SECRET)
+    throw new ConfigError(['WEBHOOK_SECRET: required, the directory has webhooks to sign']);
+
+  const redis = createRedis(config.REDIS_URL, 'notifier', logger);
+  await redisReady(redis);
+  await assertNoEviction(redis);
+  const subscriber = createRedis(config.REDIS_URL, 'notifier-sse', logger);
+  await redisReady(subscriber);
+  const store = new NotifierStore(redis, config.KEY_PREFIX);
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'notifier', [topics.notifications, topics.dlq]);
+  const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
+  const clock = clockFrom(
+    config.CLOCK_SOURCE,
+    config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'notifier-clock', logger) : redis,
+    config.KEY_PREFIX,
+  );
+  const notifier = new Notifier({
+    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', logger }),
+    store,
+    logger,
+    topics,
+    groupId: `${config.TOPIC_PREFIX}${config.NOTIFIER_GROUP_ID}`,
+    sessionTimeoutMs: config.NOTIFIER_SESSION_TIMEOUT_MS,
+    directory: () => directory,
+    clock,
+    webhooks: {
+      secret: config.WEBHOOK_SECRET,
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: config.WEBHOOK_BACKOFF_MS,
+      timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+    },
+    sms: {
+      adapter: config.SMS_API_URL ? new HttpSmsAdapter(config.SMS_API_URL, config.SMS_API_TOKEN) : undefined,
+      limitPerNumber: config.SMS_LIMIT_PER_NUMBER,
+      windowMs: config.SMS_LIMIT_WINDOW_MS,
+      quietHours: config.SMS_QUIET_HOURS,
+      pollMs: config.SMS_POLL_MS,
+      maxAttempts: 5,
+    },
+    onConsumerCrash: exitOnDeadConsumer(logger, 'notifier notifications'),
+  });
+  const app = buildNotifierApp({
+    logger,
+    store,
+    subscriber,
+    areas,
+    directory: { get: () => directory, set: (d) => (directory = d) },
+    ready: () => readiness.check(),
+    edge: {
+      authenticate: verifier.authenticate,
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
+      corsOrigins: config.CORS_ORIGINS,
+    },
+  });
+  await notifier.start();
+  const address = await app.listen({ host: config.HOST, port: config.NOTIFIER_PORT });
+  logger.info(
+    {
+      address,
+      people: directory.data.people.length,
+      webhooks: directory.data.webhooks.length,
+      sms: config.SMS_API_URL ? 'on' : 'off',
+      directoryFile: config.DIRECTORY_FILE,
+    },
+    'notifier listening',
+  );
+  shutdownOnSignals(logger, async () => {
+    await app.close();
+    await notifier.stop();
+    await kafkaProbe.close();
+    subscriber.disconnect();
+    await redis.quit();
+  });
+}
+
+main().catch((err: unknown) => exitOnStartupError(bootLogger, err));
