@@ -15,10 +15,11 @@ const EXPECTED_SECRETS: Record<ServiceName, string[]> = {
   'intake-api': ['COMMAND_SIGNING_KEY', 'JWT_SECRET'],
   'dispatch-worker': ['COMMAND_SIGNING_KEY'],
   projection: ['JWT_SECRET'],
+  notifier: ['JWT_SECRET', 'WEBHOOK_SECRET'],
   console: [],
 };
 
-const ALL_SECRETS = { JWT_SECRET: 'jwt-secret-value', COMMAND_SIGNING_KEY: 'signing-key-value' };
+const ALL_SECRETS = { JWT_SECRET: 'jwt-secret-value', COMMAND_SIGNING_KEY: 'signing-key-value', WEBHOOK_SECRET: 'webhook-secret-value' };
 
 const secretsIn = (env: Record<string, string>) =>
   Object.keys(env)
@@ -59,9 +60,9 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
     );
     writeFileSync(
       join(dir, 'secrets.env'),
-      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\n',
+      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
     );
-    writeFileSync(join(dir, 'scram-credentials'), 'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\n');
+    writeFileSync(join(dir, 'scram-credentials'), 'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\n');
     await run(
       process.execPath,
       [
@@ -87,8 +88,8 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
   it.each(SERVICE_NAMES)('writes %s only its secrets, its own Kafka login and its own Redis user', (service) => {
     const env = read(service);
     expect(secretsIn(env)).toEqual(EXPECTED_SECRETS[service]);
-    const kafka = { 'intake-api': 'ki', 'dispatch-worker': 'kw', projection: 'kp', console: undefined }[service];
-    const redis = { 'intake-api': 'ri', 'dispatch-worker': 'rw', projection: 'rp', console: undefined }[service];
+    const kafka = { 'intake-api': 'ki', 'dispatch-worker': 'kw', projection: 'kp', notifier: 'kn', console: undefined }[service];
+    const redis = { 'intake-api': 'ri', 'dispatch-worker': 'rw', projection: 'rp', notifier: 'rn', console: undefined }[service];
     if (kafka) {
       expect(env).toMatchObject({ KAFKA_USERNAME: service, KAFKA_PASSWORD: kafka });
       const url = new URL(env['REDIS_URL']!);

@@ -242,6 +242,29 @@ add_users_to_open_broker() {
   log "added $(wc -l <"$CREDENTIALS_FILE") SCRAM users in $(elapsed "$t0")s"
 }
 
+# A principal added to infra/services.json after this broker was formatted (a new service): a password is added to
+# $CREDENTIALS_FILE and its SCRAM user created through the running broker, logged in as admin.
+add_missing_principals() {
+  local name password admin_props="$KAFKA_HOME_DIR/admin-client.properties"
+  for name in $(principals); do
+    password_of "$name" >/dev/null && continue
+    password="$(head -c 32 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+    (
+      umask 077
+      printf '%s\n' 'security.protocol=SASL_PLAINTEXT' 'sasl.mechanism=SCRAM-SHA-256' \
+        "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$(password_of admin)\";" >"$admin_props"
+    )
+    if ! java_tool kafka.admin.ConfigCommand --bootstrap-server "$BROKERS" --command-config "$admin_props" --alter \
+      --entity-type users --entity-name "$name" --add-config "SCRAM-SHA-256=[password=$password]" >>"$LOG_DIR/format.log" 2>&1; then
+      rm -f "$admin_props"
+      die "could not add the SCRAM user $name (see $LOG_DIR/format.log)"
+    fi
+    rm -f "$admin_props"
+    (umask 077 && printf '%s=%s\n' "$name" "$password" >>"$CREDENTIALS_FILE")
+    log "added the SCRAM user $name (new in infra/services.json)"
+  done
+}
+
 render_properties() {
   local content
   content="$(<"$TEMPLATE")"
@@ -365,6 +388,7 @@ cmd_start() {
     sed "s/^/[kafka:$KAFKA_PORT]   /"; then
     die "topic creation failed (broker left running, pid $pid; '$0 stop' to stop it)"
   fi
+  add_missing_principals
   admin_cli grant-service-acls --brokers "$BROKERS" | sed "s/^/[kafka:$KAFKA_PORT]   /" ||
     die "granting the services' ACLs failed (broker left running, pid $pid; '$0 stop' to stop it)"
   log "ready in ${ready_secs}s (JVM launch -> broker answering); total with format + topics $(elapsed "$t_total")s"

@@ -8,7 +8,7 @@ import accessFile from '../../../infra/services.json' with { type: 'json' };
  * (scripts/up, the tests' stacks) and each service's environment (scripts/up, packages/testing's startService,
  * docker-compose.yml's env files).
  */
-export const SERVICE_NAMES = ['intake-api', 'dispatch-worker', 'projection', 'console'] as const;
+export const SERVICE_NAMES = ['intake-api', 'dispatch-worker', 'projection', 'notifier', 'console'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 export type KafkaTopicOperation = 'Read' | 'Write' | 'Describe';

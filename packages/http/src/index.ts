@@ -3,3 +3,4 @@ export * from './errors.ts';
 export * from './server.ts';
 export * from './edge.ts';
 export * from './openapi.ts';
+export * from './sse.ts';

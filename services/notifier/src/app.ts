@@ -2,6 +2,7 @@ import type { AreaTree } from '@gridgov/domain';
 import {
   ApiError,
   createHttpServer,
+  endWhenTokenExpires,
   type EdgeOptions,
   type HttpServerOptions,
   parseOr400,
@@ -25,6 +26,7 @@ export interface NotifierAppDeps {
   readonly ready: HttpServerOptions['ready'];
   readonly edge: EdgeOptions;
   readonly bodyLimit?: number;
+  readonly timeouts?: HttpServerOptions['timeouts'];
 }
 
 export const InboxQuery = z.object({
@@ -49,6 +51,7 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     ready: deps.ready,
     dependencyOf: (err) => (isStoreUnavailable(err) ? 'store' : undefined),
     edge: deps.edge,
+    ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
   });
   const { store } = deps;
 
@@ -97,8 +100,14 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     if (!set) listeners.set(channel, (set = new Set()));
     set.add(send);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
+    // The stream ends when its token would be refused elsewhere; the console reconnects with a fresh one (ADR 0020).
+    const cancelExpiry = endWhenTokenExpires(request, (lastEvent) => {
+      res.write(lastEvent);
+      res.end();
+    });
     request.raw.on('close', () => {
       clearInterval(ping);
+      cancelExpiry();
       set.delete(send);
       if (set.size === 0) listeners.delete(channel);
     });

@@ -1,5 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
-import { ConfigError, parseConfig } from '@gridgov/config';
+import { ConfigError, httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   await redisReady(subscriber);
   const store = new NotifierStore(redis, config.KEY_PREFIX);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'notifier', [topics.notifications, topics.dlq]);
+  const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'notifier', [topics.notifications, topics.dlq], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const clock = clockFrom(
     config.CLOCK_SOURCE,
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
     config.KEY_PREFIX,
   );
   const notifier = new Notifier({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', logger }),
+    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', sasl: kafkaLogin(config), logger }),
     store,
     logger,
     topics,
@@ -77,6 +77,7 @@ async function main(): Promise<void> {
     areas,
     directory: { get: () => directory, set: (d) => (directory = d) },
     ready: () => readiness.check(),
+    timeouts: httpTimeoutsFrom(config),
     edge: {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),

@@ -1,4 +1,4 @@
-import { ApiError, parseOr400, requestActor, requestTokenValidUntil } from '@gridgov/http';
+import { ApiError, endWhenTokenExpires, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { FigureWatches } from '../figure-stream.ts';
@@ -7,15 +7,11 @@ import { StreamQueryParams } from '../schemas.ts';
 import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 
 const KEEP_ALIVE_MS = 15_000;
-/** The longest delay a timer takes (about 24.8 days); a later token end is waited for in steps. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** The string-valued headers set on the reply so far. */
 const edgeHeaders = (headers: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
 
-/** The last event of a stream whose token is no longer good: the house error, so a client can say why and reconnect. */
-export const TOKEN_EXPIRED_EVENT = 'token-expired';
 
 /**
  * Live figures over server-sent events (raw reply, no library). A stream ends when its token would be refused (a
@@ -80,26 +76,10 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
     keepAlive.unref();
 
     // The stream ends when the token would be refused elsewhere: the last event says why.
-    const validUntil = requestTokenValidUntil(request);
-    let expiry: NodeJS.Timeout | undefined;
-    const expireAt = (when: number) => {
-      expiry = setTimeout(
-        () => {
-          if (Date.now() < when) return expireAt(when);
-          request.log.info({ userId: actor.id, expiredAt: new Date(when).toISOString() }, 'live stream ended: its token expired');
-          const error = {
-            code: 'UNAUTHENTICATED',
-            message: `the token expired at ${new Date(when).toISOString()}; reconnect with a fresh one`,
-            requestId: request.id,
-          };
-          write(`event: ${TOKEN_EXPIRED_EVENT}\ndata: ${JSON.stringify({ error })}\n\n`);
-          res.end();
-        },
-        Math.min(MAX_TIMER_MS, Math.max(0, when - Date.now())),
-      );
-      expiry.unref();
-    };
-    if (validUntil !== undefined) expireAt(validUntil);
+    const cancelExpiry = endWhenTokenExpires(request, (lastEvent) => {
+      write(lastEvent);
+      res.end();
+    });
 
     const unwatch = watches.watch(key, read, (text) => write(`event: figures\ndata: ${text}\n\n`));
     const handle = { end: () => res.end() };
@@ -109,7 +89,7 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
       if (ended) return;
       ended = true;
       clearInterval(keepAlive);
-      clearTimeout(expiry);
+      cancelExpiry();
       unwatch();
       slot.release();
       open.delete(handle);
