@@ -57,7 +57,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
 
   switch (event.type) {
     case 'IncidentRejected':
-      return { ...s, status: 'rejected', clocks: [] };
+      return { ...s, status: 'rejected', clocks: [], closedAt: at };
     case 'IncidentDispatched':
     case 'IncidentReassigned': {
       const clocks = start('handling', event.data.handlingDue, start('sign_for', event.data.signForDue, stop('dispatch')));
@@ -102,7 +102,10 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
         clocks: start('handling', event.data.handlingDue, stop('verification')),
       };
     case 'IncidentClosed':
-      return { ...s, status: 'closed', clocks: [], nextEscalationAt: null };
+      return { ...s, status: 'closed', clocks: [], nextEscalationAt: null, closedAt: at };
+    case 'IncidentErased':
+      // What the state held of the person goes with the key: the worker's and the read side's copies alike.
+      return { ...s, reportId: '', reporterId: '', erased: true };
     case 'ExtensionRequested':
       return { ...s, pendingExtension: { unit: event.data.unit, amount: event.data.amount } };
     case 'ExtensionApproved':
