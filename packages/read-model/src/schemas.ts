@@ -83,8 +83,9 @@ export const StoredIncident = z.object({
   suspensions: z.array(z.object({ from: z.number(), to: z.number() })),
   escalationLevel: z.number().int(),
   nextEscalationAt: z.number().nullable(),
-  closedAt: z.number().optional(),
-  erased: z.boolean().optional(),
+  reporterRef: z.string().exactOptional(),
+  closedAt: z.number().exactOptional(),
+  erased: z.boolean().exactOptional(),
 });
 
 /** Readonly or not is no difference in a stored JSON. */

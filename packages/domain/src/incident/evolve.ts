@@ -19,6 +19,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       status: 'reported',
       reportId: event.data.reportId,
       reporterId: event.data.reporterId,
+      ...(event.data.reporterRef ? { reporterRef: event.data.reporterRef } : {}),
       gridCode: event.data.gridCode,
       category: event.data.category,
       urgency: event.data.urgency,
@@ -103,9 +104,11 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       };
     case 'IncidentClosed':
       return { ...s, status: 'closed', clocks: [], nextEscalationAt: null, closedAt: at };
-    case 'IncidentErased':
+    case 'IncidentErased': {
       // What the state held of the person goes with the key: the worker's and the read side's copies alike.
-      return { ...s, reportId: '', reporterId: '', erased: true };
+      const { reporterRef: _ref, ...rest } = s;
+      return { ...rest, reportId: '', reporterId: '', erased: true };
+    }
     case 'ExtensionRequested':
       return { ...s, pendingExtension: { unit: event.data.unit, amount: event.data.amount } };
     case 'ExtensionApproved':

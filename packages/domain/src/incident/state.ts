@@ -42,6 +42,8 @@ export interface Incident {
   readonly nextEscalationAt: number | null;
   /** When the case was closed or rejected: the retention policy counts from then (ADR 0016). Absent while open. */
   readonly closedAt?: number;
+  /** The reporter's keyed pseudonym, as the sealed IncidentReported carries it: the read side's key of their own list. */
+  readonly reporterRef?: string;
   /** Its personal data was erased (IncidentErased): the data key is shredded, nothing more happens to it. */
   readonly erased?: boolean;
 }

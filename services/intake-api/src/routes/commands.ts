@@ -42,7 +42,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!deps.catalog.category(body.category)) {
       throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
     }
-    const { incidentId, commandId } = reportIds(actor.id, body.reportId);
+    const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
@@ -69,7 +69,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider.
       const view = await deps.reader.view(incidentId);
       if (view) may(actor, type, caseTarget(view));
-      const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
+      const commandId = commandIdFor(deps.encryption.pseudonyms, actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
         incidentId,
@@ -105,7 +105,9 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     for (;;) {
       const outcome = await deps.reader.outcome(id);
       if (outcome) {
-        may(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId });
+        // The issuer is named by pseudonym on grid.outcomes (ADR 0016; the clear id on outcomes from before).
+        const issuerId = deps.encryption.pseudonyms.names(outcome.actorId, actor.id) ? actor.id : outcome.actorId;
+        may(actor, 'ReadCommandOutcome', issuerId === undefined ? {} : { issuerId });
         // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
         if (await caseShows(outcome)) return reply.send(outcome);
       }
