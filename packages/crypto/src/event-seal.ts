@@ -60,7 +60,7 @@ export function sealEvent(event: GridEvent, options: SealOptions): GridEvent {
   for (const field of fields) {
     const value = data[field];
     if (typeof value === 'string') data[field] = close(field, value);
-    else if (Array.isArray(value)) data[field] = value.map((v) => (typeof v === 'string' ? close(field, v) : v));
+    else if (Array.isArray(value)) data[field] = (value as unknown[]).map((v) => (typeof v === 'string' ? close(field, v) : v));
   }
   const actor = staff ? { ...event.metadata.actor, id: close('id', event.metadata.actor.id) } : event.metadata.actor;
   return { ...event, data, metadata: { ...event.metadata, actor } } as GridEvent;

@@ -112,7 +112,10 @@ export class ReadModelWriter {
     }
     // The filter indexes, after the views as the lists are (ADR 0015).
     writeFilterIndexes(pipeline, this.index, changes);
-    await this.erase(pipeline, changes.filter((c) => c.erased));
+    await this.erase(
+      pipeline,
+      changes.filter((c) => c.erased),
+    );
     await execOrThrow(pipeline);
   }
 
@@ -126,10 +129,16 @@ export class ReadModelWriter {
       const text = await this.redis.get(this.index.searchText(c.incidentId));
       if (text !== null) for (const token of textTokens(text)) pipeline.srem(this.index.text(token), c.incidentId);
       pipeline.del(this.index.searchText(c.incidentId));
-      const lines = await this.redis.hvals(this.keys.history(c.incidentId));
-      for (const raw of lines) {
-        const commandId = (JSON.parse(raw) as { commandId?: unknown }).commandId;
+      const lines = await this.redis.hgetall(this.keys.history(c.incidentId));
+      for (const [version, raw] of Object.entries(lines)) {
+        const line = JSON.parse(raw) as { commandId?: unknown; data?: Record<string, unknown> };
+        const commandId = line.commandId;
         if (typeof commandId === 'string' && !c.history.some((h) => h.commandId === commandId)) pipeline.del(this.keys.outcome(commandId));
+        // The report's line keeps its sealed fields (unreadable now) but not the pseudonym that linked it to its reporter.
+        if (line.data && 'reporterRef' in line.data) {
+          const { reporterRef: _ref, ...data } = line.data;
+          pipeline.hset(this.keys.history(c.incidentId), version, JSON.stringify({ ...line, data }));
+        }
       }
     }
   }

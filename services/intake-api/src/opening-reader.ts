@@ -45,5 +45,5 @@ export class OpeningReader extends ReadModelReader {
   }
 }
 
-/** What a sealed field whose key is gone reads as. */
-const replacement = (field: string): unknown => (field === 'id' ? ERASED_ID : null);
+/** What a sealed field whose key is gone reads as: nothing (a photo's key is left out of its list). */
+const replacement = (field: string): unknown => (field === 'id' ? ERASED_ID : field === 'photoRefs' ? undefined : null);

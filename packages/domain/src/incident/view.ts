@@ -20,7 +20,7 @@ export function incidentView(incidentId: string, s: Incident) {
     urgency: s.urgency,
     reportedAt: iso(s.reportedAt),
     // An erased case's reporter is gone ('' in the state).
-    reporterId: (s.reporterId || null) as string | null,
+    reporterId: s.reporterId || null,
     department: s.department,
     suspended: s.suspendedAt !== null,
     deadlines: s.clocks.map((c) => ({ stage: c.stage, due: iso(c.due), overdue: c.missed })),
