@@ -135,7 +135,15 @@ export class BatchDecider {
     const decidedAt = this.now.toISOString();
     let outcome: CommandOutcome;
     if (decision.kind === 'rejected') {
-      outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: this.issuer(envelope.actor.id), ...decision.rejection, position };
+      outcome = {
+        status: 'rejected',
+        commandId,
+        incidentId,
+        decidedAt,
+        actorId: this.issuer(envelope.actor.id),
+        ...decision.rejection,
+        position,
+      };
       this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
       const events = this.record(incidentId, state, decision.events, { commandId, position });

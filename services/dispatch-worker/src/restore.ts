@@ -187,7 +187,8 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
   fold.events += batch.records.length;
   const ids = [...new Set(sealed.map((e) => e.metadata.incidentId))];
   const keys = deps.keys ? await deps.keys.get(ids) : new Map<string, Buffer>();
-  const events = sealed.map((e) => openEvent(e, keys.get(e.metadata.incidentId) ?? null));
+  // Opened as the worker decided them: the reporter's pseudonym is the read side's, not in the worker's state.
+  const events = sealed.map((e) => withoutReporterRef(openEvent(e, keys.get(e.metadata.incidentId) ?? null)));
   const states = await store.loadStates(ids);
   const commandIds = [...new Set(events.flatMap((e) => (e.metadata.commandId ? [e.metadata.commandId] : [])))];
   const decidedBefore = await store.decidedAmong(commandIds);
@@ -255,4 +256,10 @@ async function foldOutcomes(deps: RestoreDeps, fold: PartitionFold, batch: Range
   }
   const { store, epoch } = fold.target;
   await store.applyRestored({ epoch, states: new Map(), decided, timers: new Map(), outbox: [] });
+}
+
+function withoutReporterRef(event: GridEvent): GridEvent {
+  if (event.type !== 'IncidentReported' || event.data.reporterRef === undefined) return event;
+  const { reporterRef: _ref, ...data } = event.data;
+  return { ...event, data };
 }

@@ -1,5 +1,5 @@
 import type { Topics } from '@gridgov/contracts';
-import type { DecisionContext } from '@gridgov/domain';
+import type { DecisionContext, IncidentState } from '@gridgov/domain';
 import {
   DurableProducer,
   partitionCount,
@@ -84,11 +84,26 @@ export class DispatchWorker {
     }
   }
 
-  /** The data keys a batch may seal with, loaded before it is decided; null without encryption. */
-  private async sealingFor(incidentIds: readonly string[]): Promise<BatchSealing | null> {
+  /**
+   * The data keys a batch may seal with, loaded before it is decided; null without encryption. A case that exists,
+   * is not erased and has no key in the cache means the cache lost it (Redis lost some keys, not the partition's
+   * state): the partition's keys are read again from grid.keys first.
+   */
+  private async sealingFor(partition: number, states: ReadonlyMap<string, IncidentState>): Promise<BatchSealing | null> {
     if (!this.caseKeys || !this.deps.encryption) return null;
     const keys = this.caseKeys;
-    return { keys: await keys.get(incidentIds), createKey: () => keys.create(), pseudonyms: this.deps.encryption.pseudonyms };
+    const ids = [...states.keys()];
+    let found = await keys.get(ids);
+    const missing = ids.filter((id) => states.get(id) && !states.get(id)!.erased && !found.has(id));
+    if (missing.length > 0) {
+      this.deps.logger.warn(
+        { partition, incidents: missing.slice(0, 10), missing: missing.length },
+        'case keys missing from Redis: read again from grid.keys',
+      );
+      await keys.restore([partition], `${this.deps.groupId}-keys`);
+      found = await keys.get(ids);
+    }
+    return { keys: found, createKey: () => keys.create(), pseudonyms: this.deps.encryption.pseudonyms };
   }
 
   /**
@@ -149,7 +164,9 @@ export class DispatchWorker {
     if (this.caseKeys) {
       const keys = await count(topics.keys);
       if (keys !== commands) {
-        throw new Error(`${topics.keys} has ${keys} partitions and ${topics.commands} ${commands}: a restore reads a partition's keys from its own`);
+        throw new Error(
+          `${topics.keys} has ${keys} partitions and ${topics.commands} ${commands}: a restore reads a partition's keys from its own`,
+        );
       }
     }
   }
@@ -200,14 +217,15 @@ export class DispatchWorker {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
       if (due.length === 0) return fired;
       const fromCheckpoint = await owner.store.checkpoint();
+      const states = await owner.store.loadStates(due);
       const decider = new BatchDecider(
-        await owner.store.loadStates(due),
+        states,
         new Set(),
         this.deps.context,
         this.deps.topics,
         now,
         this.deps.logger,
-        await this.sealingFor(due),
+        await this.sealingFor(partition, states),
       );
       for (const incidentId of due) decider.tick(incidentId);
       await this.settleKeys(decider, now);
@@ -324,14 +342,15 @@ export class DispatchWorker {
     const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
     const ids = [...new Set(envelopes.map((e) => e.incidentId))];
     const now = await this.deps.clock();
+    const states = await store.loadStates(ids);
     const decider = new BatchDecider(
-      await store.loadStates(ids),
+      states,
       await store.decidedAmong([...new Set(envelopes.map((e) => e.commandId))]),
       this.deps.context,
       this.deps.topics,
       now,
       this.deps.logger,
-      await this.sealingFor(ids),
+      await this.sealingFor(batch.partition, states),
     );
     for (const item of parsed) {
       if (item.ok) decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset });
