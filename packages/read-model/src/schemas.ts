@@ -59,6 +59,8 @@ export const StoredIncident = z.object({
   status: IncidentStatus,
   reportId: z.string(),
   reporterId: z.string(),
+  // Where evolve puts it: a stored state read back and written again keeps its bytes.
+  reporterRef: z.string().exactOptional(),
   gridCode: z.string(),
   category: z.string(),
   urgency: Urgency,
@@ -83,7 +85,6 @@ export const StoredIncident = z.object({
   suspensions: z.array(z.object({ from: z.number(), to: z.number() })),
   escalationLevel: z.number().int(),
   nextEscalationAt: z.number().nullable(),
-  reporterRef: z.string().exactOptional(),
   closedAt: z.number().exactOptional(),
   erased: z.boolean().exactOptional(),
 });
