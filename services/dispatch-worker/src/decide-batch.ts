@@ -53,7 +53,7 @@ export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly
 
 /**
  * What the batch seals events with (ADR 0016): the data keys of the cases it may touch (loaded before), a maker of
- * new ones, and the pseudonyms. Absent only in a benchmark's reference run without encryption.
+ * new ones, and the pseudonyms. Absent for a worker built without encryption (tests older than it).
  */
 export interface BatchSealing {
   readonly keys: Map<string, Buffer>;
