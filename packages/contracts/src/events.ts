@@ -195,10 +195,7 @@ export type IncidentEscalated = z.infer<typeof IncidentEscalated>;
  * fields on the log and every copy can no longer be read. The figures do not change. The event is the audit record:
  * who (actor), when (occurredAt), which case, why.
  */
-export const IncidentErased = event(
-  'IncidentErased',
-  z.object({ reason: z.string(), trigger: z.enum(['admin', 'retention']) }),
-);
+export const IncidentErased = event('IncidentErased', z.object({ reason: z.string(), trigger: z.enum(['admin', 'retention']) }));
 export type IncidentErased = z.infer<typeof IncidentErased>;
 
 export const GridEvent = z.discriminatedUnion('type', [

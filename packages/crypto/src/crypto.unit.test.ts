@@ -77,7 +77,10 @@ describe('sealEvent', () => {
       description: '某人在此收保护费',
       reporterRef: pseudonyms.person('staff-0042'),
     });
-    expect(openEvent(sealed, key)).toEqual({ ...reported('exposed_rubbish'), data: { ...reported('exposed_rubbish').data, reporterRef: pseudonyms.person('staff-0042') } });
+    expect(openEvent(sealed, key)).toEqual({
+      ...reported('exposed_rubbish'),
+      data: { ...reported('exposed_rubbish').data, reporterRef: pseudonyms.person('staff-0042') },
+    });
   });
 
   it('seals the free text of a confidential case too', () => {
@@ -134,5 +137,8 @@ describe('Pseudonyms', () => {
 });
 
 function LocalKmsFile(contents: { current: string; keys: Record<string, string> }) {
-  return { current: contents.current, keys: Object.fromEntries(Object.entries(contents.keys).map(([k, v]) => [k, Buffer.from(v, 'base64url')])) };
+  return {
+    current: contents.current,
+    keys: Object.fromEntries(Object.entries(contents.keys).map(([k, v]) => [k, Buffer.from(v, 'base64url')])),
+  };
 }

@@ -51,7 +51,8 @@ export class LocalKms implements Kms {
       throw new Error(`KEK_FILE ${path} cannot be read as JSON: ${(err as Error).message}`, { cause: err });
     }
     const parsed = KekFile.safeParse(json);
-    if (!parsed.success) throw new Error(`KEK_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!parsed.success)
+      throw new Error(`KEK_FILE ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     return new LocalKms(parsed.data);
   }
 

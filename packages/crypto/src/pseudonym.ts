@@ -11,7 +11,9 @@ export class Pseudonyms {
   }
 
   of(purpose: string, ...parts: string[]): string {
-    return createHmac('sha256', this.secret).update([purpose, ...parts].join('\u0000')).digest('base64url');
+    return createHmac('sha256', this.secret)
+      .update([purpose, ...parts].join('\u0000'))
+      .digest('base64url');
   }
 
   /** A person as the log and the lists may name them: `p1.<hmac>`. */

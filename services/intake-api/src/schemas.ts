@@ -58,7 +58,8 @@ export const INCIDENT_COMMANDS: readonly {
   {
     path: 'erase',
     schema: EraseIncident,
-    summary: '删除个人信息: an admin erases a closed or rejected case\'s personal data (its key is shredded; the figures stay), with the reason; audited',
+    summary:
+      "删除个人信息: an admin erases a closed or rejected case's personal data (its key is shredded; the figures stay), with the reason; audited",
   },
   { path: 'escalate', schema: EscalateIncident, summary: '督办 by hand: a dispatcher escalates a case one level up' },
 ];

@@ -921,7 +921,12 @@ describe('EraseIncident (删除个人信息) and the retention policy', () => {
       .then(
         continuing(
           CLOSED,
-          event('IncidentErased', { reason: '保存期满 retention: 30 days after closing', trigger: 'retention' }, '2026-12-25 10:00', SYSTEM_ACTOR),
+          event(
+            'IncidentErased',
+            { reason: '保存期满 retention: 30 days after closing', trigger: 'retention' },
+            '2026-12-25 10:00',
+            SYSTEM_ACTOR,
+          ),
         ),
       );
     expect(retained(history(...CLOSED, ...events)).nextTimer()).toBeNull();
