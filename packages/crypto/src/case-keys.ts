@@ -36,19 +36,27 @@ export class CaseKeys {
     return newDataKey();
   }
 
-  /** The data keys of these incidents that exist (an erased or unknown case has none). */
-  async get(incidentIds: readonly string[]): Promise<Map<string, Buffer>> {
+  /**
+   * The data keys of these incidents that exist (an erased or unknown case has none). The writer re-wraps, on the way,
+   * a key wrapped by a KEK that is no longer current (rotation, lazily: the cases that are worked on move first).
+   */
+  async get(incidentIds: readonly string[], now: Date = new Date()): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
     if (incidentIds.length === 0) return found;
     const pipeline = this.deps.redis.pipeline();
     for (const id of incidentIds) pipeline.get(caseKeyRedisKey(this.deps.keyPrefix, id));
     const results = (await pipeline.exec()) ?? [];
+    const stale = new Map<string, Buffer>();
     results.forEach(([err, raw], i) => {
       if (err) throw err;
       if (typeof raw !== 'string') return;
       const id = incidentIds[i]!;
-      found.set(id, this.deps.kms.unwrap(CaseKeyRecord.parse(JSON.parse(raw)), id));
+      const record = CaseKeyRecord.parse(JSON.parse(raw));
+      const key = this.deps.kms.unwrap(record, id);
+      found.set(id, key);
+      if (record.kid !== this.deps.kms.currentKid) stale.set(id, key);
     });
+    if (stale.size > 0 && this.deps.producer) await this.put(stale, now);
     return found;
   }
 
