@@ -21,11 +21,12 @@ const noIo = { group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], messa
  * packages below them, services on packages and never on each other, test/ on anything, bench/ on packages. A package's
  * tests may also import @gridgov/testing.
  */
-const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'runtime', 'kafka', 'redis', 'read-model'];
+const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'runtime', 'kafka', 'redis', 'read-model', 'crypto'];
 const PACKAGES = [
   'auth',
   'config',
   'contracts',
+  'crypto',
   'domain',
   'http',
   'kafka',
@@ -48,6 +49,7 @@ export const ALLOWED_IMPORTS = {
   'packages/kafka': ['contracts'],
   'packages/redis': ['contracts'],
   'packages/read-model': ['contracts', 'domain', 'redis'],
+  'packages/crypto': ['contracts', 'kafka', 'redis'],
   'packages/projection-api': ['domain'],
   'packages/simulator': ['contracts', 'domain', 'runtime'],
   'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],

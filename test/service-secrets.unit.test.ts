@@ -12,14 +12,20 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** Issue 20, finding 6: what each service must get, and nothing more. */
 const EXPECTED_SECRETS: Record<ServiceName, string[]> = {
-  'intake-api': ['COMMAND_SIGNING_KEY', 'JWT_SECRET'],
-  'dispatch-worker': ['COMMAND_SIGNING_KEY'],
+  'intake-api': ['COMMAND_SIGNING_KEY', 'JWT_SECRET', 'KEK_FILE', 'PSEUDONYM_SECRET'],
+  'dispatch-worker': ['COMMAND_SIGNING_KEY', 'KEK_FILE', 'PSEUDONYM_SECRET'],
   projection: ['JWT_SECRET'],
   notifier: ['JWT_SECRET', 'WEBHOOK_SECRET'],
   console: [],
 };
 
-const ALL_SECRETS = { JWT_SECRET: 'jwt-secret-value', COMMAND_SIGNING_KEY: 'signing-key-value', WEBHOOK_SECRET: 'webhook-secret-value' };
+const ALL_SECRETS = {
+  JWT_SECRET: 'jwt-secret-value',
+  COMMAND_SIGNING_KEY: 'signing-key-value',
+  WEBHOOK_SECRET: 'webhook-secret-value',
+  PSEUDONYM_SECRET: 'pseudonym-secret-value',
+  KEK_FILE: '/secrets/kek.json',
+};
 
 const secretsIn = (env: Record<string, string>) =>
   Object.keys(env)
@@ -60,7 +66,7 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
     );
     writeFileSync(
       join(dir, 'secrets.env'),
-      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
+      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nPSEUDONYM_SECRET=pseudonym-secret-value\nKEK_FILE=/secrets/kek.json\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
     );
     writeFileSync(join(dir, 'scram-credentials'), 'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\n');
     await run(

@@ -1,4 +1,5 @@
 import { calendarBench } from './calendar.ts';
+import { encryptionBench } from './encryption.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench } from './projection.ts';
@@ -24,6 +25,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   timers: () => timerLateness(full ? 1_000_000 : 50_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
   search: () => searchBench(100_000, full ? 30 : 10),
+  encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
 };
 const chosen = suites.length > 0 ? suites : Object.keys(all);
 const unknown = chosen.filter((name) => !all[name]);

@@ -1,10 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mintToken, signEnvelope } from '@gridgov/auth';
 import { topicSpecsWithPrefix, topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
+import { LocalKms } from '@gridgov/crypto';
 import { createKafka, deleteTopics, ensureTopics, type KafkaClient, type KafkaSasl } from '@gridgov/kafka';
 import { brokerLogin } from '@gridgov/testing';
 import { Redis } from 'ioredis';
@@ -50,6 +52,9 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
   }
   const redis = new Redis(redisUrl);
   const secrets = { jwt: randomBytes(32).toString('hex'), signing: randomBytes(32).toString('hex') };
+  // This run's own key-encryption key and pseudonym secret (ADR 0016), for the services it starts.
+  const kekFile = resolve(tmpdir(), `${id}-kek.json`);
+  writeFileSync(kekFile, JSON.stringify(LocalKms.newFileContents(`${id}-kek`)), { mode: 0o600 });
   return {
     id,
     secrets,
@@ -67,6 +72,8 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
       ...(sasl ? { KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password } : {}),
       JWT_SECRET: secrets.jwt,
       COMMAND_SIGNING_KEY: secrets.signing,
+      KEK_FILE: kekFile,
+      PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
       // The worker's health port: any free one, beside a stack of scripts/up on 3003.
       WORKER_PORT: '0',
       // A benchmark measures the pipeline, not the rate limiter.
@@ -74,6 +81,7 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
       RATE_LIMIT_PER_IP: '100000000',
     },
     cleanup: async () => {
+      rmSync(kekFile, { force: true });
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
       let cursor = '0';
       do {

@@ -86,6 +86,24 @@ export function kafkaLogin(config: {
   return { username, password };
 }
 
+/** Variables of the services that seal or open personal data, or name people by pseudonym (ADR 0016). */
+export const EncryptionConfig = z.object({
+  KEK_FILE: z
+    .string()
+    .min(1)
+    .describe(
+      'The key-encryption keys (JSON: {"current": kid, "keys": {kid: 32 bytes base64url}}) that wrap each case\'s data key; ' +
+        'scripts/dev-secrets writes .local/kek.json. Rotation: add a key and make it current, keep the old ones.',
+    ),
+  PSEUDONYM_SECRET: z
+    .string()
+    .min(32, 'at least 32 characters')
+    .describe(
+      'Secret of the keyed pseudonyms (HMAC-SHA256) that name reporters and command issuers on the log and in Redis, and derive incident ids; the same for intake-api and dispatch-worker.',
+    ),
+});
+export type EncryptionConfig = z.infer<typeof EncryptionConfig>;
+
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
 /** How long an HTTP server waits on a client, in ms: every server of the stack is given all four. */

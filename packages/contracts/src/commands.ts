@@ -72,6 +72,9 @@ export const ResumeIncident = command('ResumeIncident', z.object({}));
 /** 督办: a dispatcher escalates by hand, one level up. */
 export const EscalateIncident = command('EscalateIncident', z.object({ reason: Reason }));
 
+/** 删除个人信息: an admin erases a closed or rejected case's personal data (crypto-shredding, ADR 0016); audited. */
+export const EraseIncident = command('EraseIncident', z.object({ reason: Reason }));
+
 export const Command = z.discriminatedUnion('type', [
   ReportIncident,
   RejectIncident,
@@ -87,6 +90,7 @@ export const Command = z.discriminatedUnion('type', [
   SuspendIncident,
   ResumeIncident,
   EscalateIncident,
+  EraseIncident,
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandType = Command['type'];

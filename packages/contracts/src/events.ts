@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommandPosition } from './outcomes.ts';
-import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
+import { CategoryCode, CommandId, DepartmentCode, EventActor, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
 
 export const EventMetadata = z.object({
   eventId: z.string().min(1),
@@ -10,7 +10,8 @@ export const EventMetadata = z.object({
   /** Business time of the change. */
   occurredAt: Instant,
   commandId: CommandId.optional(),
-  actor: Actor,
+  /** Who did it; a grid staff member's id is sealed (ADR 0016). */
+  actor: EventActor,
   /**
    * Where the command that produced the event stands on grid.commands (absent for a timer's events): with it the
    * dispatch worker recovers how far it had decided from grid.events alone (ADR 0009).
@@ -40,8 +41,14 @@ const event = <T extends string, D extends z.ZodType>(type: T, data: D) =>
 export const IncidentReported = event(
   'IncidentReported',
   z.object({
+    /** Sealed on the log (ADR 0016), as reporterId. */
     reportId: z.string(),
     reporterId: z.string(),
+    /**
+     * The reporter's keyed pseudonym (HMAC with the service secret): the read side indexes a reporter's own list by it
+     * without learning who. Set by the dispatch worker when it seals the event; absent on events from before.
+     */
+    reporterRef: z.string().max(100).optional(),
     gridCode: GridCode,
     category: CategoryCode,
     urgency: Urgency,
@@ -183,6 +190,14 @@ export const IncidentEscalated = event(
 );
 export type IncidentEscalated = z.infer<typeof IncidentEscalated>;
 
+/**
+ * 删除个人信息: the case's data key was shredded (an admin's erasure command, or the retention policy): its personal
+ * fields on the log and every copy can no longer be read. The figures do not change. The event is the audit record:
+ * who (actor), when (occurredAt), which case, why.
+ */
+export const IncidentErased = event('IncidentErased', z.object({ reason: z.string(), trigger: z.enum(['admin', 'retention']) }));
+export type IncidentErased = z.infer<typeof IncidentErased>;
+
 export const GridEvent = z.discriminatedUnion('type', [
   IncidentReported,
   IncidentRejected,
@@ -201,6 +216,7 @@ export const GridEvent = z.discriminatedUnion('type', [
   DeadlineWarned,
   DeadlineMissed,
   IncidentEscalated,
+  IncidentErased,
 ]);
 export type GridEvent = z.infer<typeof GridEvent>;
 export type GridEventType = GridEvent['type'];

@@ -44,6 +44,12 @@ export const Actor = z.object({
 });
 export type Actor = z.infer<typeof Actor>;
 
+/**
+ * The actor as an event names them: a grid staff member's id travels sealed on grid.events (ADR 0016), longer than
+ * an id in clear.
+ */
+export const EventActor = Actor.extend({ id: z.string().min(1).max(400) });
+
 export const IncidentId = z.uuid();
 export type IncidentId = z.infer<typeof IncidentId>;
 

@@ -22,9 +22,10 @@ export const TOPIC_SPECS: readonly TopicSpec[] = topicsFile.topics;
  * - events: kept forever, the truth;
  * - outcomes: every command's outcome, accepted or rejected, keyed by incident id like the commands (ADR 0009);
  * - bulletins: frozen monthly bulletins (月通报), compacted: key area:month, the first freeze of each (ADR 0009);
- * - notifications, dlq.
+ * - notifications, dlq;
+ * - keys: the cases' data keys, wrapped, keyed by incident id like the events, compacted; erasure is a tombstone (ADR 0016).
  */
-export const TOPIC_KEYS = ['commands', 'events', 'outcomes', 'bulletins', 'notifications', 'dlq'] as const;
+export const TOPIC_KEYS = ['commands', 'events', 'outcomes', 'bulletins', 'notifications', 'dlq', 'keys'] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 export type Topics = { readonly [K in TopicKey]: string };
 
@@ -45,11 +46,11 @@ export function topicsWithPrefix(prefix: string): Topics {
 
 /**
  * The topics of infra/topics.json under a prefix, with their settings, and other partition counts where given: what a
- * test or a benchmark creates for itself. Outcomes keep the commands' count unless given (the worker requires it).
+ * test or a benchmark creates for itself. Outcomes and keys keep the commands' count unless given (the worker requires it).
  */
 export function topicSpecsWithPrefix(prefix: string, partitions: Partial<Record<TopicKey, number>> = {}): TopicSpec[] {
   const counts: Partial<Record<TopicKey, number>> =
-    partitions.commands === undefined ? partitions : { outcomes: partitions.commands, ...partitions };
+    partitions.commands === undefined ? partitions : { outcomes: partitions.commands, keys: partitions.commands, ...partitions };
   return TOPIC_KEYS.map((key) => {
     const spec = specOf(key);
     return { ...spec, name: `${prefix}${spec.name}`, partitions: counts[key] ?? spec.partitions };

@@ -54,6 +54,16 @@ export class DurableProducer {
   }
 
   /**
+   * Tombstones (records with a null value) for `keys` on a compacted topic, acks=all: once the log cleaner has run,
+   * nothing of those keys is left on it but the tombstone, and that too after `delete.retention.ms`.
+   */
+  async tombstone(topic: string, keys: readonly string[]): Promise<Delivered[]> {
+    if (keys.length === 0) return [];
+    const metadata = await this.producer.send({ topic, acks: -1, messages: keys.map((key) => ({ key, value: null })) });
+    return metadata.map((m) => ({ topic: m.topicName, partition: m.partition, offset: m.baseOffset ?? '-1' }));
+  }
+
+  /**
    * Several topics in one request, e.g. events and notifications of one batch. Answers where each topic-partition's
    * records begin (one entry per topic-partition written).
    */

@@ -1,4 +1,4 @@
-import { Actor, GridEvent, Measure, Stage, Urgency } from '@gridgov/contracts';
+import { EventActor, GridEvent, Measure, Stage, Urgency } from '@gridgov/contracts';
 import type { HistoryEntry as DomainHistoryEntry, Incident, IncidentView as DomainIncidentView } from '@gridgov/domain';
 import { z } from 'zod';
 
@@ -39,7 +39,7 @@ export const HistoryEntry = z.object({
   version: z.number().int().positive(),
   type: EventType,
   at: z.string(),
-  actor: Actor,
+  actor: EventActor,
   commandId: z.string().nullable(),
   data: z.record(z.string(), z.unknown()),
 });
@@ -59,6 +59,8 @@ export const StoredIncident = z.object({
   status: IncidentStatus,
   reportId: z.string(),
   reporterId: z.string(),
+  // Where evolve puts it: a stored state read back and written again keeps its bytes.
+  reporterRef: z.string().exactOptional(),
   gridCode: z.string(),
   category: z.string(),
   urgency: Urgency,
@@ -83,6 +85,8 @@ export const StoredIncident = z.object({
   suspensions: z.array(z.object({ from: z.number(), to: z.number() })),
   escalationLevel: z.number().int(),
   nextEscalationAt: z.number().nullable(),
+  closedAt: z.number().exactOptional(),
+  erased: z.boolean().exactOptional(),
 });
 
 /** Readonly or not is no difference in a stored JSON. */

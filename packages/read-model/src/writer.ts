@@ -3,7 +3,7 @@ import { Catalog, historyEntry, incidentView, queueChanges, type AreaTree, type 
 import type { Redis } from '@gridgov/redis';
 import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
 import { readModelKeys } from './keys.ts';
-import { searchableText } from './text-index.ts';
+import { searchableText, textTokens } from './text-index.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
 import { sortIndexChange, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
 
@@ -20,8 +20,16 @@ export interface CaseChange {
   readonly remove: readonly string[];
   /** The sort indexes' scores set and lists left (ADR 0014). */
   readonly sorts: SortIndexChange;
-  /** Set when the case is new: it joins its reporter's list. */
+  /**
+   * Set when the case is new: it joins its reporter's list, kept under the reporter's pseudonym (`reporterRef`; the
+   * clear id only for an event from before encryption, ADR 0016).
+   */
   readonly reporterId?: string;
+  /**
+   * Set when the case's personal data was erased (IncidentErased): what the writer removes besides what the shredded
+   * key already makes unreadable: the case from its reporter's list, its searchable text and its command outcomes.
+   */
+  readonly erased?: { readonly reporterList?: string };
   /** The filter indexes joined and left (filter-index.ts). */
   readonly facets: { readonly add: readonly string[]; readonly remove: readonly string[] };
   /**
@@ -49,6 +57,8 @@ export function caseChange(
   const report = events.find((e) => e.type === 'IncidentReported');
   const text =
     report && !catalog.isConfidential(after.category) ? searchableText(report.data.description, report.data.location.address) : undefined;
+  const reporterList = report ? (report.data.reporterRef ?? report.data.reporterId) : (before?.reporterRef ?? before?.reporterId);
+  const erased = events.some((e) => e.type === 'IncidentErased');
   return {
     incidentId,
     view,
@@ -58,7 +68,8 @@ export function caseChange(
     add,
     remove,
     sorts: sortIndexChange(was, view),
-    ...(before ? {} : { reporterId: after.reporterId }),
+    ...(before || erased || !reporterList ? {} : { reporterId: reporterList }),
+    ...(erased ? { erased: reporterList ? { reporterList } : {} } : {}),
     facets: facetChanges(was, view, lineage),
     ...(text ? { text } : {}),
   };
@@ -101,7 +112,35 @@ export class ReadModelWriter {
     }
     // The filter indexes, after the views as the lists are (ADR 0015).
     writeFilterIndexes(pipeline, this.index, changes);
+    await this.erase(
+      pipeline,
+      changes.filter((c) => c.erased),
+    );
     await execOrThrow(pipeline);
+  }
+
+  /**
+   * Erasure (ADR 0016) reaches the copies a shredded key does not: the reporter's list, the case's searchable text and
+   * its entries, and the stored outcomes of its commands (they name their issuer by pseudonym). Idempotent.
+   */
+  private async erase(pipeline: ReturnType<Redis['pipeline']>, erased: readonly CaseChange[]): Promise<void> {
+    for (const c of erased) {
+      if (c.erased?.reporterList) pipeline.zrem(this.keys.reportedBy(c.erased.reporterList), c.incidentId);
+      const text = await this.redis.get(this.index.searchText(c.incidentId));
+      if (text !== null) for (const token of textTokens(text)) pipeline.srem(this.index.text(token), c.incidentId);
+      pipeline.del(this.index.searchText(c.incidentId));
+      const lines = await this.redis.hgetall(this.keys.history(c.incidentId));
+      for (const [version, raw] of Object.entries(lines)) {
+        const line = JSON.parse(raw) as { commandId?: unknown; data?: Record<string, unknown> };
+        const commandId = line.commandId;
+        if (typeof commandId === 'string' && !c.history.some((h) => h.commandId === commandId)) pipeline.del(this.keys.outcome(commandId));
+        // The report's line keeps its sealed fields (unreadable now) but not the pseudonym that linked it to its reporter.
+        if (line.data && 'reporterRef' in line.data) {
+          const { reporterRef: _ref, ...data } = line.data;
+          pipeline.hset(this.keys.history(c.incidentId), version, JSON.stringify({ ...line, data }));
+        }
+      }
+    }
   }
 
   /** Stores outcomes for the API, without their position (it is the fold's business). */

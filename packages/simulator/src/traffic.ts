@@ -126,6 +126,7 @@ const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
   SuspendIncident: 'suspend',
   ResumeIncident: 'resume',
   EscalateIncident: 'escalate',
+  EraseIncident: 'erase',
 };
 
 /** The HTTP request of a planned step, sent at `sentAt` (epoch ms) about the incident the API named in the report's answer. */

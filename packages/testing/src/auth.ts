@@ -1,14 +1,20 @@
+import { fileURLToPath } from 'node:url';
 import { mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
 import type { CommandEnvelope, PersonRole } from '@gridgov/contracts';
 
 /** Secrets of the test suite only (never a deployment's): services started by tests get them in infra.env(). */
 export const TEST_JWT_SECRET = 'test-only-jwt-secret-0123456789abcdef';
 export const TEST_COMMAND_SIGNING_KEY = 'test-only-command-signing-key-0123456789';
+/** The test suite's key-encryption key file and pseudonym secret (ADR 0016): test-only, committed on purpose. */
+export const TEST_KEK_FILE = fileURLToPath(new URL('../fixtures/test-kek.json', import.meta.url));
+export const TEST_PSEUDONYM_SECRET = 'test-only-pseudonym-secret-0123456789abcdef';
 
 /** What a service needs to verify tokens and sign or check commands in tests. */
 export const TEST_AUTH_ENV: Readonly<Record<string, string>> = {
   JWT_SECRET: TEST_JWT_SECRET,
   COMMAND_SIGNING_KEY: TEST_COMMAND_SIGNING_KEY,
+  KEK_FILE: TEST_KEK_FILE,
+  PSEUDONYM_SECRET: TEST_PSEUDONYM_SECRET,
 };
 
 export interface TestTokenClaims {

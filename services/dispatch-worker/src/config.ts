@@ -1,5 +1,5 @@
 import { CommandSigningKey } from '@gridgov/auth';
-import { CommonConfig, HttpTimeoutConfig } from '@gridgov/config';
+import { CommonConfig, EncryptionConfig, HttpTimeoutConfig } from '@gridgov/config';
 import { z } from 'zod';
 
 const fraction = z.number().gt(0).lt(1);
@@ -18,6 +18,16 @@ const DurationText = z
   .refine((d) => d.amount > 0, 'a duration is more than 0');
 
 export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend({
+  ...EncryptionConfig.shape,
+  RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .optional()
+    .describe(
+      'Days after a case is closed or rejected that its personal data is erased (crypto-shredding, ADR 0016); unset: kept until an admin erases it.',
+    ),
   HOST: z.string().default('127.0.0.1').describe("Address of the worker's health port (/healthz, /readyz)."),
   WORKER_PORT: z.coerce
     .number()

@@ -20,7 +20,8 @@ type DeadlineConfig = Pick<
   | 'DEADLINE_VERIFICATION'
   | 'ESCALATION_EVERY'
   | 'WARNING_FRACTIONS'
->;
+> &
+  Partial<Pick<WorkerConfig, 'RETENTION_DAYS'>>;
 
 /** Reads the holiday notices (HOLIDAYS_FILE, else the repository's) and builds the policy from the configuration. */
 export async function loadDeadlines(config: DeadlineConfig): Promise<Deadlines> {
@@ -35,6 +36,7 @@ export async function loadDeadlines(config: DeadlineConfig): Promise<Deadlines> 
       verification: config.DEADLINE_VERIFICATION,
       escalationEvery: config.ESCALATION_EVERY,
       warningFractions: config.WARNING_FRACTIONS,
+      ...(config.RETENTION_DAYS === undefined ? {} : { retentionMs: config.RETENTION_DAYS * 86_400_000 }),
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   type Incident,
   type IncidentState,
 } from '@gridgov/domain';
+import { sealEvent, type Pseudonyms } from '@gridgov/crypto';
 import { deadLetter, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { OutboxEntry } from './partition-store.ts';
@@ -51,6 +52,16 @@ export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly
 }
 
 /**
+ * What the batch seals events with (ADR 0016): the data keys of the cases it may touch (loaded before), a maker of
+ * new ones, and the pseudonyms. Absent for a worker built without encryption (tests older than it).
+ */
+export interface BatchSealing {
+  readonly keys: Map<string, Buffer>;
+  readonly createKey: () => Buffer;
+  readonly pseudonyms: Pseudonyms;
+}
+
+/**
  * Decides one partition's work in order, each item against the state its predecessors left:
  * commands from the batch, or ticks of incidents whose timers fell due.
  * Returns the new states, the commands decided, the timers to set and everything to send.
@@ -61,6 +72,10 @@ export class BatchDecider {
   readonly decided = new Map<string, string>();
   readonly timers = new Map<string, number | null>();
   readonly outbox: OutboxEntry[] = [];
+  /** Data keys of the cases this batch reported: to store durably (grid.keys) before anything sealed with them is. */
+  readonly newKeys = new Map<string, Buffer>();
+  /** Cases this batch erased: their keys are to be shredded. */
+  readonly erased: string[] = [];
 
   constructor(
     loaded: ReadonlyMap<string, IncidentState>,
@@ -70,8 +85,27 @@ export class BatchDecider {
     private readonly topics: Topics,
     private readonly now: Date,
     private readonly logger: Logger,
+    private readonly sealing: BatchSealing | null = null,
   ) {
     this.current = new Map(loaded);
+  }
+
+  /** How a command's issuer is named on grid.outcomes: by pseudonym (only they may read the outcome). */
+  private issuer(actorId: string): string {
+    return this.sealing ? this.sealing.pseudonyms.person(actorId) : actorId;
+  }
+
+  /** The event as grid.events carries it: personal fields sealed under the case's key (ADR 0016). */
+  private sealed(event: GridEvent, state: Incident): GridEvent {
+    if (!this.sealing) return event;
+    const id = event.metadata.incidentId;
+    let key = this.sealing.keys.get(id) ?? null;
+    if (!key && event.type === 'IncidentReported') {
+      key = this.sealing.createKey();
+      this.sealing.keys.set(id, key);
+      this.newKeys.set(id, key);
+    }
+    return sealEvent(event, { key, confidential: this.ctx.catalog.isConfidential(state.category), pseudonyms: this.sealing.pseudonyms });
   }
 
   deadLetter(batch: Pick<PartitionBatch, 'topic' | 'partition'>, record: IncomingRecord, reason: string): void {
@@ -101,7 +135,15 @@ export class BatchDecider {
     const decidedAt = this.now.toISOString();
     let outcome: CommandOutcome;
     if (decision.kind === 'rejected') {
-      outcome = { status: 'rejected', commandId, incidentId, decidedAt, actorId: envelope.actor.id, ...decision.rejection, position };
+      outcome = {
+        status: 'rejected',
+        commandId,
+        incidentId,
+        decidedAt,
+        actorId: this.issuer(envelope.actor.id),
+        ...decision.rejection,
+        position,
+      };
       this.logger.info({ ...log, code: decision.rejection.code }, 'command rejected');
     } else {
       const events = this.record(incidentId, state, decision.events, { commandId, position });
@@ -110,7 +152,7 @@ export class BatchDecider {
         commandId,
         incidentId,
         decidedAt,
-        actorId: envelope.actor.id,
+        actorId: this.issuer(envelope.actor.id),
         events: events.map((e) => ({ type: e.type, version: e.metadata.version })),
         position,
       };
@@ -146,7 +188,15 @@ export class BatchDecider {
     let state = before;
     for (const event of events) {
       state = incidentDecider.evolve(state, event);
-      this.outbox.push({ topic: this.topics.events, key: incidentId, value: JSON.stringify(event) });
+      this.outbox.push({ topic: this.topics.events, key: incidentId, value: JSON.stringify(this.sealed(event, state)) });
+      if (event.type === 'IncidentErased') {
+        this.erased.push(incidentId);
+        // The audit line: who, when, which case, why.
+        this.logger.info(
+          { incidentId, actor: event.metadata.actor.id, role: event.metadata.actor.role, at: event.metadata.occurredAt, ...event.data },
+          'case erased: its personal data key is shredded',
+        );
+      }
       for (const n of notificationsFor(event, state, this.ctx.areas, this.ctx.catalog)) {
         this.outbox.push({ topic: this.topics.notifications, key: incidentId, value: JSON.stringify(n) });
       }

@@ -1,4 +1,5 @@
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
+import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
@@ -60,6 +61,7 @@ async function main(): Promise<void> {
     ),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
+    encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
   });
   await worker.start();
   logger.info(

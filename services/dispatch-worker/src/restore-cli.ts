@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
-import { createKafka, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
+import { CaseKeys, LocalKms, Pseudonyms, type Kms } from '@gridgov/crypto';
+import { createKafka, DurableProducer, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
 import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
@@ -27,6 +28,8 @@ export interface WorkerRestoreOptions {
   /** Told the number of records to read once known, then after each batch folded. */
   readonly onPlan?: (records: number) => void;
   readonly onProgress?: (records: number) => void;
+  /** The KMS and pseudonyms (ADR 0016): events are opened with their cases' keys, put back from grid.keys. */
+  readonly encryption?: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
 }
 
 export interface WorkerRestoreReport {
@@ -62,18 +65,28 @@ export async function restoreWorkerState(options: WorkerRestoreOptions): Promise
     }
     options.onPlan(records);
   }
+  const producer = options.encryption ? new DurableProducer(kafka) : undefined;
+  await producer?.connect();
+  const keys =
+    options.encryption && producer
+      ? {
+          keys: new CaseKeys({ redis, keyPrefix, kms: options.encryption.kms, topic: topics.keys, producer, kafka, logger }),
+          pseudonyms: options.encryption.pseudonyms,
+        }
+      : {};
   const reports = await restorePartitions(
     {
       kafka,
       topics,
       logger,
+      ...keys,
       context: options.context,
       groupPrefix: options.groupPrefix,
       now: () => new Date(),
       ...(options.onProgress ? { onProgress: (_p: number, _log: unknown, records: number) => options.onProgress!(records) } : {}),
     },
     targets,
-  );
+  ).finally(() => producer?.disconnect());
   const sum = (f: (r: RestoreReport) => number) => reports.reduce((n, r) => n + f(r), 0);
   const report = {
     partitions: reports,
@@ -168,6 +181,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
       onPlan: (total) => progress.start(() => ({ done, total, seconds: (performance.now() - started) / 1000 })),
       onProgress: (records) => (done += records),
+      encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
     }).finally(() => progress.stop());
     process.stdout.write(`${workerSummary(report)}\n`);
     return 0;

@@ -1,4 +1,5 @@
 import { CommandId, CommandPosition, GridEvent, type CommandOutcome, type Topics } from '@gridgov/contracts';
+import { openEvent, type CaseKeys, type Pseudonyms } from '@gridgov/crypto';
 import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, highWatermarks, readRanges, type KafkaClient, type PartitionRange, type RangeBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
@@ -29,6 +30,13 @@ export interface RestoreDeps {
   /** Prefix of the restore readers' throwaway consumer groups. */
   readonly groupPrefix: string;
   readonly now: () => Date;
+  /**
+   * The cases' data keys (ADR 0016): a lost partition's are put back in Redis from grid.keys first, then each event is
+   * opened with its case's key before it is folded (an erased case's personal fields fold as empty). Absent: clear.
+   */
+  readonly keys?: CaseKeys;
+  /** How recovered outcomes name their issuer (with `keys`). */
+  readonly pseudonyms?: Pseudonyms;
   /** Told after each batch folded: the partition, which log, how many records. */
   readonly onProgress?: (partition: number, log: keyof LogPositions, records: number) => void;
 }
@@ -99,6 +107,11 @@ export async function restorePartitions(deps: RestoreDeps, targets: readonly Res
     const from = lost ? { events: 0n, outcomes: 0n } : await target.store.logPositions();
     folds.set(target.store.partition, new PartitionFold(target, lost, from));
   }
+  const lostPartitions = [...folds.values()].filter((f) => f.lost).map((f) => f.target.store.partition);
+  if (deps.keys && lostPartitions.length > 0) {
+    const cached = await deps.keys.restore(lostPartitions, `${deps.groupPrefix}-keys`);
+    deps.logger.info({ partitions: lostPartitions, ...cached }, 'restore: case keys cached again from grid.keys');
+  }
   const ranges: PartitionRange[] = [...folds.values()].flatMap((fold) => {
     const p = fold.target.store.partition;
     return [
@@ -132,7 +145,7 @@ export async function restorePartitions(deps: RestoreDeps, targets: readonly Res
         commandId,
         incidentId: c.incidentId,
         decidedAt: c.decidedAt,
-        actorId: c.actorId,
+        actorId: deps.pseudonyms ? deps.pseudonyms.person(c.actorId) : c.actorId,
         events: c.events,
       };
       recovered.push({ topic: deps.topics.outcomes, key: c.incidentId, value: JSON.stringify(outcome) });
@@ -161,10 +174,10 @@ export async function restorePartitions(deps: RestoreDeps, targets: readonly Res
 /** Folds a batch of events into the states (next versions only), the decided commands and the timers, in one write. */
 async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBatch): Promise<void> {
   const { store, epoch } = fold.target;
-  const events: GridEvent[] = [];
+  const sealed: GridEvent[] = [];
   for (const record of batch.records) {
     const event = decodeRecord(GridEvent, 'GridEvent', record.value);
-    if (event.ok) events.push(event.value);
+    if (event.ok) sealed.push(event.value);
     else
       deps.logger.warn(
         { partition: batch.partition, offset: record.offset, reason: event.reason },
@@ -172,7 +185,10 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
       );
   }
   fold.events += batch.records.length;
-  const ids = [...new Set(events.map((e) => e.metadata.incidentId))];
+  const ids = [...new Set(sealed.map((e) => e.metadata.incidentId))];
+  const keys = deps.keys ? await deps.keys.get(ids) : new Map<string, Buffer>();
+  // Opened as the worker decided them: the reporter's pseudonym is the read side's, not in the worker's state.
+  const events = sealed.map((e) => withoutReporterRef(openEvent(e, keys.get(e.metadata.incidentId) ?? null)));
   const states = await store.loadStates(ids);
   const commandIds = [...new Set(events.flatMap((e) => (e.metadata.commandId ? [e.metadata.commandId] : [])))];
   const decidedBefore = await store.decidedAmong(commandIds);
@@ -205,9 +221,16 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
     }
   }
   const timers = new Map<string, number | null>();
+  const unshredded: string[] = [];
   for (const [id, state] of touched) {
     timers.set(id, nextTimerAt(state, deps.context));
     fold.incidents.add(id);
+    if (state.erased && keys.has(id)) unshredded.push(id);
+  }
+  // An erasure on the log whose key outlived it (the worker stopped between the two): shredded now.
+  if (deps.keys && unshredded.length > 0) {
+    deps.logger.warn({ incidents: unshredded }, 'restore: erased cases still had their key: shredding it');
+    await deps.keys.shred(unshredded);
   }
   await store.applyRestored({ epoch, states: touched, decided, timers, outbox: [] });
 }
@@ -233,4 +256,10 @@ async function foldOutcomes(deps: RestoreDeps, fold: PartitionFold, batch: Range
   }
   const { store, epoch } = fold.target;
   await store.applyRestored({ epoch, states: new Map(), decided, timers: new Map(), outbox: [] });
+}
+
+function withoutReporterRef(event: GridEvent): GridEvent {
+  if (event.type !== 'IncidentReported' || event.data.reporterRef === undefined) return event;
+  const { reporterRef: _ref, ...data } = event.data;
+  return { ...event, data };
 }

@@ -11,10 +11,13 @@ import {
   readTopic,
   signedForTest,
   TEST_COMMAND_SIGNING_KEY,
+  TEST_KEK_FILE,
+  TEST_PSEUDONYM_SECRET,
   type TestInfra,
 } from '@gridgov/testing';
 import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { caseKeyRedisKey, LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { PartitionStore } from './partition-store.ts';
 import { DispatchWorker } from './worker.ts';
 
@@ -31,7 +34,8 @@ describe('DispatchWorker on the real broker and Redis', () => {
   let now: number;
   const workers: DispatchWorker[] = [];
 
-  const newWorker = async (logger: Logger = infra.logger) => {
+  const encryption = { kms: LocalKms.fromFile(TEST_KEK_FILE), pseudonyms: new Pseudonyms(TEST_PSEUDONYM_SECRET) };
+  const newWorker = async (logger: Logger = infra.logger, options: { encrypted?: boolean } = {}) => {
     const worker = new DispatchWorker({
       kafka: infra.kafka,
       redis: infra.redis,
@@ -45,6 +49,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
       timerPollMs: 60_000,
       clock: () => Promise.resolve(new Date(now)),
       signingKeys: [TEST_COMMAND_SIGNING_KEY],
+      ...(options.encrypted ? { encryption } : {}),
     });
     await worker.start();
     workers.push(worker);
@@ -380,5 +385,44 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(events.filter((e) => e.type === 'IncidentEscalated').map((e) => 'level' in e.data && e.data.level)).toEqual([1, 2]);
     expect(new Set(events.map((e) => e.metadata.version)).size).toBe(events.length);
     expect(await outcomesOf(inside.commandId)).toHaveLength(1);
+  });
+  it('seals what names the reporter on grid.events, and restores the clear state from it, keys and all, after Redis lost them', async () => {
+    const worker = await newWorker(infra.logger, { encrypted: true });
+    const id = randomUUID();
+    const lead = signedForTest(report(id, 'gang_crime_lead', 'staff-secret-01'));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(lead) }]);
+    expect(await outcomeOf(lead.commandId)).toMatchObject({ status: 'accepted', actorId: encryption.pseudonyms.person('staff-secret-01') });
+    const raw = (await readTopic(infra.kafka, infra.topics.events)).map((r) => r.value).join('\n');
+    for (const secret of ['staff-secret-01', `r-${id}`, '道路不洁']) expect(raw).not.toContain(secret);
+
+    const stateOf = async () =>
+      Object.fromEntries(
+        await Promise.all(
+          worker.ownedPartitions.map(async (p) => [
+            p,
+            await infra.redis.hgetall(new PartitionStore(infra.redis, infra.keyPrefix, p).keys.incidents),
+          ]),
+        ),
+      ) as Record<string, Record<string, string>>;
+    const before = await stateOf();
+    expect(
+      Object.values(before)
+        .flatMap((p) => Object.values(p))
+        .join(),
+    ).toContain('"reporterId":"staff-secret-01"');
+
+    // Redis loses everything, the cases' keys with it: the state comes back from the log, opened with keys from grid.keys.
+    await infra.redis.del(...(await infra.redis.keys(`${infra.keyPrefix}:*`)));
+    await worker.fireDueTimers();
+    expect(await stateOf()).toEqual(before);
+    expect(await infra.redis.exists(caseKeyRedisKey(infra.keyPrefix, id))).toBe(1);
+
+    // Only the key's cached copy lost: a command whose event must be sealed still goes through, the key read again.
+    await infra.redis.del(caseKeyRedisKey(infra.keyPrefix, id));
+    const escalation = escalateBy(id, ['440705']);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(escalation) }]);
+    expect(await outcomeOf(escalation.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated' }] });
+    const escalated = (await eventsOf(id)).find((e) => e.type === 'IncidentEscalated');
+    expect(escalated?.type === 'IncidentEscalated' && escalated.data.reason).toMatch(/^enc1\./);
   });
 });

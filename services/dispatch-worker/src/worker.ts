@@ -1,5 +1,5 @@
 import type { Topics } from '@gridgov/contracts';
-import type { DecisionContext } from '@gridgov/domain';
+import type { DecisionContext, IncidentState } from '@gridgov/domain';
 import {
   DurableProducer,
   partitionCount,
@@ -8,10 +8,11 @@ import {
   type PartitionBatch,
   type RunningConsumer,
 } from '@gridgov/kafka';
+import { CaseKeys, type Kms, type Pseudonyms } from '@gridgov/crypto';
 import { CheckpointConflict, Fenced, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { KafkaClient } from '@gridgov/kafka';
-import { BatchDecider, parseCommandRecord } from './decide-batch.ts';
+import { BatchDecider, parseCommandRecord, type BatchSealing } from './decide-batch.ts';
 import { PartitionStore, type OutboxEntry } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
@@ -34,6 +35,11 @@ export interface WorkerDeps {
   readonly signingKeys: readonly string[];
   /** Told when kafkajs gave up on the commands consumer for good (the service exits). */
   readonly onConsumerCrash?: (err: Error) => void;
+  /**
+   * Field-level encryption of personal data on grid.events (ADR 0016): the KMS that wraps each case's data key, and
+   * the pseudonyms. The service always has it; left out, events go in clear (a benchmark's reference run, old tests).
+   */
+  readonly encryption?: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
 }
 
 interface Owned {
@@ -61,9 +67,54 @@ export class DispatchWorker {
   private consumer: RunningConsumer | undefined;
   private timerLoop: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly caseKeys: CaseKeys | undefined;
 
   constructor(private readonly deps: WorkerDeps) {
     this.producer = new DurableProducer(deps.kafka);
+    if (deps.encryption) {
+      this.caseKeys = new CaseKeys({
+        redis: deps.redis,
+        keyPrefix: deps.keyPrefix,
+        kms: deps.encryption.kms,
+        topic: deps.topics.keys,
+        producer: this.producer,
+        kafka: deps.kafka,
+        logger: deps.logger,
+      });
+    }
+  }
+
+  /**
+   * The data keys a batch may seal with, loaded before it is decided; null without encryption. A case that exists,
+   * is not erased and has no key in the cache means the cache lost it (Redis lost some keys, not the partition's
+   * state): the partition's keys are read again from grid.keys first.
+   */
+  private async sealingFor(partition: number, states: ReadonlyMap<string, IncidentState>): Promise<BatchSealing | null> {
+    if (!this.caseKeys || !this.deps.encryption) return null;
+    const keys = this.caseKeys;
+    const ids = [...states.keys()];
+    let found = await keys.get(ids);
+    const missing = ids.filter((id) => states.get(id) && !states.get(id)!.erased && !found.has(id));
+    if (missing.length > 0) {
+      this.deps.logger.warn(
+        { partition, incidents: missing.slice(0, 10), missing: missing.length },
+        'case keys missing from Redis: read again from grid.keys',
+      );
+      await keys.restore([partition], `${this.deps.groupId}-keys`);
+      found = await keys.get(ids);
+    }
+    return { keys: found, createKey: () => keys.create(), pseudonyms: this.deps.encryption.pseudonyms };
+  }
+
+  /**
+   * Before a batch is committed: its new cases' keys are stored durably (grid.keys, then the cache), so nothing sealed
+   * goes out without its key; erased cases' keys are shredded. A crash after this re-decides the same commands: a
+   * new key for a report replaces one that sealed nothing sent; an erasure decided again shreds nothing more.
+   */
+  private async settleKeys(decider: BatchDecider, now: Date): Promise<void> {
+    if (!this.caseKeys) return;
+    await this.caseKeys.put(decider.newKeys, now);
+    await this.caseKeys.shred(decider.erased);
   }
 
   async start(): Promise<void> {
@@ -109,6 +160,14 @@ export class DispatchWorker {
         `${topics.commands} has ${commands} partitions, ${topics.events} ${events} and ${topics.outcomes} ${outcomes}: ` +
           'they must have the same number, so that one partition of each holds the same incidents',
       );
+    }
+    if (this.caseKeys) {
+      const keys = await count(topics.keys);
+      if (keys !== commands) {
+        throw new Error(
+          `${topics.keys} has ${keys} partitions and ${topics.commands} ${commands}: a restore reads a partition's keys from its own`,
+        );
+      }
     }
   }
 
@@ -158,15 +217,18 @@ export class DispatchWorker {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
       if (due.length === 0) return fired;
       const fromCheckpoint = await owner.store.checkpoint();
+      const states = await owner.store.loadStates(due);
       const decider = new BatchDecider(
-        await owner.store.loadStates(due),
+        states,
         new Set(),
         this.deps.context,
         this.deps.topics,
         now,
         this.deps.logger,
+        await this.sealingFor(partition, states),
       );
       for (const incidentId of due) decider.tick(incidentId);
+      await this.settleKeys(decider, now);
       await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
       await this.relay(partition);
       fired += due.length;
@@ -228,6 +290,7 @@ export class DispatchWorker {
         context: this.deps.context,
         groupPrefix: `${this.deps.groupId}-restore`,
         now: () => new Date(),
+        ...(this.caseKeys && this.deps.encryption ? { keys: this.caseKeys, pseudonyms: this.deps.encryption.pseudonyms } : {}),
       },
       targets,
     );
@@ -278,19 +341,23 @@ export class DispatchWorker {
     const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys));
     const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
     const ids = [...new Set(envelopes.map((e) => e.incidentId))];
+    const now = await this.deps.clock();
+    const states = await store.loadStates(ids);
     const decider = new BatchDecider(
-      await store.loadStates(ids),
+      states,
       await store.decidedAmong([...new Set(envelopes.map((e) => e.commandId))]),
       this.deps.context,
       this.deps.topics,
-      await this.deps.clock(),
+      now,
       this.deps.logger,
+      await this.sealingFor(batch.partition, states),
     );
     for (const item of parsed) {
       if (item.ok) decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset });
       else decider.deadLetter(batch, item.record, item.reason);
     }
     const last = fresh[fresh.length - 1]!;
+    await this.settleKeys(decider, now);
     try {
       await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
     } catch (err) {

@@ -1,9 +1,9 @@
 import { createHttpServer, type Dependency } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
-import { ReadModelReader } from '@gridgov/read-model';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { IntakeDeps } from './deps.ts';
+import { OpeningReader } from './opening-reader.ts';
 import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
@@ -28,7 +28,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
   });
-  const routeDeps = { ...deps, reader: new ReadModelReader(deps.redis, deps.keyPrefix, deps.logger) };
+  const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };
   registerCommandRoutes(app, routeDeps);
   registerCaseRoutes(app, routeDeps);
   registerCaseLists(app, routeDeps);

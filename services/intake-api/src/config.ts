@@ -1,10 +1,11 @@
 import { CommandSigningKey, TokenConfig } from '@gridgov/auth';
-import { CommonConfig, HttpConfig } from '@gridgov/config';
+import { CommonConfig, EncryptionConfig, HttpConfig } from '@gridgov/config';
 import { Instant } from '@gridgov/contracts';
 import { z } from 'zod';
 
 export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
+  .extend(EncryptionConfig.shape)
   .extend({
     COMMAND_SIGNING_KEY: CommandSigningKey.describe(
       'Key every command envelope is signed with (HMAC-SHA256, ADR 0006); the dispatch worker holds the same.',

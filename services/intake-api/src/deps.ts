@@ -1,4 +1,5 @@
 import type { Topics } from '@gridgov/contracts';
+import type { Kms, Pseudonyms } from '@gridgov/crypto';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
@@ -33,6 +34,12 @@ export interface IntakeDeps {
   readonly signingKey: string;
   /** Whether the read side is whole: the case routes answer 503 while it is being restored (ADR 0009). */
   readonly readSide: Pick<ReadSideReadiness, 'assertWhole' | 'isWhole'>;
+  /**
+   * ADR 0016: the KMS that unwraps cases' data keys (the read side keeps personal fields sealed; they are opened here
+   * for the readers the access table lets see them), and the pseudonyms of people (ids, a reporter's own list, a
+   * command's issuer).
+   */
+  readonly encryption: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
 }
 
 /** What the routes use: the service's dependencies and the read model's reader over its Redis. */

@@ -70,6 +70,7 @@ const VALID_BODIES: Record<string, object> = {
   suspend: { reason: '挂账' },
   resume: {},
   escalate: { reason: '督办' },
+  erase: { reason: '本人申请删除个人信息' },
 };
 function validBody(path: string): object {
   const body = VALID_BODIES[path];

@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import type { Pseudonyms } from '@gridgov/crypto';
 
-/** A UUID (v8 layout) made from a SHA-256 of the parts: the same parts always give the same id. */
-function uuidFrom(...parts: string[]): string {
-  const h = createHash('sha256').update(parts.join('\u0000')).digest();
+/** A UUID (v8 layout) made from a keyed hash of the parts: the same parts always give the same id. */
+function uuidFrom(pseudonyms: Pseudonyms, ...parts: string[]): string {
+  const h = Buffer.from(pseudonyms.of('uuid', ...parts), 'base64url');
   h[6] = (h[6]! & 0x0f) | 0x80;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const hex = h.subarray(0, 16).toString('hex');
@@ -11,19 +12,21 @@ function uuidFrom(...parts: string[]): string {
 
 /**
  * A report's incident id and command id follow from who reported it and the client's report id,
- * so a phone that retries gets the same incident and the same command, never a second one.
+ * so a phone that retries gets the same incident and the same command, never a second one. The hash is keyed
+ * (HMAC with PSEUDONYM_SECRET, ADR 0016): the incident id is on the log in clear, and an unkeyed hash would let
+ * anyone holding it try staff ids and guessable report ids until one fits.
  */
-export function reportIds(reporterId: string, reportId: string): { incidentId: string; commandId: string } {
+export function reportIds(pseudonyms: Pseudonyms, reporterId: string, reportId: string): { incidentId: string; commandId: string } {
   return {
-    incidentId: uuidFrom('incident', reporterId, reportId),
-    commandId: uuidFrom('report-command', reporterId, reportId),
+    incidentId: uuidFrom(pseudonyms, 'incident', reporterId, reportId),
+    commandId: uuidFrom(pseudonyms, 'report-command', reporterId, reportId),
   };
 }
 
 /**
  * A command's id: derived from who gives it, their idempotency key and the case, when a key is given, so a retry is
- * the same command (decided once) while the same key on another case is another command.
+ * the same command (decided once) while the same key on another case is another command. Keyed as the report's.
  */
-export function commandIdFor(actorId: string, idempotencyKey: string | undefined, incidentId: string): string {
-  return idempotencyKey ? uuidFrom('command', actorId, idempotencyKey, incidentId) : randomUUID();
+export function commandIdFor(pseudonyms: Pseudonyms, actorId: string, idempotencyKey: string | undefined, incidentId: string): string {
+  return idempotencyKey ? uuidFrom(pseudonyms, 'command', actorId, idempotencyKey, incidentId) : randomUUID();
 }

@@ -1,4 +1,5 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
+import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
     reportTimes: { maxAheadMs: config.REPORT_MAX_AHEAD_S * 1000, floor: new Date(config.REPORT_TIME_FLOOR) },
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,
+    encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, areas: areas.size, tokens: verifier.algorithm }, 'intake-api listening');

@@ -3,6 +3,7 @@ import {
   ApproveExtension,
   DenyExtension,
   DispatchIncident,
+  EraseIncident,
   EscalateIncident,
   ReassignIncident,
   RejectIncident,
@@ -54,6 +55,12 @@ export const INCIDENT_COMMANDS: readonly {
   { path: 'extension-requests/deny', schema: DenyExtension, summary: 'A dispatcher denies the extension asked for' },
   { path: 'suspend', schema: SuspendIncident, summary: '挂账: a dispatcher suspends a case; its clocks stop' },
   { path: 'resume', schema: ResumeIncident, summary: 'A dispatcher resumes a suspended case' },
+  {
+    path: 'erase',
+    schema: EraseIncident,
+    summary:
+      "删除个人信息: an admin erases a closed or rejected case's personal data (its key is shredded; the figures stay), with the reason; audited",
+  },
   { path: 'escalate', schema: EscalateIncident, summary: '督办 by hand: a dispatcher escalates a case one level up' },
 ];
 

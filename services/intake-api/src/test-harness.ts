@@ -8,7 +8,15 @@ import { decide, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
 import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
-import { defaultDecisionContext, TEST_COMMAND_SIGNING_KEY, testTokenVerifier, type TestInfra } from '@gridgov/testing';
+import { LocalKms, Pseudonyms } from '@gridgov/crypto';
+import {
+  defaultDecisionContext,
+  TEST_COMMAND_SIGNING_KEY,
+  TEST_KEK_FILE,
+  TEST_PSEUDONYM_SECRET,
+  testTokenVerifier,
+  type TestInfra,
+} from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { buildIntakeApp } from './app.ts';
@@ -22,6 +30,9 @@ export const DAZE = town('大泽镇');
 /** The first grid of 会城街道 同德社区, and one of 大泽镇. */
 export const GRID = areas.children(areas.children(HUICHENG.code)[0]!.code)[0]!.code;
 export const OTHER_GRID = areas.children(areas.children(DAZE.code)[0]!.code)[0]!.code;
+
+/** The test suite's KMS and pseudonyms, as the services started by tests have them (TEST_AUTH_ENV). */
+export const encryption = { kms: LocalKms.fromFile(TEST_KEK_FILE), pseudonyms: new Pseudonyms(TEST_PSEUDONYM_SECRET) };
 
 export const ACTORS = {
   staff: { id: 'staff-001', role: 'grid_staff', areas: [GRID] },
@@ -83,6 +94,7 @@ export async function intakeHarness(
     },
     signingKey: TEST_COMMAND_SIGNING_KEY,
     readSide,
+    encryption,
   });
   await app.ready();
   return {
@@ -128,8 +140,10 @@ export async function seedCase(
   };
   const decision = decide(envelope, null, context, now);
   if (decision.kind !== 'accepted') throw new Error(`seedCase: ${decision.rejection.code} ${decision.rejection.message}`);
-  // Stamped as the worker stores them.
-  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId });
+  // Stamped as the worker stores them, with the reporter's pseudonym the worker adds (ADR 0016); not sealed.
+  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId }).map((e) =>
+    e.type === 'IncidentReported' ? { ...e, data: { ...e.data, reporterRef: encryption.pseudonyms.person(reporter.id) } } : e,
+  );
   let state: IncidentState = null;
   for (const e of events) state = evolve(state, e);
   await new ReadModelWriter(infra.redis, infra.keyPrefix, 3600).writeCases([caseChange(incidentId, null, state!, events, areas)]);

@@ -25,6 +25,7 @@ const MATRIX = `
   AcceptIncident            ·           ✓        ·           ·       ·
   ResolveIncident           ·           ✓        ·           ·       ·
   RequestExtension          ·           ✓        ·           ·       ·
+  EraseIncident             ·           ·        ·           ·       ✓
   ReadIncident              ✓           ✓        ✓           ✓       ·
   ListIncidents             ·           ·        ✓           ✓       ·
   ReadAudit                 ·           ·        ✓           ✓       ✓
@@ -163,6 +164,7 @@ const COMMANDS: Record<Exclude<CommandType, 'ReportIncident'>, Command> = {
   SuspendIncident: { type: 'SuspendIncident', data: { reason: '挂账' } },
   ResumeIncident: { type: 'ResumeIncident', data: {} },
   EscalateIncident: { type: 'EscalateIncident', data: { reason: '督办' } },
+  EraseIncident: { type: 'EraseIncident', data: { reason: '本人申请删除' } },
 };
 
 describe('the decider asks the same table', () => {

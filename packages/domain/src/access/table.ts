@@ -63,6 +63,8 @@ export const ACCESS: { readonly [A in Action]: { readonly [R in PersonRole]: Rul
   AcceptIncident: HANDLER_ONLY,
   ResolveIncident: HANDLER_ONLY,
   RequestExtension: HANDLER_ONLY,
+  // admin: erase a case's personal data (crypto-shredding, ADR 0016), within their areas
+  EraseIncident: { grid_staff: 'never', handler: 'never', dispatcher: 'never', leader: 'never', admin: 'subtree' },
   // reads
   ReadIncident: { grid_staff: 'ownReport', handler: 'assigned', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
   ListIncidents: { grid_staff: 'never', handler: 'never', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },

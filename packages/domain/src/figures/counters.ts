@@ -133,6 +133,8 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
     case 'IncidentSuspended':
     case 'IncidentResumed':
     case 'DeadlineWarned':
+    // Erasure shreds the reporter's data, never a figure: the case counts as it did (ADR 0016).
+    case 'IncidentErased':
       return next;
     default: {
       const unknown: never = event;

@@ -27,6 +27,8 @@ const FROM: Record<CaseCommand['type'], readonly IncidentStatus[]> = {
   SuspendIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   ResumeIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   EscalateIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
+  // Personal data goes once the case is over: a case still open needs its reporter (verification, 举报人 contact).
+  EraseIncident: ['closed', 'rejected'],
 };
 
 const STATUS_NAMES: Record<IncidentStatus, string> = {
@@ -62,6 +64,7 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
     ctx.areas,
   );
   if (!access.allowed) return denied(access);
+  if (state.erased) return reject('INCIDENT_ERASED', `the case's personal data was erased: nothing more is decided on it`);
   if (!FROM[command.type].includes(state.status)) {
     return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);
   }
@@ -103,6 +106,9 @@ function decideOnCase(command: CaseCommand, turn: CaseTurn): Rejection | undefin
       return resumeIncident(command.data, turn);
     case 'EscalateIncident':
       return escalateIncident(command.data, turn);
+    case 'EraseIncident':
+      turn.out.emit('IncidentErased', { reason: command.data.reason, trigger: 'admin' }, turn.actor, turn.t);
+      return undefined;
     default: {
       const unknown: never = command;
       throw new Error(`decide: unhandled command ${(unknown as Command).type}`);

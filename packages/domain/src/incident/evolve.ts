@@ -19,6 +19,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       status: 'reported',
       reportId: event.data.reportId,
       reporterId: event.data.reporterId,
+      ...(event.data.reporterRef ? { reporterRef: event.data.reporterRef } : {}),
       gridCode: event.data.gridCode,
       category: event.data.category,
       urgency: event.data.urgency,
@@ -57,7 +58,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
 
   switch (event.type) {
     case 'IncidentRejected':
-      return { ...s, status: 'rejected', clocks: [] };
+      return { ...s, status: 'rejected', clocks: [], closedAt: at };
     case 'IncidentDispatched':
     case 'IncidentReassigned': {
       const clocks = start('handling', event.data.handlingDue, start('sign_for', event.data.signForDue, stop('dispatch')));
@@ -102,7 +103,12 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
         clocks: start('handling', event.data.handlingDue, stop('verification')),
       };
     case 'IncidentClosed':
-      return { ...s, status: 'closed', clocks: [], nextEscalationAt: null };
+      return { ...s, status: 'closed', clocks: [], nextEscalationAt: null, closedAt: at };
+    case 'IncidentErased': {
+      // What the state held of the person goes with the key: the worker's and the read side's copies alike.
+      const { reporterRef: _ref, ...rest } = s;
+      return { ...rest, reportId: '', reporterId: '', erased: true };
+    }
     case 'ExtensionRequested':
       return { ...s, pendingExtension: { unit: event.data.unit, amount: event.data.amount } };
     case 'ExtensionApproved':

@@ -80,6 +80,10 @@ const RETURNED = history(
 const CLOSED = history(...RESOLVED, event('IncidentClosed', { onTime: true, handlingMs: HANDLED_BY_16 }, '2026-11-25 10:00', STAFF));
 const REJECTED = history(...REPORTED, event('IncidentRejected', { reason: '重复上报 duplicate' }, '2026-11-24 09:10', DISPATCHER));
 
+const ADMIN: Actor = { id: 'admin-01', role: 'admin', areas: [XINHUI_DISTRICT] };
+const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
+const ERASE_REASON = '保存期满前本人申请删除 erasure on request';
+
 const STATES: Record<IncidentStatus, readonly GridEvent[]> = {
   reported: REPORTED,
   returned: RETURNED,
@@ -167,6 +171,7 @@ const COMMANDS: Record<CaseCommand, { readonly command: Command; readonly actor:
     actor: DISPATCHER,
     from: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   },
+  EraseIncident: { command: { type: 'EraseIncident', data: { reason: ERASE_REASON } }, actor: ADMIN, from: ['closed', 'rejected'] },
 };
 const COMMAND_TYPES = Object.keys(COMMANDS) as CaseCommand[];
 const ROLES: readonly Role[] = ['grid_staff', 'handler', 'dispatcher', 'leader', 'admin', 'system'];
@@ -888,6 +893,48 @@ describe('EscalateIncident (督办) by hand', () => {
   });
 });
 
+describe('EraseIncident (删除个人信息) and the retention policy', () => {
+  it('erases a closed case for an admin: the event is the audit record, the state keeps nothing of the reporter', () => {
+    const decision = given(CLOSED)
+      .when(give('EraseIncident', '2026-12-01 09:00'))
+      .then(continuing(CLOSED, caused('IncidentErased', { reason: ERASE_REASON, trigger: 'admin' }, '2026-12-01 09:00', ADMIN)));
+    const after = fold([...CLOSED, ...(decision.kind === 'accepted' ? decision.events : [])]);
+    expect(after).toMatchObject({ status: 'closed', erased: true, reporterId: '', reportId: '' });
+  });
+
+  it('refuses to erase a case still open: its reporter still verifies it', () => {
+    given(RESOLVED).when(give('EraseIncident', '2026-11-24 17:00')).then({ rejected: 'INVALID_TRANSITION' });
+  });
+
+  it('decides nothing more on an erased case', () => {
+    const erased = history(...CLOSED, event('IncidentErased', { reason: ERASE_REASON, trigger: 'admin' }, '2026-12-01 09:00', ADMIN));
+    given(erased).when(give('EraseIncident', '2026-12-02 09:00')).then({ rejected: 'INCIDENT_ERASED' });
+  });
+
+  it('erases by itself once the retention after closing has run, once, and not before', () => {
+    const retained = givenIn({ ...ctx, policy: { ...ctx.policy, retentionMs: 30 * 86_400_000 } });
+    // Closed at 2026-11-25 10:00 (+08:00); 30 days later is 2026-12-25 10:00.
+    expect(retained(CLOSED).nextTimer()).toBe('2026-12-25T02:00:00.000Z');
+    retained(CLOSED).tickAt(new Date('2026-12-25T01:59:59Z')).then([]);
+    const events = retained(CLOSED)
+      .tickAt(new Date('2026-12-26T00:00:00Z'))
+      .then(
+        continuing(
+          CLOSED,
+          event(
+            'IncidentErased',
+            { reason: '保存期满 retention: 30 days after closing', trigger: 'retention' },
+            '2026-12-25 10:00',
+            SYSTEM_ACTOR,
+          ),
+        ),
+      );
+    expect(retained(history(...CLOSED, ...events)).nextTimer()).toBeNull();
+    // Without a retention policy the personal data stays until an admin erases it.
+    expect(given(CLOSED).nextTimer()).toBeNull();
+  });
+});
+
 describe('commands that do not apply to the state', () => {
   const cases = COMMAND_TYPES.flatMap((type) =>
     STATUSES.filter((status) => !COMMANDS[type].from.includes(status)).map((status) => [type, status] as const),
@@ -918,8 +965,8 @@ describe('commands that do not apply to the state', () => {
     }
   });
 
-  it('a closed case accepts no command of any kind', () => {
-    for (const type of COMMAND_TYPES) {
+  it('a closed case accepts no command of any kind but the erasure of its personal data', () => {
+    for (const type of COMMAND_TYPES.filter((t) => t !== 'EraseIncident')) {
       const decision = decide(give(type, '2026-11-26 10:00'), given(CLOSED).state, ctx, instant('2026-11-26 10:00'));
       expect(decision).toMatchObject({ kind: 'rejected', rejection: { code: 'INVALID_TRANSITION' } });
     }

@@ -12,6 +12,11 @@ export interface DeadlinePolicy {
   readonly warningFractions: readonly number[];
   /** After the handling deadline, each further period overdue escalates one more level. */
   readonly escalationEvery: Duration;
+  /**
+   * How long after a case is closed or rejected its personal data is kept (ms of natural time); then the dispatch
+   * worker erases it (IncidentErased, ADR 0016). Absent: kept until an admin erases it.
+   */
+  readonly retentionMs?: number;
 }
 
 export const DEFAULT_POLICY: DeadlinePolicy = {

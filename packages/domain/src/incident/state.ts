@@ -40,6 +40,12 @@ export interface Incident {
   readonly escalationLevel: number;
   /** When the next automatic escalation is due (after the handling deadline was missed), if any. */
   readonly nextEscalationAt: number | null;
+  /** When the case was closed or rejected: the retention policy counts from then (ADR 0016). Absent while open. */
+  readonly closedAt?: number;
+  /** The reporter's keyed pseudonym, as the sealed IncidentReported carries it: the read side's key of their own list. */
+  readonly reporterRef?: string;
+  /** Its personal data was erased (IncidentErased): the data key is shredded, nothing more happens to it. */
+  readonly erased?: boolean;
 }
 
 export type IncidentState = Incident | null;

@@ -8,7 +8,8 @@ const SYSTEM: Actor = { id: 'system', role: 'system' };
 
 /** When this incident next needs a tick: the earliest warning, deadline or escalation still to come. */
 export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy' | 'time'>): number | null {
-  if (!s || s.suspendedAt !== null || s.status === 'closed' || s.status === 'rejected') return null;
+  if (s && (s.status === 'closed' || s.status === 'rejected')) return retentionEndsAt(s, ctx);
+  if (!s || s.suspendedAt !== null) return null;
   let next = Number.POSITIVE_INFINITY;
   for (const c of s.clocks) {
     if (c.missed) continue;
@@ -24,8 +25,16 @@ export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy
  * or late fires nothing twice, and ticks at several instants give the same events as one tick.
  */
 export function tick(state: IncidentState, ctx: DecisionContext, now: Date): DecidedEvent[] {
-  if (!state || state.suspendedAt !== null || state.status === 'closed' || state.status === 'rejected') return [];
   const t = now.getTime();
+  if (state && (state.status === 'closed' || state.status === 'rejected')) {
+    const ends = retentionEndsAt(state, ctx);
+    if (ends === null || ends > t) return [];
+    const days = Math.round((ctx.policy.retentionMs ?? 0) / 86_400_000);
+    const out = new Emitter(state);
+    out.emit('IncidentErased', { reason: `保存期满 retention: ${days} days after closing`, trigger: 'retention' }, SYSTEM, ends);
+    return out.events;
+  }
+  if (!state || state.suspendedAt !== null) return [];
   const out = new Emitter(state);
   for (;;) {
     const next = earliestDue(out.current!, ctx);
@@ -33,6 +42,12 @@ export function tick(state: IncidentState, ctx: DecisionContext, now: Date): Dec
     next.fire(out);
   }
   return out.events;
+}
+
+/** When a closed or rejected case's personal data falls due for erasure under the retention policy; null if never. */
+function retentionEndsAt(s: Incident, ctx: Pick<DecisionContext, 'policy'>): number | null {
+  if (s.erased || s.closedAt === undefined || ctx.policy.retentionMs === undefined) return null;
+  return s.closedAt + ctx.policy.retentionMs;
 }
 
 function warningAt(c: StageClock, index: number, s: Incident, ctx: Pick<DecisionContext, 'policy' | 'time'>): number | undefined {

@@ -19,7 +19,8 @@ export function incidentView(incidentId: string, s: Incident) {
     category: s.category,
     urgency: s.urgency,
     reportedAt: iso(s.reportedAt),
-    reporterId: s.reporterId as string | null,
+    // An erased case's reporter is gone ('' in the state).
+    reporterId: s.reporterId || null,
     department: s.department,
     suspended: s.suspendedAt !== null,
     deadlines: s.clocks.map((c) => ({ stage: c.stage, due: iso(c.due), overdue: c.missed })),

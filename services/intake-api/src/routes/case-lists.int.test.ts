@@ -2,7 +2,18 @@ import { CASE_QUEUES, caseQueues } from '@gridgov/domain';
 import { readModelKeys, SORT_KEYS, sortScores, type IncidentView } from '@gridgov/read-model';
 import { bearer, createTestInfra, type TestInfra } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTORS, areas, DAZE, GRID, HUICHENG, intakeHarness, OTHER_GRID, seedCase, type IntakeHarness } from '../test-harness.ts';
+import {
+  ACTORS,
+  areas,
+  DAZE,
+  encryption,
+  GRID,
+  HUICHENG,
+  intakeHarness,
+  OTHER_GRID,
+  seedCase,
+  type IntakeHarness,
+} from '../test-harness.ts';
 
 /** Whoever signs in: one of the harness's actors, or one of a test's own. */
 type Person = Omit<Parameters<typeof bearer>[0], 'sub'> & { readonly id: string };
@@ -192,7 +203,8 @@ describe('intake-api work lists and own reports (GET /v1/incidents, real Redis)'
   it('lists a person’s own reports newest first, and only theirs', async () => {
     // A reporter of this test only: the writer puts every seeded case on its reporter's list.
     const reporter = { ...ACTORS.staff, id: 'staff-mine' };
-    const reportedBy = readModelKeys(infra.keyPrefix).reportedBy(reporter.id);
+    // Kept under the reporter's pseudonym (ADR 0016), as the read side's writer keeps it.
+    const reportedBy = readModelKeys(infra.keyPrefix).reportedBy(encryption.pseudonyms.person(reporter.id));
     const mine: string[] = [];
     for (let i = 0; i < 3; i++) {
       const { incidentId } = await seedCase(infra, { reporter });

@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
 
-export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'readSide'>;
+export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'readSide' | 'encryption'>;
 
 export const ListQuery = z
   .object({
@@ -95,7 +95,8 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       throw new ApiError(404, 'AREA_NOT_FOUND', `query.subArea: no area ${query.subArea}`);
     }
     if (query.mine) {
-      list = { reporterId: actor.id };
+      // Kept under the reporter's pseudonym (ADR 0016): the read side never learns who reported.
+      list = { reporterId: deps.encryption.pseudonyms.person(actor.id) };
       keep = (view) => view.reporterId === actor.id;
     } else {
       const area = query.area!;

@@ -91,7 +91,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     if (!deps.catalog.category(body.category)) {
       throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
     }
-    const { incidentId, commandId } = reportIds(actor.id, body.reportId);
+    const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
@@ -122,7 +122,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       const view = await deps.reader.view(incidentId);
       if (view) mayOnCase(actor, type, view, incidentId);
       else if (await deps.readSide.isWhole(true)) throw unknownIncident(incidentId);
-      const commandId = commandIdFor(actor.id, idempotencyKey, incidentId);
+      const commandId = commandIdFor(deps.encryption.pseudonyms, actor.id, idempotencyKey, incidentId);
       const envelope = CommandEnvelope.parse({
         commandId,
         incidentId,
@@ -158,10 +158,10 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
     for (;;) {
       const outcome = await deps.reader.outcome(id);
       // Someone else's command is answered as one not decided yet, word for word: its id (derived from a reporter and
-      // their report id) must not tell that the report exists.
-      const own =
-        outcome &&
-        authorise(actor, 'ReadCommandOutcome', outcome.actorId === undefined ? {} : { issuerId: outcome.actorId }, deps.areas).allowed;
+      // their report id) must not tell that the report exists. The issuer is named by pseudonym on grid.outcomes
+      // (ADR 0016; the clear id on outcomes from before).
+      const issuerId = outcome && (deps.encryption.pseudonyms.names(outcome.actorId, actor.id) ? actor.id : outcome.actorId);
+      const own = outcome && authorise(actor, 'ReadCommandOutcome', issuerId === undefined ? {} : { issuerId }, deps.areas).allowed;
       // Outcomes and views are folded from two topics: "accepted" is told once the case shows what it did.
       if (outcome && own && (await caseShows(outcome))) return reply.send(outcome);
       if (Date.now() >= deadline) break;

@@ -12,7 +12,6 @@ const KEEP_ALIVE_MS = 15_000;
 const edgeHeaders = (headers: Record<string, unknown>): Record<string, string> =>
   Object.fromEntries(Object.entries(headers).flatMap(([k, v]) => (typeof v === 'string' ? [[k, v]] : [])));
 
-
 /**
  * Live figures over server-sent events (raw reply, no library). A stream ends when its token would be refused (a
  * `token-expired` event says so; the client reconnects with a fresh token), when the app closes, or when the client

@@ -63,6 +63,14 @@ export class CaseViewFold {
       else
         this.deps.logger.warn({ partition, offset: record.offset, reason: outcome.reason }, 'read side: a record on grid.outcomes skipped');
     }
-    await this.deps.store.applyOutcomes(partition, from, to, outcomes);
+    // An erased case's older outcomes are not written again (a refold after a Redis loss): they named the reporter's
+    // commands. The erasure's own outcome, and refusals because of it, are its admin's to read (ADR 0016).
+    const states = await this.deps.store.loadStates(partition, [...new Set(outcomes.map((o) => o.incidentId))]);
+    const kept = outcomes.filter(
+      (o) =>
+        !states.get(o.incidentId)?.erased ||
+        (o.status === 'accepted' ? o.events.some((e) => e.type === 'IncidentErased') : o.code === 'INCIDENT_ERASED'),
+    );
+    await this.deps.store.applyOutcomes(partition, from, to, kept);
   }
 }
