@@ -200,7 +200,9 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     // The reporter's own list and case, and the outcomes of their commands, are gone.
     const mine = await call(`${intake}/v1/incidents?mine=true`, { headers: staffA });
     expect(mine.body['items']).toEqual([]);
-    expect((await view(staffA, cases.a!)).status).toBe(403);
+    // No longer theirs: answered as a case that does not exist (ADR 0018).
+    const gone = await view(staffA, cases.a!);
+    expect([gone.status, JSON.stringify(gone.body)]).toEqual([404, expect.stringContaining('"UNKNOWN_INCIDENT"')]);
     expect((await call(`${intake}/v1/commands/${cases.reportCommandA}`, { headers: staffA })).body).toMatchObject({ status: 'pending' });
     // The erasure's own outcome stays its admin's to read.
     expect((await call(`${intake}/v1/commands/${erase.commandId}`, { headers: admin })).body).toMatchObject({ status: 'accepted' });

@@ -179,7 +179,13 @@ describe("Redis: a service's user is held to its own keys and commands", () => {
 
   it('creates one user per service, named after the stack, and leaves the default user as it was', async () => {
     const list = (await admin.call('ACL', 'LIST')) as string[];
-    expect(list.map((l) => l.split(' ')[1]).sort()).toEqual(['default', 'grid-dispatch-worker', 'grid-intake-api', 'grid-projection']);
+    expect(list.map((l) => l.split(' ')[1]).sort()).toEqual([
+      'default',
+      'grid-dispatch-worker',
+      'grid-intake-api',
+      'grid-notifier',
+      'grid-projection',
+    ]);
     expect(list.find((l) => l.startsWith('user default '))).toBe(defaultUserBefore);
   });
 
