@@ -1,5 +1,16 @@
 import { z } from 'zod';
-import { Actor, CategoryCode, CommandId, DepartmentCode, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
+import {
+  Actor,
+  CategoryCode,
+  CommandId,
+  CommandPhotos,
+  DepartmentCode,
+  GridCode,
+  IncidentId,
+  Instant,
+  Location,
+  Urgency,
+} from './primitives.ts';
 
 const Reason = z.string().trim().min(1).max(500);
 const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
@@ -17,6 +28,7 @@ export const ReportIncident = command(
     reportedAt: Instant.optional().describe(
       'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
     ),
+    photos: CommandPhotos,
   }),
 );
 export type ReportIncident = z.infer<typeof ReportIncident>;
@@ -32,12 +44,12 @@ export const ReturnIncident = command('ReturnIncident', z.object({ reason: Reaso
 /** 签收: the handling department signs for the case. */
 export const AcceptIncident = command('AcceptIncident', z.object({}));
 /** 反馈: the handling department reports the case handled. */
-export const ResolveIncident = command(
-  'ResolveIncident',
-  z.object({ notes: z.string().trim().min(1).max(2000), photoRefs: z.array(z.string().min(1).max(200)).max(20).default([]) }),
-);
+export const ResolveIncident = command('ResolveIncident', z.object({ notes: z.string().trim().min(1).max(2000), photos: CommandPhotos }));
 /** 核查: grid staff check on site; passed closes the case, failed sends it back for rework (返工). */
-export const VerifyIncident = command('VerifyIncident', z.object({ passed: z.boolean(), notes: z.string().trim().max(2000).default('') }));
+export const VerifyIncident = command(
+  'VerifyIncident',
+  z.object({ passed: z.boolean(), notes: z.string().trim().max(2000).default(''), photos: CommandPhotos }),
+);
 /** 延期申请: the handling department asks for more handling time. */
 export const RequestExtension = command(
   'RequestExtension',

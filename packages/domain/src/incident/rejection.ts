@@ -18,6 +18,7 @@ export const RejectionCodes = [
   'NO_EXTENSION_PENDING',
   'EXTENSION_TOO_LATE',
   'ESCALATION_AT_TOP',
+  'PHOTO_UNVERIFIED',
 ] as const;
 export type RejectionCode = (typeof RejectionCodes)[number];
 
