@@ -6,6 +6,15 @@ import { freePort } from './processes.ts';
 export interface InfraAddresses {
   readonly kafkaBrokers: string;
   readonly redisUrl: string;
+  /** The S3 server of the photos (infra/s3/s3.sh, started by scripts/test), when S3_ENDPOINT is set. */
+  readonly s3?: S3Address;
+}
+
+export interface S3Address {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 /** True when a Docker engine may be reachable (testcontainers' own check needs a socket or DOCKER_HOST). */
