@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { MAX_PHOTOS_PER_COMMAND, type Actor, type CommandPhoto, type PhotoRef } from '@gridgov/contracts';
 import { casePhotos, loggableActorId } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PhotoOptions, RouteDeps } from '../deps.ts';
 import { judgePhoto } from '../photos/inspect.ts';
@@ -21,10 +21,17 @@ export const PhotoParams = IncidentParams.extend({ key: z.string().regex(/^[0-9a
 /** POST /v1/photos (upload) and GET /v1/incidents/:id/photos/:key (a case's photo, for those who may see it). */
 export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, records: PhotoRecords, options: PhotoOptions): void {
   const { may, roleMayOrForbid } = accessChecks(deps.areas);
-  // The body is the image itself, up to PHOTO_MAX_BYTES (a larger one: 413 before it is read whole).
-  app.addContentTypeParser([...PHOTO_TYPES], { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_req, body, done) => done(null, body));
+  // The body is the image itself, up to PHOTO_MAX_BYTES (a larger one: 413 before it is read whole). The parser is
+  // this route's alone (a scope of its own): every other route still takes JSON only.
+  void app.register((scope, _opts, registered) => {
+    scope.addContentTypeParser([...PHOTO_TYPES], { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.post('/v1/photos', { bodyLimit: options.maxBytes }, upload);
+    registered();
+  });
 
-  app.post('/v1/photos', { bodyLimit: options.maxBytes }, async (request, reply) => {
+  const upload = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = requestActor(request);
     if (!UPLOADERS.has(actor.role)) throw new ApiError(403, 'FORBIDDEN_ROLE', `role ${actor.role} may not upload photos`);
     const store = options.store;
@@ -83,7 +90,7 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
       'photo stored',
     );
     return reply.status(201).send({ photo: { key, sha256, contentType: judged.contentType, bytes: judged.bytes.length } });
-  });
+  };
 
   app.get('/v1/incidents/:id/photos/:key', async (request, reply) => {
     const actor = requestActor(request);
