@@ -4,7 +4,6 @@
  * expired), of a rejected command (its claim expired), or whose upload died between the object and its record, are
  * deleted. Safe to run on every instance at once: each step is idempotent.
  */
-import type { ReadModelReader } from '@gridgov/read-model';
 import type { Logger } from '@gridgov/runtime';
 import type { PhotoRecords } from './records.ts';
 import type { PhotoStore } from './store.ts';
@@ -15,7 +14,8 @@ const UPLOAD_GRACE_MS = 5 * 60_000;
 export async function sweepPhotos(
   store: PhotoStore,
   records: PhotoRecords,
-  reader: Pick<ReadModelReader, 'history'>,
+  /** The read model's history of a case (`ReadModelReader.history`): what its accepted commands' events carry. */
+  reader: { history(incidentId: string): Promise<readonly { data: Record<string, unknown> }[]> },
   now: number,
   logger: Logger,
 ): Promise<{ promoted: number; deleted: number }> {

@@ -25,6 +25,7 @@ export interface PhotoStoreConfig {
 }
 
 export type PhotoPlace = 'pending' | 'cases';
+const PHOTO_KEY = /^[0-9a-f]{32}$/;
 const objectKey = (place: PhotoPlace, key: string) => `${place}/${key}`;
 
 /** Errors of the store that are its fault or its absence (network, 5xx), as opposed to "no such object". */
@@ -120,7 +121,9 @@ export class PhotoStore {
         new ListObjectsV2Command({ Bucket: this.config.bucket, Prefix: 'pending/', ContinuationToken: token }),
       );
       for (const o of res.Contents ?? []) {
-        if (o.Key && o.LastModified) yield { key: o.Key.slice('pending/'.length), lastModified: o.LastModified };
+        // Photos only (a filesystem backend also lists its folders, e.g. `pending/`).
+        const key = o.Key?.slice('pending/'.length);
+        if (key && PHOTO_KEY.test(key) && o.LastModified) yield { key, lastModified: o.LastModified };
       }
       token = res.IsTruncated ? res.NextContinuationToken : undefined;
     } while (token);

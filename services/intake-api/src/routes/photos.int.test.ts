@@ -5,6 +5,8 @@ import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, S3Client }
 import type { PhotoRef } from '@gridgov/contracts';
 import { bearer, createTestInfra, sharedS3, type TestInfra } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepPhotos } from '../photos/janitor.ts';
+import { PhotoRecords } from '../photos/records.ts';
 import { PhotoStore } from '../photos/store.ts';
 import { withGpsExif } from '../photos/test-support.ts';
 import { ACTORS, intakeHarness, seedCase, type IntakeHarness } from '../test-harness.ts';
@@ -60,7 +62,10 @@ const upload = (body: Uint8Array, actor: Actor = ACTORS.staff, contentType = 'im
 
 const objects = async () => {
   const res = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-  return (res.Contents ?? []).map((o) => o.Key!).sort();
+  return (res.Contents ?? [])
+    .map((o) => o.Key!)
+    .filter((k) => !k.endsWith('/'))
+    .sort();
 };
 const records = async () =>
   (await infra.redis.keys(`${infra.keyPrefix}photo:*`)).map((k) => k.slice(`${infra.keyPrefix}photo:`.length)).sort();
@@ -225,5 +230,43 @@ describe('photos in commands and GET /v1/incidents/:id/photos/:key', () => {
       const detail = await fetch(`${base}/v1/incidents/${incidentId}`, { headers: as(actor) });
       if (detail.status === 200) expect(JSON.stringify(await detail.json())).not.toContain(photo.key);
     }
+  });
+});
+
+describe('the photo janitor', () => {
+  it('moves a photo to cases/ once its case shows it, keeps those still waiting, and deletes orphans', async () => {
+    const address = sharedS3();
+    const janitorBucket = `janitor-${infra.id}`;
+    await s3.send(new CreateBucketCommand({ Bucket: janitorBucket }));
+    const store = new PhotoStore({ ...address, bucket: janitorBucket, region: 'us-east-1', forcePathStyle: true });
+    const records = new PhotoRecords(infra.redis, `${infra.keyPrefix}janitor:`);
+    const record = {
+      sha256: sha(JPEG),
+      contentType: 'image/jpeg' as const,
+      bytes: JPEG.length,
+      uploaderId: 'staff-001',
+      uploadedAt: new Date().toISOString(),
+    };
+    const [accepted, waiting, unnamed, orphan] = ['a', 'b', 'c', 'd'].map((c) => c.repeat(32)) as [string, string, string, string];
+    for (const key of [accepted, waiting, unnamed, orphan]) await store.put(key, JPEG, 'image/jpeg', sha(JPEG));
+    await records.save(accepted, { ...record, incidentId: 'case-shown' }, 3600);
+    await records.save(waiting, { ...record, incidentId: 'case-not-yet' }, 3600);
+    await records.save(unnamed, record, 3600);
+    // orphan: no record (it expired, or the upload died between the object and its record).
+    const history = (id: string) => Promise.resolve(id === 'case-shown' ? [{ data: { photos: [{ key: accepted }] } }] : []);
+    const later = Date.now() + 10 * 60_000;
+    expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 1, deleted: 1 });
+    const listed = (await s3.send(new ListObjectsV2Command({ Bucket: janitorBucket })))
+      .Contents!.map((o) => o.Key!)
+      .filter((k) => !k.endsWith('/')) // the filesystem backend lists its folders too
+      .sort();
+    expect(listed).toEqual([`cases/${accepted}`, `pending/${waiting}`, `pending/${unnamed}`]);
+    expect(await records.get(accepted)).toBeUndefined();
+    expect(await records.get(waiting)).toBeDefined();
+    // What a case shows is served from cases/ now.
+    expect(sha((await store.get(accepted))!.bytes)).toBe(sha(JPEG));
+    // Again: nothing more to do.
+    expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 0, deleted: 0 });
+    store.destroy();
   });
 });
