@@ -89,7 +89,7 @@ const folderBlocks = Object.keys(ALLOWED_IMPORTS).flatMap((folder) => [
 ]);
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', '.local/**', 'scripts/*.mjs'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', 'infra/kafka/lib/**', 'infra/s3/lib/**', '.local/**', 'scripts/*.mjs'] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {

@@ -20,6 +20,8 @@ bootstrap() {
   (cd "$REPO_ROOT" && pnpm install --frozen-lockfile --reporter=silent)
   say "fetching the Kafka broker's jars (once)"
   bash "$REPO_ROOT/infra/kafka/kafka.sh" fetch
+  say "fetching the S3 server's jars (once)"
+  bash "$REPO_ROOT/infra/s3/s3.sh" fetch
   build_console
 }
 
@@ -144,12 +146,14 @@ free_port() {
   done
 }
 
-# Starts a Kafka broker and a Redis of their own unless KAFKA_BROKERS and REDIS_URL are set,
-# exports both, and stops what it started when the calling script exits. With the broker, its admin login
-# (KAFKA_USERNAME, KAFKA_PASSWORD; ADR 0017): what the tests' and benches' plain clients connect with.
+# Starts a Kafka broker, a Redis and an S3 server (s3proxy) of their own unless KAFKA_BROKERS, REDIS_URL and
+# S3_ENDPOINT are set, exports their addresses (and the S3 credentials and bucket), and stops what it started when
+# the calling script exits. With the broker, its admin login (KAFKA_USERNAME, KAFKA_PASSWORD; ADR 0017): what the
+# tests' and benches' plain clients connect with.
 ensure_infra() {
   started_kafka=""
   started_redis=""
+  started_s3=""
   trap stop_own_infra EXIT
   if [[ -z "${KAFKA_BROKERS:-}" ]]; then
     local port="${TEST_KAFKA_PORT:-$(free_port 19092 2)}"
@@ -172,6 +176,20 @@ ensure_infra() {
     [[ "$line" == REDIS_URL=* ]] || die "Redis did not start"
     export REDIS_URL="${line#REDIS_URL=}"
   fi
+  if [[ -z "${S3_ENDPOINT:-}" ]]; then
+    local port="${TEST_S3_PORT:-$(free_port 19000)}" line
+    say "starting an S3 server (s3proxy) of its own on 127.0.0.1:$port"
+    bash "$REPO_ROOT/scripts/dev-secrets"
+    export S3_ACCESS_KEY_ID="$(sed -n 's/^S3_ACCESS_KEY_ID=//p' "$LOCAL_DIR/secrets.env")"
+    export S3_SECRET_ACCESS_KEY="$(sed -n 's/^S3_SECRET_ACCESS_KEY=//p' "$LOCAL_DIR/secrets.env")"
+    export S3_BUCKET="${S3_BUCKET:-gridgov-photos}"
+    # Fresh objects each run, like Kafka's log.
+    S3_PORT="$port" bash "$REPO_ROOT/infra/s3/s3.sh" clean >/dev/null 2>&1 || true
+    started_s3="$port"
+    line="$(S3_PORT="$port" bash "$REPO_ROOT/infra/s3/s3.sh" start | tail -n 1)"
+    [[ "$line" == S3_ENDPOINT=* ]] || die "the S3 server did not start"
+    export S3_ENDPOINT="${line#S3_ENDPOINT=}"
+  fi
 }
 
 # KAFKA_USERNAME/KAFKA_PASSWORD of the admin of the broker at KAFKA_BROKERS, unless set: from the credentials that
@@ -187,5 +205,6 @@ export_kafka_admin_login() {
 stop_own_infra() {
   [[ -n "${started_kafka:-}" ]] && KAFKA_PORT="$started_kafka" bash "$REPO_ROOT/infra/kafka/kafka.sh" stop >/dev/null 2>&1 || true
   # REDIS_URL points at our own server now; unset, so redis.sh stops it rather than treat it as external.
+  [[ -n "${started_s3:-}" ]] && S3_PORT="$started_s3" bash "$REPO_ROOT/infra/s3/s3.sh" stop >/dev/null 2>&1 || true
   [[ -n "${started_redis:-}" ]] && env -u REDIS_URL REDIS_PORT="$started_redis" bash "$REPO_ROOT/infra/redis/redis.sh" stop >/dev/null 2>&1 || true
 }

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
   bearer,
@@ -437,4 +438,39 @@ describe('the web console', () => {
     const again = page.getByTestId('outbox').locator(`li[data-report-id="${waitingId}"]`);
     await poll(() => again.getAttribute('data-state'), 45_000).toBe('delivered');
   });
+
+  it('reports with a photo on the phone page: scaled, uploaded, named in the report, and shown back from the case', async () => {
+    const { page, errors } = await signedIn(STAFF, '/report', true);
+    const form = page.getByTestId('report-form');
+    const description = `井盖破损（带照片 ${randomUUID().slice(0, 8)}）`;
+    await form.locator('select[name=category]').selectOption('manhole_cover');
+    await form.locator('textarea[name=description]').fill(description);
+    await form.locator('input[name=lat]').fill('22.521');
+    await form.locator('input[name=lng]').fill('113.031');
+    // As the camera or the gallery hands it over; the page scales it with a canvas and uploads the JPEG.
+    await form.locator('input[name=photos]').setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: PHOTO });
+    await poll(() => form.getByTestId('photo-uploaded').count()).toBe(1);
+    await screenshot(page, 'phone-photo');
+    await form.getByRole('button', { name: '提交上报' }).click();
+    const item = page.getByTestId('outbox').locator('li', { hasText: description });
+    await poll(() => item.getAttribute('data-state'), 30_000).toBe('delivered');
+    const incidentId = (await item.locator('.incident-id').getAttribute('title'))!;
+
+    // The case lists the photo as the report's, and its bytes are a JPEG the staff member may fetch.
+    const detail = await eventually(
+      async () =>
+        (await (await fetch(`${intakeUrl}/v1/incidents/${incidentId}`, { headers: bearer(STAFF) })).json()) as {
+          photos?: { key: string; contentType: string; stage: string }[];
+        },
+      (d) => (d.photos?.length ?? 0) > 0,
+    );
+    expect(detail.photos).toEqual([expect.objectContaining({ contentType: 'image/jpeg', stage: 'report' }) as unknown]);
+    const bytes = await fetch(`${intakeUrl}/v1/incidents/${incidentId}/photos/${detail.photos![0]!.key}`, { headers: bearer(STAFF) });
+    expect(bytes.status).toBe(200);
+    expect(Buffer.from(await bytes.arrayBuffer()).subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+    expect(errors).toEqual([]);
+  });
 });
+
+/** A photo as a phone's gallery hands it over (a PNG: the page sends it on as JPEG). */
+const PHOTO = readFileSync(new URL('../services/intake-api/src/photos/fixtures/python.png', import.meta.url));

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { caseKeyRedisKey, Pseudonyms } from '@gridgov/crypto';
 import { clockKey } from '@gridgov/redis';
 import {
@@ -35,7 +36,9 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
   const REPORT_B = 'enc-report-id-bbbb-0001';
   const DESCRIPTION_A = '路边堆放生活垃圾，普通事件的描述';
   const DESCRIPTION_B = '某团伙在码头强收保护费，线索描述';
-  const PHOTO = 'photos/enc-secret-photo-0001.jpg';
+  // The handler's after-photo: its object key and SHA-256 (set when it is uploaded) are personal too.
+  let PHOTO = '';
+  let PHOTO_SHA = '';
   const RETURN_REASON = '非本部门职责，机密退回理由';
   const REJECT_REASON = '证据不足，机密不予立案理由';
   const ERASE_REASON = '本人依法申请删除个人信息';
@@ -120,7 +123,14 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
     await setClock(Date.now());
     // A retention of one day after closing: the clock is moved past it below.
-    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, CLOCK_SOURCE: 'redis', RETENTION_DAYS: '1', TIMER_POLL_MS: '100' };
+    const env = {
+      ...infra.env(),
+      AREAS_FILE: XINHUI_AREAS_FILE,
+      CLOCK_SOURCE: 'redis',
+      RETENTION_DAYS: '1',
+      TIMER_POLL_MS: '100',
+      PHOTO_SWEEP_INTERVAL_MS: '200',
+    };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
     projection = services[2]!.url!;
@@ -131,7 +141,18 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     cases.reportCommandA = a.commandId;
     const departmentA = (await view(dispatcher, a.incidentId)).body['incident'] as { department: string };
     await command(handler(departmentA.department), `/v1/incidents/${a.incidentId}/accept`, {});
-    await command(handler(departmentA.department), `/v1/incidents/${a.incidentId}/resolve`, { notes: '已清运', photoRefs: [PHOTO] });
+    const jpeg = readFileSync(new URL('../services/intake-api/src/photos/fixtures/python.jpg', import.meta.url));
+    const uploaded = await fetch(`${intake}/v1/photos`, {
+      method: 'POST',
+      headers: { ...handler(departmentA.department), 'content-type': 'image/jpeg' },
+      body: jpeg,
+    });
+    expect(uploaded.status).toBe(201);
+    ({ key: PHOTO, sha256: PHOTO_SHA } = ((await uploaded.json()) as { photo: { key: string; sha256: string } }).photo);
+    await command(handler(departmentA.department), `/v1/incidents/${a.incidentId}/resolve`, {
+      notes: '已清运',
+      photos: [{ key: PHOTO, sha256: PHOTO_SHA }],
+    });
     await command(staffA, `/v1/incidents/${a.incidentId}/verify`, { passed: true });
     // A confidential lead (涉黑涉恶线索): returned by its department with a reason, then turned down with another.
     const b = await report(staffB, REPORT_B, 'gang_crime_lead', DESCRIPTION_B);
@@ -150,7 +171,7 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     const raw = await events();
     expect(raw.length).toBeGreaterThanOrEqual(9);
     const log = raw.join('\n');
-    for (const secret of [STAFF_A, STAFF_B, REPORT_A, REPORT_B, PHOTO, DESCRIPTION_B, RETURN_REASON, REJECT_REASON]) {
+    for (const secret of [STAFF_A, STAFF_B, REPORT_A, REPORT_B, PHOTO, PHOTO_SHA, DESCRIPTION_B, RETURN_REASON, REJECT_REASON]) {
       expect(log, secret).not.toContain(secret);
     }
     // Neither does the incident id give the report id away: it is not the unkeyed hash anyone could recompute.
@@ -177,6 +198,8 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
 
   it('erasure reaches every copy: the key, the views, the lists, the outcomes and Redis; the figures do not move', async () => {
     const before = await figures();
+    // The photo janitor has taken the after-photo into its case (its upload record, naming the photo, is gone).
+    await expect.poll(() => infra.redis.exists(`${infra.keyPrefix}:photo:${PHOTO}`), { timeout: 20_000 }).toBe(0);
     const erase = await command(admin, `/v1/incidents/${cases.a}/erase`, { reason: ERASE_REASON });
 
     // The key: gone from the cache, and the last record of grid.keys for the case is a tombstone.
@@ -188,7 +211,7 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     expect(sealedView.body['incident']).toMatchObject({ reporterId: null });
     const lines = sealedView.body['history'] as { type: string; actor: { id: string; role: string }; data: Record<string, unknown> }[];
     expect(lines.find((l) => l.type === 'IncidentReported')!.data).toMatchObject({ reporterId: null, reportId: null });
-    expect(lines.find((l) => l.type === 'IncidentResolved')!.data).toMatchObject({ photoRefs: [] });
+    expect(lines.find((l) => l.type === 'IncidentResolved')!.data).toMatchObject({ photos: [] });
     expect(lines.filter((l) => l.actor.role === 'grid_staff').map((l) => l.actor.id)).toEqual(['erased', 'erased']);
     // The audit line: who, when, which case, why.
     expect(lines.at(-1)).toMatchObject({
@@ -209,7 +232,7 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
 
     // Nowhere in Redis: not the id, not the report id, not the photo, not even the reporter's pseudonym.
     const dump = (await redisValues()).join('\n');
-    for (const secret of [STAFF_A, REPORT_A, PHOTO, pseudonyms.person(STAFF_A)]) expect(dump, secret).not.toContain(secret);
+    for (const secret of [STAFF_A, REPORT_A, PHOTO, PHOTO_SHA, pseudonyms.person(STAFF_A)]) expect(dump, secret).not.toContain(secret);
 
     expect(await figures()).toEqual(before);
   });

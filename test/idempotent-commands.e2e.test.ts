@@ -108,11 +108,9 @@ describe('commands are idempotent end to end', () => {
     const extension = { unit: 'working_hours', amount: 2, reason: '需协调车辆' };
     expect(await twice(one, 'extension-requests', extension, SANITATION, false)).toEqual(accepted('ExtensionRequested'));
     expect(await twice(one, 'extension-requests/approve', {}, DISPATCHER, true)).toEqual(accepted('ExtensionApproved'));
-    expect(await twice(one, 'resolve', { notes: '已清运', photoRefs: ['p-1'] }, SANITATION, false)).toEqual(accepted('IncidentResolved'));
+    expect(await twice(one, 'resolve', { notes: '已清运' }, SANITATION, false)).toEqual(accepted('IncidentResolved'));
     expect(await twice(one, 'verify', { passed: false, notes: '仍有垃圾' }, STAFF, true)).toEqual(accepted('IncidentReworkRequested'));
-    expect(await twice(one, 'resolve', { notes: '已清运干净', photoRefs: ['p-2'] }, SANITATION, true)).toEqual(
-      accepted('IncidentResolved'),
-    );
+    expect(await twice(one, 'resolve', { notes: '已清运干净' }, SANITATION, true)).toEqual(accepted('IncidentResolved'));
     expect(await twice(one, 'verify', { passed: true }, STAFF, false)).toEqual(accepted('IncidentClosed'));
 
     // Case 2: 退回, 派遣, 改派, 延期 denied, 挂账 and back, 督办.

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import {
   bearer,
@@ -191,7 +192,18 @@ describe('report → dispatch → counted → queried', () => {
     expect(refused.status).toBe(404);
     expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNKNOWN_INCIDENT');
     expect(await command(incidentId, 'accept', {}, handler)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentAccepted' }] });
-    expect(await command(incidentId, 'resolve', { notes: '已清运', photoRefs: ['photo-1'] }, handler)).toMatchObject({
+    // 处置后: the handler's photo, uploaded (POST /v1/photos, into the S3 server) and named in the resolution.
+    const jpeg = readFileSync(new URL('../services/intake-api/src/photos/fixtures/python.jpg', import.meta.url));
+    const uploaded = await fetch(`${intake}/v1/photos`, {
+      method: 'POST',
+      headers: { ...handler, 'content-type': 'image/jpeg' },
+      body: jpeg,
+    });
+    expect(uploaded.status).toBe(201);
+    const { photo } = (await uploaded.json()) as { photo: { key: string; sha256: string } };
+    expect(
+      await command(incidentId, 'resolve', { notes: '已清运', photos: [{ key: photo.key, sha256: photo.sha256 }] }, handler),
+    ).toMatchObject({
       status: 'accepted',
     });
     expect(await listed(`area=${shadui.code}&queue=verifying`, DISPATCHER)).toContain(incidentId);
@@ -211,8 +223,16 @@ describe('report → dispatch → counted → queried', () => {
     const body = (await view.json()) as {
       incident: { status: string; department: string };
       history: { type: string; actor: { id: string } }[];
+      photos: unknown[];
     };
     expect(body.incident).toMatchObject({ status: 'closed', department: 'sanitation' });
+    // The case lists the after-photo, and its bytes come back to whoever may read the case.
+    expect(body.photos).toEqual([
+      { key: photo.key, sha256: photo.sha256, contentType: 'image/jpeg', stage: 'resolution', at: expect.any(String) as unknown },
+    ]);
+    const fetched = await fetch(`${intake}/v1/incidents/${incidentId}/photos/${photo.key}`, { headers: verifier });
+    expect(fetched.status).toBe(200);
+    expect(Buffer.from(await fetched.arrayBuffer()).equals(jpeg)).toBe(true);
     expect(body.history.map((h) => h.type)).toEqual([
       'IncidentReported',
       'IncidentDispatched',

@@ -356,7 +356,7 @@ class Run {
             planned.push({
               actor: handler,
               path: `${at}/resolve`,
-              body: { notes: '已处置完毕', photoRefs: ['p-1'] },
+              body: { notes: '已处置完毕' },
               key: this.key(),
               repeatSameKey: r() < 0.2,
             });

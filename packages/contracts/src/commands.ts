@@ -3,6 +3,7 @@ import {
   Actor,
   CategoryCode,
   CommandId,
+  CommandPhotos,
   DepartmentCode,
   FreeText,
   GridCode,
@@ -31,6 +32,7 @@ export const ReportIncident = command(
     reportedAt: Instant.optional().describe(
       'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
     ),
+    photos: CommandPhotos,
   }),
 );
 export type ReportIncident = z.infer<typeof ReportIncident>;
@@ -48,12 +50,12 @@ export const AcceptIncident = command('AcceptIncident', z.object({}));
 /** 反馈: the handling department reports the case handled. */
 export const ResolveIncident = command(
   'ResolveIncident',
-  z.object({ notes: FreeText(2000, { min: 1, trim: true }), photoRefs: z.array(z.string().min(1).max(200)).max(20).default([]) }),
+  z.object({ notes: FreeText(2000, { min: 1, trim: true }), photos: CommandPhotos }),
 );
 /** 核查: grid staff check on site; passed closes the case, failed sends it back for rework (返工). */
 export const VerifyIncident = command(
   'VerifyIncident',
-  z.object({ passed: z.boolean(), notes: FreeText(2000, { trim: true }).default('') }),
+  z.object({ passed: z.boolean(), notes: FreeText(2000, { trim: true }).default(''), photos: CommandPhotos }),
 );
 /** 延期申请: the handling department asks for more handling time. */
 export const RequestExtension = command(

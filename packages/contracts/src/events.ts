@@ -1,6 +1,20 @@
 import { z } from 'zod';
 import { CommandPosition } from './outcomes.ts';
-import { CategoryCode, CommandId, DepartmentCode, EventActor, GridCode, IncidentId, Instant, Location, Urgency } from './primitives.ts';
+import {
+  CategoryCode,
+  CommandId,
+  DepartmentCode,
+  EventActor,
+  GridCode,
+  IncidentId,
+  Instant,
+  Location,
+  EventPhotoRef,
+  Urgency,
+} from './primitives.ts';
+
+/** Photos an event carries (keys and hashes; absent on events written before photos existed). */
+const Photos = z.array(EventPhotoRef).optional();
 
 export const EventMetadata = z.object({
   eventId: z.string().min(1),
@@ -63,6 +77,7 @@ export const IncidentReported = event(
     dispatchDue: Instant.optional(),
     /** Set with dispatchDue. */
     measures: measuresOf('dispatch').optional(),
+    photos: Photos,
   }),
 );
 export type IncidentReported = z.infer<typeof IncidentReported>;
@@ -106,7 +121,7 @@ export const IncidentResolved = event(
   'IncidentResolved',
   z.object({
     notes: z.string(),
-    photoRefs: z.array(z.string()),
+    photos: Photos,
     /** Working time from first dispatch to this resolution, suspended time excluded (平均处置时长). */
     handlingMs: z.number().int().nonnegative(),
     verificationDue: Instant,
@@ -117,7 +132,13 @@ export type IncidentResolved = z.infer<typeof IncidentResolved>;
 
 export const IncidentReworkRequested = event(
   'IncidentReworkRequested',
-  z.object({ notes: z.string(), reworkCount: z.number().int().positive(), handlingDue: Instant, measures: measuresOf('handling') }),
+  z.object({
+    notes: z.string(),
+    reworkCount: z.number().int().positive(),
+    handlingDue: Instant,
+    measures: measuresOf('handling'),
+    photos: Photos,
+  }),
 );
 export type IncidentReworkRequested = z.infer<typeof IncidentReworkRequested>;
 
@@ -127,6 +148,8 @@ export const IncidentClosed = event(
     /** Every handling deadline (sign-for and handling, extensions counted) was met. */
     onTime: z.boolean(),
     handlingMs: z.number().int().nonnegative(),
+    /** The verifier's photos (核查), when the check passed. */
+    photos: Photos,
   }),
 );
 export type IncidentClosed = z.infer<typeof IncidentClosed>;

@@ -106,3 +106,38 @@ export const Location = z.object({
   address: FreeText(200).optional(),
 });
 export type Location = z.infer<typeof Location>;
+
+/** An uploaded photo's object key: opaque and random (never derived from the reporter or the case), 32 hex digits. */
+export const PhotoKey = z.string().regex(/^[0-9a-f]{32}$/, 'an object key from POST /v1/photos');
+/** The types a photo may be, as judged from its bytes. */
+export const PhotoContentType = z.enum(['image/jpeg', 'image/png', 'image/webp']);
+export type PhotoContentType = z.infer<typeof PhotoContentType>;
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256, 64 lowercase hex digits');
+/**
+ * A photo named by a command: the key and SHA-256 that POST /v1/photos answered. The intake fills in contentType from
+ * what it stored (a client's own value is replaced); the decider accepts no photo without it.
+ */
+export const CommandPhoto = z.object({ key: PhotoKey, sha256: Sha256Hex, contentType: PhotoContentType.optional() });
+export type CommandPhoto = z.infer<typeof CommandPhoto>;
+/** A photo as events carry it: the object's key, its SHA-256 and its type; never its bytes. */
+export const PhotoRef = z.object({ key: PhotoKey, sha256: Sha256Hex, contentType: PhotoContentType });
+/** A sealed value (ADR 0016: `enc1.<iv>.<ct>.<tag>`), as grid.events carries personal fields. */
+const SealedValue = z
+  .string()
+  .regex(/^enc1\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+$/, 'a sealed value')
+  .max(4096);
+/** A photo as grid.events carries it: its key and hash sealed by the dispatch worker (ADR 0016), its type in clear. */
+export const EventPhotoRef = z.object({
+  key: z.union([PhotoKey, SealedValue]),
+  sha256: z.union([Sha256Hex, SealedValue]),
+  contentType: PhotoContentType,
+});
+export type PhotoRef = z.infer<typeof PhotoRef>;
+/** Most photos one command carries. */
+export const MAX_PHOTOS_PER_COMMAND = 9;
+export const CommandPhotos = z
+  .array(CommandPhoto)
+  .max(MAX_PHOTOS_PER_COMMAND)
+  .refine((ps) => new Set(ps.map((p) => p.key)).size === ps.length, 'the same photo twice')
+  .optional()
+  .describe('Photos uploaded by POST /v1/photos, as { key, sha256 } (at most 9)');

@@ -36,7 +36,10 @@ const resolved: GridEvent = {
   type: 'IncidentResolved',
   data: {
     notes: '已清理',
-    photoRefs: ['photos/a.jpg', 'photos/b.jpg'],
+    photos: [
+      { key: 'a'.repeat(32), sha256: '1'.repeat(64), contentType: 'image/jpeg' },
+      { key: 'b'.repeat(32), sha256: '2'.repeat(64), contentType: 'image/png' },
+    ],
     handlingMs: 1000,
     verificationDue: '2026-11-25T01:00:00.000Z',
     measures: { verification: 'working' },
@@ -91,7 +94,9 @@ describe('sealEvent', () => {
 
   it("seals the photos' keys of every case, and a confidential case's notes", () => {
     const ordinary = sealEvent(resolved, { key, confidential: false, pseudonyms });
-    expect(JSON.stringify(ordinary)).not.toContain('photos/');
+    expect(JSON.stringify(ordinary)).not.toContain('a'.repeat(32));
+    expect(JSON.stringify(ordinary)).not.toContain('1'.repeat(64));
+    expect(JSON.stringify(ordinary)).toContain('image/jpeg');
     expect(ordinary.type === 'IncidentResolved' && ordinary.data.notes).toBe('已清理');
     expect(ordinary.metadata.actor.id).toBe('handler-01');
     const confidential = sealEvent(resolved, { key, confidential: true, pseudonyms });
@@ -104,7 +109,10 @@ describe('sealEvent', () => {
     expect(erased.type === 'IncidentReported' && erased.data).toMatchObject({ reporterId: '', reportId: '', description: '' });
     expect(erased.metadata.actor.id).toBe(ERASED_ID);
     const photos = openEvent(sealEvent(resolved, { key, confidential: false, pseudonyms }), null);
-    expect(photos.type === 'IncidentResolved' && photos.data.photoRefs).toEqual([]);
+    expect(photos.type === 'IncidentResolved' && photos.data.photos).toEqual([]);
+    // With the key, each photo opens whole; its type was never sealed.
+    const kept = openEvent(sealEvent(resolved, { key, confidential: false, pseudonyms }), key);
+    expect(kept).toEqual(resolved);
   });
 
   it('refuses to send a personal field in clear when the case has no key', () => {

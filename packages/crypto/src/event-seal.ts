@@ -9,9 +9,25 @@ import type { Pseudonyms } from './pseudonym.ts';
  * The schema has no contact field; one would go in ALWAYS.
  */
 const ALWAYS: Partial<Record<GridEventType, readonly string[]>> = {
-  IncidentReported: ['reportId', 'reporterId'],
-  IncidentResolved: ['photoRefs'],
+  IncidentReported: ['reportId', 'reporterId', 'photos'],
+  IncidentResolved: ['photos'],
+  IncidentReworkRequested: ['photos'],
+  IncidentClosed: ['photos'],
 };
+
+/** The fields of a photo ({ key, sha256, contentType }) that are sealed: where it is stored and what it hashes to. */
+const PHOTO_FIELDS = ['key', 'sha256'] as const;
+const isPhoto = (v: unknown): v is Record<string, unknown> & { key: string; sha256: string } =>
+  v !== null &&
+  typeof v === 'object' &&
+  typeof (v as { key?: unknown }).key === 'string' &&
+  typeof (v as { sha256?: unknown }).sha256 === 'string';
+
+/**
+ * What a sealed field whose key is gone reads as, for the readers that drop what they cannot open: a photo whose key
+ * or hash does not open is left out of its list (openDeep drops an object whose sealed field opened to undefined).
+ */
+export const isDroppedWhenErased = (field: string): boolean => (PHOTO_FIELDS as readonly string[]).includes(field);
 const FREE_TEXT: Partial<Record<GridEventType, readonly string[]>> = {
   IncidentReported: ['description'],
   IncidentResolved: ['notes'],
@@ -60,7 +76,14 @@ export function sealEvent(event: GridEvent, options: SealOptions): GridEvent {
   for (const field of fields) {
     const value = data[field];
     if (typeof value === 'string') data[field] = close(field, value);
-    else if (Array.isArray(value)) data[field] = (value as unknown[]).map((v) => (typeof v === 'string' ? close(field, v) : v));
+    else if (Array.isArray(value)) {
+      data[field] = (value as unknown[]).map((v) => {
+        if (typeof v === 'string') return close(field, v);
+        // A photo: its key and hash sealed, each bound to its own name; its type stays readable.
+        if (isPhoto(v)) return { ...v, ...Object.fromEntries(PHOTO_FIELDS.map((f) => [f, close(f, v[f])])) };
+        return v;
+      });
+    }
   }
   const actor = staff ? { ...event.metadata.actor, id: close('id', event.metadata.actor.id) } : event.metadata.actor;
   return { ...event, data, metadata: { ...event.metadata, actor } } as GridEvent;
@@ -88,7 +111,10 @@ export function openDeep<T>(value: T, incidentId: string, key: Buffer | null, re
       return opened.filter((x) => x !== undefined);
     }
     if (v !== null && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x, k)]));
+      const entries = Object.entries(v).map(([k, x]) => [k, walk(x, k), x] as const);
+      // A sealed field that did not open and reads as nothing (a photo's key): the object goes with it.
+      if (entries.some(([, opened, sealed]) => opened === undefined && isSealed(sealed))) return undefined;
+      return Object.fromEntries(entries.map(([k, opened]) => [k, opened]));
     }
     return v;
   };
@@ -106,5 +132,7 @@ export function hasSealed(value: unknown): boolean {
 /** An event from the log with its personal fields opened; those whose key is gone left empty (the worker's fold). */
 export function openEvent(event: GridEvent, key: Buffer | null): GridEvent {
   if (!hasSealed(event)) return event;
-  return openDeep(event, event.metadata.incidentId, key, (field) => (field === 'id' ? ERASED_ID : field === 'photoRefs' ? undefined : ''));
+  return openDeep(event, event.metadata.incidentId, key, (field) =>
+    field === 'id' ? ERASED_ID : isDroppedWhenErased(field) ? undefined : '',
+  );
 }

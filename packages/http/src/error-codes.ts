@@ -33,6 +33,14 @@ export const ERROR_CODES = {
   },
   CORS_ORIGIN_NOT_ALLOWED: { status: 403, meaning: 'A browser preflight from an origin not in CORS_ORIGINS.' },
   NOT_FOUND: { status: 404, meaning: 'No such route.' },
+  PHOTO_REFUSED: {
+    status: 400,
+    meaning: 'The body is not a whole JPEG, PNG or WebP image (judged by its bytes: empty, another type, or truncated).',
+  },
+  UNKNOWN_PHOTO: {
+    status: 400,
+    meaning: 'A command names a photo that was not uploaded by its caller, has another SHA-256, or has expired.',
+  },
   UNKNOWN_INCIDENT: {
     status: 404,
     meaning: 'No case with that id that the caller may see (or its view is not written yet): the same answer whether it exists or not.',
@@ -41,8 +49,18 @@ export const ERROR_CODES = {
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },
   NO_BULLETIN: { status: 404, meaning: 'No bulletin frozen for that area and month.' },
   MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
-  BODY_TOO_LARGE: { status: 413, meaning: 'The body is larger than the limit (BODY_LIMIT_BYTES on the intake, 64 KiB on the projection).' },
-  UNSUPPORTED_MEDIA_TYPE: { status: 415, meaning: 'The body is not sent as application/json.' },
+  BODY_TOO_LARGE: {
+    status: 413,
+    meaning: 'The body is larger than the limit (BODY_LIMIT_BYTES on the intake, PHOTO_MAX_BYTES for a photo, 64 KiB on the projection).',
+  },
+  UNSUPPORTED_MEDIA_TYPE: {
+    status: 415,
+    meaning: 'The body is not sent as application/json (a photo: as image/jpeg, image/png or image/webp).',
+  },
+  TOO_MANY_PHOTOS: {
+    status: 429,
+    meaning: 'The caller has PHOTO_MAX_PENDING photos uploaded and not yet part of a case; report or wait (Retry-After).',
+  },
   TOO_MANY_STREAMS: {
     status: 429,
     meaning: 'The user already holds STREAMS_PER_USER live streams open, over every instance; close one first (Retry-After).',
@@ -53,6 +71,10 @@ export const ERROR_CODES = {
     status: 503,
     meaning:
       'Kafka did not acknowledge the command within PRODUCE_TIMEOUT_MS; send it again with the same reportId or Idempotency-Key (Retry-After).',
+  },
+  PHOTO_STORE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'The photo store (S3) did not answer, or photos are not configured (S3_ENDPOINT); nothing was stored (Retry-After).',
   },
   STORE_UNAVAILABLE: { status: 503, meaning: 'Redis did not answer within 1.5 s, or is loading; answered within 2 s (Retry-After).' },
   STATE_RESTORING: {

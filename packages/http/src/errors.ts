@@ -20,10 +20,10 @@ export class ApiError<C extends ErrorCode = ErrorCode> extends Error {
 }
 
 /** A dependency the route needs, and the code that names it when it is away. */
-export const DEPENDENCY_CODES = { kafka: 'KAFKA_UNAVAILABLE', store: 'STORE_UNAVAILABLE' } as const;
+export const DEPENDENCY_CODES = { kafka: 'KAFKA_UNAVAILABLE', store: 'STORE_UNAVAILABLE', photos: 'PHOTO_STORE_UNAVAILABLE' } as const;
 export type Dependency = keyof typeof DEPENDENCY_CODES;
 
-const DEPENDENCY_NAMES: Record<Dependency, string> = { kafka: 'Kafka', store: 'the store (Redis)' };
+const DEPENDENCY_NAMES: Record<Dependency, string> = { kafka: 'Kafka', store: 'the store (Redis)', photos: 'the photo store (S3)' };
 
 /** Seconds a client is asked to wait before it retries a request refused because a dependency was away. */
 export const DEPENDENCY_RETRY_AFTER_S = 2;

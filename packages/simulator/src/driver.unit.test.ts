@@ -79,7 +79,7 @@ function caseOf(index: number, atMs: number): PlannedCase {
         },
       },
       { atMs: atMs + 20, actor: handler, command: { type: 'AcceptIncident', data: {} } },
-      { atMs: atMs + 40, actor: handler, command: { type: 'ResolveIncident', data: { notes: '已处置', photoRefs: [] } } },
+      { atMs: atMs + 40, actor: handler, command: { type: 'ResolveIncident', data: { notes: '已处置', photos: [] } } },
       { atMs: atMs + 60, actor: staff, command: { type: 'VerifyIncident', data: { passed: false, notes: '返工' } } },
     ],
   };

@@ -255,11 +255,11 @@ function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: num
     },
     approveExtension: () => by(dispatcher, { type: 'ApproveExtension', data: {} }),
     denyExtension: () => by(dispatcher, { type: 'DenyExtension', data: { reason: '延期理由不充分' } }),
-    resolve: () =>
-      by(handler, {
-        type: 'ResolveIncident',
-        data: { notes: '已处置完毕', photoRefs: random() < 0.5 ? [`photo-${int(random, 1e6)}.jpg`] : [] },
-      }),
+    resolve: () => {
+      // The draws of the made-up photo reference it once attached half of the time: a seed still gives the same history.
+      if (random() < 0.5) int(random, 1e6);
+      return by(handler, { type: 'ResolveIncident', data: { notes: '已处置完毕' } });
+    },
     verifyPassed: () => by(reporter, { type: 'VerifyIncident', data: { passed: true, notes: '核查通过' } }),
     verifyFailed: () => by(reporter, { type: 'VerifyIncident', data: { passed: false, notes: '现场仍未整改' } }),
   };

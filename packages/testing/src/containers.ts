@@ -8,6 +8,15 @@ export interface InfraAddresses {
   readonly redisUrl: string;
   /** The broker's admin login (SASL/SCRAM-SHA-256), when it requires logins (ADR 0017): infra/kafka/kafka.sh's do. */
   readonly kafkaSasl?: { readonly username: string; readonly password: string } | undefined;
+  /** The S3 server of the photos (infra/s3/s3.sh, started by scripts/test), when S3_ENDPOINT is set. */
+  readonly s3?: S3Address;
+}
+
+export interface S3Address {
+  readonly endpoint: string;
+  readonly bucket: string;
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
 }
 
 /** True when a Docker engine may be reachable (testcontainers' own check needs a socket or DOCKER_HOST). */

@@ -1,11 +1,25 @@
 import type { TestProject } from 'vitest/node';
-import { dockerMayAnswer, startContainers, type InfraAddresses } from './containers.ts';
+import { dockerMayAnswer, startContainers, type InfraAddresses, type S3Address } from './containers.ts';
 import { brokerLogin } from './stack-access.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
     infra: InfraAddresses;
   }
+}
+
+/**
+ * The photos' S3 server: S3_ENDPOINT with the credentials of the stack's dev secrets (scripts/lib.sh's ensure_infra
+ * exports them; by hand: `bash infra/s3/s3.sh start` and S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY from
+ * .local/secrets.env). The tests that store photos fail, naming these variables, without it.
+ */
+function s3FromEnv(): S3Address | undefined {
+  const endpoint = process.env['S3_ENDPOINT'];
+  const accessKeyId = process.env['S3_ACCESS_KEY_ID'];
+  const secretAccessKey = process.env['S3_SECRET_ACCESS_KEY'];
+  if (!endpoint) return undefined;
+  if (!accessKeyId || !secretAccessKey) throw new Error('S3_ENDPOINT is set: set S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY too');
+  return { endpoint, bucket: process.env['S3_BUCKET'] ?? 'gridgov-photos', accessKeyId, secretAccessKey };
 }
 
 const HOW_TO =
@@ -24,7 +38,8 @@ export default async function setup(project: TestProject): Promise<(() => Promis
   const kafkaBrokers = process.env['KAFKA_BROKERS'];
   const redisUrl = process.env['REDIS_URL'];
   if (kafkaBrokers && redisUrl) {
-    project.provide('infra', { kafkaBrokers, redisUrl, kafkaSasl: brokerLogin(kafkaBrokers) });
+    const s3 = s3FromEnv();
+    project.provide('infra', { kafkaBrokers, redisUrl, kafkaSasl: brokerLogin(kafkaBrokers), ...(s3 ? { s3 } : {}) });
     return undefined;
   }
   if (!kafkaBrokers && !redisUrl && dockerMayAnswer()) {

@@ -4,7 +4,7 @@ import { createKafka, deleteTopics, ensureTopics, type KafkaClient } from '@grid
 import { Redis } from 'ioredis';
 import { TEST_AUTH_ENV } from './auth.ts';
 import { removeRedisUsers, revokeServiceAcls } from './stack-access.ts';
-import type { InfraAddresses } from './containers.ts';
+import type { InfraAddresses, S3Address } from './containers.ts';
 import { pino, type Logger } from 'pino';
 import { inject } from 'vitest';
 
@@ -43,8 +43,19 @@ export function sharedInfra(): InfraAddresses {
   return inject('infra');
 }
 
+/** The suite's S3 server for the photos; a clear failure when the suite was started without one. */
+export function sharedS3(): S3Address {
+  const { s3 } = inject('infra');
+  if (!s3) {
+    throw new Error(
+      'This test stores photos: it needs the S3 server (bash scripts/test starts it; by hand `bash infra/s3/s3.sh start` and set S3_ENDPOINT, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY)',
+    );
+  }
+  return s3;
+}
+
 export async function createTestInfra(options: TestInfraOptions = {}): Promise<TestInfra> {
-  const { kafkaBrokers, redisUrl, kafkaSasl } = inject('infra');
+  const { kafkaBrokers, redisUrl, kafkaSasl, s3 } = inject('infra');
   const id = `t${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
   const topicPrefix = `${id}.`;
   const topics = topicsWithPrefix(topicPrefix);
@@ -71,6 +82,9 @@ export async function createTestInfra(options: TestInfraOptions = {}): Promise<T
       KEY_PREFIX: id,
       // The broker's admin login, for a tool a test runs itself (a restore CLI); startService gives a service its own instead.
       ...(kafkaSasl ? { KAFKA_USERNAME: kafkaSasl.username, KAFKA_PASSWORD: kafkaSasl.password } : {}),
+      ...(s3
+        ? { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey }
+        : {}),
       // Tokens and command signatures of the test suite; limits out of the way (their own test checks them).
       ...TEST_AUTH_ENV,
       RATE_LIMIT_PER_USER: '1000000',

@@ -29,7 +29,8 @@ export function contentSecurityPolicy(browser: BrowserConfig): string {
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
+    // blob:: a case's photos, fetched with the bearer token (PhotoStrip), and the picker's previews.
+    "img-src 'self' data: blob:",
     `connect-src 'self' ${apis}`,
     "object-src 'none'",
     "base-uri 'none'",

@@ -44,5 +44,50 @@ export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
       .min(1024)
       .default(64 * 1024)
       .describe('Largest request body accepted, in bytes.'),
+    S3_ENDPOINT: z
+      .url()
+      .optional()
+      .describe(
+        'The S3 API the photos are stored through (s3proxy locally, MinIO, OSS, COS…; ADR 0021). Unset: POST /v1/photos answers 503 PHOTO_STORE_UNAVAILABLE.',
+      ),
+    S3_REGION: z.string().min(1).default('us-east-1').describe('Region named in the S3 signatures.'),
+    S3_BUCKET: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/)
+      .default('gridgov-photos')
+      .describe('Bucket of the photos (it must exist): pending/<key> until a command names them, then cases/<key>.'),
+    S3_ACCESS_KEY_ID: z.string().min(1).optional().describe('S3 access key; required with S3_ENDPOINT.'),
+    S3_SECRET_ACCESS_KEY: z.string().min(1).optional().describe('S3 secret key; required with S3_ENDPOINT.'),
+    S3_FORCE_PATH_STYLE: z
+      .enum(['true', 'false'])
+      .default('true')
+      .transform((v) => v === 'true')
+      .describe('Address the bucket in the path (s3proxy, MinIO) rather than as a host name (false for OSS, COS).'),
+    PHOTO_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .max(50 * 1024 * 1024)
+      .default(8 * 1024 * 1024)
+      .describe('Largest photo accepted by POST /v1/photos, in bytes (the phone scales photos to 1600 px first).'),
+    PHOTO_MAX_PENDING: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .default(30)
+      .describe('Photos one user may have uploaded and not yet named in a command (a command takes at most 9).'),
+    PHOTO_PENDING_TTL_S: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .default(24 * 3600)
+      .describe('How long an uploaded photo waits for a command that names it before the janitor deletes it, in s.'),
+    PHOTO_SWEEP_INTERVAL_MS: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .default(60_000)
+      .describe('How often the photo janitor moves photos of accepted commands to cases/ and deletes orphans, in ms; 0 turns it off.'),
   });
 export type IntakeConfig = z.infer<typeof IntakeConfig>;

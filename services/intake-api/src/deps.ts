@@ -6,6 +6,7 @@ import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
+import type { PhotoStore } from './photos/store.ts';
 import type { ReadSideReadiness } from './read-side.ts';
 import type { ReportTimeBounds } from './routes/commands.ts';
 
@@ -40,7 +41,22 @@ export interface IntakeDeps {
    * command's issuer).
    */
   readonly encryption: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
+  /** Photos (ADR 0021): the store (absent when S3_ENDPOINT is not set) and the limits. */
+  readonly photos?: PhotoOptions;
 }
+
+export interface PhotoOptions {
+  readonly store: PhotoStore | undefined;
+  /** PHOTO_MAX_BYTES */
+  readonly maxBytes: number;
+  /** PHOTO_MAX_PENDING: per uploader */
+  readonly maxPending: number;
+  /** PHOTO_PENDING_TTL_S */
+  readonly pendingTtlS: number;
+}
+
+/** The limits when a service is built without photo options (tests of other routes). */
+export const NO_PHOTO_STORE: PhotoOptions = { store: undefined, maxBytes: 8 * 1024 * 1024, maxPending: 30, pendingTtlS: 24 * 3600 };
 
 /** What the routes use: the service's dependencies and the read model's reader over its Redis. */
 export interface RouteDeps extends IntakeDeps {

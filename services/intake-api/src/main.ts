@@ -7,7 +7,11 @@ import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitio
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
+import { sweepPhotos } from './photos/janitor.ts';
+import { PhotoRecords } from './photos/records.ts';
+import { PhotoStore } from './photos/store.ts';
 import { IntakeConfig } from './config.ts';
+import { OpeningReader } from './opening-reader.ts';
 import { ReadSideReadiness } from './read-side.ts';
 
 const bootLogger = createLogger('intake-api', process.env['LOG_LEVEL'] ?? 'info');
@@ -28,6 +32,21 @@ async function main(): Promise<void> {
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));
+  if (config.S3_ENDPOINT && !(config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY)) {
+    throw new Error('S3_ENDPOINT is set: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required with it');
+  }
+  const photoStore = config.S3_ENDPOINT
+    ? new PhotoStore({
+        endpoint: config.S3_ENDPOINT,
+        region: config.S3_REGION,
+        bucket: config.S3_BUCKET,
+        accessKeyId: config.S3_ACCESS_KEY_ID!,
+        secretAccessKey: config.S3_SECRET_ACCESS_KEY!,
+        forcePathStyle: config.S3_FORCE_PATH_STYLE,
+      })
+    : undefined;
+  const kms = LocalKms.fromFile(config.KEK_FILE);
+  if (!photoStore) logger.warn('S3_ENDPOINT is not set: photos are off (POST /v1/photos answers 503)');
   const app = buildIntakeApp({
     logger,
     producer: new GroupCommitProducer(producer, undefined, undefined, config.PRODUCE_TIMEOUT_MS),
@@ -54,12 +73,42 @@ async function main(): Promise<void> {
     reportTimes: { maxAheadMs: config.REPORT_MAX_AHEAD_S * 1000, floor: new Date(config.REPORT_TIME_FLOOR) },
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,
-    encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
+    encryption: { kms, pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
+    photos: {
+      store: photoStore,
+      maxBytes: config.PHOTO_MAX_BYTES,
+      maxPending: config.PHOTO_MAX_PENDING,
+      pendingTtlS: config.PHOTO_PENDING_TTL_S,
+    },
   });
+  let sweeping = false;
+  const janitor =
+    photoStore && config.PHOTO_SWEEP_INTERVAL_MS > 0
+      ? setInterval(() => {
+          if (sweeping) return;
+          sweeping = true;
+          sweepPhotos(
+            photoStore,
+            new PhotoRecords(redis, config.KEY_PREFIX),
+            // Photo keys are sealed on the log and in the views (ADR 0016): the janitor reads them opened.
+            new OpeningReader(redis, config.KEY_PREFIX, logger, kms),
+            Date.now(),
+            logger,
+          )
+            .catch((err: unknown) => logger.warn({ err }, 'photo janitor failed; it tries again at its next sweep'))
+            .finally(() => (sweeping = false));
+        }, config.PHOTO_SWEEP_INTERVAL_MS)
+      : undefined;
+  janitor?.unref();
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, areas: areas.size, tokens: verifier.algorithm }, 'intake-api listening');
+  logger.info(
+    { address, areas: areas.size, tokens: verifier.algorithm, photos: photoStore ? `${config.S3_ENDPOINT} ${config.S3_BUCKET}` : 'off' },
+    'intake-api listening',
+  );
   shutdownOnSignals(logger, async () => {
+    if (janitor) clearInterval(janitor);
     await app.close();
+    photoStore?.destroy();
     await producer.disconnect();
     await kafkaProbe.close();
     await redis.quit();

@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import { ListQuery } from './routes/case-lists.ts';
 import { AreaParams } from './routes/directory.ts';
+import { PHOTO_TYPES, PhotoParams } from './routes/photos.ts';
 import { CountsQuery } from './routes/queue-counts.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
 
@@ -105,7 +106,41 @@ export function openApiDocument(): JsonSchema {
             summary: 'The case: state, department, deadlines, escalation level, and its history (who did what, when)',
             description: 'The reporter of a confidential category shows to the dispatchers of its area only.',
             parameters: parameters(IncidentParams, 'path'),
-            responses: { '200': described('{incident, history}'), '400': bad, '404': errorAnswer('No such incident'), '503': away },
+            responses: { '200': described('{incident, history, photos}'), '400': bad, '404': errorAnswer('No such incident'), '503': away },
+          },
+        },
+        '/v1/incidents/{id}/photos/{key}': {
+          get: {
+            summary:
+              "A photo of the case (its bytes), for whoever may read the case; a confidential lead's only for those who may see its reporter",
+            parameters: parameters(PhotoParams, 'path'),
+            responses: {
+              '200': { description: 'The image (image/jpeg, image/png or image/webp)' },
+              '400': bad,
+              '404': errorAnswer('No such incident, no such photo of it, or not for the caller (UNKNOWN_INCIDENT)'),
+              '503': away,
+            },
+          },
+        },
+        '/v1/photos': {
+          post: {
+            summary: 'Upload a photo (grid staff, handlers, dispatchers): the body is the image; name it in a command by key and sha256',
+            description:
+              'The type is judged by the bytes (JPEG, PNG, WebP, each checked whole: a truncated file is refused), EXIF/XMP (GPS) are taken ' +
+              'out, the SHA-256 is of the bytes stored. At most PHOTO_MAX_BYTES; at most PHOTO_MAX_PENDING photos per user not yet in a ' +
+              'command; a photo no command names within PHOTO_PENDING_TTL_S is deleted (ADR 0021).',
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(PHOTO_TYPES.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])),
+            },
+            responses: {
+              '201': described('{photo: {key, sha256, contentType, bytes}}'),
+              '400': errorAnswer('Not a whole JPEG, PNG or WebP (PHOTO_REFUSED)'),
+              '413': errorAnswer('Larger than PHOTO_MAX_BYTES'),
+              '415': errorAnswer('Not sent as image/jpeg, image/png or image/webp'),
+              '429': errorAnswer('PHOTO_MAX_PENDING photos waiting for a command (TOO_MANY_PHOTOS)'),
+              '503': errorAnswer('The photo store did not answer, or is not configured (PHOTO_STORE_UNAVAILABLE)'),
+            },
           },
         },
         '/v1/incidents/{id}/audit': {

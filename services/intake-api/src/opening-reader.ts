@@ -1,4 +1,4 @@
-import { CaseKeys, ERASED_ID, hasSealed, openDeep, type Kms } from '@gridgov/crypto';
+import { CaseKeys, ERASED_ID, hasSealed, isDroppedWhenErased, openDeep, type Kms } from '@gridgov/crypto';
 import { ReadModelReader, type HistoryEntry, type IncidentView, type InvalidRecordLogger } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 
@@ -45,5 +45,5 @@ export class OpeningReader extends ReadModelReader {
   }
 }
 
-/** What a sealed field whose key is gone reads as: nothing (a photo's key is left out of its list). */
-const replacement = (field: string): unknown => (field === 'id' ? ERASED_ID : field === 'photoRefs' ? undefined : null);
+/** What a sealed field whose key is gone reads as: nothing (a photo is left out of its list). */
+const replacement = (field: string): unknown => (field === 'id' ? ERASED_ID : isDroppedWhenErased(field) ? undefined : null);

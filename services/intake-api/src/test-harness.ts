@@ -3,7 +3,7 @@
  * counted, so a test can tell that a refused request wrote nothing; a case seeded through the real decider.
  */
 import { randomUUID } from 'node:crypto';
-import { stampEvents, type Actor, type CommandEnvelope, type GridEvent } from '@gridgov/contracts';
+import { stampEvents, type Actor, type CommandEnvelope, type GridEvent, type PhotoRef } from '@gridgov/contracts';
 import { decide, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
@@ -19,7 +19,7 @@ import {
 } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildIntakeApp } from './app.ts';
+import { buildIntakeApp, type PhotoOptions } from './app.ts';
 import { ReadSideReadiness } from './read-side.ts';
 
 export const context = defaultDecisionContext();
@@ -56,7 +56,15 @@ export interface IntakeHarness {
 
 export async function intakeHarness(
   infra: TestInfra,
-  options: { logger?: Logger; perUser?: number; perIp?: number; corsOrigins?: string[]; bodyLimit?: number; redis?: Redis } = {},
+  options: {
+    logger?: Logger;
+    perUser?: number;
+    perIp?: number;
+    corsOrigins?: string[];
+    bodyLimit?: number;
+    redis?: Redis;
+    photos?: PhotoOptions;
+  } = {},
 ): Promise<IntakeHarness> {
   const producer = new DurableProducer(infra.kafka);
   await producer.connect();
@@ -95,6 +103,7 @@ export async function intakeHarness(
     signingKey: TEST_COMMAND_SIGNING_KEY,
     readSide,
     encryption,
+    ...(options.photos ? { photos: options.photos } : {}),
   });
   await app.ready();
   return {
@@ -115,7 +124,7 @@ export async function intakeHarness(
  */
 export async function seedCase(
   infra: TestInfra,
-  options: { category?: string; reporter?: Actor; gridCode?: string; description?: string; address?: string } = {},
+  options: { category?: string; reporter?: Actor; gridCode?: string; description?: string; address?: string; photos?: PhotoRef[] } = {},
 ): Promise<{ incidentId: string; events: GridEvent[] }> {
   const incidentId = randomUUID();
   const reporter = options.reporter ?? ACTORS.staff;
@@ -135,6 +144,7 @@ export async function seedCase(
         description: options.description ?? '种子事件',
         location: { lat: 22.5, lng: 113.0, ...(options.address === undefined ? {} : { address: options.address }) },
         occurredAt: now.toISOString(),
+        ...(options.photos ? { photos: options.photos } : {}),
       },
     },
   };

@@ -156,7 +156,7 @@ const COMMANDS: Record<Exclude<CommandType, 'ReportIncident'>, Command> = {
   ReassignIncident: { type: 'ReassignIncident', data: { department: 'urban_mgmt', reason: '改派' } },
   ReturnIncident: { type: 'ReturnIncident', data: { reason: '退回' } },
   AcceptIncident: { type: 'AcceptIncident', data: {} },
-  ResolveIncident: { type: 'ResolveIncident', data: { notes: '已处置', photoRefs: [] } },
+  ResolveIncident: { type: 'ResolveIncident', data: { notes: '已处置', photos: [] } },
   VerifyIncident: { type: 'VerifyIncident', data: { passed: true, notes: '' } },
   RequestExtension: { type: 'RequestExtension', data: { unit: 'working_days', amount: 1, reason: '延期' } },
   ApproveExtension: { type: 'ApproveExtension', data: {} },

@@ -81,7 +81,7 @@ function applicable(s: Incident, who: number, variant: number): { command: Comma
       return [
         s.status === 'dispatched'
           ? { command: { type: 'AcceptIncident', data: {} }, actor: h }
-          : { command: { type: 'ResolveIncident', data: { notes: '已处置', photoRefs: [] } }, actor: h },
+          : { command: { type: 'ResolveIncident', data: { notes: '已处置', photos: [] } }, actor: h },
         s.pendingExtension
           ? variant % 2 === 0
             ? { command: { type: 'ApproveExtension', data: {} }, actor: d }

@@ -1,4 +1,4 @@
-import type { Actor, Command, DecidedEvent, GridEvent } from '@gridgov/contracts';
+import type { Actor, Command, CommandPhoto, DecidedEvent, GridEvent, PhotoRef } from '@gridgov/contracts';
 import type { AccessDecision } from '../access/authorise.ts';
 import type { AreaTree } from '../areas/area-tree.ts';
 import type { Catalog } from '../catalog/categories.ts';
@@ -27,6 +27,22 @@ export type CommandData<T extends Command['type']> = Extract<Command, { type: T 
 
 export const rejection = (code: RejectionCode, message: string): Rejection => ({ code, message });
 export const reject = (code: RejectionCode, message: string): Decision => ({ kind: 'rejected', rejection: rejection(code, message) });
+
+/**
+ * The photos a command names, as its events carry them, or the rejection when one has no type: the intake fills in
+ * each photo's type from what it stored, so a photo without one did not pass its checks.
+ */
+export function photosOf(photos: readonly CommandPhoto[] = []): { photos: PhotoRef[] } | { rejection: Rejection } {
+  const refs: PhotoRef[] = [];
+  for (const p of photos) {
+    if (!p.contentType) return { rejection: rejection('PHOTO_UNVERIFIED', `photo ${p.key} was not checked by the intake`) };
+    refs.push({ key: p.key, sha256: p.sha256, contentType: p.contentType });
+  }
+  return { photos: refs };
+}
+
+/** The photos field of an event: left out when there are none. */
+export const photosField = (photos: PhotoRef[]): { photos?: PhotoRef[] } => (photos.length > 0 ? { photos } : {});
 /** An access denial as the decider's rejection (reads' codes cannot arise for commands). */
 export const denied = (d: Extract<AccessDecision, { allowed: false }>): Decision =>
   reject(d.code === 'NOT_ASSIGNED' || d.code === 'OUT_OF_JURISDICTION' ? d.code : 'FORBIDDEN_ROLE', d.message);

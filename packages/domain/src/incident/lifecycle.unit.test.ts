@@ -56,6 +56,8 @@ const NO_DEPARTMENT: Actor = { id: 'handler-nobody', role: 'handler' };
 
 const REASON = '不属于本单位职责 not ours';
 const NOTES = '已清运，现场已恢复';
+/** An after-photo (处置后) as the intake passes it on: key, hash and the type it judged from the bytes. */
+const AFTER_PHOTO = { key: 'a1'.repeat(16), sha256: 'c3'.repeat(32), contentType: 'image/jpeg' } as const;
 
 // ---- the states a case can be in, as the events that led there ------------------------------------
 
@@ -140,7 +142,7 @@ const COMMANDS: Record<CaseCommand, { readonly command: Command; readonly actor:
   ReturnIncident: { command: { type: 'ReturnIncident', data: { reason: REASON } }, actor: SANITATION, from: ['dispatched', 'accepted'] },
   AcceptIncident: { command: { type: 'AcceptIncident', data: {} }, actor: SANITATION, from: ['dispatched'] },
   ResolveIncident: {
-    command: { type: 'ResolveIncident', data: { notes: NOTES, photoRefs: ['photos/after.jpg'] } },
+    command: { type: 'ResolveIncident', data: { notes: NOTES, photos: [AFTER_PHOTO] } },
     actor: SANITATION,
     from: ['accepted'],
   },
@@ -370,12 +372,19 @@ describe('ResolveIncident (反馈)', () => {
           ACCEPTED,
           resolved(
             '2026-11-24 16:00',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
+            { notes: NOTES, photos: [AFTER_PHOTO], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
             SANITATION,
             COMMAND,
           ),
         ),
       );
+  });
+
+  it('refuses a photo the intake did not check (no type judged from its bytes), and records nothing', () => {
+    const unchecked = { key: AFTER_PHOTO.key, sha256: AFTER_PHOTO.sha256 };
+    given(ACCEPTED)
+      .when(envelope({ type: 'ResolveIncident', data: { notes: NOTES, photos: [unchecked] } }, SANITATION, '2026-11-24 16:00'))
+      .then({ rejected: 'PHOTO_UNVERIFIED' });
   });
 
   it('leaves suspended time out of the handling time', () => {
@@ -398,7 +407,7 @@ describe('ResolveIncident (反馈)', () => {
           past,
           resolved(
             '2026-11-25 15:00',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3.5 * HOUR_MS, verificationDue: '2026-11-26 15:00' },
+            { notes: NOTES, photos: [AFTER_PHOTO], handlingMs: 3.5 * HOUR_MS, verificationDue: '2026-11-26 15:00' },
             SANITATION,
             COMMAND,
           ),
@@ -419,7 +428,7 @@ describe('ResolveIncident (反馈)', () => {
           past,
           resolved(
             '2026-11-24 16:00',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
+            { notes: NOTES, photos: [AFTER_PHOTO], handlingMs: HANDLED_BY_16, verificationDue: '2026-11-25 16:00' },
             URBAN_MGMT,
             COMMAND,
           ),
@@ -442,7 +451,7 @@ describe('ResolveIncident (反馈)', () => {
           past,
           resolved(
             '2026-10-08 10:00',
-            { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 3 * HOUR_MS, verificationDue: '2026-10-09 10:00' },
+            { notes: NOTES, photos: [AFTER_PHOTO], handlingMs: 3 * HOUR_MS, verificationDue: '2026-10-09 10:00' },
             SANITATION,
             COMMAND,
           ),
@@ -460,6 +469,17 @@ describe('VerifyIncident (核查)', () => {
     given(RESOLVED)
       .when(verify(true, '2026-11-25 10:00'))
       .then(continuing(RESOLVED, caused('IncidentClosed', { onTime: true, handlingMs: HANDLED_BY_16 }, '2026-11-25 10:00', STAFF)));
+  });
+
+  it("carries the verifier's photos (核查) on the closing", () => {
+    given(RESOLVED)
+      .when(envelope({ type: 'VerifyIncident', data: { passed: true, notes: '', photos: [AFTER_PHOTO] } }, STAFF, '2026-11-25 10:00'))
+      .then(
+        continuing(
+          RESOLVED,
+          caused('IncidentClosed', { onTime: true, handlingMs: HANDLED_BY_16, photos: [AFTER_PHOTO] }, '2026-11-25 10:00', STAFF),
+        ),
+      );
   });
 
   it('closes a case not on time when its handling deadline was missed', () => {
@@ -560,7 +580,7 @@ describe('VerifyIncident (核查)', () => {
             reworked,
             resolved(
               '2026-11-26 09:00',
-              { notes: NOTES, photoRefs: ['photos/after.jpg'], handlingMs: 13 * HOUR_MS, verificationDue: '2026-11-27 09:00' },
+              { notes: NOTES, photos: [AFTER_PHOTO], handlingMs: 13 * HOUR_MS, verificationDue: '2026-11-27 09:00' },
               SANITATION,
               COMMAND,
             ),

@@ -19,6 +19,7 @@ export const RejectionCodes = [
   'EXTENSION_TOO_LATE',
   'ESCALATION_AT_TOP',
   'INCIDENT_ERASED',
+  'PHOTO_UNVERIFIED',
 ] as const;
 export type RejectionCode = (typeof RejectionCodes)[number];
 

@@ -12,6 +12,7 @@ import {
   type GridEventType,
   type Stage,
   type Measure,
+  type PhotoRef,
   type Urgency,
 } from '@gridgov/contracts';
 import { expect } from 'vitest';
@@ -224,14 +225,14 @@ interface Resolution {
   /** Local time. */
   readonly verificationDue: string;
   readonly notes?: string;
-  readonly photoRefs?: string[];
+  readonly photos?: PhotoRef[];
 }
 
 /** The department reported the case handled at a local time: the handling time, and the verification deadline it starts. */
 export function resolved(at: string, r: Resolution, actor: Actor = SANITATION, commandId?: string): GridEvent {
   const data = {
     notes: r.notes ?? '已清运',
-    photoRefs: r.photoRefs ?? [],
+    ...(r.photos ? { photos: r.photos } : {}),
     handlingMs: r.handlingMs,
     verificationDue: iso(r.verificationDue),
     measures: measures(['verification']),

@@ -95,11 +95,53 @@ export function visibleHistory(
 ): HistoryEntry[] {
   if (canSeeReporter(viewer, view)) return [...lines];
   return lines.map((line) => {
+    // A lead's photos may show who took them and from where: only for those who may see its reporter.
+    const { photos: _photos, ...unpictured } = line.data;
     const report = line.type === 'IncidentReported';
-    if (!report && line.actor.role !== 'grid_staff') return line;
-    const { reporterId: _reporter, reportId: _reportId, ...data } = line.data;
+    if (!report && line.actor.role !== 'grid_staff') return 'photos' in line.data ? { ...line, data: unpictured } : line;
+    const { reporterId: _reporter, reportId: _reportId, ...data } = unpictured;
     const shown = typeof data['gridCode'] === 'string' ? { ...data, gridCode: communityOf(data['gridCode'], viewer.areas) } : data;
-    return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? shown : line.data };
+    return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? shown : unpictured };
+  });
+}
+
+/** A photo of a case as its detail lists it: the stage that took it (report, resolution, verification) and when. */
+export interface CasePhoto {
+  readonly key: string;
+  readonly sha256: string;
+  readonly contentType: string;
+  readonly stage: 'report' | 'resolution' | 'verification';
+  readonly at: string;
+}
+
+const PHOTO_STAGES: Partial<Record<string, CasePhoto['stage']>> = {
+  IncidentReported: 'report',
+  IncidentResolved: 'resolution',
+  IncidentClosed: 'verification',
+  IncidentReworkRequested: 'verification',
+};
+
+/**
+ * The photos of a case this viewer may see, oldest first: none of a confidential lead's for those who may not see its
+ * reporter (the same rule as the reporter's identity).
+ */
+export function casePhotos(
+  lines: readonly HistoryEntry[],
+  view: Pick<IncidentView, 'category' | 'gridCode' | 'reporterId'>,
+  viewer: Viewer,
+): CasePhoto[] {
+  if (!canSeeReporter(viewer, view)) return [];
+  return lines.flatMap((line) => {
+    const stage = PHOTO_STAGES[line.type];
+    const photos = line.data['photos'];
+    if (!stage || !Array.isArray(photos)) return [];
+    return (photos as { key: string; sha256: string; contentType: string }[]).map((p) => ({
+      key: p.key,
+      sha256: p.sha256,
+      contentType: p.contentType,
+      stage,
+      at: line.at,
+    }));
   });
 }
 

@@ -23,7 +23,7 @@ import {
   accepted,
   resolved,
 } from './test-support.ts';
-import { auditTrail, historyEntry, incidentView, visibleHistory, visibleIncident, type Viewer } from './view.ts';
+import { auditTrail, casePhotos, historyEntry, incidentView, visibleHistory, visibleIncident, type Viewer } from './view.ts';
 
 /* What GET /v1/incidents/:id shows: the case view and its history, given the events so far. */
 
@@ -210,6 +210,41 @@ describe('historyEntry', () => {
       type: 'IncidentReworkRequested',
       actor: STAFF,
       commandId: null,
+    });
+  });
+
+  describe('photos', () => {
+    const BEFORE = { key: 'b0'.repeat(16), sha256: 'b1'.repeat(32), contentType: 'image/jpeg' } as const;
+    const AFTER = { key: 'a0'.repeat(16), sha256: 'a1'.repeat(32), contentType: 'image/webp' } as const;
+    /** A case reported with a photo (处置前) and resolved with one (处置后). */
+    const pictured = (options: { category?: string } = {}) => {
+      const [report, ...rest] = history(
+        reported('2026-11-24 09:00', options),
+        dispatched('2026-11-24 09:00', 'sanitation', { signFor: '2026-11-24 11:00', handling: '2026-11-25 09:00' }, 'routing', options),
+        accepted('2026-11-24 10:30'),
+        resolved('2026-11-24 11:00', { notes: '已清运', handlingMs: 5_400_000, verificationDue: '2026-11-25 11:00', photos: [AFTER] }),
+      );
+      return [{ ...report!, data: { ...report!.data, photos: [BEFORE] } } as GridEvent, ...rest];
+    };
+    const photosOf = (events: readonly GridEvent[], viewer: Viewer) =>
+      casePhotos(events.map(historyEntry), incidentView(INCIDENT, fold(events) as Incident), viewer);
+
+    it('lists the report’s and the resolution’s photos of an ordinary case, by stage, for anyone who may read it', () => {
+      expect(photosOf(pictured(), as(SANITATION))).toEqual([
+        { ...BEFORE, stage: 'report', at: iso('2026-11-24 09:00') },
+        { ...AFTER, stage: 'resolution', at: iso('2026-11-24 11:00') },
+      ]);
+    });
+
+    it('shows a confidential lead’s photos only to those who may see its reporter, in the list and in the history', () => {
+      const events = pictured(LEAD);
+      expect(photosOf(events, AREA_DISPATCHER).map((p) => p.key)).toEqual([BEFORE.key, AFTER.key]);
+      for (const viewer of [as(POLICE), LEADER]) {
+        expect(photosOf(events, viewer)).toEqual([]);
+        const history = JSON.stringify(historyOf(events, viewer));
+        expect(history).not.toContain(BEFORE.key);
+        expect(history).not.toContain(AFTER.key);
+      }
     });
   });
 });

@@ -1,5 +1,6 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiClient, ApiError, type ConsoleConfig } from './api/client.ts';
+import { ApiContext } from './api/context.tsx';
 import type { Me } from './api/types.ts';
 import { Catalog, CatalogContext, type CatalogAnswer } from './catalog.ts';
 import { Bell } from './components/Bell.tsx';
@@ -97,18 +98,20 @@ export function App({ config }: { config: ConsoleConfig }) {
   const { api, me, catalog } = session;
   return (
     <CatalogContext.Provider value={catalog}>
-      <Header me={me} onSignOut={() => signOut()} bell={<Bell api={api} onOpen={() => setView('/inbox')} />} />
-      <main className={`page page-${page.slice(1)}`}>
-        {page === '/leader' && (
-          <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
-            <LeaderPage api={api} me={me} />
-          </Suspense>
-        )}
-        {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
-        {page === '/report' && <ReportPage api={api} me={me} />}
-        {page === '/handler' && <HandlerPage />}
-        {page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
-      </main>
+      <ApiContext.Provider value={api}>
+        <Header me={me} onSignOut={() => signOut()} bell={<Bell api={api} onOpen={() => setView('/inbox')} />} />
+        <main className={`page page-${page.slice(1)}`}>
+          {page === '/leader' && (
+            <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
+              <LeaderPage api={api} me={me} />
+            </Suspense>
+          )}
+          {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
+          {page === '/report' && <ReportPage api={api} me={me} />}
+          {page === '/handler' && <HandlerPage />}
+          {page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
+        </main>
+      </ApiContext.Provider>
     </CatalogContext.Provider>
   );
 }

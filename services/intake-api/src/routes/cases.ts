@@ -1,6 +1,6 @@
 import type { Actor } from '@gridgov/contracts';
-import { auditTrail, visibleHistory, visibleIncident } from '@gridgov/domain';
-import { parseOr400, requestActor } from '@gridgov/http';
+import { auditTrail, casePhotos, visibleHistory, visibleIncident } from '@gridgov/domain';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { IncidentParams } from '../schemas.ts';
@@ -25,7 +25,12 @@ export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void 
     const actor = requestActor(request);
     const { id } = parseOr400(IncidentParams, 'params', request.params);
     const { view, lines, viewer } = await caseFor(actor, id, 'ReadIncident');
-    return { incident: visibleIncident(view, viewer), history: visibleHistory(lines, view, viewer) };
+    return {
+      incident: visibleIncident(view, viewer),
+      history: visibleHistory(lines, view, viewer),
+      // Each fetched with GET /v1/incidents/:id/photos/:key.
+      photos: casePhotos(lines, view, viewer),
+    };
   });
 
   app.get('/v1/incidents/:id/audit', async (request) => {

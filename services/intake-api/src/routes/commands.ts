@@ -1,5 +1,5 @@
 import { signEnvelope } from '@gridgov/auth';
-import { CommandEnvelope, type CommandOutcome } from '@gridgov/contracts';
+import { CommandEnvelope, type CommandOutcome, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
@@ -7,7 +7,9 @@ import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { commandIdFor, reportIds } from '../ids.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from '../schemas.ts';
+import type { PhotoRecords } from '../photos/records.ts';
 import { accessChecks, unknownIncident } from './access.ts';
+import { checkedPhotos } from './photos.ts';
 
 /**
  * The body with its reportId in Unicode NFC: the same id typed in NFC or NFD (é as one character or as e and an
@@ -60,7 +62,7 @@ function checkReportTimes(body: { occurredAt: string; reportedAt?: string | unde
  * Reports and commands: POST /v1/incidents, POST /v1/incidents/:id/<action>, and the issuer's look at what became
  * of one, GET /v1/commands/:id.
  */
-export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): void {
+export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, photoRecords: PhotoRecords): void {
   const { may, mayOnCase, roleMayOrForbid } = accessChecks(deps.areas);
 
   /**
@@ -92,14 +94,16 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
     }
     const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
+    const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
     const envelope: CommandEnvelope = {
       commandId,
       incidentId,
       issuedAt: now.toISOString(),
       actor,
-      command: { type: 'ReportIncident', data: body },
+      command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
     };
     await submit(envelope, 'with the same reportId');
+    await photos.claim();
     // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
     const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
     request.log.info({ incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named }, 'report accepted for dispatch');
@@ -123,17 +127,20 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps): vo
       if (view) mayOnCase(actor, type, view, incidentId);
       else if (await deps.readSide.isWhole(true)) throw unknownIncident(incidentId);
       const commandId = commandIdFor(deps.encryption.pseudonyms, actor.id, idempotencyKey, incidentId);
+      const named = (data as { photos?: CommandPhoto[] }).photos;
+      const photos = await checkedPhotos(photoRecords, actor, incidentId, named);
       const envelope = CommandEnvelope.parse({
         commandId,
         incidentId,
         issuedAt: (await deps.clock()).toISOString(),
         actor,
-        command: { type, data },
+        command: { type, data: named ? { ...(data as object), photos: photos.photos } : data },
       });
       await submit(
         envelope,
         idempotencyKey ? 'with the same Idempotency-Key' : 'with an Idempotency-Key, so that a retry is the same command',
       );
+      await photos.claim();
       request.log.info(
         { incidentId, commandId, command: type, actor: loggableActorId(actor, view?.category, deps.catalog) },
         'command accepted for decision',

@@ -54,7 +54,7 @@ function incident(gridCode: string, reportedAt: string, category = 'dispute') {
     resolved: () => {
       events.push({
         type: 'IncidentResolved',
-        data: { notes: '已处置', photoRefs: [], handlingMs: 3_600_000, verificationDue: DUE, measures: { verification: 'working' } },
+        data: { notes: '已处置', handlingMs: 3_600_000, verificationDue: DUE, measures: { verification: 'working' } },
         metadata: metadata(HANDLER),
       });
       return steps;

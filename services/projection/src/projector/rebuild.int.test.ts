@@ -95,7 +95,6 @@ function lifecycle(): GridEvent[] {
     type: 'IncidentResolved',
     data: {
       notes: '已处置',
-      photoRefs: [],
       handlingMs: 3_600_000 * (1 + Math.floor(rand() * 8)),
       verificationDue: DUE,
       measures: { verification: 'working' },

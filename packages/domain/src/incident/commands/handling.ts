@@ -1,4 +1,4 @@
-import { type CaseTurn, type CommandData, type DecisionContext, due, iso } from '../decision.ts';
+import { type CaseTurn, type CommandData, type DecisionContext, due, iso, photosField, photosOf } from '../decision.ts';
 import type { Rejection } from '../rejection.ts';
 import { stageDuration, stageMeasures, type Incident } from '../state.ts';
 
@@ -26,11 +26,13 @@ export function acceptIncident(_data: CommandData<'AcceptIncident'>, { s, actor,
 
 /** 处置/反馈: the department reports the case handled; the verification clock starts. */
 export function resolveIncident(data: CommandData<'ResolveIncident'>, { s, actor, ctx, t, out }: CaseTurn): Rejection | undefined {
+  const photos = photosOf(data.photos);
+  if ('rejection' in photos) return photos.rejection;
   out.emit(
     'IncidentResolved',
     {
       notes: data.notes,
-      photoRefs: data.photoRefs,
+      ...photosField(photos.photos),
       handlingMs: handlingMs(s, ctx, t),
       verificationDue: iso(due(ctx, t, ctx.policy.verification, [])),
       measures: stageMeasures(ctx, s, 'verification'),
@@ -43,10 +45,16 @@ export function resolveIncident(data: CommandData<'ResolveIncident'>, { s, actor
 
 /** 核查: grid staff check a resolved case on site: passed closes it (结案), failed sends it back (返工). */
 export function verifyIncident(data: CommandData<'VerifyIncident'>, { s, actor, ctx, t, out }: CaseTurn): Rejection | undefined {
+  const photos = photosOf(data.photos);
+  if ('rejection' in photos) return photos.rejection;
   if (data.passed) {
     out.emit(
       'IncidentClosed',
-      { onTime: !s.missedHandlingDeadline && !handlingClockMissed(s), handlingMs: handlingMsAtResolve(s, ctx) },
+      {
+        onTime: !s.missedHandlingDeadline && !handlingClockMissed(s),
+        handlingMs: handlingMsAtResolve(s, ctx),
+        ...photosField(photos.photos),
+      },
       actor,
       t,
     );
@@ -59,6 +67,7 @@ export function verifyIncident(data: CommandData<'VerifyIncident'>, { s, actor, 
         reworkCount: s.reworkCount + 1,
         handlingDue: iso(due(ctx, t, handling, [])),
         measures: stageMeasures(ctx, s, 'handling'),
+        ...photosField(photos.photos),
       },
       actor,
       t,

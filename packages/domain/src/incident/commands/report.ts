@@ -9,6 +9,8 @@ import {
   due,
   Emitter,
   iso,
+  photosField,
+  photosOf,
   reject,
 } from '../decision.ts';
 import { stageMeasures, type IncidentState } from '../state.ts';
@@ -40,6 +42,9 @@ export function reportIncident(
   const reportedAt = data.reportedAt ?? envelope.issuedAt;
   if (Date.parse(reportedAt) > t + MAX_CLOCK_SKEW_MS) return reject('REPORTED_IN_FUTURE', `report time ${reportedAt} is in the future`);
 
+  const photos = photosOf(data.photos);
+  if ('rejection' in photos) return { kind: 'rejected', rejection: photos.rejection };
+
   const department = ctx.routing.route(data.category, data.gridCode);
   const out = new Emitter(null);
   const reported = out.emit(
@@ -56,6 +61,7 @@ export function reportIncident(
       reportedAt,
       receivedAt: envelope.issuedAt,
       ...(department ? {} : { dispatchDue: iso(due(ctx, t, ctx.policy.dispatch, [])), measures: stageMeasures(ctx, data, 'dispatch') }),
+      ...photosField(photos.photos),
     },
     envelope.actor,
     // The report happened when the device says; the deadlines run from when it reached us.

@@ -20,6 +20,8 @@ export interface ReportBody {
   readonly location: { readonly lat: number; readonly lng: number; readonly address?: string };
   readonly occurredAt: string;
   readonly reportedAt: string;
+  /** Uploaded before the report is kept (POST /v1/photos): key and SHA-256 of each. */
+  readonly photos?: readonly { readonly key: string; readonly sha256: string }[];
 }
 
 export type OutboxState = 'pending' | 'delivered' | 'failed';

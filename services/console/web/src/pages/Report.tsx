@@ -3,6 +3,7 @@ import { ApiError, type ApiClient } from '../api/client.ts';
 import { knownAreas, type IncidentPage, type IncidentView, type Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { CatalogOptions } from '../components/CatalogOptions.tsx';
+import { PhotoPicker, type PhotoRef } from '../components/PhotoPicker.tsx';
 import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
@@ -38,6 +39,8 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
   const [address, setAddress] = useState('');
   const [note, setNote] = useState<{ kind: 'ok' | 'error'; text: string } | undefined>();
   const [locating, setLocating] = useState(false);
+  const [photos, setPhotos] = useState<PhotoRef[]>([]);
+  const [photosBusy, setPhotosBusy] = useState(false);
 
   const locate = () => {
     setLocating(true);
@@ -69,6 +72,10 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
       setNote({ kind: 'error', text: t('report.invalid', { fields: missing.join('、') }) });
       return;
     }
+    if (photosBusy) {
+      setNote({ kind: 'error', text: t('photos.stillUploading') });
+      return;
+    }
     // The id is fixed now, when the user presses submit: every try of this report sends the same one.
     const now = new Date().toISOString();
     const body: ReportBody = {
@@ -80,10 +87,12 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
       location: { lat: latitude, lng: longitude, ...(address.trim() ? { address: address.trim() } : {}) },
       occurredAt: now,
       reportedAt: now,
+      ...(photos.length > 0 ? { photos } : {}),
     };
     outbox.add(body);
     void outbox.flush();
     setDescription('');
+    setPhotos([]);
     setNote({ kind: 'ok', text: t('report.queued') });
   };
 
@@ -145,6 +154,10 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
         {t('report.address')}
         <input name="address" value={address} maxLength={200} onChange={(e) => setAddress(e.target.value)} />
       </label>
+      <fieldset className="photos">
+        <legend>{t('photos.title')}</legend>
+        <PhotoPicker value={photos} onChange={setPhotos} onBusy={setPhotosBusy} />
+      </fieldset>
       {note && (
         <p className={note.kind === 'ok' ? 'ok' : 'error'} role="status">
           {note.text}

@@ -1,0 +1,151 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { MAX_PHOTOS_PER_COMMAND, type Actor, type CommandPhoto, type PhotoRef } from '@gridgov/contracts';
+import { casePhotos, loggableActorId } from '@gridgov/domain';
+import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { PhotoOptions, RouteDeps } from '../deps.ts';
+import { judgePhoto } from '../photos/inspect.ts';
+import type { PhotoRecords } from '../photos/records.ts';
+import { IncidentParams } from '../schemas.ts';
+import { accessChecks, caseTarget } from './access.ts';
+
+export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+/** Who takes photos: grid staff (上报, 核查), handlers (处置后) and dispatchers. */
+const UPLOADERS = new Set(['grid_staff', 'handler', 'dispatcher']);
+/** How long a photo named by a command is kept under pending/ at most, waiting for the case to show the command. */
+export const CLAIMED_TTL_S = 7 * 24 * 3600;
+
+export const PhotoParams = IncidentParams.extend({ key: z.string().regex(/^[0-9a-f]{32}$/, 'a photo key') });
+
+/** POST /v1/photos (upload) and GET /v1/incidents/:id/photos/:key (a case's photo, for those who may see it). */
+export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, records: PhotoRecords, options: PhotoOptions): void {
+  const { may, roleMayOrForbid } = accessChecks(deps.areas);
+  // The body is the image itself, up to PHOTO_MAX_BYTES (a larger one: 413 before it is read whole). The parser is
+  // this route's alone (a scope of its own): every other route still takes JSON only.
+  void app.register((scope, _opts, registered) => {
+    scope.addContentTypeParser([...PHOTO_TYPES], { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_req, body, done) =>
+      done(null, body),
+    );
+    scope.post('/v1/photos', { bodyLimit: options.maxBytes }, upload);
+    registered();
+  });
+
+  const upload = async (request: FastifyRequest, reply: FastifyReply) => {
+    const actor = requestActor(request);
+    if (!UPLOADERS.has(actor.role)) throw new ApiError(403, 'FORBIDDEN_ROLE', `role ${actor.role} may not upload photos`);
+    const store = options.store;
+    if (!store) throw new DependencyUnavailableError('photos', 'photos are not configured on this service (S3_ENDPOINT)');
+    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+    const judged = judgePhoto(body);
+    if (!judged.ok) {
+      request.log.info({ bytes: body.length, declared: request.headers['content-type'], reason: judged.reason }, 'photo refused');
+      throw new ApiError(400, 'PHOTO_REFUSED', `body: ${judged.reason}`);
+    }
+    // Random, so that nothing about the reporter or the case can be read from it or guessed.
+    const key = randomBytes(16).toString('hex');
+    const sha256 = createHash('sha256').update(judged.bytes).digest('hex');
+    const now = Date.now();
+    if (!(await records.reserve(actor.id, key, now, options.pendingTtlS * 1000, options.maxPending))) {
+      throw new ApiError(
+        429,
+        'TOO_MANY_PHOTOS',
+        `you have ${options.maxPending} photos uploaded and not yet in a report or a command`,
+        undefined,
+        { 'retry-after': '60' },
+      );
+    }
+    // The object first, whole (one PUT with Content-MD5), then its record: a record always names a stored object.
+    try {
+      await store.put(key, judged.bytes, judged.contentType, sha256);
+    } catch (err) {
+      await records.release(actor.id, key).catch(() => undefined);
+      throw err;
+    }
+    try {
+      await records.save(
+        key,
+        {
+          sha256,
+          contentType: judged.contentType,
+          bytes: judged.bytes.length,
+          uploaderId: actor.id,
+          uploadedAt: new Date(now).toISOString(),
+        },
+        options.pendingTtlS,
+      );
+    } catch (err) {
+      await store.delete('pending', key).catch(() => undefined); // else the janitor finds it without a record
+      await records.release(actor.id, key).catch(() => undefined);
+      throw err;
+    }
+    request.log.info(
+      {
+        photoKey: key,
+        contentType: judged.contentType,
+        bytes: judged.bytes.length,
+        metadataBlocksStripped: judged.strippedBlocks,
+        actor: loggableActorId(actor, undefined, deps.catalog),
+      },
+      'photo stored',
+    );
+    return reply.status(201).send({ photo: { key, sha256, contentType: judged.contentType, bytes: judged.bytes.length } });
+  };
+
+  app.get('/v1/incidents/:id/photos/:key', async (request, reply) => {
+    const actor = requestActor(request);
+    const { id, key } = parseOr400(PhotoParams, 'params', request.params);
+    roleMayOrForbid(actor, 'ReadIncident');
+    await deps.readSide.assertWhole();
+    const unknown = new ApiError(404, 'UNKNOWN_INCIDENT', `params: no photo ${key} of incident ${id} for you`);
+    const [view, lines] = await Promise.all([deps.reader.view(id), deps.reader.history(id)]);
+    if (!view) throw unknown;
+    try {
+      may(actor, 'ReadIncident', caseTarget(view));
+    } catch (err) {
+      // Whether the case or the photo exists is not told to whoever may not read it.
+      if (err instanceof ApiError && err.statusCode === 403) throw unknown;
+      throw err;
+    }
+    const photo = casePhotos(lines, view, { actor, areas: deps.areas, catalog: deps.catalog }).find((p) => p.key === key);
+    if (!photo || !options.store) throw unknown;
+    const object = await options.store.get(key);
+    if (!object) {
+      request.log.warn({ incidentId: id, photoKey: key }, 'photo named by an accepted event is missing from the store');
+      throw unknown;
+    }
+    return reply
+      .header('content-type', photo.contentType)
+      .header('cache-control', 'private, max-age=3600')
+      .header('x-content-type-options', 'nosniff')
+      .send(Buffer.from(object.bytes));
+  });
+}
+
+/**
+ * The photos a command names, checked against what was uploaded: each by its caller, with that SHA-256, not yet
+ * part of another case; answered with the type the intake judged (a client's own is replaced). 400 UNKNOWN_PHOTO
+ * otherwise, and nothing is sent.
+ */
+export async function checkedPhotos(
+  records: PhotoRecords,
+  actor: Actor,
+  incidentId: string,
+  photos: readonly CommandPhoto[] | undefined,
+): Promise<{ photos: PhotoRef[]; claim: () => Promise<void> }> {
+  if (!photos || photos.length === 0) return { photos: [], claim: () => Promise.resolve() };
+  if (photos.length > MAX_PHOTOS_PER_COMMAND) throw new ApiError(400, 'UNKNOWN_PHOTO', `body.photos: at most ${MAX_PHOTOS_PER_COMMAND}`);
+  const found = await Promise.all(photos.map(async (p) => ({ p, record: await records.get(p.key) })));
+  for (const [i, { p, record }] of found.entries()) {
+    if (!record || record.uploaderId !== actor.id || (record.incidentId !== undefined && record.incidentId !== incidentId)) {
+      throw new ApiError(400, 'UNKNOWN_PHOTO', `body.photos.${i}: no photo ${p.key} uploaded by you and waiting for a command`);
+    }
+    if (record.sha256 !== p.sha256) throw new ApiError(400, 'UNKNOWN_PHOTO', `body.photos.${i}: photo ${p.key} has another SHA-256`);
+  }
+  return {
+    photos: found.map(({ p, record }) => ({ key: p.key, sha256: p.sha256, contentType: record!.contentType })),
+    claim: async () => {
+      await Promise.all(found.map(({ p, record }) => records.claim(p.key, record!, incidentId, CLAIMED_TTL_S)));
+    },
+  };
+}
