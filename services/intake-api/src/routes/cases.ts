@@ -1,6 +1,6 @@
 import type { Actor } from '@gridgov/contracts';
 import { auditTrail, casePhotos, visibleHistory, visibleIncident } from '@gridgov/domain';
-import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import { parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { IncidentParams } from '../schemas.ts';
