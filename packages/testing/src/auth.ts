@@ -1,14 +1,25 @@
-import { mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
+import { EventSigner, EventVerifier, mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
+import type { OutgoingRecord } from '@gridgov/kafka';
+import { partitionOf } from '@gridgov/kafka';
 import type { CommandEnvelope, PersonRole } from '@gridgov/contracts';
 
 /** Secrets of the test suite only (never a deployment's): services started by tests get them in infra.env(). */
 export const TEST_JWT_SECRET = 'test-only-jwt-secret-0123456789abcdef';
 export const TEST_COMMAND_SIGNING_KEY = 'test-only-command-signing-key-0123456789';
+/** The test suite's event signing key pair (Ed25519, ADR 0019): the private half goes to the worker alone. */
+export const TEST_EVENT_SIGNING_KEY = 'j63uppESuTRAw1jRBxmUo6blgqZYqjy7T2Fz9KzkVqA';
+export const TEST_EVENT_VERIFY_KEY = 'AKSI3twU06wzPWU7WvZGc4OKFZoGb4oktsLjO7FWE1E';
 
-/** What a service needs to verify tokens and sign or check commands in tests. */
+/** What a service needs to verify tokens, sign or check commands and check events in tests. */
 export const TEST_AUTH_ENV: Readonly<Record<string, string>> = {
   JWT_SECRET: TEST_JWT_SECRET,
   COMMAND_SIGNING_KEY: TEST_COMMAND_SIGNING_KEY,
+  EVENT_VERIFY_KEYS: TEST_EVENT_VERIFY_KEY,
+};
+
+/** Secrets one service alone gets in tests (startService adds them): the worker's event signing key. */
+export const TEST_SERVICE_SECRETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'dispatch-worker': { EVENT_SIGNING_KEY: TEST_EVENT_SIGNING_KEY },
 };
 
 export interface TestTokenClaims {
@@ -44,7 +55,27 @@ export function testTokenVerifier(): TokenVerifier {
   return new TokenVerifier({ key: { alg: 'HS256', secret: TEST_JWT_SECRET } });
 }
 
-/** A command envelope as the intake signs it, for tests that produce commands themselves. */
-export function signedForTest(envelope: CommandEnvelope): CommandEnvelope {
-  return signEnvelope(envelope, TEST_COMMAND_SIGNING_KEY);
+/**
+ * A command envelope as the intake signs it for `topic` (grid.commands of the test), for tests that produce commands
+ * themselves; `signedAt` (default now) is when the intake would have signed it.
+ */
+export function signedForTest(envelope: CommandEnvelope, topic: string, signedAt: Date = new Date()): CommandEnvelope {
+  return signEnvelope(envelope, TEST_COMMAND_SIGNING_KEY, { topic, key: envelope.incidentId }, signedAt);
+}
+
+/** The worker's signer of events in tests, and what readers of grid.events check them with. */
+export const testEventSigner = new EventSigner(TEST_EVENT_SIGNING_KEY);
+export const testEventVerifier = new EventVerifier([TEST_EVENT_VERIFY_KEY]);
+
+/**
+ * Records for grid.events signed as the worker signs them, for tests and benchmarks that write events themselves:
+ * each signed for the partition its key lands on among `partitions` (ADR 0019).
+ */
+export function signedEventRecords(
+  topic: string,
+  partitions: number,
+  records: readonly { readonly key: string; readonly value: string }[],
+  signer: EventSigner = testEventSigner,
+): OutgoingRecord[] {
+  return records.map((r) => ({ ...r, headers: signer.headers(topic, partitionOf(r.key, partitions), r.key, r.value) }));
 }

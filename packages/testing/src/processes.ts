@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { TEST_SERVICE_SECRETS } from './auth.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -42,7 +43,13 @@ export async function startService(name: ServiceName, env: Record<string, string
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,
     // At info level at least: start-up is recognised by what the service logs.
-    env: { ...process.env, ...env, LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info', [portVariable]: String(port) },
+    env: {
+      ...process.env,
+      ...TEST_SERVICE_SECRETS[name],
+      ...env,
+      LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
+      [portVariable]: String(port),
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   // The worker says when it owns partitions; the tail of the output is kept for failure messages.

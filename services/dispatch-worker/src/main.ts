@@ -1,3 +1,4 @@
+import { EventSigner, EventVerifier } from '@gridgov/auth';
 import { parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const eventSigner = new EventSigner(config.EVENT_SIGNING_KEY);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events]);
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const health = new HealthServer({ host: config.HOST, port: config.WORKER_PORT, logger, ready: () => readiness.check() });
@@ -53,6 +55,10 @@ async function main(): Promise<void> {
       config.KEY_PREFIX,
     ),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
+    commandMaxAgeMs: config.COMMAND_MAX_AGE_MS,
+    eventSigner,
+    // Its own key first, then any being rotated out.
+    eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])]),
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
   });
   await worker.start();

@@ -18,6 +18,8 @@ export const RejectionCodes = [
   'NO_EXTENSION_PENDING',
   'EXTENSION_TOO_LATE',
   'ESCALATION_AT_TOP',
+  /** Not the decider's: the worker refuses a command that reached grid.commands too long after it was signed (ADR 0019). */
+  'COMMAND_EXPIRED',
 ] as const;
 export type RejectionCode = (typeof RejectionCodes)[number];
 

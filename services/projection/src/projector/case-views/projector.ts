@@ -1,3 +1,4 @@
+import type { EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree } from '@gridgov/domain';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
@@ -14,6 +15,8 @@ export interface CaseViewProjectorDeps {
   readonly groupId: string;
   readonly logger: Logger;
   readonly partitionsConcurrently: number;
+  /** Checks each event before it is folded (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
   readonly sessionTimeoutMs?: number;
   /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
   readonly watchMs?: number;
