@@ -60,6 +60,22 @@ export const EventVerifyKeys = z
   )
   .pipe(z.array(base64url32('each EVENT_VERIFY_KEYS entry')));
 
+/**
+ * EVENT_SIGNATURES_FROM: `<partition>:<offset>,…`, for a log written before events were signed (ADR 0019): on each
+ * partition named, records below the offset are believed unsigned. Empty: every event must be signed.
+ */
+export const EventSignaturesFrom = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^\d{1,5}:\d{1,19}$/, 'each entry is <partition>:<offset>')))
+  .transform((entries) => new Map(entries.map((e) => [Number(e.split(':')[0]), BigInt(e.split(':')[1]!)] as const)));
+
 /** EVENT_VERIFY_KEYS of a reader of grid.events: at least one key. */
 export const RequiredEventVerifyKeys = EventVerifyKeys.refine((keys) => keys.length > 0, {
   message: "EVENT_VERIFY_KEYS: at least one public key (the dispatch worker's), so that events can be checked",

@@ -19,6 +19,8 @@ export interface EventRecordRef {
   readonly key: string | null;
   readonly value: Buffer | null;
   readonly headers?: Readonly<Record<string, string>>;
+  /** Its offset (decimal): records below a partition's `signedFrom` offset are from before events were signed. */
+  readonly offset?: string;
 }
 
 /** A base64url text of exactly `bytes` bytes in its one canonical spelling, or undefined. */
@@ -85,11 +87,19 @@ export class EventSigner {
   }
 }
 
-/** Checks grid.events records against the worker's public keys (the current one, then keys being rotated out). */
+/**
+ * Checks grid.events records against the worker's public keys (the current one, then keys being rotated out).
+ * `signedFrom` (EVENT_SIGNATURES_FROM), for a log written before events were signed: per partition, the offset from
+ * which every record must be signed. Records below it are believed as they are: nobody can append below an offset the
+ * log already has, so this opens nothing to a forger.
+ */
 export class EventVerifier {
   private readonly keys = new Map<string, KeyObject>();
 
-  constructor(publicKeys: readonly string[]) {
+  constructor(
+    publicKeys: readonly string[],
+    private readonly signedFrom: ReadonlyMap<number, bigint> = new Map(),
+  ) {
     if (publicKeys.length === 0) throw new Error('at least one event verification key is needed');
     for (const publicKey of publicKeys) {
       const raw = canonicalBytes(publicKey, 32);
@@ -100,6 +110,8 @@ export class EventVerifier {
 
   /** Undefined when the worker signed exactly this record where it stands; otherwise why it is not believed. */
   problem(record: EventRecordRef): string | undefined {
+    const from = this.signedFrom.get(record.partition);
+    if (from !== undefined && record.offset !== undefined && BigInt(record.offset) < from) return undefined;
     if (!record.value) return 'empty record value';
     const header = record.headers?.[EVENT_SIGNATURE_HEADER];
     if (header === undefined) return `the event is not signed (no ${EVENT_SIGNATURE_HEADER} header)`;

@@ -65,4 +65,11 @@ describe('event signatures (ADR 0019)', () => {
     expect(() => new EventVerifier([`${current.publicKey}=`])).toThrow(/32 bytes in base64url/);
     expect(() => new EventVerifier([])).toThrow(/at least one/);
   });
+
+  it('believes unsigned records below the offsets signing began at, on the partitions named, and none after', () => {
+    const upgraded = new EventVerifier([current.publicKey], new Map([[3, 100n]]));
+    expect(upgraded.problem(record({ headers: {}, offset: '99' }))).toBeUndefined();
+    expect(upgraded.problem(record({ headers: {}, offset: '100' }))).toMatch(/not signed/);
+    expect(upgraded.problem(record({ headers: {}, partition: 4, offset: '5' }))).toMatch(/not signed/);
+  });
 });

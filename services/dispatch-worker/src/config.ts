@@ -1,4 +1,4 @@
-import { CommandSigningKey, EventSigningKey, EventVerifyKeys } from '@gridgov/auth';
+import { CommandSigningKey, EventSignaturesFrom, EventSigningKey, EventVerifyKeys } from '@gridgov/auth';
 import { CommonConfig } from '@gridgov/config';
 import { z } from 'zod';
 
@@ -54,6 +54,9 @@ export const WorkerConfig = CommonConfig.extend({
   ),
   EVENT_VERIFY_KEYS: EventVerifyKeys.default([]).describe(
     "Public keys whose event signatures a restore believes besides this worker's own (keys being rotated out), comma-separated, base64url.",
+  ),
+  EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
+    'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',
   ),
   WORKER_GROUP_ID: z
     .string()

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     commandMaxAgeMs: config.COMMAND_MAX_AGE_MS,
     eventSigner,
     // Its own key first, then any being rotated out.
-    eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])]),
+    eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])], config.EVENT_SIGNATURES_FROM),
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
   });
   await worker.start();

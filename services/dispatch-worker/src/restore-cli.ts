@@ -174,7 +174,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),
       logger,
-      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS),
+      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       context: { policy, time },
       groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
       onPlan: (total) => progress.start(() => ({ done, total, seconds: (performance.now() - started) / 1000 })),

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   const publisher = new FiguresChangePublisher(redis, keys.figuresChanged(), logger);
   const clock = () => new Date();
   // Events are believed only when the dispatch worker signed them where they stand (ADR 0019).
-  const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS);
+  const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
   const projector = new Projector({
     kafka,
     generations,

@@ -78,7 +78,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       areas: parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE')),
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
-      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS),
+      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       clock: () => new Date(),
       dropOld: values['drop-old'],
       graceMs: grace * 1000,

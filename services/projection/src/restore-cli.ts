@@ -190,7 +190,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
     const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
-    const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS);
+    const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
     const started = performance.now();
     let done = 0;
     let total = 0;
