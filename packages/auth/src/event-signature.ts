@@ -95,6 +95,12 @@ export class EventSigner {
  */
 export class EventVerifier {
   private readonly keys = new Map<string, KeyObject>();
+  /**
+   * Per topic-partition, the run of offsets [from, to) already checked, and the reasons of those that failed. Two
+   * readers in one process (the projection's counters and read side) read the same records: the second finds them
+   * checked. A log's offset never holds another record, so a verdict stands; one run per partition keeps it small.
+   */
+  private readonly checked = new Map<string, { from: bigint; to: bigint; failed: Map<bigint, string> }>();
 
   constructor(
     publicKeys: readonly string[],
@@ -110,8 +116,22 @@ export class EventVerifier {
 
   /** Undefined when the worker signed exactly this record where it stands; otherwise why it is not believed. */
   problem(record: EventRecordRef): string | undefined {
+    if (record.offset === undefined) return this.check(record);
+    const offset = BigInt(record.offset);
     const from = this.signedFrom.get(record.partition);
-    if (from !== undefined && record.offset !== undefined && BigInt(record.offset) < from) return undefined;
+    if (from !== undefined && offset < from) return undefined;
+    const name = `${record.topic}/${record.partition}`;
+    let run = this.checked.get(name);
+    if (run && offset >= run.from && offset < run.to) return run.failed.get(offset);
+    const problem = this.check(record);
+    if (run && offset === run.to) run.to++;
+    else this.checked.set(name, (run = { from: offset, to: offset + 1n, failed: new Map() }));
+    if (problem !== undefined && run.failed.size < 10_000) run.failed.set(offset, problem);
+    else if (problem !== undefined) run.to = offset; // too many failures to remember: later ones are checked again
+    return problem;
+  }
+
+  private check(record: EventRecordRef): string | undefined {
     if (!record.value) return 'empty record value';
     const header = record.headers?.[EVENT_SIGNATURE_HEADER];
     if (header === undefined) return `the event is not signed (no ${EVENT_SIGNATURE_HEADER} header)`;

@@ -72,4 +72,15 @@ describe('event signatures (ADR 0019)', () => {
     expect(upgraded.problem(record({ headers: {}, offset: '100' }))).toMatch(/not signed/);
     expect(upgraded.problem(record({ headers: {}, partition: 4, offset: '5' }))).toMatch(/not signed/);
   });
+
+  it('checks a record at a given offset once: a second reader of the same log gets the same verdict', () => {
+    const once = new EventVerifier([current.publicKey]);
+    const good = record({ offset: '7' });
+    const bad = record({ offset: '8', headers: {} });
+    expect([once.problem(good), once.problem(bad)]).toEqual([undefined, expect.stringMatching(/not signed/)]);
+    expect([once.problem(good), once.problem(bad)]).toEqual([undefined, expect.stringMatching(/not signed/)]);
+    // Elsewhere on the log, or on another partition, records are checked on their own.
+    expect(once.problem(record({ offset: '9', value: Buffer.from('{}') }))).toMatch(/does not verify/);
+    expect(once.problem(record({ offset: '7', partition: 4 }))).toMatch(/does not verify/);
+  });
 });
