@@ -231,7 +231,9 @@ export class Projector {
 
     const letters: DeadLetter[] = [];
     const events: GridEvent[] = [];
-    for (const record of fresh) {
+    for (const [i, record] of fresh.entries()) {
+      // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
+      if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
       // Nothing in a record is believed before its signature (ADR 0019): a forged or moved event counts nothing.
       const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
       const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
@@ -283,6 +285,9 @@ export class Projector {
     this.deps.onApplied?.(partition, events.length);
   }
 }
+
+/** Records between two heartbeats while a batch's signatures are checked. */
+export const HEARTBEAT_EVERY = 500;
 
 /** The offset after a checkpoint: 0 when there is none. */
 function nextOffset(checkpoint: string): bigint {

@@ -23,11 +23,19 @@ export interface CaseViewFoldDeps {
 export class CaseViewFold {
   constructor(private readonly deps: CaseViewFoldDeps) {}
 
-  async foldEvents(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+  async foldEvents(
+    partition: number,
+    from: string,
+    to: string,
+    records: readonly IncomingRecord[],
+    heartbeat: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const { store, areas, logger } = this.deps;
     const events: GridEvent[] = [];
     const topic = this.deps.topics.events;
-    for (const record of records) {
+    for (const [i, record] of records.entries()) {
+      // Checking signatures takes CPU: a long batch tells the group it is alive.
+      if (i % 500 === 499) await heartbeat();
       const unverified = this.deps.eventVerifier.problem({ topic, partition, ...record });
       const event = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
       // The counters' projector sets such a record aside to the DLQ; here it is only skipped.

@@ -148,7 +148,7 @@ export class CaseViewProjector {
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     const lastRecord = fresh[fresh.length - 1];
     if (!lastRecord) return;
-    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh);
+    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
     else await this.fold.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
     if (BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !restored) await store.markRestored(partition, log, new Date());
