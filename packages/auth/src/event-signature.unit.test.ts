@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { EventSignaturesFrom, RequiredEventVerifyKeys } from './config.ts';
 import {
   type EventRecordRef,
   EVENT_SIGNATURE_HEADER,
@@ -82,5 +83,19 @@ describe('event signatures (ADR 0019)', () => {
     // Elsewhere on the log, or on another partition, records are checked on their own.
     expect(once.problem(record({ offset: '9', value: Buffer.from('{}') }))).toMatch(/does not verify/);
     expect(once.problem(record({ offset: '7', partition: 4 }))).toMatch(/does not verify/);
+  });
+
+  it('reads its configuration strictly: keys of 32 bytes, at least one for a reader, offsets per partition', () => {
+    expect(RequiredEventVerifyKeys.parse(` ${current.publicKey} , ${previous.publicKey}`)).toEqual([current.publicKey, previous.publicKey]);
+    expect(RequiredEventVerifyKeys.safeParse('').success).toBe(false);
+    expect(RequiredEventVerifyKeys.safeParse(`${current.publicKey}x`).success).toBe(false);
+    expect(EventSignaturesFrom.parse('0:100, 3:5')).toEqual(
+      new Map([
+        [0, 100n],
+        [3, 5n],
+      ]),
+    );
+    expect(EventSignaturesFrom.parse(undefined)).toEqual(new Map());
+    expect(EventSignaturesFrom.safeParse('0=100').success).toBe(false);
   });
 });
