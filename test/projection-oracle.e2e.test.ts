@@ -1,11 +1,12 @@
 import type { GridEvent } from '@gridgov/contracts';
-import { DurableProducer, withAdmin, type OutgoingRecord } from '@gridgov/kafka';
+import { DurableProducer, partitionCount, withAdmin, type OutgoingRecord } from '@gridgov/kafka';
 import { generateHistory, int, mulberry32, type Random, type SimulatedIncident } from '@gridgov/simulator';
 import {
   bearer,
   createTestInfra,
   defaultDecisionContext,
   eventually,
+  signedEventRecords,
   startService,
   type RunningService,
   type TestInfra,
@@ -259,11 +260,15 @@ async function waitUntilApplied(infra: TestInfra, projection: RunningService, ti
   expect(JSON.stringify(await cityFigures(projection))).toBe(first);
 }
 
+/** Writes events as the worker would have: signed for the partition each key lands on (ADR 0019). */
 async function produce(infra: TestInfra, records: readonly OutgoingRecord[]): Promise<void> {
   const producer = new DurableProducer(infra.kafka);
+  const partitions = await partitionCount(infra.kafka, infra.topics.events);
   await producer.connect();
   try {
-    for (let i = 0; i < records.length; i += BATCH) await producer.send(infra.topics.events, records.slice(i, i + BATCH));
+    for (let i = 0; i < records.length; i += BATCH) {
+      await producer.send(infra.topics.events, signedEventRecords(infra.topics.events, partitions, records.slice(i, i + BATCH)));
+    }
   } finally {
     await producer.disconnect();
   }

@@ -83,24 +83,27 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
     const commands = ids.map((incidentId, i): CommandEnvelope => {
       const gridCode = grids[Math.floor(rnd() * grids.length)]!;
       // Signed as the intake signs: the worker decides nothing else (ADR 0006).
-      return signedForTest({
-        commandId: uuid(INCIDENTS + i),
-        incidentId,
-        issuedAt: new Date(MONDAY_9AM).toISOString(),
-        actor: { id: `staff-${i % 50}`, role: 'grid_staff', areas: [gridCode] },
-        command: {
-          type: 'ReportIncident',
-          data: {
-            reportId: `crash-report-${i}`,
-            gridCode,
-            category: CATEGORIES[i % CATEGORIES.length]!,
-            urgency: URGENCIES[Math.floor(rnd() * URGENCIES.length)]!,
-            description: '压力测试',
-            location: { lat: 22.5, lng: 113.0 },
-            occurredAt: new Date(MONDAY_9AM).toISOString(),
+      return signedForTest(
+        {
+          commandId: uuid(INCIDENTS + i),
+          incidentId,
+          issuedAt: new Date(MONDAY_9AM).toISOString(),
+          actor: { id: `staff-${i % 50}`, role: 'grid_staff', areas: [gridCode] },
+          command: {
+            type: 'ReportIncident',
+            data: {
+              reportId: `crash-report-${i}`,
+              gridCode,
+              category: CATEGORIES[i % CATEGORIES.length]!,
+              urgency: URGENCIES[Math.floor(rnd() * URGENCIES.length)]!,
+              description: '压力测试',
+              location: { lat: 22.5, lng: 113.0 },
+              occurredAt: new Date(MONDAY_9AM).toISOString(),
+            },
           },
         },
-      });
+        infra.topics.commands,
+      );
     });
     for (let i = 0; i < commands.length; i += 500) {
       await producer.send(

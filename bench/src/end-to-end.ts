@@ -171,7 +171,7 @@ export async function endToEndBench(rates: readonly number[], seconds: number): 
     // The worker is ready once it has taken every commands partition (their epochs exist).
     const owned = async () =>
       (await infra.redis.exists(...Array.from({ length: PARTITIONS }, (_, p) => `${infra.id}:{w${p}}:epoch`))) === PARTITIONS;
-    processes.push(await startProcess('dispatch-worker', env, owned));
+    processes.push(await startProcess('dispatch-worker', { ...infra.workerEnv, LOG_LEVEL: 'warn' }, owned));
     processes.push(await startProcess('projection', { ...env, PORT: String(projectionPort) }, `http://127.0.0.1:${projectionPort}/readyz`));
     processes.push(await startProcess('intake-api', { ...env, PORT: String(intakePort) }, `http://127.0.0.1:${intakePort}/readyz`));
     // Warm-up: the first requests compile, connect and mint tokens, on both sides; they are not what is measured.

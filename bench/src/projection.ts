@@ -337,3 +337,38 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     await infra.cleanup();
   }
 }
+
+/**
+ * The projection's replay row alone (`bash scripts/bench replay`): the same history on grid.events, the projection
+ * started on it, events/s from process start to the last event counted. Beside a bare kafkajs consumer of the same
+ * topic (one round), without the client comparison, the PostgreSQL reference and the queries.
+ */
+export async function replayBench(incidents: number): Promise<SuiteRows> {
+  const infra = await benchInfra(12);
+  try {
+    const { events } = await fillFromSimulator(infra, incidents);
+    const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
+    const port = await freePort();
+    const started = Date.now();
+    const projection = await startProcess(
+      'projection',
+      { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
+      `http://127.0.0.1:${port}/readyz`,
+    );
+    await caughtUp(infra, 60_000 + events);
+    const replaySeconds = (Date.now() - started) / 1000;
+    await stopProcess(projection);
+    const replay = Math.round(events / replaySeconds);
+    report('replay', [{ name: 'projection replay', value: replay, unit: 'events/s', note: `${events} events` }], { incidents, events });
+    return [
+      {
+        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events`,
+        value: replay,
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bare), unit: '/s' },
+      },
+    ];
+  } finally {
+    await infra.cleanup();
+  }
+}

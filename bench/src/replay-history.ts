@@ -2,7 +2,7 @@ import type { GridEvent } from '@gridgov/contracts';
 import { DurableProducer, type OutgoingRecord } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { simulateHistory } from '@gridgov/simulator';
-import type { BenchInfra } from './support.ts';
+import { signedEvents, type BenchInfra } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /** What a conventional system would keep of a case: one row, the same facts the projection counts. */
@@ -117,7 +117,7 @@ export async function fillFromSimulator(infra: BenchInfra, incidents: number, ke
   const sample: OutgoingRecord[] = [];
   const flush = async () => {
     const began = performance.now();
-    await producer.send(infra.topics.events, records);
+    await producer.send(infra.topics.events, signedEvents(infra, records));
     producing += performance.now() - began;
     sample.push(...records.slice(0, Math.max(0, keep - sample.length)));
     events += records.length;

@@ -4,7 +4,7 @@ import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { DurableProducer, readRange, topicWatermarks } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { simulateHistory } from '@gridgov/simulator';
-import { benchInfra, repoRoot, report, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
+import { benchInfra, repoRoot, report, signedEvents, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /**
@@ -24,7 +24,7 @@ async function fillEventsAndOutcomes(infra: BenchInfra, incidents: number, seed 
   let eventRecords: { key: string; value: string }[] = [];
   let outcomeRecords: { key: string; value: string }[] = [];
   const flush = async () => {
-    await producer.send(infra.topics.events, eventRecords);
+    await producer.send(infra.topics.events, signedEvents(infra, eventRecords));
     await producer.send(infra.topics.outcomes, outcomeRecords);
     events += eventRecords.length;
     outcomes += outcomeRecords.length;

@@ -4,11 +4,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mintToken, signEnvelope } from '@gridgov/auth';
+import { EventSigner, generateEventSigningKey, mintToken, signEnvelope } from '@gridgov/auth';
 import { topicSpecsWithPrefix, topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
 import { LocalKms } from '@gridgov/crypto';
-import { createKafka, deleteTopics, ensureTopics, type KafkaClient, type KafkaSasl } from '@gridgov/kafka';
-import { brokerLogin } from '@gridgov/testing';
+import { createKafka, deleteTopics, ensureTopics, type KafkaClient, type KafkaSasl, type OutgoingRecord } from '@gridgov/kafka';
+import { brokerLogin, signedEventRecords } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 
@@ -16,15 +16,19 @@ export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..'
 
 export interface BenchInfra {
   readonly id: string;
-  /** This run's own token secret and command signing key (never a deployment's). */
-  readonly secrets: { readonly jwt: string; readonly signing: string };
+  /** This run's own token secret, command signing key and event signing key pair (never a deployment's). */
+  readonly secrets: { readonly jwt: string; readonly signing: string; readonly events: { privateKey: string; publicKey: string } };
   readonly kafka: KafkaClient;
   readonly brokers: readonly string[];
   /** The broker's admin login, when it requires one (ADR 0017). */
   readonly sasl: KafkaSasl | undefined;
   readonly redis: Redis;
   readonly topics: Topics;
+  /** Partitions of grid.commands and grid.events. */
+  readonly partitions: number;
   readonly env: Record<string, string>;
+  /** The worker's: env and the event signing key, which only the worker gets (ADR 0019). */
+  readonly workerEnv: Record<string, string>;
   cleanup(): Promise<void>;
 }
 
@@ -51,10 +55,28 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     }
   }
   const redis = new Redis(redisUrl);
-  const secrets = { jwt: randomBytes(32).toString('hex'), signing: randomBytes(32).toString('hex') };
+  const secrets = { jwt: randomBytes(32).toString('hex'), signing: randomBytes(32).toString('hex'), events: generateEventSigningKey() };
   // This run's own key-encryption key and pseudonym secret (ADR 0016), for the services it starts.
   const kekFile = resolve(tmpdir(), `${id}-kek.json`);
   writeFileSync(kekFile, JSON.stringify(LocalKms.newFileContents(`${id}-kek`)), { mode: 0o600 });
+  const env = {
+    KAFKA_BROKERS: brokers,
+    REDIS_URL: redisUrl,
+    TOPIC_PREFIX: `${id}.`,
+    KEY_PREFIX: id,
+    // The services of a bench log in as the broker's admin: the ACLs' cost is not what a bench measures.
+    ...(sasl ? { KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password } : {}),
+    JWT_SECRET: secrets.jwt,
+    COMMAND_SIGNING_KEY: secrets.signing,
+    EVENT_VERIFY_KEYS: secrets.events.publicKey,
+    KEK_FILE: kekFile,
+    PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
+    // The worker's health port: any free one, beside a stack of scripts/up on 3003.
+    WORKER_PORT: '0',
+    // A benchmark measures the pipeline, not the rate limiter.
+    RATE_LIMIT_PER_USER: '100000000',
+    RATE_LIMIT_PER_IP: '100000000',
+  };
   return {
     id,
     secrets,
@@ -63,23 +85,9 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     sasl,
     redis,
     topics,
-    env: {
-      KAFKA_BROKERS: brokers,
-      REDIS_URL: redisUrl,
-      TOPIC_PREFIX: `${id}.`,
-      KEY_PREFIX: id,
-      // The services of a bench log in as the broker's admin: the ACLs' cost is not what a bench measures.
-      ...(sasl ? { KAFKA_USERNAME: sasl.username, KAFKA_PASSWORD: sasl.password } : {}),
-      JWT_SECRET: secrets.jwt,
-      COMMAND_SIGNING_KEY: secrets.signing,
-      KEK_FILE: kekFile,
-      PSEUDONYM_SECRET: randomBytes(32).toString('hex'),
-      // The worker's health port: any free one, beside a stack of scripts/up on 3003.
-      WORKER_PORT: '0',
-      // A benchmark measures the pipeline, not the rate limiter.
-      RATE_LIMIT_PER_USER: '100000000',
-      RATE_LIMIT_PER_IP: '100000000',
-    },
+    partitions,
+    env,
+    workerEnv: { ...env, EVENT_SIGNING_KEY: secrets.events.privateKey },
     cleanup: async () => {
       rmSync(kekFile, { force: true });
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
@@ -235,7 +243,12 @@ export function tokenFor(
   return mintToken({ ...claims, ttlSeconds: 3 * 3600 }, infra.secrets.jwt);
 }
 
+/** Records for grid.events signed as the worker signs them, for benchmarks that write events themselves (ADR 0019). */
+export function signedEvents(infra: BenchInfra, records: readonly { key: string; value: string }[]): OutgoingRecord[] {
+  return signedEventRecords(infra.topics.events, infra.partitions, records, new EventSigner(infra.secrets.events.privateKey));
+}
+
 /** A command envelope signed as the intake signs it, for benchmarks that produce commands themselves. */
 export function signed<T extends object>(infra: BenchInfra, envelope: T): T & { signature: string } {
-  return signEnvelope(envelope, infra.secrets.signing);
+  return signEnvelope(envelope, infra.secrets.signing, { topic: infra.topics.commands });
 }

@@ -63,7 +63,7 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
   const worker = await startProcess(
     'dispatch-worker',
     {
-      ...infra.env,
+      ...infra.workerEnv,
       LOG_LEVEL: 'info',
       CLOCK_SOURCE: 'redis',
       TIMER_POLL_MS: String(POLL_MS),

@@ -49,3 +49,46 @@ export function tokenVerifierFrom(config: TokenConfig): TokenVerifier {
 
 /** The key the intake signs command envelopes with and the dispatch worker checks them with (ADR 0006). */
 export const CommandSigningKey = z.string().min(32, 'COMMAND_SIGNING_KEY has at least 32 characters');
+
+const base64url32 = (what: string) =>
+  z
+    .string()
+    .trim()
+    .refine((s) => /^[A-Za-z0-9_-]{43}$/.test(s) && Buffer.from(s, 'base64url').toString('base64url') === s, {
+      message: `${what} is 32 bytes in base64url (43 characters)`,
+    });
+
+/** The dispatch worker's private Ed25519 key for grid.events (ADR 0019): base64url of its 32 raw bytes. */
+export const EventSigningKey = base64url32('EVENT_SIGNING_KEY');
+
+/** Public keys that events may be signed with, comma-separated, the current one first (ADR 0019). */
+export const EventVerifyKeys = z
+  .string()
+  .transform((s) =>
+    s
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(base64url32('each EVENT_VERIFY_KEYS entry')));
+
+/**
+ * EVENT_SIGNATURES_FROM: `<partition>:<offset>,…`, for a log written before events were signed (ADR 0019): on each
+ * partition named, records below the offset are believed unsigned. Empty: every event must be signed.
+ */
+export const EventSignaturesFrom = z
+  .string()
+  .default('')
+  .transform((s) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean),
+  )
+  .pipe(z.array(z.string().regex(/^\d{1,5}:\d{1,19}$/, 'each entry is <partition>:<offset>')))
+  .transform((entries) => new Map(entries.map((e) => [Number(e.split(':')[0]), BigInt(e.split(':')[1]!)] as const)));
+
+/** EVENT_VERIFY_KEYS of a reader of grid.events: at least one key. */
+export const RequiredEventVerifyKeys = EventVerifyKeys.refine((keys) => keys.length > 0, {
+  message: "EVENT_VERIFY_KEYS: at least one public key (the dispatch worker's), so that events can be checked",
+});

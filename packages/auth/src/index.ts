@@ -4,3 +4,4 @@ export * from './tokens.ts';
 export * from './envelope-signature.ts';
 export * from './config.ts';
 export * from './dev-secrets.ts';
+export * from './event-signature.ts';

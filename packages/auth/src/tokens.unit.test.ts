@@ -205,33 +205,52 @@ describe('command envelope signatures', () => {
     actor: { id: 'dispatcher-01', role: 'dispatcher', areas: ['440705'] },
     command: { type: 'EscalateIncident', data: { reason: '督办' } },
   };
+  const TOPIC = 'grid.commands';
+  const AT = { topic: TOPIC, key: envelope.incidentId };
 
   it('verifies what the intake signed, whatever the order of keys in the JSON', () => {
-    const signed = signEnvelope(envelope, KEY);
-    expect(envelopeSignatureProblem(JSON.parse(JSON.stringify(signed)), [KEY])).toBeUndefined();
+    const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
+    expect(envelopeSignatureProblem(JSON.parse(JSON.stringify(signed)), [KEY], AT)).toBeUndefined();
     const reordered = {
       signature: signed.signature,
+      signedAt: signed.signedAt,
       command: signed.command,
       actor: { areas: ['440705'], role: 'dispatcher', id: 'dispatcher-01' },
       issuedAt: signed.issuedAt,
       incidentId: signed.incidentId,
       commandId: signed.commandId,
     };
-    expect(envelopeSignatureProblem(reordered, [KEY])).toBeUndefined();
+    expect(envelopeSignatureProblem(reordered, [KEY], AT)).toBeUndefined();
+  });
+
+  it('stamps the time it was signed, inside the signature', () => {
+    const signed = signEnvelope(envelope, KEY, { topic: TOPIC }, new Date('2026-11-24T01:00:02.000Z'));
+    expect(signed.signedAt).toBe('2026-11-24T01:00:02.000Z');
+    expect(envelopeSignatureProblem({ ...signed, signedAt: '2026-11-24T09:00:00.000Z' }, [KEY], AT)).toMatch(/does not verify/);
   });
 
   it('refuses an unsigned envelope, a changed one, and one signed with another key', () => {
-    const signed = signEnvelope(envelope, KEY);
-    expect(envelopeSignatureProblem(envelope, [KEY])).toBe('the command envelope is not signed');
-    expect(envelopeSignatureProblem({ ...signed, actor: { ...envelope.actor, areas: ['440700'] } }, [KEY])).toMatch(/does not verify/);
-    expect(envelopeSignatureProblem({ ...signed, extra: 1 }, [KEY])).toMatch(/does not verify/);
-    expect(envelopeSignatureProblem(signEnvelope(envelope, 'another-key-0123456789-0123456789-0123'), [KEY])).toMatch(/does not verify/);
-    expect(envelopeSignatureProblem({ ...signed, signature: 'sha1:abc' }, [KEY])).toMatch(/is not hs256:/);
-    expect(envelopeSignatureProblem([signed], [KEY])).toMatch(/not a JSON object/);
+    const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
+    expect(envelopeSignatureProblem(envelope, [KEY], AT)).toBe('the command envelope is not signed');
+    expect(envelopeSignatureProblem({ ...signed, actor: { ...envelope.actor, areas: ['440700'] } }, [KEY], AT)).toMatch(/does not verify/);
+    expect(envelopeSignatureProblem({ ...signed, extra: 1 }, [KEY], AT)).toMatch(/does not verify/);
+    expect(envelopeSignatureProblem(signEnvelope(envelope, 'another-key-0123456789-0123456789-0123', { topic: TOPIC }), [KEY], AT)).toMatch(
+      /does not verify/,
+    );
+    expect(envelopeSignatureProblem({ ...signed, signature: 'sha1:abc' }, [KEY], AT)).toMatch(/is not hs256:/);
+    expect(envelopeSignatureProblem([signed], [KEY], AT)).toMatch(/not a JSON object/);
+  });
+
+  it('binds the signature to its topic and record key', () => {
+    const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
+    expect(envelopeSignatureProblem(signed, [KEY], { topic: 'staging.grid.commands', key: envelope.incidentId })).toMatch(
+      /does not verify .* topic staging.grid.commands/,
+    );
+    expect(envelopeSignatureProblem(signed, [KEY], { topic: TOPIC, key: 'another-incident' })).toMatch(/does not verify/);
   });
 
   it('accepts a key being rotated out, listed after the current one', () => {
     const old = 'the-previous-command-signing-key-0123456789';
-    expect(envelopeSignatureProblem(signEnvelope(envelope, old), [KEY, old])).toBeUndefined();
+    expect(envelopeSignatureProblem(signEnvelope(envelope, old, { topic: TOPIC }), [KEY, old], AT)).toBeUndefined();
   });
 });

@@ -104,6 +104,12 @@ export const CommandEnvelope = z.object({
   incidentId: IncidentId,
   /** When the API accepted the command (the intake clock). */
   issuedAt: Instant,
+  /**
+   * The intake's wall clock when it signed the envelope (issuedAt is the domain clock, which tests move). The worker
+   * refuses a command appended to grid.commands longer than COMMAND_MAX_AGE_MS after it (ADR 0019); absent only on
+   * envelopes that are never signed.
+   */
+  signedAt: Instant.optional(),
   actor: Actor,
   command: Command,
   /**

@@ -94,6 +94,17 @@ export class KafkaAdmin {
     return new Map(resources.map((r) => [r.resourceName, Object.fromEntries(r.configEntries.map((e) => [e.configName, e.configValue]))]));
   }
 
+  /**
+   * Sets a topic's configuration to exactly these entries (Kafka's AlterConfigs replaces the topic's whole dynamic
+   * configuration): what infra/topics.json says of a topic that exists already.
+   */
+  async setTopicConfig(name: string, config: Readonly<Record<string, string>>): Promise<void> {
+    await this.admin.alterConfigs({
+      validateOnly: false,
+      resources: [{ type: TOPIC_RESOURCE, name, configEntries: Object.entries(config).map(([n, value]) => ({ name: n, value })) }],
+    });
+  }
+
   /** Each partition's low and high watermark, by partition number. */
   async watermarks(topic: string): Promise<PartitionWatermarks[]> {
     const offsets = await this.admin.fetchTopicOffsets(topic);

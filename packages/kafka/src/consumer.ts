@@ -1,11 +1,15 @@
 import type { Logger } from 'pino';
 import { kafkajsOf, type KafkaClient } from './client.ts';
+import { headersOf } from './partition.ts';
 
 export interface IncomingRecord {
   readonly offset: string;
   readonly key: string | null;
   readonly value: Buffer | null;
+  /** When the record was appended (LogAppendTime topics) or produced (CreateTime), epoch ms as text. */
   readonly timestamp: string;
+  /** The record's headers as text (a repeated header: its first value). */
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export interface PartitionBatch {
@@ -120,6 +124,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
           key: m.key ? m.key.toString() : null,
           value: m.value,
           timestamp: m.timestamp,
+          headers: headersOf(m.headers),
         })),
         heartbeat: () => payload.heartbeat(),
         isRunning: () => payload.isRunning(),

@@ -5,6 +5,7 @@ import { deleteTopics, ensureTopics, KafkaAdmin, topicWatermarks, withAdmin } fr
 import { createKafka, type KafkaClient } from './client.ts';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from './consumer.ts';
 import { DurableProducer } from './producer.ts';
+import { partitionOf as placeOf } from './partition.ts';
 import { readRange, readTopic, type ReadRecord } from './reader.ts';
 
 declare module 'vitest' {
@@ -48,6 +49,12 @@ describe('packages/kafka on the real broker', () => {
     await deleteTopics(kafka, [topic]);
   });
 
+  it('knows where the producer puts each key (partitionOf), as a consumer checks a record stands there', async () => {
+    const all = await readTopic(kafka, topic);
+    expect(all.map((r) => r.partition)).toEqual(all.map((r) => placeOf(r.key!, partitions)));
+    expect(() => placeOf('k', 0)).toThrow(RangeError);
+  });
+
   it('reads a whole topic from the beginning, every record once, each partition in offset order', async () => {
     const all = await readTopic(kafka, topic);
     expect(all).toHaveLength(60);
@@ -76,7 +83,8 @@ describe('packages/kafka on the real broker', () => {
         [1, 0n],
       ]),
       onBatch: (partition, records) => {
-        for (const r of records) read.push({ partition, offset: r.offset, key: r.key, value: r.value!.toString() });
+        for (const r of records)
+          read.push({ partition, offset: r.offset, key: r.key, value: r.value!.toString(), headers: {}, timestamp: r.timestamp });
       },
     });
     expect(ends).toEqual(

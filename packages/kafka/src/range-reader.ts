@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { topicWatermarks } from './admin.ts';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 import type { IncomingRecord } from './consumer.ts';
+import { headersOf } from './partition.ts';
 
 /** A stretch of one partition: offsets from `from` up to, not including, `to`. */
 export interface PartitionRange {
@@ -76,7 +77,13 @@ export async function readRanges(
         if (!range || !pending.has(name) || payload.isStale()) return;
         const records = batch.messages
           .filter((m) => BigInt(m.offset) >= range.from && BigInt(m.offset) < range.to)
-          .map((m) => ({ offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value, timestamp: m.timestamp }));
+          .map((m) => ({
+            offset: m.offset,
+            key: m.key ? m.key.toString() : null,
+            value: m.value,
+            timestamp: m.timestamp,
+            headers: headersOf(m.headers),
+          }));
         if (records.length > 0) await onBatch({ topic: batch.topic, partition: batch.partition, records });
         const last = batch.messages[batch.messages.length - 1];
         if (last && BigInt(last.offset) + 1n >= range.to) {

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { topicWatermarks } from './admin.ts';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 import type { IncomingRecord } from './consumer.ts';
+import { headersOf } from './partition.ts';
 
 export interface RangeReadOptions {
   readonly topic: string;
@@ -66,7 +67,13 @@ export async function readRange(kafka: KafkaClient, options: RangeReadOptions): 
         for (const m of batch.messages) {
           const offset = BigInt(m.offset);
           if (offset < want || offset >= end) continue;
-          records.push({ offset: m.offset, key: m.key ? m.key.toString() : null, value: m.value, timestamp: m.timestamp });
+          records.push({
+            offset: m.offset,
+            key: m.key ? m.key.toString() : null,
+            value: m.value,
+            timestamp: m.timestamp,
+            headers: headersOf(m.headers),
+          });
         }
         const last = records[records.length - 1];
         if (last) {
@@ -104,6 +111,9 @@ export interface ReadRecord {
   readonly offset: string;
   readonly key: string | null;
   readonly value: string | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Epoch ms as text: the broker's append time on a LogAppendTime topic. */
+  readonly timestamp: string;
 }
 
 /** Reads a topic from the beginning up to its current end (the high watermarks at call time), every partition. */
@@ -115,7 +125,16 @@ export async function readTopic(kafka: KafkaClient, topic: string, timeoutMs = 3
     from: new Map(marks.map((m) => [m.partition, 0n])),
     timeoutMs,
     onBatch: (partition, batch) => {
-      for (const r of batch) records.push({ partition, offset: r.offset, key: r.key, value: r.value?.toString() ?? null });
+      for (const r of batch) {
+        records.push({
+          partition,
+          offset: r.offset,
+          key: r.key,
+          value: r.value?.toString() ?? null,
+          headers: r.headers ?? {},
+          timestamp: r.timestamp,
+        });
+      }
     },
   });
   return records;

@@ -1,5 +1,7 @@
 import { fileURLToPath } from 'node:url';
-import { mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
+import { EventSigner, EventVerifier, mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
+import type { OutgoingRecord } from '@gridgov/kafka';
+import { partitionOf } from '@gridgov/kafka';
 import type { CommandEnvelope, PersonRole } from '@gridgov/contracts';
 
 /** Secrets of the test suite only (never a deployment's): services started by tests get them in infra.env(). */
@@ -8,13 +10,22 @@ export const TEST_COMMAND_SIGNING_KEY = 'test-only-command-signing-key-012345678
 /** The test suite's key-encryption key file and pseudonym secret (ADR 0016): test-only, committed on purpose. */
 export const TEST_KEK_FILE = fileURLToPath(new URL('../fixtures/test-kek.json', import.meta.url));
 export const TEST_PSEUDONYM_SECRET = 'test-only-pseudonym-secret-0123456789abcdef';
+/** The test suite's event signing key pair (Ed25519, ADR 0019): the private half goes to the worker alone. */
+export const TEST_EVENT_SIGNING_KEY = 'j63uppESuTRAw1jRBxmUo6blgqZYqjy7T2Fz9KzkVqA';
+export const TEST_EVENT_VERIFY_KEY = 'AKSI3twU06wzPWU7WvZGc4OKFZoGb4oktsLjO7FWE1E';
 
-/** What a service needs to verify tokens and sign or check commands in tests. */
+/** What a service needs to verify tokens, sign or check commands and check events in tests. */
 export const TEST_AUTH_ENV: Readonly<Record<string, string>> = {
   JWT_SECRET: TEST_JWT_SECRET,
   COMMAND_SIGNING_KEY: TEST_COMMAND_SIGNING_KEY,
   KEK_FILE: TEST_KEK_FILE,
   PSEUDONYM_SECRET: TEST_PSEUDONYM_SECRET,
+  EVENT_VERIFY_KEYS: TEST_EVENT_VERIFY_KEY,
+};
+
+/** Secrets one service alone gets in tests (startService adds them): the worker's event signing key. */
+export const TEST_SERVICE_SECRETS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'dispatch-worker': { EVENT_SIGNING_KEY: TEST_EVENT_SIGNING_KEY },
 };
 
 export interface TestTokenClaims {
@@ -50,7 +61,27 @@ export function testTokenVerifier(): TokenVerifier {
   return new TokenVerifier({ key: { alg: 'HS256', secret: TEST_JWT_SECRET } });
 }
 
-/** A command envelope as the intake signs it, for tests that produce commands themselves. */
-export function signedForTest(envelope: CommandEnvelope): CommandEnvelope {
-  return signEnvelope(envelope, TEST_COMMAND_SIGNING_KEY);
+/**
+ * A command envelope as the intake signs it for `topic` (grid.commands of the test), for tests that produce commands
+ * themselves; `signedAt` (default now) is when the intake would have signed it.
+ */
+export function signedForTest(envelope: CommandEnvelope, topic: string, signedAt: Date = new Date()): CommandEnvelope {
+  return signEnvelope(envelope, TEST_COMMAND_SIGNING_KEY, { topic, key: envelope.incidentId }, signedAt);
+}
+
+/** The worker's signer of events in tests, and what readers of grid.events check them with. */
+export const testEventSigner = new EventSigner(TEST_EVENT_SIGNING_KEY);
+export const testEventVerifier = new EventVerifier([TEST_EVENT_VERIFY_KEY]);
+
+/**
+ * Records for grid.events signed as the worker signs them, for tests and benchmarks that write events themselves:
+ * each signed for the partition its key lands on among `partitions` (ADR 0019).
+ */
+export function signedEventRecords(
+  topic: string,
+  partitions: number,
+  records: readonly { readonly key: string; readonly value: string }[],
+  signer: EventSigner = testEventSigner,
+): OutgoingRecord[] {
+  return records.map((r) => ({ ...r, headers: signer.headers(topic, partitionOf(r.key, partitions), r.key, r.value) }));
 }

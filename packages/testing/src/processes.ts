@@ -3,6 +3,7 @@ import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testServiceEnvironment } from './stack-access.ts';
+import { TEST_SERVICE_SECRETS } from './auth.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -45,7 +46,7 @@ export async function startService(name: ServiceName, env: Record<string, string
     cwd: repoRoot,
     // At info level at least: start-up is recognised by what the service logs.
     env: {
-      ...(await testServiceEnvironment(name, env)),
+      ...(await testServiceEnvironment(name, { ...TEST_SERVICE_SECRETS[name], ...env })),
       LOG_LEVEL: env['LOG_LEVEL'] === 'debug' ? 'debug' : 'info',
       [portVariable]: String(port),
     },

@@ -1,4 +1,4 @@
-import { CommandSigningKey } from '@gridgov/auth';
+import { CommandSigningKey, EventSignaturesFrom, EventSigningKey, EventVerifyKeys } from '@gridgov/auth';
 import { CommonConfig, EncryptionConfig, HttpTimeoutConfig } from '@gridgov/config';
 import { z } from 'zod';
 
@@ -50,6 +50,24 @@ export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend(
     )
     .pipe(z.array(CommandSigningKey))
     .describe('Keys being rotated out, comma-separated: envelopes signed with them are still believed meanwhile.'),
+  COMMAND_MAX_AGE_MS: z.coerce
+    .number()
+    .int()
+    .min(1_000)
+    .max(86_400_000)
+    .default(300_000)
+    .describe(
+      'Longest time from the intake signing a command to its landing on grid.commands (broker append time), in ms: a command older than that is refused (COMMAND_EXPIRED), a replay (ADR 0019).',
+    ),
+  EVENT_SIGNING_KEY: EventSigningKey.describe(
+    "The worker's private Ed25519 key for grid.events, base64url of its 32 bytes (ADR 0019): only the worker has it. `bash scripts/dev-secrets` writes one.",
+  ),
+  EVENT_VERIFY_KEYS: EventVerifyKeys.default([]).describe(
+    "Public keys whose event signatures a restore believes besides this worker's own (keys being rotated out), comma-separated, base64url.",
+  ),
+  EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
+    'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',
+  ),
   WORKER_GROUP_ID: z
     .string()
     .min(1)

@@ -18,7 +18,7 @@ import {
   type IncidentState,
 } from '@gridgov/domain';
 import { sealEvent, type Pseudonyms } from '@gridgov/crypto';
-import { deadLetter, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
+import { deadLetter, partitionOf, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { OutboxEntry } from './partition-store.ts';
 
@@ -26,11 +26,20 @@ export type ParsedRecord =
   | { readonly ok: true; readonly record: IncomingRecord; readonly envelope: CommandEnvelope }
   | { readonly ok: false; readonly record: IncomingRecord; readonly reason: string };
 
+/** Where a command record was read: its topic and partition, and how many partitions the topic has. */
+export interface CommandPlace {
+  readonly topic: string;
+  readonly partition: number;
+  readonly partitions: number;
+}
+
 /**
- * Validates a command record: first that the intake signed exactly this JSON with one of `signingKeys` (ADR 0006:
- * nothing unsigned is believed, not even its command id), then its schema. The reason names what is wrong.
+ * Validates a command record: first that the intake signed exactly this JSON for this topic and key with one of
+ * `signingKeys` (ADR 0006: nothing unsigned is believed, not even its command id), then its schema, then that it
+ * stands on the partition its key maps to (ADR 0019: each partition keeps its own state, so a copy on another would
+ * fork the case). The reason names what is wrong.
  */
-export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly string[]): ParsedRecord {
+export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly string[], place: CommandPlace): ParsedRecord {
   if (!record.value) return { ok: false, record, reason: 'empty record value' };
   let json: unknown;
   try {
@@ -38,7 +47,7 @@ export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly
   } catch {
     return { ok: false, record, reason: 'record value is not JSON' };
   }
-  const unsigned = envelopeSignatureProblem(json, signingKeys);
+  const unsigned = envelopeSignatureProblem(json, signingKeys, { topic: place.topic, key: record.key ?? '' });
   if (unsigned) return { ok: false, record, reason: unsigned };
   const parsed = CommandEnvelope.safeParse(json);
   if (!parsed.success) {
@@ -48,6 +57,15 @@ export function parseCommandRecord(record: IncomingRecord, signingKeys: readonly
   if (record.key !== parsed.data.incidentId) {
     return { ok: false, record, reason: `record key ${String(record.key)} is not the incident id ${parsed.data.incidentId}` };
   }
+  const home = partitionOf(parsed.data.incidentId, place.partitions);
+  if (home !== place.partition) {
+    return {
+      ok: false,
+      record,
+      reason: `the command stands on partition ${place.partition} of ${place.topic}, but its key maps to partition ${home}: a copy produced to another partition is not decided`,
+    };
+  }
+  if (parsed.data.signedAt === undefined) return { ok: false, record, reason: 'the command envelope carries no signedAt' };
   return { ok: true, record, envelope: parsed.data };
 }
 
@@ -59,6 +77,31 @@ export interface BatchSealing {
   readonly keys: Map<string, Buffer>;
   readonly createKey: () => Buffer;
   readonly pseudonyms: Pseudonyms;
+}
+
+/**
+ * Why a command is too old to decide, or undefined (ADR 0019): the time from the intake signing it (signedAt, its wall
+ * clock) to the broker appending it (the record's timestamp: grid.commands keeps LogAppendTime, which no producer
+ * sets) is over `maxAgeMs`. Judged from the record alone, a command read again later (a restore, a rebalance, a
+ * worker back after hours) gets the same answer as the first time.
+ */
+export function commandAgeProblem(envelope: CommandEnvelope, record: IncomingRecord, maxAgeMs: number): string | undefined {
+  const appended = Number(record.timestamp);
+  const signed = Date.parse(envelope.signedAt ?? '');
+  if (!Number.isFinite(appended) || !Number.isFinite(signed)) return 'the command has no usable signing or append time';
+  const age = appended - signed;
+  if (age <= maxAgeMs) return undefined;
+  return (
+    `the command was signed at ${new Date(signed).toISOString()} and reached the commands topic at ` +
+    `${new Date(appended).toISOString()}, ${Math.round(age / 1000)} s later: more than the ${Math.round(maxAgeMs / 1000)} s ` +
+    'a command may take (COMMAND_MAX_AGE_MS). A replay, or a command held back: give it again'
+  );
+}
+
+/** A command found too old: why, and how to set it aside when its id was decided already (a replay of it). */
+export interface Expired {
+  readonly reason: string;
+  readonly setAside: (reason: string) => void;
 }
 
 /**
@@ -109,7 +152,7 @@ export class BatchDecider {
   }
 
   deadLetter(batch: Pick<PartitionBatch, 'topic' | 'partition'>, record: IncomingRecord, reason: string): void {
-    this.logger.warn({ partition: batch.partition, offset: record.offset, reason }, 'command set aside to the DLQ');
+    this.logger.warn({ incidentId: record.key, partition: batch.partition, offset: record.offset, reason }, 'command set aside to the DLQ');
     const letter = deadLetter('dispatch-worker', batch, record, reason, this.now);
     this.outbox.push({
       topic: this.topics.dlq,
@@ -118,8 +161,12 @@ export class BatchDecider {
     });
   }
 
-  /** Decides a command read at `position` of grid.commands, unless its id was decided already. */
-  command(envelope: CommandEnvelope, position: CommandPosition): void {
+  /**
+   * Decides a command read at `position` of grid.commands, unless its id was decided already (its first outcome
+   * stands) or it is `expired` (ADR 0019): then it is refused with a COMMAND_EXPIRED outcome and decides nothing; an
+   * expired copy of a command decided already is set aside to the DLQ, its first outcome left as it was.
+   */
+  command(envelope: CommandEnvelope, position: CommandPosition, expired?: Expired): void {
     const { incidentId, commandId } = envelope;
     const state = this.current.get(incidentId) ?? null;
     // Grid staff on a confidential category are not named in logs (举报人保护).
@@ -127,8 +174,28 @@ export class BatchDecider {
     const actor = loggableActorId(envelope.actor, category, this.ctx.catalog);
     const log = { incidentId, commandId, command: envelope.command.type, actor, offset: position.offset };
     if (this.decidedBefore.has(commandId) || this.decided.has(commandId)) {
+      if (expired) {
+        expired.setAside(`a replay of command ${commandId}, decided already: ${expired.reason}`);
+        return;
+      }
       // A retry (same Idempotency-Key, same report id) or a record produced twice: its first outcome stands.
       this.logger.info(log, 'command repeated: decided already, nothing new');
+      return;
+    }
+    if (expired) {
+      const outcome: CommandOutcome = {
+        status: 'rejected',
+        commandId,
+        incidentId,
+        decidedAt: this.now.toISOString(),
+        actorId: envelope.actor.id,
+        code: 'COMMAND_EXPIRED',
+        message: expired.reason,
+        position,
+      };
+      this.logger.warn({ ...log, code: outcome.code, reason: expired.reason }, 'command refused: too old, nothing decided');
+      this.decided.set(commandId, outcome.status);
+      this.outbox.push({ topic: this.topics.outcomes, key: incidentId, value: JSON.stringify(outcome) });
       return;
     }
     const decision = incidentDecider.decide(envelope, state, this.ctx, this.now);

@@ -1,3 +1,4 @@
+import { EventSigner, EventVerifier } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { topicsWithPrefix } from '@gridgov/contracts';
@@ -27,6 +28,7 @@ async function main(): Promise<void> {
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const eventSigner = new EventSigner(config.EVENT_SIGNING_KEY);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const health = new HealthServer({
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
       config.KEY_PREFIX,
     ),
     signingKeys: [config.COMMAND_SIGNING_KEY, ...config.COMMAND_SIGNING_PREVIOUS_KEYS],
+    commandMaxAgeMs: config.COMMAND_MAX_AGE_MS,
+    eventSigner,
+    // Its own key first, then any being rotated out.
+    eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])], config.EVENT_SIGNATURES_FROM),
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
     encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
   });

@@ -4,6 +4,7 @@
  * services) or `pnpm --filter @gridgov/dispatch-worker restore`; in a test or a benchmark: call `restoreWorkerState`.
  */
 import { parseArgs } from 'node:util';
+import { EventVerifier, RequiredEventVerifyKeys } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import type { DecisionContext } from '@gridgov/domain';
@@ -18,6 +19,8 @@ import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerRestoreOptions {
   readonly kafka: KafkaClient;
+  /** Checks each event before it is folded (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
   readonly redis: Redis;
   readonly keyPrefix: string;
   readonly topics: Topics;
@@ -83,6 +86,7 @@ export async function restoreWorkerState(options: WorkerRestoreOptions): Promise
       context: options.context,
       groupPrefix: options.groupPrefix,
       now: () => new Date(),
+      eventVerifier: options.eventVerifier,
       ...(options.onProgress ? { onProgress: (_p: number, _log: unknown, records: number) => options.onProgress!(records) } : {}),
     },
     targets,
@@ -140,7 +144,13 @@ DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL); COMMAND_SIGNING_KEY
 `;
 
 /** The worker's variables less the signing keys: a restore verifies no command. */
-const RestoreConfig = WorkerConfig.omit({ COMMAND_SIGNING_KEY: true, COMMAND_SIGNING_PREVIOUS_KEYS: true });
+/** The restore needs no secret: it believes events by the worker's public keys (ADR 0019). */
+const RestoreConfig = WorkerConfig.omit({
+  COMMAND_SIGNING_KEY: true,
+  COMMAND_SIGNING_PREVIOUS_KEYS: true,
+  EVENT_SIGNING_KEY: true,
+  EVENT_VERIFY_KEYS: true,
+}).extend({ EVENT_VERIFY_KEYS: RequiredEventVerifyKeys.describe('Public keys the events may be signed with, comma-separated.') });
 
 class UsageError extends Error {}
 
@@ -177,6 +187,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       keyPrefix: config.KEY_PREFIX,
       topics: topicsWithPrefix(config.TOPIC_PREFIX),
       logger,
+      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       context: { policy, time },
       groupPrefix: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}-restore`,
       onPlan: (total) => progress.start(() => ({ done, total, seconds: (performance.now() - started) / 1000 })),

@@ -1,3 +1,4 @@
+import type { EventVerifier } from '@gridgov/auth';
 import { CommandId, CommandPosition, GridEvent, type CommandOutcome, type Topics } from '@gridgov/contracts';
 import { openEvent, type CaseKeys, type Pseudonyms } from '@gridgov/crypto';
 import { evolve, nextTimerAt, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
@@ -37,6 +38,11 @@ export interface RestoreDeps {
   readonly keys?: CaseKeys;
   /** How recovered outcomes name their issuer (with `keys`). */
   readonly pseudonyms?: Pseudonyms;
+  /**
+   * Checks each event before it is folded (ADR 0019): one the worker did not sign where it stands is skipped (the
+   * projection, which reads grid.events live, sets it aside to the DLQ).
+   */
+  readonly eventVerifier: EventVerifier;
   /** Told after each batch folded: the partition, which log, how many records. */
   readonly onProgress?: (partition: number, log: keyof LogPositions, records: number) => void;
 }
@@ -176,6 +182,14 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
   const { store, epoch } = fold.target;
   const sealed: GridEvent[] = [];
   for (const record of batch.records) {
+    const unverified = deps.eventVerifier.problem({ topic: batch.topic, partition: batch.partition, ...record });
+    if (unverified) {
+      deps.logger.warn(
+        { incidentId: record.key, partition: batch.partition, offset: record.offset, reason: unverified },
+        'restore: an event on grid.events not believed: skipped',
+      );
+      continue;
+    }
     const event = decodeRecord(GridEvent, 'GridEvent', record.value);
     if (event.ok) sealed.push(event.value);
     else

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { signEnvelope } from '@gridgov/auth';
+import { EventSigner, generateEventSigningKey, signEnvelope } from '@gridgov/auth';
 import type { CommandEnvelope, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import type { DeadLetter } from '@gridgov/kafka';
-import { DurableProducer } from '@gridgov/kafka';
+import { DurableProducer, partitionOf, produceRaw } from '@gridgov/kafka';
 import {
   createTestInfra,
   defaultDecisionContext,
@@ -13,6 +13,8 @@ import {
   TEST_COMMAND_SIGNING_KEY,
   TEST_KEK_FILE,
   TEST_PSEUDONYM_SECRET,
+  testEventSigner,
+  testEventVerifier,
   type TestInfra,
 } from '@gridgov/testing';
 import { pino, type Logger } from 'pino';
@@ -35,7 +37,10 @@ describe('DispatchWorker on the real broker and Redis', () => {
   const workers: DispatchWorker[] = [];
 
   const encryption = { kms: LocalKms.fromFile(TEST_KEK_FILE), pseudonyms: new Pseudonyms(TEST_PSEUDONYM_SECRET) };
-  const newWorker = async (logger: Logger = infra.logger, options: { encrypted?: boolean } = {}) => {
+  /** A command signed as the intake signs it for this test's grid.commands, `signedAt` now unless given. */
+  const signed = (envelope: CommandEnvelope, signedAt?: Date) => signedForTest(envelope, infra.topics.commands, signedAt);
+
+  const newWorker = async (logger: Logger = infra.logger, options: { encrypted?: boolean; maxAgeMs?: number } = {}) => {
     const worker = new DispatchWorker({
       kafka: infra.kafka,
       redis: infra.redis,
@@ -50,6 +55,9 @@ describe('DispatchWorker on the real broker and Redis', () => {
       clock: () => Promise.resolve(new Date(now)),
       signingKeys: [TEST_COMMAND_SIGNING_KEY],
       ...(options.encrypted ? { encryption } : {}),
+      commandMaxAgeMs: options.maxAgeMs ?? 300_000,
+      eventSigner: testEventSigner,
+      eventVerifier: testEventVerifier,
     });
     await worker.start();
     workers.push(worker);
@@ -98,7 +106,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('fires a deadline that fell due while no worker ran, once, as soon as a worker owns the partition', async () => {
     const id = randomUUID();
     const first = await newWorker();
-    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(signedForTest(report(id))) }]);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(signed(report(id))) }]);
     await eventually(
       () => eventsOf(id),
       (e) => e.length >= 2,
@@ -172,18 +180,18 @@ describe('DispatchWorker on the real broker and Redis', () => {
     await newWorker();
     const ids = Array.from({ length: 5 }, () => randomUUID());
     const forged = report(ids[3]!);
-    const good = signedForTest(report(ids[4]!));
+    const good = signed(report(ids[4]!));
     // All five on one partition, in order (same key): the good one comes after every bad one.
     const key = ids[0]!;
     const sent = await producer.send(infra.topics.commands, [
       { key, value: 'not json at all' },
       { key, value: JSON.stringify(report(ids[1]!)) }, // a producer that does not sign
-      { key, value: JSON.stringify({ ...signedForTest(report(ids[2]!)), actor: { id: 'dispatcher-x', role: 'dispatcher' } }) }, // altered after signing
-      { key, value: JSON.stringify(signEnvelope(forged, 'a-key-that-is-not-the-command-signing-key')) }, // signed with another key
+      { key, value: JSON.stringify({ ...signed(report(ids[2]!)), actor: { id: 'dispatcher-x', role: 'dispatcher' } }) }, // altered after signing
+      { key, value: JSON.stringify(signEnvelope(forged, 'a-key-that-is-not-the-command-signing-key', { topic: infra.topics.commands })) }, // signed with another key
       { key, value: JSON.stringify({ ...good, incidentId: key }) }, // signed, but the body was changed
     ]);
     const partition = sent[0]!.partition;
-    const fine = signedForTest(report(key));
+    const fine = signed(report(key));
     await producer.send(infra.topics.commands, [{ key, value: JSON.stringify(fine) }]);
 
     const letters = await eventually(
@@ -197,9 +205,9 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(letters.map((l) => l.reason)).toEqual([
       'record value is not JSON',
       'the command envelope is not signed',
-      "the command envelope's signature does not verify with the command signing key",
-      "the command envelope's signature does not verify with the command signing key",
-      "the command envelope's signature does not verify with the command signing key",
+      ...Array.from({ length: 3 }, (): unknown =>
+        expect.stringMatching(/^the command envelope's signature does not verify with the command signing key for topic/),
+      ),
     ]);
     expect(letters[1]!.value).toContain(ids[1]);
 
@@ -211,12 +219,12 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('re-checks jurisdiction from the signed envelope: a command from outside the case’s areas is rejected', async () => {
     await newWorker();
     const id = randomUUID();
-    const reported = signedForTest(report(id));
+    const reported = signed(report(id));
     await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
     expect(await outcomeOf(reported.commandId)).toMatchObject({ status: 'accepted' });
 
     const escalate = (areas: string[]): CommandEnvelope =>
-      signedForTest({
+      signed({
         commandId: randomUUID(),
         incidentId: id,
         issuedAt: new Date(now).toISOString(),
@@ -244,8 +252,8 @@ describe('DispatchWorker on the real broker and Redis', () => {
     });
     await newWorker(pino({ level: 'trace' }, sink));
     const id = randomUUID();
-    const lead = signedForTest(report(id, 'gang_crime_lead', 'whistleblower-0042'));
-    const ordinary = signedForTest(report(randomUUID(), 'dirty_road', 'staff-0777'));
+    const lead = signed(report(id, 'gang_crime_lead', 'whistleblower-0042'));
+    const ordinary = signed(report(randomUUID(), 'dirty_road', 'staff-0777'));
     await producer.send(infra.topics.commands, [
       { key: id, value: JSON.stringify(lead) },
       { key: ordinary.incidentId, value: JSON.stringify(ordinary) },
@@ -264,9 +272,9 @@ describe('DispatchWorker on the real broker and Redis', () => {
     const gridArea = areas.get(grid);
     const community = areas.get(gridArea.parent!);
     const id = randomUUID();
-    const lead = signedForTest(report(id, 'gang_crime_lead', 'whistleblower-0043'));
+    const lead = signed(report(id, 'gang_crime_lead', 'whistleblower-0043'));
     const ordinaryId = randomUUID();
-    const ordinary = signedForTest(report(ordinaryId));
+    const ordinary = signed(report(ordinaryId));
     await producer.send(infra.topics.commands, [
       { key: id, value: JSON.stringify(lead) },
       { key: ordinaryId, value: JSON.stringify(ordinary) },
@@ -304,7 +312,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   });
 
   const escalateBy = (incidentId: string, areas: string[], commandId: string = randomUUID()): CommandEnvelope =>
-    signedForTest({
+    signed({
       commandId,
       incidentId,
       issuedAt: new Date(now).toISOString(),
@@ -315,7 +323,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('decides a command id once: the same signed command produced again changes nothing', async () => {
     await newWorker();
     const id = randomUUID();
-    const reported = signedForTest(report(id));
+    const reported = signed(report(id));
     const escalate = escalateBy(id, ['440705']);
     await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
     await outcomeOf(reported.commandId);
@@ -335,7 +343,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('restores a partition whose state Redis lost from grid.events and grid.outcomes alone, and decides on from there', async () => {
     const worker = await newWorker();
     const ids = Array.from({ length: 6 }, () => randomUUID());
-    const reports = ids.map((id) => signedForTest(report(id)));
+    const reports = ids.map((id) => signed(report(id)));
     await producer.send(
       infra.topics.commands,
       reports.map((r) => ({ key: r.incidentId, value: JSON.stringify(r) })),
@@ -389,7 +397,7 @@ describe('DispatchWorker on the real broker and Redis', () => {
   it('seals what names the reporter on grid.events, and restores the clear state from it, keys and all, after Redis lost them', async () => {
     const worker = await newWorker(infra.logger, { encrypted: true });
     const id = randomUUID();
-    const lead = signedForTest(report(id, 'gang_crime_lead', 'staff-secret-01'));
+    const lead = signed(report(id, 'gang_crime_lead', 'staff-secret-01'));
     await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(lead) }]);
     expect(await outcomeOf(lead.commandId)).toMatchObject({ status: 'accepted', actorId: encryption.pseudonyms.person('staff-secret-01') });
     const raw = (await readTopic(infra.kafka, infra.topics.events)).map((r) => r.value).join('\n');
@@ -424,5 +432,124 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(await outcomeOf(escalation.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated' }] });
     const escalated = (await eventsOf(id)).find((e) => e.type === 'IncidentEscalated');
     expect(escalated?.type === 'IncidentEscalated' && escalated.data.reason).toMatch(/^enc1\./);
+  });
+
+  // ADR 0019: commands bound to their partition, replay-proof; events signed by the worker.
+  const lettersOf = async (): Promise<DeadLetter[]> =>
+    (await readTopic(infra.kafka, infra.topics.dlq)).map((r) => JSON.parse(r.value!) as DeadLetter);
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('refuses the exact bytes of a decided command produced to another partition: DLQ, nothing decided', async () => {
+    const worker = await newWorker();
+    const id = randomUUID();
+    const reported = signed(report(id));
+    const [home] = await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    expect(await outcomeOf(reported.commandId)).toMatchObject({ status: 'accepted' });
+    const eventsBefore = await eventsOf(id);
+    const elsewhere = 1 - home!.partition;
+    const original = (await readTopic(infra.kafka, infra.topics.commands)).find((r) => r.key === id)!;
+    await produceRaw(infra.kafka, infra.topics.commands, [{ key: id, value: original.value, partition: elsewhere }]);
+
+    const [letter] = await eventually(lettersOf, (l) => l.length > 0);
+    expect(letter).toMatchObject({ topic: infra.topics.commands, partition: elsewhere, key: id, value: original.value });
+    expect(letter!.reason).toBe(
+      `the command stands on partition ${elsewhere} of ${infra.topics.commands}, but its key maps to partition ${home!.partition}: a copy produced to another partition is not decided`,
+    );
+    expect(await eventsOf(id)).toEqual(eventsBefore);
+    expect(await outcomesOf(reported.commandId)).toHaveLength(1);
+    expect(worker.ownedPartitions).toEqual([0, 1]);
+  });
+
+  it('refuses a command that reached the topic too long after it was signed, with an outcome that says so', async () => {
+    await newWorker(infra.logger, { maxAgeMs: 1_000 });
+    const id = randomUUID();
+    // Signed two minutes ago and held back (captured on its way, produced now): too old to decide.
+    const held = signed(report(id), new Date(Date.now() - 120_000));
+    await produceRaw(infra.kafka, infra.topics.commands, [{ key: id, value: JSON.stringify(held) }]);
+    const outcome = await outcomeOf(held.commandId);
+    expect(outcome).toMatchObject({ status: 'rejected', code: 'COMMAND_EXPIRED', incidentId: id, actorId: 'staff-007' });
+    expect(outcome.status === 'rejected' && outcome.message).toMatch(/reached the commands topic .* more than the 1 s a command may take/);
+    // A producer's claimed timestamp changes nothing: the topic keeps the broker's append time.
+    const claimed = signed(report(randomUUID()), new Date(Date.now() - 120_000));
+    await produceRaw(infra.kafka, infra.topics.commands, [
+      { key: claimed.incidentId, value: JSON.stringify(claimed), timestamp: String(Date.parse(claimed.signedAt!)) },
+    ]);
+    expect(await outcomeOf(claimed.commandId)).toMatchObject({ status: 'rejected', code: 'COMMAND_EXPIRED' });
+    expect(await eventsOf(id)).toEqual([]);
+    expect(await eventsOf(claimed.incidentId)).toEqual([]);
+  });
+
+  it('sets a late replay of a decided command aside to the DLQ; its first outcome stands', async () => {
+    await newWorker(infra.logger, { maxAgeMs: 1_000 });
+    const id = randomUUID();
+    const reported = signed(report(id));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    expect(await outcomeOf(reported.commandId)).toMatchObject({ status: 'accepted' });
+    const captured = (await readTopic(infra.kafka, infra.topics.commands)).find((r) => r.key === id)!;
+    await sleep(1_500);
+    await produceRaw(infra.kafka, infra.topics.commands, [{ key: id, value: captured.value }]);
+    const [letter] = await eventually(lettersOf, (l) => l.length > 0);
+    expect(letter!.reason).toMatch(new RegExp(`^a replay of command ${reported.commandId}, decided already: the command was signed at`));
+    expect(await outcomesOf(reported.commandId)).toEqual([expect.objectContaining({ status: 'accepted' })]);
+    expect((await eventsOf(id)).map((e) => e.metadata.version)).toEqual([1, 2]);
+  });
+
+  it('judges a command by when it was appended, not by when it is read: a worker back after the window decides it', async () => {
+    const id = randomUUID();
+    const reported = signed(report(id));
+    // No worker runs while the command waits on the topic longer than the window.
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    await sleep(1_500);
+    await newWorker(infra.logger, { maxAgeMs: 1_000 });
+    expect(await outcomeOf(reported.commandId)).toMatchObject({ status: 'accepted' });
+  });
+
+  it('signs every event it writes, for the partition it stands on', async () => {
+    await newWorker();
+    const id = randomUUID();
+    const reported = signed(report(id));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    await outcomeOf(reported.commandId);
+    const records = (await readTopic(infra.kafka, infra.topics.events)).filter((r) => r.key === id);
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      const record = { topic: infra.topics.events, partition: r.partition, key: r.key, value: Buffer.from(r.value!), headers: r.headers };
+      expect(testEventVerifier.problem(record)).toBeUndefined();
+      expect(testEventVerifier.problem({ ...record, partition: 1 - r.partition })).toMatch(/does not verify/);
+    }
+  });
+
+  it('restores past events nobody signed: a forged report and a forged next version are not folded', async () => {
+    const worker = await newWorker();
+    const id = randomUUID();
+    const reported = signed(report(id));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    await outcomeOf(reported.commandId);
+    const [v1, v2] = await eventsOf(id);
+    // Someone with access to the broker writes a case of their own and the genuine case's version 3.
+    const forgedId = randomUUID();
+    const forgedReport = { ...v1!, metadata: { ...v1!.metadata, incidentId: forgedId, eventId: `${forgedId}:1` } };
+    const forgedNext = { ...v2!, metadata: { ...v2!.metadata, version: 3, eventId: `${id}:3` } };
+    const impostor = new EventSigner(generateEventSigningKey().privateKey);
+    await produceRaw(infra.kafka, infra.topics.events, [
+      { key: forgedId, value: JSON.stringify(forgedReport) },
+      {
+        key: id,
+        value: JSON.stringify(forgedNext),
+        headers: impostor.headers(infra.topics.events, partitionOf(id, 2), id, JSON.stringify(forgedNext)),
+      },
+    ]);
+    // Redis loses the worker's state: the restore reads grid.events again.
+    await infra.redis.del(...(await infra.redis.keys(`${infra.keyPrefix}:{w*`)));
+    expect(await worker.fireDueTimers()).toBe(0);
+    const states = await Promise.all(
+      worker.ownedPartitions.map((p) => new PartitionStore(infra.redis, infra.keyPrefix, p).loadStates([id, forgedId])),
+    );
+    expect(states.map((m) => m.get(forgedId))).toEqual([null, null]);
+    expect(states.map((m) => m.get(id)?.version ?? 0).sort()).toEqual([0, 2]);
+    // The genuine next command takes version 3.
+    const escalate = escalateBy(id, ['440705']);
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(escalate) }]);
+    expect(await outcomeOf(escalate.commandId)).toMatchObject({ status: 'accepted', events: [{ type: 'IncidentEscalated', version: 3 }] });
   });
 });

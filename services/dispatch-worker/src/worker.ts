@@ -1,8 +1,10 @@
+import type { EventSigner, EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { DecisionContext, IncidentState } from '@gridgov/domain';
 import {
   DurableProducer,
   partitionCount,
+  withAdmin,
   runBatchConsumer,
   type OutgoingRecord,
   type PartitionBatch,
@@ -12,7 +14,7 @@ import { CaseKeys, type Kms, type Pseudonyms } from '@gridgov/crypto';
 import { CheckpointConflict, Fenced, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { KafkaClient } from '@gridgov/kafka';
-import { BatchDecider, parseCommandRecord, type BatchSealing } from './decide-batch.ts';
+import { BatchDecider, commandAgeProblem, parseCommandRecord, type BatchSealing } from './decide-batch.ts';
 import { PartitionStore, type OutboxEntry } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
@@ -33,6 +35,12 @@ export interface WorkerDeps {
   readonly timerPollMs: number;
   /** Keys a command envelope may be signed with: the current one, then any being rotated out (ADR 0006). */
   readonly signingKeys: readonly string[];
+  /** Longest time from the intake signing a command to the broker appending it, in ms (ADR 0019). */
+  readonly commandMaxAgeMs: number;
+  /** Signs every record this worker writes to grid.events (ADR 0019): the private key is the worker's alone. */
+  readonly eventSigner: EventSigner;
+  /** Checks the events a restore folds: this worker's key, and any being rotated out. */
+  readonly eventVerifier: EventVerifier;
   /** Told when kafkajs gave up on the commands consumer for good (the service exits). */
   readonly onConsumerCrash?: (err: Error) => void;
   /**
@@ -68,6 +76,8 @@ export class DispatchWorker {
   private timerLoop: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly caseKeys: CaseKeys | undefined;
+  /** Partitions of grid.commands (and of grid.events and grid.outcomes), read at start. */
+  private partitions = 0;
 
   constructor(private readonly deps: WorkerDeps) {
     this.producer = new DurableProducer(deps.kafka);
@@ -119,6 +129,7 @@ export class DispatchWorker {
 
   async start(): Promise<void> {
     await this.checkPartitionsAlign();
+    await this.checkAppendTime();
     await this.producer.connect();
     this.consumer = await runBatchConsumer({
       kafka: this.deps.kafka,
@@ -155,6 +166,7 @@ export class DispatchWorker {
         });
       });
     const [commands, events, outcomes] = await Promise.all([count(topics.commands), count(topics.events), count(topics.outcomes)]);
+    this.partitions = commands;
     if (commands !== events || commands !== outcomes) {
       throw new Error(
         `${topics.commands} has ${commands} partitions, ${topics.events} ${events} and ${topics.outcomes} ${outcomes}: ` +
@@ -168,6 +180,23 @@ export class DispatchWorker {
           `${topics.keys} has ${keys} partitions and ${topics.commands} ${commands}: a restore reads a partition's keys from its own`,
         );
       }
+    }
+  }
+
+  /**
+   * A command's age is judged by the broker's append time (ADR 0019): with CreateTime, whoever produces a record sets
+   * its timestamp, and a replay could claim the time of the original. Refuses to start otherwise.
+   */
+  private async checkAppendTime(): Promise<void> {
+    const { kafka, topics } = this.deps;
+    const configs = await withAdmin(kafka, (admin) => admin.topicConfigs([topics.commands], ['message.timestamp.type']));
+    const type = configs.get(topics.commands)?.['message.timestamp.type'];
+    if (type !== 'LogAppendTime') {
+      throw new Error(
+        `${topics.commands} has message.timestamp.type ${String(type)}: it must be LogAppendTime (infra/topics.json), so that ` +
+          'a command is timed by the broker and not by whoever produced it. Set it with kafka-configs.sh --alter --entity-type ' +
+          `topics --entity-name ${topics.commands} --add-config message.timestamp.type=LogAppendTime`,
+      );
     }
   }
 
@@ -291,6 +320,7 @@ export class DispatchWorker {
         groupPrefix: `${this.deps.groupId}-restore`,
         now: () => new Date(),
         ...(this.caseKeys && this.deps.encryption ? { keys: this.caseKeys, pseudonyms: this.deps.encryption.pseudonyms } : {}),
+        eventVerifier: this.deps.eventVerifier,
       },
       targets,
     );
@@ -338,7 +368,8 @@ export class DispatchWorker {
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     if (fresh.length === 0) return;
 
-    const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys));
+    const place = { topic: batch.topic, partition: batch.partition, partitions: this.partitions };
+    const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
     const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
     const ids = [...new Set(envelopes.map((e) => e.incidentId))];
     const now = await this.deps.clock();
@@ -353,8 +384,11 @@ export class DispatchWorker {
       await this.sealingFor(batch.partition, states),
     );
     for (const item of parsed) {
-      if (item.ok) decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset });
-      else decider.deadLetter(batch, item.record, item.reason);
+      if (item.ok) {
+        const tooOld = commandAgeProblem(item.envelope, item.record, this.deps.commandMaxAgeMs);
+        const expired = tooOld ? { reason: tooOld, setAside: (why: string) => decider.deadLetter(batch, item.record, why) } : undefined;
+        decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset }, expired);
+      } else decider.deadLetter(batch, item.record, item.reason);
     }
     const last = fresh[fresh.length - 1]!;
     await this.settleKeys(decider, now);
@@ -393,9 +427,14 @@ export class DispatchWorker {
   private async send(owner: Owned, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const byTopic = new Map<string, OutgoingRecord[]>();
+    const { events: eventsTopic } = this.deps.topics;
+    const partition = owner.store.partition;
     for (const entry of entries) {
       const list = byTopic.get(entry.topic) ?? [];
-      list.push({ key: entry.key, value: entry.value });
+      // Events are signed as published, for the partition they go to (their key's, the commands partition's: ADR 0019).
+      const headers =
+        entry.topic === eventsTopic ? this.deps.eventSigner.headers(eventsTopic, partition, entry.key, entry.value) : undefined;
+      list.push({ key: entry.key, value: entry.value, ...(headers ? { headers } : {}) });
       byTopic.set(entry.topic, list);
     }
     const delivered = await this.producer.sendMany(byTopic);

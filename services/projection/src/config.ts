@@ -1,4 +1,4 @@
-import { TokenConfig } from '@gridgov/auth';
+import { EventSignaturesFrom, RequiredEventVerifyKeys, TokenConfig } from '@gridgov/auth';
 import { CommonConfig, HttpConfig } from '@gridgov/config';
 import { z } from 'zod';
 import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
@@ -6,6 +6,12 @@ import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
   .extend({
+    EVENT_VERIFY_KEYS: RequiredEventVerifyKeys.describe(
+      "The dispatch worker's public Ed25519 keys, comma-separated, base64url, the current one first, then keys being rotated out: an event on grid.events that none of them signed where it stands is set aside to the DLQ and not counted (ADR 0019).",
+    ),
+    EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
+      'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',
+    ),
     PROJECTION_GROUP_ID: z.string().min(1).default('projection').describe('Consumer group of the projection (prefixed with TOPIC_PREFIX).'),
     PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce
       .number()

@@ -1,4 +1,4 @@
-import { tokenVerifierFrom } from '@gridgov/auth';
+import { EventVerifier, tokenVerifierFrom } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
@@ -51,6 +51,8 @@ async function main(): Promise<void> {
   generations.onChange(() => changes.notifyAll());
   const publisher = new FiguresChangePublisher(redis, keys.figuresChanged(), logger);
   const clock = () => new Date();
+  // Events are believed only when the dispatch worker signed them where they stand (ADR 0019).
+  const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
   const projector = new Projector({
     kafka,
     generations,
@@ -61,6 +63,7 @@ async function main(): Promise<void> {
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     clock,
+    eventVerifier,
     onApplied: (partition, events) => publisher.applied(partition, events),
     onCrash: exitOnDeadConsumer(logger, 'projection'),
   });
@@ -75,6 +78,7 @@ async function main(): Promise<void> {
     logger,
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
+    eventVerifier,
     onCrash: exitOnDeadConsumer(logger, 'projection'),
   });
   await caseViews.start();

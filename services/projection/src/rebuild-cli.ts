@@ -4,6 +4,7 @@
  * count on stdout, the exit code.
  */
 import { parseArgs } from 'node:util';
+import { EventVerifier } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
@@ -77,6 +78,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       areas: parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE')),
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
+      eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       clock: () => new Date(),
       dropOld: values['drop-old'],
       graceMs: grace * 1000,

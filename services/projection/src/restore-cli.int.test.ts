@@ -9,6 +9,7 @@ import {
   eventually,
   readTopic,
   signedForTest,
+  testEventVerifier,
   startService,
   type RunningService,
   type TestInfra,
@@ -91,32 +92,38 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
   });
 
   const report = (incidentId: string, i: number): CommandEnvelope =>
-    signedForTest({
-      commandId: randomUUID(),
-      incidentId,
-      issuedAt: new Date().toISOString(),
-      actor: { id: `staff-${i % 3}`, role: 'grid_staff', areas: [grids[i % grids.length]!] },
-      command: {
-        type: 'ReportIncident',
-        data: {
-          reportId: `r-${incidentId}`,
-          gridCode: grids[i % grids.length]!,
-          category: i % 4 === 0 ? 'dispute' : 'dirty_road',
-          urgency: 'normal',
-          description: '道路不洁',
-          location: { lat: 22.5, lng: 113.0 },
-          occurredAt: new Date(Date.now() - 60_000).toISOString(),
+    signedForTest(
+      {
+        commandId: randomUUID(),
+        incidentId,
+        issuedAt: new Date().toISOString(),
+        actor: { id: `staff-${i % 3}`, role: 'grid_staff', areas: [grids[i % grids.length]!] },
+        command: {
+          type: 'ReportIncident',
+          data: {
+            reportId: `r-${incidentId}`,
+            gridCode: grids[i % grids.length]!,
+            category: i % 4 === 0 ? 'dispute' : 'dirty_road',
+            urgency: 'normal',
+            description: '道路不洁',
+            location: { lat: 22.5, lng: 113.0 },
+            occurredAt: new Date(Date.now() - 60_000).toISOString(),
+          },
         },
       },
-    });
+      infra.topics.commands,
+    );
   const escalate = (incidentId: string, area: string): CommandEnvelope =>
-    signedForTest({
-      commandId: randomUUID(),
-      incidentId,
-      issuedAt: new Date().toISOString(),
-      actor: { id: 'dispatcher-9', role: 'dispatcher', areas: [area] },
-      command: { type: 'EscalateIncident', data: { reason: '督办' } },
-    });
+    signedForTest(
+      {
+        commandId: randomUUID(),
+        incidentId,
+        issuedAt: new Date().toISOString(),
+        actor: { id: 'dispatcher-9', role: 'dispatcher', areas: [area] },
+        command: { type: 'EscalateIncident', data: { reason: '督办' } },
+      },
+      infra.topics.commands,
+    );
 
   it('brings back exactly the same keys and values: views, histories, lists, outcomes, states, timers, checkpoints', async () => {
     // The real worker decides; the real read side folds what it decided.
@@ -130,6 +137,7 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
       groupId: `${infra.topicPrefix}case-views`,
       logger: infra.logger,
       partitionsConcurrently: 3,
+      eventVerifier: testEventVerifier,
       watchMs: 200,
     });
     await readSide.start();
@@ -210,6 +218,7 @@ describe('pnpm restore, after Redis lost the read side and the worker state', ()
         areas,
         topics: infra.topics,
         logger: infra.logger,
+        eventVerifier: testEventVerifier,
         groupPrefix: `${infra.topicPrefix}case-views-restore`,
       });
     const restored = await readSideRestore();

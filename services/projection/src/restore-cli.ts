@@ -6,6 +6,7 @@
  * `pnpm --filter @gridgov/projection restore`; in a test: call `restoreReadSide`.
  */
 import { parseArgs } from 'node:util';
+import { EventVerifier } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
 import { parseAreaTree, type AreaTree } from '@gridgov/domain';
@@ -24,6 +25,8 @@ export interface ReadSideRestoreOptions {
   readonly areas: AreaTree;
   readonly topics: Topics;
   readonly logger: Logger;
+  /** Checks each event before it is folded (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
   /** Prefix of the reader's throwaway consumer group. */
   readonly groupPrefix: string;
   /** Told after each batch folded: how many records. */
@@ -187,6 +190,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', sasl: kafkaLogin(config), logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
     const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+    const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
     const started = performance.now();
     let done = 0;
     let total = 0;
@@ -197,6 +201,7 @@ async function cli(argv: readonly string[]): Promise<number> {
         areas,
         topics,
         logger,
+        eventVerifier,
         groupPrefix: `${config.TOPIC_PREFIX}${config.CASE_VIEW_GROUP_ID}-restore`,
         onProgress: (records) => (done += records),
       },
@@ -223,6 +228,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       areas,
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
+      eventVerifier,
       clock: () => new Date(),
       progress: counters,
       signal: controller.signal,

@@ -20,6 +20,8 @@ export const RejectionCodes = [
   'ESCALATION_AT_TOP',
   'INCIDENT_ERASED',
   'PHOTO_UNVERIFIED',
+  /** Not the decider's: the worker refuses a command that reached grid.commands too long after it was signed (ADR 0019). */
+  'COMMAND_EXPIRED',
 ] as const;
 export type RejectionCode = (typeof RejectionCodes)[number];
 

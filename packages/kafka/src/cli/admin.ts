@@ -239,10 +239,22 @@ async function cmdCreateTopics(opts: Options): Promise<void> {
     );
     const partitionsOf = new Map(metadata.map((t) => [t.name, t.partitions.length]));
     for (const t of missing) console.log(`created  ${t.name} (${partitionsOf.get(t.name)} partitions)`);
+    // Settings the topics file gained since a topic was created (e.g. grid.commands' LogAppendTime, ADR 0019) are set.
+    const configs =
+      present.length === 0
+        ? new Map<string, Record<string, string>>()
+        : await admin.topicConfigs(
+            present.map((t) => t.name),
+            [...new Set(present.flatMap((t) => Object.keys(t.config ?? {})))],
+          );
     for (const t of present) {
       const actual = partitionsOf.get(t.name);
       const note = actual === t.partitions ? '' : ` -- WARNING: topics file says ${t.partitions}, left unchanged`;
-      console.log(`exists   ${t.name} (${actual} partitions)${note}`);
+      const have = configs.get(t.name) ?? {};
+      const stale = Object.entries(t.config ?? {}).filter(([k, v]) => have[k] !== v);
+      if (stale.length > 0) await admin.setTopicConfig(t.name, t.config ?? {});
+      const set = stale.length > 0 ? ` (set ${stale.map(([k, v]) => `${k}=${v}`).join(', ')})` : '';
+      console.log(`exists   ${t.name} (${actual} partitions)${note}${set}`);
     }
     console.log(`${wanted.length} topic(s) ready (${missing.length} created, ${present.length} already existed)`);
     await warmGroupCoordinator(admin, wanted[0]?.name, deadline);

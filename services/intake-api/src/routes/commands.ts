@@ -71,7 +71,11 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
    * Idempotency-Key) is the same command: if the first try landed after all, it is decided once.
    */
   const submit = async (envelope: CommandEnvelope, retryWith: string) => {
-    const signed = signEnvelope(CommandEnvelope.parse(envelope), deps.signingKey);
+    // Bound to grid.commands and the incident's key, stamped with the wall clock it is signed at (ADR 0019).
+    const signed = signEnvelope(CommandEnvelope.parse(envelope), deps.signingKey, {
+      topic: deps.topics.commands,
+      key: envelope.incidentId,
+    });
     try {
       await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
     } catch (err) {

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { Catalog } from '@gridgov/domain';
 import { DurableProducer } from '@gridgov/kafka';
-import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
+import {
+  bearer,
+  createTestInfra,
+  eventually,
+  readTopic,
+  signedEventRecords,
+  testEventVerifier,
+  testTokenVerifier,
+  type TestInfra,
+  loadXinhuiAreas,
+} from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
@@ -158,7 +168,11 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
   const send = (events: readonly GridEvent[]) =>
     producer.send(
       infra.topics.events,
-      events.map((e) => ({ key: e.metadata.incidentId, value: JSON.stringify(e) })),
+      signedEventRecords(
+        infra.topics.events,
+        PARTITIONS,
+        events.map((e) => ({ key: e.metadata.incidentId, value: JSON.stringify(e) })),
+      ),
     );
 
   /** Summed counters of an area's window, straight from the store. */
@@ -179,6 +193,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       topics: infra.topics,
       groupId: `${infra.topicPrefix}projection`,
       logger: infra.logger,
+      eventVerifier: testEventVerifier,
       partitionsConcurrently: PARTITIONS,
       clock: () => NOW,
       onApplied: (partition, events) => publisher.applied(partition, events),

@@ -1,3 +1,4 @@
+import type { EventVerifier } from '@gridgov/auth';
 import { GridEvent, type Topics } from '@gridgov/contracts';
 import { applyEvent, type AreaTree, type CountedIncident } from '@gridgov/domain';
 import {
@@ -30,6 +31,8 @@ export interface ProjectorDeps {
   /** How soon a silent instance loses its partitions, in ms. */
   readonly sessionTimeoutMs?: number;
   readonly clock: () => Date;
+  /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019) before anything in it counts. */
+  readonly eventVerifier: EventVerifier;
   /**
    * 'send' (default): a record that fails its schema goes to the DLQ. 'count': it is only counted
    * (a rebuild: the live projector set it aside when it first met it).
@@ -55,7 +58,7 @@ export interface ProjectorTotals {
   readonly duplicates: number;
   /** Versions after a missing one: logged, not applied. */
   readonly gaps: number;
-  /** Records that fail their schema. */
+  /** Records that are not verified events of the worker, or fail their schema. */
   readonly deadLetters: number;
 }
 
@@ -228,10 +231,17 @@ export class Projector {
 
     const letters: DeadLetter[] = [];
     const events: GridEvent[] = [];
-    for (const record of fresh) {
-      const parsed = decodeRecord(GridEvent, 'GridEvent', record.value);
+    for (const [i, record] of fresh.entries()) {
+      // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
+      if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
+      // Nothing in a record is believed before its signature (ADR 0019): a forged or moved event counts nothing.
+      const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
+      const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
       if (parsed.ok) events.push(parsed.value);
-      else letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
+      else {
+        logger.warn({ incidentId: record.key, partition, offset: record.offset, reason: parsed.reason }, 'an event not counted');
+        letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
+      }
     }
     const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const touched = new Map<string, CountedIncident>();
@@ -275,6 +285,9 @@ export class Projector {
     this.deps.onApplied?.(partition, events.length);
   }
 }
+
+/** Records between two heartbeats while a batch's signatures are checked. */
+export const HEARTBEAT_EVERY = 500;
 
 /** The offset after a checkpoint: 0 when there is none. */
 function nextOffset(checkpoint: string): bigint {

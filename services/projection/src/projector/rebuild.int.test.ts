@@ -3,7 +3,17 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { GridEvent } from '@gridgov/contracts';
 import { Catalog, type CountedFigure, CountedFigures, parseLocalDate, type WindowKind, windowId, windowsOf } from '@gridgov/domain';
 import { DurableProducer, topicWatermarks } from '@gridgov/kafka';
-import { bearer, createTestInfra, eventually, readTopic, testTokenVerifier, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
+import {
+  bearer,
+  createTestInfra,
+  eventually,
+  readTopic,
+  signedEventRecords,
+  testEventVerifier,
+  testTokenVerifier,
+  type TestInfra,
+  loadXinhuiAreas,
+} from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from '../api/app.ts';
@@ -247,7 +257,11 @@ describe('rebuild of the projection into a new generation, on the real broker an
   const send = async (events: readonly GridEvent[]) => {
     await producer.send(
       infra.topics.events,
-      events.map((e) => ({ key: e.metadata.incidentId, value: JSON.stringify(e) })),
+      signedEventRecords(
+        infra.topics.events,
+        PARTITIONS,
+        events.map((e) => ({ key: e.metadata.incidentId, value: JSON.stringify(e) })),
+      ),
     );
     sent.push(...events);
   };
@@ -326,6 +340,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       logger: infra.logger,
       partitionsConcurrently: PARTITIONS,
       clock: () => NOW,
+      eventVerifier: testEventVerifier,
       ...(onApplied ? { onApplied } : {}),
     });
 
@@ -398,6 +413,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       areas,
       groupId: `${infra.topicPrefix}projection`,
       logger: infra.logger,
+      eventVerifier: testEventVerifier,
       clock: () => NOW,
       pollMs: 20,
       progress: new Progress({ isTTY: false, write: (s: string) => (output += s) }, { label: 'rebuild', unit: 'events' }),
@@ -463,6 +479,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
       areas,
       groupId: `${infra.topicPrefix}projection`,
       logger: infra.logger,
+      eventVerifier: testEventVerifier,
       clock: () => NOW,
       dropOld: true,
       graceMs: 300,

@@ -1,3 +1,4 @@
+import type { EventVerifier } from '@gridgov/auth';
 /**
  * Rebuilds the projection from grid.events into a fresh generation and switches queries to it
  * (ADR 0005). The library: call `rebuildProjection` (tests, `pnpm restore`); the command
@@ -24,6 +25,8 @@ export interface RebuildOptions {
   /** The live projector's group (TOPIC_PREFIX + PROJECTION_GROUP_ID): the rebuild's own group is named after it. */
   readonly groupId: string;
   readonly logger: Logger;
+  /** Checks each event before it counts (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
   /** The DLQ time of a malformed record; the rebuild sends none, the projector wants one. */
   readonly clock: () => Date;
   /** Partitions folded at once (default: all). */
@@ -186,6 +189,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       logger,
       partitionsConcurrently: options.partitionsConcurrently ?? Math.max(1, partitions.length),
       clock: options.clock,
+      eventVerifier: options.eventVerifier,
       deadLetters: 'count',
       onCrash: (err) => (crashed = err),
     });

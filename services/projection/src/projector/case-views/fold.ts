@@ -1,4 +1,5 @@
-import { CommandOutcome, GridEvent } from '@gridgov/contracts';
+import type { EventVerifier } from '@gridgov/auth';
+import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
 import { evolve, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, type IncomingRecord } from '@gridgov/kafka';
 import { caseChange, type CaseChange } from '@gridgov/read-model';
@@ -9,6 +10,9 @@ export interface CaseViewFoldDeps {
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
   readonly logger: Logger;
+  readonly topics: Pick<Topics, 'events'>;
+  /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
 }
 
 /**
@@ -19,14 +23,28 @@ export interface CaseViewFoldDeps {
 export class CaseViewFold {
   constructor(private readonly deps: CaseViewFoldDeps) {}
 
-  async foldEvents(partition: number, from: string, to: string, records: readonly IncomingRecord[]): Promise<void> {
+  async foldEvents(
+    partition: number,
+    from: string,
+    to: string,
+    records: readonly IncomingRecord[],
+    heartbeat: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<void> {
     const { store, areas, logger } = this.deps;
     const events: GridEvent[] = [];
-    for (const record of records) {
-      const event = decodeRecord(GridEvent, 'GridEvent', record.value);
+    const topic = this.deps.topics.events;
+    for (const [i, record] of records.entries()) {
+      // Checking signatures takes CPU: a long batch tells the group it is alive.
+      if (i % 500 === 499) await heartbeat();
+      const unverified = this.deps.eventVerifier.problem({ topic, partition, ...record });
+      const event = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
       // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
       if (event.ok) events.push(event.value);
-      else logger.warn({ partition, offset: record.offset, reason: event.reason }, 'read side: a record on grid.events skipped');
+      else
+        logger.warn(
+          { incidentId: record.key, partition, offset: record.offset, reason: event.reason },
+          'read side: a record on grid.events skipped',
+        );
     }
     const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const states = new Map<string, IncidentState>(loaded);

@@ -1,3 +1,4 @@
+import type { EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree } from '@gridgov/domain';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
@@ -14,6 +15,8 @@ export interface CaseViewProjectorDeps {
   readonly groupId: string;
   readonly logger: Logger;
   readonly partitionsConcurrently: number;
+  /** Checks each event before it is folded (ADR 0019). */
+  readonly eventVerifier: EventVerifier;
   readonly sessionTimeoutMs?: number;
   /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
   readonly watchMs?: number;
@@ -145,7 +148,7 @@ export class CaseViewProjector {
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     const lastRecord = fresh[fresh.length - 1];
     if (!lastRecord) return;
-    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh);
+    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
     else await this.fold.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
     if (BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !restored) await store.markRestored(partition, log, new Date());
