@@ -27,6 +27,7 @@ const MATRIX = `
   RequestExtension          ·           ✓        ·           ·       ·
   ReadIncident              ✓           ✓        ✓           ✓       ·
   ListIncidents             ·           ·        ✓           ✓       ·
+  ListDepartmentIncidents   ·           ✓        ✓           ✓       ·
   ReadAudit                 ·           ·        ✓           ✓       ✓
   SeeConfidentialReporter   ✓           ·        ✓           ·       ·
   ReadFigures               ·           ·        ✓           ✓       ✓
