@@ -8,7 +8,8 @@ import { DispatcherPage } from './pages/Dispatcher.tsx';
 import { HandlerPage } from './pages/Handler.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
-import { forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
+import { CaseDetailPage } from './pages/CaseDetail.tsx';
+import { caseIn, casePath, forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
 
 // The dashboard brings ECharts: loaded only by those who open it, not by phones on a weak signal.
 const LeaderPage = lazy(() => import('./pages/Leader.tsx').then((m) => ({ default: m.LeaderPage })));
@@ -74,9 +75,24 @@ export function App({ config }: { config: ConsoleConfig }) {
   }, [clientFor, signIn]);
 
   const page = useMemo<Page>(() => (session.kind === 'signed-in' ? pageFor(session.me.actor.role) : '/signin'), [session]);
+  // The case detail page (every role's): opened from a list or a link, closed back to the role's page.
+  const [caseId, setCaseId] = useState<string | undefined>(() => caseIn(window.location));
   useEffect(() => {
-    if (session.kind !== 'checking') show(page);
-  }, [page, session.kind]);
+    const onPop = () => setCaseId(caseIn(window.location));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const openCase = useCallback((incidentId: string) => {
+    window.history.pushState(null, '', casePath(incidentId));
+    setCaseId(incidentId);
+  }, []);
+  const closeCase = useCallback(() => {
+    window.history.pushState(null, '', page);
+    setCaseId(undefined);
+  }, [page]);
+  useEffect(() => {
+    if (session.kind !== 'checking' && caseId === undefined) show(page);
+  }, [page, session.kind, caseId]);
 
   if (session.kind === 'checking') return <p className="loading">{t('app.loading')}</p>;
   if (session.kind === 'signed-out') {
@@ -91,15 +107,16 @@ export function App({ config }: { config: ConsoleConfig }) {
   return (
     <CatalogContext.Provider value={catalog}>
       <Header me={me} onSignOut={() => signOut()} />
-      <main className={`page page-${page.slice(1)}`}>
-        {page === '/leader' && (
+      <main className={`page page-${caseId === undefined ? page.slice(1) : 'case'}`}>
+        {caseId !== undefined && <CaseDetailPage api={api} incidentId={caseId} onBack={closeCase} />}
+        {caseId === undefined && page === '/leader' && (
           <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
             <LeaderPage api={api} me={me} />
           </Suspense>
         )}
-        {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
-        {page === '/report' && <ReportPage api={api} me={me} />}
-        {page === '/handler' && <HandlerPage />}
+        {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
+        {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} />}
+        {caseId === undefined && page === '/handler' && <HandlerPage api={api} me={me} onOpenCase={openCase} />}
       </main>
     </CatalogContext.Provider>
   );
