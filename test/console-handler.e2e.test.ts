@@ -150,6 +150,23 @@ describe("the handler's page and the case detail, on a phone", () => {
     expect(await page.locator('[data-testid=queue] li').count()).toBe(0);
     const res = await fetch(`${stack!.intakeUrl}/v1/incidents?department=sanitation&queue=awaiting_sign_for`, { headers: bearer(police) });
     expect(res.status).toBe(403);
+    // Nor its detail, even by its address.
+    const incidentId = await report('同德路边废弃家具（他部门不可见）');
+    await page.goto(`${stack!.consoleUrl}/case?id=${incidentId}`);
+    await poll(() => page.getByTestId('case-not-found').textContent()).toBe('没有这件事件，或无权查看。');
+    expect(await page.getByTestId('case-description').count()).toBe(0);
+    expect(errors.filter((e) => !/\b40[34]\b/.test(e))).toEqual([]);
+  });
+
+  it('opens the detail of their own report for the grid staff who made it, from their list', async () => {
+    if (noBrowser) throw noBrowser;
+    const incidentId = await report('同德路井盖缺失（网格员详情）');
+    const { page, errors } = await onPhone(STAFF, '/report');
+    const mine = page.locator(`[data-testid=my-reports] li[data-incident="${incidentId}"]`);
+    await mine.locator('[data-action=detail]').click();
+    await page.waitForURL(`${stack!.consoleUrl}/case?id=${incidentId}`);
+    await poll(() => page.getByTestId('case-description').textContent()).toBe('同德路井盖缺失（网格员详情）');
+    expect(await page.getByTestId('timeline').locator('li[data-type=IncidentReported]').textContent()).toContain(`网格员 ${STAFF.sub}`);
     expect(errors).toEqual([]);
   });
 });

@@ -115,7 +115,7 @@ export function App({ config }: { config: ConsoleConfig }) {
           </Suspense>
         )}
         {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
-        {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} />}
+        {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} onOpenCase={openCase} />}
         {caseId === undefined && page === '/handler' && <HandlerPage api={api} me={me} onOpenCase={openCase} />}
       </main>
     </CatalogContext.Provider>

@@ -72,7 +72,9 @@ export function CaseDetailPage({ api, incidentId, onBack }: { api: ApiClient; in
     return (
       <section className="case-detail phone card">
         {back}
-        <p className="error">{loaded.error.status === 403 || loaded.error.status === 404 ? t('case.notFound') : loaded.error.message}</p>
+        <p className="error" data-testid="case-not-found">
+          {loaded.error.status === 403 || loaded.error.status === 404 ? t('case.notFound') : loaded.error.message}
+        </p>
       </section>
     );
   if (!loaded.data) return <p className="loading">{t('app.loading')}</p>;
