@@ -1,7 +1,16 @@
 import type { Actor, PersonRole } from '@gridgov/contracts';
-import { CASE_QUEUES, caseQueues, type CaseQueue } from '@gridgov/domain';
+import { CASE_QUEUES, caseQueues, DEPARTMENT_QUEUES, departmentQueues, type CaseQueue } from '@gridgov/domain';
 import { KafkaAdmin, type PartitionWatermarks } from '@gridgov/kafka';
-import { IncidentView, readModelKeys, SORT_KEYS, sortedQueueKey, sortScores, type QueueCounts, type SortKey } from '@gridgov/read-model';
+import {
+  IncidentView,
+  readModelKeys,
+  SORT_KEYS,
+  StoredIncident,
+  sortedQueueKey,
+  sortScores,
+  type QueueCounts,
+  type SortKey,
+} from '@gridgov/read-model';
 import { clockKey } from '@gridgov/redis';
 import { driveTraffic, planTraffic, type DriveResult } from '@gridgov/simulator';
 import {
@@ -205,17 +214,63 @@ describe('queue counts under SIGKILLs of the dispatch worker', () => {
       }
     }
 
+    // The departments' lists (ADR 0023): each holds exactly the cases the scan of the fold's incident states puts on it,
+    // in the district and each town, and the API's counts are their sizes.
+    const departmentLists = new Map<string, Set<string>>();
+    for (let cursor = '0'; ;) {
+      const [next, keys] = await infra.redis.scan(cursor, 'MATCH', `${infra.keyPrefix}:{c*}:incidents`, 'COUNT', 500);
+      for (const key of keys) {
+        for (const [incidentId, raw] of Object.entries(await infra.redis.hgetall(key))) {
+          const state = StoredIncident.parse(JSON.parse(raw));
+          for (const queue of departmentQueues(state))
+            for (const area of ctx.areas.lineage(state.gridCode)) {
+              const list = `${area} ${state.department} ${queue}`;
+              departmentLists.set(list, (departmentLists.get(list) ?? new Set()).add(incidentId));
+            }
+        }
+      }
+      cursor = next;
+      if (cursor === '0') break;
+    }
+    const departments = [...new Set([...departmentLists.keys()].map((k) => k.split(' ')[1]!))];
+    const departmentMismatches: string[] = [];
+    for (const area of ['440705', ...ctx.areas.children('440705').map((a) => a.code)]) {
+      for (const department of departments) {
+        const res = await fetch(`${intake.url!}/v1/incidents/counts?department=${department}&area=${area}`, {
+          headers: bearer(CITY_LEADER),
+        });
+        const body = (await res.json()) as { counts: Record<string, number> };
+        expect(res.status, JSON.stringify(body)).toBe(200);
+        for (const queue of DEPARTMENT_QUEUES) {
+          const expected = departmentLists.get(`${area} ${department} ${queue}`) ?? new Set<string>();
+          const listed = new Set(await infra.redis.zrange(readModelKeys(infra.keyPrefix).departmentQueue(area, department, queue), 0, -1));
+          if (body.counts[queue] !== expected.size || listed.size !== expected.size || [...listed].some((id) => !expected.has(id)))
+            departmentMismatches.push(
+              `${area} ${department} ${queue}: counted ${body.counts[queue]}, listed ${listed.size}, scanned ${expected.size}`,
+            );
+        }
+      }
+    }
+    expect(departmentMismatches.slice(0, 20)).toEqual([]);
+    const districtDepartments = Object.fromEntries(
+      DEPARTMENT_QUEUES.map((q) => [
+        q,
+        [...departmentLists].filter(([k]) => k.startsWith('440705 ') && k.endsWith(` ${q}`)).reduce((n, [, ids]) => n + ids.size, 0),
+      ]),
+    );
+
     // Not vacuous: the worker was killed, cases were reported and moved on, and several queues hold cases.
     const district = scanned.get('440705') ?? zero();
     console.info(
       `queue counts: ${kills} SIGKILLs, ${driven.reports.accepted} reports and ${driven.followUps.accepted} follow-ups accepted ` +
         `(${JSON.stringify(driven.followUps.byCommand)}; refused ${JSON.stringify(driven.followUps.refused)}, undecided ${driven.followUps.undecided}, failed ${JSON.stringify(driven.followUps.failed)}), ${views} case views, ${areas.length} areas × ${CASE_QUEUES.length} queues equal the scan; ` +
-        `district: ${JSON.stringify(district)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+        `district: ${JSON.stringify(district)}; departments' lists (district, all departments): ${JSON.stringify(districtDepartments)}; ${((performance.now() - t0) / 1000).toFixed(1)} s`,
     );
     expect(kills).toBe(KILLS);
     expect(views).toBe(driven.reports.accepted);
     expect(views).toBeGreaterThan(100);
     expect(driven.followUps.accepted).toBeGreaterThan(50);
     expect(CASE_QUEUES.filter((q) => district[q] > 0).length).toBeGreaterThanOrEqual(4);
+    expect(DEPARTMENT_QUEUES.filter((q) => districtDepartments[q]! > 0).length).toBeGreaterThanOrEqual(3);
   });
 });

@@ -1,4 +1,5 @@
 import react from '@vitejs/plugin-react';
+import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 /** `vite` (dev) answers /config.json as the console service does, from the same variables. */
@@ -20,6 +21,8 @@ const devConfigJson = (): Plugin => ({
 export default defineConfig({
   root: 'web',
   plugins: [react(), devConfigJson()],
+  // The repository's data (the holiday notices the case detail's working-time countdowns count with), bundled as text.
+  resolve: { alias: { '@gridgov-data': fileURLToPath(new URL('../../data', import.meta.url)) } },
   build: {
     outDir: '../dist/static',
     emptyOutDir: true,

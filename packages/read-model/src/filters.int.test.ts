@@ -77,7 +77,7 @@ describe('filters and text search against a brute force (50,000 cases, real Redi
   function scan(list: CaseList, filter: CaseFilter, words: readonly string[]): string[] {
     const mine = 'reporterId' in list;
     // A work list in the order asked for (its score in that order, ADR 0014); the reporter's by report time.
-    const score = (k: Known) => (mine ? k.reportedAt : sortScores(k.view)[list.sort ?? 'reportedAt']);
+    const score = (k: Known) => (mine ? k.reportedAt : sortScores(k.view)[('sort' in list && list.sort) || 'reportedAt']);
     return known
       .filter(
         (k) =>

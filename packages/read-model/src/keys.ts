@@ -10,6 +10,11 @@ export function readModelKeys(keyPrefix: string) {
     history: (incidentId: string) => `${keyPrefix}:history:${incidentId}`,
     /** Sorted set of the cases of `area` (any level, the grid's own included) on one work list, scored by report time. */
     caseQueue: (area: string, queue: string) => `${keyPrefix}:cases:${area}:${queue}`,
+    /**
+     * Sorted set of the cases of `area` (any level, the grid's own included) on one of `department`'s work lists
+     * (DEPARTMENT_QUEUES), scored by report time.
+     */
+    departmentQueue: (area: string, department: string, queue: string) => `${keyPrefix}:dept-cases:${area}:${department}:${queue}`,
     /** Sorted set of the cases one person reported, scored by report time. */
     reportedBy: (reporterId: string) => `${keyPrefix}:reported-by:${reporterId}`,
     /** String with a TTL: a command's outcome (from grid.outcomes, without its position). */

@@ -1,4 +1,4 @@
-import { CASE_QUEUES, type CaseQueue } from '@gridgov/domain';
+import { CASE_QUEUES, DEPARTMENT_QUEUES, type CaseQueue, type DepartmentQueue } from '@gridgov/domain';
 import { z } from 'zod';
 
 /**
@@ -10,3 +10,11 @@ export const QueueCounts = z.object({
   counts: z.object(Object.fromEntries(CASE_QUEUES.map((q) => [q, z.number().int().min(0)])) as Record<CaseQueue, z.ZodNumber>),
 });
 export type QueueCounts = z.infer<typeof QueueCounts>;
+
+/** GET /v1/incidents/counts?department=: how many cases each of a department's work lists holds in an area (exact, as above). */
+export const DepartmentQueueCounts = z.object({
+  area: z.string(),
+  department: z.string(),
+  counts: z.object(Object.fromEntries(DEPARTMENT_QUEUES.map((q) => [q, z.number().int().min(0)])) as Record<DepartmentQueue, z.ZodNumber>),
+});
+export type DepartmentQueueCounts = z.infer<typeof DepartmentQueueCounts>;

@@ -16,8 +16,14 @@ export interface InvalidRecordLogger {
 /** A filtered page walks its list (rather than intersecting) when it expects to read at most this many of it. */
 const WALK_AT_MOST = 1_000;
 
-/** A list of cases: an area's work list in one order (report time when none is named), or the cases one person reported. */
-export type CaseList = { readonly area: string; readonly queue: string; readonly sort?: SortKey } | { readonly reporterId: string };
+/**
+ * A list of cases: an area's work list in one order (report time when none is named), a department's work list in an
+ * area (report time), or the cases one person reported.
+ */
+export type CaseList =
+  | { readonly area: string; readonly queue: string; readonly sort?: SortKey }
+  | { readonly area: string; readonly department: string; readonly queue: string }
+  | { readonly reporterId: string };
 
 /**
  * The one reader of the read side. Every record is parsed against its schema: one that fails is an
@@ -94,6 +100,20 @@ export class ReadModelReader {
     ) as Record<Q, number>;
   }
 
+  /** The number of cases on each of a department's work lists in an area: each list's sorted set's size, in one round trip. */
+  async departmentQueueCounts<Q extends string>(area: string, department: string, queues: readonly Q[]): Promise<Record<Q, number>> {
+    const pipeline = this.redis.pipeline();
+    for (const queue of queues) pipeline.zcard(this.keys.departmentQueue(area, department, queue));
+    const results = (await pipeline.exec()) ?? [];
+    return Object.fromEntries(
+      queues.map((queue, i) => {
+        const [err, n] = results[i] ?? [new Error('no answer')];
+        if (err) throw err;
+        return [queue, Number(n)];
+      }),
+    ) as Record<Q, number>;
+  }
+
   /**
    * One page of a list after `after`, in ascending score or (rev) descending, with one case more than `limit` when
    * there is more. Scores make ties rare (ADR 0014); members of equal score come in id order, which is how a page that
@@ -123,7 +143,12 @@ export class ReadModelReader {
     /** The list scored by report time, when the page is read in another order (ADR 0014). */
     let byReportTime: string | undefined;
     if ('reporterId' in list) base = this.keys.reportedBy(list.reporterId);
-    else {
+    else if ('department' in list) {
+      // A department's list in the area asked for (a sub-area's own list with an area filter), in report-time order.
+      base = this.keys.departmentQueue(filter.area ?? list.area, list.department, list.queue);
+      const { area: _area, ...rest } = filter;
+      facets = filterFacets(rest);
+    } else {
       const area = filter.area ?? list.area;
       const sort = list.sort ?? 'reportedAt';
       base = sortedQueueKey(this.keyPrefix, area, list.queue, sort);

@@ -1,5 +1,15 @@
 import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
-import { Catalog, historyEntry, incidentView, queueChanges, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import {
+  Catalog,
+  departmentQueueChanges,
+  historyEntry,
+  incidentView,
+  queueChanges,
+  type DepartmentListing,
+  type AreaTree,
+  type Incident,
+  type IncidentState,
+} from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
 import { readModelKeys } from './keys.ts';
@@ -18,6 +28,8 @@ export interface CaseChange {
   readonly areas: readonly string[];
   readonly add: readonly string[];
   readonly remove: readonly string[];
+  /** The department lists (per department and queue) joined and left, in every area of `areas`. */
+  readonly departments: { readonly add: readonly DepartmentListing[]; readonly remove: readonly DepartmentListing[] };
   /** The sort indexes' scores set and lists left (ADR 0014). */
   readonly sorts: SortIndexChange;
   /**
@@ -67,6 +79,7 @@ export function caseChange(
     areas: lineage,
     add,
     remove,
+    departments: departmentQueueChanges(before, after),
     sorts: sortIndexChange(was, view),
     ...(before || erased || !reporterList ? {} : { reporterId: reporterList }),
     ...(erased ? { erased: reporterList ? { reporterList } : {} } : {}),
@@ -106,6 +119,8 @@ export class ReadModelWriter {
       for (const area of c.areas) {
         for (const queue of c.remove) pipeline.zrem(this.keys.caseQueue(area, queue), c.incidentId);
         for (const queue of c.add) pipeline.zadd(this.keys.caseQueue(area, queue), c.score, c.incidentId);
+        for (const l of c.departments.remove) pipeline.zrem(this.keys.departmentQueue(area, l.department, l.queue), c.incidentId);
+        for (const l of c.departments.add) pipeline.zadd(this.keys.departmentQueue(area, l.department, l.queue), c.score, c.incidentId);
       }
       writeSortIndexes(pipeline, this.keyPrefix, c.incidentId, c.areas, c.sorts);
       if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);

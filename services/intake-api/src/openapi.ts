@@ -1,5 +1,5 @@
 import { CommandOutcome } from '@gridgov/contracts';
-import { QueueCounts } from '@gridgov/read-model';
+import { DepartmentQueueCounts, QueueCounts } from '@gridgov/read-model';
 import {
   BEARER_SECURITY_SCHEME,
   componentSchemas,
@@ -25,7 +25,8 @@ const CommandAccepted = z.object({
   status: z.literal('pending').describe('Kafka holds the command (acks=all); GET /v1/commands/{commandId} tells its outcome'),
 });
 const Pending = z.object({ commandId: z.uuid(), status: z.literal('pending') });
-const ResponseSchemas = { CommandAccepted, CommandOutcome, Pending, QueueCounts, Error: ErrorAnswer } as const;
+const QueueOrDepartmentCounts = z.union([QueueCounts, DepartmentQueueCounts]);
+const ResponseSchemas = { CommandAccepted, CommandOutcome, Pending, QueueCounts: QueueOrDepartmentCounts, Error: ErrorAnswer } as const;
 
 const PUBLIC_PATHS = new Set(['/healthz', '/readyz', '/openapi.json']);
 
@@ -71,7 +72,8 @@ export function openApiDocument(): JsonSchema {
             responses: { '202': accepted, '400': bad, '503': away },
           },
           get: {
-            summary: "A work list of an area (area and queue), or the caller's own reports (mine=true)",
+            summary:
+              "A work list of an area (area and queue), a department's work list (department and queue, no area: ADR 0023), or the caller's own reports (mine=true)",
             description:
               'Work lists in the order sort names (oldest report first by default), mine newest first; pass nextCursor as cursor for the next page, with the same sort (ADR 0008, 0014). ' +
               'Filters narrow either list, each one more condition (AND): category, urgency, subArea, department, report time from/to, ' +
@@ -88,9 +90,10 @@ export function openApiDocument(): JsonSchema {
         },
         '/v1/incidents/counts': {
           get: {
-            summary: 'How many cases each work list of an area holds (dispatchers and leaders of the area)',
+            summary:
+              "How many cases each work list of an area holds (dispatchers and leaders of the area), or with department= each of a department's lists in an area (its handlers; dispatchers and leaders of the area)",
             description:
-              "Every queue's true count, kept beside the lists by the read side (the size of each list's sorted set, ADR 0014): exact as cases move between queues, after a crash and after a restore.",
+              "Every queue's true count, kept beside the lists by the read side (the size of each list's sorted set, ADR 0014, 0023): exact as cases move between queues, after a crash and after a restore.",
             parameters: parameters(CountsQuery, 'query'),
             responses: {
               '200': jsonAnswer('QueueCounts', 'The count of each queue'),

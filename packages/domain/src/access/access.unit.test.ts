@@ -28,6 +28,7 @@ const MATRIX = `
   EraseIncident             ·           ·        ·           ·       ✓
   ReadIncident              ✓           ✓        ✓           ✓       ·
   ListIncidents             ·           ·        ✓           ✓       ·
+  ListDepartmentIncidents   ·           ✓        ✓           ✓       ·
   ReadAudit                 ·           ·        ✓           ✓       ✓
   SeeConfidentialReporter   ✓           ·        ✓           ·       ·
   ReadFigures               ·           ·        ✓           ✓       ✓

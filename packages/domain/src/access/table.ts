@@ -6,6 +6,8 @@ export const READ_ACTIONS = [
   'ReadIncident',
   /** GET /v1/incidents?area=&queue=: the work lists of an area. */
   'ListIncidents',
+  /** GET /v1/incidents?department=&queue=: a handling department's work lists within an area. */
+  'ListDepartmentIncidents',
   /** GET /v1/incidents/:id/audit: who did what, when, with their jurisdiction and command ids. */
   'ReadAudit',
   /** The reporter of a confidential category (涉黑涉恶线索), wherever a case shows its reporter. */
@@ -68,6 +70,8 @@ export const ACCESS: { readonly [A in Action]: { readonly [R in PersonRole]: Rul
   // reads
   ReadIncident: { grid_staff: 'ownReport', handler: 'assigned', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
   ListIncidents: { grid_staff: 'never', handler: 'never', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
+  // a handler: their own department's lists within their areas; dispatchers and leaders: any department's in theirs
+  ListDepartmentIncidents: { grid_staff: 'never', handler: 'assigned', dispatcher: 'subtree', leader: 'subtree', admin: 'never' },
   ReadAudit: { grid_staff: 'never', handler: 'never', dispatcher: 'subtree', leader: 'subtree', admin: 'subtree' },
   // 举报人保护: only the dispatchers of the area (and the reporter, who knows who they are)
   SeeConfidentialReporter: { grid_staff: 'ownReport', handler: 'never', dispatcher: 'subtree', leader: 'never', admin: 'never' },

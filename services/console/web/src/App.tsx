@@ -12,7 +12,8 @@ import { InboxPage } from './pages/Inbox.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
 import { forgetDelivered, outboxKeys } from './offline/outbox.ts';
-import { forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
+import { CaseDetailPage } from './pages/CaseDetail.tsx';
+import { caseIn, casePath, forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
 
 // The dashboard brings ECharts: loaded only by those who open it, not by phones on a weak signal.
 const LeaderPage = lazy(() => import('./pages/Leader.tsx').then((m) => ({ default: m.LeaderPage })));
@@ -82,9 +83,24 @@ export function App({ config }: { config: ConsoleConfig }) {
   // The inbox (the bell opens it) over the role's page; a reload of /inbox stays there.
   const [view, setView] = useState<'/inbox' | undefined>(() => (window.location.pathname === '/inbox' ? '/inbox' : undefined));
   const page = useMemo<Page>(() => (session.kind === 'signed-in' ? (view ?? pageFor(session.me.actor.role)) : '/signin'), [session, view]);
+  // The case detail page (every role's): opened from a list, a link or the inbox, closed back to the role's page.
+  const [caseId, setCaseId] = useState<string | undefined>(() => caseIn(window.location));
   useEffect(() => {
-    if (session.kind !== 'checking') show(page);
-  }, [page, session.kind]);
+    const onPop = () => setCaseId(caseIn(window.location));
+    window.addEventListener('popstate', onPop);
+    return () => window.removeEventListener('popstate', onPop);
+  }, []);
+  const openCase = useCallback((incidentId: string) => {
+    window.history.pushState(null, '', casePath(incidentId));
+    setCaseId(incidentId);
+  }, []);
+  const closeCase = useCallback(() => {
+    window.history.pushState(null, '', page);
+    setCaseId(undefined);
+  }, [page]);
+  useEffect(() => {
+    if (session.kind !== 'checking' && caseId === undefined) show(page);
+  }, [page, session.kind, caseId]);
 
   if (session.kind === 'checking') return <p className="loading">{t('app.loading')}</p>;
   if (session.kind === 'signed-out') {
@@ -99,17 +115,30 @@ export function App({ config }: { config: ConsoleConfig }) {
   return (
     <CatalogContext.Provider value={catalog}>
       <ApiContext.Provider value={api}>
-        <Header me={me} onSignOut={() => signOut()} bell={<Bell api={api} onOpen={() => setView('/inbox')} />} />
-        <main className={`page page-${page.slice(1)}`}>
-          {page === '/leader' && (
+        <Header
+          me={me}
+          onSignOut={() => signOut()}
+          bell={
+            <Bell
+              api={api}
+              onOpen={() => {
+                setCaseId(undefined);
+                setView('/inbox');
+              }}
+            />
+          }
+        />
+        <main className={`page page-${caseId === undefined ? page.slice(1) : 'case'}`}>
+          {caseId !== undefined && <CaseDetailPage api={api} incidentId={caseId} onBack={closeCase} />}
+          {caseId === undefined && page === '/leader' && (
             <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
               <LeaderPage api={api} me={me} />
             </Suspense>
           )}
-          {page === '/dispatcher' && <DispatcherPage api={api} me={me} />}
-          {page === '/report' && <ReportPage api={api} me={me} />}
-          {page === '/handler' && <HandlerPage />}
-          {page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
+          {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
+          {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} onOpenCase={openCase} />}
+          {caseId === undefined && page === '/handler' && <HandlerPage api={api} me={me} onOpenCase={openCase} />}
+          {caseId === undefined && page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
         </main>
       </ApiContext.Provider>
     </CatalogContext.Provider>

@@ -29,6 +29,17 @@ export const forgetSession = (): void => sessionStorage.removeItem(SESSION_KEY);
 /** The console's pages, as the server knows them too (services/console/src/paths.ts APP_PAGES). */
 export type Page = '/signin' | '/leader' | '/dispatcher' | '/report' | '/handler' | '/inbox';
 
+/** The case detail page, open to every role (`/case?id=<incidentId>`): what the API lets the reader see of one case. */
+export const CASE_PAGE = '/case';
+export const casePath = (incidentId: string): string => `${CASE_PAGE}?id=${encodeURIComponent(incidentId)}`;
+
+/** The incident id of the case detail page at `location`, if that is the page shown. */
+export function caseIn(location: Pick<Location, 'pathname' | 'search'>): string | undefined {
+  if (location.pathname !== CASE_PAGE) return undefined;
+  const id = new URLSearchParams(location.search).get('id');
+  return id && /^[0-9a-f-]{8,64}$/i.test(id) ? id : undefined;
+}
+
 /** The page each role works from. */
 export function pageFor(role: Role): Page {
   switch (role) {

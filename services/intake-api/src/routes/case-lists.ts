@@ -1,5 +1,14 @@
 import { AreaCode, CategoryCode, DepartmentCode, Instant, Urgency, type Actor } from '@gridgov/contracts';
-import { authorise, CASE_QUEUES, caseQueues, visibleIncident } from '@gridgov/domain';
+import {
+  authorise,
+  CASE_QUEUES,
+  caseQueues,
+  DEPARTMENT_QUEUES,
+  visibleIncident,
+  type AreaTree,
+  type CaseQueue,
+  type DepartmentQueue,
+} from '@gridgov/domain';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import {
   SORT_KEYS,
@@ -21,7 +30,12 @@ export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'rea
 export const ListQuery = z
   .object({
     area: AreaCode.optional(),
-    queue: z.enum(CASE_QUEUES).optional(),
+    queue: z
+      .enum([...CASE_QUEUES, ...DEPARTMENT_QUEUES.filter((q) => !(CASE_QUEUES as readonly string[]).includes(q))])
+      .optional()
+      .describe(
+        `An area's work list (with area): ${CASE_QUEUES.join(', ')}; or a department's (with department and no area): ${DEPARTMENT_QUEUES.join(', ')}`,
+      ),
     mine: z.literal('true').optional(),
     sort: z
       .enum(SORT_KEYS)
@@ -34,7 +48,9 @@ export const ListQuery = z
     category: CategoryCode.optional().describe('Only cases of this category'),
     urgency: Urgency.optional().describe('Only cases of this urgency'),
     subArea: AreaCode.optional().describe("Only cases in this grid or area (for a work list: the list's area or one under it)"),
-    department: DepartmentCode.optional().describe('Only cases with this department now'),
+    department: DepartmentCode.optional().describe(
+      "With area: only cases with this department now. Without area: the department's own work list (queue), within the caller's area or subArea",
+    ),
     from: Instant.optional().describe('Only cases reported at or after this instant'),
     to: Instant.optional().describe('Only cases reported at or before this instant'),
     overdue: z.literal('true').optional().describe('Only cases with a deadline missed (超期)'),
@@ -52,8 +68,24 @@ export const ListQuery = z
     message: 'from is after to',
     path: ['from'],
   })
-  .refine((q) => (q.mine ? q.area === undefined && q.queue === undefined : q.area !== undefined && q.queue !== undefined), {
-    message: 'either area and queue (a work list), or mine=true (your own reports)',
+  .refine(
+    (q) =>
+      q.mine
+        ? q.area === undefined && q.queue === undefined
+        : q.queue !== undefined && (q.area !== undefined || q.department !== undefined),
+    { message: "either area and queue (a work list), department and queue (a department's work list), or mine=true (your own reports)" },
+  )
+  .refine((q) => q.mine || q.area === undefined || (CASE_QUEUES as readonly string[]).includes(q.queue ?? ''), {
+    message: `query.queue: an area's work list is one of ${CASE_QUEUES.join(', ')}`,
+    path: ['queue'],
+  })
+  .refine(
+    (q) => q.mine || q.area !== undefined || q.department === undefined || (DEPARTMENT_QUEUES as readonly string[]).includes(q.queue ?? ''),
+    { message: `query.queue: a department's work list is one of ${DEPARTMENT_QUEUES.join(', ')}`, path: ['queue'] },
+  )
+  .refine((q) => q.area !== undefined || q.department === undefined || q.sort === undefined || q.sort === 'reportedAt', {
+    message: "query.sort: a department's work list is read in report-time order only",
+    path: ['sort'],
   })
   .refine((q) => !(q.mine && q.sort), { message: 'query.sort: only for a work list (mine=true is newest report first)' });
 
@@ -88,7 +120,9 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const actor: Actor = requestActor(request);
     const query = parseOr400(ListQuery, 'query', request.query);
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
-    const filter = caseFilter(query);
+    const { department: _department, ...withoutDepartment } = caseFilter(query);
+    // A department's list is the department's already: its code is not a filter there.
+    const filter: CaseFilter = query.area === undefined && !query.mine ? withoutDepartment : caseFilter(query);
     let list: CaseList;
     let keep: (view: IncidentView) => boolean;
     if (query.subArea !== undefined && !deps.areas.has(query.subArea)) {
@@ -98,9 +132,19 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
       // Kept under the reporter's pseudonym (ADR 0016): the read side never learns who reported.
       list = { reporterId: deps.encryption.pseudonyms.person(actor.id) };
       keep = (view) => view.reporterId === actor.id;
+    } else if (query.area === undefined) {
+      // A department's work list: the area is the one asked for (subArea) or the caller's own.
+      const department = query.department!;
+      const queue = query.queue as DepartmentQueue;
+      const area = query.subArea ?? soleArea(actor, deps.areas, 'subArea');
+      const decision = authorise(actor, 'ListDepartmentIncidents', { area, department }, deps.areas);
+      if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
+      list = { area, department, queue };
+      // Shown only while the case is still with the department and, as far as its view tells, on the list.
+      keep = (view) => view.department === department && onDepartmentList(view, queue);
     } else {
-      const area = query.area!;
-      const queue = query.queue!;
+      const area = query.area;
+      const queue = query.queue as CaseQueue;
       if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
       const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
       if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
@@ -141,6 +185,44 @@ export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): voi
     const last = shown[shown.length - 1];
     return { items, nextCursor: more && last ? encodeCursor(last.score, last.incidentId, query.sort) : null };
   });
+}
+
+/**
+ * The area a department's list or counts are read in when none is named: the caller's one area. A caller holding
+ * several must name one (400); one holding none is refused as out of jurisdiction (403).
+ */
+export function soleArea(actor: Actor, areas: AreaTree, param: string): string {
+  const held = actor.areas ?? [];
+  if (held.length === 1 && areas.has(held[0]!)) return held[0]!;
+  if (held.length === 0) throw new ApiError(403, 'OUT_OF_JURISDICTION', `${actor.role} ${actor.id} holds no area`);
+  throw new ApiError(
+    400,
+    'VALIDATION_FAILED',
+    `query.${param}: ${actor.role} ${actor.id} holds several areas (${held.join(', ')}): name one`,
+  );
+}
+
+/**
+ * Whether a case's view still puts it on a department's list. The view does not carry the warnings sent, so for
+ * `warned` it checks what it can (with the department, no deadline missed); the list itself is exact.
+ */
+function onDepartmentList(view: IncidentView, queue: DepartmentQueue): boolean {
+  const open = view.status === 'dispatched' || view.status === 'accepted';
+  const overdue = view.deadlines.some((d) => d.overdue);
+  switch (queue) {
+    case 'awaiting_sign_for':
+      return view.status === 'dispatched';
+    case 'handling':
+      return view.status === 'accepted';
+    case 'warned':
+      return open && !overdue;
+    case 'overdue':
+      return open && overdue;
+    case 'rework':
+      return view.status === 'accepted' && view.reworkCount > 0;
+    case 'extension_requested':
+      return open && view.pendingExtension !== null;
+  }
 }
 
 /** The filters of a list query (ADR 0015). */

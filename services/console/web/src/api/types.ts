@@ -1,10 +1,11 @@
-import type { AreaLevel, CaseQueue, WindowKind } from '@gridgov/domain';
+import type { AreaLevel, CaseQueue, DepartmentQueue, WindowKind } from '@gridgov/domain';
 import type { AreaRef } from '@gridgov/projection-api';
 import type { CasePage } from '@gridgov/read-model';
 
 /** The answers' types have one home: the projection's in @gridgov/projection-api, the case views' in @gridgov/read-model. */
 export type { AreaRef, Figures, FiguresAnswer, RankingAnswer, RankingRow, TrendAnswer, UnrankedRow } from '@gridgov/projection-api';
-export type { IncidentView, QueueCounts, SortKey } from '@gridgov/read-model';
+export type { DepartmentQueueCounts, HistoryEntry, IncidentView, QueueCounts, SortKey } from '@gridgov/read-model';
+export type { DepartmentQueue };
 export type { AreaLevel, WindowKind };
 
 export type Role = 'grid_staff' | 'handler' | 'dispatcher' | 'leader' | 'admin';

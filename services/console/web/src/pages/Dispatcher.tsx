@@ -1,6 +1,7 @@
 import { Fragment, useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
-import { knownAreas, type AreaRef, type CommandOutcome, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
+import { OutcomeText, sendCommand, type Outcome as SharedOutcome } from '../components/Outcome.tsx';
+import { knownAreas, type AreaRef, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
 import { QueueControls, QueueCount, useQueueCounts, useQueuePrefs } from '../components/QueueControls.tsx';
@@ -14,13 +15,7 @@ import { useI18n } from '../i18n/context.tsx';
 const QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'handling'] as const satisfies readonly Queue[];
 type DispatchQueue = (typeof QUEUES)[number];
 
-/** What became of the last action on a case, shown beside it. */
-type Outcome =
-  | { readonly state: 'sending'; readonly action: ActionName }
-  | { readonly state: 'accepted'; readonly action: ActionName }
-  | { readonly state: 'rejected'; readonly action: ActionName; readonly message: string }
-  | { readonly state: 'pending'; readonly action: ActionName }
-  | { readonly state: 'failed'; readonly action: ActionName; readonly message: string };
+type Outcome = SharedOutcome<ActionName>;
 
 type Lists = Readonly<Record<DispatchQueue, IncidentPage>>;
 
@@ -28,7 +23,7 @@ const queuePath = (area: string, queue: Queue, prefs: QueuePrefs, filters: strin
   `/v1/incidents?area=${encodeURIComponent(area)}&queue=${queue}&sort=${prefs.sort}&limit=${prefs.pageSize}${filters}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
 
 /** 派遣: the queues of the dispatcher's area, and the actions that work them. */
-export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
+export function DispatcherPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; onOpenCase?: (incidentId: string) => void }) {
   const { t } = useI18n();
   const areas = knownAreas(me);
   const [area, setArea] = useState<AreaRef | undefined>(areas[0]);
@@ -80,18 +75,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
     setOpen(undefined);
     const id = view.incidentId;
     setOutcomes((o) => ({ ...o, [id]: { state: 'sending', action } }));
-    let outcome: Outcome;
-    try {
-      const answer: CommandOutcome = await api.command(id, ACTION_ROUTES[action], body);
-      outcome =
-        answer.status === 'accepted'
-          ? { state: 'accepted', action }
-          : answer.status === 'rejected'
-            ? { state: 'rejected', action, message: `${answer.message} (${answer.code})` }
-            : { state: 'pending', action };
-    } catch (err) {
-      outcome = { state: 'failed', action, message: err instanceof ApiError ? `${err.message} (${err.code})` : String(err) };
-    }
+    const outcome = await sendCommand(api, id, action, ACTION_ROUTES[action], body);
     setOutcomes((o) => ({ ...o, [id]: outcome }));
     if (outcome.state === 'accepted') {
       // The row stays where it is, with its outcome, showing the case as it is now.
@@ -157,6 +141,7 @@ export function DispatcherPage({ api, me }: { api: ApiClient; me: Me }) {
             onOpen={(incidentId, action) => setOpen({ incidentId, action })}
             onClose={() => setOpen(undefined)}
             onAct={act}
+            {...(onOpenCase ? { onOpenCase } : {})}
           />
         )}
         {page?.nextCursor && (
@@ -177,7 +162,9 @@ function QueueTable({
   onOpen,
   onClose,
   onAct,
+  onOpenCase,
 }: {
+  onOpenCase?: (incidentId: string) => void;
   items: readonly IncidentView[];
   outcomes: Readonly<Record<string, Outcome>>;
   open: { incidentId: string; action: ActionName } | undefined;
@@ -213,7 +200,20 @@ function QueueTable({
               <Fragment key={view.incidentId}>
                 <tr data-incident={view.incidentId}>
                   <td title={view.incidentId}>
-                    <code>{shortId(view.incidentId)}</code>
+                    {onOpenCase ? (
+                      <a
+                        href={`/case?id=${view.incidentId}`}
+                        data-testid="open-case"
+                        onClick={(e) => {
+                          e.preventDefault();
+                          onOpenCase(view.incidentId);
+                        }}
+                      >
+                        <code>{shortId(view.incidentId)}</code>
+                      </a>
+                    ) : (
+                      <code>{shortId(view.incidentId)}</code>
+                    )}
                   </td>
                   <td>{catalog.categoryName(view.category, lang)}</td>
                   <td>
@@ -244,7 +244,7 @@ function QueueTable({
                     ))}
                   </td>
                   <td className={`outcome outcome-${outcome?.state ?? 'none'}`} data-testid="outcome" role="status">
-                    {outcome && <OutcomeText outcome={outcome} />}
+                    {outcome && <OutcomeText outcome={outcome} what={t(`action.${outcome.action}`)} />}
                   </td>
                 </tr>
                 {open?.incidentId === view.incidentId && (
@@ -268,7 +268,7 @@ function QueueTable({
   );
 }
 
-const STATUS_KEYS: Readonly<
+export const STATUS_KEYS: Readonly<
   Record<string, `status.${'reported' | 'dispatched' | 'returned' | 'accepted' | 'resolved' | 'closed' | 'rejected'}`>
 > = {
   reported: 'status.reported',
@@ -279,36 +279,3 @@ const STATUS_KEYS: Readonly<
   closed: 'status.closed',
   rejected: 'status.rejected',
 };
-
-function OutcomeText({ outcome }: { outcome: Outcome }) {
-  const { t } = useI18n();
-  const what = t(`action.${outcome.action}`);
-  switch (outcome.state) {
-    case 'sending':
-      return <span>{t('action.sending')}</span>;
-    case 'accepted':
-      return (
-        <span>
-          ✓ {what}：{t('action.accepted')}
-        </span>
-      );
-    case 'rejected':
-      return (
-        <span>
-          ✗ {what}：{t('action.rejected', { message: outcome.message })}
-        </span>
-      );
-    case 'pending':
-      return <span>{t('action.pending')}</span>;
-    case 'failed':
-      return (
-        <span>
-          ✗ {what}：{t('action.failed', { message: outcome.message })}
-        </span>
-      );
-    default: {
-      const unknown: never = outcome;
-      return <span>{String(unknown)}</span>;
-    }
-  }
-}

@@ -14,14 +14,14 @@ import { useOutbox } from '../offline/useOutbox.ts';
 const URGENCIES = ['normal', 'urgent', 'very_urgent'] as const;
 
 /** 上报 (phone-sized): the report form, the reports still on the device, and the user's reports with 核查. */
-export function ReportPage({ api, me }: { api: ApiClient; me: Me }) {
+export function ReportPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; onOpenCase?: (incidentId: string) => void }) {
   const outbox = useOutbox(api, me.actor.id);
   const delivered = outbox.items().filter((i) => i.state === 'delivered').length;
   return (
     <div className="phone">
       <ReportForm me={me} outbox={outbox} />
       <OutboxList outbox={outbox} />
-      <MyReports api={api} reload={delivered} />
+      <MyReports api={api} reload={delivered} {...(onOpenCase ? { onOpenCase } : {})} />
     </div>
   );
 }
@@ -245,7 +245,7 @@ function OutboxList({ outbox }: { outbox: Outbox }) {
 }
 
 /** The user's own reports, newest first, as the API has them; a resolved one waits for 核查. */
-function MyReports({ api, reload }: { api: ApiClient; reload: number }) {
+function MyReports({ api, reload, onOpenCase }: { api: ApiClient; reload: number; onOpenCase?: (incidentId: string) => void }) {
   const { t, lang } = useI18n();
   const catalog = useCatalog();
   const [refreshes, setRefreshes] = useState(0);
@@ -276,6 +276,11 @@ function MyReports({ api, reload }: { api: ApiClient; reload: number }) {
             <small className="muted" title={view.incidentId}>
               {t('report.incidentId', { id: shortId(view.incidentId) })}
             </small>
+            {onOpenCase && (
+              <button type="button" className="link" data-action="detail" onClick={() => onOpenCase(view.incidentId)}>
+                {t('handler.detail')}
+              </button>
+            )}
             {view.status === 'resolved' && <Verify api={api} view={view} onDone={() => setRefreshes((n) => n + 1)} />}
           </li>
         ))}
