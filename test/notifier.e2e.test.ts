@@ -517,3 +517,77 @@ describe('notifier inbox API', () => {
     expect(old.items).toEqual([]);
   });
 });
+
+describe('notifier inbox streams: capped per user over every instance, and ended with their token (ADR 0020)', () => {
+  let infra: TestInfra;
+  const instances: RunningService[] = [];
+  const sanitation = { role: 'handler' as const, areas: [XINHUI], department: SANITATION, sub: 'handler-sanitation-01' };
+
+  beforeAll(async () => {
+    infra = await createTestInfra();
+    const directory = writeDirectory(infra, {
+      people: [{ id: sanitation.sub, role: 'handler', areas: [XINHUI], department: SANITATION, channels: ['inbox'] }],
+      webhooks: [],
+    });
+    const env = { ...infra.env(), DIRECTORY_FILE: directory, STREAMS_PER_USER: '2' };
+    instances.push(...(await Promise.all([startService('notifier', env), startService('notifier', env)])));
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => i.stop('SIGKILL')));
+    await infra?.cleanup();
+  });
+
+  /** Opens a stream and reads it until `needle`, or answers the refusal. */
+  const open = async (instance: RunningService, token: string) => {
+    const controller = new AbortController();
+    const res = await fetch(`${instance.url}/v1/notifications/stream`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: controller.signal,
+    });
+    let text = '';
+    const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = res.ok ? res.body!.getReader() : undefined;
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const { value, done } = await reader!.read();
+        if (done) return { text, ended: true };
+        text += new TextDecoder().decode(value);
+      }
+      return { text, ended: false };
+    };
+    return { res, readUntil, close: () => controller.abort(), done: () => reader!.read() };
+  };
+
+  it("refuses one user's streams beyond the cap, counted over two instances, and frees a slot when a stream ends", async () => {
+    const [a, b] = instances as [RunningService, RunningService];
+    const token = testToken(sanitation);
+    const first = await open(a, token);
+    const second = await open(b, token);
+    expect([first.res.status, second.res.status]).toEqual([200, 200]);
+    await first.readUntil('event: unread');
+    const third = await open(a, token);
+    expect(third.res.status).toBe(429);
+    expect(third.res.headers.get('retry-after')).toMatch(/^\d+$/);
+    expect(await third.res.json()).toMatchObject({ error: { code: 'TOO_MANY_STREAMS' } });
+    // One ends: its slot is given back, and the other instance takes a new stream.
+    second.close();
+    const again = await eventually(
+      () => open(b, token),
+      (s) => s.res.status === 200,
+    );
+    await again.readUntil('event: unread');
+    first.close();
+    again.close();
+  });
+
+  it('ends a stream when its token expires, with a last event that says why', async () => {
+    // A token that ends two seconds from now (its expiry plus the 30 s the verifier tolerates for clocks).
+    const token = testToken({ ...sanitation, sub: 'handler-sanitation-01', ttlSeconds: 1 }, Date.now() - 29_000);
+    const stream = await open(instances[0]!, token);
+    expect(stream.res.status).toBe(200);
+    const { text, ended } = await stream.readUntil('event: token-expired');
+    expect(ended).toBe(false);
+    expect(text).toContain('"code":"UNAUTHENTICATED"');
+    expect(await stream.done()).toMatchObject({ done: true });
+  });
+});

@@ -202,3 +202,26 @@ export const HttpConfig = HttpTimeoutConfig.extend({
     .describe('Behind a reverse proxy: take the client IP from X-Forwarded-For (true) or the socket (false).'),
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;
+
+/** The per-user cap on open live streams (server-sent events) of a service, counted over its instances (ADR 0020). */
+export const StreamConfig = z.object({
+  STREAMS_PER_USER: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(1_000)
+    .default(10)
+    .describe(
+      "Live streams (the projection's figures, the notifier's inbox) one user may hold open at once on one service, counted over every instance of it (429 TOO_MANY_STREAMS beyond).",
+    ),
+  STREAM_SLOT_LEASE_MS: z.coerce
+    .number()
+    .int()
+    .min(3_000)
+    .max(3_600_000)
+    .default(60_000)
+    .describe(
+      "How long an open stream's slot is held without renewal (ms; renewed every third of it): how soon the slots of an instance that died free up.",
+    ),
+});
+export type StreamConfig = z.infer<typeof StreamConfig>;

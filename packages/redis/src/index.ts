@@ -67,3 +67,4 @@ export * from './script.ts';
 export * from './script-errors.ts';
 export * from './compare-and-delete.ts';
 export * from './hash-slot.ts';
+export * from './stream-slots.ts';

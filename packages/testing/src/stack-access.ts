@@ -62,6 +62,8 @@ async function redisUserUrl(service: ServiceName, redisUrl: string, keyPrefix: s
   const user = redisUserName(keyPrefix, service);
   const id = `${redisUrl} ${user}`;
   const password = redisPasswords.get(id) ?? randomBytes(18).toString('base64url');
+  // Kept before the first await: two instances of a service started at once share one password, not the last one's.
+  redisPasswords.set(id, password);
   const admin = new Redis(redisUrl, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -81,7 +83,6 @@ async function redisUserUrl(service: ServiceName, redisUrl: string, keyPrefix: s
   } finally {
     admin.disconnect();
   }
-  redisPasswords.set(id, password);
   return redisUrlWithUser(redisUrl, user, password);
 }
 

@@ -9,7 +9,7 @@ import {
   PUBLIC_ROUTE,
   requestActor,
 } from '@gridgov/http';
-import { isStoreUnavailable, type Redis } from '@gridgov/redis';
+import { isStoreUnavailable, type Redis, type StreamSlots } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
@@ -21,6 +21,8 @@ export interface NotifierAppDeps {
   readonly store: NotifierStore;
   /** A connection of its own for SSE (a subscribed connection does nothing else). */
   readonly subscriber: Redis;
+  /** The per-user cap on open streams, counted over every instance (ADR 0020). */
+  readonly streamSlots: StreamSlots;
   readonly areas: AreaTree;
   readonly directory: { get(): Directory; set(d: Directory): void };
   readonly ready: HttpServerOptions['ready'];
@@ -81,6 +83,18 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     const actor = requestActor(request);
     const channel = store.keys.inboxChannel(actor.id);
     const unread = await store.unreadCount(actor.id);
+    const slots = deps.streamSlots;
+    const taken = await slots.acquire(actor.id);
+    if (!taken.ok) {
+      request.log.warn({ userId: actor.id, open: taken.open, cap: slots.options.perUser }, 'inbox stream refused: too many open');
+      throw new ApiError(
+        429,
+        'TOO_MANY_STREAMS',
+        `this user has ${taken.open} inbox streams open, the most allowed (${slots.options.perUser}); close one first`,
+        { open: taken.open, limit: slots.options.perUser },
+        { 'retry-after': String(Math.max(1, Math.ceil(slots.options.leaseMs / 1000))) },
+      );
+    }
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, {
@@ -108,6 +122,7 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     request.raw.on('close', () => {
       clearInterval(ping);
       cancelExpiry();
+      taken.slot.release();
       set.delete(send);
       if (set.size === 0) listeners.delete(channel);
     });

@@ -3,7 +3,7 @@ import { ConfigError, httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
-import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady, StreamSlots } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildNotifierApp } from './app.ts';
 import { NotifierConfig } from './config.ts';
@@ -70,10 +70,18 @@ async function main(): Promise<void> {
     },
     onConsumerCrash: exitOnDeadConsumer(logger, 'notifier notifications'),
   });
+  // The per-user cap on open inbox streams, over every notifier instance (`<k>:notify:streams:<user>`, ADR 0020).
+  const streamSlots = new StreamSlots(
+    redis,
+    `${config.KEY_PREFIX}:notify`,
+    { perUser: config.STREAMS_PER_USER, leaseMs: config.STREAM_SLOT_LEASE_MS },
+    logger,
+  );
   const app = buildNotifierApp({
     logger,
     store,
     subscriber,
+    streamSlots,
     areas,
     directory: { get: () => directory, set: (d) => (directory = d) },
     ready: () => readiness.check(),
@@ -97,6 +105,7 @@ async function main(): Promise<void> {
     'notifier listening',
   );
   shutdownOnSignals(logger, async () => {
+    streamSlots.close();
     await app.close();
     await notifier.stop();
     await kafkaProbe.close();

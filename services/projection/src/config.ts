@@ -1,10 +1,11 @@
 import { EventSignaturesFrom, RequiredEventVerifyKeys, TokenConfig } from '@gridgov/auth';
-import { CommonConfig, HttpConfig } from '@gridgov/config';
+import { CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
 import { z } from 'zod';
 import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
+  .extend(StreamConfig.shape)
   .extend({
     EVENT_VERIFY_KEYS: RequiredEventVerifyKeys.describe(
       "The dispatch worker's public Ed25519 keys, comma-separated, base64url, the current one first, then keys being rotated out: an event on grid.events that none of them signed where it stands is set aside to the DLQ and not counted (ADR 0019).",
@@ -57,24 +58,6 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(60_000)
       .default(500)
       .describe('Shortest time between two re-reads of the figures one or more live streams watch, in ms.'),
-    STREAMS_PER_USER: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(1_000)
-      .default(10)
-      .describe(
-        'Live figure streams one user may hold open at once, counted over every projection instance (429 TOO_MANY_STREAMS beyond).',
-      ),
-    STREAM_SLOT_LEASE_MS: z.coerce
-      .number()
-      .int()
-      .min(3_000)
-      .max(3_600_000)
-      .default(60_000)
-      .describe(
-        "How long an open stream's slot is held without renewal (ms; renewed every third of it): how soon the slots of an instance that died free up.",
-      ),
   });
 export type ProjectionConfig = z.infer<typeof ProjectionConfig>;
 

@@ -11,7 +11,7 @@ import { BulletinStore } from './api/bulletin.ts';
 import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
-import { StreamSlots } from './api/stream-slots.ts';
+import { StreamSlots } from '@gridgov/redis';
 import { CurrentCounters, ProjectionGenerations } from './projector/generation.ts';
 import { CaseViewProjector } from './projector/case-views/projector.ts';
 import { CaseViewStore } from './projector/case-views/store.ts';

@@ -5,7 +5,7 @@ import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
-import type { StreamSlots } from './stream-slots.ts';
+import type { StreamSlots } from '@gridgov/redis';
 
 export interface ProjectionAppDeps {
   readonly logger: Logger;

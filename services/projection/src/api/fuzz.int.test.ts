@@ -16,7 +16,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { z } from 'zod';
 import { buildProjectionApp } from './app.ts';
-import { StreamSlots } from './stream-slots.ts';
+import { StreamSlots } from '@gridgov/redis';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';

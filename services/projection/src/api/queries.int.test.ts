@@ -16,7 +16,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
-import { StreamSlots } from './stream-slots.ts';
+import { StreamSlots } from '@gridgov/redis';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import type { FiguresAnswer, RankingAnswer, TrendAnswer } from '@gridgov/projection-api';
 import { BulletinStore } from './bulletin.ts';

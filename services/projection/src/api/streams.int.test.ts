@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
-import { StreamSlots } from './stream-slots.ts';
+import { StreamSlots } from '@gridgov/redis';
 import { DEFAULT_WEIGHTS } from './weights.ts';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';

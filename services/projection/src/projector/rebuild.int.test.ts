@@ -17,7 +17,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from '../api/app.ts';
-import { StreamSlots } from '../api/stream-slots.ts';
+import { StreamSlots } from '@gridgov/redis';
 import { KafkaBulletinLog } from './bulletin-log.ts';
 import type { Figures, FiguresAnswer } from '@gridgov/projection-api';
 import { BulletinStore } from '../api/bulletin.ts';

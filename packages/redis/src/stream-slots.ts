@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { defineScript, integerReply, integersReply, type Redis } from '@gridgov/redis';
-import type { Logger } from '@gridgov/runtime';
+import type { Redis } from 'ioredis';
+import { defineScript, integerReply, integersReply } from './script.ts';
+
+/** Where a slot that could not be released or renewed is told (a pino logger). */
+export interface SlotLogger {
+  warn(obj: object, msg: string): void;
+}
 
 /**
  * Takes a slot for one live stream of a user, or says how many are open: one sorted set per user, a member per
@@ -9,7 +14,7 @@ import type { Logger } from '@gridgov/runtime';
  * end; the key expires with its last lease.
  */
 const acquireStreamSlot = defineScript({
-  name: 'projectionAcquireStreamSlot',
+  name: 'acquireStreamSlot',
   keys: ['slotsKey'],
   argv: ['streamId', 'cap', 'leaseMs'],
   lua: `
@@ -36,7 +41,7 @@ return {1, open + 1}
 
 /** Extends the leases of a user's streams still open on this instance (their ids after the named arguments). */
 const renewStreamSlots = defineScript({
-  name: 'projectionRenewStreamSlots',
+  name: 'renewStreamSlots',
   keys: ['slotsKey'],
   argv: ['leaseMs'],
   lua: `
@@ -66,7 +71,8 @@ export interface StreamSlot {
 export type SlotAnswer = { readonly ok: true; readonly slot: StreamSlot } | { readonly ok: false; readonly open: number };
 
 /**
- * The per-user cap on open live streams, held in Redis so that it counts across instances (`<prefix>:streams:<user>`).
+ * The per-user cap on open live streams of a service (the projection's figures, the notifier's inbox), held in Redis so
+ * that it counts across its instances (`<prefix>:streams:<user>`).
  * Each instance renews the leases of its own open streams (one script per user holding streams, every third of the
  * lease), releases a slot when its stream ends, and loses nothing but time when it dies: its leases lapse.
  */
@@ -78,7 +84,7 @@ export class StreamSlots {
     private readonly redis: Redis,
     private readonly keyPrefix: string,
     readonly options: StreamSlotOptions,
-    private readonly logger: Logger,
+    private readonly logger: SlotLogger,
   ) {
     this.renewal = setInterval(() => void this.renew(), Math.max(1, Math.floor(options.leaseMs / 3)));
     this.renewal.unref();
