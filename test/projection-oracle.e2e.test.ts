@@ -186,8 +186,18 @@ function scopeQuery(scope: ScopeKey): string {
 const close = (a: number | null, b: number | null) =>
   a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
 
-/** Asks the projection for every query, CONCURRENCY at a time; returns what differs from the reference. */
-async function compare(url: string, queries: readonly Query[], reference: Reference): Promise<string[]> {
+/**
+ * Whether the projection must refuse a query: a confidential category's figures for a grid (举报人保护, issue 20) are
+ * answered 403 CONFIDENTIAL_BELOW_COMMUNITY, whatever the reference holds.
+ */
+function refusedAtGrid(ctx: ReturnType<typeof defaultDecisionContext>, q: Query): boolean {
+  if (ctx.areas.get(q.area).level !== 'grid') return false;
+  const category = q.scope.startsWith('c:') ? q.scope.slice(2) : q.scope.startsWith('p:') ? q.scope.slice(2).split('|')[0] : undefined;
+  return category !== undefined && ctx.catalog.isConfidential(category);
+}
+
+/** Asks the projection for every query, CONCURRENCY at a time; returns what differs from the reference (or from a refusal). */
+async function compare(url: string, queries: readonly Query[], reference: Reference, refused: (q: Query) => boolean): Promise<string[]> {
   const mismatches: string[] = [];
   let next = 0;
   const worker = async () => {
@@ -196,6 +206,12 @@ async function compare(url: string, queries: readonly Query[], reference: Refere
       const period = w.kind === 'range' ? `from=${w.from}&to=${w.to}` : `window=${w.kind}&at=${w.at}`;
       const path = `/v1/figures?area=${q.area}&${period}${scopeQuery(q.scope)}`;
       const res = await fetch(url + path, { headers: CITY_LEADER });
+      if (refused(q)) {
+        const body = await res.text();
+        if (res.status !== 403 || !body.includes('"CONFIDENTIAL_BELOW_COMMUNITY"'))
+          mismatches.push(`${path}: HTTP ${res.status} ${body}, not refused`);
+        continue;
+      }
       if (!res.ok) {
         mismatches.push(`${path}: HTTP ${res.status} ${await res.text()}`);
         continue;
@@ -338,7 +354,7 @@ describe('projection oracle: every figure equals a recount of the raw events', (
     const produced = Date.now();
     await waitUntilApplied(infra, projection, 120_000);
     const applied = Date.now();
-    const mismatches = await compare(projection.url!, queries, reference);
+    const mismatches = await compare(projection.url!, queries, reference, (q) => refusedAtGrid(ctx, q));
     const compared = Date.now();
     console.info(
       `${describeRun('clean', compared - started, queries.length, 0)} ` +
@@ -371,7 +387,7 @@ describe('projection oracle: every figure equals a recount of the raw events', (
     const killed = Date.now();
     await waitUntilApplied(infra, projection, 120_000);
     const applied = Date.now();
-    const mismatches = await compare(projection.url!, queries, reference);
+    const mismatches = await compare(projection.url!, queries, reference, (q) => refusedAtGrid(ctx, q));
     const compared = Date.now();
     console.info(
       `${describeRun('SIGKILL', compared - started, queries.length, kills)} (${killedWithWorkLeft} with work pending) ` +

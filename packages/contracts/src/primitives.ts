@@ -85,8 +85,10 @@ const noControlCharacters = (text: string, ctx: z.RefinementCtx) => {
  * `trim`), no control characters (but tab and newline) or bidi overrides.
  */
 export const FreeText = (max: number, options: { readonly min?: number; readonly trim?: boolean } = {}) => {
-  const text = options.trim ? z.string().trim() : z.string();
-  return (options.min === undefined ? text : text.min(options.min)).max(max).superRefine(noControlCharacters);
+  // Checked before trimming: a control character at either end is refused too, not trimmed away unseen.
+  const checked = z.string().superRefine(noControlCharacters);
+  const text = options.trim ? checked.trim() : checked;
+  return (options.min === undefined ? text : text.min(options.min)).max(max);
 };
 
 /**

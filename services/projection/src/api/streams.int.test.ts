@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Catalog, counterField } from '@gridgov/domain';
-import { createRedis, redisReady, type Redis } from '@gridgov/redis';
+import { createRedis, redisReady, StreamSlots, type Redis } from '@gridgov/redis';
+import { Redis as RedisClient } from 'ioredis';
 import { bearer, createTestInfra, eventually, loadXinhuiAreas, testToken, testTokenVerifier, type TestInfra } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildProjectionApp } from './app.ts';
 import { BulletinStore } from './bulletin.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
-import { StreamSlots } from '@gridgov/redis';
 import { DEFAULT_WEIGHTS } from './weights.ts';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
@@ -281,7 +281,9 @@ describe('live figure streams under a token holder’s attack, on the real Redis
      * from a marker sent before the change to one sent once every stream has received the new figures.
      */
     async function measure(streams: Awaited<ReturnType<typeof watch>>[]): Promise<number> {
-      const monitor = await infra.redis.duplicate().monitor();
+      // A connection of its own, without the ready check's INFO (whose reply may cross MONITOR's under load).
+      const base = new RedisClient(infra.redisUrl, { enableReadyCheck: false, lazyConnect: true });
+      const monitor = await base.monitor();
       const seen: string[][] = [];
       monitor.on('monitor', (_time: string, args: string[], source: string) => {
         if (source === ownAddress) seen.push(args);
@@ -307,6 +309,7 @@ describe('live figure streams under a token holder’s attack, on the real Redis
       for (const { area, answer } of updates) expect(answer.figures.reported).toBe(reported.get(area));
       const after = await marker('after');
       monitor.disconnect();
+      base.disconnect();
       return seen.filter((a) => a[1] !== after).length;
     }
   });
