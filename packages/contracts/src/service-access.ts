@@ -11,7 +11,8 @@ import accessFile from '../../../infra/services.json' with { type: 'json' };
 export const SERVICE_NAMES = ['intake-api', 'dispatch-worker', 'projection', 'notifier', 'console'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
-export type KafkaTopicOperation = 'Read' | 'Write' | 'Describe';
+/** DescribeConfigs: the worker reads grid.commands' message.timestamp.type at start (ADR 0019). */
+export type KafkaTopicOperation = 'Read' | 'Write' | 'Describe' | 'DescribeConfigs';
 
 interface ServiceAccessFile {
   readonly secretVariables: readonly string[];
@@ -55,7 +56,7 @@ export interface KafkaAclBinding {
   readonly resourceType: 'topic' | 'group';
   readonly resourceName: string;
   readonly patternType: 'literal' | 'prefixed';
-  readonly operation: 'Read' | 'Write' | 'Describe' | 'Delete';
+  readonly operation: 'Read' | 'Write' | 'Describe' | 'DescribeConfigs' | 'Delete';
 }
 
 /**

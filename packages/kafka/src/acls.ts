@@ -10,6 +10,7 @@ const OPERATION = {
   Write: 4 as AclOperationTypes,
   Delete: 6 as AclOperationTypes,
   Describe: 8 as AclOperationTypes,
+  DescribeConfigs: 10 as AclOperationTypes,
 };
 const ALLOW = 3 as AclPermissionTypes;
 
