@@ -107,11 +107,13 @@ build_console() {
 }
 
 # Debian's Chromium for the console's browser tests (they drive /usr/bin/chromium; nothing is downloaded by them),
-# and a CJK font so that their screenshots show the Chinese labels. Installed when missing.
+# a CJK font so that their screenshots show the Chinese labels, and an emoji font for the icons. Installed when missing.
 ensure_browser() {
   local need=()
   [[ -x /usr/bin/chromium ]] || need+=(chromium)
   { command -v fc-list >/dev/null && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; } || need+=(fonts-wqy-microhei)
+  # The console's icons (the bell 🔔) are emoji: without a colour emoji font the screenshots show them as boxes.
+  { command -v fc-list >/dev/null && fc-list 2>/dev/null | grep -qi 'emoji'; } || need+=(fonts-noto-color-emoji)
   ((${#need[@]} == 0)) && return 0
   command -v apt-get >/dev/null || die "the browser tests need Chromium at /usr/bin/chromium and apt-get is not here: install ${need[*]} yourself"
   local sudo=""

@@ -381,9 +381,10 @@ describe('the web console', () => {
     const delivered = mine.items.filter((i) => i.category === 'dirty_road');
     expect(delivered).toHaveLength(1);
     const records = await readTopic(infra.kafka, infra.topics.events, 30_000);
+    // The report id is sealed on the log (ADR 0016): the event is known by its description, unique to this report.
     const reportedEvents = records
-      .map((r) => JSON.parse(r.value!) as { type: string; data: { reportId?: string }; metadata: { incidentId: string } })
-      .filter((e) => e.type === 'IncidentReported' && e.data.reportId === reportId);
+      .map((r) => JSON.parse(r.value!) as { type: string; data: { description?: string }; metadata: { incidentId: string } })
+      .filter((e) => e.type === 'IncidentReported' && e.data.description === description);
     expect(reportedEvents).toHaveLength(1);
     expect(reportedEvents[0]!.metadata.incidentId).toBe(delivered[0]!.incidentId);
     const shown = (await again.locator('.incident-id').getAttribute('title'))!;

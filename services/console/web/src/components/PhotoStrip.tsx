@@ -6,7 +6,14 @@ import { useI18n } from '../i18n/context.tsx';
  * The photos of a case: each fetched with the bearer token (GET /v1/incidents/:id/photos/:key) and shown from a
  * blob: URL (the console's CSP allows img-src blob:). A photo the caller may not see answers 404 and is left out.
  */
-export function PhotoStrip({ incidentId, photos }: { incidentId: string; photos: { key: string }[] }) {
+export function PhotoStrip({
+  incidentId,
+  photos,
+}: {
+  incidentId: string;
+  /** Each photo's key, and the step it was taken at when known (shown under it: 处置前 / 处置后 / 核查). */
+  photos: { key: string; stage?: 'report' | 'resolution' | 'verification' }[];
+}) {
   const api = useApi();
   const { t } = useI18n();
   const [urls, setUrls] = useState<Record<string, string | null>>({});
@@ -38,7 +45,7 @@ export function PhotoStrip({ incidentId, photos }: { incidentId: string; photos:
       {photos.map((p) => {
         const url = urls[p.key];
         return (
-          <li key={p.key}>
+          <li key={p.key} data-stage={p.stage}>
             {url ? (
               <a href={url} target="_blank" rel="noreferrer">
                 <img src={url} alt={t('photos.alt')} data-testid="case-photo" />
@@ -46,6 +53,7 @@ export function PhotoStrip({ incidentId, photos }: { incidentId: string; photos:
             ) : (
               <span className="photo-placeholder">{url === null ? t('photos.unavailable') : t('photos.loading')}</span>
             )}
+            {p.stage && <span className="photo-stage">{t(`photos.stage.${p.stage}`)}</span>}
           </li>
         );
       })}

@@ -1,7 +1,7 @@
 import { HolidayData, WorkingCalendar } from '@gridgov/domain';
 import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
-import type { HistoryEntry, IncidentView } from '../api/types.ts';
+import type { HistoryEntry, IncidentView, Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { PhotoStrip } from '../components/PhotoStrip.tsx';
 import { useLoad } from '../components/useLoad.ts';
@@ -9,6 +9,7 @@ import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
 import holidayNotices from '@gridgov-data/calendars/cn-public-holidays.json?raw';
 import { STATUS_KEYS } from './Dispatcher.tsx';
+import { Verify } from './Report.tsx';
 
 /**
  * The working calendar the dispatch worker counts deadlines in: the repository's holiday notices and the default
@@ -35,11 +36,25 @@ export function timeLeft(due: number, now: number, measure: Measure): number {
   return due >= now ? calendar.workingMsBetween(now, due) : -calendar.workingMsBetween(due, now);
 }
 
-/** The photos of a case: each event's, in order (report, 反馈, 核查). */
-function photosOf(history: readonly HistoryEntry[]): { key: string }[] {
+/** Which step a photo was taken at, by the event that carried it: 上报 (处置前), 反馈 (处置后) or 核查. */
+export type PhotoStage = 'report' | 'resolution' | 'verification';
+const PHOTO_STAGES: Partial<Record<HistoryEntry['type'], PhotoStage>> = {
+  IncidentReported: 'report',
+  IncidentResolved: 'resolution',
+  IncidentClosed: 'verification',
+  IncidentReworkRequested: 'verification',
+};
+
+/** The photos of a case: each event's, in order (report, 反馈, 核查), with the step it was taken at. */
+function photosOf(history: readonly HistoryEntry[]): { key: string; stage?: PhotoStage }[] {
   return history.flatMap((line) => {
     const photos = line.data.photos;
-    return Array.isArray(photos) ? photos.filter((p): p is { key: string } => typeof (p as { key?: unknown }).key === 'string') : [];
+    const stage = PHOTO_STAGES[line.type];
+    return Array.isArray(photos)
+      ? photos
+          .filter((p): p is { key: string } => typeof (p as { key?: unknown }).key === 'string')
+          .map((p) => (stage ? { key: p.key, stage } : { key: p.key }))
+      : [];
   });
 }
 
@@ -49,10 +64,11 @@ interface Report {
 }
 
 /** 详情: a case as the reader may see it (the API decides what), its deadlines counting down, its history and photos. */
-export function CaseDetailPage({ api, incidentId, onBack }: { api: ApiClient; incidentId: string; onBack: () => void }) {
+export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient; me: Me; incidentId: string; onBack: () => void }) {
   const { t, lang } = useI18n();
   const catalog = useCatalog();
-  const loaded = useLoad(incidentId, (signal) =>
+  const [reloads, setReloads] = useState(0);
+  const loaded = useLoad(`${incidentId}:${reloads}`, (signal) =>
     api.get<{ incident: IncidentView; history: HistoryEntry[] }>('intake', `/v1/incidents/${encodeURIComponent(incidentId)}`, signal),
   );
   const [now, setNow] = useState(() => Date.now());
@@ -104,6 +120,13 @@ export function CaseDetailPage({ api, incidentId, onBack }: { api: ApiClient; in
           <dt>{t('queue.reportedAt')}</dt>
           <dd>{localTime(view.reportedAt, lang)}</dd>
         </dl>
+        {/* 核查 where the photos are: grid staff compare the report's photos with the resolution's, then judge. */}
+        {view.status === 'resolved' && me.actor.role === 'grid_staff' && (
+          <div data-testid="case-verify">
+            <h2>{t('report.verify')}</h2>
+            <Verify api={api} view={view} onDone={() => setReloads((n) => n + 1)} />
+          </div>
+        )}
       </div>
       <div className="card">
         <h2>{t('case.deadlines')}</h2>

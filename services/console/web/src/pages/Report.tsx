@@ -289,7 +289,8 @@ function MyReports({ api, reload, onOpenCase }: { api: ApiClient; reload: number
   );
 }
 
-function Verify({ api, view, onDone }: { api: ApiClient; view: IncidentView; onDone: () => void }) {
+/** 核查 of a resolved case by the grid staff: passed (结案) or not (返工), with notes; the outcome shown. */
+export function Verify({ api, view, onDone }: { api: ApiClient; view: IncidentView; onDone: () => void }) {
   const { t } = useI18n();
   const [notes, setNotes] = useState('');
   const [result, setResult] = useState<string | undefined>();
