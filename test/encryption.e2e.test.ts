@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { caseKeyRedisKey, Pseudonyms } from '@gridgov/crypto';
 import { clockKey } from '@gridgov/redis';
 import {
@@ -13,6 +14,7 @@ import {
   type ReadRecord,
   type RunningService,
   type TestInfra,
+  sharedS3,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, post } from './support/client.ts';
@@ -200,6 +202,19 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     const before = await figures();
     // The photo janitor has taken the after-photo into its case (its upload record, naming the photo, is gone).
     await expect.poll(() => infra.redis.exists(`${infra.keyPrefix}:photo:${PHOTO}`), { timeout: 20_000 }).toBe(0);
+    const address = sharedS3();
+    const s3 = new S3Client({
+      endpoint: address.endpoint,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      credentials: { accessKeyId: address.accessKeyId, secretAccessKey: address.secretAccessKey },
+    });
+    const stored = (place: string) =>
+      s3.send(new HeadObjectCommand({ Bucket: address.bucket, Key: `${place}/${PHOTO}` })).then(
+        () => true,
+        () => false,
+      );
+    expect(await stored('cases')).toBe(true);
     const erase = await command(admin, `/v1/incidents/${cases.a}/erase`, { reason: ERASE_REASON });
 
     // The key: gone from the cache, and the last record of grid.keys for the case is a tombstone.
@@ -235,6 +250,10 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     for (const secret of [STAFF_A, REPORT_A, PHOTO, PHOTO_SHA, pseudonyms.person(STAFF_A)]) expect(dump, secret).not.toContain(secret);
 
     expect(await figures()).toEqual(before);
+
+    // The photo's bytes go too: the janitor deletes the object once the case shows its erasure.
+    await expect.poll(async () => (await stored('cases')) || (await stored('pending')), { timeout: 20_000 }).toBe(false);
+    s3.destroy();
   });
 
   it('the retention policy shreds a closed or rejected case by itself once its time has run, and the figures stay', async () => {

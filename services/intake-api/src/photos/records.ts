@@ -31,6 +31,7 @@ export class PhotoRecords {
   ) {}
 
   private recordKey = (key: string) => `${this.prefix}:photo:${key}`;
+  private erasingKey = () => `${this.prefix}:photos:erasing`;
   private uploaderKey = (uploaderId: string) => `${this.prefix}:photos:pending-by:${uploaderId}`;
 
   /**
@@ -62,6 +63,24 @@ export class PhotoRecords {
       .set(this.recordKey(key), JSON.stringify({ ...record, incidentId }), 'EX', ttlS)
       .zrem(this.uploaderKey(record.uploaderId), key)
       .exec();
+  }
+
+  /**
+   * An erasure of `incidentId` was asked for (ADR 0016): its photos' keys are kept here, read while the case's key still
+   * opened them, for the janitor to delete their objects once the case shows it was erased.
+   */
+  async markErasing(incidentId: string, keys: readonly string[], now: number): Promise<void> {
+    await this.redis.hset(this.erasingKey(), incidentId, JSON.stringify({ keys, at: now }));
+  }
+
+  /** The erasures asked for whose photos are not deleted yet: incident id → keys and when. */
+  async erasing(): Promise<Map<string, { keys: string[]; at: number }>> {
+    const all = await this.redis.hgetall(this.erasingKey());
+    return new Map(Object.entries(all).map(([id, raw]) => [id, JSON.parse(raw) as { keys: string[]; at: number }]));
+  }
+
+  async doneErasing(incidentId: string): Promise<void> {
+    await this.redis.hdel(this.erasingKey(), incidentId);
   }
 
   async remove(key: string, uploaderId?: string): Promise<void> {

@@ -21,6 +21,15 @@ function withNfcReportId(body: unknown): unknown {
   return typeof reportId === 'string' ? { ...body, reportId: reportId.normalize('NFC') } : body;
 }
 
+/** The keys of every photo a case's history names (opened: a key still sealed, or erased, is left out). */
+function photoKeysOf(lines: readonly { data: Record<string, unknown> }[]): string[] {
+  return lines.flatMap((l) =>
+    Array.isArray(l.data['photos'])
+      ? (l.data['photos'] as { key?: unknown }[]).flatMap((p) => (typeof p.key === 'string' && /^[0-9a-f]{32}$/.test(p.key) ? [p.key] : []))
+      : [],
+  );
+}
+
 /** When a report's times must fall: not after `maxAheadMs` past the intake's clock, not before `floor`. */
 export interface ReportTimeBounds {
   readonly maxAheadMs: number;
@@ -140,6 +149,12 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
         actor,
         command: { type, data: named ? { ...(data as object), photos: photos.photos } : data },
       });
+      // An erasure takes the case's photos with it (ADR 0016): their keys are read now, while the case's key opens them,
+      // for the photo janitor to delete the objects once the case shows it was erased.
+      if (type === 'EraseIncident' && view) {
+        const keys = photoKeysOf(await deps.reader.history(incidentId));
+        if (keys.length > 0) await photoRecords.markErasing(incidentId, keys, Date.now());
+      }
       await submit(
         envelope,
         idempotencyKey ? 'with the same Idempotency-Key' : 'with an Idempotency-Key, so that a retry is the same command',

@@ -253,7 +253,16 @@ describe('the photo janitor', () => {
     await records.save(waiting, { ...record, incidentId: 'case-not-yet' }, 3600);
     await records.save(unnamed, record, 3600);
     // orphan: no record (it expired, or the upload died between the object and its record).
-    const history = (id: string) => Promise.resolve(id === 'case-shown' ? [{ data: { photos: [{ key: accepted }] } }] : []);
+    let erased = false;
+    const history = (id: string) =>
+      Promise.resolve(
+        id === 'case-shown'
+          ? [
+              { type: 'IncidentResolved', data: { photos: [{ key: accepted }] } },
+              ...(erased ? [{ type: 'IncidentErased', data: { reason: '申请删除' } }] : []),
+            ]
+          : [],
+      );
     const later = Date.now() + 10 * 60_000;
     expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 1, deleted: 1 });
     const listed = (await s3.send(new ListObjectsV2Command({ Bucket: janitorBucket })))
@@ -267,6 +276,21 @@ describe('the photo janitor', () => {
     expect(sha((await store.get(accepted))!.bytes)).toBe(sha(JPEG));
     // Again: nothing more to do.
     expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 0, deleted: 0 });
+
+    // An erasure of the case is asked for (ADR 0016): its photo stays until the case shows it was erased, then goes.
+    await records.markErasing('case-shown', [accepted], later);
+    expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 0, deleted: 0 });
+    expect(await store.get(accepted)).toBeDefined();
+    erased = true;
+    expect(await sweepPhotos(store, records, { history }, later, infra.logger)).toEqual({ promoted: 0, deleted: 1 });
+    expect(await store.get(accepted)).toBeUndefined();
+    expect(await records.erasing()).toEqual(new Map());
+    // An erasure the case never shows (refused: the case was not closed) is forgotten after a day; the photo stays.
+    await records.markErasing('case-not-yet', [waiting], later);
+    const dayLater = later + 25 * 3_600_000;
+    await sweepPhotos(store, records, { history: () => Promise.resolve([]) }, dayLater, infra.logger);
+    expect(await records.erasing()).toEqual(new Map());
+    expect(await store.get(waiting)).toBeDefined();
     store.destroy();
   });
 });
