@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, eventually, testToken, type TestTokenClaims, loadXinhuiAreas } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
@@ -40,23 +40,10 @@ describe("the handler's page and the case detail, on a phone", () => {
     await stack?.stop();
   });
 
+  /** A page of its own on a 390×844 phone, signed in by pasting the token as a user would. */
   async function onPhone(claims: TestTokenClaims, landing: string): Promise<{ page: Page; errors: string[] }> {
     if (noBrowser) throw noBrowser;
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(stack!.consoleUrl);
-    await page.locator('textarea[name=token]').fill(testToken(claims));
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(`${stack!.consoleUrl}${landing}`);
-    return { page, errors };
+    return signedInPage(browser, contexts, stack!.consoleUrl, testToken(claims), landing, PHONE);
   }
 
   const report = async (description: string) => {

@@ -12,7 +12,7 @@ import {
 } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { chooseRangeAndScope, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /**
@@ -71,18 +71,8 @@ describe('the web console', () => {
 
   /** A page of its own (desktop, or a 390×844 phone), signed in by pasting the token as a user would. */
   async function signedIn(claims: TestTokenClaims, landing: string, phone = false): Promise<{ page: Page; errors: string[] }> {
-    const context = await newContext(
-      phone
-        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-        : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
-    );
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(consoleUrl);
-    await page.locator('textarea[name=token]').fill(testToken(claims));
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(`${consoleUrl}${landing}`);
-    return { page, errors };
+    if (noBrowser) throw noBrowser;
+    return signedInPage(browser, contexts, consoleUrl, testToken(claims), landing, phone ? PHONE : DESKTOP);
   }
 
   const report = async (description: string, reportId = randomUUID(), urgency = 'normal', category = 'exposed_rubbish') => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /** What the page shows, waited for: generous, since the suite shares two cores with the browser. */
@@ -38,20 +38,7 @@ describe('the console inbox and bell', () => {
 
   it('counts a new notification on the bell as it comes, lists it in the inbox with its case, and marks it read', async () => {
     const { consoleUrl, intakeUrl } = stack!;
-    const context = await browser!.newContext({
-      viewport: { width: 390, height: 844 },
-      deviceScaleFactor: 2,
-      isMobile: true,
-      hasTouch: true,
-      locale: 'zh-CN',
-    });
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(consoleUrl);
-    await page.locator('textarea[name=token]').fill(testToken(HANDLER));
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(`${consoleUrl}/handler`);
+    const { page, errors } = await signedInPage(browser!, contexts, consoleUrl, testToken(HANDLER), '/handler', PHONE);
     const count = page.getByTestId('bell-count');
     // The stream answered: nothing unread yet.
     await poll(() => count.textContent()).toBe('0');

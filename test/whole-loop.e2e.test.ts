@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { testToken, type TestTokenClaims } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
+import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /** What the page shows, waited for: generous, since the suite shares two cores with the browser and five services. */
@@ -36,21 +36,8 @@ describe('the whole loop, in Chromium pages only', () => {
   });
 
   /** A page of its own (a 390×844 phone, or a desktop), signed in by pasting the token as a user would. */
-  async function signedIn(claims: TestTokenClaims, landing: string, phone = true): Promise<{ page: Page; errors: string[] }> {
-    const context = await browser!.newContext(
-      phone
-        ? { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true, locale: 'zh-CN' }
-        : { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' },
-    );
-    contexts.push(context);
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(stack!.consoleUrl);
-    await page.locator('textarea[name=token]').fill(testToken(claims));
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(`${stack!.consoleUrl}${landing}`);
-    return { page, errors };
-  }
+  const signedIn = (claims: TestTokenClaims, landing: string, phone = true) =>
+    signedInPage(browser!, contexts, stack!.consoleUrl, testToken(claims), landing, phone ? PHONE : DESKTOP);
 
   /** The unread count on the bell, and the inbox it opens (its newest item of `kind`). */
   const openInbox = async (page: Page, kind: string) => {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the browser tests drive the system's own build (nothing is downloaded). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -68,4 +68,37 @@ export async function chooseRangeAndScope(
   await page.getByTestId('scope-category').selectOption(scope.category);
   await page.getByTestId('scope-department').selectOption(scope.department);
   return { from, to };
+}
+
+/** A phone (390×844, touch) and a desktop, as the console's users hold them. */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  locale: 'zh-CN',
+};
+export const DESKTOP: BrowserContextOptions = { viewport: { width: 1440, height: 900 }, locale: 'zh-CN' };
+
+/**
+ * A page in a context of its own (added to `contexts`, for the test to close), signed in at `consoleUrl` by pasting
+ * `token` as a user would, once it has landed on `landing`; with the page's errors collected.
+ */
+export async function signedInPage(
+  browser: Browser,
+  contexts: BrowserContext[],
+  consoleUrl: string,
+  token: string,
+  landing: string,
+  device: BrowserContextOptions = DESKTOP,
+): Promise<{ page: Page; errors: string[] }> {
+  const context = await browser.newContext(device);
+  contexts.push(context);
+  const page = await context.newPage();
+  const errors = collectPageErrors(page);
+  await page.goto(consoleUrl);
+  await page.locator('textarea[name=token]').fill(token);
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.waitForURL(`${consoleUrl}${landing}`);
+  return { page, errors };
 }
