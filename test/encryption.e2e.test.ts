@@ -245,15 +245,17 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
     // The erasure's own outcome stays its admin's to read.
     expect((await call(`${intake}/v1/commands/${erase.commandId}`, { headers: admin })).body).toMatchObject({ status: 'accepted' });
 
+    // The photo's bytes go too: the janitor deletes the object once the case shows its erasure.
+    await expect.poll(async () => (await stored('cases')) || (await stored('pending')), { timeout: 20_000 }).toBe(false);
+    s3.destroy();
+    // … and the janitor's note of which photos to delete goes with them.
+    await expect.poll(() => infra.redis.hlen(`${infra.keyPrefix}:photos:erasing`), { timeout: 20_000 }).toBe(0);
+
     // Nowhere in Redis: not the id, not the report id, not the photo, not even the reporter's pseudonym.
     const dump = (await redisValues()).join('\n');
     for (const secret of [STAFF_A, REPORT_A, PHOTO, PHOTO_SHA, pseudonyms.person(STAFF_A)]) expect(dump, secret).not.toContain(secret);
 
     expect(await figures()).toEqual(before);
-
-    // The photo's bytes go too: the janitor deletes the object once the case shows its erasure.
-    await expect.poll(async () => (await stored('cases')) || (await stored('pending')), { timeout: 20_000 }).toBe(false);
-    s3.destroy();
   });
 
   it('the retention policy shreds a closed or rejected case by itself once its time has run, and the figures stay', async () => {
