@@ -3,6 +3,7 @@ import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from './deps.ts';
 import { registerBulletinRoutes } from './routes/bulletins.ts';
+import { registerExportRoutes } from './routes/exports.ts';
 import { registerFiguresRoutes } from './routes/figures.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRankingRoutes } from './routes/rankings.ts';
@@ -25,6 +26,7 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
   registerFiguresRoutes(app, deps);
   registerRankingRoutes(app, deps);
   registerTrendRoutes(app, deps);
+  registerExportRoutes(app, deps);
   registerBulletinRoutes(app, deps);
   registerStreamRoutes(app, deps);
   registerOpenApiRoute(app);
