@@ -114,6 +114,8 @@ ensure_browser() {
   { command -v fc-list >/dev/null && [[ -n "$(fc-list :lang=zh 2>/dev/null)" ]]; } || need+=(fonts-wqy-microhei)
   # The console's icons (the bell 🔔) are emoji: without a colour emoji font the screenshots show them as boxes.
   { command -v fc-list >/dev/null && fc-list 2>/dev/null | grep -qi 'emoji'; } || need+=(fonts-noto-color-emoji)
+  # The bulletin PDF's test renders it to PNG and reads its text back (pdftoppm, pdftotext).
+  command -v pdftoppm >/dev/null && command -v pdftotext >/dev/null || need+=(poppler-utils)
   ((${#need[@]} == 0)) && return 0
   command -v apt-get >/dev/null || die "the browser tests need Chromium at /usr/bin/chromium and apt-get is not here: install ${need[*]} yourself"
   local sudo=""

@@ -1,6 +1,7 @@
 import { EventSignaturesFrom, RequiredEventVerifyKeys, TokenConfig } from '@gridgov/auth';
 import { CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
 import { z } from 'zod';
+import { FreezeAtText } from './api/bulletin-schedule.ts';
 import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
@@ -58,6 +59,21 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(60_000)
       .default(500)
       .describe('Shortest time between two re-reads of the figures one or more live streams watch, in ms.'),
+    BULLETIN_FREEZE_AT: z.string().default('1T09:00').pipe(FreezeAtText).describe(
+      "When a month's bulletin (月通报) freezes itself for every area with children: `<day 1-28>T<HH:MM>` of the month after, Asia/Shanghai (e.g. 1T09:00), or `off` (by hand only). The first freeze wins, by hand or not (ADR 0031).",
+    ),
+    BULLETIN_FREEZE_CHECK_MS: z.coerce
+      .number()
+      .int()
+      .min(1_000)
+      .max(3_600_000)
+      .default(60_000)
+      .describe('How often an instance checks whether a bulletin is due (ms): the longest a bulletin may freeze after its time.'),
+    CHROMIUM_PATH: z
+      .string()
+      .min(1)
+      .default('/usr/bin/chromium')
+      .describe('The headless Chromium that prints bulletin documents as PDF (GET /v1/bulletins/:month/document.pdf).'),
   });
 export type ProjectionConfig = z.infer<typeof ProjectionConfig>;
 
@@ -72,5 +88,8 @@ export const RebuildConfig = ProjectionConfig.omit({
   STREAM_MIN_INTERVAL_MS: true,
   STREAMS_PER_USER: true,
   STREAM_SLOT_LEASE_MS: true,
+  BULLETIN_FREEZE_AT: true,
+  BULLETIN_FREEZE_CHECK_MS: true,
+  CHROMIUM_PATH: true,
 });
 export type RebuildConfig = z.infer<typeof RebuildConfig>;

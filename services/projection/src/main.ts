@@ -3,11 +3,13 @@ import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
-import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
+import { BulletinFreezer } from './api/bulletin-freezer.ts';
+import { ChromiumPdfPrinter } from './api/pdf-printer.ts';
 import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
@@ -89,10 +91,12 @@ async function main(): Promise<void> {
     { perUser: config.STREAMS_PER_USER, leaseMs: config.STREAM_SLOT_LEASE_MS },
     logger,
   );
+  const store = new CurrentCounters(generations);
+  const bulletins = new BulletinStore(redis, keys, bulletinLog);
   const app = buildProjectionApp({
     logger,
-    store: new CurrentCounters(generations),
-    bulletins: new BulletinStore(redis, keys, bulletinLog),
+    store,
+    bulletins,
     changes,
     areas,
     catalog: new Catalog(),
@@ -108,11 +112,32 @@ async function main(): Promise<void> {
     },
     trustProxy: config.TRUST_PROXY,
     timeouts: httpTimeoutsFrom(config),
+    pdf: new ChromiumPdfPrinter(config.CHROMIUM_PATH, logger),
   });
+  // 月通报 freeze themselves after their month (BULLETIN_FREEZE_AT), on the deployment's clock (CLOCK_SOURCE).
+  const freezeClock = clockFrom(
+    config.CLOCK_SOURCE,
+    config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'projection-clock', logger) : redis,
+    config.KEY_PREFIX,
+  );
+  const freezer = config.BULLETIN_FREEZE_AT
+    ? new BulletinFreezer({
+        store,
+        areas,
+        partitions,
+        bulletins,
+        rankingWeights: config.RANKING_WEIGHTS,
+        at: config.BULLETIN_FREEZE_AT,
+        clock: freezeClock,
+        logger,
+      })
+    : undefined;
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');
+  freezer?.start(config.BULLETIN_FREEZE_CHECK_MS);
   shutdownOnSignals(logger, async () => {
     await app.close();
+    await freezer?.stop();
     streamSlots.close();
     await projector.stop();
     await caseViews.stop();

@@ -2,6 +2,8 @@ import { createHttpServer } from '@gridgov/http';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from './deps.ts';
+import { ChromiumPdfPrinter } from './pdf-printer.ts';
+import { registerBulletinDocumentRoutes } from './routes/bulletin-documents.ts';
 import { registerBulletinRoutes } from './routes/bulletins.ts';
 import { registerExportRoutes } from './routes/exports.ts';
 import { registerFiguresRoutes } from './routes/figures.ts';
@@ -11,6 +13,9 @@ import { registerStreamRoutes } from './routes/streams.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
 
 export type { ProjectionAppDeps } from './deps.ts';
+
+/** Debian's Chromium, where CHROMIUM_PATH points by default. */
+const DEFAULT_CHROMIUM = '/usr/bin/chromium';
 
 /** The projection's read API: figures, rankings, trends, bulletins and live streams, from counters only. */
 export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
@@ -28,6 +33,9 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
   registerTrendRoutes(app, deps);
   registerExportRoutes(app, deps);
   registerBulletinRoutes(app, deps);
+  const printer = deps.pdf ?? new ChromiumPdfPrinter(DEFAULT_CHROMIUM, deps.logger);
+  registerBulletinDocumentRoutes(app, deps, printer);
+  app.addHook('onClose', () => printer.close());
   registerStreamRoutes(app, deps);
   registerOpenApiRoute(app);
   return app;

@@ -26,6 +26,16 @@ export interface Bulletin {
   readonly area: AreaRef;
   readonly frozenAt: string;
   readonly ranking: RankingAnswer;
+  /** Who froze it: a user's id, or `schedule` (BULLETIN_FREEZE_AT). Absent on bulletins frozen before it was kept. */
+  readonly frozenBy?: string | undefined;
+  /** The area's 上报数 and 结案数 day by day over the month, as they stood (the document's chart); absent on older ones. */
+  readonly daily?: readonly BulletinDay[] | undefined;
+}
+
+export interface BulletinDay {
+  readonly date: string;
+  readonly reported: number;
+  readonly closed: number;
 }
 
 /** What the store needs of Kafka: producing a frozen bulletin (acks=all) and reading them all back. */

@@ -3,6 +3,7 @@ import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/
 import type { Weights } from '@gridgov/projection-api';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
+import type { PdfPrinter } from './pdf-printer.ts';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
 import type { StreamSlots } from '@gridgov/redis';
@@ -34,4 +35,6 @@ export interface ProjectionAppDeps {
   readonly trustProxy?: boolean;
   /** How long a client may take (HTTP_*_TIMEOUT_MS); the defaults of @gridgov/http when unset. */
   readonly timeouts?: HttpServerTimeouts;
+  /** Prints bulletin documents as PDF (CHROMIUM_PATH); Debian's Chromium, launched on first use, when unset. Closed with the app. */
+  readonly pdf?: PdfPrinter;
 }

@@ -13,6 +13,11 @@ export const BulletinDoc = z.object({
   area: AreaRef,
   frozenAt: z.string().describe('When it was frozen (ISO-8601, UTC)'),
   ranking: RankingAnswer,
+  frozenBy: z.string().optional().describe("Who froze it: a user's id, or `schedule` (BULLETIN_FREEZE_AT)"),
+  daily: z
+    .array(z.object({ date: z.string(), reported: z.number().int(), closed: z.number().int() }))
+    .optional()
+    .describe("The area's 上报数 and 结案数 day by day over the month, as they stood when frozen"),
 });
 
 export const FreezeAnswer = z.object({ created: z.boolean().describe('false when the month was frozen before'), bulletin: BulletinDoc });

@@ -1,14 +1,10 @@
-import { ApiError, parseOr400 } from '@gridgov/http';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
-import { type Bulletin, monthEndsAt, parseMonth, shanghaiTimestamp } from '../bulletin.ts';
+import { monthEndsAt, parseMonth, shanghaiTimestamp } from '../bulletin.ts';
+import { freezeBulletin } from '../bulletin-freeze.ts';
 import type { ProjectionAppDeps } from '../deps.ts';
-import { areaRef } from '../figures.ts';
-import { readRanking } from '../ranking.ts';
 import { BulletinBody, BulletinPathParams, BulletinQueryParams } from '../schemas.ts';
 import { authorisedArea, rankableArea, resolveScope } from '../scope.ts';
-
-/** Rows marked 末位 in a bulletin, as in the rankings' default. */
-const BULLETIN_BOTTOM = 3;
 
 export function registerBulletinRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   // 月通报: freeze the month's ranking of an area's children, once the month is over in Asia/Shanghai.
@@ -26,16 +22,8 @@ export function registerBulletinRoutes(app: FastifyInstance, deps: ProjectionApp
         { canFreezeFrom: endsAt.toISOString() },
       );
     }
-    const existing = await deps.bulletins.get(area.code, month);
-    if (existing) return reply.status(200).send({ created: false, bulletin: existing });
-    const ranking = await readRanking(deps.store, deps.areas, deps.partitions, {
-      area: area.code,
-      period: { kind: 'window', window: 'month', at: { ...parseMonth(month), day: 1 } },
-      weights: deps.rankingWeights,
-      bottom: BULLETIN_BOTTOM,
-    });
-    const bulletin: Bulletin = { month, area: areaRef(area), frozenAt: now.toISOString(), ranking };
-    const kept = await deps.bulletins.freeze(bulletin);
+    const kept = await freezeBulletin(deps, area, month, now, requestActor(request).id);
+    if (kept.created) request.log.info({ area: area.code, month }, 'bulletin frozen by hand');
     return reply.status(kept.created ? 201 : 200).send(kept);
   });
 
