@@ -21,7 +21,8 @@ const CHILD_FIGURES: readonly [string, (f: Figures) => string][] = [
 const PRINT_CSS = `
 @page { size: A4; margin: 16mm 14mm; }
 * { box-sizing: border-box; }
-body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif; color: #111; margin: 0 auto; max-width: 190mm; font-size: 11pt; }
+body { font-family: "Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei", "PingFang SC", "WenQuanYi Micro Hei", sans-serif; color: #111; margin: 0 auto; font-size: 11pt; }
+@media screen { body { max-width: 182mm; padding: 8mm 0; } }
 h1 { font-size: 18pt; text-align: center; margin: 0 0 4mm; }
 h2 { font-size: 13pt; border-bottom: 1px solid #999; padding-bottom: 1mm; margin: 6mm 0 3mm; }
 h3 { font-size: 11pt; margin: 3mm 0 1mm; }
@@ -35,6 +36,7 @@ tr.bottom td { background: #fde8e8; font-weight: bold; }
 .chart { width: 100%; height: auto; }
 .children { display: grid; grid-template-columns: 1fr 1fr; gap: 2mm 6mm; }
 .child { break-inside: avoid; }
+.child th { white-space: nowrap; font-size: 8.5pt; padding: 1mm; }
 .live { color: #b00; font-size: 9pt; }
 @media print { .child, table.ranking tr, .chart { break-inside: avoid; } a { color: inherit; text-decoration: none; } }
 `;

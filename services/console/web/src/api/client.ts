@@ -94,6 +94,28 @@ export class ApiClient {
     return (await res.json()) as T;
   }
 
+  /**
+   * Downloads a file the API answers (an export, a bulletin PDF) with the user's token: a link to it could not carry
+   * the token. Saved under the name its Content-Disposition gives, else `fallbackName`.
+   */
+  async download(service: Service, path: string, fallbackName: string): Promise<void> {
+    const res = await this.fetch(service, path);
+    if (!res.ok) throw await errorOf(res);
+    const blob = await res.blob();
+    const url = URL.createObjectURL(blob);
+    try {
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = fileNameOf(res.headers.get('content-disposition')) ?? fallbackName;
+      document.body.append(link);
+      link.click();
+      link.remove();
+    } finally {
+      // After the click has handed the blob to the browser's download.
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    }
+  }
+
   /** A command on a case: 202 {commandId}, then its outcome as the dispatch worker decided it. */
   async command(incidentId: string, action: string, body: unknown): Promise<CommandOutcome> {
     const { commandId } = await this.post<CommandAccepted>('intake', `/v1/incidents/${encodeURIComponent(incidentId)}/${action}`, body);
@@ -106,6 +128,20 @@ export class ApiClient {
     if (!res.ok) throw await errorOf(res);
     return (await res.json()) as CommandOutcome;
   }
+}
+
+/** The file name of a Content-Disposition: its UTF-8 `filename*` when given, else `filename`. */
+export function fileNameOf(disposition: string | null): string | undefined {
+  if (!disposition) return undefined;
+  const extended = /filename\*=UTF-8''([^;]+)/i.exec(disposition);
+  if (extended?.[1]) {
+    try {
+      return decodeURIComponent(extended[1]);
+    } catch {
+      // Malformed: the plain name below.
+    }
+  }
+  return /filename="([^"]+)"/i.exec(disposition)?.[1];
 }
 
 export async function loadConfig(): Promise<ConsoleConfig> {

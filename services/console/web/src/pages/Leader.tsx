@@ -12,6 +12,7 @@ import {
 } from '../api/types.ts';
 import { AreaTree } from '../components/AreaTree.tsx';
 import { CatalogOptions } from '../components/CatalogOptions.tsx';
+import { Downloads } from '../components/Downloads.tsx';
 import { FigureCards } from '../components/FigureCards.tsx';
 import { RankingTable } from '../components/RankingTable.tsx';
 import { TrendChart, type TrendData } from '../components/TrendChart.tsx';
@@ -38,6 +39,13 @@ const MAX_TREND_DAYS = 366;
 const DAY_MS = 86_400_000;
 const dayMs = (date: string) => Date.parse(`${date}T00:00:00Z`);
 const dateOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The month before this one in Asia/Shanghai (YYYY-MM): the latest whose bulletin (月通报) can be frozen. */
+function lastMonth(now = new Date()): string {
+  const local = new Date(now.getTime() + 8 * 3_600_000);
+  const first = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), 1);
+  return new Date(first - DAY_MS).toISOString().slice(0, 7);
+}
 
 /** The days the trend shows: the range (its last 366 days at most), or the last 30 days for a window. */
 function trendDays(q: FigureQuery): { from: string; to: string } {
@@ -113,6 +121,8 @@ function LeaderArea({
   });
 
   const path = detail.data?.path ?? [area];
+  const areaParam = `area=${encodeURIComponent(area.code)}`;
+  const month = lastMonth();
   return (
     <section className="leader-main">
       <div className="card toolbar">
@@ -175,12 +185,33 @@ function LeaderArea({
       </div>
       {live.error && live.status !== 'live' && <p className="error">{live.error}</p>}
       <div className="card">
-        <h2>{t('leader.figures')}</h2>
+        <h2>
+          {t('leader.figures')}
+          <Downloads api={api} path="/v1/figures" query={`${areaParam}&${params}`} name="figures" />
+        </h2>
         <FigureCards figures={live.answer?.figures} />
       </div>
       <div className="leader-grid">
         <div className="card">
-          <h2>{t('leader.ranking')}</h2>
+          <h2>
+            {t('leader.ranking')}
+            {!isGrid && (
+              <Downloads
+                api={api}
+                path="/v1/rankings"
+                query={`${areaParam}&${params}`}
+                name="rankings"
+                extra={[
+                  {
+                    label: t('export.bulletin', { month }),
+                    path: `/v1/bulletins/${month}/document.pdf?${areaParam}`,
+                    file: `bulletin_${area.code}_${month}.pdf`,
+                    testId: 'download-bulletin-pdf',
+                  },
+                ]}
+              />
+            )}
+          </h2>
           {isGrid ? (
             <p className="muted">{t('leader.rankingNone')}</p>
           ) : ranking.data ? (
@@ -192,7 +223,15 @@ function LeaderArea({
           )}
         </div>
         <div className="card">
-          <h2>{asked.window === 'range' ? t('leader.trendRange', days) : t('leader.trend')}</h2>
+          <h2>
+            {asked.window === 'range' ? t('leader.trendRange', days) : t('leader.trend')}
+            <Downloads
+              api={api}
+              path="/v1/trends"
+              query={`${areaParam}&figure=reported&from=${days.from}&to=${days.to}${scopeParams(asked)}`}
+              name="trends"
+            />
+          </h2>
           {trend.state === 'error' && <p className="error">{trend.error.message}</p>}
           {trend.data && <TrendChart data={trend.data} />}
         </div>
