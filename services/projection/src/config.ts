@@ -59,9 +59,13 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(60_000)
       .default(500)
       .describe('Shortest time between two re-reads of the figures one or more live streams watch, in ms.'),
-    BULLETIN_FREEZE_AT: z.string().default('1T09:00').pipe(FreezeAtText).describe(
-      "When a month's bulletin (月通报) freezes itself for every area with children: `<day 1-28>T<HH:MM>` of the month after, Asia/Shanghai (e.g. 1T09:00), or `off` (by hand only). The first freeze wins, by hand or not (ADR 0031).",
-    ),
+    BULLETIN_FREEZE_AT: z
+      .string()
+      .default('1T09:00')
+      .pipe(FreezeAtText)
+      .describe(
+        "When a month's bulletin (月通报) freezes itself for every area with children: `<day 1-28>T<HH:MM>` of the month after, Asia/Shanghai (e.g. 1T09:00), or `off` (by hand only). The first freeze wins, by hand or not (ADR 0031).",
+      ),
     BULLETIN_FREEZE_CHECK_MS: z.coerce
       .number()
       .int()

@@ -18,7 +18,11 @@ export interface BulletinFreezeDeps {
 }
 
 /** The month's 上报数 and 结案数 of an area, day by day, from the day counters. */
-export async function readDaily(deps: Omit<BulletinFreezeDeps, 'bulletins' | 'rankingWeights'>, area: string, month: string): Promise<BulletinDay[]> {
+export async function readDaily(
+  deps: Omit<BulletinFreezeDeps, 'bulletins' | 'rankingWeights'>,
+  area: string,
+  month: string,
+): Promise<BulletinDay[]> {
   const m = parseMonth(month);
   const from = { ...m, day: 1 };
   const to = { ...m, day: new Date(Date.UTC(m.year, m.month, 0)).getUTCDate() };

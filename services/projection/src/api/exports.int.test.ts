@@ -75,12 +75,22 @@ function kase(grid: string, reportedAt: string, end: 'open' | 'onTime' | 'late' 
     metadata: meta(staff),
   });
   if (end === 'rejected') {
-    events.push({ type: 'IncidentRejected', data: { reason: '不属于受理范围' }, metadata: meta({ id: 'dispatcher-1', role: 'dispatcher' }) });
+    events.push({
+      type: 'IncidentRejected',
+      data: { reason: '不属于受理范围' },
+      metadata: meta({ id: 'dispatcher-1', role: 'dispatcher' }),
+    });
     return events;
   }
   events.push({
     type: 'IncidentDispatched',
-    data: { department: 'justice', by: 'routing', signForDue: DUE, handlingDue: DUE, measures: { sign_for: 'working', handling: 'working' } },
+    data: {
+      department: 'justice',
+      by: 'routing',
+      signForDue: DUE,
+      handlingDue: DUE,
+      measures: { sign_for: 'working', handling: 'working' },
+    },
     metadata: meta({ id: 'routing', role: 'system' }),
   });
   if (end === 'open') return events;
@@ -275,7 +285,11 @@ describe('exports, the bulletin schedule and the bulletin document, on the real 
       const mine = towns[0]!.code;
       const other = towns[1]!.code;
       expect((await get(`/v1/figures.csv?area=${mine}`, TOWN_LEADER)).statusCode).toBe(200);
-      for (const url of [`/v1/figures.csv?area=${other}`, `/v1/rankings.xlsx?area=${DISTRICT}`, `/v1/trends.xlsx?area=${other}&figure=reported&from=2026-11-01&to=2026-11-02`]) {
+      for (const url of [
+        `/v1/figures.csv?area=${other}`,
+        `/v1/rankings.xlsx?area=${DISTRICT}`,
+        `/v1/trends.xlsx?area=${other}&figure=reported&from=2026-11-01&to=2026-11-02`,
+      ]) {
         const json = await get(url.replace(/\.(csv|xlsx)/, ''), TOWN_LEADER);
         const res = await get(url, TOWN_LEADER);
         expect(res.statusCode, url).toBe(403);
@@ -291,9 +305,17 @@ describe('exports, the bulletin schedule and the bulletin document, on the real 
   describe('月通报 frozen by the schedule, and as a document', () => {
     const AT = { day: 1, hour: 9, minute: 0 };
     const freezer = () =>
-      new BulletinFreezer({ store, areas, partitions: PARTITIONS, bulletins, rankingWeights: DEFAULT_WEIGHTS, at: AT, clock: () => Promise.resolve(now), logger: infra.logger });
-    const records = async () =>
-      (await readTopic(infra.kafka, infra.topics.bulletins)).filter((r) => (r.key ?? '').endsWith(':2026-11'));
+      new BulletinFreezer({
+        store,
+        areas,
+        partitions: PARTITIONS,
+        bulletins,
+        rankingWeights: DEFAULT_WEIGHTS,
+        at: AT,
+        clock: () => Promise.resolve(now),
+        logger: infra.logger,
+      });
+    const records = async () => (await readTopic(infra.kafka, infra.topics.bulletins)).filter((r) => (r.key ?? '').endsWith(':2026-11'));
 
     it('freezes November at 09:00 on 1 December in Shanghai, once, for every area with children, keeping one frozen by hand', async () => {
       // A town's leader froze their town by hand first (the month is over): the schedule keeps it.
@@ -360,7 +382,12 @@ describe('exports, the bulletin schedule and the bulletin document, on the real 
         const f = row.figures;
         const line = text.split('\n').find((l) => l.includes(row.area.name) && l.includes(row.score.toFixed(4)));
         expect(line, row.area.name).toBeDefined();
-        const cells = [String(f.reported), String(f.registered), `${(f.closureRate! * 100).toFixed(1)}%`, `${(f.onTimeClosureRate! * 100).toFixed(1)}%`];
+        const cells = [
+          String(f.reported),
+          String(f.registered),
+          `${(f.closureRate! * 100).toFixed(1)}%`,
+          `${(f.onTimeClosureRate! * 100).toFixed(1)}%`,
+        ];
         expect(line!.split(/\s+/)).toEqual(expect.arrayContaining(cells));
       }
       mkdirSync(ARTIFACTS, { recursive: true });

@@ -8,6 +8,7 @@ import {
   withBearerSecurity,
   type JsonSchema,
 } from '@gridgov/http';
+import { exportPaths } from './exports/openapi-paths.ts';
 import { ResponseSchemas } from './openapi-responses.ts';
 import {
   BulletinBody,
@@ -87,6 +88,7 @@ function routesDocument(): JsonSchema {
           responses: { '200': json('Bulletin', 'The bulletin'), '400': bad, '404': error('Unknown area, or no bulletin of that month') },
         },
       },
+      ...exportPaths({ bad, unknownArea, error }),
       '/v1/streams/figures': {
         get: {
           summary: 'Live figures over server-sent events',

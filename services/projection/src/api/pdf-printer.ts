@@ -71,7 +71,14 @@ export class ChromiumPdfPrinter implements PdfPrinter {
     const browser = await chromium.launch({
       executablePath: this.executablePath,
       headless: true,
-      args: ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
+      args: [
+        '--no-sandbox',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-gpu',
+      ],
     });
     browser.on('disconnected', () => {
       this.logger.warn('the PDF printer’s Chromium went away; the next print launches it again');

@@ -504,10 +504,18 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
           '/openapi.json',
           '/readyz',
           '/v1/bulletins/{month}',
+          '/v1/bulletins/{month}/document.html',
+          '/v1/bulletins/{month}/document.pdf',
           '/v1/figures',
+          '/v1/figures.csv',
+          '/v1/figures.xlsx',
           '/v1/rankings',
+          '/v1/rankings.csv',
+          '/v1/rankings.xlsx',
           '/v1/streams/figures',
           '/v1/trends',
+          '/v1/trends.csv',
+          '/v1/trends.xlsx',
         ].sort(),
       );
       expect(Object.keys(body.paths['/v1/bulletins/{month}']!).sort()).toEqual(['get', 'post']);

@@ -30,6 +30,8 @@ describe('CSV exports', () => {
         ['大泽镇', 0, null, null],
       ],
     };
-    expect(toCsv(table)).toBe('\uFEFF区域,上报数,结案率,综合得分\r\narea.name,reported,closureRate,score\r\n' + "'=1+1,12,33.33%,0.65\r\n大泽镇,0,,\r\n");
+    expect(toCsv(table)).toBe(
+      '\uFEFF区域,上报数,结案率,综合得分\r\narea.name,reported,closureRate,score\r\n' + "'=1+1,12,33.33%,0.65\r\n大泽镇,0,,\r\n",
+    );
   });
 });

@@ -94,7 +94,12 @@ export function trendTable(a: TrendAnswer): ExportTable {
   return {
     name: stem('trends', a.area.code, a.figure, `${a.from}..${a.to}`),
     title: `${a.area.name} ${FigureLabels[a.figure]} 趋势 ${a.from}..${a.to}`,
-    about: [['区域 area', `${a.area.name} (${a.area.code})`], ['指标 figure', `${FigureLabels[a.figure]} (${a.figure})`], ['时段 window', `${a.from}..${a.to}`], ...scopeLines(a.scope)],
+    about: [
+      ['区域 area', `${a.area.name} (${a.area.code})`],
+      ['指标 figure', `${FigureLabels[a.figure]} (${a.figure})`],
+      ['时段 window', `${a.from}..${a.to}`],
+      ...scopeLines(a.scope),
+    ],
     columns: [
       { header: '日期', code: 'date', kind: 'text' },
       { header: FigureLabels[a.figure], code: a.figure, kind: kindOf(a.figure) },
