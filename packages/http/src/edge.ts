@@ -86,7 +86,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     const origin = allowOrigin(request.headers.origin);
     if (origin) {
       reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
-      reply.header('access-control-expose-headers', 'x-request-id, retry-after, location');
+      reply.header('access-control-expose-headers', 'x-request-id, retry-after, location, content-disposition');
     }
     if (origins.size > 0) reply.header('vary', 'origin');
     // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
