@@ -43,7 +43,11 @@ describe('Open311 GeoReport v2, end to end', () => {
     // The app's key is known to the intake by its SHA-256 only.
     writeFileSync(
       clientsFile,
-      JSON.stringify({ clients: [{ id: 'citizen-app', name: '市民随手拍', keySha256: createHash('sha256').update(API_KEY).digest('hex'), requestsPerMinute: 100 }] }),
+      JSON.stringify({
+        clients: [
+          { id: 'citizen-app', name: '市民随手拍', keySha256: createHash('sha256').update(API_KEY).digest('hex'), requestsPerMinute: 100 },
+        ],
+      }),
     );
     const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, OPEN311_CLIENTS_FILE: clientsFile };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
@@ -98,7 +102,11 @@ describe('Open311 GeoReport v2, end to end', () => {
 
   it('lists the catalog as services, in JSON and XML, and a service definition', async () => {
     const json = (await (await open311('services.json')).json()) as { service_code: string; metadata: boolean; type: string }[];
-    expect(json.find((s) => s.service_code === 'exposed_rubbish')).toMatchObject({ service_name: '暴露垃圾', metadata: false, type: 'realtime' });
+    expect(json.find((s) => s.service_code === 'exposed_rubbish')).toMatchObject({
+      service_name: '暴露垃圾',
+      metadata: false,
+      type: 'realtime',
+    });
     const res = await open311('services.xml');
     expect(res.headers.get('content-type')).toMatch(/^text\/xml; charset=utf-8/);
     const services = xml(await res.text())['services']!['service']!;
@@ -107,7 +115,10 @@ describe('Open311 GeoReport v2, end to end', () => {
     expect(definition.attributes.map((a) => a.code)).toEqual(['urgency']);
     const unknown = await open311('services/potholes.xml');
     expect(unknown.status).toBe(404);
-    expect(xml(await unknown.text())['errors']!['error']![0]).toEqual({ code: '404', description: 'service_code: potholes is not a service of this jurisdiction' });
+    expect(xml(await unknown.text())['errors']!['error']![0]).toEqual({
+      code: '404',
+      description: 'service_code: potholes is not a service of this jurisdiction',
+    });
   });
 
   it('refuses a bad api_key with 403, and a request without service_code with 400, in the spec error format', async () => {
@@ -193,7 +204,11 @@ describe('Open311 GeoReport v2, end to end', () => {
     await act(second, 'reject', DISPATCHER, { reason: '与已受理事件重复' }, 'rejected');
 
     const closed = await statusOf(first);
-    expect(closed).toMatchObject({ status: 'closed', status_notes: '已结案: handled and checked on site', agency_responsible: '环境卫生所' });
+    expect(closed).toMatchObject({
+      status: 'closed',
+      status_notes: '已结案: handled and checked on site',
+      agency_responsible: '环境卫生所',
+    });
     expect(await statusOf(second)).toMatchObject({ status: 'closed', status_notes: '不予立案: 与已受理事件重复' });
 
     // The list, as the app asks for it: by status, by service, by ids, in XML too.

@@ -90,13 +90,19 @@ describe('sealEvent', () => {
     const base = reported('exposed_rubbish');
     const event = {
       ...base,
-      data: { ...base.data, channel: { via: 'open311', client: 'fixmystreet' }, contact: { email: 'citizen@example.org', phone: '13800000000' } },
+      data: {
+        ...base.data,
+        channel: { via: 'open311', client: 'fixmystreet' },
+        contact: { email: 'citizen@example.org', phone: '13800000000' },
+      },
     } as typeof base;
     const sealed = sealEvent(event, { key, confidential: false, pseudonyms });
     expect(GridEventSchema.parse(sealed)).toEqual(sealed);
     expect(JSON.stringify(sealed)).not.toMatch(/citizen@example\.org|13800000000/);
     expect(JSON.stringify(sealed)).toContain('fixmystreet');
-    expect((openEvent(sealed, key) as typeof event).data).toMatchObject({ contact: { email: 'citizen@example.org', phone: '13800000000' } });
+    expect(openEvent(sealed, key).data).toMatchObject({
+      contact: { email: 'citizen@example.org', phone: '13800000000' },
+    });
   });
 
   it('seals the free text of a confidential case too', () => {

@@ -52,7 +52,8 @@ export const ERROR_CODES = {
   UNKNOWN_SERVICE: { status: 404, meaning: 'An Open311 service_code that is not a category of the catalog.' },
   UNKNOWN_SERVICE_REQUEST: {
     status: 404,
-    meaning: 'No Open311 service request with that id: no case, or one that did not come in through the Open311 door, or a confidential one.',
+    meaning:
+      'No Open311 service request with that id: no case, or one that did not come in through the Open311 door, or a confidential one.',
   },
   UNKNOWN_AREA: { status: 404, meaning: 'No area with that code (figures, rankings, trends, bulletins).' },
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },

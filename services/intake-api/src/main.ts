@@ -49,7 +49,8 @@ async function main(): Promise<void> {
   const kms = LocalKms.fromFile(config.KEK_FILE);
   // Read before listening: a clients file that is wrong stops the start, naming the field.
   const open311Clients = config.OPEN311_CLIENTS_FILE ? Open311Clients.fromFile(config.OPEN311_CLIENTS_FILE) : new Open311Clients([]);
-  if (open311Clients.clients.length === 0) logger.warn('no Open311 client app (OPEN311_CLIENTS_FILE): POST /open311/v2/requests answers 403');
+  if (open311Clients.clients.length === 0)
+    logger.warn('no Open311 client app (OPEN311_CLIENTS_FILE): POST /open311/v2/requests answers 403');
   if (!photoStore) logger.warn('S3_ENDPOINT is not set: photos are off (POST /v1/photos answers 503)');
   const app = buildIntakeApp({
     logger,
@@ -107,7 +108,13 @@ async function main(): Promise<void> {
   janitor?.unref();
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info(
-    { address, areas: areas.size, tokens: verifier.algorithm, open311Clients: open311Clients.clients.length, photos: photoStore ? `${config.S3_ENDPOINT} ${config.S3_BUCKET}` : 'off' },
+    {
+      address,
+      areas: areas.size,
+      tokens: verifier.algorithm,
+      open311Clients: open311Clients.clients.length,
+      photos: photoStore ? `${config.S3_ENDPOINT} ${config.S3_BUCKET}` : 'off',
+    },
     'intake-api listening',
   );
   shutdownOnSignals(logger, async () => {

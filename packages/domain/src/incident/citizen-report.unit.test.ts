@@ -54,7 +54,13 @@ describe("a citizen's report through the Open311 door", () => {
     const state = decision.events.reduce(evolve, null as Parameters<typeof evolve>[0]);
     expect(state?.status).toBe('reported');
     const envelope = (type: 'DispatchIncident' | 'RejectIncident', data: object): CommandEnvelope =>
-      ({ commandId: COMMAND, incidentId: INCIDENT, issuedAt: NOW.toISOString(), actor: DISPATCHER, command: { type, data } }) as CommandEnvelope;
+      ({
+        commandId: COMMAND,
+        incidentId: INCIDENT,
+        issuedAt: NOW.toISOString(),
+        actor: DISPATCHER,
+        command: { type, data },
+      }) as CommandEnvelope;
     const dispatched = decide(envelope('DispatchIncident', { department: 'sanitation' }), state, ctx, NOW);
     expect(dispatched.kind === 'accepted' && dispatched.events.map((e) => e.type)).toEqual(['IncidentDispatched']);
     const rejected = decide(envelope('RejectIncident', { reason: '重复上报' }), state, ctx, NOW);
@@ -62,7 +68,9 @@ describe("a citizen's report through the Open311 door", () => {
   });
 
   it('is on the dispatchers’ new list (待派遣)', () => {
-    expect(caseQueues({ status: 'reported', deadlines: [], escalationLevel: 0, pendingExtension: null, suspended: false })).toEqual(['new']);
+    expect(caseQueues({ status: 'reported', deadlines: [], escalationLevel: 0, pendingExtension: null, suspended: false })).toEqual([
+      'new',
+    ]);
   });
 
   it('when grid staff name the channel, or the app names another app, then it is refused', () => {

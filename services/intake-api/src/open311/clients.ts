@@ -12,7 +12,7 @@ export const Open311Client = z
       .string()
       .regex(/^[0-9a-f]{64}$/, 'the SHA-256 of the api_key, 64 lower-case hex digits')
       .describe('SHA-256 (hex) of the api_key given to the app (scripts/open311-client makes one)'),
-    requestsPerMinute: z.number().int().min(1).max(100_000).describe("Most POST requests.{format} per minute from this app"),
+    requestsPerMinute: z.number().int().min(1).max(100_000).describe('Most POST requests.{format} per minute from this app'),
   })
   .strict();
 export type Open311Client = z.infer<typeof Open311Client>;

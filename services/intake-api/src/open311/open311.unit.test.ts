@@ -15,7 +15,12 @@ import { xmlDocument, type XmlValue } from './xml.ts';
 /** The specification's own examples (fixtures/README.md names their source). */
 const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}`, import.meta.url), 'utf8');
 /** The spec's JSON writes codes as bare numbers with leading zeros (`"service_code":001`): read with them quoted. */
-const specJson = (name: string): unknown => JSON.parse(fixture(name).replace(/^HTTP\/1\.1 .*$/m, '').replace(/":(\s*)(0\d+)(?=[,\s}])/g, '":$1"$2"'));
+const specJson = (name: string): unknown =>
+  JSON.parse(
+    fixture(name)
+      .replace(/^HTTP\/1\.1 .*$/m, '')
+      .replace(/":(\s*)(0\d+)(?=[,\s}])/g, '":$1"$2"'),
+  );
 /** The XML of an example, its status line (errors) left off. */
 const specXml = (name: string) => fixture(name).replace(/^HTTP\/1\.1 .*\n\n/, '');
 
@@ -23,13 +28,16 @@ const specXml = (name: string) => fixture(name).replace(/^HTTP\/1\.1 .*\n\n/, ''
 type Shape = { readonly [name: string]: Shape | 'text' };
 function shapeOf(xml: string): Shape {
   expect(XMLValidator.validate(xml)).toBe(true);
-  const tree = new XMLParser({ ignoreDeclaration: true, isArray: () => true, parseTagValue: false }).parse(xml) as Record<string, unknown[]>;
+  const tree = new XMLParser({ ignoreDeclaration: true, isArray: () => true, parseTagValue: false }).parse(xml) as Record<
+    string,
+    unknown[]
+  >;
   const walk = (node: unknown): Shape | 'text' => {
     if (node === null || typeof node !== 'object') return 'text';
     const out: Record<string, Shape | 'text'> = {};
     for (const [name, children] of Object.entries(node as Record<string, unknown[]>)) {
       // Every item of a list has the same fields: the first one stands for all.
-      out[name] = walk((children as unknown[])[0]);
+      out[name] = walk(children[0]);
     }
     return Object.keys(out).length === 0 ? 'text' : out;
   };
@@ -39,8 +47,7 @@ function shapeOf(xml: string): Shape {
 /** A JSON answer's structure: the fields of an object, an array by its first item. */
 function jsonShape(value: unknown): unknown {
   if (Array.isArray(value)) return [jsonShape(value[0])];
-  if (value !== null && typeof value === 'object')
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonShape(v)]));
+  if (value !== null && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, jsonShape(v)]));
   return 'value';
 }
 
@@ -94,7 +101,13 @@ describe('answers have the structure of the GeoReport v2 examples', () => {
     expect(services.map((s) => s.service_code)).toEqual(catalog.allCategories().map((c) => c.code));
     expect(shapeOf(xmlDocument('services', services as unknown as XmlValue))).toEqual(shapeOf(specXml('services.xml')));
     expect(jsonShape(JSON.parse(JSON.stringify(services)))).toEqual(jsonShape(specJson('services.json')));
-    expect(services[0]).toMatchObject({ service_code: 'exposed_rubbish', service_name: '暴露垃圾', metadata: false, type: 'realtime', group: '环境卫生所' });
+    expect(services[0]).toMatchObject({
+      service_code: 'exposed_rubbish',
+      service_name: '暴露垃圾',
+      metadata: false,
+      type: 'realtime',
+      group: '环境卫生所',
+    });
   });
 
   it('GET a service definition: urgency as its one attribute, with its values', () => {
@@ -129,7 +142,10 @@ describe('answers have the structure of the GeoReport v2 examples', () => {
 
 describe('XML', () => {
   it('escapes markup and drops what XML cannot hold; null is an empty element', () => {
-    const xml = xmlDocument('errors', [{ code: 400, description: '<b>"A&B"</b> \u0001it\'s' }, { code: 400, description: null }]);
+    const xml = xmlDocument('errors', [
+      { code: 400, description: '<b>"A&B"</b> \u0001it\'s' },
+      { code: 400, description: null },
+    ]);
     expect(XMLValidator.validate(xml)).toBe(true);
     expect(xml).toContain('<description>&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt; it&apos;s</description>');
     expect(xml).toContain('<description/>');
@@ -190,7 +206,14 @@ describe('a citizen request becomes a report', () => {
       attributes: {},
     });
     const now = new Date('2026-11-30T08:00:00Z');
-    const options = { reportId: 'o311-x1234567', gridCode: GRID, serviceName: '暴露垃圾', urgency: 'urgent' as const, client: 'fixmystreet', now };
+    const options = {
+      reportId: 'o311-x1234567',
+      gridCode: GRID,
+      serviceName: '暴露垃圾',
+      urgency: 'urgent' as const,
+      client: 'fixmystreet',
+      now,
+    };
     const data = reportDataOf({ ...fields, lat: fields.lat!, long: fields.long!, service_code: fields.service_code! }, options);
     expect(data).toEqual({
       reportId: 'o311-x1234567',

@@ -1,4 +1,4 @@
-import { AreaCode, CitizenContact, FreeText, Urgency, type ReportIncident } from '@gridgov/contracts';
+import { AreaCode, FreeText, Urgency, type CitizenContact, type ReportIncident } from '@gridgov/contracts';
 import { z } from 'zod';
 import { URGENCY_ATTRIBUTE } from './services.ts';
 
@@ -6,8 +6,7 @@ import { URGENCY_ATTRIBUTE } from './services.ts';
  * GeoReport v2's "optional" rule: a parameter sent empty is one not sent. Every field of a request goes through this
  * first (a form sends `address_id=` for a field left blank).
  */
-const absentIfEmpty = <S extends z.ZodType>(schema: S) =>
-  z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
+const absentIfEmpty = <S extends z.ZodType>(schema: S) => z.preprocess((v) => (v === '' || v === null ? undefined : v), schema.optional());
 
 const text = (max: number) => absentIfEmpty(FreeText(max, { min: 1, trim: true }));
 
@@ -74,7 +73,7 @@ export function contactOf(fields: Open311RequestFields): CitizenContact {
     deviceId: fields.device_id,
     accountId: fields.account_id,
   };
-  return Object.fromEntries(Object.entries(contact).filter(([, v]) => v !== undefined)) as CitizenContact;
+  return Object.fromEntries(Object.entries(contact).filter(([, v]) => v !== undefined));
 }
 
 /** The urgency among the attributes (normal when none is given), or the problem with the attributes. */

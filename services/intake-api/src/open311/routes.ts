@@ -92,7 +92,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
   const catalog: Catalog = deps.catalog;
 
   void app.register(
-    async (scope) => {
+    (scope, _options, registered) => {
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
         done(null, parseForm(body as string));
       });
@@ -151,6 +151,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
         if (!shown) throw new ApiError(404, 'UNKNOWN_SERVICE_REQUEST', `service_request_id: no request ${id}`);
         return answer(reply, format, 200, 'service_requests', [shown] as unknown as XmlValue);
       });
+      registered();
     },
     { prefix: '/open311/v2' },
   );
@@ -163,16 +164,18 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
   /** POST requests.{format}: the app's key, its rate limit, the fields, the grid; then the report, signed, on Kafka. */
   const createRequest = async (request: FastifyRequest) => {
     const body = request.body ?? {};
-    if (typeof body !== 'object' || Array.isArray(body)) throw new ApiError(400, 'VALIDATION_FAILED', 'body: the fields of a request, as a form or a JSON object');
+    if (typeof body !== 'object' || Array.isArray(body))
+      throw new ApiError(400, 'VALIDATION_FAILED', 'body: the fields of a request, as a form or a JSON object');
     const { fields: raw, problems } = requestFields(body as Record<string, unknown>);
     const queryKey = (request.query as Record<string, unknown> | undefined)?.['api_key'];
-    const apiKey = typeof raw['api_key'] === 'string' && raw['api_key'] !== '' ? raw['api_key'] : typeof queryKey === 'string' ? queryKey : '';
+    const apiKey =
+      typeof raw['api_key'] === 'string' && raw['api_key'] !== '' ? raw['api_key'] : typeof queryKey === 'string' ? queryKey : '';
     const client = apiKey === '' ? undefined : clients.byKey(apiKey);
     if (!client) {
       throw new ApiError(
         403,
         'OPEN311_API_KEY_INVALID',
-        apiKey === '' ? 'api_key: missing -- can\'t proceed with create_request' : "api_key: invalid -- can't proceed with create_request",
+        apiKey === '' ? "api_key: missing -- can't proceed with create_request" : "api_key: invalid -- can't proceed with create_request",
       );
     }
     const hit = await limits.hit(`open311:${client.id}`, CLIENT_WINDOW_MS);
@@ -189,14 +192,23 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
     if (problems.length > 0) throw new ApiError(400, 'VALIDATION_FAILED', problems.join('; '));
     const { api_key: _key, ...rest } = raw;
     const fields = parseOr400(Open311RequestFields, 'body', rest);
-    if (fields.service_code === undefined) throw new ApiError(400, 'VALIDATION_FAILED', 'service_code: required (GET services.json lists them)');
+    if (fields.service_code === undefined)
+      throw new ApiError(400, 'VALIDATION_FAILED', 'service_code: required (GET services.json lists them)');
     const category = catalog.category(fields.service_code);
     if (!category) throw new ApiError(404, 'UNKNOWN_SERVICE', `service_code: ${fields.service_code} is not a service of this jurisdiction`);
     if ((fields.lat === undefined) !== (fields.long === undefined)) {
-      throw new ApiError(400, 'VALIDATION_FAILED', `${fields.lat === undefined ? 'lat' : 'long'}: required with ${fields.lat === undefined ? 'long' : 'lat'}`);
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `${fields.lat === undefined ? 'lat' : 'long'}: required with ${fields.lat === undefined ? 'long' : 'lat'}`,
+      );
     }
     if (fields.lat === undefined || fields.long === undefined) {
-      throw new ApiError(400, 'VALIDATION_FAILED', 'lat and long: required here (every case is placed by its position; address_string and address_id may come with them)');
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        'lat and long: required here (every case is placed by its position; address_string and address_id may come with them)',
+      );
     }
     const urgency = urgencyOf(fields.attributes);
     if ('problem' in urgency) throw new ApiError(400, 'VALIDATION_FAILED', urgency.problem);
@@ -237,7 +249,10 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
 
   /** One request as anyone may see it, or undefined: no case, not from the Open311 door, or confidential (举报人保护). */
   const publicRequest = async (id: string, known?: IncidentView | null): Promise<Open311ServiceRequest | undefined> => {
-    const [view, lines] = await Promise.all([known === undefined ? deps.reader.view(id) : Promise.resolve(known ?? undefined), deps.reader.history(id)]);
+    const [view, lines] = await Promise.all([
+      known === undefined ? deps.reader.view(id) : Promise.resolve(known ?? undefined),
+      deps.reader.history(id),
+    ]);
     if (!view || catalog.isConfidential(view.category)) return undefined;
     const report = reportLineOf(lines);
     return report ? serviceRequestOf(view, report, lines, catalog) : undefined;

@@ -23,7 +23,8 @@ export interface Open311ServiceRequest {
 }
 
 /** What the citizen is told at once, after POST requests.{format}. */
-export const SERVICE_NOTICE = '已收到，待受理: received; a dispatcher will accept it (受理) or turn it down (不予立案) before it is handled';
+export const SERVICE_NOTICE =
+  '已收到，待受理: received; a dispatcher will accept it (受理) or turn it down (不予立案) before it is handled';
 
 /** A case that came in through the Open311 door: its report line names the channel (in clear, even after erasure). */
 export function reportLineOf(lines: readonly HistoryEntry[]): HistoryEntry | undefined {
@@ -36,7 +37,11 @@ const lastOf = (lines: readonly HistoryEntry[], type: HistoryEntry['type']) => l
 const textOf = (value: unknown): string | null => (typeof value === 'string' && value.length > 0 ? value : null);
 
 /** open or closed, and why, from the case's state: what a citizen may know of how their request goes. */
-function statusOf(view: IncidentView, lines: readonly HistoryEntry[], departmentName: string | null): Pick<Open311ServiceRequest, 'status' | 'status_notes'> {
+function statusOf(
+  view: IncidentView,
+  lines: readonly HistoryEntry[],
+  departmentName: string | null,
+): Pick<Open311ServiceRequest, 'status' | 'status_notes'> {
   if (view.suspended) return { status: 'open', status_notes: '挂账: accepted, handling paused for now' };
   switch (view.status) {
     case 'reported':
@@ -73,7 +78,12 @@ function expectedOf(view: IncidentView): string | null {
  * The case as a citizen's app sees it: what was reported, where, its status and when. Nothing personal: not the
  * citizen's contact details, nor who worked on the case. `lines` is the case's history, opened.
  */
-export function serviceRequestOf(view: IncidentView, report: HistoryEntry, lines: readonly HistoryEntry[], catalog: Catalog): Open311ServiceRequest {
+export function serviceRequestOf(
+  view: IncidentView,
+  report: HistoryEntry,
+  lines: readonly HistoryEntry[],
+  catalog: Catalog,
+): Open311ServiceRequest {
   const department = view.department === null ? null : (catalog.department(view.department)?.name ?? view.department);
   const location = report.data['location'] as { lat?: unknown; lng?: unknown; address?: unknown } | undefined;
   return {

@@ -26,7 +26,9 @@ function fail(message: string): never {
 }
 
 const file = values.file;
-const existing = existsSync(file) ? Open311ClientsFile.safeParse(JSON.parse(readFileSync(file, 'utf8'))) : { success: true as const, data: { clients: [] } };
+const existing = existsSync(file)
+  ? Open311ClientsFile.safeParse(JSON.parse(readFileSync(file, 'utf8')))
+  : { success: true as const, data: { clients: [] } };
 if (!existing.success) fail(`${file}: ${existing.error.issues[0]?.message ?? 'not a clients file'}`);
 const apiKey = `o311_${randomBytes(24).toString('base64url')}`;
 const client = Open311Client.safeParse({
