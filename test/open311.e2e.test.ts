@@ -7,6 +7,7 @@ import {
   createTestInfra,
   eventually,
   loadXinhuiAreas,
+  readTopic,
   startService,
   XINHUI_AREAS_FILE,
   type RunningService,
@@ -220,7 +221,11 @@ describe('Open311 GeoReport v2, end to end', () => {
     const byIds = xml(await (await open311(`requests.xml?service_request_id=${first},${second}`)).text())['service_requests']!['request']!;
     expect(byIds.map((r) => r['status'])).toEqual(['closed', 'closed']);
 
-    // Personal data: in no public answer, in no log line of the intake.
+    // Personal data: sealed on the kept log (ADR 0016), where the case's channel stays readable.
+    const events = (await readTopic(infra.kafka, infra.topics.events)).map((r) => r.value ?? '').join('\n');
+    expect(events).toContain('"channel":{"via":"open311","client":"citizen-app"}');
+    for (const secret of [EMAIL, PHONE, '小明', 'device-778899']) expect(events).not.toContain(secret);
+    // In no public answer, in no log line of the intake.
     const publicText = JSON.stringify([listed, closed, byIds]);
     for (const secret of [EMAIL, PHONE, '小明', 'device-778899', API_KEY]) {
       expect(publicText).not.toContain(secret);
