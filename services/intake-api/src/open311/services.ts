@@ -49,7 +49,7 @@ export function serviceDefinition(catalog: Catalog, code: string) {
         code: URGENCY_ATTRIBUTE,
         datatype: 'singlevaluelist',
         required: false,
-        datatype_description: 'normal unless the citizen says otherwise; a dispatcher may judge it anew',
+        datatype_description: 'how urgent the citizen finds it; normal when not given',
         order: 1,
         description: '紧急程度 urgency',
         values: Urgency.options.map((key) => ({ key, name: URGENCY_NAMES[key] })),
