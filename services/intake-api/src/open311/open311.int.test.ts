@@ -1,6 +1,7 @@
 import { envelopeSignatureProblem } from '@gridgov/auth';
 import { CommandEnvelope } from '@gridgov/contracts';
 import { createTestInfra, TEST_COMMAND_SIGNING_KEY, type TestInfra } from '@gridgov/testing';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRID, intakeHarness, type IntakeHarness } from '../test-harness.ts';
 import { Open311Clients, sha256Hex } from './clients.ts';
@@ -80,6 +81,44 @@ describe('Open311 POST requests, on the real broker and Redis', () => {
     expect(errors[0]!.code).toBe(429);
     expect(errors[0]!.description).toMatch(/^rate limit: more than 2 requests a minute from busy-app/);
     expect((await post('key-quiet')).statusCode).toBe(201);
+  });
+
+  it("answers the specification's own example request as the spec says", async () => {
+    // POST /dev/v2/requests.xml of GeoReport v2, verbatim (fixtures/README.md).
+    const example = readFileSync(new URL('./fixtures/post-request.http', import.meta.url), 'utf8')
+      .split('\n\n')[1]!
+      .trim();
+    const send = (body: string) =>
+      intake.app.inject({
+        method: 'POST',
+        url: '/open311/v2/requests.xml',
+        headers: { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+        payload: body,
+      });
+    const before = intake.sent();
+    // Its api_key (xyz) is no app's: 403, as the spec's own error example.
+    const refused = await send(example);
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(refused.body).toBe(
+      `<?xml version="1.0" encoding="utf-8"?>\n<errors>\n  <error>\n    <code>403</code>\n    <description>api_key: invalid -- can't proceed with create_request</description>\n  </error>\n</errors>\n`,
+    );
+    // With an app's key: its service 001 is not one of this jurisdiction's (404), nor are its attributes (400).
+    const withKey = example.replace('api_key=xyz', 'api_key=key-quiet');
+    expect((await send(withKey)).statusCode).toBe(404);
+    const withService = withKey.replace('service_code=001', 'service_code=dirty_road');
+    const attributes = await send(withService);
+    expect(attributes.statusCode).toBe(400);
+    expect(attributes.body).toContain('<description>attribute[WHISPAWN]: no such attribute (the one attribute is urgency)</description>');
+    expect(intake.sent()).toBe(before);
+    // Without them it is taken: the spec's position (San Francisco) lands in the first grid until boundaries locate it.
+    const taken = await send(withService.replace(/&attribute\[[A-Z]+\]=[A-Z0-9]+/g, ''));
+    expect(taken.statusCode).toBe(201);
+    expect(taken.body).toMatch(
+      /^<\?xml version="1\.0" encoding="utf-8"\?>\n<service_requests>\n  <request>\n    <service_request_id>[0-9a-f-]{36}<\/service_request_id>/,
+    );
+    expect(taken.body).toContain('<account_id/>');
+    expect(intake.sent()).toBe(before + 1);
   });
 
   it('sends nothing for a refused request', async () => {

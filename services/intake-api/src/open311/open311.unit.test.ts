@@ -147,7 +147,7 @@ describe('XML', () => {
       { code: 400, description: null },
     ]);
     expect(XMLValidator.validate(xml)).toBe(true);
-    expect(xml).toContain('<description>&lt;b&gt;&quot;A&amp;B&quot;&lt;/b&gt; it&apos;s</description>');
+    expect(xml).toContain(`<description>&lt;b&gt;"A&amp;B"&lt;/b&gt; it's</description>`);
     expect(xml).toContain('<description/>');
     expect(xml.startsWith('<?xml version="1.0" encoding="utf-8"?>\n<errors>')).toBe(true);
   });

@@ -17,14 +17,9 @@ const ITEM_OF: Readonly<Record<string, string>> = {
 /** Characters XML 1.0 cannot hold at all (C0 controls but tab, newline and CR; FFFE and FFFF): dropped. */
 const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]/g;
 
+/** Text of an element (there are no attributes): &, < and > escaped, quotes left as the spec's examples write them. */
 export function escapeXml(text: string): string {
-  return text
-    .replace(NOT_XML, '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;');
+  return text.replace(NOT_XML, '').replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
 function element(name: string, value: XmlValue, indent: string): string {
