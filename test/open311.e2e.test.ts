@@ -233,6 +233,27 @@ describe('Open311 GeoReport v2, end to end', () => {
     }
   });
 
+  it('takes a confidential lead (举报人保护) to the dispatchers and never shows it to the public', async () => {
+    const res = await postJson({
+      api_key: API_KEY,
+      service_code: 'gang_crime_lead',
+      lat: 22.52,
+      long: 113.03,
+      address_id: grid,
+      description: '有人在此收保护费',
+    });
+    expect(res.status).toBe(201);
+    const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
+    await eventually(
+      () => viewOf(id),
+      (v) => v?.status === 'reported',
+    );
+    expect((await open311(`requests/${id}.json`)).status).toBe(404);
+    const all = await (await open311(`requests.json?service_request_id=${id}`)).text();
+    expect(all).toBe('[]');
+    expect(await (await open311('requests.json?service_code=gang_crime_lead')).text()).toBe('[]');
+  });
+
   it('answers an unknown request 404 and a request id that is not one 404, in XML when asked', async () => {
     const res = await open311('requests/0b6c1c56-9a2f-4b07-8d6e-7b0f6a3d9e11.xml');
     expect(res.status).toBe(404);

@@ -101,6 +101,7 @@ describe('answers have the structure of the GeoReport v2 examples', () => {
     expect(services.map((s) => s.service_code)).toEqual(catalog.allCategories().map((c) => c.code));
     expect(shapeOf(xmlDocument('services', services as unknown as XmlValue))).toEqual(shapeOf(specXml('services.xml')));
     expect(jsonShape(JSON.parse(JSON.stringify(services)))).toEqual(jsonShape(specJson('services.json')));
+    expect(services.find((s) => s.service_code === 'gang_crime_lead')?.description).toMatch(/confidential/);
     expect(services[0]).toMatchObject({
       service_code: 'exposed_rubbish',
       service_name: '暴露垃圾',

@@ -23,7 +23,10 @@ const serviceOf = (catalog: Catalog, category: Category): Open311Service => {
   return {
     service_code: category.code,
     service_name: category.name,
-    description: `${category.name}: handled by ${department} once a dispatcher has accepted it (受理)`,
+    // 举报人保护: a lead is taken like any request, and never shown by GET requests (an app should not show it either).
+    description: category.confidential
+      ? `${category.name}: confidential; taken by the dispatchers, never shown in any list of requests`
+      : `${category.name}: handled by ${department} once a dispatcher has accepted it (受理)`,
     // The one attribute (urgency) is optional: a client needs no service definition to report.
     metadata: false,
     // The service_request_id (the case's id) is answered at once.
