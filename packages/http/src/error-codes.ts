@@ -31,7 +31,7 @@ export const ERROR_CODES = {
     status: 403,
     meaning: "A confidential category's figures (举报人保护) asked for a grid, or ranked by grid: they are given for a community or above.",
   },
-  OPEN311_API_KEY_INVALID: {
+  INVALID_API_KEY: {
     status: 403,
     meaning: 'POST /open311/v2/requests.{format} without an api_key of a client app of OPEN311_CLIENTS_FILE (ADR 0028).',
   },

@@ -174,7 +174,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
     if (!client) {
       throw new ApiError(
         403,
-        'OPEN311_API_KEY_INVALID',
+        'INVALID_API_KEY',
         apiKey === '' ? "api_key: missing -- can't proceed with create_request" : "api_key: invalid -- can't proceed with create_request",
       );
     }
