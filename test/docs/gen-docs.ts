@@ -11,7 +11,7 @@ import { ConsoleConfig } from '@gridgov/console';
 import { WorkerConfig } from '@gridgov/dispatch-worker';
 import { RejectionCodes } from '@gridgov/domain';
 import { ERROR_CODES, type JsonSchema } from '@gridgov/http';
-import { IntakeConfig, openApiDocument as intakeDocument } from '@gridgov/intake-api';
+import { IntakeConfig, openApiDocument as intakeDocument, open311ApiSection } from '@gridgov/intake-api';
 import { NotifierConfig, openApiDocument as notifierDocument } from '@gridgov/notifier';
 import { openApiDocument as projectionDocument, ProjectionConfig } from '@gridgov/projection';
 import { runCliWhenMain } from '@gridgov/runtime';
@@ -150,6 +150,7 @@ export function renderApiDoc(): string {
     apiSection(intakeDocument()),
     apiSection(projectionDocument()),
     apiSection(notifierDocument()),
+    open311ApiSection(),
     '## Errors',
     '',
     'Every 4xx/5xx has one shape: `{"error":{"code":"VALIDATION_FAILED","message":"body.gridCode: …","details":{…},"requestId":"…"}}`.',

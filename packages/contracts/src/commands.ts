@@ -10,11 +10,28 @@ import {
   IncidentId,
   Instant,
   Location,
+  ReportChannel,
   ReportId,
   Urgency,
 } from './primitives.ts';
 
 const Reason = FreeText(500, { min: 1, trim: true });
+
+/**
+ * A citizen's contact details as their app sent them (GeoReport v2's email, phone, first_name, last_name, device_id,
+ * account_id): personal data, sealed on the log as a reporter is (ADR 0016), never in an Open311 answer, never logged.
+ */
+export const CitizenContact = z
+  .object({
+    email: FreeText(254, { min: 1, trim: true }).optional(),
+    phone: FreeText(40, { min: 1, trim: true }).optional(),
+    firstName: FreeText(100, { min: 1, trim: true }).optional(),
+    lastName: FreeText(100, { min: 1, trim: true }).optional(),
+    deviceId: FreeText(200, { min: 1, trim: true }).optional(),
+    accountId: FreeText(200, { min: 1, trim: true }).optional(),
+  })
+  .strict();
+export type CitizenContact = z.infer<typeof CitizenContact>;
 const command = <T extends string, D extends z.ZodType>(type: T, data: D) => z.object({ type: z.literal(type), data });
 
 export const ReportIncident = command(
@@ -33,6 +50,8 @@ export const ReportIncident = command(
       'When the grid staff made the report on the device (it may arrive hours later); defaults to arrival',
     ),
     photos: CommandPhotos,
+    channel: ReportChannel.optional().describe('Set by the Open311 door only: a citizen report, which waits for triage'),
+    contact: CitizenContact.optional().describe("Set by the Open311 door only: the citizen's contact details (sealed)"),
   }),
 );
 export type ReportIncident = z.infer<typeof ReportIncident>;

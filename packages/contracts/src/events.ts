@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CommandPosition } from './outcomes.ts';
 import {
+  ReportChannel,
   CategoryCode,
   CommandId,
   DepartmentCode,
@@ -78,6 +79,19 @@ export const IncidentReported = event(
     /** Set with dispatchDue. */
     measures: measuresOf('dispatch').optional(),
     photos: Photos,
+    /** A citizen report through the Open311 door (ADR 0028): the client app it came from. */
+    channel: ReportChannel.optional(),
+    /** The citizen's contact details, each field sealed on the log (ADR 0016) as the reporter is. */
+    contact: z
+      .object({
+        email: z.string().optional(),
+        phone: z.string().optional(),
+        firstName: z.string().optional(),
+        lastName: z.string().optional(),
+        deviceId: z.string().optional(),
+        accountId: z.string().optional(),
+      })
+      .optional(),
   }),
 );
 export type IncidentReported = z.infer<typeof IncidentReported>;

@@ -143,3 +143,13 @@ export const CommandPhotos = z
   .refine((ps) => new Set(ps.map((p) => p.key)).size === ps.length, 'the same photo twice')
   .optional()
   .describe('Photos uploaded by POST /v1/photos, as { key, sha256 } (at most 9)');
+
+/** An Open311 client app's id (data/open311 clients file): lower-case letters, digits, _ and -. */
+export const Open311ClientId = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,47}$/, 'lower-case letters, digits, _ and -, 2 to 48');
+
+/**
+ * Where a report came in when not from grid staff: a citizen's app through the Open311 door (ADR 0028). Such a
+ * report is never routed at once: it waits for a dispatcher's triage (受理 by dispatching, or 不予立案).
+ */
+export const ReportChannel = z.object({ via: z.literal('open311'), client: Open311ClientId });
+export type ReportChannel = z.infer<typeof ReportChannel>;

@@ -86,6 +86,25 @@ describe('sealEvent', () => {
     });
   });
 
+  it("seals a citizen's contact details field by field (Open311, ADR 0028), and opens them again", () => {
+    const base = reported('exposed_rubbish');
+    const event = {
+      ...base,
+      data: {
+        ...base.data,
+        channel: { via: 'open311', client: 'fixmystreet' },
+        contact: { email: 'citizen@example.org', phone: '13800000000' },
+      },
+    } as typeof base;
+    const sealed = sealEvent(event, { key, confidential: false, pseudonyms });
+    expect(GridEventSchema.parse(sealed)).toEqual(sealed);
+    expect(JSON.stringify(sealed)).not.toMatch(/citizen@example\.org|13800000000/);
+    expect(JSON.stringify(sealed)).toContain('fixmystreet');
+    expect(openEvent(sealed, key).data).toMatchObject({
+      contact: { email: 'citizen@example.org', phone: '13800000000' },
+    });
+  });
+
   it('seals the free text of a confidential case too', () => {
     const sealed = sealEvent(reported('gang_crime_lead'), { key, confidential: true, pseudonyms });
     expect(JSON.stringify(sealed)).not.toContain('收保护费');

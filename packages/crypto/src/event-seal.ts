@@ -6,10 +6,10 @@ import type { Pseudonyms } from './pseudonym.ts';
  * Which fields of an event are personal (ADR 0016). Sealed on every case: who reported (and the report id, which with
  * the reporter names them), and the photos' keys. Sealed on a confidential category's case too: the free text.
  * Grid staff acting on a case (reporting, verifying) are personal wherever they appear: `metadata.actor.id`.
- * The schema has no contact field; one would go in ALWAYS.
+ * A citizen's contact details (Open311, ADR 0028) are an object: each of its fields sealed under its own name.
  */
 const ALWAYS: Partial<Record<GridEventType, readonly string[]>> = {
-  IncidentReported: ['reportId', 'reporterId', 'photos'],
+  IncidentReported: ['reportId', 'reporterId', 'photos', 'contact'],
   IncidentResolved: ['photos'],
   IncidentReworkRequested: ['photos'],
   IncidentClosed: ['photos'],
@@ -83,6 +83,11 @@ export function sealEvent(event: GridEvent, options: SealOptions): GridEvent {
         if (isPhoto(v)) return { ...v, ...Object.fromEntries(PHOTO_FIELDS.map((f) => [f, close(f, v[f])])) };
         return v;
       });
+    } else if (value !== null && typeof value === 'object') {
+      // An object of strings (a citizen's contact): each sealed bound to its own name, as openDeep opens it.
+      data[field] = Object.fromEntries(
+        Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, typeof v === 'string' ? close(k, v) : v]),
+      );
     }
   }
   const actor = staff ? { ...event.metadata.actor, id: close('id', event.metadata.actor.id) } : event.metadata.actor;

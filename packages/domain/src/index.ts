@@ -7,6 +7,7 @@ export * from './incident/rejection.ts';
 export * from './incident/decide.ts';
 export * from './incident/decider.ts';
 export { escalationArea } from './incident/commands/escalation.ts';
+export { isCitizenReport, open311Actor } from './incident/commands/report.ts';
 export * from './incident/evolve.ts';
 export * from './incident/timers.ts';
 export * from './time/windows.ts';

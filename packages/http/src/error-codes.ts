@@ -31,6 +31,10 @@ export const ERROR_CODES = {
     status: 403,
     meaning: "A confidential category's figures (举报人保护) asked for a grid, or ranked by grid: they are given for a community or above.",
   },
+  INVALID_API_KEY: {
+    status: 403,
+    meaning: 'POST /open311/v2/requests.{format} without an api_key of a client app of OPEN311_CLIENTS_FILE (ADR 0028).',
+  },
   CORS_ORIGIN_NOT_ALLOWED: { status: 403, meaning: 'A browser preflight from an origin not in CORS_ORIGINS.' },
   NOT_FOUND: { status: 404, meaning: 'No such route.' },
   PHOTO_REFUSED: {
@@ -44,6 +48,12 @@ export const ERROR_CODES = {
   UNKNOWN_INCIDENT: {
     status: 404,
     meaning: 'No case with that id that the caller may see (or its view is not written yet): the same answer whether it exists or not.',
+  },
+  UNKNOWN_SERVICE: { status: 404, meaning: 'An Open311 service_code that is not a category of the catalog.' },
+  UNKNOWN_SERVICE_REQUEST: {
+    status: 404,
+    meaning:
+      'No Open311 service request with that id: no case, or one that did not come in through the Open311 door, or a confidential one.',
   },
   UNKNOWN_AREA: { status: 404, meaning: 'No area with that code (figures, rankings, trends, bulletins).' },
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },

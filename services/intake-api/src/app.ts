@@ -3,6 +3,7 @@ import { isKafkaUnavailable } from '@gridgov/kafka';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
+import { registerOpen311 } from './open311/routes.ts';
 import { OpeningReader } from './opening-reader.ts';
 import { PhotoRecords } from './photos/records.ts';
 import { registerCaseLists } from './routes/case-lists.ts';
@@ -41,5 +42,6 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerQueueCounts(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
   registerOpenApiRoute(app);
+  registerOpen311(app, routeDeps, intakeDependencyOf);
   return app;
 }

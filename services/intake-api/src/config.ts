@@ -83,6 +83,13 @@ export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
       .min(60)
       .default(24 * 3600)
       .describe('How long an uploaded photo waits for a command that names it before the janitor deletes it, in s.'),
+    OPEN311_CLIENTS_FILE: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'The citizen apps that may POST Open311 requests (JSON {clients: [{id, name, keySha256, requestsPerMinute}]}, ADR 0028; scripts/open311-client adds one). Unset: none may.',
+      ),
     PHOTO_SWEEP_INTERVAL_MS: z.coerce
       .number()
       .int()

@@ -6,6 +6,7 @@ import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
+import type { Open311Clients } from './open311/clients.ts';
 import type { PhotoStore } from './photos/store.ts';
 import type { ReadSideReadiness } from './read-side.ts';
 import type { ReportTimeBounds } from './routes/commands.ts';
@@ -43,6 +44,8 @@ export interface IntakeDeps {
   readonly encryption: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
   /** Photos (ADR 0021): the store (absent when S3_ENDPOINT is not set) and the limits. */
   readonly photos?: PhotoOptions;
+  /** Open311 (ADR 0028): the citizen apps that may POST requests (OPEN311_CLIENTS_FILE); none when absent. */
+  readonly open311?: { readonly clients: Open311Clients };
 }
 
 export interface PhotoOptions {

@@ -7,6 +7,7 @@ import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitio
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
+import { Open311Clients } from './open311/clients.ts';
 import { sweepPhotos } from './photos/janitor.ts';
 import { PhotoRecords } from './photos/records.ts';
 import { PhotoStore } from './photos/store.ts';
@@ -46,6 +47,10 @@ async function main(): Promise<void> {
       })
     : undefined;
   const kms = LocalKms.fromFile(config.KEK_FILE);
+  // Read before listening: a clients file that is wrong stops the start, naming the field.
+  const open311Clients = config.OPEN311_CLIENTS_FILE ? Open311Clients.fromFile(config.OPEN311_CLIENTS_FILE) : new Open311Clients([]);
+  if (open311Clients.clients.length === 0)
+    logger.warn('no Open311 client app (OPEN311_CLIENTS_FILE): POST /open311/v2/requests answers 403');
   if (!photoStore) logger.warn('S3_ENDPOINT is not set: photos are off (POST /v1/photos answers 503)');
   const app = buildIntakeApp({
     logger,
@@ -80,6 +85,7 @@ async function main(): Promise<void> {
       maxPending: config.PHOTO_MAX_PENDING,
       pendingTtlS: config.PHOTO_PENDING_TTL_S,
     },
+    open311: { clients: open311Clients },
   });
   let sweeping = false;
   const janitor =
@@ -102,7 +108,13 @@ async function main(): Promise<void> {
   janitor?.unref();
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   logger.info(
-    { address, areas: areas.size, tokens: verifier.algorithm, photos: photoStore ? `${config.S3_ENDPOINT} ${config.S3_BUCKET}` : 'off' },
+    {
+      address,
+      areas: areas.size,
+      tokens: verifier.algorithm,
+      open311Clients: open311Clients.clients.length,
+      photos: photoStore ? `${config.S3_ENDPOINT} ${config.S3_BUCKET}` : 'off',
+    },
     'intake-api listening',
   );
   shutdownOnSignals(logger, async () => {

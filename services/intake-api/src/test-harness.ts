@@ -19,7 +19,7 @@ import {
 } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { buildIntakeApp, type PhotoOptions } from './app.ts';
+import { buildIntakeApp, type IntakeDeps, type PhotoOptions } from './app.ts';
 import { ReadSideReadiness } from './read-side.ts';
 
 export const context = defaultDecisionContext();
@@ -64,6 +64,7 @@ export async function intakeHarness(
     bodyLimit?: number;
     redis?: Redis;
     photos?: PhotoOptions;
+    open311?: IntakeDeps['open311'];
   } = {},
 ): Promise<IntakeHarness> {
   const producer = new DurableProducer(infra.kafka);
@@ -104,6 +105,7 @@ export async function intakeHarness(
     readSide,
     encryption,
     ...(options.photos ? { photos: options.photos } : {}),
+    ...(options.open311 ? { open311: options.open311 } : {}),
   });
   await app.ready();
   return {

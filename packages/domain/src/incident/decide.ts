@@ -3,7 +3,7 @@ import { authorise, roleMay } from '../access/authorise.ts';
 import { approveExtension, denyExtension, requestExtension } from './commands/extension.ts';
 import { escalateIncident } from './commands/escalation.ts';
 import { acceptIncident, resolveIncident, returnIncident, verifyIncident } from './commands/handling.ts';
-import { reportIncident } from './commands/report.ts';
+import { isCitizenReport, reportIncident } from './commands/report.ts';
 import { resumeIncident, suspendIncident } from './commands/suspension.ts';
 import { dispatchIncident, reassignIncident, rejectIncident } from './commands/triage.ts';
 import { type CaseCommand, type CaseTurn, type Decision, type DecisionContext, denied, Emitter, reject } from './decision.ts';
@@ -51,7 +51,7 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
   const t = now.getTime();
   // Who may do what, where: the access table, the same one the HTTP edge asks (a command produced by any
   // other road meets the same rule here). Jurisdiction comes from the signed envelope's actor.
-  if (!roleMay(actor.role, command.type)) {
+  if (!roleMay(actor.role, command.type) && !isCitizenReport(envelope)) {
     return reject('FORBIDDEN_ROLE', `${command.type} is not for the ${actor.role} role (${actor.id})`);
   }
   if (command.type === 'ReportIncident') return reportIncident(envelope, command.data, state, ctx, t);

@@ -99,7 +99,8 @@ export function visibleHistory(
     const { photos: _photos, ...unpictured } = line.data;
     const report = line.type === 'IncidentReported';
     if (!report && line.actor.role !== 'grid_staff') return 'photos' in line.data ? { ...line, data: unpictured } : line;
-    const { reporterId: _reporter, reportId: _reportId, ...data } = unpictured;
+    // A citizen's contact details (Open311, ADR 0028) go with the reporter.
+    const { reporterId: _reporter, reportId: _reportId, contact: _contact, ...data } = unpictured;
     const shown = typeof data['gridCode'] === 'string' ? { ...data, gridCode: communityOf(data['gridCode'], viewer.areas) } : data;
     return { ...line, actor: { id: HIDDEN, role: line.actor.role }, commandId: null, data: report ? shown : unpictured };
   });

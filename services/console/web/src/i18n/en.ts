@@ -238,6 +238,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'case.notFound': 'No such case, or not yours to see.',
   'case.status': 'Status',
   'case.description': 'Description',
+  'case.citizen': 'Citizen (Open311)',
   'case.place': 'Place',
   'case.deadlines': 'Deadlines',
   'case.noDeadline': 'No deadline running.',

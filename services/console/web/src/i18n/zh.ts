@@ -236,6 +236,7 @@ export const zh = {
   'case.notFound': '没有这件事件，或无权查看。',
   'case.status': '状态',
   'case.description': '描述',
+  'case.citizen': '市民（Open311）',
   'case.place': '地点',
   'case.deadlines': '时限',
   'case.noDeadline': '没有进行中的时限。',

@@ -61,7 +61,18 @@ function photosOf(history: readonly HistoryEntry[]): { key: string; stage?: Phot
 interface Report {
   readonly description?: string;
   readonly location?: { lat: number; lng: number; address?: string };
+  /** A citizen's request through the Open311 door (ADR 0028): the app, and the contact the API shows this reader. */
+  readonly channel?: { via: string; client: string };
+  readonly contact?: Partial<Record<'email' | 'phone' | 'firstName' | 'lastName' | 'deviceId' | 'accountId', string | null>>;
 }
+
+/** How to reach the citizen, as far as their app told: name, phone, email. */
+const citizenOf = (report: Report): string => {
+  const c = report.contact ?? {};
+  const name = [c.lastName, c.firstName].filter(Boolean).join('');
+  const parts = [name, c.phone, c.email].filter((p): p is string => typeof p === 'string' && p.length > 0);
+  return `${parts.length > 0 ? parts.join(' · ') : '—'} (${report.channel?.client ?? ''})`;
+};
 
 /** 详情: a case as the reader may see it (the API decides what), its deadlines counting down, its history and photos. */
 export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient; me: Me; incidentId: string; onBack: () => void }) {
@@ -109,6 +120,12 @@ export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient
           <dd data-testid="case-status">{view.status in STATUS_KEYS ? t(STATUS_KEYS[view.status]!) : view.status}</dd>
           <dt>{t('case.description')}</dt>
           <dd data-testid="case-description">{report.description ?? '—'}</dd>
+          {report.channel && (
+            <>
+              <dt>{t('case.citizen')}</dt>
+              <dd data-testid="case-citizen">{citizenOf(report)}</dd>
+            </>
+          )}
           <dt>{t('case.place')}</dt>
           <dd>
             {place} · <code>{view.gridCode}</code>
