@@ -143,3 +143,16 @@ export const CommandPhotos = z
   .refine((ps) => new Set(ps.map((p) => p.key)).size === ps.length, 'the same photo twice')
   .optional()
   .describe('Photos uploaded by POST /v1/photos, as { key, sha256 } (at most 9)');
+
+/** A GeoJSON position as an area boundary holds it: [longitude, latitude] in WGS84 (RFC 7946), an altitude ignored. */
+const Position = z.tuple([z.number(), z.number()]).rest(z.number());
+/**
+ * An area's boundary: a GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 lon/lat. This schema checks the shape
+ * only; @gridgov/geo's `checkBoundary` checks that it is a valid polygon (closed rings, no self-intersection, holes
+ * inside).
+ */
+export const AreaBoundary = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)) }),
+  z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position))) }),
+]);
+export type AreaBoundary = z.infer<typeof AreaBoundary>;

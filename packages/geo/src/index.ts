@@ -1,0 +1,7 @@
+export * from './planar.ts';
+export * from './boundary-check.ts';
+export * from './csv.ts';
+export * from './wkt.ts';
+export * from './area-import.ts';
+export * from './area-diff.ts';
+export * from './grid-locator.ts';
