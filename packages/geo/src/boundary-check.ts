@@ -1,5 +1,5 @@
 import type { AreaBoundary } from '@gridgov/contracts';
-import { ringArea2, ringSide, segmentsTouch, type Point, type Ring } from './planar.ts';
+import { ringArea2, ringSide, segmentsTouch, type Point, type Ring } from '@gridgov/domain';
 
 /** Beyond this many positions in one boundary a file is refused rather than checked (bounded work per import). */
 export const MAX_BOUNDARY_POSITIONS = 200_000;

@@ -1,27 +1,12 @@
 import type { AreaBoundary } from '@gridgov/contracts';
-import type { AreaTree } from '@gridgov/domain';
 import Flatbush from 'flatbush';
 import { polygonsOf } from './boundary-check.ts';
-import { ringSide, type Ring } from './planar.ts';
+import { polygonContains, type AreaTree, type Ring } from '@gridgov/domain';
 
 /** A grid and where it lies. */
 export interface LocatableArea {
   readonly code: string;
   readonly boundary: AreaBoundary;
-}
-
-/**
- * True when the point lies in the boundary, its edges included (closed polygons): inside an outer ring or on it,
- * and not strictly inside any of its holes.
- */
-export function boundaryContains(boundary: AreaBoundary, lng: number, lat: number): boolean {
-  return polygonsOf(boundary).some((rings) => polygonContains(rings, lng, lat));
-}
-
-function polygonContains(rings: readonly Ring[], lng: number, lat: number): boolean {
-  const [outer, ...holes] = rings;
-  if (!outer || ringSide(outer, lng, lat) === 'outside') return false;
-  return holes.every((hole) => ringSide(hole, lng, lat) !== 'inside');
 }
 
 /**

@@ -74,8 +74,8 @@ describe.each(['luan', 'xinhui'])('GridLocator on the generated boundaries of %s
 
   it('agrees with brute force on the grids’ own vertices and the middles of their edges (points on shared edges)', () => {
     const onEdges = fc.integer({ min: 0, max: vertices.length - 2 }).map((i) => {
-      const [ax, ay] = vertices[i]!;
-      const [bx, by] = vertices[i + 1]!;
+      const [ax, ay] = vertices[i]! as [number, number];
+      const [bx, by] = vertices[i + 1]! as [number, number];
       return [[ax, ay] as const, [(ax + bx) / 2, (ay + by) / 2] as const];
     });
     fc.assert(
@@ -87,7 +87,7 @@ describe.each(['luan', 'xinhui'])('GridLocator on the generated boundaries of %s
   it('places a point well inside each grid in that grid and in no other: the grids do not overlap', () => {
     for (const grid of grids) {
       const ring = (grid.boundary.coordinates as number[][][])[0]!;
-      const [sx, sy] = ring.slice(0, -1).reduce(([ax, ay], [x, y]) => [ax + x!, ay + y!], [0, 0]);
+      const [sx, sy] = ring.slice(0, -1).reduce<[number, number]>(([ax, ay], [x, y]) => [ax + x!, ay + y!], [0, 0]);
       const n = ring.length - 1;
       expect(locator.locateAll(sx / n, sy / n)).toEqual([grid.code]);
     }
@@ -100,21 +100,17 @@ describe.each(['luan', 'xinhui'])('GridLocator on the generated boundaries of %s
 });
 
 describe('GridLocator', () => {
-  const box = (x: number, y: number, w: number): AreaBoundary => ({
-    type: 'Polygon',
-    coordinates: [
-      [
-        [x, y],
-        [x + w, y],
-        [x + w, y + w],
-        [x, y + w],
-        [x, y],
-      ],
-    ],
-  });
+  const ring = (x: number, y: number, w: number): [number, number][] => [
+    [x, y],
+    [x + w, y],
+    [x + w, y + w],
+    [x, y + w],
+    [x, y],
+  ];
+  const box = (x: number, y: number, w: number): AreaBoundary => ({ type: 'Polygon', coordinates: [ring(x, y, w)] });
 
   it('respects holes: a point in a hole is not in the grid, a point on the hole’s edge is', () => {
-    const donut: AreaBoundary = { type: 'Polygon', coordinates: [box(0, 0, 10).coordinates[0]!, box(4, 4, 2).coordinates[0]!.toReversed()] };
+    const donut: AreaBoundary = { type: 'Polygon', coordinates: [ring(0, 0, 10), ring(4, 4, 2).toReversed()] };
     const locator = new GridLocator([{ code: '341502001001001', boundary: donut }]);
     expect(locator.locate(5, 5)).toBeUndefined();
     expect(locator.locate(4, 5)).toBe('341502001001001');
@@ -130,7 +126,7 @@ describe('GridLocator', () => {
   });
 
   it('finds each polygon of a MultiPolygon grid, and nothing when empty', () => {
-    const multi: AreaBoundary = { type: 'MultiPolygon', coordinates: [box(0, 0, 1).coordinates, box(5, 5, 1).coordinates] };
+    const multi: AreaBoundary = { type: 'MultiPolygon', coordinates: [[ring(0, 0, 1)], [ring(5, 5, 1)]] };
     const locator = new GridLocator([{ code: '341502001001001', boundary: multi }]);
     expect(locator.locate(5.5, 5.5)).toBe('341502001001001');
     expect(locator.locate(3, 3)).toBeUndefined();

@@ -1,4 +1,3 @@
-export * from './planar.ts';
 export * from './boundary-check.ts';
 export * from './csv.ts';
 export * from './wkt.ts';

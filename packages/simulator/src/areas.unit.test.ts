@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { type Area, type AreaTree, parseAreaTree } from '@gridgov/domain';
-import { boundaryContains, checkBoundary } from '@gridgov/geo';
+import { type Area, type AreaTree, boundaryContains, parseAreaTree } from '@gridgov/domain';
+import { checkBoundary } from '@gridgov/geo';
 import { describe, expect, it } from 'vitest';
 import { areaData, areaFileText, AreaFixtures, type GeneratedTreeShape, generatedAreas } from './areas.ts';
 import { LUAN_AREAS_FILE, XINHUI_AREAS_FILE } from './write-areas.ts';

@@ -1,5 +1,6 @@
 import type { CommandEnvelope } from '@gridgov/contracts';
 import { authorise } from '../../access/authorise.ts';
+import { boundaryContains } from '../../areas/planar.ts';
 import {
   type CommandData,
   type Decision,
@@ -46,6 +47,8 @@ export function reportIncident(
   if ('rejection' in photos) return { kind: 'rejected', rejection: photos.rejection };
 
   const department = ctx.routing.route(data.category, data.gridCode);
+  // Flagged, not refused: the phone's position may be off, or the thing reported lies just over the boundary.
+  const outside = grid.boundary !== undefined && !boundaryContains(grid.boundary, data.location.lng, data.location.lat);
   const out = new Emitter(null);
   const reported = out.emit(
     'IncidentReported',
@@ -57,6 +60,7 @@ export function reportIncident(
       urgency: data.urgency,
       description: data.description,
       location: data.location,
+      ...(outside ? { locationOutsideGrid: true as const } : {}),
       occurredAt: data.occurredAt,
       reportedAt,
       receivedAt: envelope.issuedAt,

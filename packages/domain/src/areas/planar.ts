@@ -1,3 +1,5 @@
+import type { AreaBoundary } from '@gridgov/contracts';
+
 /**
  * Planar primitives on [lon, lat] pairs. Grids are a few hundred metres across, so treating degrees as a plane
  * (as GeoJSON's RFC 7946 does for edges) decides the same as a spherical test would.
@@ -63,4 +65,20 @@ export function ringArea2(ring: Ring): number {
     sum += (xj - xi) * (yj + yi);
   }
   return sum;
+}
+
+/**
+ * True when the point lies in the boundary, its edges included (closed polygons): inside or on an outer ring, and
+ * not strictly inside any of that polygon's holes.
+ */
+export function boundaryContains(boundary: AreaBoundary, lng: number, lat: number): boolean {
+  const polygons: readonly (readonly Ring[])[] = boundary.type === 'Polygon' ? [boundary.coordinates] : boundary.coordinates;
+  return polygons.some((rings) => polygonContains(rings, lng, lat));
+}
+
+/** The same for one polygon given as its rings (outer first). */
+export function polygonContains(rings: readonly Ring[], lng: number, lat: number): boolean {
+  const [outer, ...holes] = rings;
+  if (!outer || ringSide(outer, lng, lat) === 'outside') return false;
+  return holes.every((hole) => ringSide(hole, lng, lat) !== 'inside');
 }
