@@ -9,6 +9,7 @@ import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
+import { registerGeoRoutes } from './routes/geo.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerPhotoRoutes } from './routes/photos.ts';
 import { registerQueueCounts } from './routes/queue-counts.ts';
@@ -40,6 +41,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCaseLists(app, routeDeps);
   registerQueueCounts(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
+  registerGeoRoutes(app, deps.areas);
   registerOpenApiRoute(app);
   return app;
 }
