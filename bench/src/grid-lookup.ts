@@ -41,7 +41,12 @@ export function gridLookupBench(lookups: number, grids = 100_000): SuiteRows {
   const bruteN = 50;
   const bruteRun = time(bruteN, (x, y) => withBoundary.find((g) => boundaryContains(g.boundary, x, y))?.code);
   const figures: Figure[] = [
-    { name: `grid lookup, R-tree, ${withBoundary.length} grids`, value: indexedRun.perSecond, unit: '/s', note: `${indexedRun.found}/${lookups} found` },
+    {
+      name: `grid lookup, R-tree, ${withBoundary.length} grids`,
+      value: indexedRun.perSecond,
+      unit: '/s',
+      note: `${indexedRun.found}/${lookups} found`,
+    },
     { name: `grid lookup, brute force, ${withBoundary.length} grids`, value: bruteRun.perSecond, unit: '/s', note: `${bruteN} lookups` },
     { name: 'index build', value: Math.round(indexS * 1000), unit: 'ms', note: `boundaries generated in ${generatedS.toFixed(1)} s` },
   ];

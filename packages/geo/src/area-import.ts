@@ -67,7 +67,9 @@ export function parseAreaImport(format: AreaImportFormat, text: string): AreaImp
   const problems = new Problems();
   const bytes = Buffer.byteLength(text, 'utf8');
   if (bytes > MAX_AREA_IMPORT_BYTES) {
-    return problems.fileWide(`${(bytes / 1048576).toFixed(1)} MB is larger than the ${MAX_AREA_IMPORT_BYTES / 1048576} MB an area file may be`);
+    return problems.fileWide(
+      `${(bytes / 1048576).toFixed(1)} MB is larger than the ${MAX_AREA_IMPORT_BYTES / 1048576} MB an area file may be`,
+    );
   }
   let raws: RawArea[];
   try {
@@ -104,10 +106,17 @@ function checkAreas(raws: readonly RawArea[], problems: Problems): AreaImport {
     const level = AreaLevels.find((l) => l === raw.level);
     if (!level) say(raw, 'level', `${JSON.stringify(raw.level ?? null)} is not a level (${AreaLevels.join(', ')})`);
     else if (!codeFitsLevel(code.data, level)) say(raw, 'code', `${code.data} is not a ${level} code (${LEVEL_CODES[level]})`);
-    const parent = raw.parent === null || raw.parent === undefined || raw.parent === '' ? null : String(raw.parent);
-    if (parent !== null && !AreaCode.safeParse(parent).success) say(raw, 'parent', `${JSON.stringify(parent)} is not an area code`);
+    const parent =
+      raw.parent === null || raw.parent === undefined || raw.parent === ''
+        ? null
+        : typeof raw.parent === 'string' || typeof raw.parent === 'number'
+          ? String(raw.parent)
+          : undefined;
+    if (parent === undefined || (parent !== null && !AreaCode.safeParse(parent).success)) {
+      say(raw, 'parent', `${JSON.stringify(raw.parent)} is not an area code`);
+    }
     const boundary = checkedBoundary(raw, say);
-    if (level && name) areas.push({ code: code.data, name, level, parent, ...(boundary ? { boundary } : {}) });
+    if (level && name && parent !== undefined) areas.push({ code: code.data, name, level, parent, ...(boundary ? { boundary } : {}) });
   }
   const byCode = new Map(areas.map((a) => [a.code, a]));
   for (const area of areas) {
@@ -125,7 +134,11 @@ function checkAreas(raws: readonly RawArea[], problems: Problems): AreaImport {
     if (parent.level !== expected) {
       say(raw, 'parent', `a ${area.level} sits under a ${expected ?? 'nothing'}, but ${parent.code} is a ${parent.level}`);
     } else if (!area.code.startsWith(area.level === 'district' ? parent.code.slice(0, 4) : parent.code)) {
-      say(raw, 'code', `${area.code} does not begin with its parent's code ${area.level === 'district' ? parent.code.slice(0, 4) : parent.code}`);
+      say(
+        raw,
+        'code',
+        `${area.code} does not begin with its parent's code ${area.level === 'district' ? parent.code.slice(0, 4) : parent.code}`,
+      );
     }
   }
   if (problems.list.length > 0) return { ok: false, problems: problems.list };
@@ -188,7 +201,8 @@ function csvAreas(text: string): RawArea[] {
   if (!header) throw new Error('the file is empty (a header row code,name,level,parent[,boundary] comes first)');
   const names = header.fields.map((f) => f.trim().toLowerCase());
   const unknown = names.filter((n) => !(CSV_COLUMNS as readonly string[]).includes(n));
-  if (unknown.length > 0) throw new CsvSyntaxError(1, `unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')} (columns: ${CSV_COLUMNS.join(', ')})`);
+  if (unknown.length > 0)
+    throw new CsvSyntaxError(1, `unknown column ${unknown.map((u) => JSON.stringify(u)).join(', ')} (columns: ${CSV_COLUMNS.join(', ')})`);
   const missing = CSV_COLUMNS.slice(0, 4).filter((c) => !names.includes(c));
   if (missing.length > 0) throw new CsvSyntaxError(1, `the header lacks column ${missing.join(', ')} (columns: ${CSV_COLUMNS.join(', ')})`);
   const index = (c: string) => names.indexOf(c);

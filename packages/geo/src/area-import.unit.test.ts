@@ -91,7 +91,22 @@ describe('parseAreaImport', () => {
     const bad = JSON.stringify({
       areas: [
         { code: '341500', name: '六安市', level: 'city', parent: null },
-        { code: '341502', name: '金安区', level: 'district', parent: '341500', boundary: { type: 'Polygon', coordinates: [[[0, 0], [1, 0], [1, 1]]] } },
+        {
+          code: '341502',
+          name: '金安区',
+          level: 'district',
+          parent: '341500',
+          boundary: {
+            type: 'Polygon',
+            coordinates: [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+              ],
+            ],
+          },
+        },
       ],
     });
     expect(problemsOf(parseAreaImport('json', bad))).toEqual([
@@ -109,7 +124,19 @@ describe('parseAreaImport', () => {
       type: 'FeatureCollection',
       features: [
         feature('341500', 'city', null, null),
-        feature('341502', 'district', '341500', { type: 'MultiPolygon', coordinates: [[[[0, 0], [1, 0], [1, 1], [0, 0]]]] }),
+        feature('341502', 'district', '341500', {
+          type: 'MultiPolygon',
+          coordinates: [
+            [
+              [
+                [0, 0],
+                [1, 0],
+                [1, 1],
+                [0, 0],
+              ],
+            ],
+          ],
+        }),
       ],
     };
     const result = parseAreaImport('geojson', JSON.stringify(ok));

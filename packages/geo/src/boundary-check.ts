@@ -20,8 +20,7 @@ export function checkBoundary(boundary: AreaBoundary): string[] {
   if (polygons.length === 0) return ['a MultiPolygon with no polygon'];
   const problems: string[] = [];
   polygons.forEach((rings, p) => {
-    const where = (r: number) =>
-      (boundary.type === 'MultiPolygon' ? `polygon ${p + 1}, ` : '') + (r === 0 ? 'outer ring' : `hole ${r}`);
+    const where = (r: number) => (boundary.type === 'MultiPolygon' ? `polygon ${p + 1}, ` : '') + (r === 0 ? 'outer ring' : `hole ${r}`);
     if (rings.length === 0) {
       problems.push(`${boundary.type === 'MultiPolygon' ? `polygon ${p + 1}` : 'the polygon'} has no ring`);
       return;
@@ -128,8 +127,7 @@ function firstCrossing(rings: readonly Ring[]): [Edge, Edge] | undefined {
   return undefined;
 }
 
-const ordered = (e: Edge, f: Edge): [Edge, Edge] =>
-  e.ring < f.ring || (e.ring === f.ring && e.edge < f.edge) ? [e, f] : [f, e];
+const ordered = (e: Edge, f: Edge): [Edge, Edge] => (e.ring < f.ring || (e.ring === f.ring && e.edge < f.edge) ? [e, f] : [f, e]);
 
 /** For two neighbouring edges: true when they overlap beyond their shared vertex (a spike doubling back). */
 function foldsBack(e: Edge, f: Edge): boolean {

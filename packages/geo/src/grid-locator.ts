@@ -47,9 +47,7 @@ export class GridLocator {
 
   /** The locator of a tree's grids that have a boundary (grids without one are never found). */
   static ofGrids(tree: AreaTree): GridLocator {
-    return new GridLocator(
-      tree.ofLevel('grid').flatMap((g) => (g.boundary ? [{ code: g.code, boundary: g.boundary }] : [])),
-    );
+    return new GridLocator(tree.ofLevel('grid').flatMap((g) => (g.boundary ? [{ code: g.code, boundary: g.boundary }] : [])));
   }
 
   /** How many grids it holds. */

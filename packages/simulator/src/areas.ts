@@ -146,7 +146,13 @@ export type AreaFixtureName = keyof typeof AreaFixtures;
 
 /** A tree as an areas file holds it (the data the services load with `parseAreaTree`): every area, root first. */
 export const areaData = (tree: AreaTree): AreaData => ({
-  areas: [...tree.all()].map(({ code, name, level, parent, boundary }) => ({ code, name, level, parent, ...(boundary ? { boundary } : {}) })),
+  areas: [...tree.all()].map(({ code, name, level, parent, boundary }) => ({
+    code,
+    name,
+    level,
+    parent,
+    ...(boundary ? { boundary } : {}),
+  })),
 });
 
 /** An areas file's text: one area a line, formatted as the repository's formatter leaves it. */

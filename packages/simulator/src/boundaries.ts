@@ -169,7 +169,11 @@ export function withBoundaries(areas: readonly Area[], corners: Corners, random:
       splitEastWest(q, perColumn, random).forEach((column, c) => {
         const rows = kids.slice(k, k + perColumn[c]!);
         k += rows.length;
-        splitSouthNorth(column, rows.map(() => 1), random).forEach((rq, r) => place(rows[r]!, rq));
+        splitSouthNorth(
+          column,
+          rows.map(() => 1),
+          random,
+        ).forEach((rq, r) => place(rows[r]!, rq));
       });
     }
   };

@@ -7,12 +7,33 @@ import { int, mulberry32, pick, type Random } from './random.ts';
  * generated communities and 1,100 grids, each with a boundary near 116.5°E 31.7°N. Seeded, so the same every run;
  * `write-areas luan` writes it to data/areas/luan.json, which a test keeps equal to this.
  */
-export const LUAN = { cityCode: '341500', cityName: '六安市', districtCode: '341502', districtName: '金安区', grids: 1100, seed: 341502 } as const;
+export const LUAN = {
+  cityCode: '341500',
+  cityName: '六安市',
+  districtCode: '341502',
+  districtName: '金安区',
+  grids: 1100,
+  seed: 341502,
+} as const;
 
 const STREETS = ['中市街道', '东市街道', '城北街道', '三里桥街道', '清水河街道', '望城街道'];
 const TOWNS = [
-  '木厂镇', '马头镇', '东桥镇', '张店镇', '毛坦厂镇', '东河口镇', '椿树镇', '双河镇', '施桥镇', '孙岗镇',
-  '三十铺镇', '翁墩乡', '横塘岗乡', '淠东乡', '先生店乡', '中店乡',
+  '木厂镇',
+  '马头镇',
+  '东桥镇',
+  '张店镇',
+  '毛坦厂镇',
+  '东河口镇',
+  '椿树镇',
+  '双河镇',
+  '施桥镇',
+  '孙岗镇',
+  '三十铺镇',
+  '翁墩乡',
+  '横塘岗乡',
+  '淠东乡',
+  '先生店乡',
+  '中店乡',
 ];
 const FIRST = [...'龙凤桥塘岗河湾冲店集庙山岭圩庄埠畈堰铺园新东西南北长安和平兴福丰宝胜利双桂花柳杨松竹梅兰青金银石马牛鹤'];
 const SECOND = [...'湾塘岗冲桥河店集庄圩园山岭畈堰埠铺岗楼亭井'];
@@ -45,7 +66,12 @@ export function luanAreas(): Area[] {
     areas.push({ code: town.code, name: town.name, level: 'town', parent: LUAN.districtCode });
     const used = new Set<string>();
     return Array.from({ length: (town.street ? 5 : 3) + int(random, 4) }, (_, c) => {
-      const community: Area = { code: town.code + pad(c + 1, 3), name: communityName(random, town.street, used), level: 'community', parent: town.code };
+      const community: Area = {
+        code: town.code + pad(c + 1, 3),
+        name: communityName(random, town.street, used),
+        level: 'community',
+        parent: town.code,
+      };
       areas.push(community);
       return { community, weight: (town.street ? 2 : 1) * (0.6 + random()) };
     });

@@ -160,7 +160,10 @@ export async function seedCase(
         category: options.category ?? 'exposed_rubbish',
         urgency: 'normal',
         description: options.description ?? '种子事件',
-        location: { ...(options.location ?? insideGrid(options.gridCode ?? GRID)), ...(options.address === undefined ? {} : { address: options.address }) },
+        location: {
+          ...(options.location ?? insideGrid(options.gridCode ?? GRID)),
+          ...(options.address === undefined ? {} : { address: options.address }),
+        },
         occurredAt: now.toISOString(),
         ...(options.photos ? { photos: options.photos } : {}),
       },

@@ -3,7 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { decide } from './decide.ts';
 import { evolve } from './evolve.ts';
 import { initialState } from './state.ts';
-import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, GRID_LOCATION, INCIDENT, insideGrid, logged, named, STAFF } from './test-support.ts';
+import {
+  acceptedEvents,
+  areas,
+  COMMAND,
+  ctx,
+  dispatchMeasures,
+  fold,
+  givenIn,
+  GRID_LOCATION,
+  INCIDENT,
+  insideGrid,
+  logged,
+  named,
+  STAFF,
+} from './test-support.ts';
 
 // ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----
 
@@ -141,7 +155,10 @@ describe('decide: ReportIncident', () => {
     it('flags a report whose location lies outside its grid, and accepts it all the same (ADR 0025)', () => {
       const faraway = { lat: 31.7, lng: 116.5 };
       const events = acceptedEvents(decide(report({ data: { location: faraway } }), initialState, ctx, NOW));
-      expect(events[0]).toMatchObject({ type: 'IncidentReported', data: { gridCode: TONGDE_GRID, location: faraway, locationOutsideGrid: true } });
+      expect(events[0]).toMatchObject({
+        type: 'IncidentReported',
+        data: { gridCode: TONGDE_GRID, location: faraway, locationOutsideGrid: true },
+      });
       expect(fold(events)?.locationOutsideGrid).toBe(true);
       const inside = acceptedEvents(decide(report(), initialState, ctx, NOW));
       expect(inside[0]?.data).not.toHaveProperty('locationOutsideGrid');

@@ -57,7 +57,9 @@ describe('intake-api geo routes (GET /v1/grids/locate, GET /v1/areas/:code/bound
   });
 
   it('refuses the boundaries of an area outside the caller’s, an unknown area, and a level not below the area', async () => {
-    expect((await get(`/v1/areas/${HUICHENG.code}/boundaries`, ACTORS.dazeLeader)).json()).toMatchObject({ error: { code: 'OUT_OF_JURISDICTION' } });
+    expect((await get(`/v1/areas/${HUICHENG.code}/boundaries`, ACTORS.dazeLeader)).json()).toMatchObject({
+      error: { code: 'OUT_OF_JURISDICTION' },
+    });
     expect((await get('/v1/areas/440799/boundaries', ACTORS.leader)).statusCode).toBe(404);
     const above = await get(`/v1/areas/${HUICHENG.code}/boundaries?level=district`, ACTORS.leader);
     expect(above.statusCode).toBe(400);

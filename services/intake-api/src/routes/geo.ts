@@ -40,11 +40,19 @@ export function registerGeoRoutes(app: FastifyInstance, areas: AreaTree): void {
     const area = areas.find(code);
     if (!area) throw new ApiError(404, 'AREA_NOT_FOUND', `params.code: no area ${code}`);
     if (!withinJurisdiction(actor, code, areas)) {
-      throw new ApiError(403, 'OUT_OF_JURISDICTION', `${actor.role} ${actor.id} may not read the boundaries of ${code}: it is outside their areas`);
+      throw new ApiError(
+        403,
+        'OUT_OF_JURISDICTION',
+        `${actor.role} ${actor.id} may not read the boundaries of ${code}: it is outside their areas`,
+      );
     }
     const depth = AreaLevels.indexOf(level ?? AreaLevels[AreaLevels.indexOf(area.level) + 1] ?? area.level);
     if (depth <= AreaLevels.indexOf(area.level)) {
-      throw new ApiError(400, 'VALIDATION_FAILED', `query.level: ${level ?? 'a grid'} has no areas below it; name a level under ${area.level}`);
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `query.level: ${level ?? 'a grid'} has no areas below it; name a level under ${area.level}`,
+      );
     }
     let layer: readonly Area[] = [area];
     for (let d = AreaLevels.indexOf(area.level); d < depth; d++) layer = layer.flatMap((a) => areas.children(a.code));
