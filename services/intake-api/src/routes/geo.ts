@@ -11,9 +11,15 @@ const Coordinate = (name: string, limit: number) =>
     .regex(/^[-+]?\d{1,3}(\.\d{1,15})?$/, `${name} is a decimal number of degrees, e.g. 22.52`)
     .transform(Number)
     .refine((v) => Math.abs(v) <= limit, `${name} lies between -${limit} and ${limit}`);
-export const LocateQuery = z.object({ lat: Coordinate('lat', 90), lng: Coordinate('lng', 180) });
+export const LocateQuery = z.object({
+  lat: Coordinate('lat', 90).describe('Latitude, WGS84 decimal degrees (e.g. 22.52)'),
+  lng: Coordinate('lng', 180).describe('Longitude, WGS84 decimal degrees (e.g. 113.03)'),
+});
 export const BoundariesQuery = z.object({
-  level: z.enum(AreaLevels, { error: `level is one of ${AreaLevels.join(', ')}` }).optional(),
+  level: z
+    .enum(AreaLevels, { error: `level is one of ${AreaLevels.join(', ')}` })
+    .optional()
+    .describe("Which areas: every one of this level below the area (default: the area's children)"),
 });
 
 /**
