@@ -44,8 +44,8 @@ export function parseWkt(text: string): AreaBoundary {
     expect(')');
     return items;
   };
-  const position = (): number[] => {
-    const pos = [number(), number()];
+  const position = (): [number, number] => {
+    const pos: [number, number] = [number(), number()];
     skip();
     if (/[-+.\d]/.test(src[i] ?? '')) number();
     return pos;
@@ -56,8 +56,8 @@ export function parseWkt(text: string): AreaBoundary {
   skip();
   if (/^Z\b/i.test(src.slice(i))) i++;
   let geometry: AreaBoundary;
-  if (type === 'POLYGON') geometry = { type: 'Polygon', coordinates: polygon() as AreaBoundary['coordinates'] as never };
-  else if (type === 'MULTIPOLYGON') geometry = { type: 'MultiPolygon', coordinates: list(polygon) as never };
+  if (type === 'POLYGON') geometry = { type: 'Polygon', coordinates: polygon() };
+  else if (type === 'MULTIPOLYGON') geometry = { type: 'MultiPolygon', coordinates: list(polygon) };
   else return fail(`${type} is not a POLYGON or MULTIPOLYGON`);
   skip();
   if (i < src.length) fail('unexpected text after the geometry');
