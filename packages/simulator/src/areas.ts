@@ -155,7 +155,7 @@ export const areaData = (tree: AreaTree): AreaData => ({
   })),
 });
 
-/** An areas file's text: one area a line, formatted as the repository's formatter leaves it. */
+/** An areas file's text: one area a line (boundary included), as committed; Prettier leaves data/areas/ alone. */
 export function areaFileText(tree: AreaTree): string {
   const lines = areaData(tree).areas.map(
     (a) =>

@@ -182,7 +182,7 @@ export function openApiDocument(): JsonSchema {
         },
         '/v1/grids/locate': {
           get: {
-            summary: "The grid holding a position (WGS84 lat, lng in decimal degrees): the phone's \"use my position\" (ADR 0025)",
+            summary: 'The grid holding a position (WGS84 lat, lng in decimal degrees): the phone\'s "use my position" (ADR 0025)',
             parameters: parameters(LocateQuery, 'query'),
             responses: {
               '200': described('{code, name, path: [{code, name, level}] from the city down to the grid}'),
