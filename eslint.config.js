@@ -28,6 +28,7 @@ const PACKAGES = [
   'contracts',
   'crypto',
   'domain',
+  'geo',
   'http',
   'kafka',
   'projection-api',
@@ -44,6 +45,7 @@ export const ALLOWED_IMPORTS = {
   'packages/config': [],
   'packages/runtime': [],
   'packages/domain': ['contracts'],
+  'packages/geo': ['contracts', 'domain'],
   'packages/auth': ['config', 'contracts'],
   'packages/http': ['contracts'],
   'packages/kafka': ['contracts'],
@@ -53,7 +55,7 @@ export const ALLOWED_IMPORTS = {
   'packages/projection-api': ['domain'],
   'packages/simulator': ['contracts', 'domain', 'runtime'],
   'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],
-  'services/intake-api': [...SERVICE_PACKAGES, 'http'],
+  'services/intake-api': [...SERVICE_PACKAGES, 'http', 'geo'],
   'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api'],
   'services/dispatch-worker': SERVICE_PACKAGES,
   'services/console': ['config', 'runtime', 'domain', 'contracts', 'read-model', 'projection-api'],
@@ -78,7 +80,7 @@ function importRules(folder, { tests = false } = {}) {
   const patterns = [publicEntryOnly, boundary];
   if (folder !== 'packages/kafka') patterns.push(kafkaClientSealed);
   if (folder !== 'bench') patterns.push(alternativeClientBenchOnly);
-  if ((folder === 'packages/domain' || folder === 'packages/contracts') && !tests) patterns.push(noIo);
+  if ((folder === 'packages/domain' || folder === 'packages/contracts' || folder === 'packages/geo') && !tests) patterns.push(noIo);
   return { 'no-restricted-imports': ['error', { patterns }] };
 }
 

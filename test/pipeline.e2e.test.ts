@@ -7,23 +7,38 @@ import {
   startService,
   type RunningService,
   type TestInfra,
-  loadXinhuiAreas,
+  loadAreas,
+  LUAN_AREAS_FILE,
   slowUpload,
   XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** The districts the pipeline runs on: the built-in 新会区 and the 六安-like 金安区, each from its areas file alone. */
+const DISTRICTS = [
+  { name: '新会区', file: XINHUI_AREAS_FILE, city: '440700', district: '440705', town: '440705001', otherTown: '沙堆镇' },
+  { name: '金安区 (六安-like)', file: LUAN_AREAS_FILE, city: '341500', district: '341502', town: '341502001', otherTown: '毛坦厂镇' },
+];
+
+/** A point inside a grid: the mean of its boundary's positions (the generated grids are convex). */
+function insideGrid(areas: ReturnType<typeof loadAreas>, code: string): { lat: number; lng: number } {
+  const boundary = areas.get(code).boundary;
+  if (boundary?.type !== 'Polygon') throw new Error(`grid ${code} has no polygon boundary`);
+  const ring = boundary.coordinates[0]!.slice(0, -1);
+  return { lat: ring.reduce((s, p) => s + p[1], 0) / ring.length, lng: ring.reduce((s, p) => s + p[0], 0) / ring.length };
+}
+
 /**
  * The walking skeleton, end to end: the three services run as separate processes against the
- * real broker and Redis; reports go in over HTTP and come back out as figures.
+ * real broker and Redis; reports go in over HTTP and come back out as figures. Once per district.
  */
-describe('report → dispatch → counted → queried', () => {
-  const areas = loadXinhuiAreas();
-  // Three grids: two in 会城街道 (one of them twice), one in 沙堆镇.
-  const huicheng = areas.children('440705001')[0]!;
+describe.each(DISTRICTS)('report → dispatch → counted → queried, in $name', (D) => {
+  const areas = loadAreas(D.file);
+  // Three grids: two in the first street (one of them twice), one in another town.
+  const huicheng = areas.children(D.town)[0]!;
   const gridA = areas.children(huicheng.code)[0]!.code;
   const gridB = areas.children(huicheng.code)[1]!.code;
-  const shadui = areas.ofLevel('town').find((t) => t.name === '沙堆镇')!;
+  const shadui = areas.ofLevel('town').find((t) => t.name === D.otherTown)!;
   const gridC = areas.children(areas.children(shadui.code)[0]!.code)[0]!.code;
 
   let infra: TestInfra;
@@ -34,7 +49,7 @@ describe('report → dispatch → counted → queried', () => {
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 3, events: 3 } });
     // Short request timeouts, to see a slow upload cut in seconds (every request of these tests is sent at once).
-    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '2000' };
+    const env = { ...infra.env(), AREAS_FILE: D.file, HTTP_REQUEST_TIMEOUT_MS: '2000', HTTP_HEADERS_TIMEOUT_MS: '2000' };
     services = await Promise.all([startService('intake-api', env), startService('dispatch-worker', env), startService('projection', env)]);
     intake = services[0]!.url!;
     projection = services[2]!.url!;
@@ -47,8 +62,8 @@ describe('report → dispatch → counted → queried', () => {
 
   /** Grid staff holding the three grids of these tests; a leader of the city; a dispatcher of 新会区. */
   const staff = (sub: string) => bearer({ sub, role: 'grid_staff', areas: [gridA, gridB, gridC] });
-  const CITY_LEADER = bearer({ sub: 'leader-jiangmen', role: 'leader', areas: ['440700'] });
-  const DISPATCHER = bearer({ sub: 'dispatcher-01', role: 'dispatcher', areas: ['440705'] });
+  const CITY_LEADER = bearer({ sub: 'leader-jiangmen', role: 'leader', areas: [D.city] });
+  const DISPATCHER = bearer({ sub: 'dispatcher-01', role: 'dispatcher', areas: [D.district] });
 
   const report = (gridCode: string, reportId: string, category = 'exposed_rubbish', userId = 'staff-001') =>
     fetch(`${intake}/v1/incidents`, {
@@ -60,7 +75,7 @@ describe('report → dispatch → counted → queried', () => {
         category,
         urgency: 'normal',
         description: '路边堆放生活垃圾',
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...insideGrid(areas, areas.has(gridCode) ? gridCode : gridA), address: '同德路 1 号' },
         occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
       }),
     });
@@ -109,21 +124,26 @@ describe('report → dispatch → counted → queried', () => {
     });
 
     const district = await eventually(
-      () => figures('440705'),
+      () => figures(D.district),
       (f) => f.reported >= 4 && f.dispatched >= 4,
     );
     expect(district).toEqual({ reported: 4, dispatched: 4, registered: 4 });
-    expect(await figures('440700', 'month')).toEqual({ reported: 4, dispatched: 4, registered: 4 });
-    expect(await figures('440705001', 'all')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
+    expect(await figures(D.city, 'month')).toEqual({ reported: 4, dispatched: 4, registered: 4 });
+    expect(await figures(D.town, 'all')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
     expect(await figures(shadui.code, 'year')).toEqual({ reported: 1, dispatched: 1, registered: 1 });
     expect(await figures(gridA, 'week')).toEqual({ reported: 2, dispatched: 2, registered: 2 });
     expect(await figures(gridB)).toEqual({ reported: 1, dispatched: 1, registered: 1 });
-    expect(await figures('440705', 'day', '&category=dispute')).toEqual({ reported: 1, dispatched: 1, registered: 1 });
-    expect(await figures('440705', 'day', '&department=sanitation')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
+    expect(await figures(D.district, 'day', '&category=dispute')).toEqual({ reported: 1, dispatched: 1, registered: 1 });
+    expect(await figures(D.district, 'day', '&department=sanitation')).toEqual({ reported: 3, dispatched: 3, registered: 3 });
+
+    // The phone's "use my position": the intake places a position inside gridA in gridA, from the file's boundaries.
+    const here = insideGrid(areas, gridA);
+    const located = await fetch(`${intake}/v1/grids/locate?lat=${here.lat}&lng=${here.lng}`, { headers: staff('staff-001') });
+    expect(await located.json()).toMatchObject({ code: gridA, path: [{ code: D.city }, { code: D.district }, { code: D.town }, {}, {}] });
   });
 
   it('answers bad input with 4xx naming the problem, and counts nothing for it', async () => {
-    const badGrid = await report('440705999999999', randomUUID());
+    const badGrid = await report(`${D.district}999999999`, randomUUID());
     expect(badGrid.status).toBe(400);
     expect(await badGrid.json()).toMatchObject({ error: { code: 'UNKNOWN_GRID' } });
 
@@ -137,20 +157,20 @@ describe('report → dispatch → counted → queried', () => {
     expect(error.code).toBe('VALIDATION_FAILED');
     expect(error.message).toMatch(/^body\.reportId/);
 
-    const badArea = await fetch(`${projection}/v1/figures?area=440799&window=day`, { headers: CITY_LEADER });
+    const badArea = await fetch(`${projection}/v1/figures?area=${D.city.slice(0, 4)}99&window=day`, { headers: CITY_LEADER });
     expect(badArea.status).toBe(404);
-    const badWindow = await fetch(`${projection}/v1/figures?area=440705&window=fortnight`, { headers: CITY_LEADER });
+    const badWindow = await fetch(`${projection}/v1/figures?area=${D.district}&window=fortnight`, { headers: CITY_LEADER });
     expect(badWindow.status).toBe(400);
     expect(((await badWindow.json()) as { error: { message: string } }).error.message).toMatch(/^query\.window/);
 
     // No token, or a town's leader asking about the district: nothing is answered.
-    const anonymous = await fetch(`${projection}/v1/figures?area=440705&window=day`);
+    const anonymous = await fetch(`${projection}/v1/figures?area=${D.district}&window=day`);
     expect(anonymous.status).toBe(401);
-    const townLeader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: ['440705001'] });
-    const above = await fetch(`${projection}/v1/figures?area=440705&window=day`, { headers: townLeader });
+    const townLeader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: [D.town] });
+    const above = await fetch(`${projection}/v1/figures?area=${D.district}&window=day`, { headers: townLeader });
     expect(above.status).toBe(403);
     expect(((await above.json()) as { error: { code: string } }).error.code).toBe('OUT_OF_JURISDICTION');
-    expect((await fetch(`${projection}/v1/figures?area=440705001&window=day`, { headers: townLeader })).status).toBe(200);
+    expect((await fetch(`${projection}/v1/figures?area=${D.town}&window=day`, { headers: townLeader })).status).toBe(200);
   });
 
   it('carries a case through its lifecycle over HTTP and counts it closed', async () => {
@@ -167,8 +187,8 @@ describe('report → dispatch → counted → queried', () => {
       const outcome = await fetch(`${intake}/v1/commands/${commandId}?waitMs=10000`, { headers });
       return (await outcome.json()) as { status: string; code?: string; events?: { type: string }[] };
     };
-    const handler = bearer({ sub: 'h-sanitation-1', role: 'handler', department: 'sanitation', areas: ['440705'] });
-    const otherHandler = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: ['440705'] });
+    const handler = bearer({ sub: 'h-sanitation-1', role: 'handler', department: 'sanitation', areas: [D.district] });
+    const otherHandler = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: [D.district] });
     const verifier = bearer({ sub: 'staff-009', role: 'grid_staff', areas: [gridC] });
 
     const res = await report(gridC, randomUUID(), 'exposed_rubbish', 'staff-009');
@@ -181,7 +201,7 @@ describe('report → dispatch → counted → queried', () => {
       expect(page.status).toBe(200);
       return ((await page.json()) as { items: { incidentId: string; status: string }[] }).items.map((i) => i.incidentId);
     };
-    for (const area of [gridC, shadui.code, '440705'])
+    for (const area of [gridC, shadui.code, D.district])
       expect(await listed(`area=${area}&queue=handling`, DISPATCHER)).toContain(incidentId);
     expect(await listed(`area=${gridC}&queue=verifying`, DISPATCHER)).not.toContain(incidentId);
     expect(await listed('mine=true', staff('staff-009'))).toContain(incidentId);
@@ -215,7 +235,7 @@ describe('report → dispatch → counted → queried', () => {
 
     // Closed: on no work list any more, still among the reporter's own.
     for (const queue of ['handling', 'verifying', 'new', 'overdue'])
-      expect(await listed(`area=440705&queue=${queue}`, DISPATCHER)).not.toContain(incidentId);
+      expect(await listed(`area=${D.district}&queue=${queue}`, DISPATCHER)).not.toContain(incidentId);
     expect(await listed('mine=true', staff('staff-009'))).toContain(incidentId);
 
     const view = await fetch(`${intake}/v1/incidents/${incidentId}`, { headers: DISPATCHER });
@@ -278,8 +298,8 @@ describe('report → dispatch → counted → queried', () => {
     const dispatcher = await read(DISPATCHER);
     expect(dispatcher.status).toBe(200);
     expect(dispatcher.text).toContain(whistle);
-    const police = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: ['440705'] });
-    const leader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: ['440705001'] });
+    const police = bearer({ sub: 'h-police-1', role: 'handler', department: 'public_security', areas: [D.district] });
+    const leader = bearer({ sub: 'leader-huicheng', role: 'leader', areas: [D.town] });
     for (const [headers, suffix] of [
       [police, ''],
       [leader, ''],

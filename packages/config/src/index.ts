@@ -66,7 +66,9 @@ export const CommonConfig = z.object({
     .string()
     .min(1)
     .default(XINHUI_AREAS_FILE)
-    .describe("The areas file to load at start (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree."),
+    .describe(
+      "The areas file to load at start (JSON, validated by the domain's AreaData; docs/areas.md): by default the repository's 新会区 tree; data/areas/luan.json is the 六安-like 金安区.",
+    ),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
 

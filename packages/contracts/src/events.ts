@@ -69,6 +69,12 @@ export const IncidentReported = event(
     urgency: Urgency,
     description: z.string(),
     location: Location,
+    /**
+     * True when the location lies outside the boundary of the grid the report names (the report is accepted all the
+     * same: a grid worker may report what they saw over the road); absent when it lies inside or the grid has no
+     * boundary. ADR 0025.
+     */
+    locationOutsideGrid: z.literal(true).optional(),
     occurredAt: Instant,
     /** Report time: the figures count the case in the window of this instant. */
     reportedAt: Instant,

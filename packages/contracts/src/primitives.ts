@@ -153,3 +153,15 @@ export const Open311ClientId = z.string().regex(/^[a-z0-9][a-z0-9_-]{1,47}$/, 'l
  */
 export const ReportChannel = z.object({ via: z.literal('open311'), client: Open311ClientId });
 export type ReportChannel = z.infer<typeof ReportChannel>;
+/** A GeoJSON position as an area boundary holds it: [longitude, latitude] in WGS84 (RFC 7946), an altitude ignored. */
+const Position = z.tuple([z.number(), z.number()]).rest(z.number());
+/**
+ * An area's boundary: a GeoJSON Polygon or MultiPolygon (RFC 7946), WGS84 lon/lat. This schema checks the shape
+ * only; @gridgov/geo's `checkBoundary` checks that it is a valid polygon (closed rings, no self-intersection, holes
+ * inside).
+ */
+export const AreaBoundary = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('Polygon'), coordinates: z.array(z.array(Position)) }),
+  z.object({ type: z.literal('MultiPolygon'), coordinates: z.array(z.array(z.array(Position))) }),
+]);
+export type AreaBoundary = z.infer<typeof AreaBoundary>;

@@ -1,5 +1,6 @@
 export * from './areas/area-tree.ts';
 export * from './areas/area-data.ts';
+export * from './areas/planar.ts';
 export * from './catalog/categories.ts';
 export * from './catalog/routing.ts';
 export * from './incident/state.ts';

@@ -57,6 +57,7 @@ export const ERROR_CODES = {
   },
   UNKNOWN_AREA: { status: 404, meaning: 'No area with that code (figures, rankings, trends, bulletins).' },
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },
+  NO_GRID_HERE: { status: 404, meaning: 'No grid boundary holds the position given to GET /v1/grids/locate (ADR 0025).' },
   NO_BULLETIN: { status: 404, meaning: 'No bulletin frozen for that area and month.' },
   MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
   BODY_TOO_LARGE: {

@@ -18,6 +18,8 @@ export const IncidentView = z.object({
   version: z.number().int().positive(),
   status: IncidentStatus,
   gridCode: z.string(),
+  /** Present (true) when the report's location lay outside its grid's boundary (ADR 0025). */
+  locationOutsideGrid: z.literal(true).exactOptional(),
   category: z.string(),
   urgency: Urgency,
   reportedAt: isoOrNull,
@@ -62,6 +64,7 @@ export const StoredIncident = z.object({
   // Where evolve puts it: a stored state read back and written again keeps its bytes.
   reporterRef: z.string().exactOptional(),
   gridCode: z.string(),
+  locationOutsideGrid: z.literal(true).exactOptional(),
   category: z.string(),
   urgency: Urgency,
   reportedAt: z.number(),

@@ -1,4 +1,7 @@
 import { AreaTree, type Area, type AreaData } from '@gridgov/domain';
+import { withBoundaries } from './boundaries.ts';
+import { luanAreas } from './luan.ts';
+import { mulberry32 } from './random.ts';
 
 interface TownSeed {
   readonly name: string;
@@ -35,7 +38,22 @@ function spread(total: number, n: number): number[] {
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
 
+/** 新会区's areas with boundaries (generated, seeded: plausible shapes around 113.03°E 22.52°N, not the real ones). */
 export function xinhuiAreas(): Area[] {
+  // 新会区 spans roughly 112.85–113.2°E, 22.25–22.65°N.
+  return withBoundaries(
+    xinhuiTree(),
+    [
+      [112.86, 22.24],
+      [113.21, 22.27],
+      [113.18, 22.66],
+      [112.84, 22.62],
+    ],
+    mulberry32(440705),
+  );
+}
+
+function xinhuiTree(): Area[] {
   const areas: Area[] = [
     { code: XINHUI.cityCode, name: XINHUI.cityName, level: 'city', parent: null },
     { code: XINHUI.districtCode, name: XINHUI.districtName, level: 'district', parent: XINHUI.cityCode },
@@ -104,9 +122,10 @@ export function generatedAreas(shape: GeneratedTreeShape): Area[] {
   return areas;
 }
 
-/** Generated area trees, by name: 新会区 and two larger ones for load tests. */
+/** Generated area trees, by name: 新会区, the 六安-like 金安区, and two larger ones (no boundaries) for load tests. */
 export const AreaFixtures = {
   xinhui: () => new AreaTree(xinhuiAreas()),
+  luan: () => new AreaTree(luanAreas()),
   city10k: () =>
     new AreaTree(
       generatedAreas({ cityCode: '449900', cityName: '示例市', districts: 8, townsPerDistrict: 12, communitiesPerTown: 12, grids: 10_000 }),
@@ -127,14 +146,20 @@ export type AreaFixtureName = keyof typeof AreaFixtures;
 
 /** A tree as an areas file holds it (the data the services load with `parseAreaTree`): every area, root first. */
 export const areaData = (tree: AreaTree): AreaData => ({
-  areas: [...tree.all()].map(({ code, name, level, parent }) => ({ code, name, level, parent })),
+  areas: [...tree.all()].map(({ code, name, level, parent, boundary }) => ({
+    code,
+    name,
+    level,
+    parent,
+    ...(boundary ? { boundary } : {}),
+  })),
 });
 
-/** An areas file's text: one area a line, formatted as the repository's formatter leaves it. */
+/** An areas file's text: one area a line (boundary included), as committed; Prettier leaves data/areas/ alone. */
 export function areaFileText(tree: AreaTree): string {
   const lines = areaData(tree).areas.map(
     (a) =>
-      `    { "code": ${JSON.stringify(a.code)}, "name": ${JSON.stringify(a.name)}, "level": ${JSON.stringify(a.level)}, "parent": ${JSON.stringify(a.parent)} }`,
+      `    { "code": ${JSON.stringify(a.code)}, "name": ${JSON.stringify(a.name)}, "level": ${JSON.stringify(a.level)}, "parent": ${JSON.stringify(a.parent)}${a.boundary ? `, "boundary": ${JSON.stringify(a.boundary)}` : ''} }`,
   );
   return `{\n  "areas": [\n${lines.join(',\n')}\n  ]\n}\n`;
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Area, type AreaTree, parseAreaTree } from '@gridgov/domain';
 import { describe, expect, it } from 'vitest';
 import { areaData, areaFileText, AreaFixtures, type GeneratedTreeShape, generatedAreas } from './areas.ts';
-import { XINHUI_AREAS_FILE } from './write-areas.ts';
+import { LUAN_AREAS_FILE, XINHUI_AREAS_FILE } from './write-areas.ts';
 
 const byName = (tree: AreaTree, level: Area['level'], name: string): Area => {
   const found = tree.ofLevel(level).filter((a) => a.name === name);
@@ -33,7 +33,15 @@ describe('the 新会区 fixture', () => {
 
   it('is rooted at 江门市 (440700) with the single district 新会区 (440705)', () => {
     expect(tree.roots()).toEqual([{ code: '440700', name: '江门市', level: 'city', parent: null }]);
-    expect(tree.ofLevel('district')).toEqual([{ code: '440705', name: '新会区', level: 'district', parent: '440700' }]);
+    expect(tree.ofLevel('district')).toEqual([
+      {
+        code: '440705',
+        name: '新会区',
+        level: 'district',
+        parent: '440700',
+        boundary: expect.objectContaining({ type: 'Polygon' }) as unknown,
+      },
+    ]);
   });
 
   it('has exactly 662 grids', () => {
@@ -124,6 +132,24 @@ describe('data/areas/xinhui.json, the tree the services load by default', () => 
     const loaded = parseAreaTree(JSON.parse(text));
     expect(areaData(loaded)).toEqual(areaData(AreaFixtures.xinhui()));
     expect(loaded.ofLevel('grid')).toHaveLength(662);
+  });
+});
+
+describe('data/areas/luan.json, the 六安-like second district (金安区)', () => {
+  const text = readFileSync(LUAN_AREAS_FILE, 'utf8');
+  const tree = AreaFixtures.luan();
+
+  it('is what the seeded generator writes, to the byte (after changing it: write-areas luan)', () => {
+    expect(text).toBe(areaFileText(tree));
+    expect(areaData(parseAreaTree(JSON.parse(text)))).toEqual(areaData(tree));
+  });
+
+  it('is 六安市 金安区 with its streets and towns, about 1,100 grids, codes of GB/T 2260 shape', () => {
+    expect(tree.roots().map((r) => [r.code, r.name])).toEqual([['341500', '六安市']]);
+    expect(tree.children('341500').map((d) => [d.code, d.name])).toEqual([['341502', '金安区']]);
+    expect(tree.children('341502').map((t) => t.name)).toContain('毛坦厂镇');
+    expect(tree.ofLevel('grid')).toHaveLength(1100);
+    expect(malformed(tree)).toEqual([]);
   });
 });
 

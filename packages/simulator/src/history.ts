@@ -1,5 +1,22 @@
-import { stampEvents, type Actor, type Command, type CommandEnvelope, type DecidedEvent, type GridEvent } from '@gridgov/contracts';
-import { decide, evolve, MAX_ESCALATION_LEVEL, tick, type DecisionContext, type Incident, type IncidentState } from '@gridgov/domain';
+import {
+  stampEvents,
+  type AreaBoundary,
+  type Actor,
+  type Command,
+  type CommandEnvelope,
+  type DecidedEvent,
+  type GridEvent,
+} from '@gridgov/contracts';
+import {
+  boundaryContains,
+  decide,
+  evolve,
+  MAX_ESCALATION_LEVEL,
+  tick,
+  type DecisionContext,
+  type Incident,
+  type IncidentState,
+} from '@gridgov/domain';
 import { categoryMix, DEFAULT_PROFILE, type MoveKind, type TrafficProfile, type Weighted } from './profile.ts';
 import { int, logUniform, mulberry32, pick, uuid, weighted, type Random } from './random.ts';
 
@@ -111,6 +128,25 @@ export interface CaseInput {
 }
 
 /** One case: its report, then a random walk over the commands its state allows, through the real decider. */
+/**
+ * Where a simulated report is found, from two uniform draws: a point of the grid's bounding box, or, where that falls
+ * outside the grid, the mean of its outer ring's positions (inside: the generated grids are convex). Without a
+ * boundary, somewhere in 新会区's box, as before boundaries.
+ */
+function positionIn(boundary: AreaBoundary | undefined, u: number, v: number): { lat: number; lng: number } {
+  if (!boundary) return { lat: 22.4 + u * 0.2, lng: 112.9 + v * 0.3 };
+  const ring = (boundary.type === 'Polygon' ? boundary.coordinates[0] : boundary.coordinates[0]?.[0]) ?? [];
+  if (ring.length === 0) return { lat: 22.4 + u * 0.2, lng: 112.9 + v * 0.3 };
+  const xs = ring.map((p) => p[0]);
+  const ys = ring.map((p) => p[1]);
+  const round = (x: number) => Math.round(x * 1e6) / 1e6;
+  const lat = round(Math.min(...ys) + u * (Math.max(...ys) - Math.min(...ys)));
+  const lng = round(Math.min(...xs) + v * (Math.max(...xs) - Math.min(...xs)));
+  if (boundaryContains(boundary, lng, lat)) return { lat, lng };
+  const mean = (values: readonly number[]) => round(values.slice(1).reduce((a, b) => a + b, 0) / (values.length - 1));
+  return { lat: mean(ys), lng: mean(xs) };
+}
+
 export function simulateCase(world: SimulationWorld, input: CaseInput): SimulatedIncident {
   const { random, ctx, profile } = world;
   const { gridCode, category, to } = input;
@@ -150,7 +186,7 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
       category,
       urgency: weighted(random, profile.urgencies),
       description: `模拟事件 ${category}`,
-      location: { lat: 22.4 + random() * 0.2, lng: 112.9 + random() * 0.3, address: `网格 ${gridCode}` },
+      location: { ...positionIn(ctx.areas.find(gridCode)?.boundary, random(), random()), address: `网格 ${gridCode}` },
       occurredAt: iso(reportedAt - Math.round(logUniform(random, profile.occurredBeforeMs.lo, profile.occurredBeforeMs.hi))),
       reportedAt: iso(reportedAt),
     },

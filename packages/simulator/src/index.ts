@@ -4,3 +4,5 @@ export * from './history.ts';
 export * from './traffic.ts';
 export * from './driver.ts';
 export * from './areas.ts';
+export * from './boundaries.ts';
+export * from './luan.ts';

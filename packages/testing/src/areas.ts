@@ -9,3 +9,11 @@ export const XINHUI_AREAS_FILE = fileURLToPath(new URL('../../../data/areas/xinh
 export function loadXinhuiAreas(): AreaTree {
   return parseAreaTree(JSON.parse(readFileSync(XINHUI_AREAS_FILE, 'utf8')));
 }
+
+/** The 六安-like second district (六安市 → 金安区 → 22 streets and towns → 1,100 grids), data/areas/luan.json. */
+export const LUAN_AREAS_FILE = fileURLToPath(new URL('../../../data/areas/luan.json', import.meta.url));
+
+/** An areas file's tree, as the services load it. */
+export function loadAreas(file: string): AreaTree {
+  return parseAreaTree(JSON.parse(readFileSync(file, 'utf8')));
+}

@@ -10,6 +10,7 @@ import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
+import { registerGeoRoutes } from './routes/geo.ts';
 import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerPhotoRoutes } from './routes/photos.ts';
 import { registerQueueCounts } from './routes/queue-counts.ts';
@@ -41,6 +42,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCaseLists(app, routeDeps);
   registerQueueCounts(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
+  registerGeoRoutes(app, deps.areas);
   registerOpenApiRoute(app);
   registerOpen311(app, routeDeps, intakeDependencyOf);
   return app;

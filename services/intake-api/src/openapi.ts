@@ -14,6 +14,7 @@ import {
 import { z } from 'zod';
 import { ListQuery } from './routes/case-lists.ts';
 import { AreaParams } from './routes/directory.ts';
+import { BoundariesQuery, LocateQuery } from './routes/geo.ts';
 import { PHOTO_TYPES, PhotoParams } from './routes/photos.ts';
 import { CountsQuery } from './routes/queue-counts.ts';
 import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from './schemas.ts';
@@ -177,6 +178,32 @@ export function openApiDocument(): JsonSchema {
             summary: 'An area with its path from the top and its children',
             parameters: parameters(AreaParams, 'path'),
             responses: { '200': described('{code, name, level, path, children}'), '400': bad, '404': errorAnswer('No such area') },
+          },
+        },
+        '/v1/grids/locate': {
+          get: {
+            summary: 'The grid holding a position (WGS84 lat, lng in decimal degrees): the phone\'s "use my position" (ADR 0025)',
+            parameters: parameters(LocateQuery, 'query'),
+            responses: {
+              '200': described('{code, name, path: [{code, name, level}] from the city down to the grid}'),
+              '400': bad,
+              '404': errorAnswer('NO_GRID_HERE: no grid boundary holds the position'),
+            },
+          },
+        },
+        '/v1/areas/{code}/boundaries': {
+          get: {
+            summary:
+              "GeoJSON FeatureCollection of the areas under an area in the caller's areas: its children, or every area of `level` below it (the leader's map)",
+            parameters: [...parameters(AreaParams, 'path'), ...parameters(BoundariesQuery, 'query')],
+            responses: {
+              '200': {
+                description: 'Features {id: code, properties: {code, name, level, parent}, geometry: Polygon, MultiPolygon or null}',
+                content: { 'application/geo+json': { schema: { type: 'object' } } },
+              },
+              '400': bad,
+              '404': errorAnswer('No such area'),
+            },
           },
         },
         '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } } },

@@ -119,6 +119,15 @@ export async function intakeHarness(
   };
 }
 
+/** A point inside a grid's boundary: the mean of its ring's positions (the generated grids are convex). */
+export function insideGrid(code: string): { lat: number; lng: number } {
+  const boundary = areas.get(code).boundary;
+  if (boundary?.type !== 'Polygon') throw new Error(`grid ${code} has no polygon boundary`);
+  const ring = boundary.coordinates[0]!.slice(0, -1);
+  const mean = (i: 0 | 1) => ring.reduce((sum, p) => sum + p[i], 0) / ring.length;
+  return { lat: mean(1), lng: mean(0) };
+}
+
 /**
  * A case reported by `reporter` in `gridCode` and routed, decided by the real decider and written by the read model's
  * writer as the read side's projector writes it (view, history, work lists, the reporter's list), without a worker
@@ -126,7 +135,16 @@ export async function intakeHarness(
  */
 export async function seedCase(
   infra: TestInfra,
-  options: { category?: string; reporter?: Actor; gridCode?: string; description?: string; address?: string; photos?: PhotoRef[] } = {},
+  options: {
+    category?: string;
+    reporter?: Actor;
+    gridCode?: string;
+    description?: string;
+    address?: string;
+    photos?: PhotoRef[];
+    /** Where it was found; by default a point inside the grid. */
+    location?: { lat: number; lng: number };
+  } = {},
 ): Promise<{ incidentId: string; events: GridEvent[] }> {
   const incidentId = randomUUID();
   const reporter = options.reporter ?? ACTORS.staff;
@@ -144,7 +162,10 @@ export async function seedCase(
         category: options.category ?? 'exposed_rubbish',
         urgency: 'normal',
         description: options.description ?? '种子事件',
-        location: { lat: 22.5, lng: 113.0, ...(options.address === undefined ? {} : { address: options.address }) },
+        location: {
+          ...(options.location ?? insideGrid(options.gridCode ?? GRID)),
+          ...(options.address === undefined ? {} : { address: options.address }),
+        },
         occurredAt: now.toISOString(),
         ...(options.photos ? { photos: options.photos } : {}),
       },

@@ -1,4 +1,4 @@
-import { AreaCode } from '@gridgov/contracts';
+import { AreaBoundary, AreaCode } from '@gridgov/contracts';
 import { z } from 'zod';
 import { AreaLevels, AreaTree } from './area-tree.ts';
 
@@ -9,6 +9,8 @@ export const AreaRecord = z.object({
   level: z.enum(AreaLevels),
   /** The area it sits in; null for the root, a city. */
   parent: AreaCode.nullable(),
+  /** Optional: where the area lies (checked as a polygon by @gridgov/geo where boundaries are used). */
+  boundary: AreaBoundary.optional(),
 });
 export type AreaRecord = z.infer<typeof AreaRecord>;
 

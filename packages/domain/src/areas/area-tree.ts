@@ -1,3 +1,5 @@
+import type { AreaBoundary } from '@gridgov/contracts';
+
 export const AreaLevels = ['city', 'district', 'town', 'community', 'grid'] as const;
 export type AreaLevel = (typeof AreaLevels)[number];
 
@@ -6,6 +8,8 @@ export interface Area {
   readonly name: string;
   readonly level: AreaLevel;
   readonly parent: string | null;
+  /** Where the area lies, when the areas file gives it (GeoJSON Polygon or MultiPolygon, WGS84 lon/lat). */
+  readonly boundary?: AreaBoundary | undefined;
 }
 
 export class UnknownAreaError extends Error {

@@ -7,7 +7,7 @@ import { evolve } from './evolve.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
 import { type Incident, type IncidentState } from './state.ts';
 import { nextTimerAt, tick } from './timers.ts';
-import { catalog, ctx, GRID, INCIDENT, unroutedCtx } from './test-support.ts';
+import { catalog, ctx, GRID, GRID_LOCATION, INCIDENT, unroutedCtx } from './test-support.ts';
 
 /*
  * Random lives of a case: a report, then commands drawn from those that apply to the state at each step (with
@@ -242,7 +242,7 @@ describe('decide, evolve and tick over random lives of a case', () => {
               category,
               urgency,
               description: '随机案件',
-              location: { lat: 22.52, lng: 113.03 },
+              location: GRID_LOCATION,
               occurredAt: new Date(run.clock).toISOString(),
             },
           },

@@ -3,7 +3,21 @@ import { describe, expect, it } from 'vitest';
 import { decide } from './decide.ts';
 import { evolve } from './evolve.ts';
 import { initialState } from './state.ts';
-import { acceptedEvents, areas, COMMAND, ctx, dispatchMeasures, fold, givenIn, INCIDENT, logged, named, STAFF } from './test-support.ts';
+import {
+  acceptedEvents,
+  areas,
+  COMMAND,
+  ctx,
+  dispatchMeasures,
+  fold,
+  givenIn,
+  GRID_LOCATION,
+  INCIDENT,
+  insideGrid,
+  logged,
+  named,
+  STAFF,
+} from './test-support.ts';
 
 // ---- the world the decider sees (test-support.ts: the 新会区 fixture, the 2026 holidays, 沙堆镇 routing) ----
 
@@ -26,7 +40,7 @@ const HANDLING_DUE = '2026-11-25T01:00:00.000Z';
 
 const OTHER_INCIDENT = '0b9f1c9e-6f0e-4d6a-9a51-3c1f2b7a8e01';
 const RETRY_COMMAND = '2e3f4a5b-6c7d-4e8f-a091-b2c3d4e5f607';
-const LOCATION = { lat: 22.52, lng: 113.03, address: '会城同德路 1 号' };
+const LOCATION = { ...GRID_LOCATION, address: '会城同德路 1 号' };
 /** Grid staff who hold a grid of 同德社区 and one of 梅阁村 (沙堆镇). */
 const REPORTER = { ...STAFF, areas: [TONGDE_GRID, MEIGE_GRID] };
 
@@ -68,7 +82,7 @@ const given = givenIn(ctx, NOW);
 // ---- expected events, written from the domain rules ---------------------------------------------
 
 /** The report as the system records it: made on the device at reportedAt, received when the API took it (receivedAt). */
-function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: string } = {}): GridEvent {
+function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: string; location?: typeof LOCATION } = {}): GridEvent {
   return {
     type: 'IncidentReported',
     data: {
@@ -78,7 +92,7 @@ function reported(reportedAt: string, over: { gridCode?: string; receivedAt?: st
       category: 'exposed_rubbish',
       urgency: 'normal',
       description: '路边垃圾堆放未清运',
-      location: LOCATION,
+      location: over.location ?? LOCATION,
       occurredAt: '2026-11-24T00:40:00.000Z',
       reportedAt,
       receivedAt: over.receivedAt ?? ISSUED_AT,
@@ -126,15 +140,28 @@ describe('decide: ReportIncident', () => {
     });
 
     it('is dispatched to the department the routing table names for its area', () => {
+      const inMeige = { ...insideGrid(MEIGE_GRID), address: LOCATION.address };
       given([])
-        .when(report({ data: { gridCode: MEIGE_GRID } }))
-        .then(anyId([reported(ISSUED_AT, { gridCode: MEIGE_GRID }), anyActorId(dispatched('urban_mgmt'))]));
+        .when(report({ data: { gridCode: MEIGE_GRID, location: inMeige } }))
+        .then(anyId([reported(ISSUED_AT, { gridCode: MEIGE_GRID, location: inMeige }), anyActorId(dispatched('urban_mgmt'))]));
     });
 
     it('produces events that satisfy the published event contract, as the worker stores them', () => {
       const events = logged(decide(report(), initialState, ctx, NOW), report());
       expect(events.map((e) => e.type)).toEqual(['IncidentReported', 'IncidentDispatched']);
       for (const event of events) expect(() => GridEvent.parse(event)).not.toThrow();
+    });
+
+    it('flags a report whose location lies outside its grid, and accepts it all the same (ADR 0025)', () => {
+      const faraway = { lat: 31.7, lng: 116.5 };
+      const events = acceptedEvents(decide(report({ data: { location: faraway } }), initialState, ctx, NOW));
+      expect(events[0]).toMatchObject({
+        type: 'IncidentReported',
+        data: { gridCode: TONGDE_GRID, location: faraway, locationOutsideGrid: true },
+      });
+      expect(fold(events)?.locationOutsideGrid).toBe(true);
+      const inside = acceptedEvents(decide(report(), initialState, ctx, NOW));
+      expect(inside[0]?.data).not.toHaveProperty('locationOutsideGrid');
     });
 
     it('takes the report time from issuedAt when the device sent none', () => {

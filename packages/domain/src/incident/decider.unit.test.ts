@@ -4,7 +4,7 @@ import { decide } from './decide.ts';
 import { incidentDecider } from './decider.ts';
 import { evolve } from './evolve.ts';
 import { initialState } from './state.ts';
-import { ctx, envelope, GRID, INCIDENT, instant, iso, STAFF } from './test-support.ts';
+import { ctx, envelope, GRID, GRID_LOCATION, INCIDENT, instant, iso, STAFF } from './test-support.ts';
 import { nextTimerAt, tick } from './timers.ts';
 
 describe('incidentDecider', () => {
@@ -23,7 +23,7 @@ describe('incidentDecider', () => {
           category: 'exposed_rubbish',
           urgency: 'normal',
           description: '路边垃圾堆放未清运',
-          location: { lat: 22.52, lng: 113.03 },
+          location: GRID_LOCATION,
           occurredAt: iso('2026-11-24 08:50'),
         },
       },

@@ -21,6 +21,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       reporterId: event.data.reporterId,
       ...(event.data.reporterRef ? { reporterRef: event.data.reporterRef } : {}),
       gridCode: event.data.gridCode,
+      ...(event.data.locationOutsideGrid ? { locationOutsideGrid: true as const } : {}),
       category: event.data.category,
       urgency: event.data.urgency,
       reportedAt: ms(event.data.reportedAt),

@@ -42,6 +42,7 @@ import {
   ACCEPTED,
   accepted,
   resolved,
+  GRID_LOCATION,
 } from './test-support.ts';
 
 /*
@@ -215,7 +216,7 @@ describe('ReportIncident with no route', () => {
               category: 'exposed_rubbish',
               urgency: 'normal',
               description: '路边垃圾堆放未清运',
-              location: { lat: 22.52, lng: 113.03 },
+              location: GRID_LOCATION,
               occurredAt: iso('2026-11-24 09:00'),
             },
           },
@@ -1053,7 +1054,7 @@ describe('versions', () => {
         category: 'exposed_rubbish',
         urgency: 'normal',
         description: '路边垃圾堆放未清运',
-        location: { lat: 22.52, lng: 113.03 },
+        location: GRID_LOCATION,
         occurredAt: iso('2026-11-24 08:50'),
       },
     };
@@ -1094,7 +1095,7 @@ describe('evolve needs nothing but the events', () => {
       gridCode: GRID,
       ...MANHOLE,
       description: '井盖缺失',
-      location: { lat: 22.52, lng: 113.03 },
+      location: GRID_LOCATION,
       occurredAt: iso('2026-11-24 08:50'),
     },
   };

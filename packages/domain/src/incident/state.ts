@@ -44,6 +44,8 @@ export interface Incident {
   readonly closedAt?: number;
   /** The reporter's keyed pseudonym, as the sealed IncidentReported carries it: the read side's key of their own list. */
   readonly reporterRef?: string;
+  /** The report's location lay outside its grid's boundary (ADR 0025); absent when inside or the grid has none. */
+  readonly locationOutsideGrid?: true;
   /** Its personal data was erased (IncidentErased): the data key is shredded, nothing more happens to it. */
   readonly erased?: boolean;
 }

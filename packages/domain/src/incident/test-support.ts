@@ -51,6 +51,16 @@ export const XINHUI_DISTRICT = '440705';
 export const JIANGMEN_CITY = '440700';
 /** The first grid of 同德社区: where the cases of these tests are reported. */
 export const GRID = areas.children(TONGDE.code)[0]!.code;
+/** A point inside a grid's boundary (the mean of its ring's positions; the generated grids are convex). */
+export function insideGrid(code: string): { lat: number; lng: number } {
+  const boundary = areas.get(code).boundary;
+  if (boundary?.type !== 'Polygon') throw new Error(`grid ${code} has no polygon boundary`);
+  const ring = boundary.coordinates[0]!.slice(0, -1);
+  const mean = (i: 0 | 1) => Math.round((ring.reduce((sum, p) => sum + p[i], 0) / ring.length) * 1e6) / 1e6;
+  return { lat: mean(1), lng: mean(0) };
+}
+/** Where the cases of these tests are found: inside GRID. */
+export const GRID_LOCATION = insideGrid(GRID);
 
 /** The State Council's 2025 and 2026 notices, as the services load them. */
 export const holidays = HolidayData.parse(
@@ -184,7 +194,7 @@ export function reported(at: string, options: ReportedOptions = {}): GridEvent {
       category: options.category ?? 'exposed_rubbish',
       urgency: options.urgency ?? 'normal',
       description: '路边垃圾堆放未清运',
-      location: { lat: 22.52, lng: 113.03 },
+      location: GRID_LOCATION,
       occurredAt: iso(at),
       reportedAt: iso(at),
       receivedAt: iso(at),

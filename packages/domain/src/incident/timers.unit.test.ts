@@ -29,6 +29,7 @@ import {
   DISPATCHED,
   ACCEPTED,
   resolved,
+  GRID_LOCATION,
 } from './test-support.ts';
 
 /*
@@ -420,7 +421,7 @@ describe('natural hours and working hours', () => {
           category,
           urgency: 'normal',
           description: '路边垃圾堆放未清运',
-          location: { lat: 22.52, lng: 113.03 },
+          location: GRID_LOCATION,
           occurredAt: iso(at),
         },
       },

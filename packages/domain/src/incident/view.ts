@@ -16,6 +16,8 @@ export function incidentView(incidentId: string, s: Incident) {
     version: s.version,
     status: s.status,
     gridCode: s.gridCode,
+    /** Present (true) when the report's location lay outside its grid's boundary (ADR 0025). */
+    ...(s.locationOutsideGrid ? { locationOutsideGrid: true as const } : {}),
     category: s.category,
     urgency: s.urgency,
     reportedAt: iso(s.reportedAt),

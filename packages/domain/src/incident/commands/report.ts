@@ -1,5 +1,6 @@
 import type { Actor, CommandEnvelope } from '@gridgov/contracts';
 import { authorise } from '../../access/authorise.ts';
+import { boundaryContains } from '../../areas/planar.ts';
 import {
   type CommandData,
   type Decision,
@@ -67,6 +68,8 @@ export function reportIncident(
 
   // A citizen's report is triaged by a dispatcher (受理 or 不予立案) before any department sees it: never routed at once.
   const department = citizen ? undefined : ctx.routing.route(data.category, data.gridCode);
+  // Flagged, not refused: the phone's position may be off, or the thing reported lies just over the boundary.
+  const outside = grid.boundary !== undefined && !boundaryContains(grid.boundary, data.location.lng, data.location.lat);
   const out = new Emitter(null);
   const reported = out.emit(
     'IncidentReported',
@@ -78,6 +81,7 @@ export function reportIncident(
       urgency: data.urgency,
       description: data.description,
       location: data.location,
+      ...(outside ? { locationOutsideGrid: true as const } : {}),
       occurredAt: data.occurredAt,
       reportedAt,
       receivedAt: envelope.issuedAt,

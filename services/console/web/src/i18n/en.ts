@@ -241,6 +241,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'case.citizen': 'Citizen (Open311)',
   'case.place': 'Place',
   'case.deadlines': 'Deadlines',
+  'case.locationOutsideGrid': 'Reported outside this grid',
   'case.noDeadline': 'No deadline running.',
   'case.left': '{time} left',
   'case.overdueBy': 'overdue by {time}',

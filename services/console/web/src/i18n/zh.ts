@@ -239,6 +239,7 @@ export const zh = {
   'case.citizen': '市民（Open311）',
   'case.place': '地点',
   'case.deadlines': '时限',
+  'case.locationOutsideGrid': '位置不在所报网格内',
   'case.noDeadline': '没有进行中的时限。',
   'case.left': '剩余 {time}',
   'case.overdueBy': '已超期 {time}',

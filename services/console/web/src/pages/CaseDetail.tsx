@@ -129,6 +129,14 @@ export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient
           <dt>{t('case.place')}</dt>
           <dd>
             {place} · <code>{view.gridCode}</code>
+            {view.locationOutsideGrid && (
+              <>
+                {' '}
+                <span className="tag tag-bottom" data-testid="outside-grid">
+                  {t('case.locationOutsideGrid')}
+                </span>
+              </>
+            )}
           </dd>
           <dt>{t('queue.urgency')}</dt>
           <dd className={`urgency-${view.urgency}`}>{t(`urgency.${view.urgency}`)}</dd>

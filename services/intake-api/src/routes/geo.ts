@@ -1,0 +1,76 @@
+import { AreaLevels, withinJurisdiction, type Area, type AreaTree } from '@gridgov/domain';
+import { GridLocator } from '@gridgov/geo';
+import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { AreaParams } from './directory.ts';
+
+const Coordinate = (name: string, limit: number) =>
+  z
+    .string({ error: `${name} is required, in decimal degrees (WGS84)` })
+    .regex(/^[-+]?\d{1,3}(\.\d{1,15})?$/, `${name} is a decimal number of degrees, e.g. 22.52`)
+    .transform(Number)
+    .refine((v) => Math.abs(v) <= limit, `${name} lies between -${limit} and ${limit}`);
+export const LocateQuery = z.object({
+  lat: Coordinate('lat', 90).describe('Latitude, WGS84 decimal degrees (e.g. 22.52)'),
+  lng: Coordinate('lng', 180).describe('Longitude, WGS84 decimal degrees (e.g. 113.03)'),
+});
+export const BoundariesQuery = z.object({
+  level: z
+    .enum(AreaLevels, { error: `level is one of ${AreaLevels.join(', ')}` })
+    .optional()
+    .describe("Which areas: every one of this level below the area (default: the area's children)"),
+});
+
+/**
+ * Where areas lie (ADR 0025): the grid holding a position (the phone's "use my position"), and the boundaries under
+ * an area as GeoJSON (the leader's map). Boundaries come from the areas file; a grid without one is never located.
+ */
+export function registerGeoRoutes(app: FastifyInstance, areas: AreaTree): void {
+  const locator = GridLocator.ofGrids(areas);
+  const brief = ({ code, name, level }: Area) => ({ code, name, level });
+
+  app.get('/v1/grids/locate', (request) => {
+    requestActor(request);
+    const { lat, lng } = parseOr400(LocateQuery, 'query', request.query);
+    const code = locator.locate(lng, lat);
+    if (code === undefined) throw new ApiError(404, 'NO_GRID_HERE', `no grid holds lat ${lat}, lng ${lng}`);
+    const grid = areas.get(code);
+    return { code, name: grid.name, path: [...areas.lineage(code)].reverse().map((c) => brief(areas.get(c))) };
+  });
+
+  app.get('/v1/areas/:code/boundaries', (request, reply) => {
+    const actor = requestActor(request);
+    const { code } = parseOr400(AreaParams, 'params', request.params);
+    const { level } = parseOr400(BoundariesQuery, 'query', request.query);
+    const area = areas.find(code);
+    if (!area) throw new ApiError(404, 'AREA_NOT_FOUND', `params.code: no area ${code}`);
+    if (!withinJurisdiction(actor, code, areas)) {
+      throw new ApiError(
+        403,
+        'OUT_OF_JURISDICTION',
+        `${actor.role} ${actor.id} may not read the boundaries of ${code}: it is outside their areas`,
+      );
+    }
+    const depth = AreaLevels.indexOf(level ?? AreaLevels[AreaLevels.indexOf(area.level) + 1] ?? area.level);
+    if (depth <= AreaLevels.indexOf(area.level)) {
+      throw new ApiError(
+        400,
+        'VALIDATION_FAILED',
+        `query.level: ${level ?? 'a grid'} has no areas below it; name a level under ${area.level}`,
+      );
+    }
+    let layer: readonly Area[] = [area];
+    for (let d = AreaLevels.indexOf(area.level); d < depth; d++) layer = layer.flatMap((a) => areas.children(a.code));
+    void reply.type('application/geo+json');
+    return {
+      type: 'FeatureCollection',
+      features: layer.map((a) => ({
+        type: 'Feature',
+        id: a.code,
+        properties: { code: a.code, name: a.name, level: a.level, parent: a.parent },
+        geometry: a.boundary ?? null,
+      })),
+    };
+  });
+}
