@@ -109,7 +109,15 @@ describe('docker-compose.yml', () => {
 
   it('creates the topics of infra/topics.json with the project admin CLI before any service starts, and Redis keeps an AOF', () => {
     const topics = compose.services['topics']!;
-    expect(topics.command).toEqual(['node', 'packages/kafka/dist/cli/admin.js', 'create-topics', '--file', 'infra/topics.json', '--timeout', '120']);
+    expect(topics.command).toEqual([
+      'node',
+      'packages/kafka/dist/cli/admin.js',
+      'create-topics',
+      '--file',
+      'infra/topics.json',
+      '--timeout',
+      '120',
+    ]);
     expect(topics.depends_on).toEqual({ kafka: { condition: 'service_healthy' } });
     for (const name of APP_SERVICES.filter((n) => n !== 'console')) {
       expect(compose.services[name]!.depends_on?.['topics'], name).toEqual({ condition: 'service_completed_successfully' });
