@@ -3,13 +3,15 @@ import type { Actor } from '@gridgov/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
+/** What the edge's verifier says of an Authorization header. */
+export type AuthenticationResult = { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string };
+
 /**
  * Verifies the Authorization header: the actor, or why not (the message names the problem). `validUntilMs` is the
- * instant (epoch ms) from which the same token is refused: what a long-lived answer (a live stream) must end by.
+ * instant (epoch ms) from which the same token is refused: what a long-lived answer (a live stream) must end by. It may
+ * answer later (a key set fetched from the token issuer, ADR 0029).
  */
-export type Authenticate = (
-  authorization: string | undefined,
-) => { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string };
+export type Authenticate = (authorization: string | undefined) => AuthenticationResult | Promise<AuthenticationResult>;
 
 /** Counts hits of a key in its current window (Redis in the services: the count holds across instances). */
 export interface RateLimitStore {
@@ -93,7 +95,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     const route = request.routeOptions.url;
     if (route === '/healthz' || route === '/readyz') return;
 
-    const auth = route === undefined || isPublic(request) ? undefined : options.authenticate(request.headers.authorization);
+    const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
     if (auth && !auth.ok) {
       throw new ApiError(401, 'UNAUTHENTICATED', auth.problem, undefined, {
