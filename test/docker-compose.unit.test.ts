@@ -37,12 +37,12 @@ function withoutDraft4Ids(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(withoutDraft4Ids);
   if (schema === null || typeof schema !== 'object') return schema;
   return Object.fromEntries(
-    Object.entries(schema)
+    Object.entries(schema as Record<string, unknown>)
       .filter(([key, value]) => !(key === 'id' && typeof value === 'string'))
       .map(([key, value]) => [
         key,
         NAMED_SCHEMAS.has(key) && value && typeof value === 'object'
-          ? Object.fromEntries(Object.entries(value).map(([name, s]) => [name, withoutDraft4Ids(s)]))
+          ? Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([name, s]) => [name, withoutDraft4Ids(s)]))
           : withoutDraft4Ids(value),
       ]),
   );
@@ -54,8 +54,21 @@ function withoutDraft4Ids(schema: unknown): unknown {
  */
 function composeValidator() {
   const { $schema: _draft, ...schema } = withoutDraft4Ids(composeSchema) as { $schema: string };
-  return new Ajv2019({ allErrors: true, strict: false }).compile(schema);
+  const ajv = new Ajv2019({ allErrors: true, strict: false });
+  for (const [name, pattern] of Object.entries(COMPOSE_FORMATS)) ajv.addFormat(name, pattern);
+  return ajv.compile(schema);
 }
+
+/**
+ * The formats the schema names and leaves to Compose itself (its Go implementation), as Compose reads them: a Go
+ * duration ("10s", "1m30s"), a published port ("127.0.0.1:3000:3000", "8080-8081:80/udp"), an exposed port, a subnet.
+ */
+const COMPOSE_FORMATS: Record<string, RegExp> = {
+  duration: /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/,
+  ports: /^((\[?[\d.:a-fA-F]+\]?:)?(\d+(-\d+)?)?:)?\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  expose: /^\d+(-\d+)?(\/(tcp|udp|sctp))?$/,
+  subnet_ip_address: /^([\d.]+|[\da-fA-F:]+)\/\d{1,3}$/,
+};
 
 describe('docker-compose.yml', () => {
   it('is a valid Compose file (the Compose specification JSON schema)', () => {
@@ -65,15 +78,25 @@ describe('docker-compose.yml', () => {
     expect(valid).toBe(true);
   });
 
-  it('the schema check finds what is wrong: an unknown key, a bad restart policy, a healthcheck given as text', () => {
+  it('the schema check finds what is wrong: an unknown key, a healthcheck given as text, ports and durations Compose would not read', () => {
     const validate = composeValidator();
     const broken = structuredClone(compose) as { services: Record<string, Record<string, unknown>> };
     broken.services['redis']!['helthcheck'] = { test: ['CMD', 'true'] };
     broken.services['projection']!['healthcheck'] = 'curl /readyz';
     broken.services['notifier']!['ports'] = 8083;
+    broken.services['kafka']!['healthcheck'] = { test: ['CMD', 'true'], interval: 'five seconds' };
+    broken.services['console']!['ports'] = ['127.0.0.1:3002:web'];
     expect(validate(broken)).toBe(false);
     const where = (validate.errors ?? []).map((e) => e.instancePath);
-    expect(where).toEqual(expect.arrayContaining(['/services/redis', '/services/projection/healthcheck', '/services/notifier/ports']));
+    expect(where).toEqual(
+      expect.arrayContaining([
+        '/services/redis',
+        '/services/projection/healthcheck',
+        '/services/notifier/ports',
+        '/services/kafka/healthcheck/interval',
+        '/services/console/ports/0',
+      ]),
+    );
   });
 
   it('runs every service of the repository from the image, with a health check and a restart policy', () => {

@@ -97,7 +97,9 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([...started.values()].map((s) => (s.child.exitCode === null ? (s.child.kill('SIGKILL'), s.exited) : undefined)));
+    const running = [...started.values()].filter((s) => s.child.exitCode === null && s.child.signalCode === null);
+    for (const s of running) s.child.kill('SIGKILL');
+    await Promise.all(running.map((s) => s.exited));
     if (extraTopics.length > 0) {
       const admin = new KafkaAdmin(infra.kafka);
       await admin
@@ -161,8 +163,8 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
         });
         const entry: Started = { child, env, output: '', exited: new Promise((r) => child.once('exit', (code) => r(code))) };
         const keep = (chunk: Buffer) => (entry.output = (entry.output + chunk.toString()).slice(-64 * 1024));
-        child.stdout!.on('data', keep);
-        child.stderr!.on('data', keep);
+        child.stdout.on('data', keep);
+        child.stderr.on('data', keep);
         started.set(name, entry);
       }),
     );

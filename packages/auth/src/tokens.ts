@@ -173,10 +173,16 @@ export class TokenVerifier {
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) throw new JwtFormatError("the token's signature does not verify");
       if (err instanceof errors.JWKSNoMatchingKey)
-        throw new JwtFormatError(`no key of the issuer's key set (JWT_JWKS_URL) is ${JSON.stringify(kid)} for ${this.accepted.join(' or ')}`);
+        throw new JwtFormatError(
+          `no key of the issuer's key set (JWT_JWKS_URL) is ${JSON.stringify(kid)} for ${this.accepted.join(' or ')}`,
+        );
       if (err instanceof errors.JWKSMultipleMatchingKeys)
         throw new JwtFormatError(`the issuer's key set (JWT_JWKS_URL) has more than one key ${JSON.stringify(kid)}`);
-      if (err instanceof errors.JWKSTimeout || err instanceof errors.JWKSInvalid || (this.jwksUrl !== undefined && !(err instanceof errors.JOSEError)))
+      if (
+        err instanceof errors.JWKSTimeout ||
+        err instanceof errors.JWKSInvalid ||
+        (this.jwksUrl !== undefined && !(err instanceof errors.JOSEError))
+      )
         throw new JwtFormatError(
           `the issuer's keys could not be read from ${this.jwksUrl} (JWT_JWKS_URL): ${err instanceof Error ? err.message : String(err)}`,
         );

@@ -189,7 +189,7 @@ describe('bearer tokens', () => {
     expect(await problem(verifier, `Bearer ${signJwt({ ...claims, iss: 'gridgov' }, { alg: 'HS256', secret: SECRET })}`)).toBeUndefined();
   });
 
-  it('reads lifetimes like 8h, 30m, 2d', async () => {
+  it('reads lifetimes like 8h, 30m, 2d', () => {
     expect([parseTtl('8h'), parseTtl('30m'), parseTtl('2d'), parseTtl('45'), parseTtl('45s')]).toEqual([28_800, 1800, 172_800, 45, 45]);
     expect(() => parseTtl('0h')).toThrow();
     expect(() => parseTtl('soon')).toThrow();
@@ -208,7 +208,7 @@ describe('command envelope signatures', () => {
   const TOPIC = 'grid.commands';
   const AT = { topic: TOPIC, key: envelope.incidentId };
 
-  it('verifies what the intake signed, whatever the order of keys in the JSON', async () => {
+  it('verifies what the intake signed, whatever the order of keys in the JSON', () => {
     const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
     expect(envelopeSignatureProblem(JSON.parse(JSON.stringify(signed)), [KEY], AT)).toBeUndefined();
     const reordered = {
@@ -223,13 +223,13 @@ describe('command envelope signatures', () => {
     expect(envelopeSignatureProblem(reordered, [KEY], AT)).toBeUndefined();
   });
 
-  it('stamps the time it was signed, inside the signature', async () => {
+  it('stamps the time it was signed, inside the signature', () => {
     const signed = signEnvelope(envelope, KEY, { topic: TOPIC }, new Date('2026-11-24T01:00:02.000Z'));
     expect(signed.signedAt).toBe('2026-11-24T01:00:02.000Z');
     expect(envelopeSignatureProblem({ ...signed, signedAt: '2026-11-24T09:00:00.000Z' }, [KEY], AT)).toMatch(/does not verify/);
   });
 
-  it('refuses an unsigned envelope, a changed one, and one signed with another key', async () => {
+  it('refuses an unsigned envelope, a changed one, and one signed with another key', () => {
     const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
     expect(envelopeSignatureProblem(envelope, [KEY], AT)).toBe('the command envelope is not signed');
     expect(envelopeSignatureProblem({ ...signed, actor: { ...envelope.actor, areas: ['440700'] } }, [KEY], AT)).toMatch(/does not verify/);
@@ -241,7 +241,7 @@ describe('command envelope signatures', () => {
     expect(envelopeSignatureProblem([signed], [KEY], AT)).toMatch(/not a JSON object/);
   });
 
-  it('binds the signature to its topic and record key', async () => {
+  it('binds the signature to its topic and record key', () => {
     const signed = signEnvelope(envelope, KEY, { topic: TOPIC });
     expect(envelopeSignatureProblem(signed, [KEY], { topic: 'staging.grid.commands', key: envelope.incidentId })).toMatch(
       /does not verify .* topic staging.grid.commands/,
@@ -249,7 +249,7 @@ describe('command envelope signatures', () => {
     expect(envelopeSignatureProblem(signed, [KEY], { topic: TOPIC, key: 'another-incident' })).toMatch(/does not verify/);
   });
 
-  it('accepts a key being rotated out, listed after the current one', async () => {
+  it('accepts a key being rotated out, listed after the current one', () => {
     const old = 'the-previous-command-signing-key-0123456789';
     expect(envelopeSignatureProblem(signEnvelope(envelope, old, { topic: TOPIC }), [KEY, old], AT)).toBeUndefined();
   });
