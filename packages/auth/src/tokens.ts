@@ -200,6 +200,8 @@ export interface TokenRequest {
   /** Lifetime in seconds. */
   readonly ttlSeconds: number;
   readonly issuer?: string | undefined;
+  /** The `aud` claim: the API the token is for (JWT_AUDIENCE of the services). */
+  readonly audience?: string | undefined;
 }
 
 /** Mints an HS256 token with a shared secret: for local use and tests (deployments issue their own, RS256/ES256). */
@@ -213,6 +215,7 @@ export function mintToken(request: TokenRequest, secret: string, nowMs: number =
     iat,
     exp: iat + Math.max(1, Math.round(request.ttlSeconds)),
     ...(request.issuer ? { iss: request.issuer } : {}),
+    ...(request.audience ? { aud: request.audience } : {}),
   });
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; '));

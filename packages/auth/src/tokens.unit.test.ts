@@ -183,6 +183,15 @@ describe('bearer tokens', () => {
     );
   });
 
+  it('requires the configured audience when there is one, and mints tokens that name it', async () => {
+    const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, audience: 'gridgov-api', now: () => NOW });
+    const request = { sub: 'l-1', role: 'leader', areas: ['440705'], ttlSeconds: 60 } as const;
+    expect(await problem(verifier, `Bearer ${mintToken(request, SECRET, NOW)}`)).toMatch(
+      /meant for null, not "gridgov-api" \(JWT_AUDIENCE\)/,
+    );
+    expect(await problem(verifier, `Bearer ${mintToken({ ...request, audience: 'gridgov-api' }, SECRET, NOW)}`)).toBeUndefined();
+  });
+
   it('requires the configured issuer when there is one', async () => {
     const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, issuer: 'gridgov', now: () => NOW });
     expect(await problem(verifier, `Bearer ${signJwt(claims, { alg: 'HS256', secret: SECRET })}`)).toMatch(/issued by null, not "gridgov"/);
