@@ -7,18 +7,27 @@
 // sources it comes from (services/<name>/src/main.ts, packages/<name>/src/x.ts): a file found relative to the code
 // (data/areas/xinhui.json, data/calendars/…, the console's dist/static) is found from the bundle too.
 //
-//   node scripts/build.mjs [--no-web] [--clean]
+// `--out <dir>` writes the same layout under another folder (the tests build there, leaving the checkout's own
+// services/console/dist/static to the browser tests that serve it meanwhile).
+//
+//   node scripts/build.mjs [--no-web] [--clean] [--out <dir>]
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const args = new Set(process.argv.slice(2));
-for (const arg of args) {
-  if (!['--no-web', '--clean'].includes(arg)) {
-    process.stderr.write(`build: unknown argument ${arg}\nusage: node scripts/build.mjs [--no-web] [--clean]\n`);
+const USAGE = 'usage: node scripts/build.mjs [--no-web] [--clean] [--out <dir>]';
+const argv = process.argv.slice(2);
+const args = new Set();
+let out = root;
+for (let i = 0; i < argv.length; i++) {
+  const arg = argv[i];
+  if (arg === '--out' && argv[i + 1] && !argv[i + 1].startsWith('--')) out = resolve(argv[++i]);
+  else if (arg === '--no-web' || arg === '--clean') args.add(arg);
+  else {
+    process.stderr.write(`build: ${arg === '--out' ? '--out needs a folder' : `unknown argument ${arg}`}\n${USAGE}\n`);
     process.exit(2);
   }
 }
@@ -40,7 +49,7 @@ const ENTRYPOINTS = {
 if (args.has('--clean')) {
   // The bundles and their maps and licence notes; not the console's dist/static (Vite empties it when it builds).
   for (const bundle of Object.values(ENTRYPOINTS)) {
-    for (const file of [bundle, `${bundle}.map`, `${bundle}.LEGAL.txt`]) rmSync(join(root, file), { force: true });
+    for (const file of [bundle, `${bundle}.map`, `${bundle}.LEGAL.txt`]) rmSync(join(out, file), { force: true });
   }
 }
 
@@ -56,10 +65,10 @@ const banner = [
 ].join('\n');
 
 await Promise.all(
-  Object.entries(ENTRYPOINTS).map(([source, out]) =>
+  Object.entries(ENTRYPOINTS).map(([source, bundle]) =>
     build({
       entryPoints: [join(root, source)],
-      outfile: join(root, out),
+      outfile: join(out, bundle),
       bundle: true,
       platform: 'node',
       target: 'node24',
@@ -77,8 +86,13 @@ await Promise.all(
 );
 const bundled = performance.now() - started;
 process.stdout.write(`build: ${Object.keys(ENTRYPOINTS).length} bundles in ${Math.round(bundled)} ms\n`);
-for (const out of Object.values(ENTRYPOINTS)) process.stdout.write(`  ${relative(root, join(root, out))}\n`);
+for (const bundle of Object.values(ENTRYPOINTS)) process.stdout.write(`  ${relative(process.cwd(), join(out, bundle)) || '.'}\n`);
 
 if (!args.has('--no-web')) {
-  execFileSync('pnpm', ['--filter', '@gridgov/console', 'build'], { cwd: root, stdio: 'inherit' });
+  // Vite's own outDir (services/console/dist/static) unless the build goes elsewhere.
+  const pages = join(out, 'services/console/dist/static');
+  execFileSync('pnpm', ['--filter', '@gridgov/console', 'run', 'build', '--outDir', pages, '--emptyOutDir'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
 }

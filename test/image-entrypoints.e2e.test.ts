@@ -38,15 +38,15 @@ const WORKDIR = /^WORKDIR (\S+)$/m.exec(runtimeStage)![1]!;
 
 /**
  * The runtime stage's file system, made from the Dockerfile's own COPY lines: `COPY --from=build /src/x ./x` from the
- * build just made here, `COPY x y` from the checkout. Nothing else: no node_modules, no sources, no TypeScript.
+ * build just made here (in `built`), `COPY x y` from the checkout. Nothing else: no node_modules, no sources, no TypeScript.
  */
-function assembleImage(into: string): void {
+function assembleImage(built: string, into: string): void {
   for (const [, from, sources, target] of runtimeStage.matchAll(/^COPY (--from=build )?(.+) (\S+)$/gm)) {
     const list = sources!.split(' ').map((s) => (from ? s.replace(/^\/src\//, '') : s));
     for (const source of list) {
       const destination = target!.endsWith('/') ? join(into, target!, source.split('/').pop()!) : join(into, target!);
       mkdirSync(dirname(destination), { recursive: true });
-      cpSync(join(root, source), destination, { recursive: true });
+      cpSync(join(from ? built : root, source), destination, { recursive: true });
     }
   }
 }
@@ -84,15 +84,19 @@ async function healthcheck(env: Record<string, string>, image: string): Promise<
 
 describe('the image entrypoints, run as the image runs them (compiled JS from a clean build, the compose environment)', () => {
   let infra: TestInfra;
+  let work: string;
   let image: string;
   const started = new Map<ServiceName, Started>();
   const extraTopics: string[] = [];
 
   beforeAll(async () => {
-    // A clean build, as the Dockerfile's build stage makes it: the bundles and the console's pages.
-    await run(process.execPath, ['scripts/build.mjs', '--clean'], { cwd: root, timeout: 240_000 });
-    image = mkdtempSync(join(tmpdir(), 'gridgov-image-'));
-    assembleImage(image);
+    // A clean build, as the Dockerfile's build stage makes it (the bundles and the console's pages), into a folder of
+    // its own: the checkout's services/console/dist/static may be served by browser tests meanwhile.
+    work = mkdtempSync(join(tmpdir(), 'gridgov-image-'));
+    const built = join(work, 'build');
+    image = join(work, 'app');
+    await run(process.execPath, ['scripts/build.mjs', '--clean', '--out', built], { cwd: root, timeout: 240_000 });
+    assembleImage(built, image);
     infra = await createTestInfra();
   }, 300_000);
 
@@ -109,7 +113,7 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
       await admin.disconnect().catch(() => undefined);
     }
     await infra?.cleanup();
-    if (image) rmSync(image, { recursive: true, force: true });
+    if (work) rmSync(work, { recursive: true, force: true });
   });
 
   it('holds node bundles, data and the topics file, and no node_modules or TypeScript', () => {
