@@ -153,14 +153,33 @@ describe('tokens verified with the issuer key set (JWT_JWKS_URL)', () => {
     expect(await problem(verifier, `Bearer ${hs}`)).toMatch(/signed with "HS256"; this service accepts RS256, ES256 only/);
   });
 
-  it('says so when the key set cannot be read', async () => {
+  it("says so when the key set cannot be read: not the token's fault, so 503 with Retry-After at the edge, not 401", async () => {
     const gone = new JwksServer();
     await gone.start();
     const verifier = verifierFor(gone);
     await gone.stop();
-    expect(await problem(verifier, token(A))).toMatch(
-      new RegExp(`^headers\\.authorization: the issuer's keys could not be read from ${gone.url.replace(/\./g, '\\.')} \\(JWT_JWKS_URL\\)`),
+    const said = await verifier.authenticate(token(A));
+    expect(said).toMatchObject({ ok: false, unavailable: true });
+    expect(said.ok ? '' : said.problem).toMatch(
+      new RegExp(
+        `^headers\\.authorization: the token could not be checked: the issuer's keys could not be read from ${gone.url.replace(/\./g, '\\.')} \\(JWT_JWKS_URL\\)`,
+      ),
     );
+    const app = createHttpServer({
+      logger: testLogger(),
+      ready: () => Promise.resolve(true),
+      edge: { authenticate: verifier.authenticate },
+      timeouts: { requestMs: 5_000, headersMs: 5_000, keepAliveMs: 5_000, idleMs: 10_000 },
+    });
+    app.get('/v1/me', (request) => ({ id: requestActor(request).id }));
+    try {
+      const answer = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: token(A) } });
+      expect(answer.statusCode).toBe(503);
+      expect(answer.headers['retry-after']).toBe('5');
+      expect(answer.json<{ error: { code: string } }>().error.code).toBe('TOKEN_KEYS_UNAVAILABLE');
+    } finally {
+      await app.close();
+    }
   });
 
   it('answers 401 with the reason at the edge of an HTTP service', async () => {

@@ -11,6 +11,11 @@ export class AuthenticationError extends Error {
   readonly code = 'UNAUTHENTICATED';
 }
 
+/** The token could not be judged: the issuer's key set could not be fetched (a 503, not the token's fault). */
+export class TokenKeysUnavailableError extends Error {
+  readonly code = 'TOKEN_KEYS_UNAVAILABLE';
+}
+
 /** Longest Authorization header looked at; a token is a few hundred bytes. */
 const MAX_AUTHORIZATION_LENGTH = 8192;
 const WHERE = 'headers.authorization';
@@ -48,7 +53,8 @@ export interface TokenVerifierOptions {
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 86_400;
 
 /** The edge's answer for one Authorization header. */
-export type Authentication = { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string };
+export type Authentication =
+  { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string; unavailable?: boolean | undefined };
 
 /**
  * Verifies bearer tokens: their form, then their signature with jose (one configured key, or the key of the issuer's
@@ -96,6 +102,7 @@ export class TokenVerifier {
       return { ok: true, actor: actorOf(claims), validUntilMs: (claims.exp + this.tolerance) * 1000 };
     } catch (err) {
       if (err instanceof AuthenticationError) return { ok: false, problem: err.message };
+      if (err instanceof TokenKeysUnavailableError) return { ok: false, problem: err.message, unavailable: true };
       throw err;
     }
   };
@@ -183,8 +190,8 @@ export class TokenVerifier {
         err instanceof errors.JWKSInvalid ||
         (this.jwksUrl !== undefined && !(err instanceof errors.JOSEError))
       )
-        throw new JwtFormatError(
-          `the issuer's keys could not be read from ${this.jwksUrl} (JWT_JWKS_URL): ${err instanceof Error ? err.message : String(err)}`,
+        throw new TokenKeysUnavailableError(
+          `${WHERE}: the token could not be checked: the issuer's keys could not be read from ${this.jwksUrl} (JWT_JWKS_URL): ${err instanceof Error ? err.message : String(err)}`,
         );
       if (err instanceof errors.JOSEError) throw new JwtFormatError(`the token is refused: ${err.message}`);
       throw err;

@@ -3,8 +3,12 @@ import type { Actor } from '@gridgov/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
-/** What the edge's verifier says of an Authorization header. */
-export type AuthenticationResult = { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string };
+/**
+ * What the edge's verifier says of an Authorization header. `unavailable`: the token could not be judged (the issuer's
+ * keys could not be fetched), answered 503 rather than 401, since the token may well be good.
+ */
+export type AuthenticationResult =
+  { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string; unavailable?: boolean | undefined };
 
 /**
  * Verifies the Authorization header: the actor, or why not (the message names the problem). `validUntilMs` is the
@@ -48,6 +52,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'cache-control': 'no-store',
 };
+
+/** Retry-After of a 503 TOKEN_KEYS_UNAVAILABLE: about the time a key set takes to be fetchable again. */
+const TOKEN_KEYS_RETRY_AFTER_S = 5;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -97,6 +104,9 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
 
     const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
+    if (auth && !auth.ok && auth.unavailable) {
+      throw new ApiError(503, 'TOKEN_KEYS_UNAVAILABLE', auth.problem, undefined, { 'retry-after': String(TOKEN_KEYS_RETRY_AFTER_S) });
+    }
     if (auth && !auth.ok) {
       throw new ApiError(401, 'UNAUTHENTICATED', auth.problem, undefined, {
         'www-authenticate': `Bearer error="invalid_token", error_description="${auth.problem.replace(/["\\]/g, "'")}"`,

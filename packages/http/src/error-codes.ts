@@ -77,6 +77,10 @@ export const ERROR_CODES = {
     meaning: 'The photo store (S3) did not answer, or photos are not configured (S3_ENDPOINT); nothing was stored (Retry-After).',
   },
   STORE_UNAVAILABLE: { status: 503, meaning: 'Redis did not answer within 1.5 s, or is loading; answered within 2 s (Retry-After).' },
+  TOKEN_KEYS_UNAVAILABLE: {
+    status: 503,
+    meaning: "The token issuer's key set (JWT_JWKS_URL) could not be fetched, so the token was not judged; send it again (Retry-After).",
+  },
   STATE_RESTORING: {
     status: 503,
     meaning: 'Redis lost the figures or case views and they are being restored from the log; nothing is lost, ask again (Retry-After).',
