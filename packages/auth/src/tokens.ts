@@ -1,4 +1,4 @@
-import type { KeyObject } from 'node:crypto';
+import type { webcrypto } from 'node:crypto';
 import type { Actor, PersonRole } from '@gridgov/contracts';
 import { compactVerify, createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { actorOf, TokenClaims } from './claims.ts';
@@ -65,7 +65,8 @@ export class TokenVerifier {
   private readonly maxLifetimeS: number;
   private readonly now: () => number;
   private readonly accepted: readonly JwtAlgorithm[];
-  private readonly verificationKey: KeyObject | Uint8Array | RemoteJWKSet;
+  /** The one key as a WebCrypto key, imported once (jose would import a secret or a KeyObject on every call). */
+  private readonly verificationKey: Promise<webcrypto.CryptoKey> | RemoteJWKSet;
   private readonly jwksUrl: string | undefined;
 
   constructor(private readonly options: TokenVerifierOptions) {
@@ -83,7 +84,16 @@ export class TokenVerifier {
       });
     } else {
       this.accepted = [key.alg];
-      this.verificationKey = key.alg === 'HS256' ? new TextEncoder().encode(key.secret) : key.key;
+      this.verificationKey =
+        key.alg === 'HS256'
+          ? crypto.subtle.importKey('raw', new TextEncoder().encode(key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+          : Promise.resolve(
+              key.key.toCryptoKey(
+                key.alg === 'RS256' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: 'P-256' },
+                false,
+                ['verify'],
+              ),
+            );
     }
   }
 
@@ -176,7 +186,7 @@ export class TokenVerifier {
       const key = this.verificationKey;
       const algorithms = [...this.accepted];
       if (typeof key === 'function') await compactVerify(token, key, { algorithms });
-      else await compactVerify(token, key, { algorithms });
+      else await compactVerify(token, await key, { algorithms });
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) throw new JwtFormatError("the token's signature does not verify");
       if (err instanceof errors.JWKSNoMatchingKey)
