@@ -1,16 +1,46 @@
-# One image for the services; SERVICE picks which one runs.
-# Node 24 LTS, the same release that scripts/lib.sh installs (NODE_VERSION).
-FROM node:24.22.3-bookworm-slim
-WORKDIR /app
+# One image for every service (ADR 0029); SERVICE picks the one a container runs:
+#   docker build -t gridgov:local .
+#   docker run -e SERVICE=projection … gridgov:local
+# Node 24 LTS, the release scripts/lib.sh installs (NODE_VERSION).
+ARG NODE_IMAGE=node:24.22.3-bookworm-slim
+
+# Build: the workspace's packages installed with pnpm, then `pnpm build`: one JavaScript bundle per entrypoint
+# (scripts/build.mjs, esbuild) and the console's pages (Vite).
+FROM ${NODE_IMAGE} AS build
+WORKDIR /src
 RUN npm install --global --no-fund --no-audit pnpm@10.34.8
 COPY pnpm-workspace.yaml pnpm-lock.yaml package.json tsconfig.base.json ./
 COPY patches ./patches
 COPY packages ./packages
 COPY services ./services
-COPY data ./data
 COPY test/package.json ./test/package.json
-RUN pnpm install --frozen-lockfile --prod=false
+COPY bench/package.json ./bench/package.json
+RUN pnpm install --frozen-lockfile
+COPY data ./data
+COPY scripts/build.mjs ./scripts/build.mjs
+RUN node scripts/build.mjs --clean
+
+# Run: node and the bundles, no node_modules, no TypeScript, no package manager; a user without privileges.
+FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
+WORKDIR /app
+# The bundles keep the depth of their sources (services/<name>/dist/main.js): files found relative to the code
+# (data/…, the console's dist/static) are at the same places as in the repository.
+COPY --from=build /src/services/intake-api/dist ./services/intake-api/dist
+COPY --from=build /src/services/dispatch-worker/dist ./services/dispatch-worker/dist
+COPY --from=build /src/services/projection/dist ./services/projection/dist
+COPY --from=build /src/services/notifier/dist ./services/notifier/dist
+COPY --from=build /src/services/console/dist ./services/console/dist
+COPY --from=build /src/packages/kafka/dist ./packages/kafka/dist
+COPY --from=build /src/packages/auth/dist ./packages/auth/dist
+COPY data ./data
+COPY infra/topics.json infra/services.json ./infra/
+COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs
+# The node image's own unprivileged user (uid 1000); the files above stay root's, read-only to it.
+USER node
 ARG SERVICE=intake-api
 ENV SERVICE=${SERVICE}
-CMD ["sh", "-c", "exec node --import tsx services/${SERVICE}/src/main.ts"]
+# The running service's /readyz, on the port its variable names (scripts/healthcheck.mjs).
+HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 CMD ["node", "scripts/healthcheck.mjs"]
+# exec: node itself is the process that receives SIGTERM (docker stop) and shuts down cleanly.
+CMD ["sh", "-c", "exec node --enable-source-maps services/${SERVICE}/dist/main.js"]

@@ -9,6 +9,7 @@ import { searchBench } from './search.ts';
 import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
 import type { SuiteRows } from './support.ts';
 import { timerLateness } from './timers.ts';
+import { tokensBench } from './tokens.ts';
 
 /**
  * `bash scripts/bench [suite ...] [--full]`: benchmarks, not tests. Each suite prints its own table
@@ -29,6 +30,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   search: () => searchBench(100_000, full ? 30 : 10),
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
   'grid-lookup': () => Promise.resolve(gridLookupBench(full ? 2_000_000 : 200_000)),
+  tokens: () => tokensBench(full ? 100_000 : 20_000),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');

@@ -253,7 +253,7 @@ export function renderConfigDoc(): string {
     '',
     '## Bearer tokens: intake-api, projection and the notifier (`packages/auth`: TokenConfig)',
     '',
-    'Set `JWT_SECRET` (HS256, local use and tests) or `JWT_PUBLIC_KEY` (RS256/ES256), not both.',
+    "Set one of `JWT_SECRET` (HS256, local use and tests), `JWT_PUBLIC_KEY` (RS256/ES256, one key) and `JWT_JWKS_URL` (the issuer's key set, with `JWT_ISSUER` and `JWT_AUDIENCE`; ADR 0029). Tokens are verified with jose.",
     '',
     configTable(variables(TokenConfig)),
     '',
@@ -263,6 +263,10 @@ export function renderConfigDoc(): string {
     '`services/console/src/config.ts`: it reads only these.',
     '',
     configTable(variables(ConsoleConfig)),
+    '',
+    '## The image (`Dockerfile`, ADR 0029)',
+    '',
+    "`SERVICE` picks the service a container of the one image runs: `intake-api`, `dispatch-worker`, `projection`, `notifier` or `console` (default `intake-api`, the build argument of the same name). The image's health check (`scripts/healthcheck.mjs`) reads it with the service's port variable (`PORT`, `WORKER_PORT`, `NOTIFIER_PORT`) and `HOST`, and fails naming the variable when one is not what it expects.",
     '',
   ].join('\n');
 }

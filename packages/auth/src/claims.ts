@@ -26,6 +26,8 @@ export const TokenClaims = z
     exp: z.number().int().positive(),
     nbf: z.number().int().optional(),
     iss: z.string().max(200).optional(),
+    /** Who the token is for (RFC 7519 4.1.3): one audience or several. */
+    aud: z.union([z.string().max(200), z.array(z.string().max(200)).max(20)]).optional(),
   })
   .refine((c) => c.role !== 'handler' || c.department !== undefined, {
     path: ['department'],

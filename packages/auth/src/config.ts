@@ -1,9 +1,15 @@
 import { ConfigError } from '@gridgov/config';
 import { z } from 'zod';
-import { publicJwtKey, type JwtKey } from './jwt.ts';
-import { TokenVerifier } from './tokens.ts';
+import { publicJwtKey } from './jwt.ts';
+import { TokenVerifier, type TokenVerifierOptions } from './tokens.ts';
 
-/** How bearer tokens are verified: set JWT_SECRET (HS256, local use) or JWT_PUBLIC_KEY (RS256/ES256), not both. */
+/** Host names a key set may be fetched from over plain HTTP: this machine only (tests, a local issuer). */
+const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/**
+ * How bearer tokens are verified: one of JWT_SECRET (HS256, local use), JWT_PUBLIC_KEY (RS256/ES256, one key) and
+ * JWT_JWKS_URL (the issuer's key set, RS256/ES256 keys named by kid, ADR 0029).
+ */
 export const TokenConfig = z.object({
   JWT_SECRET: z
     .string()
@@ -15,7 +21,35 @@ export const TokenConfig = z.object({
     .min(1)
     .optional()
     .describe('PEM public key (RSA for RS256, EC P-256 for ES256) of the deployment\'s token issuer; "\\n" escapes allowed.'),
-  JWT_ISSUER: z.string().min(1).optional().describe('When set, tokens must carry this issuer (`iss`).'),
+  JWT_JWKS_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((u) => new URL(u).protocol === 'https:' || LOOPBACK.has(new URL(u).hostname), {
+      message: 'JWT_JWKS_URL is an https URL (plain http only on this machine: localhost, 127.0.0.1, [::1])',
+    })
+    .optional()
+    .describe(
+      "URL of the token issuer's JSON Web Key Set (RS256/ES256 keys, each token naming its key by kid); fetched, cached and refetched for a new kid. Requires JWT_ISSUER and JWT_AUDIENCE.",
+    ),
+  JWT_JWKS_CACHE_S: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(86_400)
+    .default(600)
+    .describe('Seconds a fetched key set is used before it is fetched again: a key the issuer removed stops working then at the latest.'),
+  JWT_JWKS_COOLDOWN_S: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(3600)
+    .default(30)
+    .describe('Seconds after a fetch of the key set during which a token naming an unknown kid is refused without fetching it again.'),
+  JWT_ISSUER: z.string().min(1).optional().describe('When set, tokens must carry this issuer (`iss`); required with JWT_JWKS_URL.'),
+  JWT_AUDIENCE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('When set, tokens must name this audience (`aud`, this deployment of the API); required with JWT_JWKS_URL.'),
   JWT_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(300).default(30).describe('Clock skew forgiven on token times, in seconds.'),
   JWT_MAX_LIFETIME_S: z.coerce
     .number()
@@ -27,10 +61,14 @@ export const TokenConfig = z.object({
 });
 export type TokenConfig = z.infer<typeof TokenConfig>;
 
+/** How long a fetch of the key set may take: a request waiting on it is answered within the edge's 2 s. */
+const JWKS_FETCH_TIMEOUT_MS = 1500;
+
 /** The verifier a service's configuration asks for; a ConfigError naming the variables when it is not one. */
 export function tokenVerifierFrom(config: TokenConfig): TokenVerifier {
-  let key: JwtKey;
-  if (config.JWT_SECRET && config.JWT_PUBLIC_KEY) throw new ConfigError(['JWT_SECRET, JWT_PUBLIC_KEY: set one of them, not both']);
+  const sources = (['JWT_SECRET', 'JWT_PUBLIC_KEY', 'JWT_JWKS_URL'] as const).filter((name) => config[name] !== undefined);
+  if (sources.length > 1) throw new ConfigError([`${sources.join(', ')}: set one of them, not ${sources.length}`]);
+  let key: TokenVerifierOptions['key'];
   if (config.JWT_SECRET) key = { alg: 'HS256', secret: config.JWT_SECRET };
   else if (config.JWT_PUBLIC_KEY) {
     try {
@@ -38,10 +76,24 @@ export function tokenVerifierFrom(config: TokenConfig): TokenVerifier {
     } catch (err) {
       throw new ConfigError([`JWT_PUBLIC_KEY: ${err instanceof Error ? err.message : String(err)}`]);
     }
-  } else throw new ConfigError(['JWT_SECRET or JWT_PUBLIC_KEY: one is required to verify bearer tokens']);
+  } else if (config.JWT_JWKS_URL) {
+    // A key set is an identity provider's, which issues tokens for many applications: whose tokens, and for whom.
+    const missing = (['JWT_ISSUER', 'JWT_AUDIENCE'] as const).filter((name) => config[name] === undefined);
+    if (missing.length > 0)
+      throw new ConfigError(missing.map((name) => `${name}: required with JWT_JWKS_URL (tokens of the key set's issuer, for this API)`));
+    key = {
+      jwks: {
+        url: new URL(config.JWT_JWKS_URL),
+        cacheMaxAgeMs: config.JWT_JWKS_CACHE_S * 1000,
+        cooldownMs: config.JWT_JWKS_COOLDOWN_S * 1000,
+        timeoutMs: JWKS_FETCH_TIMEOUT_MS,
+      },
+    };
+  } else throw new ConfigError(['JWT_SECRET, JWT_PUBLIC_KEY or JWT_JWKS_URL: one is required to verify bearer tokens']);
   return new TokenVerifier({
     key,
     issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE,
     clockToleranceS: config.JWT_CLOCK_TOLERANCE_S,
     maxLifetimeS: config.JWT_MAX_LIFETIME_S,
   });

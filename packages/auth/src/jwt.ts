@@ -1,4 +1,4 @@
-import { createHmac, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, sign, type KeyObject } from 'node:crypto';
 
 /** The algorithms this system accepts: HS256 with a shared secret (local use), RS256 or ES256 with a public key. */
 export type JwtAlgorithm = 'HS256' | 'RS256' | 'ES256';
@@ -14,12 +14,15 @@ function signingInput(header: object, payload: object): string {
   return `${b64(JSON.stringify(header))}.${b64(JSON.stringify(payload))}`;
 }
 
-/** Signs a JWT (JWS compact form). RS256/ES256 take a private key; ES256 signatures are raw r||s (RFC 7518). */
+/**
+ * Signs a JWT (JWS compact form). RS256/ES256 take a private key; ES256 signatures are raw r||s (RFC 7518). `kid` names
+ * the key in the header (a key set's issuer does; tests of JWKS rotation too).
+ */
 export function signJwt(
   payload: object,
-  key: { alg: 'HS256'; secret: string } | { alg: 'RS256' | 'ES256'; privateKey: KeyObject },
+  key: ({ alg: 'HS256'; secret: string } | { alg: 'RS256' | 'ES256'; privateKey: KeyObject }) & { kid?: string },
 ): string {
-  const input = signingInput({ alg: key.alg, typ: 'JWT' }, payload);
+  const input = signingInput({ alg: key.alg, typ: 'JWT', ...(key.kid === undefined ? {} : { kid: key.kid }) }, payload);
   const signature =
     key.alg === 'HS256'
       ? createHmac('sha256', key.secret).update(input).digest()
@@ -27,12 +30,19 @@ export function signJwt(
   return `${input}.${b64(signature)}`;
 }
 
+/** A JWT whose form has been checked (not yet its signature): its header and payload, each one JSON object. */
+export interface InspectedJwt {
+  readonly header: { readonly alg: JwtAlgorithm; readonly kid?: string | undefined } & Record<string, unknown>;
+  readonly payload: object;
+}
+
 /**
- * Checks a JWT's form and signature with the one configured key, and returns its payload (not yet validated).
- * The algorithm is the key's, never the token's choice: a token that names another (none, HS256 against a
- * public key) is refused, which closes the algorithm-confusion attacks.
+ * Checks a JWT's form before any key is looked for (jose then checks its signature): three canonical base64url parts,
+ * a header and a payload that are JSON objects with no key given twice, no critical extensions, and an algorithm among
+ * those the configured keys accept. The algorithm is the keys' choice, never the token's: a token that names another
+ * (none, HS256 against a public key) is refused, which closes the algorithm-confusion attacks.
  */
-export function verifyJwtSignature(token: string, key: JwtKey): unknown {
+export function inspectJwt(token: string, accepted: readonly JwtAlgorithm[]): InspectedJwt {
   const parts = token.split('.');
   if (parts.length !== 3 || !parts.every((p) => BASE64URL.test(p)) || !parts[0] || !parts[1]) {
     throw new JwtFormatError('the token is not a JWT (three base64url parts separated by dots)');
@@ -49,24 +59,18 @@ export function verifyJwtSignature(token: string, key: JwtKey): unknown {
       throw new JwtFormatError(`the token's ${what} is not canonical base64url`);
     }
   }
-  const header = parseJson(h, 'header');
-  const alg = (header as { alg?: unknown }).alg;
-  if (alg !== key.alg)
-    throw new JwtFormatError(`the token is signed with ${JSON.stringify(alg ?? null)}; this service accepts ${key.alg} only`);
+  const header = parseJson(h, 'header') as Record<string, unknown>;
+  const alg = header['alg'];
+  if (!accepted.includes(alg as JwtAlgorithm))
+    throw new JwtFormatError(`the token is signed with ${JSON.stringify(alg ?? null)}; this service accepts ${accepted.join(', ')} only`);
   // RFC 7515 4.1.11: a recipient must refuse a critical extension it does not understand; this one understands none.
   if ('crit' in header)
     throw new JwtFormatError('the token names critical header extensions (crit), which this service does not understand');
-  const signature = Buffer.from(s, 'base64url');
-  const input = Buffer.from(`${h}.${p}`);
-  let ok: boolean;
-  if (key.alg === 'HS256') {
-    const expected = createHmac('sha256', key.secret).update(input).digest();
-    ok = signature.length === expected.length && timingSafeEqual(signature, expected);
-  } else {
-    ok = verify('sha256', input, key.alg === 'ES256' ? { key: key.key, dsaEncoding: 'ieee-p1363' } : key.key, signature);
-  }
-  if (!ok) throw new JwtFormatError("the token's signature does not verify");
-  return parseJson(p, 'payload');
+  const kid = header['kid'];
+  if (kid !== undefined && (typeof kid !== 'string' || kid.length === 0 || kid.length > 200))
+    throw new JwtFormatError('the token names its key (kid) with something other than a string of 1 to 200 characters');
+  const payload = parseJson(p, 'payload');
+  return { header: { ...header, alg: alg as JwtAlgorithm, kid }, payload };
 }
 
 function parseJson(part: string, what: string): object {

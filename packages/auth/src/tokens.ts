@@ -1,20 +1,46 @@
+import type { webcrypto } from 'node:crypto';
 import type { Actor, PersonRole } from '@gridgov/contracts';
+import { compactVerify, createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { actorOf, TokenClaims } from './claims.ts';
-import { JwtFormatError, signJwt, verifyJwtSignature, type JwtKey } from './jwt.ts';
+import { inspectJwt, JwtFormatError, signJwt, type JwtAlgorithm, type JwtKey } from './jwt.ts';
+
+type RemoteJWKSet = JWTVerifyGetKey;
 
 /** A request without a valid token: answered 401, the message says what is wrong with it. */
 export class AuthenticationError extends Error {
   readonly code = 'UNAUTHENTICATED';
 }
 
+/** The token could not be judged: the issuer's key set could not be fetched (a 503, not the token's fault). */
+export class TokenKeysUnavailableError extends Error {
+  readonly code = 'TOKEN_KEYS_UNAVAILABLE';
+}
+
 /** Longest Authorization header looked at; a token is a few hundred bytes. */
 const MAX_AUTHORIZATION_LENGTH = 8192;
 const WHERE = 'headers.authorization';
 
+/** A JSON Web Key Set that the token issuer publishes (JWT_JWKS_URL): its keys are fetched, cached and refetched. */
+export interface JwksSource {
+  readonly url: URL;
+  /** How long a fetched set is used before it is fetched again (a removed key stops working then at the latest). */
+  readonly cacheMaxAgeMs: number;
+  /** After a fetch, how long a token naming an unknown kid is refused without fetching the set again. */
+  readonly cooldownMs: number;
+  /** How long a fetch may take. */
+  readonly timeoutMs: number;
+}
+
+/** The algorithms a key set's keys may sign with (RSA or EC P-256 keys); never HS256, never none. */
+export const JWKS_ALGORITHMS = ['RS256', 'ES256'] as const;
+
 export interface TokenVerifierOptions {
-  readonly key: JwtKey;
+  /** One key (HS256 secret, RS256/ES256 public key), or the issuer's key set. */
+  readonly key: JwtKey | { readonly jwks: JwksSource };
   /** When set, a token must carry this `iss`. */
   readonly issuer?: string | undefined;
+  /** When set, a token must name this audience in `aud`. */
+  readonly audience?: string | undefined;
   /** Clock skew forgiven on exp, nbf and iat, in seconds. */
   readonly clockToleranceS?: number;
   /** Longest lifetime (exp - iat) a token may have, in seconds; 24 h when unset. */
@@ -26,44 +52,77 @@ export interface TokenVerifierOptions {
 /** Longest token lifetime accepted when none is configured: 24 h (a working day's token is 8 to 12 h). */
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 86_400;
 
-/** Verifies bearer tokens: signature with the configured key, then the claims with zod, then their times. */
+/** The edge's answer for one Authorization header. */
+export type Authentication =
+  { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string; unavailable?: boolean | undefined };
+
+/**
+ * Verifies bearer tokens: their form, then their signature with jose (one configured key, or the key of the issuer's
+ * key set that the token's kid names), then the claims with zod, then their times, issuer and audience.
+ */
 export class TokenVerifier {
   private readonly tolerance: number;
   private readonly maxLifetimeS: number;
   private readonly now: () => number;
+  private readonly accepted: readonly JwtAlgorithm[];
+  /** The one key as a WebCrypto key, imported once (jose would import a secret or a KeyObject on every call). */
+  private readonly verificationKey: Promise<webcrypto.CryptoKey> | RemoteJWKSet;
+  private readonly jwksUrl: string | undefined;
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.tolerance = options.clockToleranceS ?? 30;
     this.maxLifetimeS = options.maxLifetimeS ?? DEFAULT_MAX_TOKEN_LIFETIME_S;
     this.now = options.now ?? Date.now;
+    const key = options.key;
+    if ('jwks' in key) {
+      this.accepted = JWKS_ALGORITHMS;
+      this.jwksUrl = key.jwks.url.href;
+      this.verificationKey = createRemoteJWKSet(key.jwks.url, {
+        cacheMaxAge: key.jwks.cacheMaxAgeMs,
+        cooldownDuration: key.jwks.cooldownMs,
+        timeoutDuration: key.jwks.timeoutMs,
+      });
+    } else {
+      this.accepted = [key.alg];
+      this.verificationKey =
+        key.alg === 'HS256'
+          ? crypto.subtle.importKey('raw', new TextEncoder().encode(key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+          : Promise.resolve(
+              key.key.toCryptoKey(
+                key.alg === 'RS256' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: 'P-256' },
+                false,
+                ['verify'],
+              ),
+            );
+    }
   }
 
-  get algorithm(): JwtKey['alg'] {
-    return this.options.key.alg;
+  /** How tokens are checked, for the start-up log: HS256, RS256, ES256, or the key set's address. */
+  get algorithm(): string {
+    return this.jwksUrl === undefined ? this.accepted[0]! : `JWKS ${this.jwksUrl} (${this.accepted.join(', ')})`;
   }
 
   /**
    * The edge's question (an arrow, to pass as it is): the actor the header speaks for and the instant (epoch ms) from
    * which this verifier refuses the token (its `exp` plus the tolerance), or the problem with it.
    */
-  readonly authenticate = (
-    header: string | undefined,
-  ): { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string } => {
+  readonly authenticate = async (header: string | undefined): Promise<Authentication> => {
     try {
-      const claims = this.claimsFromAuthorization(header);
+      const claims = await this.claimsFromAuthorization(header);
       return { ok: true, actor: actorOf(claims), validUntilMs: (claims.exp + this.tolerance) * 1000 };
     } catch (err) {
       if (err instanceof AuthenticationError) return { ok: false, problem: err.message };
+      if (err instanceof TokenKeysUnavailableError) return { ok: false, problem: err.message, unavailable: true };
       throw err;
     }
   };
 
   /** The actor an `Authorization: Bearer <token>` header speaks for; AuthenticationError naming the problem otherwise. */
-  actorFromAuthorization(header: string | undefined): Actor {
-    return actorOf(this.claimsFromAuthorization(header));
+  async actorFromAuthorization(header: string | undefined): Promise<Actor> {
+    return actorOf(await this.claimsFromAuthorization(header));
   }
 
-  private claimsFromAuthorization(header: string | undefined): TokenClaims {
+  private async claimsFromAuthorization(header: string | undefined): Promise<TokenClaims> {
     if (header === undefined || header === '') {
       throw new AuthenticationError(`${WHERE}: a bearer token is required (Authorization: Bearer <token>)`);
     }
@@ -75,10 +134,14 @@ export class TokenVerifier {
   }
 
   /** The validated claims of a token. */
-  claims(token: string): TokenClaims {
-    let payload: unknown;
+  async claims(token: string): Promise<TokenClaims> {
+    let payload: object;
     try {
-      payload = verifyJwtSignature(token, this.options.key);
+      const inspected = inspectJwt(token, this.accepted);
+      if (this.jwksUrl !== undefined && inspected.header.kid === undefined)
+        throw new JwtFormatError('the token names no key (kid); its issuer signs with the keys of a key set (JWT_JWKS_URL)');
+      await this.verifySignature(token, inspected.header.kid);
+      payload = inspected.payload;
     } catch (err) {
       if (err instanceof JwtFormatError) throw new AuthenticationError(`${WHERE}: ${err.message}`);
       throw err;
@@ -105,10 +168,44 @@ export class TokenVerifier {
     }
     if (this.options.issuer !== undefined && claims.iss !== this.options.issuer) {
       throw new AuthenticationError(
-        `${WHERE}: the token was issued by ${JSON.stringify(claims.iss ?? null)}, not ${JSON.stringify(this.options.issuer)}`,
+        `${WHERE}: the token was issued by ${JSON.stringify(claims.iss ?? null)}, not ${JSON.stringify(this.options.issuer)} (JWT_ISSUER)`,
+      );
+    }
+    const audience = this.options.audience;
+    if (audience !== undefined && !(typeof claims.aud === 'string' ? [claims.aud] : (claims.aud ?? [])).includes(audience)) {
+      throw new AuthenticationError(
+        `${WHERE}: the token is meant for ${JSON.stringify(claims.aud ?? null)}, not ${JSON.stringify(audience)} (JWT_AUDIENCE)`,
       );
     }
     return claims;
+  }
+
+  /** jose checks the signature; its failures are said as what they mean for the token (JwtFormatError). */
+  private async verifySignature(token: string, kid: string | undefined): Promise<void> {
+    try {
+      const key = this.verificationKey;
+      const algorithms = [...this.accepted];
+      if (typeof key === 'function') await compactVerify(token, key, { algorithms });
+      else await compactVerify(token, await key, { algorithms });
+    } catch (err) {
+      if (err instanceof errors.JWSSignatureVerificationFailed) throw new JwtFormatError("the token's signature does not verify");
+      if (err instanceof errors.JWKSNoMatchingKey)
+        throw new JwtFormatError(
+          `no key of the issuer's key set (JWT_JWKS_URL) is ${JSON.stringify(kid)} for ${this.accepted.join(' or ')}`,
+        );
+      if (err instanceof errors.JWKSMultipleMatchingKeys)
+        throw new JwtFormatError(`the issuer's key set (JWT_JWKS_URL) has more than one key ${JSON.stringify(kid)}`);
+      if (
+        err instanceof errors.JWKSTimeout ||
+        err instanceof errors.JWKSInvalid ||
+        (this.jwksUrl !== undefined && !(err instanceof errors.JOSEError))
+      )
+        throw new TokenKeysUnavailableError(
+          `${WHERE}: the token could not be checked: the issuer's keys could not be read from ${this.jwksUrl} (JWT_JWKS_URL): ${err instanceof Error ? err.message : String(err)}`,
+        );
+      if (err instanceof errors.JOSEError) throw new JwtFormatError(`the token is refused: ${err.message}`);
+      throw err;
+    }
   }
 }
 
@@ -120,6 +217,8 @@ export interface TokenRequest {
   /** Lifetime in seconds. */
   readonly ttlSeconds: number;
   readonly issuer?: string | undefined;
+  /** The `aud` claim: the API the token is for (JWT_AUDIENCE of the services). */
+  readonly audience?: string | undefined;
 }
 
 /** Mints an HS256 token with a shared secret: for local use and tests (deployments issue their own, RS256/ES256). */
@@ -133,6 +232,7 @@ export function mintToken(request: TokenRequest, secret: string, nowMs: number =
     iat,
     exp: iat + Math.max(1, Math.round(request.ttlSeconds)),
     ...(request.issuer ? { iss: request.issuer } : {}),
+    ...(request.audience ? { aud: request.audience } : {}),
   });
   if (!parsed.success) {
     throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'claims'}: ${i.message}`).join('; '));

@@ -9,19 +9,19 @@ const NOW = Date.parse('2026-11-24T01:00:00Z');
 const iat = NOW / 1000;
 const claims = { sub: 'dispatcher-01', role: 'dispatcher', areas: ['440705'], iat, exp: iat + 3600 };
 const hs256 = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, now: () => NOW });
-const problem = (verifier: TokenVerifier, header: string | undefined) => {
-  const result = verifier.authenticate(header);
+const problem = async (verifier: TokenVerifier, header: string | undefined) => {
+  const result = await verifier.authenticate(header);
   return result.ok ? undefined : result.problem;
 };
 
 describe('bearer tokens', () => {
-  it('verifies an HS256 token into the actor it speaks for', () => {
+  it('verifies an HS256 token into the actor it speaks for', async () => {
     const token = mintToken(
       { sub: 'h-1', role: 'handler', areas: ['440705', '440705'], department: 'sanitation', ttlSeconds: 60 },
       SECRET,
       NOW,
     );
-    expect(hs256.authenticate(`Bearer ${token}`)).toEqual({
+    expect(await hs256.authenticate(`Bearer ${token}`)).toEqual({
       ok: true,
       actor: { id: 'h-1', role: 'handler', department: 'sanitation', areas: ['440705'] },
       // Refused from exp + the 30 s tolerance on: what a live stream opened with it must end by.
@@ -29,7 +29,7 @@ describe('bearer tokens', () => {
     });
   });
 
-  it('verifies RS256 and ES256 tokens with a public key, and refuses keys of other kinds', () => {
+  it('verifies RS256 and ES256 tokens with a public key, and refuses keys of other kinds', async () => {
     for (const [alg, pair] of [
       ['RS256', generateKeyPairSync('rsa', { modulusLength: 2048 })],
       ['ES256', generateKeyPairSync('ec', { namedCurve: 'prime256v1' })],
@@ -38,16 +38,16 @@ describe('bearer tokens', () => {
       const verifier = new TokenVerifier({ key: publicJwtKey(pem), now: () => NOW });
       expect(verifier.algorithm).toBe(alg);
       const token = signJwt(claims, { alg, privateKey: pair.privateKey });
-      expect(verifier.authenticate(`Bearer ${token}`)).toMatchObject({ ok: true, actor: { id: 'dispatcher-01' } });
+      expect(await verifier.authenticate(`Bearer ${token}`)).toMatchObject({ ok: true, actor: { id: 'dispatcher-01' } });
       // The same key's PEM used as an HMAC secret (algorithm confusion) is refused.
-      expect(problem(verifier, `Bearer ${signJwt(claims, { alg: 'HS256', secret: pem })}`)).toMatch(
+      expect(await problem(verifier, `Bearer ${signJwt(claims, { alg: 'HS256', secret: pem })}`)).toMatch(
         /signed with "HS256"; this service accepts/,
       );
       const tampered = token.replace(
         /\.[^.]+\./,
         `.${Buffer.from(JSON.stringify({ ...claims, areas: ['440700'] })).toString('base64url')}.`,
       );
-      expect(problem(verifier, `Bearer ${tampered}`)).toMatch(/signature does not verify/);
+      expect(await problem(verifier, `Bearer ${tampered}`)).toMatch(/signature does not verify/);
     }
     const ed = generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString();
     expect(() => publicJwtKey(ed)).toThrow(/RS256 \(RSA\) or ES256/);
@@ -66,26 +66,26 @@ describe('bearer tokens', () => {
     ['Bearer %%%.%%%.%%%', /not a JWT/],
     [`Bearer ${Buffer.from('nope').toString('base64url')}.e30.`, /header is not JSON/],
     [`Bearer ${'x'.repeat(9000)}`, /longer than 8192/],
-  ])('refuses %j naming the problem', (header, message) => {
-    expect(problem(hs256, header)).toMatch(message);
-    expect(problem(hs256, header)).toMatch(/^headers\.authorization: /);
+  ])('refuses %j naming the problem', async (header, message) => {
+    expect(await problem(hs256, header)).toMatch(message);
+    expect(await problem(hs256, header)).toMatch(/^headers\.authorization: /);
   });
 
-  it('refuses an unsigned token (alg none), a wrong signature, and a token signed with another secret', () => {
+  it('refuses an unsigned token (alg none), a wrong signature, and a token signed with another secret', async () => {
     const none = `${Buffer.from('{"alg":"none","typ":"JWT"}').toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
-    expect(problem(hs256, `Bearer ${none}`)).toMatch(/signed with "none"; this service accepts HS256 only/);
+    expect(await problem(hs256, `Bearer ${none}`)).toMatch(/signed with "none"; this service accepts HS256 only/);
     const other = signJwt(claims, { alg: 'HS256', secret: 'another-secret-that-is-long-enough-0123' });
-    expect(problem(hs256, `Bearer ${other}`)).toMatch(/signature does not verify/);
-    expect(problem(hs256, `Bearer ${other.slice(0, -3)}abc`)).toMatch(/signature does not verify/);
+    expect(await problem(hs256, `Bearer ${other}`)).toMatch(/signature does not verify/);
+    expect(await problem(hs256, `Bearer ${other.slice(0, -3)}abc`)).toMatch(/signature does not verify/);
   });
 
-  it('refuses expired and not-yet-valid tokens, within the clock tolerance', () => {
+  it('refuses expired and not-yet-valid tokens, within the clock tolerance', async () => {
     const at = (offsetS: number, ttl = 60) =>
       `Bearer ${mintToken({ sub: 'x', role: 'leader', areas: ['440705'], ttlSeconds: ttl }, SECRET, NOW + offsetS * 1000)}`;
-    expect(problem(hs256, at(-120))).toMatch(/the token expired at 2026-11-24T00:59:00.000Z/);
-    expect(problem(hs256, at(-70))).toBeUndefined(); // 10 s past exp: within the 30 s tolerance
-    expect(problem(hs256, at(120))).toMatch(/not valid before 2026-11-24T01:02:00.000Z/);
-    expect(problem(hs256, at(20))).toBeUndefined();
+    expect(await problem(hs256, at(-120))).toMatch(/the token expired at 2026-11-24T00:59:00.000Z/);
+    expect(await problem(hs256, at(-70))).toBeUndefined(); // 10 s past exp: within the 30 s tolerance
+    expect(await problem(hs256, at(120))).toMatch(/not valid before 2026-11-24T01:02:00.000Z/);
+    expect(await problem(hs256, at(20))).toBeUndefined();
   });
 
   it.each([
@@ -97,8 +97,8 @@ describe('bearer tokens', () => {
     [{ ...claims, exp: undefined }, /token claim exp/],
     [{ ...claims, exp: iat - 1 }, /token claim exp: exp is after iat/],
     [{ ...claims, iat: 'yesterday' }, /token claim iat/],
-  ])('refuses claims that fail their schema: %j', (payload, message) => {
-    expect(problem(hs256, `Bearer ${signJwt(payload, { alg: 'HS256', secret: SECRET })}`)).toMatch(message);
+  ])('refuses claims that fail their schema: %j', async (payload, message) => {
+    expect(await problem(hs256, `Bearer ${signJwt(payload, { alg: 'HS256', secret: SECRET })}`)).toMatch(message);
   });
 
   describe('strict tokens (issue 20, finding 9)', () => {
@@ -111,8 +111,8 @@ describe('bearer tokens', () => {
     };
     const asText = (value: object) => JSON.stringify(value);
 
-    it('accepts the same token written plainly (the refusals below are of what they change, not of the form)', () => {
-      expect(problem(hs256, raw(HEADER, asText(claims)))).toBeUndefined();
+    it('accepts the same token written plainly (the refusals below are of what they change, not of the form)', async () => {
+      expect(await problem(hs256, raw(HEADER, asText(claims)))).toBeUndefined();
     });
 
     it.each([
@@ -135,16 +135,16 @@ describe('bearer tokens', () => {
         /payload has the key "a" twice/,
       ],
       ['alg given twice in the header', '{"alg":"none","alg":"HS256","typ":"JWT"}', asText(claims), /header has the key "alg" twice/],
-    ])('refuses duplicate JSON keys: %s', (_what, header, payload, message) => {
-      expect(problem(hs256, raw(header, payload))).toMatch(message);
+    ])('refuses duplicate JSON keys: %s', async (_what, header, payload, message) => {
+      expect(await problem(hs256, raw(header, payload))).toMatch(message);
     });
 
-    it('does not take equal keys in different objects, or key-like strings in values and arrays, for duplicates', () => {
+    it('does not take equal keys in different objects, or key-like strings in values and arrays, for duplicates', async () => {
       const payload = asText({ ...claims, iss: 'sub', x: { sub: 'a', y: [{ sub: 1 }, { sub: 2 }] }, z: ['exp', 'exp'] });
-      expect(problem(hs256, raw(HEADER, payload))).toBeUndefined();
+      expect(await problem(hs256, raw(HEADER, payload))).toBeUndefined();
     });
 
-    it('refuses a part that is not canonical base64url: padded, or with its unused low bits set', () => {
+    it('refuses a part that is not canonical base64url: padded, or with its unused low bits set', async () => {
       const [h, p, sig] = raw(HEADER, asText(claims)).slice('Bearer '.length).split('.') as [string, string, string];
       // The last character of a 32-byte signature (43 characters) carries 2 unused bits: another letter, the same bytes.
       const last = sig.at(-1)!;
@@ -152,41 +152,50 @@ describe('bearer tokens', () => {
       const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
       const variant = `${sig.slice(0, -1)}${sibling}`;
       expect(Buffer.from(variant, 'base64url')).toEqual(Buffer.from(sig, 'base64url'));
-      expect(problem(hs256, `Bearer ${h}.${p}.${variant}`)).toMatch(/signature is not canonical base64url/);
-      expect(problem(hs256, `Bearer ${h}.${p}.${sig}=`)).toMatch(/not a JWT/);
+      expect(await problem(hs256, `Bearer ${h}.${p}.${variant}`)).toMatch(/signature is not canonical base64url/);
+      expect(await problem(hs256, `Bearer ${h}.${p}.${sig}=`)).toMatch(/not a JWT/);
     });
 
-    it('refuses a token with crit, which names extensions this service does not understand', () => {
-      expect(problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":["exp"]}', asText(claims)))).toMatch(
+    it('refuses a token with crit, which names extensions this service does not understand', async () => {
+      expect(await problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":["exp"]}', asText(claims)))).toMatch(
         /critical header extensions \(crit\)/,
       );
-      expect(problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":[]}', asText(claims)))).toMatch(/crit/);
+      expect(await problem(hs256, raw('{"alg":"HS256","typ":"JWT","crit":[]}', asText(claims)))).toMatch(/crit/);
     });
 
-    it('refuses a lifetime longer than the maximum (iat 0 with a 100-year exp, or 25 h by default), and a token without iat', () => {
+    it('refuses a lifetime longer than the maximum (iat 0 with a 100-year exp, or 25 h by default), and a token without iat', async () => {
       const century = { ...claims, iat: 0, exp: iat + 100 * 365 * 86_400 };
-      expect(problem(hs256, raw(HEADER, asText(century)))).toMatch(/longer than the 86400 s allowed/);
-      expect(problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 25 * 3600 })))).toMatch(/lives 90000 s/);
-      expect(problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 24 * 3600 })))).toBeUndefined();
+      expect(await problem(hs256, raw(HEADER, asText(century)))).toMatch(/longer than the 86400 s allowed/);
+      expect(await problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 25 * 3600 })))).toMatch(/lives 90000 s/);
+      expect(await problem(hs256, raw(HEADER, asText({ ...claims, exp: iat + 24 * 3600 })))).toBeUndefined();
       const strict = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, maxLifetimeS: 3600, now: () => NOW });
-      expect(problem(strict, raw(HEADER, asText({ ...claims, exp: iat + 3601 })))).toMatch(/longer than the 3600 s allowed/);
+      expect(await problem(strict, raw(HEADER, asText({ ...claims, exp: iat + 3601 })))).toMatch(/longer than the 3600 s allowed/);
       const { iat: _iat, ...noIat } = claims;
-      expect(problem(hs256, raw(HEADER, asText(noIat)))).toMatch(/token claim iat/);
+      expect(await problem(hs256, raw(HEADER, asText(noIat)))).toMatch(/token claim iat/);
     });
 
     it.each(['staff\n001', 'staff\u202e100', 'staff 001', 'staff\u0000', 'ѕtaff-001', '-staff', 'x'.repeat(65)])(
       'refuses a sub outside the safe alphabet: %j',
-      (sub) => {
+      async (sub) => {
         const payload = asText({ ...claims, sub });
-        expect(problem(hs256, raw(HEADER, payload))).toMatch(/token claim sub: a user id is 1 to 64 ASCII letters/);
+        expect(await problem(hs256, raw(HEADER, payload))).toMatch(/token claim sub: a user id is 1 to 64 ASCII letters/);
       },
     );
   });
 
-  it('requires the configured issuer when there is one', () => {
+  it('requires the configured audience when there is one, and mints tokens that name it', async () => {
+    const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, audience: 'gridgov-api', now: () => NOW });
+    const request = { sub: 'l-1', role: 'leader', areas: ['440705'], ttlSeconds: 60 } as const;
+    expect(await problem(verifier, `Bearer ${mintToken(request, SECRET, NOW)}`)).toMatch(
+      /meant for null, not "gridgov-api" \(JWT_AUDIENCE\)/,
+    );
+    expect(await problem(verifier, `Bearer ${mintToken({ ...request, audience: 'gridgov-api' }, SECRET, NOW)}`)).toBeUndefined();
+  });
+
+  it('requires the configured issuer when there is one', async () => {
     const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, issuer: 'gridgov', now: () => NOW });
-    expect(problem(verifier, `Bearer ${signJwt(claims, { alg: 'HS256', secret: SECRET })}`)).toMatch(/issued by null, not "gridgov"/);
-    expect(problem(verifier, `Bearer ${signJwt({ ...claims, iss: 'gridgov' }, { alg: 'HS256', secret: SECRET })}`)).toBeUndefined();
+    expect(await problem(verifier, `Bearer ${signJwt(claims, { alg: 'HS256', secret: SECRET })}`)).toMatch(/issued by null, not "gridgov"/);
+    expect(await problem(verifier, `Bearer ${signJwt({ ...claims, iss: 'gridgov' }, { alg: 'HS256', secret: SECRET })}`)).toBeUndefined();
   });
 
   it('reads lifetimes like 8h, 30m, 2d', () => {

@@ -4,12 +4,18 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
 /**
- * Verifies the Authorization header: the actor, or why not (the message names the problem). `validUntilMs` is the
- * instant (epoch ms) from which the same token is refused: what a long-lived answer (a live stream) must end by.
+ * What the edge's verifier says of an Authorization header. `unavailable`: the token could not be judged (the issuer's
+ * keys could not be fetched), answered 503 rather than 401, since the token may well be good.
  */
-export type Authenticate = (
-  authorization: string | undefined,
-) => { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string };
+export type AuthenticationResult =
+  { ok: true; actor: Actor; validUntilMs?: number } | { ok: false; problem: string; unavailable?: boolean | undefined };
+
+/**
+ * Verifies the Authorization header: the actor, or why not (the message names the problem). `validUntilMs` is the
+ * instant (epoch ms) from which the same token is refused: what a long-lived answer (a live stream) must end by. It may
+ * answer later (a key set fetched from the token issuer, ADR 0029).
+ */
+export type Authenticate = (authorization: string | undefined) => AuthenticationResult | Promise<AuthenticationResult>;
 
 /** Counts hits of a key in its current window (Redis in the services: the count holds across instances). */
 export interface RateLimitStore {
@@ -46,6 +52,9 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'strict-transport-security': 'max-age=31536000; includeSubDomains',
   'cache-control': 'no-store',
 };
+
+/** Retry-After of a 503 TOKEN_KEYS_UNAVAILABLE: about the time a key set takes to be fetchable again. */
+const TOKEN_KEYS_RETRY_AFTER_S = 5;
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -93,8 +102,11 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     const route = request.routeOptions.url;
     if (route === '/healthz' || route === '/readyz') return;
 
-    const auth = route === undefined || isPublic(request) ? undefined : options.authenticate(request.headers.authorization);
+    const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
+    if (auth && !auth.ok && auth.unavailable) {
+      throw new ApiError(503, 'TOKEN_KEYS_UNAVAILABLE', auth.problem, undefined, { 'retry-after': String(TOKEN_KEYS_RETRY_AFTER_S) });
+    }
     if (auth && !auth.ok) {
       throw new ApiError(401, 'UNAUTHENTICATED', auth.problem, undefined, {
         'www-authenticate': `Bearer error="invalid_token", error_description="${auth.problem.replace(/["\\]/g, "'")}"`,

@@ -92,6 +92,10 @@ export const ERROR_CODES = {
     status: 503,
     meaning: 'The bulletin could not be printed as PDF (no Chromium at CHROMIUM_PATH, or it failed); its HTML document still answers.',
   },
+  TOKEN_KEYS_UNAVAILABLE: {
+    status: 503,
+    meaning: "The token issuer's key set (JWT_JWKS_URL) could not be fetched, so the token was not judged; send it again (Retry-After).",
+  },
   STATE_RESTORING: {
     status: 503,
     meaning: 'Redis lost the figures or case views and they are being restored from the log; nothing is lost, ask again (Retry-After).',

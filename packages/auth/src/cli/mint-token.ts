@@ -2,7 +2,7 @@
  * Mints HS256 bearer tokens for local use and tests, from JWT_SECRET or the local stack's secret in
  * .local/secrets.env (written by scripts/up).
  *
- *   pnpm mint-token --role dispatcher --areas 440705 [--department sanitation] [--sub id] [--ttl 8h] [--iss issuer]
+ *   pnpm mint-token --role dispatcher --areas 440705 [--department sanitation] [--sub id] [--ttl 8h] [--iss issuer] [--aud audience]
  *   pnpm mint-token --examples [--ttl 12h]     # the five ready tokens scripts/up prints, as sourceable NAME=token lines
  */
 import { parseArgs } from 'node:util';
@@ -42,6 +42,7 @@ function main(argv: readonly string[]): void {
       sub: { type: 'string' },
       ttl: { type: 'string' },
       iss: { type: 'string' },
+      aud: { type: 'string' },
       examples: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -49,7 +50,7 @@ function main(argv: readonly string[]): void {
   });
   if (values.help) {
     console.log(
-      'usage: pnpm mint-token --role <grid_staff|handler|dispatcher|leader|admin> --areas <code[,code]> [--department d] [--sub id] [--ttl 8h] [--iss issuer]',
+      'usage: pnpm mint-token --role <grid_staff|handler|dispatcher|leader|admin> --areas <code[,code]> [--department d] [--sub id] [--ttl 8h] [--iss issuer] [--aud audience]',
     );
     console.log('       pnpm mint-token --examples [--ttl 12h]');
     return;
@@ -57,6 +58,7 @@ function main(argv: readonly string[]): void {
   const secret = process.env['JWT_SECRET'] || readDevSecrets()['JWT_SECRET'];
   if (!secret) throw new Error('no JWT_SECRET: set it, or run `bash scripts/up` once (it writes .local/secrets.env)');
   const issuer = values.iss ?? process.env['JWT_ISSUER'];
+  const audience = values.aud ?? process.env['JWT_AUDIENCE'];
   if (values.examples) {
     const ttlSeconds = parseTtl(values.ttl ?? '12h');
     for (const example of EXAMPLE_TOKENS) {
@@ -64,7 +66,7 @@ function main(argv: readonly string[]): void {
       console.log(
         `# ${who}: ${request.role} ${request.sub}, areas ${request.areas.join(',')}${request.department ? `, ${request.department}` : ''}`,
       );
-      console.log(`${name}=${mintToken({ ...request, ttlSeconds, issuer }, secret)}`);
+      console.log(`${name}=${mintToken({ ...request, ttlSeconds, issuer, audience }, secret)}`);
     }
     return;
   }
@@ -83,6 +85,7 @@ function main(argv: readonly string[]): void {
       department: values.department,
       ttlSeconds: parseTtl(values.ttl ?? '8h'),
       issuer,
+      audience,
     },
     secret,
   );
