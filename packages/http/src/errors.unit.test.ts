@@ -12,6 +12,7 @@ function server(ready: () => Promise<boolean | ReadinessReport> = () => Promise.
   const app = createHttpServer({
     logger: pino({ level: 'silent' }),
     ready,
+    openApi: { title: 'test', description: 'A server of the tests' },
     dependencyOf: (err): Dependency | undefined => (err instanceof StoreAway ? 'store' : undefined),
     edge: { authenticate: () => ({ ok: false, problem: 'no tokens here' }) },
   });

@@ -20,6 +20,7 @@ describe('the HTTP server cuts a slow upload and answers a body that is not JSON
     app = createHttpServer({
       logger: pino({ level: 'silent' }),
       ready: () => Promise.resolve(true),
+      openApi: { title: 'test', description: 'A server of the tests' },
       edge: {
         authenticate: (header) =>
           header === 'Bearer good'
