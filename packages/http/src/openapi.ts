@@ -29,8 +29,17 @@ export const ErrorAnswer = z.object({
 });
 export type ErrorAnswer = z.infer<typeof ErrorAnswer>;
 
+/**
+ * A JSON answer of a route's `schema.response` with what it means there: the schema itself (a named one is referred to
+ * by $ref; `.describe()` would make it another, written out in full).
+ */
+export const jsonAnswer = <S extends z.ZodType>(schema: S, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
 /** An error answer of a route's `schema.response`, with what it means there. */
-export const errorAnswer = (description: string) => ErrorAnswer.describe(description);
+export const errorAnswer = (description: string) => jsonAnswer(ErrorAnswer, description);
 
 /** The 400 of every route with a schema: a parameter, query, header or body failed it. */
 export const BAD_REQUEST = errorAnswer('Invalid input (VALIDATION_FAILED and the like); the message names the field');
@@ -92,6 +101,39 @@ function withBearerSecurity(document: OpenAPIV3_1.Document, publicRoutes: Readon
   return document;
 }
 
+/**
+ * Only the components some route refers to (directly or through another component): the zod registry yields an input
+ * and an output variant of each, and the answers need only their output one.
+ */
+function withoutUnusedComponents(document: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
+  const schemas = document.components?.schemas;
+  if (!schemas) return document;
+  const refsIn = (value: unknown): string[] =>
+    [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+  const used = new Set<string>();
+  const pending = refsIn(document.paths);
+  for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
+    if (used.has(name)) continue;
+    used.add(name);
+    pending.push(...refsIn(schemas[name]));
+  }
+  document.components!.schemas = Object.fromEntries(Object.entries(schemas).filter(([name]) => used.has(name)));
+  return document;
+}
+
+/**
+ * Names a schema in zod's global registry, where its descriptions are too: wherever a route's schema uses it, the
+ * document refers to components.schemas.<id>. Every API of the process shares the registry; a document keeps only
+ * the components its routes use.
+ */
+function nameComponent(id: string, schema: z.ZodType): void {
+  const named = z.globalRegistry.get(schema)?.id;
+  if (named === id) return;
+  if (named !== undefined) throw new Error(`OpenAPI component ${id}: the schema is named ${named} already`);
+  if (z.globalRegistry._idmap.has(id)) throw new Error(`OpenAPI component ${id}: another schema has that name already`);
+  z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), id });
+}
+
 /** Fastify's `/v1/x/:id` as OpenAPI's `/v1/x/{id}`. */
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -103,14 +145,13 @@ const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries({ ...info.components, Error: ErrorAnswer })) registry.add(schema, { id });
+  for (const [id, schema] of Object.entries({ ...info.components, Error: ErrorAnswer })) nameComponent(id, schema);
   const publicRoutes = new Set<string>();
   app.addHook('onRoute', (route: RouteOptions) => {
     if ((route.config as { public?: boolean } | undefined)?.public !== true) return;
     for (const method of [route.method].flat()) publicRoutes.add(`${method} ${openApiPath(route.url)}`);
   });
-  const toObject = createJsonSchemaTransformObject({ schemaRegistry: registry });
+  const toObject = createJsonSchemaTransformObject({});
   void app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -118,14 +159,14 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
       security: [{ bearer: [] }],
       components: { securitySchemes: { bearer: BEARER_SECURITY_SCHEME } },
     },
-    transform: createJsonSchemaTransform({ schemaRegistry: registry, skipList: [] }),
+    transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (documentObject) =>
-      withBearerSecurity(toObject(documentObject) as OpenAPIV3_1.Document, publicRoutes) as ReturnType<typeof toObject>,
+      withoutUnusedComponents(withBearerSecurity(toObject(documentObject) as OpenAPIV3_1.Document, publicRoutes)) as ReturnType<typeof toObject>,
   });
   void app.register(async (docs) => {
     // The page and its assets need no token; everything of swagger-ui is registered in this scope.
     docs.addHook('onRoute', (route) => {
-      route.config = { ...(route.config as object | undefined), ...PUBLIC_ROUTE };
+      route.config = { ...(route.config as object | undefined), ...PUBLIC_ROUTE } as NonNullable<typeof route.config>;
       route.schema = { ...route.schema, hide: true };
     });
     await docs.register(fastifySwaggerUi, {
@@ -146,3 +187,5 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
     scope.get(OPENAPI_PATH, { config: PUBLIC_ROUTE, schema: { summary: 'This document (OpenAPI 3.1)' } }, () => app.swagger());
   });
 }
+
+export type { ZodTypeProvider } from 'fastify-type-provider-zod';

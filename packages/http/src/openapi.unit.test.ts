@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PUBLIC_ROUTE } from './edge.ts';
-import { BAD_REQUEST } from './openapi.ts';
+import { BAD_REQUEST, jsonAnswer } from './openapi.ts';
 import { createHttpServer } from './server.ts';
 
 const Thing = z.object({ id: z.uuid(), size: z.number().int() });
@@ -28,7 +28,7 @@ function server() {
           params: z.object({ id: z.uuid() }),
           querystring: z.object({ size: z.coerce.number().int().min(1).max(10) }),
           body: z.object({ name: z.string().min(1) }),
-          response: { 200: Thing, 400: BAD_REQUEST },
+          response: { 200: jsonAnswer(Thing, 'The thing'), 400: BAD_REQUEST },
         },
       },
       (request) => ({ id: request.params.id, size: request.query.size, extra: 'not in the schema' }),
@@ -84,8 +84,9 @@ describe('the OpenAPI document and its page', () => {
     expect(doc.openapi).toBe('3.1.0');
     const post = doc.paths['/v1/things/{id}']!['post']!;
     expect(post.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:size']);
-    expect(post.responses['200']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } });
+    expect(post.responses['200']).toMatchObject({ description: 'The thing', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } });
     expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
+    expect(post.responses['400']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
     expect(doc.components.schemas['Thing']).toMatchObject({ type: 'object', required: ['id', 'size'] });
     expect(doc.components.schemas['Error']).toBeDefined();
     for (const open of ['/v1/open', '/healthz', '/readyz', '/openapi.json']) expect(doc.paths[open]!['get']!.security).toEqual([]);

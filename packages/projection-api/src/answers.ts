@@ -112,3 +112,33 @@ export const TrendAnswer = z.object({
   series: z.array(z.object({ date: z.string(), value: z.number().nullable() })),
 });
 export type TrendAnswer = z.infer<typeof TrendAnswer>;
+
+/** 月通报: the ranking of one month for one area, frozen when it was taken. */
+export const Bulletin = z.object({
+  month: z.string().describe('YYYY-MM'),
+  area: AreaRef,
+  frozenAt: z.string().describe('When it was frozen (ISO-8601, UTC)'),
+  ranking: RankingAnswer,
+});
+export type Bulletin = z.infer<typeof Bulletin>;
+
+/** POST /v1/bulletins/{month}: the bulletin kept, frozen now or before. */
+export const FreezeAnswer = z.object({ created: z.boolean().describe('false when the month was frozen before'), bulletin: Bulletin });
+export type FreezeAnswer = z.infer<typeof FreezeAnswer>;
+
+/**
+ * The projection's answers by the name they have in components.schemas of its OpenAPI document (one home: the
+ * projection answers with them, the console reads with their types).
+ */
+export const ProjectionAnswers = {
+  Figures,
+  AreaRef,
+  FiguresAnswer,
+  Weights,
+  RankingRow,
+  UnrankedRow,
+  Ranking: RankingAnswer,
+  Trend: TrendAnswer,
+  Bulletin,
+  FreezeAnswer,
+} as const;

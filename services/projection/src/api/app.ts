@@ -1,10 +1,10 @@
 import { createHttpServer } from '@gridgov/http';
+import { ProjectionAnswers } from '@gridgov/projection-api';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from './deps.ts';
 import { registerBulletinRoutes } from './routes/bulletins.ts';
 import { registerFiguresRoutes } from './routes/figures.ts';
-import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRankingRoutes } from './routes/rankings.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
@@ -21,12 +21,20 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    openApi: {
+      title: 'projection',
+      description:
+        'Figures leaders ask for (考核), rankings, trends, monthly bulletins (月通报) and live figures, read from counters only.',
+      components: ProjectionAnswers,
+    },
   });
-  registerFiguresRoutes(app, deps);
-  registerRankingRoutes(app, deps);
-  registerTrendRoutes(app, deps);
-  registerBulletinRoutes(app, deps);
-  registerStreamRoutes(app, deps);
-  registerOpenApiRoute(app);
+  // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
+  void app.register(async (api) => {
+    registerFiguresRoutes(api, deps);
+    registerRankingRoutes(api, deps);
+    registerTrendRoutes(api, deps);
+    registerBulletinRoutes(api, deps);
+    registerStreamRoutes(api, deps);
+  });
   return app;
 }

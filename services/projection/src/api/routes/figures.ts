@@ -1,16 +1,27 @@
-import { parseOr400 } from '@gridgov/http';
+import { BAD_REQUEST, jsonAnswer, type ZodTypeProvider } from '@gridgov/http';
+import { FiguresAnswer } from '@gridgov/projection-api';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
 import { resolvePeriod } from '../period.ts';
-import { FiguresQueryParams } from '../schemas.ts';
+import { FiguresQueryParams, StoreAway, UnknownArea } from '../schemas.ts';
 import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 
 export function registerFiguresRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
-  app.get('/v1/figures', async (request) => {
-    const q = parseOr400(FiguresQueryParams, 'query', request.query);
-    confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
-    const period = resolvePeriod(q, 'all', () => todayInShanghai(deps.clock()));
-    return readFigures(deps.store, deps.areas, deps.partitions, { area: q.area, category: q.category, department: q.department, period });
-  });
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/figures',
+    {
+      schema: {
+        summary: 'Figures of an area in a window of report time',
+        querystring: FiguresQueryParams,
+        response: { 200: jsonAnswer(FiguresAnswer, 'The figures'), 400: BAD_REQUEST, 404: UnknownArea, 503: StoreAway },
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
+      const period = resolvePeriod(q, 'all', () => todayInShanghai(deps.clock()));
+      return readFigures(deps.store, deps.areas, deps.partitions, { area: q.area, category: q.category, department: q.department, period });
+    },
+  );
 }
