@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
-import type { OpenAPIV3_1 } from 'openapi-types';
 import type { EdgeOptions } from './edge.ts';
+import type { JsonSchema } from './openapi.ts';
 
 /**
  * What stands for a dependency an app is built with only to read its OpenAPI document (`pnpm gen-docs`): anything
@@ -17,8 +17,11 @@ function hollow(): unknown {
   return self;
 }
 
-/** The dependencies of an app built for its document: a silent logger, no tokens, never ready, the rest hollow. */
-export function documentOnlyDeps<T extends object>(): T {
+/**
+ * The dependencies of an app built for its document: a silent logger, no tokens, never ready, what `given` says (a
+ * value its routes are built with, such as a number), the rest hollow.
+ */
+export function documentOnlyDeps<T extends object>(overrides: Partial<T> = {}): T {
   const given: Record<string | symbol, unknown> = {
     logger: pino({ enabled: false }),
     edge: { authenticate: () => ({ ok: false, problem: 'built for its OpenAPI document only' }) } satisfies EdgeOptions,
@@ -26,15 +29,16 @@ export function documentOnlyDeps<T extends object>(): T {
     bodyLimit: undefined,
     timeouts: undefined,
     trustProxy: undefined,
+    ...overrides,
   };
   return new Proxy(given, { get: (target, key) => (key in target ? target[key] : hollow()) }) as T;
 }
 
 /** The OpenAPI document an app publishes at /openapi.json, read without listening; the app is closed after. */
-export async function documentOf(app: FastifyInstance): Promise<OpenAPIV3_1.Document> {
+export async function documentOf(app: FastifyInstance): Promise<JsonSchema> {
   try {
     await app.ready();
-    return app.swagger() as OpenAPIV3_1.Document;
+    return app.swagger() as unknown as JsonSchema;
   } finally {
     await app.close();
   }

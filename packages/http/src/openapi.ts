@@ -184,7 +184,11 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
     });
   });
   void app.register(async (scope) => {
-    scope.get(OPENAPI_PATH, { config: PUBLIC_ROUTE, schema: { summary: 'This document (OpenAPI 3.1)' } }, () => app.swagger());
+    const schema = {
+      summary: 'This document',
+      response: { 200: jsonAnswer(z.looseObject({ openapi: z.literal('3.1.0') }), 'The OpenAPI 3.1 document of this API') },
+    };
+    scope.get(OPENAPI_PATH, { config: PUBLIC_ROUTE, schema }, () => scope.swagger());
   });
 }
 
