@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CommandOutcome } from './outcomes.ts';
-import { CommandId, IncidentId, Role } from './primitives.ts';
+import { CommandId, IncidentId, PersonRole } from './primitives.ts';
 
 /**
  * What the intake and the notifier answer, as zod schemas with their types (ADR 0027): the services answer through
@@ -34,7 +34,7 @@ const AreaBrief = z.object({ code: z.string(), name: z.string(), level: AreaLeve
 
 /** GET /v1/me: who the token says the caller is. */
 export const Me = z.object({
-  actor: z.object({ id: z.string(), role: Role, department: z.string().nullable(), areas: z.array(NamedArea) }),
+  actor: z.object({ id: z.string(), role: PersonRole, department: z.string().nullable(), areas: z.array(NamedArea) }),
 });
 export type Me = z.infer<typeof Me>;
 
@@ -43,7 +43,7 @@ export const AreaDetail = z.object({
   code: z.string(),
   name: z.string(),
   level: AreaLevel,
-  path: z.array(NamedArea),
+  path: z.array(AreaBrief),
   children: z.array(AreaBrief),
 });
 export type AreaDetail = z.infer<typeof AreaDetail>;

@@ -21,10 +21,13 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
   const meSchema = { summary: 'Who the token says the caller is', response: { 200: jsonAnswer(Me, 'The caller') } };
   api.get('/v1/me', { schema: meSchema }, (request) => {
     const actor = requestActor(request);
+    const { role } = actor;
+    // A bearer token names a person's role (ADR 0017): the system actor (the worker's) never calls an API.
+    if (role === 'system') throw new ApiError(403, 'FORBIDDEN_ROLE', 'the system actor is no caller of this API');
     return {
       actor: {
         id: actor.id,
-        role: actor.role,
+        role,
         department: actor.department ?? null,
         areas: (actor.areas ?? []).map(brief),
       },
@@ -63,7 +66,10 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
       code: area.code,
       name: area.name,
       level: area.level,
-      path: [...areas.lineage(code)].reverse().map(brief),
+      path: [...areas.lineage(code)].reverse().map((c) => {
+        const { name, level } = areas.get(c);
+        return { code: c, name, level };
+      }),
       children: areas.children(code).map((c) => ({ code: c.code, name: c.name, level: c.level })),
     };
   });
