@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createTestInfra, startService, testToken, XINHUI_AREAS_FILE, type RunningService, type TestInfra, type TestTokenClaims } from '@gridgov/testing';
+import {
+  createTestInfra,
+  startService,
+  testToken,
+  XINHUI_AREAS_FILE,
+  type RunningService,
+  type TestInfra,
+  type TestTokenClaims,
+} from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportBody } from './support/client.ts';
 import { ContractClient, openApiProblems } from './support/contract.ts';
@@ -187,7 +195,9 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
     expect(await notifier.firstEvent('/v1/notifications/stream', as(HANDLER), 'unread', 'UnreadCount')).toMatchObject({
       unread: expect.any(Number) as number,
     });
-    expect((await notifier.call('POST', '/v1/notifications/read', { headers: as(HANDLER), body: { all: true } })).json).toEqual({ unread: 0 });
+    expect((await notifier.call('POST', '/v1/notifications/read', { headers: as(HANDLER), body: { all: true } })).json).toEqual({
+      unread: 0,
+    });
     expect((await notifier.call('POST', '/v1/notifications/read', { headers: as(HANDLER), body: { none: 1 } })).status).toBe(400);
     const directory = await notifier.call('GET', '/v1/directory', { headers: as(ADMIN) });
     expect(directory.status).toBe(200);
@@ -197,6 +207,13 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
     // Every answer as documented, and every documented operation called.
     const clients = [intake, projection, notifier];
     expect(clients.flatMap((c) => c.problems)).toEqual([]);
-    expect(clients.flatMap((c) => c.operations().filter((op) => !c.covered.has(op)).map((op) => `${c.service} ${op}`))).toEqual([]);
+    expect(
+      clients.flatMap((c) =>
+        c
+          .operations()
+          .filter((op) => !c.covered.has(op))
+          .map((op) => `${c.service} ${op}`),
+      ),
+    ).toEqual([]);
   });
 });

@@ -25,7 +25,7 @@ export interface Recorded {
 
 /** Whether the document is valid OpenAPI 3.1 (the specification's own schema): the problems, none when valid. */
 export async function openApiProblems(document: Json): Promise<string[]> {
-  const result = await new Validator().validate(structuredClone(document) as never);
+  const result = await new Validator().validate(structuredClone(document));
   return result.valid ? [] : [JSON.stringify(result.errors).slice(0, 2_000)];
 }
 
@@ -99,9 +99,9 @@ export class ContractClient {
       const reader = res.body!.getReader();
       let buffered = '';
       for (;;) {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`${this.service} GET ${path}: the stream ended before an event ${event}`);
-        buffered += Buffer.from(value).toString('utf8');
+        const chunk = await reader.read();
+        if (chunk.done) throw new Error(`${this.service} GET ${path}: the stream ended before an event ${event}`);
+        buffered += Buffer.from(chunk.value as Uint8Array).toString('utf8');
         const found = buffered.split('\n\n').find((block) => block.startsWith(`event: ${event}\n`));
         if (found) {
           const data = JSON.parse(found.slice(found.indexOf('data: ') + 6)) as unknown;
@@ -123,7 +123,8 @@ export class ContractClient {
     const pathname = path.split('?')[0]!;
     const where = `${this.service} ${method} ${path} → ${answer.status}`;
     const found = this.templates.find((t) => t.pattern.test(pathname));
-    const operation = found && ((this.document['paths'] as Record<string, Record<string, Operation>>)[found.template]?.[method.toLowerCase()]);
+    const operation =
+      found && (this.document['paths'] as Record<string, Record<string, Operation>>)[found.template]?.[method.toLowerCase()];
     if (!found || !operation) {
       this.problems.push(`${where}: no such operation in the document`);
       return;
@@ -142,7 +143,16 @@ export class ContractClient {
       return;
     }
     if (answer.contentType !== 'application/json') return;
-    const pointer = ['paths', found.template, method.toLowerCase(), 'responses', String(answer.status), 'content', answer.contentType, 'schema']
+    const pointer = [
+      'paths',
+      found.template,
+      method.toLowerCase(),
+      'responses',
+      String(answer.status),
+      'content',
+      answer.contentType,
+      'schema',
+    ]
       .map((p) => p.replace(/~/g, '~0').replace(/\//g, '~1'))
       .join('/');
     const check = this.ajv.getSchema(`openapi.json#/${pointer}`);

@@ -87,7 +87,15 @@ export const UnreadCount = z.object({ unread: z.number().int() });
 export type UnreadCount = z.infer<typeof UnreadCount>;
 
 /** The intake's answers by the name they have in components.schemas of its OpenAPI document. */
-export const IntakeAnswers = { CommandAccepted, CommandPending, CommandOutcome, Me, AreaDetail, Catalog: CatalogAnswer, PhotoUploaded } as const;
+export const IntakeAnswers = {
+  CommandAccepted,
+  CommandPending,
+  CommandOutcome,
+  Me,
+  AreaDetail,
+  Catalog: CatalogAnswer,
+  PhotoUploaded,
+} as const;
 
 /** The notifier's answers by the name they have in components.schemas of its OpenAPI document. */
 export const NotifierAnswers = { InboxItem, InboxPage, UnreadCount } as const;

@@ -71,7 +71,7 @@ const REQUEST_PARTS: Readonly<Record<string, RequestPart>> = { body: 'body', que
  * A route schema's refusal (fastify-type-provider-zod) in the house format: the same 400 VALIDATION_FAILED, field
  * and message as `parseOr400` gives, whichever way the route validates.
  */
-function schemaValidationError(err: FastifyError): ValidationError | undefined {
+function schemaValidationError(err: FastifyError | ApiError): ValidationError | undefined {
   if (!hasZodFastifySchemaValidationErrors(err)) return undefined;
   const where = REQUEST_PARTS[err.validationContext ?? ''] ?? 'body';
   const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message }));
@@ -107,7 +107,7 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dep
     const dependency = thrown instanceof ApiError ? undefined : dependencyOf?.(thrown);
     const err = dependency
       ? new DependencyUnavailableError(dependency, 'it did not answer', thrown)
-      : (schemaValidationError(thrown as FastifyError) ?? thrown);
+      : (schemaValidationError(thrown) ?? thrown);
     if (err instanceof DependencyUnavailableError) {
       // What the client library said stays in the log (the cause), not in the answer.
       request.log.warn({ err, dependency: err.dependency }, `answered 503: ${err.message}`);

@@ -108,8 +108,7 @@ function withBearerSecurity(document: OpenAPIV3_1.Document, publicRoutes: Readon
 function withoutUnusedComponents(document: OpenAPIV3_1.Document): OpenAPIV3_1.Document {
   const schemas = document.components?.schemas;
   if (!schemas) return document;
-  const refsIn = (value: unknown): string[] =>
-    [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
+  const refsIn = (value: unknown): string[] => [...JSON.stringify(value).matchAll(/"#\/components\/schemas\/([^"]+)"/g)].map((m) => m[1]!);
   const used = new Set<string>();
   const pending = refsIn(document.paths);
   for (let name = pending.pop(); name !== undefined; name = pending.pop()) {
@@ -161,7 +160,9 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
     },
     transform: createJsonSchemaTransform({ skipList: [] }),
     transformObject: (documentObject) =>
-      withoutUnusedComponents(withBearerSecurity(toObject(documentObject) as OpenAPIV3_1.Document, publicRoutes)) as ReturnType<typeof toObject>,
+      withoutUnusedComponents(withBearerSecurity(toObject(documentObject) as OpenAPIV3_1.Document, publicRoutes)) as ReturnType<
+        typeof toObject
+      >,
   });
   void app.register(async (docs) => {
     // The page and its assets need no token; everything of swagger-ui is registered in this scope.
@@ -183,12 +184,13 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
           .replace("frame-ancestors 'self'", "frame-ancestors 'none'"),
     });
   });
-  void app.register(async (scope) => {
+  void app.register((scope, _options, done) => {
     const schema = {
       summary: 'This document',
       response: { 200: jsonAnswer(z.looseObject({ openapi: z.literal('3.1.0') }), 'The OpenAPI 3.1 document of this API') },
     };
     scope.get(OPENAPI_PATH, { config: PUBLIC_ROUTE, schema }, () => scope.swagger());
+    done();
   });
 }
 

@@ -18,7 +18,7 @@ function server() {
         header === 'Bearer good' ? { ok: true, actor: { id: 'u-1', role: 'admin' } } : { ok: false, problem: 'headers.authorization: bad' },
     },
   });
-  void app.register(async (scope) => {
+  void app.register((scope, _options, done) => {
     const api = scope.withTypeProvider<ZodTypeProvider>();
     api.post(
       '/v1/things/:id',
@@ -33,8 +33,9 @@ function server() {
       },
       (request) => ({ id: request.params.id, size: request.query.size, extra: 'not in the schema' }),
     );
-    api.get('/v1/broken', { schema: { response: { 200: Thing } } }, () => ({ id: 'not a uuid', size: 1 }) as never);
+    api.get('/v1/broken', { schema: { response: { 200: Thing } } }, () => ({ id: 'not a uuid', size: 1 }));
     api.get('/v1/open', { config: PUBLIC_ROUTE, schema: { response: { 200: z.object({ ok: z.boolean() }) } } }, () => ({ ok: true }));
+    done();
   });
   return app;
 }
@@ -78,13 +79,19 @@ describe('the OpenAPI document and its page', () => {
     expect(res.statusCode).toBe(200);
     const doc = res.json<{
       openapi: string;
-      paths: Record<string, Record<string, { security?: unknown; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>>;
+      paths: Record<
+        string,
+        Record<string, { security?: unknown; parameters?: { name: string; in: string }[]; responses: Record<string, unknown> }>
+      >;
       components: { schemas: Record<string, unknown> };
     }>();
     expect(doc.openapi).toBe('3.1.0');
     const post = doc.paths['/v1/things/{id}']!['post']!;
     expect(post.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['path:id', 'query:size']);
-    expect(post.responses['200']).toMatchObject({ description: 'The thing', content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } } });
+    expect(post.responses['200']).toMatchObject({
+      description: 'The thing',
+      content: { 'application/json': { schema: { $ref: '#/components/schemas/Thing' } } },
+    });
     expect(Object.keys(post.responses).sort()).toEqual(['200', '400', '401', '403', '429']);
     expect(post.responses['400']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
     expect(doc.components.schemas['Thing']).toMatchObject({ type: 'object', required: ['id', 'size'] });

@@ -32,7 +32,10 @@ export interface HttpServerOptions {
 const Liveness = z.object({ status: z.literal('ok') });
 const Readiness = z.object({
   status: z.enum(['ready', 'not ready']),
-  dependencies: z.record(z.string(), z.enum(['up', 'down'])).optional().describe('Each dependency up or down'),
+  dependencies: z
+    .record(z.string(), z.enum(['up', 'down']))
+    .optional()
+    .describe('Each dependency up or down'),
 });
 
 /** How long the server waits on a client, in ms. */
@@ -89,7 +92,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   installErrorHandler(app, bodyLimit, options.dependencyOf);
   installEdge(app, options.edge);
   installOpenApi(app, options.openApi);
-  void app.register(async (probes) => {
+  void app.register((probes, _options, done) => {
     probes.get(
       '/healthz',
       { config: PUBLIC_ROUTE, schema: { summary: 'Liveness', response: { 200: Liveness.describe('The process answers') } } },
@@ -116,6 +119,7 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
           .send({ status: report.ready ? 'ready' : 'not ready', ...(dependencies ? { dependencies } : {}) });
       },
     );
+    done();
   });
   return app;
 }

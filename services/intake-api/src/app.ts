@@ -42,13 +42,14 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };
   const photoRecords = new PhotoRecords(deps.redis, deps.keyPrefix);
   // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
-  void app.register(async (api) => {
+  void app.register((api, _options, done) => {
     registerCommandRoutes(api, routeDeps, photoRecords);
     registerPhotoRoutes(api, routeDeps, photoRecords, deps.photos ?? NO_PHOTO_STORE);
     registerCaseRoutes(api, routeDeps);
     registerCaseLists(api, routeDeps);
     registerQueueCounts(api, routeDeps);
     registerDirectory(api, deps.areas, deps.catalog);
+    done();
   });
   return app;
 }

@@ -66,7 +66,10 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     },
   });
   // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
-  void app.register(async (api) => registerNotifierRoutes(api, deps));
+  void app.register((api, _options, done) => {
+    registerNotifierRoutes(api, deps);
+    done();
+  });
   return app;
 }
 
@@ -74,9 +77,11 @@ const StoreAway = errorAnswer('Redis did not answer in time (STORE_UNAVAILABLE);
 const DirectoryCounts = z.object({ people: z.number().int(), webhooks: z.number().int() });
 
 /** Only an admin reads or replaces the directory: checked before the body is. */
-const adminOnly = (what: string) => async (request: FastifyRequest) => {
-  if (requestActor(request).role !== 'admin') throw new ApiError(403, 'FORBIDDEN_ROLE', `only an admin ${what} the directory`);
-};
+const adminOnly = (what: string) => (request: FastifyRequest) =>
+  new Promise<void>((resolve) => {
+    if (requestActor(request).role !== 'admin') throw new ApiError(403, 'FORBIDDEN_ROLE', `only an admin ${what} the directory`);
+    resolve();
+  });
 
 function registerNotifierRoutes(scope: FastifyInstance, deps: NotifierAppDeps): void {
   const app = scope.withTypeProvider<ZodTypeProvider>();
@@ -117,7 +122,9 @@ function registerNotifierRoutes(scope: FastifyInstance, deps: NotifierAppDeps): 
   const streamSchema = {
     summary: "Server-sent events of the caller's inbox: `unread` at once and on every change, `notification` for each new entry",
     response: {
-      200: eventStreamAnswer('An event stream: `unread` ({unread}), `notification` (an InboxItem), and `token-expired` last when the token ends'),
+      200: eventStreamAnswer(
+        'An event stream: `unread` ({unread}), `notification` (an InboxItem), and `token-expired` last when the token ends',
+      ),
       429: errorAnswer('The user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS), or rate limited; Retry-After'),
       503: StoreAway,
     },

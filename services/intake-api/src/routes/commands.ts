@@ -1,14 +1,7 @@
 import { signEnvelope } from '@gridgov/auth';
 import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
-import {
-  ApiError,
-  BAD_REQUEST,
-  DependencyUnavailableError,
-  jsonAnswer,
-  requestActor,
-  type ZodTypeProvider,
-} from '@gridgov/http';
+import { ApiError, BAD_REQUEST, DependencyUnavailableError, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
@@ -93,9 +86,11 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
   const api = app.withTypeProvider<ZodTypeProvider>();
   const accepted = jsonAnswer(CommandAccepted, 'Kafka holds the signed command; Location is its outcome');
   /** The role first, before the request is validated: the same 403 for a caller whose role may not, whatever they send. */
-  const roleFirst = (type: Parameters<typeof roleMayOrForbid>[1]) => async (request: FastifyRequest) => {
-    roleMayOrForbid(requestActor(request), type);
-  };
+  const roleFirst = (type: Parameters<typeof roleMayOrForbid>[1]) => (request: FastifyRequest) =>
+    new Promise<void>((resolve) => {
+      roleMayOrForbid(requestActor(request), type);
+      resolve();
+    });
 
   /**
    * Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. When Kafka
@@ -126,38 +121,42 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       },
       preValidation: [
         roleFirst('ReportIncident'),
-        async (request) => {
+        (request, _reply, done) => {
           request.body = withNfcReportId(request.body) as typeof request.body;
+          done();
         },
       ],
     },
     async (request, reply) => {
-    const actor = requestActor(request);
-    const { body } = request;
-    const now = await deps.clock();
-    checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
-    if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
-      throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
-    }
-    may(actor, 'ReportIncident', { area: body.gridCode });
-    if (!deps.catalog.category(body.category)) {
-      throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
-    }
-    const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
-    const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
-    const envelope: CommandEnvelope = {
-      commandId,
-      incidentId,
-      issuedAt: now.toISOString(),
-      actor,
-      command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
-    };
-    await submit(envelope, 'with the same reportId');
-    await photos.claim();
-    // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
-    const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
-    request.log.info({ incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named }, 'report accepted for dispatch');
-    return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
+      const actor = requestActor(request);
+      const { body } = request;
+      const now = await deps.clock();
+      checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
+      if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
+        throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
+      }
+      may(actor, 'ReportIncident', { area: body.gridCode });
+      if (!deps.catalog.category(body.category)) {
+        throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
+      }
+      const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
+      const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
+      const envelope: CommandEnvelope = {
+        commandId,
+        incidentId,
+        issuedAt: now.toISOString(),
+        actor,
+        command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
+      };
+      await submit(envelope, 'with the same reportId');
+      await photos.claim();
+      // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
+      const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
+      request.log.info(
+        { incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named },
+        'report accepted for dispatch',
+      );
+      return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
     },
   );
 
@@ -171,9 +170,10 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       body: dataSchema,
       response: { 202: accepted, 400: BAD_REQUEST, 404: NoSuchIncident, 503: StoreOrKafkaAway },
     };
-    const noBodyIsEmpty = async (request: FastifyRequest) => {
+    const noBodyIsEmpty = (request: FastifyRequest, _reply: unknown, done: () => void) => {
       // A command without data may come without a body.
       request.body ??= {};
+      done();
     };
     api.post(`/v1/incidents/:id/${route.path}`, { schema, preValidation: [roleFirst(type), noBodyIsEmpty] }, async (request, reply) => {
       const actor = requestActor(request);

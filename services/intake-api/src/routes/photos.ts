@@ -153,12 +153,14 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
       request.log.warn({ incidentId: id, photoKey: key }, 'photo named by an accepted event is missing from the store');
       throw unknown;
     }
-    return reply
-      .header('content-type', photo.contentType)
-      .header('cache-control', 'private, max-age=3600')
-      .header('x-content-type-options', 'nosniff')
-      // The bytes as they are (the document's binary string): Fastify sends a Buffer without serialising it.
-      .send(Buffer.from(object.bytes) as unknown as string);
+    return (
+      reply
+        .header('content-type', photo.contentType)
+        .header('cache-control', 'private, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        // The bytes as they are (the document's binary string): Fastify sends a Buffer without serialising it.
+        .send(Buffer.from(object.bytes) as unknown as string)
+    );
   });
 }
 

@@ -35,23 +35,25 @@ export function registerQueueCounts(app: FastifyInstance, deps: QueueCountDeps):
       503: StoreAway,
     },
   };
-  app.withTypeProvider<ZodTypeProvider>().get('/v1/incidents/counts', { schema }, async (request): Promise<QueueCounts | DepartmentQueueCounts> => {
-    const actor: Actor = requestActor(request);
-    const query = request.query;
-    if (query.department !== undefined) {
-      const { department } = query;
-      const area = query.area ?? soleArea(actor, deps.areas, 'area');
+  app
+    .withTypeProvider<ZodTypeProvider>()
+    .get('/v1/incidents/counts', { schema }, async (request): Promise<QueueCounts | DepartmentQueueCounts> => {
+      const actor: Actor = requestActor(request);
+      const query = request.query;
+      if (query.department !== undefined) {
+        const { department } = query;
+        const area = query.area ?? soleArea(actor, deps.areas, 'area');
+        if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
+        const decision = authorise(actor, 'ListDepartmentIncidents', { area, department }, deps.areas);
+        if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
+        await deps.readSide.assertWhole();
+        return { area, department, counts: await deps.reader.departmentQueueCounts(area, department, DEPARTMENT_QUEUES) };
+      }
+      const area = query.area!;
       if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
-      const decision = authorise(actor, 'ListDepartmentIncidents', { area, department }, deps.areas);
+      const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
       if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
       await deps.readSide.assertWhole();
-      return { area, department, counts: await deps.reader.departmentQueueCounts(area, department, DEPARTMENT_QUEUES) };
-    }
-    const area = query.area!;
-    if (!deps.areas.has(area)) throw new ApiError(404, 'AREA_NOT_FOUND', `query.area: no area ${area}`);
-    const decision = authorise(actor, 'ListIncidents', { area }, deps.areas);
-    if (!decision.allowed) throw new ApiError(403, decision.code, decision.message);
-    await deps.readSide.assertWhole();
-    return { area, counts: await deps.reader.queueCounts(area, CASE_QUEUES) };
-  });
+      return { area, counts: await deps.reader.queueCounts(area, CASE_QUEUES) };
+    });
 }

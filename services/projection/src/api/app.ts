@@ -29,12 +29,13 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     },
   });
   // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
-  void app.register(async (api) => {
+  void app.register((api, _options, done) => {
     registerFiguresRoutes(api, deps);
     registerRankingRoutes(api, deps);
     registerTrendRoutes(api, deps);
     registerBulletinRoutes(api, deps);
     registerStreamRoutes(api, deps);
+    done();
   });
   return app;
 }

@@ -92,4 +92,6 @@ export type StreamQueryParams = z.infer<typeof StreamQueryParams>;
 
 /** The error answers the routes document beside 400 (and the 401, 403, 429 of every route with a token). */
 export const UnknownArea = errorAnswer('Unknown area (UNKNOWN_AREA)');
-export const StoreAway = errorAnswer('Redis did not answer in time (STORE_UNAVAILABLE), or the figures are being restored (STATE_RESTORING); Retry-After');
+export const StoreAway = errorAnswer(
+  'Redis did not answer in time (STORE_UNAVAILABLE), or the figures are being restored (STATE_RESTORING); Retry-After',
+);

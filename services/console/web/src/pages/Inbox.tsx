@@ -5,7 +5,6 @@ import { NOTIFICATION_EVENT } from '../components/Bell.tsx';
 import { useI18n } from '../i18n/context.tsx';
 import type { MessageKey } from '../i18n/translate.ts';
 
-
 /** The case detail page of a notification's case (the case page takes the incident id as `id`). */
 export const caseHref = (incidentId: string) => `/case?id=${encodeURIComponent(incidentId)}`;
 

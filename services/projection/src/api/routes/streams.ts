@@ -49,7 +49,9 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
       200: eventStreamAnswer('An event stream; the data of each `figures` event is a FiguresAnswer (#/components/schemas/FiguresAnswer)'),
       400: BAD_REQUEST,
       404: UnknownArea,
-      429: errorAnswer('Rate limited (RATE_LIMITED), or the user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS); Retry-After'),
+      429: errorAnswer(
+        'Rate limited (RATE_LIMITED), or the user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS); Retry-After',
+      ),
     },
   };
   app.withTypeProvider<ZodTypeProvider>().get('/v1/streams/figures', { schema }, async (request, reply) => {
