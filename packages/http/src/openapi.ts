@@ -133,6 +133,16 @@ function nameComponent(id: string, schema: z.ZodType): void {
   z.globalRegistry.add(schema, { ...z.globalRegistry.get(schema), id });
 }
 
+/**
+ * A route that takes raw bytes (an image) has no body schema for Fastify to validate with: `schema.consumes` names its
+ * media types, and the document shows a binary body of each.
+ */
+function withRawBody<T extends { schema: unknown }>(declared: unknown, transformed: T): T {
+  const { consumes, body } = (declared ?? {}) as { consumes?: readonly string[]; body?: unknown };
+  if (!consumes || body !== undefined) return transformed;
+  return { ...transformed, schema: { ...(transformed.schema as object), consumes, body: { type: 'string', format: 'binary' } } };
+}
+
 /** Fastify's `/v1/x/:id` as OpenAPI's `/v1/x/{id}`. */
 const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
 
@@ -151,6 +161,7 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
     for (const method of [route.method].flat()) publicRoutes.add(`${method} ${openApiPath(route.url)}`);
   });
   const toObject = createJsonSchemaTransformObject({});
+  const toJson = createJsonSchemaTransform({ skipList: [] });
   void app.register(fastifySwagger, {
     openapi: {
       openapi: '3.1.0',
@@ -158,7 +169,7 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
       security: [{ bearer: [] }],
       components: { securitySchemes: { bearer: BEARER_SECURITY_SCHEME } },
     },
-    transform: createJsonSchemaTransform({ skipList: [] }),
+    transform: (route) => withRawBody(route.schema, toJson(route)),
     transformObject: (documentObject) =>
       withoutUnusedComponents(withBearerSecurity(toObject(documentObject) as OpenAPIV3_1.Document, publicRoutes)) as ReturnType<
         typeof toObject

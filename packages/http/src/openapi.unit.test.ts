@@ -33,6 +33,7 @@ function server() {
       },
       (request) => ({ id: request.params.id, size: request.query.size, extra: 'not in the schema' }),
     );
+    api.post('/v1/blobs', { schema: { summary: 'Raw bytes', consumes: ['image/png'] } }, () => ({}));
     api.get('/v1/broken', { schema: { response: { 200: Thing } } }, () => ({ id: 'not a uuid', size: 1 }));
     api.get('/v1/open', { config: PUBLIC_ROUTE, schema: { response: { 200: z.object({ ok: z.boolean() }) } } }, () => ({ ok: true }));
     done();
@@ -96,6 +97,9 @@ describe('the OpenAPI document and its page', () => {
     expect(post.responses['400']).toMatchObject({ content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } });
     expect(doc.components.schemas['Thing']).toMatchObject({ type: 'object', required: ['id', 'size'] });
     expect(doc.components.schemas['Error']).toBeDefined();
+    expect(doc.paths['/v1/blobs']!['post']).toMatchObject({
+      requestBody: { content: { 'image/png': { schema: { type: 'string', format: 'binary' } } } },
+    });
     for (const open of ['/v1/open', '/healthz', '/readyz', '/openapi.json']) expect(doc.paths[open]!['get']!.security).toEqual([]);
     expect(Object.keys(doc.paths).some((p) => p.startsWith('/docs'))).toBe(false);
   });

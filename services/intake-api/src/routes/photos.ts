@@ -46,6 +46,8 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
       'The type is judged by the bytes (JPEG, PNG, WebP, each checked whole: a truncated file is refused), EXIF/XMP (GPS) are taken ' +
       'out, the SHA-256 is of the bytes stored. At most PHOTO_MAX_BYTES; at most PHOTO_MAX_PENDING photos per user not yet in a ' +
       'command; a photo no command names within PHOTO_PENDING_TTL_S is deleted (ADR 0021).',
+    // The bytes are judged by judgePhoto, not by a schema: the document shows a binary body of each type.
+    consumes: PHOTO_TYPES,
     response: {
       201: jsonAnswer(PhotoUploaded, 'Stored: name it in a command by key and sha256'),
       400: errorAnswer('Not a whole JPEG, PNG or WebP (PHOTO_REFUSED)'),
