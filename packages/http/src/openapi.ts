@@ -1,6 +1,6 @@
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
-import type { FastifyInstance, RouteOptions } from 'fastify';
+import type { FastifyInstance, FastifyPluginCallback, RouteOptions } from 'fastify';
 import {
   createJsonSchemaTransform,
   createJsonSchemaTransformObject,
@@ -156,9 +156,28 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
   app.setSerializerCompiler(serializerCompiler);
   for (const [id, schema] of Object.entries({ ...info.components, Error: ErrorAnswer })) nameComponent(id, schema);
   const publicRoutes = new Set<string>();
+  const served = new Set<string>();
+  const documented = new Set<string>();
   app.addHook('onRoute', (route: RouteOptions) => {
-    if ((route.config as { public?: boolean } | undefined)?.public !== true) return;
-    for (const method of [route.method].flat()) publicRoutes.add(`${method} ${openApiPath(route.url)}`);
+    const isPublic = (route.config as { public?: boolean } | undefined)?.public === true;
+    for (const method of [route.method].flat()) {
+      const operation = `${method} ${openApiPath(route.url)}`;
+      if (isPublic) publicRoutes.add(operation);
+      const hidden = (route.schema as { hide?: boolean } | undefined)?.hide === true;
+      if (!hidden && method !== 'HEAD' && method !== 'OPTIONS' && !route.url.startsWith(DOCS_PATH)) served.add(operation);
+    }
+  });
+  // Every route served is in the document: one registered before the OpenAPI plugin loaded (at the root, right after
+  // createHttpServer) would be served undocumented, so the app refuses to start instead.
+  app.addHook('onReady', (done) => {
+    const missing = [...served].filter((operation) => !documented.has(operation));
+    done(
+      missing.length === 0
+        ? undefined
+        : new Error(
+            `${missing.join(', ')}: served but not in the OpenAPI document; register routes inside app.register(...) after createHttpServer (ADR 0027)`,
+          ),
+    );
   });
   const toObject = createJsonSchemaTransformObject({});
   const toJson = createJsonSchemaTransform({ skipList: [] });
@@ -175,6 +194,15 @@ export function installOpenApi(app: FastifyInstance, info: OpenApiInfo): void {
         typeof toObject
       >,
   });
+  // Loaded right after @fastify/swagger, at the root (not encapsulated, as fastify-plugin does): it sees the routes
+  // swagger sees.
+  const seenBySwagger: FastifyPluginCallback = (instance, _options, done) => {
+    instance.addHook('onRoute', (route) => {
+      for (const method of [route.method].flat()) documented.add(`${method} ${openApiPath(route.url)}`);
+    });
+    done();
+  };
+  void app.register(Object.assign(seenBySwagger, { [Symbol.for('skip-override')]: true }));
   void app.register(async (docs) => {
     // The page and its assets need no token; everything of swagger-ui is registered in this scope.
     docs.addHook('onRoute', (route) => {

@@ -75,6 +75,12 @@ describe('routes validated and answered from their zod schemas', () => {
 });
 
 describe('the OpenAPI document and its page', () => {
+  it('refuses to start with a route served but not in the document', async () => {
+    const app = server();
+    app.get('/v1/undocumented', () => ({}));
+    await expect(app.ready()).rejects.toThrow(/GET \/v1\/undocumented: served but not in the OpenAPI document/);
+  });
+
   it('publishes OpenAPI 3.1 at /openapi.json without a token, from the schemas, with the security of each route', async () => {
     const res = await server().inject({ method: 'GET', url: '/openapi.json' });
     expect(res.statusCode).toBe(200);
