@@ -56,8 +56,13 @@ export type DependencyOf = (err: unknown) => Dependency | undefined;
 
 export type RequestPart = 'body' | 'query' | 'params' | 'headers';
 
+/** What a refusal is made of: zod's issues, or a route schema's (the same path and message). */
+interface Issues {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
+
 export class ValidationError extends ApiError {
-  constructor(where: RequestPart, error: Pick<z.ZodError, 'issues'>) {
+  constructor(where: RequestPart, error: Issues) {
     const issues = error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
     const first = issues[0];
     super(400, 'VALIDATION_FAILED', first ? `${first.field}: ${first.message}` : `invalid ${where}`, { issues });
@@ -74,8 +79,8 @@ const REQUEST_PARTS: Readonly<Record<string, RequestPart>> = { body: 'body', que
 function schemaValidationError(err: FastifyError | ApiError): ValidationError | undefined {
   if (!hasZodFastifySchemaValidationErrors(err)) return undefined;
   const where = REQUEST_PARTS[err.validationContext ?? ''] ?? 'body';
-  const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message }));
-  return new ValidationError(where, { issues: issues as unknown as z.ZodError['issues'] });
+  const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message ?? 'invalid' }));
+  return new ValidationError(where, { issues });
 }
 
 /** Fastify's own 4xx (body parsing), in the house codes, each message naming what is wrong. */
