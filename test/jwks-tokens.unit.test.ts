@@ -170,8 +170,9 @@ describe('tokens verified with the issuer key set (JWT_JWKS_URL)', () => {
       ready: () => Promise.resolve(true),
       edge: { authenticate: verifier.authenticate },
       timeouts: { requestMs: 5_000, headersMs: 5_000, keepAliveMs: 5_000, idleMs: 10_000 },
+      openApi: { title: 'jwks test', description: 'one route behind the token check' },
     });
-    app.get('/v1/me', (request) => ({ id: requestActor(request).id }));
+    app.get('/v1/me', { schema: { hide: true } }, (request) => ({ id: requestActor(request).id }));
     try {
       const answer = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: token(A) } });
       expect(answer.statusCode).toBe(503);
@@ -190,8 +191,9 @@ describe('tokens verified with the issuer key set (JWT_JWKS_URL)', () => {
       ready: () => Promise.resolve(true),
       edge: { authenticate: verifier.authenticate },
       timeouts: { requestMs: 5_000, headersMs: 5_000, keepAliveMs: 5_000, idleMs: 10_000 },
+      openApi: { title: 'jwks test', description: 'one route behind the token check' },
     });
-    app.get('/v1/me', (request) => ({ id: requestActor(request).id }));
+    app.get('/v1/me', { schema: { hide: true } }, (request) => ({ id: requestActor(request).id }));
     try {
       const ok = await app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: token(A) } });
       expect([ok.statusCode, ok.json()]).toEqual([200, { id: 'leader-01' }]);

@@ -62,6 +62,10 @@ interface Operation {
 function apiSection(document: JsonSchema): string {
   const info = document['info'] as { title: string; description: string };
   const paths = document['paths'] as Record<string, Record<string, Operation>>;
+  const components = ((document['components'] as JsonSchema | undefined)?.['schemas'] ?? {}) as Record<string, JsonSchema>;
+  /** A schema, or the component it refers to. */
+  const resolved = (schema: JsonSchema): JsonSchema =>
+    typeof schema['$ref'] === 'string' ? (components[schema['$ref'].replace('#/components/schemas/', '')] ?? schema) : schema;
   const out = [`## ${info.title}`, '', info.description, ''];
   for (const [path, operations] of Object.entries(paths)) {
     for (const [method, op] of Object.entries(operations)) {
@@ -84,8 +88,9 @@ function apiSection(document: JsonSchema): string {
           '',
         );
       }
-      const body = op.requestBody?.content['application/json']?.schema;
-      if (body) {
+      const declared = op.requestBody?.content['application/json']?.schema;
+      if (declared) {
+        const body = resolved(declared);
         const properties = (body['properties'] as Record<string, JsonSchema> | undefined) ?? {};
         const required = new Set((body['required'] as string[] | undefined) ?? []);
         out.push(
@@ -116,7 +121,8 @@ function apiSection(document: JsonSchema): string {
 }
 
 /** docs/api.md: both APIs' routes, then the error codes. */
-export function renderApiDoc(): string {
+export async function renderApiDoc(): Promise<string> {
+  const documents = await Promise.all([intakeDocument(), projectionDocument(), notifierDocument()]);
   const errors = Object.entries(ERROR_CODES).map(([code, { status, meaning }]) => [`\`${code}\``, String(status), meaning]);
   return [
     '# API',
@@ -124,8 +130,9 @@ export function renderApiDoc(): string {
     GENERATED,
     '',
     'The routes of intake-api (port 3000), projection (port 3001) and the notifier (port 8083), from the OpenAPI 3.1 documents each serves at',
-    '`/openapi.json` (built from the zod schemas their routes validate with). Every route but `/healthz`, `/readyz` and',
-    '`/openapi.json` takes a bearer token (who may do what: [domain.md](domain.md#roles-and-what-each-may-do)) and answers',
+    '`/openapi.json`, with a reference page at `/docs` (both written from the zod schemas each route validates its request',
+    'and serialises its answer with, ADR 0027). Every route but `/healthz`, `/readyz`, `/openapi.json` and `/docs` takes a',
+    'bearer token (who may do what: [domain.md](domain.md#roles-and-what-each-may-do)) and answers',
     "401 without a valid one, 403 outside the caller's role or areas, 429 past the rate limits. A case the caller may",
     'not see is answered `404 UNKNOWN_INCIDENT`, word for word as an id no case has (a 403 would tell which ids exist),',
     "and someone else's command outcome as one not decided yet; a 403 on a case the caller sees names nothing of it.",
@@ -147,9 +154,7 @@ export function renderApiDoc(): string {
     'fuzzed with bad requests in the integration tests: each is answered 4xx with a message naming the problem, never',
     '5xx, and writes nothing.',
     '',
-    apiSection(intakeDocument()),
-    apiSection(projectionDocument()),
-    apiSection(notifierDocument()),
+    ...documents.map(apiSection),
     open311ApiSection(),
     '## Errors',
     '',
@@ -272,16 +277,16 @@ export function renderConfigDoc(): string {
 }
 
 /** Each generated file and what it should hold now. */
-export function generatedDocs(): { path: string; text: string }[] {
+export async function generatedDocs(): Promise<{ path: string; text: string }[]> {
   return [
-    { path: 'docs/api.md', text: renderApiDoc() },
+    { path: 'docs/api.md', text: await renderApiDoc() },
     { path: 'docs/config.md', text: renderConfigDoc() },
   ];
 }
 
 /** The generated files whose committed text differs from what the generator writes now. */
-export function staleDocs(): string[] {
-  return generatedDocs()
+export async function staleDocs(): Promise<string[]> {
+  return (await generatedDocs())
     .filter(({ path, text }) => {
       try {
         return readFileSync(resolve(ROOT, path), 'utf8') !== text;
@@ -294,12 +299,12 @@ export function staleDocs(): string[] {
 
 runCliWhenMain(
   import.meta.url,
-  () => {
-    for (const { path, text } of generatedDocs()) {
+  async () => {
+    for (const { path, text } of await generatedDocs()) {
       writeFileSync(resolve(ROOT, path), text);
       process.stdout.write(`wrote ${path}\n`);
     }
-    return Promise.resolve(0);
+    return 0;
   },
   { what: 'pnpm docs' },
 );

@@ -7,3 +7,4 @@ export * from './notifications.ts';
 export * from './canonical-json.ts';
 export * from './event-stamp.ts';
 export * from './service-access.ts';
+export * from './answers.ts';

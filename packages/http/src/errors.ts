@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import type { z } from 'zod';
 import { ERROR_CODES, type ErrorCode, type StatusOf } from './error-codes.ts';
 
@@ -53,12 +54,33 @@ export class DependencyUnavailableError extends ApiError {
 /** Tells which dependency an error from a client library says is away, if any (e.g. an ioredis connection error). */
 export type DependencyOf = (err: unknown) => Dependency | undefined;
 
+export type RequestPart = 'body' | 'query' | 'params' | 'headers';
+
+/** What a refusal is made of: zod's issues, or a route schema's (the same path and message). */
+interface Issues {
+  readonly issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[];
+}
+
 export class ValidationError extends ApiError {
-  constructor(where: 'body' | 'query' | 'params' | 'headers', error: z.ZodError) {
+  constructor(where: RequestPart, error: Issues) {
     const issues = error.issues.map((i) => ({ field: [where, ...i.path.map(String)].join('.'), message: i.message }));
     const first = issues[0];
     super(400, 'VALIDATION_FAILED', first ? `${first.field}: ${first.message}` : `invalid ${where}`, { issues });
   }
+}
+
+/** The part of the request Fastify names in a schema validation error (its `validationContext`). */
+const REQUEST_PARTS: Readonly<Record<string, RequestPart>> = { body: 'body', querystring: 'query', params: 'params', headers: 'headers' };
+
+/**
+ * A route schema's refusal (fastify-type-provider-zod) in the house format: the same 400 VALIDATION_FAILED, field
+ * and message as `parseOr400` gives, whichever way the route validates.
+ */
+function schemaValidationError(err: FastifyError | ApiError): ValidationError | undefined {
+  if (!hasZodFastifySchemaValidationErrors(err)) return undefined;
+  const where = REQUEST_PARTS[err.validationContext ?? ''] ?? 'body';
+  const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message ?? 'invalid' }));
+  return new ValidationError(where, { issues });
 }
 
 /** Fastify's own 4xx (body parsing), in the house codes, each message naming what is wrong. */
@@ -88,7 +110,9 @@ const errorBody = (code: ErrorCode, message: string, requestId: string, details?
 export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dependencyOf?: DependencyOf): void {
   app.setErrorHandler((thrown: FastifyError | ApiError, request, reply) => {
     const dependency = thrown instanceof ApiError ? undefined : dependencyOf?.(thrown);
-    const err = dependency ? new DependencyUnavailableError(dependency, 'it did not answer', thrown) : thrown;
+    const err = dependency
+      ? new DependencyUnavailableError(dependency, 'it did not answer', thrown)
+      : (schemaValidationError(thrown) ?? thrown);
     if (err instanceof DependencyUnavailableError) {
       // What the client library said stays in the log (the cause), not in the answer.
       request.log.warn({ err, dependency: err.dependency }, `answered 503: ${err.message}`);

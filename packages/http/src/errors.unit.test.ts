@@ -12,17 +12,21 @@ function server(ready: () => Promise<boolean | ReadinessReport> = () => Promise.
   const app = createHttpServer({
     logger: pino({ level: 'silent' }),
     ready,
+    openApi: { title: 'test', description: 'A server of the tests' },
     dependencyOf: (err): Dependency | undefined => (err instanceof StoreAway ? 'store' : undefined),
     edge: { authenticate: () => ({ ok: false, problem: 'no tokens here' }) },
   });
-  app.get('/kafka-away', { config: PUBLIC_ROUTE }, () => {
-    throw new DependencyUnavailableError('kafka', 'the command was not acknowledged');
-  });
-  app.get('/store-away', { config: PUBLIC_ROUTE }, () => {
-    throw new StoreAway('Connection is closed.');
-  });
-  app.get('/bug', { config: PUBLIC_ROUTE }, () => {
-    throw new TypeError('x is undefined');
+  void app.register((scope, _options, done) => {
+    scope.get('/kafka-away', { config: PUBLIC_ROUTE }, () => {
+      throw new DependencyUnavailableError('kafka', 'the command was not acknowledged');
+    });
+    scope.get('/store-away', { config: PUBLIC_ROUTE }, () => {
+      throw new StoreAway('Connection is closed.');
+    });
+    scope.get('/bug', { config: PUBLIC_ROUTE }, () => {
+      throw new TypeError('x is undefined');
+    });
+    done();
   });
   return app;
 }

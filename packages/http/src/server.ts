@@ -1,8 +1,10 @@
 import { createServer } from 'node:http';
 import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { z } from 'zod';
 import { installEdge, PUBLIC_ROUTE, requestIdOf, type EdgeOptions } from './edge.ts';
 import { installErrorHandler, type DependencyOf } from './errors.ts';
+import { installOpenApi, type OpenApiInfo } from './openapi.ts';
 
 /** What /readyz answers: ready or not, and (when known) each dependency's state. */
 export interface ReadinessReport {
@@ -23,7 +25,18 @@ export interface HttpServerOptions {
   readonly trustProxy?: boolean;
   /** How long a client may take (HTTP_*_TIMEOUT_MS in the services); DEFAULT_HTTP_TIMEOUTS when unset. */
   readonly timeouts?: HttpServerTimeouts;
+  /** What the OpenAPI document (/openapi.json, /docs) says of the API; its routes are read from their schemas. */
+  readonly openApi: OpenApiInfo;
 }
+
+const Liveness = z.object({ status: z.literal('ok') });
+const Readiness = z.object({
+  status: z.enum(['ready', 'not ready']),
+  dependencies: z
+    .record(z.string(), z.enum(['up', 'down']))
+    .optional()
+    .describe('Each dependency up or down'),
+});
 
 /** How long the server waits on a client, in ms. */
 export interface HttpServerTimeouts {
@@ -42,7 +55,8 @@ export const DEFAULT_HTTP_TIMEOUTS: HttpServerTimeouts = { requestMs: 30_000, he
 
 /**
  * A Fastify instance with the house error format, request ids (the caller's X-Request-Id when sane) in every
- * log line and answer, the hardened edge, and /healthz + /readyz.
+ * log line and answer, the hardened edge, /healthz + /readyz, and the OpenAPI document of its routes (/openapi.json,
+ * /docs). Routes go in after it, in `app.register(...)`, so that the document sees them (ADR 0027).
  */
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // Typed as Fastify's base logger so that route types stay the default ones.
@@ -77,17 +91,35 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app, bodyLimit, options.dependencyOf);
   installEdge(app, options.edge);
-  app.get('/healthz', { config: PUBLIC_ROUTE }, (_request, reply) => reply.send({ status: 'ok' }));
-  app.get('/readyz', { config: PUBLIC_ROUTE }, async (_request, reply) => {
-    const answer = await options.ready().catch((): ReadinessReport => ({ ready: false }));
-    const report: ReadinessReport = typeof answer === 'boolean' ? { ready: answer } : answer;
-    // Up or down only: why a dependency is down is in the service's log, not for anyone who asks.
-    const dependencies = report.dependencies
-      ? Object.fromEntries(Object.entries(report.dependencies).map(([name, state]) => [name, state.ok ? 'up' : 'down']))
-      : undefined;
-    return reply
-      .status(report.ready ? 200 : 503)
-      .send({ status: report.ready ? 'ready' : 'not ready', ...(dependencies ? { dependencies } : {}) });
+  installOpenApi(app, options.openApi);
+  void app.register((probes, _options, done) => {
+    probes.get(
+      '/healthz',
+      { config: PUBLIC_ROUTE, schema: { summary: 'Liveness', response: { 200: Liveness.describe('The process answers') } } },
+      (_request, reply) => reply.send({ status: 'ok' }),
+    );
+    probes.get(
+      '/readyz',
+      {
+        config: PUBLIC_ROUTE,
+        schema: {
+          summary: 'Readiness: the dependencies answer',
+          response: { 200: Readiness.describe('Ready'), 503: Readiness.describe('Not ready: each dependency up or down') },
+        },
+      },
+      async (_request, reply) => {
+        const answer = await options.ready().catch((): ReadinessReport => ({ ready: false }));
+        const report: ReadinessReport = typeof answer === 'boolean' ? { ready: answer } : answer;
+        // Up or down only: why a dependency is down is in the service's log, not for anyone who asks.
+        const dependencies = report.dependencies
+          ? Object.fromEntries(Object.entries(report.dependencies).map(([name, state]) => [name, state.ok ? 'up' : 'down']))
+          : undefined;
+        return reply
+          .status(report.ready ? 200 : 503)
+          .send({ status: report.ready ? 'ready' : 'not ready', ...(dependencies ? { dependencies } : {}) });
+      },
+    );
+    done();
   });
   return app;
 }

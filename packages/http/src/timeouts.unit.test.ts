@@ -20,6 +20,7 @@ describe('the HTTP server cuts a slow upload and answers a body that is not JSON
     app = createHttpServer({
       logger: pino({ level: 'silent' }),
       ready: () => Promise.resolve(true),
+      openApi: { title: 'test', description: 'A server of the tests' },
       edge: {
         authenticate: (header) =>
           header === 'Bearer good'
@@ -28,7 +29,10 @@ describe('the HTTP server cuts a slow upload and answers a body that is not JSON
       },
       timeouts: { requestMs: 1_000, headersMs: 1_000, keepAliveMs: 1_000, idleMs: 10_000 },
     });
-    app.post('/v1/things', (request, reply) => reply.send({ actor: requestActor(request).id, body: request.body }));
+    void app.register((scope, _options, done) => {
+      scope.post('/v1/things', (request, reply) => reply.send({ actor: requestActor(request).id, body: request.body }));
+      done();
+    });
     await app.listen({ host: '127.0.0.1', port: 0 });
     port = (app.server.address() as AddressInfo).port;
   });

@@ -112,3 +112,45 @@ export const TrendAnswer = z.object({
   series: z.array(z.object({ date: z.string(), value: z.number().nullable() })),
 });
 export type TrendAnswer = z.infer<typeof TrendAnswer>;
+
+/** One day of a bulletin's month: its 上报数 and 结案数. */
+export const BulletinDay = z.object({ date: z.string().describe('YYYY-MM-DD'), reported: z.number().int(), closed: z.number().int() });
+export type BulletinDay = z.infer<typeof BulletinDay>;
+
+/** 月通报: the ranking of one month for one area, frozen when it was taken. */
+export const Bulletin = z.object({
+  month: z.string().describe('YYYY-MM'),
+  area: AreaRef,
+  frozenAt: z.string().describe('When it was frozen (ISO-8601, UTC)'),
+  ranking: RankingAnswer,
+  frozenBy: z
+    .string()
+    .optional()
+    .describe('Who froze it: a user id, or `schedule` (BULLETIN_FREEZE_AT); absent on bulletins frozen before it was kept'),
+  daily: z
+    .array(BulletinDay)
+    .optional()
+    .describe("The area's 上报数 and 结案数 day by day over the month, as they stood (the document's chart)"),
+});
+export type Bulletin = z.infer<typeof Bulletin>;
+
+/** POST /v1/bulletins/{month}: the bulletin kept, frozen now or before. */
+export const FreezeAnswer = z.object({ created: z.boolean().describe('false when the month was frozen before'), bulletin: Bulletin });
+export type FreezeAnswer = z.infer<typeof FreezeAnswer>;
+
+/**
+ * The projection's answers by the name they have in components.schemas of its OpenAPI document (one home: the
+ * projection answers with them, the console reads with their types).
+ */
+export const ProjectionAnswers = {
+  Figures,
+  AreaRef,
+  FiguresAnswer,
+  Weights,
+  RankingRow,
+  UnrankedRow,
+  Ranking: RankingAnswer,
+  Trend: TrendAnswer,
+  Bulletin,
+  FreezeAnswer,
+} as const;

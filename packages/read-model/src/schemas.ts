@@ -1,5 +1,11 @@
 import { EventActor, GridEvent, Measure, Stage, Urgency } from '@gridgov/contracts';
-import type { HistoryEntry as DomainHistoryEntry, Incident, IncidentView as DomainIncidentView } from '@gridgov/domain';
+import type {
+  AuditEntry as DomainAuditEntry,
+  CasePhoto as DomainCasePhoto,
+  HistoryEntry as DomainHistoryEntry,
+  Incident,
+  IncidentView as DomainIncidentView,
+} from '@gridgov/domain';
 import { z } from 'zod';
 
 /**
@@ -55,6 +61,30 @@ export type CaseListEntry = z.infer<typeof CaseListEntry>;
 export const CasePage = z.object({ items: z.array(IncidentView), nextCursor: z.string().nullable() });
 export type CasePage = z.infer<typeof CasePage>;
 
+/** A photo of a case as its detail lists it: the stage that took it and when (GET /v1/incidents/{id}/photos/{key}). */
+export const CasePhoto = z.object({
+  key: z.string(),
+  sha256: z.string(),
+  contentType: z.string(),
+  stage: z.enum(['report', 'resolution', 'verification']),
+  at: z.string(),
+});
+export type CasePhoto = z.infer<typeof CasePhoto>;
+
+/** GET /v1/incidents/{id}: the case, its history and its photos, as much of each as the viewer may see. */
+export const CaseDetail = z.object({ incident: IncidentView, history: z.array(HistoryEntry), photos: z.array(CasePhoto) });
+export type CaseDetail = z.infer<typeof CaseDetail>;
+
+/** One line of GET /v1/incidents/{id}/audit: who did what, when, by which command. */
+export const AuditEntry = HistoryEntry.pick({ version: true, at: true, type: true, actor: true, commandId: true });
+export type AuditEntry = z.infer<typeof AuditEntry>;
+
+export const AuditTrail = z.object({ incidentId: z.string(), entries: z.array(AuditEntry) });
+export type AuditTrail = z.infer<typeof AuditTrail>;
+
+/** The case views' answers by the name they have in components.schemas of the intake's OpenAPI document. */
+export const CaseAnswers = { IncidentView, HistoryEntry, CasePage, CaseDetail, CasePhoto, AuditTrail } as const;
+
 /** The incident's state the read side folds its views from (`{c<p>}:incidents`), as `evolve` makes it. */
 export const StoredIncident = z.object({
   version: z.number().int().positive(),
@@ -97,4 +127,6 @@ type Loose<T> = T extends readonly (infer U)[] ? Loose<U>[] : T extends object ?
 type Same<A, B> = [Loose<A>] extends [Loose<B>] ? ([Loose<B>] extends [Loose<A>] ? true : false) : false;
 const _view: Same<IncidentView, DomainIncidentView> = true;
 const _history: Same<HistoryEntry, DomainHistoryEntry> = true;
+const _photo: Same<CasePhoto, DomainCasePhoto> = true;
+const _audit: Same<AuditEntry, DomainAuditEntry> = true;
 const _state: Same<z.infer<typeof StoredIncident>, Incident> = true;

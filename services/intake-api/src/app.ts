@@ -1,5 +1,7 @@
+import { IntakeAnswers } from '@gridgov/contracts';
 import { createHttpServer, type Dependency } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
+import { CaseAnswers, DepartmentQueueCounts, QueueCounts } from '@gridgov/read-model';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
@@ -11,7 +13,6 @@ import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
 import { registerGeoRoutes } from './routes/geo.ts';
-import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerPhotoRoutes } from './routes/photos.ts';
 import { registerQueueCounts } from './routes/queue-counts.ts';
 
@@ -33,17 +34,26 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    openApi: {
+      title: 'intake-api',
+      description:
+        'Reports (上报) and the commands on a case, answered 202 once Kafka holds them; the cases, work lists and command outcomes, read from the read side.',
+      components: { ...IntakeAnswers, ...CaseAnswers, QueueCounts, DepartmentQueueCounts },
+    },
   });
   const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };
   const photoRecords = new PhotoRecords(deps.redis, deps.keyPrefix);
-  registerCommandRoutes(app, routeDeps, photoRecords);
-  registerPhotoRoutes(app, routeDeps, photoRecords, deps.photos ?? NO_PHOTO_STORE);
-  registerCaseRoutes(app, routeDeps);
-  registerCaseLists(app, routeDeps);
-  registerQueueCounts(app, routeDeps);
-  registerDirectory(app, deps.areas, deps.catalog);
-  registerGeoRoutes(app, deps.areas);
-  registerOpenApiRoute(app);
-  registerOpen311(app, routeDeps, intakeDependencyOf);
+  // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
+  void app.register((api, _options, done) => {
+    registerCommandRoutes(api, routeDeps, photoRecords);
+    registerPhotoRoutes(api, routeDeps, photoRecords, deps.photos ?? NO_PHOTO_STORE);
+    registerCaseRoutes(api, routeDeps);
+    registerCaseLists(api, routeDeps);
+    registerQueueCounts(api, routeDeps);
+    registerDirectory(api, deps.areas, deps.catalog);
+    registerGeoRoutes(api, deps.areas);
+    registerOpen311(api, routeDeps, intakeDependencyOf);
+    done();
+  });
   return app;
 }

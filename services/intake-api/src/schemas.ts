@@ -14,12 +14,21 @@ import {
   ReturnIncident,
   SuspendIncident,
   VerifyIncident,
+  type AreaLevel,
   type Command,
 } from '@gridgov/contracts';
+import type { AreaLevel as DomainAreaLevel } from '@gridgov/domain';
+import { errorAnswer } from '@gridgov/http';
 import { z } from 'zod';
 
-/** What the intake's command and outcome routes validate (the case lists' and directory's beside their routes); /openapi.json is built from them. */
-export const CommandHeaders = z.object({
+// The answers' area levels are the domain's: this fails to compile when they part ways.
+const _levels: [AreaLevel, DomainAreaLevel] extends [DomainAreaLevel, AreaLevel] ? true : false = true;
+
+/**
+ * What the intake's command and outcome routes validate (the case lists' and directory's beside their routes);
+ * /openapi.json is written from them. The headers' schema keeps every other header (it replaces request.headers).
+ */
+export const CommandHeaders = z.looseObject({
   'idempotency-key': z
     .string()
     .min(8)
@@ -70,6 +79,16 @@ export const IncidentParams = z.object({ id: z.uuid() });
 export const ReportBody = ReportIncident.shape.data.omit({ channel: true, contact: true });
 
 export const CommandParams = z.object({ id: z.uuid() });
+
+/** The error answers the routes document beside 400 (and the 401, 403, 429 of every route with a token). */
+export const StoreOrKafkaAway = errorAnswer(
+  'Kafka or Redis did not answer in time (KAFKA_UNAVAILABLE, STORE_UNAVAILABLE), or the case views are being restored (STATE_RESTORING); Retry-After',
+);
+export const StoreAway = errorAnswer(
+  'Redis did not answer in time (STORE_UNAVAILABLE), or the case views are being restored (STATE_RESTORING); Retry-After',
+);
+export const NoSuchIncident = errorAnswer('No such incident, or not one the caller may see (UNKNOWN_INCIDENT)');
+export const NoSuchArea = errorAnswer('No such area (AREA_NOT_FOUND)');
 export const OutcomeQuery = z.object({
   waitMs: z.coerce
     .number()

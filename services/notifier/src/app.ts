@@ -1,16 +1,20 @@
 import type { AreaTree } from '@gridgov/domain';
+import { InboxPage, NotifierAnswers, UnreadCount } from '@gridgov/contracts';
 import {
   ApiError,
+  BAD_REQUEST,
   createHttpServer,
   endWhenTokenExpires,
+  errorAnswer,
+  eventStreamAnswer,
+  jsonAnswer,
   type EdgeOptions,
   type HttpServerOptions,
-  parseOr400,
-  PUBLIC_ROUTE,
   requestActor,
+  type ZodTypeProvider,
 } from '@gridgov/http';
 import { isStoreUnavailable, type Redis, type StreamSlots } from '@gridgov/redis';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { z } from 'zod';
 import { Directory, DirectoryData } from './directory.ts';
@@ -54,18 +58,54 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     dependencyOf: (err) => (isStoreUnavailable(err) ? 'store' : undefined),
     edge: deps.edge,
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    openApi: {
+      title: 'notifier',
+      description:
+        "The in-app inbox of grid.notifications (port 8083): each caller sees only their own (the token's subject is the person of the directory), and the directory of people and webhooks (ADR 0022).",
+      components: { ...NotifierAnswers, Directory: DirectoryData },
+    },
   });
+  // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
+  void app.register((api, _options, done) => {
+    registerNotifierRoutes(api, deps);
+    done();
+  });
+  return app;
+}
+
+const StoreAway = errorAnswer('Redis did not answer in time (STORE_UNAVAILABLE); Retry-After');
+const DirectoryCounts = z.object({ people: z.number().int(), webhooks: z.number().int() });
+
+/** Only an admin reads or replaces the directory: checked before the body is. */
+const adminOnly = (what: string) => (request: FastifyRequest) =>
+  new Promise<void>((resolve) => {
+    if (requestActor(request).role !== 'admin') throw new ApiError(403, 'FORBIDDEN_ROLE', `only an admin ${what} the directory`);
+    resolve();
+  });
+
+function registerNotifierRoutes(scope: FastifyInstance, deps: NotifierAppDeps): void {
+  const app = scope.withTypeProvider<ZodTypeProvider>();
   const { store } = deps;
 
-  app.get('/v1/notifications', async (request) => {
+  const inboxSchema = {
+    summary: "The caller's inbox, newest first, with the unread count; pass next as cursor for the next page",
+    querystring: InboxQuery,
+    response: { 200: jsonAnswer(InboxPage, 'A page of the inbox'), 400: BAD_REQUEST, 503: StoreAway },
+  };
+  app.get('/v1/notifications', { schema: inboxSchema }, async (request) => {
     const actor = requestActor(request);
-    const { limit, cursor } = parseOr400(InboxQuery, 'query', request.query);
+    const { limit, cursor } = request.query;
     return store.inbox(actor.id, cursor ? Number(cursor) : 0, limit);
   });
 
-  app.post('/v1/notifications/read', async (request) => {
+  const readSchema = {
+    summary: 'Marks entries of the caller read: {ids: [...]} or {all: true}; answers the unread count',
+    body: ReadBody,
+    response: { 200: jsonAnswer(UnreadCount, 'How many are still unread'), 400: BAD_REQUEST, 503: StoreAway },
+  };
+  app.post('/v1/notifications/read', { schema: readSchema }, async (request) => {
     const actor = requestActor(request);
-    const body = parseOr400(ReadBody, 'body', request.body);
+    const { body } = request;
     const unread = await store.markRead(actor.id, 'all' in body ? 'all' : body.ids);
     return { unread };
   });
@@ -79,7 +119,17 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
   deps.subscriber.on('pmessage', (_pattern: string, channel: string, message: string) => {
     for (const send of listeners.get(channel) ?? []) send(message);
   });
-  app.get('/v1/notifications/stream', async (request, reply) => {
+  const streamSchema = {
+    summary: "Server-sent events of the caller's inbox: `unread` at once and on every change, `notification` for each new entry",
+    response: {
+      200: eventStreamAnswer(
+        'An event stream: `unread` ({unread}), `notification` (an InboxItem), and `token-expired` last when the token ends',
+      ),
+      429: errorAnswer('The user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS), or rate limited; Retry-After'),
+      503: StoreAway,
+    },
+  };
+  app.get('/v1/notifications/stream', { schema: streamSchema }, async (request, reply) => {
     const actor = requestActor(request);
     const channel = store.keys.inboxChannel(actor.id);
     const unread = await store.unreadCount(actor.id);
@@ -128,16 +178,20 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     });
   });
 
-  app.get('/v1/directory', (request) => {
-    const actor = requestActor(request);
-    if (actor.role !== 'admin') throw new ApiError(403, 'FORBIDDEN_ROLE', 'only an admin reads the directory');
-    return deps.directory.get().data;
-  });
+  const directorySchema = {
+    summary: 'The directory of people and webhooks now in use (admins)',
+    response: { 200: jsonAnswer(DirectoryData, 'The directory') },
+  };
+  app.get('/v1/directory', { schema: directorySchema, preValidation: adminOnly('reads') }, () => deps.directory.get().data);
 
-  app.put('/v1/directory', (request) => {
+  const replaceSchema = {
+    summary: 'Replaces the directory (admins), validated whole, until the next start (DIRECTORY_FILE then)',
+    body: DirectoryData,
+    response: { 200: jsonAnswer(DirectoryCounts, 'How many people and webhooks it holds now'), 400: BAD_REQUEST },
+  };
+  app.put('/v1/directory', { schema: replaceSchema, preValidation: adminOnly('replaces') }, (request) => {
     const actor = requestActor(request);
-    if (actor.role !== 'admin') throw new ApiError(403, 'FORBIDDEN_ROLE', 'only an admin replaces the directory');
-    const data = parseOr400(DirectoryData, 'body', request.body);
+    const data = request.body;
     let directory: Directory;
     try {
       directory = new Directory(data, deps.areas);
@@ -148,7 +202,4 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     deps.logger.info({ by: actor.id, people: data.people.length, webhooks: data.webhooks.length }, 'directory replaced');
     return { people: data.people.length, webhooks: data.webhooks.length };
   });
-  // Built on the first call: it depends on the schemas only (imported here late, as it imports this module's schemas).
-  app.get('/openapi.json', { config: PUBLIC_ROUTE }, async () => (await import('./openapi.ts')).openApiDocument());
-  return app;
 }

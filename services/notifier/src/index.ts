@@ -5,4 +5,4 @@ export { Notifier, type NotifierOptions } from './notifier.ts';
 export { HttpSmsAdapter, quietUntil, smsText, type SmsAdapter } from './sms.ts';
 export { NotifierStore } from './store.ts';
 export * from './webhook-signature.ts';
-export { openApiDocument } from './openapi.ts';
+export { openApiDocument } from './document.ts';

@@ -3,16 +3,9 @@ import { defineScript, integerReply, type Redis } from '@gridgov/redis';
 /** How long a delivery record is kept: a notification re-read from Kafka after this would be delivered again. */
 export const DELIVERY_RECORD_TTL_S = 30 * 24 * 3600;
 
-/** An inbox entry, as GET /v1/notifications answers it. */
-export interface InboxItem {
-  readonly id: string;
-  readonly incidentId: string;
-  readonly kind: string;
-  readonly message: string;
-  readonly at: string;
-  readonly urgency?: string;
-  readonly read: boolean;
-}
+/** An inbox entry, as GET /v1/notifications answers it (its schema is in @gridgov/contracts). */
+export type { InboxItem } from '@gridgov/contracts';
+import type { InboxItem } from '@gridgov/contracts';
 
 /** An SMS waiting to be sent (by the poller): now, after quiet hours, or once the number's window has room. */
 export interface QueuedSms {

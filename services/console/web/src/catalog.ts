@@ -2,10 +2,8 @@ import { createContext, useContext } from 'react';
 import type { Lang } from './i18n/translate.ts';
 
 /** GET /v1/catalog: the categories a report may name and the departments a case may go to, as this deployment has them. */
-export interface CatalogAnswer {
-  readonly categories: readonly { code: string; name: string; defaultDepartment: string; confidential: boolean }[];
-  readonly departments: readonly { code: string; name: string }[];
-}
+export type { CatalogAnswer } from '@gridgov/contracts';
+import type { CatalogAnswer } from '@gridgov/contracts';
 
 const readable = (code: string) => code.replace(/_/g, ' ');
 

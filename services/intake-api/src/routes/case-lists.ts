@@ -9,8 +9,9 @@ import {
   type CaseQueue,
   type DepartmentQueue,
 } from '@gridgov/domain';
-import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import { ApiError, BAD_REQUEST, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
 import {
+  CasePage as CasePageAnswer,
   SORT_KEYS,
   textQuery,
   viewMeetsFilter,
@@ -24,6 +25,7 @@ import {
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
+import { NoSuchArea, StoreAway } from '../schemas.ts';
 
 export type CaseListDeps = Pick<RouteDeps, 'reader' | 'areas' | 'catalog' | 'readSide' | 'encryption'>;
 
@@ -116,9 +118,20 @@ function decodeCursor(raw: string, sort: SortKey | undefined): Cursor {
  * shown only while the view still puts it on the list asked for, and only as much as the viewer may see.
  */
 export function registerCaseLists(app: FastifyInstance, deps: CaseListDeps): void {
-  app.get('/v1/incidents', async (request): Promise<CasePage> => {
+  const schema = {
+    summary:
+      "A work list of an area (area and queue), a department's work list (department and queue, no area: ADR 0023), or the caller's own reports (mine=true)",
+    description:
+      'Work lists in the order sort names (oldest report first by default), mine newest first; pass nextCursor as cursor for the next page, with the same sort (ADR 0008, 0014). ' +
+      'Filters narrow either list, each one more condition (AND): category, urgency, subArea, department, report time from/to, ' +
+      'overdue, escalated, and q, text the description or address holds; they are answered from indexes (ADR 0015) and never ' +
+      'show a case the list would not show; cases of a confidential category are never found by text.',
+    querystring: ListQuery,
+    response: { 200: jsonAnswer(CasePageAnswer, 'A page of cases'), 400: BAD_REQUEST, 404: NoSuchArea, 503: StoreAway },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/incidents', { schema }, async (request): Promise<CasePage> => {
     const actor: Actor = requestActor(request);
-    const query = parseOr400(ListQuery, 'query', request.query);
+    const query = request.query;
     const after = query.cursor === undefined ? undefined : decodeCursor(query.cursor, query.sort);
     const { department: _department, ...withoutDepartment } = caseFilter(query);
     // A department's list is the department's already: its code is not a filter there.

@@ -1,9 +1,10 @@
 import type { Actor } from '@gridgov/contracts';
 import { auditTrail, casePhotos, visibleHistory, visibleIncident } from '@gridgov/domain';
-import { parseOr400, requestActor } from '@gridgov/http';
+import { BAD_REQUEST, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
+import { AuditTrail, CaseDetail } from '@gridgov/read-model';
 import type { FastifyInstance } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
-import { IncidentParams } from '../schemas.ts';
+import { IncidentParams, NoSuchIncident, StoreAway } from '../schemas.ts';
 import { accessChecks, unknownIncident } from './access.ts';
 
 /** One case: GET /v1/incidents/:id (the view and its history) and GET /v1/incidents/:id/audit. */
@@ -21,9 +22,16 @@ export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void 
     return { view, lines, viewer: { actor, areas: deps.areas, catalog: deps.catalog } };
   };
 
-  app.get('/v1/incidents/:id', async (request) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const caseSchema = {
+    summary: 'The case: state, department, deadlines, escalation level, and its history (who did what, when)',
+    description: 'The reporter of a confidential category shows to the dispatchers of its area only.',
+    params: IncidentParams,
+    response: { 200: jsonAnswer(CaseDetail, 'The case'), 400: BAD_REQUEST, 404: NoSuchIncident, 503: StoreAway },
+  };
+  api.get('/v1/incidents/:id', { schema: caseSchema }, async (request) => {
     const actor = requestActor(request);
-    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { id } = request.params;
     const { view, lines, viewer } = await caseFor(actor, id, 'ReadIncident');
     return {
       incident: visibleIncident(view, viewer),
@@ -33,9 +41,14 @@ export function registerCaseRoutes(app: FastifyInstance, deps: RouteDeps): void 
     };
   });
 
-  app.get('/v1/incidents/:id/audit', async (request) => {
+  const auditSchema = {
+    summary: 'Who did what, when: each change with its actor and command id (dispatchers, leaders and admins of the area)',
+    params: IncidentParams,
+    response: { 200: jsonAnswer(AuditTrail, 'The audit trail, oldest first'), 400: BAD_REQUEST, 404: NoSuchIncident, 503: StoreAway },
+  };
+  api.get('/v1/incidents/:id/audit', { schema: auditSchema }, async (request) => {
     const actor = requestActor(request);
-    const { id } = parseOr400(IncidentParams, 'params', request.params);
+    const { id } = request.params;
     const { view, lines, viewer } = await caseFor(actor, id, 'ReadAudit');
     return { incidentId: id, entries: auditTrail(lines, view, viewer) };
   });

@@ -1,12 +1,22 @@
 import { signEnvelope } from '@gridgov/auth';
-import { CommandEnvelope, type CommandOutcome, type CommandPhoto } from '@gridgov/contracts';
+import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
-import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
+import { ApiError, BAD_REQUEST, DependencyUnavailableError, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
 import { commandIdFor, reportIds } from '../ids.ts';
-import { CommandHeaders, CommandParams, INCIDENT_COMMANDS, IncidentParams, OutcomeQuery, ReportBody } from '../schemas.ts';
+import {
+  CommandHeaders,
+  CommandParams,
+  INCIDENT_COMMANDS,
+  IncidentParams,
+  NoSuchIncident,
+  OutcomeQuery,
+  ReportBody,
+  StoreAway,
+  StoreOrKafkaAway,
+} from '../schemas.ts';
 import type { PhotoRecords } from '../photos/records.ts';
 import { accessChecks, unknownIncident } from './access.ts';
 import { checkedPhotos } from './photos.ts';
@@ -73,6 +83,14 @@ function checkReportTimes(body: { occurredAt: string; reportedAt?: string | unde
  */
 export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, photoRecords: PhotoRecords): void {
   const { may, mayOnCase, roleMayOrForbid } = accessChecks(deps.areas);
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const accepted = jsonAnswer(CommandAccepted, 'Kafka holds the signed command; Location is its outcome');
+  /** The role first, before the request is validated: the same 403 for a caller whose role may not, whatever they send. */
+  const roleFirst = (type: Parameters<typeof roleMayOrForbid>[1]) => (request: FastifyRequest) =>
+    new Promise<void>((resolve) => {
+      roleMayOrForbid(requestActor(request), type);
+      resolve();
+    });
 
   /**
    * Durable before acknowledged: the command is on Kafka (acks=all), signed, before the caller hears 202. When Kafka
@@ -93,45 +111,75 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
     }
   };
 
-  app.post('/v1/incidents', async (request, reply) => {
-    const actor = requestActor(request);
-    roleMayOrForbid(actor, 'ReportIncident');
-    const body = parseOr400(ReportBody, 'body', withNfcReportId(request.body));
-    const now = await deps.clock();
-    checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
-    if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
-      throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
-    }
-    may(actor, 'ReportIncident', { area: body.gridCode });
-    if (!deps.catalog.category(body.category)) {
-      throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
-    }
-    const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
-    const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
-    const envelope: CommandEnvelope = {
-      commandId,
-      incidentId,
-      issuedAt: now.toISOString(),
-      actor,
-      command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
-    };
-    await submit(envelope, 'with the same reportId');
-    await photos.claim();
-    // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
-    const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
-    request.log.info({ incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named }, 'report accepted for dispatch');
-    return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
-  });
+  api.post(
+    '/v1/incidents',
+    {
+      schema: {
+        summary: '上报: grid staff report an incident in one of their grids; a retry with the same reportId is the same report',
+        body: ReportBody,
+        response: { 202: accepted, 400: BAD_REQUEST, 503: StoreOrKafkaAway },
+      },
+      preValidation: [
+        roleFirst('ReportIncident'),
+        (request, _reply, done) => {
+          request.body = withNfcReportId(request.body) as typeof request.body;
+          done();
+        },
+      ],
+    },
+    async (request, reply) => {
+      const actor = requestActor(request);
+      const { body } = request;
+      const now = await deps.clock();
+      checkReportTimes(body, now, deps.reportTimes ?? DEFAULT_REPORT_TIMES);
+      if (!deps.areas.find(body.gridCode) || deps.areas.get(body.gridCode).level !== 'grid') {
+        throw new ApiError(400, 'UNKNOWN_GRID', `body.gridCode: ${body.gridCode} is not a known grid`);
+      }
+      may(actor, 'ReportIncident', { area: body.gridCode });
+      if (!deps.catalog.category(body.category)) {
+        throw new ApiError(400, 'UNKNOWN_CATEGORY', `body.category: ${body.category} is not in the catalog`);
+      }
+      const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
+      const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
+      const envelope: CommandEnvelope = {
+        commandId,
+        incidentId,
+        issuedAt: now.toISOString(),
+        actor,
+        command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
+      };
+      await submit(envelope, 'with the same reportId');
+      await photos.claim();
+      // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
+      const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
+      request.log.info(
+        { incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named },
+        'report accepted for dispatch',
+      );
+      return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
+    },
+  );
 
   for (const route of INCIDENT_COMMANDS) {
     const type = route.schema.shape.type.value;
     const dataSchema = route.schema.shape.data;
-    app.post(`/v1/incidents/:id/${route.path}`, async (request, reply) => {
+    const schema = {
+      summary: route.summary,
+      params: IncidentParams,
+      headers: CommandHeaders,
+      body: dataSchema,
+      response: { 202: accepted, 400: BAD_REQUEST, 404: NoSuchIncident, 503: StoreOrKafkaAway },
+    };
+    const noBodyIsEmpty = (request: FastifyRequest, _reply: unknown, done: () => void) => {
+      // A command without data may come without a body.
+      request.body ??= {};
+      done();
+    };
+    api.post(`/v1/incidents/:id/${route.path}`, { schema, preValidation: [roleFirst(type), noBodyIsEmpty] }, async (request, reply) => {
       const actor = requestActor(request);
-      roleMayOrForbid(actor, type);
-      const { id: incidentId } = parseOr400(IncidentParams, 'params', request.params);
-      const data: unknown = parseOr400(dataSchema, 'body', request.body ?? {});
-      const idempotencyKey = parseOr400(CommandHeaders, 'headers', request.headers)['idempotency-key'];
+      const { id: incidentId } = request.params;
+      const data: unknown = request.body;
+      const idempotencyKey = request.headers['idempotency-key'];
       // The case as last decided: jurisdiction is checked here when it is known, and always again by the decider. A
       // case the caller may not see, and one the whole read side does not know, are 404 alike; while the read side is
       // being restored (ADR 0009) the command goes on to the decider, which knows every case. The marks are read after
@@ -175,10 +223,21 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
     return view !== undefined && view.version >= Math.max(...outcome.events.map((e) => e.version));
   };
 
-  app.get('/v1/commands/:id', async (request, reply) => {
+  const outcomeSchema = {
+    summary: "A command's outcome, for whoever gave it: accepted with its events (once the case view shows them) or rejected with a code",
+    params: CommandParams,
+    querystring: OutcomeQuery,
+    response: {
+      200: jsonAnswer(CommandOutcome, 'Decided'),
+      202: jsonAnswer(CommandPending, "Not decided within waitMs (or not the caller's command)"),
+      400: BAD_REQUEST,
+      503: StoreAway,
+    },
+  };
+  api.get('/v1/commands/:id', { schema: outcomeSchema }, async (request, reply) => {
     const actor = requestActor(request);
-    const { id } = parseOr400(CommandParams, 'params', request.params);
-    const { waitMs } = parseOr400(OutcomeQuery, 'query', request.query);
+    const { id } = request.params;
+    const { waitMs } = request.query;
     await deps.readSide.assertWhole();
     const deadline = Date.now() + Math.min(waitMs, deps.maxOutcomeWaitMs);
     for (;;) {

@@ -1,8 +1,9 @@
-import { AreaCode } from '@gridgov/contracts';
+import { AreaCode, AreaDetail, CatalogAnswer, Me } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import { ApiError, BAD_REQUEST, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { NoSuchArea } from '../schemas.ts';
 
 export const AreaParams = z.object({ code: AreaCode });
 
@@ -16,12 +17,17 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
     return { code, name: area?.name ?? null, level: area?.level ?? null };
   };
 
-  app.get('/v1/me', (request) => {
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const meSchema = { summary: 'Who the token says the caller is', response: { 200: jsonAnswer(Me, 'The caller') } };
+  api.get('/v1/me', { schema: meSchema }, (request) => {
     const actor = requestActor(request);
+    const { role } = actor;
+    // A bearer token names a person's role (ADR 0017): the system actor (the worker's) never calls an API.
+    if (role === 'system') throw new ApiError(403, 'FORBIDDEN_ROLE', 'the system actor is no caller of this API');
     return {
       actor: {
         id: actor.id,
-        role: actor.role,
+        role,
         department: actor.department ?? null,
         areas: (actor.areas ?? []).map(brief),
       },
@@ -29,7 +35,11 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
   });
 
   /** The categories a report may name and the departments a case may go to, as this deployment configures them. */
-  app.get('/v1/catalog', (request) => {
+  const catalogSchema = {
+    summary: "The deployment's categories and departments",
+    response: { 200: jsonAnswer(CatalogAnswer, 'The catalog') },
+  };
+  api.get('/v1/catalog', { schema: catalogSchema }, (request) => {
     requestActor(request);
     return {
       categories: catalog.allCategories().map((c) => ({
@@ -42,16 +52,24 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
     };
   });
 
-  app.get('/v1/areas/:code', (request) => {
+  const areaSchema = {
+    summary: 'An area with its path from the top and its children',
+    params: AreaParams,
+    response: { 200: jsonAnswer(AreaDetail, 'The area'), 400: BAD_REQUEST, 404: NoSuchArea },
+  };
+  api.get('/v1/areas/:code', { schema: areaSchema }, (request) => {
     requestActor(request);
-    const { code } = parseOr400(AreaParams, 'params', request.params);
+    const { code } = request.params;
     const area = areas.find(code);
     if (!area) throw new ApiError(404, 'AREA_NOT_FOUND', `params.code: no area ${code}`);
     return {
       code: area.code,
       name: area.name,
       level: area.level,
-      path: [...areas.lineage(code)].reverse().map(brief),
+      path: [...areas.lineage(code)].reverse().map((c) => {
+        const { name, level } = areas.get(c);
+        return { code: c, name, level };
+      }),
       children: areas.children(code).map((c) => ({ code: c.code, name: c.name, level: c.level })),
     };
   });

@@ -1,13 +1,21 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { MAX_PHOTOS_PER_COMMAND, type Actor, type CommandPhoto, type PhotoRef } from '@gridgov/contracts';
+import { MAX_PHOTOS_PER_COMMAND, PhotoUploaded, type Actor, type CommandPhoto, type PhotoRef } from '@gridgov/contracts';
 import { casePhotos, loggableActorId } from '@gridgov/domain';
-import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
+import {
+  ApiError,
+  BAD_REQUEST,
+  DependencyUnavailableError,
+  errorAnswer,
+  jsonAnswer,
+  requestActor,
+  type ZodTypeProvider,
+} from '@gridgov/http';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { PhotoOptions, RouteDeps } from '../deps.ts';
 import { judgePhoto } from '../photos/inspect.ts';
 import type { PhotoRecords } from '../photos/records.ts';
-import { IncidentParams } from '../schemas.ts';
+import { IncidentParams, StoreAway } from '../schemas.ts';
 import { accessChecks, caseTarget } from './access.ts';
 
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
@@ -27,9 +35,28 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
     scope.addContentTypeParser([...PHOTO_TYPES], { parseAs: 'buffer', bodyLimit: options.maxBytes }, (_req, body, done) =>
       done(null, body),
     );
-    scope.post('/v1/photos', { bodyLimit: options.maxBytes }, upload);
+    scope.post('/v1/photos', { bodyLimit: options.maxBytes, schema: uploadSchema }, upload);
     registered();
   });
+
+  const uploadSchema = {
+    summary: 'Upload a photo (grid staff, handlers, dispatchers): the body is the image; name it in a command by key and sha256',
+    description:
+      'The body is the image itself, sent as image/jpeg, image/png or image/webp. ' +
+      'The type is judged by the bytes (JPEG, PNG, WebP, each checked whole: a truncated file is refused), EXIF/XMP (GPS) are taken ' +
+      'out, the SHA-256 is of the bytes stored. At most PHOTO_MAX_BYTES; at most PHOTO_MAX_PENDING photos per user not yet in a ' +
+      'command; a photo no command names within PHOTO_PENDING_TTL_S is deleted (ADR 0021).',
+    // The bytes are judged by judgePhoto, not by a schema: the document shows a binary body of each type.
+    consumes: PHOTO_TYPES,
+    response: {
+      201: jsonAnswer(PhotoUploaded, 'Stored: name it in a command by key and sha256'),
+      400: errorAnswer('Not a whole JPEG, PNG or WebP (PHOTO_REFUSED)'),
+      413: errorAnswer('Larger than PHOTO_MAX_BYTES (BODY_TOO_LARGE)'),
+      415: errorAnswer('Not sent as image/jpeg, image/png or image/webp (UNSUPPORTED_MEDIA_TYPE)'),
+      429: errorAnswer('PHOTO_MAX_PENDING photos waiting for a command (TOO_MANY_PHOTOS), or rate limited (RATE_LIMITED); Retry-After'),
+      503: errorAnswer('The photo store did not answer, or is not configured (PHOTO_STORE_UNAVAILABLE), or Redis did not; Retry-After'),
+    },
+  };
 
   const upload = async (request: FastifyRequest, reply: FastifyReply) => {
     const actor = requestActor(request);
@@ -92,9 +119,23 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
     return reply.status(201).send({ photo: { key, sha256, contentType: judged.contentType, bytes: judged.bytes.length } });
   };
 
-  app.get('/v1/incidents/:id/photos/:key', async (request, reply) => {
+  const photoSchema = {
+    summary:
+      "A photo of the case (its bytes), for whoever may read the case; a confidential lead's only for those who may see its reporter",
+    params: PhotoParams,
+    response: {
+      200: {
+        description: 'The image, in the type the intake judged it',
+        content: Object.fromEntries(PHOTO_TYPES.map((type) => [type, { schema: z.string().meta({ format: 'binary' }) }])),
+      },
+      400: BAD_REQUEST,
+      404: errorAnswer('No such incident, no such photo of it, or not for the caller (UNKNOWN_INCIDENT)'),
+      503: StoreAway,
+    },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/incidents/:id/photos/:key', { schema: photoSchema }, async (request, reply) => {
     const actor = requestActor(request);
-    const { id, key } = parseOr400(PhotoParams, 'params', request.params);
+    const { id, key } = request.params;
     roleMayOrForbid(actor, 'ReadIncident');
     await deps.readSide.assertWhole();
     const unknown = new ApiError(404, 'UNKNOWN_INCIDENT', `params: no photo ${key} of incident ${id} for you`);
@@ -114,11 +155,14 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
       request.log.warn({ incidentId: id, photoKey: key }, 'photo named by an accepted event is missing from the store');
       throw unknown;
     }
-    return reply
-      .header('content-type', photo.contentType)
-      .header('cache-control', 'private, max-age=3600')
-      .header('x-content-type-options', 'nosniff')
-      .send(Buffer.from(object.bytes));
+    return (
+      reply
+        .header('content-type', photo.contentType)
+        .header('cache-control', 'private, max-age=3600')
+        .header('x-content-type-options', 'nosniff')
+        // The bytes as they are (the document's binary string): Fastify sends a Buffer without serialising it.
+        .send(Buffer.from(object.bytes) as unknown as string)
+    );
   });
 }
 

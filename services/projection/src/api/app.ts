@@ -1,4 +1,5 @@
 import { createHttpServer } from '@gridgov/http';
+import { ProjectionAnswers } from '@gridgov/projection-api';
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from './deps.ts';
@@ -7,7 +8,6 @@ import { registerBulletinDocumentRoutes } from './routes/bulletin-documents.ts';
 import { registerBulletinRoutes } from './routes/bulletins.ts';
 import { registerExportRoutes } from './routes/exports.ts';
 import { registerFiguresRoutes } from './routes/figures.ts';
-import { registerOpenApiRoute } from './routes/openapi.ts';
 import { registerRankingRoutes } from './routes/rankings.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
@@ -27,16 +27,25 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    openApi: {
+      title: 'projection',
+      description:
+        'Figures leaders ask for (考核), rankings, trends, monthly bulletins (月通报) and live figures, read from counters only.',
+      components: ProjectionAnswers,
+    },
   });
-  registerFiguresRoutes(app, deps);
-  registerRankingRoutes(app, deps);
-  registerTrendRoutes(app, deps);
-  registerExportRoutes(app, deps);
-  registerBulletinRoutes(app, deps);
   const printer = deps.pdf ?? new ChromiumPdfPrinter(DEFAULT_CHROMIUM, deps.logger);
-  registerBulletinDocumentRoutes(app, deps, printer);
   app.addHook('onClose', () => printer.close());
-  registerStreamRoutes(app, deps);
-  registerOpenApiRoute(app);
+  // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
+  void app.register((api, _options, done) => {
+    registerFiguresRoutes(api, deps);
+    registerRankingRoutes(api, deps);
+    registerTrendRoutes(api, deps);
+    registerExportRoutes(api, deps);
+    registerBulletinRoutes(api, deps);
+    registerBulletinDocumentRoutes(api, deps, printer);
+    registerStreamRoutes(api, deps);
+    done();
+  });
   return app;
 }

@@ -1,4 +1,4 @@
-import type { AreaRef, RankingAnswer } from '@gridgov/projection-api';
+import type { Bulletin } from '@gridgov/projection-api';
 import { SHANGHAI_OFFSET_MS } from '@gridgov/domain';
 import { compareAndDelete, type Redis } from '@gridgov/redis';
 import type { ProjectionKeys } from '../projector/counter-store.ts';
@@ -20,23 +20,7 @@ export function shanghaiTimestamp(instant: Date): string {
   return `${new Date(instant.getTime() + SHANGHAI_OFFSET_MS).toISOString().slice(0, 19)}+08:00`;
 }
 
-/** 月通报: the ranking of one month for one area, frozen when it was taken. */
-export interface Bulletin {
-  readonly month: string;
-  readonly area: AreaRef;
-  readonly frozenAt: string;
-  readonly ranking: RankingAnswer;
-  /** Who froze it: a user's id, or `schedule` (BULLETIN_FREEZE_AT). Absent on bulletins frozen before it was kept. */
-  readonly frozenBy?: string | undefined;
-  /** The area's 上报数 and 结案数 day by day over the month, as they stood (the document's chart); absent on older ones. */
-  readonly daily?: readonly BulletinDay[] | undefined;
-}
-
-export interface BulletinDay {
-  readonly date: string;
-  readonly reported: number;
-  readonly closed: number;
-}
+export type { Bulletin, BulletinDay } from '@gridgov/projection-api';
 
 /** What the store needs of Kafka: producing a frozen bulletin (acks=all) and reading them all back. */
 export interface BulletinLog {

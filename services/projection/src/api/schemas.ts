@@ -1,13 +1,14 @@
 import { AreaCode as AnyAreaCode } from '@gridgov/contracts';
 import { parseLocalDate, WindowKinds } from '@gridgov/domain';
+import { errorAnswer } from '@gridgov/http';
 import { FigureNames } from '@gridgov/projection-api';
 import { z } from 'zod';
 import { MAX_RANGE_DAYS } from './period.ts';
 import { WeightsText } from './weights.ts';
 
 /**
- * The projection's HTTP input, validated at the edge; the same schemas generate the parameters
- * of /openapi.json.
+ * The projection's HTTP input, validated by each route's schema; the same schemas write the parameters of
+ * /openapi.json (the answers' schemas are in @gridgov/projection-api).
  */
 export const AreaCode = AnyAreaCode.describe('Area code of any level: 6 (city, district), 9 (town), 12 (community) or 15 (grid) digits');
 
@@ -88,3 +89,9 @@ export const StreamQueryParams = z.object({
   ...ScopeFields,
 });
 export type StreamQueryParams = z.infer<typeof StreamQueryParams>;
+
+/** The error answers the routes document beside 400 (and the 401, 403, 429 of every route with a token). */
+export const UnknownArea = errorAnswer('Unknown area (UNKNOWN_AREA)');
+export const StoreAway = errorAnswer(
+  'Redis did not answer in time (STORE_UNAVAILABLE), or the figures are being restored (STATE_RESTORING); Retry-After',
+);

@@ -3,15 +3,7 @@ import type { ApiClient } from '../api/client.ts';
 import { useI18n } from '../i18n/context.tsx';
 
 /** An inbox entry as the notifier answers it (GET /v1/notifications, the stream's `notification` events). */
-export interface InboxItem {
-  readonly id: string;
-  readonly incidentId: string;
-  readonly kind: string;
-  readonly message: string;
-  readonly at: string;
-  readonly urgency?: string;
-  readonly read: boolean;
-}
+export type { InboxItem } from '@gridgov/contracts';
 
 /** Fired on window for each new entry the stream brings (the inbox page adds it at the top). */
 export const NOTIFICATION_EVENT = 'gridgov:notification';

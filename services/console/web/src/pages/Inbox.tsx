@@ -1,14 +1,9 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
-import { type InboxItem, NOTIFICATION_EVENT } from '../components/Bell.tsx';
+import type { InboxItem, InboxPage as InboxAnswer } from '@gridgov/contracts';
+import { NOTIFICATION_EVENT } from '../components/Bell.tsx';
 import { useI18n } from '../i18n/context.tsx';
 import type { MessageKey } from '../i18n/translate.ts';
-
-interface InboxPage {
-  readonly items: InboxItem[];
-  readonly unread: number;
-  readonly next: string | null;
-}
 
 /** The case detail page of a notification's case (the case page takes the incident id as `id`). */
 export const caseHref = (incidentId: string) => `/case?id=${encodeURIComponent(incidentId)}`;
@@ -32,7 +27,7 @@ export function InboxPage({ api, onBack }: { api: ApiClient; onBack: () => void 
   const load = useCallback(
     async (cursor?: string) => {
       try {
-        const page = await api.get<InboxPage>('notifier', `/v1/notifications?limit=20${cursor ? `&cursor=${cursor}` : ''}`);
+        const page = await api.get<InboxAnswer>('notifier', `/v1/notifications?limit=20${cursor ? `&cursor=${cursor}` : ''}`);
         setItems((old) => (cursor ? [...old, ...page.items] : page.items));
         setNext(page.next);
         setProblem(undefined);

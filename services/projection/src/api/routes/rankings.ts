@@ -1,16 +1,15 @@
-import { parseOr400 } from '@gridgov/http';
-import type { RankingAnswer } from '@gridgov/projection-api';
+import { BAD_REQUEST, jsonAnswer, type ZodTypeProvider } from '@gridgov/http';
+import { RankingAnswer } from '@gridgov/projection-api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { todayInShanghai } from '../figures.ts';
 import { resolvePeriod } from '../period.ts';
 import { readRanking } from '../ranking.ts';
-import { RankingQueryParams } from '../schemas.ts';
+import { RankingQueryParams, StoreAway, UnknownArea } from '../schemas.ts';
 import { authorisedArea, confidentialScopeAllowed, rankableArea, resolveScope } from '../scope.ts';
 
 /** The answer of GET /v1/rankings to this request: validated, authorised, read (its exports answer the same). */
-export function answerRanking(deps: ProjectionAppDeps, request: FastifyRequest): Promise<RankingAnswer> {
-  const q = parseOr400(RankingQueryParams, 'query', request.query);
+export function answerRanking(deps: ProjectionAppDeps, request: FastifyRequest, q: RankingQueryParams): Promise<RankingAnswer> {
   confidentialScopeAllowed(deps, rankableArea(deps.areas, authorisedArea(deps, request, resolveScope(deps, q)), 'query'), q, true);
   return readRanking(deps.store, deps.areas, deps.partitions, {
     area: q.area,
@@ -23,5 +22,21 @@ export function answerRanking(deps: ProjectionAppDeps, request: FastifyRequest):
 }
 
 export function registerRankingRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
-  app.get('/v1/rankings', (request) => answerRanking(deps, request));
+  app.withTypeProvider<ZodTypeProvider>().get(
+    '/v1/rankings',
+    {
+      schema: {
+        summary: 'The children of an area ranked by composite score, the lowest marked 末位',
+        description:
+          'score = wClosure × 结案率 + wOnTime × 按期结案率 + wRework × (1 − 返工率). The 末位 rule: only children with ' +
+          'figures (something registered, so a score) are ranked, in `rows`; the others are listed apart in `noData` ' +
+          '(无数据), neither ranked nor marked. Equal scores share a rank. The `bottom` lowest scored rows are marked 末位, ' +
+          'every row tied with the boundary score included; none is marked while fewer than `bottom` + 1 children are ' +
+          'ranked, and never a row sharing the first rank. Monthly bulletins follow the same rule.',
+        querystring: RankingQueryParams,
+        response: { 200: jsonAnswer(RankingAnswer, 'The ranking, best first'), 400: BAD_REQUEST, 404: UnknownArea, 503: StoreAway },
+      },
+    },
+    (request) => answerRanking(deps, request, request.query),
+  );
 }

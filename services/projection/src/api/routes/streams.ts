@@ -1,9 +1,17 @@
-import { ApiError, endWhenTokenExpires, parseOr400, requestActor } from '@gridgov/http';
+import {
+  ApiError,
+  BAD_REQUEST,
+  endWhenTokenExpires,
+  errorAnswer,
+  eventStreamAnswer,
+  requestActor,
+  type ZodTypeProvider,
+} from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { FigureWatches } from '../figure-stream.ts';
 import { readFigures, todayInShanghai } from '../figures.ts';
-import { StreamQueryParams } from '../schemas.ts';
+import { StreamQueryParams, UnknownArea } from '../schemas.ts';
 import { authorisedArea, confidentialScopeAllowed, resolveScope } from '../scope.ts';
 
 const KEEP_ALIVE_MS = 15_000;
@@ -30,8 +38,24 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
     done();
   });
 
-  app.get('/v1/streams/figures', async (request, reply) => {
-    const q = parseOr400(StreamQueryParams, 'query', request.query);
+  const schema = {
+    summary: 'Live figures over server-sent events',
+    description:
+      'Sends `event: figures` with a FiguresAnswer at once and again whenever the figures change (at most every STREAM_MIN_INTERVAL_MS), and a `: keep-alive` comment every 15 s. ' +
+      'The stream ends when its token would be refused: a last `event: token-expired` carries the error (UNAUTHENTICATED); reconnect with a fresh token. ' +
+      'A user holds at most STREAMS_PER_USER streams open over every instance: beyond, 429 TOO_MANY_STREAMS.',
+    querystring: StreamQueryParams,
+    response: {
+      200: eventStreamAnswer('An event stream; the data of each `figures` event is a FiguresAnswer (#/components/schemas/FiguresAnswer)'),
+      400: BAD_REQUEST,
+      404: UnknownArea,
+      429: errorAnswer(
+        'Rate limited (RATE_LIMITED), or the user already holds STREAMS_PER_USER streams open (TOO_MANY_STREAMS); Retry-After',
+      ),
+    },
+  };
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/streams/figures', { schema }, async (request, reply) => {
+    const q = request.query;
     // Checked before the stream opens: once hijacked, an answer can no longer be an error.
     const area = confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
     const actor = requestActor(request);

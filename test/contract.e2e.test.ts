@@ -1,0 +1,219 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import {
+  createTestInfra,
+  startService,
+  testToken,
+  XINHUI_AREAS_FILE,
+  type RunningService,
+  type TestInfra,
+  type TestTokenClaims,
+} from '@gridgov/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reportBody } from './support/client.ts';
+import { ContractClient, openApiProblems } from './support/contract.ts';
+
+/**
+ * One set of schemas (issue 18 §2, ADR 0027): intake-api, the projection and the notifier run as they do in
+ * production, each route is called for real (a report with its photo through to the handler's inbox, every command,
+ * every list and figure), and every answer is judged by the OpenAPI document the service publishes. The documents
+ * validate as OpenAPI 3.1, every documented operation is called, and each service serves its /docs page.
+ */
+const GRID = '440705001001001';
+const DISTRICT = '440705';
+const STAFF: TestTokenClaims = { sub: 'staff-001', role: 'grid_staff', areas: [GRID] };
+const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-01', role: 'dispatcher', areas: [DISTRICT] };
+const HANDLER: TestTokenClaims = { sub: 'handler-sanitation-01', role: 'handler', department: 'sanitation', areas: [DISTRICT] };
+const LEADER: TestTokenClaims = { sub: 'leader-district', role: 'leader', areas: [DISTRICT] };
+const ADMIN: TestTokenClaims = { sub: 'admin-01', role: 'admin', areas: [DISTRICT] };
+const as = (claims: TestTokenClaims) => ({ authorization: `Bearer ${testToken(claims)}` });
+const JPEG = readFileSync(new URL('../services/intake-api/src/photos/fixtures/python.jpg', import.meta.url));
+
+/** What a route answers once the pipeline has caught up: asked again until `done` says so (bounded). */
+async function until<T>(ask: () => Promise<T>, done: (answer: T) => boolean, what: string): Promise<T> {
+  for (let i = 0; i < 300; i++) {
+    const answer = await ask();
+    if (done(answer)) return answer;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what}: not within 30 s`);
+}
+
+describe('every answer of the three APIs is what their OpenAPI documents say', () => {
+  let infra: TestInfra | undefined;
+  const services: RunningService[] = [];
+  let intake: ContractClient;
+  let projection: ContractClient;
+  let notifier: ContractClient;
+
+  beforeAll(async () => {
+    infra = await createTestInfra({ partitions: { commands: 1, events: 1 } });
+    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE };
+    services.push(
+      ...(await Promise.all((['intake-api', 'dispatch-worker', 'projection', 'notifier'] as const).map((name) => startService(name, env)))),
+    );
+    const [i, , p, n] = services;
+    [intake, projection, notifier] = await Promise.all([
+      ContractClient.of('intake-api', i!.url!),
+      ContractClient.of('projection', p!.url!),
+      ContractClient.of('notifier', n!.url!),
+    ]);
+  });
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await infra?.cleanup();
+  });
+
+  it('publishes documents that are valid OpenAPI 3.1, and a /docs page, on each service', async () => {
+    for (const client of [intake, projection, notifier]) {
+      expect(client.document['openapi']).toBe('3.1.0');
+      expect(await openApiProblems(client.document), client.service).toEqual([]);
+      const page = await fetch(`${client.baseUrl}/docs`);
+      expect(page.status, client.service).toBe(200);
+      expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await page.text()).toContain('swagger-ui');
+    }
+  });
+
+  it('answers every documented route as documented, from a report through to the inbox', async () => {
+    // The probes and the documents.
+    for (const client of [intake, projection, notifier]) {
+      for (const path of ['/healthz', '/readyz', '/openapi.json']) expect((await client.call('GET', path)).status).toBe(200);
+    }
+
+    // The directory of the intake.
+    expect((await intake.call('GET', '/v1/me', { headers: as(STAFF) })).status).toBe(200);
+    expect((await intake.call('GET', '/v1/catalog', { headers: as(STAFF) })).status).toBe(200);
+    expect((await intake.call('GET', `/v1/areas/${DISTRICT}`, { headers: as(STAFF) })).status).toBe(200);
+    expect((await intake.call('GET', '/v1/me')).status).toBe(401);
+    expect((await intake.call('GET', '/v1/areas/123')).status).toBe(401);
+    expect((await intake.call('GET', '/v1/areas/123', { headers: as(STAFF) })).status).toBe(400);
+    expect((await intake.call('GET', '/v1/areas/999999', { headers: as(STAFF) })).status).toBe(404);
+
+    // A report with a photo, and its outcome.
+    const uploaded = await intake.call('POST', '/v1/photos', { headers: { ...as(STAFF), 'content-type': 'image/jpeg' }, body: JPEG });
+    expect(uploaded.status).toBe(201);
+    const { photo } = uploaded.json as { photo: { key: string; sha256: string } };
+    const report = { ...reportBody(`contract-${randomUUID()}`, GRID), photos: [{ key: photo.key, sha256: photo.sha256 }] };
+    const reported = await intake.call('POST', '/v1/incidents', { headers: as(STAFF), body: report });
+    expect(reported.status).toBe(202);
+    const { commandId, incidentId } = reported.json as { commandId: string; incidentId: string };
+    expect((await intake.call('POST', '/v1/incidents', { headers: as(STAFF), body: { ...report, gridCode: 'x' } })).status).toBe(400);
+    const outcome = await until(
+      () => intake.call('GET', `/v1/commands/${commandId}?waitMs=2000`, { headers: as(STAFF) }),
+      (a) => a.status === 200,
+      'the outcome of the report',
+    );
+    expect(outcome.json).toMatchObject({ status: 'accepted' });
+    expect((await intake.call('GET', `/v1/commands/${randomUUID()}`, { headers: as(STAFF) })).status).toBe(202);
+
+    // The case, its photo, its audit trail, the lists and their counts.
+    const detail = await until(
+      () => intake.call('GET', `/v1/incidents/${incidentId}`, { headers: as(DISPATCHER) }),
+      (a) => a.status === 200 && (a.json as { incident: { status: string } }).incident.status === 'dispatched',
+      'the case, dispatched by its route',
+    );
+    expect(detail.json).toMatchObject({ incident: { department: 'sanitation' }, photos: [{ key: photo.key }] });
+    const image = await intake.call('GET', `/v1/incidents/${incidentId}/photos/${photo.key}`, { headers: as(DISPATCHER) });
+    expect([image.status, image.contentType]).toEqual([200, 'image/jpeg']);
+    expect((await intake.call('GET', `/v1/incidents/${randomUUID()}`, { headers: as(DISPATCHER) })).status).toBe(404);
+    expect((await intake.call('GET', `/v1/incidents/${incidentId}/audit`, { headers: as(DISPATCHER) })).status).toBe(200);
+    const lists = [
+      [DISPATCHER, `/v1/incidents?area=${DISTRICT}&queue=new`],
+      [DISPATCHER, `/v1/incidents?area=${DISTRICT}&queue=overdue&sort=deadline&limit=5`],
+      [STAFF, '/v1/incidents?mine=true'],
+      [HANDLER, '/v1/incidents?department=sanitation&queue=awaiting_sign_for'],
+      [DISPATCHER, `/v1/incidents/counts?area=${DISTRICT}`],
+      [HANDLER, `/v1/incidents/counts?area=${DISTRICT}&department=sanitation`],
+    ] as const;
+    for (const [who, path] of lists) expect((await intake.call('GET', path, { headers: as(who) })).status, path).toBe(200);
+    const awaiting = await intake.call('GET', '/v1/incidents?department=sanitation&queue=awaiting_sign_for', { headers: as(HANDLER) });
+    expect((awaiting.json as { items: { incidentId: string }[] }).items.map((i) => i.incidentId)).toContain(incidentId);
+    expect((await intake.call('GET', '/v1/incidents?queue=nope', { headers: as(DISPATCHER) })).status).toBe(400);
+
+    // Every command on a case, by the role that gives it: each taken for decision (202) or refused as documented.
+    const reason = { reason: '合同测试' };
+    const commands: [string, TestTokenClaims, unknown][] = [
+      ['accept', HANDLER, {}],
+      ['extension-requests', HANDLER, { unit: 'working_days', amount: 1, ...reason }],
+      ['extension-requests/approve', DISPATCHER, {}],
+      ['extension-requests/deny', DISPATCHER, reason],
+      ['suspend', DISPATCHER, reason],
+      ['resume', DISPATCHER, {}],
+      ['escalate', DISPATCHER, reason],
+      ['reassign', DISPATCHER, { department: 'sanitation', ...reason }],
+      ['dispatch', DISPATCHER, { department: 'sanitation' }],
+      ['return', HANDLER, reason],
+      ['reject', DISPATCHER, reason],
+      ['resolve', HANDLER, { notes: '已清理' }],
+      ['verify', STAFF, { passed: true }],
+      ['erase', ADMIN, reason],
+    ];
+    for (const [action, who, body] of commands) {
+      const answer = await intake.call('POST', `/v1/incidents/${incidentId}/${action}`, {
+        headers: { ...as(who), 'idempotency-key': `contract-${action}` },
+        body,
+      });
+      expect([202, 403], `${action}: ${answer.text}`).toContain(answer.status);
+    }
+    expect((await intake.call('POST', `/v1/incidents/${incidentId}/reject`, { headers: as(DISPATCHER), body: {} })).status).toBe(400);
+    expect((await intake.call('POST', `/v1/incidents/${incidentId}/reject`, { headers: as(STAFF), body: reason })).status).toBe(403);
+
+    // The projection: figures, rankings, trends, a bulletin and the live figures.
+    const day = (daysAgo: number) => new Date(Date.now() - daysAgo * 86_400_000).toISOString().slice(0, 10);
+    await until(
+      () => projection.call('GET', `/v1/figures?area=${DISTRICT}`, { headers: as(LEADER) }),
+      (a) => a.status === 200 && (a.json as { figures: { reported: number } }).figures.reported >= 1,
+      'the report in the figures',
+    );
+    const reads = [
+      `/v1/figures?area=${DISTRICT}&window=month&category=exposed_rubbish`,
+      `/v1/figures?area=${DISTRICT}&from=${day(60)}&to=${day(1)}`,
+      `/v1/rankings?area=${DISTRICT}&bottom=1`,
+      `/v1/trends?area=${DISTRICT}&figure=closureRate&from=${day(30)}&to=${day(1)}`,
+    ];
+    for (const path of reads) expect((await projection.call('GET', path, { headers: as(LEADER) })).status, path).toBe(200);
+    expect((await projection.call('GET', '/v1/figures?area=nope', { headers: as(LEADER) })).status).toBe(400);
+    expect((await projection.call('GET', '/v1/figures?area=999999', { headers: as(LEADER) })).status).toBe(404);
+    const frozen = await projection.call('POST', '/v1/bulletins/2025-01', { headers: as(LEADER), body: { area: DISTRICT } });
+    expect(frozen.status).toBe(201);
+    expect((await projection.call('POST', '/v1/bulletins/2025-01', { headers: as(LEADER), body: { area: DISTRICT } })).status).toBe(200);
+    expect((await projection.call('POST', '/v1/bulletins/2999-01', { headers: as(LEADER), body: { area: DISTRICT } })).status).toBe(409);
+    expect((await projection.call('GET', `/v1/bulletins/2025-01?area=${DISTRICT}`, { headers: as(LEADER) })).status).toBe(200);
+    expect((await projection.call('GET', `/v1/bulletins/2025-02?area=${DISTRICT}`, { headers: as(LEADER) })).status).toBe(404);
+    expect(await projection.firstEvent(`/v1/streams/figures?area=${DISTRICT}`, as(LEADER), 'figures', 'FiguresAnswer')).toMatchObject({
+      area: { code: DISTRICT },
+    });
+
+    // The notifier: the handler's inbox holds the dispatch; the directory, for admins.
+    const inbox = await until(
+      () => notifier.call('GET', '/v1/notifications?limit=5', { headers: as(HANDLER) }),
+      (a) => a.status === 200 && (a.json as { items: { incidentId: string }[] }).items.some((i) => i.incidentId === incidentId),
+      "the dispatch in the handler's inbox",
+    );
+    expect((inbox.json as { unread: number }).unread).toBeGreaterThan(0);
+    expect(await notifier.firstEvent('/v1/notifications/stream', as(HANDLER), 'unread', 'UnreadCount')).toMatchObject({
+      unread: expect.any(Number) as number,
+    });
+    expect((await notifier.call('POST', '/v1/notifications/read', { headers: as(HANDLER), body: { all: true } })).json).toEqual({
+      unread: 0,
+    });
+    expect((await notifier.call('POST', '/v1/notifications/read', { headers: as(HANDLER), body: { none: 1 } })).status).toBe(400);
+    const directory = await notifier.call('GET', '/v1/directory', { headers: as(ADMIN) });
+    expect(directory.status).toBe(200);
+    expect((await notifier.call('PUT', '/v1/directory', { headers: as(ADMIN), body: directory.json })).status).toBe(200);
+    expect((await notifier.call('GET', '/v1/directory', { headers: as(HANDLER) })).status).toBe(403);
+
+    // Every answer as documented, and every documented operation called.
+    const clients = [intake, projection, notifier];
+    expect(clients.flatMap((c) => c.problems)).toEqual([]);
+    expect(
+      clients.flatMap((c) =>
+        c
+          .operations()
+          .filter((op) => !c.covered.has(op))
+          .map((op) => `${c.service} ${op}`),
+      ),
+    ).toEqual([]);
+  });
+});
