@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
 import { OpeningReader } from './opening-reader.ts';
 import { PhotoRecords } from './photos/records.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
@@ -40,6 +41,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   registerCaseLists(app, routeDeps);
   registerQueueCounts(app, routeDeps);
   registerDirectory(app, deps.areas, deps.catalog);
+  if (deps.admin) registerAdminRoutes(app, { admin: deps.admin, redis: deps.redis, keyPrefix: deps.keyPrefix, clock: deps.clock });
   registerOpenApiRoute(app);
   return app;
 }

@@ -1,10 +1,10 @@
 import { EventVerifier, tokenVerifierFrom } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { Catalog, parseAreaTree } from '@gridgov/domain';
+import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   await assertNoEviction(redis);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+  // The area tree and catalog: the files, then every change on grid.config, live (ADR 0024).
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  await configuration.start();
+  const areas = liveView(() => configuration.current.areas);
+  const catalog = liveView(() => configuration.current.catalog);
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);
@@ -73,6 +77,7 @@ async function main(): Promise<void> {
     kafka,
     store: new CaseViewStore(redis, config.KEY_PREFIX, config.OUTCOME_TTL_SECONDS),
     areas,
+    catalog,
     topics,
     groupId: `${config.TOPIC_PREFIX}${config.CASE_VIEW_GROUP_ID}`,
     logger,
@@ -95,7 +100,7 @@ async function main(): Promise<void> {
     bulletins: new BulletinStore(redis, keys, bulletinLog),
     changes,
     areas,
-    catalog: new Catalog(),
+    catalog,
     partitions,
     clock,
     ready: () => readiness.check(),
@@ -110,12 +115,16 @@ async function main(): Promise<void> {
     timeouts: httpTimeoutsFrom(config),
   });
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');
+  logger.info(
+    { address, partitions, configVersion: configuration.current.version, areas: areas.size, generation: generations.current() },
+    'projection listening',
+  );
   shutdownOnSignals(logger, async () => {
     await app.close();
     streamSlots.close();
     await projector.stop();
     await caseViews.stop();
+    await configuration.stop();
     await bulletinLog.close();
     await changes.close();
     await generations.close();
