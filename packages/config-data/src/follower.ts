@@ -50,7 +50,11 @@ export class ConfigFollower {
 
   async start(): Promise<void> {
     const { kafka, topic, logger } = this.options;
-    const end = (await highWatermarks(kafka, topic)).get(0) ?? 0n;
+    const marks = await highWatermarks(kafka, topic);
+    // One partition: the changes are in one order, which every instance folds alike.
+    if (marks.size !== 1)
+      throw new Error(`${topic} has ${marks.size} partitions: the configuration topic has exactly one (infra/topics.json)`);
+    const end = marks.get(0) ?? 0n;
     const caughtUp = this.reached(end, this.options.catchUpTimeoutMs ?? 30_000);
     this.consumer = await runBatchConsumer({
       kafka,
