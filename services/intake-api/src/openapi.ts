@@ -12,6 +12,7 @@ import {
   type JsonSchema,
 } from '@gridgov/http';
 import { z } from 'zod';
+import { adminOpenApiPaths } from './routes/admin-openapi.ts';
 import { ListQuery } from './routes/case-lists.ts';
 import { AreaParams } from './routes/directory.ts';
 import { PHOTO_TYPES, PhotoParams } from './routes/photos.ts';
@@ -179,6 +180,7 @@ export function openApiDocument(): JsonSchema {
             responses: { '200': described('{code, name, level, path, children}'), '400': bad, '404': errorAnswer('No such area') },
           },
         },
+        ...adminOpenApiPaths(),
         '/healthz': { get: { summary: 'Liveness', responses: { '200': { description: 'The process answers' } } } },
         '/readyz': {
           get: {

@@ -77,11 +77,15 @@ const conflict = (err: ConfigConflictError): ApiError =>
 
 const etag = (version: number) => `"${version}"`;
 
-const CodeParams = z.object({ code: CategoryCode });
-const DepartmentParams = z.object({ code: DepartmentCode });
-const CategoryBody = CategoryData.omit({ code: true });
-const DepartmentBody = DepartmentData.omit({ code: true });
-const AuditQuery = z.object({
+export const CategoryParams = z.object({ code: CategoryCode });
+export const DepartmentParams = z.object({ code: DepartmentCode });
+export const CategoryBody = CategoryData.omit({ code: true });
+export const DepartmentBody = DepartmentData.omit({ code: true });
+/** The version a change is made on, as a header (or ?expectedVersion=). */
+export const VersionHeaders = z.object({
+  'if-match': z.string().describe('The configuration version the change is made on: "7" (the ETag of GET /v1/admin/config)'),
+});
+export const AuditQuery = z.object({
   kind: ConfigKind.optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
   /** Entries before this version (paging back). */
@@ -246,7 +250,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.put('/v1/admin/categories/:code', async (request, reply) => {
     const actor = adminActor(request);
     mayAdministerAll(actor);
-    const { code } = parseOr400(CodeParams, 'params', request.params);
+    const { code } = parseOr400(CategoryParams, 'params', request.params);
     const body = parseOr400(CategoryBody, 'body', request.body);
     const catalog = admin.current().documents.catalog;
     const exists = catalog.categories.some((c) => c.code === code);
@@ -261,7 +265,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.delete('/v1/admin/categories/:code', async (request, reply) => {
     const actor = adminActor(request);
     mayAdministerAll(actor);
-    const { code } = parseOr400(CodeParams, 'params', request.params);
+    const { code } = parseOr400(CategoryParams, 'params', request.params);
     const catalog = admin.current().documents.catalog;
     if (!catalog.categories.some((c) => c.code === code))
       throw new ApiError(400, 'UNKNOWN_CATEGORY', `params.code: ${code} is not in the catalog`);
