@@ -33,9 +33,18 @@ export function diffAreas(before: AreasDocument, after: AreasDocument): AreaDiff
       continue;
     }
     let same = true;
-    if (was.name !== a.name) (renamed.push({ code: a.code, from: was.name, to: a.name }), (same = false));
-    if (was.parent !== a.parent || was.level !== a.level) (moved.push({ code: a.code, from: was.parent, to: a.parent }), (same = false));
-    if (boundaryOf(was) !== boundaryOf(a)) (boundariesChanged.push(a.code), (same = false));
+    if (was.name !== a.name) {
+      renamed.push({ code: a.code, from: was.name, to: a.name });
+      same = false;
+    }
+    if (was.parent !== a.parent || was.level !== a.level) {
+      moved.push({ code: a.code, from: was.parent, to: a.parent });
+      same = false;
+    }
+    if (boundaryOf(was) !== boundaryOf(a)) {
+      boundariesChanged.push(a.code);
+      same = false;
+    }
     if (same) unchanged++;
   }
   const removed = before.areas.filter((a) => !seen.has(a.code)).map((a) => ({ code: a.code, name: a.name, level: a.level }));

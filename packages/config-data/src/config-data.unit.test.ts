@@ -6,7 +6,7 @@ import { loadBaseline } from './baseline.ts';
 import type { AreasDocument, CatalogDocument, ConfigKind } from './documents.ts';
 import { ConfigHistory } from './history.ts';
 import { liveView } from './live.ts';
-import { changeKey, ConfigChange } from './record.ts';
+import { changeKey, type ConfigChange } from './record.ts';
 import type { ConfigSnapshot } from './snapshot.ts';
 import { InvalidConfigError } from './validate.ts';
 
@@ -162,7 +162,7 @@ describe('the log of changes (ConfigHistory)', () => {
     const first = change(1, 'catalog', withCategory(baseline.documents.catalog, 'noise'), 'admin-1');
     const second = change(1, 'catalog', withCategory(baseline.documents.catalog, 'smoke'), 'admin-2');
     expect(history.apply(first).ok).toBe(true);
-    expect(history.apply(second)).toEqual({ ok: false, reason: expect.stringContaining('claims version 1, but the next is 2') });
+    expect(history.apply(second)).toEqual({ ok: false, reason: expect.stringContaining('claims version 1, but the next is 2') as string });
     expect(history.made(first.id)).toBe(true);
     expect(history.made(second.id)).toBe(false);
     expect(history.current.catalog.category('smoke')).toBeUndefined();
@@ -173,16 +173,16 @@ describe('the log of changes (ConfigHistory)', () => {
 
   it('refuses garbage, a tombstone, a skipped version and an invalid document without changing anything', () => {
     const history = new ConfigHistory(baseline);
-    expect(history.apply(undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a configuration change/) });
+    expect(history.apply(undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a configuration change/) as string });
     expect(history.apply(null)).toMatchObject({ ok: false });
     expect(history.apply({ ...change(1, 'policy', baseline.documents.policy), kind: 'weather' })).toMatchObject({
       ok: false,
-      reason: expect.stringContaining('kind'),
+      reason: expect.stringContaining('kind') as string,
     });
     expect(history.apply(change(2, 'policy', baseline.documents.policy))).toMatchObject({ ok: false });
     expect(history.apply(change(1, 'policy', { ...baseline.documents.policy, warningFractions: [0.8, 0.5] }))).toMatchObject({
       ok: false,
-      reason: expect.stringContaining('policy: warningFractions: warning fractions ascend'),
+      reason: expect.stringContaining('policy: warningFractions: warning fractions ascend') as string,
     });
     expect(history.current).toBe(baseline);
     expect(history.changes).toEqual([]);

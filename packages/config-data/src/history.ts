@@ -1,6 +1,6 @@
 import type { ConfigDocuments, ConfigKind } from './documents.ts';
 import { ConfigChange } from './record.ts';
-import { ConfigSnapshot } from './snapshot.ts';
+import type { ConfigSnapshot } from './snapshot.ts';
 import { formatIssue, InvalidConfigError, parseDocument } from './validate.ts';
 
 /** A change as the audit shows it: who, when, what, and the kind's document before and after. */

@@ -11,7 +11,7 @@ const tree = JSON.parse(readFileSync(XINHUI_AREAS_FILE, 'utf8')) as {
   areas: { code: string; name: string; level: string; parent: string | null }[];
 };
 const NEW_GRID = { code: '440705001001099', name: '同德社区第99网格', level: 'grid', parent: '440705001001' };
-const DAZE_GRID = tree.areas.find((a) => a.level === 'grid' && !a.code.startsWith('440705001'))!;
+const DAZE_GRID = tree.areas.find((a) => a.level === 'grid' && !a.code.startsWith('440705001'));
 
 interface Answer {
   status: number;
@@ -49,7 +49,7 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       },
       ...(payload === undefined ? {} : { payload: typeof payload === 'string' ? payload : JSON.stringify(payload) }),
     });
-    return { status: res.statusCode, etag: res.headers.etag as string | undefined, body: res.json() };
+    return { status: res.statusCode, etag: res.headers.etag, body: res.json() };
   };
   const configRecords = async () => (await readTopic(infra.kafka, infra.topics.config)).length;
 
@@ -60,7 +60,7 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
     const policy = config.body['policy'];
     expect((await send('PUT', '/v1/admin/policy', TOWN_ADMIN, policy, 0)).body.error).toMatchObject({ code: 'OUT_OF_JURISDICTION' });
     // A town's admin may add a grid in the town, not in another.
-    const elsewhere = { areas: tree.areas.map((a) => (a.code === DAZE_GRID.code ? { ...a, name: '改名' } : a)) };
+    const elsewhere = { areas: tree.areas.map((a) => (a.code === DAZE_GRID?.code ? { ...a, name: '改名' } : a)) };
     expect((await send('POST', '/v1/admin/areas/preview', TOWN_ADMIN, elsewhere)).body.error).toMatchObject({
       code: 'OUT_OF_JURISDICTION',
     });
@@ -82,7 +82,7 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       `areas.${tree.areas.length}.level: ${NEW_GRID.code} (community) cannot sit under 440705001001 (community)`,
     );
     const shape = await send('POST', '/v1/admin/areas/preview', ADMIN, { areas: [{ ...NEW_GRID, code: 'x' }] });
-    expect(shape.body.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^areas\.0\.code: /) });
+    expect(shape.body.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^areas\.0\.code: /) as string });
     const category = await send(
       'PUT',
       '/v1/admin/categories/noise',
@@ -120,7 +120,7 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       { officeHours: [{ start: '12:00', end: '08:00' }], holidays: { timezone: 'Asia/Shanghai', years: {} } },
       0,
     );
-    expect(hoursBad.body.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^officeHours\.0: /) });
+    expect(hoursBad.body.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^officeHours\.0: /) as string });
     const big = await send('PUT', '/v1/admin/areas', ADMIN, JSON.stringify({ areas: tree.areas, pad: 'x'.repeat(300 * 1024) }), 0);
     expect(big).toMatchObject({
       status: 413,
