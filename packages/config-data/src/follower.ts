@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { highWatermarks, runBatchConsumer, type KafkaClient, type RunningConsumer } from '@gridgov/kafka';
+import { highWatermarks, readTopic, runBatchConsumer, type KafkaClient, type RunningConsumer } from '@gridgov/kafka';
 import type { Logger } from 'pino';
 import { ConfigHistory, type AuditEntry } from './history.ts';
 import type { ConfigSnapshot } from './snapshot.ts';
@@ -148,4 +148,27 @@ export class ConfigFollower {
     for (const w of ready) w.resolve();
     for (const check of [...this.versionWaiters]) check();
   }
+}
+
+/**
+ * The configuration in force now, read once from grid.config (what a restore or rebuild command decides and folds
+ * with, as the running services do): the baseline, then every valid change; refused records are logged.
+ */
+export async function readConfiguration(
+  options: Pick<ConfigFollowerOptions, 'kafka' | 'topic' | 'baseline' | 'logger'>,
+): Promise<ConfigSnapshot> {
+  const history = new ConfigHistory(options.baseline);
+  for (const record of await readTopic(options.kafka, options.topic)) {
+    let json: unknown;
+    try {
+      json = record.value === null ? null : JSON.parse(record.value);
+    } catch {
+      json = undefined;
+    }
+    const applied = history.apply(json);
+    if (!applied.ok)
+      options.logger.error({ offset: record.offset, reason: applied.reason }, 'grid.config record refused: configuration unchanged');
+  }
+  options.logger.info({ configVersion: history.current.version }, 'configuration read from grid.config');
+  return history.current;
 }
