@@ -94,7 +94,7 @@ export class ConfigFollower {
    * Resolves once the version in force is `version` or later, or after `timeoutMs` (logged: the caller goes on with the
    * version it has; a version an intake stamped and this instance cannot reach means their baselines differ).
    */
-  async versionReached(version: number, timeoutMs = 10_000): Promise<void> {
+  async versionReached(version: number, timeoutMs = 5_000): Promise<void> {
     if (this.current.version >= version) return;
     const started = Date.now();
     await new Promise<void>((resolve) => {

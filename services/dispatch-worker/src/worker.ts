@@ -31,7 +31,7 @@ export interface WorkerDeps {
    */
   readonly context: DecisionContext | (() => DecisionContext);
   /**
-   * Waits (a bounded time) until the configuration in force is at least this version: a command checked by the intake
+   * Waits (a bounded time, well within the session timeout) until the configuration in force is at least this version: a command checked by the intake
    * against a version this worker has not read yet is decided once it has (ADR 0024).
    */
   readonly configVersionReached?: (version: number) => Promise<void>;
