@@ -50,7 +50,7 @@ export class ConfigFollower {
 
   async start(): Promise<void> {
     const { kafka, topic, logger } = this.options;
-    const marks = await highWatermarks(kafka, topic);
+    const marks = await watermarksOf(kafka, topic);
     // One partition: the changes are in one order, which every instance folds alike.
     if (marks.size !== 1)
       throw new Error(`${topic} has ${marks.size} partitions: the configuration topic has exactly one (infra/topics.json)`);
@@ -147,6 +147,18 @@ export class ConfigFollower {
     this.waiters = this.waiters.filter((w) => this.next < w.offset);
     for (const w of ready) w.resolve();
     for (const check of [...this.versionWaiters]) check();
+  }
+}
+
+/** The topic's high watermarks; a topic just created may have no leader yet for a moment: asked again, for up to 10 s. */
+async function watermarksOf(kafka: KafkaClient, topic: string): Promise<Map<number, bigint>> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await highWatermarks(kafka, topic);
+    } catch (err) {
+      if (attempt >= 50 || !(err as { retriable?: boolean }).retriable) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   }
 }
 
