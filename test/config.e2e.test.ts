@@ -190,6 +190,17 @@ describe('an admin changes the rules live', () => {
     expect(handlingDue(rubbish.view).due).toBe(new Date(T0 + 30 * 60_000).toISOString());
     expect(handlingDue(await caseView(caseBefore.incidentId)).due).toBe(handlingDue(caseBefore.view).due);
 
+    // The projection counts it in the new grid and every area above (its tree followed the change too).
+    const LEADER = bearer({ sub: 'leader-jiangmen', role: 'leader', areas: ['440700'] });
+    const figures = await eventually(
+      async () => {
+        const res = await fetch(`${services[2]!.url!}/v1/figures?area=${NEW_GRID}&window=all`, { headers: LEADER });
+        return { status: res.status, body: (await res.json()) as { figures?: { reported: number } } };
+      },
+      (r) => r.status === 200 && (r.body.figures?.reported ?? 0) >= 1,
+    );
+    expect(figures.body.figures?.reported).toBe(1);
+
     // The events say under which version each step was decided.
     const events = (await readTopic(infra.kafka, infra.topics.events)).map((r) => JSON.parse(r.value!) as LoggedEvent);
     const versions = (id: string) => events.filter((e) => e.metadata.incidentId === id).map((e) => [e.type, e.metadata.configVersion]);

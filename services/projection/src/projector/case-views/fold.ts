@@ -11,6 +11,11 @@ export interface CaseViewFoldDeps {
   readonly areas: AreaTree;
   /** Which categories are confidential (their text is not indexed); the built-in catalog when absent. */
   readonly catalog?: Catalog;
+  /**
+   * Waits (a bounded time) until the configuration in force is at least this version: events decided under a version
+   * this instance has not read yet (a grid just added) are folded once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly logger: Logger;
   readonly topics: Pick<Topics, 'events'>;
   /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019). */
@@ -48,6 +53,7 @@ export class CaseViewFold {
           'read side: a record on grid.events skipped',
         );
     }
+    await this.deps.configVersionReached?.(Math.max(0, ...events.map((e) => e.metadata.configVersion ?? 0)));
     const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const states = new Map<string, IncidentState>(loaded);
     const applied = new Map<string, GridEvent[]>();

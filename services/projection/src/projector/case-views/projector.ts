@@ -13,6 +13,11 @@ export interface CaseViewProjectorDeps {
   readonly areas: AreaTree;
   /** Which categories are confidential (their text is not indexed); the built-in catalog when absent. */
   readonly catalog?: Catalog;
+  /**
+   * Waits (a bounded time) until the configuration in force is at least this version: events decided under a version
+   * this instance has not read yet (a grid just added) are folded once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly topics: Topics;
   readonly groupId: string;
   readonly logger: Logger;
