@@ -4,6 +4,11 @@ import type { Logger } from 'pino';
 import { ConfigHistory, type AuditEntry } from './history.ts';
 import type { ConfigSnapshot } from './snapshot.ts';
 
+/** The follower did not read grid.config as far as asked in time (the broker slow or away). */
+export class ConfigNotReadError extends Error {
+  readonly code = 'CONFIG_NOT_READ';
+}
+
 export interface ConfigFollowerOptions {
   readonly kafka: KafkaClient;
   /** grid.config, with the deployment's prefix. */
@@ -77,7 +82,7 @@ export class ConfigFollower {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`grid.config not read up to offset ${offset} within ${timeoutMs} ms (at ${this.next})`));
+        reject(new ConfigNotReadError(`grid.config not read up to offset ${offset} within ${timeoutMs} ms (at ${this.next})`));
       }, timeoutMs);
       const waiter = {
         offset,

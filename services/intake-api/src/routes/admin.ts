@@ -2,6 +2,7 @@ import {
   CategoryData,
   ConfigConflictError,
   ConfigKind,
+  ConfigNotReadError,
   DepartmentData,
   describeAreaDiff,
   diffAreas,
@@ -17,7 +18,7 @@ import {
 import type { Actor } from '@gridgov/contracts';
 import { CategoryCode, DepartmentCode } from '@gridgov/contracts';
 import { authorise, type AreaTree } from '@gridgov/domain';
-import { ApiError, parseOr400, requestActor } from '@gridgov/http';
+import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
 import { filterIndexKeys } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -107,6 +108,12 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     const root = admin.current().documents.areas.areas.find((a) => a.parent === null)!.code;
     mayAdminister(actor, root, tree);
   };
+  /** Reading the configuration: an admin holding some area of the tree in force. */
+  const mayRead = (actor: Actor) => {
+    const current = admin.current();
+    const held = (actor.areas ?? []).find((a) => current.areas.has(a));
+    mayAdminister(actor, held ?? actor.areas?.[0] ?? '', current.areas);
+  };
   const adminActor = (request: FastifyRequest): Actor => {
     const actor = requestActor(request);
     if (actor.role !== 'admin')
@@ -144,6 +151,9 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
       });
     } catch (err) {
       if (err instanceof ConfigConflictError) throw conflict(err);
+      // Written, maybe, but not read back in time: the admin reloads and sees whether it is in force.
+      if (err instanceof ConfigNotReadError)
+        throw new DependencyUnavailableError('kafka', 'the change was not read back in time; reload the configuration', err);
       throw err;
     }
     request.log.info({ configVersion: made.version, kind, by: actor.id, summary }, 'configuration changed');
@@ -154,7 +164,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get('/v1/admin/config', (request, reply) => {
     const actor = adminActor(request);
     const current = admin.current();
-    mayAdminister(actor, actor.areas?.[0] ?? '', current.areas);
+    mayRead(actor);
     const { areas, ...rest } = current.documents;
     void reply.header('etag', etag(current.version));
     return { version: current.version, areas: { count: areas.areas.length }, ...rest, changes: admin.changes().length };
@@ -163,7 +173,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   app.get('/v1/admin/config/areas', (request, reply) => {
     const actor = adminActor(request);
     const current = admin.current();
-    mayAdminister(actor, actor.areas?.[0] ?? '', current.areas);
+    mayRead(actor);
     void reply.header('etag', etag(current.version));
     return current.documents.areas;
   });
@@ -171,7 +181,7 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   /** The audit: every change, newest first, with who, when, and the document before and after (an area tree: its diff). */
   app.get('/v1/admin/audit', (request) => {
     const actor = adminActor(request);
-    mayAdminister(actor, actor.areas?.[0] ?? '', admin.current().areas);
+    mayRead(actor);
     const query = parseOr400(AuditQuery, 'query', request.query);
     const entries = admin
       .changes()
