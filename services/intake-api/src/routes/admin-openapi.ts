@@ -33,6 +33,12 @@ export function adminOpenApiPaths(): Record<string, JsonSchema> {
         responses: { '200': described('{areas: [{code, name, level, parent}]}') },
       },
     },
+    '/v1/admin/config/versions': {
+      get: {
+        summary: 'Every configuration version, newest first: what made it, who, when (version 0: the deployment files)',
+        responses: { '200': described('{version, versions: [{version, kind, at, by, summary}]}') },
+      },
+    },
     '/v1/admin/audit': {
       get: {
         summary: 'Every configuration change, newest first: who, when, what, the document before and after (an area tree: its diff)',

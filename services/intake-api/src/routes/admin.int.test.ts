@@ -142,6 +142,13 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       status: 409,
       body: { error: { code: 'CONFIG_VERSION_CONFLICT', details: { expected: 0, current: 1 } } },
     });
+    expect((await send('GET', '/v1/admin/config/versions', ADMIN)).body).toMatchObject({
+      version: 1,
+      versions: [
+        { version: 1, kind: 'catalog', by: { id: 'admin-city', role: 'admin' }, summary: 'category added: noise 噪音扰民' },
+        { version: 0, kind: null },
+      ],
+    });
     // The catalog the reports are checked against is the new one, at once.
     const catalog = await intake.app.inject({ method: 'GET', url: '/v1/catalog', headers: LEADER });
     expect(catalog.json<{ categories: { code: string }[] }>().categories.map((c) => c.code)).toContain('noise');

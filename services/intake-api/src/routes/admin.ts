@@ -178,6 +178,20 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     return current.documents.areas;
   });
 
+  /** The versions: what each change made, newest first, without the documents (the audit has them). */
+  app.get('/v1/admin/config/versions', (request) => {
+    const actor = adminActor(request);
+    mayRead(actor);
+    const versions = admin
+      .changes()
+      .map((e) => ({ version: e.version, kind: e.kind, at: e.at, by: e.by, summary: e.summary }))
+      .reverse();
+    return {
+      version: admin.current().version,
+      versions: [...versions, { version: 0, kind: null, at: null, by: null, summary: "the deployment's files" }],
+    };
+  });
+
   /** The audit: every change, newest first, with who, when, and the document before and after (an area tree: its diff). */
   app.get('/v1/admin/audit', (request) => {
     const actor = adminActor(request);
