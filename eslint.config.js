@@ -21,10 +21,11 @@ const noIo = { group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], messa
  * packages below them, services on packages and never on each other, test/ on anything, bench/ on packages. A package's
  * tests may also import @gridgov/testing.
  */
-const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'runtime', 'kafka', 'redis', 'read-model', 'crypto'];
+const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'config-data', 'runtime', 'kafka', 'redis', 'read-model', 'crypto'];
 const PACKAGES = [
   'auth',
   'config',
+  'config-data',
   'contracts',
   'crypto',
   'domain',
@@ -52,6 +53,7 @@ export const ALLOWED_IMPORTS = {
   'packages/redis': ['contracts'],
   'packages/read-model': ['contracts', 'domain', 'redis'],
   'packages/crypto': ['contracts', 'kafka', 'redis'],
+  'packages/config-data': ['contracts', 'domain', 'kafka', 'runtime'],
   'packages/projection-api': ['domain'],
   'packages/simulator': ['contracts', 'domain', 'runtime'],
   'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],

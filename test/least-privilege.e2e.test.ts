@@ -78,7 +78,8 @@ describe('Kafka: each service principal is held to its own topics and groups', (
     await produce(as('intake-api'), 'grid.commands', 'command-1');
     await produce(as('dispatch-worker'), 'grid.events', 'event-1');
     await expect(readTopic(as('intake-api'), 'grid.events', 10_000)).rejects.toThrow();
-    await denied('intake-api', 'DESCRIBE', 'Group:LITERAL:intake-api-range-');
+    // Groups named after it it may use (it follows grid.config, ADR 0024): the topic is what it is refused.
+    await denied('intake-api', 'READ', 'Topic:LITERAL:grid.events');
     await expect(produce(as('intake-api'), 'grid.events', 'forged')).rejects.toThrow(/not authorized/i);
     await denied('intake-api', 'WRITE', 'Topic:LITERAL:grid.events');
     // What the worker wrote is all there is: nothing of the refused writes reached the log.
@@ -94,6 +95,17 @@ describe('Kafka: each service principal is held to its own topics and groups', (
     await expect(produce(as('projection'), 'grid.events', 'forged')).rejects.toThrow(/not authorized/i);
     await denied('projection', 'WRITE', 'Topic:LITERAL:grid.events');
     expect((await readTopic(as('dispatch-worker'), 'grid.commands')).map((r) => r.value)).toEqual(['command-1']);
+  });
+
+  it('lets the intake write configuration changes and every service read them; no other service writes one (ADR 0024)', async () => {
+    await produce(as('intake-api'), 'grid.config', 'change-1');
+    for (const service of ['intake-api', 'dispatch-worker', 'projection', 'notifier']) {
+      expect((await readTopic(as(service), 'grid.config')).map((r) => r.value)).toEqual(['change-1']);
+    }
+    await expect(produce(as('dispatch-worker'), 'grid.config', 'forged')).rejects.toThrow(/not authorized/i);
+    await denied('dispatch-worker', 'WRITE', 'Topic:LITERAL:grid.config');
+    await expect(produce(as('projection'), 'grid.config', 'forged')).rejects.toThrow(/not authorized/i);
+    expect((await readTopic(as('notifier'), 'grid.config')).map((r) => r.value)).toEqual(['change-1']);
   });
 
   it("refuses the worker the projection's consumer groups, and the projection the worker's", async () => {

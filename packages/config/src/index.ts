@@ -67,7 +67,7 @@ export const CommonConfig = z.object({
     .min(1)
     .default(XINHUI_AREAS_FILE)
     .describe(
-      "The areas file to load at start (JSON, validated by the domain's AreaData; docs/areas.md): by default the repository's 新会区 tree; data/areas/luan.json is the 六安-like 金安区.",
+      "The area tree of configuration version 0 (JSON, validated by the domain's AreaData): by default the repository's 新会区 tree; data/areas/luan.json is the 六安-like 金安区 (docs/areas.md). Admins change it at runtime on grid.config (ADR 0024).",
     ),
 });
 export type CommonConfig = z.infer<typeof CommonConfig>;
@@ -227,3 +227,65 @@ export const StreamConfig = z.object({
     ),
 });
 export type StreamConfig = z.infer<typeof StreamConfig>;
+
+const fraction = z.number().gt(0).lt(1);
+
+/** A duration as "<amount> <unit>", e.g. "2 working_hours", "1 working_days", "30 natural_minutes". */
+const DurationText = z
+  .string()
+  .regex(
+    /^\d+ (working_hours|working_days|natural_hours|natural_minutes)$/,
+    'a duration is "<amount> <working_hours|working_days|natural_hours|natural_minutes>"',
+  )
+  .transform((s) => {
+    const [amount, unit] = s.split(' ') as [string, 'working_hours' | 'working_days' | 'natural_hours' | 'natural_minutes'];
+    return { unit, amount: Number(amount) };
+  })
+  .refine((d) => d.amount > 0, 'a duration is more than 0');
+
+/**
+ * The deployment's files and settings that make configuration version 0 (ADR 0024): what every service holds until
+ * grid.config has a change of that kind. Every service reads them, so that every instance agrees on version 0.
+ */
+export const BaselineConfig = z.object({
+  RETENTION_DAYS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(36_500)
+    .optional()
+    .describe(
+      'Days after a case is closed or rejected that its personal data is erased (crypto-shredding, ADR 0016); unset: kept until an admin erases it.',
+    ),
+  ROUTING_RULES_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Routing overrides, category × area → department (JSON, as data/routing/xinhui-rules.json); none when unset.'),
+  HOLIDAYS_FILE: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Public holidays and make-up working days (JSON, as data/calendars/cn-public-holidays.json).'),
+  OFFICE_HOURS: z
+    .string()
+    .regex(/^\d{2}:\d{2}-\d{2}:\d{2}(,\d{2}:\d{2}-\d{2}:\d{2})*$/, 'office hours are HH:MM-HH:MM[,HH:MM-HH:MM...]')
+    .default('08:30-12:00,14:30-17:30')
+    .transform((s) => s.split(',').map((p) => ({ start: p.slice(0, 5), end: p.slice(6, 11) })))
+    .describe('Office hours of a working day, local time: "08:30-12:00,14:30-17:30".'),
+  DEADLINE_DISPATCH: DurationText.prefault('2 working_hours').describe(
+    'Time a dispatcher has to dispatch a case no route could (派遣时限).',
+  ),
+  DEADLINE_SIGN_FOR: DurationText.prefault('2 working_hours').describe('Time a department has to sign for a case (签收时限).'),
+  DEADLINE_VERIFICATION: DurationText.prefault('1 working_days').describe('Time grid staff have to verify a resolved case (核查时限).'),
+  ESCALATION_EVERY: DurationText.prefault('1 working_days').describe(
+    'After the handling deadline, each further period overdue escalates one level.',
+  ),
+  WARNING_FRACTIONS: z
+    .string()
+    .default('0.5,0.8')
+    .transform((s) => s.split(',').map((x) => Number(x.trim())))
+    .pipe(z.array(fraction).refine((a) => a.every((x, i) => i === 0 || x > a[i - 1]!), 'warning fractions ascend'))
+    .describe('Fractions of a stage\'s time at which the assignee is warned: "0.5,0.8".'),
+});
+export type BaselineConfig = z.infer<typeof BaselineConfig>;

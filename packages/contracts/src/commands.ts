@@ -132,6 +132,11 @@ export const CommandEnvelope = z.object({
   actor: Actor,
   command: Command,
   /**
+   * The configuration version (grid.config, ADR 0024) the intake checked the command against: the worker decides it
+   * under that version or a later one, so a report in a grid just added is not refused by a worker a moment behind.
+   */
+  configVersion: z.number().int().min(0).optional(),
+  /**
    * The intake's signature over the canonical JSON of the rest of the envelope (ADR 0006):
    * `hs256:<base64url HMAC-SHA256>`. The dispatch worker decides nothing that is not signed.
    */

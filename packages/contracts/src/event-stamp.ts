@@ -22,6 +22,8 @@ export interface EventStamp {
   readonly commandId?: string;
   /** Where the command stands on grid.commands: with it a restore knows how far commands were decided (ADR 0009). */
   readonly position?: CommandPosition;
+  /** The configuration version the events were decided under (ADR 0024). */
+  readonly configVersion?: number;
 }
 
 /**
@@ -40,6 +42,7 @@ export function stampEvents(events: readonly DecidedEvent[], stamp: EventStamp):
       ...(stamp.commandId ? { commandId: stamp.commandId } : {}),
       actor: event.metadata.actor,
       ...(stamp.position ? { position: stamp.position } : {}),
+      ...(stamp.configVersion === undefined ? {} : { configVersion: stamp.configVersion }),
     };
     return { type: event.type, data: event.data, metadata } as GridEvent;
   });

@@ -34,6 +34,11 @@ export const EventMetadata = z.object({
   position: CommandPosition.optional(),
   /** When the dispatch worker decided the event (its clock); occurredAt is business time, which may be earlier. */
   decidedAt: Instant.optional(),
+  /**
+   * The configuration version (grid.config, ADR 0024) the event was decided under: areas, catalog, routing, calendar
+   * and policy as they stood then. Absent on events written before configuration was versioned (version 0: the files).
+   */
+  configVersion: z.number().int().min(0).optional(),
 });
 export type EventMetadata = z.infer<typeof EventMetadata>;
 

@@ -23,9 +23,10 @@ export const TOPIC_SPECS: readonly TopicSpec[] = topicsFile.topics;
  * - outcomes: every command's outcome, accepted or rejected, keyed by incident id like the commands (ADR 0009);
  * - bulletins: frozen monthly bulletins (月通报), compacted: key area:month, the first freeze of each (ADR 0009);
  * - notifications, dlq;
- * - keys: the cases' data keys, wrapped, keyed by incident id like the events, compacted; erasure is a tombstone (ADR 0016).
+ * - keys: the cases' data keys, wrapped, keyed by incident id like the events, compacted; erasure is a tombstone (ADR 0016);
+ * - config: configuration changes (areas, catalog, routing, calendar, policy), one partition, compacted, a key per version (ADR 0024).
  */
-export const TOPIC_KEYS = ['commands', 'events', 'outcomes', 'bulletins', 'notifications', 'dlq', 'keys'] as const;
+export const TOPIC_KEYS = ['commands', 'events', 'outcomes', 'bulletins', 'notifications', 'dlq', 'keys', 'config'] as const;
 export type TopicKey = (typeof TOPIC_KEYS)[number];
 export type Topics = { readonly [K in TopicKey]: string };
 

@@ -11,6 +11,11 @@ export const ERROR_CODES = {
   UNKNOWN_GRID: { status: 400, meaning: 'A report names a grid code that is not a grid of the area tree.' },
   UNKNOWN_CATEGORY: { status: 400, meaning: 'A category that is not in the catalog.' },
   UNKNOWN_DEPARTMENT: { status: 400, meaning: 'A department that is not in the catalog.' },
+  CONFIG_INVALID: {
+    status: 400,
+    meaning:
+      'A configuration document (area tree, catalog, routing rules, calendar, policy) is not valid; details.issues name each row and field (e.g. areas.12.parent). Nothing is applied.',
+  },
   NOTHING_TO_RANK: { status: 400, meaning: 'A ranking asked of a grid, which has no children.' },
   UNAUTHENTICATED: {
     status: 401,
@@ -59,10 +64,23 @@ export const ERROR_CODES = {
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },
   NO_GRID_HERE: { status: 404, meaning: 'No grid boundary holds the position given to GET /v1/grids/locate (ADR 0025).' },
   NO_BULLETIN: { status: 404, meaning: 'No bulletin frozen for that area and month.' },
+  CONFIG_VERSION_CONFLICT: {
+    status: 409,
+    meaning: 'The configuration is no longer at the version named in If-Match: another admin changed it first. Reload, then try again.',
+  },
+  AREA_HAS_CASES: {
+    status: 409,
+    meaning: 'An area tree would remove areas that still have cases; details.areas lists them. Nothing is applied.',
+  },
+  VERSION_REQUIRED: {
+    status: 428,
+    meaning: 'A configuration change names no version to apply on: send If-Match with the version (the ETag of GET /v1/admin/config).',
+  },
   MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
   BODY_TOO_LARGE: {
     status: 413,
-    meaning: 'The body is larger than the limit (BODY_LIMIT_BYTES on the intake, PHOTO_MAX_BYTES for a photo, 64 KiB on the projection).',
+    meaning:
+      "The body is larger than the limit (BODY_LIMIT_BYTES on the intake, ADMIN_IMPORT_MAX_BYTES for an admin's configuration, PHOTO_MAX_BYTES for a photo, 64 KiB on the projection).",
   },
   UNSUPPORTED_MEDIA_TYPE: {
     status: 415,

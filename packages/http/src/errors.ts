@@ -129,7 +129,8 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dep
       request.log.error({ err }, 'unhandled error');
       return reply.status(ERROR_CODES.INTERNAL.status).send(errorBody('INTERNAL', 'internal error', request.id));
     }
-    const known = fastifyClientError(err, bodyLimit);
+    // A route may set a limit of its own (an admin's import): the message names the one that applied.
+    const known = fastifyClientError(err, request.routeOptions.bodyLimit ?? bodyLimit);
     return reply.status(known.status).send(errorBody(known.code, known.message, request.id));
   });
   app.setNotFoundHandler((request, reply) =>

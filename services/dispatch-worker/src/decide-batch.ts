@@ -251,7 +251,12 @@ export class BatchDecider {
     decided: readonly DecidedEvent[],
     cause: Pick<EventStamp, 'commandId' | 'position'>,
   ): GridEvent[] {
-    const events = stampEvents(decided, { incidentId, version: before?.version ?? 0, ...cause });
+    const events = stampEvents(decided, {
+      incidentId,
+      version: before?.version ?? 0,
+      ...cause,
+      ...(this.ctx.configVersion === undefined ? {} : { configVersion: this.ctx.configVersion }),
+    });
     let state = before;
     for (const event of events) {
       state = incidentDecider.evolve(state, event);

@@ -2,12 +2,11 @@ import { EventSigner, EventVerifier } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
+import { ConfigFollower, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
-import { loadDeadlines } from './deadlines.ts';
 import { HealthServer } from './health.ts';
 import { DispatchWorker } from './worker.ts';
 
@@ -16,18 +15,18 @@ const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? '
 async function main(): Promise<void> {
   const config = parseConfig(WorkerConfig);
   const logger = createLogger('dispatch-worker', config.LOG_LEVEL);
-  const { calendar, policy, time } = await loadDeadlines(config);
-  if (!calendar.covers(Date.now()))
-    logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
-  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
-  const catalog = new Catalog();
-  const rules = config.ROUTING_RULES_FILE
-    ? RoutingRules.parse(await readJsonFile(config.ROUTING_RULES_FILE, 'ROUTING_RULES_FILE')).rules
-    : [];
+  const baseline = await loadBaseline(config);
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', sasl: kafkaLogin(config), logger });
+  // Areas, catalog, routing, calendar and policy: the files, then every change on grid.config, live (ADR 0024).
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline, logger });
+  await configuration.start();
+  const { calendar } = configuration.current;
+  if (!calendar.covers(Date.now()))
+    logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
   const eventSigner = new EventSigner(config.EVENT_SIGNING_KEY);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'dispatch-worker', [topics.commands, topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
@@ -40,19 +39,15 @@ async function main(): Promise<void> {
   });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker', sasl: kafkaLogin(config), logger }),
+    kafka,
     redis,
     logger,
     topics,
     groupId: `${config.TOPIC_PREFIX}${config.WORKER_GROUP_ID}`,
     keyPrefix: config.KEY_PREFIX,
-    context: {
-      areas,
-      catalog,
-      routing: new RoutingTable(areas, catalog, rules),
-      policy,
-      time,
-    },
+    // Each batch is decided with the configuration in force when it begins; its events record that version.
+    context: () => configuration.current.context,
+    configVersionReached: (version) => configuration.versionReached(version),
     partitionsConcurrently: config.WORKER_PARTITIONS_CONCURRENTLY,
     timerPollMs: config.TIMER_POLL_MS,
     sessionTimeoutMs: config.WORKER_SESSION_TIMEOUT_MS,
@@ -71,12 +66,20 @@ async function main(): Promise<void> {
   });
   await worker.start();
   logger.info(
-    { areas: areas.size, areasFile: config.AREAS_FILE, holidays: calendar.knownYears, routingRules: rules.length, health: healthAddress },
+    {
+      configVersion: configuration.current.version,
+      areas: configuration.current.areas.size,
+      areasFile: config.AREAS_FILE,
+      holidays: calendar.knownYears,
+      routingRules: configuration.current.documents.routing.rules.length,
+      health: healthAddress,
+    },
     'dispatch worker started',
   );
   shutdownOnSignals(logger, async () => {
     await health.close();
     await worker.stop();
+    await configuration.stop();
     await kafkaProbe.close();
     await redis.quit();
   });

@@ -13,7 +13,7 @@ import { createKafka, DurableProducer, highWatermarks, partitionCount, type Kafk
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
 import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
-import { loadDeadlines } from './deadlines.ts';
+import { loadBaseline, readConfiguration } from '@gridgov/config-data';
 import { PartitionStore } from './partition-store.ts';
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
@@ -138,7 +138,8 @@ stopped. A worker that is running is fenced: its next write to a partition is re
 partition up again (restoring from the log, and sending what is left in the outbox) after the next rebalance
 or restart. Prints per-partition and total counts on stdout, a progress line on stderr. Reads the worker's
 environment (KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, WORKER_GROUP_ID, HOLIDAYS_FILE, OFFICE_HOURS,
-DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL); COMMAND_SIGNING_KEY is not needed.
+DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL) and the configuration changes on grid.config (ADR 0024);
+COMMAND_SIGNING_KEY is not needed.
 
   -h, --help   this text
 `;
@@ -177,15 +178,18 @@ async function cli(argv: readonly string[]): Promise<number> {
   const started = performance.now();
   let done = 0;
   const logger = createLogger('dispatch-worker-restore', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
-  const { policy, time } = await loadDeadlines(config);
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker-restore', sasl: kafkaLogin(config), logger });
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  // The policy and calendar in force, as the running workers have them: the files, then grid.config (ADR 0024).
+  const { policy, time } = (await readConfiguration({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger })).context;
   const redis = createRedis(config.REDIS_URL, 'dispatch-worker-restore');
   try {
     await redisReady(redis);
     const report = await restoreWorkerState({
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'dispatch-worker-restore', sasl: kafkaLogin(config), logger }),
+      kafka,
       redis,
       keyPrefix: config.KEY_PREFIX,
-      topics: topicsWithPrefix(config.TOPIC_PREFIX),
+      topics,
       logger,
       eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       context: { policy, time },

@@ -25,7 +25,16 @@ export interface WorkerDeps {
   readonly topics: Topics;
   readonly groupId: string;
   readonly keyPrefix: string;
-  readonly context: DecisionContext;
+  /**
+   * What commands and timers are decided with: one context, or the configuration in force at each batch (grid.config,
+   * ADR 0024), which a batch keeps throughout.
+   */
+  readonly context: DecisionContext | (() => DecisionContext);
+  /**
+   * Waits (a bounded time, well within the session timeout) until the configuration in force is at least this version: a command checked by the intake
+   * against a version this worker has not read yet is decided once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly partitionsConcurrently: number;
   /** The worker's clock; tests move their own. */
   readonly clock: Clock;
@@ -99,6 +108,12 @@ export class DispatchWorker {
    * is not erased and has no key in the cache means the cache lost it (Redis lost some keys, not the partition's
    * state): the partition's keys are read again from grid.keys first.
    */
+  /** The decision context in force now. */
+  private context(): DecisionContext {
+    const { context } = this.deps;
+    return typeof context === 'function' ? context() : context;
+  }
+
   private async sealingFor(partition: number, states: ReadonlyMap<string, IncidentState>): Promise<BatchSealing | null> {
     if (!this.caseKeys || !this.deps.encryption) return null;
     const keys = this.caseKeys;
@@ -250,7 +265,7 @@ export class DispatchWorker {
       const decider = new BatchDecider(
         states,
         new Set(),
-        this.deps.context,
+        this.context(),
         this.deps.topics,
         now,
         this.deps.logger,
@@ -316,7 +331,7 @@ export class DispatchWorker {
         kafka: this.deps.kafka,
         topics: this.deps.topics,
         logger: this.deps.logger,
-        context: this.deps.context,
+        context: this.context(),
         groupPrefix: `${this.deps.groupId}-restore`,
         now: () => new Date(),
         ...(this.caseKeys && this.deps.encryption ? { keys: this.caseKeys, pseudonyms: this.deps.encryption.pseudonyms } : {}),
@@ -372,12 +387,14 @@ export class DispatchWorker {
     const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
     const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
     const ids = [...new Set(envelopes.map((e) => e.incidentId))];
+    const wanted = Math.max(0, ...envelopes.map((e) => e.configVersion ?? 0));
+    if (this.deps.configVersionReached) await this.deps.configVersionReached(wanted);
     const now = await this.deps.clock();
     const states = await store.loadStates(ids);
     const decider = new BatchDecider(
       states,
       await store.decidedAmong([...new Set(envelopes.map((e) => e.commandId))]),
-      this.deps.context,
+      this.context(),
       this.deps.topics,
       now,
       this.deps.logger,

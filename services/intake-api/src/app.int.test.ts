@@ -373,7 +373,7 @@ describe('intake-api rate limits (Redis-backed)', () => {
   });
 
   it('serves its OpenAPI document without a token, and every route it documents exists and asks for a token', async () => {
-    const intake = await intakeHarness(infra);
+    const intake = await intakeHarness(infra, { admin: {} });
     try {
       const res = await intake.app.inject({ method: 'GET', url: '/openapi.json' });
       expect(res.statusCode).toBe(200);

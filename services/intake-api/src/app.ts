@@ -8,6 +8,7 @@ import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
 import { registerOpen311 } from './open311/routes.ts';
 import { OpeningReader } from './opening-reader.ts';
 import { PhotoRecords } from './photos/records.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
 import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
@@ -53,6 +54,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     registerDirectory(api, deps.areas, deps.catalog);
     registerGeoRoutes(api, deps.areas);
     registerOpen311(api, routeDeps, intakeDependencyOf);
+    if (deps.admin) registerAdminRoutes(api, { admin: deps.admin, redis: deps.redis, keyPrefix: deps.keyPrefix, clock: deps.clock });
     done();
   });
   return app;

@@ -1,12 +1,20 @@
 import { CommandSigningKey, TokenConfig } from '@gridgov/auth';
-import { CommonConfig, EncryptionConfig, HttpConfig } from '@gridgov/config';
+import { BaselineConfig, CommonConfig, EncryptionConfig, HttpConfig } from '@gridgov/config';
 import { Instant } from '@gridgov/contracts';
 import { z } from 'zod';
 
 export const IntakeConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
   .extend(EncryptionConfig.shape)
+  .extend(BaselineConfig.shape)
   .extend({
+    ADMIN_IMPORT_MAX_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(256 * 1024 * 1024)
+      .default(50 * 1024 * 1024)
+      .describe("Largest body of an admin's configuration change (an area tree import), in bytes: beyond it 413 BODY_TOO_LARGE."),
     COMMAND_SIGNING_KEY: CommandSigningKey.describe(
       'Key every command envelope is signed with (HMAC-SHA256, ADR 0006); the dispatch worker holds the same.',
     ),

@@ -8,6 +8,7 @@ import type { Clock, Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import type { Open311Clients } from './open311/clients.ts';
 import type { PhotoStore } from './photos/store.ts';
+import type { AdminConfig } from './routes/admin.ts';
 import type { ReadSideReadiness } from './read-side.ts';
 import type { ReportTimeBounds } from './routes/commands.ts';
 
@@ -18,8 +19,13 @@ export interface IntakeDeps {
   readonly redis: Redis;
   readonly topics: Topics;
   readonly keyPrefix: string;
+  /** The area tree and catalog in force (live views of grid.config's current version, ADR 0024). */
   readonly areas: AreaTree;
   readonly catalog: Catalog;
+  /** The configuration version in force, stamped on each command (ADR 0024); absent in tests without grid.config. */
+  readonly configVersion?: () => number;
+  /** The admin routes' configuration (grid.config, ADR 0024); without it there are no /v1/admin routes. */
+  readonly admin?: AdminConfig;
   readonly clock: Clock;
   readonly maxOutcomeWaitMs: number;
   readonly bodyLimit: number;

@@ -2,10 +2,10 @@ import { tokenVerifierFrom } from '@gridgov/auth';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { Catalog, parseAreaTree } from '@gridgov/domain';
+import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
-import { createLogger, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { Open311Clients } from './open311/clients.ts';
 import { sweepPhotos } from './photos/janitor.ts';
@@ -31,7 +31,11 @@ async function main(): Promise<void> {
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'intake-api', [topics.commands], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+  // Areas, catalog, routing, calendar and policy: the files, then every change on grid.config, live (ADR 0024).
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  await configuration.start();
+  const configWriter = new ConfigWriter(kafka, topics.config, configuration);
+  const areas = liveView(() => configuration.current.areas);
   const readSide = new ReadSideReadiness(redis, config.KEY_PREFIX, await partitionCount(kafka, topics.events));
   if (config.S3_ENDPOINT && !(config.S3_ACCESS_KEY_ID && config.S3_SECRET_ACCESS_KEY)) {
     throw new Error('S3_ENDPOINT is set: S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY are required with it');
@@ -59,7 +63,14 @@ async function main(): Promise<void> {
     topics,
     keyPrefix: config.KEY_PREFIX,
     areas,
-    catalog: new Catalog(),
+    catalog: liveView(() => configuration.current.catalog),
+    configVersion: () => configuration.current.version,
+    admin: {
+      current: () => configuration.current,
+      changes: () => configuration.changes,
+      write: (change) => configWriter.write(change),
+      importMaxBytes: config.ADMIN_IMPORT_MAX_BYTES,
+    },
     clock: clockFrom(
       config.CLOCK_SOURCE,
       config.CLOCK_REDIS_URL ? createRedis(config.CLOCK_REDIS_URL, 'intake-api-clock', logger) : redis,
@@ -110,6 +121,7 @@ async function main(): Promise<void> {
   logger.info(
     {
       address,
+      configVersion: configuration.current.version,
       areas: areas.size,
       tokens: verifier.algorithm,
       open311Clients: open311Clients.clients.length,
@@ -121,6 +133,8 @@ async function main(): Promise<void> {
     if (janitor) clearInterval(janitor);
     await app.close();
     photoStore?.destroy();
+    await configWriter.close();
+    await configuration.stop();
     await producer.disconnect();
     await kafkaProbe.close();
     await redis.quit();

@@ -4,13 +4,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import { stampEvents, type Actor, type CommandEnvelope, type GridEvent, type PhotoRef } from '@gridgov/contracts';
-import { decide, evolve, type IncidentState } from '@gridgov/domain';
+import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/config-data';
+import { decide, DEFAULT_POLICY, DEFAULT_OFFICE_HOURS, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
 import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import {
   defaultDecisionContext,
+  XINHUI_AREAS_FILE,
   TEST_COMMAND_SIGNING_KEY,
   TEST_KEK_FILE,
   TEST_PSEUDONYM_SECRET,
@@ -65,6 +67,8 @@ export async function intakeHarness(
     redis?: Redis;
     photos?: PhotoOptions;
     open311?: IntakeDeps['open311'];
+    /** The admin routes, on the test's own grid.config (a follower and writer of it, version 0 the 新会区 files). */
+    admin?: { importMaxBytes?: number };
   } = {},
 ): Promise<IntakeHarness> {
   const producer = new DurableProducer(infra.kafka);
@@ -74,6 +78,7 @@ export async function intakeHarness(
   // Cases are seeded into the read side by hand here (seedCase), not folded from the log: it is whole.
   const readSide = new ReadSideReadiness(infra.redis, infra.keyPrefix, await partitionCount(infra.kafka, infra.topics.events));
   await readSide.markAllWhole();
+  const configuration = options.admin ? await followConfig(infra) : undefined;
   const app = buildIntakeApp({
     logger: options.logger ?? infra.logger,
     producer: {
@@ -85,8 +90,9 @@ export async function intakeHarness(
     redis: options.redis ?? infra.redis,
     topics: infra.topics,
     keyPrefix: infra.keyPrefix,
-    areas,
-    catalog,
+    // With the admin routes, the tree and catalog in force on the test's grid.config.
+    areas: configuration ? liveView(() => configuration.follower.current.areas) : areas,
+    catalog: configuration ? liveView(() => configuration.follower.current.catalog) : catalog,
     clock: systemClock,
     maxOutcomeWaitMs: 1000,
     bodyLimit: options.bodyLimit ?? 16 * 1024,
@@ -106,6 +112,17 @@ export async function intakeHarness(
     encryption,
     ...(options.photos ? { photos: options.photos } : {}),
     ...(options.open311 ? { open311: options.open311 } : {}),
+    ...(configuration && options.admin
+      ? {
+          configVersion: () => configuration.follower.current.version,
+          admin: {
+            current: () => configuration.follower.current,
+            changes: () => configuration.follower.changes,
+            write: (change) => configuration.writer.write(change),
+            importMaxBytes: options.admin.importMaxBytes ?? 50 * 1024 * 1024,
+          },
+        }
+      : {}),
   });
   await app.ready();
   return {
@@ -115,6 +132,8 @@ export async function intakeHarness(
     close: async () => {
       await app.close();
       await producer.disconnect();
+      await configuration?.writer.close();
+      await configuration?.follower.stop();
     },
   };
 }
@@ -126,6 +145,22 @@ export function insideGrid(code: string): { lat: number; lng: number } {
   const ring = boundary.coordinates[0]!.slice(0, -1);
   const mean = (i: 0 | 1) => ring.reduce((sum, p) => sum + p[i], 0) / ring.length;
   return { lat: mean(1), lng: mean(0) };
+}
+
+/** A follower and a writer of the test's grid.config, version 0 being the 新会区 tree and the built-in catalog and policy. */
+async function followConfig(infra: TestInfra): Promise<{ follower: ConfigFollower; writer: ConfigWriter }> {
+  const baseline = await loadBaseline({
+    AREAS_FILE: XINHUI_AREAS_FILE,
+    OFFICE_HOURS: DEFAULT_OFFICE_HOURS,
+    DEADLINE_DISPATCH: DEFAULT_POLICY.dispatch,
+    DEADLINE_SIGN_FOR: DEFAULT_POLICY.signFor,
+    DEADLINE_VERIFICATION: DEFAULT_POLICY.verification,
+    ESCALATION_EVERY: DEFAULT_POLICY.escalationEvery,
+    WARNING_FRACTIONS: DEFAULT_POLICY.warningFractions,
+  });
+  const follower = new ConfigFollower({ kafka: infra.kafka, topic: infra.topics.config, baseline, logger: infra.logger });
+  await follower.start();
+  return { follower, writer: new ConfigWriter(infra.kafka, infra.topics.config, follower) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { TokenConfig } from '@gridgov/auth';
-import { CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
+import { BaselineConfig, CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
 import { z } from 'zod';
 
 const DEMO_DIRECTORY = fileURLToPath(new URL('../../../data/directory/xinhui.json', import.meta.url));
@@ -21,6 +21,7 @@ const QuietHours = z
 export const NotifierConfig = CommonConfig.extend(HttpConfig.omit({ PORT: true }).shape)
   .extend(TokenConfig.shape)
   .extend(StreamConfig.shape)
+  .extend(BaselineConfig.shape)
   .extend({
     NOTIFIER_PORT: z.coerce
       .number()

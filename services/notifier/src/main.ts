@@ -1,7 +1,7 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { ConfigError, httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { parseAreaTree } from '@gridgov/domain';
+import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady, StreamSlots } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
@@ -18,7 +18,12 @@ async function main(): Promise<void> {
   const config = parseConfig(NotifierConfig);
   const logger = createLogger('notifier', config.LOG_LEVEL);
   const verifier = tokenVerifierFrom(config);
-  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+  const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', sasl: kafkaLogin(config), logger });
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  // The area tree: AREAS_FILE, then every change on grid.config, live (ADR 0024).
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  await configuration.start();
+  const areas = liveView(() => configuration.current.areas);
   const parsed = DirectoryData.safeParse(await readJsonFile(config.DIRECTORY_FILE, 'DIRECTORY_FILE'));
   if (!parsed.success)
     throw new ConfigError(parsed.error.issues.map((i) => `DIRECTORY_FILE ${config.DIRECTORY_FILE}: ${i.path.join('.')}: ${i.message}`));
@@ -37,7 +42,6 @@ async function main(): Promise<void> {
   const subscriber = createRedis(config.REDIS_URL, 'notifier-sse', logger);
   await redisReady(subscriber);
   const store = new NotifierStore(redis, config.KEY_PREFIX);
-  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'notifier', [topics.notifications, topics.dlq], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   const clock = clockFrom(
@@ -46,7 +50,7 @@ async function main(): Promise<void> {
     config.KEY_PREFIX,
   );
   const notifier = new Notifier({
-    kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', sasl: kafkaLogin(config), logger }),
+    kafka,
     store,
     logger,
     topics,
@@ -108,6 +112,7 @@ async function main(): Promise<void> {
     streamSlots.close();
     await app.close();
     await notifier.stop();
+    await configuration.stop();
     await kafkaProbe.close();
     subscriber.disconnect();
     await redis.quit();

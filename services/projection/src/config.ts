@@ -1,5 +1,5 @@
 import { EventSignaturesFrom, RequiredEventVerifyKeys, TokenConfig } from '@gridgov/auth';
-import { CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
+import { BaselineConfig, CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
 import { z } from 'zod';
 import { FreezeAtText } from './api/bulletin-schedule.ts';
 import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
@@ -7,6 +7,7 @@ import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
 export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(TokenConfig.shape)
   .extend(StreamConfig.shape)
+  .extend(BaselineConfig.shape)
   .extend({
     EVENT_VERIFY_KEYS: RequiredEventVerifyKeys.describe(
       "The dispatch worker's public Ed25519 keys, comma-separated, base64url, the current one first, then keys being rotated out: an event on grid.events that none of them signed where it stands is set aside to the DLQ and not counted (ADR 0019).",

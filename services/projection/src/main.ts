@@ -1,7 +1,7 @@
 import { EventVerifier, tokenVerifierFrom } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { Catalog, parseAreaTree } from '@gridgov/domain';
+import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
@@ -33,7 +33,11 @@ async function main(): Promise<void> {
   await assertNoEviction(redis);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
-  const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+  // The area tree and catalog: the files, then every change on grid.config, live (ADR 0024).
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  await configuration.start();
+  const areas = liveView(() => configuration.current.areas);
+  const catalog = liveView(() => configuration.current.catalog);
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const generations = new ProjectionGenerations(redis, keys, logger);
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     kafka,
     generations,
     areas,
+    configVersionReached: (version) => configuration.versionReached(version),
     topics,
     groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
     logger,
@@ -75,6 +80,8 @@ async function main(): Promise<void> {
     kafka,
     store: new CaseViewStore(redis, config.KEY_PREFIX, config.OUTCOME_TTL_SECONDS),
     areas,
+    catalog,
+    configVersionReached: (version) => configuration.versionReached(version),
     topics,
     groupId: `${config.TOPIC_PREFIX}${config.CASE_VIEW_GROUP_ID}`,
     logger,
@@ -99,7 +106,7 @@ async function main(): Promise<void> {
     bulletins,
     changes,
     areas,
-    catalog: new Catalog(),
+    catalog,
     partitions,
     clock,
     ready: () => readiness.check(),
@@ -133,7 +140,10 @@ async function main(): Promise<void> {
       })
     : undefined;
   const address = await app.listen({ host: config.HOST, port: config.PORT });
-  logger.info({ address, partitions, areas: areas.size, generation: generations.current() }, 'projection listening');
+  logger.info(
+    { address, partitions, configVersion: configuration.current.version, areas: areas.size, generation: generations.current() },
+    'projection listening',
+  );
   freezer?.start(config.BULLETIN_FREEZE_CHECK_MS);
   shutdownOnSignals(logger, async () => {
     await app.close();
@@ -141,6 +151,7 @@ async function main(): Promise<void> {
     streamSlots.close();
     await projector.stop();
     await caseViews.stop();
+    await configuration.stop();
     await bulletinLog.close();
     await changes.close();
     await generations.close();

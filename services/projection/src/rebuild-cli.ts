@@ -7,10 +7,10 @@ import { parseArgs } from 'node:util';
 import { EventVerifier } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { parseAreaTree } from '@gridgov/domain';
+import { loadBaseline, readConfiguration } from '@gridgov/config-data';
 import { createKafka } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
-import { createLogger, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { dropGeneration, ProjectionGenerations } from './projector/generation.ts';
@@ -21,7 +21,8 @@ const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
 
 Replays grid.events into a fresh generation of the projection's counters, switches queries to it
 once caught up, and prints the count. Reads the projection's environment (KAFKA_BROKERS,
-REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, LOG_LEVEL).
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, LOG_LEVEL) and the configuration
+changes on grid.config (ADR 0024).
 
   --drop-old               delete the replaced generation after the grace period (default: keep it)
   --grace <seconds>        grace period before --drop-old deletes (default 60)
@@ -70,12 +71,16 @@ async function cli(argv: readonly string[]): Promise<number> {
       controller.abort();
       process.once('SIGINT', () => process.exit(130));
     });
+    const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', sasl: kafkaLogin(config), logger });
+    const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+    // The tree in force, as the running projections have it: the files, then grid.config (ADR 0024).
+    const { areas } = await readConfiguration({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
     const report = await rebuildProjection({
-      kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-rebuild', sasl: kafkaLogin(config), logger }),
+      kafka,
       redis,
       keyPrefix: config.KEY_PREFIX,
-      topics: topicsWithPrefix(config.TOPIC_PREFIX),
-      areas: parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE')),
+      topics,
+      areas,
       groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
       logger,
       eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),

@@ -9,10 +9,11 @@ import { parseArgs } from 'node:util';
 import { EventVerifier } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix, type Topics } from '@gridgov/contracts';
-import { parseAreaTree, type AreaTree } from '@gridgov/domain';
+import { loadBaseline, readConfiguration } from '@gridgov/config-data';
+import type { AreaTree, Catalog } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
-import { createLogger, type Logger, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { CaseViewFold } from './projector/case-views/fold.ts';
 import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
@@ -23,6 +24,8 @@ export interface ReadSideRestoreOptions {
   readonly kafka: KafkaClient;
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
+  /** Which categories are confidential (their text is not indexed); the built-in catalog when absent. */
+  readonly catalog?: Catalog;
   readonly topics: Topics;
   readonly logger: Logger;
   /** Checks each event before it is folded (ADR 0019). */
@@ -156,7 +159,7 @@ Prints a progress bar on stderr and the counts on stdout. A running projection s
 run this with it stopped (a live projector folding the same partition makes step 1 stop with a checkpoint
 conflict: run it again, or let the service finish). Reads the projection's environment (KAFKA_BROKERS,
 REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, CASE_VIEW_GROUP_ID,
-OUTCOME_TTL_SECONDS, LOG_LEVEL).
+OUTCOME_TTL_SECONDS, LOG_LEVEL) and the configuration changes on grid.config (ADR 0024).
 
   --read-side-only   skip step 2 (the counters)
   -h, --help         this text
@@ -189,7 +192,8 @@ async function cli(argv: readonly string[]): Promise<number> {
     await redisReady(redis);
     const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-restore', sasl: kafkaLogin(config), logger });
     const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-    const areas = parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE'));
+    // The tree and catalog in force, as the running projections have them: the files, then grid.config (ADR 0024).
+    const { areas, catalog } = await readConfiguration({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
     const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
     const started = performance.now();
     let done = 0;
@@ -199,6 +203,7 @@ async function cli(argv: readonly string[]): Promise<number> {
         kafka,
         store: new CaseViewStore(redis, config.KEY_PREFIX, config.OUTCOME_TTL_SECONDS),
         areas,
+        catalog,
         topics,
         logger,
         eventVerifier,

@@ -16,6 +16,8 @@ export interface DecisionContext {
   readonly routing: RoutingTable;
   readonly policy: DeadlinePolicy;
   readonly time: StageTime;
+  /** The configuration version these come from (grid.config, ADR 0024): recorded on the events decided with them. */
+  readonly configVersion?: number;
 }
 
 export type Decision =

@@ -99,7 +99,9 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
    */
   const submit = async (envelope: CommandEnvelope, retryWith: string) => {
     // Bound to grid.commands and the incident's key, stamped with the wall clock it is signed at (ADR 0019).
-    const signed = signEnvelope(CommandEnvelope.parse(envelope), deps.signingKey, {
+    const version = deps.configVersion?.();
+    const checked = version === undefined ? envelope : { ...envelope, configVersion: version };
+    const signed = signEnvelope(CommandEnvelope.parse(checked), deps.signingKey, {
       topic: deps.topics.commands,
       key: envelope.incidentId,
     });

@@ -24,6 +24,11 @@ export interface ProjectorDeps {
   /** Writes this generation only, whatever is current (a rebuild filling the next one). */
   readonly generation?: number;
   readonly areas: AreaTree;
+  /**
+   * Waits (a bounded time) until the configuration in force is at least this version: events decided under a version
+   * this instance has not read yet (a grid just added) are folded once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly topics: Topics;
   readonly groupId: string;
   readonly logger: Logger;
@@ -243,6 +248,7 @@ export class Projector {
         letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
       }
     }
+    await this.deps.configVersionReached?.(Math.max(0, ...events.map((e) => e.metadata.configVersion ?? 0)));
     const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const touched = new Map<string, CountedIncident>();
     const deltas = new FoldedDeltas();

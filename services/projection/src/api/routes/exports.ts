@@ -14,8 +14,10 @@ import { answerTrend } from './trends.ts';
  */
 export function registerExportRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
   const routes: Record<string, (request: FastifyRequest) => Promise<ExportTable>> = {
-    '/v1/figures': async (request) => figuresTable(await answerFigures(deps, request, parseOr400(FiguresQueryParams, 'query', request.query))),
-    '/v1/rankings': async (request) => rankingTable(await answerRanking(deps, request, parseOr400(RankingQueryParams, 'query', request.query))),
+    '/v1/figures': async (request) =>
+      figuresTable(await answerFigures(deps, request, parseOr400(FiguresQueryParams, 'query', request.query))),
+    '/v1/rankings': async (request) =>
+      rankingTable(await answerRanking(deps, request, parseOr400(RankingQueryParams, 'query', request.query))),
     '/v1/trends': async (request) => trendTable(await answerTrend(deps, request, parseOr400(TrendQueryParams, 'query', request.query))),
   };
   for (const [path, tableOf] of Object.entries(routes)) {

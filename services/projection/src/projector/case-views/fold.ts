@@ -1,6 +1,6 @@
 import type { EventVerifier } from '@gridgov/auth';
 import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
-import { evolve, type AreaTree, type Incident, type IncidentState } from '@gridgov/domain';
+import { evolve, type AreaTree, type Catalog, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, type IncomingRecord } from '@gridgov/kafka';
 import { caseChange, type CaseChange } from '@gridgov/read-model';
 import type { Logger } from '@gridgov/runtime';
@@ -9,6 +9,13 @@ import type { CaseViewStore } from './store.ts';
 export interface CaseViewFoldDeps {
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
+  /** Which categories are confidential (their text is not indexed); the built-in catalog when absent. */
+  readonly catalog?: Catalog;
+  /**
+   * Waits (a bounded time) until the configuration in force is at least this version: events decided under a version
+   * this instance has not read yet (a grid just added) are folded once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly logger: Logger;
   readonly topics: Pick<Topics, 'events'>;
   /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019). */
@@ -46,6 +53,7 @@ export class CaseViewFold {
           'read side: a record on grid.events skipped',
         );
     }
+    await this.deps.configVersionReached?.(Math.max(0, ...events.map((e) => e.metadata.configVersion ?? 0)));
     const loaded = await store.loadStates(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
     const states = new Map<string, IncidentState>(loaded);
     const applied = new Map<string, GridEvent[]>();
@@ -68,7 +76,7 @@ export class CaseViewFold {
     for (const [id, folded] of applied) {
       const after = states.get(id)!;
       touched.set(id, after);
-      changes.push(caseChange(id, loaded.get(id) ?? null, after, folded, areas));
+      changes.push(caseChange(id, loaded.get(id) ?? null, after, folded, areas, this.deps.catalog));
     }
     await store.applyEvents(partition, from, to, changes, touched);
   }

@@ -1,6 +1,6 @@
 import type { EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
-import type { AreaTree } from '@gridgov/domain';
+import type { AreaTree, Catalog } from '@gridgov/domain';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import { nextOffset, RestoreWatch } from '../restore-watch.ts';
@@ -11,6 +11,13 @@ export interface CaseViewProjectorDeps {
   readonly kafka: KafkaClient;
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
+  /** Which categories are confidential (their text is not indexed); the built-in catalog when absent. */
+  readonly catalog?: Catalog;
+  /**
+   * Waits (a bounded time) until the configuration in force is at least this version: events decided under a version
+   * this instance has not read yet (a grid just added) are folded once it has (ADR 0024).
+   */
+  readonly configVersionReached?: (version: number) => Promise<void>;
   readonly topics: Topics;
   readonly groupId: string;
   readonly logger: Logger;
