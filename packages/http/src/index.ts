@@ -4,3 +4,4 @@ export * from './server.ts';
 export * from './edge.ts';
 export * from './openapi.ts';
 export * from './sse.ts';
+export * from './observability.ts';

@@ -3,6 +3,7 @@ import { fastify, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { installEdge, PUBLIC_ROUTE, requestIdOf, type EdgeOptions } from './edge.ts';
 import { installErrorHandler, type DependencyOf } from './errors.ts';
+import { installObservability, type ObservabilityOptions } from './observability.ts';
 
 /** What /readyz answers: ready or not, and (when known) each dependency's state. */
 export interface ReadinessReport {
@@ -23,6 +24,8 @@ export interface HttpServerOptions {
   readonly trustProxy?: boolean;
   /** How long a client may take (HTTP_*_TIMEOUT_MS in the services); DEFAULT_HTTP_TIMEOUTS when unset. */
   readonly timeouts?: HttpServerTimeouts;
+  /** Metrics served at GET /metrics (and counted per route), with METRICS_TOKEN when set; traces are always on. */
+  readonly observability?: ObservabilityOptions;
 }
 
 /** How long the server waits on a client, in ms. */
@@ -76,6 +79,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // README promises 415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app, bodyLimit, options.dependencyOf);
+  // Before the edge: a request it refuses (401, 429) is traced and counted too.
+  installObservability(app, options.observability ?? {});
   installEdge(app, options.edge);
   app.get('/healthz', { config: PUBLIC_ROUTE }, (_request, reply) => reply.send({ status: 'ok' }));
   app.get('/readyz', { config: PUBLIC_ROUTE }, async (_request, reply) => {

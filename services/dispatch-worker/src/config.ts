@@ -28,14 +28,14 @@ export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend(
     .describe(
       'Days after a case is closed or rejected that its personal data is erased (crypto-shredding, ADR 0016); unset: kept until an admin erases it.',
     ),
-  HOST: z.string().default('127.0.0.1').describe("Address of the worker's health port (/healthz, /readyz)."),
+  HOST: z.string().default('127.0.0.1').describe("Address of the worker's HTTP port (/healthz, /readyz, /metrics)."),
   WORKER_PORT: z.coerce
     .number()
     .int()
     .min(0)
     .max(65535)
     .default(3003)
-    .describe("Port of the worker's health port (/healthz, /readyz); 0 picks a free one."),
+    .describe("Port of the worker's HTTP port (/healthz, /readyz, /metrics); 0 picks a free one."),
   COMMAND_SIGNING_KEY: CommandSigningKey.describe(
     'Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ.',
   ),

@@ -5,6 +5,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree, RoutingRules, RoutingTable } from '@gridgov/domain';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
+import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { loadDeadlines } from './deadlines.ts';
@@ -16,6 +17,7 @@ const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? '
 async function main(): Promise<void> {
   const config = parseConfig(WorkerConfig);
   const logger = createLogger('dispatch-worker', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('dispatch-worker');
   const { calendar, policy, time } = await loadDeadlines(config);
   if (!calendar.covers(Date.now()))
     logger.warn({ knownYears: calendar.knownYears }, 'the holiday calendar has no notice for this year: weekends only');
@@ -24,7 +26,7 @@ async function main(): Promise<void> {
   const rules = config.ROUTING_RULES_FILE
     ? RoutingRules.parse(await readJsonFile(config.ROUTING_RULES_FILE, 'ROUTING_RULES_FILE')).rules
     : [];
-  const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
+  const redis = instrumentRedis(createRedis(config.REDIS_URL, 'dispatch-worker', logger), metrics);
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
@@ -37,6 +39,8 @@ async function main(): Promise<void> {
     logger,
     ready: () => readiness.check(),
     timeouts: httpTimeoutsFrom(config),
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
   });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({
@@ -68,7 +72,9 @@ async function main(): Promise<void> {
     eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])], config.EVENT_SIGNATURES_FROM),
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
     encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
+    metrics,
   });
+  metrics.observeBacklog(() => worker.backlog());
   await worker.start();
   logger.info(
     { areas: areas.size, areasFile: config.AREAS_FILE, holidays: calendar.knownYears, routingRules: rules.length, health: healthAddress },

@@ -31,6 +31,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    ...(deps.observability ? { observability: deps.observability } : {}),
   });
   const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };
   const photoRecords = new PhotoRecords(deps.redis, deps.keyPrefix);

@@ -1,7 +1,7 @@
 import type { Topics } from '@gridgov/contracts';
 import type { Kms, Pseudonyms } from '@gridgov/crypto';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ObservabilityOptions, ReadinessReport } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
@@ -43,6 +43,8 @@ export interface IntakeDeps {
   readonly encryption: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
   /** Photos (ADR 0021): the store (absent when S3_ENDPOINT is not set) and the limits. */
   readonly photos?: PhotoOptions;
+  /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
+  readonly observability?: ObservabilityOptions;
 }
 
 export interface PhotoOptions {

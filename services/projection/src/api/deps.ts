@@ -1,5 +1,5 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ObservabilityOptions, ReadinessReport } from '@gridgov/http';
 import type { Weights } from '@gridgov/projection-api';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
@@ -34,4 +34,6 @@ export interface ProjectionAppDeps {
   readonly trustProxy?: boolean;
   /** How long a client may take (HTTP_*_TIMEOUT_MS); the defaults of @gridgov/http when unset. */
   readonly timeouts?: HttpServerTimeouts;
+  /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
+  readonly observability?: ObservabilityOptions;
 }
