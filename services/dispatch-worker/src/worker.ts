@@ -245,6 +245,9 @@ export class DispatchWorker {
     if (!owner) return fired;
     // Redis may have lost the state (a wipe, a restart without persistence): the timers with it. Restore first.
     if (!(await owner.store.isRestored())) await this.recover(partition, 'no restored mark found at a timer pass');
+    // An outbox left behind by a relay that failed after its batch was committed (a Redis or Kafka timeout): the batch
+    // read again finds nothing new to decide, so nothing else would send it until the partition's next command.
+    await this.relay(partition);
     const now = await this.deps.clock();
     for (;;) {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
@@ -383,7 +386,8 @@ export class DispatchWorker {
     }
     delete owner.lastSeek;
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
-    if (fresh.length === 0) return;
+    // Decided already (a batch read again after its relay failed): what it left in the outbox goes now.
+    if (fresh.length === 0) return this.relay(batch.partition);
 
     const place = { topic: batch.topic, partition: batch.partition, partitions: this.partitions };
     const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
