@@ -125,21 +125,21 @@ describe('metrics of every service, scraped while traffic runs', () => {
         .filter((l) => l.includes(`"trace_id":"${traceId}"`));
     // The intake's own line, the worker's decision, the projection's fold of each event, the notifier's delivery.
     await eventually(
-      async () => linesOf(intake),
+      () => Promise.resolve(linesOf(intake)),
       (lines) => lines.some((l) => l.includes('report accepted for dispatch')),
     );
     const worked = await eventually(
-      async () => linesOf(worker),
+      () => Promise.resolve(linesOf(worker)),
       (lines) => lines.some((l) => l.includes(incidentId) && l.includes('command accepted')),
     );
     expect(worked.length).toBeGreaterThan(0);
     const folded = await eventually(
-      async () => linesOf(projection),
+      () => Promise.resolve(linesOf(projection)),
       (lines) => lines.some((l) => l.includes(incidentId) && l.includes('IncidentReported')),
     );
     expect(folded.length).toBeGreaterThan(0);
     const notified = await eventually(
-      async () => linesOf(notifier),
+      () => Promise.resolve(linesOf(notifier)),
       (lines) => lines.some((l) => l.includes(incidentId)),
     );
     expect(notified.length).toBeGreaterThan(0);

@@ -1,4 +1,4 @@
-import { scrapeAllowed, ServiceMetrics, SpanKind, startSpan, type TraceSpan } from '@gridgov/telemetry';
+import { scrapeAllowed, SpanKind, startSpan, type ServiceMetrics, type TraceSpan } from '@gridgov/telemetry';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { PUBLIC_ROUTE } from './edge.ts';
 import { ApiError } from './errors.ts';
@@ -31,8 +31,9 @@ const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatc
  */
 export function installObservability(app: FastifyInstance, options: ObservabilityOptions): void {
   const { metrics } = options;
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.log = request.log.child(requestTrace(request).logFields);
+    done();
   });
   app.addHook('onResponse', async (request, reply) => {
     spans.get(request)?.end();

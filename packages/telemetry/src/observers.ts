@@ -47,7 +47,7 @@ interface RedisLike {
 export function instrumentRedis<R extends object>(redis: R, metrics: ServiceMetrics): R {
   const client = redis as unknown as RedisLike;
   const send = client.sendCommand.bind(client) as (command: RedisCommandLike, ...rest: unknown[]) => unknown;
-  client.sendCommand = ((command: RedisCommandLike, ...rest: unknown[]) => {
+  client.sendCommand = (command: RedisCommandLike, ...rest: unknown[]) => {
     const end = metrics.redisDuration.startTimer({ command: command.name.toLowerCase() });
     const result = send(command, ...rest);
     command.promise.then(
@@ -55,6 +55,6 @@ export function instrumentRedis<R extends object>(redis: R, metrics: ServiceMetr
       () => end(),
     );
     return result;
-  }) as RedisLike['sendCommand'];
+  };
   return redis;
 }
