@@ -93,6 +93,11 @@ describe('metrics of every service, scraped while traffic runs', () => {
       TIMER_POLL_MS: '100',
       RATE_LIMIT_PER_USER: '0',
       RATE_LIMIT_PER_IP: '0',
+      // On a machine shared with other suites a 1 MB batch of 10,000 cases can take seconds: no member is taken for
+      // dead meanwhile (which would end its consumer for good, and its process, with no supervisor here to restart it).
+      WORKER_SESSION_TIMEOUT_MS: '60000',
+      PROJECTION_SESSION_TIMEOUT_MS: '60000',
+      NOTIFIER_SESSION_TIMEOUT_MS: '60000',
     };
     [intake, projection, notifier, worker] = await Promise.all([
       startService('intake-api', env),
@@ -145,161 +150,158 @@ describe('metrics of every service, scraped while traffic runs', () => {
     expect(notified.length).toBeGreaterThan(0);
   });
 
-  it(
-    'shows HTTP, lag, outbox and timer lateness moving, with series bounded after 10,000 cases',
-    { timeout: 300_000 },
-    async () => {
-      // Every service answers /metrics with the process metrics and event-loop delay.
-      for (const service of services()) {
-        const samples = await scrape(service);
-        expect(has(samples, 'process_cpu_seconds_total'), service.name).toBe(true);
-        expect(has(samples, 'nodejs_eventloop_lag_p99_seconds'), service.name).toBe(true);
-        // The projection runs two consumers (counters and case views); the intake none.
-        const consumers = { 'intake-api': 0, projection: 2 }[service.name as string] ?? 1;
-        expect(total(samples, 'gridgov_kafka_consumer_running'), service.name).toBe(consumers);
-      }
+  it('shows HTTP, lag, outbox and timer lateness moving, with series bounded after 10,000 cases', { timeout: 300_000 }, async () => {
+    // Every service answers /metrics with the process metrics and event-loop delay.
+    for (const service of services()) {
+      const samples = await scrape(service);
+      expect(has(samples, 'process_cpu_seconds_total'), service.name).toBe(true);
+      expect(has(samples, 'nodejs_eventloop_lag_p99_seconds'), service.name).toBe(true);
+      // The projection runs two consumers (counters and case views); the intake none.
+      const consumers = { 'intake-api': 0, projection: 2 }[service.name as string] ?? 1;
+      expect(total(samples, 'gridgov_kafka_consumer_running'), service.name).toBe(consumers);
+    }
 
-      // The simulator drives the intake for a few seconds: requests counted by route pattern, never by URL.
-      const tokenFor = (actor: Actor) =>
-        testToken({
-          sub: actor.id,
-          role: actor.role as PersonRole,
-          areas: actor.areas ?? [],
-          ...(actor.department ? { department: actor.department } : {}),
-        });
-      const driven = await driveTraffic({
-        intakeUrl: intake.url!,
-        cases: planTraffic({ seed: 18, ctx, rate: 20, durationMs: 4_000, timeScale: 600, runId: infra.id, caseClockStart: START }),
-        untilMs: 6_000,
-        tokenFor,
-        outcomeWaitMs: 10_000,
+    // The simulator drives the intake for a few seconds: requests counted by route pattern, never by URL.
+    const tokenFor = (actor: Actor) =>
+      testToken({
+        sub: actor.id,
+        role: actor.role as PersonRole,
+        areas: actor.areas ?? [],
+        ...(actor.department ? { department: actor.department } : {}),
       });
-      expect(driven.reports.accepted).toBeGreaterThan(20);
-      const afterDrive = await scrape(intake);
-      expect(total(afterDrive, 'gridgov_http_requests_total', 'route="/v1/incidents"', 'method="POST"', 'status="202"')).toBeGreaterThanOrEqual(
-        driven.reports.accepted,
-      );
-      expect(total(afterDrive, 'gridgov_http_requests_total', 'route="/v1/commands/:id"')).toBeGreaterThan(0);
-      expect(total(afterDrive, 'gridgov_http_request_duration_seconds_count', 'route="/v1/incidents"')).toBeGreaterThan(0);
-      expect(total(afterDrive, 'gridgov_redis_command_duration_seconds_count')).toBeGreaterThan(0);
+    const driven = await driveTraffic({
+      intakeUrl: intake.url!,
+      cases: planTraffic({ seed: 18, ctx, rate: 20, durationMs: 4_000, timeScale: 600, runId: infra.id, caseClockStart: START }),
+      untilMs: 6_000,
+      tokenFor,
+      outcomeWaitMs: 10_000,
+    });
+    expect(driven.reports.accepted).toBeGreaterThan(20);
+    const afterDrive = await scrape(intake);
+    expect(
+      total(afterDrive, 'gridgov_http_requests_total', 'route="/v1/incidents"', 'method="POST"', 'status="202"'),
+    ).toBeGreaterThanOrEqual(driven.reports.accepted);
+    expect(total(afterDrive, 'gridgov_http_requests_total', 'route="/v1/commands/:id"')).toBeGreaterThan(0);
+    expect(total(afterDrive, 'gridgov_http_request_duration_seconds_count', 'route="/v1/incidents"')).toBeGreaterThan(0);
+    expect(total(afterDrive, 'gridgov_redis_command_duration_seconds_count')).toBeGreaterThan(0);
 
-      const before = new Map(await Promise.all(services().map(async (s) => [s.name, (await scrape(s)).size] as const)));
-      const consumedBefore = total(await scrape(worker), 'gridgov_kafka_records_consumed_total');
-      const eventsTopic = `topic="${infra.topics.events}"`;
-      const projectedBefore = total(await scrape(projection), 'gridgov_kafka_records_consumed_total', eventsTopic);
+    const before = new Map(await Promise.all(services().map(async (s) => [s.name, (await scrape(s)).size] as const)));
+    const consumedBefore = total(await scrape(worker), 'gridgov_kafka_records_consumed_total');
+    const eventsTopic = `topic="${infra.topics.events}"`;
+    const projectedBefore = total(await scrape(projection), 'gridgov_kafka_records_consumed_total', eventsTopic);
 
-      // 10,000 cases straight onto grid.commands, as the intake signs them, while the worker and the projection are
-      // scraped as fast as they answer: the highest lag each showed is kept.
-      let producing = true;
-      const peak = { worker: 0, projection: 0, outbox: 0 };
-      const watcher = (async () => {
-        while (producing) {
-          const [w, p] = await Promise.all([scrape(worker), scrape(projection)]);
-          peak.worker = Math.max(peak.worker, total(w, 'gridgov_kafka_consumer_lag'));
-          peak.projection = Math.max(peak.projection, total(p, 'gridgov_kafka_consumer_lag'));
-          peak.outbox = Math.max(peak.outbox, total(w, 'gridgov_worker_outbox_depth'));
-        }
-      })();
-      const producer = new DurableProducer(infra.kafka);
-      await producer.connect();
-      const now = new Date(START).toISOString();
-      for (let from = 0; from < CASES; from += 1_000) {
-        const batch = Array.from({ length: Math.min(1_000, CASES - from) }, (_, k): CommandEnvelope => {
-          const i = from + k;
-          const gridCode = grids[i % grids.length]!;
-          return signedForTest(
-            {
-              commandId: uuid(i, `${infra.id}-command`),
-              incidentId: uuid(i, `${infra.id}-incident`),
-              issuedAt: now,
-              actor: { id: `staff-${i % 40}`, role: 'grid_staff', areas: [gridCode] },
-              command: {
-                type: 'ReportIncident',
-                data: {
-                  reportId: `metrics-${i}`,
-                  gridCode,
-                  category: 'exposed_rubbish',
-                  urgency: 'normal',
-                  description: '路边堆放生活垃圾',
-                  location: { lat: 22.52, lng: 113.03 },
-                  occurredAt: now,
-                },
+    // 10,000 cases straight onto grid.commands, as the intake signs them, while the worker and the projection are
+    // scraped ten times a second: the highest lag each showed is kept.
+    let producing = true;
+    const peak = { worker: 0, projection: 0, outbox: 0 };
+    const watcher = (async () => {
+      while (producing) {
+        const [w, p] = await Promise.all([scrape(worker), scrape(projection)]);
+        peak.worker = Math.max(peak.worker, total(w, 'gridgov_kafka_consumer_lag'));
+        peak.projection = Math.max(peak.projection, total(p, 'gridgov_kafka_consumer_lag'));
+        peak.outbox = Math.max(peak.outbox, total(w, 'gridgov_worker_outbox_depth'));
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    const producer = new DurableProducer(infra.kafka);
+    await producer.connect();
+    const now = new Date(START).toISOString();
+    for (let from = 0; from < CASES; from += 1_000) {
+      const batch = Array.from({ length: Math.min(1_000, CASES - from) }, (_, k): CommandEnvelope => {
+        const i = from + k;
+        const gridCode = grids[i % grids.length]!;
+        return signedForTest(
+          {
+            commandId: uuid(i, `${infra.id}-command`),
+            incidentId: uuid(i, `${infra.id}-incident`),
+            issuedAt: now,
+            actor: { id: `staff-${i % 40}`, role: 'grid_staff', areas: [gridCode] },
+            command: {
+              type: 'ReportIncident',
+              data: {
+                reportId: `metrics-${i}`,
+                gridCode,
+                category: 'exposed_rubbish',
+                urgency: 'normal',
+                description: '路边堆放生活垃圾',
+                location: { lat: 22.52, lng: 113.03 },
+                occurredAt: now,
               },
             },
-            infra.topics.commands,
-          );
-        });
-        await producer.send(
+          },
           infra.topics.commands,
-          batch.map((c) => ({ key: c.incidentId, value: JSON.stringify(c) })),
         );
-      }
-      await producer.disconnect();
-
-      // Everything handled: the worker consumed every case, its lag and outbox and the projection's lag are 0 again.
-      const settled = await eventually(
-        async () => {
-          const [w, p] = await Promise.all([scrape(worker), scrape(projection)]);
-          peak.worker = Math.max(peak.worker, total(w, 'gridgov_kafka_consumer_lag'));
-          peak.projection = Math.max(peak.projection, total(p, 'gridgov_kafka_consumer_lag'));
-          return {
-            consumed: total(w, 'gridgov_kafka_records_consumed_total') - consumedBefore,
-            workerLag: total(w, 'gridgov_kafka_consumer_lag'),
-            outbox: total(w, 'gridgov_worker_outbox_depth'),
-            projectionLag: total(p, 'gridgov_kafka_consumer_lag'),
-            // Both of its consumers (counters, case views) read every event: at least one per case each.
-            projected: total(p, 'gridgov_kafka_records_consumed_total', eventsTopic) - projectedBefore,
-          };
-        },
-        (s) => s.consumed >= CASES && s.workerLag === 0 && s.outbox === 0 && s.projectionLag === 0 && s.projected >= 2 * CASES,
-        240_000,
-        200,
+      });
+      await producer.send(
+        infra.topics.commands,
+        batch.map((c) => ({ key: c.incidentId, value: JSON.stringify(c) })),
       );
-      producing = false;
-      await watcher;
-      expect(settled).toMatchObject({ workerLag: 0, outbox: 0, projectionLag: 0 });
-      // 10,000 commands come in more batches than one: the lag after the first is what was still behind it.
-      expect(peak.worker).toBeGreaterThan(0);
-      expect(peak.projection).toBeGreaterThan(0);
-      const workerSamples = await scrape(worker);
-      // One outbox and one timer-backlog series per owned partition.
-      expect([...workerSamples.keys()].filter((s) => s.startsWith('gridgov_worker_outbox_depth{'))).toHaveLength(PARTITIONS);
-      expect([...workerSamples.keys()].filter((s) => s.startsWith('gridgov_worker_timers_due{'))).toHaveLength(PARTITIONS);
+    }
+    await producer.disconnect();
 
-      // Three days later by the worker's clock: the cases' first deadlines are due, fire late, and the backlog drains (the
-      // backlog is read from Redis at the scrape, against the worker's clock: 0 means every due timer has fired).
-      const firedBefore = total(workerSamples, 'gridgov_worker_timer_lateness_seconds_count');
-      await infra.redis.set(clockKey(infra.keyPrefix), String(START + 3 * 86_400_000));
-      const late = await eventually(
-        async () => {
-          const w = await scrape(worker);
-          return {
-            fired: total(w, 'gridgov_worker_timer_lateness_seconds_count') - firedBefore,
-            latenessSum: total(w, 'gridgov_worker_timer_lateness_seconds_sum'),
-            due: total(w, 'gridgov_worker_timers_due'),
-            withinAMinute: total(w, 'gridgov_worker_timer_lateness_seconds_bucket', 'le="60"'),
-          };
-        },
-        (l) => l.fired > 0 && l.due === 0,
-        120_000,
-        250,
-      );
-      // Most cases' first deadline (signing for it, within 2 working hours) falls within three days.
-      expect(late.fired).toBeGreaterThan(CASES / 2);
-      // Fired hours after they were due: in the histogram's upper buckets, not within a minute.
-      expect(late.latenessSum / (late.fired + firedBefore)).toBeGreaterThan(3_600);
-      expect(late.withinAMinute).toBeLessThan(late.fired);
+    // Everything handled: the worker consumed every case, its lag and outbox and the projection's lag are 0 again.
+    const settled = await eventually(
+      async () => {
+        const [w, p] = await Promise.all([scrape(worker), scrape(projection)]);
+        peak.worker = Math.max(peak.worker, total(w, 'gridgov_kafka_consumer_lag'));
+        peak.projection = Math.max(peak.projection, total(p, 'gridgov_kafka_consumer_lag'));
+        return {
+          consumed: total(w, 'gridgov_kafka_records_consumed_total') - consumedBefore,
+          workerLag: total(w, 'gridgov_kafka_consumer_lag'),
+          outbox: total(w, 'gridgov_worker_outbox_depth'),
+          projectionLag: total(p, 'gridgov_kafka_consumer_lag'),
+          // Both of its consumers (counters, case views) read every event: at least one per case each.
+          projected: total(p, 'gridgov_kafka_records_consumed_total', eventsTopic) - projectedBefore,
+        };
+      },
+      (s) => s.consumed >= CASES && s.workerLag === 0 && s.outbox === 0 && s.projectionLag === 0 && s.projected >= 2 * CASES,
+      240_000,
+      200,
+    );
+    producing = false;
+    await watcher;
+    expect(settled).toMatchObject({ workerLag: 0, outbox: 0, projectionLag: 0 });
+    // 10,000 commands come in more batches than one: the lag after the first is what was still behind it.
+    expect(peak.worker).toBeGreaterThan(0);
+    expect(peak.projection).toBeGreaterThan(0);
+    const workerSamples = await scrape(worker);
+    // One outbox and one timer-backlog series per owned partition.
+    expect([...workerSamples.keys()].filter((s) => s.startsWith('gridgov_worker_outbox_depth{'))).toHaveLength(PARTITIONS);
+    expect([...workerSamples.keys()].filter((s) => s.startsWith('gridgov_worker_timers_due{'))).toHaveLength(PARTITIONS);
 
-      // Cardinality: under the ceiling, and 10,000 cases added almost nothing; no label names a case or a person.
-      for (const service of services()) {
-        const samples = await scrape(service);
-        expect(samples.size, service.name).toBeLessThan(SERIES_CEILING);
-        expect(samples.size - before.get(service.name)!, service.name).toBeLessThan(SERIES_GROWTH_CEILING);
-        const leaking = [...samples.keys()].filter((s) => /[0-9a-f]{8}-[0-9a-f]{4}-|staff-\d|metrics-\d/.test(s));
-        expect(leaking, service.name).toEqual([]);
-        console.info(`metrics e2e: ${service.name} exports ${samples.size} series after ${CASES} cases`);
-      }
-      console.info(`metrics e2e: peak lag worker ${peak.worker}, projection ${peak.projection}; peak outbox ${peak.outbox}`);
-    },
-  );
+    // Three days later by the worker's clock: the cases' first deadlines are due, fire late, and the backlog drains (the
+    // backlog is read from Redis at the scrape, against the worker's clock: 0 means every due timer has fired).
+    const firedBefore = total(workerSamples, 'gridgov_worker_timer_lateness_seconds_count');
+    await infra.redis.set(clockKey(infra.keyPrefix), String(START + 3 * 86_400_000));
+    const late = await eventually(
+      async () => {
+        const w = await scrape(worker);
+        return {
+          fired: total(w, 'gridgov_worker_timer_lateness_seconds_count') - firedBefore,
+          latenessSum: total(w, 'gridgov_worker_timer_lateness_seconds_sum'),
+          due: total(w, 'gridgov_worker_timers_due'),
+          withinAMinute: total(w, 'gridgov_worker_timer_lateness_seconds_bucket', 'le="60"'),
+        };
+      },
+      (l) => l.fired > 0 && l.due === 0,
+      120_000,
+      250,
+    );
+    // Most cases' first deadline (signing for it, within 2 working hours) falls within three days.
+    expect(late.fired).toBeGreaterThan(CASES / 2);
+    // Fired hours after they were due: in the histogram's upper buckets, not within a minute.
+    expect(late.latenessSum / (late.fired + firedBefore)).toBeGreaterThan(3_600);
+    expect(late.withinAMinute).toBeLessThan(late.fired);
+
+    // Cardinality: under the ceiling, and 10,000 cases added almost nothing; no label names a case or a person.
+    for (const service of services()) {
+      const samples = await scrape(service);
+      expect(samples.size, service.name).toBeLessThan(SERIES_CEILING);
+      expect(samples.size - before.get(service.name)!, service.name).toBeLessThan(SERIES_GROWTH_CEILING);
+      const leaking = [...samples.keys()].filter((s) => /[0-9a-f]{8}-[0-9a-f]{4}-|staff-\d|metrics-\d/.test(s));
+      expect(leaking, service.name).toEqual([]);
+      console.info(`metrics e2e: ${service.name} exports ${samples.size} series after ${CASES} cases`);
+    }
+    console.info(`metrics e2e: peak lag worker ${peak.worker}, projection ${peak.projection}; peak outbox ${peak.outbox}`);
+  });
 });

@@ -16,7 +16,12 @@ describe('trace context (W3C traceparent)', () => {
   });
 
   it('starts a new trace when there is no header, or a malformed one', () => {
-    for (const carrier of [undefined, {}, { traceparent: 'garbage' }, { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' }]) {
+    for (const carrier of [
+      undefined,
+      {},
+      { traceparent: 'garbage' },
+      { traceparent: '00-00000000000000000000000000000000-00f067aa0ba902b7-01' },
+    ]) {
       const span = startSpan('work', carrier);
       expect(span.traceparent).toMatch(W3C);
       expect(span.traceId).not.toBe('00000000000000000000000000000000');

@@ -54,7 +54,9 @@ export class HealthServer {
       if (path === '/metrics' && metrics) {
         if (!scrapeAllowed(options.metricsToken, req.headers.authorization)) {
           res.setHeader('www-authenticate', 'Bearer realm="metrics"');
-          return send(401, { error: { code: 'UNAUTHENTICATED', message: 'headers.authorization: /metrics wants the bearer token METRICS_TOKEN' } });
+          return send(401, {
+            error: { code: 'UNAUTHENTICATED', message: 'headers.authorization: /metrics wants the bearer token METRICS_TOKEN' },
+          });
         }
         metrics.exposition().then(
           ({ contentType, body }) => {

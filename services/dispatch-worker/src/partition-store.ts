@@ -140,7 +140,10 @@ export class PartitionStore {
 
   /** What a scrape shows of the partition (ADR 0026): entries not yet relayed, and timers due at `now` not yet fired. */
   async backlog(now: number): Promise<{ outboxDepth: number; timersDue: number }> {
-    const [outboxDepth, timersDue] = await Promise.all([this.redis.llen(this.keys.outbox), this.redis.zcount(this.keys.timers, '-inf', now)]);
+    const [outboxDepth, timersDue] = await Promise.all([
+      this.redis.llen(this.keys.outbox),
+      this.redis.zcount(this.keys.timers, '-inf', now),
+    ]);
     return { outboxDepth, timersDue };
   }
 

@@ -280,9 +280,7 @@ export class DispatchWorker {
   /** Each owned partition's outbox depth and due timers, for a scrape (ADR 0026). */
   async backlog(): Promise<WorkerBacklog[]> {
     const now = (await this.deps.clock()).getTime();
-    return Promise.all(
-      [...this.owned].map(async ([partition, owner]) => ({ partition, ...(await owner.store.backlog(now)) })),
-    );
+    return Promise.all([...this.owned].map(async ([partition, owner]) => ({ partition, ...(await owner.store.backlog(now)) })));
   }
 
   get ownedPartitions(): number[] {

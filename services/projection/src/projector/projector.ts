@@ -264,7 +264,8 @@ export class Projector {
     for (const [i, event] of events.entries()) {
       const id = event.metadata.incidentId;
       const result = applyEvent(areas, known.get(id), event);
-      if (debug) logger.debug({ incidentId: id, type: event.type, version: event.metadata.version, result: result.kind, ...traces[i] }, 'event');
+      if (debug)
+        logger.debug({ incidentId: id, type: event.type, version: event.metadata.version, result: result.kind, ...traces[i] }, 'event');
       if (result.kind === 'duplicate') {
         duplicates++;
       } else if (result.kind === 'gap') {
