@@ -33,7 +33,10 @@ export class ServiceMetrics {
   readonly redisDuration: Histogram<'command'>;
   readonly timerLateness: Histogram;
   readonly timersFired: Counter;
+  readonly backlogReadErrors: Counter;
   private backlog: (() => Promise<readonly WorkerBacklog[]>) | undefined;
+  /** The backlog read of the scrape under way: one Redis read serves both gauges. */
+  private backlogRead: Promise<readonly WorkerBacklog[] | undefined> | undefined;
 
   constructor(readonly service: string) {
     const registers = [this.registry];
@@ -103,7 +106,21 @@ export class ServiceMetrics {
       registers,
     });
     this.timersFired = new Counter({ name: 'gridgov_worker_timers_fired_total', help: 'Deadline timers fired.', registers });
-    const backlogOf = async () => (this.backlog ? await this.backlog() : []);
+    this.backlogReadErrors = new Counter({
+      name: 'gridgov_worker_backlog_read_errors_total',
+      help: 'Scrapes whose outbox and timer backlog could not be read from Redis (those series are absent from that scrape).',
+      registers,
+    });
+    // A Redis that does not answer in time costs these series one scrape, not the whole scrape (the rest still shows).
+    const backlogOf = () => {
+      this.backlogRead ??= (this.backlog ? this.backlog() : Promise.resolve([]))
+        .catch(() => {
+          this.backlogReadErrors.inc();
+          return undefined;
+        })
+        .finally(() => (this.backlogRead = undefined));
+      return this.backlogRead;
+    };
     new Gauge({
       name: 'gridgov_worker_outbox_depth',
       help: 'Records the worker decided and committed to Redis but has not yet produced to Kafka, by commands partition.',
@@ -111,7 +128,7 @@ export class ServiceMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const b of await backlogOf()) this.set({ partition: String(b.partition) }, b.outboxDepth);
+        for (const b of (await backlogOf()) ?? []) this.set({ partition: String(b.partition) }, b.outboxDepth);
       },
     });
     new Gauge({
@@ -121,7 +138,7 @@ export class ServiceMetrics {
       registers,
       async collect() {
         this.reset();
-        for (const b of await backlogOf()) this.set({ partition: String(b.partition) }, b.timersDue);
+        for (const b of (await backlogOf()) ?? []) this.set({ partition: String(b.partition) }, b.timersDue);
       },
     });
   }

@@ -25,6 +25,21 @@ describe('service metrics', () => {
     expect(body).toContain('gridgov_worker_timers_due{partition="2",service="dispatch-worker"} 3');
   });
 
+  it('leaves the backlog out of a scrape when Redis does not answer, and counts it, without failing the scrape', async () => {
+    const metrics = new ServiceMetrics('dispatch-worker');
+    let reads = 0;
+    metrics.observeBacklog(() => {
+      reads++;
+      return Promise.reject(new Error('Command timed out'));
+    });
+    const body = (await metrics.exposition()).body;
+    expect(reads).toBe(1);
+    expect(body).not.toContain('gridgov_worker_outbox_depth{');
+    expect(body).toMatch(/^process_cpu_seconds_total/m);
+    // Counted as it happens: shown from the next scrape on.
+    expect((await metrics.exposition()).body).toMatch(/^gridgov_worker_backlog_read_errors_total\{service="dispatch-worker"\} [12]$/m);
+  });
+
   it('reports lag per owned partition, drops partitions given away, and shows a consumer given up on', async () => {
     const metrics = new ServiceMetrics('projection');
     const observer = consumerObserver(metrics);
