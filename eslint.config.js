@@ -21,7 +21,7 @@ const noIo = { group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], messa
  * packages below them, services on packages and never on each other, test/ on anything, bench/ on packages. A package's
  * tests may also import @gridgov/testing.
  */
-const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'config-data', 'runtime', 'kafka', 'redis', 'read-model', 'crypto'];
+const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'config-data', 'runtime', 'kafka', 'redis', 'read-model', 'crypto', 'telemetry'];
 const PACKAGES = [
   'auth',
   'config',
@@ -37,6 +37,7 @@ const PACKAGES = [
   'redis',
   'runtime',
   'simulator',
+  'telemetry',
   'testing',
 ];
 const SERVICES = ['intake-api', 'projection', 'dispatch-worker', 'console', 'notifier'];
@@ -45,10 +46,11 @@ export const ALLOWED_IMPORTS = {
   'packages/contracts': [],
   'packages/config': [],
   'packages/runtime': [],
+  'packages/telemetry': [],
   'packages/domain': ['contracts'],
   'packages/geo': ['contracts', 'domain'],
   'packages/auth': ['config', 'contracts'],
-  'packages/http': ['contracts'],
+  'packages/http': ['contracts', 'telemetry'],
   'packages/kafka': ['contracts'],
   'packages/redis': ['contracts'],
   'packages/read-model': ['contracts', 'domain', 'redis'],

@@ -128,6 +128,20 @@ ensure_browser() {
     die "could not install ${need[*]} (apt-get install -y --no-install-recommends ${need[*]})"
 }
 
+# promtool, which checks and unit-tests the Prometheus alert rules (infra/observability, test/observability.unit.test.ts):
+# from Debian's `prometheus` package when missing. Its service is not started (no init system runs it here).
+ensure_promtool() {
+  command -v promtool >/dev/null && return 0
+  command -v apt-get >/dev/null || die "the alert-rule tests need promtool and apt-get is not here: install Prometheus' promtool yourself"
+  local sudo=""
+  [[ "$(id -u)" == 0 ]] || sudo="sudo"
+  say "installing prometheus from Debian (promtool, for the alert-rule tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get install -y --no-install-recommends prometheus >/dev/null 2>&1 ||
+    { $sudo apt-get update -qq && $sudo apt-get install -y --no-install-recommends prometheus >/dev/null; } ||
+    die "could not install prometheus (apt-get install -y --no-install-recommends prometheus)"
+}
+
 # Waits until a URL answers 2xx, or gives up after $2 seconds.
 wait_http() {
   local url=$1 timeout=${2:-60} waited=0

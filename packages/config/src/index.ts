@@ -52,6 +52,13 @@ export const CommonConfig = z.object({
     .default('grid')
     .describe('Prefix of every Redis key this deployment writes (tests use their own).'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level.'),
+  METRICS_TOKEN: z
+    .string()
+    .min(16, 'METRICS_TOKEN is at least 16 characters')
+    .optional()
+    .describe(
+      'Bearer token GET /metrics wants (Prometheus `authorization` scrape setting); unset: /metrics is open to whoever reaches the port (ADR 0026).',
+    ),
   CLOCK_SOURCE: z
     .enum(['system', 'redis'])
     .default('system')

@@ -100,7 +100,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     if (origins.size > 0) reply.header('vary', 'origin');
     // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
     const route = request.routeOptions.url;
-    if (route === '/healthz' || route === '/readyz') return;
+    if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
 
     const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);

@@ -5,3 +5,4 @@ export * from './edge.ts';
 export * from './openapi.ts';
 export * from './sse.ts';
 export * from './document-only.ts';
+export * from './observability.ts';

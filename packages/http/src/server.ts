@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { installEdge, PUBLIC_ROUTE, requestIdOf, type EdgeOptions } from './edge.ts';
 import { installErrorHandler, type DependencyOf } from './errors.ts';
 import { installOpenApi, type OpenApiInfo } from './openapi.ts';
+import { installObservability, type ObservabilityOptions } from './observability.ts';
 
 /** What /readyz answers: ready or not, and (when known) each dependency's state. */
 export interface ReadinessReport {
@@ -27,6 +28,8 @@ export interface HttpServerOptions {
   readonly timeouts?: HttpServerTimeouts;
   /** What the OpenAPI document (/openapi.json, /docs) says of the API; its routes are read from their schemas. */
   readonly openApi: OpenApiInfo;
+  /** Metrics served at GET /metrics (and counted per route), with METRICS_TOKEN when set; traces are always on. */
+  readonly observability?: ObservabilityOptions;
 }
 
 const Liveness = z.object({ status: z.literal('ok') });
@@ -90,6 +93,8 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   // README promises 415 UNSUPPORTED_MEDIA_TYPE for a body that is not JSON.
   app.removeContentTypeParser('text/plain');
   installErrorHandler(app, bodyLimit, options.dependencyOf);
+  // Before the edge: a request it refuses (401, 429) is traced and counted too.
+  installObservability(app, options.observability ?? {});
   installEdge(app, options.edge);
   installOpenApi(app, options.openApi);
   void app.register((probes, _options, done) => {

@@ -22,6 +22,17 @@ export interface PartitionBatch {
   isRunning(): boolean;
 }
 
+/** What a consumer reports as it goes (metrics: packages/telemetry's consumerObserver). */
+export interface ConsumerObserver {
+  /** Running (after start) or not (stopped, or given up on by kafkajs). */
+  running(groupId: string, running: boolean): void;
+  crashed(groupId: string, restart: boolean): void;
+  /** The partitions of a topic this member owns after a rebalance. */
+  assigned(groupId: string, topic: string, partitions: readonly number[]): void;
+  /** After a batch: records still to handle on the partition (high watermark − next offset), and how many were handled. */
+  progress(groupId: string, topic: string, partition: number, lag: number, records: number): void;
+}
+
 export interface BatchConsumerOptions {
   readonly kafka: KafkaClient;
   readonly groupId: string;
@@ -49,6 +60,8 @@ export interface BatchConsumerOptions {
    * only logged). The process should end so that its supervisor starts a fresh one; see exitOnDeadConsumer.
    */
   readonly onCrash?: (error: Error) => void;
+  /** Told of progress, crashes and stops (metrics). */
+  readonly observer?: ConsumerObserver;
 }
 
 /** Where a partition's next batch begins: `offset` is the first record read. */
@@ -86,6 +99,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
     logger.info({ groupId: options.groupId, assignment: Object.fromEntries(assignment) }, 'partitions assigned');
+    for (const topic of options.topics) options.observer?.assigned(options.groupId, topic, assignment.get(topic) ?? []);
   });
   consumer.on(consumer.events.CRASH, (event) => {
     const { error, restart } = event.payload;
@@ -93,8 +107,13 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       { err: error, restart, groupId: options.groupId },
       restart ? 'consumer crashed: kafkajs restarts it' : 'consumer crashed for good',
     );
-    if (!restart) options.onCrash?.(error);
+    options.observer?.crashed(options.groupId, restart);
+    if (!restart) {
+      options.observer?.running(options.groupId, false);
+      options.onCrash?.(error);
+    }
   });
+  consumer.on(consumer.events.STOP, () => options.observer?.running(options.groupId, false));
 
   let assigned: Promise<void> = Promise.resolve();
   if (options.onAssigned) {
@@ -133,8 +152,16 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       const last = batch.lastOffset();
       payload.resolveOffset(last);
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      options.observer?.progress(
+        options.groupId,
+        batch.topic,
+        batch.partition,
+        Number(BigInt(batch.highWatermark) - BigInt(last) - 1n),
+        batch.messages.length,
+      );
     },
   });
+  options.observer?.running(options.groupId, true);
   return {
     stop: () => consumer.disconnect(),
     seek: ({ topic, partition, offset }) => consumer.seek({ topic, partition, offset: offset.toString() }),

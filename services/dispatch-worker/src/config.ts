@@ -5,14 +5,14 @@ import { z } from 'zod';
 export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend({
   ...EncryptionConfig.shape,
   ...BaselineConfig.shape,
-  HOST: z.string().default('127.0.0.1').describe("Address of the worker's health port (/healthz, /readyz)."),
+  HOST: z.string().default('127.0.0.1').describe("Address of the worker's HTTP port (/healthz, /readyz, /metrics)."),
   WORKER_PORT: z.coerce
     .number()
     .int()
     .min(0)
     .max(65535)
     .default(3003)
-    .describe("Port of the worker's health port (/healthz, /readyz); 0 picks a free one."),
+    .describe("Port of the worker's HTTP port (/healthz, /readyz, /metrics); 0 picks a free one."),
   COMMAND_SIGNING_KEY: CommandSigningKey.describe(
     'Key the intake signs command envelopes with (HMAC-SHA256, ADR 0006); a command it did not sign goes to the DLQ.',
   ),

@@ -18,6 +18,7 @@ import {
   type IncidentState,
 } from '@gridgov/domain';
 import { sealEvent, type Pseudonyms } from '@gridgov/crypto';
+import type { TraceSpan } from '@gridgov/telemetry';
 import { deadLetter, partitionOf, type IncomingRecord, type PartitionBatch } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import type { OutboxEntry } from './partition-store.ts';
@@ -127,7 +128,7 @@ export class BatchDecider {
     private readonly ctx: DecisionContext,
     private readonly topics: Topics,
     private readonly now: Date,
-    private readonly logger: Logger,
+    private logger: Logger,
     private readonly sealing: BatchSealing | null = null,
   ) {
     this.current = new Map(loaded);
@@ -166,7 +167,21 @@ export class BatchDecider {
    * stands) or it is `expired` (ADR 0019): then it is refused with a COMMAND_EXPIRED outcome and decides nothing; an
    * expired copy of a command decided already is set aside to the DLQ, its first outcome left as it was.
    */
-  command(envelope: CommandEnvelope, position: CommandPosition, expired?: Expired): void {
+  command(envelope: CommandEnvelope, position: CommandPosition, expired?: Expired, trace?: TraceSpan): void {
+    if (!trace) return this.decideCommand(envelope, position, expired);
+    // The command's trace on every line about it, and on every record it causes (ADR 0026).
+    const start = this.outbox.length;
+    const logger = this.logger;
+    this.logger = logger.child(trace.logFields);
+    try {
+      this.decideCommand(envelope, position, expired);
+    } finally {
+      this.logger = logger;
+    }
+    for (let i = start; i < this.outbox.length; i++) this.outbox[i] = { ...this.outbox[i]!, traceparent: trace.traceparent };
+  }
+
+  private decideCommand(envelope: CommandEnvelope, position: CommandPosition, expired?: Expired): void {
     const { incidentId, commandId } = envelope;
     const state = this.current.get(incidentId) ?? null;
     // Grid staff on a confidential category are not named in logs (举报人保护).

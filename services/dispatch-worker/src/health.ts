@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTimedHttpServer, type Logger, type Readiness, type ServerTimeouts } from '@gridgov/runtime';
+import { scrapeAllowed, type ServiceMetrics } from '@gridgov/telemetry';
 
 export interface HealthServerOptions {
   readonly host: string;
@@ -10,9 +11,16 @@ export interface HealthServerOptions {
   readonly ready: () => Promise<Readiness>;
   /** How long a client may take (HTTP_*_TIMEOUT_MS). */
   readonly timeouts: ServerTimeouts;
+  /** Served at GET /metrics (ADR 0026); left out, /metrics is 404. */
+  readonly metrics?: ServiceMetrics;
+  /** When set, GET /metrics wants `Authorization: Bearer <METRICS_TOKEN>`. */
+  readonly metricsToken?: string | undefined;
 }
 
-/** The worker's health port: GET /healthz (the process answers) and GET /readyz (Kafka and Redis answer); nothing else. */
+/**
+ * The worker's HTTP port: GET /healthz (the process answers), GET /readyz (Kafka and Redis answer) and GET /metrics
+ * (Prometheus); nothing else.
+ */
 export class HealthServer {
   private readonly server: Server;
 
@@ -39,6 +47,26 @@ export class HealthServer {
               dependencies: Object.fromEntries(Object.entries(r.dependencies).map(([name, d]) => [name, d.ok ? 'up' : 'down'])),
             }),
           () => send(503, { status: 'not ready' }),
+        );
+        return;
+      }
+      const { metrics } = options;
+      if (path === '/metrics' && metrics) {
+        if (!scrapeAllowed(options.metricsToken, req.headers.authorization)) {
+          res.setHeader('www-authenticate', 'Bearer realm="metrics"');
+          return send(401, {
+            error: { code: 'UNAUTHENTICATED', message: 'headers.authorization: /metrics wants the bearer token METRICS_TOKEN' },
+          });
+        }
+        metrics.exposition().then(
+          ({ contentType, body }) => {
+            res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store' });
+            res.end(body);
+          },
+          (err: unknown) => {
+            options.logger.warn({ err }, 'metrics could not be collected');
+            send(503, { error: { code: 'METRICS_UNAVAILABLE', message: 'metrics could not be collected: see the log' } });
+          },
         );
         return;
       }

@@ -5,6 +5,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, redisProbe, redisReady } from '@gridgov/redis';
+import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { HealthServer } from './health.ts';
@@ -15,8 +16,9 @@ const bootLogger = createLogger('dispatch-worker', process.env['LOG_LEVEL'] ?? '
 async function main(): Promise<void> {
   const config = parseConfig(WorkerConfig);
   const logger = createLogger('dispatch-worker', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('dispatch-worker');
   const baseline = await loadBaseline(config);
-  const redis = createRedis(config.REDIS_URL, 'dispatch-worker', logger);
+  const redis = instrumentRedis(createRedis(config.REDIS_URL, 'dispatch-worker', logger), metrics);
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
@@ -36,6 +38,8 @@ async function main(): Promise<void> {
     logger,
     ready: () => readiness.check(),
     timeouts: httpTimeoutsFrom(config),
+    metrics,
+    metricsToken: config.METRICS_TOKEN,
   });
   const healthAddress = await health.listen();
   const worker = new DispatchWorker({
@@ -63,7 +67,9 @@ async function main(): Promise<void> {
     eventVerifier: new EventVerifier([...new Set([eventSigner.publicKey, ...config.EVENT_VERIFY_KEYS])], config.EVENT_SIGNATURES_FROM),
     onConsumerCrash: exitOnDeadConsumer(logger, 'dispatch-worker commands'),
     encryption: { kms: LocalKms.fromFile(config.KEK_FILE), pseudonyms: new Pseudonyms(config.PSEUDONYM_SECRET) },
+    metrics,
   });
+  metrics.observeBacklog(() => worker.backlog());
   await worker.start();
   logger.info(
     {

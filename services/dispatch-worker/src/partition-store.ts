@@ -8,6 +8,8 @@ export interface OutboxEntry {
   readonly topic: string;
   readonly key: string;
   readonly value: string;
+  /** The trace of the command that caused it (W3C traceparent), sent as a header (ADR 0026). */
+  readonly traceparent?: string;
 }
 
 /** How far a partition's state has folded the log: the next offsets of grid.events and grid.outcomes. */
@@ -128,9 +130,21 @@ export class PartitionStore {
     );
   }
 
-  /** Incidents whose next tick is due at `now` or before, earliest first. */
-  async dueTimers(now: number, limit: number): Promise<string[]> {
-    return this.redis.zrangebyscore(this.keys.timers, '-inf', now, 'LIMIT', 0, limit);
+  /** Incidents whose next tick is due at `now` or before, earliest first, with when each fell due (epoch ms). */
+  async dueTimers(now: number, limit: number): Promise<{ incidentId: string; dueAt: number }[]> {
+    const flat = await this.redis.zrangebyscore(this.keys.timers, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit);
+    const due: { incidentId: string; dueAt: number }[] = [];
+    for (let i = 0; i + 1 < flat.length; i += 2) due.push({ incidentId: flat[i]!, dueAt: Number(flat[i + 1]) });
+    return due;
+  }
+
+  /** What a scrape shows of the partition (ADR 0026): entries not yet relayed, and timers due at `now` not yet fired. */
+  async backlog(now: number): Promise<{ outboxDepth: number; timersDue: number }> {
+    const [outboxDepth, timersDue] = await Promise.all([
+      this.redis.llen(this.keys.outbox),
+      this.redis.zcount(this.keys.timers, '-inf', now),
+    ]);
+    return { outboxDepth, timersDue };
   }
 
   async timerCount(): Promise<number> {

@@ -13,6 +13,7 @@ import {
 import { CaseKeys, type Kms, type Pseudonyms } from '@gridgov/crypto';
 import { CheckpointConflict, Fenced, type Clock, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
+import { consumerObserver, SpanKind, startSpan, type ServiceMetrics, type WorkerBacklog } from '@gridgov/telemetry';
 import type { KafkaClient } from '@gridgov/kafka';
 import { BatchDecider, commandAgeProblem, parseCommandRecord, type BatchSealing } from './decide-batch.ts';
 import { PartitionStore, type OutboxEntry } from './partition-store.ts';
@@ -57,6 +58,8 @@ export interface WorkerDeps {
    * the pseudonyms. The service always has it; left out, events go in clear (a benchmark's reference run, old tests).
    */
   readonly encryption?: { readonly kms: Kms; readonly pseudonyms: Pseudonyms };
+  /** Consumer lag, dead letters, timer lateness (ADR 0026); the outbox and timer backlog are read at each scrape. */
+  readonly metrics?: ServiceMetrics;
 }
 
 interface Owned {
@@ -156,6 +159,7 @@ export class DispatchWorker {
       onAssigned: (assignment) => this.onAssigned(assignment.get(this.deps.topics.commands) ?? []),
       onBatch: (batch) => this.inTurn(batch.partition, () => this.onBatch(batch)),
       ...(this.deps.onConsumerCrash ? { onCrash: this.deps.onConsumerCrash } : {}),
+      ...(this.deps.metrics ? { observer: consumerObserver(this.deps.metrics) } : {}),
     });
     this.scheduleTimers();
   }
@@ -256,12 +260,15 @@ export class DispatchWorker {
     if (!owner) return fired;
     // Redis may have lost the state (a wipe, a restart without persistence): the timers with it. Restore first.
     if (!(await owner.store.isRestored())) await this.recover(partition, 'no restored mark found at a timer pass');
+    // An outbox left behind by a relay that failed after its batch was committed (a Redis or Kafka timeout): the batch
+    // read again finds nothing new to decide, so nothing else would send it until the partition's next command.
+    await this.relay(partition);
     const now = await this.deps.clock();
     for (;;) {
       const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
       if (due.length === 0) return fired;
       const fromCheckpoint = await owner.store.checkpoint();
-      const states = await owner.store.loadStates(due);
+      const states = await owner.store.loadStates(due.map((t) => t.incidentId));
       const decider = new BatchDecider(
         states,
         new Set(),
@@ -271,13 +278,24 @@ export class DispatchWorker {
         this.deps.logger,
         await this.sealingFor(partition, states),
       );
-      for (const incidentId of due) decider.tick(incidentId);
+      for (const { incidentId } of due) decider.tick(incidentId);
       await this.settleKeys(decider, now);
       await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
+      const metrics = this.deps.metrics;
+      if (metrics) {
+        for (const { dueAt } of due) metrics.timerLateness.observe(Math.max(0, now.getTime() - dueAt) / 1000);
+        metrics.timersFired.inc(due.length);
+      }
       await this.relay(partition);
       fired += due.length;
       if (due.length < TIMER_CHUNK) return fired;
     }
+  }
+
+  /** Each owned partition's outbox depth and due timers, for a scrape (ADR 0026). */
+  async backlog(): Promise<WorkerBacklog[]> {
+    const now = (await this.deps.clock()).getTime();
+    return Promise.all([...this.owned].map(async ([partition, owner]) => ({ partition, ...(await owner.store.backlog(now)) })));
   }
 
   get ownedPartitions(): number[] {
@@ -381,7 +399,8 @@ export class DispatchWorker {
     }
     delete owner.lastSeek;
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
-    if (fresh.length === 0) return;
+    // Decided already (a batch read again after its relay failed): what it left in the outbox goes now.
+    if (fresh.length === 0) return this.relay(batch.partition);
 
     const place = { topic: batch.topic, partition: batch.partition, partitions: this.partitions };
     const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
@@ -404,7 +423,10 @@ export class DispatchWorker {
       if (item.ok) {
         const tooOld = commandAgeProblem(item.envelope, item.record, this.deps.commandMaxAgeMs);
         const expired = tooOld ? { reason: tooOld, setAside: (why: string) => decider.deadLetter(batch, item.record, why) } : undefined;
-        decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset }, expired);
+        // The trace the intake began (a traceparent header), or a new one for a command produced without it.
+        const trace = startSpan(`decide ${item.envelope.command.type}`, item.record.headers, SpanKind.CONSUMER);
+        decider.command(item.envelope, { partition: batch.partition, offset: item.record.offset }, expired, trace);
+        trace.end();
       } else decider.deadLetter(batch, item.record, item.reason);
     }
     const last = fresh[fresh.length - 1]!;
@@ -420,6 +442,8 @@ export class DispatchWorker {
       this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
       return;
     }
+    const letters = decider.outbox.filter((e) => e.topic === this.deps.topics.dlq).length;
+    if (letters > 0) this.deps.metrics?.deadLetters.inc({ consumer: 'dispatch-worker', topic: batch.topic }, letters);
     await this.relay(batch.partition);
   }
 
@@ -449,9 +473,12 @@ export class DispatchWorker {
     for (const entry of entries) {
       const list = byTopic.get(entry.topic) ?? [];
       // Events are signed as published, for the partition they go to (their key's, the commands partition's: ADR 0019).
-      const headers =
-        entry.topic === eventsTopic ? this.deps.eventSigner.headers(eventsTopic, partition, entry.key, entry.value) : undefined;
-      list.push({ key: entry.key, value: entry.value, ...(headers ? { headers } : {}) });
+      // The signature covers the key and value, not the headers: a traceparent beside it changes nothing it vouches for.
+      const headers = {
+        ...(entry.topic === eventsTopic ? this.deps.eventSigner.headers(eventsTopic, partition, entry.key, entry.value) : {}),
+        ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+      };
+      list.push({ key: entry.key, value: entry.value, ...(Object.keys(headers).length > 0 ? { headers } : {}) });
       byTopic.set(entry.topic, list);
     }
     const delivered = await this.producer.sendMany(byTopic);

@@ -35,6 +35,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    ...(deps.observability ? { observability: deps.observability } : {}),
     openApi: {
       title: 'intake-api',
       description:

@@ -1,7 +1,7 @@
 import type { Topics } from '@gridgov/contracts';
 import type { Kms, Pseudonyms } from '@gridgov/crypto';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ObservabilityOptions, ReadinessReport } from '@gridgov/http';
 import type { GroupCommitProducer } from '@gridgov/kafka';
 import type { ReadModelReader } from '@gridgov/read-model';
 import type { Clock, Redis } from '@gridgov/redis';
@@ -52,6 +52,8 @@ export interface IntakeDeps {
   readonly photos?: PhotoOptions;
   /** Open311 (ADR 0028): the citizen apps that may POST requests (OPEN311_CLIENTS_FILE); none when absent. */
   readonly open311?: { readonly clients: Open311Clients };
+  /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
+  readonly observability?: ObservabilityOptions;
 }
 
 export interface PhotoOptions {

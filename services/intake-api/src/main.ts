@@ -5,6 +5,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildIntakeApp } from './app.ts';
 import { Open311Clients } from './open311/clients.ts';
@@ -20,12 +21,13 @@ const bootLogger = createLogger('intake-api', process.env['LOG_LEVEL'] ?? 'info'
 async function main(): Promise<void> {
   const config = parseConfig(IntakeConfig);
   const logger = createLogger('intake-api', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('intake-api');
   const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'intake-api', sasl: kafkaLogin(config), logger });
   // Few retries: a caller hears 503 after PRODUCE_TIMEOUT_MS, and a request nobody waits for should not hold its place.
   const producer = new DurableProducer(kafka, { retry: { retries: 3, maxRetryTimeMs: 1_000 } });
   await producer.connect();
-  const redis = createRedis(config.REDIS_URL, 'intake-api', logger);
+  const redis = instrumentRedis(createRedis(config.REDIS_URL, 'intake-api', logger), metrics);
   await redisReady(redis);
   await assertNoEviction(redis);
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
     },
     trustProxy: config.TRUST_PROXY,
     timeouts: httpTimeoutsFrom(config),
+    observability: { metrics, metricsToken: config.METRICS_TOKEN },
     reportTimes: { maxAheadMs: config.REPORT_MAX_AHEAD_S * 1000, floor: new Date(config.REPORT_TIME_FLOOR) },
     signingKey: config.COMMAND_SIGNING_KEY,
     readSide,

@@ -33,6 +33,8 @@ export interface NotifierAppDeps {
   readonly edge: EdgeOptions;
   readonly bodyLimit?: number;
   readonly timeouts?: HttpServerOptions['timeouts'];
+  /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026). */
+  readonly observability?: HttpServerOptions['observability'];
 }
 
 export const InboxQuery = z.object({
@@ -58,6 +60,7 @@ export function buildNotifierApp(deps: NotifierAppDeps): FastifyInstance {
     dependencyOf: (err) => (isStoreUnavailable(err) ? 'store' : undefined),
     edge: deps.edge,
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    ...(deps.observability ? { observability: deps.observability } : {}),
     openApi: {
       title: 'notifier',
       description:

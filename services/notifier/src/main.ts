@@ -4,6 +4,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady, StreamSlots } from '@gridgov/redis';
+import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildNotifierApp } from './app.ts';
 import { NotifierConfig } from './config.ts';
@@ -17,6 +18,7 @@ const bootLogger = createLogger('notifier', process.env['LOG_LEVEL'] ?? 'info');
 async function main(): Promise<void> {
   const config = parseConfig(NotifierConfig);
   const logger = createLogger('notifier', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('notifier');
   const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'notifier', sasl: kafkaLogin(config), logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
@@ -36,7 +38,7 @@ async function main(): Promise<void> {
   if (directory.data.webhooks.length > 0 && !config.WEBHOOK_SECRET)
     throw new ConfigError(['WEBHOOK_SECRET: required, the directory has webhooks to sign']);
 
-  const redis = createRedis(config.REDIS_URL, 'notifier', logger);
+  const redis = instrumentRedis(createRedis(config.REDIS_URL, 'notifier', logger), metrics);
   await redisReady(redis);
   await assertNoEviction(redis);
   const subscriber = createRedis(config.REDIS_URL, 'notifier-sse', logger);
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
       maxAttempts: 5,
     },
     onConsumerCrash: exitOnDeadConsumer(logger, 'notifier notifications'),
+    metrics,
   });
   // The per-user cap on open inbox streams, over every notifier instance (`<k>:notify:streams:<user>`, ADR 0020).
   const streamSlots = new StreamSlots(
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
     directory: { get: () => directory, set: (d) => (directory = d) },
     ready: () => readiness.check(),
     timeouts: httpTimeoutsFrom(config),
+    observability: { metrics, metricsToken: config.METRICS_TOKEN },
     edge: {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),

@@ -11,6 +11,7 @@ import {
   sendDeadLetters,
 } from '@gridgov/kafka';
 import type { Clock } from '@gridgov/redis';
+import { consumerObserver, traceFieldsOf, type ServiceMetrics } from '@gridgov/telemetry';
 import type { Logger } from 'pino';
 import type { Directory } from './directory.ts';
 import { quietUntil, type QuietHours, type SmsAdapter, smsText } from './sms.ts';
@@ -42,6 +43,8 @@ export interface NotifierOptions {
     readonly maxAttempts: number;
   };
   readonly onConsumerCrash?: (error: Error) => void;
+  /** Consumer lag and state, dead letters (ADR 0026). */
+  readonly metrics?: ServiceMetrics;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +78,7 @@ export class Notifier {
       ...(this.o.sessionTimeoutMs ? { sessionTimeoutMs: this.o.sessionTimeoutMs } : {}),
       onBatch: (batch) => this.handleBatch(batch),
       ...(this.o.onConsumerCrash ? { onCrash: this.o.onConsumerCrash } : {}),
+      ...(this.o.metrics ? { observer: consumerObserver(this.o.metrics) } : {}),
     });
     if (this.o.sms.adapter) this.scheduleSms();
   }
@@ -95,7 +99,10 @@ export class Notifier {
       if (reason) dead.push(deadLetter('notifier', batch, record, reason, await this.o.clock()));
       await batch.heartbeat();
     }
-    if (dead.length > 0) await sendDeadLetters(this.producer, this.o.topics.dlq, dead);
+    if (dead.length > 0) {
+      await sendDeadLetters(this.producer, this.o.topics.dlq, dead);
+      this.o.metrics?.deadLetters.inc({ consumer: 'notifier', topic: batch.topic }, dead.length);
+    }
   }
 
   /** Delivers one record on every channel; answers a reason when (part of) it goes to grid.dlq. */
@@ -104,20 +111,31 @@ export class Notifier {
     try {
       json = JSON.parse(record.value?.toString('utf8') ?? '');
     } catch {
-      this.o.logger.warn({ partition: batch.partition, offset: record.offset }, 'notification is not JSON: dead-lettered');
+      this.o.logger.warn(
+        { partition: batch.partition, offset: record.offset, ...traceFieldsOf(record.headers) },
+        'notification is not JSON: dead-lettered',
+      );
       return 'not JSON';
     }
     const parsed = Notification.safeParse(json);
     if (!parsed.success) {
       const reason = `invalid notification: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`;
-      this.o.logger.warn({ partition: batch.partition, offset: record.offset, reason }, 'invalid notification: dead-lettered');
+      this.o.logger.warn(
+        { partition: batch.partition, offset: record.offset, reason, ...traceFieldsOf(record.headers) },
+        'invalid notification: dead-lettered',
+      );
       return reason;
     }
     const n = parsed.data;
     const directory = this.o.directory();
     const people = directory.recipients(n);
     const hooks = directory.webhooks(n);
-    const log = this.o.logger.child({ notificationId: n.notificationId, incidentId: n.incidentId, kind: n.kind });
+    const log = this.o.logger.child({
+      notificationId: n.notificationId,
+      incidentId: n.incidentId,
+      kind: n.kind,
+      ...traceFieldsOf(record.headers),
+    });
     if (people.length === 0 && hooks.length === 0) log.warn({ recipient: n.recipient }, 'no one in the directory for this notification');
 
     for (const person of people) {

@@ -4,6 +4,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
@@ -24,11 +25,12 @@ const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info'
 async function main(): Promise<void> {
   const config = parseConfig(ProjectionConfig);
   const logger = createLogger('projection', config.LOG_LEVEL);
+  const metrics = new ServiceMetrics('projection');
   const verifier = tokenVerifierFrom(config);
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection', sasl: kafkaLogin(config), logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
   const partitions = await partitionCount(kafka, topics.events);
-  const redis = createRedis(config.REDIS_URL, 'projection', logger);
+  const redis = instrumentRedis(createRedis(config.REDIS_URL, 'projection', logger), metrics);
   await redisReady(redis);
   await assertNoEviction(redis);
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
@@ -73,6 +75,7 @@ async function main(): Promise<void> {
     eventVerifier,
     onApplied: (partition, events) => publisher.applied(partition, events),
     onCrash: exitOnDeadConsumer(logger, 'projection'),
+    metrics,
   });
   await projector.start();
   // The read side of the intake's case routes: views, histories, work lists and command outcomes (ADR 0009).
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     eventVerifier,
     onCrash: exitOnDeadConsumer(logger, 'projection'),
+    metrics,
   });
   await caseViews.start();
   const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);
@@ -120,6 +124,7 @@ async function main(): Promise<void> {
     trustProxy: config.TRUST_PROXY,
     timeouts: httpTimeoutsFrom(config),
     pdf: new ChromiumPdfPrinter(config.CHROMIUM_PATH, logger),
+    observability: { metrics, metricsToken: config.METRICS_TOKEN },
   });
   // 月通报 freeze themselves after their month (BULLETIN_FREEZE_AT), on the deployment's clock (CLOCK_SOURCE).
   const freezeClock = clockFrom(

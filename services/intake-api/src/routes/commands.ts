@@ -1,7 +1,7 @@
 import { signEnvelope } from '@gridgov/auth';
 import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
-import { ApiError, BAD_REQUEST, DependencyUnavailableError, jsonAnswer, requestActor, type ZodTypeProvider } from '@gridgov/http';
+import { ApiError, BAD_REQUEST, DependencyUnavailableError, jsonAnswer, requestActor, requestTrace, type ZodTypeProvider } from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
@@ -97,7 +97,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
    * does not take it in time the caller hears 503 KAFKA_UNAVAILABLE, and its retry (same reportId, or same
    * Idempotency-Key) is the same command: if the first try landed after all, it is decided once.
    */
-  const submit = async (envelope: CommandEnvelope, retryWith: string) => {
+  const submit = async (envelope: CommandEnvelope, retryWith: string, request: FastifyRequest) => {
     // Bound to grid.commands and the incident's key, stamped with the wall clock it is signed at (ADR 0019).
     const version = deps.configVersion?.();
     const checked = version === undefined ? envelope : { ...envelope, configVersion: version };
@@ -106,7 +106,9 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       key: envelope.incidentId,
     });
     try {
-      await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed) });
+      // The request's trace goes on with the command (a header: not signed, and believed for nothing but logs; ADR 0026).
+      const headers = requestTrace(request).headers();
+      await deps.producer.send(deps.topics.commands, { key: envelope.incidentId, value: JSON.stringify(signed), headers });
     } catch (err) {
       if (!isKafkaUnavailable(err)) throw err;
       throw new DependencyUnavailableError('kafka', `the command was not acknowledged in time; send it again ${retryWith}`, err);
@@ -150,7 +152,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
         actor,
         command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
       };
-      await submit(envelope, 'with the same reportId');
+      await submit(envelope, 'with the same reportId', request);
       await photos.claim();
       // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
       const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
@@ -208,6 +210,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       await submit(
         envelope,
         idempotencyKey ? 'with the same Idempotency-Key' : 'with an Idempotency-Key, so that a retry is the same command',
+        request,
       );
       await photos.claim();
       request.log.info(

@@ -27,6 +27,7 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     edge: deps.edge,
     ...(deps.trustProxy ? { trustProxy: true } : {}),
     ...(deps.timeouts ? { timeouts: deps.timeouts } : {}),
+    ...(deps.observability ? { observability: deps.observability } : {}),
     openApi: {
       title: 'projection',
       description:

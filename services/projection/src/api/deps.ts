@@ -1,5 +1,5 @@
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import type { EdgeOptions, HttpServerTimeouts, ReadinessReport } from '@gridgov/http';
+import type { EdgeOptions, HttpServerTimeouts, ObservabilityOptions, ReadinessReport } from '@gridgov/http';
 import type { Weights } from '@gridgov/projection-api';
 import type { Logger } from '@gridgov/runtime';
 import type { BulletinStore } from './bulletin.ts';
@@ -37,4 +37,6 @@ export interface ProjectionAppDeps {
   readonly timeouts?: HttpServerTimeouts;
   /** Prints bulletin documents as PDF (CHROMIUM_PATH); Debian's Chromium, launched on first use, when unset. Closed with the app. */
   readonly pdf?: PdfPrinter;
+  /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
+  readonly observability?: ObservabilityOptions;
 }

@@ -13,6 +13,7 @@ import {
   type RunningConsumer,
 } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
+import { consumerObserver, traceFieldsOf, type ServiceMetrics } from '@gridgov/telemetry';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
 import { RestoreWatch } from './restore-watch.ts';
@@ -52,6 +53,8 @@ export interface ProjectorDeps {
    * them when stalled. Default 1 s; a rebuild (a fixed generation) marks its partitions when it switches instead.
    */
   readonly watchMs?: number;
+  /** Consumer lag, dead letters (ADR 0026); none in a rebuild. */
+  readonly metrics?: ServiceMetrics;
 }
 
 /** What a projector has folded since it started. */
@@ -153,6 +156,7 @@ export class Projector {
       },
       onBatch: (batch) => this.onBatch(batch),
       ...(this.deps.onCrash ? { onCrash: this.deps.onCrash } : {}),
+      ...(this.deps.metrics ? { observer: consumerObserver(this.deps.metrics) } : {}),
     });
     this.resolveStarted(this.running);
     this.scheduleWatch();
@@ -236,15 +240,22 @@ export class Projector {
 
     const letters: DeadLetter[] = [];
     const events: GridEvent[] = [];
+    /** Each event's trace (its record's traceparent), for the lines about it. */
+    const traces: ReturnType<typeof traceFieldsOf>[] = [];
     for (const [i, record] of fresh.entries()) {
       // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
       if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
       // Nothing in a record is believed before its signature (ADR 0019): a forged or moved event counts nothing.
       const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
       const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
-      if (parsed.ok) events.push(parsed.value);
-      else {
-        logger.warn({ incidentId: record.key, partition, offset: record.offset, reason: parsed.reason }, 'an event not counted');
+      if (parsed.ok) {
+        events.push(parsed.value);
+        traces.push(traceFieldsOf(record.headers));
+      } else {
+        logger.warn(
+          { incidentId: record.key, partition, offset: record.offset, reason: parsed.reason, ...traceFieldsOf(record.headers) },
+          'an event not counted',
+        );
         letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
       }
     }
@@ -255,15 +266,18 @@ export class Projector {
     let applied = 0;
     let duplicates = 0;
     let gaps = 0;
-    for (const event of events) {
+    const debug = logger.isLevelEnabled('debug');
+    for (const [i, event] of events.entries()) {
       const id = event.metadata.incidentId;
       const result = applyEvent(areas, known.get(id), event);
+      if (debug)
+        logger.debug({ incidentId: id, type: event.type, version: event.metadata.version, result: result.kind, ...traces[i] }, 'event');
       if (result.kind === 'duplicate') {
         duplicates++;
       } else if (result.kind === 'gap') {
         gaps++;
         logger.error(
-          { incidentId: id, version: event.metadata.version, expected: result.expected },
+          { incidentId: id, version: event.metadata.version, expected: result.expected, ...traces[i] },
           'event version gap: event not applied',
         );
       } else {
@@ -276,6 +290,7 @@ export class Projector {
     if (letters.length > 0 && this.sendsDeadLetters) {
       logger.warn({ partition, count: letters.length, first: letters[0]?.reason }, 'events set aside to the DLQ');
       await sendDeadLetters(this.producer, this.deps.topics.dlq, letters);
+      this.deps.metrics?.deadLetters.inc({ consumer: 'projection', topic: batch.topic }, letters.length);
     }
     await store.apply(partition, from, lastRecord.offset, touched, deltas);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).

@@ -3,6 +3,7 @@ import type { Topics } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
+import { consumerObserver, type ServiceMetrics } from '@gridgov/telemetry';
 import { nextOffset, RestoreWatch } from '../restore-watch.ts';
 import { CaseViewFold } from './fold.ts';
 import type { CaseViewStore, Log } from './store.ts';
@@ -29,6 +30,8 @@ export interface CaseViewProjectorDeps {
   readonly watchMs?: number;
   /** Told when the consumer crashed and will not restart by itself. */
   readonly onCrash?: (err: Error) => void;
+  /** Consumer lag and state (ADR 0026). */
+  readonly metrics?: ServiceMetrics;
 }
 
 /**
@@ -77,6 +80,7 @@ export class CaseViewProjector {
       },
       onBatch: (batch) => this.onBatch(batch),
       onCrash: (err) => this.deps.onCrash?.(err),
+      ...(this.deps.metrics ? { observer: consumerObserver(this.deps.metrics) } : {}),
     });
     this.scheduleWatch();
     await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
