@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventSigner, generateEventSigningKey } from '@gridgov/auth';
+import { generateEventSigningKey } from '@gridgov/auth';
 import { Catalog } from '@gridgov/domain';
 import { importCases, legacyLines, Mapping, type ImportSummary } from '@gridgov/importer';
 import { topicWatermarks } from '@gridgov/kafka';
@@ -186,7 +186,7 @@ describe('pnpm import-cases: a legacy export against an independent recount', ()
       mapping,
       areas,
       catalog: new Catalog(),
-      target: target ? { kafka: infra.kafka, topic: infra.topics.events, signer: new EventSigner(importer.privateKey) } : undefined,
+      target: target ? { kafka: infra.kafka, topic: infra.topics.events, signingKey: importer.privateKey } : undefined,
       logger: testLogger(),
     });
 

@@ -1,6 +1,7 @@
 import { calendarBench } from './calendar.ts';
 import { encryptionBench } from './encryption.ts';
 import { endToEndBench } from './end-to-end.ts';
+import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench, replayBench } from './projection.ts';
 import { restoreBench } from './restore.ts';
@@ -27,6 +28,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
   search: () => searchBench(100_000, full ? 30 : 10),
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
+  import: () => importBench(full ? [100_000, 1_000_000] : [20_000, 200_000]),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');

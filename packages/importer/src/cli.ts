@@ -5,7 +5,6 @@
  */
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
-import { EventSigner } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { Catalog, parseAreaTree } from '@gridgov/domain';
@@ -96,14 +95,15 @@ async function cli(argv: readonly string[]): Promise<number> {
           : {
               kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'import-cases', sasl: kafkaLogin(config), logger }),
               topic: topicsWithPrefix(config.TOPIC_PREFIX).events,
-              signer: new EventSigner(config.IMPORT_SIGNING_KEY!),
+              signingKey: config.IMPORT_SIGNING_KEY!,
             },
       logger,
       listProblems: list,
       onProgress: (p) => (seen = p),
     });
     progress.stop();
-    process.stdout.write(summaryText(summary));
+    // maxRSS is in KiB: the most memory this process held, the figure that shows a file of any size streams.
+    process.stdout.write(summaryText(summary, process.resourceUsage().maxRSS * 1024));
     return summary.refused > 0 ? 3 : 0;
   } finally {
     progress.stop();

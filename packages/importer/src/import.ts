@@ -1,10 +1,11 @@
-import type { EventSigner } from '@gridgov/auth';
+import { EVENT_SIGNATURE_HEADER } from '@gridgov/auth';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import { DurableProducer, partitionOf, topicWatermarks, type KafkaClient, type OutgoingRecord } from '@gridgov/kafka';
+import { DurableProducer, partitionerFor, topicWatermarks, type KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import { caseIdOf } from './ids.ts';
 import type { Mapping } from './mapping.ts';
 import { RowMapper, type RowProblem } from './rows.ts';
+import { SigningPool, type RecordToSign } from './signing-pool.ts';
 import { readSource, type SourceFormat } from './sources.ts';
 
 /** Where the events go; absent for a dry run. */
@@ -12,8 +13,10 @@ export interface ImportTarget {
   readonly kafka: KafkaClient;
   /** grid.events, prefixed. */
   readonly topic: string;
-  /** The importer's own key (IMPORT_SIGNING_KEY): readers believe it for IncidentImported events alone (ADR 0030). */
-  readonly signer: EventSigner;
+  /** The importer's own private key (IMPORT_SIGNING_KEY): readers believe it for IncidentImported events alone (ADR 0030). */
+  readonly signingKey: string;
+  /** Signing threads (one per core unless given). */
+  readonly signingThreads?: number;
 }
 
 export interface ImportOptions {
@@ -88,24 +91,35 @@ export async function importCases(options: ImportOptions): Promise<ImportSummary
   const producer = target ? new DurableProducer(target.kafka) : undefined;
   const partitions = target ? (await topicWatermarks(target.kafka, target.topic)).length : 0;
   if (target && partitions === 0) throw new Error(`${target.topic} has no partitions: is it created?`);
+  const place = target ? partitionerFor(partitions) : undefined;
+  const pool = target ? new SigningPool(target.signingKey, target.signingThreads) : undefined;
   await producer?.connect();
   const sending = new Set<Promise<void>>();
   let failed: unknown;
-  const send = async (records: OutgoingRecord[]) => {
-    if (!producer || !target) return;
+  /** Signs a batch on a signing thread, then produces it (acks=all); `inFlight` batches at once, in any order. */
+  const send = async (records: RecordToSign[]) => {
+    if (!producer || !target || !pool) return;
     while (sending.size >= inFlight) await Promise.race(sending);
     if (failed !== undefined) throw failed;
-    const request: Promise<void> = producer.send(target.topic, records).then(
-      () => void sending.delete(request),
-      (err: unknown) => {
-        sending.delete(request);
-        failed ??= err;
-      },
-    );
+    const request: Promise<void> = pool
+      .sign(target.topic, records)
+      .then((signatures) =>
+        producer.send(
+          target.topic,
+          records.map((r, i) => ({ key: r.key, value: r.value, headers: { [EVENT_SIGNATURE_HEADER]: signatures[i]! } })),
+        ),
+      )
+      .then(
+        () => void sending.delete(request),
+        (err: unknown) => {
+          sending.delete(request);
+          failed ??= err;
+        },
+      );
     sending.add(request);
   };
 
-  let batch: OutgoingRecord[] = [];
+  let batch: RecordToSign[] = [];
   try {
     const source = readSource({
       file: options.file,
@@ -128,10 +142,9 @@ export async function importCases(options: ImportOptions): Promise<ImportSummary
         continue;
       }
       imported++;
-      if (target) {
+      if (place) {
         const key = mapped.event.metadata.incidentId;
-        const value = JSON.stringify(mapped.event);
-        batch.push({ key, value, headers: target.signer.headers(target.topic, partitionOf(key, partitions), key, value) });
+        batch.push({ key, value: JSON.stringify(mapped.event), partition: place(key) });
         if (batch.length >= batchSize) {
           await send(batch);
           batch = [];
@@ -144,6 +157,7 @@ export async function importCases(options: ImportOptions): Promise<ImportSummary
     if (failed !== undefined) throw failed;
   } finally {
     await Promise.allSettled(sending);
+    await pool?.close();
     await producer?.disconnect();
   }
   options.onProgress?.({ bytes, rows, imported, refused });
