@@ -6,3 +6,4 @@ export * from './sources.ts';
 export * from './import.ts';
 export * from './summary.ts';
 export * from './legacy-file.ts';
+export * from './config.ts';
