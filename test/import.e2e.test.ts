@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEventSigningKey } from '@gridgov/auth';
 import { Catalog } from '@gridgov/domain';
-import { importCases, legacyLines, Mapping, type ImportSummary } from '@gridgov/importer';
+import { importCases, legacyLines, Mapping, writeLines, type ImportSummary } from '@gridgov/importer';
 import { topicWatermarks } from '@gridgov/kafka';
-import { writeLines } from '../packages/importer/src/legacy-cli.ts';
 import {
   bearer,
   createTestInfra,

@@ -3,8 +3,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEventSigningKey } from '@gridgov/auth';
-import { legacyLines } from '@gridgov/importer';
-import { writeLines } from '../../packages/importer/src/legacy-cli.ts';
+import { legacyLines, writeLines } from '@gridgov/importer';
 import { loadXinhuiAreas } from '@gridgov/testing';
 import { benchInfra, MiB, repoRoot, report, type Figure, type SuiteRows } from './support.ts';
 

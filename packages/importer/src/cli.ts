@@ -14,6 +14,7 @@ import { DryRunConfig, ImportConfig } from './config.ts';
 import { importCases, type ImportProgress } from './import.ts';
 import { Mapping } from './mapping.ts';
 import { formatOf, sizeOf, SourceError, type SourceFormat } from './sources.ts';
+import { UsageError } from './errors.ts';
 import { summaryText } from './summary.ts';
 
 const USAGE = `Usage: pnpm import-cases FILE [--mapping mapping.json] [--dry-run] [--format csv|xlsx]
@@ -31,10 +32,6 @@ Environment: KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD, TOPIC_PREFIX, AREAS_
 
 Exit code: 0 every row imported, 3 some rows refused (the others imported), 2 usage, 1 failure.
 `;
-
-export class UsageError extends Error {
-  readonly code = 'USAGE';
-}
 
 async function cli(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

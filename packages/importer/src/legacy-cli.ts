@@ -3,24 +3,13 @@
  * data/import/szcg-legacy.mapping.json maps, with reports over 2025-01-01 .. 2026-10-31 in the grids of AREAS_FILE
  * (新会区 by default). For trying `pnpm import-cases` and for its benchmark.
  */
-import { createWriteStream } from 'node:fs';
-import { once } from 'node:events';
 import { parseArgs } from 'node:util';
-import { parseConfig } from '@gridgov/config';
+import { CommonConfig, parseConfig } from '@gridgov/config';
 import { parseAreaTree } from '@gridgov/domain';
 import { readJsonFile, runCliWhenMain } from '@gridgov/runtime';
 import { z } from 'zod';
-import { CommonConfig } from '@gridgov/config';
-import { legacyLines } from './legacy-file.ts';
-import { UsageError } from './cli.ts';
-
-/** Writes `lines` to `file`, waiting on the stream when it is full. */
-export async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
-  const out = createWriteStream(file);
-  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
-  out.end();
-  await once(out, 'finish');
-}
+import { UsageError } from './errors.ts';
+import { legacyLines, writeLines } from './legacy-file.ts';
 
 async function cli(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({

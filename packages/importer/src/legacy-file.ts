@@ -4,6 +4,8 @@
  * `YYYY/MM/DD HH:mm:ss` in Beijing time, reporter columns the importer drops), the layout that
  * data/import/szcg-legacy.mapping.json maps. Pure: the same seed and grids give the same rows.
  */
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 export const LEGACY_HEADER = [
   '案件编号',
@@ -108,4 +110,12 @@ export function* legacyLines(options: LegacyOptions): Generator<string, void, un
     ];
     yield cells.map(csvField).join(',');
   }
+}
+
+/** Writes `lines` to `file`, one a line, waiting on the stream when it is full. */
+export async function writeLines(file: string, lines: Iterable<string>): Promise<void> {
+  const out = createWriteStream(file);
+  for (const line of lines) if (!out.write(`${line}\n`)) await once(out, 'drain');
+  out.end();
+  await once(out, 'finish');
 }

@@ -119,3 +119,26 @@ describe('an XLSX export, streamed', () => {
     expect(summary.problems).toEqual([{ line: 4, column: '网格编码', reason: 'unknown grid "123": not a grid of the areas file' }]);
   });
 });
+
+describe('the signing threads', () => {
+  it('sign exactly as the worker signs, so readers verify what they sign', async () => {
+    const { EventSigner, EventVerifier, generateEventSigningKey } = await import('@gridgov/auth');
+    const { SigningPool } = await import('./signing-pool.ts');
+    const pair = generateEventSigningKey();
+    const pool = new SigningPool(pair.privateKey, 2);
+    try {
+      const records = [0, 1, 2].map((i) => ({ key: `incident-${i}`, value: `{"type":"IncidentImported","n":${i}}`, partition: i }));
+      const signatures = await pool.sign('grid.events', records);
+      const signer = new EventSigner(pair.privateKey);
+      expect(signatures).toEqual(records.map((r) => signer.sign('grid.events', r.partition, r.key, r.value)));
+      const verifier = new EventVerifier([`import:${pair.publicKey}`]);
+      records.forEach((r, i) =>
+        expect(
+          verifier.problem({ topic: 'grid.events', partition: r.partition, key: r.key, value: Buffer.from(r.value), headers: { 'gridgov-signature': signatures[i]! } }),
+        ).toBeUndefined(),
+      );
+    } finally {
+      await pool.close();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { EventSigner } from '@gridgov/auth';
 
 /** A record to sign: its key and value as produced, and the partition it lands on (ADR 0019 signs the place too). */
 export interface RecordToSign {
@@ -20,8 +21,10 @@ export class SigningPool {
 
   constructor(privateKey: string, threads = availableParallelism()) {
     const url = new URL('./sign-worker.ts', import.meta.url);
+    // Checks the key here (a clear error at start), and names it as EventSigner does.
+    const { keyId } = new EventSigner(privateKey);
     this.workers = Array.from({ length: Math.max(1, threads) }, () => {
-      const worker = new Worker(url, { workerData: { privateKey } });
+      const worker = new Worker(url, { workerData: { privateKey, keyId } });
       worker.on('message', (m: { id: number; signatures: string[] }) => {
         this.waiting.get(m.id)?.resolve(m.signatures);
         this.waiting.delete(m.id);
