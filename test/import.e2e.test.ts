@@ -70,7 +70,7 @@ function recount(csv: string): Map<string, Counts> {
     '结案时间',
     '是否返工',
     '是否按期',
-  ].map(col) as number[];
+  ].map(col);
   expect(id).toBeGreaterThanOrEqual(0);
   for (const line of lines.slice(1)) {
     const cells = line.split(',');
@@ -170,7 +170,10 @@ describe('pnpm import-cases: a legacy export against an independent recount', ()
     const from = Date.parse('2025-01-01T00:00:00+08:00');
     await writeLines(file, legacyLines({ rows: ROWS, seed: 2019, grids, from, to: Date.parse('2026-11-01T00:00:00+08:00') }));
     infra = await createTestInfra({ partitions: { events: 4 } });
-    projection = await startService('projection', { ...infra.env(), EVENT_VERIFY_KEYS: `${TEST_EVENT_VERIFY_KEY},import:${importer.publicKey}` });
+    projection = await startService('projection', {
+      ...infra.env(),
+      EVENT_VERIFY_KEYS: `${TEST_EVENT_VERIFY_KEY},import:${importer.publicKey}`,
+    });
   });
   afterAll(async () => {
     await projection?.stop('SIGKILL');
@@ -202,7 +205,12 @@ describe('pnpm import-cases: a legacy export against an independent recount', ()
 
     const first = await run(true);
     expect(first).toMatchObject({ dryRun: false, rows: ROWS, imported: ROWS, refused: 0 });
-    await eventually(() => cityReported(projection), (n) => n === ROWS, 180_000, 250);
+    await eventually(
+      () => cityReported(projection),
+      (n) => n === ROWS,
+      180_000,
+      250,
+    );
     await caughtUp(infra);
     const once = await compare(projection.url!, reference);
     console.info(`import e2e: ${ROWS} rows imported in ${first.seconds.toFixed(1)} s; ${once.asked} figure sets compared`);
@@ -232,7 +240,8 @@ describe('pnpm import-cases: bad rows', () => {
     const infra = await createTestInfra({ partitions: { events: 2 } });
     const importer = generateEventSigningKey();
     try {
-      const header = '案件编号,网格编码,问题类别,紧急程度,问题描述,上报人,联系电话,上报时间,派遣时间,处置部门,办结时间,结案时间,是否返工,是否按期';
+      const header =
+        '案件编号,网格编码,问题类别,紧急程度,问题描述,上报人,联系电话,上报时间,派遣时间,处置部门,办结时间,结案时间,是否返工,是否按期';
       const grid = areas.ofLevel('grid')[0]!.code;
       const rows = [
         `A-1,${grid},垃圾暴露,一般,,,,2025/03/01 08:00:00,2025/03/01 09:00:00,环卫所,2025/03/02 09:00:00,2025/03/02 10:00:00,否,是`,

@@ -70,7 +70,10 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
       join(dir, 'secrets.env'),
       'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nPSEUDONYM_SECRET=pseudonym-secret-value\nKEK_FILE=/secrets/kek.json\nIMPORT_SIGNING_KEY=import-signing-key-value\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
     );
-    writeFileSync(join(dir, 'scram-credentials'), 'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\nimport-cases=kc\n');
+    writeFileSync(
+      join(dir, 'scram-credentials'),
+      'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\nimport-cases=kc\n',
+    );
     await run(
       process.execPath,
       [
@@ -96,12 +99,22 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
   it.each(SERVICE_NAMES)('writes %s only its secrets, its own Kafka login and its own Redis user', (service) => {
     const env = read(service);
     expect(secretsIn(env)).toEqual(EXPECTED_SECRETS[service]);
-    const kafka = { 'intake-api': 'ki', 'dispatch-worker': 'kw', projection: 'kp', notifier: 'kn', console: undefined, 'import-cases': 'kc' }[
-      service
-    ];
-    const redis = { 'intake-api': 'ri', 'dispatch-worker': 'rw', projection: 'rp', notifier: 'rn', console: undefined, 'import-cases': undefined }[
-      service
-    ];
+    const kafka = {
+      'intake-api': 'ki',
+      'dispatch-worker': 'kw',
+      projection: 'kp',
+      notifier: 'kn',
+      console: undefined,
+      'import-cases': 'kc',
+    }[service];
+    const redis = {
+      'intake-api': 'ri',
+      'dispatch-worker': 'rw',
+      projection: 'rp',
+      notifier: 'rn',
+      console: undefined,
+      'import-cases': undefined,
+    }[service];
     if (kafka) {
       expect(env).toMatchObject({ KAFKA_USERNAME: service, KAFKA_PASSWORD: kafka });
       // The importer (ADR 0030) writes grid.events and touches no Redis.

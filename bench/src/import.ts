@@ -56,7 +56,12 @@ export async function importBench(sizes: readonly number[]): Promise<SuiteRows> 
       runs.push({ rows, bytes: statSync(file).size, rate: run.rate, peakRss: run.peakRss });
     }
     const figures: Figure[] = runs.flatMap((r) => [
-      { name: `rows/s, ${r.rows.toLocaleString('en-US')} rows`, value: Math.round(r.rate), unit: '/s', note: `${(r.bytes / MiB).toFixed(0)} MiB CSV, goal ≥ 20,000` },
+      {
+        name: `rows/s, ${r.rows.toLocaleString('en-US')} rows`,
+        value: Math.round(r.rate),
+        unit: '/s',
+        note: `${(r.bytes / MiB).toFixed(0)} MiB CSV, goal ≥ 20,000`,
+      },
       { name: `peak RSS, ${r.rows.toLocaleString('en-US')} rows`, value: r.peakRss / MiB, unit: 'MiB' },
     ]);
     report('import', figures, { sizes, partitions: 12 });
@@ -67,7 +72,9 @@ export async function importBench(sizes: readonly number[]): Promise<SuiteRows> 
         figure: `import: peak RSS, ${r.rows.toLocaleString('en-US')} rows`,
         value: r.peakRss / MiB,
         unit: 'MiB',
-        ...(r === small ? {} : { reference: { name: `peak RSS at ${small.rows.toLocaleString('en-US')} rows`, value: small.peakRss / MiB, unit: 'MiB' } }),
+        ...(r === small
+          ? {}
+          : { reference: { name: `peak RSS at ${small.rows.toLocaleString('en-US')} rows`, value: small.peakRss / MiB, unit: 'MiB' } }),
       },
     ]);
   } finally {

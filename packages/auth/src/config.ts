@@ -77,9 +77,14 @@ export const EventVerifyKeys = z
     z.array(
       z
         .string()
-        .refine((k) => /^(import:)?[A-Za-z0-9_-]{43}$/.test(k) && Buffer.from(k.replace(/^import:/, ''), 'base64url').toString('base64url') === k.replace(/^import:/, ''), {
-          message: 'each EVENT_VERIFY_KEYS entry is 32 bytes in base64url (43 characters), optionally after `import:`',
-        }),
+        .refine(
+          (k) =>
+            /^(import:)?[A-Za-z0-9_-]{43}$/.test(k) &&
+            Buffer.from(k.replace(/^import:/, ''), 'base64url').toString('base64url') === k.replace(/^import:/, ''),
+          {
+            message: 'each EVENT_VERIFY_KEYS entry is 32 bytes in base64url (43 characters), optionally after `import:`',
+          },
+        ),
     ),
   );
 

@@ -53,7 +53,9 @@ async function cli(argv: readonly string[]): Promise<number> {
   const file = positionals[0]!;
   const format = (values.format ?? formatOf(file)) as SourceFormat | undefined;
   if (format !== 'csv' && format !== 'xlsx') {
-    throw new UsageError(`--format: csv or xlsx${values.format === undefined ? ` (${basename(file)} has neither extension)` : `, got ${values.format}`}`);
+    throw new UsageError(
+      `--format: csv or xlsx${values.format === undefined ? ` (${basename(file)} has neither extension)` : `, got ${values.format}`}`,
+    );
   }
   const list = Number(values.list);
   if (!Number.isSafeInteger(list) || list < 0) throw new UsageError(`--list: a count of rows, got ${values.list}`);

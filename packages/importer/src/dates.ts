@@ -17,7 +17,7 @@ function compile(format: string): { readonly re: RegExp; readonly fields: readon
   const fields: string[] = [];
   let source = '';
   let timeStart = -1;
-  for (let i = 0; i < format.length; ) {
+  for (let i = 0; i < format.length;) {
     const token = Object.keys(TOKENS).find((t) => format.startsWith(t, i));
     if (token) {
       if (token === 'HH' && timeStart < 0) timeStart = source.length;

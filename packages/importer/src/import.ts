@@ -95,7 +95,7 @@ export async function importCases(options: ImportOptions): Promise<ImportSummary
   const pool = target ? new SigningPool(target.signingKey, target.signingThreads) : undefined;
   await producer?.connect();
   const sending = new Set<Promise<void>>();
-  let failed: unknown;
+  let failed: Error | undefined;
   /** Signs a batch on a signing thread, then produces it (acks=all); `inFlight` batches at once, in any order. */
   const send = async (records: RecordToSign[]) => {
     if (!producer || !target || !pool) return;
@@ -113,7 +113,7 @@ export async function importCases(options: ImportOptions): Promise<ImportSummary
         () => void sending.delete(request),
         (err: unknown) => {
           sending.delete(request);
-          failed ??= err;
+          failed ??= err instanceof Error ? err : new Error(String(err));
         },
       );
     sending.add(request);

@@ -37,9 +37,7 @@ export const Mapping = z.strictObject({
    * The legacy system's name, e.g. `szcg-2019`: with the legacy case id it makes each case's id (UUIDv5), so the same
    * source imported again, under any file name, gives the same ids. Never change it between imports of one system.
    */
-  source: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,100}$/, 'a source name is 1–100 letters, digits, ".", "_", "-"'),
+  source: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'a source name is 1–100 letters, digits, ".", "_", "-"'),
   columns: z.strictObject({
     caseId: Column,
     grid: Column,

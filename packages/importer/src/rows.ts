@@ -10,7 +10,8 @@ export interface RowProblem {
   readonly reason: string;
 }
 
-export type MappedRow = { readonly ok: true; readonly event: IncidentImported } | { readonly ok: false; readonly problems: readonly RowProblem[] };
+export type MappedRow =
+  { readonly ok: true; readonly event: IncidentImported } | { readonly ok: false; readonly problems: readonly RowProblem[] };
 
 /** What the mapper checks against: the areas (a grid must be one) and the catalog (categories, departments). */
 export interface RowWorld {
@@ -80,7 +81,8 @@ export class RowMapper {
     const urgency: Urgency | undefined =
       urgencyText === ''
         ? this.mapping.defaultUrgency
-        : (values.urgency[urgencyText] ?? (['normal', 'urgent', 'very_urgent'].includes(urgencyText) ? (urgencyText as Urgency) : undefined));
+        : (values.urgency[urgencyText] ??
+          (['normal', 'urgent', 'very_urgent'].includes(urgencyText) ? (urgencyText as Urgency) : undefined));
     if (!urgency) refuse('urgency', `unknown urgency ${JSON.stringify(urgencyText)}: not mapped in values.urgency`);
 
     const times: Partial<Record<(typeof TIMES)[number], number>> = {};
@@ -105,7 +107,10 @@ export class RowMapper {
     const departmentText = cell('department');
     const department = departmentText === '' ? undefined : (values.department[departmentText] ?? departmentText);
     if (department !== undefined && !this.world.catalog.department(department)) {
-      refuse('department', `unknown department ${JSON.stringify(departmentText)}: neither mapped in values.department nor a department code`);
+      refuse(
+        'department',
+        `unknown department ${JSON.stringify(departmentText)}: neither mapped in values.department nor a department code`,
+      );
     }
     const reworkText = cell('rework');
     let reworkCount = 0;

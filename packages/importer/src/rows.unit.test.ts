@@ -42,7 +42,8 @@ describe('legacy dates', () => {
     expect(new Date(read('20250301')!).toISOString()).toBe('2025-02-28T16:00:00.000Z');
   });
   it('refuses what is not a date of the calendar or not in a format', () => {
-    for (const text of ['2025/02/29 00:00:00', '2025/13/01', '2025/03/01 24:00:00', '2025-03-01', '昨天', '']) expect(read(text)).toBeUndefined();
+    for (const text of ['2025/02/29 00:00:00', '2025/13/01', '2025/03/01 24:00:00', '2025-03-01', '昨天', ''])
+      expect(read(text)).toBeUndefined();
   });
 });
 
@@ -76,7 +77,15 @@ describe('RowMapper (ADR 0030)', () => {
   it('refuses a row for every problem it has, each by line and the legacy column', () => {
     const mapped = mapper.map(
       7,
-      row({ 网格编码: '440705999999999', 问题类别: '飞碟', 紧急程度: '火急', 派遣时间: '2025/02/28 08:00:00', 办结时间: '2025/02/30 08:00:00', 处置部门: '天庭', 是否按期: '也许' }),
+      row({
+        网格编码: '440705999999999',
+        问题类别: '飞碟',
+        紧急程度: '火急',
+        派遣时间: '2025/02/28 08:00:00',
+        办结时间: '2025/02/30 08:00:00',
+        处置部门: '天庭',
+        是否按期: '也许',
+      }),
     );
     expect(mapped.ok).toBe(false);
     if (mapped.ok) return;
@@ -111,7 +120,9 @@ describe('an XLSX export, streamed', () => {
     sheet.addRow(header);
     sheet.addRow(Object.values(row()));
     // A date cell (its wall-clock time as UTC fields, as Excel keeps it) and a bad grid on the next line.
-    sheet.addRow(Object.values(row({ 案件编号: 'SZCG-2' })).map((v, i) => (header[i] === '上报时间' ? new Date(Date.UTC(2025, 2, 1, 7)) : v)));
+    sheet.addRow(
+      Object.values(row({ 案件编号: 'SZCG-2' })).map((v, i) => (header[i] === '上报时间' ? new Date(Date.UTC(2025, 2, 1, 7)) : v)),
+    );
     sheet.addRow(Object.values(row({ 案件编号: 'SZCG-3', 网格编码: '123' })));
     await workbook.xlsx.writeFile(file);
     const summary = await importCases({ file, format: 'xlsx', mapping, areas, catalog: new Catalog(), logger: silent });
@@ -134,7 +145,13 @@ describe('the signing threads', () => {
       const verifier = new EventVerifier([`import:${pair.publicKey}`]);
       records.forEach((r, i) =>
         expect(
-          verifier.problem({ topic: 'grid.events', partition: r.partition, key: r.key, value: Buffer.from(r.value), headers: { 'gridgov-signature': signatures[i]! } }),
+          verifier.problem({
+            topic: 'grid.events',
+            partition: r.partition,
+            key: r.key,
+            value: Buffer.from(r.value),
+            headers: { 'gridgov-signature': signatures[i]! },
+          }),
         ).toBeUndefined(),
       );
     } finally {

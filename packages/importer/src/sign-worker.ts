@@ -22,7 +22,10 @@ const key = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, Buffer.from(pri
 
 parentPort!.on('message', (job: Job) => {
   const signatures = job.records.map((r) => {
-    const bytes = Buffer.concat([Buffer.from(`${JSON.stringify([job.topic, r.partition, r.key])}\n`, 'utf8'), Buffer.from(r.value, 'utf8')]);
+    const bytes = Buffer.concat([
+      Buffer.from(`${JSON.stringify([job.topic, r.partition, r.key])}\n`, 'utf8'),
+      Buffer.from(r.value, 'utf8'),
+    ]);
     return `ed25519:${keyId}:${sign(null, bytes, key).toString('base64url')}`;
   });
   parentPort!.postMessage({ id: job.id, signatures });

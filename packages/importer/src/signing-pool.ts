@@ -29,7 +29,7 @@ export class SigningPool {
         this.waiting.get(m.id)?.resolve(m.signatures);
         this.waiting.delete(m.id);
       });
-      worker.on('error', (err) => {
+      worker.on('error', (err: Error) => {
         for (const w of this.waiting.values()) w.reject(err);
         this.waiting.clear();
       });

@@ -176,5 +176,6 @@ async function* readXlsx(options: SourceOptions): AsyncGenerator<SourceItem> {
     if (err instanceof SourceError) throw err;
     throw new SourceError(`${options.file}: not a readable XLSX workbook (${(err as Error).message})`);
   }
-  if (!found) throw new SourceError(`${options.file}: no worksheet ${options.sheet === undefined ? '' : JSON.stringify(options.sheet)}`.trim());
+  if (!found)
+    throw new SourceError(`${options.file}: no worksheet ${options.sheet === undefined ? '' : JSON.stringify(options.sheet)}`.trim());
 }

@@ -65,7 +65,11 @@ describe('an imported legacy case (IncidentImported, ADR 0030)', () => {
   });
 
   it('is on no work list, whatever state the legacy system left it in', () => {
-    for (const e of [imported(), imported({ dispatchedAt: undefined, department: undefined }), imported({ resolvedAt: '2025-03-02T00:00:00.000Z' })]) {
+    for (const e of [
+      imported(),
+      imported({ dispatchedAt: undefined, department: undefined }),
+      imported({ resolvedAt: '2025-03-02T00:00:00.000Z' }),
+    ]) {
       const state = evolve(null, e);
       expect(caseQueues(incidentView(INCIDENT, state))).toEqual([]);
       expect(departmentQueues(state)).toEqual([]);
@@ -76,7 +80,13 @@ describe('an imported legacy case (IncidentImported, ADR 0030)', () => {
     const closed = applyEvent(
       areas,
       undefined,
-      imported({ resolvedAt: '2025-03-02T02:00:00.000Z', closedAt: '2025-03-03T00:00:00.000Z', onTime: true, reworkCount: 2, handlingMs: 86_400_000 }),
+      imported({
+        resolvedAt: '2025-03-02T02:00:00.000Z',
+        closedAt: '2025-03-03T00:00:00.000Z',
+        onTime: true,
+        reworkCount: 2,
+        handlingMs: 86_400_000,
+      }),
     );
     if (closed.kind !== 'applied') throw new Error(closed.kind);
     const month = (field: string) => closed.deltas.filter((d) => d.area === '440700' && d.window === 'm2025-03' && d.field === field);
