@@ -137,7 +137,12 @@ async function compare(url: string, reference: Map<string, Counts>): Promise<{ a
   return { asked: keys.length, mismatches };
 }
 
+/** The city's count of cases, or why the projection is not running any more (with what it said last). */
 async function cityReported(projection: RunningService): Promise<number> {
+  const { exitCode, signalCode } = projection.process;
+  if (exitCode !== null || signalCode !== null) {
+    throw new Error(`the projection died (${exitCode ?? signalCode}); it said last:\n${projection.output().slice(-4_000)}`);
+  }
   const res = await fetch(`${projection.url!}/v1/figures?area=440700&window=all`, { headers: CITY_LEADER });
   return res.ok ? ((await res.json()) as { figures: ExpectedFigures }).figures.reported : -1;
 }
