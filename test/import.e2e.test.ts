@@ -178,6 +178,9 @@ describe('pnpm import-cases: a legacy export against an independent recount', ()
     projection = await startService('projection', {
       ...infra.env(),
       EVENT_VERIFY_KEYS: `${TEST_EVENT_VERIFY_KEY},import:${importer.publicKey}`,
+      // 100,000 events at once on a busy 2-core machine: a fold may outlast the default 10 s session, and the group
+      // would drop the projection (it then exits, as it should). Not what this test is about.
+      PROJECTION_SESSION_TIMEOUT_MS: '120000',
     });
   });
   afterAll(async () => {
