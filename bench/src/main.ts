@@ -28,7 +28,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
   search: () => searchBench(100_000, full ? 30 : 10),
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
-  import: () => importBench(full ? [100_000, 1_000_000] : [20_000, 200_000]),
+  import: () => importBench(full ? [1_000_000, 3_000_000] : [100_000, 1_000_000]),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');

@@ -70,7 +70,7 @@ export interface ImportSummary {
 export async function importCases(options: ImportOptions): Promise<ImportSummary> {
   const began = performance.now();
   const { mapping, target, logger } = options;
-  const batchSize = options.batchSize ?? 2_000;
+  const batchSize = options.batchSize ?? 500;
   const inFlight = options.inFlight ?? 4;
   const listProblems = options.listProblems ?? 1_000;
   const mapper = new RowMapper(mapping, { areas: options.areas, catalog: options.catalog, idOf: caseIdOf });
