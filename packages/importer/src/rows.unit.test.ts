@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -157,5 +157,31 @@ describe('the signing threads', () => {
     } finally {
       await pool.close();
     }
+  });
+});
+
+describe('a CSV row that does not split', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'import-csv-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('is refused by its line; the rows after it still go in', async () => {
+    const file = join(dir, 'legacy.csv');
+    const header = Object.keys(row());
+    const line = (r: Record<string, string>) => Object.values(r).join(',');
+    writeFileSync(
+      file,
+      [header.join(','), line(row()), `${line(row({ 案件编号: 'SZCG-2' }))},多余`, line(row({ 案件编号: 'SZCG-3' }))].join('\n'),
+    );
+    const summary = await importCases({ file, format: 'csv', mapping, areas, catalog: new Catalog(), logger: silent });
+    expect(summary).toMatchObject({ rows: 3, imported: 2, refused: 1 });
+    expect(summary.problems).toEqual([{ line: 3, column: '(row)', reason: expect.stringMatching(/^unreadable: /) as string }]);
+  });
+
+  it('refuses the whole file when its header lacks a mapped column, naming it', async () => {
+    const file = join(dir, 'other.csv');
+    writeFileSync(file, 'id,grid\n1,2\n');
+    await expect(importCases({ file, format: 'csv', mapping, areas, catalog: new Catalog(), logger: silent })).rejects.toThrow(
+      /the header has no column "案件编号", "网格编码"/,
+    );
   });
 });
