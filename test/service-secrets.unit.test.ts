@@ -17,6 +17,7 @@ const EXPECTED_SECRETS: Record<ServiceName, string[]> = {
   projection: ['JWT_SECRET'],
   notifier: ['JWT_SECRET', 'WEBHOOK_SECRET'],
   console: [],
+  'import-cases': ['IMPORT_SIGNING_KEY'],
 };
 
 const ALL_SECRETS = {
@@ -25,6 +26,7 @@ const ALL_SECRETS = {
   WEBHOOK_SECRET: 'webhook-secret-value',
   PSEUDONYM_SECRET: 'pseudonym-secret-value',
   KEK_FILE: '/secrets/kek.json',
+  IMPORT_SIGNING_KEY: 'import-signing-key-value',
 };
 
 const secretsIn = (env: Record<string, string>) =>
@@ -66,9 +68,12 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
     );
     writeFileSync(
       join(dir, 'secrets.env'),
-      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nPSEUDONYM_SECRET=pseudonym-secret-value\nKEK_FILE=/secrets/kek.json\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
+      'JWT_SECRET=jwt-secret-value\nCOMMAND_SIGNING_KEY=signing-key-value\nWEBHOOK_SECRET=webhook-secret-value\nPSEUDONYM_SECRET=pseudonym-secret-value\nKEK_FILE=/secrets/kek.json\nIMPORT_SIGNING_KEY=import-signing-key-value\nREDIS_PASSWORD_INTAKE_API=ri\nREDIS_PASSWORD_DISPATCH_WORKER=rw\nREDIS_PASSWORD_PROJECTION=rp\nREDIS_PASSWORD_NOTIFIER=rn\n',
     );
-    writeFileSync(join(dir, 'scram-credentials'), 'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\n');
+    writeFileSync(
+      join(dir, 'scram-credentials'),
+      'admin=ka\nintake-api=ki\ndispatch-worker=kw\nprojection=kp\nnotifier=kn\nimport-cases=kc\n',
+    );
     await run(
       process.execPath,
       [
@@ -94,19 +99,36 @@ describe("scripts/up's environment files (stack-access.ts service-envs)", () => 
   it.each(SERVICE_NAMES)('writes %s only its secrets, its own Kafka login and its own Redis user', (service) => {
     const env = read(service);
     expect(secretsIn(env)).toEqual(EXPECTED_SECRETS[service]);
-    const kafka = { 'intake-api': 'ki', 'dispatch-worker': 'kw', projection: 'kp', notifier: 'kn', console: undefined }[service];
-    const redis = { 'intake-api': 'ri', 'dispatch-worker': 'rw', projection: 'rp', notifier: 'rn', console: undefined }[service];
+    const kafka = {
+      'intake-api': 'ki',
+      'dispatch-worker': 'kw',
+      projection: 'kp',
+      notifier: 'kn',
+      console: undefined,
+      'import-cases': 'kc',
+    }[service];
+    const redis = {
+      'intake-api': 'ri',
+      'dispatch-worker': 'rw',
+      projection: 'rp',
+      notifier: 'rn',
+      console: undefined,
+      'import-cases': undefined,
+    }[service];
     if (kafka) {
       expect(env).toMatchObject({ KAFKA_USERNAME: service, KAFKA_PASSWORD: kafka });
-      const url = new URL(env['REDIS_URL']!);
-      expect([url.username, url.password]).toEqual([`grid-${service}`, redis]);
+      // The importer (ADR 0030) writes grid.events and touches no Redis.
+      if (redis) {
+        const url = new URL(env['REDIS_URL']!);
+        expect([url.username, url.password]).toEqual([`grid-${service}`, redis]);
+      } else expect(env).not.toHaveProperty('REDIS_URL');
     } else {
       expect(env).not.toHaveProperty('KAFKA_PASSWORD');
       expect(env).not.toHaveProperty('REDIS_URL');
     }
     // No other service's password, nor the admin's.
     const text = Object.values(env).join('\n');
-    for (const other of ['ka', 'ki', 'kw', 'kp', 'ri', 'rw', 'rp'].filter((p) => p !== kafka && p !== redis)) {
+    for (const other of ['ka', 'ki', 'kw', 'kp', 'kc', 'ri', 'rw', 'rp'].filter((p) => p !== kafka && p !== redis)) {
       expect(text).not.toMatch(new RegExp(`(^|[=:])${other}(@|$)`, 'm'));
     }
   });

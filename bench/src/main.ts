@@ -2,6 +2,7 @@ import { calendarBench } from './calendar.ts';
 import { encryptionBench } from './encryption.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { gridLookupBench } from './grid-lookup.ts';
+import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
 import { projectionBench, replayBench } from './projection.ts';
 import { restoreBench } from './restore.ts';
@@ -31,6 +32,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
   'grid-lookup': () => Promise.resolve(gridLookupBench(full ? 2_000_000 : 200_000)),
   tokens: () => tokensBench(full ? 100_000 : 20_000),
+  import: () => importBench(full ? [1_000_000, 3_000_000] : [100_000, 1_000_000]),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');

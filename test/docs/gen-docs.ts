@@ -11,6 +11,7 @@ import { ConsoleConfig } from '@gridgov/console';
 import { WorkerConfig } from '@gridgov/dispatch-worker';
 import { RejectionCodes } from '@gridgov/domain';
 import { ERROR_CODES, type JsonSchema } from '@gridgov/http';
+import { ImportConfig } from '@gridgov/importer';
 import { IntakeConfig, openApiDocument as intakeDocument, open311ApiSection } from '@gridgov/intake-api';
 import { NotifierConfig, openApiDocument as notifierDocument } from '@gridgov/notifier';
 import { openApiDocument as projectionDocument, ProjectionConfig } from '@gridgov/projection';
@@ -237,6 +238,12 @@ export function renderConfigDoc(): string {
       'dispatch-worker',
       '`services/dispatch-worker/src/config.ts`; with the shared variables (not the HTTP ones: its health port is `HOST` and `WORKER_PORT`).',
       WorkerConfig,
+      common,
+    ],
+    [
+      'import-cases',
+      '`packages/importer/src/config.ts`: `pnpm import-cases` (ADR 0030) reads the shared `KAFKA_*`, `TOPIC_PREFIX`, `AREAS_FILE` and `LOG_LEVEL`, and its own key.',
+      ImportConfig,
       common,
     ],
   ];

@@ -113,7 +113,10 @@ const base64url32 = (what: string) =>
 /** The dispatch worker's private Ed25519 key for grid.events (ADR 0019): base64url of its 32 raw bytes. */
 export const EventSigningKey = base64url32('EVENT_SIGNING_KEY');
 
-/** Public keys that events may be signed with, comma-separated, the current one first (ADR 0019). */
+/**
+ * Public keys that events may be signed with, comma-separated, the current one first (ADR 0019); an entry
+ * `import:<key>` is the importer's, believed for IncidentImported events alone (ADR 0030).
+ */
 export const EventVerifyKeys = z
   .string()
   .transform((s) =>
@@ -122,7 +125,23 @@ export const EventVerifyKeys = z
       .map((k) => k.trim())
       .filter(Boolean),
   )
-  .pipe(z.array(base64url32('each EVENT_VERIFY_KEYS entry')));
+  .pipe(
+    z.array(
+      z
+        .string()
+        .refine(
+          (k) =>
+            /^(import:)?[A-Za-z0-9_-]{43}$/.test(k) &&
+            Buffer.from(k.replace(/^import:/, ''), 'base64url').toString('base64url') === k.replace(/^import:/, ''),
+          {
+            message: 'each EVENT_VERIFY_KEYS entry is 32 bytes in base64url (43 characters), optionally after `import:`',
+          },
+        ),
+    ),
+  );
+
+/** The importer's private Ed25519 key for IncidentImported events (ADR 0030): base64url of its 32 raw bytes. */
+export const ImportSigningKey = base64url32('IMPORT_SIGNING_KEY');
 
 /**
  * EVENT_SIGNATURES_FROM: `<partition>:<offset>,…`, for a log written before events were signed (ADR 0019): on each

@@ -12,6 +12,24 @@ const SCHEME = 'ed25519';
 const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
+/**
+ * An EVENT_VERIFY_KEYS entry `import:<key>` is the public half of `pnpm import-cases`'s own key (IMPORT_SIGNING_KEY,
+ * ADR 0030): an event it signed is believed only if it is an IncidentImported, so the importer's key cannot forge
+ * the dispatch worker's decisions.
+ */
+export const IMPORT_KEY_PREFIX = 'import:';
+const IMPORTED_EVENT_TYPE = 'IncidentImported';
+
+/** The `type` of a record's JSON value as a reader will parse it (the last `type` wins in JSON.parse), or undefined. */
+function importedTypeOf(value: Buffer): unknown {
+  try {
+    const parsed: unknown = JSON.parse(value.toString('utf8'));
+    return typeof parsed === 'object' && parsed !== null ? (parsed as { type?: unknown }).type : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** A record of grid.events as a reader holds it. */
 export interface EventRecordRef {
   readonly topic: string;
@@ -95,6 +113,8 @@ export class EventSigner {
  */
 export class EventVerifier {
   private readonly keys = new Map<string, KeyObject>();
+  /** Ids of the importer's keys (`import:<key>` entries, ADR 0030): believed for IncidentImported events alone. */
+  private readonly importKeys = new Set<string>();
   /**
    * Per topic-partition, the run of offsets [from, to) already checked, and the reasons of those that failed. Two
    * readers in one process (the projection's counters and read side) read the same records: the second finds them
@@ -107,10 +127,13 @@ export class EventVerifier {
     private readonly signedFrom: ReadonlyMap<number, bigint> = new Map(),
   ) {
     if (publicKeys.length === 0) throw new Error('at least one event verification key is needed');
-    for (const publicKey of publicKeys) {
+    for (const entry of publicKeys) {
+      const publicKey = entry.startsWith(IMPORT_KEY_PREFIX) ? entry.slice(IMPORT_KEY_PREFIX.length) : entry;
       const raw = canonicalBytes(publicKey, 32);
       if (!raw) throw new Error('an event verification key is 32 bytes in base64url (43 characters)');
-      this.keys.set(keyIdOf(raw), publicKeyObject(publicKey));
+      const keyId = keyIdOf(raw);
+      this.keys.set(keyId, publicKeyObject(publicKey));
+      if (publicKey !== entry) this.importKeys.add(keyId);
     }
   }
 
@@ -144,6 +167,9 @@ export class EventVerifier {
     if (!key) return `the event is signed with key ${keyId}, which is not an event verification key`;
     if (!verify(null, signedBytes(record.topic, record.partition, record.key, record.value), key, raw)) {
       return `the event's signature does not verify for ${record.topic}/${record.partition} key ${String(record.key)}`;
+    }
+    if (this.importKeys.has(keyId) && importedTypeOf(record.value) !== IMPORTED_EVENT_TYPE) {
+      return `the event is signed with the importer's key ${keyId}, which signs ${IMPORTED_EVENT_TYPE} events only`;
     }
     return undefined;
   }

@@ -99,3 +99,39 @@ describe('event signatures (ADR 0019)', () => {
     expect(EventSignaturesFrom.safeParse('0=100').success).toBe(false);
   });
 });
+
+describe("the importer's key (import:<key>, ADR 0030)", () => {
+  const worker = generateEventSigningKey();
+  const importer = generateEventSigningKey();
+  const verifier = new EventVerifier([worker.publicKey, `import:${importer.publicKey}`]);
+  const signed = (value: string, key = importer.privateKey): EventRecordRef => ({
+    topic: 'grid.events',
+    partition: 0,
+    key: 'incident-1',
+    value: Buffer.from(value),
+    headers: new EventSigner(key).headers('grid.events', 0, 'incident-1', value),
+  });
+
+  it('is believed for IncidentImported events, and only for them', () => {
+    expect(verifier.problem(signed('{"type":"IncidentImported","data":{},"metadata":{}}'))).toBeUndefined();
+    expect(verifier.problem(signed('{"type":"IncidentClosed","data":{"onTime":true},"metadata":{}}'))).toMatch(
+      /signed with the importer's key .* IncidentImported events only/,
+    );
+    // JSON.parse keeps the last of two `type`s: a value that begins as an import is judged by what readers will read.
+    expect(verifier.problem(signed('{"type":"IncidentImported","type":"IncidentClosed"}'))).toMatch(/IncidentImported events only/);
+    expect(verifier.problem(signed('not json'))).toMatch(/IncidentImported events only/);
+  });
+
+  it("leaves the worker's key believed for every event, an import included", () => {
+    expect(verifier.problem(signed('{"type":"IncidentClosed"}', worker.privateKey))).toBeUndefined();
+  });
+
+  it('is written `import:<key>` in EVENT_VERIFY_KEYS, and checked like any key', () => {
+    expect(RequiredEventVerifyKeys.parse(`${worker.publicKey},import:${importer.publicKey}`)).toEqual([
+      worker.publicKey,
+      `import:${importer.publicKey}`,
+    ]);
+    expect(() => RequiredEventVerifyKeys.parse(`import:${importer.publicKey}x`)).toThrow(/optionally after `import:`/);
+    expect(() => RequiredEventVerifyKeys.parse(`export:${importer.publicKey}`)).toThrow(/32 bytes in base64url/);
+  });
+});

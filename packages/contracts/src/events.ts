@@ -246,6 +246,42 @@ export type IncidentEscalated = z.infer<typeof IncidentEscalated>;
 export const IncidentErased = event('IncidentErased', z.object({ reason: z.string(), trigger: z.enum(['admin', 'retention']) }));
 export type IncidentErased = z.infer<typeof IncidentErased>;
 
+/**
+ * 历史案件导入: a case of a legacy system, brought in whole by `pnpm import-cases` (ADR 0030). One event holds the case
+ * as the legacy system left it: it is history, not work. It starts no deadline, escalates nothing, notifies no one,
+ * and no command applies to it; the figures count it in the window of its report time like any other case. Its id is
+ * a UUIDv5 of the source and the legacy case id, and it is always version 1, so an import run twice changes nothing.
+ * It carries no personal data: the importer drops a legacy file's reporter columns.
+ */
+export const IncidentImported = event(
+  'IncidentImported',
+  z.object({
+    /** Where it came from: the mapping's source name, the legacy case id, and its line in the file imported. */
+    imported: z.object({ source: z.string().min(1).max(100), legacyId: z.string().min(1).max(200), line: z.number().int().positive() }),
+    gridCode: GridCode,
+    category: CategoryCode,
+    urgency: Urgency,
+    /** Report time: the figures count the case in the window of this instant. */
+    reportedAt: Instant,
+    /** First dispatched (立案/派遣); absent when the legacy system never dispatched it. */
+    dispatchedAt: Instant.optional(),
+    /** The department that handled it (last); absent when never dispatched. */
+    department: DepartmentCode.optional(),
+    resolvedAt: Instant.optional(),
+    closedAt: Instant.optional(),
+    /** How many times the legacy system sent it back for rework (返工). */
+    reworkCount: z.number().int().nonnegative(),
+    /**
+     * The legacy system's 是否按期: for a closed case, closed within its deadlines; for a case still open there, whether
+     * it was still within them (false: overdue, 超期). Absent when the legacy file says nothing.
+     */
+    onTime: z.boolean().optional(),
+    /** Natural time from dispatch to resolution (or closure), ms; 0 when either is unknown. */
+    handlingMs: z.number().int().nonnegative(),
+  }),
+);
+export type IncidentImported = z.infer<typeof IncidentImported>;
+
 export const GridEvent = z.discriminatedUnion('type', [
   IncidentReported,
   IncidentRejected,
@@ -265,6 +301,7 @@ export const GridEvent = z.discriminatedUnion('type', [
   DeadlineMissed,
   IncidentEscalated,
   IncidentErased,
+  IncidentImported,
 ]);
 export type GridEvent = z.infer<typeof GridEvent>;
 export type GridEventType = GridEvent['type'];

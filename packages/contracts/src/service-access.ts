@@ -8,7 +8,8 @@ import accessFile from '../../../infra/services.json' with { type: 'json' };
  * (scripts/up, the tests' stacks) and each service's environment (scripts/up, packages/testing's startService,
  * docker-compose.yml's env files).
  */
-export const SERVICE_NAMES = ['intake-api', 'dispatch-worker', 'projection', 'notifier', 'console'] as const;
+/** The services, and `import-cases`: an operator's tool with a Kafka login of its own (ADR 0030). */
+export const SERVICE_NAMES = ['intake-api', 'dispatch-worker', 'projection', 'notifier', 'console', 'import-cases'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** DescribeConfigs: the worker checks at start that grid.commands keeps LogAppendTime (ADR 0019). */

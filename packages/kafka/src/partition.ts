@@ -19,6 +19,19 @@ export function partitionOf(key: string, partitions: number): number {
   return place({ topic: '', partitionMetadata, message: { key, value: null } });
 }
 
+/** `partitionOf` for one partition count, its metadata built once: for a loop placing many keys (an import). */
+export function partitionerFor(partitions: number): (key: string) => number {
+  if (!Number.isSafeInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
+  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({
+    partitionId,
+    leader: 0,
+    replicas: [0],
+    isr: [0],
+    partitionErrorCode: 0,
+  }));
+  return (key) => place({ topic: '', partitionMetadata, message: { key, value: null } });
+}
+
 /** A record's headers as text (kafkajs gives Buffers, or arrays of them for a repeated header: the first is taken). */
 export function headersOf(headers: Record<string, unknown> | undefined): Readonly<Record<string, string>> {
   const out: Record<string, string> = {};

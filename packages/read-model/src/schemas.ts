@@ -37,6 +37,8 @@ export const IncidentView = z.object({
   reworkCount: z.number().int(),
   extensionCount: z.number().int(),
   pendingExtension: PendingExtension,
+  /** A legacy system's case (ADR 0030): history, on no work list. */
+  imported: z.boolean().exactOptional(),
 });
 export type IncidentView = z.infer<typeof IncidentView>;
 
@@ -120,6 +122,7 @@ export const StoredIncident = z.object({
   nextEscalationAt: z.number().nullable(),
   closedAt: z.number().exactOptional(),
   erased: z.boolean().exactOptional(),
+  imported: z.boolean().exactOptional(),
 });
 
 /** Readonly or not is no difference in a stored JSON. */

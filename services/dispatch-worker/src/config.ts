@@ -40,7 +40,7 @@ export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend(
     "The worker's private Ed25519 key for grid.events, base64url of its 32 bytes (ADR 0019): only the worker has it. `bash scripts/dev-secrets` writes one.",
   ),
   EVENT_VERIFY_KEYS: EventVerifyKeys.default([]).describe(
-    "Public keys whose event signatures a restore believes besides this worker's own (keys being rotated out), comma-separated, base64url.",
+    "Public keys whose event signatures a restore believes besides this worker's own (keys being rotated out), comma-separated, base64url; `import:<key>` for `pnpm import-cases`'s key (IncidentImported events only, ADR 0030).",
   ),
   EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
     'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',

@@ -10,7 +10,7 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
   .extend(BaselineConfig.shape)
   .extend({
     EVENT_VERIFY_KEYS: RequiredEventVerifyKeys.describe(
-      "The dispatch worker's public Ed25519 keys, comma-separated, base64url, the current one first, then keys being rotated out: an event on grid.events that none of them signed where it stands is set aside to the DLQ and not counted (ADR 0019).",
+      "The dispatch worker's public Ed25519 keys, comma-separated, base64url, the current one first, then keys being rotated out: an event on grid.events that none of them signed where it stands is set aside to the DLQ and not counted (ADR 0019). An entry `import:<key>` is `pnpm import-cases`'s public key, believed for IncidentImported events only (ADR 0030).",
     ),
     EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
       'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',

@@ -105,6 +105,7 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
       handlingMs: 0,
     };
   }
+  if (event.type === 'IncidentImported') return importedCase(event, version);
   if (!i) return undefined;
   const next = { ...i, version };
   switch (event.type) {
@@ -141,6 +142,33 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
       throw new Error(`countedAfter: unhandled event ${(unknown as GridEvent).type}`);
     }
   }
+}
+
+/**
+ * A legacy case as it stood when imported (ADR 0030): dispatched if it has a dispatch time, closed if a closure time,
+ * on time as the legacy system said; overdue (超期) when it is still in handling there (dispatched, neither resolved
+ * nor closed) and the legacy system says it is not on time, as a live case is overdue while its handling stage is open.
+ */
+function importedCase(event: Extract<GridEvent, { type: 'IncidentImported' }>, version: number): CountedIncident {
+  const d = event.data;
+  const dispatched = d.dispatchedAt !== undefined;
+  const closed = d.closedAt !== undefined;
+  return {
+    version,
+    gridCode: d.gridCode,
+    category: d.category,
+    reportedAt: d.reportedAt,
+    department: dispatched ? (d.department ?? null) : null,
+    dispatched,
+    rejected: false,
+    closed,
+    closedOnTime: closed && d.onTime === true,
+    overdue: dispatched && !closed && d.resolvedAt === undefined && d.onTime === false,
+    reworked: d.reworkCount > 0,
+    extended: false,
+    escalated: false,
+    handlingMs: d.handlingMs,
+  };
 }
 
 /** Per-field contributions of an incident in every scope it belongs to. */

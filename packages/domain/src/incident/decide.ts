@@ -64,6 +64,8 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
     ctx.areas,
   );
   if (!access.allowed) return denied(access);
+  if (state.imported)
+    return reject('INCIDENT_IMPORTED', `the case was imported from a legacy system: it is history, nothing is decided on it`);
   if (state.erased) return reject('INCIDENT_ERASED', `the case's personal data was erased: nothing more is decided on it`);
   if (!FROM[command.type].includes(state.status)) {
     return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);

@@ -43,6 +43,34 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       ? { ...reported, clocks: [clock(event, version, 'dispatch', received, ms(event.data.dispatchDue), event.data.measures)] }
       : reported;
   }
+  if (event.type === 'IncidentImported') {
+    // A legacy case (ADR 0030): history, not work. No clock runs, so no timer, warning or escalation ever falls due.
+    const d = event.data;
+    const status = d.closedAt ? 'closed' : d.resolvedAt ? 'resolved' : d.dispatchedAt ? 'dispatched' : 'reported';
+    return {
+      version,
+      status,
+      reportId: '',
+      reporterId: '',
+      gridCode: d.gridCode,
+      category: d.category,
+      urgency: d.urgency,
+      reportedAt: ms(d.reportedAt),
+      department: d.dispatchedAt ? (d.department ?? null) : null,
+      firstDispatchedAt: d.dispatchedAt ? ms(d.dispatchedAt) : null,
+      clocks: [],
+      missedHandlingDeadline: d.onTime === false,
+      reworkCount: d.reworkCount,
+      extensionCount: 0,
+      pendingExtension: null,
+      suspendedAt: null,
+      suspensions: [],
+      escalationLevel: 0,
+      nextEscalationAt: null,
+      ...(d.closedAt ? { closedAt: ms(d.closedAt) } : {}),
+      imported: true,
+    };
+  }
   if (!state) throw new Error(`evolve: ${event.type} before IncidentReported`);
   const s: Incident = { ...state, version };
   const measures = 'measures' in event.data ? event.data.measures : undefined;

@@ -16,11 +16,12 @@ import type { Incident } from './state.ts';
 export const CASE_QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'suspended', 'handling', 'verifying'] as const;
 export type CaseQueue = (typeof CASE_QUEUES)[number];
 
-type QueueFacts = Pick<IncidentView, 'status' | 'deadlines' | 'escalationLevel' | 'pendingExtension' | 'suspended'>;
+type QueueFacts = Pick<IncidentView, 'status' | 'deadlines' | 'escalationLevel' | 'pendingExtension' | 'suspended' | 'imported'>;
 
 /** The lists this case is on now, in CASE_QUEUES order. */
 export function caseQueues(view: QueueFacts): CaseQueue[] {
-  if (view.status === 'closed' || view.status === 'rejected') return [];
+  // A legacy case (ADR 0030) is history: nobody works it here, whatever state the legacy system left it in.
+  if (view.status === 'closed' || view.status === 'rejected' || view.imported) return [];
   const on = new Set<CaseQueue>();
   if (view.status === 'reported') on.add('new');
   if (view.status === 'returned') on.add('returned');
@@ -54,11 +55,11 @@ export function queueChanges(before: QueueFacts | null, after: QueueFacts): { re
 export const DEPARTMENT_QUEUES = ['awaiting_sign_for', 'handling', 'warned', 'overdue', 'rework', 'extension_requested'] as const;
 export type DepartmentQueue = (typeof DEPARTMENT_QUEUES)[number];
 
-type DepartmentFacts = Pick<Incident, 'status' | 'department' | 'clocks' | 'reworkCount' | 'pendingExtension'>;
+type DepartmentFacts = Pick<Incident, 'status' | 'department' | 'clocks' | 'reworkCount' | 'pendingExtension' | 'imported'>;
 
 /** The department lists this case is on now, in DEPARTMENT_QUEUES order (none when it is with no department). */
 export function departmentQueues(state: DepartmentFacts): DepartmentQueue[] {
-  if (state.department === null || (state.status !== 'dispatched' && state.status !== 'accepted')) return [];
+  if (state.imported || state.department === null || (state.status !== 'dispatched' && state.status !== 'accepted')) return [];
   const on = new Set<DepartmentQueue>();
   on.add(state.status === 'dispatched' ? 'awaiting_sign_for' : 'handling');
   if (state.clocks.some((c) => c.missed)) on.add('overdue');

@@ -19,6 +19,8 @@ export const RejectionCodes = [
   'EXTENSION_TOO_LATE',
   'ESCALATION_AT_TOP',
   'INCIDENT_ERASED',
+  /** A legacy case brought in by `pnpm import-cases` (ADR 0030): history, not work. */
+  'INCIDENT_IMPORTED',
   'PHOTO_UNVERIFIED',
   /** Not the decider's: the worker refuses a command that reached grid.commands too long after it was signed (ADR 0019). */
   'COMMAND_EXPIRED',

@@ -48,6 +48,8 @@ export interface Incident {
   readonly locationOutsideGrid?: true;
   /** Its personal data was erased (IncidentErased): the data key is shredded, nothing more happens to it. */
   readonly erased?: boolean;
+  /** A legacy system's case, imported whole (IncidentImported, ADR 0030): history; nothing is decided on it. */
+  readonly imported?: boolean;
 }
 
 export type IncidentState = Incident | null;

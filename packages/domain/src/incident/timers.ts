@@ -8,6 +8,8 @@ const SYSTEM: Actor = { id: 'system', role: 'system' };
 
 /** When this incident next needs a tick: the earliest warning, deadline or escalation still to come. */
 export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy' | 'time'>): number | null {
+  // A legacy case (ADR 0030) runs no clock, and holds no personal data for the retention policy to erase.
+  if (s?.imported) return null;
   if (s && (s.status === 'closed' || s.status === 'rejected')) return retentionEndsAt(s, ctx);
   if (!s || s.suspendedAt !== null) return null;
   let next = Number.POSITIVE_INFINITY;
@@ -26,6 +28,7 @@ export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy
  */
 export function tick(state: IncidentState, ctx: DecisionContext, now: Date): DecidedEvent[] {
   const t = now.getTime();
+  if (state?.imported) return [];
   if (state && (state.status === 'closed' || state.status === 'rejected')) {
     const ends = retentionEndsAt(state, ctx);
     if (ends === null || ends > t) return [];

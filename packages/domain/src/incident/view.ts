@@ -30,6 +30,7 @@ export function incidentView(incidentId: string, s: Incident) {
     reworkCount: s.reworkCount,
     extensionCount: s.extensionCount,
     pendingExtension: s.pendingExtension,
+    ...(s.imported ? { imported: true } : {}),
   };
 }
 export type IncidentView = ReturnType<typeof incidentView>;

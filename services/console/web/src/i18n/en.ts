@@ -268,6 +268,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'event.IncidentSuspended': 'Suspended',
   'event.IncidentResumed': 'Resumed',
   'event.IncidentErased': 'Personal data erased',
+  'event.IncidentImported': 'Imported from the legacy system',
   'event.DeadlineWarned': 'Deadline warning',
   'event.DeadlineMissed': 'Deadline missed',
   'event.IncidentEscalated': 'Escalated',

@@ -266,6 +266,7 @@ export const zh = {
   'event.IncidentSuspended': '挂账',
   'event.IncidentResumed': '恢复',
   'event.IncidentErased': '个人信息已删除',
+  'event.IncidentImported': '历史案件导入',
   'event.DeadlineWarned': '临期预警',
   'event.DeadlineMissed': '超期',
   'event.IncidentEscalated': '督办',
