@@ -32,6 +32,8 @@ function typeOf(schema: JsonSchema): string {
   for (const key of ['anyOf', 'oneOf'] as const) {
     if (Array.isArray(schema[key])) return (schema[key] as JsonSchema[]).map(typeOf).join(' or ');
   }
+  // A type list (a nullable field: ['string', 'null']) reads as its types.
+  if (Array.isArray(schema['type'])) return (schema['type'] as string[]).map((t) => typeOf({ ...schema, type: t })).join(' or ');
   const type = typeof schema['type'] === 'string' ? schema['type'] : 'any';
   if (type === 'object' && schema['properties']) {
     const required = new Set((schema['required'] as string[] | undefined) ?? []);
