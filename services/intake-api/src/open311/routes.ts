@@ -183,7 +183,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
               response: { 200: answerIn(format, Open311Services, "The services, in the catalog's order"), ...refusals(format) },
             },
           },
-          (_request, reply) => answer(reply, format, 200, 'services', serviceList(catalog) as unknown as XmlValue),
+          (_request, reply) => answer(reply, format, 200, 'services', serviceList(catalog)),
         );
 
         scope.get(
@@ -260,7 +260,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
             },
           },
           async (request, reply) =>
-            answer(reply, format, 200, 'service_requests', (await listRequests(request.query)) as unknown as XmlValue),
+            answer(reply, format, 200, 'service_requests', (await listRequests(request.query))),
         );
 
         scope.get(
@@ -286,7 +286,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
             const id = request.params.service_request_id;
             const shown = IncidentId.safeParse(id).success ? await publicRequest(id) : undefined;
             if (!shown) throw new ApiError(404, 'UNKNOWN_SERVICE_REQUEST', `service_request_id: no request ${id}`);
-            return answer(reply, format, 200, 'service_requests', [shown] as unknown as XmlValue);
+            return answer(reply, format, 200, 'service_requests', [shown]);
           },
         );
       }
