@@ -259,8 +259,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
               },
             },
           },
-          async (request, reply) =>
-            answer(reply, format, 200, 'service_requests', (await listRequests(request.query))),
+          async (request, reply) => answer(reply, format, 200, 'service_requests', await listRequests(request.query)),
         );
 
         scope.get(
