@@ -1,5 +1,7 @@
-import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   createTestInfra,
   startService,
@@ -26,8 +28,11 @@ const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-01', role: 'dispatcher', 
 const HANDLER: TestTokenClaims = { sub: 'handler-sanitation-01', role: 'handler', department: 'sanitation', areas: [DISTRICT] };
 const LEADER: TestTokenClaims = { sub: 'leader-district', role: 'leader', areas: [DISTRICT] };
 const ADMIN: TestTokenClaims = { sub: 'admin-01', role: 'admin', areas: [DISTRICT] };
+const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 const as = (claims: TestTokenClaims) => ({ authorization: `Bearer ${testToken(claims)}` });
 const JPEG = readFileSync(new URL('../services/intake-api/src/photos/fixtures/python.jpg', import.meta.url));
+/** The key of the Open311 client app the intake knows (by its SHA-256, in OPEN311_CLIENTS_FILE). */
+const OPEN311_KEY = `o311-${randomBytes(16).toString('hex')}`;
 
 /** What a route answers once the pipeline has caught up: asked again until `done` says so (bounded). */
 async function until<T>(ask: () => Promise<T>, done: (answer: T) => boolean, what: string): Promise<T> {
@@ -45,10 +50,15 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
   let intake: ContractClient;
   let projection: ContractClient;
   let notifier: ContractClient;
+  let dir: string | undefined;
 
   beforeAll(async () => {
     infra = await createTestInfra({ partitions: { commands: 1, events: 1 } });
-    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE };
+    dir = mkdtempSync(join(tmpdir(), 'contract-'));
+    const clientsFile = join(dir, 'open311-clients.json');
+    const keySha256 = createHash('sha256').update(OPEN311_KEY).digest('hex');
+    writeFileSync(clientsFile, JSON.stringify({ clients: [{ id: 'contract-app', name: 'Contract', keySha256, requestsPerMinute: 100 }] }));
+    const env = { ...infra.env(), AREAS_FILE: XINHUI_AREAS_FILE, OPEN311_CLIENTS_FILE: clientsFile };
     services.push(
       ...(await Promise.all((['intake-api', 'dispatch-worker', 'projection', 'notifier'] as const).map((name) => startService(name, env)))),
     );
@@ -62,6 +72,7 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop('SIGKILL')));
     await infra?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('publishes documents that are valid OpenAPI 3.1, and a /docs page, on each service', async () => {
@@ -184,6 +195,76 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
     expect(await projection.firstEvent(`/v1/streams/figures?area=${DISTRICT}`, as(LEADER), 'figures', 'FiguresAnswer')).toMatchObject({
       area: { code: DISTRICT },
     });
+
+    // The projection's files: exports of the same reads, and the bulletin frozen above as a page and a PDF.
+    const files: [string, string][] = [
+      [`/v1/figures.csv?area=${DISTRICT}&window=month`, 'text/csv'],
+      [`/v1/figures.xlsx?area=${DISTRICT}`, XLSX],
+      [`/v1/rankings.csv?area=${DISTRICT}&bottom=1`, 'text/csv'],
+      [`/v1/rankings.xlsx?area=${DISTRICT}`, XLSX],
+      [`/v1/trends.csv?area=${DISTRICT}&figure=reported&from=${day(30)}&to=${day(1)}`, 'text/csv'],
+      [`/v1/trends.xlsx?area=${DISTRICT}&figure=closureRate&from=${day(30)}&to=${day(1)}`, XLSX],
+      [`/v1/bulletins/2025-01/document.html?area=${DISTRICT}`, 'text/html'],
+      [`/v1/bulletins/2025-01/document.pdf?area=${DISTRICT}`, 'application/pdf'],
+    ];
+    for (const [path, type] of files) {
+      const file = await projection.call('GET', path, { headers: as(LEADER) });
+      expect([file.status, file.contentType], path).toEqual([200, type]);
+    }
+    expect((await projection.call('GET', '/v1/figures.csv?area=nope', { headers: as(LEADER) })).status).toBe(400);
+    expect((await projection.call('GET', '/v1/rankings.xlsx?area=999999', { headers: as(LEADER) })).status).toBe(404);
+    expect((await projection.call('GET', '/v1/trends.csv', { headers: as(LEADER) })).status).toBe(400);
+    expect((await projection.call('GET', `/v1/bulletins/2025-02/document.html?area=${DISTRICT}`, { headers: as(LEADER) })).status).toBe(
+      404,
+    );
+    expect((await projection.call('GET', `/v1/bulletins/2025-02/document.pdf?area=${DISTRICT}`, { headers: as(LEADER) })).status).toBe(404);
+    expect((await projection.call('GET', '/v1/bulletins/2025-1/document.pdf?area=440705', { headers: as(LEADER) })).status).toBe(400);
+
+    // Open311 (GeoReport v2): the services, a request in JSON and one form-encoded, their status; errors in the spec's
+    // format, JSON or XML by the path's suffix.
+    for (const format of ['json', 'xml'] as const) {
+      const type = format === 'json' ? 'application/json' : 'text/xml';
+      const list = await intake.call('GET', `/open311/v2/services.${format}`);
+      expect([list.status, list.contentType]).toEqual([200, type]);
+      const definition = await intake.call('GET', `/open311/v2/services/exposed_rubbish.${format}?jurisdiction_id=jiangmen`);
+      expect([definition.status, definition.contentType]).toEqual([200, type]);
+      const unknown = await intake.call('GET', `/open311/v2/services/potholes.${format}`);
+      expect([unknown.status, unknown.contentType]).toEqual([404, type]);
+    }
+    expect((await intake.call('GET', `/open311/v2/services/${'x'.repeat(81)}.json`)).json).toEqual([
+      { code: 400, description: expect.stringMatching(/^params\.service_code: /) as string },
+    ]);
+    const citizen = { service_code: 'exposed_rubbish', lat: 22.52, long: 113.03, address_id: GRID, description: '路边堆放生活垃圾' };
+    const fromJson = await intake.call('POST', '/open311/v2/requests.json', { body: { ...citizen, api_key: OPEN311_KEY } });
+    expect(fromJson.status, fromJson.text).toBe(201);
+    const requestId = (fromJson.json as { service_request_id: string }[])[0]!.service_request_id;
+    const form = new URLSearchParams({
+      api_key: OPEN311_KEY,
+      service_code: 'dirty_road',
+      lat: '22.53',
+      long: '113.04',
+      'attribute[urgency]': 'urgent',
+    });
+    const fromForm = await intake.call('POST', '/open311/v2/requests.xml', { body: form });
+    expect([fromForm.status, fromForm.contentType]).toEqual([201, 'text/xml']);
+    expect((await intake.call('POST', '/open311/v2/requests.json', { body: citizen })).status).toBe(403);
+    const badEmail = await intake.call('POST', '/open311/v2/requests.xml', { body: { ...citizen, api_key: OPEN311_KEY, email: 'x' } });
+    expect([badEmail.status, badEmail.text]).toEqual([400, expect.stringContaining('<description>body.email: ') as string]);
+    expect(
+      (await intake.call('POST', '/open311/v2/requests.json', { body: { ...citizen, service_code: 'potholes', api_key: OPEN311_KEY } }))
+        .status,
+    ).toBe(404);
+    await until(
+      () => intake.call('GET', `/open311/v2/requests/${requestId}.json`),
+      (a) => a.status === 200,
+      'the Open311 request, read back',
+    );
+    expect((await intake.call('GET', `/open311/v2/requests/${requestId}.xml`)).status).toBe(200);
+    expect((await intake.call('GET', `/open311/v2/requests/${randomUUID()}.xml`)).status).toBe(404);
+    const listed = await intake.call('GET', `/open311/v2/requests.json?service_request_id=${requestId}`);
+    expect((listed.json as { service_request_id: string }[]).map((r) => r.service_request_id)).toEqual([requestId]);
+    expect((await intake.call('GET', '/open311/v2/requests.xml?status=open,closed')).status).toBe(200);
+    expect((await intake.call('GET', '/open311/v2/requests.json?start_date=yesterday')).status).toBe(400);
 
     // The notifier: the handler's inbox holds the dispatch; the directory, for admins.
     const inbox = await until(

@@ -33,6 +33,8 @@ function typeOf(schema: JsonSchema): string {
   for (const key of ['anyOf', 'oneOf'] as const) {
     if (Array.isArray(schema[key])) return (schema[key] as JsonSchema[]).map(typeOf).join(' or ');
   }
+  // A type list (a nullable field: ['string', 'null']) reads as its types.
+  if (Array.isArray(schema['type'])) return (schema['type'] as string[]).map((t) => typeOf({ ...schema, type: t })).join(' or ');
   const type = typeof schema['type'] === 'string' ? schema['type'] : 'any';
   if (type === 'object' && schema['properties']) {
     const required = new Set((schema['required'] as string[] | undefined) ?? []);
@@ -132,13 +134,15 @@ export async function renderApiDoc(): Promise<string> {
     '',
     'The routes of intake-api (port 3000), projection (port 3001) and the notifier (port 8083), from the OpenAPI 3.1 documents each serves at',
     '`/openapi.json`, with a reference page at `/docs` (both written from the zod schemas each route validates its request',
-    'and serialises its answer with, ADR 0027). Every route but `/healthz`, `/readyz`, `/openapi.json` and `/docs` takes a',
-    'bearer token (who may do what: [domain.md](domain.md#roles-and-what-each-may-do)) and answers',
+    'and serialises its answer with, ADR 0027). Every route but `/healthz`, `/readyz`, `/openapi.json`, `/docs` and the',
+    'Open311 routes (`/open311/v2`: public, below) takes a bearer token (who may do what:',
+    '[domain.md](domain.md#roles-and-what-each-may-do)) and answers',
     "401 without a valid one, 403 outside the caller's role or areas, 429 past the rate limits. A case the caller may",
     'not see is answered `404 UNKNOWN_INCIDENT`, word for word as an id no case has (a 403 would tell which ids exist),',
     "and someone else's command outcome as one not decided yet; a 403 on a case the caller sees names nothing of it.",
     '',
-    'Bodies are JSON only: any other content type is `415 UNSUPPORTED_MEDIA_TYPE`. Free text (descriptions, addresses,',
+    'Bodies are JSON only (an Open311 request may also be form-encoded): any other content type is',
+    '`415 UNSUPPORTED_MEDIA_TYPE`. Free text (descriptions, addresses,',
     'reasons, notes) may not hold control characters other than tab and newline, nor bidi embeddings, overrides or',
     "isolates (U+202A–U+202E, U+2066–U+2069): 400 naming the field and the character. A report's `occurredAt` and",
     "`reportedAt` may be at most `REPORT_MAX_AHEAD_S` (5 min) after the intake's clock and not before",

@@ -69,11 +69,14 @@ export class ContractClient {
 
   /** One request, its answer judged by the document. */
   async call(method: string, path: string, init: { headers?: Record<string, string>; body?: unknown } = {}): Promise<Recorded> {
-    const binary = init.body instanceof Uint8Array;
+    // Bytes as they are; a form (URLSearchParams) form-encoded, as fetch sends it; anything else as JSON.
+    const asIs = init.body instanceof Uint8Array || init.body instanceof URLSearchParams;
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: { ...(init.body !== undefined && !binary ? { 'content-type': 'application/json' } : {}), ...init.headers },
-      ...(init.body === undefined ? {} : { body: binary ? (init.body as Uint8Array<ArrayBuffer>) : JSON.stringify(init.body) }),
+      headers: { ...(init.body !== undefined && !asIs ? { 'content-type': 'application/json' } : {}), ...init.headers },
+      ...(init.body === undefined
+        ? {}
+        : { body: asIs ? (init.body as Uint8Array<ArrayBuffer> | URLSearchParams) : JSON.stringify(init.body) }),
       signal: AbortSignal.timeout(CLIENT_TIMEOUT_MS),
     });
     const contentType = (res.headers.get('content-type') ?? '').split(';')[0]!.trim();

@@ -76,7 +76,7 @@ const REQUEST_PARTS: Readonly<Record<string, RequestPart>> = { body: 'body', que
  * A route schema's refusal (fastify-type-provider-zod) in the house format: the same 400 VALIDATION_FAILED, field
  * and message as `parseOr400` gives, whichever way the route validates.
  */
-function schemaValidationError(err: FastifyError | ApiError): ValidationError | undefined {
+export function schemaValidationError(err: FastifyError | ApiError): ValidationError | undefined {
   if (!hasZodFastifySchemaValidationErrors(err)) return undefined;
   const where = REQUEST_PARTS[err.validationContext ?? ''] ?? 'body';
   const issues = err.validation.map((v) => ({ path: v.instancePath.split('/').filter((p) => p !== ''), message: v.message ?? 'invalid' }));

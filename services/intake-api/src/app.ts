@@ -5,6 +5,7 @@ import { CaseAnswers, DepartmentQueueCounts, QueueCounts } from '@gridgov/read-m
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
+import { Open311Answers } from './open311/answers.ts';
 import { registerOpen311 } from './open311/routes.ts';
 import { OpeningReader } from './opening-reader.ts';
 import { PhotoRecords } from './photos/records.ts';
@@ -40,7 +41,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
       title: 'intake-api',
       description:
         'Reports (上报) and the commands on a case, answered 202 once Kafka holds them; the cases, work lists and command outcomes, read from the read side.',
-      components: { ...IntakeAnswers, ...CaseAnswers, QueueCounts, DepartmentQueueCounts },
+      components: { ...IntakeAnswers, ...CaseAnswers, QueueCounts, DepartmentQueueCounts, ...Open311Answers },
     },
   });
   const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };

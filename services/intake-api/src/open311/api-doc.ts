@@ -2,8 +2,9 @@ import { Urgency } from '@gridgov/contracts';
 import { SERVICE_NOTICE } from './service-request.ts';
 
 /**
- * The Open311 section of docs/api.md (`pnpm gen-docs`): GeoReport v2 is its own format (form bodies, XML, errors as
- * `[{code, description}]`), so it is written here beside its routes rather than read from the OpenAPI document.
+ * The Open311 section of docs/api.md (`pnpm gen-docs`): what the routes' schemas (in the intake's OpenAPI document)
+ * cannot say of GeoReport v2 (the spec's conventions, what becomes of a request, the status notes, personal data) is
+ * written here beside its routes.
  */
 export function open311ApiSection(): string {
   return [
@@ -13,7 +14,9 @@ export function open311ApiSection(): string {
     '[GeoReport v2](http://wiki.open311.org/GeoReport_v2/) (ADR 0028). Every route answers JSON or XML by the suffix of',
     "its path (`services.json`, `services.xml`); XML is the spec's (UTF-8, no namespace, arrays by the Spark convention).",
     'The GETs are public and show nothing personal; only POST takes an `api_key`. `jurisdiction_id` is accepted and not',
-    'needed (one jurisdiction is served). A parameter sent empty is one not sent.',
+    'needed (one jurisdiction is served). A parameter sent empty is one not sent. Each route, in each format, is also an',
+    "operation of the intake's OpenAPI document (`/openapi.json`, listed under intake-api above): its parameters, body",
+    'fields and answers as JSON Schema, the XML answers as `text/xml`.',
     '',
     '| route | what |',
     '|---|---|',
@@ -54,7 +57,8 @@ export function open311ApiSection(): string {
     '`updated_datetime` (its last step), `expected_datetime` (the deadline of the stage it is in), `address`, `address_id`',
     '(its grid), `lat`, `long`; `zipcode` and `media_url` are null.',
     '',
-    '**Errors** are the spec\'s: `[{"code": <HTTP status>, "description": "<field>: <what is wrong>"}]`, in XML',
+    '**Errors** are the spec\'s: `[{"code": <HTTP status>, "description": "<field>: <what is wrong>"}]` (a field the',
+    'schema refuses is named where it was sent: `body.email: …`, `query.status: …`, `params.service_code: …`), in XML',
     '`<errors><error><code>…</code><description>…</description></error></errors>`. 403 a missing or unknown `api_key`;',
     "400 a missing or malformed field (named); 404 an unknown service, request or route; 429 past the app's own",
     '`requestsPerMinute` (with Retry-After), or past the per-address limit of every route; 503 with Retry-After when Kafka',

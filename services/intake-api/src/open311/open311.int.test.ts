@@ -127,6 +127,20 @@ describe('Open311 POST requests, on the real broker and Redis', () => {
     expect((await post('key-quiet', { 'attribute[colour]': 'red' })).statusCode).toBe(400);
     expect((await post('key-quiet', { address_id: '440799000000000' })).statusCode).toBe(400);
     expect((await post('wrong')).statusCode).toBe(403);
+    // The key comes first: without one, a malformed field is not even looked at.
+    const keyless = await post('', { email: 'not-an-address' });
+    expect([keyless.statusCode, keyless.json()]).toEqual([
+      403,
+      [{ code: 403, description: "api_key: missing -- can't proceed with create_request" }],
+    ]);
+    const repeated = await intake.app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.xml',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'api_key=key-quiet&service_code=dirty_road&service_code=exposed_rubbish&lat=22.5&long=113',
+    });
+    expect(repeated.statusCode).toBe(400);
+    expect(repeated.body).toContain('<description>body.service_code: given more than once</description>');
     expect(intake.sent()).toBe(before);
   });
 });

@@ -6,7 +6,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { Open311Clients, sha256Hex } from './clients.ts';
 import { locateGrid } from './grid-locator.ts';
-import { contactOf, Open311RequestFields, reportDataOf, requestFields, urgencyOf } from './request-fields.ts';
+import { contactOf, Open311RequestBody, Open311RequestFields, reportDataOf, requestFields, urgencyOf } from './request-fields.ts';
 import { parseForm } from './routes.ts';
 import { reportLineOf, SERVICE_NOTICE, serviceRequestOf } from './service-request.ts';
 import { serviceDefinition, serviceList } from './services.ts';
@@ -193,6 +193,37 @@ describe('a citizen request becomes a report', () => {
     ]);
     expect(requestFields({ attribute: { urgency: 'urgent' } }).fields['attributes']).toEqual({ urgency: 'urgent' });
     expect(Open311RequestFields.safeParse({ email: 'not-an-address', attributes: {} }).success).toBe(false);
+  });
+
+  it("the body's schema: a form or JSON read into the fields; a repeat, a list attribute or an unknown key refused, named", () => {
+    const issues = (body: unknown) => {
+      const parsed = Open311RequestBody.safeParse(body);
+      return parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    };
+    expect(Open311RequestBody.parse(parseForm('service_code=dispute&lat=22.5&long=113&attribute%5Burgency%5D=urgent&email='))).toEqual({
+      service_code: 'dispute',
+      lat: 22.5,
+      long: 113,
+      attributes: { urgency: 'urgent' },
+    });
+    expect(
+      Open311RequestBody.parse({ service_code: 'dispute', lat: 22.5, long: '113', attribute: { urgency: 'normal' }, phone: null }),
+    ).toEqual({
+      service_code: 'dispute',
+      lat: 22.5,
+      long: 113,
+      attributes: { urgency: 'normal' },
+    });
+    expect(Open311RequestBody.parse(undefined)).toEqual({ attributes: {} });
+    expect(issues(parseForm('service_code=a&service_code=b&email=x'))).toEqual(['service_code: given more than once']);
+    expect(issues(parseForm('attribute[urgency][]=urgent'))).toEqual([
+      'attribute[urgency][]: a single value only (no attribute takes a list)',
+    ]);
+    expect(issues({ lat: true })).toEqual([expect.stringMatching(/^lat: /)]);
+    expect(issues({ email: 'not-an-address' })).toEqual(['email: Invalid email address']);
+    expect(issues({ colour: 'red' })).toEqual([': Unrecognized key: "colour"']);
+    // An attribute other than urgency is read, and refused by name later (urgencyOf), as the spec's example shows.
+    expect(Open311RequestBody.parse(parseForm('attribute[WHISPAWN]=1')).attributes).toEqual({ WHISPAWN: '1' });
   });
 
   it('the report: the citizen text and media link, the position, the channel, the contact; the service name when no text', () => {

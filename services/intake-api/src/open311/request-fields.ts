@@ -39,6 +39,20 @@ export type Open311RequestFields = z.infer<typeof Open311RequestFields>;
 /** One field of a body: a form may repeat a key, which is refused; JSON may give numbers. */
 type RawBody = Record<string, unknown>;
 
+/** What is wrong with the shape of a body: a repeated key (a form), or an attribute given as a list. */
+function shapeProblems(body: RawBody): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  for (const [key, value] of Object.entries(body)) {
+    const attribute = /^attribute\[([^\]]+)\](\[\])?$/.exec(key);
+    if (attribute && (attribute[2] !== undefined || Array.isArray(value))) {
+      problems.push({ field: key, message: 'a single value only (no attribute takes a list)' });
+    } else if (!attribute && Array.isArray(value)) {
+      problems.push({ field: key, message: 'given more than once' });
+    }
+  }
+  return problems;
+}
+
 /**
  * The fields of a form-encoded or JSON body: `attribute[code]=value` (form) or `"attribute": {code: value}` (JSON) read
  * into `attributes`. A multi-valued attribute (`attribute[code][]`) or a repeated key is a problem, named.
@@ -46,22 +60,64 @@ type RawBody = Record<string, unknown>;
 export function requestFields(body: RawBody): { fields: Record<string, unknown>; problems: string[] } {
   const fields: Record<string, unknown> = {};
   const attributes: Record<string, unknown> = {};
-  const problems: string[] = [];
   for (const [key, value] of Object.entries(body)) {
     const attribute = /^attribute\[([^\]]+)\](\[\])?$/.exec(key);
     if (attribute) {
-      if (attribute[2] !== undefined || Array.isArray(value)) problems.push(`${key}: a single value only (no attribute takes a list)`);
-      else attributes[attribute[1]!] = value;
+      if (attribute[2] === undefined && !Array.isArray(value)) attributes[attribute[1]!] = value;
     } else if (key === 'attribute' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
       Object.assign(attributes, value);
-    } else if (Array.isArray(value)) {
-      problems.push(`${key}: given more than once`);
-    } else {
+    } else if (!Array.isArray(value)) {
       fields[key] = value;
     }
   }
+  const problems = shapeProblems(body).map((p) => `${p.field}: ${p.message}`);
   return { fields: { ...fields, attributes }, problems };
 }
+
+const wireText = (description: string) => z.string().nullish().describe(description);
+
+/**
+ * The body of POST requests.{format} as an app sends it: form-encoded (every value a string, `attribute[urgency]=…`)
+ * or JSON (`lat` and `long` may be numbers, `"attribute": {"urgency": …}`). A field sent empty (or null) is one not
+ * sent. Other keys are refused by name, except `attribute[<code>]`, refused as no such attribute.
+ */
+export const Open311RequestWire = z.looseObject({
+  api_key: wireText("The client app's key (OPEN311_CLIENTS_FILE; 403 when missing or unknown); also read from the query string"),
+  jurisdiction_id: wireText('Accepted and not needed: one jurisdiction is served'),
+  service_code: wireText('Required: a service_code of GET services.json (404 when it is not one)'),
+  lat: z.union([z.number(), z.string()]).nullish().describe('Required: latitude, WGS84 decimal degrees'),
+  long: z.union([z.number(), z.string()]).nullish().describe('Required: longitude, WGS84 decimal degrees'),
+  address_string: wireText("The location's address, at most 200 characters"),
+  address_id: wireText('An area code of the tree: a grid puts the case in that grid, a town or community in its first grid'),
+  email: wireText("The citizen's email (personal data: sealed, never answered or logged)"),
+  device_id: wireText("The citizen's device id (personal data)"),
+  account_id: wireText("The citizen's account id (personal data)"),
+  first_name: wireText("The citizen's first name (personal data)"),
+  last_name: wireText("The citizen's last name (personal data)"),
+  phone: wireText("The citizen's phone: digits, spaces, ( ) - and a leading + (personal data)"),
+  description: wireText("What the citizen saw, at most 2,000 characters; the service's name when none"),
+  media_url: wireText('An http(s) link, kept after the description'),
+  'attribute[urgency]': wireText(`Form bodies: ${Urgency.options.join(', ')}; normal when not given`),
+  attribute: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('JSON bodies: the attributes as an object, {"urgency": "urgent"}; urgency is the one attribute'),
+});
+
+/**
+ * POST requests.{format}'s body schema: the body as sent (documented as `Open311RequestWire`), read into the fields.
+ * An absent body is an empty one; a repeated key or a list attribute is refused, named, before anything else.
+ */
+export const Open311RequestBody = z
+  .preprocess((raw, ctx) => {
+    const body = raw ?? {};
+    if (typeof body === 'object' && !Array.isArray(body)) {
+      for (const { field, message } of shapeProblems(body as RawBody)) ctx.addIssue({ code: 'custom', message, path: [field] });
+    }
+    return body;
+  }, Open311RequestWire)
+  .transform((wire) => requestFields(wire).fields)
+  .pipe(Open311RequestFields);
 
 /** The citizen's contact details among the fields (personal data: sealed on the log, never answered, never logged). */
 export function contactOf(fields: Open311RequestFields): CitizenContact {

@@ -2,7 +2,15 @@ import { randomUUID } from 'node:crypto';
 import { signEnvelope } from '@gridgov/auth';
 import { CommandEnvelope, IncidentId, Instant, ReportIncident } from '@gridgov/contracts';
 import { open311Actor, type Catalog } from '@gridgov/domain';
-import { ApiError, DependencyUnavailableError, parseOr400, PUBLIC_ROUTE, ValidationError, type DependencyOf } from '@gridgov/http';
+import {
+  ApiError,
+  DependencyUnavailableError,
+  PUBLIC_ROUTE,
+  schemaValidationError,
+  ValidationError,
+  type DependencyOf,
+  type ZodTypeProvider,
+} from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { CaseListEntry, IncidentView } from '@gridgov/read-model';
 import { RedisRateLimitStore } from '@gridgov/redis';
@@ -10,9 +18,10 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
 import { reportIds } from '../ids.ts';
-import { Open311Clients } from './clients.ts';
+import { Open311Created, Open311Errors, Open311ServiceDefinition, Open311ServiceRequests, Open311Services } from './answers.ts';
+import { Open311Clients, type Open311Client } from './clients.ts';
 import { locateGrid } from './grid-locator.ts';
-import { Open311RequestFields, reportDataOf, requestFields, urgencyOf } from './request-fields.ts';
+import { Open311RequestBody, reportDataOf, urgencyOf, type Open311RequestFields } from './request-fields.ts';
 import { reportLineOf, SERVICE_NOTICE, serviceRequestOf, type Open311ServiceRequest } from './service-request.ts';
 import { serviceDefinition, serviceList } from './services.ts';
 import { xmlDocument, type XmlValue } from './xml.ts';
@@ -27,29 +36,34 @@ const MAX_LISTED = 1000;
 /** Window of each client app's rate limit (requestsPerMinute). */
 const CLIENT_WINDOW_MS = 60_000;
 
-/** `<name>.<format>` in a path: a service code or a request id, and the answer's format. */
-const FileParam = z.object({ file: z.string().regex(/^[A-Za-z0-9_.-]{1,80}\.(json|xml)$/, '<id>.json or <id>.xml') });
-
 const commaList = <S extends z.ZodType>(item: S, max: number) =>
   z.preprocess(
     (v) => (typeof v === 'string' ? (v === '' ? undefined : v.split(',').map((s) => s.trim())) : v),
     z.array(item).min(1).max(max).optional(),
   );
 
+/** GET requests.{format}'s filters (GeoReport v2); a parameter sent empty is one not sent. */
 export const Open311ListQuery = z.object({
-  jurisdiction_id: z.string().max(200).optional(),
-  service_request_id: commaList(IncidentId, 100).describe('Comma-separated ids; overrides every other filter'),
-  service_code: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(64).optional()),
-  start_date: z.preprocess((v) => (v === '' ? undefined : v), Instant.optional()),
-  end_date: z.preprocess((v) => (v === '' ? undefined : v), Instant.optional()),
-  status: commaList(z.enum(['open', 'closed']), 2),
+  jurisdiction_id: z.string().max(200).optional().describe('Accepted and not needed: one jurisdiction is served'),
+  service_request_id: commaList(IncidentId, 100).describe(
+    'Ids, comma-separated (or the parameter repeated), at most 100; overrides every other filter',
+  ),
+  service_code: z.preprocess((v) => (v === '' ? undefined : v), z.string().max(64).optional()).describe('Only requests of this service'),
+  start_date: z
+    .preprocess((v) => (v === '' ? undefined : v), Instant.optional())
+    .describe('Requested at or after (ISO 8601); with end_date at most 90 days apart; default end_date − 90 days'),
+  end_date: z
+    .preprocess((v) => (v === '' ? undefined : v), Instant.optional())
+    .describe('Requested at or before (ISO 8601); default start_date + 90 days, or now'),
+  status: commaList(z.enum(['open', 'closed']), 2).describe('open, closed, or both comma-separated (or repeated)'),
 });
 
 /** The answer in the format asked for: XML under `root` (Spark convention), or the JSON itself. */
 function answer(reply: FastifyReply, format: Format, status: number, root: string, value: XmlValue): FastifyReply {
   reply.status(status);
   if (format === 'xml') return reply.type('text/xml; charset=utf-8').send(xmlDocument(root, value));
-  return reply.type('application/json; charset=utf-8').send(JSON.stringify(value));
+  // An object: serialised through the route's answer schema for the status (ADR 0027), where it declares one.
+  return reply.type('application/json; charset=utf-8').send(value);
 }
 
 const formatOfUrl = (url: string): Format => (/\.xml(\?|$)/.test(url) ? 'xml' : 'json');
@@ -80,11 +94,43 @@ function clientErrorOf(err: FastifyError): { status: number; description: string
   }
 }
 
+/** The XML answer of a route: the same value by the Spark convention, documented as text. */
+const xmlAnswer = (description: string) => ({
+  description,
+  content: { 'text/xml': { schema: z.string().describe('GeoReport v2 XML (UTF-8, no namespace; arrays by the Spark convention)') } },
+});
+
+/** A route's answer of `status` in its format: the JSON schema, or XML of the same value. */
+const answerIn = (format: Format, schema: z.ZodType, description: string) =>
+  format === 'json' ? { description, content: { 'application/json': { schema } } } : xmlAnswer(description);
+
+/** The refusals of every Open311 route, in the spec's error format of the route's format. */
+const refusals = (format: Format, more: Readonly<Record<number, string>> = {}) =>
+  Object.fromEntries(
+    Object.entries({
+      400: 'A parameter or field is missing or malformed; the description names it',
+      429: 'Past the per-address limit of every route (Retry-After)',
+      ...more,
+    }).map(([status, description]) => [status, answerIn(format, Open311Errors, description)]),
+  );
+
+const STORE_AWAY = 'Redis did not answer, or the read side is being restored; Retry-After';
+const ID_PATTERN = /^[A-Za-z0-9_.-]{1,80}$/;
+
+/** The query every GET takes: GeoReport v2's jurisdiction_id, accepted and not needed (one jurisdiction is served). */
+const JurisdictionQuery = z.object({
+  jurisdiction_id: z.string().max(200).optional().describe('Accepted and not needed: one jurisdiction is served'),
+});
+
+/** The client app whose api_key a POST carries (found before its fields are validated). */
+const clientOf = new WeakMap<FastifyRequest, Open311Client>();
+
 /**
  * Open311 GeoReport v2 for citizens' apps (ADR 0028), under /open311/v2: the catalog as services, a citizen's request
- * as a report waiting for triage, and its status open or closed. Errors are the spec's `[{code, description}]` (XML
+ * as a report waiting for triage, and its status open or closed. Each route declares its schemas (ADR 0027) in both
+ * formats: the path's suffix (.json, .xml) is the answer's format. Errors are the spec's `[{code, description}]` (XML
  * `<errors>`), code being the HTTP status. GETs are public and show nothing personal; POST takes a client app's
- * api_key (OPEN311_CLIENTS_FILE), each app with its own rate limit.
+ * api_key (OPEN311_CLIENTS_FILE), checked with its rate limit before the fields are.
  */
 export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependencyOf?: DependencyOf): void {
   const clients = deps.open311?.clients ?? new Open311Clients([]);
@@ -92,7 +138,8 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
   const catalog: Catalog = deps.catalog;
 
   void app.register(
-    (scope, _options, registered) => {
+    (plain, _options, registered) => {
+      const scope = plain.withTypeProvider<ZodTypeProvider>();
       scope.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => {
         done(null, parseForm(body as string));
       });
@@ -100,7 +147,9 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
       scope.setErrorHandler((thrown: FastifyError | ApiError, request, reply) => {
         const format = formatOfUrl(request.url);
         const dependency = thrown instanceof ApiError ? undefined : dependencyOf?.(thrown);
-        const err = dependency ? new DependencyUnavailableError(dependency, 'it did not answer', thrown) : thrown;
+        const err = dependency
+          ? new DependencyUnavailableError(dependency, 'it did not answer', thrown)
+          : (schemaValidationError(thrown) ?? thrown);
         let status: number;
         let description: string;
         if (err instanceof ApiError) {
@@ -123,53 +172,136 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
       );
 
       for (const format of FORMATS) {
-        scope.get(`/services.${format}`, { config: PUBLIC_ROUTE }, (_request, reply) =>
-          answer(reply, format, 200, 'services', serviceList(catalog) as unknown as XmlValue),
+        const name = format.toUpperCase();
+        scope.get(
+          `/services.${format}`,
+          {
+            config: PUBLIC_ROUTE,
+            schema: {
+              summary: `Open311: the services (the catalog's categories), in ${name}`,
+              querystring: JurisdictionQuery,
+              response: { 200: answerIn(format, Open311Services, "The services, in the catalog's order"), ...refusals(format) },
+            },
+          },
+          (_request, reply) => answer(reply, format, 200, 'services', serviceList(catalog)),
         );
-        scope.post(`/requests.${format}`, { config: PUBLIC_ROUTE }, async (request, reply) => {
-          const created = await createRequest(request);
-          return answer(reply, format, 201, 'service_requests', [created]);
-        });
-        scope.get(`/requests.${format}`, { config: PUBLIC_ROUTE }, async (request, reply) => {
-          const query = parseOr400(Open311ListQuery, 'query', request.query);
-          return answer(reply, format, 200, 'service_requests', (await listRequests(query)) as unknown as XmlValue);
-        });
+
+        scope.get(
+          `/services/:service_code.${format}`,
+          {
+            config: PUBLIC_ROUTE,
+            schema: {
+              summary: `Open311: a service's definition (its one attribute, urgency), in ${name}`,
+              params: z.object({ service_code: z.string().regex(ID_PATTERN, 'a service code').describe('A service_code of GET services') }),
+              querystring: JurisdictionQuery,
+              response: {
+                200: answerIn(format, Open311ServiceDefinition, 'The service definition'),
+                ...refusals(format, { 404: 'No such service (service_code not in the catalog)' }),
+              },
+            },
+          },
+          (request, reply) => {
+            const code = request.params.service_code;
+            const definition = serviceDefinition(catalog, code);
+            if (!definition) throw new ApiError(404, 'UNKNOWN_SERVICE', `service_code: ${code} is not a service of this jurisdiction`);
+            return answer(reply, format, 200, 'service_definition', definition);
+          },
+        );
+
+        scope.post(
+          `/requests.${format}`,
+          {
+            config: PUBLIC_ROUTE,
+            schema: {
+              summary: `Open311: a citizen's request, taken as a report waiting for triage (待受理); answered in ${name}`,
+              description:
+                'Form-encoded as the spec sends it, or JSON. 201 once Kafka holds the signed report; a dispatcher then accepts ' +
+                "it (受理) or turns it down (不予立案). The api_key is checked (403) and the app's rate limit counted (429) " +
+                'before the fields are.',
+              consumes: ['application/x-www-form-urlencoded', 'application/json'],
+              querystring: z.object({ api_key: z.string().max(200).optional().describe('The api_key, when the body has none') }),
+              body: Open311RequestBody,
+              response: {
+                201: answerIn(format, Open311Created, "Taken: the request's id (the case's), as a list of one"),
+                ...refusals(format, {
+                  403: "api_key missing, or no app's",
+                  404: 'No such service (service_code not in the catalog)',
+                  413: 'Body larger than the limit',
+                  415: 'Not form-encoded nor JSON',
+                  429: "Past the app's own requestsPerMinute, or the per-address limit (Retry-After)",
+                  503: 'Kafka or Redis did not answer: send it again (Retry-After)',
+                }),
+              },
+            },
+            // The app's key and its rate limit come before the fields: an app without a key learns nothing else.
+            preValidation: async (request) => {
+              clientOf.set(request, await checkClient(request));
+            },
+          },
+          async (request, reply) => {
+            const client = clientOf.get(request);
+            if (!client) throw new Error('open311: no client app after preValidation');
+            const created = await createRequest(request, client, request.body);
+            return answer(reply, format, 201, 'service_requests', [created]);
+          },
+        );
+
+        scope.get(
+          `/requests.${format}`,
+          {
+            config: PUBLIC_ROUTE,
+            schema: {
+              summary: `Open311: the requests made through this door, newest first (at most 1000), in ${name}`,
+              querystring: Open311ListQuery,
+              response: {
+                200: answerIn(format, Open311ServiceRequests, 'The requests'),
+                ...refusals(format, { 503: STORE_AWAY }),
+              },
+            },
+          },
+          async (request, reply) => answer(reply, format, 200, 'service_requests', await listRequests(request.query)),
+        );
+
+        scope.get(
+          `/requests/:service_request_id.${format}`,
+          {
+            config: PUBLIC_ROUTE,
+            schema: {
+              summary: `Open311: one request, as a list of one, in ${name}`,
+              params: z.object({
+                service_request_id: z.string().regex(ID_PATTERN, 'a request id').describe('The service_request_id POST answered'),
+              }),
+              querystring: JurisdictionQuery,
+              response: {
+                200: answerIn(format, Open311ServiceRequests, 'The request'),
+                ...refusals(format, {
+                  404: "No such request: no case, one not reported through this door, or a confidential category's",
+                  503: STORE_AWAY,
+                }),
+              },
+            },
+          },
+          async (request, reply) => {
+            const id = request.params.service_request_id;
+            const shown = IncidentId.safeParse(id).success ? await publicRequest(id) : undefined;
+            if (!shown) throw new ApiError(404, 'UNKNOWN_SERVICE_REQUEST', `service_request_id: no request ${id}`);
+            return answer(reply, format, 200, 'service_requests', [shown]);
+          },
+        );
       }
-
-      scope.get('/services/:file', { config: PUBLIC_ROUTE }, (request, reply) => {
-        const { file } = parseOr400(FileParam, 'params', request.params);
-        const [code, format] = splitFile(file);
-        const definition = serviceDefinition(catalog, code);
-        if (!definition) throw new ApiError(404, 'UNKNOWN_SERVICE', `service_code: ${code} is not a service of this jurisdiction`);
-        return answer(reply, format, 200, 'service_definition', definition);
-      });
-
-      scope.get('/requests/:file', { config: PUBLIC_ROUTE }, async (request, reply) => {
-        const { file } = parseOr400(FileParam, 'params', request.params);
-        const [id, format] = splitFile(file);
-        const shown = IncidentId.safeParse(id).success ? await publicRequest(id) : undefined;
-        if (!shown) throw new ApiError(404, 'UNKNOWN_SERVICE_REQUEST', `service_request_id: no request ${id}`);
-        return answer(reply, format, 200, 'service_requests', [shown] as unknown as XmlValue);
-      });
       registered();
     },
     { prefix: '/open311/v2' },
   );
 
-  const splitFile = (file: string): [string, Format] => {
-    const dot = file.lastIndexOf('.');
-    return [file.slice(0, dot), file.slice(dot + 1) as Format];
-  };
-
-  /** POST requests.{format}: the app's key, its rate limit, the fields, the grid; then the report, signed, on Kafka. */
-  const createRequest = async (request: FastifyRequest) => {
+  /** POST's client app: its api_key (body, else query) known, and within its rate limit. */
+  const checkClient = async (request: FastifyRequest): Promise<Open311Client> => {
     const body = request.body ?? {};
     if (typeof body !== 'object' || Array.isArray(body))
       throw new ApiError(400, 'VALIDATION_FAILED', 'body: the fields of a request, as a form or a JSON object');
-    const { fields: raw, problems } = requestFields(body as Record<string, unknown>);
+    const bodyKey = (body as Record<string, unknown>)['api_key'];
     const queryKey = (request.query as Record<string, unknown> | undefined)?.['api_key'];
-    const apiKey =
-      typeof raw['api_key'] === 'string' && raw['api_key'] !== '' ? raw['api_key'] : typeof queryKey === 'string' ? queryKey : '';
+    const apiKey = typeof bodyKey === 'string' && bodyKey !== '' ? bodyKey : typeof queryKey === 'string' ? queryKey : '';
     const client = apiKey === '' ? undefined : clients.byKey(apiKey);
     if (!client) {
       throw new ApiError(
@@ -189,9 +321,10 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
         { 'retry-after': retryAfter },
       );
     }
-    if (problems.length > 0) throw new ApiError(400, 'VALIDATION_FAILED', problems.join('; '));
-    const { api_key: _key, ...rest } = raw;
-    const fields = parseOr400(Open311RequestFields, 'body', rest);
+    return client;
+  };
+
+  const createRequest = async (request: FastifyRequest, client: Open311Client, fields: Open311RequestFields) => {
     if (fields.service_code === undefined)
       throw new ApiError(400, 'VALIDATION_FAILED', 'service_code: required (GET services.json lists them)');
     const category = catalog.category(fields.service_code);

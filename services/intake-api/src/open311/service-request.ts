@@ -1,26 +1,8 @@
 import type { Catalog } from '@gridgov/domain';
 import type { HistoryEntry, IncidentView } from '@gridgov/read-model';
+import type { Open311ServiceRequest } from './answers.ts';
 
-/** One service request as GET requests.{format} and requests/{id}.{format} answer it, in the spec's field order. */
-export interface Open311ServiceRequest {
-  readonly service_request_id: string;
-  readonly status: 'open' | 'closed';
-  readonly status_notes: string;
-  readonly service_name: string;
-  readonly service_code: string;
-  readonly description: string | null;
-  readonly agency_responsible: string | null;
-  readonly service_notice: string | null;
-  readonly requested_datetime: string | null;
-  readonly updated_datetime: string;
-  readonly expected_datetime: string | null;
-  readonly address: string | null;
-  readonly address_id: string;
-  readonly zipcode: null;
-  readonly lat: number | null;
-  readonly long: number | null;
-  readonly media_url: null;
-}
+export type { Open311ServiceRequest } from './answers.ts';
 
 /** What the citizen is told at once, after POST requests.{format}. */
 export const SERVICE_NOTICE =

@@ -1,16 +1,8 @@
 import { Urgency } from '@gridgov/contracts';
 import type { Catalog, Category } from '@gridgov/domain';
+import type { Open311Service, Open311ServiceDefinition } from './answers.ts';
 
-/** One service of GET services.{format}: a category of the catalog. */
-export interface Open311Service {
-  readonly service_code: string;
-  readonly service_name: string;
-  readonly description: string;
-  readonly metadata: boolean;
-  readonly type: 'realtime';
-  readonly keywords: string;
-  readonly group: string;
-}
+export type { Open311Service } from './answers.ts';
 
 /** The urgency a request may name (attribute[urgency]), with its names. */
 const URGENCY_NAMES: Readonly<Record<Urgency, string>> = { normal: '一般 normal', urgent: '紧急 urgent', very_urgent: '特急 very urgent' };
@@ -42,7 +34,7 @@ export function serviceList(catalog: Catalog): Open311Service[] {
 }
 
 /** GET services/{code}.{format}: the service's attributes (urgency), or undefined for a code not in the catalog. */
-export function serviceDefinition(catalog: Catalog, code: string) {
+export function serviceDefinition(catalog: Catalog, code: string): Open311ServiceDefinition | undefined {
   if (!catalog.category(code)) return undefined;
   return {
     service_code: code,

@@ -82,6 +82,7 @@ export type TrendQueryParams = z.infer<typeof TrendQueryParams>;
 export const BulletinPathParams = z.object({ month: MonthText });
 export const BulletinBody = z.object({ area: AreaCode.describe('The area whose children the bulletin ranks') });
 export const BulletinQueryParams = z.object({ area: AreaCode.describe('The area of the bulletin') });
+export type BulletinQueryParams = z.infer<typeof BulletinQueryParams>;
 
 export const StreamQueryParams = z.object({
   area: AreaCode,

@@ -6,7 +6,7 @@ import { toXlsx } from './xlsx.ts';
 export const ExportFormats = ['csv', 'xlsx'] as const;
 export type ExportFormat = (typeof ExportFormats)[number];
 
-const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+export const XLSX_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
 /** `attachment` with an ASCII file name and its UTF-8 form (RFC 6266 / 5987), for names that are not ASCII. */
 export function attachment(fileName: string): string {
