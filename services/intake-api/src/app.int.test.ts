@@ -380,10 +380,23 @@ describe('intake-api rate limits (Redis-backed)', () => {
       const document = res.json<{ openapi: string; paths: Record<string, Record<string, unknown>> }>();
       expect(document.openapi).toBe('3.1.0');
       for (const [path, operations] of Object.entries(document.paths)) {
-        const url = path.replace('{id}', randomUUID()).replace('{code}', '440705');
+        const url = path
+          .replace('{id}', randomUUID())
+          .replace('{code}', '440705')
+          .replace('{service_code}', 'exposed_rubbish')
+          .replace('{service_request_id}', randomUUID());
         for (const method of Object.keys(operations)) {
           const answer = await intake.app.inject({ method: method.toUpperCase() as 'GET' | 'POST', url });
-          const expected = ['/healthz', '/readyz', '/openapi.json'].includes(path) ? 200 : 401;
+          // Open311 (ADR 0028) is the citizens' door: its reads are public (an id no case has: 404), a request is refused without an app's key.
+          const expected = ['/healthz', '/readyz', '/openapi.json'].includes(path)
+            ? 200
+            : path.startsWith('/open311/')
+              ? method === 'post'
+                ? 403
+                : path.includes('{service_request_id}')
+                  ? 404
+                  : 200
+              : 401;
           expect(`${method} ${path} ${answer.statusCode}`).toBe(`${method} ${path} ${expected}`);
         }
       }
