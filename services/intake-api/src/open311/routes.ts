@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { RouteDeps } from '../deps.ts';
 import { reportIds } from '../ids.ts';
 import { Open311Clients } from './clients.ts';
-import { locateGrid } from './grid-locator.ts';
+import { locateGrid, type PositionLocator } from './grid-locator.ts';
 import { Open311RequestFields, reportDataOf, requestFields, urgencyOf } from './request-fields.ts';
 import { reportLineOf, SERVICE_NOTICE, serviceRequestOf, type Open311ServiceRequest } from './service-request.ts';
 import { serviceDefinition, serviceList } from './services.ts';
@@ -86,7 +86,11 @@ function clientErrorOf(err: FastifyError): { status: number; description: string
  * `<errors>`), code being the HTTP status. GETs are public and show nothing personal; POST takes a client app's
  * api_key (OPEN311_CLIENTS_FILE), each app with its own rate limit.
  */
-export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependencyOf?: DependencyOf): void {
+export function registerOpen311(
+  app: FastifyInstance,
+  deps: RouteDeps & { readonly locator: PositionLocator },
+  dependencyOf?: DependencyOf,
+): void {
   const clients = deps.open311?.clients ?? new Open311Clients([]);
   const limits = new RedisRateLimitStore(deps.redis, deps.keyPrefix);
   const catalog: Catalog = deps.catalog;
@@ -212,7 +216,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
     }
     const urgency = urgencyOf(fields.attributes);
     if ('problem' in urgency) throw new ApiError(400, 'VALIDATION_FAILED', urgency.problem);
-    const found = locateGrid(deps.areas, { lat: fields.lat, lng: fields.long, addressId: fields.address_id });
+    const found = locateGrid(deps.areas, deps.locator, { lat: fields.lat, lng: fields.long, addressId: fields.address_id });
     if ('problem' in found) throw new ApiError(400, 'VALIDATION_FAILED', found.problem);
 
     const actor = open311Actor(client.id);

@@ -19,6 +19,13 @@ import type { Actor } from '@gridgov/contracts';
 import { CategoryCode, DepartmentCode } from '@gridgov/contracts';
 import { authorise, type AreaTree } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
+import {
+  AreaImportFormats,
+  describeProblem,
+  parseAreaImport,
+  type AreaImportFormat,
+  type ImportProblem,
+} from '@gridgov/geo';
 import { filterIndexKeys } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -40,13 +47,62 @@ export interface AdminDeps {
   readonly clock: () => Promise<Date>;
 }
 
+/** How an area tree file comes: `?format=` or its content type (text/csv, application/geo+json, application/json). */
+export const AreaImportQuery = z.object({
+  format: z
+    .enum(AreaImportFormats, { error: `query.format is one of ${AreaImportFormats.join(', ')}` })
+    .optional()
+    .describe('The file format; without it, from the content type (a JSON FeatureCollection is GeoJSON)'),
+});
+/** The content types an area tree file may be sent as, and the format each one means. */
+export const AREA_FILE_TYPES: Readonly<Record<string, AreaImportFormat>> = {
+  'text/csv': 'csv',
+  'application/geo+json': 'geojson',
+  'application/json': 'json',
+};
+
+/** One thing wrong with an uploaded area tree, as the 400 lists it: the row and column (null for the file as a whole). */
+export type AreaFileProblem = ImportProblem;
+
 /**
- * An uploaded area tree as a document: today JSON as an areas file holds it. The one step where other formats (CSV,
- * GeoJSON: packages/geo) come in; whatever it reads, it returns the document or the issues naming row and column.
+ * An uploaded area tree as a document (ADR 0025): read by packages/geo's parseAreaImport in any of its formats, so
+ * that the answer names the row and column of each problem (CSV line and column, or the JSON/GeoJSON item and property).
  */
-export function importAreaTree(body: unknown): { ok: true; document: AreasDocument } | { ok: false; issues: ConfigIssue[] } {
-  return parseDocument('areas', body);
+export function importAreaTree(
+  format: AreaImportFormat,
+  text: string,
+): { ok: true; document: AreasDocument } | { ok: false; problems: readonly ImportProblem[] } {
+  const parsed = parseAreaImport(format, text);
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  return { ok: true, document: { areas: [...parsed.areas] } };
 }
+
+/** The format of an upload: the query's, else its content type's; JSON holding a FeatureCollection is GeoJSON. */
+function areaFileFormat(request: FastifyRequest, text: string): AreaImportFormat {
+  const { format } = parseOr400(AreaImportQuery, 'query', request.query);
+  if (format) return format;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const byType = AREA_FILE_TYPES[type];
+  if (!byType) {
+    throw new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `headers.content-type: an area tree is sent as ${Object.keys(AREA_FILE_TYPES).join(', ')} (or name ?format=)`,
+    );
+  }
+  if (byType === 'json' && /"type"\s*:\s*"FeatureCollection"/.test(text.slice(0, 4096))) return 'geojson';
+  return byType;
+}
+
+const badAreaFile = (problems: readonly ImportProblem[]): ApiError => {
+  const first = problems[0];
+  return new ApiError(
+    400,
+    'CONFIG_INVALID',
+    first ? `${describeProblem(first)}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}` : 'invalid area file',
+    { problems },
+  );
+};
 
 const invalid = (issues: readonly ConfigIssue[]): ApiError => {
   const first = issues[0];
@@ -211,33 +267,50 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     return { version: admin.current().version, entries };
   });
 
-  const areaBody = { bodyLimit: admin.importMaxBytes };
+  // Area tree files: read as text whatever their type (CSV, JSON, GeoJSON), up to ADMIN_IMPORT_MAX_BYTES (413 beyond).
+  void app.register((scope, _options, done) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(
+      [...Object.keys(AREA_FILE_TYPES), 'text/plain'],
+      { parseAs: 'string', bodyLimit: admin.importMaxBytes },
+      (_request, body, parsed) => parsed(null, body),
+    );
+    const areaBody = { bodyLimit: admin.importMaxBytes };
 
-  /** Checks an uploaded tree and says what applying it would change: nothing is written. */
-  app.post('/v1/admin/areas/preview', areaBody, async (request) => {
-    const actor = adminActor(request);
-    const { tree, diff, blocked } = await planAreas(actor, request.body);
-    return { version: admin.current().version, diff, summary: describeAreaDiff(diff), areas: tree.areas.length, blockedByCases: blocked };
-  });
+    /** Checks an uploaded tree and says what applying it would change: nothing is written. */
+    scope.post('/v1/admin/areas/preview', areaBody, async (request) => {
+      const actor = adminActor(request);
+      const { tree, diff, blocked } = await planAreas(request, actor);
+      return {
+        version: admin.current().version,
+        diff,
+        summary: describeAreaDiff(diff),
+        areas: tree.areas.length,
+        blockedByCases: blocked,
+      };
+    });
 
-  app.put('/v1/admin/areas', areaBody, async (request, reply) => {
-    const actor = adminActor(request);
-    const { tree, diff, blocked } = await planAreas(actor, request.body);
-    if (blocked.length > 0) {
-      throw new ApiError(409, 'AREA_HAS_CASES', `areas ${blocked.map((b) => b.code).join(', ')} have cases: they cannot be removed`, {
-        areas: blocked,
-      });
-    }
-    const summary = `area tree imported: ${describeAreaDiff(diff)}`;
-    const made = await change(request, actor, 'areas', tree, summary);
-    void reply.header('etag', etag(made.version));
-    return { ...answer(made, summary), diff };
+    scope.put('/v1/admin/areas', areaBody, async (request, reply) => {
+      const actor = adminActor(request);
+      const { tree, diff, blocked } = await planAreas(request, actor);
+      if (blocked.length > 0) {
+        throw new ApiError(409, 'AREA_HAS_CASES', `areas ${blocked.map((b) => b.code).join(', ')} have cases: they cannot be removed`, {
+          areas: blocked,
+        });
+      }
+      const summary = `area tree imported: ${describeAreaDiff(diff)}`;
+      const made = await change(request, actor, 'areas', tree, summary);
+      void reply.header('etag', etag(made.version));
+      return { ...answer(made, summary), diff };
+    });
+    done();
   });
 
   /** Parses and checks an uploaded tree: its diff against the tree in force, every changed area the admin's, and which removed areas have cases. */
-  const planAreas = async (actor: Actor, body: unknown) => {
-    const parsed = importAreaTree(body);
-    if (!parsed.ok) throw invalid(parsed.issues);
+  const planAreas = async (request: FastifyRequest, actor: Actor) => {
+    const text = typeof request.body === 'string' ? request.body : '';
+    const parsed = importAreaTree(areaFileFormat(request, text), text);
+    if (!parsed.ok) throw badAreaFile(parsed.problems);
     const current = admin.current();
     try {
       current.with('areas', parsed.document);

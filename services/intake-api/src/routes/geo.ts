@@ -1,8 +1,8 @@
 import { AreaLevels, withinJurisdiction, type Area, type AreaTree } from '@gridgov/domain';
-import { GridLocator } from '@gridgov/geo';
 import { ApiError, parseOr400, requestActor } from '@gridgov/http';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { LiveGridLocator } from '../grid-locations.ts';
 import { AreaParams } from './directory.ts';
 
 const Coordinate = (name: string, limit: number) =>
@@ -24,18 +24,19 @@ export const BoundariesQuery = z.object({
 
 /**
  * Where areas lie (ADR 0025): the grid holding a position (the phone's "use my position"), and the boundaries under
- * an area as GeoJSON (the leader's map). Boundaries come from the areas file; a grid without one is never located.
+ * an area as GeoJSON (the leader's map). Boundaries come from the area tree in force (live, ADR 0024); a grid without
+ * one is never located.
  */
-export function registerGeoRoutes(app: FastifyInstance, areas: AreaTree): void {
-  const locator = GridLocator.ofGrids(areas);
+export function registerGeoRoutes(app: FastifyInstance, areas: AreaTree, locator: Pick<LiveGridLocator, 'locate'>): void {
   const brief = ({ code, name, level }: Area) => ({ code, name, level });
 
   app.get('/v1/grids/locate', (request) => {
     requestActor(request);
     const { lat, lng } = parseOr400(LocateQuery, 'query', request.query);
     const code = locator.locate(lng, lat);
-    if (code === undefined) throw new ApiError(404, 'NO_GRID_HERE', `no grid holds lat ${lat}, lng ${lng}`);
-    const grid = areas.get(code);
+    // The tree may have changed between the two reads: a grid no longer in it is not answered.
+    const grid = code === undefined ? undefined : areas.find(code);
+    if (code === undefined || !grid) throw new ApiError(404, 'NO_GRID_HERE', `no grid holds lat ${lat}, lng ${lng}`);
     return { code, name: grid.name, path: [...areas.lineage(code)].reverse().map((c) => brief(areas.get(c))) };
   });
 
