@@ -330,7 +330,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'admin.audit.summary': 'Change',
   'map.title': 'Map',
   'map.figure': 'Shaded by',
-  'map.cases': 'Open cases',
+  'map.cases': 'Open cases (by grid)',
   'map.noBoundaries': 'This area has no boundaries',
   'report.located': 'You are in: {name}',
   'report.notLocated': 'No grid found: {message}',

@@ -328,7 +328,7 @@ export const zh = {
   'admin.audit.summary': '变更',
   'map.title': '区域地图',
   'map.figure': '着色指标',
-  'map.cases': '未办结案件',
+  'map.cases': '未办结案件（按网格）',
   'map.noBoundaries': '该区域没有边界数据',
   'report.located': '您在：{name}',
   'report.notLocated': '无法确定网格：{message}',
