@@ -135,7 +135,8 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       'POST',
       '/v1/admin/areas/preview',
       'text/csv',
-      csvOf(plain) + `\n${NEW_GRID.code},${NEW_GRID.name},grid,${NEW_GRID.parent},"POLYGON ((112 21, 112.01 21, 112.01 21.01, 112 21.01, 112 21))"`,
+      csvOf(plain) +
+        `\n${NEW_GRID.code},${NEW_GRID.name},grid,${NEW_GRID.parent},"POLYGON ((112 21, 112.01 21, 112.01 21.01, 112 21.01, 112 21))"`,
     );
     expect(csv.status).toBe(200);
     expect(csv.body).toMatchObject({ areas: tree.areas.length + 1, diff: { added: [{ code: NEW_GRID.code }] } });
@@ -160,7 +161,9 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
         message: `${plain[3]!.code} is listed twice (also at line 5, column code)`,
       },
     ]);
-    expect(dup.body.error?.message).toBe(`line ${plain.length + 2}, column code: ${plain[3]!.code} is listed twice (also at line 5, column code)`);
+    expect(dup.body.error?.message).toBe(
+      `line ${plain.length + 2}, column code: ${plain[3]!.code} is listed twice (also at line 5, column code)`,
+    );
     // A missing parent.
     const orphan = { ...NEW_GRID, code: '440705001098001', parent: '440705001098' };
     const missing = await upload('POST', '/v1/admin/areas/preview', 'application/json', JSON.stringify({ areas: [...tree.areas, orphan] }));
@@ -169,12 +172,27 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
       expect.objectContaining({ row: tree.areas.length + 1, column: 'parent', message: 'parent 440705001098 is not in the file' }),
     ]);
     // A self-intersecting polygon (a bow tie), as a GeoJSON feature.
-    const bowtie = { type: 'Polygon', coordinates: [[[112, 21], [112.01, 21.01], [112.01, 21], [112, 21.01], [112, 21]]] };
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [112, 21],
+          [112.01, 21.01],
+          [112.01, 21],
+          [112, 21.01],
+          [112, 21],
+        ],
+      ],
+    };
     geojson.features.at(-1)!.geometry = bowtie;
     const crossed = await upload('PUT', '/v1/admin/areas', 'application/geo+json', JSON.stringify(geojson), 0);
     expect(crossed).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
     expect(crossed.body.error?.details?.['problems']).toEqual([
-      expect.objectContaining({ row: tree.areas.length + 1, column: 'geometry', message: expect.stringMatching(/crosses itself/) as string }),
+      expect.objectContaining({
+        row: tree.areas.length + 1,
+        column: 'geometry',
+        message: expect.stringMatching(/crosses itself/) as string,
+      }),
     ]);
     // Neither a known content type nor ?format=.
     expect((await upload('POST', '/v1/admin/areas/preview', 'text/plain', csvOf(plain))).status).toBe(415);
@@ -244,7 +262,18 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
   it('applies a tree with a new grid: the grid is then found from a position inside it, without a restart', async () => {
     const before = await intake.app.inject({ method: 'GET', url: '/v1/grids/locate?lat=21.005&lng=112.005', headers: ADMIN });
     expect(before.statusCode).toBe(404);
-    const square = { type: 'Polygon', coordinates: [[[112, 21], [112.01, 21], [112.01, 21.01], [112, 21.01], [112, 21]]] };
+    const square = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [112, 21],
+          [112.01, 21],
+          [112.01, 21.01],
+          [112, 21.01],
+          [112, 21],
+        ],
+      ],
+    };
     const version = (await send('GET', '/v1/admin/config', ADMIN)).body['version'] as number;
     const put = await send('PUT', '/v1/admin/areas', ADMIN, { areas: [...tree.areas, { ...NEW_GRID, boundary: square }] }, version);
     expect(put).toMatchObject({ status: 200, body: { version: version + 1, summary: 'area tree imported: 1 added' } });

@@ -19,13 +19,7 @@ import type { Actor } from '@gridgov/contracts';
 import { CategoryCode, DepartmentCode } from '@gridgov/contracts';
 import { authorise, type AreaTree } from '@gridgov/domain';
 import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
-import {
-  AreaImportFormats,
-  describeProblem,
-  parseAreaImport,
-  type AreaImportFormat,
-  type ImportProblem,
-} from '@gridgov/geo';
+import { AreaImportFormats, describeProblem, parseAreaImport, type AreaImportFormat, type ImportProblem } from '@gridgov/geo';
 import { filterIndexKeys } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';

@@ -129,7 +129,16 @@ export function AreaMap({ api, area, ranking }: { api: ApiClient; area: string; 
                 <path
                   key={i}
                   d={polygon
-                    .map((ring) => `M${ring.map(([x, y]) => project(x, y).map((n) => n.toFixed(1)).join(',')).join('L')}Z`)
+                    .map(
+                      (ring) =>
+                        `M${ring
+                          .map(([x, y]) =>
+                            project(x, y)
+                              .map((n) => n.toFixed(1))
+                              .join(','),
+                          )
+                          .join('L')}Z`,
+                    )
                     .join('')}
                   fill={shade(shareOf(f.properties.code))}
                   fillRule="evenodd"

@@ -352,7 +352,8 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
           </label>
         ))}
         <label>
-          <input type="checkbox" checked={confidential} onChange={(e) => setConfidential(e.target.checked)} /> {t('admin.category.confidential')}
+          <input type="checkbox" checked={confidential} onChange={(e) => setConfidential(e.target.checked)} />{' '}
+          {t('admin.category.confidential')}
         </label>
         <button type="submit">{t('admin.save')}</button>
       </form>

@@ -57,7 +57,8 @@ function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbo
             if (grids.some((g) => g.code === grid.code)) setGridCode(grid.code);
             setNote({ kind: 'ok', text: t('report.located', { name: `${grid.name} (${grid.code})` }) });
           },
-          (err: unknown) => setNote({ kind: 'error', text: t('report.notLocated', { message: err instanceof Error ? err.message : String(err) }) }),
+          (err: unknown) =>
+            setNote({ kind: 'error', text: t('report.notLocated', { message: err instanceof Error ? err.message : String(err) }) }),
         );
       },
       (err) => {
