@@ -133,7 +133,7 @@ describe('an admin changes the rules live, through the console', () => {
     await page.locator('input[name=areaFile]').setInputFiles(badFile);
     const problems = page.locator('.admin-problems tbody tr');
     await expect.poll(() => problems.count(), { timeout: 20_000 }).toBe(2);
-    const rows = await problems.evaluateAll((trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)));
+    const rows = await Promise.all((await problems.all()).map((tr) => tr.locator('td').allTextContents()));
     const line = tree.areas.length + 2;
     expect(rows.map((r) => r.slice(0, 2))).toEqual([
       [String(line), 'boundary'],

@@ -143,7 +143,11 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
     const geojson = {
       type: 'FeatureCollection',
       // Boundaries left out (null) to stay under this test's 256 KiB limit.
-      features: [...plain, NEW_GRID].map((properties) => ({ type: 'Feature', properties, geometry: null as unknown })),
+      features: [...plain, NEW_GRID].map((properties): { type: string; properties: object; geometry: unknown } => ({
+        type: 'Feature',
+        properties,
+        geometry: null,
+      })),
     };
     for (const type of ['application/geo+json', 'application/json']) {
       const answer = await upload('POST', '/v1/admin/areas/preview', type, JSON.stringify(geojson));

@@ -109,8 +109,8 @@ export function AdminPage({ api }: { api: ApiClient }) {
     setError(undefined);
     setNotice(undefined);
     try {
-      const made = await work();
-      setNotice(t('admin.applied', { version: String(made['version']), summary: String(made['summary'] ?? '') }));
+      const made = (await work()) as { version?: number; summary?: string };
+      setNotice(t('admin.applied', { version: made.version ?? '', summary: made.summary ?? '' }));
       await reload();
       return true;
     } catch (err) {
