@@ -157,21 +157,26 @@ describe('an admin changes the rules live, through the console', () => {
     await diff.getByRole('button', { name: '应用' }).click();
     await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 1');
 
-    // A category with its deadlines per urgency.
+    // A department for it, then a category with its deadlines per urgency.
+    const departments = page.locator('.admin-department-form');
+    await departments.locator('input[name=departmentCode]').fill('noise_office');
+    await departments.locator('input[name=departmentName]').fill('噪声办');
+    await departments.getByRole('button', { name: '保存' }).click();
+    await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 2');
     const form = page.locator('.admin-category-form');
     await form.locator('input[name=categoryCode]').fill('noise');
     await form.locator('input[name=categoryName]').fill('噪音扰民');
-    await form.locator('select[name=categoryDepartment]').selectOption('sanitation');
+    await form.locator('select[name=categoryDepartment]').selectOption('noise_office');
     await form.locator('select[name=deadlineUnit]').selectOption('natural_hours');
     await form.locator('input[name=deadline-normal]').fill('7');
     await form.locator('input[name=deadline-urgent]').fill('4');
     await form.locator('input[name=deadline-very_urgent]').fill('2');
     await form.getByRole('button', { name: '保存' }).click();
-    await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 2');
+    await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 3');
     expect(await page.locator('tr[data-category=noise] td').allTextContents()).toEqual([
       'noise',
       '噪音扰民',
-      '环境卫生所',
+      '噪声办',
       '7 自然小时',
       '4 自然小时',
       '2 自然小时',
@@ -183,12 +188,17 @@ describe('an admin changes the rules live, through the console', () => {
     await routing.locator('select[name=ruleCategory]').selectOption('noise');
     await routing.locator('select[name=ruleDepartment]').selectOption('housing');
     await routing.getByRole('button', { name: '保存' }).click();
-    await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 3');
+    await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 4');
 
-    // The audit log lists the three changes, newest first.
+    // The audit log lists the four changes, newest first.
     const audit = page.locator('.admin-audit tbody tr');
-    await expect.poll(() => audit.count(), { timeout: 20_000 }).toBe(3);
-    expect((await audit.locator('td:nth-child(4)').allTextContents())[2]).toBe('area tree imported: 1 added');
+    await expect.poll(() => audit.count(), { timeout: 20_000 }).toBe(4);
+    expect(await audit.locator('td:nth-child(4)').allTextContents()).toEqual([
+      'routing rules: 1 added or changed, 0 removed or changed',
+      'category added: noise 噪音扰民',
+      'department added: noise_office 噪声办',
+      'area tree imported: 1 added',
+    ]);
     await screenshot(page, 'admin-page');
     // The browser logs the bad file's 400 answer; nothing else went wrong.
     expect(errors.filter((e) => !e.includes('status of 400'))).toEqual([]);

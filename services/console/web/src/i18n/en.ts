@@ -317,6 +317,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'admin.unit.working_days': 'working days',
   'admin.unit.natural_hours': 'hours',
   'admin.unit.natural_minutes': 'minutes',
+  'admin.departments': 'Departments',
   'admin.routing': 'Routing rules',
   'admin.routing.area': 'Area code',
   'admin.routing.category': 'Category',

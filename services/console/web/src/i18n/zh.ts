@@ -315,6 +315,7 @@ export const zh = {
   'admin.unit.working_days': '工作日',
   'admin.unit.natural_hours': '自然小时',
   'admin.unit.natural_minutes': '自然分钟',
+  'admin.departments': '处置单位',
   'admin.routing': '派遣规则',
   'admin.routing.area': '区域代码',
   'admin.routing.category': '类别',

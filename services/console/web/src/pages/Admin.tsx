@@ -137,6 +137,7 @@ export function AdminPage({ api }: { api: ApiClient }) {
       )}
       <AreaImport api={api} version={config.version} areaCount={config.areas.count} run={run} />
       <CategoryForm config={config} api={api} run={run} />
+      <DepartmentForm config={config} api={api} run={run} />
       <RoutingForm config={config} api={api} run={run} />
       <CalendarForm config={config} api={api} run={run} />
       <section className="card admin-audit">
@@ -355,6 +356,50 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
           <input type="checkbox" checked={confidential} onChange={(e) => setConfidential(e.target.checked)} />{' '}
           {t('admin.category.confidential')}
         </label>
+        <button type="submit">{t('admin.save')}</button>
+      </form>
+    </section>
+  );
+}
+
+/** The departments cases go to, and a form that adds one or renames it. */
+function DepartmentForm({ config, api, run }: { config: AdminConfig; api: ApiClient; run: Run }) {
+  const { t } = useI18n();
+  const [code, setCode] = useState('');
+  const [name, setName] = useState('');
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    const body = JSON.stringify({ name });
+    void run(() => change(api, 'PUT', `/v1/admin/departments/${encodeURIComponent(code)}`, config.version, body, 'application/json'));
+  };
+  return (
+    <section className="card admin-departments">
+      <h3>{t('admin.departments')}</h3>
+      <table>
+        <tbody>
+          {config.catalog.departments.map((d) => (
+            <tr key={d.code} data-department={d.code}>
+              <td>{d.code}</td>
+              <td>{d.name}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form className="admin-department-form" onSubmit={submit}>
+        <input
+          name="departmentCode"
+          placeholder={t('admin.category.code')}
+          value={code}
+          onChange={(e) => setCode(e.target.value)}
+          required
+        />
+        <input
+          name="departmentName"
+          placeholder={t('admin.category.name')}
+          value={name}
+          onChange={(e) => setName(e.target.value)}
+          required
+        />
         <button type="submit">{t('admin.save')}</button>
       </form>
     </section>
