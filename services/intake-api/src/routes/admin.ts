@@ -97,7 +97,9 @@ function areaFileFormat(request: FastifyRequest, text: string): AreaImportFormat
       `headers.content-type: an area tree is sent as ${Object.keys(AREA_FILE_TYPES).join(', ')} (or name ?format=)`,
     );
   }
-  if (byType === 'json' && /"type"\s*:\s*"FeatureCollection"/.test(text.slice(0, 4096))) return 'geojson';
+  // A FeatureCollection names its type before or after its features: looked for at either end, not parsed twice.
+  const collection = /"type"\s*:\s*"FeatureCollection"/;
+  if (byType === 'json' && (collection.test(text.slice(0, 4096)) || collection.test(text.slice(-4096)))) return 'geojson';
   return byType;
 }
 
