@@ -127,7 +127,7 @@ describe('an admin changes the rules live', () => {
     expect(bad.json).toMatchObject({
       error: {
         code: 'CONFIG_INVALID',
-        message: `areas.${newTree.areas.length}.parent: 440705001999001 names a missing parent 440705001999`,
+        message: `areas[${newTree.areas.length}].parent: parent 440705001999 is not in the file`,
       },
     });
     const badCategory = await admin(

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   createTestInfra,
+  loadXinhuiAreas,
   startService,
   testToken,
   XINHUI_AREAS_FILE,
@@ -84,6 +85,65 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
       expect(page.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await page.text()).toContain('swagger-ui');
     }
+  });
+
+  // p2: the admin routes (configuration as versioned data, ADR 0024) and the geo routes (ADR 0025), each called here;
+  // the coverage check of the next test counts them.
+  it('answers the admin and geo routes as documented', async () => {
+    const ROOT_ADMIN: TestTokenClaims = { sub: 'admin-root', role: 'admin', areas: ['440700'] };
+    const admin = as(ROOT_ADMIN);
+    const areas = loadXinhuiAreas();
+    const ring = (areas.get(GRID).boundary as { coordinates: number[][][] }).coordinates[0]!.slice(0, -1);
+    const [lng, lat] = [0, 1].map((i) => ring.reduce((sum, p) => sum + p[i]!, 0) / ring.length);
+    const located = await intake.call('GET', `/v1/grids/locate?lat=${lat}&lng=${lng}`, { headers: as(STAFF) });
+    expect(located.json).toMatchObject({ code: GRID });
+    expect((await intake.call('GET', '/v1/grids/locate?lat=0&lng=0', { headers: as(STAFF) })).status).toBe(404);
+    expect((await intake.call('GET', '/v1/grids/locate?lat=95&lng=0', { headers: as(STAFF) })).status).toBe(400);
+    const towns = await intake.call('GET', `/v1/areas/${DISTRICT}/boundaries`, { headers: as(LEADER) });
+    expect(towns).toMatchObject({ status: 200, contentType: 'application/geo+json' });
+    expect((await intake.call('GET', `/v1/areas/${DISTRICT}/boundaries?level=city`, { headers: as(LEADER) })).status).toBe(400);
+    expect((await intake.call('GET', '/v1/areas/999999/boundaries', { headers: as(LEADER) })).status).toBe(404);
+
+    const config = await intake.call('GET', '/v1/admin/config', { headers: admin });
+    expect(config.status).toBe(200);
+    const doc = config.json as { version: number; catalog: unknown; routing: unknown; calendar: unknown; policy: unknown };
+    const tree = (await intake.call('GET', '/v1/admin/config/areas', { headers: admin })).json;
+    expect((await intake.call('GET', '/v1/admin/config/versions', { headers: admin })).status).toBe(200);
+    expect((await intake.call('GET', '/v1/admin/audit?limit=0', { headers: admin })).status).toBe(400);
+    expect((await intake.call('POST', '/v1/admin/areas/preview', { headers: admin, body: tree })).json).toMatchObject({
+      summary: 'no change',
+    });
+    expect((await intake.call('POST', '/v1/admin/areas/preview', { headers: admin, body: { areas: [] } })).status).toBe(400);
+    const plain = { ...admin, 'content-type': 'text/plain' };
+    expect((await intake.call('POST', '/v1/admin/areas/preview', { headers: plain, body: 'code' })).status).toBe(415);
+    let version = doc.version;
+    const change = async (method: string, path: string, body?: unknown) => {
+      const answer = await intake.call(method, path, {
+        headers: { ...admin, 'if-match': `"${version}"` },
+        ...(body === undefined ? {} : { body }),
+      });
+      expect(answer.status, `${method} ${path}: ${answer.text}`).toBe(200);
+      version += 1;
+    };
+    await change('PUT', '/v1/admin/areas', tree);
+    const hours = (amount: number) => ({ unit: 'natural_hours', amount });
+    await change('PUT', '/v1/admin/departments/noise_office', { name: '噪声办' });
+    await change('PUT', '/v1/admin/categories/noise', {
+      name: '噪音扰民',
+      defaultDepartment: 'noise_office',
+      handling: { normal: hours(7), urgent: hours(4), very_urgent: hours(2) },
+    });
+    await change('DELETE', '/v1/admin/categories/noise');
+    await change('DELETE', '/v1/admin/departments/noise_office');
+    await change('PUT', '/v1/admin/routing', doc.routing);
+    await change('PUT', '/v1/admin/calendar', doc.calendar);
+    await change('PUT', '/v1/admin/policy', doc.policy);
+    expect((await intake.call('PUT', '/v1/admin/policy', { headers: admin, body: doc.policy })).status).toBe(428);
+    const stale = await intake.call('PUT', '/v1/admin/routing', { headers: { ...admin, 'if-match': '"0"' }, body: doc.routing });
+    expect(stale.status).toBe(409);
+    const audit = await intake.call('GET', '/v1/admin/audit', { headers: admin });
+    expect((audit.json as { entries: unknown[] }).entries).toHaveLength(version - doc.version);
+    expect(intake.problems).toEqual([]);
   });
 
   it('answers every documented route as documented, from a report through to the inbox', async () => {

@@ -255,3 +255,59 @@ describe('liveView', () => {
     expect(areas.size).toBe(707);
   });
 });
+
+describe('diffAreas: what an import changes, by code', () => {
+  const square = (x: number) => ({
+    type: 'Polygon' as const,
+    coordinates: [
+      [
+        [x, 0],
+        [x + 1, 0],
+        [x + 1, 1],
+        [x, 0],
+      ] as [number, number][],
+    ],
+  });
+  const base: AreasDocument['areas'] = [
+    { code: '341500', name: '六安市', level: 'city', parent: null },
+    { code: '341502', name: '金安区', level: 'district', parent: '341500' },
+    { code: '341502001', name: '中市街道', level: 'town', parent: '341502' },
+    { code: '341502002', name: '东市街道', level: 'town', parent: '341502' },
+    { code: '341502001001', name: '龙湾社区', level: 'community', parent: '341502001', boundary: square(0) },
+    { code: '341502001002', name: '凤塘社区', level: 'community', parent: '341502001' },
+  ];
+
+  it('given an equal tree (copied, boundaries included), reports nothing changed', () => {
+    const copy = structuredClone(base);
+    expect(diffAreas({ areas: base }, { areas: copy })).toEqual({
+      added: [],
+      renamed: [],
+      moved: [],
+      boundariesChanged: [],
+      removed: [],
+      unchanged: 6,
+    });
+  });
+
+  it('reports an area renamed and moved at once under both, and a boundary moved; removals the other way round', () => {
+    const next: AreasDocument['areas'] = [
+      ...base.slice(0, 3),
+      { ...base[3]!, name: '东市新街道' },
+      { ...base[4]!, boundary: square(5) },
+      { code: '341502002003', name: '凤塘社区', level: 'community', parent: '341502002' },
+      { code: '341502001002', name: '凤塘新社区', level: 'community', parent: '341502002' },
+    ];
+    const diff = diffAreas({ areas: base }, { areas: next });
+    expect(diff.added).toEqual([{ code: '341502002003', name: '凤塘社区', level: 'community', parent: '341502002' }]);
+    expect(diff.renamed).toEqual([
+      { code: '341502002', from: '东市街道', to: '东市新街道' },
+      { code: '341502001002', from: '凤塘社区', to: '凤塘新社区' },
+    ]);
+    expect(diff.moved).toEqual([{ code: '341502001002', from: '341502001', to: '341502002' }]);
+    expect(diff.boundariesChanged).toEqual(['341502001001']);
+    expect(diff.removed).toEqual([]);
+    expect(diff.unchanged).toBe(3);
+    expect(describeAreaDiff(diff)).toBe('1 added, 2 renamed, 1 moved, 1 boundaries changed');
+    expect(diffAreas({ areas: next }, { areas: base }).removed).toEqual([{ code: '341502002003', name: '凤塘社区', level: 'community' }]);
+  });
+});

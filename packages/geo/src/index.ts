@@ -2,5 +2,4 @@ export * from './boundary-check.ts';
 export * from './csv.ts';
 export * from './wkt.ts';
 export * from './area-import.ts';
-export * from './area-diff.ts';
 export * from './grid-locator.ts';

@@ -95,7 +95,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     const origin = allowOrigin(request.headers.origin);
     if (origin) {
       reply.header('access-control-allow-origin', origins.has('*') ? '*' : origin);
-      reply.header('access-control-expose-headers', 'x-request-id, retry-after, location, content-disposition');
+      reply.header('access-control-expose-headers', 'x-request-id, retry-after, location, content-disposition, etag');
     }
     if (origins.size > 0) reply.header('vary', 'origin');
     // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
@@ -130,8 +130,8 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     }
     return reply
       .status(204)
-      .header('access-control-allow-methods', 'GET, POST')
-      .header('access-control-allow-headers', 'authorization, content-type, idempotency-key, x-request-id')
+      .header('access-control-allow-methods', 'GET, POST, PUT, DELETE')
+      .header('access-control-allow-headers', 'authorization, content-type, idempotency-key, if-match, x-request-id')
       .header('access-control-max-age', '600')
       .send();
   });

@@ -4,7 +4,17 @@
  */
 
 /** The console's pages: each is answered with index.html, and the page itself reads its path. */
-export const APP_PAGES: ReadonlySet<string> = new Set(['/', '/signin', '/leader', '/dispatcher', '/report', '/handler', '/inbox', '/case']);
+export const APP_PAGES: ReadonlySet<string> = new Set([
+  '/',
+  '/signin',
+  '/leader',
+  '/dispatcher',
+  '/report',
+  '/handler',
+  '/inbox',
+  '/case',
+  '/admin',
+]);
 
 export type Resolution =
   | { readonly kind: 'health' }

@@ -304,7 +304,10 @@ describe('intake-api: who may do what, where (real Kafka and Redis)', () => {
       headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' },
     });
     expect(preflight.statusCode).toBe(204);
-    expect(preflight.headers).toMatchObject({ 'access-control-allow-origin': origin, 'access-control-allow-methods': 'GET, POST' });
+    expect(preflight.headers).toMatchObject({
+      'access-control-allow-origin': origin,
+      'access-control-allow-methods': 'GET, POST, PUT, DELETE',
+    });
     expect(preflight.headers['access-control-allow-headers']).toContain('authorization');
     const denied = await intake.app.inject({
       method: 'OPTIONS',

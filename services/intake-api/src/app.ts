@@ -5,6 +5,7 @@ import { CaseAnswers, DepartmentQueueCounts, QueueCounts } from '@gridgov/read-m
 import { isStoreUnavailable } from '@gridgov/redis';
 import type { FastifyInstance } from 'fastify';
 import { NO_PHOTO_STORE, type IntakeDeps } from './deps.ts';
+import { LiveGridLocator } from './grid-locations.ts';
 import { Open311Answers } from './open311/answers.ts';
 import { registerOpen311 } from './open311/routes.ts';
 import { OpeningReader } from './opening-reader.ts';
@@ -46,6 +47,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
   });
   const routeDeps = { ...deps, reader: new OpeningReader(deps.redis, deps.keyPrefix, deps.logger, deps.encryption.kms) };
   const photoRecords = new PhotoRecords(deps.redis, deps.keyPrefix);
+  const locator = new LiveGridLocator(deps.areas, deps.areasKey);
   // After the OpenAPI plugin (a register of its own): each route's schemas are in /openapi.json (ADR 0027).
   void app.register((api, _options, done) => {
     registerCommandRoutes(api, routeDeps, photoRecords);
@@ -54,8 +56,8 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     registerCaseLists(api, routeDeps);
     registerQueueCounts(api, routeDeps);
     registerDirectory(api, deps.areas, deps.catalog);
-    registerGeoRoutes(api, deps.areas);
-    registerOpen311(api, routeDeps, intakeDependencyOf);
+    registerGeoRoutes(api, deps.areas, locator);
+    registerOpen311(api, { ...routeDeps, locator }, intakeDependencyOf);
     if (deps.admin) registerAdminRoutes(api, { admin: deps.admin, redis: deps.redis, keyPrefix: deps.keyPrefix, clock: deps.clock });
     done();
   });

@@ -22,6 +22,11 @@ export interface IntakeDeps {
   /** The area tree and catalog in force (live views of grid.config's current version, ADR 0024). */
   readonly areas: AreaTree;
   readonly catalog: Catalog;
+  /**
+   * The areas document in force (the same object until the area tree changes): the grid locator is rebuilt when it
+   * changes (ADR 0025). Absent: the tree is taken as fixed.
+   */
+  readonly areasKey?: () => object;
   /** The configuration version in force, stamped on each command (ADR 0024); absent in tests without grid.config. */
   readonly configVersion?: () => number;
   /** The admin routes' configuration (grid.config, ADR 0024); without it there are no /v1/admin routes. */

@@ -67,6 +67,7 @@ async function main(): Promise<void> {
     areas,
     catalog: liveView(() => configuration.current.catalog),
     configVersion: () => configuration.current.version,
+    areasKey: () => configuration.current.documents.areas,
     admin: {
       current: () => configuration.current,
       changes: () => configuration.changes,

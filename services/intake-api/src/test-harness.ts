@@ -115,6 +115,7 @@ export async function intakeHarness(
     ...(configuration && options.admin
       ? {
           configVersion: () => configuration.follower.current.version,
+          areasKey: () => configuration.follower.current.documents.areas,
           admin: {
             current: () => configuration.follower.current,
             changes: () => configuration.follower.changes,

@@ -12,6 +12,7 @@ import { InboxPage } from './pages/Inbox.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
 import { forgetDelivered, outboxKeys } from './offline/outbox.ts';
+import { AdminPage } from './pages/Admin.tsx';
 import { CaseDetailPage } from './pages/CaseDetail.tsx';
 import { caseIn, casePath, forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
 
@@ -138,6 +139,7 @@ export function App({ config }: { config: ConsoleConfig }) {
           {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
           {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} onOpenCase={openCase} />}
           {caseId === undefined && page === '/handler' && <HandlerPage api={api} me={me} onOpenCase={openCase} />}
+          {caseId === undefined && page === '/admin' && <AdminPage api={api} />}
           {caseId === undefined && page === '/inbox' && <InboxPage api={api} onBack={() => setView(undefined)} />}
         </main>
       </ApiContext.Provider>

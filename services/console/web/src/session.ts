@@ -27,7 +27,7 @@ export const storeSession = (session: StoredSession): void => sessionStorage.set
 export const forgetSession = (): void => sessionStorage.removeItem(SESSION_KEY);
 
 /** The console's pages, as the server knows them too (services/console/src/paths.ts APP_PAGES). */
-export type Page = '/signin' | '/leader' | '/dispatcher' | '/report' | '/handler' | '/inbox';
+export type Page = '/signin' | '/leader' | '/dispatcher' | '/report' | '/handler' | '/inbox' | '/admin';
 
 /** The case detail page, open to every role (`/case?id=<incidentId>`): what the API lets the reader see of one case. */
 export const CASE_PAGE = '/case';
@@ -48,8 +48,9 @@ export function pageFor(role: Role): Page {
     case 'dispatcher':
       return '/dispatcher';
     case 'leader':
-    case 'admin':
       return '/leader';
+    case 'admin':
+      return '/admin';
     case 'handler':
       return '/handler';
     default: {

@@ -3,7 +3,7 @@ import { CommandEnvelope } from '@gridgov/contracts';
 import { createTestInfra, TEST_COMMAND_SIGNING_KEY, type TestInfra } from '@gridgov/testing';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GRID, intakeHarness, type IntakeHarness } from '../test-harness.ts';
+import { GRID, insideGrid, intakeHarness, type IntakeHarness } from '../test-harness.ts';
 import { Open311Clients, sha256Hex } from './clients.ts';
 
 /**
@@ -111,8 +111,15 @@ describe('Open311 POST requests, on the real broker and Redis', () => {
     expect(attributes.statusCode).toBe(400);
     expect(attributes.body).toContain('<description>attribute[WHISPAWN]: no such attribute (the one attribute is urgency)</description>');
     expect(intake.sent()).toBe(before);
-    // Without them it is taken: the spec's position (San Francisco) lands in the first grid until boundaries locate it.
-    const taken = await send(withService.replace(/&attribute\[[A-Z]+\]=[A-Z0-9]+/g, ''));
+    // Without them, the spec's position (San Francisco) lies in no grid of this jurisdiction: 400, nothing sent.
+    const bare = withService.replace(/&attribute\[[A-Z]+\]=[A-Z0-9]+/g, '');
+    const outside = await send(bare);
+    expect(outside.statusCode).toBe(400);
+    expect(outside.body).toContain('<description>lat and long: 37.76524078, -122.4212043 lies in no grid of this jurisdiction');
+    expect(intake.sent()).toBe(before);
+    // At a position inside a grid it is taken.
+    const { lat, lng } = insideGrid(GRID);
+    const taken = await send(bare.replace('lat=37.76524078&long=-122.4212043', `lat=${lat.toFixed(6)}&long=${lng.toFixed(6)}`));
     expect(taken.statusCode).toBe(201);
     expect(taken.body).toMatch(
       /^<\?xml version="1\.0" encoding="utf-8"\?>\n<service_requests>\n  <request>\n    <service_request_id>[0-9a-f-]{36}<\/service_request_id>/,

@@ -5,6 +5,7 @@ import { loadXinhuiAreas } from '@gridgov/testing';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { Open311Clients, sha256Hex } from './clients.ts';
+import { GridLocator } from '@gridgov/geo';
 import { locateGrid } from './grid-locator.ts';
 import { contactOf, Open311RequestBody, Open311RequestFields, reportDataOf, requestFields, urgencyOf } from './request-fields.ts';
 import { parseForm } from './routes.ts';
@@ -263,11 +264,22 @@ describe('a citizen request becomes a report', () => {
     expect(bare).not.toHaveProperty('contact');
   });
 
-  it('the grid: address_id a grid, or the first grid of an area; a position alone the first grid of the tree', () => {
-    expect(locateGrid(areas, { lat: 22.5, lng: 113, addressId: '440705001001002' })).toEqual({ gridCode: '440705001001002' });
-    expect(locateGrid(areas, { lat: 22.5, lng: 113, addressId: '440705001' })).toEqual({ gridCode: GRID });
-    expect(locateGrid(areas, { lat: 22.5, lng: 113 })).toEqual({ gridCode: GRID });
-    expect(locateGrid(areas, { lat: 22.5, lng: 113, addressId: '440799000000000' })).toEqual({
+  it('the grid: the one holding the position; address_id a grid, or the grid under the area holding it; outside every grid refused', () => {
+    const locator = GridLocator.ofGrids(areas);
+    const inside = (code: string): { lat: number; lng: number } => {
+      const ring = (areas.get(code).boundary as { coordinates: number[][][] }).coordinates[0]!.slice(0, -1);
+      return { lng: ring.reduce((s, p) => s + p[0]!, 0) / ring.length, lat: ring.reduce((s, p) => s + p[1]!, 0) / ring.length };
+    };
+    const second = inside('440705001001002');
+    expect(locateGrid(areas, locator, second)).toEqual({ gridCode: '440705001001002' });
+    expect(locateGrid(areas, locator, { ...inside(GRID), addressId: '440705001001002' })).toEqual({ gridCode: '440705001001002' });
+    expect(locateGrid(areas, locator, { ...second, addressId: '440705001' })).toEqual({ gridCode: '440705001001002' });
+    // Named an area the position is not in: its first grid, as before boundaries.
+    expect(locateGrid(areas, locator, { lat: 0, lng: 0, addressId: '440705001' })).toEqual({ gridCode: GRID });
+    expect(locateGrid(areas, locator, { lat: 0, lng: 0 })).toEqual({
+      problem: 'lat and long: 0, 0 lies in no grid of this jurisdiction (name the area in address_id if the position is unknown)',
+    });
+    expect(locateGrid(areas, locator, { ...second, addressId: '440799000000000' })).toEqual({
       problem: 'address_id: 440799000000000 is not an area of this jurisdiction',
     });
   });

@@ -20,7 +20,7 @@ import type { RouteDeps } from '../deps.ts';
 import { reportIds } from '../ids.ts';
 import { Open311Created, Open311Errors, Open311ServiceDefinition, Open311ServiceRequests, Open311Services } from './answers.ts';
 import { Open311Clients, type Open311Client } from './clients.ts';
-import { locateGrid } from './grid-locator.ts';
+import { locateGrid, type PositionLocator } from './grid-locator.ts';
 import { Open311RequestBody, reportDataOf, urgencyOf, type Open311RequestFields } from './request-fields.ts';
 import { reportLineOf, SERVICE_NOTICE, serviceRequestOf, type Open311ServiceRequest } from './service-request.ts';
 import { serviceDefinition, serviceList } from './services.ts';
@@ -132,7 +132,11 @@ const clientOf = new WeakMap<FastifyRequest, Open311Client>();
  * `<errors>`), code being the HTTP status. GETs are public and show nothing personal; POST takes a client app's
  * api_key (OPEN311_CLIENTS_FILE), checked with its rate limit before the fields are.
  */
-export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependencyOf?: DependencyOf): void {
+export function registerOpen311(
+  app: FastifyInstance,
+  deps: RouteDeps & { readonly locator: PositionLocator },
+  dependencyOf?: DependencyOf,
+): void {
   const clients = deps.open311?.clients ?? new Open311Clients([]);
   const limits = new RedisRateLimitStore(deps.redis, deps.keyPrefix);
   const catalog: Catalog = deps.catalog;
@@ -345,7 +349,7 @@ export function registerOpen311(app: FastifyInstance, deps: RouteDeps, dependenc
     }
     const urgency = urgencyOf(fields.attributes);
     if ('problem' in urgency) throw new ApiError(400, 'VALIDATION_FAILED', urgency.problem);
-    const found = locateGrid(deps.areas, { lat: fields.lat, lng: fields.long, addressId: fields.address_id });
+    const found = locateGrid(deps.areas, deps.locator, { lat: fields.lat, lng: fields.long, addressId: fields.address_id });
     if ('problem' in found) throw new ApiError(400, 'VALIDATION_FAILED', found.problem);
 
     const actor = open311Actor(client.id);

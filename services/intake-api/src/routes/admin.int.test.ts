@@ -71,18 +71,6 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
   });
 
   it('answers bad input 4xx naming the row and the field, and writes nothing', async () => {
-    const dup = await send('POST', '/v1/admin/areas/preview', ADMIN, { areas: [...tree.areas, tree.areas[3]] });
-    expect(dup.status).toBe(400);
-    expect(dup.body.error).toMatchObject({
-      code: 'CONFIG_INVALID',
-      message: `areas.${tree.areas.length}.code: duplicate area code ${tree.areas[3]!.code} (as row 3)`,
-    });
-    const level = await send('POST', '/v1/admin/areas/preview', ADMIN, { areas: [...tree.areas, { ...NEW_GRID, level: 'community' }] });
-    expect(level.body.error?.message).toBe(
-      `areas.${tree.areas.length}.level: ${NEW_GRID.code} (community) cannot sit under 440705001001 (community)`,
-    );
-    const shape = await send('POST', '/v1/admin/areas/preview', ADMIN, { areas: [{ ...NEW_GRID, code: 'x' }] });
-    expect(shape.body.error).toMatchObject({ code: 'CONFIG_INVALID', message: expect.stringMatching(/^areas\.0\.code: /) as string });
     const category = await send(
       'PUT',
       '/v1/admin/categories/noise',
@@ -129,6 +117,116 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
     expect(await configRecords()).toBe(0);
   });
 
+  it('reads an area tree file as CSV, JSON or GeoJSON; a bad one is answered 400 naming its row and column, nothing applied', async () => {
+    const upload = async (method: 'POST' | 'PUT', url: string, type: string, body: string, version?: number) => {
+      const res = await intake.app.inject({
+        method,
+        url,
+        headers: { ...ADMIN, 'content-type': type, ...(version === undefined ? {} : { 'if-match': `"${version}"` }) },
+        payload: body,
+      });
+      return { status: res.statusCode, body: res.json<Answer['body']>() };
+    };
+    const csvOf = (rows: readonly { code: string; name: string; level: string; parent: string | null }[], extra = '') =>
+      ['code,name,level,parent,boundary', ...rows.map((a) => `${a.code},${a.name},${a.level},${a.parent ?? ''},`)].join('\n') + extra;
+    const plain = tree.areas.map(({ code, name, level, parent }) => ({ code, name, level, parent }));
+    // The tree in force, without boundaries: as CSV, every boundary changed; a new grid with a WKT boundary added.
+    const csv = await upload(
+      'POST',
+      '/v1/admin/areas/preview',
+      'text/csv',
+      csvOf(plain) +
+        `\n${NEW_GRID.code},${NEW_GRID.name},grid,${NEW_GRID.parent},"POLYGON ((112 21, 112.01 21, 112.01 21.01, 112 21.01, 112 21))"`,
+    );
+    expect(csv.status).toBe(200);
+    expect(csv.body).toMatchObject({ areas: tree.areas.length + 1, diff: { added: [{ code: NEW_GRID.code }] } });
+    const geojson = {
+      type: 'FeatureCollection',
+      // Boundaries left out (null) to stay under this test's 256 KiB limit.
+      features: [...plain, NEW_GRID].map((properties): { type: string; properties: object; geometry: unknown } => ({
+        type: 'Feature',
+        properties,
+        geometry: null,
+      })),
+    };
+    for (const type of ['application/geo+json', 'application/json']) {
+      const answer = await upload('POST', '/v1/admin/areas/preview', type, JSON.stringify(geojson));
+      expect(answer.body).toMatchObject({ areas: tree.areas.length + 1, diff: { added: [{ code: NEW_GRID.code }] } });
+    }
+
+    // Overlapping codes: the second row names the first.
+    const dup = await upload('POST', '/v1/admin/areas/preview', 'text/csv', csvOf([...plain, plain[3]!]));
+    expect(dup).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
+    expect(dup.body.error?.details?.['problems']).toEqual([
+      {
+        row: plain.length + 2,
+        column: 'code',
+        where: `line ${plain.length + 2}, column code`,
+        message: `${plain[3]!.code} is listed twice (also at line 5, column code)`,
+      },
+    ]);
+    expect(dup.body.error?.message).toBe(
+      `line ${plain.length + 2}, column code: ${plain[3]!.code} is listed twice (also at line 5, column code)`,
+    );
+    // A missing parent.
+    const orphan = { ...NEW_GRID, code: '440705001098001', parent: '440705001098' };
+    const missing = await upload('POST', '/v1/admin/areas/preview', 'application/json', JSON.stringify({ areas: [...tree.areas, orphan] }));
+    expect(missing).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
+    expect(missing.body.error?.details?.['problems']).toEqual([
+      expect.objectContaining({ row: tree.areas.length + 1, column: 'parent', message: 'parent 440705001098 is not in the file' }),
+    ]);
+    // A self-intersecting polygon (a bow tie), as a GeoJSON feature.
+    const bowtie = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [112, 21],
+          [112.01, 21.01],
+          [112.01, 21],
+          [112, 21.01],
+          [112, 21],
+        ],
+      ],
+    };
+    geojson.features.at(-1)!.geometry = bowtie;
+    const crossed = await upload('PUT', '/v1/admin/areas', 'application/geo+json', JSON.stringify(geojson), 0);
+    expect(crossed).toMatchObject({ status: 400, body: { error: { code: 'CONFIG_INVALID' } } });
+    expect(crossed.body.error?.details?.['problems']).toEqual([
+      expect.objectContaining({
+        row: tree.areas.length + 1,
+        column: 'geometry',
+        message: expect.stringMatching(/crosses itself/) as string,
+      }),
+    ]);
+    // Neither a known content type nor ?format=.
+    expect((await upload('POST', '/v1/admin/areas/preview', 'text/plain', csvOf(plain))).status).toBe(415);
+    expect((await upload('POST', '/v1/admin/areas/preview?format=csv', 'text/plain', csvOf(plain))).status).toBe(200);
+    expect(await configRecords()).toBe(0);
+    expect((await send('GET', '/v1/admin/config', ADMIN)).body['version']).toBe(0);
+  });
+
+  it('answers a 50 MB area file 413 under the default limit, nothing applied', async () => {
+    const big = await intakeHarness(infra, { admin: {} });
+    try {
+      // 50 MB of rows (名 is three bytes in UTF-8).
+      const rows = ['code,name,level,parent'];
+      for (let n = 0, bytes = 0; bytes <= 50 * 1024 * 1024; n++, bytes += 12_000 + 22) {
+        rows.push(`${String(n).padStart(15, '9')},${'名'.repeat(4000)},grid,`);
+      }
+      const res = await big.app.inject({
+        method: 'PUT',
+        url: '/v1/admin/areas',
+        headers: { ...ADMIN, 'content-type': 'text/csv', 'if-match': '"0"' },
+        payload: rows.join('\n'),
+      });
+      expect(res.statusCode).toBe(413);
+      expect(res.json()).toMatchObject({ error: { code: 'BODY_TOO_LARGE', message: `body: larger than ${50 * 1024 * 1024} bytes` } });
+    } finally {
+      await big.close();
+    }
+    expect(await configRecords()).toBe(0);
+  });
+
   it('needs the version the change is made on, and refuses a stale one', async () => {
     const category = { name: '噪音扰民', defaultDepartment: 'sanitation', handling: hours(3) };
     expect((await send('PUT', '/v1/admin/categories/noise', ADMIN, category)).status).toBe(428);
@@ -163,6 +261,34 @@ describe('intake-api admin routes: configuration as versioned data (real Kafka a
     const put = await send('PUT', '/v1/admin/areas', ADMIN, without, 1);
     expect(put).toMatchObject({ status: 409, body: { error: { code: 'AREA_HAS_CASES', details: { areas: [{ code: GRID, cases: 1 }] } } } });
     expect(await configRecords()).toBe(1);
+  });
+
+  it('applies a tree with a new grid: the grid is then found from a position inside it, without a restart', async () => {
+    const before = await intake.app.inject({ method: 'GET', url: '/v1/grids/locate?lat=21.005&lng=112.005', headers: ADMIN });
+    expect(before.statusCode).toBe(404);
+    const square = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [112, 21],
+          [112.01, 21],
+          [112.01, 21.01],
+          [112, 21.01],
+          [112, 21],
+        ],
+      ],
+    };
+    const version = (await send('GET', '/v1/admin/config', ADMIN)).body['version'] as number;
+    const put = await send('PUT', '/v1/admin/areas', ADMIN, { areas: [...tree.areas, { ...NEW_GRID, boundary: square }] }, version);
+    expect(put).toMatchObject({ status: 200, body: { version: version + 1, summary: 'area tree imported: 1 added' } });
+    const after = await intake.app.inject({ method: 'GET', url: '/v1/grids/locate?lat=21.005&lng=112.005', headers: ADMIN });
+    expect(after.json()).toMatchObject({ code: NEW_GRID.code, name: NEW_GRID.name });
+    // Back to the tree as it was, for the tests after this one.
+    const back = await send('PUT', '/v1/admin/areas', ADMIN, tree, version + 1);
+    expect(back.status).toBe(200);
+    expect((await intake.app.inject({ method: 'GET', url: '/v1/grids/locate?lat=21.005&lng=112.005', headers: ADMIN })).statusCode).toBe(
+      404,
+    );
   });
 });
 

@@ -8,7 +8,11 @@ import {
   diffAreas,
   InvalidConfigError,
   parseDocument,
-  type AreasDocument,
+  AreasDocument,
+  CalendarDocument,
+  CatalogDocument,
+  PolicyDocument,
+  RoutingDocument,
   type AuditEntry,
   type ConfigDocuments,
   type ConfigIssue,
@@ -18,7 +22,17 @@ import {
 import type { Actor } from '@gridgov/contracts';
 import { CategoryCode, DepartmentCode } from '@gridgov/contracts';
 import { authorise, type AreaTree } from '@gridgov/domain';
-import { ApiError, DependencyUnavailableError, parseOr400, requestActor } from '@gridgov/http';
+import {
+  ApiError,
+  BAD_REQUEST,
+  DependencyUnavailableError,
+  errorAnswer,
+  jsonAnswer,
+  parseOr400,
+  requestActor,
+  type ZodTypeProvider,
+} from '@gridgov/http';
+import { AreaImportFormats, describeProblem, parseAreaImport, type AreaImportFormat, type ImportProblem } from '@gridgov/geo';
 import { filterIndexKeys } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -40,13 +54,64 @@ export interface AdminDeps {
   readonly clock: () => Promise<Date>;
 }
 
+/** How an area tree file comes: `?format=` or its content type (text/csv, application/geo+json, application/json). */
+export const AreaImportQuery = z.object({
+  format: z
+    .enum(AreaImportFormats, { error: `query.format is one of ${AreaImportFormats.join(', ')}` })
+    .optional()
+    .describe('The file format; without it, from the content type (a JSON FeatureCollection is GeoJSON)'),
+});
+/** The content types an area tree file may be sent as, and the format each one means. */
+export const AREA_FILE_TYPES: Readonly<Record<string, AreaImportFormat>> = {
+  'text/csv': 'csv',
+  'application/geo+json': 'geojson',
+  'application/json': 'json',
+};
+
+/** One thing wrong with an uploaded area tree, as the 400 lists it: the row and column (null for the file as a whole). */
+export type AreaFileProblem = ImportProblem;
+
 /**
- * An uploaded area tree as a document: today JSON as an areas file holds it. The one step where other formats (CSV,
- * GeoJSON: packages/geo) come in; whatever it reads, it returns the document or the issues naming row and column.
+ * An uploaded area tree as a document (ADR 0025): read by packages/geo's parseAreaImport in any of its formats, so
+ * that the answer names the row and column of each problem (CSV line and column, or the JSON/GeoJSON item and property).
  */
-export function importAreaTree(body: unknown): { ok: true; document: AreasDocument } | { ok: false; issues: ConfigIssue[] } {
-  return parseDocument('areas', body);
+export function importAreaTree(
+  format: AreaImportFormat,
+  text: string,
+): { ok: true; document: AreasDocument } | { ok: false; problems: readonly ImportProblem[] } {
+  const parsed = parseAreaImport(format, text);
+  if (!parsed.ok) return { ok: false, problems: parsed.problems };
+  return { ok: true, document: { areas: [...parsed.areas] } };
 }
+
+/** The format of an upload: the query's, else its content type's; JSON holding a FeatureCollection is GeoJSON. */
+function areaFileFormat(request: FastifyRequest, text: string): AreaImportFormat {
+  const { format } = parseOr400(AreaImportQuery, 'query', request.query);
+  if (format) return format;
+  const type = (request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const byType = AREA_FILE_TYPES[type];
+  if (!byType) {
+    throw new ApiError(
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+      `headers.content-type: an area tree is sent as ${Object.keys(AREA_FILE_TYPES).join(', ')} (or name ?format=)`,
+    );
+  }
+  // A FeatureCollection names its type before or after its features: looked for at either end, not parsed twice.
+  const collection = /"type"\s*:\s*"FeatureCollection"/;
+  if (byType === 'json' && (collection.test(text.slice(0, 4096)) || collection.test(text.slice(-4096)))) return 'geojson';
+  return byType;
+}
+
+const badAreaFile = (problems: readonly ImportProblem[]): ApiError => {
+  const first = problems[0];
+  return new ApiError(
+    400,
+    'CONFIG_INVALID',
+    first ? `${describeProblem(first)}${problems.length > 1 ? ` (and ${problems.length - 1} more problems)` : ''}` : 'invalid area file',
+    { problems },
+  );
+};
 
 const invalid = (issues: readonly ConfigIssue[]): ApiError => {
   const first = issues[0];
@@ -92,6 +157,73 @@ export const AuditQuery = z.object({
   /** Entries before this version (paging back). */
   before: z.coerce.number().int().min(1).optional(),
 });
+
+/** A change applied: the version it made and what it did, in one line (as the audit keeps it). */
+export const ConfigChanged = z.object({ version: z.number().int(), summary: z.string() });
+const AreaDiffAnswer = z.object({
+  added: z.array(z.object({ code: z.string(), name: z.string(), level: z.string(), parent: z.string().nullable() })).readonly(),
+  renamed: z.array(z.object({ code: z.string(), from: z.string(), to: z.string() })).readonly(),
+  moved: z.array(z.object({ code: z.string(), from: z.string().nullable(), to: z.string().nullable() })).readonly(),
+  boundariesChanged: z.array(z.string()).readonly(),
+  removed: z.array(z.object({ code: z.string(), name: z.string(), level: z.string() })).readonly(),
+  unchanged: z.number().int(),
+});
+export const AdminConfigAnswer = z.object({
+  version: z.number().int().describe('The configuration version in force (also the ETag)'),
+  areas: z.object({ count: z.number().int() }).describe('The area tree: its size (GET /v1/admin/config/areas has it whole)'),
+  catalog: CatalogDocument,
+  routing: RoutingDocument,
+  calendar: CalendarDocument,
+  policy: PolicyDocument,
+  changes: z.number().int().describe('How many changes grid.config holds'),
+});
+const Who = z.object({ id: z.string(), role: z.string() });
+export const ConfigVersions = z.object({
+  version: z.number().int(),
+  versions: z.array(
+    z.object({
+      version: z.number().int(),
+      kind: ConfigKind.nullable(),
+      at: z.string().nullable(),
+      by: Who.nullable(),
+      summary: z.string(),
+    }),
+  ),
+});
+export const AuditAnswer = z.object({
+  version: z.number().int(),
+  entries: z.array(
+    z.object({
+      version: z.number().int(),
+      kind: ConfigKind,
+      at: z.string(),
+      by: Who,
+      summary: z.string(),
+      diff: AreaDiffAnswer.optional().describe('An area tree change: what it changed, by code'),
+      before: z.unknown().optional().describe('Any other change: the document before'),
+      after: z.unknown().optional().describe('… and after'),
+    }),
+  ),
+});
+export const AreaPreview = z.object({
+  version: z.number().int().describe('The version the preview was made on: send it as If-Match to apply'),
+  diff: AreaDiffAnswer,
+  summary: z.string(),
+  areas: z.number().int(),
+  blockedByCases: z.array(z.object({ code: z.string(), cases: z.number().int() })),
+});
+export const AreasApplied = ConfigChanged.extend({ diff: AreaDiffAnswer });
+
+const CHANGE_ERRORS = {
+  400: BAD_REQUEST,
+  409: errorAnswer('Made on another version than the one in force (CONFIG_VERSION_CONFLICT), or an area with cases removed'),
+  428: errorAnswer('No If-Match naming the version the change is made on (VERSION_REQUIRED)'),
+  503: errorAnswer('Written, maybe, but not read back in time: reload (KAFKA_UNAVAILABLE)'),
+} as const;
+const AREA_FILE_ERRORS = {
+  413: errorAnswer('Larger than ADMIN_IMPORT_MAX_BYTES (BODY_TOO_LARGE)'),
+  415: errorAnswer('Neither text/csv, application/geo+json nor application/json, and no ?format= (UNSUPPORTED_MEDIA_TYPE)'),
+} as const;
 
 /** Admin routes: configuration as versioned data (areas, catalog, routing, calendar, policy), audited (ADR 0024). */
 export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void {
@@ -161,42 +293,64 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   };
   const answer = (made: ConfigSnapshot, summary: string) => ({ version: made.version, summary });
 
-  app.get('/v1/admin/config', (request, reply) => {
-    const actor = adminActor(request);
-    const current = admin.current();
-    mayRead(actor);
-    const { areas, ...rest } = current.documents;
-    void reply.header('etag', etag(current.version));
-    return { version: current.version, areas: { count: areas.areas.length }, ...rest, changes: admin.changes().length };
+  const api = app.withTypeProvider<ZodTypeProvider>();
+  const readSchema = <S extends z.ZodType>(summary: string, answer: S, description: string) => ({
+    summary,
+    response: { 200: jsonAnswer(answer, description) },
   });
+  api.get(
+    '/v1/admin/config',
+    { schema: readSchema('The configuration in force: catalog, routing, calendar, policy', AdminConfigAnswer, 'The configuration') },
+    (request, reply) => {
+      const actor = adminActor(request);
+      const current = admin.current();
+      mayRead(actor);
+      const { areas, ...rest } = current.documents;
+      void reply.header('etag', etag(current.version));
+      return { version: current.version, areas: { count: areas.areas.length }, ...rest, changes: admin.changes().length };
+    },
+  );
 
-  app.get('/v1/admin/config/areas', (request, reply) => {
-    const actor = adminActor(request);
-    const current = admin.current();
-    mayRead(actor);
-    void reply.header('etag', etag(current.version));
-    return current.documents.areas;
-  });
+  api.get(
+    '/v1/admin/config/areas',
+    { schema: readSchema('The area tree in force, as an areas file', AreasDocument, 'The area tree') },
+    (request, reply) => {
+      const actor = adminActor(request);
+      const current = admin.current();
+      mayRead(actor);
+      void reply.header('etag', etag(current.version));
+      return current.documents.areas;
+    },
+  );
 
   /** The versions: what each change made, newest first, without the documents (the audit has them). */
-  app.get('/v1/admin/config/versions', (request) => {
-    const actor = adminActor(request);
-    mayRead(actor);
-    const versions = admin
-      .changes()
-      .map((e) => ({ version: e.version, kind: e.kind, at: e.at, by: e.by, summary: e.summary }))
-      .reverse();
-    return {
-      version: admin.current().version,
-      versions: [...versions, { version: 0, kind: null, at: null, by: null, summary: "the deployment's files" }],
-    };
-  });
+  api.get(
+    '/v1/admin/config/versions',
+    { schema: readSchema('The configuration versions, newest first', ConfigVersions, 'The versions') },
+    (request) => {
+      const actor = adminActor(request);
+      mayRead(actor);
+      const versions = admin
+        .changes()
+        .map((e) => ({ version: e.version, kind: e.kind, at: e.at, by: e.by, summary: e.summary }))
+        .reverse();
+      return {
+        version: admin.current().version,
+        versions: [...versions, { version: 0, kind: null, at: null, by: null, summary: "the deployment's files" }],
+      };
+    },
+  );
 
   /** The audit: every change, newest first, with who, when, and the document before and after (an area tree: its diff). */
-  app.get('/v1/admin/audit', (request) => {
+  const auditSchema = {
+    summary: 'Every configuration change, newest first: who, when, before and after (an area tree: its diff)',
+    querystring: AuditQuery,
+    response: { 200: jsonAnswer(AuditAnswer, 'The audit'), 400: BAD_REQUEST },
+  };
+  api.get('/v1/admin/audit', { schema: auditSchema }, (request) => {
     const actor = adminActor(request);
     mayRead(actor);
-    const query = parseOr400(AuditQuery, 'query', request.query);
+    const query = request.query;
     const entries = admin
       .changes()
       .filter((e) => (query.kind === undefined || e.kind === query.kind) && (query.before === undefined || e.version < query.before))
@@ -211,33 +365,61 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     return { version: admin.current().version, entries };
   });
 
-  const areaBody = { bodyLimit: admin.importMaxBytes };
+  // Area tree files: read as text whatever their type (CSV, JSON, GeoJSON), up to ADMIN_IMPORT_MAX_BYTES (413 beyond).
+  void app.register((scope, _options, done) => {
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser(
+      [...Object.keys(AREA_FILE_TYPES), 'text/plain'],
+      { parseAs: 'string', bodyLimit: admin.importMaxBytes },
+      (_request, body, parsed) => parsed(null, body),
+    );
+    const areaBody = { bodyLimit: admin.importMaxBytes };
 
-  /** Checks an uploaded tree and says what applying it would change: nothing is written. */
-  app.post('/v1/admin/areas/preview', areaBody, async (request) => {
-    const actor = adminActor(request);
-    const { tree, diff, blocked } = await planAreas(actor, request.body);
-    return { version: admin.current().version, diff, summary: describeAreaDiff(diff), areas: tree.areas.length, blockedByCases: blocked };
-  });
+    /** Checks an uploaded tree and says what applying it would change: nothing is written. */
+    const areas = scope.withTypeProvider<ZodTypeProvider>();
+    const previewSchema = {
+      summary: 'Checks an area tree file (CSV, JSON or GeoJSON) and says what applying it would change; nothing is written',
+      querystring: AreaImportQuery,
+      response: { 200: jsonAnswer(AreaPreview, 'The diff'), 400: BAD_REQUEST, ...AREA_FILE_ERRORS },
+    };
+    areas.post('/v1/admin/areas/preview', { ...areaBody, schema: previewSchema }, async (request) => {
+      const actor = adminActor(request);
+      const { tree, diff, blocked } = await planAreas(request, actor);
+      return {
+        version: admin.current().version,
+        diff,
+        summary: describeAreaDiff(diff),
+        areas: tree.areas.length,
+        blockedByCases: blocked,
+      };
+    });
 
-  app.put('/v1/admin/areas', areaBody, async (request, reply) => {
-    const actor = adminActor(request);
-    const { tree, diff, blocked } = await planAreas(actor, request.body);
-    if (blocked.length > 0) {
-      throw new ApiError(409, 'AREA_HAS_CASES', `areas ${blocked.map((b) => b.code).join(', ')} have cases: they cannot be removed`, {
-        areas: blocked,
-      });
-    }
-    const summary = `area tree imported: ${describeAreaDiff(diff)}`;
-    const made = await change(request, actor, 'areas', tree, summary);
-    void reply.header('etag', etag(made.version));
-    return { ...answer(made, summary), diff };
+    const applySchema = {
+      summary: 'Applies an area tree file (CSV, JSON or GeoJSON) on the version named by If-Match',
+      querystring: AreaImportQuery,
+      response: { 200: jsonAnswer(AreasApplied, 'Applied'), ...CHANGE_ERRORS, ...AREA_FILE_ERRORS },
+    };
+    areas.put('/v1/admin/areas', { ...areaBody, schema: applySchema }, async (request, reply) => {
+      const actor = adminActor(request);
+      const { tree, diff, blocked } = await planAreas(request, actor);
+      if (blocked.length > 0) {
+        throw new ApiError(409, 'AREA_HAS_CASES', `areas ${blocked.map((b) => b.code).join(', ')} have cases: they cannot be removed`, {
+          areas: blocked,
+        });
+      }
+      const summary = `area tree imported: ${describeAreaDiff(diff)}`;
+      const made = await change(request, actor, 'areas', tree, summary);
+      void reply.header('etag', etag(made.version));
+      return { ...answer(made, summary), diff };
+    });
+    done();
   });
 
   /** Parses and checks an uploaded tree: its diff against the tree in force, every changed area the admin's, and which removed areas have cases. */
-  const planAreas = async (actor: Actor, body: unknown) => {
-    const parsed = importAreaTree(body);
-    if (!parsed.ok) throw invalid(parsed.issues);
+  const planAreas = async (request: FastifyRequest, actor: Actor) => {
+    const text = typeof request.body === 'string' ? request.body : '';
+    const parsed = importAreaTree(areaFileFormat(request, text), text);
+    if (!parsed.ok) throw badAreaFile(parsed.problems);
     const current = admin.current();
     try {
       current.with('areas', parsed.document);
@@ -271,77 +453,126 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
     });
   };
 
-  app.put('/v1/admin/categories/:code', async (request, reply) => {
-    const actor = adminActor(request);
-    mayAdministerAll(actor);
-    const { code } = parseOr400(CategoryParams, 'params', request.params);
-    const body = parseOr400(CategoryBody, 'body', request.body);
-    const catalog = admin.current().documents.catalog;
-    const exists = catalog.categories.some((c) => c.code === code);
-    const category = { code, ...body };
-    const categories = exists ? catalog.categories.map((c) => (c.code === code ? category : c)) : [...catalog.categories, category];
-    const summary = `category ${exists ? 'changed' : 'added'}: ${code} ${body.name}`;
-    const made = await change(request, actor, 'catalog', { ...catalog, categories }, summary);
-    void reply.header('etag', etag(made.version));
-    return answer(made, summary);
-  });
+  api.put(
+    '/v1/admin/categories/:code',
+    {
+      schema: {
+        summary: 'Adds or changes a category: its name, default department, deadlines per urgency',
+        params: CategoryParams,
+        body: CategoryBody,
+        response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const actor = adminActor(request);
+      mayAdministerAll(actor);
+      const { code } = parseOr400(CategoryParams, 'params', request.params);
+      const body = parseOr400(CategoryBody, 'body', request.body);
+      const catalog = admin.current().documents.catalog;
+      const exists = catalog.categories.some((c) => c.code === code);
+      const category = { code, ...body };
+      const categories = exists ? catalog.categories.map((c) => (c.code === code ? category : c)) : [...catalog.categories, category];
+      const summary = `category ${exists ? 'changed' : 'added'}: ${code} ${body.name}`;
+      const made = await change(request, actor, 'catalog', { ...catalog, categories }, summary);
+      void reply.header('etag', etag(made.version));
+      return answer(made, summary);
+    },
+  );
 
-  app.delete('/v1/admin/categories/:code', async (request, reply) => {
-    const actor = adminActor(request);
-    mayAdministerAll(actor);
-    const { code } = parseOr400(CategoryParams, 'params', request.params);
-    const catalog = admin.current().documents.catalog;
-    if (!catalog.categories.some((c) => c.code === code))
-      throw new ApiError(400, 'UNKNOWN_CATEGORY', `params.code: ${code} is not in the catalog`);
-    const summary = `category removed: ${code}`;
-    const made = await change(
-      request,
-      actor,
-      'catalog',
-      { ...catalog, categories: catalog.categories.filter((c) => c.code !== code) },
-      summary,
-    );
-    void reply.header('etag', etag(made.version));
-    return answer(made, summary);
-  });
+  api.delete(
+    '/v1/admin/categories/:code',
+    {
+      schema: {
+        summary: 'Removes a category',
+        params: CategoryParams,
+        response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const actor = adminActor(request);
+      mayAdministerAll(actor);
+      const { code } = parseOr400(CategoryParams, 'params', request.params);
+      const catalog = admin.current().documents.catalog;
+      if (!catalog.categories.some((c) => c.code === code))
+        throw new ApiError(400, 'UNKNOWN_CATEGORY', `params.code: ${code} is not in the catalog`);
+      const summary = `category removed: ${code}`;
+      const made = await change(
+        request,
+        actor,
+        'catalog',
+        { ...catalog, categories: catalog.categories.filter((c) => c.code !== code) },
+        summary,
+      );
+      void reply.header('etag', etag(made.version));
+      return answer(made, summary);
+    },
+  );
 
-  app.put('/v1/admin/departments/:code', async (request, reply) => {
-    const actor = adminActor(request);
-    mayAdministerAll(actor);
-    const { code } = parseOr400(DepartmentParams, 'params', request.params);
-    const body = parseOr400(DepartmentBody, 'body', request.body);
-    const catalog = admin.current().documents.catalog;
-    const exists = catalog.departments.some((d) => d.code === code);
-    const department = { code, ...body };
-    const departments = exists ? catalog.departments.map((d) => (d.code === code ? department : d)) : [...catalog.departments, department];
-    const summary = `department ${exists ? 'changed' : 'added'}: ${code} ${body.name}`;
-    const made = await change(request, actor, 'catalog', { ...catalog, departments }, summary);
-    void reply.header('etag', etag(made.version));
-    return answer(made, summary);
-  });
+  api.put(
+    '/v1/admin/departments/:code',
+    {
+      schema: {
+        summary: 'Adds or changes a department',
+        params: DepartmentParams,
+        body: DepartmentBody,
+        response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const actor = adminActor(request);
+      mayAdministerAll(actor);
+      const { code } = parseOr400(DepartmentParams, 'params', request.params);
+      const body = parseOr400(DepartmentBody, 'body', request.body);
+      const catalog = admin.current().documents.catalog;
+      const exists = catalog.departments.some((d) => d.code === code);
+      const department = { code, ...body };
+      const departments = exists
+        ? catalog.departments.map((d) => (d.code === code ? department : d))
+        : [...catalog.departments, department];
+      const summary = `department ${exists ? 'changed' : 'added'}: ${code} ${body.name}`;
+      const made = await change(request, actor, 'catalog', { ...catalog, departments }, summary);
+      void reply.header('etag', etag(made.version));
+      return answer(made, summary);
+    },
+  );
 
-  app.delete('/v1/admin/departments/:code', async (request, reply) => {
-    const actor = adminActor(request);
-    mayAdministerAll(actor);
-    const { code } = parseOr400(DepartmentParams, 'params', request.params);
-    const catalog = admin.current().documents.catalog;
-    if (!catalog.departments.some((d) => d.code === code)) {
-      throw new ApiError(400, 'UNKNOWN_DEPARTMENT', `params.code: ${code} is not in the catalog`);
-    }
-    const summary = `department removed: ${code}`;
-    const made = await change(
-      request,
-      actor,
-      'catalog',
-      { ...catalog, departments: catalog.departments.filter((d) => d.code !== code) },
-      summary,
-    );
-    void reply.header('etag', etag(made.version));
-    return answer(made, summary);
-  });
+  api.delete(
+    '/v1/admin/departments/:code',
+    {
+      schema: {
+        summary: 'Removes a department',
+        params: DepartmentParams,
+        response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+      },
+    },
+    async (request, reply) => {
+      const actor = adminActor(request);
+      mayAdministerAll(actor);
+      const { code } = parseOr400(DepartmentParams, 'params', request.params);
+      const catalog = admin.current().documents.catalog;
+      if (!catalog.departments.some((d) => d.code === code)) {
+        throw new ApiError(400, 'UNKNOWN_DEPARTMENT', `params.code: ${code} is not in the catalog`);
+      }
+      const summary = `department removed: ${code}`;
+      const made = await change(
+        request,
+        actor,
+        'catalog',
+        { ...catalog, departments: catalog.departments.filter((d) => d.code !== code) },
+        summary,
+      );
+      void reply.header('etag', etag(made.version));
+      return answer(made, summary);
+    },
+  );
 
   /** The routing table, whole: each rule added, changed or removed must lie in the admin's areas. */
-  app.put('/v1/admin/routing', async (request, reply) => {
+  const routingSchema = {
+    summary: "The routing table, whole (category × area → department); each rule changed must lie in the admin's areas",
+    description: 'Body: a routing document, `{"rules": [{"area", "category", "department", "note"?}]}`.',
+    response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+  };
+  api.put('/v1/admin/routing', { schema: routingSchema }, async (request, reply) => {
     const actor = adminActor(request);
     const parsed = parseDocument('routing', request.body);
     if (!parsed.ok) throw invalid(parsed.issues);
@@ -360,7 +591,15 @@ export function registerAdminRoutes(app: FastifyInstance, deps: AdminDeps): void
   });
 
   for (const kind of ['calendar', 'policy'] as const) {
-    app.put(`/v1/admin/${kind}`, async (request, reply) => {
+    const documentSchema = {
+      summary: kind === 'calendar' ? 'Office hours and holidays, whole' : 'The deadline policy (stages other than handling), whole',
+      description:
+        kind === 'calendar'
+          ? 'Body: `{"officeHours": [{"start", "end"}], "holidays": {…}}` (as OFFICE_HOURS and HOLIDAYS_FILE).'
+          : 'Body: `{"dispatch", "signFor", "verification", "escalationEvery", "warningFractions", "retentionMs"?}`.',
+      response: { 200: jsonAnswer(ConfigChanged, 'Applied'), ...CHANGE_ERRORS },
+    };
+    api.put(`/v1/admin/${kind}`, { schema: documentSchema }, async (request, reply) => {
       const actor = adminActor(request);
       mayAdministerAll(actor);
       const parsed = parseDocument(kind, request.body);

@@ -10,6 +10,7 @@ import {
   type TrendAnswer,
   type WindowKind,
 } from '../api/types.ts';
+import { AreaMap } from '../components/AreaMap.tsx';
 import { AreaTree } from '../components/AreaTree.tsx';
 import { CatalogOptions } from '../components/CatalogOptions.tsx';
 import { Downloads } from '../components/Downloads.tsx';
@@ -236,6 +237,7 @@ function LeaderArea({
           {trend.data && <TrendChart data={trend.data} />}
         </div>
       </div>
+      {!isGrid && <AreaMap api={api} area={area.code} ranking={ranking.data} />}
     </section>
   );
 }

@@ -19,14 +19,14 @@ export function ReportPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; on
   const delivered = outbox.items().filter((i) => i.state === 'delivered').length;
   return (
     <div className="phone">
-      <ReportForm me={me} outbox={outbox} />
+      <ReportForm api={api} me={me} outbox={outbox} />
       <OutboxList outbox={outbox} />
       <MyReports api={api} reload={delivered} {...(onOpenCase ? { onOpenCase } : {})} />
     </div>
   );
 }
 
-function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
+function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbox }) {
   const { t } = useI18n();
   const catalog = useCatalog();
   const grids = knownAreas(me).filter((a) => a.level === 'grid');
@@ -47,8 +47,19 @@ function ReportForm({ me, outbox }: { me: Me; outbox: Outbox }) {
     navigator.geolocation.getCurrentPosition(
       (position) => {
         setLocating(false);
-        setLat(position.coords.latitude.toFixed(6));
-        setLng(position.coords.longitude.toFixed(6));
+        const latitude = position.coords.latitude.toFixed(6);
+        const longitude = position.coords.longitude.toFixed(6);
+        setLat(latitude);
+        setLng(longitude);
+        // The grid holding the position (GET /v1/grids/locate, ADR 0025), proposed when it is one of the user's.
+        api.get<{ code: string; name: string }>('intake', `/v1/grids/locate?lat=${latitude}&lng=${longitude}`).then(
+          (grid) => {
+            if (grids.some((g) => g.code === grid.code)) setGridCode(grid.code);
+            setNote({ kind: 'ok', text: t('report.located', { name: `${grid.name} (${grid.code})` }) });
+          },
+          (err: unknown) =>
+            setNote({ kind: 'error', text: t('report.notLocated', { message: err instanceof Error ? err.message : String(err) }) }),
+        );
       },
       (err) => {
         setLocating(false);
