@@ -35,6 +35,7 @@ for (let i = 0; i < argv.length; i++) {
 /** Entrypoint (source) → bundle, both relative to the root. The image's CMD and HEALTHCHECK name these bundles. */
 const ENTRYPOINTS = {
   'services/intake-api/src/main.ts': 'services/intake-api/dist/main.js',
+  'services/intake-api/src/open311/cli/add-client.ts': 'services/intake-api/dist/open311/cli/add-client.js',
   'services/dispatch-worker/src/main.ts': 'services/dispatch-worker/dist/main.js',
   'services/dispatch-worker/src/restore-cli.ts': 'services/dispatch-worker/dist/restore-cli.js',
   'services/projection/src/main.ts': 'services/projection/dist/main.js',
@@ -44,6 +45,7 @@ const ENTRYPOINTS = {
   'services/console/src/main.ts': 'services/console/dist/main.js',
   'packages/kafka/src/cli/admin.ts': 'packages/kafka/dist/cli/admin.js',
   'packages/auth/src/cli/mint-token.ts': 'packages/auth/dist/cli/mint-token.js',
+  'packages/redis/src/cli/stack-access.ts': 'packages/redis/dist/cli/stack-access.js',
 };
 
 if (args.has('--clean')) {
