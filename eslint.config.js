@@ -21,7 +21,19 @@ const noIo = { group: ['node:*', 'kafkajs', 'ioredis', 'fastify', 'pino'], messa
  * packages below them, services on packages and never on each other, test/ on anything, bench/ on packages. A package's
  * tests may also import @gridgov/testing.
  */
-const SERVICE_PACKAGES = ['auth', 'contracts', 'domain', 'config', 'config-data', 'runtime', 'kafka', 'redis', 'read-model', 'crypto', 'telemetry'];
+const SERVICE_PACKAGES = [
+  'auth',
+  'contracts',
+  'domain',
+  'config',
+  'config-data',
+  'runtime',
+  'kafka',
+  'redis',
+  'read-model',
+  'crypto',
+  'telemetry',
+];
 const PACKAGES = [
   'auth',
   'config',

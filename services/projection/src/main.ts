@@ -5,7 +5,7 @@ import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, readJsonFile, shutdownOnSignals } from '@gridgov/runtime';
+import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';

@@ -1,7 +1,15 @@
 import { signEnvelope } from '@gridgov/auth';
 import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
-import { ApiError, BAD_REQUEST, DependencyUnavailableError, jsonAnswer, requestActor, requestTrace, type ZodTypeProvider } from '@gridgov/http';
+import {
+  ApiError,
+  BAD_REQUEST,
+  DependencyUnavailableError,
+  jsonAnswer,
+  requestActor,
+  requestTrace,
+  type ZodTypeProvider,
+} from '@gridgov/http';
 import { isKafkaUnavailable } from '@gridgov/kafka';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { RouteDeps } from '../deps.ts';
