@@ -189,7 +189,10 @@ describe('docker-compose.yml', () => {
       const portVariable = ['WORKER_PORT', 'NOTIFIER_PORT', 'PORT'].find((v) => service.environment?.[v] !== undefined)!;
       const port = service.environment![portVariable]!;
       const job = config.scrape_configs.find((j) => j.job_name === `gridgov-${name}`);
-      expect(job?.static_configs.flatMap((c) => c.targets), name).toEqual([`${name}:${port}`]);
+      expect(
+        job?.static_configs.flatMap((c) => c.targets),
+        name,
+      ).toEqual([`${name}:${port}`]);
       expect(job?.authorization?.credentials_file, name).toBe('/run/secrets/metrics-token');
       // The service's own env file carries the token (scripts/dev-secrets writes the secrets services.json gives it).
       expect(access[name]!.secrets, name).toContain('METRICS_TOKEN');
@@ -262,7 +265,9 @@ describe('Dockerfile', () => {
     // Development tools, not in the image: the docs generator and the bench's simulator.
     const devOnly = [...commands].filter((c) => c.startsWith('test/') || c.startsWith('bench/'));
     const wanted = [...commands].filter((c) => !devOnly.includes(c));
-    expect(wanted).toEqual(expect.arrayContaining(['packages/auth/src/cli/mint-token.ts', 'services/intake-api/src/open311/cli/add-client.ts']));
+    expect(wanted).toEqual(
+      expect.arrayContaining(['packages/auth/src/cli/mint-token.ts', 'services/intake-api/src/open311/cli/add-client.ts']),
+    );
     for (const source of wanted) expect(Object.keys(entrypoints), source).toContain(source);
   });
 
