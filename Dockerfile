@@ -23,7 +23,8 @@ COPY data ./data
 COPY scripts/build.mjs ./scripts/build.mjs
 RUN node scripts/build.mjs --clean
 
-# Run: node and the bundles, no node_modules, no TypeScript, no package manager; a user without privileges.
+# Run: node and the bundles, no node_modules (but playwright-core beside the projection's bundle, scripts/build.mjs'
+# SHIPPED), no TypeScript, no package manager; a user without privileges.
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production
 WORKDIR /app
