@@ -12,7 +12,8 @@
 //
 //   node scripts/build.mjs [--no-web] [--clean] [--out <dir>]
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { cpSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -35,6 +36,7 @@ for (let i = 0; i < argv.length; i++) {
 /** Entrypoint (source) → bundle, both relative to the root. The image's CMD and HEALTHCHECK name these bundles. */
 const ENTRYPOINTS = {
   'services/intake-api/src/main.ts': 'services/intake-api/dist/main.js',
+  'services/intake-api/src/open311/cli/add-client.ts': 'services/intake-api/dist/open311/cli/add-client.js',
   'services/dispatch-worker/src/main.ts': 'services/dispatch-worker/dist/main.js',
   'services/dispatch-worker/src/restore-cli.ts': 'services/dispatch-worker/dist/restore-cli.js',
   'services/projection/src/main.ts': 'services/projection/dist/main.js',
@@ -44,12 +46,61 @@ const ENTRYPOINTS = {
   'services/console/src/main.ts': 'services/console/dist/main.js',
   'packages/kafka/src/cli/admin.ts': 'packages/kafka/dist/cli/admin.js',
   'packages/auth/src/cli/mint-token.ts': 'packages/auth/dist/cli/mint-token.js',
+  'packages/redis/src/cli/stack-access.ts': 'packages/redis/dist/cli/stack-access.js',
+};
+
+/**
+ * npm packages that cannot be bundled, shipped beside the bundle instead (in its dist/node_modules, where node finds
+ * them first): playwright-core reads its own package.json and files relative to its code at run time. It has no
+ * dependencies of its own, so its folder alone is the whole of it. Bundle folder → packages (resolved from the
+ * workspace package whose dependency they are).
+ */
+const SHIPPED = {
+  'services/projection/dist': { from: 'services/projection', packages: ['playwright-core'] },
+};
+
+/**
+ * npm packages bundled whole but reading files beside their own code at run time: their files are copied next to the
+ * bundles that hold them (dist/<folder>), and their modules' `__dirname` (the bundle's own, in a bundle) is pointed at
+ * that copy. @fastify/swagger-ui (the /docs pages, ADR 0027) reads its logo from index.js' folder and serves its
+ * static/ from lib/routes.js' folder.
+ */
+const ASSETS = [
+  {
+    name: '@fastify/swagger-ui',
+    folder: 'swagger-ui',
+    copy: ['static'],
+    modules: { 'index.js': '', 'lib/routes.js': '/lib' },
+  },
+];
+
+/** The esbuild plugin that points those modules' `__dirname` at their copied files (a module not found fails the build). */
+const assetsPlugin = {
+  name: 'gridgov-assets',
+  setup(pluginBuild) {
+    for (const asset of ASSETS) {
+      const escaped = asset.name.replace(/[/]/g, '[\\/]').replace(/\./g, '\\.');
+      pluginBuild.onLoad({ filter: new RegExp(`${escaped}[\\/](index\\.js|lib[\\/]routes\\.js)$`) }, (loaded) => {
+        const module = Object.keys(asset.modules).find((m) => loaded.path.replaceAll('\\', '/').endsWith(`${asset.name}/${m}`));
+        if (module === undefined) return undefined;
+        const source = readFileSync(loaded.path, 'utf8');
+        if (!source.includes('__dirname'))
+          throw new Error(`${asset.name}/${module} no longer reads __dirname: see ASSETS in scripts/build.mjs`);
+        const dir = JSON.stringify(`/${asset.folder}${asset.modules[module]}`);
+        return { contents: source.replaceAll('__dirname', `(__dirname + ${dir})`), loader: 'js' };
+      });
+    }
+  },
 };
 
 if (args.has('--clean')) {
   // The bundles and their maps and licence notes; not the console's dist/static (Vite empties it when it builds).
   for (const bundle of Object.values(ENTRYPOINTS)) {
     for (const file of [bundle, `${bundle}.map`, `${bundle}.LEGAL.txt`]) rmSync(join(out, file), { force: true });
+  }
+  for (const dir of Object.keys(SHIPPED)) rmSync(join(out, dir, 'node_modules'), { recursive: true, force: true });
+  for (const bundle of Object.values(ENTRYPOINTS)) {
+    for (const asset of ASSETS) rmSync(join(out, dirname(bundle), asset.folder), { recursive: true, force: true });
   }
 }
 
@@ -64,9 +115,11 @@ const banner = [
   'const __dirname = __gridgovDirname(__filename);',
 ].join('\n');
 
-await Promise.all(
+const results = await Promise.all(
   Object.entries(ENTRYPOINTS).map(([source, bundle]) =>
     build({
+      plugins: [assetsPlugin],
+      metafile: true,
       entryPoints: [join(root, source)],
       outfile: join(out, bundle),
       bundle: true,
@@ -80,10 +133,29 @@ await Promise.all(
       legalComments: 'linked',
       logLevel: 'warning',
       // Optional packages that our dependencies try and do without (pino-pretty: a dev-time log formatter).
-      external: ['pino-pretty'],
+      external: ['pino-pretty', ...Object.values(SHIPPED).flatMap((s) => s.packages)],
     }),
   ),
 );
+// Each bundle holding an ASSETS package gets its files, from the package the bundle was made with.
+for (const [i, bundle] of Object.values(ENTRYPOINTS).entries()) {
+  const inputs = Object.keys(results[i].metafile.inputs);
+  for (const asset of ASSETS) {
+    const input = inputs.find((p) => p.replaceAll('\\', '/').endsWith(`${asset.name}/index.js`));
+    if (input === undefined) continue;
+    const packageDir = dirname(resolve(root, input));
+    for (const item of asset.copy) {
+      cpSync(join(packageDir, item), join(out, dirname(bundle), asset.folder, item), { recursive: true, dereference: true });
+    }
+  }
+}
+for (const [dir, { from, packages }] of Object.entries(SHIPPED)) {
+  const resolveFrom = createRequire(join(root, from, 'package.json'));
+  for (const name of packages) {
+    const folder = dirname(realpathSync(resolveFrom.resolve(`${name}/package.json`)));
+    cpSync(folder, join(out, dir, 'node_modules', name), { recursive: true, dereference: true });
+  }
+}
 const bundled = performance.now() - started;
 process.stdout.write(`build: ${Object.keys(ENTRYPOINTS).length} bundles in ${Math.round(bundled)} ms\n`);
 for (const bundle of Object.values(ENTRYPOINTS)) process.stdout.write(`  ${relative(process.cwd(), join(out, bundle)) || '.'}\n`);

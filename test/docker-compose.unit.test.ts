@@ -14,7 +14,9 @@ const APP_SERVICES = ['intake-api', 'dispatch-worker', 'projection', 'notifier',
 
 interface ComposeService {
   image?: string;
-  build?: unknown;
+  build?: { context: string; target?: string };
+  volumes?: string[];
+  ports?: string[];
   command?: string[];
   environment?: Record<string, string>;
   env_file?: string;
@@ -103,7 +105,10 @@ describe('docker-compose.yml', () => {
     for (const name of APP_SERVICES) {
       const service = compose.services[name];
       expect(service, name).toBeDefined();
-      expect(service!.image, name).toBe('gridgov:local');
+      // The projection's image is the runtime with Chromium and a CJK font (the Dockerfile's stage `projection`).
+      const [image, target] = name === 'projection' ? ['gridgov-projection:local', 'projection'] : ['gridgov:local', 'runtime'];
+      expect(service!.image, name).toBe(image);
+      expect(service!.build, name).toEqual({ context: '.', target });
       expect(service!.environment?.['SERVICE'], name).toBe(name);
       expect(service!.restart, name).toBe('unless-stopped');
       expect(service!.healthcheck?.test, name).toEqual(['CMD', 'node', 'scripts/healthcheck.mjs']);
@@ -150,11 +155,68 @@ describe('docker-compose.yml', () => {
     expect(read('infra/redis/redis.conf')).toMatch(/^appendonly yes$/m);
     expect(compose.services['redis']!.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
   });
+
+  it('gives the intake an Open311 clients file that scripts/dev-secrets makes, mounted where OPEN311_CLIENTS_FILE points', () => {
+    const intake = compose.services['intake-api']!;
+    const inContainer = intake.environment?.['OPEN311_CLIENTS_FILE'];
+    expect(inContainer).toMatch(/^\/run\//);
+    const mount = intake.volumes?.find((v) => v.split(':')[1] === inContainer);
+    expect(mount, `a volume mounted at ${inContainer}`).toBe('./.local/compose/open311-clients.json:/run/config/open311-clients.json:ro');
+    // scripts/dev-secrets writes it with the project's own CLI (the file keeps the key's hash only).
+    const devSecrets = read('scripts/dev-secrets');
+    expect(devSecrets).toContain('services/intake-api/src/open311/cli/add-client.ts');
+    expect(devSecrets).toContain('--file "$LOCAL_DIR/compose/open311-clients.json"');
+  });
+
+  it('has Prometheus scrape every service with METRICS_TOKEN, the secret each of them is given', () => {
+    const prometheus = compose.services['prometheus']!;
+    expect(prometheus.volumes).toEqual(
+      expect.arrayContaining([
+        './infra/observability/prometheus.compose.yml:/etc/prometheus/prometheus.yml:ro',
+        './infra/observability/alerts.yml:/etc/prometheus/alerts.yml:ro',
+        './.local/compose/metrics-token:/run/secrets/metrics-token:ro',
+      ]),
+    );
+    const config = parse(read('infra/observability/prometheus.compose.yml')) as {
+      rule_files: string[];
+      scrape_configs: { job_name: string; authorization?: { credentials_file?: string }; static_configs: { targets: string[] }[] }[];
+    };
+    expect(config.rule_files).toEqual(['alerts.yml']);
+    const access = (JSON.parse(read('infra/services.json')) as { services: Record<string, { secrets: string[] }> }).services;
+    const scraped = APP_SERVICES.filter((n) => n !== 'console');
+    for (const name of scraped) {
+      const service = compose.services[name]!;
+      const portVariable = ['WORKER_PORT', 'NOTIFIER_PORT', 'PORT'].find((v) => service.environment?.[v] !== undefined)!;
+      const port = service.environment![portVariable]!;
+      const job = config.scrape_configs.find((j) => j.job_name === `gridgov-${name}`);
+      expect(
+        job?.static_configs.flatMap((c) => c.targets),
+        name,
+      ).toEqual([`${name}:${port}`]);
+      expect(job?.authorization?.credentials_file, name).toBe('/run/secrets/metrics-token');
+      // The service's own env file carries the token (scripts/dev-secrets writes the secrets services.json gives it).
+      expect(access[name]!.secrets, name).toContain('METRICS_TOKEN');
+    }
+    expect(config.scrape_configs).toHaveLength(scraped.length);
+    expect(read('scripts/dev-secrets')).toMatch(/"METRICS_TOKEN"/);
+    expect(read('scripts/dev-secrets')).toContain('${dir}/metrics-token');
+  });
 });
 
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
-  const runtime = dockerfile.slice(dockerfile.indexOf(' AS runtime'));
+  const stage = (name: string) => {
+    const from = dockerfile.indexOf(` AS ${name}\n`);
+    expect(from, `stage ${name}`).toBeGreaterThan(0);
+    const next = dockerfile.indexOf('\nFROM ', from);
+    return dockerfile.slice(from, next === -1 ? undefined : next);
+  };
+  const runtime = stage('runtime');
+  const build = read('scripts/build.mjs');
+  /** scripts/build.mjs' ENTRYPOINTS: source → bundle. */
+  const entrypoints = Object.fromEntries(
+    [.../const ENTRYPOINTS = \{([^}]*)\}/.exec(build)![1]!.matchAll(/'([^']+\.ts)': '([^']+\.js)'/g)].map(([, s, b]) => [s!, b!]),
+  );
 
   it('builds with pnpm in one stage and runs compiled JavaScript with node, as an unprivileged user, in another', () => {
     expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
@@ -178,5 +240,46 @@ describe('Dockerfile', () => {
     const build = read('scripts/build.mjs');
     for (const name of APP_SERVICES) expect(build).toContain(`'services/${name}/dist/main.js'`);
     expect(build).toContain(`'packages/kafka/dist/cli/admin.js'`);
+    // Every bundle build.mjs writes is in the image: its dist folder is copied.
+    for (const bundle of Object.values(entrypoints)) {
+      expect(
+        copied.some((dir) => bundle.startsWith(`${dir}/`)),
+        bundle,
+      ).toBe(true);
+    }
+  });
+
+  it('bundles every command the repository runs with tsx: the services, the scripts and the operators CLIs', () => {
+    const commands = new Set<string>();
+    const packageFiles = ['package.json', ...APP_SERVICES.map((n) => `services/${n}/package.json`)];
+    for (const file of packageFiles) {
+      for (const script of Object.values((JSON.parse(read(file)) as { scripts?: Record<string, string> }).scripts ?? {})) {
+        for (const [, source] of script.matchAll(/node --import tsx ([\w./-]+\.ts)/g)) {
+          commands.add(file === 'package.json' ? source! : `${dirname(file)}/${source!.replace(/^\.\//, '')}`);
+        }
+      }
+    }
+    for (const file of ['scripts/up', 'scripts/dev-secrets', 'scripts/restore']) {
+      for (const [, source] of read(file).matchAll(/node --import tsx ([\w./-]+\.ts)/g)) commands.add(source!);
+    }
+    // Development tools, not in the image: the docs generator and the bench's simulator.
+    const devOnly = [...commands].filter((c) => c.startsWith('test/') || c.startsWith('bench/'));
+    const wanted = [...commands].filter((c) => !devOnly.includes(c));
+    expect(wanted).toEqual(
+      expect.arrayContaining(['packages/auth/src/cli/mint-token.ts', 'services/intake-api/src/open311/cli/add-client.ts']),
+    );
+    for (const source of wanted) expect(Object.keys(entrypoints), source).toContain(source);
+  });
+
+  it('gives the projection a stage of its own with Chromium and a CJK font, still run by the unprivileged user', () => {
+    const projection = stage('projection');
+    expect(dockerfile).toMatch(/^FROM runtime AS projection$/m);
+    expect(projection).toMatch(/apt-get install --yes --no-install-recommends chromium fonts-wqy-microhei/);
+    expect(projection).toMatch(/rm -rf \/var\/lib\/apt\/lists/);
+    const users = [...projection.matchAll(/^USER (\S+)$/gm)].map((m) => m[1]);
+    expect(users.at(-1)).toBe('node');
+    expect(projection).toMatch(/^ENV SERVICE=projection CHROMIUM_PATH=\/usr\/bin\/chromium$/m);
+    // The path it sets is the projection's own default (services/projection/src/config.ts).
+    expect(read('services/projection/src/config.ts')).toContain("'/usr/bin/chromium'");
   });
 });

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { KafkaAdmin } from '@gridgov/kafka';
 import {
+  bearer,
   createTestInfra,
   eventually,
   freePort,
@@ -24,6 +25,7 @@ const SERVICES: readonly ServiceName[] = ['intake-api', 'dispatch-worker', 'proj
 interface ComposeService {
   environment?: Record<string, string>;
   command?: string[];
+  volumes?: string[];
 }
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
   services: Record<string, ComposeService>;
@@ -35,6 +37,19 @@ const execForm = (pattern: RegExp) => JSON.parse(pattern.exec(runtimeStage)![1]!
 const CMD = execForm(/^CMD (\[.*\])$/m);
 const HEALTHCHECK = execForm(/^HEALTHCHECK .*? CMD (\[.*\])$/m);
 const WORKDIR = /^WORKDIR (\S+)$/m.exec(runtimeStage)![1]!;
+
+/**
+ * The files compose mounts into a service (`./.local/…:/run/…:ro`), each at a path of this test's own: its container
+ * path → where the test puts it. A value of the environment naming a container path is mapped to the test's file.
+ */
+function mountsOf(service: ComposeService, into: string): Map<string, string> {
+  return new Map(
+    (service.volumes ?? []).map((volume) => {
+      const [, inContainer] = volume.split(':');
+      return [inContainer!, join(into, inContainer!.replaceAll('/', '_'))];
+    }),
+  );
+}
 
 /**
  * The runtime stage's file system, made from the Dockerfile's own COPY lines: `COPY --from=build /src/x ./x` from the
@@ -143,12 +158,34 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
     for (const topic of prefixed.topics) expect(JSON.stringify(listed)).toContain(topic.name);
   });
 
+  let open311Key = '';
+
+  it('the Open311 clients CLI, compiled, writes the clients file compose mounts into the intake (the key hashed)', async () => {
+    const mounts = mountsOf(compose.services['intake-api']!, join(work, 'mounts'));
+    const file = mounts.get(compose.services['intake-api']!.environment!['OPEN311_CLIENTS_FILE']!);
+    expect(file, 'OPEN311_CLIENTS_FILE names a file compose mounts').toBeDefined();
+    mkdirSync(dirname(file!), { recursive: true });
+    const { stdout } = await run(
+      process.execPath,
+      ['services/intake-api/dist/open311/cli/add-client.js', '--id', 'image-test-app', '--name', '图像测试', '--file', file!],
+      { cwd: image },
+    );
+    open311Key = stdout.trim();
+    expect(open311Key).toMatch(/^o311_/);
+    const written = readFileSync(file!, 'utf8');
+    expect(written).toContain('"image-test-app"');
+    expect(written).not.toContain(open311Key);
+  });
+
   it('each service starts from its bundle with its compose environment and answers the image HEALTHCHECK', async () => {
     const infraEnv = infra.env();
     await Promise.all(
       SERVICES.map(async (name) => {
         const composeEnv = compose.services[name]!.environment!;
-        const environment = Object.fromEntries(Object.entries(composeEnv).map(([k, v]) => [k, mapValue(String(v), infraEnv, image)]));
+        const mounts = mountsOf(compose.services[name]!, join(work, 'mounts'));
+        const environment = Object.fromEntries(
+          Object.entries(composeEnv).map(([k, v]) => [k, mounts.get(String(v)) ?? mapValue(String(v), infraEnv, image)]),
+        );
         // Its port: a free one (the tests run side by side), under the variable compose sets.
         const portVariable = ['PORT', 'WORKER_PORT', 'NOTIFIER_PORT'].find((v) => v in composeEnv)!;
         environment[portVariable] = String(await freePort());
@@ -183,6 +220,55 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
       expect(health.code, `${name}: ${health.said}\n${s.output}`).toBe(0);
       // The console has no dependencies to wait for: its /readyz says ok.
       expect(health.said, name).toMatch(name === 'console' ? /"status":"ok"/ : /"status":"ready"/);
+    }
+  });
+
+  it('the intake takes Open311 requests from the app of the mounted clients file, and only from it', async () => {
+    const s = started.get('intake-api')!;
+    const post = (key: string) =>
+      fetch(`http://127.0.0.1:${s.env['PORT']}/open311/v2/requests.json`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ api_key: key }).toString(),
+      });
+    const stranger = await post('o311_not-a-key-of-any-app');
+    expect(stranger.status).toBe(403);
+    expect(JSON.stringify(await stranger.json())).toContain('api_key: invalid');
+    // The app's key passes the key check: what is refused now is the missing fields of the request.
+    const known = await post(open311Key);
+    const said = JSON.stringify(await known.json());
+    expect(known.status, said).toBe(400);
+    expect(said).not.toContain('api_key');
+  });
+
+  it('the projection prints a bulletin as PDF from its bundle, with the Chromium its compose environment names', async () => {
+    const s = started.get('projection')!;
+    expect(s.env['CHROMIUM_PATH']).toBe(compose.services['projection']!.environment!['CHROMIUM_PATH']);
+    const base = `http://127.0.0.1:${s.env['PORT']}`;
+    const leader = bearer({ role: 'leader', areas: ['440700'], sub: 'leader-image-test' });
+    const frozen = await fetch(`${base}/v1/bulletins/2026-10`, {
+      method: 'POST',
+      headers: { ...leader, 'content-type': 'application/json' },
+      body: JSON.stringify({ area: '440705' }),
+    });
+    // 201, or 200 when the projection's own schedule froze it first (ADR 0031's auto-freeze of last month).
+    expect([200, 201], await frozen.clone().text()).toContain(frozen.status);
+    const pdf = await fetch(`${base}/v1/bulletins/2026-10/document.pdf?area=440705`, { headers: leader });
+    const body = Buffer.from(await pdf.arrayBuffer());
+    expect(pdf.status, `${body.toString('utf8', 0, 300)}\n${s.output}`).toBe(200);
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(body.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+  });
+
+  it('the APIs serve their /docs pages and the files those pages load from the bundle (swagger-ui beside it)', async () => {
+    for (const name of ['intake-api', 'projection'] as const) {
+      const base = `http://127.0.0.1:${started.get(name)!.env['PORT']}`;
+      const page = await fetch(`${base}/docs/`, { redirect: 'follow' });
+      expect(page.status, name).toBe(200);
+      expect(await page.text(), name).toContain('swagger-ui');
+      const script = await fetch(`${base}/docs/static/swagger-ui-bundle.js`);
+      expect(script.status, name).toBe(200);
+      expect((await script.arrayBuffer()).byteLength, name).toBeGreaterThan(100_000);
     }
   });
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { exportedMetricNames } from '@gridgov/telemetry';
 import { describe, expect, it } from 'vitest';
@@ -9,8 +10,12 @@ const dir = resolve(dirname(fileURLToPath(import.meta.url)), '../infra/observabi
 
 /** promtool comes with Debian's `prometheus` package: scripts/test installs it (ensure_promtool in scripts/lib.sh). */
 function promtool(...args: string[]): string {
+  return promtoolIn(dir, ...args);
+}
+
+function promtoolIn(cwd: string, ...args: string[]): string {
   try {
-    return execFileSync('promtool', args, { cwd: dir, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('promtool', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { stdout?: string; stderr?: string };
     if (e.code === 'ENOENT') throw new Error('promtool is not installed: apt-get install prometheus (scripts/test does it)');
@@ -34,6 +39,24 @@ interface Panel {
 describe('infra/observability', () => {
   it('has alert rules promtool accepts', () => {
     expect(promtool('check', 'rules', 'alerts.yml')).toMatch(/SUCCESS: \d+ rules found/);
+  });
+
+  it('has scrape configurations promtool accepts: the example and the compose one (its token file where compose mounts it)', () => {
+    expect(promtool('check', 'config', 'prometheus.yml')).toMatch(/SUCCESS/);
+    // The compose one names the mounted token file; promtool wants it to exist: a copy names a file of this test.
+    const work = mkdtempSync(join(tmpdir(), 'gridgov-prometheus-'));
+    try {
+      writeFileSync(join(work, 'metrics-token'), 'a-token-of-this-test');
+      const config = readFileSync(resolve(dir, 'prometheus.compose.yml'), 'utf8');
+      expect(config.match(/credentials_file: \/run\/secrets\/metrics-token/g)).toHaveLength(4);
+      writeFileSync(join(work, 'prometheus.yml'), config.replaceAll('/run/secrets/metrics-token', join(work, 'metrics-token')));
+      copyFileSync(resolve(dir, 'alerts.yml'), join(work, 'alerts.yml'));
+      const said = promtoolIn(work, 'check', 'config', 'prometheus.yml');
+      expect(said).toMatch(/SUCCESS: prometheus\.yml is valid/);
+      expect(said).toMatch(/SUCCESS: \d+ rules found/);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 
   it('has alerts that fire on lag growing, an outbox not draining, late timers, dead letters and 5xx, and only then', () => {

@@ -283,8 +283,10 @@ describe('decide, evolve and tick over random lives of a case', () => {
       }),
       { numRuns: 400 },
     );
-    // The lives generated reach the ends that matter, so the properties above are not vacuous.
-    expect(closed).toBeGreaterThan(20);
+    // The lives generated reach the ends that matter, so the properties above are not vacuous. About 30 of the 400
+    // lives end closed (measured over runs: 22–38); the seed is random, so the bar is well below that: 20 failed
+    // about one run in twenty.
+    expect(closed).toBeGreaterThan(10);
     expect(escalated).toBeGreaterThan(20);
   });
 });
