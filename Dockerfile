@@ -38,6 +38,7 @@ COPY --from=build /src/services/console/dist ./services/console/dist
 COPY --from=build /src/packages/kafka/dist ./packages/kafka/dist
 COPY --from=build /src/packages/auth/dist ./packages/auth/dist
 COPY --from=build /src/packages/redis/dist ./packages/redis/dist
+COPY --from=build /src/packages/importer/dist ./packages/importer/dist
 COPY data ./data
 COPY infra/topics.json infra/services.json ./infra/
 COPY scripts/healthcheck.mjs ./scripts/healthcheck.mjs

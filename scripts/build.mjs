@@ -47,6 +47,8 @@ const ENTRYPOINTS = {
   'packages/kafka/src/cli/admin.ts': 'packages/kafka/dist/cli/admin.js',
   'packages/auth/src/cli/mint-token.ts': 'packages/auth/dist/cli/mint-token.js',
   'packages/redis/src/cli/stack-access.ts': 'packages/redis/dist/cli/stack-access.js',
+  'packages/importer/src/cli.ts': 'packages/importer/dist/cli.js',
+  'packages/importer/src/legacy-cli.ts': 'packages/importer/dist/legacy-cli.js',
 };
 
 /**
