@@ -72,7 +72,7 @@ export const ALLOWED_IMPORTS = {
   'packages/projection-api': ['domain'],
   'packages/simulator': ['contracts', 'domain', 'runtime'],
   'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],
-  'packages/importer': ['auth', 'config', 'contracts', 'domain', 'kafka', 'runtime'],
+  'packages/importer': ['auth', 'config', 'config-data', 'contracts', 'domain', 'kafka', 'runtime'],
   'services/intake-api': [...SERVICE_PACKAGES, 'http', 'geo'],
   'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api'],
   'services/dispatch-worker': SERVICE_PACKAGES,

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEventSigningKey } from '@gridgov/auth';
-import { Catalog } from '@gridgov/domain';
+import { ConfigFollower, ConfigWriter, loadBaseline } from '@gridgov/config-data';
+import { Catalog, DEFAULT_OFFICE_HOURS, DEFAULT_POLICY } from '@gridgov/domain';
 import { importCases, legacyLines, Mapping, writeLines, type ImportSummary } from '@gridgov/importer';
 import { topicWatermarks } from '@gridgov/kafka';
 import {
@@ -16,6 +17,7 @@ import {
   testLogger,
   type RunningService,
   type TestInfra,
+  XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +287,77 @@ describe('pnpm import-cases: bad rows', () => {
       const ends = await topicWatermarks(infra.kafka, infra.topics.events);
       expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(2);
     } finally {
+      await infra.cleanup();
+    }
+  });
+  it('checks rows against the configuration in force: a category an admin added on grid.config is imported', async () => {
+    const infra = await createTestInfra({ partitions: { events: 2 } });
+    const importer = generateEventSigningKey();
+    const baseline = await loadBaseline({
+      AREAS_FILE: XINHUI_AREAS_FILE,
+      OFFICE_HOURS: DEFAULT_OFFICE_HOURS,
+      DEADLINE_DISPATCH: DEFAULT_POLICY.dispatch,
+      DEADLINE_SIGN_FOR: DEFAULT_POLICY.signFor,
+      DEADLINE_VERIFICATION: DEFAULT_POLICY.verification,
+      ESCALATION_EVERY: DEFAULT_POLICY.escalationEvery,
+      WARNING_FRACTIONS: DEFAULT_POLICY.warningFractions,
+    });
+    const follower = new ConfigFollower({ kafka: infra.kafka, topic: infra.topics.config, baseline, logger: testLogger() });
+    await follower.start();
+    try {
+      const header =
+        '案件编号,网格编码,问题类别,紧急程度,问题描述,上报人,联系电话,上报时间,派遣时间,处置部门,办结时间,结案时间,是否返工,是否按期';
+      const grid = areas.ofLevel('grid')[0]!.code;
+      const file = join(dir, 'noise.csv');
+      // A category named by its code needs no entry in the mapping's values.
+      writeFileSync(file, `${header}\nN-1,${grid},noise,一般,,,,2025/04/01 08:00:00,,,,,,\n`);
+      const env = { ...process.env, ...infra.env(), IMPORT_SIGNING_KEY: importer.privateKey, LOG_LEVEL: 'warn' };
+      const cli = (...args: string[]) =>
+        new Promise<{ code: number; stdout: string }>((resolve) =>
+          execFile(
+            process.execPath,
+            ['--import', 'tsx', 'packages/importer/src/cli.ts', file, '--mapping', MAPPING_FILE, ...args],
+            { cwd: repoRoot, env },
+            (err, out) => resolve({ code: err ? Number((err as { code?: number }).code) : 0, stdout: out }),
+          ),
+        );
+      // Under version 0 (the built-in catalog) there is no such category.
+      const before = await cli('--dry-run');
+      expect(before.stdout).toContain('line 2, 问题类别: unknown category "noise"');
+      expect(before.code).toBe(3);
+
+      const current = follower.current;
+      await new ConfigWriter(infra.kafka, infra.topics.config, follower).write({
+        kind: 'catalog',
+        after: {
+          ...current.documents.catalog,
+          categories: [
+            ...current.documents.catalog.categories,
+            {
+              code: 'noise',
+              name: '噪音扰民',
+              defaultDepartment: 'urban_mgmt',
+              confidential: false,
+              handling: {
+                normal: { unit: 'working_hours', amount: 8 },
+                urgent: { unit: 'working_hours', amount: 4 },
+                very_urgent: { unit: 'natural_hours', amount: 2 },
+              },
+            },
+          ],
+        },
+        by: { id: 'admin-01', role: 'admin' },
+        summary: 'category added: noise 噪音扰民',
+        expectedVersion: current.version,
+        at: new Date(),
+      });
+      const after = await cli();
+      expect(after.stdout).toContain('imported  1');
+      expect(after.code).toBe(0);
+      const ends = await topicWatermarks(infra.kafka, infra.topics.events);
+      expect(ends.reduce((n, p) => n + Number(p.high), 0)).toBe(1);
+    } finally {
+      await follower.stop();
       await infra.cleanup();
     }
   });

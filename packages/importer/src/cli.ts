@@ -6,9 +6,9 @@
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
+import { ConfigFollower, loadBaseline } from '@gridgov/config-data';
 import { topicsWithPrefix } from '@gridgov/contracts';
-import { Catalog, parseAreaTree } from '@gridgov/domain';
-import { createKafka } from '@gridgov/kafka';
+import { createKafka, type KafkaClient } from '@gridgov/kafka';
 import { createLogger, FileError, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
 import { DryRunConfig, ImportConfig } from './config.ts';
 import { importCases, type ImportProgress } from './import.ts';
@@ -23,6 +23,8 @@ Imports a legacy system's cases (CSV or XLSX) into grid.events as IncidentImport
 The mapping file says which column is which and how values read (docs/operations.md); without
 --mapping, FILE's name with .mapping.json in place of its extension.
 Environment: KAFKA_BROKERS, KAFKA_USERNAME, KAFKA_PASSWORD, TOPIC_PREFIX, AREAS_FILE, IMPORT_SIGNING_KEY, LOG_LEVEL.
+Rows are checked against the areas and catalog in force on grid.config (an admin's changes included, ADR 0024);
+without a broker (a dry run without KAFKA_BROKERS), against the deployment's files (version 0).
 
   --mapping <file>   the mapping file (JSON)
   --dry-run          read and check every row, count, write nothing
@@ -81,19 +83,29 @@ async function cli(argv: readonly string[]): Promise<number> {
     seconds: (performance.now() - started) / 1000,
     detail: `${seen.rows.toLocaleString('en-US')} rows, ${seen.refused.toLocaleString('en-US')} refused`,
   }));
+  const kafka: KafkaClient | undefined = config.KAFKA_BROKERS
+    ? createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'import-cases', sasl: kafkaLogin(config), logger })
+    : undefined;
+  const topics = topicsWithPrefix(config.TOPIC_PREFIX);
+  // The areas and catalog in force: the deployment's files as version 0, then every admin's change on grid.config.
+  const baseline = await loadBaseline(config);
+  const configuration = kafka ? new ConfigFollower({ kafka, topic: topics.config, baseline, logger }) : undefined;
+  await configuration?.start();
+  const inForce = configuration?.current ?? baseline;
+  logger.info({ configVersion: inForce.version }, 'rows are checked against this configuration version');
   try {
     const summary = await importCases({
       file,
       format,
       mapping: parsed.data,
-      areas: parseAreaTree(await readJsonFile(config.AREAS_FILE, 'AREAS_FILE')),
-      catalog: new Catalog(),
+      areas: inForce.areas,
+      catalog: inForce.catalog,
       target:
-        dryRun || !config.KAFKA_BROKERS
+        dryRun || !kafka
           ? undefined
           : {
-              kafka: createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'import-cases', sasl: kafkaLogin(config), logger }),
-              topic: topicsWithPrefix(config.TOPIC_PREFIX).events,
+              kafka,
+              topic: topics.events,
               signingKey: config.IMPORT_SIGNING_KEY!,
             },
       logger,
@@ -106,6 +118,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     return summary.refused > 0 ? 3 : 0;
   } finally {
     progress.stop();
+    await configuration?.stop();
   }
 }
 
