@@ -1,4 +1,4 @@
-import type { webcrypto } from 'node:crypto';
+import { createHmac, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import type { Actor, PersonRole } from '@gridgov/contracts';
 import { compactVerify, createRemoteJWKSet, errors, type JWTVerifyGetKey } from 'jose';
 import { actorOf, TokenClaims } from './claims.ts';
@@ -52,6 +52,12 @@ export interface TokenVerifierOptions {
 /** Longest token lifetime accepted when none is configured: 24 h (a working day's token is 8 to 12 h). */
 export const DEFAULT_MAX_TOKEN_LIFETIME_S = 86_400;
 
+/**
+ * How many verified tokens a single-key verifier remembers. A district has a few thousand staff, each with one token a
+ * shift: their next requests skip the signature and form checks (times, issuer and audience are checked every time).
+ */
+export const REMEMBERED_TOKENS = 10_000;
+
 /** The edge's answer for one Authorization header. */
 export type Authentication =
   { ok: true; actor: Actor; validUntilMs: number } | { ok: false; problem: string; unavailable?: boolean | undefined };
@@ -65,9 +71,14 @@ export class TokenVerifier {
   private readonly maxLifetimeS: number;
   private readonly now: () => number;
   private readonly accepted: readonly JwtAlgorithm[];
-  /** The one key as a WebCrypto key, imported once (jose would import a secret or a KeyObject on every call). */
-  private readonly verificationKey: Promise<webcrypto.CryptoKey> | RemoteJWKSet;
+  /** The one key (checked here with node:crypto, synchronously), or the issuer's key set (checked by jose). */
+  private readonly verificationKey: JwtKey | RemoteJWKSet;
   private readonly jwksUrl: string | undefined;
+  /**
+   * Tokens whose signature, form and lifetime were checked, with their claims (single key only: a key set's key may be
+   * withdrawn, and its tokens must stop working when it is). Oldest first; the oldest is forgotten beyond the bound.
+   */
+  private readonly remembered = new Map<string, TokenClaims>();
 
   constructor(private readonly options: TokenVerifierOptions) {
     this.tolerance = options.clockToleranceS ?? 30;
@@ -84,17 +95,13 @@ export class TokenVerifier {
       });
     } else {
       this.accepted = [key.alg];
-      this.verificationKey =
-        key.alg === 'HS256'
-          ? crypto.subtle.importKey('raw', new TextEncoder().encode(key.secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
-          : Promise.resolve(
-              key.key.toCryptoKey(
-                key.alg === 'RS256' ? { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' } : { name: 'ECDSA', namedCurve: 'P-256' },
-                false,
-                ['verify'],
-              ),
-            );
+      this.verificationKey = key;
     }
+  }
+
+  /** How many verified tokens are remembered now (never more than REMEMBERED_TOKENS; none with a key set). */
+  get rememberedTokens(): number {
+    return this.remembered.size;
   }
 
   /** How tokens are checked, for the start-up log: HS256, RS256, ES256, or the key set's address. */
@@ -135,6 +142,13 @@ export class TokenVerifier {
 
   /** The validated claims of a token. */
   async claims(token: string): Promise<TokenClaims> {
+    const claims = this.remembered.get(token) ?? (await this.verifiedClaims(token));
+    this.checkInForce(claims);
+    return claims;
+  }
+
+  /** A token's claims once its form, signature, claims and lifetime are checked: remembered when the key is the one key. */
+  private async verifiedClaims(token: string): Promise<TokenClaims> {
     let payload: object;
     try {
       const inspected = inspectJwt(token, this.accepted);
@@ -158,6 +172,17 @@ export class TokenVerifier {
         `${WHERE}: the token lives ${claims.exp - claims.iat} s (exp - iat), longer than the ${this.maxLifetimeS} s allowed (JWT_MAX_LIFETIME_S)`,
       );
     }
+    if (this.jwksUrl === undefined) {
+      if (this.remembered.size >= REMEMBERED_TOKENS) this.remembered.delete(this.remembered.keys().next().value!);
+      // Shared by every later request with this token: nothing may change it.
+      Object.freeze(claims.areas);
+      this.remembered.set(token, Object.freeze(claims));
+    }
+    return claims;
+  }
+
+  /** What is checked on every use, remembered or not: the token's times, its issuer and its audience. */
+  private checkInForce(claims: TokenClaims): void {
     const nowS = this.now() / 1000;
     if (claims.exp + this.tolerance <= nowS) {
       throw new AuthenticationError(`${WHERE}: the token expired at ${new Date(claims.exp * 1000).toISOString()}`);
@@ -177,16 +202,20 @@ export class TokenVerifier {
         `${WHERE}: the token is meant for ${JSON.stringify(claims.aud ?? null)}, not ${JSON.stringify(audience)} (JWT_AUDIENCE)`,
       );
     }
-    return claims;
   }
 
-  /** jose checks the signature; its failures are said as what they mean for the token (JwtFormatError). */
+  /**
+   * The one key's signature is checked here with node:crypto (synchronous, a few microseconds: WebCrypto through jose
+   * cost a seventh of the intake's CPU), a key set's by jose; failures are said as what they mean for the token.
+   */
   private async verifySignature(token: string, kid: string | undefined): Promise<void> {
+    const key = this.verificationKey;
+    if (typeof key !== 'function') {
+      if (!signatureVerifies(token, key)) throw new JwtFormatError("the token's signature does not verify");
+      return;
+    }
     try {
-      const key = this.verificationKey;
-      const algorithms = [...this.accepted];
-      if (typeof key === 'function') await compactVerify(token, key, { algorithms });
-      else await compactVerify(token, await key, { algorithms });
+      await compactVerify(token, key, { algorithms: [...this.accepted] });
     } catch (err) {
       if (err instanceof errors.JWSSignatureVerificationFailed) throw new JwtFormatError("the token's signature does not verify");
       if (err instanceof errors.JWKSNoMatchingKey)
@@ -206,6 +235,26 @@ export class TokenVerifier {
       if (err instanceof errors.JOSEError) throw new JwtFormatError(`the token is refused: ${err.message}`);
       throw err;
     }
+  }
+}
+
+/** A compact JWS's signature (its form already checked by inspectJwt) against the one key, by node:crypto. */
+function signatureVerifies(token: string, key: JwtKey): boolean {
+  const dot = token.lastIndexOf('.');
+  const input = token.slice(0, dot);
+  const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+  if (key.alg === 'HS256') {
+    const expected = createHmac('sha256', key.secret).update(input).digest();
+    return signature.length === expected.length && timingSafeEqual(signature, expected);
+  }
+  const publicKey: KeyObject | { key: KeyObject; dsaEncoding: 'ieee-p1363' } =
+    key.alg === 'ES256' ? { key: key.key, dsaEncoding: 'ieee-p1363' } : key.key;
+  // ES256's raw r||s is 64 bytes; anything else is not a P-256 signature (verify would throw on some lengths).
+  if (key.alg === 'ES256' && signature.length !== 64) return false;
+  try {
+    return verify('sha256', Buffer.from(input), publicKey, signature);
+  } catch {
+    return false; // a signature that is no signature of this key's kind
   }
 }
 

@@ -2,7 +2,7 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { envelopeSignatureProblem, signEnvelope } from './envelope-signature.ts';
 import { publicJwtKey, signJwt } from './jwt.ts';
-import { mintToken, parseTtl, TokenVerifier } from './tokens.ts';
+import { mintToken, parseTtl, REMEMBERED_TOKENS, TokenVerifier } from './tokens.ts';
 
 const SECRET = 'unit-test-secret-that-is-long-enough-0123';
 const NOW = Date.parse('2026-11-24T01:00:00Z');
@@ -86,6 +86,38 @@ describe('bearer tokens', () => {
     expect(await problem(hs256, at(-70))).toBeUndefined(); // 10 s past exp: within the 30 s tolerance
     expect(await problem(hs256, at(120))).toMatch(/not valid before 2026-11-24T01:02:00.000Z/);
     expect(await problem(hs256, at(20))).toBeUndefined();
+  });
+
+  describe('remembered tokens (a verified token is not verified again; its times, issuer and audience are)', () => {
+    it('refuses a remembered token once it expires, and one whose signature is changed, though its claims are the same', async () => {
+      let now = NOW;
+      const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, now: () => now });
+      const token = mintToken({ sub: 'x', role: 'leader', areas: ['440705'], ttlSeconds: 60 }, SECRET, NOW);
+      expect(await problem(verifier, `Bearer ${token}`)).toBeUndefined();
+      expect(await problem(verifier, `Bearer ${token}`)).toBeUndefined();
+      // Another signature over the same header and claims is another token: checked, and refused.
+      const [h, p] = token.split('.') as [string, string];
+      const forged = `${h}.${p}.${createHmac('sha256', 'another-secret-that-is-long-enough-0123').update(`${h}.${p}`).digest('base64url')}`;
+      expect(await problem(verifier, `Bearer ${forged}`)).toMatch(/signature does not verify/);
+      now = NOW + 91_000; // exp + the 30 s tolerance has passed
+      expect(await problem(verifier, `Bearer ${token}`)).toMatch(/the token expired/);
+    });
+
+    it('checks issuer and audience on every use, and keeps at most REMEMBERED_TOKENS tokens', async () => {
+      const verifier = new TokenVerifier({ key: { alg: 'HS256', secret: SECRET }, issuer: 'gridgov', now: () => NOW });
+      const stranger = mintToken({ sub: 'x', role: 'leader', areas: ['440705'], ttlSeconds: 60, issuer: 'elsewhere' }, SECRET, NOW);
+      expect(await problem(verifier, `Bearer ${stranger}`)).toMatch(/issued by "elsewhere"/);
+      expect(await problem(verifier, `Bearer ${stranger}`)).toMatch(/issued by "elsewhere"/);
+      const first = mintToken({ sub: 's-0', role: 'leader', areas: ['440705'], ttlSeconds: 60, issuer: 'gridgov' }, SECRET, NOW);
+      expect(await problem(verifier, `Bearer ${first}`)).toBeUndefined();
+      for (let i = 1; i <= REMEMBERED_TOKENS; i++) {
+        const token = mintToken({ sub: `s-${i}`, role: 'leader', areas: ['440705'], ttlSeconds: 60, issuer: 'gridgov' }, SECRET, NOW);
+        expect(await verifier.authenticate(`Bearer ${token}`)).toMatchObject({ ok: true });
+      }
+      expect(verifier.rememberedTokens).toBe(REMEMBERED_TOKENS);
+      // Forgotten (the oldest), it is verified again: still good.
+      expect(await verifier.authenticate(`Bearer ${first}`)).toMatchObject({ ok: true, actor: { id: 's-0' } });
+    });
   });
 
   it.each([
