@@ -29,6 +29,13 @@ describe('trace context (W3C traceparent)', () => {
     expect(startSpan('a').traceId).not.toBe(startSpan('b').traceId);
   });
 
+  it('gives every new trace and span ids of their own, past many refills of the random pool', () => {
+    const spans = Array.from({ length: 2_000 }, () => startSpan('work'));
+    expect(new Set(spans.map((s) => s.traceId)).size).toBe(spans.length);
+    expect(new Set(spans.map((s) => s.spanId)).size).toBe(spans.length);
+    for (const s of spans) expect(s.traceparent).toMatch(W3C);
+  });
+
   it('reads the header whatever its case, and passes tracestate on', () => {
     const span = startSpan('work', { Traceparent: CALLER, tracestate: 'congo=t61rcWkgMzE' });
     expect(span.traceId).toBe('4bf92f3577b34da6a3ce929d0e0e4736');
