@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import type { Actor, GridEvent } from '@gridgov/contracts';
+import type { Actor, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { driveTraffic, planTraffic } from '@gridgov/simulator';
@@ -51,6 +51,14 @@ async function offeredRate(
   tokenFor: (actor: Actor) => string,
 ): Promise<RateResult> {
   const dueAt = new Map<string, number>();
+  // Each report's way through, on the bench's clock (performance.now()): its 202, the worker's decision of the report
+  // (its outcome's decidedAt on grid.outcomes; the report and its dispatch are decided together) and the dispatch's
+  // record on grid.events (its timestamp, when the worker's relay produced it); wall-clock times are moved onto the
+  // same clock (one machine, one clock).
+  const answeredAt = new Map<string, number>();
+  const decidedAt = new Map<string, number>();
+  const appendedAt = new Map<string, number>();
+  const fromWall = (ms: number) => ms - performance.timeOrigin;
   // Per events partition, the dispatches not yet seen counted, in offset order (the reader gets them in order).
   const pending = Array.from({ length: PARTITIONS }, () => [] as { id: string; offset: bigint }[]);
   const visibleAt = new Map<string, number>();
@@ -58,15 +66,23 @@ async function offeredRate(
   const consumer = await runBatchConsumer({
     kafka: infra.kafka,
     groupId: `${infra.id}-e2e-${rate}`,
-    topics: [infra.topics.events],
+    topics: [infra.topics.events, infra.topics.outcomes],
     logger: pino({ level: 'silent' }),
     fromBeginning: false,
     maxWaitMs: 20,
     onBatch: (batch) => {
       for (const record of batch.records) {
+        if (batch.topic === infra.topics.outcomes) {
+          const outcome = JSON.parse(record.value!.toString()) as CommandOutcome;
+          // The first outcome of a case is its report's.
+          if (!decidedAt.has(outcome.incidentId)) decidedAt.set(outcome.incidentId, fromWall(Date.parse(outcome.decidedAt)));
+          continue;
+        }
         const event = JSON.parse(record.value!.toString()) as GridEvent;
         if (event.type === 'IncidentDispatched') {
-          pending[batch.partition]!.push({ id: event.metadata.incidentId, offset: BigInt(record.offset) });
+          const id = event.metadata.incidentId;
+          pending[batch.partition]!.push({ id, offset: BigInt(record.offset) });
+          appendedAt.set(id, fromWall(Number(record.timestamp)));
         }
       }
       return Promise.resolve();
@@ -98,7 +114,10 @@ async function offeredRate(
     cases: planTraffic({ ...trafficOf(rate, seconds), runId: `${infra.id}-${rate}` }),
     untilMs: seconds * 1000,
     tokenFor,
-    onReport: (_planned, incidentId, at) => dueAt.set(incidentId, at),
+    onReport: (_planned, incidentId, at) => {
+      dueAt.set(incidentId, at);
+      answeredAt.set(incidentId, performance.now());
+    },
     progress: progressLine({ label: `end to end @${rate}/s`, unit: 'reports', total: rate * seconds }),
   });
   driving = false;
@@ -113,6 +132,12 @@ async function offeredRate(
   const { sent, accepted, failed } = driven.reports;
   const notAccepted = Object.entries(failed).map(([k, v]) => `${k} ×${v}`);
   if (accepted < sent) console.error(`end to end @${rate}/s: ${sent - accepted} reports not accepted: ${notAccepted.join(', ')}`);
+  const hops = hopShares(rate, dueAt, [
+    ["the API's 202", answeredAt],
+    ['202 → decided', decidedAt],
+    ['decided → on grid.events', appendedAt],
+    ['on grid.events → counted', visibleAt],
+  ]);
   const ack = (p: number) => ({ name: `the API's 202, p${p}`, value: Math.round(percentile(answered, p)), unit: 'ms' });
   return {
     figures: [
@@ -125,6 +150,7 @@ async function offeredRate(
         unit: 'ms',
         note: `p99 ${percentile(answered, 99).toFixed(1)} ms`,
       },
+      ...hops.figures,
       {
         name: `@${rate}/s reports`,
         value: sent,
@@ -133,6 +159,7 @@ async function offeredRate(
       },
     ],
     rows: [
+      ...hops.rows,
       {
         figure: `end to end @${rate}/s: reports/s carried (accepted ÷ time to the last answer)`,
         value: Math.round(accepted / driven.seconds),
@@ -158,6 +185,43 @@ async function offeredRate(
         reference: { name: "the API's 202, max", value: Math.round(answered.at(-1) ?? Number.NaN), unit: 'ms' },
       },
     ],
+  };
+}
+
+/**
+ * Where a report's time goes, hop by hop, over the reports seen through every hop: each hop's p50 and p99, and its
+ * share of the total (the hop's time summed over those reports, over their whole time summed). Each map holds the time
+ * a report left that hop; the first hop starts when the report was due.
+ */
+function hopShares(
+  rate: number,
+  dueAt: ReadonlyMap<string, number>,
+  hops: readonly (readonly [string, ReadonlyMap<string, number>])[],
+): { figures: Figure[]; rows: SummaryRow[] } {
+  const through = [...dueAt.keys()].filter((id) => hops.every(([, at]) => at.has(id)));
+  let total = 0;
+  const spans = hops.map(([name, at], i) => {
+    const before = i === 0 ? dueAt : hops[i - 1]![1];
+    // A clock read on another process may put a hop's end a hair before its start: never less than nothing.
+    const times = through.map((id) => Math.max(0, at.get(id)! - before.get(id)!)).sort((a, b) => a - b);
+    const sum = times.reduce((a, b) => a + b, 0);
+    total += sum;
+    return { name, times, sum };
+  });
+  const share = (sum: number) => (total > 0 ? Math.round((1000 * sum) / total) / 10 : Number.NaN);
+  return {
+    figures: spans.map(({ name, times, sum }) => ({
+      name: `@${rate}/s ${name}`,
+      value: share(sum),
+      unit: '%',
+      note: `p50 ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms (${through.length} reports)`,
+    })),
+    // A share, not a time beside a reference: no ratio in the summary.
+    rows: spans.map(({ name, times, sum }) => ({
+      figure: `end to end @${rate}/s: hop ${name}, share of due → counted (its p99 ${Math.round(percentile(times, 99))} ms)`,
+      value: share(sum),
+      unit: '%',
+    })),
   };
 }
 
