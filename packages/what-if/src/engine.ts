@@ -122,8 +122,18 @@ export class WhatIfReplay {
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   }
 
-  /** Decides every case of the scope under both rules, timers fired up to `asOf` (default: the latest event read). */
-  finish(asOf = this.latest): WhatIfReport {
+  /** Cases of the scope read so far: what `finish` decides. */
+  get casesInScope(): number {
+    let n = 0;
+    for (const c of this.cases.values()) if (c.inScope) n++;
+    return n;
+  }
+
+  /**
+   * Decides every case of the scope under both rules, timers fired up to `asOf` (default: the latest event read);
+   * `onCase` is told after each case (a progress bar).
+   */
+  finish(asOf = this.latest, onCase?: (done: number) => void): WhatIfReport {
     const cells = new Map<string, { area: string; month: string; current: FigureCounts; proposed: FigureCounts }>();
     const changed: ChangedCase[] = [];
     let changedTotal = 0;
@@ -132,6 +142,7 @@ export class WhatIfReplay {
     let cases = 0;
     for (const [incidentId, { events, inScope }] of this.cases) {
       if (!inScope || events.length === 0) continue;
+      onCase?.(cases);
       const logged = countedCase(this.current.areas, events);
       if (!logged) continue;
       const current = countedCase(this.current.areas, replayCase(events, this.current.context, asOf).events);

@@ -1,4 +1,4 @@
-import { CategoryCode, Urgency } from '@gridgov/contracts';
+import { AreaCode, CategoryCode, Urgency } from '@gridgov/contracts';
 import { type ConfigSnapshot, DurationData, PolicyDocument } from '@gridgov/config-data';
 import { z } from 'zod';
 
@@ -60,7 +60,9 @@ export function proposedConfiguration(current: ConfigSnapshot, policy: WhatIfPol
 }
 
 /** The proposal that changes nothing: the rules in force now, written as a proposal (what the console's form starts from). */
-export function currentPolicy(current: ConfigSnapshot): Required<Omit<WhatIfPolicy, 'name'>> {
+export type CompletePolicy = Omit<WhatIfPolicy, 'name' | keyof PolicyDocument> & Omit<PolicyDocument, 'retentionMs'>;
+
+export function currentPolicy(current: ConfigSnapshot): CompletePolicy {
   const { catalog, policy } = current.documents;
   return {
     handling: Object.fromEntries(catalog.categories.map((c) => [c.code, c.handling])),
@@ -71,3 +73,19 @@ export function currentPolicy(current: ConfigSnapshot): Required<Omit<WhatIfPoli
     warningFractions: policy.warningFractions,
   };
 }
+
+const Day = z.iso.date('a date YYYY-MM-DD');
+
+/** What a run compares: cases reported from `from` to `to` (Asia/Shanghai dates, both included), optionally in one area. */
+export const WhatIfScopeInput = z
+  .strictObject({
+    from: Day,
+    to: Day,
+    area: AreaCode.optional(),
+  })
+  .refine((s) => s.from <= s.to, { message: '`from` is after `to`', path: ['to'] })
+  .refine((s) => Date.parse(s.to) - Date.parse(s.from) <= 3 * 366 * 86_400_000, { message: 'at most three years at once', path: ['to'] });
+
+/** A what-if run as the console asks for it: the scope and the proposal. */
+export const WhatIfRequest = z.strictObject({ scope: WhatIfScopeInput, policy: WhatIfPolicy });
+export type WhatIfRequest = z.infer<typeof WhatIfRequest>;

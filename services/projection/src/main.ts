@@ -3,10 +3,12 @@ import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
+import { runWhatIf } from '@gridgov/what-if';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
+import { WhatIfRuns } from './what-if/runs.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
 import { BulletinFreezer } from './api/bulletin-freezer.ts';
@@ -125,6 +127,26 @@ async function main(): Promise<void> {
     timeouts: httpTimeoutsFrom(config),
     pdf: new ChromiumPdfPrinter(config.CHROMIUM_PATH, logger),
     observability: { metrics, metricsToken: config.METRICS_TOKEN },
+    // 假设分析 (ADR 0033): runs read grid.events with a group of their own and keep their results apart from the counters.
+    whatIf: new WhatIfRuns({
+      redis,
+      keyPrefix: config.KEY_PREFIX,
+      logger,
+      clock,
+      configuration: () => configuration.current,
+      run: (current, request, onProgress) =>
+        runWhatIf({
+          kafka,
+          topic: topics.events,
+          verifier: eventVerifier,
+          logger,
+          groupPrefix: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}-what-if`,
+          current,
+          policy: request.policy,
+          scope: request.scope,
+          onProgress,
+        }),
+    }),
   });
   // 月通报 freeze themselves after their month (BULLETIN_FREEZE_AT), on the deployment's clock (CLOCK_SOURCE).
   const freezeClock = clockFrom(
