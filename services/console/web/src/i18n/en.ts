@@ -364,6 +364,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'whatIf.phase.done': 'Done',
   'whatIf.result': 'Rules in force → proposal ({cases} cases, {events} events read)',
   'whatIf.month': 'Month',
+  'whatIf.escalated': 'escalated',
+  'whatIf.showCommunities': 'Show the communities',
   'whatIf.reported': 'Reported',
   'whatIf.changed': 'Cases whose outcome changes: {count}',
   'whatIf.outcome.on_time': 'closed on time',

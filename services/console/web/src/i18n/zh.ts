@@ -361,6 +361,8 @@ export const zh = {
   'whatIf.phase.done': '已完成',
   'whatIf.result': '现行规则 → 方案（{cases} 件事件，读取 {events} 条事件记录）',
   'whatIf.month': '月份',
+  'whatIf.escalated': '督办',
+  'whatIf.showCommunities': '显示各社区',
   'whatIf.reported': '上报数',
   'whatIf.changed': '结果改变的事件：{count} 件',
   'whatIf.outcome.on_time': '按期结案',

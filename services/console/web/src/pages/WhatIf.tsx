@@ -1,4 +1,5 @@
 import { useEffect, useState } from 'react';
+import { useCatalog } from '../catalog.ts';
 import type { WhatIfCurrentPolicyAnswer, WhatIfFiguresAnswer, WhatIfRunAnswer } from '@gridgov/projection-api';
 import type { ApiClient } from '../api/client.ts';
 import { knownAreas, type Me } from '../api/types.ts';
@@ -220,7 +221,10 @@ export function WhatIfPage({ api, me }: { api: ApiClient; me: Me }) {
 }
 
 function RunView({ run }: { run: WhatIfRunAnswer }) {
-  const { t } = useI18n();
+  const { t, lang } = useI18n();
+  const catalog = useCatalog();
+  // Communities make a long table: the district and its towns first, the communities when asked for.
+  const [communities, setCommunities] = useState(false);
   const { progress, report } = run;
   if (run.status === 'failed') return <p className="card error">{t('whatIf.failed', { message: run.error ?? '' })}</p>;
   if (run.status === 'running' || !report)
@@ -245,29 +249,36 @@ function RunView({ run }: { run: WhatIfRunAnswer }) {
           </tr>
         </thead>
         <tbody>
-          {report.rows.map((row) => {
-            const c: WhatIfFiguresAnswer = row.current;
-            const p: WhatIfFiguresAnswer = row.proposed;
-            return (
-              <tr key={`${row.area.code}|${row.month}`} className={`level-${row.area.level}`}>
-                <td>{row.area.name}</td>
-                <td>{row.month}</td>
-                <td>{c.reported}</td>
-                <Side current={c.onTimeClosureRate} proposed={p.onTimeClosureRate} rate />
-                <Side current={c.overdue} proposed={p.overdue} />
-                <Side current={c.escalated} proposed={p.escalated} />
-              </tr>
-            );
-          })}
+          {report.rows
+            .filter((row) => communities || row.area.level !== 'community')
+            .map((row) => {
+              const c: WhatIfFiguresAnswer = row.current;
+              const p: WhatIfFiguresAnswer = row.proposed;
+              return (
+                <tr key={`${row.area.code}|${row.month}`} className={`level-${row.area.level}`}>
+                  <td>{row.area.name}</td>
+                  <td>{row.month}</td>
+                  <td>{c.reported}</td>
+                  <Side current={c.onTimeClosureRate} proposed={p.onTimeClosureRate} rate />
+                  <Side current={c.overdue} proposed={p.overdue} />
+                  <Side current={c.escalated} proposed={p.escalated} />
+                </tr>
+              );
+            })}
         </tbody>
       </table>
+      <label className="what-if-communities">
+        <input type="checkbox" checked={communities} onChange={(e) => setCommunities(e.target.checked)} />
+        {t('whatIf.showCommunities')}
+      </label>
       <h3>{t('whatIf.changed', { count: report.changedTotal })}</h3>
       <ul className="what-if-changed">
         {report.changed.map((c) => (
           <li key={c.incidentId} data-incident={c.incidentId}>
-            <code>{c.incidentId.slice(0, 8)}</code> {c.category} · {c.reportedAt.slice(0, 10)}: {t(`whatIf.outcome.${c.current.outcome}`)}
-            {c.current.escalated ? ` (${t('figure.escalated')})` : ''} → {t(`whatIf.outcome.${c.proposed.outcome}`)}
-            {c.proposed.escalated ? ` (${t('figure.escalated')})` : ''}
+            <code>{c.incidentId.slice(0, 8)}</code> {catalog.categoryName(c.category, lang)} · {c.reportedAt.slice(0, 10)}:{' '}
+            {t(`whatIf.outcome.${c.current.outcome}`)}
+            {c.current.escalated ? ` (${t('whatIf.escalated')})` : ''} → {t(`whatIf.outcome.${c.proposed.outcome}`)}
+            {c.proposed.escalated ? ` (${t('whatIf.escalated')})` : ''}
           </li>
         ))}
       </ul>
