@@ -59,7 +59,7 @@ function stepsOf(n: number, c: CaseArb): Step[] {
   return steps.sort((a, b) => a.at - b.at);
 }
 
-function compare(cases: readonly CaseArb[], policy: WhatIfPolicy): WhatIfReport {
+function compare(cases: readonly CaseArb[], policy: WhatIfPolicy): Promise<WhatIfReport> {
   const replay = new WhatIfReplay(current, proposedConfiguration(current, policy), { from: '2026-03-01', to: '2026-05-31' });
   cases.forEach((c, n) => {
     for (const event of liveCase(incidentIdOf(n), stepsOf(n, c), AS_OF)) replay.add(event);
@@ -86,11 +86,11 @@ function scaled(factor: number): WhatIfPolicy {
 const histories = fc.array(caseArb, { minLength: 1, maxLength: 25 });
 
 describe('what-if: the on-time rate moves with the deadline, never against it', () => {
-  it('a longer deadline never lowers the on-time rate, in any area or month', () => {
+  it('a longer deadline never lowers the on-time rate, in any area or month', async () => {
     let flipped = 0;
-    fc.assert(
-      fc.property(histories, fc.double({ min: 1, max: 4, noNaN: true }), (cases, factor) => {
-        const report = compare(cases, scaled(factor));
+    await fc.assert(
+      fc.asyncProperty(histories, fc.double({ min: 1, max: 4, noNaN: true }), async (cases, factor) => {
+        const report = await compare(cases, scaled(factor));
         flipped += report.changed.filter((c) => c.current.outcome === 'late' && c.proposed.outcome === 'on_time').length;
         for (const row of report.rows) expect(row.proposed.closedOnTime).toBeGreaterThanOrEqual(row.current.closedOnTime);
         for (const changed of report.changed)
@@ -102,11 +102,11 @@ describe('what-if: the on-time rate moves with the deadline, never against it', 
     expect(flipped).toBeGreaterThan(0);
   });
 
-  it('a shorter deadline never raises it', () => {
+  it('a shorter deadline never raises it', async () => {
     let flipped = 0;
-    fc.assert(
-      fc.property(histories, fc.double({ min: 0.1, max: 1, noNaN: true }), (cases, factor) => {
-        const report = compare(cases, scaled(factor));
+    await fc.assert(
+      fc.asyncProperty(histories, fc.double({ min: 0.1, max: 1, noNaN: true }), async (cases, factor) => {
+        const report = await compare(cases, scaled(factor));
         flipped += report.changed.filter((c) => c.current.outcome === 'on_time').length;
         for (const row of report.rows) {
           expect(row.proposed.closedOnTime).toBeLessThanOrEqual(row.current.closedOnTime);

@@ -72,18 +72,40 @@ export const WHAT_IF_LIMITS =
 /** Row levels: every level the projection keeps figures for, but the grid (too fine to compare). */
 const ROW_LEVELS: ReadonlySet<AreaLevel> = new Set(['community', 'town', 'district', 'city']);
 
-interface Buffered {
+/** A case of the scope still being read: its events so far. */
+interface Reading {
+  readonly kind: 'reading';
   readonly events: GridEvent[];
-  readonly inScope: boolean;
 }
+
+/** A case decided under both rules: what each side counts (the log's too, for the self-check). */
+interface Decided {
+  readonly kind: 'decided';
+  readonly logged: CountedIncident;
+  readonly current: CountedIncident;
+  readonly proposed: CountedIncident;
+  readonly refused: number;
+}
+
+/** A case outside the scope, or one the projection would not count either (a gap in its stream). */
+const LEFT_OUT = { kind: 'left-out' } as const;
+
+type CaseEntry = Reading | Decided | typeof LEFT_OUT;
+
+/** How many cases are decided between two turns of the event loop (a run inside a service must not hold it long). */
+const CASES_PER_TURN = 200;
+
+const isOver = (i: CountedIncident) => i.closed || i.rejected;
 
 /**
  * A what-if run: the events of grid.events go in (`add`, any order across cases, in version order within one), the
  * comparison comes out (`finish`). Each case of the scope is decided twice by the domain's decider, under the rules in
- * force (`current`) and under the proposal (`proposed`), and counted by the projection's reducer. Pure: no I/O, no clock.
+ * force (`current`) and under the proposal (`proposed`), and counted by the projection's reducer. A case is decided as
+ * soon as its stream closes it (nothing after a closure changes a figure), so only open cases are held while reading;
+ * the rest are decided at the end, their timers fired up to the latest event read. Pure: no I/O, no clock.
  */
 export class WhatIfReplay {
-  private readonly cases = new Map<string, Buffered>();
+  private readonly cases = new Map<string, CaseEntry>();
   private latest = 0;
   private read = 0;
 
@@ -100,15 +122,23 @@ export class WhatIfReplay {
 
   add(event: GridEvent): void {
     this.read++;
-    this.latest = Math.max(this.latest, Date.parse(event.metadata.occurredAt));
+    const at = Date.parse(event.metadata.occurredAt);
+    this.latest = Math.max(this.latest, at);
     const id = event.metadata.incidentId;
-    let buffered = this.cases.get(id);
-    if (!buffered) {
+    let entry = this.cases.get(id);
+    if (!entry) {
       if (event.type !== 'IncidentReported' && event.type !== 'IncidentImported') return;
-      buffered = { events: [], inScope: this.inScope(event.data.gridCode, event.data.reportedAt) };
-      this.cases.set(id, buffered);
+      entry = this.inScope(event.data.gridCode, event.data.reportedAt) ? { kind: 'reading', events: [] } : LEFT_OUT;
+      this.cases.set(id, entry);
     }
-    if (buffered.inScope) buffered.events.push(event);
+    if (entry.kind !== 'reading') return;
+    entry.events.push(event);
+    // Closed or rejected (by a person: the same action under both rules): decided now, its events let go.
+    const over = event.type === 'IncidentClosed' || event.type === 'IncidentRejected' || event.type === 'IncidentImported';
+    if (over) {
+      const decided = this.decide(entry.events, at);
+      if (!decided || (isOver(decided.current) && isOver(decided.proposed))) this.cases.set(id, decided ?? LEFT_OUT);
+    }
   }
 
   private inScope(gridCode: string, reportedAt: string): boolean {
@@ -122,35 +152,47 @@ export class WhatIfReplay {
     return `${d.year}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
   }
 
-  /** Cases of the scope read so far: what `finish` decides. */
+  /** Cases of the scope read so far: what `finish` reports on. */
   get casesInScope(): number {
     let n = 0;
-    for (const c of this.cases.values()) if (c.inScope) n++;
+    for (const c of this.cases.values()) if (c.kind !== 'left-out') n++;
     return n;
   }
 
+  /** One case decided under both rules, timers up to `asOf`; undefined when the projection would not count it. */
+  private decide(events: readonly GridEvent[], asOf: number): Decided | undefined {
+    const logged = countedCase(this.current.areas, events);
+    if (!logged) return undefined;
+    const current = countedCase(this.current.areas, replayCase(events, this.current.context, asOf).events);
+    const proposedReplay = replayCase(events, this.proposed.context, asOf);
+    const proposed = countedCase(this.proposed.areas, proposedReplay.events);
+    if (!current || !proposed) return undefined;
+    return { kind: 'decided', logged, current, proposed, refused: proposedReplay.refused.length };
+  }
+
   /**
-   * Decides every case of the scope under both rules, timers fired up to `asOf` (default: the latest event read);
-   * `onCase` is told after each case (a progress bar).
+   * Decides the cases still open under both rules, timers fired up to `asOf` (default: the latest event read), and
+   * compares; `onCase` is told how many are done (a progress bar). Gives the event loop a turn every few hundred cases.
    */
-  finish(asOf = this.latest, onCase?: (done: number) => void): WhatIfReport {
+  async finish(asOf = this.latest, onCase?: (done: number) => void): Promise<WhatIfReport> {
     const cells = new Map<string, { area: string; month: string; current: FigureCounts; proposed: FigureCounts }>();
     const changed: ChangedCase[] = [];
     let changedTotal = 0;
     let refusedActions = 0;
     let differs = 0;
     let cases = 0;
-    for (const [incidentId, { events, inScope }] of this.cases) {
-      if (!inScope || events.length === 0) continue;
-      onCase?.(cases);
-      const logged = countedCase(this.current.areas, events);
-      if (!logged) continue;
-      const current = countedCase(this.current.areas, replayCase(events, this.current.context, asOf).events);
-      const proposedReplay = replayCase(events, this.proposed.context, asOf);
-      const proposed = countedCase(this.proposed.areas, proposedReplay.events);
-      if (!current || !proposed) continue;
+    let done = 0;
+    for (const [incidentId, entry] of this.cases) {
+      if (entry.kind === 'left-out') continue;
+      if (++done % CASES_PER_TURN === 0) {
+        onCase?.(done);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+      }
+      const decided = entry.kind === 'decided' ? entry : this.decide(entry.events, asOf);
+      if (!decided) continue;
+      const { logged, current, proposed } = decided;
       cases++;
-      refusedActions += proposedReplay.refused.length;
+      refusedActions += decided.refused;
       if (!sameSide(side(current), side(logged))) differs++;
       const month = this.dayOf(logged.reportedAt).slice(0, 7);
       for (const area of this.rowAreas(logged.gridCode)) {
@@ -174,6 +216,7 @@ export class WhatIfReplay {
         }
       }
     }
+    onCase?.(done);
     const levelOrder: AreaLevel[] = ['city', 'district', 'town', 'community'];
     const rows = [...cells.values()]
       .map((c) => {

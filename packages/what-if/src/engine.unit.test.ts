@@ -117,7 +117,7 @@ function projectionCounters(streams: readonly GridEvent[][]): Map<string, number
   return counters;
 }
 
-function run(policy: Parameters<typeof proposedConfiguration>[1], streams = log, scope = { from: '2026-03-01', to: '2026-06-30' }) {
+async function run(policy: Parameters<typeof proposedConfiguration>[1], streams = log, scope = { from: '2026-03-01', to: '2026-06-30' }) {
   const replay = new WhatIfReplay(current, proposedConfiguration(current, policy), scope);
   for (const stream of streams) for (const event of stream) replay.add(event);
   return replay.finish(AS_OF);
@@ -143,8 +143,8 @@ describe('what-if under the rules in force', () => {
     for (const stream of log) expect(replayCase(stream, current.context, AS_OF).events).toEqual(stream);
   });
 
-  it("reproduces the projection's figures exactly, for every area level and month", () => {
-    const report = run({ handling: {} });
+  it("reproduces the projection's figures exactly, for every area level and month", async () => {
+    const report = await run({ handling: {} });
     const counters = projectionCounters(log);
     expect(report.currentDiffersFromLog).toBe(0);
     expect(report.changedTotal).toBe(0);
@@ -195,8 +195,8 @@ describe('a hand-checked 道路不洁 case handled in 6 working hours', () => {
     });
   });
 
-  it('flips to on time, without 督办, under 8 working hours', () => {
-    const report = run(eightHours, [stream]);
+  it('flips to on time, without 督办, under 8 working hours', async () => {
+    const report = await run(eightHours, [stream]);
     expect(report.changed).toEqual([
       {
         incidentId: incidentIdOf(9001),
@@ -212,17 +212,17 @@ describe('a hand-checked 道路不洁 case handled in 6 working hours', () => {
     expect(district.proposed).toMatchObject({ closed: 1, closedOnTime: 1, onTimeClosureRate: 1, escalated: 0 });
   });
 
-  it('stays late under 5 hours written as a proposal, and under 6 hours less a minute', () => {
-    expect(run({ handling: { dirty_road: { normal: { unit: 'working_hours', amount: 5 } } } }, [stream]).changedTotal).toBe(0);
-    const almost = run({ handling: { dirty_road: { normal: { unit: 'natural_minutes', amount: 359 } } } }, [stream]);
+  it('stays late under 5 hours written as a proposal, and under 6 hours less a minute', async () => {
+    expect((await run({ handling: { dirty_road: { normal: { unit: 'working_hours', amount: 5 } } } }, [stream])).changedTotal).toBe(0);
+    const almost = await run({ handling: { dirty_road: { normal: { unit: 'natural_minutes', amount: 359 } } } }, [stream]);
     expect(almost.rows.find((r) => r.area.code === DISTRICT)!.proposed.closedOnTime).toBe(0);
   });
 });
 
 describe('scope', () => {
-  it('counts only cases reported in the window and the area asked, rows for that area and below', () => {
+  it('counts only cases reported in the window and the area asked, rows for that area and below', async () => {
     const town = current.areas.lineage(GRIDS[0]!)[2]!;
-    const report = run({ handling: {} }, log, { from: '2026-03-01', to: '2026-03-31', area: town } as never);
+    const report = await run({ handling: {} }, log, { from: '2026-03-01', to: '2026-03-31', area: town } as never);
     expect(report.rows.every((r) => r.month === '2026-03' && current.areas.isWithin(r.area.code, town))).toBe(true);
     expect(report.rows.some((r) => r.area.code === DISTRICT)).toBe(false);
     expect(report.cases).toBeGreaterThan(0);

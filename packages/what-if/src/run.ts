@@ -49,9 +49,7 @@ export async function runWhatIf(options: WhatIfRunOptions): Promise<WhatIfReport
   );
   const total = replay.casesInScope;
   options.onProgress?.({ phase: 'deciding', done: 0, total });
-  const report = replay.finish(undefined, (done) => {
-    if (done % 500 === 0) options.onProgress?.({ phase: 'deciding', done, total });
-  });
+  const report = await replay.finish(undefined, (done) => options.onProgress?.({ phase: 'deciding', done, total }));
   options.onProgress?.({ phase: 'done', done: total, total });
   options.logger.info(
     { events: report.eventsRead, cases: report.cases, changed: report.changedTotal, scope: options.scope, setAside: read.setAside },

@@ -77,7 +77,7 @@ describe('what-if runs: one at a time, their state and result apart from the cou
       (r) => r?.progress.done === 40,
       10_000,
     );
-    const report = new WhatIfReplay(current, current, REQUEST.scope).finish(0);
+    const report = await new WhatIfReplay(current, current, REQUEST.scope).finish(0);
     held.finish(report);
     const done = await eventually(
       () => runs.get(first.started.runId),
