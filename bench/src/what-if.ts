@@ -37,7 +37,7 @@ export async function whatIfBench(incidents: number): Promise<SuiteRows> {
       verifier: new EventVerifier([infra.secrets.events.publicKey]),
       logger: pino({ level: 'silent' }),
       groupPrefix: `${infra.id}.what-if`,
-      current,
+      versions: new Map([[current.version, current]]),
       policy: { handling: { dirty_road: { normal: { unit: 'working_hours', amount: 8 } } } },
       scope: { from: '2026-01-01', to: '2026-12-31' },
     });

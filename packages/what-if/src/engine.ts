@@ -60,7 +60,8 @@ export interface WhatIfReport {
   readonly refusedActions: number;
   /**
    * The check on the replay itself: cases whose outcome under the current rules, decided again, differs from the log's.
-   * 0 unless the rules changed during the window (the current rules are today's) or the worker's timer lagged a command.
+   * 0 unless the worker's timer lagged a command, or a case's rules changed between its report and its end (each case
+   * is decided under the configuration version of its report).
    */
   readonly currentDiffersFromLog: number;
   readonly limits: string;
@@ -71,6 +72,12 @@ export const WHAT_IF_LIMITS =
 
 /** Row levels: every level the projection keeps figures for, but the grid (too fine to compare). */
 const ROW_LEVELS: ReadonlySet<AreaLevel> = new Set(['community', 'town', 'district', 'city']);
+
+/** A configuration and the proposal applied to it. */
+export interface Rules {
+  readonly current: ConfigSnapshot;
+  readonly proposed: ConfigSnapshot;
+}
 
 /** A case of the scope still being read: its events so far. */
 interface Reading {
@@ -114,6 +121,12 @@ export class WhatIfReplay {
     private readonly proposed: ConfigSnapshot,
     private readonly scope: WhatIfScope,
     private readonly maxChanged = 500,
+    /**
+     * The rules of a configuration version (ADR 0024): the version itself and the proposal applied to it. A case is
+     * decided again under the version its report was decided under, as it was live; without it (or for a version not
+     * known), under `current` and `proposed`.
+     */
+    private readonly rulesOf?: (version: number) => Rules | undefined,
   ) {}
 
   get eventsRead(): number {
@@ -159,13 +172,20 @@ export class WhatIfReplay {
     return n;
   }
 
+  /** The rules a case is decided again under: those of the version its first event was decided under, if known. */
+  private rulesFor(events: readonly GridEvent[]): Rules {
+    const version = events[0]?.metadata.configVersion;
+    return (version === undefined ? undefined : this.rulesOf?.(version)) ?? { current: this.current, proposed: this.proposed };
+  }
+
   /** One case decided under both rules, timers up to `asOf`; undefined when the projection would not count it. */
   private decide(events: readonly GridEvent[], asOf: number): Decided | undefined {
     const logged = countedCase(this.current.areas, events);
     if (!logged) return undefined;
-    const current = countedCase(this.current.areas, replayCase(events, this.current.context, asOf).events);
-    const proposedReplay = replayCase(events, this.proposed.context, asOf);
-    const proposed = countedCase(this.proposed.areas, proposedReplay.events);
+    const rules = this.rulesFor(events);
+    const current = countedCase(this.current.areas, replayCase(events, rules.current.context, asOf).events);
+    const proposedReplay = replayCase(events, rules.proposed.context, asOf);
+    const proposed = countedCase(this.current.areas, proposedReplay.events);
     if (!current || !proposed) return undefined;
     return { kind: 'decided', logged, current, proposed, refused: proposedReplay.refused.length };
   }

@@ -229,3 +229,42 @@ describe('scope', () => {
     expect(report.cases).toBeLessThan(log.length);
   });
 });
+
+describe('configuration versions', () => {
+  // The log was decided under version 0 (道路不洁 5 working hours); since then version 1 gave it 8.
+  const stream = liveCase(
+    incidentIdOf(9002),
+    handledCase(9002, GRIDS[0]!, 'dirty_road', {
+      reported: at('2026-03-02 09:00'),
+      accepted: at('2026-03-02 09:10'),
+      resolved: at('2026-03-02 17:30'),
+      verified: at('2026-03-03 09:00'),
+    }),
+    AS_OF,
+  );
+  const eight = { handling: { dirty_road: { normal: { unit: 'working_hours' as const, amount: 8 } } } };
+  const today = proposedConfiguration(current, eight).documents.catalog;
+  const v1 = current.with('catalog', today, 1);
+  const scope = { from: '2026-03-01', to: '2026-06-30' };
+  const replayed = async (rulesOf?: ConstructorParameters<typeof WhatIfReplay>[4]) => {
+    const replay = new WhatIfReplay(v1, proposedConfiguration(v1, { handling: {} }), scope, 500, rulesOf);
+    for (const event of stream) replay.add(event);
+    return replay.finish(AS_OF);
+  };
+
+  it('decides a case under the version it was decided under, so the rules in force then reproduce the log', async () => {
+    expect(stream[0]!.metadata.configVersion).toBe(0);
+    const versions = new Map([
+      [0, { current, proposed: proposedConfiguration(current, { handling: {} }) }],
+      [1, { current: v1, proposed: proposedConfiguration(v1, { handling: {} }) }],
+    ]);
+    const report = await replayed((v) => versions.get(v));
+    expect(report.currentDiffersFromLog).toBe(0);
+    expect(report.rows.find((r) => r.area.code === DISTRICT)!.current).toMatchObject({ closedOnTime: 0, escalated: 1 });
+  });
+
+  it("under today's rules alone the self-check tells the case that ends otherwise", async () => {
+    const report = await replayed();
+    expect(report.currentDiffersFromLog).toBe(1);
+  });
+});

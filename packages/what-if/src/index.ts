@@ -6,3 +6,4 @@ export * from './engine.ts';
 export * from './read-events.ts';
 export * from './run.ts';
 export * from './report-text.ts';
+export * from './read-configurations.ts';

@@ -27,7 +27,14 @@ export function replayCase(recorded: readonly GridEvent[], ctx: DecisionContext,
   const refused: RefusedAction[] = [];
   let state: IncidentState = incidentDecider.initialState;
   const record = (decided: readonly DecidedEvent[], commandId?: string) => {
-    for (const event of stampEvents(decided, { incidentId, version: state?.version ?? 0, ...(commandId ? { commandId } : {}) })) {
+    const stamp = {
+      incidentId,
+      version: state?.version ?? 0,
+      ...(commandId ? { commandId } : {}),
+      // As the worker stamps them: the configuration version they were decided under.
+      ...(ctx.configVersion === undefined ? {} : { configVersion: ctx.configVersion }),
+    };
+    for (const event of stampEvents(decided, stamp)) {
       state = incidentDecider.evolve(state, event);
       events.push(event);
     }

@@ -2,7 +2,7 @@ import type { EventVerifier } from '@gridgov/auth';
 import type { ConfigSnapshot } from '@gridgov/config-data';
 import type { KafkaClient } from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
-import { WhatIfReplay, type WhatIfReport, type WhatIfScope } from './engine.ts';
+import { WhatIfReplay, type Rules, type WhatIfReport, type WhatIfScope } from './engine.ts';
 import { proposedConfiguration, type WhatIfPolicy } from './proposal.ts';
 import { readGridEvents } from './read-events.ts';
 
@@ -20,8 +20,11 @@ export interface WhatIfRunOptions {
   readonly verifier: EventVerifier;
   readonly logger: Logger;
   readonly groupPrefix: string;
-  /** The configuration in force (grid.config): the current rules, and what the proposal changes. */
-  readonly current: ConfigSnapshot;
+  /**
+   * Every version of the configuration (`readConfigurationVersions`): each case is decided again under the version it
+   * was decided under; the latest is the configuration in force, for the rest.
+   */
+  readonly versions: ReadonlyMap<number, ConfigSnapshot>;
   readonly policy: WhatIfPolicy;
   readonly scope: WhatIfScope;
   readonly onProgress?: (progress: WhatIfProgress) => void;
@@ -34,8 +37,26 @@ export interface WhatIfRunOptions {
  * caller's to print or keep (ADR 0033).
  */
 export async function runWhatIf(options: WhatIfRunOptions): Promise<WhatIfReport & { readonly setAside: number }> {
-  const proposed = proposedConfiguration(options.current, options.policy);
-  const replay = new WhatIfReplay(options.current, proposed, options.scope, options.maxChanged);
+  const versions = options.versions;
+  const current = versions.get(Math.max(...versions.keys()));
+  if (!current) throw new Error('runWhatIf: no configuration version given');
+  const proposed = proposedConfiguration(current, options.policy);
+  const rules = new Map<number, Rules | undefined>();
+  const rulesOf = (version: number): Rules | undefined => {
+    if (!rules.has(version)) {
+      const snapshot = versions.get(version);
+      let proposal: Rules | undefined;
+      try {
+        proposal = snapshot && { current: snapshot, proposed: proposedConfiguration(snapshot, options.policy) };
+      } catch {
+        // The proposal does not fit that version (a category added since): its cases are decided under today's rules.
+        proposal = undefined;
+      }
+      rules.set(version, proposal);
+    }
+    return rules.get(version);
+  };
+  const replay = new WhatIfReplay(current, proposed, options.scope, options.maxChanged, rulesOf);
   const read = await readGridEvents(
     {
       kafka: options.kafka,

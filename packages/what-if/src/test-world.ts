@@ -71,7 +71,8 @@ export function liveCase(incidentId: string, steps: readonly Step[], asOf: numbe
   const events: GridEvent[] = [];
   let state: IncidentState = null;
   const record = (decided: readonly DecidedEvent[], commandId?: string) => {
-    for (const event of stampEvents(decided, { incidentId, version: state?.version ?? 0, ...(commandId ? { commandId } : {}) })) {
+    const stamp = { incidentId, version: state?.version ?? 0, ...(commandId ? { commandId } : {}), configVersion: snapshot.version };
+    for (const event of stampEvents(decided, stamp)) {
       state = incidentDecider.evolve(state, event);
       events.push(event);
     }

@@ -3,7 +3,7 @@ import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
-import { runWhatIf } from '@gridgov/what-if';
+import { readConfigurationVersions, runWhatIf } from '@gridgov/what-if';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
@@ -38,7 +38,8 @@ async function main(): Promise<void> {
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   // The area tree and catalog: the files, then every change on grid.config, live (ADR 0024).
-  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  const baseline = await loadBaseline(config);
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline, logger });
   await configuration.start();
   const areas = liveView(() => configuration.current.areas);
   const catalog = liveView(() => configuration.current.catalog);
@@ -134,14 +135,15 @@ async function main(): Promise<void> {
       logger,
       clock,
       configuration: () => configuration.current,
-      run: (current, request, onProgress) =>
+      run: async (_current, request, onProgress) =>
         runWhatIf({
           kafka,
           topic: topics.events,
           verifier: eventVerifier,
           logger,
           groupPrefix: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}-what-if`,
-          current,
+          // Every version of grid.config: each case decided again under its own (ADR 0033).
+          versions: await readConfigurationVersions({ kafka, topic: topics.config, baseline, logger }),
           policy: request.policy,
           scope: request.scope,
           onProgress,

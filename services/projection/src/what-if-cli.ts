@@ -6,11 +6,19 @@
 import { parseArgs } from 'node:util';
 import { EventVerifier } from '@gridgov/auth';
 import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
-import { loadBaseline, readConfiguration } from '@gridgov/config-data';
+import { loadBaseline } from '@gridgov/config-data';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { createKafka } from '@gridgov/kafka';
 import { createLogger, FileError, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
-import { policyIssues, ProposalError, reportText, runWhatIf, WhatIfScopeInput, type WhatIfProgress } from '@gridgov/what-if';
+import {
+  policyIssues,
+  ProposalError,
+  readConfigurationVersions,
+  reportText,
+  runWhatIf,
+  WhatIfScopeInput,
+  type WhatIfProgress,
+} from '@gridgov/what-if';
 import { RebuildConfig } from './config.ts';
 
 const USAGE = `Usage: pnpm what-if --from <YYYY-MM-DD> --to <YYYY-MM-DD> --policy <policy.json> [--area <code>] [--json]
@@ -69,7 +77,9 @@ async function cli(argv: readonly string[]): Promise<number> {
   const logger = createLogger('what-if', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-what-if', sasl: kafkaLogin(config), logger });
   const topics = topicsWithPrefix(config.TOPIC_PREFIX);
-  const current = await readConfiguration({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  // Every version grid.config has held: each case is decided again under its own; the latest is in force.
+  const versions = await readConfigurationVersions({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  const current = versions.get(Math.max(...versions.keys()))!;
   if (scope.data.area && !current.areas.has(scope.data.area)) throw new WhatIfUsage(`--area: ${scope.data.area} is not a known area`);
   const started = Date.now();
   let reading: WhatIfProgress = { phase: 'reading', done: 0, total: 0 };
@@ -90,7 +100,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       verifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       logger,
       groupPrefix: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}-what-if`,
-      current,
+      versions,
       policy: policy.policy,
       scope: scope.data,
       maxChanged,
