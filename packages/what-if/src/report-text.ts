@@ -55,9 +55,9 @@ export function reportText(report: WhatIfReport & { readonly setAside?: number }
     );
   if (report.currentDiffersFromLog > 0)
     out.push(
-      `Check: ${report.currentDiffersFromLog} cases decided again under the rules in force end otherwise than the log says (the rules changed during the window, or a timer lagged a command).`,
+      `Check: ${report.currentDiffersFromLog} cases decided again under the rules they were decided under end otherwise than the log says (their rules changed while they were open, or a timer lagged a command).`,
     );
-  else out.push('Check: under the rules in force every case ends as the log says.');
+  else out.push('Check: decided again under the rules they were decided under, every case ends as the log says.');
   if (report.setAside) out.push(`${report.setAside} records of grid.events were not believed (signature or schema) and left out.`);
   out.push(`Limits: ${report.limits}`);
   return `${out.join('\n')}\n`;

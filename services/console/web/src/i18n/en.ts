@@ -362,7 +362,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'whatIf.phase.reading': 'Reading events: {done}/{total}',
   'whatIf.phase.deciding': 'Deciding the cases under both rules: {done}/{total}',
   'whatIf.phase.done': 'Done',
-  'whatIf.result': 'Rules in force → proposal ({cases} cases, {events} events read)',
+  'whatIf.result': 'Rules as applied → proposal ({cases} cases, {events} events read)',
   'whatIf.month': 'Month',
   'whatIf.escalated': 'escalated',
   'whatIf.showCommunities': 'Show the communities',
@@ -373,8 +373,9 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'whatIf.outcome.overdue': 'overdue',
   'whatIf.outcome.open': 'open',
   'whatIf.outcome.rejected': 'rejected',
-  'whatIf.checkOk': 'Check: under the rules in force every case ends as the log says.',
-  'whatIf.checkDiffers': 'Check: under the rules in force {count} cases end otherwise than the log says (the rules changed meanwhile).',
+  'whatIf.checkOk': 'Check: decided again under the rules they were decided under, every case ends as the log says.',
+  'whatIf.checkDiffers':
+    'Check: decided again under the rules they were decided under, {count} cases end otherwise than the log says (their rules changed while they were open).',
   'whatIf.limits':
     "Limits: people's actions (dispatch, sign-for, handling, verification) are replayed at the times they happened: the replay changes the rules, not the people.",
 };

@@ -359,7 +359,7 @@ export const zh = {
   'whatIf.phase.reading': '正在读取事件：{done}/{total}',
   'whatIf.phase.deciding': '正在按两套规则重新判定：{done}/{total} 件',
   'whatIf.phase.done': '已完成',
-  'whatIf.result': '现行规则 → 方案（{cases} 件事件，读取 {events} 条事件记录）',
+  'whatIf.result': '实际执行的规则 → 方案（{cases} 件事件，读取 {events} 条事件记录）',
   'whatIf.month': '月份',
   'whatIf.escalated': '督办',
   'whatIf.showCommunities': '显示各社区',
@@ -370,8 +370,8 @@ export const zh = {
   'whatIf.outcome.overdue': '超期未结',
   'whatIf.outcome.open': '在办',
   'whatIf.outcome.rejected': '不予立案',
-  'whatIf.checkOk': '自检：按现行规则重放，每件事件的结果都与记录一致。',
-  'whatIf.checkDiffers': '自检：按现行规则重放，有 {count} 件事件的结果与记录不同（期间规则有过调整）。',
+  'whatIf.checkOk': '自检：按当时的规则重放，每件事件的结果都与记录一致。',
+  'whatIf.checkDiffers': '自检：按当时的规则重放，有 {count} 件事件的结果与记录不同（办理期间规则有过调整）。',
   'whatIf.limits': '说明：派遣、签收、处置、核查等人的操作按实际发生的时间重放——改变的是规则，不是人的行为。',
 } as const;
 
