@@ -52,6 +52,7 @@ const PACKAGES = [
   'simulator',
   'telemetry',
   'testing',
+  'what-if',
 ];
 const SERVICES = ['intake-api', 'projection', 'dispatch-worker', 'console', 'notifier'];
 /** @type {Record<string, string[]>} */
@@ -73,8 +74,9 @@ export const ALLOWED_IMPORTS = {
   'packages/simulator': ['contracts', 'domain', 'runtime'],
   'packages/testing': ['kafka', 'contracts', 'domain', 'auth'],
   'packages/importer': ['auth', 'config', 'config-data', 'contracts', 'domain', 'kafka', 'runtime'],
+  'packages/what-if': ['auth', 'config-data', 'contracts', 'domain', 'kafka', 'runtime'],
   'services/intake-api': [...SERVICE_PACKAGES, 'http', 'geo'],
-  'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api'],
+  'services/projection': [...SERVICE_PACKAGES, 'http', 'projection-api', 'what-if'],
   'services/dispatch-worker': SERVICE_PACKAGES,
   'services/console': ['config', 'runtime', 'domain', 'contracts', 'read-model', 'projection-api'],
   'services/notifier': [...SERVICE_PACKAGES.filter((p) => p !== 'read-model'), 'http'],

@@ -42,6 +42,7 @@ const ENTRYPOINTS = {
   'services/projection/src/main.ts': 'services/projection/dist/main.js',
   'services/projection/src/rebuild-cli.ts': 'services/projection/dist/rebuild-cli.js',
   'services/projection/src/restore-cli.ts': 'services/projection/dist/restore-cli.js',
+  'services/projection/src/what-if-cli.ts': 'services/projection/dist/what-if-cli.js',
   'services/notifier/src/main.ts': 'services/notifier/dist/main.js',
   'services/console/src/main.ts': 'services/console/dist/main.js',
   'packages/kafka/src/cli/admin.ts': 'packages/kafka/dist/cli/admin.js',

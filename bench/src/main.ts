@@ -11,6 +11,7 @@ import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
 import type { SuiteRows } from './support.ts';
 import { timerLateness } from './timers.ts';
 import { tokensBench } from './tokens.ts';
+import { whatIfBench } from './what-if.ts';
 
 /**
  * `bash scripts/bench [suite ...] [--full]`: benchmarks, not tests. Each suite prints its own table
@@ -33,6 +34,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   'grid-lookup': () => Promise.resolve(gridLookupBench(full ? 2_000_000 : 200_000)),
   tokens: () => tokensBench(full ? 100_000 : 20_000),
   import: () => importBench(full ? [1_000_000, 3_000_000] : [100_000, 1_000_000]),
+  'what-if': () => whatIfBench(full ? 100_000 : 5_000),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');

@@ -16,6 +16,10 @@ export const ERROR_CODES = {
     meaning:
       'A configuration document (area tree, catalog, routing rules, calendar, policy) is not valid; details.issues name each row and field (e.g. areas.12.parent). Nothing is applied.',
   },
+  WHAT_IF_POLICY_INVALID: {
+    status: 400,
+    meaning: 'A what-if proposal that does not fit the configuration in force (a category the catalog lacks); the message names it.',
+  },
   NOTHING_TO_RANK: { status: 400, meaning: 'A ranking asked of a grid, which has no children.' },
   UNAUTHENTICATED: {
     status: 401,
@@ -64,6 +68,10 @@ export const ERROR_CODES = {
   AREA_NOT_FOUND: { status: 404, meaning: 'No area with that code (the directory and the work lists).' },
   NO_GRID_HERE: { status: 404, meaning: 'No grid boundary holds the position given to GET /v1/grids/locate (ADR 0025).' },
   NO_BULLETIN: { status: 404, meaning: 'No bulletin frozen for that area and month.' },
+  WHAT_IF_UNKNOWN_RUN: {
+    status: 404,
+    meaning: 'No what-if run with that id (GET /v1/what-if/:runId): never started, or its result is older than a day.',
+  },
   CONFIG_VERSION_CONFLICT: {
     status: 409,
     meaning: 'The configuration is no longer at the version named in If-Match: another admin changed it first. Reload, then try again.',
@@ -93,6 +101,10 @@ export const ERROR_CODES = {
   TOO_MANY_STREAMS: {
     status: 429,
     meaning: 'The user already holds STREAMS_PER_USER live streams open, over every instance; close one first (Retry-After).',
+  },
+  WHAT_IF_BUSY: {
+    status: 429,
+    meaning: 'A what-if run is going on already (one at a time per deployment); details.runId names it. Try again when it is done.',
   },
   RATE_LIMITED: { status: 429, meaning: 'Past the per-user or per-address rate limit; Retry-After says when to try again.' },
   INTERNAL: { status: 500, meaning: 'A fault of the service; logged with the request id.' },

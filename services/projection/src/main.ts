@@ -3,10 +3,12 @@ import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
+import { readConfigurationVersions, runWhatIf } from '@gridgov/what-if';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
+import { WhatIfRuns } from './what-if/runs.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
 import { BulletinFreezer } from './api/bulletin-freezer.ts';
@@ -36,7 +38,8 @@ async function main(): Promise<void> {
   const kafkaProbe = new KafkaProbe(config.KAFKA_BROKERS, 'projection', [topics.events], kafkaLogin(config));
   const readiness = new ReadinessProbes({ kafka: kafkaProbe.check, redis: redisProbe(redis) }, { logger });
   // The area tree and catalog: the files, then every change on grid.config, live (ADR 0024).
-  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline: await loadBaseline(config), logger });
+  const baseline = await loadBaseline(config);
+  const configuration = new ConfigFollower({ kafka, topic: topics.config, baseline, logger });
   await configuration.start();
   const areas = liveView(() => configuration.current.areas);
   const catalog = liveView(() => configuration.current.catalog);
@@ -125,6 +128,27 @@ async function main(): Promise<void> {
     timeouts: httpTimeoutsFrom(config),
     pdf: new ChromiumPdfPrinter(config.CHROMIUM_PATH, logger),
     observability: { metrics, metricsToken: config.METRICS_TOKEN },
+    // 假设分析 (ADR 0033): runs read grid.events with a group of their own and keep their results apart from the counters.
+    whatIf: new WhatIfRuns({
+      redis,
+      keyPrefix: config.KEY_PREFIX,
+      logger,
+      clock,
+      configuration: () => configuration.current,
+      run: async (_current, request, onProgress) =>
+        runWhatIf({
+          kafka,
+          topic: topics.events,
+          verifier: eventVerifier,
+          logger,
+          groupPrefix: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}-what-if`,
+          // Every version of grid.config: each case decided again under its own (ADR 0033).
+          versions: await readConfigurationVersions({ kafka, topic: topics.config, baseline, logger }),
+          policy: request.policy,
+          scope: request.scope,
+          onProgress,
+        }),
+    }),
   });
   // 月通报 freeze themselves after their month (BULLETIN_FREEZE_AT), on the deployment's clock (CLOCK_SOURCE).
   const freezeClock = clockFrom(

@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { ApiClient, ApiError, type ConsoleConfig } from './api/client.ts';
 import { ApiContext } from './api/context.tsx';
 import type { Me } from './api/types.ts';
@@ -9,15 +9,13 @@ import { useI18n } from './i18n/context.tsx';
 import { DispatcherPage } from './pages/Dispatcher.tsx';
 import { HandlerPage } from './pages/Handler.tsx';
 import { InboxPage } from './pages/Inbox.tsx';
+import { LeaderTabs } from './pages/LeaderTabs.tsx';
 import { ReportPage } from './pages/Report.tsx';
 import { SignInPage, type SignInProblem } from './pages/SignIn.tsx';
 import { forgetDelivered, outboxKeys } from './offline/outbox.ts';
 import { AdminPage } from './pages/Admin.tsx';
 import { CaseDetailPage } from './pages/CaseDetail.tsx';
 import { caseIn, casePath, forgetSession, pageFor, storedSession, storeSession, type Page } from './session.ts';
-
-// The dashboard brings ECharts: loaded only by those who open it, not by phones on a weak signal.
-const LeaderPage = lazy(() => import('./pages/Leader.tsx').then((m) => ({ default: m.LeaderPage })));
 
 type Session =
   | { readonly kind: 'checking' }
@@ -131,11 +129,7 @@ export function App({ config }: { config: ConsoleConfig }) {
         />
         <main className={`page page-${caseId === undefined ? page.slice(1) : 'case'}`}>
           {caseId !== undefined && <CaseDetailPage api={api} me={me} incidentId={caseId} onBack={closeCase} />}
-          {caseId === undefined && page === '/leader' && (
-            <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
-              <LeaderPage api={api} me={me} />
-            </Suspense>
-          )}
+          {caseId === undefined && page === '/leader' && <LeaderTabs api={api} me={me} />}
           {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
           {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} onOpenCase={openCase} />}
           {caseId === undefined && page === '/handler' && <HandlerPage api={api} me={me} onOpenCase={openCase} />}

@@ -11,6 +11,7 @@ import { registerFiguresRoutes } from './routes/figures.ts';
 import { registerRankingRoutes } from './routes/rankings.ts';
 import { registerStreamRoutes } from './routes/streams.ts';
 import { registerTrendRoutes } from './routes/trends.ts';
+import { registerWhatIfRoutes } from './routes/what-if.ts';
 
 export type { ProjectionAppDeps } from './deps.ts';
 
@@ -46,6 +47,7 @@ export function buildProjectionApp(deps: ProjectionAppDeps): FastifyInstance {
     registerBulletinRoutes(api, deps);
     registerBulletinDocumentRoutes(api, deps, printer);
     registerStreamRoutes(api, deps);
+    registerWhatIfRoutes(api, deps);
     done();
   });
   return app;

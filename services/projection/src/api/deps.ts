@@ -7,6 +7,7 @@ import type { PdfPrinter } from './pdf-printer.ts';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
 import type { StreamSlots } from '@gridgov/redis';
+import type { WhatIfRuns } from '../what-if/runs.ts';
 
 export interface ProjectionAppDeps {
   readonly logger: Logger;
@@ -39,4 +40,6 @@ export interface ProjectionAppDeps {
   readonly pdf?: PdfPrinter;
   /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
   readonly observability?: ObservabilityOptions;
+  /** The what-if runs (ADR 0033); without them the /v1/what-if routes answer 503. */
+  readonly whatIf?: WhatIfRuns;
 }

@@ -516,6 +516,9 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
           '/v1/trends',
           '/v1/trends.csv',
           '/v1/trends.xlsx',
+          '/v1/what-if',
+          '/v1/what-if/policy',
+          '/v1/what-if/{runId}',
         ].sort(),
       );
       expect(Object.keys(body.paths['/v1/bulletins/{month}']!).sort()).toEqual(['get', 'post']);
