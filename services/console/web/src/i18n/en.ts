@@ -294,6 +294,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'inbox.kind.returned': 'Returned',
   'inbox.kind.rework': 'Rework',
   'inbox.kind.resolved': 'To verify',
+  'inbox.kind.closed': 'Closed',
 
   'error.forbidden': 'Not allowed: {message}',
   'error.generic': 'Something went wrong: {message}',
