@@ -8,6 +8,7 @@ import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlace } from './support/client.ts';
 
 /** Waits for what the page or the services show: generous, since the machine is shared with the browser. */
 const poll = <T>(probe: () => Promise<T>, timeout = 20_000) => expect.poll(probe, { timeout, interval: 200 });
@@ -68,7 +69,7 @@ describe('exports and bulletins from the console and the running projection', ()
         category: 'exposed_rubbish',
         urgency: 'normal',
         description: '路边堆放生活垃圾（导出）',
-        location: { lat: 22.52, lng: 113.03 },
+        location: distinctPlace(),
         occurredAt: new Date(at.getTime() - 600_000).toISOString(),
       }),
     });

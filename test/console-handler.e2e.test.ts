@@ -4,6 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * The handler's page on a phone (390×844) in a real browser against the real services: a case reported by grid
@@ -56,7 +57,7 @@ describe("the handler's page and the case detail, on a phone", () => {
         category: 'exposed_rubbish',
         urgency: 'normal',
         description,
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });

@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRangeAndScope, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real services: the console serves
@@ -85,7 +86,7 @@ describe('the web console', () => {
         category,
         urgency,
         description,
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });

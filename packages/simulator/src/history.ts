@@ -16,6 +16,7 @@ import {
   type DecisionContext,
   type Incident,
   type IncidentState,
+  isFinished,
 } from '@gridgov/domain';
 import { categoryMix, DEFAULT_PROFILE, type MoveKind, type TrafficProfile, type Weighted } from './profile.ts';
 import { int, logUniform, mulberry32, pick, uuid, weighted, type Random } from './random.ts';
@@ -200,7 +201,15 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
 
   let now = arrivedAt;
   for (let step = 0; step < input.steps; step++) {
-    if (incident().status === 'closed' || incident().status === 'rejected') break;
+    if (incident().status === 'merged' && random() < profile.merges.undo) {
+      // A dispatcher undoes the merge: the case is its own again, awaiting dispatch.
+      now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
+      if (now >= to) break;
+      const district = incident().gridCode.slice(0, 6);
+      give(now, { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher', areas: [district] }, { type: 'UnmergeIncident', data: {} });
+      continue;
+    }
+    if (isFinished(incident().status)) break;
     if (random() < profile.stall) break;
     now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
     if (now >= to) break;
@@ -233,7 +242,7 @@ const REASONS = ['不属于本单位职责', '现场核实情况不符', '需协
 /** What someone does next to a case, among the commands its state allows, weighted by the profile. */
 function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: number): Move {
   const { random, departments } = world;
-  if (s.status === 'closed' || s.status === 'rejected') throw new Error(`nextMove: the case is ${s.status}`);
+  if (s.status === 'closed' || s.status === 'rejected' || s.status === 'merged') throw new Error(`nextMove: the case is ${s.status}`);
   const district = s.gridCode.slice(0, 6);
   const dispatcher: Actor = { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher', areas: [district] };
   const handler: Actor = {
@@ -254,6 +263,8 @@ function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: num
       nearDue: handling !== undefined && !handling.missed && handling.due > now && handling.due - now < DAY,
       overdue: handling?.missed === true,
       canEscalate: s.escalationLevel < MAX_ESCALATION_LEVEL,
+      hasDuplicates: (s.duplicates?.length ?? 0) > 0,
+      merges: world.profile.merges,
     }),
   );
   const by = (actor: Actor, command: Command): Move => ({ actor, command });
@@ -298,6 +309,15 @@ function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: num
     },
     verifyPassed: () => by(reporter, { type: 'VerifyIncident', data: { passed: true, notes: '核查通过' } }),
     verifyFailed: () => by(reporter, { type: 'VerifyIncident', data: { passed: false, notes: '现场仍未整改' } }),
+    // 合并 (ADR 0032): each case's own half, naming another case of the district (not simulated alongside).
+    merge: () => by(dispatcher, { type: 'MergeIncident', data: { into: uuid(random) } }),
+    attachDuplicate: () =>
+      by(dispatcher, {
+        type: 'AttachDuplicate',
+        data: { duplicateId: uuid(random), category: s.category, reporterId: `gs-${s.gridCode}` },
+      }),
+    detachDuplicate: () =>
+      by(dispatcher, { type: 'DetachDuplicate', data: { duplicateId: s.duplicates?.[0]?.incidentId ?? uuid(random) } }),
   };
   return moves[kind]();
 }

@@ -62,7 +62,9 @@ export function* planTraffic(options: TrafficOptions): Generator<PlannedCase, vo
   if (!(rate > 0) || !(durationMs > 0) || !(timeScale > 0)) throw new Error('planTraffic: rate, duration and timeScale are more than 0');
   const untilMs = Math.max(options.untilMs ?? durationMs, durationMs);
   const clockStart = options.caseClockStart ?? DEFAULT_CASE_CLOCK_START;
-  const base = simulationWorld(mulberry32(options.seed), options.ctx, options.profile ?? DEFAULT_PROFILE);
+  // Live traffic merges nothing: a merge names another case, which the plan does not know (ADR 0032).
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const base = simulationWorld(mulberry32(options.seed), options.ctx, { ...profile, merges: { merge: 0, attach: 0, detach: 0, undo: 0 } });
   const arrivals = mulberry32(options.seed);
   let arrivalMs = 0;
   for (let index = 0; ; index++) {
@@ -112,7 +114,7 @@ function caseSeed(seed: number, index: number): number {
 }
 
 /** The intake's route of each command on an incident (docs/api.md). */
-const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
+const PATHS: Record<Exclude<CommandType, 'ReportIncident' | 'AttachDuplicate' | 'DetachDuplicate'>, string> = {
   RejectIncident: 'reject',
   DispatchIncident: 'dispatch',
   ReassignIncident: 'reassign',
@@ -127,6 +129,8 @@ const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
   ResumeIncident: 'resume',
   EscalateIncident: 'escalate',
   EraseIncident: 'erase',
+  MergeIncident: 'merge',
+  UnmergeIncident: 'unmerge',
 };
 
 /** The HTTP request of a planned step, sent at `sentAt` (epoch ms) about the incident the API named in the report's answer. */
@@ -149,5 +153,7 @@ export function requestOf(
     };
   }
   if (!incidentId) throw new Error(`requestOf: ${command.type} before the report was accepted`);
+  // A merge's survivor half is the intake's to give, with the merge: a plan never names it.
+  if (command.type === 'AttachDuplicate' || command.type === 'DetachDuplicate') throw new Error(`requestOf: ${command.type} has no route`);
   return { path: `/v1/incidents/${incidentId}/${PATHS[command.type]}`, body: command.data };
 }

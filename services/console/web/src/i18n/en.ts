@@ -141,6 +141,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'status.accepted': 'Signed for',
   'status.resolved': 'Resolved',
   'status.closed': 'Closed',
+  'status.merged': 'Merged',
   'status.rejected': 'Rejected',
 
   'urgency.normal': 'Normal',
@@ -269,6 +270,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'event.IncidentResumed': 'Resumed',
   'event.IncidentErased': 'Personal data erased',
   'event.IncidentImported': 'Imported from the legacy system',
+  'event.IncidentMerged': 'Merged into another case',
+  'event.IncidentUnmerged': 'Merge undone',
+  'event.DuplicateAttached': 'Duplicate merged in',
+  'event.DuplicateDetached': 'Duplicate taken out',
   'event.DeadlineWarned': 'Deadline warning',
   'event.DeadlineMissed': 'Deadline missed',
   'event.IncidentEscalated': 'Escalated',
@@ -289,6 +294,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'inbox.kind.returned': 'Returned',
   'inbox.kind.rework': 'Rework',
   'inbox.kind.resolved': 'To verify',
+  'inbox.kind.closed': 'Closed',
 
   'error.forbidden': 'Not allowed: {message}',
   'error.generic': 'Something went wrong: {message}',
