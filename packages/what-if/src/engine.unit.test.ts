@@ -99,7 +99,56 @@ function variedCase(n: number): Step[] {
 }
 
 const AS_OF = at('2026-06-30 18:00');
-const log: GridEvent[][] = Array.from({ length: 120 }, (_, n) => liveCase(incidentIdOf(n), variedCase(n), AS_OF));
+
+/**
+ * 合并 (ADR 0032): a survivor, a report merged into it for good, and one merged then undone and handled on its own;
+ * each half on its own case, as a dispatcher gives them.
+ */
+function mergedCases(): GridEvent[][] {
+  const grid = GRIDS[3]!;
+  const [survivor, merged, undone] = [1000, 1001, 1002].map(incidentIdOf) as [string, string, string];
+  const t0 = at('2026-04-07 09:10');
+  const h = (hours: number) => t0 + hours * HOUR;
+  const handler = handlerOf(current.catalog.defaultDepartment('exposed_rubbish')!);
+  const by = (t: number, command: Step['command']): Step => ({ at: t, actor: DISPATCHER, command });
+  const attach = (t: number, duplicateId: string) =>
+    by(t, { type: 'AttachDuplicate', data: { duplicateId, category: 'exposed_rubbish', reporterId: staffOf(grid).id } });
+  return [
+    liveCase(
+      survivor,
+      [
+        reportStep(grid, 'exposed_rubbish', t0, 1000),
+        { at: h(0.2), actor: handler, command: { type: 'AcceptIncident', data: {} } },
+        attach(h(0.3), merged),
+        attach(h(0.3), undone),
+        by(h(1), { type: 'DetachDuplicate', data: { duplicateId: undone } }),
+        { at: h(2), actor: handler, command: { type: 'ResolveIncident', data: { notes: '已清运', photos: [] } } },
+        { at: h(20), actor: staffOf(grid), command: { type: 'VerifyIncident', data: { passed: true, notes: '', photos: [] } } },
+      ],
+      AS_OF,
+    ),
+    liveCase(
+      merged,
+      [reportStep(grid, 'exposed_rubbish', h(0.1), 1001), by(h(0.3), { type: 'MergeIncident', data: { into: survivor } })],
+      AS_OF,
+    ),
+    liveCase(
+      undone,
+      [
+        reportStep(grid, 'exposed_rubbish', h(0.15), 1002),
+        by(h(0.3), { type: 'MergeIncident', data: { into: survivor } }),
+        by(h(1), { type: 'UnmergeIncident', data: {} }),
+        by(h(1.5), { type: 'DispatchIncident', data: { department: current.catalog.defaultDepartment('exposed_rubbish')! } }),
+        { at: h(1.6), actor: handler, command: { type: 'AcceptIncident', data: {} } },
+        { at: h(30), actor: handler, command: { type: 'ResolveIncident', data: { notes: '已清运', photos: [] } } },
+        { at: h(40), actor: staffOf(grid), command: { type: 'VerifyIncident', data: { passed: true, notes: '', photos: [] } } },
+      ],
+      AS_OF,
+    ),
+  ];
+}
+
+const log: GridEvent[][] = [...Array.from({ length: 120 }, (_, n) => liveCase(incidentIdOf(n), variedCase(n), AS_OF)), ...mergedCases()];
 
 /** The projection's counters over the log: its reducer's deltas summed per area, window and field. */
 function projectionCounters(streams: readonly GridEvent[][]): Map<string, number> {
@@ -124,7 +173,7 @@ async function run(policy: Parameters<typeof proposedConfiguration>[1], streams 
 }
 
 describe('what-if under the rules in force', () => {
-  it('the history is varied: late, on time, overdue and escalated cases, a rework, an extension, a suspension', () => {
+  it('the history is varied: late, on time, overdue and escalated cases, a rework, an extension, a suspension, merges', () => {
     const types = new Set(log.flat().map((e) => e.type));
     for (const t of [
       'IncidentClosed',
@@ -135,6 +184,10 @@ describe('what-if under the rules in force', () => {
       'IncidentReworkRequested',
       'IncidentReassigned',
       'IncidentReturned',
+      'IncidentMerged',
+      'IncidentUnmerged',
+      'DuplicateAttached',
+      'DuplicateDetached',
     ])
       expect(types).toContain(t);
   });
@@ -166,7 +219,10 @@ describe('what-if under the rules in force', () => {
     }
     const district = report.rows.filter((r) => r.area.code === DISTRICT);
     expect(district.map((r) => r.month)).toEqual(['2026-03', '2026-04']);
-    expect(district.reduce((sum, r) => sum + r.current.reported, 0)).toBe(log.length);
+    // Every case once, but the one merged away for good: a merged duplicate counts for nothing (ADR 0032).
+    const mergedAway = log.filter((stream) => stream.at(-1)?.type === 'IncidentMerged').length;
+    expect(mergedAway).toBe(1);
+    expect(district.reduce((sum, r) => sum + r.current.reported, 0)).toBe(log.length - mergedAway);
   });
 });
 

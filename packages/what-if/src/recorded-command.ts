@@ -16,8 +16,11 @@ const TIMER = { kind: 'timer' } as const;
 const at = (e: GridEvent) => Date.parse(e.metadata.occurredAt);
 const command = (c: Command, when: number): RecordedAction => ({ kind: 'command', command: c, at: when });
 
-/** The action behind `event`; `next` is the event after it on the case's stream (a report's routing dispatch). */
-export function recordedAction(event: GridEvent, next: GridEvent | undefined): RecordedAction {
+/**
+ * The action behind `event`; `next` is the event after it on the case's stream (a report's routing dispatch), and
+ * `category` the case's (a merge's survivor half names it: only the same problem merges, ADR 0032).
+ */
+export function recordedAction(event: GridEvent, next: GridEvent | undefined, category: string): RecordedAction {
   switch (event.type) {
     case 'IncidentReported': {
       const d = event.data;
@@ -82,6 +85,18 @@ export function recordedAction(event: GridEvent, next: GridEvent | undefined): R
       return TIMER;
     case 'IncidentImported':
       return { kind: 'history' };
+    // 合并 and its undoing are a dispatcher's, each half on its own case (ADR 0032).
+    case 'IncidentMerged':
+      return command({ type: 'MergeIncident', data: { into: event.data.into, note: event.data.note } }, at(event));
+    case 'IncidentUnmerged':
+      return command({ type: 'UnmergeIncident', data: { note: event.data.note } }, at(event));
+    case 'DuplicateAttached':
+      return command(
+        { type: 'AttachDuplicate', data: { duplicateId: event.data.duplicateId, category, reporterId: event.data.reporterId } },
+        at(event),
+      );
+    case 'DuplicateDetached':
+      return command({ type: 'DetachDuplicate', data: { duplicateId: event.data.duplicateId } }, at(event));
     default: {
       const unknown: never = event;
       throw new Error(`recordedAction: unhandled event ${(unknown as GridEvent).type}`);

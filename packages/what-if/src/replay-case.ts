@@ -41,7 +41,7 @@ export function replayCase(recorded: readonly GridEvent[], ctx: DecisionContext,
   };
   for (let i = 0; i < recorded.length; i++) {
     const event = recorded[i]!;
-    const action = recordedAction(event, recorded[i + 1]);
+    const action = recordedAction(event, recorded[i + 1], state?.category ?? '');
     if (action.kind === 'history') record([event], event.metadata.commandId);
     if (action.kind !== 'command') continue;
     const now = new Date(action.at);
