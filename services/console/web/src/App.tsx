@@ -130,7 +130,7 @@ export function App({ config }: { config: ConsoleConfig }) {
           }
         />
         <main className={`page page-${caseId === undefined ? page.slice(1) : 'case'}`}>
-          {caseId !== undefined && <CaseDetailPage api={api} me={me} incidentId={caseId} onBack={closeCase} />}
+          {caseId !== undefined && <CaseDetailPage api={api} me={me} incidentId={caseId} onBack={closeCase} onOpenCase={openCase} />}
           {caseId === undefined && page === '/leader' && (
             <Suspense fallback={<p className="loading">{t('app.loading')}</p>}>
               <LeaderPage api={api} me={me} />

@@ -28,3 +28,47 @@ export const WINDOW_KINDS: readonly WindowKind[] = ['day', 'week', 'month', 'qua
 export type IncidentPage = CasePage;
 
 export type Queue = CaseQueue;
+
+/**
+ * An open case a new report may repeat (重复上报): GET /v1/duplicates?category=&lat=&lng=, and the 202 of a report
+ * (`possibleDuplicates`). Never carries reporter data.
+ */
+export interface DuplicateCandidate {
+  readonly incidentId: string;
+  readonly category: string;
+  /** Metres from the new report's place, rounded. */
+  readonly distanceMeters: number;
+  readonly reportedAt: string;
+  readonly status: string;
+  readonly gridCode?: string;
+  /** The first ≤ 80 characters of the open case's description. */
+  readonly summary?: string;
+}
+
+/** GET /v1/duplicates: the candidates, nearest first ([] when the category is never proposed). */
+export interface DuplicatesAnswer {
+  readonly candidates: readonly DuplicateCandidate[];
+}
+
+/** What a case view says about merges (合并): the case it went into, those merged into it, those proposed at intake. */
+export interface DuplicateFacts {
+  readonly merged: boolean;
+  readonly mergedInto: string | undefined;
+  readonly mergedDuplicates: readonly string[];
+  readonly possibleDuplicateOf: readonly string[];
+}
+
+/** The merge facts of a view; a view from before merges existed has none. */
+export function duplicateFacts(view: {
+  readonly status: string;
+  readonly mergedInto?: string;
+  readonly mergedDuplicates?: readonly string[];
+  readonly possibleDuplicateOf?: readonly string[];
+}): DuplicateFacts {
+  return {
+    merged: view.status === 'merged',
+    mergedInto: view.mergedInto,
+    mergedDuplicates: view.mergedDuplicates ?? [],
+    possibleDuplicateOf: view.possibleDuplicateOf ?? [],
+  };
+}

@@ -132,6 +132,11 @@ export const zh = {
   'action.rejected': '未受理：{message}',
   'action.pending': '仍在处理中，请稍后刷新',
   'action.failed': '提交失败：{message}',
+  'action.merge': '合并',
+  'action.unmerge': '撤销合并',
+  'action.into': '合并到',
+  'action.intoOther': '或输入案件编号',
+  'action.note': '备注',
 
   'status.reported': '已上报',
   'status.dispatched': '已派遣',
@@ -140,6 +145,7 @@ export const zh = {
   'status.resolved': '已处置',
   'status.closed': '已结案',
   'status.rejected': '不予立案',
+  'status.merged': '已合并',
 
   'urgency.normal': '一般',
   'urgency.urgent': '紧急',
@@ -270,6 +276,10 @@ export const zh = {
   'event.DeadlineWarned': '临期预警',
   'event.DeadlineMissed': '超期',
   'event.IncidentEscalated': '督办',
+  'event.IncidentMerged': '合并（重复上报）',
+  'event.IncidentUnmerged': '撤销合并',
+  'event.DuplicateAttached': '合并了一件重复上报',
+  'event.DuplicateDetached': '撤销了一件重复上报的合并',
 
   'inbox.title': '消息',
   'inbox.bell': '消息（{count} 条未读）',
@@ -287,6 +297,7 @@ export const zh = {
   'inbox.kind.returned': '退回',
   'inbox.kind.rework': '返工',
   'inbox.kind.resolved': '待核查',
+  'inbox.kind.closed': '已结案',
 
   'error.forbidden': '无权查看：{message}',
   'error.generic': '出错了：{message}',
@@ -334,6 +345,23 @@ export const zh = {
   'map.noBoundaries': '该区域没有边界数据',
   'report.located': '您在：{name}',
   'report.notLocated': '无法确定网格：{message}',
+
+  'dup.proposal': '已有相同问题 {count} 件，仍要上报？',
+  'dup.distance': '相距 {meters} 米',
+  'dup.sendAnyway': '仍要上报',
+  'dup.cancel': '取消',
+  'dup.cancelled': '未上报，填写的内容仍保留。',
+  'dup.checking': '正在核对是否已有相同问题…',
+  'report.possibleDuplicates': '疑似与 {count} 件已有案件重复，待派遣员核实',
+  'dup.mergedInto': '已合并到 {id}',
+  'dup.badge': '疑似重复',
+  'dup.mergeHere': '合并到此案件',
+  'dup.candidates': '疑似重复的案件',
+  'dup.mergedList': '合并的上报',
+  'dup.refused': '不能合并：{message}',
+  'dup.candidateLine': '{id} · {status} · {time}',
+  'dup.survivorClosed': '主案件已结案，合并不能再撤销。',
+  'dup.mergedIntoLink': '已合并到',
 } as const;
 
 export type MessageKey = keyof typeof zh;
