@@ -14,6 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRangeAndScope, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlaces } from './support/places.ts';
 
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real services: the console serves
@@ -32,6 +33,9 @@ describe('the web console', () => {
   const LEADER: TestTokenClaims = { sub: 'leader-huicheng', role: 'leader', areas: [huicheng] };
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-xinhui', role: 'dispatcher', areas: ['440705'] };
   const STAFF: TestTokenClaims = { sub: 'staff-console', role: 'grid_staff', areas: [grid] };
+
+  // Each report at a place of its own: two at one spot would be proposed as duplicates and wait for a dispatcher.
+  const nextPlace = distinctPlaces();
 
   let stack: ConsoleStack | undefined;
   let infra: TestInfra;
@@ -85,7 +89,7 @@ describe('the web console', () => {
         category,
         urgency,
         description,
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...nextPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });
@@ -338,8 +342,9 @@ describe('the web console', () => {
     const form = page.getByTestId('report-form');
     await form.locator('select[name=category]').selectOption('dirty_road');
     await form.locator('textarea[name=description]').fill(description);
-    await form.locator('input[name=lat]').fill('22.521');
-    await form.locator('input[name=lng]').fill('113.031');
+    const offlinePlace = nextPlace();
+    await form.locator('input[name=lat]').fill(String(offlinePlace.lat));
+    await form.locator('input[name=lng]').fill(String(offlinePlace.lng));
     await form.locator('input[name=address]').fill('会城同德路 12 号');
     await form.getByRole('button', { name: '提交上报' }).click();
 
@@ -386,8 +391,9 @@ describe('the web console', () => {
     const submit = async (description: string) => {
       await form.locator('select[name=category]').selectOption('dirty_road');
       await form.locator('textarea[name=description]').fill(description);
-      await form.locator('input[name=lat]').fill('22.521');
-      await form.locator('input[name=lng]').fill('113.031');
+      const place = nextPlace();
+      await form.locator('input[name=lat]').fill(String(place.lat));
+      await form.locator('input[name=lng]').fill(String(place.lng));
       await form.locator('input[name=address]').fill('会城同德路 14 号');
       await form.getByRole('button', { name: '提交上报' }).click();
       return page.getByTestId('outbox').locator('li', { hasText: description });
@@ -436,8 +442,9 @@ describe('the web console', () => {
     const description = `井盖破损（带照片 ${randomUUID().slice(0, 8)}）`;
     await form.locator('select[name=category]').selectOption('manhole_cover');
     await form.locator('textarea[name=description]').fill(description);
-    await form.locator('input[name=lat]').fill('22.521');
-    await form.locator('input[name=lng]').fill('113.031');
+    const photoPlace = nextPlace();
+    await form.locator('input[name=lat]').fill(String(photoPlace.lat));
+    await form.locator('input[name=lng]').fill(String(photoPlace.lng));
     // As the camera or the gallery hands it over; the page scales it with a canvas and uploads the JPEG.
     await form.locator('input[name=photos]').setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: PHOTO });
     await poll(() => form.getByTestId('photo-uploaded').count()).toBe(1);
