@@ -20,6 +20,16 @@ export const CategoryData = z.strictObject({
   /** Handling deadline (dispatch to resolved) per urgency. */
   handling: z.strictObject({ normal: DurationData, urgent: DurationData, very_urgent: DurationData }),
   confidential: z.boolean().default(false),
+  /** When a report is proposed as a duplicate of an open case of the category (重复上报); absent: never. */
+  duplicates: z
+    .strictObject({
+      radiusMeters: z.number().int().min(1).max(5_000),
+      windowHours: z
+        .number()
+        .positive()
+        .max(24 * 90),
+    })
+    .optional(),
 });
 export type CategoryData = z.infer<typeof CategoryData>;
 

@@ -50,7 +50,16 @@ export type AreaDetail = z.infer<typeof AreaDetail>;
 
 /** GET /v1/catalog: the categories a report may name and the departments a case may go to. */
 export const CatalogAnswer = z.object({
-  categories: z.array(z.object({ code: z.string(), name: z.string(), defaultDepartment: z.string(), confidential: z.boolean() })),
+  categories: z.array(
+    z.object({
+      code: z.string(),
+      name: z.string(),
+      defaultDepartment: z.string(),
+      confidential: z.boolean(),
+      /** When a report is proposed as a possible duplicate of an open case of the category; absent: never. */
+      duplicates: z.object({ radiusMeters: z.number(), windowHours: z.number() }).optional(),
+    }),
+  ),
   departments: z.array(z.object({ code: z.string(), name: z.string() })),
 });
 export type CatalogAnswer = z.infer<typeof CatalogAnswer>;

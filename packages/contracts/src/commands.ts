@@ -52,6 +52,11 @@ export const ReportIncident = command(
     photos: CommandPhotos,
     channel: ReportChannel.optional().describe('Set by the Open311 door only: a citizen report, which waits for triage'),
     contact: CitizenContact.optional().describe("Set by the Open311 door only: the citizen's contact details (sealed)"),
+    possibleDuplicateOf: z
+      .array(IncidentId)
+      .max(20)
+      .optional()
+      .describe('Set by the intake only: open cases the report was proposed as a duplicate of; such a report waits for a dispatcher'),
   }),
 );
 export type ReportIncident = z.infer<typeof ReportIncident>;
@@ -96,6 +101,23 @@ export const EscalateIncident = command('EscalateIncident', z.object({ reason: R
 /** 删除个人信息: an admin erases a closed or rejected case's personal data (crypto-shredding, ADR 0016); audited. */
 export const EraseIncident = command('EraseIncident', z.object({ reason: Reason }));
 
+const Note = FreeText(500, { trim: true }).optional();
+
+/** 合并: a dispatcher merges this case (the duplicate) into the open case `into`; it closes as a duplicate. */
+export const MergeIncident = command('MergeIncident', z.object({ into: IncidentId, note: Note }));
+/** Undoes a merge before the surviving case closes: the duplicate is its own open case again, awaiting dispatch. */
+export const UnmergeIncident = command('UnmergeIncident', z.object({ note: Note }));
+/**
+ * The surviving case's half of a merge (the intake gives it with MergeIncident): it lists the duplicate and its reporter,
+ * who is told when it closes. Refused when the survivor is closed or merged itself.
+ */
+export const AttachDuplicate = command(
+  'AttachDuplicate',
+  z.object({ duplicateId: IncidentId, category: CategoryCode, reporterId: z.string().min(1).max(200) }),
+);
+/** The surviving case's half of an undone merge: refused once it is closed. */
+export const DetachDuplicate = command('DetachDuplicate', z.object({ duplicateId: IncidentId }));
+
 export const Command = z.discriminatedUnion('type', [
   ReportIncident,
   RejectIncident,
@@ -112,6 +134,10 @@ export const Command = z.discriminatedUnion('type', [
   ResumeIncident,
   EscalateIncident,
   EraseIncident,
+  MergeIncident,
+  UnmergeIncident,
+  AttachDuplicate,
+  DetachDuplicate,
 ]);
 export type Command = z.infer<typeof Command>;
 export type CommandType = Command['type'];

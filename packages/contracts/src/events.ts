@@ -103,6 +103,8 @@ export const IncidentReported = event(
         accountId: z.string().optional(),
       })
       .optional(),
+    /** Open cases the intake proposed this report as a duplicate of (重复上报): it waits for a dispatcher. */
+    possibleDuplicateOf: z.array(IncidentId).optional(),
   }),
 );
 export type IncidentReported = z.infer<typeof IncidentReported>;
@@ -282,6 +284,25 @@ export const IncidentImported = event(
 );
 export type IncidentImported = z.infer<typeof IncidentImported>;
 
+/** 合并: the case was merged into the open case `into` as a duplicate: it is closed as one, its clocks stop. */
+export const IncidentMerged = event('IncidentMerged', z.object({ into: IncidentId, note: z.string().optional() }));
+export type IncidentMerged = z.infer<typeof IncidentMerged>;
+
+/** The merge was undone: the case is its own again, open and awaiting dispatch against a new dispatch deadline. */
+export const IncidentUnmerged = event(
+  'IncidentUnmerged',
+  z.object({ from: IncidentId, note: z.string().optional(), dispatchDue: Instant, measures: measuresOf('dispatch') }),
+);
+export type IncidentUnmerged = z.infer<typeof IncidentUnmerged>;
+
+/** A duplicate was merged into this case: its reporter (sealed, ADR 0016) follows it and is told when it closes. */
+export const DuplicateAttached = event('DuplicateAttached', z.object({ duplicateId: IncidentId, reporterId: z.string() }));
+export type DuplicateAttached = z.infer<typeof DuplicateAttached>;
+
+/** A merge into this case was undone. */
+export const DuplicateDetached = event('DuplicateDetached', z.object({ duplicateId: IncidentId }));
+export type DuplicateDetached = z.infer<typeof DuplicateDetached>;
+
 export const GridEvent = z.discriminatedUnion('type', [
   IncidentReported,
   IncidentRejected,
@@ -302,6 +323,10 @@ export const GridEvent = z.discriminatedUnion('type', [
   IncidentEscalated,
   IncidentErased,
   IncidentImported,
+  IncidentMerged,
+  IncidentUnmerged,
+  DuplicateAttached,
+  DuplicateDetached,
 ]);
 export type GridEvent = z.infer<typeof GridEvent>;
 export type GridEventType = GridEvent['type'];

@@ -12,8 +12,13 @@ export const Notification = z.object({
     area: z.string().optional(),
     /** Department whose handlers receive it. */
     department: z.string().optional(),
+    /**
+     * One person, by the id their token names (a case's reporter, told of its closure): only they receive it. Set only
+     * for reports of a category that is not confidential.
+     */
+    person: z.string().max(200).optional(),
   }),
-  kind: z.enum(['dispatched', 'warning', 'overdue', 'escalated', 'returned', 'rework', 'resolved']),
+  kind: z.enum(['dispatched', 'warning', 'overdue', 'escalated', 'returned', 'rework', 'resolved', 'closed']),
   /** The text to send, in Chinese. */
   message: z.string(),
   /** The case's urgency: a very urgent case's SMS is sent even in quiet hours (absent in records written before it). */

@@ -13,6 +13,8 @@ const ALWAYS: Partial<Record<GridEventType, readonly string[]>> = {
   IncidentResolved: ['photos'],
   IncidentReworkRequested: ['photos'],
   IncidentClosed: ['photos'],
+  // The duplicate's reporter, whom the survivor tells when it closes.
+  DuplicateAttached: ['reporterId'],
 };
 
 /** The fields of a photo ({ key, sha256, contentType }) that are sealed: where it is stored and what it hashes to. */
@@ -39,6 +41,8 @@ const FREE_TEXT: Partial<Record<GridEventType, readonly string[]>> = {
   ExtensionDenied: ['reason'],
   IncidentSuspended: ['reason'],
   IncidentEscalated: ['reason'],
+  IncidentMerged: ['note'],
+  IncidentUnmerged: ['note'],
 };
 
 /** What a sealed value is bound to: its incident and the field's name. */

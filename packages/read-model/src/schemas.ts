@@ -13,7 +13,7 @@ import { z } from 'zod';
  * domain's functions (`incidentView`, `historyEntry`, `evolve`) make the values; the checks at the end fail to
  * compile when a schema here and the domain's type part ways.
  */
-const IncidentStatus = z.enum(['reported', 'rejected', 'dispatched', 'accepted', 'resolved', 'closed', 'returned']);
+const IncidentStatus = z.enum(['reported', 'rejected', 'dispatched', 'accepted', 'resolved', 'closed', 'returned', 'merged']);
 const ExtensionUnit = z.enum(['working_hours', 'working_days', 'natural_hours']);
 const PendingExtension = z.object({ unit: ExtensionUnit, amount: z.number() }).nullable();
 const isoOrNull = z.string().nullable();
@@ -39,6 +39,12 @@ export const IncidentView = z.object({
   pendingExtension: PendingExtension,
   /** A legacy system's case (ADR 0030): history, on no work list. */
   imported: z.boolean().exactOptional(),
+  /** The case it was merged into as a duplicate (合并, status `merged`), ADR 0032. */
+  mergedInto: z.string().exactOptional(),
+  /** The duplicates merged into this case. A view stored before merges existed reads as none. */
+  mergedDuplicates: z.array(z.string()).default([]),
+  /** Open cases the intake proposed this report as a duplicate of (重复上报). */
+  possibleDuplicateOf: z.array(z.string()).default([]),
 });
 export type IncidentView = z.infer<typeof IncidentView>;
 
@@ -123,6 +129,9 @@ export const StoredIncident = z.object({
   closedAt: z.number().exactOptional(),
   erased: z.boolean().exactOptional(),
   imported: z.boolean().exactOptional(),
+  possibleDuplicateOf: z.array(z.string()).exactOptional(),
+  mergedInto: z.string().exactOptional(),
+  duplicates: z.array(z.object({ incidentId: z.string(), reporterId: z.string() })).exactOptional(),
 });
 
 /** Readonly or not is no difference in a stored JSON. */

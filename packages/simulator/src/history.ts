@@ -16,6 +16,7 @@ import {
   type DecisionContext,
   type Incident,
   type IncidentState,
+  isFinished,
 } from '@gridgov/domain';
 import { categoryMix, DEFAULT_PROFILE, type MoveKind, type TrafficProfile, type Weighted } from './profile.ts';
 import { int, logUniform, mulberry32, pick, uuid, weighted, type Random } from './random.ts';
@@ -200,7 +201,7 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
 
   let now = arrivedAt;
   for (let step = 0; step < input.steps; step++) {
-    if (incident().status === 'closed' || incident().status === 'rejected') break;
+    if (isFinished(incident().status)) break;
     if (random() < profile.stall) break;
     now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
     if (now >= to) break;
@@ -233,7 +234,7 @@ const REASONS = ['不属于本单位职责', '现场核实情况不符', '需协
 /** What someone does next to a case, among the commands its state allows, weighted by the profile. */
 function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: number): Move {
   const { random, departments } = world;
-  if (s.status === 'closed' || s.status === 'rejected') throw new Error(`nextMove: the case is ${s.status}`);
+  if (s.status === 'closed' || s.status === 'rejected' || s.status === 'merged') throw new Error(`nextMove: the case is ${s.status}`);
   const district = s.gridCode.slice(0, 6);
   const dispatcher: Actor = { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher', areas: [district] };
   const handler: Actor = {

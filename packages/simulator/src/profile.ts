@@ -24,7 +24,7 @@ export type MoveKind =
 
 /** Where a case stands when someone next acts on it: what the weights of the next move depend on. */
 export interface Situation {
-  readonly status: Exclude<IncidentStatus, 'closed' | 'rejected'>;
+  readonly status: Exclude<IncidentStatus, 'closed' | 'rejected' | 'merged'>;
   readonly suspended: boolean;
   readonly pendingExtension: boolean;
   /** The handling deadline is less than a day away. */

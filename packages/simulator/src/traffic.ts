@@ -112,7 +112,7 @@ function caseSeed(seed: number, index: number): number {
 }
 
 /** The intake's route of each command on an incident (docs/api.md). */
-const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
+const PATHS: Record<Exclude<CommandType, 'ReportIncident' | 'AttachDuplicate' | 'DetachDuplicate'>, string> = {
   RejectIncident: 'reject',
   DispatchIncident: 'dispatch',
   ReassignIncident: 'reassign',
@@ -127,6 +127,8 @@ const PATHS: Record<Exclude<CommandType, 'ReportIncident'>, string> = {
   ResumeIncident: 'resume',
   EscalateIncident: 'escalate',
   EraseIncident: 'erase',
+  MergeIncident: 'merge',
+  UnmergeIncident: 'unmerge',
 };
 
 /** The HTTP request of a planned step, sent at `sentAt` (epoch ms) about the incident the API named in the report's answer. */
@@ -149,5 +151,7 @@ export function requestOf(
     };
   }
   if (!incidentId) throw new Error(`requestOf: ${command.type} before the report was accepted`);
+  // A merge's survivor half is the intake's to give, with the merge: a plan never names it.
+  if (command.type === 'AttachDuplicate' || command.type === 'DetachDuplicate') throw new Error(`requestOf: ${command.type} has no route`);
   return { path: `/v1/incidents/${incidentId}/${PATHS[command.type]}`, body: command.data };
 }

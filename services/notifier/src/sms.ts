@@ -43,6 +43,7 @@ const TEMPLATES: Record<Notification['kind'], (message: string) => string> = {
   returned: (m) => `${SIGN}您派遣的一件案件被退回，请重新派遣。${m}`,
   rework: (m) => `${SIGN}您处置的一件案件核查未通过，请返工。${m}`,
   resolved: (m) => `${SIGN}您有一件案件待核查，请前往现场核查。${m}`,
+  closed: (m) => `${SIGN}您上报的问题已结案。${m}`,
 };
 
 export function smsText(n: Pick<Notification, 'kind' | 'message'>): string {

@@ -21,6 +21,10 @@ const MATRIX = `
   SuspendIncident           ·           ·        ✓           ·       ·
   ResumeIncident            ·           ·        ✓           ·       ·
   EscalateIncident          ·           ·        ✓           ·       ·
+  MergeIncident             ·           ·        ✓           ·       ·
+  UnmergeIncident           ·           ·        ✓           ·       ·
+  AttachDuplicate           ·           ·        ✓           ·       ·
+  DetachDuplicate           ·           ·        ✓           ·       ·
   ReturnIncident            ·           ✓        ·           ·       ·
   AcceptIncident            ·           ✓        ·           ·       ·
   ResolveIncident           ·           ✓        ·           ·       ·
@@ -166,6 +170,13 @@ const COMMANDS: Record<Exclude<CommandType, 'ReportIncident'>, Command> = {
   ResumeIncident: { type: 'ResumeIncident', data: {} },
   EscalateIncident: { type: 'EscalateIncident', data: { reason: '督办' } },
   EraseIncident: { type: 'EraseIncident', data: { reason: '本人申请删除' } },
+  MergeIncident: { type: 'MergeIncident', data: { into: '0b9e8c71-2f3a-4d5b-8c6d-7e8f9a0b1c2d' } },
+  UnmergeIncident: { type: 'UnmergeIncident', data: {} },
+  AttachDuplicate: {
+    type: 'AttachDuplicate',
+    data: { duplicateId: '0b9e8c71-2f3a-4d5b-8c6d-7e8f9a0b1c2d', category: 'exposed_rubbish', reporterId: 'staff-0043' },
+  },
+  DetachDuplicate: { type: 'DetachDuplicate', data: { duplicateId: '0b9e8c71-2f3a-4d5b-8c6d-7e8f9a0b1c2d' } },
 };
 
 describe('the decider asks the same table', () => {

@@ -60,6 +60,11 @@ export const ACCESS: { readonly [A in Action]: { readonly [R in PersonRole]: Rul
   SuspendIncident: DISPATCHER_ONLY,
   ResumeIncident: DISPATCHER_ONLY,
   EscalateIncident: DISPATCHER_ONLY,
+  // 合并 and its undoing: each half on its own case (ADR 0032)
+  MergeIncident: DISPATCHER_ONLY,
+  UnmergeIncident: DISPATCHER_ONLY,
+  AttachDuplicate: DISPATCHER_ONLY,
+  DetachDuplicate: DISPATCHER_ONLY,
   // handler: only cases dispatched to their department
   ReturnIncident: HANDLER_ONLY,
   AcceptIncident: HANDLER_ONLY,

@@ -15,6 +15,17 @@ export interface Category {
   readonly handling: Readonly<Record<Urgency, Duration>>;
   /** Confidential categories never show the reporter to handlers or read models (举报人保护). */
   readonly confidential: boolean;
+  /**
+   * When a new report is proposed as a possible duplicate (重复上报) of an open case of the category: within this many
+   * metres of it and this many hours after its report. Absent: never proposed (a dispute or a lead is never "the same").
+   */
+  readonly duplicates?: DuplicateRule | undefined;
+}
+
+/** How near in space and time two reports of a category must be for the second to be proposed as a duplicate. */
+export interface DuplicateRule {
+  readonly radiusMeters: number;
+  readonly windowHours: number;
 }
 
 export interface Department {
@@ -50,6 +61,7 @@ export const DEFAULT_CATEGORIES: readonly Category[] = [
     defaultDepartment: 'sanitation',
     confidential: false,
     handling: { normal: wd(1), urgent: wh(4), very_urgent: wh(2) },
+    duplicates: { radiusMeters: 50, windowHours: 72 },
   },
   {
     code: 'dirty_road',
@@ -57,6 +69,7 @@ export const DEFAULT_CATEGORIES: readonly Category[] = [
     defaultDepartment: 'sanitation',
     confidential: false,
     handling: { normal: wh(5), urgent: wh(2), very_urgent: wh(1) },
+    duplicates: { radiusMeters: 50, windowHours: 72 },
   },
   {
     code: 'illegal_construction',
@@ -71,6 +84,7 @@ export const DEFAULT_CATEGORIES: readonly Category[] = [
     defaultDepartment: 'water_affairs',
     confidential: false,
     handling: { normal: nh(6), urgent: nh(6), very_urgent: nh(2) },
+    duplicates: { radiusMeters: 30, windowHours: 72 },
   },
   {
     code: 'dispute',
@@ -160,6 +174,11 @@ export class Catalog {
   /** Whether reports of the category are confidential (举报人保护); not for a category not in the catalog. */
   isConfidential(code: string): boolean {
     return this.categories.get(code)?.confidential ?? false;
+  }
+
+  /** The category's duplicate rule (radius and window); none for a category without one or not in the catalog. */
+  duplicateRule(code: string): DuplicateRule | undefined {
+    return this.categories.get(code)?.duplicates;
   }
 
   /** The department a category goes to when no routing rule applies; none for a category not in the catalog. */

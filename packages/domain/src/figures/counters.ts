@@ -50,6 +50,8 @@ export interface CountedIncident {
   readonly extended: boolean;
   readonly escalated: boolean;
   readonly handlingMs: number;
+  /** Merged into another case as a duplicate (合并): it counts for nothing, the survivor counts the problem once. */
+  readonly merged?: boolean;
 }
 
 /** One counter change: hash (area × window) and field, by how much. */
@@ -70,6 +72,7 @@ export type ApplyResult =
  * over all incidents; an event's deltas are the change it makes here.
  */
 export function contributions(i: CountedIncident): Record<CountedFigure, number> {
+  if (i.merged) return Object.fromEntries(CountedFigures.map((f) => [f, 0])) as Record<CountedFigure, number>;
   return {
     reported: 1,
     rejected: i.rejected ? 1 : 0,
@@ -128,6 +131,15 @@ export function countedAfter(i: CountedIncident | undefined, event: GridEvent): 
       return event.data.stage === 'handling' ? { ...next, overdue: true } : next;
     case 'IncidentEscalated':
       return { ...next, escalated: true };
+    case 'IncidentMerged':
+      return { ...next, merged: true };
+    case 'IncidentUnmerged': {
+      // Back awaiting dispatch, as a return leaves a case: with no department, no handling stage open.
+      const { merged: _merged, ...open } = next;
+      return { ...open, department: null, overdue: false };
+    }
+    case 'DuplicateAttached':
+    case 'DuplicateDetached':
     case 'IncidentAccepted':
     case 'ExtensionRequested':
     case 'ExtensionDenied':

@@ -62,7 +62,7 @@ function applicable(s: Incident, who: number, variant: number): { command: Comma
   const d = dispatcher(who);
   const h = handlerOf(s.department, who);
   const reason = '原因';
-  if (s.status === 'closed' || s.status === 'rejected') return [];
+  if (s.status === 'closed' || s.status === 'rejected' || s.status === 'merged') return [];
   const escalate = { command: { type: 'EscalateIncident', data: { reason } }, actor: d } as const;
   if (s.suspendedAt !== null) return [{ command: { type: 'ResumeIncident', data: {} }, actor: d }, escalate];
   const suspend = { command: { type: 'SuspendIncident', data: { reason } }, actor: d } as const;

@@ -3,6 +3,7 @@ import { authorise, roleMay } from '../access/authorise.ts';
 import { approveExtension, denyExtension, requestExtension } from './commands/extension.ts';
 import { escalateIncident } from './commands/escalation.ts';
 import { acceptIncident, resolveIncident, returnIncident, verifyIncident } from './commands/handling.ts';
+import { attachDuplicate, detachDuplicate, mergeIncident, unmergeIncident } from './commands/merge.ts';
 import { isCitizenReport, reportIncident } from './commands/report.ts';
 import { resumeIncident, suspendIncident } from './commands/suspension.ts';
 import { dispatchIncident, reassignIncident, rejectIncident } from './commands/triage.ts';
@@ -11,6 +12,17 @@ import type { Rejection } from './rejection.ts';
 import type { IncidentState, IncidentStatus } from './state.ts';
 
 export type { Decision, DecisionContext } from './decision.ts';
+
+const ALL: readonly IncidentStatus[] = ['reported', 'rejected', 'dispatched', 'accepted', 'resolved', 'closed', 'returned', 'merged'];
+
+/** Commands a suspended (挂账) case still takes: its resumption, escalation, and a duplicate merged into it or taken out. */
+const WHILE_SUSPENDED: readonly CaseCommand['type'][] = [
+  'ResumeIncident',
+  'EscalateIncident',
+  'SuspendIncident',
+  'AttachDuplicate',
+  'DetachDuplicate',
+];
 
 /** In which states each command applies. */
 const FROM: Record<CaseCommand['type'], readonly IncidentStatus[]> = {
@@ -28,7 +40,12 @@ const FROM: Record<CaseCommand['type'], readonly IncidentStatus[]> = {
   ResumeIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   EscalateIncident: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   // Personal data goes once the case is over: a case still open needs its reporter (verification, 举报人 contact).
-  EraseIncident: ['closed', 'rejected'],
+  EraseIncident: ['closed', 'rejected', 'merged'],
+  // Merges say themselves why they do not apply (MERGE_REFUSED), whatever the state.
+  MergeIncident: ALL,
+  UnmergeIncident: ALL,
+  AttachDuplicate: ALL,
+  DetachDuplicate: ALL,
 };
 
 const STATUS_NAMES: Record<IncidentStatus, string> = {
@@ -39,6 +56,7 @@ const STATUS_NAMES: Record<IncidentStatus, string> = {
   resolved: '已处置 resolved',
   closed: '已结案 closed',
   returned: '已退回 returned',
+  merged: '已合并 merged',
 };
 
 /**
@@ -71,11 +89,11 @@ export function decide(envelope: CommandEnvelope, state: IncidentState, ctx: Dec
     return reject('INVALID_TRANSITION', `${command.type} does not apply to a case that is ${STATUS_NAMES[state.status]}`);
   }
   // A parked case can be resumed or escalated; a second suspension is told ALREADY_SUSPENDED below.
-  if (state.suspendedAt !== null && !['ResumeIncident', 'EscalateIncident', 'SuspendIncident'].includes(command.type)) {
+  if (state.suspendedAt !== null && !WHILE_SUSPENDED.includes(command.type)) {
     return reject('INCIDENT_SUSPENDED', `the case is suspended (挂账); resume it first`);
   }
   const out = new Emitter(state);
-  const refused = decideOnCase(command, { s: state, actor, ctx, t, out });
+  const refused = decideOnCase(command, { id: envelope.incidentId, s: state, actor, ctx, t, out });
   return refused ? { kind: 'rejected', rejection: refused } : { kind: 'accepted', events: out.events };
 }
 
@@ -111,6 +129,14 @@ function decideOnCase(command: CaseCommand, turn: CaseTurn): Rejection | undefin
     case 'EraseIncident':
       turn.out.emit('IncidentErased', { reason: command.data.reason, trigger: 'admin' }, turn.actor, turn.t);
       return undefined;
+    case 'MergeIncident':
+      return mergeIncident(command.data, turn);
+    case 'UnmergeIncident':
+      return unmergeIncident(command.data, turn);
+    case 'AttachDuplicate':
+      return attachDuplicate(command.data, turn);
+    case 'DetachDuplicate':
+      return detachDuplicate(command.data, turn);
     default: {
       const unknown: never = command;
       throw new Error(`decide: unhandled command ${(unknown as Command).type}`);

@@ -78,6 +78,8 @@ export class Emitter {
  * emits its events through `out`, or returns why it is refused.
  */
 export interface CaseTurn {
+  /** The case's id. */
+  readonly id: string;
   readonly s: Incident;
   readonly actor: Actor;
   readonly ctx: DecisionContext;

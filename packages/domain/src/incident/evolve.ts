@@ -36,6 +36,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       suspensions: [],
       escalationLevel: 0,
       nextEscalationAt: null,
+      ...(event.data.possibleDuplicateOf?.length ? { possibleDuplicateOf: event.data.possibleDuplicateOf } : {}),
     };
     // The dispatch clock runs from when the report reached us, not from when the phone made it.
     const received = event.data.receivedAt ? ms(event.data.receivedAt) : at;
@@ -136,8 +137,41 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
     case 'IncidentErased': {
       // What the state held of the person goes with the key: the worker's and the read side's copies alike.
       const { reporterRef: _ref, ...rest } = s;
-      return { ...rest, reportId: '', reporterId: '', erased: true };
+      const duplicates = s.duplicates?.map((d) => ({ ...d, reporterId: '' }));
+      return { ...rest, reportId: '', reporterId: '', erased: true, ...(duplicates ? { duplicates } : {}) };
     }
+    case 'IncidentMerged':
+      // Closed as a duplicate: no clock runs, nothing climbs the ladder, nobody's list holds it.
+      return {
+        ...s,
+        status: 'merged',
+        clocks: [],
+        pendingExtension: null,
+        nextEscalationAt: null,
+        closedAt: at,
+        mergedInto: event.data.into,
+      };
+    case 'IncidentUnmerged': {
+      // Its own case again, awaiting dispatch as a fresh report does, against a dispatch deadline from now.
+      const { mergedInto: _into, closedAt: _closed, ...rest } = s;
+      return {
+        ...rest,
+        version,
+        status: 'reported',
+        department: null,
+        clocks: [clock(event, version, 'dispatch', at, ms(event.data.dispatchDue), event.data.measures)],
+      };
+    }
+    case 'DuplicateAttached':
+      return {
+        ...s,
+        duplicates: [
+          ...(s.duplicates ?? []).filter((d) => d.incidentId !== event.data.duplicateId),
+          { incidentId: event.data.duplicateId, reporterId: event.data.reporterId },
+        ],
+      };
+    case 'DuplicateDetached':
+      return { ...s, duplicates: (s.duplicates ?? []).filter((d) => d.incidentId !== event.data.duplicateId) };
     case 'ExtensionRequested':
       return { ...s, pendingExtension: { unit: event.data.unit, amount: event.data.amount } };
     case 'ExtensionApproved':

@@ -83,6 +83,10 @@ const RETURNED = history(
 const CLOSED = history(...RESOLVED, event('IncidentClosed', { onTime: true, handlingMs: HANDLED_BY_16 }, '2026-11-25 10:00', STAFF));
 const REJECTED = history(...REPORTED, event('IncidentRejected', { reason: '重复上报 duplicate' }, '2026-11-24 09:10', DISPATCHER));
 
+/** Another open case of the same category at the same spot, the survivor of a merge. */
+const SURVIVOR = '0b9e8c71-2f3a-4d5b-8c6d-7e8f9a0b1c2d';
+const MERGED = history(...REPORTED, event('IncidentMerged', { into: SURVIVOR }, '2026-11-24 09:20', DISPATCHER));
+
 const ADMIN: Actor = { id: 'admin-01', role: 'admin', areas: [XINHUI_DISTRICT] };
 const SYSTEM_ACTOR: Actor = { id: 'system', role: 'system' };
 const ERASE_REASON = '保存期满前本人申请删除 erasure on request';
@@ -95,6 +99,7 @@ const STATES: Record<IncidentStatus, readonly GridEvent[]> = {
   resolved: RESOLVED,
   closed: CLOSED,
   rejected: REJECTED,
+  merged: MERGED,
 };
 
 const suspended = (past: readonly GridEvent[], at: string) =>
@@ -127,6 +132,17 @@ const OVERDUE_WITH_REQUEST = history(
 // ---- every command, with the role that may give it ----------------------------------------------
 
 type CaseCommand = Exclude<CommandType, 'ReportIncident'>;
+
+const STATUSES_ALL: readonly IncidentStatus[] = [
+  'reported',
+  'returned',
+  'dispatched',
+  'accepted',
+  'resolved',
+  'closed',
+  'rejected',
+  'merged',
+];
 
 const COMMANDS: Record<CaseCommand, { readonly command: Command; readonly actor: Actor; readonly from: readonly IncidentStatus[] }> = {
   RejectIncident: { command: { type: 'RejectIncident', data: { reason: REASON } }, actor: DISPATCHER, from: ['reported', 'returned'] },
@@ -174,7 +190,20 @@ const COMMANDS: Record<CaseCommand, { readonly command: Command; readonly actor:
     actor: DISPATCHER,
     from: ['reported', 'returned', 'dispatched', 'accepted', 'resolved'],
   },
-  EraseIncident: { command: { type: 'EraseIncident', data: { reason: ERASE_REASON } }, actor: ADMIN, from: ['closed', 'rejected'] },
+  EraseIncident: {
+    command: { type: 'EraseIncident', data: { reason: ERASE_REASON } },
+    actor: ADMIN,
+    from: ['closed', 'rejected', 'merged'],
+  },
+  // Merges tell why they do not apply themselves (MERGE_REFUSED, merge.unit.test.ts): no state is INVALID_TRANSITION.
+  MergeIncident: { command: { type: 'MergeIncident', data: { into: SURVIVOR } }, actor: DISPATCHER, from: STATUSES_ALL },
+  UnmergeIncident: { command: { type: 'UnmergeIncident', data: {} }, actor: DISPATCHER, from: STATUSES_ALL },
+  AttachDuplicate: {
+    command: { type: 'AttachDuplicate', data: { duplicateId: SURVIVOR, category: 'exposed_rubbish', reporterId: 'staff-0043' } },
+    actor: DISPATCHER,
+    from: STATUSES_ALL,
+  },
+  DetachDuplicate: { command: { type: 'DetachDuplicate', data: { duplicateId: SURVIVOR } }, actor: DISPATCHER, from: STATUSES_ALL },
 };
 const COMMAND_TYPES = Object.keys(COMMANDS) as CaseCommand[];
 const ROLES: readonly Role[] = ['grid_staff', 'handler', 'dispatcher', 'leader', 'admin', 'system'];
@@ -989,7 +1018,11 @@ describe('commands that do not apply to the state', () => {
   it('a closed case accepts no command of any kind but the erasure of its personal data', () => {
     for (const type of COMMAND_TYPES.filter((t) => t !== 'EraseIncident')) {
       const decision = decide(give(type, '2026-11-26 10:00'), given(CLOSED).state, ctx, instant('2026-11-26 10:00'));
-      expect(decision).toMatchObject({ kind: 'rejected', rejection: { code: 'INVALID_TRANSITION' } });
+      // A merge or its undoing says why in its own words (merge.unit.test.ts).
+      const code = ['MergeIncident', 'UnmergeIncident', 'AttachDuplicate', 'DetachDuplicate'].includes(type)
+        ? 'MERGE_REFUSED'
+        : 'INVALID_TRANSITION';
+      expect(decision).toMatchObject({ kind: 'rejected', rejection: { code } });
     }
   });
 });

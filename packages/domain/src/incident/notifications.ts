@@ -114,7 +114,26 @@ export function notificationsFor(event: GridEvent, state: Incident, areas: AreaT
           message: `待核查：${caseName}已处置，请于${local(event.data.verificationDue)}前现场核查。`,
         },
       ];
+    case 'IncidentClosed':
+      return closureNotices(base, state, catalog, `结案：您上报的${caseName}已处置完毕并经核查结案。`);
     default:
       return [];
   }
+}
+
+/**
+ * 结案 told to whoever reported the case, and to the reporter of every duplicate merged into it (ADR 0032): each by
+ * their own id. Not for a confidential category (the notice would name its reporter on grid.notifications), nor a
+ * citizen's report (their app asks the Open311 door), nor a reporter erased.
+ */
+function closureNotices(
+  base: Pick<Notification, 'notificationId' | 'incidentId' | 'at' | 'urgency'>,
+  state: Incident,
+  catalog: Catalog,
+  message: string,
+): Notification[] {
+  if (catalog.isConfidential(state.category)) return [];
+  const people = [state.reporterId, ...(state.duplicates ?? []).map((d) => d.reporterId)];
+  const told = [...new Set(people)].filter((id) => id !== '' && !id.startsWith('open311:'));
+  return told.map((person) => ({ ...base, recipient: { role: 'grid_staff', person }, kind: 'closed', message }));
 }

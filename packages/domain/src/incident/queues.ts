@@ -11,7 +11,7 @@ import type { Incident } from './state.ts';
  * - `suspended`: 挂账, its clocks stopped;
  * - `handling`: with a department (dispatched or signed for);
  * - `verifying`: 反馈 given, waiting for grid staff to check it (核查).
- * A case may be on several (overdue and escalated, say); a closed or rejected case is on none.
+ * A case may be on several (overdue and escalated, say); a closed, rejected or merged case is on none.
  */
 export const CASE_QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'suspended', 'handling', 'verifying'] as const;
 export type CaseQueue = (typeof CASE_QUEUES)[number];
@@ -21,7 +21,7 @@ type QueueFacts = Pick<IncidentView, 'status' | 'deadlines' | 'escalationLevel' 
 /** The lists this case is on now, in CASE_QUEUES order. */
 export function caseQueues(view: QueueFacts): CaseQueue[] {
   // A legacy case (ADR 0030) is history: nobody works it here, whatever state the legacy system left it in.
-  if (view.status === 'closed' || view.status === 'rejected' || view.imported) return [];
+  if (view.status === 'closed' || view.status === 'rejected' || view.status === 'merged' || view.imported) return [];
   const on = new Set<CaseQueue>();
   if (view.status === 'reported') on.add('new');
   if (view.status === 'returned') on.add('returned');

@@ -22,6 +22,8 @@ export const RejectionCodes = [
   /** A legacy case brought in by `pnpm import-cases` (ADR 0030): history, not work. */
   'INCIDENT_IMPORTED',
   'PHOTO_UNVERIFIED',
+  /** A merge (合并) or its undoing that cannot be: same case, other category, a case over, not merged (ADR 0032). */
+  'MERGE_REFUSED',
   /** Not the decider's: the worker refuses a command that reached grid.commands too long after it was signed (ADR 0019). */
   'COMMAND_EXPIRED',
 ] as const;

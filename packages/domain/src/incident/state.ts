@@ -3,7 +3,16 @@ import type { Catalog, Duration } from '../catalog/categories.ts';
 import type { DeadlinePolicy } from './policy.ts';
 import type { Interval, Measure } from './stage-time.ts';
 
-export type IncidentStatus = 'reported' | 'rejected' | 'dispatched' | 'accepted' | 'resolved' | 'closed' | 'returned';
+export type IncidentStatus = 'reported' | 'rejected' | 'dispatched' | 'accepted' | 'resolved' | 'closed' | 'returned' | 'merged';
+
+/** Whether a case is over: closed, rejected, or merged into another (closed as a duplicate, 合并). */
+export const isFinished = (status: IncidentStatus): boolean => status === 'closed' || status === 'rejected' || status === 'merged';
+
+/** A duplicate merged into a case: who reported it, to be told when the case closes. */
+export interface MergedDuplicate {
+  readonly incidentId: string;
+  readonly reporterId: string;
+}
 
 /** One running deadline. Warnings fall at fractions of the time from start to due, in the clock's measure. */
 export interface StageClock {
@@ -50,6 +59,12 @@ export interface Incident {
   readonly erased?: boolean;
   /** A legacy system's case, imported whole (IncidentImported, ADR 0030): history; nothing is decided on it. */
   readonly imported?: boolean;
+  /** Open cases the intake proposed this report as a duplicate of (重复上报); absent when none. */
+  readonly possibleDuplicateOf?: readonly string[];
+  /** The case this one was merged into as a duplicate (status `merged`); absent otherwise. */
+  readonly mergedInto?: string;
+  /** The duplicates merged into this case, in the order merged; absent when none ever was. */
+  readonly duplicates?: readonly MergedDuplicate[];
 }
 
 export type IncidentState = Incident | null;

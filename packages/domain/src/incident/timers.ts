@@ -2,7 +2,7 @@ import type { Actor, DecidedEvent, Stage } from '@gridgov/contracts';
 import { escalationArea } from './commands/escalation.ts';
 import { type DecisionContext, due, Emitter, iso } from './decision.ts';
 import { MAX_ESCALATION_LEVEL } from './policy.ts';
-import { stageDuration, type Incident, type IncidentState, type StageClock } from './state.ts';
+import { isFinished, stageDuration, type Incident, type IncidentState, type StageClock } from './state.ts';
 
 const SYSTEM: Actor = { id: 'system', role: 'system' };
 
@@ -10,7 +10,7 @@ const SYSTEM: Actor = { id: 'system', role: 'system' };
 export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy' | 'time'>): number | null {
   // A legacy case (ADR 0030) runs no clock, and holds no personal data for the retention policy to erase.
   if (s?.imported) return null;
-  if (s && (s.status === 'closed' || s.status === 'rejected')) return retentionEndsAt(s, ctx);
+  if (s && isFinished(s.status)) return retentionEndsAt(s, ctx);
   if (!s || s.suspendedAt !== null) return null;
   let next = Number.POSITIVE_INFINITY;
   for (const c of s.clocks) {
@@ -29,7 +29,7 @@ export function nextTimerAt(s: IncidentState, ctx: Pick<DecisionContext, 'policy
 export function tick(state: IncidentState, ctx: DecisionContext, now: Date): DecidedEvent[] {
   const t = now.getTime();
   if (state?.imported) return [];
-  if (state && (state.status === 'closed' || state.status === 'rejected')) {
+  if (state && isFinished(state.status)) {
     const ends = retentionEndsAt(state, ctx);
     if (ends === null || ends > t) return [];
     const days = Math.round((ctx.policy.retentionMs ?? 0) / 86_400_000);
@@ -47,7 +47,7 @@ export function tick(state: IncidentState, ctx: DecisionContext, now: Date): Dec
   return out.events;
 }
 
-/** When a closed or rejected case's personal data falls due for erasure under the retention policy; null if never. */
+/** When a closed, rejected or merged case's personal data falls due for erasure under the retention policy; null if never. */
 function retentionEndsAt(s: Incident, ctx: Pick<DecisionContext, 'policy'>): number | null {
   if (s.erased || s.closedAt === undefined || ctx.policy.retentionMs === undefined) return null;
   return s.closedAt + ctx.policy.retentionMs;

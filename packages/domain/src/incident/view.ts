@@ -31,6 +31,12 @@ export function incidentView(incidentId: string, s: Incident) {
     extensionCount: s.extensionCount,
     pendingExtension: s.pendingExtension,
     ...(s.imported ? { imported: true } : {}),
+    /** The case it was merged into as a duplicate (合并, status `merged`). */
+    ...(s.mergedInto ? { mergedInto: s.mergedInto } : {}),
+    /** The duplicates merged into this case. */
+    mergedDuplicates: (s.duplicates ?? []).map((d) => d.incidentId),
+    /** Open cases the intake proposed this report as a duplicate of, for the dispatcher to merge or not. */
+    possibleDuplicateOf: [...(s.possibleDuplicateOf ?? [])],
   };
 }
 export type IncidentView = ReturnType<typeof incidentView>;

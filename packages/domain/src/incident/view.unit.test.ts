@@ -67,6 +67,8 @@ describe('incidentView', () => {
       reworkCount: 0,
       extensionCount: 0,
       pendingExtension: null,
+      mergedDuplicates: [],
+      possibleDuplicateOf: [],
     });
   });
 

@@ -72,6 +72,8 @@ const view = (over: Partial<IncidentView> = {}): IncidentView => ({
   reworkCount: 0,
   extensionCount: 0,
   pendingExtension: null,
+  mergedDuplicates: [],
+  possibleDuplicateOf: [],
   ...over,
 });
 const reportLine: HistoryEntry = {

@@ -42,6 +42,9 @@ function statusOf(
       const reason = textOf(lastOf(lines, 'IncidentRejected')?.data['reason']);
       return { status: 'closed', status_notes: reason ? `不予立案: ${reason}` : '不予立案: not taken up' };
     }
+    case 'merged':
+      // The same problem was reported before: it is handled as that case (ADR 0032).
+      return { status: 'closed', status_notes: '已合并: the same problem was reported before and is handled as one case with it' };
     default: {
       const unknown: never = view.status;
       throw new Error(`open311: unhandled status ${String(unknown)}`);

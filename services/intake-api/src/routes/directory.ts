@@ -47,6 +47,7 @@ export function registerDirectory(app: FastifyInstance, areas: AreaTree, catalog
         name: c.name,
         defaultDepartment: c.defaultDepartment,
         confidential: c.confidential,
+        ...(c.duplicates ? { duplicates: { radiusMeters: c.duplicates.radiusMeters, windowHours: c.duplicates.windowHours } } : {}),
       })),
       departments: catalog.allDepartments().map((d) => ({ code: d.code, name: d.name })),
     };

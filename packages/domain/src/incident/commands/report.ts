@@ -67,7 +67,9 @@ export function reportIncident(
   if ('rejection' in photos) return { kind: 'rejected', rejection: photos.rejection };
 
   // A citizen's report is triaged by a dispatcher (受理 or 不予立案) before any department sees it: never routed at once.
-  const department = citizen ? undefined : ctx.routing.route(data.category, data.gridCode);
+  // Nor is a report proposed as a duplicate of an open case (重复上报): a dispatcher merges it or dispatches it.
+  const proposed = data.possibleDuplicateOf !== undefined && data.possibleDuplicateOf.length > 0;
+  const department = citizen || proposed ? undefined : ctx.routing.route(data.category, data.gridCode);
   // Flagged, not refused: the phone's position may be off, or the thing reported lies just over the boundary.
   const outside = grid.boundary !== undefined && !boundaryContains(grid.boundary, data.location.lng, data.location.lat);
   const out = new Emitter(null);
@@ -89,6 +91,7 @@ export function reportIncident(
       ...photosField(photos.photos),
       ...(data.channel ? { channel: data.channel } : {}),
       ...(data.contact && Object.keys(data.contact).length > 0 ? { contact: data.contact } : {}),
+      ...(proposed ? { possibleDuplicateOf: data.possibleDuplicateOf } : {}),
     },
     envelope.actor,
     // The report happened when the device says; the deadlines run from when it reached us.

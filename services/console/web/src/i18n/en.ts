@@ -146,6 +146,7 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'status.accepted': 'Signed for',
   'status.resolved': 'Resolved',
   'status.closed': 'Closed',
+  'status.merged': 'Merged',
   'status.rejected': 'Rejected',
   'status.merged': 'Merged',
 
@@ -275,6 +276,10 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'event.IncidentResumed': 'Resumed',
   'event.IncidentErased': 'Personal data erased',
   'event.IncidentImported': 'Imported from the legacy system',
+  'event.IncidentMerged': 'Merged into another case',
+  'event.IncidentUnmerged': 'Merge undone',
+  'event.DuplicateAttached': 'Duplicate merged in',
+  'event.DuplicateDetached': 'Duplicate taken out',
   'event.DeadlineWarned': 'Deadline warning',
   'event.DeadlineMissed': 'Deadline missed',
   'event.IncidentEscalated': 'Escalated',

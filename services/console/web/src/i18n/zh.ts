@@ -144,6 +144,7 @@ export const zh = {
   'status.accepted': '已签收',
   'status.resolved': '已处置',
   'status.closed': '已结案',
+  'status.merged': '已合并',
   'status.rejected': '不予立案',
   'status.merged': '已合并',
 
@@ -273,6 +274,10 @@ export const zh = {
   'event.IncidentResumed': '恢复',
   'event.IncidentErased': '个人信息已删除',
   'event.IncidentImported': '历史案件导入',
+  'event.IncidentMerged': '合并至其他案件',
+  'event.IncidentUnmerged': '撤销合并',
+  'event.DuplicateAttached': '并入重复上报',
+  'event.DuplicateDetached': '移出重复上报',
   'event.DeadlineWarned': '临期预警',
   'event.DeadlineMissed': '超期',
   'event.IncidentEscalated': '督办',
