@@ -37,8 +37,7 @@ export class Catalog {
 
   /** The category's duplicate rule (重复上报: radius and window), if reports of it are ever proposed as duplicates. */
   duplicateRule(code: string): DuplicateRule | undefined {
-    const category = this.answer.categories.find((c) => c.code === code);
-    return (category as { readonly duplicates?: DuplicateRule } | undefined)?.duplicates;
+    return this.answer.categories.find((c) => c.code === code)?.duplicates;
   }
 
   departmentName(code: string | null, lang: Lang): string {

@@ -148,7 +148,6 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'status.closed': 'Closed',
   'status.merged': 'Merged',
   'status.rejected': 'Rejected',
-  'status.merged': 'Merged',
 
   'urgency.normal': 'Normal',
   'urgency.urgent': 'Urgent',
@@ -283,10 +282,6 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'event.DeadlineWarned': 'Deadline warning',
   'event.DeadlineMissed': 'Deadline missed',
   'event.IncidentEscalated': 'Escalated',
-  'event.IncidentMerged': 'Merged as a duplicate',
-  'event.IncidentUnmerged': 'Merge undone',
-  'event.DuplicateAttached': 'A duplicate merged in',
-  'event.DuplicateDetached': 'Merge of a duplicate undone',
 
   'inbox.title': 'Notifications',
   'inbox.bell': 'Notifications ({count} unread)',

@@ -146,7 +146,6 @@ export const zh = {
   'status.closed': '已结案',
   'status.merged': '已合并',
   'status.rejected': '不予立案',
-  'status.merged': '已合并',
 
   'urgency.normal': '一般',
   'urgency.urgent': '紧急',
@@ -281,10 +280,6 @@ export const zh = {
   'event.DeadlineWarned': '临期预警',
   'event.DeadlineMissed': '超期',
   'event.IncidentEscalated': '督办',
-  'event.IncidentMerged': '合并（重复上报）',
-  'event.IncidentUnmerged': '撤销合并',
-  'event.DuplicateAttached': '合并了一件重复上报',
-  'event.DuplicateDetached': '撤销了一件重复上报的合并',
 
   'inbox.title': '消息',
   'inbox.bell': '消息（{count} 条未读）',
