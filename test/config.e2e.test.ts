@@ -12,6 +12,7 @@ import {
   type TestInfra,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * Configuration as versioned data (ADR 0024), end to end: the services run as processes against the real broker and
@@ -78,7 +79,7 @@ describe('an admin changes the rules live', () => {
       category,
       urgency: 'normal',
       description: '夜间施工噪音',
-      location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+      location: { ...distinctPlace(), address: '会城同德路' },
       occurredAt: new Date(T0 - HOUR).toISOString(),
     });
     expect(res.status, JSON.stringify(res.json)).toBe(202);

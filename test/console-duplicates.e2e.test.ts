@@ -7,7 +7,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
-import { distinctPlaces, type Place } from './support/places.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * Duplicates (重复上报, issue 21) in a real browser against the real services. Two grid staff report the same overflowing
@@ -26,6 +26,7 @@ interface View {
   possibleDuplicateOf: string[];
 }
 type Figures = Record<string, number | null>;
+type Place = ReturnType<typeof distinctPlace>;
 
 describe('duplicates in the console', () => {
   const areas = loadXinhuiAreas();
@@ -36,7 +37,6 @@ describe('duplicates in the console', () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-dup', role: 'dispatcher', areas: ['440705'] };
   const HANDLER: TestTokenClaims = { sub: 'handler-dup', role: 'handler', department: 'sanitation', areas: ['440705'] };
   const LEADER: TestTokenClaims = { sub: 'leader-dup', role: 'leader', areas: [huicheng] };
-  const nextPlace = distinctPlaces();
 
   // Whose inbox a notification may land in: the two reporters, the handler, the dispatcher (inbox only, no SMS).
   const directoryDir = mkdtempSync(join(tmpdir(), 'gridgov-dup-directory-'));
@@ -141,7 +141,7 @@ describe('duplicates in the console', () => {
 
   it('proposes the duplicate on the phone, merges it, gives the department one task, counts one case and tells both reporters of the closure', async () => {
     if (noBrowser) throw noBrowser;
-    const bin = nextPlace();
+    const bin = distinctPlace();
     // About 11 m north of the first report: the same bin.
     const sameBin = { lat: Number((bin.lat + 0.0001).toFixed(6)), lng: bin.lng };
 
@@ -242,7 +242,7 @@ describe('duplicates in the console', () => {
     for (const { page } of [a, b]) {
       await poll(() => page.getByTestId('bell-count').textContent(), 30_000).not.toMatch(/^[–0]$/);
       await page.getByTestId('bell').click();
-      const closed = page.locator('[data-testid=inbox-item]', { hasText: '已结案' });
+      const closed = page.getByTestId('inbox-item').filter({ has: page.locator('.inbox-kind', { hasText: /^结案$/ }) });
       await poll(() => closed.count()).toBe(1);
       expect(await closed.getByTestId('inbox-open-case').getAttribute('href')).toBe(`/case?id=${original}`);
     }
@@ -259,7 +259,7 @@ describe('duplicates in the console', () => {
 
   it('undoes a merge from the case detail: two cases again, the figures as before the merge', async () => {
     if (noBrowser) throw noBrowser;
-    const manhole = nextPlace();
+    const manhole = distinctPlace();
     const { incidentId: kept } = await report(STAFF_A, manhole, '同德路 8 号垃圾堆放（撤销合并）');
     await proposedAt(manhole, kept);
     const second = await report(STAFF_B, manhole, '同德路 8 号门口垃圾（撤销合并，后报）');

@@ -8,7 +8,7 @@ import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
-import { distinctPlaces } from './support/places.ts';
+import { distinctPlace } from './support/client.ts';
 
 /** Waits for what the page or the services show: generous, since the machine is shared with the browser. */
 const poll = <T>(probe: () => Promise<T>, timeout = 20_000) => expect.poll(probe, { timeout, interval: 200 });
@@ -59,7 +59,6 @@ describe('exports and bulletins from the console and the running projection', ()
     const res = await fetch(`${running().projectionUrl}${url}`, { headers: bearer(LEADER) });
     return { status: res.status, body: (await res.json()) as T };
   };
-  const nextPlace = distinctPlaces();
   const report = async (at: Date) => {
     const res = await fetch(`${running().intakeUrl}/v1/incidents`, {
       method: 'POST',
@@ -70,8 +69,7 @@ describe('exports and bulletins from the console and the running projection', ()
         category: 'exposed_rubbish',
         urgency: 'normal',
         description: '路边堆放生活垃圾（导出）',
-        // A place of its own: two at one spot would be proposed as duplicates and wait for a dispatcher.
-        location: nextPlace(),
+        location: distinctPlace(),
         occurredAt: new Date(at.getTime() - 600_000).toISOString(),
       }),
     });

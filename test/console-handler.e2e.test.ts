@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
-import { distinctPlaces } from './support/places.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * The handler's page on a phone (390×844) in a real browser against the real services: a case reported by grid
@@ -21,8 +21,6 @@ describe("the handler's page and the case detail, on a phone", () => {
   const STAFF: TestTokenClaims = { sub: 'staff-handler-e2e', role: 'grid_staff', areas: [grid] };
   const HANDLER: TestTokenClaims = { sub: 'handler-sanitation-e2e', role: 'handler', department: 'sanitation', areas: ['440705'] };
 
-  // Each report at a place of its own: two at one spot would be proposed as duplicates and wait for a dispatcher.
-  const nextPlace = distinctPlaces();
   let stack: ConsoleStack | undefined;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
@@ -59,7 +57,7 @@ describe("the handler's page and the case detail, on a phone", () => {
         category: 'exposed_rubbish',
         urgency: 'normal',
         description,
-        location: { ...nextPlace(), address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });

@@ -4,6 +4,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRangeAndScope, collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * The dispatcher's and the leader's pages at a district's volume: a day's worth of reports (1,500, from 30 grids of
@@ -65,7 +66,7 @@ describe("the console at a district's volume", () => {
             category: CATEGORIES[i % CATEGORIES.length],
             urgency: URGENCIES[i % URGENCIES.length],
             description: `第${i}号：路边${WORDS[i % WORDS.length]}问题，请处理`,
-            location: { lat: 22.5 + (i % 100) / 1000, lng: 113.03, address: `同德路${i % 50}号` },
+            location: { ...distinctPlace(), address: `同德路${i % 50}号` },
             occurredAt: new Date(Date.now() - 600_000).toISOString(),
           }),
         });

@@ -14,7 +14,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chooseRangeAndScope, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
-import { distinctPlaces } from './support/places.ts';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * The web console in a real browser (Debian's Chromium, headless) against the real services: the console serves
@@ -33,9 +33,6 @@ describe('the web console', () => {
   const LEADER: TestTokenClaims = { sub: 'leader-huicheng', role: 'leader', areas: [huicheng] };
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-xinhui', role: 'dispatcher', areas: ['440705'] };
   const STAFF: TestTokenClaims = { sub: 'staff-console', role: 'grid_staff', areas: [grid] };
-
-  // Each report at a place of its own: two at one spot would be proposed as duplicates and wait for a dispatcher.
-  const nextPlace = distinctPlaces();
 
   let stack: ConsoleStack | undefined;
   let infra: TestInfra;
@@ -89,7 +86,7 @@ describe('the web console', () => {
         category,
         urgency,
         description,
-        location: { ...nextPlace(), address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });
@@ -342,7 +339,7 @@ describe('the web console', () => {
     const form = page.getByTestId('report-form');
     await form.locator('select[name=category]').selectOption('dirty_road');
     await form.locator('textarea[name=description]').fill(description);
-    const offlinePlace = nextPlace();
+    const offlinePlace = distinctPlace();
     await form.locator('input[name=lat]').fill(String(offlinePlace.lat));
     await form.locator('input[name=lng]').fill(String(offlinePlace.lng));
     await form.locator('input[name=address]').fill('会城同德路 12 号');
@@ -391,7 +388,7 @@ describe('the web console', () => {
     const submit = async (description: string) => {
       await form.locator('select[name=category]').selectOption('dirty_road');
       await form.locator('textarea[name=description]').fill(description);
-      const place = nextPlace();
+      const place = distinctPlace();
       await form.locator('input[name=lat]').fill(String(place.lat));
       await form.locator('input[name=lng]').fill(String(place.lng));
       await form.locator('input[name=address]').fill('会城同德路 14 号');
@@ -442,7 +439,7 @@ describe('the web console', () => {
     const description = `井盖破损（带照片 ${randomUUID().slice(0, 8)}）`;
     await form.locator('select[name=category]').selectOption('manhole_cover');
     await form.locator('textarea[name=description]').fill(description);
-    const photoPlace = nextPlace();
+    const photoPlace = distinctPlace();
     await form.locator('input[name=lat]').fill(String(photoPlace.lat));
     await form.locator('input[name=lng]').fill(String(photoPlace.lng));
     // As the camera or the gallery hands it over; the page scales it with a canvas and uploads the JPEG.

@@ -17,7 +17,7 @@ import {
   sharedS3,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, post } from './support/client.ts';
+import { call, post, distinctPlace } from './support/client.ts';
 
 /**
  * Issue 15, "Must show": the raw log hides every reporter, erasure reaches every copy. The three services run as
@@ -89,7 +89,7 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
       category,
       urgency: 'normal',
       description,
-      location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+      location: { ...distinctPlace(), address: '会城同德路' },
       occurredAt: new Date(now - 3_600_000).toISOString(),
     });
 

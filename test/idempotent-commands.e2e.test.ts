@@ -11,6 +11,7 @@ import {
   XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * A client that retries sends the same command again: the same report id, the same Idempotency-Key. Every command
@@ -88,7 +89,7 @@ describe('commands are idempotent end to end', () => {
       category: 'exposed_rubbish',
       urgency: 'normal',
       description: '路边堆放生活垃圾',
-      location: { lat: 22.52, lng: 113.03 },
+      location: distinctPlace(),
       occurredAt: new Date(Date.now() - 600_000).toISOString(),
     };
     const [a, b] = await Promise.all([post('/v1/incidents', body, STAFF), post('/v1/incidents', body, STAFF)]);

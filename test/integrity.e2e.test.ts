@@ -14,6 +14,7 @@ import {
   XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * Issue 20, findings 1–3 (ADR 0019), as someone who can reach the broker would try them: raw produces with a plain
@@ -87,7 +88,7 @@ describe('commands bound to their partition and replay-proof, events authenticat
         category: 'exposed_rubbish',
         urgency: 'normal',
         description: '路边堆放生活垃圾',
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
       },
       STAFF,

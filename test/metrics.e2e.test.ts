@@ -16,7 +16,7 @@ import {
   XINHUI_AREAS_FILE,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { post, reportBody } from './support/client.ts';
+import { post, reportBody, distinctPlace } from './support/client.ts';
 
 /**
  * Issue 18, "Must show: metrics, scraped and checked" (ADR 0026). The four services run as processes; their /metrics are
@@ -249,7 +249,7 @@ describe('metrics of every service, scraped while traffic runs', () => {
                 category: 'exposed_rubbish',
                 urgency: 'normal',
                 description: '路边堆放生活垃圾',
-                location: { lat: 22.52, lng: 113.03 },
+                location: distinctPlace(),
                 occurredAt: now,
               },
             },

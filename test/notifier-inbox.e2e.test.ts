@@ -4,6 +4,7 @@ import type { Browser, BrowserContext } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { distinctPlace } from './support/client.ts';
 
 /** What the page shows, waited for: generous, since the suite shares two cores with the browser. */
 const poll = <T>(probe: () => Promise<T>, timeout = 30_000) => expect.poll(probe, { timeout, interval: 100 });
@@ -53,7 +54,7 @@ describe('the console inbox and bell', () => {
         category: 'exposed_rubbish',
         urgency: 'normal',
         description: '路边堆放生活垃圾（消息）',
-        location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+        location: { ...distinctPlace(), address: '会城同德路' },
         occurredAt: new Date(Date.now() - 600_000).toISOString(),
       }),
     });

@@ -65,6 +65,17 @@ describe.each(DISTRICTS)('report → dispatch → counted → queried, in $name'
   const CITY_LEADER = bearer({ sub: 'leader-jiangmen', role: 'leader', areas: [D.city] });
   const DISPATCHER = bearer({ sub: 'dispatcher-01', role: 'dispatcher', areas: [D.district] });
 
+  /**
+   * Each report about 65 m from the others inside its grid: apart enough not to be proposed as duplicates of each
+   * other (ADR 0032), the same place for a retry of the same report id.
+   */
+  const spots = new Map<string, number>();
+  const apart = (p: { lat: number; lng: number }, reportId: string) => {
+    if (!spots.has(reportId)) spots.set(reportId, spots.size);
+    const n = spots.get(reportId)!;
+    return { lat: p.lat + (n % 8) * 0.0006, lng: p.lng + Math.floor(n / 8) * 0.0006 };
+  };
+
   const report = (gridCode: string, reportId: string, category = 'exposed_rubbish', userId = 'staff-001') =>
     fetch(`${intake}/v1/incidents`, {
       method: 'POST',
@@ -75,7 +86,7 @@ describe.each(DISTRICTS)('report → dispatch → counted → queried, in $name'
         category,
         urgency: 'normal',
         description: '路边堆放生活垃圾',
-        location: { ...insideGrid(areas, areas.has(gridCode) ? gridCode : gridA), address: '同德路 1 号' },
+        location: { ...apart(insideGrid(areas, areas.has(gridCode) ? gridCode : gridA), reportId), address: '同德路 1 号' },
         occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
       }),
     });

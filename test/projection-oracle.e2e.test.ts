@@ -310,6 +310,17 @@ describe('projection oracle: every figure equals a recount of the raw events', (
     infra = undefined;
   });
 
+  it('holds merges (合并) and undone merges, so the figures compared include them (ADR 0032)', () => {
+    const stories = history.map((i) => i.events.map((e) => e.type));
+    const stillMerged = stories.filter((t) => t.lastIndexOf('IncidentMerged') > t.lastIndexOf('IncidentUnmerged')).length;
+    const undone = stories.filter((t) => t.includes('IncidentUnmerged')).length;
+    expect(stillMerged).toBeGreaterThan(20);
+    expect(undone).toBeGreaterThan(5);
+    // A merged duplicate is recounted as nothing: the whole district's 上报数 is the stories less the merged ones.
+    const district = reference.counts.get(refKey('440705', 'all', ''));
+    expect(district?.reported).toBe(history.length - stillMerged);
+  });
+
   it('the reference recount counts stories and calendar windows as docs/domain.md says', () => {
     // ISO weeks across the new year, and the Shanghai day of an instant late in the UTC day.
     expect(windowsOfDate('2025-12-28').map((w) => w.id)).toEqual(['d2025-12-28', 'w2025-W52', 'm2025-12', 'q2025-Q4', 'y2025', 'all']);

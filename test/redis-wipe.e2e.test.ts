@@ -23,6 +23,7 @@ import {
 } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * Issue 12, "Must show: Wipes". The same seeded traffic (reports, 签收, 反馈, 核查, 督办, 挂账, 延期, and commands that
@@ -398,7 +399,7 @@ class Run {
           category: CATEGORIES[Math.floor(r() * CATEGORIES.length)]!,
           urgency: URGENCIES[Math.floor(r() * URGENCIES.length)]!,
           description: '网格巡查发现的问题',
-          location: { lat: 22.58, lng: 113.08, address: '会城街道' },
+          location: { ...distinctPlace(), address: '会城街道' },
           occurredAt: new Date(now - (10 + Math.floor(r() * 50)) * 60_000).toISOString(),
         };
         planned.push({ actor: staff.sub, path: '/v1/incidents', body, repeatSameKey: r() < 0.15 });

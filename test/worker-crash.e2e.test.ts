@@ -14,6 +14,7 @@ import {
   type TestInfra,
 } from '@gridgov/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { distinctPlace } from './support/client.ts';
 
 /**
  * Invariant 2 for the dispatch worker: workers killed with SIGKILL at random moments while
@@ -97,7 +98,7 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
               category: CATEGORIES[i % CATEGORIES.length]!,
               urgency: URGENCIES[Math.floor(rnd() * URGENCIES.length)]!,
               description: '压力测试',
-              location: { lat: 22.5, lng: 113.0 },
+              location: distinctPlace(),
               occurredAt: new Date(MONDAY_9AM).toISOString(),
             },
           },

@@ -20,6 +20,23 @@ export async function call(url: string, init: RequestInit = {}): Promise<Answer>
 export const post = (url: string, headers: Record<string, string>, body: unknown) =>
   call(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
 
+let placed = 0;
+const places = new Map<string, { lat: number; lng: number }>();
+
+/**
+ * A place no other report of this test process stands at: about 100 m from every other (more than any category's
+ * duplicate radius), so reports of one category are not proposed as duplicates of each other (ADR 0032) unless a
+ * test puts them at one place on purpose. The same `key` (a report id) gives the same place: a retry is the same body.
+ */
+export function distinctPlace(key?: string): { lat: number; lng: number } {
+  const known = key === undefined ? undefined : places.get(key);
+  if (known) return known;
+  const n = placed++;
+  const place = { lat: 22.5 + (n % 100) * 0.001, lng: 113.0 + (Math.floor(n / 100) % 100) * 0.001 };
+  if (key !== undefined) places.set(key, place);
+  return place;
+}
+
 /** A report of exposed rubbish in `gridCode`, with the client's own report id (a retry sends the same). */
 export const reportBody = (reportId: string, gridCode: string) => ({
   reportId,
@@ -27,7 +44,7 @@ export const reportBody = (reportId: string, gridCode: string) => ({
   category: 'exposed_rubbish',
   urgency: 'normal',
   description: '路边堆放生活垃圾',
-  location: { lat: 22.52, lng: 113.03, address: '会城同德路' },
+  location: { ...distinctPlace(reportId), address: '会城同德路' },
   occurredAt: new Date(Date.now() - 3_600_000).toISOString(),
 });
 

@@ -39,6 +39,8 @@ export interface Facts {
   readonly escalated: boolean;
   /** A handling deadline was missed and nothing since has resolved, moved, handed back or closed the case. */
   readonly overdue: boolean;
+  /** Merged into another case as a duplicate, and not undone since (合并, ADR 0032): it counts for nothing. */
+  readonly merged: boolean;
 }
 
 /** An incident's story from its events: any order, duplicates allowed (one per version is kept). */
@@ -51,7 +53,8 @@ export function factsOf(events: readonly GridEvent[]): Facts {
 
   const lastIndex = (p: (e: GridEvent) => boolean) => story.findLastIndex(p);
   const sentTo = lastIndex((e) => e.type === 'IncidentDispatched' || e.type === 'IncidentReassigned');
-  const returned = lastIndex((e) => e.type === 'IncidentReturned');
+  // An undone merge leaves the case awaiting dispatch, with no department, as a return does.
+  const returned = lastIndex((e) => e.type === 'IncidentReturned' || e.type === 'IncidentUnmerged');
   const sent = story[sentTo];
   const closedEvent = story.find((e) => e.type === 'IncidentClosed');
   const missed = lastIndex((e) => e.type === 'DeadlineMissed' && e.data.stage === 'handling');
@@ -62,6 +65,7 @@ export function factsOf(events: readonly GridEvent[]): Facts {
     'IncidentDispatched',
     'ExtensionApproved',
     'IncidentClosed',
+    'IncidentUnmerged',
   ]);
   return {
     gridCode: report.data.gridCode,
@@ -78,6 +82,7 @@ export function factsOf(events: readonly GridEvent[]): Facts {
     extended: story.some((e) => e.type === 'ExtensionApproved'),
     escalated: story.some((e) => e.type === 'IncidentEscalated'),
     overdue: missed >= 0 && !story.slice(missed + 1).some((e) => clearsOverdue.has(e.type)),
+    merged: lastIndex((e) => e.type === 'IncidentMerged') > lastIndex((e) => e.type === 'IncidentUnmerged'),
   };
 }
 
@@ -146,18 +151,21 @@ export function recount(events: readonly GridEvent[], parentOf: (code: string) =
   const windowsWithReports = new Map<string, Map<string, ReportWindow>>();
   for (const story of stories.values()) {
     const f = factsOf(story);
-    const adds: Counts = {
-      reported: 1,
-      rejected: f.rejected ? 1 : 0,
-      dispatched: f.dispatched ? 1 : 0,
-      closed: f.closed ? 1 : 0,
-      closedOnTime: f.closedOnTime ? 1 : 0,
-      overdue: f.overdue ? 1 : 0,
-      reworked: f.reworked ? 1 : 0,
-      extended: f.extended ? 1 : 0,
-      escalated: f.escalated ? 1 : 0,
-      handlingMsClosed: f.closed ? f.handlingMs : 0,
-    };
+    // A merged duplicate adds nothing: the case it was merged into counts the problem once.
+    const adds: Counts = f.merged
+      ? zeroCounts()
+      : {
+          reported: 1,
+          rejected: f.rejected ? 1 : 0,
+          dispatched: f.dispatched ? 1 : 0,
+          closed: f.closed ? 1 : 0,
+          closedOnTime: f.closedOnTime ? 1 : 0,
+          overdue: f.overdue ? 1 : 0,
+          reworked: f.reworked ? 1 : 0,
+          extended: f.extended ? 1 : 0,
+          escalated: f.escalated ? 1 : 0,
+          handlingMsClosed: f.closed ? f.handlingMs : 0,
+        };
     const scopes: ScopeKey[] = [
       '',
       `c:${f.category}`,

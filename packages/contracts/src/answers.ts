@@ -21,6 +21,36 @@ export const CommandAccepted = z.object({
 });
 export type CommandAccepted = z.infer<typeof CommandAccepted>;
 
+/** An open case a new report may be a duplicate of (重复上报): same category, within the radius and window (ADR 0032). */
+export const DuplicateCandidate = z.object({
+  incidentId: IncidentId,
+  category: z.string(),
+  distanceMeters: z.number().int().nonnegative().describe('From the place asked about, rounded to the metre'),
+  reportedAt: z.string().describe("The open case's report time"),
+  status: z.string().describe("The open case's status, as its case view says"),
+  gridCode: z.string().optional(),
+  summary: z.string().optional().describe("The first 80 characters of the open case's description (never who reported it)"),
+});
+export type DuplicateCandidate = z.infer<typeof DuplicateCandidate>;
+
+/** 202 of POST /v1/incidents: the command, and the open cases it was proposed as a duplicate of (it then waits for a dispatcher). */
+export const ReportAccepted = CommandAccepted.extend({
+  possibleDuplicates: z
+    .array(DuplicateCandidate)
+    .describe('Open cases of the category near the report, nearest first: when any, the report waits in 待派遣 for a dispatcher'),
+});
+export type ReportAccepted = z.infer<typeof ReportAccepted>;
+
+/** GET /v1/duplicates: the open cases a report at a place would be proposed as a duplicate of. */
+export const DuplicateCandidates = z.object({ candidates: z.array(DuplicateCandidate) });
+export type DuplicateCandidates = z.infer<typeof DuplicateCandidates>;
+
+/** 202 of POST /v1/incidents/{id}/merge: the duplicate's command, and the survivor's half given with it. */
+export const MergeAccepted = CommandAccepted.extend({
+  survivor: z.object({ commandId: CommandId, incidentId: IncidentId }).describe("The surviving case's half of the merge"),
+});
+export type MergeAccepted = z.infer<typeof MergeAccepted>;
+
 /** 202 of GET /v1/commands/{id}: not decided (or not the caller's) within waitMs. */
 export const CommandPending = z.object({ commandId: CommandId, status: z.literal('pending') });
 export type CommandPending = z.infer<typeof CommandPending>;
@@ -98,6 +128,10 @@ export type UnreadCount = z.infer<typeof UnreadCount>;
 /** The intake's answers by the name they have in components.schemas of its OpenAPI document. */
 export const IntakeAnswers = {
   CommandAccepted,
+  ReportAccepted,
+  MergeAccepted,
+  DuplicateCandidate,
+  DuplicateCandidates,
   CommandPending,
   CommandOutcome,
   Me,

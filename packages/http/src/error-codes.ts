@@ -76,6 +76,11 @@ export const ERROR_CODES = {
     status: 428,
     meaning: 'A configuration change names no version to apply on: send If-Match with the version (the ETag of GET /v1/admin/config).',
   },
+  MERGE_REFUSED: {
+    status: 409,
+    meaning:
+      'A merge (合并) or its undoing that cannot be, as the read side shows the cases: the same case, another category, a case closed, rejected or merged already, a case not merged, or a survivor closed (ADR 0032).',
+  },
   MONTH_NOT_OVER: { status: 409, meaning: 'A bulletin asked for a month that has not ended in Asia/Shanghai.' },
   BODY_TOO_LARGE: {
     status: 413,

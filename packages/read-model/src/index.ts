@@ -7,3 +7,4 @@ export * from './sort-index.ts';
 export * from './queue-counts.ts';
 export * from './filter-index.ts';
 export * from './text-index.ts';
+export * from './open-near.ts';

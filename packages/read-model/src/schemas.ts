@@ -129,6 +129,7 @@ export const StoredIncident = z.object({
   closedAt: z.number().exactOptional(),
   erased: z.boolean().exactOptional(),
   imported: z.boolean().exactOptional(),
+  location: z.object({ lat: z.number(), lng: z.number() }).exactOptional(),
   possibleDuplicateOf: z.array(z.string()).exactOptional(),
   mergedInto: z.string().exactOptional(),
   duplicates: z.array(z.object({ incidentId: z.string(), reporterId: z.string() })).exactOptional(),

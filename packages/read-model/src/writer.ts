@@ -12,6 +12,7 @@ import {
 } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
+import { openNearChange, openNearKeys, writeOpenNear, type OpenNearChange } from './open-near.ts';
 import { readModelKeys } from './keys.ts';
 import { searchableText, textTokens } from './text-index.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
@@ -49,6 +50,8 @@ export interface CaseChange {
    * (text-index.ts). A confidential lead's text is never indexed nor stored for search (举报人保护).
    */
   readonly text?: string;
+  /** The index of open cases near a place joined or left (open-near.ts, ADR 0032). */
+  readonly openNear?: OpenNearChange;
 }
 
 const DEFAULT_CATALOG = new Catalog();
@@ -71,6 +74,7 @@ export function caseChange(
     report && !catalog.isConfidential(after.category) ? searchableText(report.data.description, report.data.location.address) : undefined;
   const reporterList = report ? (report.data.reporterRef ?? report.data.reporterId) : (before?.reporterRef ?? before?.reporterId);
   const erased = events.some((e) => e.type === 'IncidentErased');
+  const openNear = openNearChange(before, after, events, catalog.isConfidential(after.category));
   return {
     incidentId,
     view,
@@ -85,6 +89,7 @@ export function caseChange(
     ...(erased ? { erased: reporterList ? { reporterList } : {} } : {}),
     facets: facetChanges(was, view, lineage),
     ...(text ? { text } : {}),
+    ...(openNear ? { openNear } : {}),
   };
 }
 
@@ -96,6 +101,7 @@ export function caseChange(
 export class ReadModelWriter {
   private readonly keys: ReturnType<typeof readModelKeys>;
   private readonly index: ReturnType<typeof filterIndexKeys>;
+  private readonly near: ReturnType<typeof openNearKeys>;
 
   constructor(
     private readonly redis: Redis,
@@ -105,6 +111,7 @@ export class ReadModelWriter {
   ) {
     this.keys = readModelKeys(keyPrefix);
     this.index = filterIndexKeys(keyPrefix);
+    this.near = openNearKeys(keyPrefix);
   }
 
   async writeCases(changes: readonly CaseChange[]): Promise<void> {
@@ -124,6 +131,7 @@ export class ReadModelWriter {
       }
       writeSortIndexes(pipeline, this.keyPrefix, c.incidentId, c.areas, c.sorts);
       if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
+      if (c.openNear) writeOpenNear(pipeline, this.near, c.incidentId, c.openNear);
     }
     // The filter indexes, after the views as the lists are (ADR 0015).
     writeFilterIndexes(pipeline, this.index, changes);

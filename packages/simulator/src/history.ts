@@ -201,6 +201,14 @@ export function simulateCase(world: SimulationWorld, input: CaseInput): Simulate
 
   let now = arrivedAt;
   for (let step = 0; step < input.steps; step++) {
+    if (incident().status === 'merged' && random() < profile.merges.undo) {
+      // A dispatcher undoes the merge: the case is its own again, awaiting dispatch.
+      now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
+      if (now >= to) break;
+      const district = incident().gridCode.slice(0, 6);
+      give(now, { id: `dispatcher-${1 + int(random, 4)}`, role: 'dispatcher', areas: [district] }, { type: 'UnmergeIncident', data: {} });
+      continue;
+    }
     if (isFinished(incident().status)) break;
     if (random() < profile.stall) break;
     now += Math.round(gapAfter(world, incident(), events.at(-1), pace));
@@ -255,6 +263,8 @@ function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: num
       nearDue: handling !== undefined && !handling.missed && handling.due > now && handling.due - now < DAY,
       overdue: handling?.missed === true,
       canEscalate: s.escalationLevel < MAX_ESCALATION_LEVEL,
+      hasDuplicates: (s.duplicates?.length ?? 0) > 0,
+      merges: world.profile.merges,
     }),
   );
   const by = (actor: Actor, command: Command): Move => ({ actor, command });
@@ -299,6 +309,15 @@ function nextMove(world: SimulationWorld, s: Incident, reporter: Actor, now: num
     },
     verifyPassed: () => by(reporter, { type: 'VerifyIncident', data: { passed: true, notes: '核查通过' } }),
     verifyFailed: () => by(reporter, { type: 'VerifyIncident', data: { passed: false, notes: '现场仍未整改' } }),
+    // 合并 (ADR 0032): each case's own half, naming another case of the district (not simulated alongside).
+    merge: () => by(dispatcher, { type: 'MergeIncident', data: { into: uuid(random) } }),
+    attachDuplicate: () =>
+      by(dispatcher, {
+        type: 'AttachDuplicate',
+        data: { duplicateId: uuid(random), category: s.category, reporterId: `gs-${s.gridCode}` },
+      }),
+    detachDuplicate: () =>
+      by(dispatcher, { type: 'DetachDuplicate', data: { duplicateId: s.duplicates?.[0]?.incidentId ?? uuid(random) } }),
   };
   return moves[kind]();
 }

@@ -18,6 +18,9 @@ export type MoveKind =
   | 'requestExtension'
   | 'approveExtension'
   | 'denyExtension'
+  | 'merge'
+  | 'attachDuplicate'
+  | 'detachDuplicate'
   | 'resolve'
   | 'verifyPassed'
   | 'verifyFailed';
@@ -33,6 +36,10 @@ export interface Situation {
   readonly overdue: boolean;
   /** The case is below the top escalation level. */
   readonly canEscalate: boolean;
+  /** Duplicates were merged into the case (合并, ADR 0032). */
+  readonly hasDuplicates: boolean;
+  /** The profile's weights of merges (`TrafficProfile.merges`). */
+  readonly merges: TrafficProfile['merges'];
 }
 
 export type Weighted<T> = readonly (readonly [T, number])[];
@@ -44,6 +51,13 @@ export type Weighted<T> = readonly (readonly [T, number])[];
 export interface TrafficProfile {
   /** Share of reports made on a phone that was offline: they reach the system late. */
   readonly latePhones: number;
+  /**
+   * 合并 (ADR 0032), per step: a report awaiting dispatch merged into another case as a duplicate, a case taking one in,
+   * or letting one go; and the share of merged cases whose merge is undone. A case's walk is its own, so the two halves
+   * of one merge are not paired here: each case's figures depend on its own events alone. 0 for live traffic, whose
+   * merges would name cases that do not exist.
+   */
+  readonly merges: { readonly merge: number; readonly attach: number; readonly detach: number; readonly undo: number };
   /** How late such a report arrives, ms (log-uniform between the two). */
   readonly lateDelayMs: { readonly lo: number; readonly hi: number };
   /** How late any other report arrives, ms (uniform up to this). */
@@ -77,6 +91,7 @@ export interface TrafficProfile {
  */
 function defaultMoves(s: Situation): Weighted<MoveKind> {
   const up = s.canEscalate ? 1 : 0;
+  const { merges } = s;
   if (s.suspended) {
     return [
       ['resume', 0.9],
@@ -90,6 +105,7 @@ function defaultMoves(s: Situation): Weighted<MoveKind> {
         ['reject', 0.2],
         ['suspend', 0.05],
         ['escalate', 0.05 * up],
+        ['merge', merges.merge],
       ];
     case 'returned':
       return [
@@ -97,6 +113,7 @@ function defaultMoves(s: Situation): Weighted<MoveKind> {
         ['reject', 0.3],
         ['suspend', 0.05],
         ['escalate', 0.05 * up],
+        ['merge', merges.merge],
       ];
     case 'dispatched':
       return s.pendingExtension
@@ -112,6 +129,8 @@ function defaultMoves(s: Situation): Weighted<MoveKind> {
             ['requestExtension', s.nearDue ? 0.3 : 0.07],
             ['suspend', 0.03],
             ['escalate', 0.04 * up],
+            ['attachDuplicate', merges.attach],
+            ['detachDuplicate', s.hasDuplicates ? merges.detach : 0],
           ];
     case 'accepted':
       return s.pendingExtension
@@ -140,6 +159,7 @@ function defaultMoves(s: Situation): Weighted<MoveKind> {
 
 export const DEFAULT_PROFILE: TrafficProfile = {
   latePhones: 0.15,
+  merges: { merge: 0.04, attach: 0.03, detach: 0.2, undo: 0.25 },
   lateDelayMs: { lo: 10 * MINUTE, hi: 3 * DAY },
   onTimeDelayMs: 20_000,
   occurredBeforeMs: { lo: MINUTE, hi: 6 * HOUR },

@@ -62,7 +62,9 @@ export function* planTraffic(options: TrafficOptions): Generator<PlannedCase, vo
   if (!(rate > 0) || !(durationMs > 0) || !(timeScale > 0)) throw new Error('planTraffic: rate, duration and timeScale are more than 0');
   const untilMs = Math.max(options.untilMs ?? durationMs, durationMs);
   const clockStart = options.caseClockStart ?? DEFAULT_CASE_CLOCK_START;
-  const base = simulationWorld(mulberry32(options.seed), options.ctx, options.profile ?? DEFAULT_PROFILE);
+  // Live traffic merges nothing: a merge names another case, which the plan does not know (ADR 0032).
+  const profile = options.profile ?? DEFAULT_PROFILE;
+  const base = simulationWorld(mulberry32(options.seed), options.ctx, { ...profile, merges: { merge: 0, attach: 0, detach: 0, undo: 0 } });
   const arrivals = mulberry32(options.seed);
   let arrivalMs = 0;
   for (let index = 0; ; index++) {

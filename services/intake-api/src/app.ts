@@ -15,6 +15,7 @@ import { registerCaseLists } from './routes/case-lists.ts';
 import { registerCaseRoutes } from './routes/cases.ts';
 import { registerCommandRoutes } from './routes/commands.ts';
 import { registerDirectory } from './routes/directory.ts';
+import { registerDuplicateRoutes } from './routes/duplicates.ts';
 import { registerGeoRoutes } from './routes/geo.ts';
 import { registerPhotoRoutes } from './routes/photos.ts';
 import { registerQueueCounts } from './routes/queue-counts.ts';
@@ -53,6 +54,7 @@ export function buildIntakeApp(deps: IntakeDeps): FastifyInstance {
     registerCommandRoutes(api, routeDeps, photoRecords);
     registerPhotoRoutes(api, routeDeps, photoRecords, deps.photos ?? NO_PHOTO_STORE);
     registerCaseRoutes(api, routeDeps);
+    registerDuplicateRoutes(api, routeDeps);
     registerCaseLists(api, routeDeps);
     registerQueueCounts(api, routeDeps);
     registerDirectory(api, deps.areas, deps.catalog);

@@ -76,7 +76,7 @@ export const INCIDENT_COMMANDS: readonly {
 export const IncidentParams = z.object({ id: z.uuid() });
 
 /** A grid staff member's report: the channel and a citizen's contact are the Open311 door's alone (ADR 0028). */
-export const ReportBody = ReportIncident.shape.data.omit({ channel: true, contact: true });
+export const ReportBody = ReportIncident.shape.data.omit({ channel: true, contact: true, possibleDuplicateOf: true });
 
 export const CommandParams = z.object({ id: z.uuid() });
 

@@ -52,7 +52,10 @@ function covers(tree: AreaTree, areas: readonly string[], area: string): boolean
   return areas.some((a) => a === area || (tree.has(area) && tree.isWithin(area, a)));
 }
 
-/** Who a notification is for: by role, and by area (the person serves it or an area above) or department. */
+/**
+ * Who a notification is for: one person when it names them, else by role, and by area (the person serves it or an
+ * area above) or department.
+ */
 export class Directory {
   constructor(
     readonly data: DirectoryData,
@@ -62,7 +65,9 @@ export class Directory {
   }
 
   recipients(n: Pick<Notification, 'recipient'>): Person[] {
-    const { role, area, department } = n.recipient;
+    const { role, area, department, person } = n.recipient;
+    // A notice for one person (a reporter told their case closed): them alone, whatever their areas are now.
+    if (person !== undefined) return this.data.people.filter((p) => p.id === person && p.role === role);
     return this.data.people.filter(
       (p) =>
         p.role === role &&

@@ -36,6 +36,7 @@ export function evolve(state: IncidentState, event: DecidedEvent): Incident {
       suspensions: [],
       escalationLevel: 0,
       nextEscalationAt: null,
+      location: { lat: event.data.location.lat, lng: event.data.location.lng },
       ...(event.data.possibleDuplicateOf?.length ? { possibleDuplicateOf: event.data.possibleDuplicateOf } : {}),
     };
     // The dispatch clock runs from when the report reached us, not from when the phone made it.

@@ -4,7 +4,7 @@ import { caseQueues, departmentQueues } from './queues.ts';
 import { notificationsFor } from './notifications.ts';
 import { incidentView } from './view.ts';
 import {
-  ACCEPTED,
+  acceptedEvents,
   COMMAND,
   continuing,
   ctx,
@@ -65,7 +65,7 @@ describe('MergeIncident (合并), the duplicate’s half', () => {
     const after = given(REPORTED)
       .when(merge('2026-11-24 09:20'))
       .then(continuing(REPORTED, merged('2026-11-24 09:20')));
-    const state = fold([...REPORTED, ...after.events]);
+    const state = fold([...REPORTED, ...acceptedEvents(after)]);
     expect(state).toMatchObject({ status: 'merged', mergedInto: SURVIVOR, clocks: [] });
     expect(given(MERGED).nextTimer()).toBeNull();
     expect(caseQueues(incidentView(INCIDENT, state!))).toEqual([]);
@@ -78,10 +78,10 @@ describe('MergeIncident (合并), the duplicate’s half', () => {
     const merging = given(DISPATCHED)
       .when(merge('2026-11-24 09:40'))
       .then(continuing(DISPATCHED, merged('2026-11-24 09:40')));
-    const after = fold([...DISPATCHED, ...merging.events]);
+    const after = fold([...DISPATCHED, ...acceptedEvents(merging)]);
     expect(departmentQueues(after!)).toEqual([]);
     // A week later: the sign-for and handling deadlines have long passed, and nothing fires.
-    given([...DISPATCHED, ...merging.events])
+    given([...DISPATCHED, ...acceptedEvents(merging)])
       .tickAt(instant('2026-12-01 10:00'))
       .then([]);
   });

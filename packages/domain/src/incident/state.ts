@@ -59,6 +59,8 @@ export interface Incident {
   readonly erased?: boolean;
   /** A legacy system's case, imported whole (IncidentImported, ADR 0030): history; nothing is decided on it. */
   readonly imported?: boolean;
+  /** Where the report was made (lat, lng): the read side's index of open cases near a place (ADR 0032). */
+  readonly location?: { readonly lat: number; readonly lng: number };
   /** Open cases the intake proposed this report as a duplicate of (重复上报); absent when none. */
   readonly possibleDuplicateOf?: readonly string[];
   /** The case this one was merged into as a duplicate (status `merged`); absent otherwise. */

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { signEnvelope } from '@gridgov/auth';
 import { CommandEnvelope, IncidentId, Instant, ReportIncident } from '@gridgov/contracts';
+import { proposalsFor } from '../duplicates.ts';
 import { open311Actor, type Catalog } from '@gridgov/domain';
 import {
   ApiError,
@@ -360,7 +361,11 @@ export function registerOpen311(
       { ...fields, lat: fields.lat, long: fields.long, service_code: fields.service_code },
       { reportId, gridCode: found.gridCode, serviceName: category.name, urgency: urgency.urgency, client: client.id, now },
     );
-    const checked = ReportIncident.shape.data.safeParse(data);
+    // 重复上报 (ADR 0032): the open cases near it go with the request, for the dispatcher who triages it.
+    const where = { incidentId, category: category.code, lat: fields.lat, lng: fields.long };
+    const proposals = await proposalsFor(deps, where, now, request.log);
+    const proposed = proposals.length > 0 ? { possibleDuplicateOf: proposals.map((c) => c.incidentId) } : {};
+    const checked = ReportIncident.shape.data.safeParse({ ...data, ...proposed });
     if (!checked.success) throw new ValidationError('body', checked.error);
     const envelope = CommandEnvelope.parse({
       commandId,

@@ -1,5 +1,5 @@
 import { signEnvelope } from '@gridgov/auth';
-import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, type CommandPhoto } from '@gridgov/contracts';
+import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, ReportAccepted, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
 import {
   ApiError,
@@ -26,7 +26,9 @@ import {
   StoreOrKafkaAway,
 } from '../schemas.ts';
 import type { PhotoRecords } from '../photos/records.ts';
+import { proposalsFor } from '../duplicates.ts';
 import { accessChecks, unknownIncident } from './access.ts';
+import { registerMergeRoutes } from './merges.ts';
 import { checkedPhotos } from './photos.ts';
 
 /**
@@ -129,7 +131,14 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       schema: {
         summary: '上报: grid staff report an incident in one of their grids; a retry with the same reportId is the same report',
         body: ReportBody,
-        response: { 202: accepted, 400: BAD_REQUEST, 503: StoreOrKafkaAway },
+        response: {
+          202: jsonAnswer(
+            ReportAccepted,
+            'Kafka holds the signed command; Location is its outcome; possibleDuplicates the open cases near it',
+          ),
+          400: BAD_REQUEST,
+          503: StoreOrKafkaAway,
+        },
       },
       preValidation: [
         roleFirst('ReportIncident'),
@@ -153,24 +162,35 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       }
       const { incidentId, commandId } = reportIds(deps.encryption.pseudonyms, actor.id, body.reportId);
       const photos = await checkedPhotos(photoRecords, actor, incidentId, body.photos);
+      // 重复上报 (ADR 0032): open cases of the category near it. With any, the report waits for a dispatcher.
+      const where = { incidentId, category: body.category, lat: body.location.lat, lng: body.location.lng };
+      const possibleDuplicates = await proposalsFor(deps, where, now, request.log);
+      const proposed = possibleDuplicates.length > 0 ? { possibleDuplicateOf: possibleDuplicates.map((c) => c.incidentId) } : {};
       const envelope: CommandEnvelope = {
         commandId,
         incidentId,
         issuedAt: now.toISOString(),
         actor,
-        command: { type: 'ReportIncident', data: body.photos ? { ...body, photos: photos.photos } : body },
+        command: { type: 'ReportIncident', data: { ...body, ...(body.photos ? { photos: photos.photos } : {}), ...proposed } },
       };
       await submit(envelope, 'with the same reportId', request);
       await photos.claim();
       // 举报人保护: neither the reporter nor the report id (with the incident id it names the reporter) of a confidential lead.
       const named = isConfidential(deps.catalog, body.category) ? {} : { reportId: body.reportId, actor: actor.id };
       request.log.info(
-        { incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named },
-        'report accepted for dispatch',
+        { incidentId, commandId, gridCode: body.gridCode, category: body.category, ...named, ...proposed },
+        proposed.possibleDuplicateOf
+          ? 'report accepted: proposed as a duplicate, it waits for a dispatcher'
+          : 'report accepted for dispatch',
       );
-      return reply.status(202).header('location', `/v1/commands/${commandId}`).send({ commandId, incidentId, status: 'pending' });
+      return reply
+        .status(202)
+        .header('location', `/v1/commands/${commandId}`)
+        .send({ commandId, incidentId, status: 'pending', possibleDuplicates });
     },
   );
+
+  registerMergeRoutes(app, deps, submit);
 
   for (const route of INCIDENT_COMMANDS) {
     const type = route.schema.shape.type.value;

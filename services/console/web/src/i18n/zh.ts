@@ -297,7 +297,7 @@ export const zh = {
   'inbox.kind.returned': '退回',
   'inbox.kind.rework': '返工',
   'inbox.kind.resolved': '待核查',
-  'inbox.kind.closed': '已结案',
+  'inbox.kind.closed': '结案',
 
   'error.forbidden': '无权查看：{message}',
   'error.generic': '出错了：{message}',
