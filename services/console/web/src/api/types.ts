@@ -16,7 +16,7 @@ export type { AreaLevel, WindowKind };
 export type Role = 'grid_staff' | 'handler' | 'dispatcher' | 'leader' | 'admin';
 
 /** The intake's answers (GET /v1/me, GET /v1/areas/:code, 202 of every command, GET /v1/commands/:id?waitMs=). */
-export type { AreaDetail, CommandAccepted, CommandOutcomeAnswer as CommandOutcome, Me } from '@gridgov/contracts';
+export type { AreaDetail, CommandAccepted, CommandOutcomeAnswer as CommandOutcome, MergeAccepted, Me } from '@gridgov/contracts';
 
 /** The user's areas that the API knows. */
 export const knownAreas = (me: Me): AreaRef[] =>
@@ -30,25 +30,10 @@ export type IncidentPage = CasePage;
 export type Queue = CaseQueue;
 
 /**
- * An open case a new report may repeat (重复上报): GET /v1/duplicates?category=&lat=&lng=, and the 202 of a report
- * (`possibleDuplicates`). Never carries reporter data.
+ * An open case a new report may repeat (重复上报): GET /v1/duplicates?category=&lat=&lng= answers them nearest first,
+ * and the 202 of a report carries them (`possibleDuplicates`). Never reporter data.
  */
-export interface DuplicateCandidate {
-  readonly incidentId: string;
-  readonly category: string;
-  /** Metres from the new report's place, rounded. */
-  readonly distanceMeters: number;
-  readonly reportedAt: string;
-  readonly status: string;
-  readonly gridCode?: string;
-  /** The first ≤ 80 characters of the open case's description. */
-  readonly summary?: string;
-}
-
-/** GET /v1/duplicates: the candidates, nearest first ([] when the category is never proposed). */
-export interface DuplicatesAnswer {
-  readonly candidates: readonly DuplicateCandidate[];
-}
+export type { DuplicateCandidate, DuplicateCandidates as DuplicatesAnswer } from '@gridgov/contracts';
 
 /** What a case view says about merges (合并): the case it went into, those merged into it, those proposed at intake. */
 export interface DuplicateFacts {
