@@ -89,7 +89,7 @@ describe('field-level encryption of personal data (ADR 0016)', () => {
       category,
       urgency: 'normal',
       description,
-      location: { ...distinctPlace(), address: '会城同德路' },
+      location: { ...distinctPlace(reportId), address: '会城同德路' },
       occurredAt: new Date(now - 3_600_000).toISOString(),
     });
 

@@ -89,7 +89,7 @@ describe('commands are idempotent end to end', () => {
       category: 'exposed_rubbish',
       urgency: 'normal',
       description: '路边堆放生活垃圾',
-      location: distinctPlace(),
+      location: distinctPlace(reportId),
       occurredAt: new Date(Date.now() - 600_000).toISOString(),
     };
     const [a, b] = await Promise.all([post('/v1/incidents', body, STAFF), post('/v1/incidents', body, STAFF)]);

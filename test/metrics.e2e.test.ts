@@ -249,7 +249,7 @@ describe('metrics of every service, scraped while traffic runs', () => {
                 category: 'exposed_rubbish',
                 urgency: 'normal',
                 description: '路边堆放生活垃圾',
-                location: distinctPlace(),
+                location: distinctPlace(`metrics-${i}`),
                 occurredAt: now,
               },
             },

@@ -399,7 +399,7 @@ class Run {
           category: CATEGORIES[Math.floor(r() * CATEGORIES.length)]!,
           urgency: URGENCIES[Math.floor(r() * URGENCIES.length)]!,
           description: '网格巡查发现的问题',
-          location: { ...distinctPlace(), address: '会城街道' },
+          location: { ...distinctPlace(`wipe-report-${SEED}-${step}-${i}`), address: '会城街道' },
           occurredAt: new Date(now - (10 + Math.floor(r() * 50)) * 60_000).toISOString(),
         };
         planned.push({ actor: staff.sub, path: '/v1/incidents', body, repeatSameKey: r() < 0.15 });

@@ -98,7 +98,7 @@ describe('dispatch worker under SIGKILL while deadlines fall due', () => {
               category: CATEGORIES[i % CATEGORIES.length]!,
               urgency: URGENCIES[Math.floor(rnd() * URGENCIES.length)]!,
               description: '压力测试',
-              location: distinctPlace(),
+              location: distinctPlace(`crash-report-${i}`),
               occurredAt: new Date(MONDAY_9AM).toISOString(),
             },
           },

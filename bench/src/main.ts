@@ -1,4 +1,5 @@
 import { calendarBench } from './calendar.ts';
+import { duplicatesBench } from './duplicates.ts';
 import { encryptionBench } from './encryption.ts';
 import { endToEndBench } from './end-to-end.ts';
 import { gridLookupBench } from './grid-lookup.ts';
@@ -29,6 +30,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   timers: () => timerLateness(full ? 1_000_000 : 50_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
   search: () => searchBench(100_000, full ? 30 : 10),
+  duplicates: () => duplicatesBench(100_000, full ? 100_000 : 20_000),
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
   'grid-lookup': () => Promise.resolve(gridLookupBench(full ? 2_000_000 : 200_000)),
   tokens: () => tokensBench(full ? 100_000 : 20_000),
