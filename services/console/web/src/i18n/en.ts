@@ -364,4 +364,8 @@ export const en: Readonly<Record<MessageKey, string>> = {
   'dup.candidateLine': '{id} · {status} · {time}',
   'dup.survivorClosed': 'The surviving case is closed: the merge can no longer be undone.',
   'dup.mergedIntoLink': 'Merged into',
+  'admin.category.duplicates': 'Duplicates',
+  'admin.category.duplicateRule': 'within {meters} m · {hours} h',
+  'admin.category.duplicateRadius': 'Duplicate radius (m; empty: never proposed)',
+  'admin.category.duplicateWindow': 'Duplicate window (hours)',
 };

@@ -362,6 +362,10 @@ export const zh = {
   'dup.candidateLine': '{id} · {status} · {time}',
   'dup.survivorClosed': '主案件已结案，合并不能再撤销。',
   'dup.mergedIntoLink': '已合并到',
+  'admin.category.duplicates': '重复上报',
+  'admin.category.duplicateRule': '{meters} 米内 · {hours} 小时内',
+  'admin.category.duplicateRadius': '重复上报半径（米，留空则不提示）',
+  'admin.category.duplicateWindow': '重复上报时间窗（小时）',
 } as const;
 
 export type MessageKey = keyof typeof zh;
