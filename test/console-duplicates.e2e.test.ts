@@ -7,7 +7,6 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
-import { distinctPlace } from './support/client.ts';
 
 /**
  * Duplicates (重复上报, issue 21) in a real browser against the real services. Two grid staff report the same overflowing
@@ -26,7 +25,13 @@ interface View {
   possibleDuplicateOf: string[];
 }
 type Figures = Record<string, number | null>;
-type Place = ReturnType<typeof distinctPlace>;
+interface Place {
+  readonly lat: number;
+  readonly lng: number;
+}
+/** Two spots in 同德社区第1网格, about 800 m apart: the bin of the first scenario and the pile of the second. */
+const BIN: Place = { lat: 22.245, lng: 112.865 };
+const PILE: Place = { lat: 22.249, lng: 112.871 };
 
 describe('duplicates in the console', () => {
   const areas = loadXinhuiAreas();
@@ -141,7 +146,7 @@ describe('duplicates in the console', () => {
 
   it('proposes the duplicate on the phone, merges it, gives the department one task, counts one case and tells both reporters of the closure', async () => {
     if (noBrowser) throw noBrowser;
-    const bin = distinctPlace();
+    const bin = BIN;
     // About 11 m north of the first report: the same bin.
     const sameBin = { lat: Number((bin.lat + 0.0001).toFixed(6)), lng: bin.lng };
 
@@ -260,10 +265,10 @@ describe('duplicates in the console', () => {
 
   it('undoes a merge from the case detail: two cases again, the figures as before the merge', async () => {
     if (noBrowser) throw noBrowser;
-    const manhole = distinctPlace();
-    const { incidentId: kept } = await report(STAFF_A, manhole, '同德路 8 号垃圾堆放（撤销合并）');
-    await proposedAt(manhole, kept);
-    const second = await report(STAFF_B, manhole, '同德路 8 号门口垃圾（撤销合并，后报）');
+    const pile = PILE;
+    const { incidentId: kept } = await report(STAFF_A, pile, '同德路 8 号垃圾堆放（撤销合并）');
+    await proposedAt(pile, kept);
+    const second = await report(STAFF_B, pile, '同德路 8 号门口垃圾（撤销合并，后报）');
     expect(second.possibleDuplicates.map((c) => c.incidentId)).toEqual([kept]);
     const duplicate = second.incidentId;
     await eventually(
