@@ -202,6 +202,39 @@ describe('every answer of the three APIs is what their OpenAPI documents say', (
     expect((awaiting.json as { items: { incidentId: string }[] }).items.map((i) => i.incidentId)).toContain(incidentId);
     expect((await intake.call('GET', '/v1/incidents?queue=nope', { headers: as(DISPATCHER) })).status).toBe(400);
 
+    // Duplicates (ADR 0032): the same problem reported again at its place is proposed, merged, and the merge undone.
+    const place = report.location;
+    const near = await intake.call('GET', `/v1/duplicates?category=exposed_rubbish&lat=${place.lat}&lng=${place.lng}`, {
+      headers: as(STAFF),
+    });
+    expect(near.status).toBe(200);
+    expect((await intake.call('GET', '/v1/duplicates?category=exposed_rubbish&lat=x', { headers: as(STAFF) })).status).toBe(400);
+    const again = await intake.call('POST', '/v1/incidents', {
+      headers: as(STAFF),
+      body: { ...reportBody(`contract-${randomUUID()}`, GRID), location: place },
+    });
+    expect(again.status).toBe(202);
+    expect((again.json as { possibleDuplicates: { incidentId: string }[] }).possibleDuplicates.map((c) => c.incidentId)).toEqual([
+      incidentId,
+    ]);
+    const duplicate = (again.json as { incidentId: string }).incidentId;
+    await until(
+      () => intake.call('GET', `/v1/incidents/${duplicate}`, { headers: as(DISPATCHER) }),
+      (a) => a.status === 200,
+      'the duplicate case',
+    );
+    const toItself = await intake.call('POST', `/v1/incidents/${duplicate}/merge`, { headers: as(DISPATCHER), body: { into: duplicate } });
+    expect(toItself.status).toBe(409);
+    expect((await intake.call('POST', `/v1/incidents/${duplicate}/merge`, { headers: as(DISPATCHER), body: {} })).status).toBe(400);
+    const merged = await intake.call('POST', `/v1/incidents/${duplicate}/merge`, { headers: as(DISPATCHER), body: { into: incidentId } });
+    expect(merged.status).toBe(202);
+    await until(
+      () => intake.call('GET', `/v1/incidents/${duplicate}`, { headers: as(DISPATCHER) }),
+      (a) => (a.json as { incident: { status: string } }).incident.status === 'merged',
+      'the duplicate, merged',
+    );
+    expect((await intake.call('POST', `/v1/incidents/${duplicate}/unmerge`, { headers: as(DISPATCHER), body: {} })).status).toBe(202);
+
     // Every command on a case, by the role that gives it: each taken for decision (202) or refused as documented.
     const reason = { reason: '合同测试' };
     const commands: [string, TestTokenClaims, unknown][] = [
