@@ -180,7 +180,15 @@ describe('an admin changes the rules live, through the console', () => {
       '7 自然小时',
       '4 自然小时',
       '2 自然小时',
+      '—',
     ]);
+    // A category with a duplicate rule shows it, and typing its code brings the rule into the form, so a change keeps it.
+    expect(await page.locator('tr[data-category=exposed_rubbish]').getByTestId('category-duplicates').textContent()).toBe(
+      '50 米内 · 72 小时内',
+    );
+    await form.locator('input[name=categoryCode]').fill('exposed_rubbish');
+    expect(await form.locator('input[name=duplicateRadius]').inputValue()).toBe('50');
+    expect(await form.locator('input[name=duplicateWindow]').inputValue()).toBe('72');
 
     // A routing rule: noise in the new grid goes to 住建.
     const routing = page.locator('.admin-routing-form');

@@ -339,8 +339,9 @@ describe('the web console', () => {
     const form = page.getByTestId('report-form');
     await form.locator('select[name=category]').selectOption('dirty_road');
     await form.locator('textarea[name=description]').fill(description);
-    await form.locator('input[name=lat]').fill('22.521');
-    await form.locator('input[name=lng]').fill('113.031');
+    const offlinePlace = distinctPlace();
+    await form.locator('input[name=lat]').fill(String(offlinePlace.lat));
+    await form.locator('input[name=lng]').fill(String(offlinePlace.lng));
     await form.locator('input[name=address]').fill('会城同德路 12 号');
     await form.getByRole('button', { name: '提交上报' }).click();
 
@@ -387,8 +388,9 @@ describe('the web console', () => {
     const submit = async (description: string) => {
       await form.locator('select[name=category]').selectOption('dirty_road');
       await form.locator('textarea[name=description]').fill(description);
-      await form.locator('input[name=lat]').fill('22.521');
-      await form.locator('input[name=lng]').fill('113.031');
+      const place = distinctPlace();
+      await form.locator('input[name=lat]').fill(String(place.lat));
+      await form.locator('input[name=lng]').fill(String(place.lng));
       await form.locator('input[name=address]').fill('会城同德路 14 号');
       await form.getByRole('button', { name: '提交上报' }).click();
       return page.getByTestId('outbox').locator('li', { hasText: description });
@@ -437,8 +439,9 @@ describe('the web console', () => {
     const description = `井盖破损（带照片 ${randomUUID().slice(0, 8)}）`;
     await form.locator('select[name=category]').selectOption('manhole_cover');
     await form.locator('textarea[name=description]').fill(description);
-    await form.locator('input[name=lat]').fill('22.521');
-    await form.locator('input[name=lng]').fill('113.031');
+    const photoPlace = distinctPlace();
+    await form.locator('input[name=lat]').fill(String(photoPlace.lat));
+    await form.locator('input[name=lng]').fill(String(photoPlace.lng));
     // As the camera or the gallery hands it over; the page scales it with a canvas and uploads the JPEG.
     await form.locator('input[name=photos]').setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: PHOTO });
     await poll(() => form.getByTestId('photo-uploaded').count()).toBe(1);

@@ -128,7 +128,7 @@ export function App({ config }: { config: ConsoleConfig }) {
           }
         />
         <main className={`page page-${caseId === undefined ? page.slice(1) : 'case'}`}>
-          {caseId !== undefined && <CaseDetailPage api={api} me={me} incidentId={caseId} onBack={closeCase} />}
+          {caseId !== undefined && <CaseDetailPage api={api} me={me} incidentId={caseId} onBack={closeCase} onOpenCase={openCase} />}
           {caseId === undefined && page === '/leader' && <LeaderTabs api={api} me={me} />}
           {caseId === undefined && page === '/dispatcher' && <DispatcherPage api={api} me={me} onOpenCase={openCase} />}
           {caseId === undefined && page === '/report' && <ReportPage api={api} me={me} onOpenCase={openCase} />}

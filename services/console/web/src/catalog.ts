@@ -5,6 +5,12 @@ import type { Lang } from './i18n/translate.ts';
 export type { CatalogAnswer } from '@gridgov/contracts';
 import type { CatalogAnswer } from '@gridgov/contracts';
 
+/** How near in space and time a report must be to an open case of its category to be proposed as its duplicate. */
+export interface DuplicateRule {
+  readonly radiusMeters: number;
+  readonly windowHours: number;
+}
+
 const readable = (code: string) => code.replace(/_/g, ' ');
 
 /** Names by code. The catalog names things in Chinese; English shows the code. */
@@ -27,6 +33,11 @@ export class Catalog {
 
   categoryName(code: string, lang: Lang): string {
     return lang === 'zh' ? (this.categoryNames.get(code) ?? code) : readable(code);
+  }
+
+  /** The category's duplicate rule (重复上报: radius and window), if reports of it are ever proposed as duplicates. */
+  duplicateRule(code: string): DuplicateRule | undefined {
+    return this.answer.categories.find((c) => c.code === code)?.duplicates;
   }
 
   departmentName(code: string | null, lang: Lang): string {

@@ -1,4 +1,4 @@
-import type { CommandAccepted, CommandOutcome } from './types.ts';
+import type { CommandAccepted, CommandOutcome, MergeAccepted } from './types.ts';
 
 /** What /config.json says: the APIs the browser calls itself. */
 export interface ConsoleConfig {
@@ -122,8 +122,15 @@ export class ApiClient {
 
   /** A command on a case: 202 {commandId}, then its outcome as the dispatch worker decided it. */
   async command(incidentId: string, action: string, body: unknown): Promise<CommandOutcome> {
-    const { commandId } = await this.post<CommandAccepted>('intake', `/v1/incidents/${encodeURIComponent(incidentId)}/${action}`, body);
-    return this.outcome(commandId);
+    const accepted = await this.post<CommandAccepted & Partial<Pick<MergeAccepted, 'survivor'>>>(
+      'intake',
+      `/v1/incidents/${encodeURIComponent(incidentId)}/${action}`,
+      body,
+    );
+    const outcome = await this.outcome(accepted.commandId);
+    // A merge is two commands, one per case (ADR 0032): it is done when the surviving case has taken its half too.
+    if (outcome.status === 'accepted' && accepted.survivor) return this.outcome(accepted.survivor.commandId);
+    return outcome;
   }
 
   async outcome(commandId: string, waitMs = 5000): Promise<CommandOutcome> {

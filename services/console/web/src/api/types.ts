@@ -16,7 +16,7 @@ export type { AreaLevel, WindowKind };
 export type Role = 'grid_staff' | 'handler' | 'dispatcher' | 'leader' | 'admin';
 
 /** The intake's answers (GET /v1/me, GET /v1/areas/:code, 202 of every command, GET /v1/commands/:id?waitMs=). */
-export type { AreaDetail, CommandAccepted, CommandOutcomeAnswer as CommandOutcome, Me } from '@gridgov/contracts';
+export type { AreaDetail, CommandAccepted, CommandOutcomeAnswer as CommandOutcome, MergeAccepted, Me } from '@gridgov/contracts';
 
 /** The user's areas that the API knows. */
 export const knownAreas = (me: Me): AreaRef[] =>
@@ -28,3 +28,32 @@ export const WINDOW_KINDS: readonly WindowKind[] = ['day', 'week', 'month', 'qua
 export type IncidentPage = CasePage;
 
 export type Queue = CaseQueue;
+
+/**
+ * An open case a new report may repeat (重复上报): GET /v1/duplicates?category=&lat=&lng= answers them nearest first,
+ * and the 202 of a report carries them (`possibleDuplicates`). Never reporter data.
+ */
+export type { DuplicateCandidate, DuplicateCandidates as DuplicatesAnswer } from '@gridgov/contracts';
+
+/** What a case view says about merges (合并): the case it went into, those merged into it, those proposed at intake. */
+export interface DuplicateFacts {
+  readonly merged: boolean;
+  readonly mergedInto: string | undefined;
+  readonly mergedDuplicates: readonly string[];
+  readonly possibleDuplicateOf: readonly string[];
+}
+
+/** The merge facts of a view; a view from before merges existed has none. */
+export function duplicateFacts(view: {
+  readonly status: string;
+  readonly mergedInto?: string;
+  readonly mergedDuplicates?: readonly string[];
+  readonly possibleDuplicateOf?: readonly string[];
+}): DuplicateFacts {
+  return {
+    merged: view.status === 'merged',
+    mergedInto: view.mergedInto,
+    mergedDuplicates: view.mergedDuplicates ?? [],
+    possibleDuplicateOf: view.possibleDuplicateOf ?? [],
+  };
+}

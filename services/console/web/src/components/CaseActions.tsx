@@ -1,10 +1,14 @@
 import { useState, type FormEvent } from 'react';
-import type { IncidentView } from '../api/types.ts';
+import { useApi } from '../api/context.tsx';
+import { duplicateFacts, type IncidentView } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
+import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
+import { statusLabel } from '../status.ts';
+import { useLoad } from './useLoad.ts';
 
 /** The dispatcher's actions on a case, each a command route of intake-api. */
-export type ActionName = 'dispatch' | 'reassign' | 'approveExtension' | 'denyExtension' | 'escalate';
+export type ActionName = 'dispatch' | 'reassign' | 'approveExtension' | 'denyExtension' | 'escalate' | 'merge' | 'unmerge';
 
 export const ACTION_ROUTES: Readonly<Record<ActionName, string>> = {
   dispatch: 'dispatch',
@@ -12,6 +16,8 @@ export const ACTION_ROUTES: Readonly<Record<ActionName, string>> = {
   approveExtension: 'extension-requests/approve',
   denyExtension: 'extension-requests/deny',
   escalate: 'escalate',
+  merge: 'merge',
+  unmerge: 'unmerge',
 };
 
 const OPEN = new Set(['reported', 'returned', 'dispatched', 'accepted', 'resolved']);
@@ -24,17 +30,24 @@ export function actionsFor(view: IncidentView): ActionName[] {
   if (view.pendingExtension && (view.status === 'dispatched' || view.status === 'accepted'))
     actions.push('approveExtension', 'denyExtension');
   if (OPEN.has(view.status)) actions.push('escalate');
+  // 合并 into one of the open cases the intake proposed, while the report still waits for dispatch.
+  if ((view.status === 'reported' || view.status === 'returned') && duplicateFacts(view).possibleDuplicateOf.length > 0)
+    actions.push('merge');
   return actions;
 }
 
 const needsDepartment = (a: ActionName) => a === 'dispatch' || a === 'reassign';
 const needsReason = (a: ActionName) => a === 'reassign' || a === 'denyExtension' || a === 'escalate';
+const needsTarget = (a: ActionName) => a === 'merge';
+const takesNote = (a: ActionName) => a === 'merge' || a === 'unmerge';
 
-/** The body of the command: the department and the reason, as the action takes them. */
-export function actionBody(action: ActionName, department: string, reason: string): Record<string, string> {
+/** The body of the command: the department, the reason, the case merged into and a note, as the action takes them. */
+export function actionBody(action: ActionName, department: string, reason: string, into = '', note = ''): Record<string, string> {
   return {
     ...(needsDepartment(action) ? { department } : {}),
     ...(needsReason(action) ? { reason } : {}),
+    ...(needsTarget(action) ? { into } : {}),
+    ...(takesNote(action) && note.trim() ? { note: note.trim() } : {}),
   };
 }
 
@@ -55,9 +68,13 @@ export function ActionForm({
   const first = catalog.departments.find((d) => d.code !== view.department)?.code ?? '';
   const [department, setDepartment] = useState(action === 'dispatch' && view.department ? view.department : first);
   const [reason, setReason] = useState('');
+  const candidates = duplicateFacts(view).possibleDuplicateOf;
+  const [into, setInto] = useState(candidates[0] ?? '');
+  const [otherCase, setOtherCase] = useState('');
+  const [note, setNote] = useState('');
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    onSubmit(actionBody(action, department, reason));
+    onSubmit(actionBody(action, department, reason, otherCase.trim() || into, note));
   };
   return (
     <form className="action-form" onSubmit={submit} data-testid={`action-form-${action}`}>
@@ -80,6 +97,28 @@ export function ActionForm({
           <input name="reason" value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
         </label>
       )}
+      {needsTarget(action) && (
+        <>
+          <label>
+            {t('action.into')}
+            <select name="into" value={into} onChange={(e) => setInto(e.target.value)}>
+              {candidates.map((id) => (
+                <CandidateOption key={id} incidentId={id} />
+              ))}
+            </select>
+          </label>
+          <label>
+            {t('action.intoOther')}
+            <input name="intoOther" value={otherCase} onChange={(e) => setOtherCase(e.target.value)} maxLength={64} />
+          </label>
+        </>
+      )}
+      {takesNote(action) && (
+        <label>
+          {t('action.note')}
+          <input name="note" value={note} onChange={(e) => setNote(e.target.value)} maxLength={500} />
+        </label>
+      )}
       <button type="submit" className="primary">
         {t('action.submit')}
       </button>
@@ -87,5 +126,22 @@ export function ActionForm({
         {t('action.cancel')}
       </button>
     </form>
+  );
+}
+
+/** A case the report may be merged into, named by its short id, its status and its report time (as the API shows it now). */
+function CandidateOption({ incidentId }: { incidentId: string }) {
+  const { t, lang } = useI18n();
+  const api = useApi();
+  const loaded = useLoad(incidentId, (signal) =>
+    api.get<{ incident: IncidentView }>('intake', `/v1/incidents/${encodeURIComponent(incidentId)}`, signal),
+  );
+  const view = loaded.data?.incident;
+  return (
+    <option value={incidentId}>
+      {view
+        ? t('dup.candidateLine', { id: shortId(incidentId), status: statusLabel(view.status, t), time: localTime(view.reportedAt, lang) })
+        : shortId(incidentId)}
+    </option>
   );
 }

@@ -26,6 +26,8 @@ export async function sendCommand<A extends string>(
         ? { state: 'rejected', action, message: `${answer.message} (${answer.code})` }
         : { state: 'pending', action };
   } catch (err) {
+    // A 409 judges the command itself (MERGE_REFUSED: a merge that cannot be, seen up front): a refusal, not a failure to send.
+    if (err instanceof ApiError && err.status === 409) return { state: 'rejected', action, message: `${err.message} (${err.code})` };
     return { state: 'failed', action, message: err instanceof ApiError ? `${err.message} (${err.code})` : String(err) };
   }
 }

@@ -38,11 +38,13 @@ export interface OutboxItem {
   readonly incidentId: string | undefined;
   readonly commandId: string | undefined;
   readonly deliveredAt: number | undefined;
+  /** How many open cases the intake proposed the delivered report as a duplicate of (it then waits for a dispatcher). */
+  readonly possibleDuplicates?: number;
 }
 
 /** What one try came to. */
 export type SendResult =
-  | { readonly kind: 'delivered'; readonly incidentId: string; readonly commandId: string }
+  | { readonly kind: 'delivered'; readonly incidentId: string; readonly commandId: string; readonly possibleDuplicates?: number }
   | { readonly kind: 'rejected'; readonly message: string }
   | { readonly kind: 'retry'; readonly message: string; readonly retryAfterMs?: number }
   | { readonly kind: 'unauthorized'; readonly message: string };
@@ -114,9 +116,15 @@ export function classifyAnswer(status: number, body: unknown, retryAfter: string
   const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
   const message = error?.message ? `${error.code ? `${error.code}: ` : ''}${error.message}` : `HTTP ${status}`;
   if (status === 202 || status === 200) {
-    const ok = body as { incidentId?: unknown; commandId?: unknown } | undefined;
+    const ok = body as { incidentId?: unknown; commandId?: unknown; possibleDuplicates?: unknown } | undefined;
     if (typeof ok?.incidentId === 'string' && typeof ok.commandId === 'string') {
-      return { kind: 'delivered', incidentId: ok.incidentId, commandId: ok.commandId };
+      const proposed = Array.isArray(ok.possibleDuplicates) ? ok.possibleDuplicates.length : 0;
+      return {
+        kind: 'delivered',
+        incidentId: ok.incidentId,
+        commandId: ok.commandId,
+        ...(proposed > 0 ? { possibleDuplicates: proposed } : {}),
+      };
     }
     return { kind: 'retry', message: `unexpected answer ${status}` };
   }
@@ -301,6 +309,7 @@ export class Outbox {
             commandId: result.commandId,
             deliveredAt: now,
             lastError: undefined,
+            ...(result.possibleDuplicates ? { possibleDuplicates: result.possibleDuplicates } : {}),
           };
         case 'rejected':
           return { ...item, attempts, state: 'failed', lastError: result.message };

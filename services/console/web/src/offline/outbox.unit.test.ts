@@ -271,4 +271,22 @@ describe('the outbox of reports', () => {
     // A 202 without ids is not a delivery: try again.
     expect(classifyAnswer(202, {}).kind).toBe('retry');
   });
+
+  it('remembers how many open cases the intake proposed a delivered report as a duplicate of', async () => {
+    const proposed = classifyAnswer(202, {
+      commandId: 'c',
+      incidentId: 'i',
+      possibleDuplicates: [{ incidentId: 'a' }, { incidentId: 'b' }],
+    });
+    expect(proposed).toEqual({ kind: 'delivered', commandId: 'c', incidentId: 'i', possibleDuplicates: 2 });
+    expect(classifyAnswer(202, { commandId: 'c', incidentId: 'i', possibleDuplicates: [] })).toEqual({
+      kind: 'delivered',
+      commandId: 'c',
+      incidentId: 'i',
+    });
+    const { outbox } = harness([proposed]);
+    outbox.add(report('r-00000009'));
+    await outbox.flush();
+    expect(outbox.items()[0]).toMatchObject({ state: 'delivered', incidentId: 'i', possibleDuplicates: 2 });
+  });
 });

@@ -13,6 +13,8 @@ interface CategoryRow {
   readonly defaultDepartment: string;
   readonly handling: { readonly normal: Duration; readonly urgent: Duration; readonly very_urgent: Duration };
   readonly confidential?: boolean;
+  /** 重复上报: within how many metres and hours a report is proposed as a duplicate of an open case; absent: never. */
+  readonly duplicates?: { readonly radiusMeters: number; readonly windowHours: number };
 }
 interface RoutingRow {
   readonly area: string;
@@ -286,11 +288,22 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
   const [unit, setUnit] = useState<Duration['unit']>('natural_hours');
   const [amounts, setAmounts] = useState<Record<(typeof URGENCIES)[number], string>>({ normal: '72', urgent: '24', very_urgent: '4' });
   const [confidential, setConfidential] = useState(false);
+  const [radius, setRadius] = useState('');
+  const [hours, setHours] = useState('');
 
+  /** The category is sent whole (PUT replaces it): typing an existing code brings its duplicate rule, so a change keeps it. */
+  const chooseCode = (value: string) => {
+    setCode(value);
+    const rule = categories.find((c) => c.code === value)?.duplicates;
+    setRadius(rule ? String(rule.radiusMeters) : '');
+    setHours(rule ? String(rule.windowHours) : '');
+  };
   const submit = (e: FormEvent) => {
     e.preventDefault();
     const handling = Object.fromEntries(URGENCIES.map((u) => [u, { unit, amount: Number(amounts[u]) }]));
-    const body = JSON.stringify({ name, defaultDepartment: department, handling, confidential });
+    // Both given: reports of the category may be proposed as duplicates; either left empty: never (the API judges the values).
+    const duplicates = radius.trim() && hours.trim() ? { duplicates: { radiusMeters: Number(radius), windowHours: Number(hours) } } : {};
+    const body = JSON.stringify({ name, defaultDepartment: department, handling, confidential, ...duplicates });
     void run(() => change(api, 'PUT', `/v1/admin/categories/${encodeURIComponent(code)}`, config.version, body, 'application/json'));
   };
   const show = (d: Duration) => `${d.amount} ${t(`admin.unit.${d.unit}`)}`;
@@ -306,6 +319,7 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
             {URGENCIES.map((u) => (
               <th key={u}>{t(`urgency.${u}`)}</th>
             ))}
+            <th>{t('admin.category.duplicates')}</th>
           </tr>
         </thead>
         <tbody>
@@ -317,13 +331,24 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
               {URGENCIES.map((u) => (
                 <td key={u}>{show(c.handling[u])}</td>
               ))}
+              <td data-testid="category-duplicates">
+                {c.duplicates
+                  ? t('admin.category.duplicateRule', { meters: c.duplicates.radiusMeters, hours: c.duplicates.windowHours })
+                  : '—'}
+              </td>
             </tr>
           ))}
         </tbody>
       </table>
       <form className="admin-category-form" onSubmit={submit}>
         <h4>{t('admin.category.add')}</h4>
-        <input name="categoryCode" placeholder={t('admin.category.code')} value={code} onChange={(e) => setCode(e.target.value)} required />
+        <input
+          name="categoryCode"
+          placeholder={t('admin.category.code')}
+          value={code}
+          onChange={(e) => chooseCode(e.target.value)}
+          required
+        />
         <input name="categoryName" placeholder={t('admin.category.name')} value={name} onChange={(e) => setName(e.target.value)} required />
         <select name="categoryDepartment" value={department} onChange={(e) => setDepartment(e.target.value)}>
           {departments.map((d) => (
@@ -355,6 +380,14 @@ function CategoryForm({ config, api, run }: { config: AdminConfig; api: ApiClien
         <label>
           <input type="checkbox" checked={confidential} onChange={(e) => setConfidential(e.target.checked)} />{' '}
           {t('admin.category.confidential')}
+        </label>
+        <label>
+          {t('admin.category.duplicateRadius')}
+          <input name="duplicateRadius" type="number" min="1" step="1" value={radius} onChange={(e) => setRadius(e.target.value)} />
+        </label>
+        <label>
+          {t('admin.category.duplicateWindow')}
+          <input name="duplicateWindow" type="number" min="1" step="any" value={hours} onChange={(e) => setHours(e.target.value)} />
         </label>
         <button type="submit">{t('admin.save')}</button>
       </form>

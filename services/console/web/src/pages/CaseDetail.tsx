@@ -3,12 +3,13 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ApiClient } from '../api/client.ts';
 import type { HistoryEntry, IncidentView, Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
+import { CaseMerges } from '../components/CaseMerges.tsx';
 import { PhotoStrip } from '../components/PhotoStrip.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
 import holidayNotices from '@gridgov-data/calendars/cn-public-holidays.json?raw';
-import { STATUS_KEYS } from './Dispatcher.tsx';
+import { statusLabel } from '../status.ts';
 import { Verify } from './Report.tsx';
 
 /**
@@ -75,7 +76,19 @@ const citizenOf = (report: Report): string => {
 };
 
 /** 详情: a case as the reader may see it (the API decides what), its deadlines counting down, its history and photos. */
-export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient; me: Me; incidentId: string; onBack: () => void }) {
+export function CaseDetailPage({
+  api,
+  me,
+  incidentId,
+  onBack,
+  onOpenCase,
+}: {
+  api: ApiClient;
+  me: Me;
+  incidentId: string;
+  onBack: () => void;
+  onOpenCase: (incidentId: string) => void;
+}) {
   const { t, lang } = useI18n();
   const catalog = useCatalog();
   const [reloads, setReloads] = useState(0);
@@ -117,7 +130,7 @@ export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient
         </h1>
         <dl className="case-facts">
           <dt>{t('case.status')}</dt>
-          <dd data-testid="case-status">{view.status in STATUS_KEYS ? t(STATUS_KEYS[view.status]!) : view.status}</dd>
+          <dd data-testid="case-status">{statusLabel(view.status, t)}</dd>
           <dt>{t('case.description')}</dt>
           <dd data-testid="case-description">{report.description ?? '—'}</dd>
           {report.channel && (
@@ -153,6 +166,7 @@ export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient
           </div>
         )}
       </div>
+      <CaseMerges api={api} me={me} view={view} onOpenCase={onOpenCase} onChanged={() => setReloads((n) => n + 1)} />
       <div className="card">
         <h2>{t('case.deadlines')}</h2>
         {view.deadlines.length === 0 && <p className="muted">{t('case.noDeadline')}</p>}
@@ -192,6 +206,7 @@ export function CaseDetailPage({ api, me, incidentId, onBack }: { api: ApiClient
               </span>
               {typeof line.data.reason === 'string' && <div>{line.data.reason}</div>}
               {typeof line.data.notes === 'string' && line.data.notes && <div>{line.data.notes}</div>}
+              {typeof line.data.note === 'string' && line.data.note && <div>{line.data.note}</div>}
             </li>
           ))}
         </ol>

@@ -1,7 +1,7 @@
 import { Fragment, useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
 import { OutcomeText, sendCommand, type Outcome as SharedOutcome } from '../components/Outcome.tsx';
-import { knownAreas, type AreaRef, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
+import { duplicateFacts, knownAreas, type AreaRef, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
 import { QueueControls, QueueCount, useQueueCounts, useQueuePrefs } from '../components/QueueControls.tsx';
@@ -10,6 +10,7 @@ import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
+import { statusLabel } from '../status.ts';
 
 /** The dispatcher's work lists, in the order they are worked. */
 const QUEUES = ['new', 'returned', 'overdue', 'escalated', 'extension', 'handling'] as const satisfies readonly Queue[];
@@ -222,11 +223,20 @@ function QueueTable({
                   <td className={`urgency-${view.urgency}`}>{t(`urgency.${view.urgency}`)}</td>
                   <td>{localTime(view.reportedAt, lang)}</td>
                   <td>
-                    {view.status in STATUS_KEYS ? t(STATUS_KEYS[view.status]!) : view.status}
+                    {statusLabel(view.status, t)}
                     {overdue && <span className="tag tag-bottom">{t('queue.overdueTag')}</span>}
                     {view.escalationLevel > 0 && <span className="tag">{t('queue.escalationLevel', { level: view.escalationLevel })}</span>}
                     {view.suspended && <span className="tag">{t('queue.suspendedTag')}</span>}
                     {view.pendingExtension && <span className="tag">{t('queue.extensionTag')}</span>}
+                    {isPossibleDuplicate(view) && (
+                      <span
+                        className="tag tag-duplicate"
+                        data-testid="possible-duplicate"
+                        title={duplicateFacts(view).possibleDuplicateOf.map(shortId).join(' ')}
+                      >
+                        {t('dup.badge')}
+                      </span>
+                    )}
                   </td>
                   <td data-testid="department">{catalog.departmentName(view.department, lang)}</td>
                   <td>{deadline ? `${t(`stage.${deadline.stage}`)} ${localTime(deadline.due, lang)}` : '—'}</td>
@@ -268,14 +278,8 @@ function QueueTable({
   );
 }
 
-export const STATUS_KEYS: Readonly<
-  Record<string, `status.${'reported' | 'dispatched' | 'returned' | 'accepted' | 'resolved' | 'closed' | 'rejected'}`>
-> = {
-  reported: 'status.reported',
-  dispatched: 'status.dispatched',
-  returned: 'status.returned',
-  accepted: 'status.accepted',
-  resolved: 'status.resolved',
-  closed: 'status.closed',
-  rejected: 'status.rejected',
+/** 疑似重复: proposed at intake as the same problem as open cases, and not merged yet. */
+const isPossibleDuplicate = (view: IncidentView) => {
+  const facts = duplicateFacts(view);
+  return facts.possibleDuplicateOf.length > 0 && !facts.merged;
 };

@@ -7,7 +7,7 @@ import { PhotoPicker, type PhotoRef } from '../components/PhotoPicker.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
 import { useI18n } from '../i18n/context.tsx';
-import { STATUS_KEYS } from './Dispatcher.tsx';
+import { statusLabel } from '../status.ts';
 
 /** A department's work lists (GET /v1/incidents?department=&queue=), in the order they are worked. */
 export const HANDLER_QUEUES = [
@@ -146,7 +146,7 @@ export function HandlerPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; o
               <div className="handler-case-head">
                 <strong>{catalog.categoryName(view.category, lang)}</strong>
                 <span className={`urgency-${view.urgency}`}>{t(`urgency.${view.urgency}`)}</span>
-                <span className="badge">{view.status in STATUS_KEYS ? t(STATUS_KEYS[view.status]!) : view.status}</span>
+                <span className="badge">{statusLabel(view.status, t)}</span>
                 {view.deadlines.some((d) => d.overdue) && <span className="tag tag-bottom">{t('queue.overdueTag')}</span>}
                 {view.reworkCount > 0 && <span className="tag">{t('handler.reworkTag', { count: view.reworkCount })}</span>}
                 {view.pendingExtension && <span className="tag">{t('queue.extensionTag')}</span>}

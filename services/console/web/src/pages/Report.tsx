@@ -1,12 +1,22 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
-import { knownAreas, type IncidentPage, type IncidentView, type Me } from '../api/types.ts';
+import {
+  duplicateFacts,
+  knownAreas,
+  type DuplicateCandidate,
+  type DuplicatesAnswer,
+  type IncidentPage,
+  type IncidentView,
+  type Me,
+} from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { CatalogOptions } from '../components/CatalogOptions.tsx';
+import { checkDuplicates } from '../components/duplicate-check.ts';
 import { PhotoPicker, type PhotoRef } from '../components/PhotoPicker.tsx';
 import { CaseFilters, filterParams, NO_FILTERS } from '../components/CaseFilters.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
+import { statusLabel } from '../status.ts';
 import { useI18n } from '../i18n/context.tsx';
 import { newReportId, type Outbox, type OutboxItem, type ReportBody } from '../offline/outbox.ts';
 import { useOutbox } from '../offline/useOutbox.ts';
@@ -41,6 +51,9 @@ function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbo
   const [locating, setLocating] = useState(false);
   const [photos, setPhotos] = useState<PhotoRef[]>([]);
   const [photosBusy, setPhotosBusy] = useState(false);
+  const [checking, setChecking] = useState(false);
+  /** The report held back because it may repeat open cases: sent anyway, or not, as the user chooses. */
+  const [proposal, setProposal] = useState<{ body: ReportBody; candidates: readonly DuplicateCandidate[] } | undefined>();
 
   const locate = () => {
     setLocating(true);
@@ -69,8 +82,19 @@ function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbo
     );
   };
 
-  const submit = (e: FormEvent) => {
+  /** Into the outbox, which sends it (now, or when the signal is back). */
+  const send = (body: ReportBody) => {
+    outbox.add(body);
+    void outbox.flush();
+    setProposal(undefined);
+    setDescription('');
+    setPhotos([]);
+    setNote({ kind: 'ok', text: t('report.queued') });
+  };
+
+  const submit = async (e: FormEvent) => {
     e.preventDefault();
+    if (checking) return;
     const latitude = Number(lat);
     const longitude = Number(lng);
     const missing = [
@@ -100,15 +124,21 @@ function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbo
       reportedAt: now,
       ...(photos.length > 0 ? { photos } : {}),
     };
-    outbox.add(body);
-    void outbox.flush();
-    setDescription('');
-    setPhotos([]);
-    setNote({ kind: 'ok', text: t('report.queued') });
+    // 已有相同问题？Asked before sending when the category has a duplicate rule; offline or slow, the report goes as is.
+    setNote(undefined);
+    setChecking(true);
+    const check = await checkDuplicates(
+      (path, signal) => api.get<DuplicatesAnswer>('intake', path, signal),
+      { category, lat: latitude, lng: longitude },
+      { hasRule: catalog.duplicateRule(category) !== undefined, online: navigator.onLine },
+    );
+    setChecking(false);
+    if (check.kind === 'candidates') setProposal({ body, candidates: check.candidates });
+    else send(body);
   };
 
   return (
-    <form className="card report-form" onSubmit={submit} data-testid="report-form" noValidate>
+    <form className="card report-form" onSubmit={(e) => void submit(e)} data-testid="report-form" noValidate>
       <h1>{t('report.title')}</h1>
       <label>
         {t('report.grid')}
@@ -174,10 +204,56 @@ function ReportForm({ api, me, outbox }: { api: ApiClient; me: Me; outbox: Outbo
           {note.text}
         </p>
       )}
-      <button type="submit" className="primary big">
-        {t('report.submit')}
-      </button>
+      {proposal ? (
+        <DuplicateProposal
+          candidates={proposal.candidates}
+          onSend={() => send(proposal.body)}
+          onCancel={() => {
+            setProposal(undefined);
+            setNote({ kind: 'ok', text: t('dup.cancelled') });
+          }}
+        />
+      ) : (
+        <button type="submit" className="primary big" disabled={checking}>
+          {checking ? t('dup.checking') : t('report.submit')}
+        </button>
+      )}
     </form>
+  );
+}
+
+/** 已有相同问题: the open cases the report may repeat (how far, when, what), and the choice to send it anyway or not. */
+function DuplicateProposal({
+  candidates,
+  onSend,
+  onCancel,
+}: {
+  candidates: readonly DuplicateCandidate[];
+  onSend: () => void;
+  onCancel: () => void;
+}) {
+  const { t, lang } = useI18n();
+  return (
+    <div className="duplicate-proposal" role="alertdialog" aria-labelledby="duplicate-proposal-title" data-testid="duplicate-proposal">
+      <strong id="duplicate-proposal-title">{t('dup.proposal', { count: candidates.length })}</strong>
+      <ul className="duplicate-candidates">
+        {candidates.map((c) => (
+          <li key={c.incidentId} data-incident={c.incidentId} data-testid="duplicate-candidate">
+            <span className="tag">{t('dup.distance', { meters: c.distanceMeters })}</span> <small>{localTime(c.reportedAt, lang)}</small>{' '}
+            <span className={`badge badge-status-${c.status}`}>{statusLabel(c.status, t)}</span>
+            {c.summary && <p className="duplicate-summary">{c.summary}</p>}
+          </li>
+        ))}
+      </ul>
+      <div className="row">
+        <button type="button" className="primary" onClick={onSend} data-testid="send-anyway">
+          {t('dup.sendAnyway')}
+        </button>
+        <button type="button" onClick={onCancel} data-testid="cancel-report">
+          {t('dup.cancel')}
+        </button>
+      </div>
+    </div>
   );
 }
 
@@ -224,6 +300,11 @@ function OutboxList({ outbox }: { outbox: Outbox }) {
             {item.incidentId && (
               <small className="incident-id" title={item.incidentId}>
                 {t('report.incidentId', { id: shortId(item.incidentId) })}
+              </small>
+            )}
+            {item.state === 'delivered' && item.possibleDuplicates !== undefined && (
+              <small className="duplicate-note" data-testid="possible-duplicates">
+                {t('report.possibleDuplicates', { count: item.possibleDuplicates })}
               </small>
             )}
             {item.state !== 'delivered' && item.attempts > 0 && (
@@ -280,7 +361,7 @@ function MyReports({ api, reload, onOpenCase }: { api: ApiClient; reload: number
         {mine.data?.items.map((view) => (
           <li key={view.incidentId} data-incident={view.incidentId}>
             <div className="outbox-head">
-              <span className={`badge badge-status-${view.status}`}>{t(`status.${view.status}`)}</span>
+              <span className={`badge badge-status-${view.status}`}>{statusLabel(view.status, t)}</span>
               <span>{catalog.categoryName(view.category, lang)}</span>
               <small>{localTime(view.reportedAt, lang)}</small>
             </div>
@@ -291,6 +372,11 @@ function MyReports({ api, reload, onOpenCase }: { api: ApiClient; reload: number
               <button type="button" className="link" data-action="detail" onClick={() => onOpenCase(view.incidentId)}>
                 {t('handler.detail')}
               </button>
+            )}
+            {duplicateFacts(view).mergedInto && (
+              <small className="muted" data-testid="merged-into">
+                {t('dup.mergedInto', { id: shortId(duplicateFacts(view).mergedInto ?? '') })}
+              </small>
             )}
             {view.status === 'resolved' && <Verify api={api} view={view} onDone={() => setRefreshes((n) => n + 1)} />}
           </li>
