@@ -38,8 +38,8 @@ interface RateResult {
 
 /**
  * End to end at one offered rate: the simulator's reports (the category, urgency and late-phone mix
- * of its profile, Poisson arrivals, open loop) → accepted by the API → dispatched → counted by the
- * projection. The bench learns each case's dispatch record (partition, offset) from grid.events and
+ * of its profile, Poisson arrivals, open loop) → accepted by the API → decided → counted by the
+ * projection. The bench learns each case's report record (partition, offset) from grid.events and
  * watches the projection's checkpoints (generation 1's keys); a case is visible in /v1/figures once
  * the checkpoint of its partition has passed that record. Latency runs from when the report was due.
  */
@@ -52,14 +52,13 @@ async function offeredRate(
 ): Promise<RateResult> {
   const dueAt = new Map<string, number>();
   // Each report's way through, on the bench's clock (performance.now()): its 202, the worker's decision of the report
-  // (its outcome's decidedAt on grid.outcomes; the report and its dispatch are decided together) and the dispatch's
-  // record on grid.events (its timestamp, when the worker's relay produced it); wall-clock times are moved onto the
-  // same clock (one machine, one clock).
+  // (its outcome's decidedAt on grid.outcomes) and the report's record on grid.events (its timestamp, when the worker's
+  // relay produced it); wall-clock times are moved onto the same clock (one machine, one clock).
   const answeredAt = new Map<string, number>();
   const decidedAt = new Map<string, number>();
   const appendedAt = new Map<string, number>();
   const fromWall = (ms: number) => ms - performance.timeOrigin;
-  // Per events partition, the dispatches not yet seen counted, in offset order (the reader gets them in order).
+  // Per events partition, the reports not yet seen counted, in offset order (the reader gets them in order).
   const pending = Array.from({ length: PARTITIONS }, () => [] as { id: string; offset: bigint }[]);
   const visibleAt = new Map<string, number>();
 
@@ -79,7 +78,9 @@ async function offeredRate(
           continue;
         }
         const event = JSON.parse(record.value!.toString()) as GridEvent;
-        if (event.type === 'IncidentDispatched') {
+        // 上报数 counts a case from its report on: its IncidentReported record. (Not its dispatch: a report proposed as a
+        // duplicate waits for a dispatcher, ADR 0032, and the simulator's traffic has a few.)
+        if (event.type === 'IncidentReported') {
           const id = event.metadata.incidentId;
           pending[batch.partition]!.push({ id, offset: BigInt(record.offset) });
           appendedAt.set(id, fromWall(Number(record.timestamp)));
