@@ -76,7 +76,8 @@ export interface RunningConsumer {
   stop(): Promise<void>;
   /**
    * Moves an owned partition: its next batch begins at `offset`; a batch of it being handled meanwhile
-   * is not committed. Only after the consumer is running (from `onAssigned` on).
+   * is not committed. Only after the consumer is running (from `onAssigned` on); while it is not (stopped, or
+   * restarting after a crash) the seek is logged and dropped, never thrown.
    */
   seek(target: SeekTarget): void;
 }
@@ -164,6 +165,17 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   options.observer?.running(options.groupId, true);
   return {
     stop: () => consumer.disconnect(),
-    seek: ({ topic, partition, offset }) => consumer.seek({ topic, partition, offset: offset.toString() }),
+    seek: ({ topic, partition, offset }) => {
+      try {
+        consumer.seek({ topic, partition, offset: offset.toString() });
+      } catch (err) {
+        // kafkajs refuses while the consumer is not running: stopped, or between a crash and its restart. Its caller
+        // loses nothing: every handler checks that a batch follows its checkpoint and seeks again if not.
+        logger.warn(
+          { err, groupId: options.groupId, topic, partition, offset: offset.toString() },
+          'seek refused: the consumer is not running',
+        );
+      }
+    },
   };
 }
