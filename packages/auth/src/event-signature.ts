@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, hash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 /**
  * Events signed by the dispatch worker (ADR 0019, 0035): Ed25519 over the record as published (topic, partition, key
@@ -66,8 +66,8 @@ const CHUNK_SCHEME = 'ed25519m';
 /** Most leaves one chunk signature covers: a path is then at most 12 hashes. The worker's relay chunk is 1,000. */
 export const MAX_CHUNK_LEAVES = 4096;
 const HASH_BYTES = 32;
-const LEAF_TAG = Buffer.from([0x00]);
-const NODE_TAG = Buffer.from([0x01]);
+const LEAF_TAG = 0x00;
+const NODE_TAG = 0x01;
 /**
  * What the chunk signature covers: this line, the leaf count (4 bytes, big-endian), then the root. It cannot be a
  * single record's signed bytes (those begin with `[`), so neither signature is ever good as the other.
@@ -79,15 +79,20 @@ const DECIMAL = /^(?:0|[1-9][0-9]{0,3})$/;
 
 /** SHA-256 of 0x00 and the record's signed bytes: a leaf, never equal to a node's hash (0x01 …) but by a collision. */
 function leafHash(topic: string, partition: number, key: string | null, value: Buffer): Buffer {
-  return createHash('sha256')
-    .update(LEAF_TAG)
-    .update(`${JSON.stringify([topic, partition, key])}\n`, 'utf8')
-    .update(value)
-    .digest();
+  const line = `${JSON.stringify([topic, partition, key])}\n`;
+  const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(line) + value.length);
+  bytes[0] = LEAF_TAG;
+  const at = 1 + bytes.write(line, 1, 'utf8');
+  value.copy(bytes, at);
+  return hash('sha256', bytes, 'buffer');
 }
 
 function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE_TAG).update(left).update(right).digest();
+  const bytes = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  bytes[0] = NODE_TAG;
+  left.copy(bytes, 1);
+  right.copy(bytes, 1 + HASH_BYTES);
+  return hash('sha256', bytes, 'buffer');
 }
 
 /** The bytes a chunk signature covers: the tag, the leaf count, the root. */
