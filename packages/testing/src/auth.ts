@@ -90,7 +90,9 @@ export function signedEventRecords(
   const byPartition = new Map<number, number[]>();
   records.forEach((r, i) => {
     const partition = partitionOf(r.key, partitions);
-    byPartition.set(partition, [...(byPartition.get(partition) ?? []), i]);
+    const indexes = byPartition.get(partition);
+    if (indexes) indexes.push(i);
+    else byPartition.set(partition, [i]);
   });
   const signatures: string[] = [];
   for (const [partition, indexes] of byPartition) {
