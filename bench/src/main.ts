@@ -2,6 +2,7 @@ import { calendarBench } from './calendar.ts';
 import { duplicatesBench } from './duplicates.ts';
 import { encryptionBench } from './encryption.ts';
 import { endToEndBench } from './end-to-end.ts';
+import { eventSignaturesBench } from './event-signatures.ts';
 import { gridLookupBench } from './grid-lookup.ts';
 import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
@@ -33,6 +34,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   search: () => searchBench(100_000, full ? 30 : 10),
   duplicates: () => duplicatesBench(100_000, full ? 100_000 : 20_000),
   encryption: () => Promise.resolve(encryptionBench(full ? 20_000 : 2_000)),
+  'event-signatures': () => Promise.resolve(eventSignaturesBench(full ? 100_000 : 20_000)),
   'grid-lookup': () => Promise.resolve(gridLookupBench(full ? 2_000_000 : 200_000)),
   tokens: () => tokensBench(full ? 100_000 : 20_000),
   import: () => importBench(full ? [1_000_000, 3_000_000] : [100_000, 1_000_000]),

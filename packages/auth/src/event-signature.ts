@@ -1,9 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPrivateKey, hash, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
 
 /**
- * Events signed by the dispatch worker (ADR 0019): Ed25519 over the record as published (topic, partition, key and the
- * value's exact bytes), carried in this header as `ed25519:<key id>:<base64url signature>`. The worker alone holds the
- * private key (EVENT_SIGNING_KEY); every reader of grid.events holds public keys only (EVENT_VERIFY_KEYS).
+ * Events signed by the dispatch worker (ADR 0019, 0035): Ed25519 over the record as published (topic, partition, key
+ * and the value's exact bytes), carried in this header. The worker's relay signs a chunk at once,
+ * `ed25519m:<key id>:<base64url signature of the root>:<leaf index>:<leaf count>:<base64url sibling path>`: the
+ * record's leaf and path lead to a Merkle root signed once for the chunk. A single record's own signature,
+ * `ed25519:<key id>:<base64url signature>`, stays valid (the log before ADR 0035, the importer). The worker alone holds
+ * the private key (EVENT_SIGNING_KEY); every reader of grid.events holds public keys only (EVENT_VERIFY_KEYS).
  */
 export const EVENT_SIGNATURE_HEADER = 'gridgov-signature';
 
@@ -58,6 +61,96 @@ function signedBytes(topic: string, partition: number, key: string | null, value
   return Buffer.concat([Buffer.from(`${JSON.stringify([topic, partition, key])}\n`, 'utf8'), value]);
 }
 
+/** The per-chunk scheme (ADR 0035): one Ed25519 signature over the Merkle root of a relay chunk's records. */
+const CHUNK_SCHEME = 'ed25519m';
+/** Most leaves one chunk signature covers: a path is then at most 12 hashes. The worker's relay chunk is 1,000. */
+export const MAX_CHUNK_LEAVES = 4096;
+const HASH_BYTES = 32;
+const LEAF_TAG = 0x00;
+const NODE_TAG = 0x01;
+/**
+ * What the chunk signature covers: this line, the leaf count (4 bytes, big-endian), then the root. It cannot be a
+ * single record's signed bytes (those begin with `[`), so neither signature is ever good as the other.
+ */
+const ROOT_TAG = Buffer.from('gridgov event chunk root v1\n', 'utf8');
+/** Chunks whose root signature was verified, remembered with their nodes known to be in the tree. */
+const VERIFIED_CHUNKS = 64;
+const DECIMAL = /^(?:0|[1-9][0-9]{0,3})$/;
+
+/** SHA-256 of 0x00 and the record's signed bytes: a leaf, never equal to a node's hash (0x01 …) but by a collision. */
+function leafHash(topic: string, partition: number, key: string | null, value: Buffer): Buffer {
+  const line = `${JSON.stringify([topic, partition, key])}\n`;
+  const bytes = Buffer.allocUnsafe(1 + Buffer.byteLength(line) + value.length);
+  bytes[0] = LEAF_TAG;
+  const at = 1 + bytes.write(line, 1, 'utf8');
+  value.copy(bytes, at);
+  return hash('sha256', bytes, 'buffer');
+}
+
+function nodeHash(left: Buffer, right: Buffer): Buffer {
+  const bytes = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
+  bytes[0] = NODE_TAG;
+  left.copy(bytes, 1);
+  right.copy(bytes, 1 + HASH_BYTES);
+  return hash('sha256', bytes, 'buffer');
+}
+
+/** The bytes a chunk signature covers: the tag, the leaf count, the root. */
+function rootMessage(count: number, root: Buffer): Buffer {
+  const message = Buffer.alloc(ROOT_TAG.length + 4 + HASH_BYTES);
+  ROOT_TAG.copy(message);
+  message.writeUInt32BE(count, ROOT_TAG.length);
+  root.copy(message, ROOT_TAG.length + 4);
+  return message;
+}
+
+/**
+ * The tree's shape, fixed by its leaf count alone: level 0 holds the leaves; each next level pairs nodes 2j and 2j+1
+ * into SHA-256(0x01 ‖ left ‖ right), and the last node of an odd level is promoted to the next level unchanged.
+ * Returns the sizes of the levels below the root (none for one leaf, whose root is the leaf's hash).
+ */
+function levelSizes(count: number): number[] {
+  const sizes: number[] = [];
+  for (let size = count; size > 1; size = Math.ceil(size / 2)) sizes.push(size);
+  return sizes;
+}
+
+/** How many sibling hashes the path of leaf `index` among `count` holds: one per level where it is not promoted. */
+function pathLength(index: number, count: number): number {
+  let length = 0;
+  let i = index;
+  for (const size of levelSizes(count)) {
+    if (i % 2 === 1 || i + 1 < size) length++;
+    i >>= 1;
+  }
+  return length;
+}
+
+/** A chunk whose signature verified: its root, and the nodes (level, index) met on the paths checked so far. */
+interface VerifiedChunk {
+  readonly root: Buffer;
+  /** Per level below the root, its nodes' hashes side by side, and which of them are known to be in the tree. */
+  readonly levels: { readonly hashes: Buffer; readonly known: Uint8Array }[];
+}
+
+function isKnown(chunk: VerifiedChunk, level: number, index: number, hash: Buffer): boolean {
+  const { hashes, known } = chunk.levels[level]!;
+  return known[index] === 1 && hashes.compare(hash, 0, HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES) === 0;
+}
+
+function remember(chunk: VerifiedChunk, level: number, index: number, hash: Buffer): void {
+  const { hashes, known } = chunk.levels[level]!;
+  hash.copy(hashes, index * HASH_BYTES);
+  known[index] = 1;
+}
+
+function verifiedChunk(root: Buffer, count: number): VerifiedChunk {
+  return {
+    root,
+    levels: levelSizes(count).map((size) => ({ hashes: Buffer.alloc(size * HASH_BYTES), known: new Uint8Array(size) })),
+  };
+}
+
 function publicKeyObject(publicKey: string): KeyObject {
   const raw = canonicalBytes(publicKey, 32);
   if (!raw) throw new Error('an event verification key is 32 bytes in base64url (43 characters)');
@@ -99,6 +192,37 @@ export class EventSigner {
     return `${SCHEME}:${this.keyId}:${sign(null, signedBytes(topic, partition, key, bytes), this.key).toString('base64url')}`;
   }
 
+  /**
+   * The header values that sign records bound for one topic partition, in their order (ADR 0035): a Merkle tree over
+   * their leaves, its root signed once per MAX_CHUNK_LEAVES records, and in each value the record's path to the root.
+   */
+  signChunk(topic: string, partition: number, records: readonly { readonly key: string; readonly value: string | Buffer }[]): string[] {
+    const signatures: string[] = [];
+    for (let from = 0; from < records.length; from += MAX_CHUNK_LEAVES) {
+      const chunk = records.slice(from, from + MAX_CHUNK_LEAVES);
+      const levels: Buffer[][] = [
+        chunk.map((r) => leafHash(topic, partition, r.key, typeof r.value === 'string' ? Buffer.from(r.value, 'utf8') : r.value)),
+      ];
+      for (let level = levels[0]!; level.length > 1; levels.push(level)) {
+        const below = level;
+        level = [];
+        for (let j = 0; j < below.length; j += 2) level.push(j + 1 < below.length ? nodeHash(below[j]!, below[j + 1]!) : below[j]!);
+      }
+      const root = levels[levels.length - 1]![0]!;
+      const signature = sign(null, rootMessage(chunk.length, root), this.key).toString('base64url');
+      for (let index = 0; index < chunk.length; index++) {
+        const path: Buffer[] = [];
+        for (let level = 0, i = index; level < levels.length - 1; level++, i >>= 1) {
+          const sibling = i % 2 === 1 ? i - 1 : i + 1;
+          if (sibling < levels[level]!.length) path.push(levels[level]![sibling]!);
+        }
+        const proof = Buffer.concat(path).toString('base64url');
+        signatures.push(`${CHUNK_SCHEME}:${this.keyId}:${signature}:${index}:${chunk.length}:${proof}`);
+      }
+    }
+    return signatures;
+  }
+
   /** The headers that carry the signature. */
   headers(topic: string, partition: number, key: string, value: string | Buffer): Record<string, string> {
     return { [EVENT_SIGNATURE_HEADER]: this.sign(topic, partition, key, value) };
@@ -121,6 +245,12 @@ export class EventVerifier {
    * checked. A log's offset never holds another record, so a verdict stands; one run per partition keeps it small.
    */
   private readonly checked = new Map<string, { from: bigint; to: bigint; failed: Map<bigint, string> }>();
+  /**
+   * The last VERIFIED_CHUNKS chunk signatures that verified (ADR 0035), by key id, leaf count and signature (each in
+   * its one canonical spelling), with the root they verified for: a record's path must still lead to that root, or
+   * meet a node already shown to be in its tree. A chunk costs one Ed25519 verification and about a hash per record.
+   */
+  private readonly chunks = new Map<string, VerifiedChunk>();
 
   constructor(
     publicKeys: readonly string[],
@@ -158,19 +288,82 @@ export class EventVerifier {
     if (!record.value) return 'empty record value';
     const header = record.headers?.[EVENT_SIGNATURE_HEADER];
     if (header === undefined) return `the event is not signed (no ${EVENT_SIGNATURE_HEADER} header)`;
-    const [scheme, keyId, signature, ...more] = header.split(':');
+    const parts = header.split(':');
+    if (parts[0] === CHUNK_SCHEME) return this.checkChunk(record, record.value, parts);
+    const [scheme, keyId, signature, ...more] = parts;
     const raw = signature === undefined ? undefined : canonicalBytes(signature, 64);
     if (scheme !== SCHEME || keyId === undefined || !raw || more.length > 0) {
-      return `the event's signature is not ${SCHEME}:<key id>:<base64url>`;
+      return `the event's signature is not ${SCHEME}:<key id>:<base64url> or ${CHUNK_SCHEME}:…`;
     }
     const key = this.keys.get(keyId);
     if (!key) return `the event is signed with key ${keyId}, which is not an event verification key`;
-    if (!verify(null, signedBytes(record.topic, record.partition, record.key, record.value), key, raw)) {
-      return `the event's signature does not verify for ${record.topic}/${record.partition} key ${String(record.key)}`;
-    }
-    if (this.importKeys.has(keyId) && importedTypeOf(record.value) !== IMPORTED_EVENT_TYPE) {
+    if (!verify(null, signedBytes(record.topic, record.partition, record.key, record.value), key, raw)) return this.unverified(record);
+    return this.importRule(keyId, record.value);
+  }
+
+  private unverified(record: EventRecordRef): string {
+    return `the event's signature does not verify for ${record.topic}/${record.partition} key ${String(record.key)}`;
+  }
+
+  /** An importer's key vouches for IncidentImported events alone, whichever way it signed (ADR 0030). */
+  private importRule(keyId: string, value: Buffer): string | undefined {
+    if (this.importKeys.has(keyId) && importedTypeOf(value) !== IMPORTED_EVENT_TYPE) {
       return `the event is signed with the importer's key ${keyId}, which signs ${IMPORTED_EVENT_TYPE} events only`;
     }
     return undefined;
+  }
+
+  /**
+   * `ed25519m:<key id>:<signature>:<leaf index>:<leaf count>:<path>` (ADR 0035): every part in its one canonical
+   * spelling, the path exactly the sibling hashes the tree's shape gives that leaf. The record's leaf is climbed with
+   * the path to the root, whose signature is verified once per chunk; a climb stops early at a node of a tree already
+   * verified, the same position holding the same hash.
+   */
+  private checkChunk(record: EventRecordRef, value: Buffer, parts: readonly string[]): string | undefined {
+    const malformed = `the event's signature is not ${CHUNK_SCHEME}:<key id>:<base64url>:<leaf index>:<leaf count>:<base64url path>`;
+    const [, keyId, signature, indexText, countText, pathText, ...more] = parts;
+    if (keyId === undefined || signature === undefined || pathText === undefined || more.length > 0) return malformed;
+    if (!DECIMAL.test(indexText!) || !DECIMAL.test(countText!)) return malformed;
+    const raw = canonicalBytes(signature, 64);
+    const index = Number(indexText);
+    const count = Number(countText);
+    if (!raw || count < 1 || count > MAX_CHUNK_LEAVES || index >= count) return malformed;
+    const siblings = pathLength(index, count);
+    const path = siblings === 0 ? (pathText === '' ? Buffer.alloc(0) : undefined) : canonicalBytes(pathText, siblings * HASH_BYTES);
+    if (!path) return malformed;
+    const key = this.keys.get(keyId);
+    if (!key) return `the event is signed with key ${keyId}, which is not an event verification key`;
+
+    const name = `${keyId}:${count}:${signature}`;
+    let chunk = this.chunks.get(name);
+    const sizes = levelSizes(count);
+    /** The nodes met on the way up (level, index, hash), siblings included: in the tree if the climb ends in it. */
+    const met: [number, number, Buffer][] = [];
+    let node = leafHash(record.topic, record.partition, record.key, value);
+    let i = index;
+    let p = 0;
+    let known = false;
+    for (let level = 0; level < sizes.length; level++, i >>= 1) {
+      known ||= chunk !== undefined && isKnown(chunk, level, i, node);
+      if (!known) met.push([level, i, node]);
+      if (i % 2 === 0 && i + 1 >= sizes[level]!) continue; // the last node of an odd level, promoted
+      const sibling = path.subarray(p, (p += HASH_BYTES));
+      if (known) {
+        // Above a node of the verified tree, the path must be that tree's: the verdict is the one a full climb gives.
+        if (!isKnown(chunk!, level, i ^ 1, sibling)) return this.unverified(record);
+        continue;
+      }
+      met.push([level, i ^ 1, sibling]);
+      node = i % 2 === 1 ? nodeHash(sibling, node) : nodeHash(node, sibling);
+    }
+    if (!known && !(chunk && chunk.root.equals(node))) {
+      if (!verify(null, rootMessage(count, node), key, raw)) return this.unverified(record);
+      chunk = verifiedChunk(node, count);
+      this.chunks.delete(name);
+      this.chunks.set(name, chunk);
+      if (this.chunks.size > VERIFIED_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
+    }
+    for (const [level, at, hash] of met) remember(chunk!, level, at, hash);
+    return this.importRule(keyId, value);
   }
 }

@@ -7,6 +7,7 @@ import {
   EventVerifier,
   eventPublicKeyOf,
   generateEventSigningKey,
+  MAX_CHUNK_LEAVES,
 } from './event-signature.ts';
 
 describe('event signatures (ADR 0019)', () => {
@@ -56,7 +57,7 @@ describe('event signatures (ADR 0019)', () => {
     ];
     for (const h of malformed) {
       expect(verifier.problem(record({ headers: { [EVENT_SIGNATURE_HEADER]: h } })), h).toBe(
-        "the event's signature is not ed25519:<key id>:<base64url>",
+        "the event's signature is not ed25519:<key id>:<base64url> or ed25519m:…",
       );
     }
   });
@@ -97,6 +98,226 @@ describe('event signatures (ADR 0019)', () => {
     );
     expect(EventSignaturesFrom.parse(undefined)).toEqual(new Map());
     expect(EventSignaturesFrom.safeParse('0=100').success).toBe(false);
+  });
+});
+
+describe('a relay chunk signed once, over a Merkle tree of its records (ADR 0035)', () => {
+  const worker = generateEventSigningKey();
+  const signer = new EventSigner(worker.privateKey);
+  const chunkOf = (size: number) =>
+    Array.from({ length: size }, (_, i) => ({
+      key: `incident-${i % 5}`,
+      value: `{"type":"IncidentReported","data":{"n":${i}},"metadata":{"version":${i + 1}}}`,
+    }));
+  const recordsOf = (size: number, partition = 3, topic = 'grid.events'): EventRecordRef[] => {
+    const chunk = chunkOf(size);
+    const signatures = signer.signChunk(topic, partition, chunk);
+    return chunk.map((r, i) => ({
+      topic,
+      partition,
+      key: r.key,
+      value: Buffer.from(r.value),
+      headers: { [EVENT_SIGNATURE_HEADER]: signatures[i]! },
+    }));
+  };
+  const headerOf = (r: EventRecordRef) => r.headers![EVENT_SIGNATURE_HEADER]!;
+  const withHeader = (r: EventRecordRef, header: string): EventRecordRef => ({ ...r, headers: { [EVENT_SIGNATURE_HEADER]: header } });
+  /** The header's parts: scheme, key id, signature, leaf index, leaf count, path. */
+  const partsOf = (r: EventRecordRef) => headerOf(r).split(':') as [string, string, string, string, string, string];
+  const joined = (parts: readonly string[]) => parts.join(':');
+
+  it.each([1, 2, 3, 7, 1000])('verifies every record of a chunk of %i, in order, in reverse and with a fresh verifier each', (size) => {
+    const records = recordsOf(size);
+    const inOrder = new EventVerifier([worker.publicKey]);
+    expect(records.map((r) => inOrder.problem(r)).filter((p) => p !== undefined)).toEqual([]);
+    const reversed = new EventVerifier([worker.publicKey]);
+    expect(
+      [...records]
+        .reverse()
+        .map((r) => reversed.problem(r))
+        .filter((p) => p !== undefined),
+    ).toEqual([]);
+    for (const r of [records[0]!, records[size - 1]!, records[Math.floor(size / 2)]!]) {
+      expect(new EventVerifier([worker.publicKey]).problem(r)).toBeUndefined();
+    }
+    expect(headerOf(records[0]!)).toMatch(new RegExp(`^ed25519m:${signer.keyId}:[A-Za-z0-9_-]{86}:0:${size}:[A-Za-z0-9_-]*$`));
+  });
+
+  it('signs one chunk with one signature, and splits what is beyond the most leaves a chunk may have', () => {
+    expect(new Set(recordsOf(1000).map((r) => partsOf(r)[2])).size).toBe(1);
+    const many = chunkOf(MAX_CHUNK_LEAVES + 3);
+    const signatures = signer.signChunk('grid.events', 3, many);
+    expect(signatures).toHaveLength(MAX_CHUNK_LEAVES + 3);
+    expect(signatures[MAX_CHUNK_LEAVES]).toMatch(/:0:3:[A-Za-z0-9_-]+$/);
+    const verifier = new EventVerifier([worker.publicKey]);
+    expect(
+      many
+        .map((r, i) =>
+          verifier.problem(withHeader({ topic: 'grid.events', partition: 3, key: r.key, value: Buffer.from(r.value) }, signatures[i]!)),
+        )
+        .filter((p) => p !== undefined),
+    ).toEqual([]);
+    expect(signer.signChunk('grid.events', 3, [])).toEqual([]);
+  });
+
+  it('refuses a record moved to another partition, topic or key, or with a changed value, verified chunk or not', () => {
+    const records = recordsOf(7);
+    for (const warm of [false, true]) {
+      const verifier = new EventVerifier([worker.publicKey]);
+      if (warm) records.forEach((r) => expect(verifier.problem(r)).toBeUndefined());
+      const r = records[4]!;
+      expect(verifier.problem({ ...r, partition: 4 })).toMatch(/does not verify for grid.events\/4 key incident-4/);
+      expect(verifier.problem({ ...r, topic: 'other.grid.events' })).toMatch(/does not verify/);
+      expect(verifier.problem({ ...r, key: 'incident-3' })).toMatch(/does not verify/);
+      expect(verifier.problem({ ...r, value: Buffer.from(r.value!.toString().replace('"n":4', '"n":5')) })).toMatch(/does not verify/);
+      // Another record's value and key under this record's signature: its leaf is in the tree, at another place.
+      expect(verifier.problem(withHeader(records[2]!, headerOf(r)))).toMatch(/does not verify/);
+      expect(verifier.problem({ ...r, value: null })).toBe('empty record value');
+    }
+  });
+
+  it('refuses a swapped or altered path, and a wrong leaf index or count, verified chunk or not', () => {
+    const records = recordsOf(7);
+    for (const warm of [false, true]) {
+      const verifier = new EventVerifier([worker.publicKey]);
+      if (warm) records.forEach((r) => expect(verifier.problem(r)).toBeUndefined());
+      const r = records[2]!;
+      const [scheme, keyId, sig, index, count, path] = partsOf(r);
+      const other = partsOf(records[3]!); // the same path length: leaves 2 and 3 are siblings
+      const raw = Buffer.from(path, 'base64url');
+      const flipped = Buffer.from(raw);
+      flipped[40] = flipped[40]! ^ 1;
+      const swapped = Buffer.concat([raw.subarray(32, 64), raw.subarray(0, 32), raw.subarray(64)]);
+      for (const header of [
+        joined([scheme, keyId, sig, index, count, other[5]]),
+        joined([scheme, keyId, sig, index, count, flipped.toString('base64url')]),
+        joined([scheme, keyId, sig, index, count, swapped.toString('base64url')]),
+        joined([scheme, keyId, sig, '3', count, path]),
+        joined([scheme, keyId, sig, '3', count, other[5]]),
+        joined([scheme, keyId, sig, index, '8', path]), // leaf 2 has a path of 3 hashes among 7 or 8
+      ]) {
+        expect(verifier.problem(withHeader(r, header)), header).toMatch(/does not verify/);
+      }
+      // A count that gives the leaf a path of another length is refused before anything is hashed.
+      expect(verifier.problem(withHeader(r, joined([scheme, keyId, sig, index, '4', path])))).toMatch(/is not ed25519m/);
+      expect(
+        verifier.problem(withHeader(records[6]!, joined([...partsOf(records[6]!).slice(0, 3), '5', '7', partsOf(records[6]!)[5]]))),
+      ).toMatch(/is not ed25519m/);
+    }
+  });
+
+  it('refuses a root signed by a key it does not know, and a signature borrowed from another chunk', () => {
+    const stranger = new EventSigner(generateEventSigningKey().privateKey);
+    const verifier = new EventVerifier([worker.publicKey]);
+    const records = recordsOf(3);
+    const forged = stranger.signChunk('grid.events', 3, chunkOf(3));
+    expect(verifier.problem(withHeader(records[0]!, forged[0]!))).toMatch(/which is not an event verification key/);
+    // The stranger names the worker's key id: the root's signature does not verify with the worker's key.
+    const [scheme, , sig, index, count, path] = forged[1]!.split(':');
+    expect(verifier.problem(withHeader(records[1]!, joined([scheme!, signer.keyId, sig!, index!, count!, path!])))).toMatch(
+      /does not verify/,
+    );
+    // A genuine signature of another chunk of the same size, verified first: the record's root is not that chunk's.
+    const elsewhere = signer.signChunk(
+      'grid.events',
+      3,
+      chunkOf(3).map((r) => ({ ...r, value: `${r.value} ` })),
+    );
+    expect(verifier.problem(withHeader(records[0]!, elsewhere[0]!))).toMatch(/does not verify/);
+    expect(
+      verifier.problem(withHeader(records[1]!, joined([scheme!, signer.keyId, elsewhere[0]!.split(':')[2]!, index!, count!, path!]))),
+    ).toMatch(/does not verify/);
+    // And one chunk signature is not a single record's, nor the other way round.
+    const single = signer.sign('grid.events', 3, records[0]!.key!, records[0]!.value!).split(':')[2]!;
+    const [, , , i0, c0, p0] = partsOf(records[0]!);
+    expect(verifier.problem(withHeader(records[0]!, joined(['ed25519m', signer.keyId, single, i0, c0, p0])))).toMatch(/does not verify/);
+    expect(verifier.problem(withHeader(records[0]!, `ed25519:${signer.keyId}:${partsOf(records[0]!)[2]}`))).toMatch(/does not verify/);
+  });
+
+  it('reads a chunk signature only in its one canonical spelling', () => {
+    const verifier = new EventVerifier([worker.publicKey]);
+    const records = recordsOf(3);
+    const [scheme, keyId, sig, index, count, path] = partsOf(records[0]!);
+    const [, , , , , lastPath] = partsOf(records[2]!); // leaf 2 of 3 is promoted once: its path is one hash
+    const malformed = [
+      joined([scheme, keyId, sig, index, count]),
+      joined([scheme, keyId, sig, index, count, path, '']),
+      joined([scheme, keyId, `${sig}=`, index, count, path]),
+      joined([scheme, keyId, sig.slice(0, -1), index, count, path]),
+      joined([scheme, keyId, sig, '00', count, path]),
+      joined([scheme, keyId, sig, '+0', count, path]),
+      joined([scheme, keyId, sig, index, '03', path]),
+      joined([scheme, keyId, sig, index, '3.0', path]),
+      joined([scheme, keyId, sig, index, '0', '']),
+      joined([scheme, keyId, sig, '3', count, lastPath]),
+      joined([scheme, keyId, sig, index, String(MAX_CHUNK_LEAVES + 1), path]),
+      joined([scheme, keyId, sig, index, count, `${path}=`]),
+      joined([scheme, keyId, sig, index, count, path.slice(0, -1)]),
+      joined([scheme, keyId, sig, index, count, `${path}AA`]),
+      joined([scheme, keyId, sig, index, count, '']),
+      joined([scheme, keyId, sig, '2', count, `${lastPath}${lastPath}`]),
+    ];
+    for (const h of malformed) {
+      expect(verifier.problem(withHeader(records[0]!, h)), h).toMatch(/^the event's signature is not ed25519m:/);
+    }
+    // One leaf: the root is the leaf, and the path is empty.
+    const [one] = recordsOf(1);
+    expect(headerOf(one!)).toMatch(/:0:1:$/);
+    expect(verifier.problem(withHeader(one!, `${headerOf(one!)}AAAA`))).toMatch(/is not ed25519m/);
+  });
+
+  it('verifies a chunk once and then about a hash per record, and keeps its verdicts whatever it has remembered', () => {
+    const records = recordsOf(1000);
+    const verifier = new EventVerifier([worker.publicKey]);
+    // A forger gets a verdict on a forged record first: nothing of it is remembered as verified.
+    const forgedValue = Buffer.from('{"type":"IncidentClosed"}');
+    expect(verifier.problem({ ...records[10]!, value: forgedValue })).toMatch(/does not verify/);
+    expect(records.every((r) => verifier.problem(r) === undefined)).toBe(true);
+    expect(verifier.problem({ ...records[10]!, value: forgedValue })).toMatch(/does not verify/);
+    // Many chunks later (the first forgotten), the first chunk's records still verify, now at full cost.
+    for (let n = 0; n < 70; n++) {
+      const others = signer.signChunk('grid.events', 5, [
+        { key: 'k', value: `{"n":${n}}` },
+        { key: 'k', value: '{}' },
+      ]);
+      expect(
+        verifier.problem(withHeader({ topic: 'grid.events', partition: 5, key: 'k', value: Buffer.from(`{"n":${n}}`) }, others[0]!)),
+      ).toBeUndefined();
+    }
+    expect(verifier.problem(records[999]!)).toBeUndefined();
+    expect(verifier.problem({ ...records[999]!, partition: 2 })).toMatch(/does not verify/);
+  });
+
+  it("holds the importer's key to IncidentImported events record by record, and keeps single signatures valid", () => {
+    const importer = generateEventSigningKey();
+    const verifier = new EventVerifier([worker.publicKey, `import:${importer.publicKey}`]);
+    const values = ['{"type":"IncidentImported","data":{},"metadata":{}}', '{"type":"IncidentClosed","data":{},"metadata":{}}'];
+    const signatures = new EventSigner(importer.privateKey).signChunk(
+      'grid.events',
+      0,
+      values.map((value) => ({ key: 'incident-1', value })),
+    );
+    const problems = values.map((value, i) =>
+      verifier.problem(withHeader({ topic: 'grid.events', partition: 0, key: 'incident-1', value: Buffer.from(value) }, signatures[i]!)),
+    );
+    expect(problems).toEqual([undefined, expect.stringMatching(/signed with the importer's key .* IncidentImported events only/)]);
+    // The importer's chunk signature named as the worker's (verified chunk or not), and the other way round: refused.
+    const relabelled = (header: string, keyId: string) => header.replace(/^ed25519m:[^:]+:/, `ed25519m:${keyId}:`);
+    const workerKeyId = signer.keyId;
+    const importerKeyId = new EventSigner(importer.privateKey).keyId;
+    const closed = { topic: 'grid.events', partition: 0, key: 'incident-1', value: Buffer.from(values[1]!) };
+    expect(verifier.problem(withHeader(closed, relabelled(signatures[1]!, workerKeyId)))).toMatch(/does not verify/);
+    const byWorker = signer.signChunk(
+      'grid.events',
+      0,
+      values.map((value) => ({ key: 'incident-1', value })),
+    );
+    expect(verifier.problem(withHeader(closed, byWorker[1]!))).toBeUndefined();
+    expect(verifier.problem(withHeader(closed, relabelled(byWorker[1]!, importerKeyId)))).toMatch(/does not verify/);
+    const single = signer.sign('grid.events', 0, 'incident-1', values[1]!);
+    expect(
+      verifier.problem(withHeader({ topic: 'grid.events', partition: 0, key: 'incident-1', value: Buffer.from(values[1]!) }, single)),
+    ).toBeUndefined();
   });
 });
 

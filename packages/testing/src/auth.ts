@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { EventSigner, EventVerifier, mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
+import { EVENT_SIGNATURE_HEADER, EventSigner, EventVerifier, mintToken, signEnvelope, TokenVerifier } from '@gridgov/auth';
 import type { OutgoingRecord } from '@gridgov/kafka';
 import { partitionOf } from '@gridgov/kafka';
 import type { CommandEnvelope, PersonRole } from '@gridgov/contracts';
@@ -73,9 +73,13 @@ export function signedForTest(envelope: CommandEnvelope, topic: string, signedAt
 export const testEventSigner = new EventSigner(TEST_EVENT_SIGNING_KEY);
 export const testEventVerifier = new EventVerifier([TEST_EVENT_VERIFY_KEY]);
 
+/** The most events the worker's relay signs at once (its RELAY_CHUNK). */
+const RELAY_CHUNK = 1000;
+
 /**
  * Records for grid.events signed as the worker signs them, for tests and benchmarks that write events themselves:
- * each signed for the partition its key lands on among `partitions` (ADR 0019).
+ * each signed for the partition its key lands on among `partitions` (ADR 0019), a partition's records in chunks of
+ * up to the relay's 1,000 under one signature each (ADR 0035).
  */
 export function signedEventRecords(
   topic: string,
@@ -83,5 +87,24 @@ export function signedEventRecords(
   records: readonly { readonly key: string; readonly value: string }[],
   signer: EventSigner = testEventSigner,
 ): OutgoingRecord[] {
-  return records.map((r) => ({ ...r, headers: signer.headers(topic, partitionOf(r.key, partitions), r.key, r.value) }));
+  const byPartition = new Map<number, number[]>();
+  records.forEach((r, i) => {
+    const partition = partitionOf(r.key, partitions);
+    const indexes = byPartition.get(partition);
+    if (indexes) indexes.push(i);
+    else byPartition.set(partition, [i]);
+  });
+  const signatures: string[] = [];
+  for (const [partition, indexes] of byPartition) {
+    for (let from = 0; from < indexes.length; from += RELAY_CHUNK) {
+      const chunk = indexes.slice(from, from + RELAY_CHUNK);
+      const signed = signer.signChunk(
+        topic,
+        partition,
+        chunk.map((i) => records[i]!),
+      );
+      chunk.forEach((i, n) => (signatures[i] = signed[n]!));
+    }
+  }
+  return records.map((r, i) => ({ ...r, headers: { [EVENT_SIGNATURE_HEADER]: signatures[i]! } }));
 }

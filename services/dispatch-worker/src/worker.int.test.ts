@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Writable } from 'node:stream';
-import { EventSigner, generateEventSigningKey, signEnvelope } from '@gridgov/auth';
+import { EVENT_SIGNATURE_HEADER, EventSigner, generateEventSigningKey, signEnvelope } from '@gridgov/auth';
 import type { CommandEnvelope, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import type { DeadLetter } from '@gridgov/kafka';
 import { DurableProducer, partitionOf, produceRaw } from '@gridgov/kafka';
@@ -517,6 +517,13 @@ describe('DispatchWorker on the real broker and Redis', () => {
       expect(testEventVerifier.problem(record)).toBeUndefined();
       expect(testEventVerifier.problem({ ...record, partition: 1 - r.partition })).toMatch(/does not verify/);
     }
+    // The command's events went out in one relay chunk: one signature over both, each with its leaf's place (ADR 0035).
+    const headers = records.map((r) => r.headers[EVENT_SIGNATURE_HEADER]!.split(':'));
+    expect(headers.map(([scheme, keyId, , index, count]) => [scheme, keyId, index, count])).toEqual([
+      ['ed25519m', testEventSigner.keyId, '0', '2'],
+      ['ed25519m', testEventSigner.keyId, '1', '2'],
+    ]);
+    expect(headers[0]![2]).toBe(headers[1]![2]);
   });
 
   it('restores past events nobody signed: a forged report and a forged next version are not folded', async () => {

@@ -1,4 +1,4 @@
-import type { EventSigner, EventVerifier } from '@gridgov/auth';
+import { EVENT_SIGNATURE_HEADER, type EventSigner, type EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { DecisionContext, IncidentState } from '@gridgov/domain';
 import {
@@ -470,12 +470,19 @@ export class DispatchWorker {
     const byTopic = new Map<string, OutgoingRecord[]>();
     const { events: eventsTopic } = this.deps.topics;
     const partition = owner.store.partition;
+    // Events are signed as published, for the partition they go to (their key's, the commands partition's: ADR 0019),
+    // the chunk's at once: one signature over the Merkle root of their records, each given its path (ADR 0035).
+    // The signature covers the key and value, not the headers: a traceparent beside it changes nothing it vouches for.
+    const signatures = this.deps.eventSigner.signChunk(
+      eventsTopic,
+      partition,
+      entries.filter((e) => e.topic === eventsTopic),
+    );
+    let signed = 0;
     for (const entry of entries) {
       const list = byTopic.get(entry.topic) ?? [];
-      // Events are signed as published, for the partition they go to (their key's, the commands partition's: ADR 0019).
-      // The signature covers the key and value, not the headers: a traceparent beside it changes nothing it vouches for.
       const headers = {
-        ...(entry.topic === eventsTopic ? this.deps.eventSigner.headers(eventsTopic, partition, entry.key, entry.value) : {}),
+        ...(entry.topic === eventsTopic ? { [EVENT_SIGNATURE_HEADER]: signatures[signed++]! } : {}),
         ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
       };
       list.push({ key: entry.key, value: entry.value, ...(Object.keys(headers).length > 0 ? { headers } : {}) });
