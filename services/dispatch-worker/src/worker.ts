@@ -279,14 +279,18 @@ export class DispatchWorker {
         return fired;
       }
       const { due, states, checkpoint: fromCheckpoint } = pass;
+      const context = this.context();
+      // What a tick emits (warnings, missed deadlines, escalations; by the system) carries nothing personal but the
+      // escalation reason of a confidential category's case (ADR 0016): only those cases' keys are read and unwrapped.
+      const sealed = new Map([...states].filter(([, state]) => state !== null && context.catalog.isConfidential(state.category)));
       const decider = new BatchDecider(
         states,
         new Set(),
-        this.context(),
+        context,
         this.deps.topics,
         now,
         this.deps.logger,
-        await this.sealingFor(partition, states),
+        await this.sealingFor(partition, sealed),
       );
       for (const { incidentId } of due) decider.tick(incidentId);
       await this.settleKeys(decider, now);
@@ -396,6 +400,9 @@ export class DispatchWorker {
     if (!owner) throw new Error(`batch for partition ${batch.partition}, which this worker does not own`);
     let decided = false;
     for (let start = 0; start < batch.records.length; start += COMMAND_CHUNK) {
+      // A batch of many chunks shares the process with the other partitions' batches: the group hears from this member
+      // between chunks, not only between batches, or a busy worker loses its partitions (session timeout).
+      if (start > 0) await batch.heartbeat();
       const chunk = batch.records.slice(start, start + COMMAND_CHUNK);
       const outcome = await this.decideChunk(owner, batch, chunk, start === 0);
       if (outcome === 'sought') return;
