@@ -73,9 +73,9 @@ interface Owned {
 }
 
 const RELAY_CHUNK = 1000;
-const TIMER_CHUNK = 500;
+const TIMER_CHUNK = 100;
 /** At most this many commands are decided and written together (see onBatch); two ids each stay under MAX_READ_IDS. */
-const COMMAND_CHUNK = 250;
+const COMMAND_CHUNK = 100;
 
 /**
  * The dispatch worker: owns the commands partitions the group gives it, decides each command
@@ -245,16 +245,22 @@ export class DispatchWorker {
 
   /** One pass over every owned partition: ticks the incidents whose timers are due now. */
   async fireDueTimers(): Promise<number> {
-    // Partitions are independent: their timers fire side by side.
-    const fired = await Promise.all(
-      this.ownedPartitions.map((partition) =>
-        this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
+    // Partitions are independent: their timers fire side by side, as many at once as batches are decided (each pass's
+    // synchronous part, deciding a chunk, delays the others' Redis replies: twelve at once on a busy machine made
+    // them wait past the command timeout).
+    const queue = [...this.ownedPartitions];
+    let fired = 0;
+    const lane = async () => {
+      for (let partition = queue.shift(); partition !== undefined; partition = queue.shift()) {
+        const n = await this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
           this.deps.logger.warn({ err, partition }, 'timers of partition not fired');
           return 0;
-        }),
-      ),
-    );
-    return fired.reduce((a, b) => a + b, 0);
+        });
+        fired += n;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.deps.partitionsConcurrently) }, lane));
+    return fired;
   }
 
   private async firePartitionTimers(partition: number): Promise<number> {
