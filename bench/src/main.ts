@@ -29,7 +29,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 8),
   projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
   replay: () => replayBench(full ? 100_000 : 10_000),
-  timers: () => timerLateness(full ? 1_000_000 : 50_000),
+  timers: () => timerLateness(full ? 1_000_000 : 100_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
   search: () => searchBench(100_000, full ? 30 : 10),
   duplicates: () => duplicatesBench(100_000, full ? 100_000 : 20_000),

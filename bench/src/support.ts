@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EventSigner, generateEventSigningKey, mintToken, signEnvelope } from '@gridgov/auth';
 import { topicSpecsWithPrefix, topicsWithPrefix, type PersonRole, type Topics } from '@gridgov/contracts';
@@ -121,6 +121,12 @@ export async function startProcess(
   child.once('exit', () => (exited = true));
   let seen = '';
   let matched = false;
+  // BENCH_LOGS=<dir>: each service's output kept in <dir>/<service>-<pid>.log, to read what it did (or why it exited).
+  const logDir = process.env['BENCH_LOGS'];
+  if (logDir && child.stdout && child.pid) {
+    mkdirSync(logDir, { recursive: true });
+    child.stdout.pipe(createWriteStream(join(logDir, `${service || 'process'}-${child.pid}.log`)));
+  }
   child.stdout?.on('data', (chunk: Buffer) => {
     if (matched || !(ready instanceof RegExp)) return;
     seen = (seen + chunk.toString()).slice(-10_000);

@@ -252,7 +252,7 @@ export class BatchDecider {
     const state = this.current.get(incidentId) ?? null;
     const events = this.record(incidentId, state, incidentDecider.tick(state, this.ctx, this.now), {});
     if (events.length > 0)
-      this.logger.info({ incidentId, events: events.map((e) => `${e.type}#${e.metadata.version}`) }, 'deadline timer fired');
+      this.logger.debug({ incidentId, events: events.map((e) => `${e.type}#${e.metadata.version}`) }, 'deadline timer fired');
   }
 
   /**

@@ -175,3 +175,72 @@ return 'OK'
 `,
   reply: okReply,
 });
+
+/**
+ * What a timer pass reads, in one round trip: whether the state is whole (the restored mark), the checkpoint, the
+ * outbox's depth, then up to `limit` incidents due at `now` or before, earliest first, each with its score and its
+ * state (false when the hash has none). Nothing after the mark when it is missing: the caller restores first.
+ */
+export const dueTimerStates = defineScript({
+  name: 'workerDueTimerStates',
+  keys: ['restoredKey', 'checkpointKey', 'outboxKey', 'timersKey', 'incidentsKey'],
+  argv: ['now', 'limit'],
+  lua: `
+local restoredKey = KEYS[1]
+local checkpointKey = KEYS[2]
+local outboxKey = KEYS[3]
+local timersKey = KEYS[4]
+local incidentsKey = KEYS[5]
+local now = ARGV[1]
+local limit = tonumber(ARGV[2])
+if redis.call('EXISTS', restoredKey) == 0 then return {0} end
+local reply = {1, redis.call('GET', checkpointKey) or '', redis.call('LLEN', outboxKey)}
+local due = redis.call('ZRANGEBYSCORE', timersKey, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit)
+if #due == 0 then return reply end
+local ids = {}
+for j = 1, #due, 2 do ids[#ids + 1] = due[j] end
+local states = redis.call('HMGET', incidentsKey, unpack(ids))
+for j = 1, #ids do
+  reply[#reply + 1] = ids[j]
+  reply[#reply + 1] = due[2 * j]
+  reply[#reply + 1] = states[j]
+end
+return reply
+`,
+  reply: (raw) => raw as unknown[],
+});
+
+/**
+ * What a batch of commands reads before it is decided, in one round trip: the restored mark, the checkpoint, the
+ * states of its incidents and which of its command ids were decided already. `incidentCount` ids come first in
+ * ARGV after the named arguments, the command ids after them. Nothing after the mark when it is missing.
+ */
+export const batchReads = defineScript({
+  name: 'workerBatchReads',
+  keys: ['restoredKey', 'checkpointKey', 'incidentsKey', 'decidedKey'],
+  argv: ['incidentCount'],
+  lua: `
+local restoredKey = KEYS[1]
+local checkpointKey = KEYS[2]
+local incidentsKey = KEYS[3]
+local decidedKey = KEYS[4]
+local incidentCount = tonumber(ARGV[1])
+if redis.call('EXISTS', restoredKey) == 0 then return {0} end
+local reply = {1, redis.call('GET', checkpointKey) or ''}
+local incidents = {}
+local commands = {}
+for j = 2, #ARGV do
+  if j - 1 <= incidentCount then incidents[#incidents + 1] = ARGV[j] else commands[#commands + 1] = ARGV[j] end
+end
+local states = {}
+if #incidents > 0 then states = redis.call('HMGET', incidentsKey, unpack(incidents)) end
+local decided = {}
+if #commands > 0 then decided = redis.call('HMGET', decidedKey, unpack(commands)) end
+for j = 1, #incidents do reply[#reply + 1] = states[j] end
+for j = 1, #commands do
+  if decided[j] then reply[#reply + 1] = 1 else reply[#reply + 1] = 0 end
+end
+return reply
+`,
+  reply: (raw) => raw as unknown[],
+});

@@ -113,4 +113,53 @@ describe('PartitionStore on real Redis', () => {
     expect(await b.checkpoint()).toBe('');
     expect((await b.loadStates(['inc-1'])).get('inc-1')).toBeNull();
   });
+
+  it('reads a timer pass in one script: nothing but the mark until the state is restored, then the due timers with their states', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 5);
+    const epoch = await store.takeOwnership();
+    expect(await store.timerPass(Number.MAX_SAFE_INTEGER, 10)).toEqual({ restored: false });
+    await store.finishRestore(epoch, '', { events: 0n, outcomes: 0n }, new Date());
+    await store.apply({
+      ...write(epoch, '', '7'),
+      states: new Map([
+        ['inc-1', incident(3)],
+        ['inc-2', incident(4)],
+      ]),
+      timers: new Map([
+        ['inc-2', 2_000],
+        ['inc-1', 1_000],
+        ['inc-3', 9_000],
+      ]),
+    });
+    const pass = await store.timerPass(5_000, 10);
+    expect(pass).toMatchObject({ restored: true, checkpoint: '7', outboxDepth: 1 });
+    if (!pass.restored) throw new Error('not restored');
+    // Earliest first; inc-3 is not due yet.
+    expect(pass.due).toEqual([
+      { incidentId: 'inc-1', dueAt: 1_000 },
+      { incidentId: 'inc-2', dueAt: 2_000 },
+    ]);
+    expect([...pass.states].map(([id, s]) => [id, s?.version])).toEqual([
+      ['inc-1', 3],
+      ['inc-2', 4],
+    ]);
+    const limited = await store.timerPass(10_000, 2);
+    expect(limited.restored && limited.due.map((d) => d.incidentId)).toEqual(['inc-1', 'inc-2']);
+    const none = await store.timerPass(500, 10);
+    expect(none.restored && none.due).toEqual([]);
+  });
+
+  it("reads a batch's states and decided command ids in one script, with the checkpoint", async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 6);
+    const epoch = await store.takeOwnership();
+    expect(await store.batchReads(['inc-1'], ['command-4'])).toEqual({ restored: false });
+    await store.finishRestore(epoch, '', { events: 0n, outcomes: 0n }, new Date());
+    await store.apply(write(epoch, '', '4'));
+    const reads = await store.batchReads(['inc-1', 'inc-9'], ['command-4', 'command-5']);
+    expect(reads).toMatchObject({ restored: true, checkpoint: '4', decidedBefore: new Set(['command-4']) });
+    if (!reads.restored) throw new Error('not restored');
+    expect(reads.states.get('inc-1')?.version).toBe(5);
+    expect(reads.states.get('inc-9')).toBeNull();
+    expect(await store.batchReads([], [])).toMatchObject({ restored: true, checkpoint: '4' });
+  });
 });

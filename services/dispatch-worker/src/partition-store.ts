@@ -1,7 +1,16 @@
 import type { Redis, ScriptArg } from '@gridgov/redis';
 import type { Incident, IncidentState } from '@gridgov/domain';
 import { partitionKeys, type PartitionKeys } from './keys.ts';
-import { advanceLog, applyBatch, finishRestore, restoreChunk, takeOwnership, trimOutbox } from './partition-scripts.ts';
+import {
+  advanceLog,
+  applyBatch,
+  batchReads,
+  dueTimerStates,
+  finishRestore,
+  restoreChunk,
+  takeOwnership,
+  trimOutbox,
+} from './partition-scripts.ts';
 
 /** A record decided but not yet produced: an event, a notification, an outcome or a dead letter. */
 export interface OutboxEntry {
@@ -30,6 +39,36 @@ export interface BatchWrite {
   readonly timers: ReadonlyMap<string, number | null>;
   readonly outbox: readonly OutboxEntry[];
 }
+
+/** An incident whose timer is due: when it fell due (epoch ms), and its state. */
+export interface DueTimer {
+  readonly incidentId: string;
+  readonly dueAt: number;
+}
+
+/** What a timer pass reads in one round trip; `restored: false` (Redis lost the state) carries nothing else. */
+export type TimerPassReads =
+  | { readonly restored: false }
+  | {
+      readonly restored: true;
+      readonly checkpoint: string;
+      readonly outboxDepth: number;
+      readonly due: readonly DueTimer[];
+      readonly states: Map<string, IncidentState>;
+    };
+
+/** What a batch of commands reads in one round trip; `restored: false` carries nothing else. */
+export type BatchReads =
+  | { readonly restored: false }
+  | {
+      readonly restored: true;
+      readonly checkpoint: string;
+      readonly states: Map<string, IncidentState>;
+      readonly decidedBefore: Set<string>;
+    };
+
+/** The most ids one read script takes (Lua's unpack has a limit of its own, near 8,000). */
+export const MAX_READ_IDS = 2_000;
 
 export type RestoreChunk = Omit<BatchWrite, 'fromCheckpoint' | 'toCheckpoint'>;
 
@@ -130,12 +169,61 @@ export class PartitionStore {
     );
   }
 
-  /** Incidents whose next tick is due at `now` or before, earliest first, with when each fell due (epoch ms). */
-  async dueTimers(now: number, limit: number): Promise<{ incidentId: string; dueAt: number }[]> {
-    const flat = await this.redis.zrangebyscore(this.keys.timers, '-inf', now, 'WITHSCORES', 'LIMIT', 0, limit);
-    const due: { incidentId: string; dueAt: number }[] = [];
-    for (let i = 0; i + 1 < flat.length; i += 2) due.push({ incidentId: flat[i]!, dueAt: Number(flat[i + 1]) });
-    return due;
+  /**
+   * One timer pass's reads, atomically: the restored mark, the checkpoint, the outbox's depth, and up to `limit`
+   * incidents due at `now` or before (earliest first) with their states.
+   */
+  async timerPass(now: number, limit: number): Promise<TimerPassReads> {
+    if (limit > MAX_READ_IDS) throw new Error(`at most ${MAX_READ_IDS} timers a pass, not ${limit}`);
+    const { restored, checkpoint, outbox, timers, incidents } = this.keys;
+    const raw = await dueTimerStates.run(
+      this.redis,
+      { restoredKey: restored, checkpointKey: checkpoint, outboxKey: outbox, timersKey: timers, incidentsKey: incidents },
+      { now, limit },
+    );
+    if (raw[0] !== 1) return { restored: false };
+    const [, cp, depth] = raw;
+    if (typeof cp !== 'string' || typeof depth !== 'number' || (raw.length - 3) % 3 !== 0) {
+      throw new Error(`workerDueTimerStates answered an unexpected shape (${raw.length} items)`);
+    }
+    const due: DueTimer[] = [];
+    const states = new Map<string, IncidentState>();
+    for (let i = 3; i < raw.length; i += 3) {
+      const [id, score, state] = [raw[i], raw[i + 1], raw[i + 2]];
+      if (typeof id !== 'string' || typeof score !== 'string' || !(state === null || typeof state === 'string')) {
+        throw new Error(`workerDueTimerStates answered an unexpected timer at ${i}`);
+      }
+      due.push({ incidentId: id, dueAt: Number(score) });
+      states.set(id, state ? (JSON.parse(state) as Incident) : null);
+    }
+    return { restored: true, checkpoint: cp, outboxDepth: depth, due, states };
+  }
+
+  /** A batch's reads, atomically: the restored mark, the checkpoint, its incidents' states, its command ids decided. */
+  async batchReads(incidentIds: readonly string[], commandIds: readonly string[]): Promise<BatchReads> {
+    if (incidentIds.length + commandIds.length > MAX_READ_IDS) {
+      throw new Error(`at most ${MAX_READ_IDS} ids a read, not ${incidentIds.length + commandIds.length}`);
+    }
+    const { restored, checkpoint, incidents, decided } = this.keys;
+    const raw = await batchReads.run(
+      this.redis,
+      { restoredKey: restored, checkpointKey: checkpoint, incidentsKey: incidents, decidedKey: decided },
+      { incidentCount: incidentIds.length },
+      { argv: [...incidentIds, ...commandIds] },
+    );
+    if (raw[0] !== 1) return { restored: false };
+    const cp = raw[1];
+    if (typeof cp !== 'string' || raw.length !== 2 + incidentIds.length + commandIds.length) {
+      throw new Error(`workerBatchReads answered an unexpected shape (${raw.length} items)`);
+    }
+    const states = new Map<string, IncidentState>();
+    incidentIds.forEach((id, i) => {
+      const state = raw[2 + i];
+      if (!(state === null || typeof state === 'string')) throw new Error(`workerBatchReads answered an unexpected state at ${i}`);
+      states.set(id, state ? (JSON.parse(state) as Incident) : null);
+    });
+    const decidedBefore = new Set(commandIds.filter((_, i) => raw[2 + incidentIds.length + i] === 1));
+    return { restored: true, checkpoint: cp, states, decidedBefore };
   }
 
   /** What a scrape shows of the partition (ADR 0026): entries not yet relayed, and timers due at `now` not yet fired. */

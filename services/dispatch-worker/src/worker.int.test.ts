@@ -145,6 +145,34 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(escalation?.data).toMatchObject({ level: 1, area: grid.slice(0, 12), manual: false });
   });
 
+  it("seals a confidential lead's automatic escalation reason, and leaves an ordinary case's readable", async () => {
+    const worker = await newWorker(infra.logger, { encrypted: true });
+    const [lead, road] = [randomUUID(), randomUUID()];
+    await producer.send(infra.topics.commands, [
+      { key: lead, value: JSON.stringify(signed(report(lead, 'gang_crime_lead'))) },
+      { key: road, value: JSON.stringify(signed(report(road))) },
+    ]);
+    await eventually(
+      () => Promise.all([eventsOf(lead), eventsOf(road)]),
+      ([l, r]) => l.length >= 2 && r.length >= 2,
+    );
+    // Weeks later: every deadline of both has passed, and both are escalated by the ladder.
+    now = Date.parse('2026-12-21T02:00:00.000Z');
+    expect(await worker.fireDueTimers()).toBe(2);
+    const reasons = async (id: string) =>
+      (
+        await eventually(
+          () => eventsOf(id),
+          (e) => e.some((x) => x.type === 'IncidentEscalated'),
+        )
+      ).flatMap((e) => (e.type === 'IncidentEscalated' ? [e.data.reason] : []));
+    const [leadReasons, roadReasons] = [await reasons(lead), await reasons(road)];
+    expect(leadReasons.length).toBeGreaterThan(0);
+    for (const reason of leadReasons) expect(reason).toMatch(/^enc1\./);
+    expect(roadReasons.length).toBeGreaterThan(0);
+    for (const reason of roadReasons) expect(reason).toBe('超期自动督办 overdue');
+  });
+
   it('a worker that lost its partitions cannot write: its fenced batch changes nothing', async () => {
     const worker = await newWorker();
     const partition = worker.ownedPartitions[0]!;

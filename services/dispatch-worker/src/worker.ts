@@ -6,6 +6,7 @@ import {
   partitionCount,
   withAdmin,
   runBatchConsumer,
+  type IncomingRecord,
   type OutgoingRecord,
   type PartitionBatch,
   type RunningConsumer,
@@ -72,7 +73,9 @@ interface Owned {
 }
 
 const RELAY_CHUNK = 1000;
-const TIMER_CHUNK = 500;
+const TIMER_CHUNK = 100;
+/** At most this many commands are decided and written together (see onBatch); two ids each stay under MAX_READ_IDS. */
+const COMMAND_CHUNK = 100;
 
 /**
  * The dispatch worker: owns the commands partitions the group gives it, decides each command
@@ -242,41 +245,58 @@ export class DispatchWorker {
 
   /** One pass over every owned partition: ticks the incidents whose timers are due now. */
   async fireDueTimers(): Promise<number> {
-    // Partitions are independent: their timers fire side by side.
-    const fired = await Promise.all(
-      this.ownedPartitions.map((partition) =>
-        this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
+    // Partitions are independent: their timers fire side by side, as many at once as batches are decided (each pass's
+    // synchronous part, deciding a chunk, delays the others' Redis replies: twelve at once on a busy machine made
+    // them wait past the command timeout).
+    const queue = [...this.ownedPartitions];
+    let fired = 0;
+    const lane = async () => {
+      for (let partition = queue.shift(); partition !== undefined; partition = queue.shift()) {
+        const n = await this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
           this.deps.logger.warn({ err, partition }, 'timers of partition not fired');
           return 0;
-        }),
-      ),
-    );
-    return fired.reduce((a, b) => a + b, 0);
+        });
+        fired += n;
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, this.deps.partitionsConcurrently) }, lane));
+    return fired;
   }
 
   private async firePartitionTimers(partition: number): Promise<number> {
     let fired = 0;
     const owner = this.owned.get(partition);
     if (!owner) return fired;
-    // Redis may have lost the state (a wipe, a restart without persistence): the timers with it. Restore first.
-    if (!(await owner.store.isRestored())) await this.recover(partition, 'no restored mark found at a timer pass');
-    // An outbox left behind by a relay that failed after its batch was committed (a Redis or Kafka timeout): the batch
-    // read again finds nothing new to decide, so nothing else would send it until the partition's next command.
-    await this.relay(partition);
     const now = await this.deps.clock();
     for (;;) {
-      const due = await owner.store.dueTimers(now.getTime(), TIMER_CHUNK);
-      if (due.length === 0) return fired;
-      const fromCheckpoint = await owner.store.checkpoint();
-      const states = await owner.store.loadStates(due.map((t) => t.incidentId));
+      // One round trip: the restored mark, the checkpoint, the outbox's depth, the due timers and their states.
+      let pass = await owner.store.timerPass(now.getTime(), TIMER_CHUNK);
+      if (!pass.restored) {
+        // Redis lost the state (a wipe, a restart without persistence): the timers with it. Restore first.
+        await this.recover(partition, 'no restored mark found at a timer pass');
+        pass = await owner.store.timerPass(now.getTime(), TIMER_CHUNK);
+        if (!pass.restored) throw new Error(`partition ${partition}: no restored mark right after a restore`);
+      }
+      // An outbox left behind by a relay that failed after its batch was committed (a Redis or Kafka timeout): the batch
+      // read again finds nothing new to decide, so nothing else would send it until the partition's next command. The
+      // relay after this pass's write sends it too, first (the outbox is a list), so it is sent here only when none is due.
+      if (pass.due.length === 0) {
+        if (pass.outboxDepth > 0) await this.relay(partition);
+        return fired;
+      }
+      const { due, states, checkpoint: fromCheckpoint } = pass;
+      const context = this.context();
+      // What a tick emits (warnings, missed deadlines, escalations; by the system) carries nothing personal but the
+      // escalation reason of a confidential category's case (ADR 0016): only those cases' keys are read and unwrapped.
+      const sealed = new Map([...states].filter(([, state]) => state !== null && context.catalog.isConfidential(state.category)));
       const decider = new BatchDecider(
         states,
         new Set(),
-        this.context(),
+        context,
         this.deps.topics,
         now,
         this.deps.logger,
-        await this.sealingFor(partition, states),
+        await this.sealingFor(partition, sealed),
       );
       for (const { incidentId } of due) decider.tick(incidentId);
       await this.settleKeys(decider, now);
@@ -288,6 +308,11 @@ export class DispatchWorker {
       }
       await this.relay(partition);
       fired += due.length;
+      // One line a chunk (a line a timer, now at debug level, was most of the worker's log with many cases open).
+      this.deps.logger.info(
+        { partition, timers: due.length, events: decider.outbox.length, latestDueAt: new Date(due[due.length - 1]!.dueAt).toISOString() },
+        'deadline timers ticked',
+      );
       if (due.length < TIMER_CHUNK) return fired;
     }
   }
@@ -371,15 +396,55 @@ export class DispatchWorker {
     await this.restore([partition]);
   }
 
+  /**
+   * A batch is decided in chunks of at most COMMAND_CHUNK commands, each written by its own fenced script (its
+   * checkpoint the chunk's last offset) and relayed: a fetch of thousands of commands neither blocks the event loop for
+   * seconds (Redis commands of other partitions would time out meanwhile) nor builds one huge write.
+   */
   private async onBatch(batch: PartitionBatch): Promise<void> {
     const owner = this.owned.get(batch.partition);
     if (!owner) throw new Error(`batch for partition ${batch.partition}, which this worker does not own`);
-    if (!(await owner.store.isRestored())) await this.recover(batch.partition, 'no restored mark found at a batch');
+    let decided = false;
+    for (let start = 0; start < batch.records.length; start += COMMAND_CHUNK) {
+      // A batch of many chunks shares the process with the other partitions' batches: the group hears from this member
+      // between chunks, not only between batches, or a busy worker loses its partitions (session timeout).
+      if (start > 0) await batch.heartbeat();
+      const chunk = batch.records.slice(start, start + COMMAND_CHUNK);
+      const outcome = await this.decideChunk(owner, batch, chunk, start === 0);
+      if (outcome === 'sought') return;
+      if (outcome === 'decided') decided = true;
+    }
+    // Decided already (a batch read again after its relay failed): what it left in the outbox goes now.
+    if (!decided) await this.relay(batch.partition);
+  }
+
+  /** Decides one chunk of a batch: 'sought' when the partition was moved to another offset (the rest of the batch is dropped). */
+  private async decideChunk(
+    owner: Owned,
+    batch: PartitionBatch,
+    records: readonly IncomingRecord[],
+    firstOfBatch: boolean,
+  ): Promise<'decided' | 'nothing new' | 'sought'> {
     const { store } = owner;
-    const fromCheckpoint = await store.checkpoint();
+    const place = { topic: batch.topic, partition: batch.partition, partitions: this.partitions };
+    const parsed = records.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
+    const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
+    const ids = [...new Set(envelopes.map((e) => e.incidentId))];
+    const commandIds = [...new Set(envelopes.map((e) => e.commandId))];
+    const wanted = Math.max(0, ...envelopes.map((e) => e.configVersion ?? 0));
+    if (this.deps.configVersionReached) await this.deps.configVersionReached(wanted);
+    const now = await this.deps.clock();
+    // One round trip: the restored mark, the checkpoint, the states and the command ids decided already.
+    let reads = await store.batchReads(ids, commandIds);
+    if (!reads.restored) {
+      await this.recover(batch.partition, 'no restored mark found at a batch');
+      reads = await store.batchReads(ids, commandIds);
+      if (!reads.restored) throw new Error(`partition ${batch.partition}: no restored mark right after a restore`);
+    }
+    const fromCheckpoint = reads.checkpoint;
     const next = fromCheckpoint === '' ? 0n : BigInt(fromCheckpoint) + 1n;
-    const first = BigInt(batch.records[0]?.offset ?? next);
-    if (first > next) {
+    const first = BigInt(records[0]?.offset ?? next);
+    if (firstOfBatch && first > next) {
       // Commands after the checkpoint that are not in this batch (a restore moved the checkpoint back, or the group's
       // committed offset ran ahead of it): read them first. The same later offset right after seeking there means the
       // log has a hole (retention deleted commands never decided): go on after it, loudly.
@@ -390,36 +455,27 @@ export class DispatchWorker {
           { partition: batch.partition, from: next.toString(), batchBegins: first.toString() },
           'commands after the checkpoint: re-reading',
         );
-        return;
+        return 'sought';
       }
       this.deps.logger.error(
         { partition: batch.partition, missing: `${next}..${first - 1n}` },
         'commands missing from the log: going on after them',
       );
     }
-    delete owner.lastSeek;
-    const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
-    // Decided already (a batch read again after its relay failed): what it left in the outbox goes now.
-    if (fresh.length === 0) return this.relay(batch.partition);
+    if (firstOfBatch) delete owner.lastSeek;
+    const fresh = parsed.filter((p) => BigInt(p.record.offset) >= next);
+    if (fresh.length === 0) return 'nothing new';
 
-    const place = { topic: batch.topic, partition: batch.partition, partitions: this.partitions };
-    const parsed = fresh.map((r) => parseCommandRecord(r, this.deps.signingKeys, place));
-    const envelopes = parsed.flatMap((p) => (p.ok ? [p.envelope] : []));
-    const ids = [...new Set(envelopes.map((e) => e.incidentId))];
-    const wanted = Math.max(0, ...envelopes.map((e) => e.configVersion ?? 0));
-    if (this.deps.configVersionReached) await this.deps.configVersionReached(wanted);
-    const now = await this.deps.clock();
-    const states = await store.loadStates(ids);
     const decider = new BatchDecider(
-      states,
-      await store.decidedAmong([...new Set(envelopes.map((e) => e.commandId))]),
+      reads.states,
+      reads.decidedBefore,
       this.context(),
       this.deps.topics,
       now,
       this.deps.logger,
-      await this.sealingFor(batch.partition, states),
+      await this.sealingFor(batch.partition, reads.states),
     );
-    for (const item of parsed) {
+    for (const item of fresh) {
       if (item.ok) {
         const tooOld = commandAgeProblem(item.envelope, item.record, this.deps.commandMaxAgeMs);
         const expired = tooOld ? { reason: tooOld, setAside: (why: string) => decider.deadLetter(batch, item.record, why) } : undefined;
@@ -429,22 +485,23 @@ export class DispatchWorker {
         trace.end();
       } else decider.deadLetter(batch, item.record, item.reason);
     }
-    const last = fresh[fresh.length - 1]!;
+    const last = fresh[fresh.length - 1]!.record;
     await this.settleKeys(decider, now);
     try {
       await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
     } catch (err) {
       if (!(err instanceof Fenced || err instanceof CheckpointConflict) || (await store.isRestored())) throw err;
-      // Redis lost the state between the check above and the write: restore, then read from the checkpoint again.
+      // Redis lost the state between the read above and the write: restore, then read from the checkpoint again.
       await this.recover(batch.partition, err.message);
       const checkpoint = await store.checkpoint();
       const from = checkpoint === '' ? '0' : (BigInt(checkpoint) + 1n).toString();
       this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
-      return;
+      return 'sought';
     }
     const letters = decider.outbox.filter((e) => e.topic === this.deps.topics.dlq).length;
     if (letters > 0) this.deps.metrics?.deadLetters.inc({ consumer: 'dispatch-worker', topic: batch.topic }, letters);
     await this.relay(batch.partition);
+    return 'decided';
   }
 
   /**
