@@ -28,9 +28,9 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .int()
       .min(64 * 1024)
       .max(64 * 1024 * 1024)
-      .default(4 * 1024 * 1024)
+      .default(1024 * 1024)
       .describe(
-        'The most one fetch of grid.events brings of one partition, in bytes, for the counters and the read side each: the largest batch they fold and write at once (a replay folds in batches this large).',
+        'The most one fetch of grid.events brings of one partition, in bytes, for the counters and the read side each: the largest batch they fold and write at once (about 1,000 events a MiB). Larger batches write less per event but hold the partition longer between heartbeats: past PROJECTION_SESSION_TIMEOUT_MS on a starved CPU the group drops the instance.',
       ),
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce
       .number()

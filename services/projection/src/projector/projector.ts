@@ -336,10 +336,10 @@ export class Projector {
 }
 
 /**
- * What one fetch brings of a partition by default: 4 MiB, some 4,000 events, so a replay folds and writes in batches
- * that large (one script, each counter field once per batch) rather than kafkajs's 1 MiB.
+ * What one fetch brings of a partition by default: kafkajs's own 1 MiB, about 1,000 events. 4 MiB batches wrote less
+ * per event but, on the loaded 2-core machine, held partitions past a 6 s session timeout (docs/performance.md).
  */
-export const FETCH_BYTES_PER_PARTITION = 4 * 1024 * 1024;
+export const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Records between two heartbeats while a batch's signatures are checked. */
 export const HEARTBEAT_EVERY = 500;
