@@ -173,8 +173,11 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     const url = `http://127.0.0.1:${port}`;
     const leader = { authorization: `Bearer ${tokenFor(infra, { role: 'leader', areas: ['440700'], sub: 'leader-bench' })}` };
     const started = performance.now();
+    // Polled from the spawn on: the projection folds before it answers /readyz.
+    const folding = caughtUp(infra, started, 60_000 + events);
+    folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
-    const times = await caughtUp(infra, started, 60_000 + events);
+    const times = await folding;
     const replayed = foldRate(events, times);
     const redisAfter = await usedMemory(infra);
 
@@ -385,12 +388,15 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
     const port = await freePort();
     const started = performance.now();
+    // Polled from the spawn on: the projection folds before it answers /readyz.
+    const folding = caughtUp(infra, started, 60_000 + events);
+    folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess(
       'projection',
       { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
       `http://127.0.0.1:${port}/readyz`,
     );
-    const times = await caughtUp(infra, started, 60_000 + events);
+    const times = await folding;
     await stopProcess(projection);
     const replay = Math.round(foldRate(events, times));
     const fromStart = Math.round(events / times.fromStartSeconds);
