@@ -18,6 +18,7 @@ import {
   type Figure,
   type SuiteRows,
 } from './support.ts';
+import { readModelKeys } from '@gridgov/read-model';
 import { loadXinhuiAreas } from '@gridgov/testing';
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
@@ -64,19 +65,46 @@ const SEND = 500;
 /** Each client reads and writes this many times, taking turns; its best round is its figure. */
 const CLIENT_ROUNDS = 3;
 
-/** Waits until the projection has applied every record of grid.events (its checkpoints, generation 1, reach each partition's end). */
-async function caughtUp(infra: BenchInfra, timeoutMs: number): Promise<void> {
+/** How long a replay took: from the process's start, and from its first folded batch to the last event folded. */
+export interface ReplayTimes {
+  /** Process start (tsx load, connections, group joins) to the last event folded by both consumer groups, in s. */
+  readonly fromStartSeconds: number;
+  /** The first checkpoint written (of either group) to the last event folded by both, in s. */
+  readonly foldSeconds: number;
+  /** Events the counters had folded when the first checkpoint was seen (not counted in the fold rate). */
+  readonly foldedBefore: number;
+}
+
+/** Events per second over the fold alone, as the bare consumer is measured (first records to last). */
+export const foldRate = (events: number, t: ReplayTimes): number => (events - t.foldedBefore) / t.foldSeconds;
+
+/**
+ * Waits until the projection has folded every record of grid.events: both its consumer groups, the counters (their
+ * checkpoints in generation 1) and the read side (its events checkpoints), reach each partition's end. Polls every
+ * 25 ms; the fold is timed from the first checkpoint seen, as a bare consumer is timed from its first records.
+ */
+async function caughtUp(infra: BenchInfra, startedAt: number, timeoutMs: number): Promise<ReplayTimes> {
   const ends = await topicWatermarks(infra.kafka, infra.topics.events);
   const last = new Map(ends.map((p) => [p.partition, p.high - 1n]));
-  const keys = [...last.keys()].map((p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
+  const partitions = [...last.keys()];
+  const counters = partitions.map((p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
+  const caseViews = partitions.map((p) => readModelKeys(infra.id).partition(p).eventsCheckpoint);
+  const behind = (checkpoints: readonly (string | null)[]) =>
+    partitions.filter((p, i) => last.get(p)! >= 0n && BigInt(checkpoints[i] ?? -1) < last.get(p)!).length;
   const giveUpAt = Date.now() + timeoutMs;
+  let firstAt = 0;
+  let foldedBefore = 0;
   for (;;) {
-    const checkpoints = await infra.redis.mget(...keys);
-    const behind = [...last.entries()].filter(([, end], i) => end >= 0n && BigInt(checkpoints[i] ?? -1) < end);
-    if (behind.length === 0) return;
-    if (Date.now() > giveUpAt)
-      throw new Error(`the projection did not catch up in ${timeoutMs / 1000} s (${behind.length} partitions behind)`);
-    await new Promise((r) => setTimeout(r, 50));
+    const [folded, viewed] = [await infra.redis.mget(...counters), await infra.redis.mget(...caseViews)];
+    const now = performance.now();
+    if (firstAt === 0 && [...folded, ...viewed].some((c) => c !== null)) {
+      firstAt = now;
+      foldedBefore = folded.reduce((sum, c) => sum + (c === null ? 0 : Number(c) + 1), 0);
+    }
+    const left = behind(folded) + behind(viewed);
+    if (left === 0) return { fromStartSeconds: (now - startedAt) / 1000, foldSeconds: (now - firstAt) / 1000, foldedBefore };
+    if (Date.now() > giveUpAt) throw new Error(`the projection did not catch up in ${timeoutMs / 1000} s (${left} partitions behind)`);
+    await new Promise((r) => setTimeout(r, 25));
   }
 }
 
@@ -144,10 +172,13 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const leader = { authorization: `Bearer ${tokenFor(infra, { role: 'leader', areas: ['440700'], sub: 'leader-bench' })}` };
-    const started = Date.now();
+    const started = performance.now();
+    // Polled from the spawn on: the projection folds before it answers /readyz.
+    const folding = caughtUp(infra, started, 60_000 + events);
+    folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
-    await caughtUp(infra, 60_000 + events);
-    const replaySeconds = (Date.now() - started) / 1000;
+    const times = await folding;
+    const replayed = foldRate(events, times);
     const redisAfter = await usedMemory(infra);
 
     const areas = loadXinhuiAreas();
@@ -239,11 +270,17 @@ export async function projectionBench(incidents: number, querySeconds: number): 
       },
       {
         name: 'projection replay',
-        value: Math.round(events / replaySeconds),
+        value: Math.round(replayed),
         unit: 'events/s',
-        note: 'process start to last event counted, incl. group join',
+        note: 'first batch folded to the last event folded by the counters and the read side',
       },
-      { name: 'projection / bare consumer', value: Math.round((events / replaySeconds / bare) * 1000) / 10, unit: '%' },
+      {
+        name: 'projection replay from process start',
+        value: Math.round(events / times.fromStartSeconds),
+        unit: 'events/s',
+        note: `incl. ${(times.fromStartSeconds - times.foldSeconds).toFixed(1)} s of module load, connections and group joins`,
+      },
+      { name: 'projection / bare consumer + JSON.parse', value: Math.round((replayed / bareParsed) * 1000) / 10, unit: '%' },
       { name: `figures p50 @ ${rate}/s`, value: percentile(figureLatency, 50), unit: 'ms' },
       { name: `figures p99 @ ${rate}/s`, value: percentile(figureLatency, 99), unit: 'ms' },
       { name: 'rankings p50 @ 50/s', value: percentile(rankingLatency, 50), unit: 'ms', note: '11 towns' },
@@ -272,7 +309,7 @@ export async function projectionBench(incidents: number, querySeconds: number): 
       { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB' },
     ];
     report('projection', figures, { incidents, events, querySeconds });
-    const replay = Math.round(events / replaySeconds);
+    const replay = Math.round(replayed);
     const pg = (name: string, latencies: readonly number[], p: number) => ({
       name: `PostgreSQL GROUP BY, ${name} p${p}`,
       value: Math.round(percentile(latencies, p) * 10) / 10,
@@ -284,13 +321,13 @@ export async function projectionBench(incidents: number, querySeconds: number): 
       unit: 'ms',
       reference: pg(name, pgLatencies, p),
     });
-    const replayed = `${(incidents / 1000).toLocaleString('en-US')}k cases`;
+    const cases = `${(incidents / 1000).toLocaleString('en-US')}k cases`;
     return [
       {
-        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events`,
+        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events, first fold to last`,
         value: replay,
         unit: '/s',
-        reference: { name: 'bare kafkajs consumer', value: Math.round(bare), unit: '/s' },
+        reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bareParsed), unit: '/s' },
       },
       {
         figure: `@platformatic/kafka consumer: events/s, ${events.toLocaleString('en-US')} events, reads only`,
@@ -327,7 +364,7 @@ export async function projectionBench(incidents: number, querySeconds: number): 
         reference: { name: 'PostgreSQL table + indexes', value: Math.round(((pgBytes / incidents) * 1e6) / MiB), unit: 'MiB' },
       },
       {
-        figure: `memory: projection peak RSS after replaying ${replayed}`,
+        figure: `memory: projection peak RSS after replaying ${cases}`,
         value: Math.round(projectionRss / MiB),
         unit: 'MiB',
         reference: { name: 'bare Fastify process', value: Math.round((await bareProcessRss()) / MiB), unit: 'MiB' },
@@ -340,8 +377,9 @@ export async function projectionBench(incidents: number, querySeconds: number): 
 
 /**
  * The projection's replay row alone (`bash scripts/bench replay`): the same history on grid.events, the projection
- * started on it, events/s from process start to the last event counted. Beside a bare kafkajs consumer of the same
- * topic (one round), without the client comparison, the PostgreSQL reference and the queries.
+ * started on it, events/s from its first folded batch to the last event folded by both its consumer groups (as the
+ * bare consumer is timed from its first records), and from process start as a second figure. Beside a bare kafkajs
+ * consumer of the same topic (one round), without the client comparison, the PostgreSQL reference and the queries.
  */
 export async function replayBench(incidents: number): Promise<SuiteRows> {
   const infra = await benchInfra(12);
@@ -349,21 +387,38 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const { events } = await fillFromSimulator(infra, incidents);
     const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
     const port = await freePort();
-    const started = Date.now();
+    const started = performance.now();
+    // Polled from the spawn on: the projection folds before it answers /readyz.
+    const folding = caughtUp(infra, started, 60_000 + events);
+    folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess(
       'projection',
       { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
       `http://127.0.0.1:${port}/readyz`,
     );
-    await caughtUp(infra, 60_000 + events);
-    const replaySeconds = (Date.now() - started) / 1000;
+    const times = await folding;
     await stopProcess(projection);
-    const replay = Math.round(events / replaySeconds);
-    report('replay', [{ name: 'projection replay', value: replay, unit: 'events/s', note: `${events} events` }], { incidents, events });
+    const replay = Math.round(foldRate(events, times));
+    const fromStart = Math.round(events / times.fromStartSeconds);
+    const startup = `${(times.fromStartSeconds - times.foldSeconds).toFixed(1)} s`;
+    report(
+      'replay',
+      [
+        { name: 'projection replay', value: replay, unit: 'events/s', note: `${events} events, first batch folded to the last` },
+        { name: 'projection replay from process start', value: fromStart, unit: 'events/s', note: `incl. ${startup} of start-up` },
+      ],
+      { incidents, events },
+    );
     return [
       {
-        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events`,
+        figure: `projection replay: events/s, ${events.toLocaleString('en-US')} events, first fold to last`,
         value: replay,
+        unit: '/s',
+        reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bare), unit: '/s' },
+      },
+      {
+        figure: `projection replay from process start: events/s (incl. ${startup} of start-up)`,
+        value: fromStart,
         unit: '/s',
         reference: { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bare), unit: '/s' },
       },

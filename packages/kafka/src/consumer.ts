@@ -46,6 +46,13 @@ export interface BatchConsumerOptions {
   readonly partitionsConcurrently?: number;
   /** How long a fetch waits for records when there are none, in ms (default 100). */
   readonly maxWaitMs?: number;
+  /**
+   * The most one fetch brings of one partition, in bytes (default kafkajs's 1 MiB): a consumer that replays a long log
+   * wants larger batches (fewer fetches, fewer writes of its own per record).
+   */
+  readonly maxBytesPerPartition?: number;
+  /** The most one fetch brings in all, in bytes (default kafkajs's 10 MiB). */
+  readonly maxBytes?: number;
   /** Called after each rebalance with the partitions this member now owns, before their batches. */
   readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
   /**
@@ -96,6 +103,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     heartbeatInterval: 1_000,
     rebalanceTimeout: 20_000,
     maxWaitTimeInMs: options.maxWaitMs ?? 100,
+    ...(options.maxBytesPerPartition ? { maxBytesPerPartition: options.maxBytesPerPartition } : {}),
+    ...(options.maxBytes ? { maxBytes: options.maxBytes } : {}),
   });
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
     const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
@@ -122,6 +131,9 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
       assigned = Promise.resolve(onAssigned(assignment));
+      // A failed onAssigned fails the batches that wait for it (they are fetched again); until one does, its rejection
+      // must not count as unhandled (Node would end the process).
+      assigned.catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'onAssigned failed'));
     });
   }
 

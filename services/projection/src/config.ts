@@ -23,6 +23,15 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(64)
       .default(4)
       .describe('How many partitions one instance folds at once.'),
+    PROJECTION_FETCH_BYTES: z.coerce
+      .number()
+      .int()
+      .min(64 * 1024)
+      .max(64 * 1024 * 1024)
+      .default(1024 * 1024)
+      .describe(
+        'The most one fetch of grid.events brings of one partition, in bytes, for the counters and the read side each: the largest batch they fold and write at once (about 1,000 events a MiB). Larger batches write less per event but hold the partition longer between heartbeats: past PROJECTION_SESSION_TIMEOUT_MS on a starved CPU the group drops the instance.',
+      ),
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce
       .number()
       .int()

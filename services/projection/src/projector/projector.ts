@@ -12,6 +12,7 @@ import {
   type PartitionBatch,
   type RunningConsumer,
 } from '@gridgov/kafka';
+import { CheckpointConflict } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import { consumerObserver, traceFieldsOf, type ServiceMetrics } from '@gridgov/telemetry';
 import { FoldedDeltas } from './counter-store.ts';
@@ -36,6 +37,8 @@ export interface ProjectorDeps {
   readonly partitionsConcurrently: number;
   /** How soon a silent instance loses its partitions, in ms. */
   readonly sessionTimeoutMs?: number;
+  /** The most one fetch brings of one partition, in bytes (a replay's batch size; default FETCH_BYTES_PER_PARTITION). */
+  readonly fetchBytesPerPartition?: number;
   readonly clock: () => Date;
   /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019) before anything in it counts. */
   readonly eventVerifier: EventVerifier;
@@ -84,6 +87,13 @@ export class Projector {
   private owned: readonly number[] = [];
   /** The last seek of each partition: a batch that again begins at the same later offset shows a hole in the log. */
   private readonly seeks = new Map<number, { generation: number; offset: bigint; first?: bigint }>();
+  /**
+   * Where this process's last applied batch of each partition left it (the generation, its checkpoint, whether the
+   * partition is marked whole): the next batch that begins right after it needs no GET of the checkpoint. Redis keeps
+   * the truth: the apply script refuses a checkpoint that moved (another instance, a wipe), which forgets the entry, as
+   * every seek and failed batch does.
+   */
+  private readonly folded = new Map<number, { generation: number; checkpoint: string; restored: boolean }>();
   private unsubscribe: (() => void) | undefined;
   private readonly counts = { records: 0, applied: 0, duplicates: 0, gaps: 0, deadLetters: 0 };
   private readonly restoreWatch: RestoreWatch;
@@ -95,6 +105,7 @@ export class Projector {
     this.started = new Promise((resolve) => (this.resolveStarted = resolve));
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'counters', (topic, partition, offset) => {
       void this.started.then((consumer) => {
+        this.folded.delete(partition);
         this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
         consumer.seek({ topic, partition, offset });
       });
@@ -147,6 +158,7 @@ export class Projector {
       topics: [this.deps.topics.events],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      maxBytesPerPartition: this.deps.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: async (assignment) => {
         this.owned = assignment.get(this.deps.topics.events) ?? [];
@@ -192,6 +204,7 @@ export class Projector {
       const checkpoints = await this.deps.generations.store(generation).checkpoints(partitions);
       const offsets: Record<number, string> = {};
       partitions.forEach((partition, i) => {
+        this.folded.delete(partition);
         const offset = nextOffset(checkpoints[i] ?? '');
         this.seeks.set(partition, { generation, offset });
         consumer.seek({ topic: this.deps.topics.events, partition, offset: offset.toString() });
@@ -204,15 +217,27 @@ export class Projector {
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
+    try {
+      await this.foldBatch(batch);
+    } catch (err) {
+      // The checkpoint moved under a remembered one (a wipe, another instance): fold the batch again from Redis's.
+      if (this.folded.delete(batch.partition) && err instanceof CheckpointConflict) return this.foldBatch(batch);
+      throw err;
+    }
+  }
+
+  private async foldBatch(batch: PartitionBatch): Promise<void> {
     const { areas, logger } = this.deps;
     const partition = batch.partition;
-    const generation = await this.generation();
-    const store = this.deps.generations.store(generation);
-    const from = await store.checkpoint(partition);
-    const next = nextOffset(from);
     const firstRecord = batch.records[0];
     if (!firstRecord) return;
     const first = BigInt(firstRecord.offset);
+    const generation = await this.generation();
+    const store = this.deps.generations.store(generation);
+    const memo = this.folded.get(partition);
+    const continues = memo?.generation === generation && nextOffset(memo.checkpoint) === first;
+    const from = continues ? memo.checkpoint : await store.checkpoint(partition);
+    const next = nextOffset(from);
     if (first > next) {
       // The batch skips records this generation does not hold (a new generation, a fresh one, a
       // commit ahead of the checkpoint): read them first. The same later offset right after
@@ -293,10 +318,13 @@ export class Projector {
       this.deps.metrics?.deadLetters.inc({ consumer: 'projection', topic: batch.topic }, letters.length);
     }
     await store.apply(partition, from, lastRecord.offset, touched, deltas);
+    let restored = continues && memo.restored;
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
-    if (this.live && BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !(await store.isRestored(partition))) {
-      await store.markRestored(partition, this.deps.clock());
+    if (this.live && !restored && BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark)) {
+      if (!(await store.isRestored(partition))) await store.markRestored(partition, this.deps.clock());
+      restored = true;
     }
+    this.folded.set(partition, { generation, checkpoint: lastRecord.offset, restored });
     this.counts.records += fresh.length;
     this.counts.applied += applied;
     this.counts.duplicates += duplicates;
@@ -306,6 +334,12 @@ export class Projector {
     this.deps.onApplied?.(partition, events.length);
   }
 }
+
+/**
+ * What one fetch brings of a partition by default: kafkajs's own 1 MiB, about 1,000 events. 4 MiB batches wrote less
+ * per event but, on the loaded 2-core machine, held partitions past a 6 s session timeout (docs/performance.md).
+ */
+export const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
 /** Records between two heartbeats while a batch's signatures are checked. */
 export const HEARTBEAT_EVERY = 500;

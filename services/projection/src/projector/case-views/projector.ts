@@ -2,9 +2,11 @@ import type { EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
+import { CheckpointConflict } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import { consumerObserver, type ServiceMetrics } from '@gridgov/telemetry';
-import { nextOffset, RestoreWatch } from '../restore-watch.ts';
+import { nextOffset, RestoreWatch, type FoldPosition } from '../restore-watch.ts';
+import { FETCH_BYTES_PER_PARTITION } from '../projector.ts';
 import { CaseViewFold } from './fold.ts';
 import type { CaseViewStore, Log } from './store.ts';
 
@@ -26,6 +28,8 @@ export interface CaseViewProjectorDeps {
   /** Checks each event before it is folded (ADR 0019). */
   readonly eventVerifier: EventVerifier;
   readonly sessionTimeoutMs?: number;
+  /** The most one fetch brings of one partition, in bytes (default FETCH_BYTES_PER_PARTITION). */
+  readonly fetchBytesPerPartition?: number;
   /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
   readonly watchMs?: number;
   /** Told when the consumer crashed and will not restart by itself. */
@@ -44,6 +48,12 @@ export class CaseViewProjector {
   private running: RunningConsumer | undefined;
   private owned = new Map<string, readonly number[]>();
   private readonly seeks = new Map<string, { offset: bigint; first?: bigint }>();
+  /**
+   * Where this process's last folded batch of each `topic/partition` left it: the next batch that begins right after it
+   * needs no read of the position. Redis keeps the truth: the checkpoint script refuses a checkpoint that moved (a wipe,
+   * another instance), which forgets the entry, as every seek and failed batch does.
+   */
+  private readonly folded = new Map<string, FoldPosition>();
   private readonly restoreWatch: RestoreWatch;
   private readonly fold: CaseViewFold;
   private watch: NodeJS.Timeout | undefined;
@@ -71,6 +81,7 @@ export class CaseViewProjector {
       topics: [topics.events, topics.outcomes],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      maxBytesPerPartition: this.deps.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: async (assignment) => {
         this.owned = new Map(assignment);
@@ -93,16 +104,25 @@ export class CaseViewProjector {
   }
 
   private seek(topic: string, partition: number, offset: bigint, first?: bigint): void {
+    this.folded.delete(`${topic}/${partition}`);
     this.seeks.set(`${topic}/${partition}`, { offset, ...(first === undefined ? {} : { first }) });
     this.running?.seek({ topic, partition, offset });
   }
 
-  /** Seeks every owned partition to its checkpoint. */
+  /**
+   * Seeks every owned partition to its checkpoint. Failures are logged only: a batch that does not follow its
+   * checkpoint is sought back anyway (onBatch).
+   */
   private async position(): Promise<void> {
     for (const [topic, partitions] of this.owned) {
       for (const partition of partitions) {
-        const { checkpoint } = await this.deps.store.position(partition, this.logOf(topic));
-        this.seek(topic, partition, nextOffset(checkpoint));
+        try {
+          const { checkpoint } = await this.deps.store.position(partition, this.logOf(topic));
+          this.seek(topic, partition, nextOffset(checkpoint));
+        } catch (err) {
+          this.folded.delete(`${topic}/${partition}`);
+          this.deps.logger.warn({ err, topic, partition }, 'read side: could not position a partition at its checkpoint');
+        }
       }
     }
   }
@@ -131,13 +151,27 @@ export class CaseViewProjector {
   }
 
   private async onBatch(batch: PartitionBatch): Promise<void> {
+    try {
+      await this.foldBatch(batch);
+    } catch (err) {
+      // The checkpoint moved under a remembered one (a wipe, another instance): fold the batch again from Redis's.
+      if (this.folded.delete(`${batch.topic}/${batch.partition}`) && err instanceof CheckpointConflict) return this.foldBatch(batch);
+      throw err;
+    }
+  }
+
+  private async foldBatch(batch: PartitionBatch): Promise<void> {
     const { store, logger } = this.deps;
     const log = this.logOf(batch.topic);
     const { partition } = batch;
-    const { checkpoint, restored } = await store.position(partition, log);
-    const next = nextOffset(checkpoint);
-    const first = BigInt(batch.records[0]?.offset ?? next);
     const name = `${batch.topic}/${partition}`;
+    const firstRecord = batch.records[0];
+    if (!firstRecord) return;
+    const memo = this.folded.get(name);
+    const continues = memo !== undefined && nextOffset(memo.checkpoint) === BigInt(firstRecord.offset);
+    const { checkpoint, restored } = continues ? memo : await store.position(partition, log);
+    const next = nextOffset(checkpoint);
+    const first = BigInt(firstRecord.offset);
     if (first > next) {
       // Records this store does not hold yet (Redis lost them, or a commit ran ahead): read them first. The same later
       // offset right after seeking there means the log has a hole: go on after it, loudly.
@@ -162,6 +196,8 @@ export class CaseViewProjector {
     if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
     else await this.fold.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
-    if (BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark) && !restored) await store.markRestored(partition, log, new Date());
+    const caughtUp = BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark);
+    if (caughtUp && !restored) await store.markRestored(partition, log, new Date());
+    this.folded.set(name, { checkpoint: lastRecord.offset, restored: restored || caughtUp });
   }
 }
