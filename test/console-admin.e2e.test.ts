@@ -3,10 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, eventually, testToken, XINHUI_AREAS_FILE, type TestTokenClaims } from '@gridgov/testing';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 
 /**
  * A live rule change through the console, in Chromium (issue 16's must-show): an admin imports a new area tree file,
@@ -47,31 +46,12 @@ describe('an admin changes the rules live, through the console', () => {
   });
   const newGrid = { code: NEW_GRID, name: '同德社区第99网格', level: 'grid', parent: '440705001001', boundary: square };
 
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  let dir: string;
-  const contexts: BrowserContext[] = [];
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    dir = mkdtempSync(join(tmpdir(), 'console-admin-'));
-    stack = await startConsoleStack({ infra: { partitions: { commands: 1, events: 1 } } });
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'console-admin-'));
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 1, events: 1 } } });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   const call = async (method: string, path: string, who: TestTokenClaims, body?: unknown) => {
-    const res = await fetch(`${stack!.intakeUrl}${path}`, {
+    const res = await fetch(`${ui.stack().intakeUrl}${path}`, {
       method,
       headers: { ...bearer(who), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -111,12 +91,11 @@ describe('an admin changes the rules live, through the console', () => {
   const version = async () => (await call('GET', '/v1/admin/config', ADMIN)).json['version'];
 
   it('imports a tree, adds a category and a routing rule on the admin page; a new report follows them at once', async () => {
-    if (noBrowser) throw noBrowser;
     // Decided under version 0: 暴露垃圾 in the old grid.
     const before = await report(OLD_GRID, 'exposed_rubbish', { lat: 22.52, lng: 113.03 });
     expect(before.view.department).toBe('sanitation');
 
-    const { page, errors } = await signedInPage(browser, contexts, stack!.consoleUrl, testToken(ADMIN), '/admin', DESKTOP);
+    const { page, errors } = await ui.signIn(testToken(ADMIN), '/admin', DESKTOP);
     await expect.poll(() => page.locator('.admin-version').textContent(), { timeout: 20_000 }).toBe('配置版本 0');
 
     // A bad file first: a self-intersecting boundary and a missing parent, listed by row and column; nothing applied.
@@ -223,8 +202,7 @@ describe('an admin changes the rules live, through the console', () => {
   });
 
   it("shows the leader a map of the area, and proposes the phone's grid from its position", async () => {
-    if (noBrowser) throw noBrowser;
-    const { page, errors } = await signedInPage(browser, contexts, stack!.consoleUrl, testToken(LEADER), '/leader', DESKTOP);
+    const { page, errors } = await ui.signIn(testToken(LEADER), '/leader', DESKTOP);
     const map = page.getByTestId('area-map');
     // 新会区's eleven towns, drawn from their boundaries; the open cases as points.
     await expect.poll(() => map.locator('g[data-area]').count(), { timeout: 20_000 }).toBe(11);
@@ -234,17 +212,16 @@ describe('an admin changes the rules live, through the console', () => {
     await screenshot(page, 'leader-map');
     expect(errors).toEqual([]);
 
-    const phone = await browser.newContext({
+    const phone = await ui.newContext({
       ...PHONE,
       geolocation: { latitude: INSIDE.lat, longitude: INSIDE.lng },
       permissions: ['geolocation'],
     });
-    contexts.push(phone);
     const staff = await phone.newPage();
-    await staff.goto(stack!.consoleUrl);
+    await staff.goto(ui.stack().consoleUrl);
     await staff.locator('textarea[name=token]').fill(testToken(STAFF));
     await staff.getByRole('button', { name: '登录' }).click();
-    await staff.waitForURL(`${stack!.consoleUrl}/report`);
+    await staff.waitForURL(`${ui.stack().consoleUrl}/report`);
     expect(await staff.locator('select[name=grid]').inputValue()).toBe(OLD_GRID);
     // Nothing else there: before the import no grid held this position.
     await staff.getByRole('button', { name: '使用我的位置' }).click();

@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import type { Page } from 'playwright-core';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DESKTOP, PHONE, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 
 /**
  * Duplicates (重复上报, issue 21) in a real browser against the real services. Two grid staff report the same overflowing
@@ -58,55 +58,36 @@ describe('duplicates in the console', () => {
     }),
   );
 
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    stack = await startConsoleStack({ infra: { partitions: { commands: 2, events: 2 } }, env: { DIRECTORY_FILE: directoryFile } });
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-    rmSync(directoryDir, { recursive: true, force: true });
-  });
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 2, events: 2 } }, env: { DIRECTORY_FILE: directoryFile } });
+  afterAll(() => rmSync(directoryDir, { recursive: true, force: true }));
 
   async function signedIn(claims: TestTokenClaims, landing: string, device = DESKTOP): Promise<{ page: Page; errors: string[] }> {
-    if (noBrowser) throw noBrowser;
-    return signedInPage(browser, contexts, stack!.consoleUrl, testToken(claims), landing, device);
+    return ui.signIn(testToken(claims), landing, device);
   }
 
-  const get = async <T>(as: TestTokenClaims, path: string, base = stack!.intakeUrl): Promise<T> => {
+  const get = async <T>(as: TestTokenClaims, path: string, base = ui.stack().intakeUrl): Promise<T> => {
     const res = await fetch(`${base}${path}`, { headers: bearer(as) });
     expect(res.status, path).toBe(200);
     return (await res.json()) as T;
   };
   const view = async (incidentId: string) => (await get<{ incident: View }>(DISPATCHER, `/v1/incidents/${incidentId}`)).incident;
   const figures = async () =>
-    (await get<{ figures: Figures }>(LEADER, `/v1/figures?area=${huicheng}&window=all`, stack!.projectionUrl)).figures;
+    (await get<{ figures: Figures }>(LEADER, `/v1/figures?area=${huicheng}&window=all`, ui.stack().projectionUrl)).figures;
   /** A command as its actor gives it, through the API, and its outcome. */
   const command = async (as: TestTokenClaims, incidentId: string, action: string, body: unknown) => {
-    const res = await fetch(`${stack!.intakeUrl}/v1/incidents/${incidentId}/${action}`, {
+    const res = await fetch(`${ui.stack().intakeUrl}/v1/incidents/${incidentId}/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(as) },
       body: JSON.stringify(body),
     });
     expect(res.status, `${action}: ${await res.clone().text()}`).toBe(202);
     const { commandId } = (await res.json()) as { commandId: string };
-    const outcome = await fetch(`${stack!.intakeUrl}/v1/commands/${commandId}?waitMs=10000`, { headers: bearer(as) });
+    const outcome = await fetch(`${ui.stack().intakeUrl}/v1/commands/${commandId}?waitMs=10000`, { headers: bearer(as) });
     expect(await outcome.json()).toMatchObject({ status: 'accepted' });
   };
   /** A report through the API (for the cases the browser part does not make): its id and the proposals of its 202. */
   const report = async (as: TestTokenClaims, place: Place, description: string) => {
-    const res = await fetch(`${stack!.intakeUrl}/v1/incidents`, {
+    const res = await fetch(`${ui.stack().intakeUrl}/v1/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(as) },
       body: JSON.stringify({
@@ -121,7 +102,7 @@ describe('duplicates in the console', () => {
     });
     expect(res.status).toBe(202);
     const body = (await res.json()) as { incidentId: string; commandId: string; possibleDuplicates: { incidentId: string }[] };
-    const outcome = await fetch(`${stack!.intakeUrl}/v1/commands/${body.commandId}?waitMs=10000`, { headers: bearer(as) });
+    const outcome = await fetch(`${ui.stack().intakeUrl}/v1/commands/${body.commandId}?waitMs=10000`, { headers: bearer(as) });
     expect(await outcome.json()).toMatchObject({ status: 'accepted' });
     return body;
   };
@@ -145,7 +126,6 @@ describe('duplicates in the console', () => {
     );
 
   it('proposes the duplicate on the phone, merges it, gives the department one task, counts one case and tells both reporters of the closure', async () => {
-    if (noBrowser) throw noBrowser;
     const bin = BIN;
     // About 11 m north of the first report: the same bin.
     const sameBin = { lat: Number((bin.lat + 0.0001).toFixed(6)), lng: bin.lng };
@@ -209,10 +189,10 @@ describe('duplicates in the console', () => {
     await screenshot(d.page, 'duplicate-merged');
 
     // The merged report's detail: 已合并, and the way to the case it went into, which lists it under 合并的上报.
-    await d.page.goto(`${stack!.consoleUrl}/case?id=${duplicate}`);
+    await d.page.goto(`${ui.stack().consoleUrl}/case?id=${duplicate}`);
     await poll(() => d.page.getByTestId('case-status').textContent()).toBe('已合并');
     await d.page.getByTestId('merged-into').getByTestId('case-link').click();
-    await d.page.waitForURL(`${stack!.consoleUrl}/case?id=${original}`);
+    await d.page.waitForURL(`${ui.stack().consoleUrl}/case?id=${original}`);
     const merged = d.page.getByTestId('merged-duplicates');
     await merged.locator(`li[data-incident="${duplicate}"]`).waitFor();
     expect(await merged.getByTestId('unmerge').count()).toBe(1);
@@ -264,7 +244,6 @@ describe('duplicates in the console', () => {
   });
 
   it('undoes a merge from the case detail: two cases again, the figures as before the merge', async () => {
-    if (noBrowser) throw noBrowser;
     const pile = PILE;
     const { incidentId: kept } = await report(STAFF_A, pile, '同德路 8 号垃圾堆放（撤销合并）');
     await proposedAt(pile, kept);
@@ -279,7 +258,7 @@ describe('duplicates in the console', () => {
 
     // 合并到此案件, from the detail of the report the intake held back.
     const d = await signedIn(DISPATCHER, '/dispatcher');
-    await d.page.goto(`${stack!.consoleUrl}/case?id=${duplicate}`);
+    await d.page.goto(`${ui.stack().consoleUrl}/case?id=${duplicate}`);
     const proposals = d.page.getByTestId('proposed-duplicates');
     await proposals.locator(`li[data-incident="${kept}"]`).getByTestId('merge-here').click();
     await poll(() => d.page.getByTestId('merge-outcome').textContent(), 15_000).toBe('✓ 合并：已受理');
@@ -288,7 +267,7 @@ describe('duplicates in the console', () => {
 
     // 撤销合并 from the surviving case, still open.
     await d.page.getByTestId('merged-into').getByTestId('case-link').click();
-    await d.page.waitForURL(`${stack!.consoleUrl}/case?id=${kept}`);
+    await d.page.waitForURL(`${ui.stack().consoleUrl}/case?id=${kept}`);
     const merged = d.page.getByTestId('merged-duplicates');
     await merged.locator(`li[data-incident="${duplicate}"]`).getByTestId('unmerge').click();
     await poll(() => d.page.getByTestId('merge-outcome').textContent(), 15_000).toBe('✓ 撤销合并：已受理');
@@ -298,7 +277,7 @@ describe('duplicates in the console', () => {
     await poll(figures).toEqual(twoCases);
 
     // Two cases again: the undone report waits in 待派遣, and the leader sees the figures of before.
-    await d.page.goto(`${stack!.consoleUrl}/dispatcher`);
+    await d.page.goto(`${ui.stack().consoleUrl}/dispatcher`);
     await d.page.locator(`[data-testid=queue] tr[data-incident="${duplicate}"]`).waitFor();
     await screenshot(d.page, 'duplicate-unmerged');
     const leader = await signedIn(LEADER, '/leader');

@@ -4,10 +4,10 @@ import { clockKey } from '@gridgov/redis';
 import type { FiguresAnswer, RankingAnswer } from '@gridgov/projection-api';
 import { bearer, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
 import ExcelJS from 'exceljs';
-import type { Browser, BrowserContext, Download, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import type { Download, Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { DESKTOP, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
 /** Waits for what the page or the services show: generous, since the machine is shared with the browser. */
@@ -27,40 +27,16 @@ describe('exports and bulletins from the console and the running projection', ()
   const JUNE = 'from=2026-06-01&to=2026-06-30';
   const STAFF: TestTokenClaims = { sub: 'staff-exports', role: 'grid_staff', areas: [grid] };
 
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    stack = await startConsoleStack({
-      infra: { partitions: { commands: 2, events: 2 } },
-      env: { CLOCK_SOURCE: 'redis', BULLETIN_FREEZE_AT: '1T09:00', BULLETIN_FREEZE_CHECK_MS: '1000' },
-    });
+  const ui = consoleInBrowser({
+    infra: { partitions: { commands: 2, events: 2 } },
+    env: { CLOCK_SOURCE: 'redis', BULLETIN_FREEZE_AT: '1T09:00', BULLETIN_FREEZE_CHECK_MS: '1000' },
   });
-
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  const running = () => {
-    if (noBrowser) throw noBrowser;
-    return stack!;
-  };
   const api = async <T>(url: string) => {
-    const res = await fetch(`${running().projectionUrl}${url}`, { headers: bearer(LEADER) });
+    const res = await fetch(`${ui.stack().projectionUrl}${url}`, { headers: bearer(LEADER) });
     return { status: res.status, body: (await res.json()) as T };
   };
   const report = async (at: Date) => {
-    const res = await fetch(`${running().intakeUrl}/v1/incidents`, {
+    const res = await fetch(`${ui.stack().intakeUrl}/v1/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(STAFF) },
       body: JSON.stringify({
@@ -83,14 +59,14 @@ describe('exports and bulletins from the console and the running projection', ()
   };
 
   it('downloads the ranking as Excel and the figures as CSV in one click, holding what the API answers', async () => {
-    const { infra } = running();
+    const { infra } = ui.stack();
     // The deployment's time: 10:00 on 20 June 2026 in Shanghai (a month far from the real one, so that neither the
     // schedule nor a leader froze it before the clock is moved).
     const now = new Date('2026-06-20T02:00:00Z');
     await infra.redis.set(clockKey(infra.keyPrefix), String(now.getTime()));
     await report(now);
     await report(now);
-    const { page, errors } = await signedInPage(browser, contexts, running().consoleUrl, testToken(LEADER), '/leader', DESKTOP);
+    const { page, errors } = await ui.signIn(testToken(LEADER), '/leader', DESKTOP);
     await page.getByTestId('window').selectOption('range');
     await page.getByTestId('range-from').fill('2026-06-01');
     await page.getByTestId('range-to').fill('2026-06-30');
@@ -137,7 +113,7 @@ describe('exports and bulletins from the console and the running projection', ()
   });
 
   it('freezes June by itself once the clock reaches 09:00 on 1 July in Shanghai, and the leader downloads it as PDF', async () => {
-    const { infra } = running();
+    const { infra } = ui.stack();
     expect((await api(`/v1/bulletins/2026-06?area=${huicheng}`)).status).toBe(404);
     await infra.redis.set(clockKey(infra.keyPrefix), String(Date.parse('2026-07-01T01:00:05Z')));
     await poll(async () => (await api<{ frozenBy?: string }>(`/v1/bulletins/2026-06?area=${huicheng}`)).body).toMatchObject({
@@ -147,16 +123,16 @@ describe('exports and bulletins from the console and the running projection', ()
     expect(bulletin.ranking.rows.find((r) => r.area.code === community.code)?.figures.reported).toBe(2);
     // The district's too: every area with children.
     expect(
-      (await fetch(`${running().projectionUrl}/v1/bulletins/2026-06?area=440705`, { headers: bearer({ ...LEADER, areas: ['440705'] }) }))
+      (await fetch(`${ui.stack().projectionUrl}/v1/bulletins/2026-06?area=440705`, { headers: bearer({ ...LEADER, areas: ['440705'] }) }))
         .status,
     ).toBe(200);
 
     // The console offers the bulletin of the month before the browser's today; a leader freezes it by hand if the
     // schedule has not (the month is over), then downloads it in one click.
-    const { page } = await signedInPage(browser, contexts, running().consoleUrl, testToken(LEADER), '/leader', DESKTOP);
+    const { page } = await ui.signIn(testToken(LEADER), '/leader', DESKTOP);
     const label = await page.getByTestId('download-bulletin-pdf').textContent();
     const month = /(\d{4}-\d{2})/.exec(label ?? '')![1]!;
-    await fetch(`${running().projectionUrl}/v1/bulletins/${month}`, {
+    await fetch(`${ui.stack().projectionUrl}/v1/bulletins/${month}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(LEADER) },
       body: JSON.stringify({ area: huicheng }),

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { bearer, eventually, testToken, type TestTokenClaims, loadXinhuiAreas } from '@gridgov/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { PHONE, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
 /**
@@ -21,34 +21,15 @@ describe("the handler's page and the case detail, on a phone", () => {
   const STAFF: TestTokenClaims = { sub: 'staff-handler-e2e', role: 'grid_staff', areas: [grid] };
   const HANDLER: TestTokenClaims = { sub: 'handler-sanitation-e2e', role: 'handler', department: 'sanitation', areas: ['440705'] };
 
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    stack = await startConsoleStack({ infra: { partitions: { commands: 1, events: 1 } } });
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-  });
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 1, events: 1 } } });
 
   /** A page of its own on a 390×844 phone, signed in by pasting the token as a user would. */
   async function onPhone(claims: TestTokenClaims, landing: string): Promise<{ page: Page; errors: string[] }> {
-    if (noBrowser) throw noBrowser;
-    return signedInPage(browser, contexts, stack!.consoleUrl, testToken(claims), landing, PHONE);
+    return ui.signIn(testToken(claims), landing, PHONE);
   }
 
   const report = async (description: string) => {
-    const res = await fetch(`${stack!.intakeUrl}/v1/incidents`, {
+    const res = await fetch(`${ui.stack().intakeUrl}/v1/incidents`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...bearer(STAFF) },
       body: JSON.stringify({
@@ -63,14 +44,13 @@ describe("the handler's page and the case detail, on a phone", () => {
     });
     expect(res.status).toBe(202);
     const { incidentId, commandId } = (await res.json()) as { incidentId: string; commandId: string };
-    const outcome = await fetch(`${stack!.intakeUrl}/v1/commands/${commandId}?waitMs=10000`, { headers: bearer(STAFF) });
+    const outcome = await fetch(`${ui.stack().intakeUrl}/v1/commands/${commandId}?waitMs=10000`, { headers: bearer(STAFF) });
     expect(await outcome.json()).toMatchObject({ status: 'accepted' });
     return incidentId;
   };
-  const api = async <T>(path: string) => (await (await fetch(`${stack!.intakeUrl}${path}`, { headers: bearer(HANDLER) })).json()) as T;
+  const api = async <T>(path: string) => (await (await fetch(`${ui.stack().intakeUrl}${path}`, { headers: bearer(HANDLER) })).json()) as T;
 
   it('lets a handler sign for and resolve a case from 待签收 on the phone, each outcome shown, then open its detail', async () => {
-    if (noBrowser) throw noBrowser;
     const incidentId = await report('同德路口堆放建筑垃圾（处置单位）');
     await report('同德路边生活垃圾（另一件）');
     const awaiting = async () =>
@@ -108,7 +88,7 @@ describe("the handler's page and the case detail, on a phone", () => {
 
     // The case detail: what was reported, where, the deadline counting down, who did what when.
     await handling.locator('[data-action=detail]').click();
-    await page.waitForURL(`${stack!.consoleUrl}/case?id=${incidentId}`);
+    await page.waitForURL(`${ui.stack().consoleUrl}/case?id=${incidentId}`);
     const detail = page.getByTestId('case-detail');
     await poll(() => detail.getByTestId('case-description').textContent()).toBe('同德路口堆放建筑垃圾（处置单位）');
     expect(await detail.getByTestId('case-status').textContent()).toBe('已处置');
@@ -125,34 +105,34 @@ describe("the handler's page and the case detail, on a phone", () => {
 
     // Back to the handler's page, as it was.
     await detail.getByTestId('back').click();
-    await page.waitForURL(`${stack!.consoleUrl}/handler`);
+    await page.waitForURL(`${ui.stack().consoleUrl}/handler`);
     await page.getByTestId('handler-page').waitFor();
     expect(errors).toEqual([]);
   });
 
   it("shows another department's handler none of sanitation's cases, and refuses them sanitation's list", async () => {
-    if (noBrowser) throw noBrowser;
     const police: TestTokenClaims = { sub: 'handler-police-e2e', role: 'handler', department: 'public_security', areas: ['440705'] };
     const { page, errors } = await onPhone(police, '/handler');
     await poll(() => page.getByTestId('count-awaiting_sign_for').textContent()).toBe('0');
     expect(await page.locator('[data-testid=queue] li').count()).toBe(0);
-    const res = await fetch(`${stack!.intakeUrl}/v1/incidents?department=sanitation&queue=awaiting_sign_for`, { headers: bearer(police) });
+    const res = await fetch(`${ui.stack().intakeUrl}/v1/incidents?department=sanitation&queue=awaiting_sign_for`, {
+      headers: bearer(police),
+    });
     expect(res.status).toBe(403);
     // Nor its detail, even by its address.
     const incidentId = await report('同德路边废弃家具（他部门不可见）');
-    await page.goto(`${stack!.consoleUrl}/case?id=${incidentId}`);
+    await page.goto(`${ui.stack().consoleUrl}/case?id=${incidentId}`);
     await poll(() => page.getByTestId('case-not-found').textContent()).toBe('没有这件事件，或无权查看。');
     expect(await page.getByTestId('case-description').count()).toBe(0);
     expect(errors.filter((e) => !/\b40[34]\b/.test(e))).toEqual([]);
   });
 
   it('opens the detail of their own report for the grid staff who made it, from their list', async () => {
-    if (noBrowser) throw noBrowser;
     const incidentId = await report('同德路井盖缺失（网格员详情）');
     const { page, errors } = await onPhone(STAFF, '/report');
     const mine = page.locator(`[data-testid=my-reports] li[data-incident="${incidentId}"]`);
     await mine.locator('[data-action=detail]').click();
-    await page.waitForURL(`${stack!.consoleUrl}/case?id=${incidentId}`);
+    await page.waitForURL(`${ui.stack().consoleUrl}/case?id=${incidentId}`);
     await poll(() => page.getByTestId('case-description').textContent()).toBe('同德路井盖缺失（网格员详情）');
     expect(await page.getByTestId('timeline').locator('li[data-type=IncidentReported]').textContent()).toContain(`网格员 ${STAFF.sub}`);
     expect(errors).toEqual([]);

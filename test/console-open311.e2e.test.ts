@@ -3,10 +3,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DESKTOP, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 
 /**
  * A citizen's Open311 request in the dispatcher's console (ADR 0028): the case's detail names the citizen app and
@@ -18,35 +17,15 @@ describe('an Open311 request in the console', () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-open311', role: 'dispatcher', areas: ['440705'] };
   const API_KEY = `o311-${randomBytes(16).toString('hex')}`;
 
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  let dir: string | undefined;
-  const contexts: BrowserContext[] = [];
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    dir = mkdtempSync(join(tmpdir(), 'open311-console-'));
-    const clientsFile = join(dir, 'clients.json');
-    const keySha256 = createHash('sha256').update(API_KEY).digest('hex');
-    writeFileSync(clientsFile, JSON.stringify({ clients: [{ id: 'suishoupai', name: '随手拍', keySha256, requestsPerMinute: 60 }] }));
-    stack = await startConsoleStack({ infra: { partitions: { commands: 1, events: 1 } }, env: { OPEN311_CLIENTS_FILE: clientsFile } });
-  });
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = mkdtempSync(join(tmpdir(), 'open311-console-'));
+  const clientsFile = join(dir, 'clients.json');
+  const keySha256 = createHash('sha256').update(API_KEY).digest('hex');
+  writeFileSync(clientsFile, JSON.stringify({ clients: [{ id: 'suishoupai', name: '随手拍', keySha256, requestsPerMinute: 60 }] }));
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 1, events: 1 } }, env: { OPEN311_CLIENTS_FILE: clientsFile } });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it("shows the dispatcher the citizen's request and how to reach them", async () => {
-    if (noBrowser) throw noBrowser;
-    const res = await fetch(`${stack!.intakeUrl}/open311/v2/requests.json`, {
+    const res = await fetch(`${ui.stack().intakeUrl}/open311/v2/requests.json`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({
@@ -66,12 +45,12 @@ describe('an Open311 request in the console', () => {
     expect(res.status).toBe(201);
     const id = ((await res.json()) as { service_request_id: string }[])[0]!.service_request_id;
     await eventually(
-      async () => (await fetch(`${stack!.intakeUrl}/v1/incidents/${id}`, { headers: bearer(DISPATCHER) })).status,
+      async () => (await fetch(`${ui.stack().intakeUrl}/v1/incidents/${id}`, { headers: bearer(DISPATCHER) })).status,
       (status) => status === 200,
     );
 
-    const { page, errors } = await signedInPage(browser, contexts, stack!.consoleUrl, testToken(DISPATCHER), '/dispatcher', DESKTOP);
-    await page.goto(`${stack!.consoleUrl}/case?id=${id}`);
+    const { page, errors } = await ui.signIn(testToken(DISPATCHER), '/dispatcher', DESKTOP);
+    await page.goto(`${ui.stack().consoleUrl}/case?id=${id}`);
     const detail = page.getByTestId('case-detail');
     await expect.poll(() => detail.getByTestId('case-description').textContent(), { timeout: 20_000 }).toBe('井盖缺失，有人差点踩空');
     expect(await detail.getByTestId('case-citizen').textContent()).toBe('王小红 · 13700001111 · wang.xh@example.org (suishoupai)');

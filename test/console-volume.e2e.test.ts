@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, collectPageErrors, launchChromium, screenshot } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseRangeAndScope, DESKTOP, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
 /**
@@ -30,26 +29,16 @@ describe("the console at a district's volume", () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-volume', role: 'dispatcher', areas: [district] };
   const LEADER: TestTokenClaims = { sub: 'leader-volume', role: 'leader', areas: [huicheng] };
 
-  let stack: ConsoleStack | undefined;
+  // A day of a district from one test process: the per-user and per-address limits are for people, not for this.
+  const ui = consoleInBrowser({
+    infra: { partitions: { commands: 4, events: 4 } },
+    env: { RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_USER: '0' },
+  });
   let intakeUrl: string;
   let projectionUrl: string;
-  let consoleUrl: string;
-  let browser: Browser | undefined;
-  let noBrowser: Error | undefined;
 
   beforeAll(async () => {
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    // A day of a district from one test process: the per-user and per-address limits are for people, not for this.
-    stack = await startConsoleStack({
-      infra: { partitions: { commands: 4, events: 4 } },
-      env: { RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_USER: '0' },
-    });
-    ({ intakeUrl, projectionUrl, consoleUrl } = stack);
+    ({ intakeUrl, projectionUrl } = ui.stack());
 
     // The reports, 32 at a time, each by the grid staff of its grid.
     let next = 0;
@@ -82,11 +71,6 @@ describe("the console at a district's volume", () => {
     );
   }, 240_000);
 
-  afterAll(async () => {
-    await browser?.close();
-    await stack?.stop();
-  });
-
   const counts = async () =>
     (
       (await (await fetch(`${intakeUrl}/v1/incidents/counts?area=${district}`, { headers: bearer(DISPATCHER) })).json()) as {
@@ -94,17 +78,7 @@ describe("the console at a district's volume", () => {
       }
     ).counts;
 
-  async function signedIn(claims: TestTokenClaims, landing: string): Promise<{ page: Page; errors: string[] }> {
-    if (noBrowser || !browser) throw noBrowser ?? new Error('no browser');
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
-    const page = await context.newPage();
-    const errors = collectPageErrors(page);
-    await page.goto(consoleUrl);
-    await page.locator('textarea[name=token]').fill(testToken(claims));
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL(`${consoleUrl}${landing}`);
-    return { page, errors };
-  }
+  const signedIn = (claims: TestTokenClaims, landing: string) => ui.signIn(testToken(claims), landing, DESKTOP);
 
   it('shows the dispatcher the true count of every queue, and a filtered, searched queue as the API answers it', async () => {
     const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');

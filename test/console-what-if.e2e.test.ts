@@ -3,10 +3,9 @@ import { DurableProducer, partitionCount } from '@gridgov/kafka';
 import type { FiguresAnswer } from '@gridgov/projection-api';
 import { generateHistory } from '@gridgov/simulator';
 import { bearer, defaultDecisionContext, eventually, signedEventRecords, testToken, type TestTokenClaims } from '@gridgov/testing';
-import type { Browser, BrowserContext } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { DESKTOP, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 import { factsOf } from './support/reference-figures.ts';
 
 /** The district's history: seeded, driven through the real decider, January to March 2026. */
@@ -27,14 +26,11 @@ const percent = (rate: number | null) => (rate === null ? '—' : `${(rate * 100
  * the proposal per area and month (the rules in force as the live figures say), and the cases that change.
  */
 describe('the what-if page', () => {
-  let stack: ConsoleStack | undefined;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 2, events: 2 } } });
 
+  // The district's history on grid.events, signed as the worker signs, counted before the tests start.
   beforeAll(async () => {
-    browser = await launchChromium();
-    stack = await startConsoleStack({ infra: { partitions: { commands: 2, events: 2 } } });
-    const { infra } = stack;
+    const { infra } = ui.stack();
     const producer = new DurableProducer(infra.kafka);
     const partitions = await partitionCount(infra.kafka, infra.topics.events);
     await producer.connect();
@@ -47,7 +43,7 @@ describe('the what-if page', () => {
     }
     await eventually(
       async () => {
-        const res = await fetch(`${stack!.projectionUrl}/v1/figures?area=440705&window=all`, { headers: bearer(LEADER) });
+        const res = await fetch(`${ui.stack().projectionUrl}/v1/figures?area=440705&window=all`, { headers: bearer(LEADER) });
         return res.ok ? ((await res.json()) as FiguresAnswer).figures.reported : -1;
       },
       (n) => n === INCIDENTS - history.filter((i) => factsOf(i.events).merged).length, // a merged duplicate counts for nothing
@@ -56,14 +52,8 @@ describe('the what-if page', () => {
     );
   }, 240_000);
 
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-  });
-
   it('runs a proposal from the rules in force and shows both side by side, and the changed cases', async () => {
-    const { page, errors } = await signedInPage(browser, contexts, stack!.consoleUrl, testToken(LEADER), '/leader', DESKTOP);
+    const { page, errors } = await ui.signIn(testToken(LEADER), '/leader', DESKTOP);
     await page.getByRole('tab', { name: '假设分析' }).click();
     const section = page.locator('section.what-if');
     await section.locator('table.what-if-deadlines').waitFor();
@@ -85,7 +75,7 @@ describe('the what-if page', () => {
     // The district's January: the rules in force as the projection counts them live, then the proposal.
     const january = page.locator('table.what-if-table tbody tr.level-district', { hasText: '2026-01' });
     const live = (await (
-      await fetch(`${stack!.projectionUrl}/v1/figures?area=440705&window=month&at=2026-01-15`, { headers: bearer(LEADER) })
+      await fetch(`${ui.stack().projectionUrl}/v1/figures?area=440705&window=month&at=2026-01-15`, { headers: bearer(LEADER) })
     ).json()) as FiguresAnswer;
     const cells = january.locator('td');
     expect(await cells.nth(2).innerText()).toBe(String(live.figures.reported));

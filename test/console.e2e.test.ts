@@ -10,10 +10,10 @@ import {
   type TestTokenClaims,
   loadXinhuiAreas,
 } from '@gridgov/testing';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
-import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { chooseRangeAndScope, DESKTOP, PHONE, screenshot } from './support/browser.ts';
+import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
 /**
@@ -34,46 +34,18 @@ describe('the web console', () => {
   const DISPATCHER: TestTokenClaims = { sub: 'dispatcher-xinhui', role: 'dispatcher', areas: ['440705'] };
   const STAFF: TestTokenClaims = { sub: 'staff-console', role: 'grid_staff', areas: [grid] };
 
-  let stack: ConsoleStack | undefined;
+  const ui = consoleInBrowser({ infra: { partitions: { commands: 2, events: 2 } } });
   let infra: TestInfra;
   let intakeUrl: string;
   let projectionUrl: string;
   let consoleUrl: string;
-  let browser: Browser;
-  const contexts: BrowserContext[] = [];
-  /** Why there is no browser: every test fails with it (how to install Chromium), none is skipped. */
-  let noBrowser: Error | undefined;
-
-  beforeAll(async () => {
-    // First: without the browser there is nothing to test, and each test fails saying how to install it.
-    try {
-      browser = await launchChromium();
-    } catch (err) {
-      noBrowser = err instanceof Error ? err : new Error(String(err));
-      return;
-    }
-    stack = await startConsoleStack({ infra: { partitions: { commands: 2, events: 2 } } });
-    ({ infra, intakeUrl, projectionUrl, consoleUrl } = stack);
+  beforeAll(() => {
+    ({ infra, intakeUrl, projectionUrl, consoleUrl } = ui.stack());
   });
-
-  afterAll(async () => {
-    await Promise.all(contexts.map((c) => c.close().catch(() => undefined)));
-    await browser?.close();
-    await stack?.stop();
-  });
-
-  /** A context of its own for each page; fails with the install instruction when there is no browser. */
-  async function newContext(options: Parameters<Browser['newContext']>[0]): Promise<BrowserContext> {
-    if (noBrowser) throw noBrowser;
-    const context = await browser.newContext(options);
-    contexts.push(context);
-    return context;
-  }
 
   /** A page of its own (desktop, or a 390×844 phone), signed in by pasting the token as a user would. */
   async function signedIn(claims: TestTokenClaims, landing: string, phone = false): Promise<{ page: Page; errors: string[] }> {
-    if (noBrowser) throw noBrowser;
-    return signedInPage(browser, contexts, consoleUrl, testToken(claims), landing, phone ? PHONE : DESKTOP);
+    return ui.signIn(testToken(claims), landing, phone ? PHONE : DESKTOP);
   }
 
   const report = async (description: string, reportId = randomUUID(), urgency = 'normal', category = 'exposed_rubbish') => {
@@ -98,7 +70,7 @@ describe('the web console', () => {
   };
 
   it('opens with a sign-in page, refuses a token the API does not take, and comes back to it on a 401, with the message', async () => {
-    const context = await newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
+    const context = await ui.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     const page = await context.newPage();
     await page.goto(`${consoleUrl}/leader`);
     await page.waitForURL(`${consoleUrl}/signin`);
@@ -161,7 +133,6 @@ describe('the web console', () => {
   });
 
   it("shows the dispatcher each queue's true count, and the list in the order chosen, remembered after a reload", async () => {
-    if (noBrowser) throw noBrowser;
     // Reported most urgent last: by report time it comes last, by deadline first.
     const ids = [
       await report('路边堆放生活垃圾（普通）', randomUUID(), 'normal'),
@@ -210,7 +181,6 @@ describe('the web console', () => {
   });
 
   it('lets a leader pick a range of dates and a category with a department, and shows what the API answers for them', async () => {
-    if (noBrowser) throw noBrowser;
     // Cases of two categories (routed to two departments): the pair's figures are not the whole area's.
     for (let i = 0; i < 4; i++) await report(`路边堆放生活垃圾（区间 ${i}）`);
     for (let i = 0; i < 2; i++) await report(`邻里纠纷（区间 ${i}）`, randomUUID(), 'normal', 'dispute');
@@ -249,7 +219,6 @@ describe('the web console', () => {
   });
 
   it('lets a dispatcher reassign a case from the queue, and shows the outcome, or the rejection with its message', async () => {
-    if (noBrowser) throw noBrowser;
     const incidentId = await report('路边堆放生活垃圾（派遣）');
     // Routed to sanitation on report: on the district's list of cases in handling.
     await eventually(
@@ -290,7 +259,6 @@ describe('the web console', () => {
   });
 
   it('lets a dispatcher filter a queue by category and search a word: the rows are the API’s answer', async () => {
-    if (noBrowser) throw noBrowser;
     const rubbish = await report('同德路口堆放建筑垃圾（筛选）');
     const cover = await report('人行道井盖松动，有垃圾（筛选）', randomUUID(), 'normal', 'manhole_cover');
     const other = await report('路面油污（筛选）', randomUUID(), 'normal', 'exposed_rubbish');
@@ -334,7 +302,7 @@ describe('the web console', () => {
     await screenshot(page, 'phone');
 
     // The API goes away: killed, as a dead server or a lost signal looks to the phone.
-    await stack!.intake.stop('SIGKILL');
+    await ui.stack().intake.stop('SIGKILL');
     const description = `路灯不亮（离线上报 ${randomUUID().slice(0, 8)}）`;
     const form = page.getByTestId('report-form');
     await form.locator('select[name=category]').selectOption('dirty_road');
@@ -357,7 +325,7 @@ describe('the web console', () => {
     await poll(() => again.getAttribute('data-state')).toBe('pending');
 
     // The API is back on the same address: the phone delivers it by itself.
-    stack!.intake = await startService('intake-api', { ...stack!.env, PORT: String(stack!.intakePort) });
+    ui.stack().intake = await startService('intake-api', { ...ui.stack().env, PORT: String(ui.stack().intakePort) });
     await poll(() => again.getAttribute('data-state'), 45_000).toBe('delivered');
     await poll(() => again.textContent()).toMatch(/已送达.*事件编号/);
     await screenshot(page, 'phone-delivered');

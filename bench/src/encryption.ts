@@ -4,7 +4,7 @@ import { hasSealed, KekFile, LocalKms, openDeep, openEvent, Pseudonyms, sealEven
 import { applyEvent, evolve, historyEntry, incidentView, type CountedIncident, type IncidentState } from '@gridgov/domain';
 import { caseChange } from '@gridgov/read-model';
 import { simulateHistory } from '@gridgov/simulator';
-import { report, type Figure, type SuiteRows } from './support.ts';
+import { report, summaryRow, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /**
@@ -120,16 +120,10 @@ export function encryptionBench(incidents: number): SuiteRows {
     { name: 'bytes per event on grid.events, clear', value: Math.round(bytes(clearLog)), unit: 'B' },
   ];
   report('encryption', figures, { incidents, events });
-  const row = (figure: string, value: number, unit: string, name: string, reference: number) => ({
-    figure,
-    value,
-    unit,
-    reference: { name, value: reference, unit },
-  });
   return [
-    row('encryption: worker seals, events/s', figures[0]!.value, 'events/s', 'the same, encryption off', figures[1]!.value),
-    row('encryption: projection folds a sealed log, events/s', figures[2]!.value, 'events/s', 'the clear log', figures[3]!.value),
-    row('encryption: intake opens a case read, cases/s', figures[4]!.value, 'cases/s', 'the same, clear', figures[5]!.value),
-    row('encryption: bytes per event', figures[6]!.value, 'B', 'clear', figures[7]!.value),
+    summaryRow('encryption: worker seals, events/s', figures[0]!.value, 'events/s', 'the same, encryption off', figures[1]!.value),
+    summaryRow('encryption: projection folds a sealed log, events/s', figures[2]!.value, 'events/s', 'the clear log', figures[3]!.value),
+    summaryRow('encryption: intake opens a case read, cases/s', figures[4]!.value, 'cases/s', 'the same, clear', figures[5]!.value),
+    summaryRow('encryption: bytes per event', figures[6]!.value, 'B', 'clear', figures[7]!.value),
   ];
 }

@@ -1,6 +1,6 @@
 import { EVENT_SIGNATURE_HEADER, EventSigner, EventVerifier, generateEventSigningKey, type EventRecordRef } from '@gridgov/auth';
 import { simulateHistory } from '@gridgov/simulator';
-import { report, type Figure, type SuiteRows } from './support.ts';
+import { report, summaryRow, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /** The worker's relay chunk (RELAY_CHUNK): what one chunk signature covers at most. */
@@ -70,15 +70,9 @@ export function eventSignaturesBench(n: number): SuiteRows {
     { name: 'event value bytes per record (for scale)', value: eventBytes, unit: 'B' },
   ];
   report('event-signatures', figures, { records: records.length });
-  const row = (figure: string, value: number, unit: string, name: string, reference: number) => ({
-    figure,
-    value,
-    unit,
-    reference: { name, value: reference, unit },
-  });
   return [
-    row('event signatures: reader verifies, µs/record', figures[0]!.value, 'µs', 'one signature per record', figures[1]!.value),
-    row('event signatures: relay signs, µs/record', figures[2]!.value, 'µs', 'one signature per record', figures[3]!.value),
-    row('event signatures: header bytes/record', figures[4]!.value, 'B', 'one signature per record', figures[5]!.value),
+    summaryRow('event signatures: reader verifies, µs/record', figures[0]!.value, 'µs', 'one signature per record', figures[1]!.value),
+    summaryRow('event signatures: relay signs, µs/record', figures[2]!.value, 'µs', 'one signature per record', figures[3]!.value),
+    summaryRow('event signatures: header bytes/record', figures[4]!.value, 'B', 'one signature per record', figures[5]!.value),
   ];
 }

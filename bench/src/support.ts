@@ -226,6 +226,11 @@ export interface SummaryRow {
 /** What a suite gives the summary. */
 export type SuiteRows = readonly SummaryRow[];
 
+/** A summary row whose reference is measured in the same unit. */
+export function summaryRow(figure: string, value: number, unit: string, referenceName: string, reference: number): SummaryRow {
+  return { figure, value, unit, reference: { name: referenceName, value: reference, unit } };
+}
+
 export const MiB = 2 ** 20;
 
 export function report(suite: string, figures: readonly Figure[], context: Record<string, unknown>): void {

@@ -1,6 +1,6 @@
 import { EventVerifier } from '@gridgov/auth';
+import { BaselineConfig, parseConfig } from '@gridgov/config';
 import { loadBaseline } from '@gridgov/config-data';
-import { DEFAULT_POLICY } from '@gridgov/domain';
 import { runWhatIf } from '@gridgov/what-if';
 import { pino } from 'pino';
 import { kafkajsRead } from './kafka-clients.ts';
@@ -18,18 +18,8 @@ export async function whatIfBench(incidents: number): Promise<SuiteRows> {
   try {
     const { events } = await fillFromSimulator(infra, incidents);
     const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
-    const current = await loadBaseline({
-      AREAS_FILE: `${repoRoot}/data/areas/xinhui.json`,
-      OFFICE_HOURS: [
-        { start: '08:30', end: '12:00' },
-        { start: '14:30', end: '17:30' },
-      ],
-      DEADLINE_DISPATCH: DEFAULT_POLICY.dispatch,
-      DEADLINE_SIGN_FOR: DEFAULT_POLICY.signFor,
-      DEADLINE_VERIFICATION: DEFAULT_POLICY.verification,
-      ESCALATION_EVERY: DEFAULT_POLICY.escalationEvery,
-      WARNING_FRACTIONS: DEFAULT_POLICY.warningFractions,
-    });
+    // Version 0 of a deployment that sets only its area tree: every other setting at its default.
+    const current = await loadBaseline({ ...parseConfig(BaselineConfig, {}), AREAS_FILE: `${repoRoot}/data/areas/xinhui.json` });
     const started = performance.now();
     const result = await runWhatIf({
       kafka: infra.kafka,

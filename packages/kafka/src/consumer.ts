@@ -164,7 +164,20 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       if (payload.isStale()) return;
       const last = batch.lastOffset();
       payload.resolveOffset(last);
-      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      try {
+        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      } catch (err) {
+        const moved = groupMovedOn(err);
+        if (!moved) throw err;
+        // The group went on without this member (it was silent past its session, e.g. on a starved CPU): the batch is
+        // done, only its offset is not saved. The unwrapped refusal makes kafkajs join the group again, instead of
+        // ending the consumer for good; whoever owns the partition next reads the batch again and finds it done.
+        logger.warn(
+          { groupId: options.groupId, topic: batch.topic, partition: batch.partition, offset: last, refusal: moved.type },
+          'offset commit refused: the group moved on without this member; joining it again',
+        );
+        throw moved;
+      }
       options.observer?.progress(
         options.groupId,
         batch.topic,
@@ -190,4 +203,19 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       }
     },
   };
+}
+
+/** The refusals of a commit that mean the member is no longer in the group's current generation. */
+const GROUP_MOVED_ON = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP']);
+
+/**
+ * The broker's refusal inside an error of kafkajs's commit (its retrier wraps a non-retriable refusal, and kafkajs's
+ * runner recognises only the bare one), when it says the group moved on without this member.
+ */
+export function groupMovedOn(err: unknown): (Error & { type: string }) | undefined {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const type = (e as { type?: unknown }).type;
+    if (typeof type === 'string' && GROUP_MOVED_ON.has(type)) return e as Error & { type: string };
+  }
+  return undefined;
 }

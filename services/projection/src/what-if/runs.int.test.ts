@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
+import { BaselineConfig, parseConfig } from '@gridgov/config';
 import { loadBaseline, type ConfigSnapshot } from '@gridgov/config-data';
-import { DEFAULT_POLICY } from '@gridgov/domain';
-import { createTestInfra, eventually, testLogger, type TestInfra } from '@gridgov/testing';
+import { createTestInfra, eventually, testLogger, XINHUI_AREAS_FILE, type TestInfra } from '@gridgov/testing';
 import { ProposalError, WhatIfReplay, type WhatIfProgress, type WhatIfReport, type WhatIfRequest } from '@gridgov/what-if';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WhatIfRuns } from './runs.ts';
@@ -37,18 +36,8 @@ describe('what-if runs: one at a time, their state and result apart from the cou
 
   beforeAll(async () => {
     infra = await createTestInfra();
-    current = await loadBaseline({
-      AREAS_FILE: fileURLToPath(new URL('../../../../data/areas/xinhui.json', import.meta.url)),
-      OFFICE_HOURS: [
-        { start: '08:30', end: '12:00' },
-        { start: '14:30', end: '17:30' },
-      ],
-      DEADLINE_DISPATCH: DEFAULT_POLICY.dispatch,
-      DEADLINE_SIGN_FOR: DEFAULT_POLICY.signFor,
-      DEADLINE_VERIFICATION: DEFAULT_POLICY.verification,
-      ESCALATION_EVERY: DEFAULT_POLICY.escalationEvery,
-      WARNING_FRACTIONS: DEFAULT_POLICY.warningFractions,
-    });
+    // Version 0 of a deployment that sets only its area tree: every other setting at its default.
+    current = await loadBaseline({ ...parseConfig(BaselineConfig, {}), AREAS_FILE: XINHUI_AREAS_FILE });
   });
   afterAll(() => infra?.cleanup());
 
