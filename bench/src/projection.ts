@@ -62,6 +62,12 @@ async function redisCpuSeconds(infra: BenchInfra): Promise<number> {
   return field('used_cpu_user') + field('used_cpu_sys');
 }
 
+/** Bytes Redis has read from its clients (INFO stats: total_net_input_bytes). */
+async function redisBytesIn(infra: BenchInfra): Promise<number> {
+  const info = await infra.redis.info('stats');
+  return Number(/^total_net_input_bytes:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+}
+
 async function usedMemory(infra: BenchInfra): Promise<number> {
   const info = await infra.redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
@@ -406,6 +412,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
     const port = await freePort();
     const redisCpuBefore = await redisCpuSeconds(infra);
+    const redisBytesBefore = await redisBytesIn(infra);
     const started = performance.now();
     let pid: number | undefined;
     // Polled from the spawn on: the projection folds before it answers /readyz.
@@ -421,6 +428,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const times = await folding;
     const cpu = cpuSeconds(projection.pid);
     const redisCpu = (await redisCpuSeconds(infra)) - redisCpuBefore;
+    const redisBytes = (await redisBytesIn(infra)) - redisBytesBefore;
     const rss = peakRss(projection.pid);
     await stopProcess(projection);
     const replay = Math.round(foldRate(events, times));
@@ -445,6 +453,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
           unit: 'µs',
           note: `${redisCpu.toFixed(1)} s from the spawn to the last event folded (the bench's own polls included)`,
         },
+        { name: 'bytes written to Redis per event', value: Math.round(redisBytes / events), unit: 'B', note: 'commands, the same span' },
       ],
       { incidents, events },
     );
