@@ -5,6 +5,7 @@ import { fillFromSimulator } from './replay-history.ts';
 import {
   bareProcessRss,
   benchInfra,
+  cpuSeconds,
   freePort,
   MiB,
   peakRss,
@@ -54,6 +55,19 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
   return { total: Number(cols[5]), fetch: Number(cols[9]) };
 }
 
+/** CPU seconds Redis has used (INFO cpu: user + system of its main thread and the rest). */
+async function redisCpuSeconds(infra: BenchInfra): Promise<number> {
+  const info = await infra.redis.info('cpu');
+  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return field('used_cpu_user') + field('used_cpu_sys');
+}
+
+/** Bytes Redis has read from its clients (INFO stats: total_net_input_bytes). */
+async function redisBytesIn(infra: BenchInfra): Promise<number> {
+  const info = await infra.redis.info('stats');
+  return Number(/^total_net_input_bytes:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
+}
+
 async function usedMemory(infra: BenchInfra): Promise<number> {
   const info = await infra.redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
@@ -73,6 +87,8 @@ export interface ReplayTimes {
   readonly foldSeconds: number;
   /** Events the counters had folded when the first checkpoint was seen (not counted in the fold rate). */
   readonly foldedBefore: number;
+  /** What `atFirst` returned when the first checkpoint was seen (the replay row: the projection's CPU seconds then). */
+  readonly atFirst: number;
 }
 
 /** Events per second over the fold alone, as the bare consumer is measured (first records to last). */
@@ -83,7 +99,12 @@ export const foldRate = (events: number, t: ReplayTimes): number => (events - t.
  * checkpoints in generation 1) and the read side (its events checkpoints), reach each partition's end. Polls every
  * 25 ms; the fold is timed from the first checkpoint seen, as a bare consumer is timed from its first records.
  */
-async function caughtUp(infra: BenchInfra, startedAt: number, timeoutMs: number): Promise<ReplayTimes> {
+async function caughtUp(
+  infra: BenchInfra,
+  startedAt: number,
+  timeoutMs: number,
+  atFirst: () => number = () => Number.NaN,
+): Promise<ReplayTimes> {
   const ends = await topicWatermarks(infra.kafka, infra.topics.events);
   const last = new Map(ends.map((p) => [p.partition, p.high - 1n]));
   const partitions = [...last.keys()];
@@ -94,15 +115,18 @@ async function caughtUp(infra: BenchInfra, startedAt: number, timeoutMs: number)
   const giveUpAt = Date.now() + timeoutMs;
   let firstAt = 0;
   let foldedBefore = 0;
+  let first = Number.NaN;
   for (;;) {
     const [folded, viewed] = [await infra.redis.mget(...counters), await infra.redis.mget(...caseViews)];
     const now = performance.now();
     if (firstAt === 0 && [...folded, ...viewed].some((c) => c !== null)) {
       firstAt = now;
       foldedBefore = folded.reduce((sum, c) => sum + (c === null ? 0 : Number(c) + 1), 0);
+      first = atFirst();
     }
     const left = behind(folded) + behind(viewed);
-    if (left === 0) return { fromStartSeconds: (now - startedAt) / 1000, foldSeconds: (now - firstAt) / 1000, foldedBefore };
+    if (left === 0)
+      return { fromStartSeconds: (now - startedAt) / 1000, foldSeconds: (now - firstAt) / 1000, foldedBefore, atFirst: first };
     if (Date.now() > giveUpAt) throw new Error(`the projection did not catch up in ${timeoutMs / 1000} s (${left} partitions behind)`);
     await new Promise((r) => setTimeout(r, 25));
   }
@@ -387,25 +411,53 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const { events } = await fillFromSimulator(infra, incidents);
     const bare = (await kafkajsRead(infra, infra.topics.events, events, true)).perSecond;
     const port = await freePort();
+    const redisCpuBefore = await redisCpuSeconds(infra);
+    const redisBytesBefore = await redisBytesIn(infra);
     const started = performance.now();
-    // Polled from the spawn on: the projection folds before it answers /readyz.
-    const folding = caughtUp(infra, started, 60_000 + events);
+    let pid: number | undefined;
+    // Polled from the spawn on: the projection folds before it answers /readyz. A loaded machine folds slowly: 2 ms an event.
+    const folding = caughtUp(infra, started, 60_000 + 2 * events, () => cpuSeconds(pid));
     folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess(
       'projection',
       { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
       `http://127.0.0.1:${port}/readyz`,
+      undefined,
+      (child) => (pid = child.pid),
     );
-    const times = await folding;
+    // Not caught up in time: the projection is stopped before its topics are removed (it would go on retrying them).
+    const times = await folding.catch(async (err: unknown) => {
+      await stopProcess(projection);
+      throw err;
+    });
+    const cpu = cpuSeconds(projection.pid);
+    const redisCpu = (await redisCpuSeconds(infra)) - redisCpuBefore;
+    const redisBytes = (await redisBytesIn(infra)) - redisBytesBefore;
+    const rss = peakRss(projection.pid);
     await stopProcess(projection);
     const replay = Math.round(foldRate(events, times));
     const fromStart = Math.round(events / times.fromStartSeconds);
     const startup = `${(times.fromStartSeconds - times.foldSeconds).toFixed(1)} s`;
+    // CPU per event of the fold alone (first checkpoint to the last event folded), and over the process's life.
+    const foldCpu = Math.round(((cpu - times.atFirst) / (events - times.foldedBefore)) * 1e6);
+    const lifeCpu = Math.round((cpu / events) * 1e6);
     report(
       'replay',
       [
         { name: 'projection replay', value: replay, unit: 'events/s', note: `${events} events, first batch folded to the last` },
         { name: 'projection replay from process start', value: fromStart, unit: 'events/s', note: `incl. ${startup} of start-up` },
+        { name: 'bare kafkajs consumer + JSON.parse', value: Math.round(bare), unit: 'events/s' },
+        { name: 'projection / bare consumer + JSON.parse', value: Math.round((replay / bare) * 1000) / 10, unit: '%' },
+        { name: 'projection CPU per event, fold', value: foldCpu, unit: 'µs', note: 'user + system, first fold to last' },
+        { name: 'projection CPU per event, whole life', value: lifeCpu, unit: 'µs', note: `${cpu.toFixed(1)} s in all` },
+        { name: 'projection peak RSS', value: Math.round(rss / MiB), unit: 'MiB' },
+        {
+          name: 'Redis CPU per event',
+          value: Math.round((redisCpu / events) * 1e6),
+          unit: 'µs',
+          note: `${redisCpu.toFixed(1)} s from the spawn to the last event folded (the bench's own polls included)`,
+        },
+        { name: 'bytes written to Redis per event', value: Math.round(redisBytes / events), unit: 'B', note: 'commands, the same span' },
       ],
       { incidents, events },
     );

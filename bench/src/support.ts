@@ -111,12 +111,14 @@ export async function startProcess(
   env: Record<string, string>,
   ready: RegExp | string | (() => Promise<boolean>),
   script = `services/${service}/src/main.ts`,
+  onSpawn?: (child: ChildProcess) => void,
 ): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  onSpawn?.(child);
   let exited = false;
   child.once('exit', () => (exited = true));
   let seen = '';
@@ -191,6 +193,15 @@ export async function freePort(): Promise<number> {
       server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
     });
   });
+}
+
+/** CPU seconds a running process has used so far (user + system, /proc/<pid>/stat; clock ticks of 1/100 s). */
+export function cpuSeconds(pid: number | undefined): number {
+  if (!pid) return Number.NaN;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /** The most memory a process has held (VmHWM), in bytes. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Logger } from '@gridgov/runtime';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 
 /** What the bulletin routes need to turn a page into a PDF. */
 export interface PdfPrinter {
@@ -68,6 +68,8 @@ export class ChromiumPdfPrinter implements PdfPrinter {
     if (!existsSync(this.executablePath)) {
       throw new Error(`CHROMIUM_PATH: no Chromium at ${this.executablePath}; bulletin PDFs need one (apt-get install chromium)`);
     }
+    // playwright-core is loaded on the first print, not at start-up: most instances never print.
+    const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: this.executablePath,
       headless: true,

@@ -1,4 +1,3 @@
-import ExcelJS from 'exceljs';
 import type { ColumnKind, ExportTable } from './table.ts';
 
 const FORMATS: Record<ColumnKind, string | undefined> = {
@@ -14,6 +13,8 @@ const FORMATS: Record<ColumnKind, string | undefined> = {
  * was counted. Text is written as text, never as a formula, so an odd area name cannot run.
  */
 export async function toXlsx(table: ExportTable, generatedAt: Date): Promise<Buffer> {
+  // exceljs is loaded on the first workbook asked for, not at start-up.
+  const { default: ExcelJS } = await import('exceljs');
   const workbook = new ExcelJS.Workbook();
   workbook.creator = 'gridgov projection';
   workbook.created = generatedAt;
