@@ -1,7 +1,10 @@
-import { KafkaJSError } from 'kafkajs';
+// kafkajs is CommonJS: Node's named exports of it are those its module lexer finds, which leave out the errors.
+import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 import { headersOf } from './partition.ts';
+
+const { KafkaJSError } = kafkajs;
 
 export interface IncomingRecord {
   readonly offset: string;
@@ -223,7 +226,7 @@ const REJOIN_PAUSE_MS = 1_000;
  * An error that makes kafkajs's runner join the group again at once (it does so for a rebalance in progress), holding
  * why as its cause.
  */
-function rejoinAfter(err: unknown): KafkaJSError {
+function rejoinAfter(err: unknown): Error {
   const cause = err instanceof Error ? err : new Error(String(err));
   const rejoin = new KafkaJSError(`the assignment could not be taken: ${cause.message}; joining the group again`, { retriable: true });
   // kafkajs's types leave `cause` out of the metadata its constructor takes; it is set here instead.

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { KafkaJSError } from 'kafkajs';
+// kafkajs is CommonJS: Node's named exports of it are those its module lexer finds, which leave out the errors.
+import kafkajs from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteTopics, ensureTopics, KafkaAdmin, topicWatermarks, withAdmin } from './admin.ts';
@@ -8,6 +9,8 @@ import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from './c
 import { DurableProducer } from './producer.ts';
 import { partitionOf as placeOf } from './partition.ts';
 import { readRange, readTopic, type ReadRecord } from './reader.ts';
+
+const { KafkaJSError } = kafkajs;
 
 declare module 'vitest' {
   export interface ProvidedContext {
