@@ -1,6 +1,10 @@
+// kafkajs is CommonJS: Node's named exports of it are those its module lexer finds, which leave out the errors.
+import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 import { headersOf } from './partition.ts';
+
+const { KafkaJSError } = kafkajs;
 
 export interface IncomingRecord {
   readonly offset: string;
@@ -130,7 +134,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     const onAssigned = options.onAssigned;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
       const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
-      assigned = Promise.resolve(onAssigned(assignment));
+      // A throw of its own becomes the promise's rejection: it must not break kafkajs's join, whose event this is.
+      assigned = (async () => onAssigned(assignment))();
       // A failed onAssigned fails the batches that wait for it (they are fetched again); until one does, its rejection
       // must not count as unhandled (Node would end the process).
       assigned.catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'onAssigned failed'));
@@ -145,7 +150,16 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      await assigned;
+      try {
+        await assigned;
+      } catch (err) {
+        // Taking the assignment failed (a restore fenced by a member that took a partition meanwhile, Redis away): the
+        // batch is not handled, and the member joins the group again, a second later, to take whatever it is given
+        // then afresh. Never a crash for good, which would end the process (a restore's own consumer gives up with
+        // a non-retriable error, which would say so).
+        await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
+        throw rejoinAfter(err);
+      }
       if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
       await options.onBatch({
         topic: batch.topic,
@@ -203,6 +217,20 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       }
     },
   };
+}
+
+/** How long a member whose assignment could not be taken waits before it joins the group again. */
+const REJOIN_PAUSE_MS = 1_000;
+
+/**
+ * An error that makes kafkajs's runner join the group again at once (it does so for a rebalance in progress), holding
+ * why as its cause.
+ */
+function rejoinAfter(err: unknown): Error {
+  const cause = err instanceof Error ? err : new Error(String(err));
+  const rejoin = new KafkaJSError(`the assignment could not be taken: ${cause.message}; joining the group again`, { retriable: true });
+  // kafkajs's types leave `cause` out of the metadata its constructor takes; it is set here instead.
+  return Object.assign(rejoin, { type: 'REBALANCE_IN_PROGRESS', cause });
 }
 
 /** The refusals of a commit that mean the member is no longer in the group's current generation. */

@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+// kafkajs is CommonJS: Node's named exports of it are those its module lexer finds, which leave out the errors.
+import kafkajs from 'kafkajs';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { deleteTopics, ensureTopics, KafkaAdmin, topicWatermarks, withAdmin } from './admin.ts';
@@ -7,6 +9,8 @@ import { runBatchConsumer, type PartitionBatch, type RunningConsumer } from './c
 import { DurableProducer } from './producer.ts';
 import { partitionOf as placeOf } from './partition.ts';
 import { readRange, readTopic, type ReadRecord } from './reader.ts';
+
+const { KafkaJSError } = kafkajs;
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -203,6 +207,43 @@ describe('packages/kafka on the real broker', () => {
     // Every record handled at least once: the refused batch again after the join (it is done; its offset was not saved).
     const all = [...written].flatMap(([p, values]) => values.map((_, o) => `${p}/${o}`));
     expect(new Set(handled)).toEqual(new Set(all));
+  }, 60_000);
+
+  it('joins the group again when its assignment could not be taken, whatever the error said of itself, and goes on', async () => {
+    const groupId = `${id}-untaken`;
+    const ends = new Map([0, 1, 2].map((p) => [p, BigInt(written.get(p)!.length)]));
+    const crashes: Error[] = [];
+    let taken = 0;
+    const handled = new Set<string>();
+    const consumer = await runBatchConsumer({
+      kafka,
+      groupId,
+      topics: [topic],
+      logger,
+      onCrash: (err) => crashes.push(err),
+      // The first assignment cannot be taken: a restore fenced by a member that took a partition meanwhile gives up
+      // with an error that calls itself non-retriable.
+      onAssigned: () => {
+        taken++;
+        if (taken === 1) throw new KafkaJSError('workerRestoreChunk: epoch moved (GRIDGOV_EPOCH_FENCED)', { retriable: false });
+      },
+      onBatch: (batch) => {
+        for (const r of batch.records) handled.add(`${batch.partition}/${r.offset}`);
+        return Promise.resolve();
+      },
+    });
+    const committed = async () => withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
+    try {
+      for (let tries = 0; tries < 150 && crashes.length === 0 && ![...(await committed())].every(([p, o]) => o === ends.get(p)); tries++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await consumer.stop();
+    }
+    expect(crashes).toEqual([]);
+    expect(taken).toBeGreaterThanOrEqual(2);
+    expect(await committed()).toEqual(ends);
+    expect(handled).toEqual(new Set([...written].flatMap(([p, values]) => values.map((_, o) => `${p}/${o}`))));
   }, 60_000);
 
   it('administers topics: lists, describes partitions and leaders, reads their configuration', async () => {
