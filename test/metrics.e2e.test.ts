@@ -297,7 +297,10 @@ describe('metrics of every service, scraped while traffic runs', () => {
     expect(settled).toMatchObject({ workerLag: 0, outbox: 0, projectionLag: 0 });
     // 10,000 commands come in more batches than one: the lag after the first is what was still behind it.
     expect(peak.worker).toBeGreaterThan(0);
-    expect(peak.projection).toBeGreaterThan(0);
+    // The projection's lag is not asked to show above 0: the worker relays its events chunk by chunk (ADR 0037), and on
+    // a quiet machine the projection's every batch reaches the high watermark it was fetched at, so its gauge can stay
+    // 0 throughout. Its series is there and says 0 once everything is projected (`settled` above).
+    expect([...(await scrape(projection)).keys()].some((k) => k.startsWith('gridgov_kafka_consumer_lag{'))).toBe(true);
     // Each batch's events, notifications and outcomes wait in the outbox from its commit in Redis to Kafka's ack.
     expect(peak.outbox).toBeGreaterThan(0);
     const workerSamples = await scrape(worker);

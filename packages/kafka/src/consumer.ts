@@ -157,6 +157,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
         // batch is not handled, and the member joins the group again, a second later, to take whatever it is given
         // then afresh. Never a crash for good, which would end the process (a restore's own consumer gives up with
         // a non-retriable error, which would say so).
+        // An error kafkajs would retry (and restart the consumer after) is left to it, as before.
+        if ((err as { retriable?: unknown }).retriable !== false) throw err;
         await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
         throw rejoinAfter(err);
       }
@@ -234,13 +236,15 @@ function rejoinAfter(err: unknown): Error {
 }
 
 /** The refusals of a commit that mean the member is no longer in the group's current generation. */
-const GROUP_MOVED_ON = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP']);
+const GROUP_MOVED_ON = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
 
 /**
  * The broker's refusal inside an error of kafkajs's commit (its retrier wraps a non-retriable refusal, and kafkajs's
  * runner recognises only the bare one), when it says the group moved on without this member.
  */
 export function groupMovedOn(err: unknown): (Error & { type: string }) | undefined {
+  // Only what kafkajs gave up on: a refusal it retries (a coordinator moving, a broker away) stays its own to handle.
+  if ((err as { retriable?: unknown }).retriable !== false) return undefined;
   for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const type = (e as { type?: unknown }).type;
     if (typeof type === 'string' && GROUP_MOVED_ON.has(type)) return e as Error & { type: string };
