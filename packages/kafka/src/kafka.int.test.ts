@@ -171,6 +171,27 @@ describe('packages/kafka on the real broker', () => {
     );
   });
 
+  /**
+   * The group's committed offsets once they reach `ends` (or a crash, or 15 s), the consumer stopped; then again
+   * whenever called.
+   */
+  const committedUntilEnds = async (
+    groupId: string,
+    ends: ReadonlyMap<number, bigint>,
+    crashes: readonly Error[],
+    consumer: RunningConsumer,
+  ) => {
+    const committed = async () => withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
+    try {
+      for (let tries = 0; tries < 150 && crashes.length === 0 && ![...(await committed())].every(([p, o]) => o === ends.get(p)); tries++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    } finally {
+      await consumer.stop();
+    }
+    return committed;
+  };
+
   it('joins the group again when it went on without a member silent past its session, and goes on', async () => {
     const groupId = `${id}-silent`;
     const ends = new Map([0, 1, 2].map((p) => [p, BigInt(written.get(p)!.length)]));
@@ -194,14 +215,7 @@ describe('packages/kafka on the real broker', () => {
         for (const r of batch.records) handled.push(`${batch.partition}/${r.offset}`);
       },
     });
-    const committed = async () => withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
-    try {
-      for (let tries = 0; tries < 150 && crashes.length === 0 && ![...(await committed())].every(([p, o]) => o === ends.get(p)); tries++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      await consumer.stop();
-    }
+    const committed = await committedUntilEnds(groupId, ends, crashes, consumer);
     expect(crashes).toEqual([]);
     expect(await committed()).toEqual(ends);
     // Every record handled at least once: the refused batch again after the join (it is done; its offset was not saved).
@@ -232,14 +246,7 @@ describe('packages/kafka on the real broker', () => {
         return Promise.resolve();
       },
     });
-    const committed = async () => withAdmin(kafka, (admin) => admin.committedOffsets(groupId, topic));
-    try {
-      for (let tries = 0; tries < 150 && crashes.length === 0 && ![...(await committed())].every(([p, o]) => o === ends.get(p)); tries++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    } finally {
-      await consumer.stop();
-    }
+    const committed = await committedUntilEnds(groupId, ends, crashes, consumer);
     expect(crashes).toEqual([]);
     expect(taken).toBeGreaterThanOrEqual(2);
     expect(await committed()).toEqual(ends);
