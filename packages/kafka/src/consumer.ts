@@ -153,11 +153,10 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       try {
         await assigned;
       } catch (err) {
-        // Taking the assignment failed (a restore fenced by a member that took a partition meanwhile, Redis away): the
-        // batch is not handled, and the member joins the group again, a second later, to take whatever it is given
-        // then afresh. Never a crash for good, which would end the process (a restore's own consumer gives up with
-        // a non-retriable error, which would say so).
-        // An error kafkajs would retry (and restart the consumer after) is left to it, as before.
+        // Taking the assignment failed. An error kafkajs would retry (Redis or a broker away) is left to it, as before:
+        // it fetches the batch again, then restarts the consumer. One it would give up on for good (a restore fenced by
+        // a member that took a partition meanwhile) would end the process instead: the batch is not handled, and the
+        // member joins the group again, a second later, to take whatever it is given then afresh.
         if ((err as { retriable?: unknown }).retriable !== false) throw err;
         await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
         throw rejoinAfter(err);
