@@ -12,7 +12,7 @@ import {
 } from '@gridgov/testing';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, DESKTOP, PHONE, screenshot } from './support/browser.ts';
+import { chooseRangeAndScope, collectPageErrors, DESKTOP, PHONE, screenshot, withPageState } from './support/browser.ts';
 import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
@@ -72,8 +72,11 @@ describe('the web console', () => {
   it('opens with a sign-in page, refuses a token the API does not take, and comes back to it on a 401, with the message', async () => {
     const context = await ui.newContext({ viewport: { width: 1280, height: 800 }, locale: 'zh-CN' });
     const page = await context.newPage();
+    const errors = collectPageErrors(page);
     await page.goto(`${consoleUrl}/leader`);
-    await page.waitForURL(`${consoleUrl}/signin`);
+    await page.waitForURL(`${consoleUrl}/signin`).catch(async (err: unknown) => {
+      throw await withPageState(err, page, errors, 'signin-not-shown');
+    });
     await page.locator('textarea[name=token]').fill('not-a-token');
     await page.getByRole('button', { name: '登录' }).click();
     await poll(() => page.getByTestId('signin-error').textContent()).toMatch(/^登录失败：headers\.authorization/);

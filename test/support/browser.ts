@@ -46,7 +46,26 @@ export function collectPageErrors(page: Page): string[] {
     if (m.type() === 'error' || m.type() === 'warning') lines.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
+  page.on('requestfailed', (r) => lines.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
   return lines;
+}
+
+/**
+ * `err` with what the page shows and logged, and a screenshot: a step that timed out says why the page did not get
+ * there (an error text, a request that failed, a blank page) instead of only what it waited for.
+ */
+export async function withPageState(err: unknown, page: Page, errors: readonly string[], name: string): Promise<Error> {
+  const text = await page
+    .locator('body')
+    .innerText({ timeout: 2_000 })
+    .then((t) => (t.trim() === '' ? '(blank)' : t.trim().slice(0, 500)))
+    .catch((e: unknown) => `(could not read the page: ${e instanceof Error ? e.message : String(e)})`);
+  const shot = await screenshot(page, name).catch(() => '(no screenshot)');
+  const message = err instanceof Error ? err.message : String(err);
+  return new Error(
+    `${message}\npage at ${page.url()} shows: ${text}\npage errors: ${errors.length > 0 ? errors.join('; ') : 'none'}\nscreenshot: ${shot}`,
+    { cause: err },
+  );
 }
 
 /** The day `daysAgo` days before now, as a local date (Asia/Shanghai) for a date input. */
@@ -96,9 +115,13 @@ export async function signedInPage(
   contexts.push(context);
   const page = await context.newPage();
   const errors = collectPageErrors(page);
-  await page.goto(consoleUrl);
-  await page.locator('textarea[name=token]').fill(token);
-  await page.getByRole('button', { name: '登录' }).click();
-  await page.waitForURL(`${consoleUrl}${landing}`);
+  try {
+    await page.goto(consoleUrl);
+    await page.locator('textarea[name=token]').fill(token);
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.waitForURL(`${consoleUrl}${landing}`);
+  } catch (err) {
+    throw await withPageState(err, page, errors, `sign-in-failed-${landing.replace(/\W+/g, '-')}`);
+  }
   return { page, errors };
 }
