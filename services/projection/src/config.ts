@@ -32,6 +32,15 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .describe(
         'The most one fetch of grid.events brings of one partition, in bytes, for the counters and the read side each: the largest batch they fold and write at once (about 1,000 events a MiB). Larger batches write less per event but hold the partition longer between heartbeats: past PROJECTION_SESSION_TIMEOUT_MS on a starved CPU the group drops the instance.',
       ),
+    PROJECTION_APPLY_WRITES: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(1_000_000)
+      .default(10_000)
+      .describe(
+        'The most counter fields and incidents one apply script writes to Redis; a larger batch is applied in parts, each with its checkpoint. Redis runs one script at a time: queries wait behind it (about 1 ms a thousand writes).',
+      ),
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce
       .number()
       .int()

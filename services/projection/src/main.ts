@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
     sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
     fetchBytesPerPartition: config.PROJECTION_FETCH_BYTES,
+    applyWrites: config.PROJECTION_APPLY_WRITES,
     clock,
     eventVerifier,
     onApplied: (partition, events) => publisher.applied(partition, events),

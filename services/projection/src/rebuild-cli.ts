@@ -21,7 +21,7 @@ const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
 
 Replays grid.events into a fresh generation of the projection's counters, switches queries to it
 once caught up, and prints the count. Reads the projection's environment (KAFKA_BROKERS,
-REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, LOG_LEVEL) and the configuration
+REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, AREAS_FILE, PROJECTION_GROUP_ID, PROJECTION_APPLY_WRITES, LOG_LEVEL) and the configuration
 changes on grid.config (ADR 0024).
 
   --drop-old               delete the replaced generation after the grace period (default: keep it)
@@ -85,6 +85,7 @@ async function cli(argv: readonly string[]): Promise<number> {
       logger,
       eventVerifier: new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM),
       clock: () => new Date(),
+      applyWrites: config.PROJECTION_APPLY_WRITES,
       dropOld: values['drop-old'],
       graceMs: grace * 1000,
       progress,

@@ -124,6 +124,12 @@ export class FoldedDeltas {
   private lastArea: string | undefined;
   private lastWindow: string | undefined;
   private lastFields: Map<string, number> | undefined;
+  private fields = 0;
+
+  /** Distinct fields held: the HINCRBYs an apply makes. */
+  get size(): number {
+    return this.fields;
+  }
 
   add(deltas: readonly CounterDelta[]): void {
     for (const d of deltas) {
@@ -143,7 +149,9 @@ export class FoldedDeltas {
         this.lastWindow = d.window;
         this.lastFields = fields;
       }
-      fields.set(d.field, (fields.get(d.field) ?? 0) + d.by);
+      const before = fields.get(d.field);
+      if (before === undefined) this.fields++;
+      fields.set(d.field, (before ?? 0) + d.by);
     }
   }
 

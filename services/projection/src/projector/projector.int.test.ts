@@ -11,7 +11,7 @@ import {
   type TestInfra,
   loadXinhuiAreas,
 } from '@gridgov/testing';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
 import { Projector } from './projector.ts';
@@ -137,5 +137,72 @@ describe('Projector on the real broker and Redis', () => {
     expect(letters.every((l) => l['consumer'] === 'projection' && l['topic'] === infra.topics.events)).toBe(true);
     expect(await read()).toBe(1);
     expect(projector.totals.applied).toBe(1);
+  });
+});
+
+describe('a batch larger than one apply script may write', () => {
+  it('is applied in parts, each with its checkpoint: a failure between parts leaves Redis with the fold of a prefix of the log, and the rest counts once', async () => {
+    const infra = await createTestInfra({ partitions: { events: 1 } });
+    const producer = new DurableProducer(infra.kafka);
+    let projector: Projector | undefined;
+    try {
+      // 200 cases on 200 days, written before the projector starts: they come as one batch of ~30 writes a case.
+      const EVENTS = 200;
+      const day = (i: number) => new Date(Date.UTC(2026, 0, 1, 3) + i * 86_400_000).toISOString();
+      await producer.connect();
+      const records = Array.from({ length: EVENTS }, (_, i) => {
+        const id = randomUUID();
+        return { key: id, value: JSON.stringify(reported(id, day(i))) };
+      });
+      await producer.send(infra.topics.events, signedEventRecords(infra.topics.events, 1, records));
+
+      const generations = new ProjectionGenerations(infra.redis, new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION), infra.logger);
+      const store = generations.store(FIRST_GENERATION);
+      const reportedAll = async () => (await store.read(1, '440705', 'all')).get('reported') ?? 0;
+      const apply = store.apply.bind(store);
+      const parts: { from: string; to: string; writes: number }[] = [];
+      let atFailure: { checkpoint: string; reported: number } | undefined;
+      vi.spyOn(store, 'apply').mockImplementation(async (partition, from, to, incidents, deltas) => {
+        parts.push({ from, to, writes: incidents.size + deltas.size });
+        if (parts.length === 3 && !atFailure) {
+          atFailure = { checkpoint: await store.checkpoint(0), reported: await reportedAll() };
+          throw new Error('Redis went away between two parts');
+        }
+        return apply(partition, from, to, incidents, deltas);
+      });
+      const LIMIT = 400;
+      projector = new Projector({
+        kafka: infra.kafka,
+        generations,
+        areas,
+        topics: infra.topics,
+        groupId: `${infra.topicPrefix}projection`,
+        logger: infra.logger,
+        partitionsConcurrently: 1,
+        clock: () => new Date('2026-11-22T02:00:00Z'),
+        eventVerifier: testEventVerifier,
+        applyWrites: LIMIT,
+      });
+      await projector.start();
+      expect(await eventually(reportedAll, (n) => n >= EVENTS, 60_000)).toBe(EVENTS);
+
+      // Two parts were applied before the failure: Redis held their cases, up to the second part's last offset.
+      expect(atFailure).toEqual({ checkpoint: parts[1]!.to, reported: Number(parts[1]!.to) + 1 });
+      // Every part wrote at most the bound; each began where the one before ended, the failed one again after it.
+      expect(Math.max(...parts.map((p) => p.writes))).toBeLessThanOrEqual(LIMIT);
+      const applied = parts.filter((_, i) => i !== 2);
+      expect(applied.length).toBeGreaterThanOrEqual(4);
+      applied.forEach((p, i) => expect(p.from).toBe(i === 0 ? '' : applied[i - 1]!.to));
+      expect(applied.at(-1)!.to).toBe(String(EVENTS - 1));
+      expect(await store.checkpoint(0)).toBe(String(EVENTS - 1));
+      expect(projector.totals.applied).toBe(EVENTS);
+      // Each case once in every window, the days too.
+      expect((await store.read(1, grid, 'd2026-01-01')).get('reported')).toBe(1);
+      expect((await store.read(1, '440705', 'm2026-03')).get('reported')).toBe(31);
+    } finally {
+      await projector?.stop();
+      await producer.disconnect();
+      await infra.cleanup();
+    }
   });
 });

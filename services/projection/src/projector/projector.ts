@@ -58,6 +58,11 @@ export interface ProjectorDeps {
   readonly watchMs?: number;
   /** Consumer lag, dead letters (ADR 0026); none in a rebuild. */
   readonly metrics?: ServiceMetrics;
+  /**
+   * The most writes (counter fields and incidents) one apply script makes; a larger batch is applied in parts. One event
+   * whose own writes pass it is applied alone.
+   */
+  readonly applyWrites?: number;
 }
 
 /** What a projector has folded since it started. */
@@ -264,8 +269,8 @@ export class Projector {
     if (!lastRecord) return;
 
     const letters: DeadLetter[] = [];
-    const events: GridEvent[] = [];
-    /** Each event's trace (its record's traceparent), for the lines about it. */
+    /** Each fresh record's event (undefined: set aside) and trace, in log order. */
+    const events: (GridEvent | undefined)[] = [];
     const traces: ReturnType<typeof traceFieldsOf>[] = [];
     for (const [i, record] of fresh.entries()) {
       // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
@@ -273,51 +278,82 @@ export class Projector {
       // Nothing in a record is believed before its signature (ADR 0019): a forged or moved event counts nothing.
       const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
       const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
+      traces.push(traceFieldsOf(record.headers));
       if (parsed.ok) {
         events.push(parsed.value);
-        traces.push(traceFieldsOf(record.headers));
       } else {
+        events.push(undefined);
         logger.warn(
-          { incidentId: record.key, partition, offset: record.offset, reason: parsed.reason, ...traceFieldsOf(record.headers) },
+          { incidentId: record.key, partition, offset: record.offset, reason: parsed.reason, ...traces[i] },
           'an event not counted',
         );
         letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
       }
     }
-    await this.deps.configVersionReached?.(Math.max(0, ...events.map((e) => e.metadata.configVersion ?? 0)));
-    const known = await store.loadIncidents(partition, [...new Set(events.map((e) => e.metadata.incidentId))]);
-    const touched = new Map<string, CountedIncident>();
-    const deltas = new FoldedDeltas();
-    let applied = 0;
-    let duplicates = 0;
-    let gaps = 0;
-    const debug = logger.isLevelEnabled('debug');
-    for (const [i, event] of events.entries()) {
-      const id = event.metadata.incidentId;
-      const result = applyEvent(areas, known.get(id), event);
-      if (debug)
-        logger.debug({ incidentId: id, type: event.type, version: event.metadata.version, result: result.kind, ...traces[i] }, 'event');
-      if (result.kind === 'duplicate') {
-        duplicates++;
-      } else if (result.kind === 'gap') {
-        gaps++;
-        logger.error(
-          { incidentId: id, version: event.metadata.version, expected: result.expected, ...traces[i] },
-          'event version gap: event not applied',
-        );
-      } else {
-        applied++;
-        known.set(id, result.incident);
-        touched.set(id, result.incident);
-        deltas.add(result.deltas);
-      }
-    }
+    const counted = events.filter((e): e is GridEvent => e !== undefined);
+    await this.deps.configVersionReached?.(Math.max(0, ...counted.map((e) => e.metadata.configVersion ?? 0)));
+    const known = await store.loadIncidents(partition, [...new Set(counted.map((e) => e.metadata.incidentId))]);
     if (letters.length > 0 && this.sendsDeadLetters) {
       logger.warn({ partition, count: letters.length, first: letters[0]?.reason }, 'events set aside to the DLQ');
       await sendDeadLetters(this.producer, this.deps.topics.dlq, letters);
       this.deps.metrics?.deadLetters.inc({ consumer: 'projection', topic: batch.topic }, letters.length);
     }
-    await store.apply(partition, from, lastRecord.offset, touched, deltas);
+    // Applied in parts of at most applyWrites writes, each checkpointed at its last record: Redis runs one script at a
+    // time, and a replay's batch folded whole held it (and every query) for seconds. Redis always holds the fold of a
+    // prefix of the log; a crash between parts folds the rest again from the last part's checkpoint.
+    const limit = this.deps.applyWrites ?? APPLY_WRITES;
+    let touched = new Map<string, CountedIncident>();
+    let deltas = new FoldedDeltas();
+    let checkpoint = from;
+    let parts = 0;
+    /** What the part not yet applied holds: added to the totals once it is. */
+    let part = { records: 0, applied: 0, duplicates: 0, gaps: 0, deadLetters: 0 };
+    let duplicates = 0;
+    const debug = logger.isLevelEnabled('debug');
+    const applyPart = async (to: string): Promise<void> => {
+      if (parts > 0) await batch.heartbeat();
+      await store.apply(partition, checkpoint, to, touched, deltas);
+      checkpoint = to;
+      parts++;
+      for (const key of Object.keys(part) as (keyof typeof part)[]) this.counts[key] += part[key];
+      duplicates += part.duplicates;
+      part = { records: 0, applied: 0, duplicates: 0, gaps: 0, deadLetters: 0 };
+      touched = new Map();
+      deltas = new FoldedDeltas();
+      // A conflict in a later part folds the batch again from Redis's checkpoint (onBatch), not from the first part's.
+      this.folded.set(partition, { generation, checkpoint: to, restored: continues && memo.restored });
+    };
+    /** The last record folded into the part not yet applied. */
+    let previous: string | undefined;
+    for (const [i, event] of events.entries()) {
+      if (event) {
+        const id = event.metadata.incidentId;
+        const result = applyEvent(areas, known.get(id), event);
+        if (debug)
+          logger.debug({ incidentId: id, type: event.type, version: event.metadata.version, result: result.kind, ...traces[i] }, 'event');
+        if (result.kind === 'duplicate') {
+          part.duplicates++;
+        } else if (result.kind === 'gap') {
+          part.gaps++;
+          logger.error(
+            { incidentId: id, version: event.metadata.version, expected: result.expected, ...traces[i] },
+            'event version gap: event not applied',
+          );
+        } else {
+          // This event's writes would pass the bound: apply what came before it first.
+          const writes = touched.size + deltas.size;
+          if (previous !== undefined && writes > 0 && writes + 1 + result.deltas.length > limit) await applyPart(previous);
+          part.applied++;
+          known.set(id, result.incident);
+          touched.set(id, result.incident);
+          deltas.add(result.deltas);
+        }
+      }
+      part.records++;
+      if (!event) part.deadLetters++;
+      previous = fresh[i]!.offset;
+    }
+    await applyPart(lastRecord.offset);
     let restored = continues && memo.restored;
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
     if (this.live && !restored && BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark)) {
@@ -325,13 +361,8 @@ export class Projector {
       restored = true;
     }
     this.folded.set(partition, { generation, checkpoint: lastRecord.offset, restored });
-    this.counts.records += fresh.length;
-    this.counts.applied += applied;
-    this.counts.duplicates += duplicates;
-    this.counts.gaps += gaps;
-    this.counts.deadLetters += letters.length;
-    logger.debug({ partition, generation, events: events.length, duplicates, offset: lastRecord.offset }, 'batch applied');
-    this.deps.onApplied?.(partition, events.length);
+    logger.debug({ partition, generation, events: counted.length, duplicates, parts, offset: lastRecord.offset }, 'batch applied');
+    this.deps.onApplied?.(partition, counted.length);
   }
 }
 
@@ -340,6 +371,12 @@ export class Projector {
  * per event but, on the loaded 2-core machine, held partitions past a 6 s session timeout (docs/performance.md).
  */
 export const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
+
+/**
+ * The most writes one apply script makes by default: about 10 ms of Redis's time (docs/performance.md). A replay's
+ * batch of 1,000 events writes 50,000–100,000 counter fields, which held Redis for 0.3–3 s in one script.
+ */
+export const APPLY_WRITES = 10_000;
 
 /** Records between two heartbeats while a batch's signatures are checked. */
 export const HEARTBEAT_EVERY = 500;

@@ -31,6 +31,8 @@ export interface RebuildOptions {
   readonly clock: () => Date;
   /** Partitions folded at once (default: all). */
   readonly partitionsConcurrently?: number;
+  /** The most writes one apply script makes (default APPLY_WRITES): live queries wait behind each. */
+  readonly applyWrites?: number;
   /** Delete the replaced generation after `graceMs` (default: keep it). */
   readonly dropOld?: boolean;
   /** How long the replaced generation stays after the switch before `dropOld` deletes it (default 60 s). */
@@ -188,6 +190,7 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
       groupId,
       logger,
       partitionsConcurrently: options.partitionsConcurrently ?? Math.max(1, partitions.length),
+      ...(options.applyWrites ? { applyWrites: options.applyWrites } : {}),
       clock: options.clock,
       eventVerifier: options.eventVerifier,
       deadLetters: 'count',
