@@ -215,15 +215,25 @@ describe('pnpm import-cases: a legacy export against an independent recount', ()
 
     const first = await run(true);
     expect(first).toMatchObject({ dryRun: false, rows: ROWS, imported: ROWS, refused: 0 });
-    // The projection folds 100,000 events of history on two cores in about 150–250 s: each batch's apply script
-    // writes every counter field it folded (some 240 HINCRBYs an event; docs/performance.md), and the figures answer
-    // 503 while a script holds Redis. A bound on how long to wait, not on how fast: the figures are what is tested.
+    // The projection folds 100,000 events of history on two cores in about 60–250 s (some 300 counter fields an
+    // imported case; docs/performance.md). A bound on how long to wait, not on how fast: the figures are what is tested.
+    // Meanwhile leaders still get answers: the apply scripts are bounded (ADR 0038), so the figures, partial, answer.
+    const seen: number[] = [];
     await eventually(
-      () => cityReported(projection),
+      async () => {
+        const n = await cityReported(projection);
+        seen.push(n);
+        return n;
+      },
       (n) => n === ROWS,
       420_000,
       250,
     );
+    const partial = seen.filter((n) => n > 0 && n < ROWS).length;
+    console.log(
+      `import: ${seen.length} polls while folding, ${partial} answered partial figures, ${seen.filter((n) => n < 0).length} not answered`,
+    );
+    expect(partial).toBeGreaterThan(0);
     await caughtUp(infra);
     const once = await compare(projection.url!, reference);
     console.info(`import e2e: ${ROWS} rows imported in ${first.seconds.toFixed(1)} s; ${once.asked} figure sets compared`);
