@@ -14,7 +14,7 @@ import {
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
-import { Projector } from './projector.ts';
+import { Projector, type ProjectorDeps } from './projector.ts';
 
 const areas = loadXinhuiAreas();
 const grid = areas.ofLevel('grid')[0]!.code;
@@ -43,6 +43,25 @@ function reported(incidentId: string, reportedAt: string): GridEvent {
   };
 }
 
+/** The live projector of the test's topics and keys, on the 新会区 areas. */
+function projectorOn(
+  infra: TestInfra,
+  generations: ProjectionGenerations,
+  options: Pick<ProjectorDeps, 'partitionsConcurrently' | 'applyWrites'>,
+): Projector {
+  return new Projector({
+    kafka: infra.kafka,
+    generations,
+    areas,
+    topics: infra.topics,
+    groupId: `${infra.topicPrefix}projection`,
+    logger: infra.logger,
+    clock: () => new Date('2026-11-22T02:00:00Z'),
+    eventVerifier: testEventVerifier,
+    ...options,
+  });
+}
+
 describe('Projector on the real broker and Redis', () => {
   let infra: TestInfra;
   let projector: Projector;
@@ -55,17 +74,7 @@ describe('Projector on the real broker and Redis', () => {
     store = generations.store(FIRST_GENERATION);
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
-    projector = new Projector({
-      kafka: infra.kafka,
-      generations,
-      areas,
-      topics: infra.topics,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      partitionsConcurrently: 2,
-      clock: () => new Date('2026-11-22T02:00:00Z'),
-      eventVerifier: testEventVerifier,
-    });
+    projector = projectorOn(infra, generations, { partitionsConcurrently: 2 });
     await projector.start();
   });
 
@@ -171,18 +180,7 @@ describe('a batch larger than one apply script may write', () => {
         return apply(partition, from, to, incidents, deltas);
       });
       const LIMIT = 400;
-      projector = new Projector({
-        kafka: infra.kafka,
-        generations,
-        areas,
-        topics: infra.topics,
-        groupId: `${infra.topicPrefix}projection`,
-        logger: infra.logger,
-        partitionsConcurrently: 1,
-        clock: () => new Date('2026-11-22T02:00:00Z'),
-        eventVerifier: testEventVerifier,
-        applyWrites: LIMIT,
-      });
+      projector = projectorOn(infra, generations, { partitionsConcurrently: 1, applyWrites: LIMIT });
       await projector.start();
       expect(await eventually(reportedAll, (n) => n >= EVENTS, 60_000)).toBe(EVENTS);
 
