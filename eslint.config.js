@@ -94,7 +94,8 @@ function importRules(folder, { tests = false } = {}) {
   if (tests) allowed.add('testing');
   const own = folder.split('/')[1] ?? folder;
   const boundary = {
-    group: ['@gridgov/*', ...[...allowed, own].map((name) => `!@gridgov/${name}`)],
+    // A Set: packages/testing's own tests add the package itself once.
+    group: ['@gridgov/*', ...[...new Set([...allowed, own])].map((name) => `!@gridgov/${name}`)],
     message: `${folder} may import ${allowed.size > 0 ? [...allowed].map((n) => `@gridgov/${n}`).join(', ') : 'no workspace package'} (docs/architecture.md, package layering)`,
   };
   const patterns = [publicEntryOnly, boundary];

@@ -20,7 +20,27 @@ export interface RunningService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+/**
+ * Ports this process has handed out. A port is free when asked for, not when used: the OS may hand a closed port out again
+ * at once, and a stack's ports are all chosen before its services bind them. Were the projection given the port chosen
+ * a moment before for the console, the console's start-up would take the projection's /readyz for its own and the
+ * browser get the projection's 404 for every page: one CI run of the console tests failed just so (pages loaded, the
+ * console's sign-in never shown).
+ */
+const handedOut = new Set<number>();
+
+/** A TCP port on 127.0.0.1 free now, and not handed out before by this process. */
 export async function freePort(): Promise<number> {
+  for (let tries = 0; ; tries++) {
+    const port = await portFreeNow();
+    if (!handedOut.has(port) || tries >= 100) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+}
+
+function portFreeNow(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
     server.unref();
@@ -42,6 +62,14 @@ export async function startService(name: ServiceName, env: Record<string, string
   // The worker's health port: a free one of its own, so that workers of tests running side by side never meet.
   const portVariable = name === 'notifier' ? 'NOTIFIER_PORT' : http ? 'PORT' : 'WORKER_PORT';
   const port = env[portVariable] ? Number(env[portVariable]) : await freePort();
+  // Readiness is a 200 from the port: another server already there would pass for this one.
+  if (
+    await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw new Error(`${name}: port ${port} already answers HTTP: another server holds it`);
   const child = spawn(process.execPath, ['--import', 'tsx', `services/${name}/src/main.ts`], {
     cwd: repoRoot,
     // At info level at least: start-up is recognised by what the service logs.
