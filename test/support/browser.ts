@@ -46,9 +46,15 @@ export function collectPageErrors(page: Page): string[] {
     if (m.type() === 'error' || m.type() === 'warning') lines.push(`console.${m.type()}: ${m.text()}`);
   });
   page.on('pageerror', (e) => lines.push(`pageerror: ${e.message}`));
-  page.on('requestfailed', (r) => lines.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
+  // Only for a failure message: a reload or a navigation aborts requests (streams, lists) as a matter of course.
+  const failed: string[] = [];
+  failedRequests.set(page, failed);
+  page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
   return lines;
 }
+
+/** The requests of each page watched by collectPageErrors that failed, the last 20. */
+const failedRequests = new WeakMap<Page, string[]>();
 
 /**
  * `err` with what the page shows and logged, and a screenshot: a step that timed out says why the page did not get
@@ -62,8 +68,10 @@ export async function withPageState(err: unknown, page: Page, errors: readonly s
     .catch((e: unknown) => `(could not read the page: ${e instanceof Error ? e.message : String(e)})`);
   const shot = await screenshot(page, name).catch(() => '(no screenshot)');
   const message = err instanceof Error ? err.message : String(err);
+  const failed = (failedRequests.get(page) ?? []).slice(-20);
   return new Error(
-    `${message}\npage at ${page.url()} shows: ${text}\npage errors: ${errors.length > 0 ? errors.join('; ') : 'none'}\nscreenshot: ${shot}`,
+    `${message}\npage at ${page.url()} shows: ${text}\npage errors: ${errors.length > 0 ? errors.join('; ') : 'none'}\n` +
+      `failed requests: ${failed.length > 0 ? failed.join('; ') : 'none'}\nscreenshot: ${shot}`,
     { cause: err },
   );
 }
