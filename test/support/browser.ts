@@ -49,7 +49,10 @@ export function collectPageErrors(page: Page): string[] {
   // Only for a failure message: a reload or a navigation aborts requests (streams, lists) as a matter of course.
   const failed: string[] = [];
   failedRequests.set(page, failed);
-  page.on('requestfailed', (r) => failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`));
+  page.on('requestfailed', (r) => {
+    failed.push(`${r.method()} ${r.url()}: ${r.failure()?.errorText ?? '?'}`);
+    if (failed.length > 20) failed.shift();
+  });
   return lines;
 }
 
@@ -68,7 +71,7 @@ export async function withPageState(err: unknown, page: Page, errors: readonly s
     .catch((e: unknown) => `(could not read the page: ${e instanceof Error ? e.message : String(e)})`);
   const shot = await screenshot(page, name).catch(() => '(no screenshot)');
   const message = err instanceof Error ? err.message : String(err);
-  const failed = (failedRequests.get(page) ?? []).slice(-20);
+  const failed = failedRequests.get(page) ?? [];
   return new Error(
     `${message}\npage at ${page.url()} shows: ${text}\npage errors: ${errors.length > 0 ? errors.join('; ') : 'none'}\n` +
       `failed requests: ${failed.length > 0 ? failed.join('; ') : 'none'}\nscreenshot: ${shot}`,

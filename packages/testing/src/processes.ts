@@ -24,8 +24,8 @@ export interface RunningService {
  * Ports this process has handed out. A port is free when asked for, not when used: the OS may hand a closed port out again
  * at once, and a stack's ports are all chosen before its services bind them. Were the projection given the port chosen
  * a moment before for the console, the console's start-up would take the projection's /readyz for its own and the
- * browser get the projection's 404 for every page: one CI run of the console tests failed just so (pages loaded, the
- * console's sign-in never shown).
+ * browser get the projection's 404 for every page. One CI run of the console tests failed in a way that fits (pages
+ * loaded, the console's sign-in never shown); its cause was not seen.
  */
 const handedOut = new Set<number>();
 
