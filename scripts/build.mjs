@@ -12,11 +12,12 @@
 //
 //   node scripts/build.mjs [--no-web] [--clean] [--out <dir>]
 import { execFileSync } from 'node:child_process';
-import { cpSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { cpSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { cutToOwnCode, projectSource } from './source-maps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const USAGE = 'usage: node scripts/build.mjs [--no-web] [--clean] [--out <dir>]';
@@ -159,8 +160,22 @@ for (const [dir, { from, packages }] of Object.entries(SHIPPED)) {
     cpSync(folder, join(out, dir, 'node_modules', name), { recursive: true, dereference: true });
   }
 }
+// Each map cut to the project's own code: what `node --enable-source-maps` holds once it has formatted a stack trace
+// (scripts/source-maps.mjs, ADR 0039).
+let kept = 0;
+let dropped = 0;
+for (const bundle of Object.values(ENTRYPOINTS)) {
+  const file = join(out, `${bundle}.map`);
+  const cut = cutToOwnCode(JSON.parse(readFileSync(file, 'utf8')), projectSource);
+  writeFileSync(file, JSON.stringify(cut.map));
+  kept += cut.kept;
+  dropped += cut.dropped;
+}
 const bundled = performance.now() - started;
-process.stdout.write(`build: ${Object.keys(ENTRYPOINTS).length} bundles in ${Math.round(bundled)} ms\n`);
+process.stdout.write(
+  `build: ${Object.keys(ENTRYPOINTS).length} bundles in ${Math.round(bundled)} ms; their maps keep the project's own ` +
+    `${kept.toLocaleString('en-US')} of ${(kept + dropped).toLocaleString('en-US')} segments\n`,
+);
 for (const bundle of Object.values(ENTRYPOINTS)) process.stdout.write(`  ${relative(process.cwd(), join(out, bundle)) || '.'}\n`);
 
 if (!args.has('--no-web')) {
