@@ -162,19 +162,23 @@ for (const [dir, { from, packages }] of Object.entries(SHIPPED)) {
 }
 // Each map cut to the project's own code: what `node --enable-source-maps` holds once it has formatted a stack trace
 // (scripts/source-maps.mjs, ADR 0039).
-let kept = 0;
-let dropped = 0;
+const maps = { kept: 0, dropped: 0, bytesBefore: 0, bytesAfter: 0 };
 for (const bundle of Object.values(ENTRYPOINTS)) {
   const file = join(out, `${bundle}.map`);
-  const cut = cutToOwnCode(JSON.parse(readFileSync(file, 'utf8')), projectSource);
-  writeFileSync(file, JSON.stringify(cut.map));
-  kept += cut.kept;
-  dropped += cut.dropped;
+  const whole = readFileSync(file, 'utf8');
+  const cut = cutToOwnCode(JSON.parse(whole), projectSource);
+  const text = JSON.stringify(cut.map);
+  writeFileSync(file, text);
+  maps.kept += cut.kept;
+  maps.dropped += cut.dropped;
+  maps.bytesBefore += whole.length;
+  maps.bytesAfter += text.length;
 }
 const bundled = performance.now() - started;
 process.stdout.write(
   `build: ${Object.keys(ENTRYPOINTS).length} bundles in ${Math.round(bundled)} ms; their maps keep the project's own ` +
-    `${kept.toLocaleString('en-US')} of ${(kept + dropped).toLocaleString('en-US')} segments\n`,
+    `${maps.kept.toLocaleString('en-US')} of ${(maps.kept + maps.dropped).toLocaleString('en-US')} segments ` +
+    `(${(maps.bytesBefore / 1e6).toFixed(1)} → ${(maps.bytesAfter / 1e6).toFixed(1)} MB)\n`,
 );
 for (const bundle of Object.values(ENTRYPOINTS)) process.stdout.write(`  ${relative(process.cwd(), join(out, bundle)) || '.'}\n`);
 

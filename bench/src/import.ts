@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { generateEventSigningKey } from '@gridgov/auth';
 import { legacyLines, writeLines } from '@gridgov/importer';
 import { loadXinhuiAreas } from '@gridgov/testing';
-import { benchInfra, MiB, repoRoot, report, type Figure, type SuiteRows } from './support.ts';
+import { benchInfra, MiB, nodeArgs, repoRoot, report, type Figure, type SuiteRows } from './support.ts';
 
 interface Run {
   readonly rows: number;
@@ -19,7 +19,7 @@ function importOnce(file: string, env: Record<string, string>): Promise<{ rate: 
   return new Promise((resolve, reject) =>
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'packages/importer/src/cli.ts', file, '--mapping', 'data/import/szcg-legacy.mapping.json'],
+      [...nodeArgs('packages/importer/src/cli.ts'), file, '--mapping', 'data/import/szcg-legacy.mapping.json'],
       { cwd: repoRoot, env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, maxBuffer: 1 << 24 },
       (err, stdout, stderr) => {
         if (err) return reject(new Error(`import-cases failed: ${err.message}\n${stderr.slice(-2000)}`));

@@ -4,7 +4,7 @@ import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { DurableProducer, readRange, topicWatermarks } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { simulateHistory } from '@gridgov/simulator';
-import { benchInfra, repoRoot, report, signedEvents, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
+import { benchInfra, nodeArgs, repoRoot, report, signedEvents, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /**
@@ -94,15 +94,11 @@ async function runRestore(
   const profDir = process.env['BENCH_CPU_PROF_DIR'];
   if (profDir !== undefined && !isAbsolute(profDir)) throw new Error(`BENCH_CPU_PROF_DIR: an absolute directory, got "${profDir}"`);
   const started = performance.now();
-  const child = spawn(
-    process.execPath,
-    [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', script, ...args],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const child = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), ...nodeArgs(script), ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
   const code = await new Promise<number | null>((r) => child.once('exit', r));

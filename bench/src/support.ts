@@ -1,6 +1,6 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -103,6 +103,52 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
 }
 
 /**
+ * BENCH_FROM_SOURCES=1: run the services and CLIs from their TypeScript sources through tsx, as `scripts/up` does.
+ * By default a bench runs what the image runs (ADR 0029): each entrypoint's bundle, built once per bench run, with
+ * plain node. tsx holds its compiler and every compiled module: a service's memory measured through it is not the
+ * memory a deployment sees (docs/performance.md).
+ */
+const FROM_SOURCES = (() => {
+  const value = process.env['BENCH_FROM_SOURCES'];
+  if (value === undefined || value === '' || value === '0') return false;
+  if (value === '1') return true;
+  throw new Error(`BENCH_FROM_SOURCES: 1 or 0, got "${value}"`);
+})();
+
+/**
+ * The bench's own scripts whose TypeScript is erasable: Node 24 strips their types itself, so they run on plain node
+ * like the bundles (the bare Fastify process is every service's memory reference). The other bench scripts (the
+ * same-work intake, the PostgreSQL server) import the workspace's sources and run through tsx.
+ */
+const PLAIN_NODE_SCRIPTS = new Set(['bench/src/hello.ts']);
+
+let built = false;
+
+/** Builds the bundles (`node scripts/build.mjs --no-web`, as the image's build stage does) once per bench run. */
+function ensureBundles(): void {
+  if (built || FROM_SOURCES) return;
+  const started = performance.now();
+  execFileSync(process.execPath, ['scripts/build.mjs', '--no-web'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
+  console.log(`  (bundles built in ${((performance.now() - started) / 1000).toFixed(1)} s; BENCH_FROM_SOURCES=1 runs the sources instead)`);
+  built = true;
+}
+
+/**
+ * The node arguments that run `source` (a path from the repository root): an entrypoint of the build
+ * (`services/<name>/src/main.ts`, a CLI under `src/`) runs as its bundle (`…/dist/….js`) the way the image runs it;
+ * a bench script through tsx, or plain node when its types are erasable.
+ */
+export function nodeArgs(source: string): string[] {
+  if (PLAIN_NODE_SCRIPTS.has(source)) return [source];
+  if (FROM_SOURCES || source.startsWith('bench/')) return ['--import', 'tsx', source];
+  ensureBundles();
+  const bundle = source.replace('/src/', '/dist/').replace(/\.ts$/, '.js');
+  if (!existsSync(join(repoRoot, bundle))) throw new Error(`${source}: no bundle ${bundle} (is it an entrypoint of scripts/build.mjs?)`);
+  // As the image's CMD: stack traces through the source maps.
+  return ['--enable-source-maps', bundle];
+}
+
+/**
  * Starts a service as its own process and resolves once it is ready: when its output matches
  * `ready` (a RegExp), or when `ready` (a URL) answers 2xx.
  */
@@ -113,7 +159,7 @@ export async function startProcess(
   script = `services/${service}/src/main.ts`,
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  const child = spawn(process.execPath, nodeArgs(script), {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
