@@ -62,8 +62,40 @@ export interface CounterDelta {
   readonly by: number;
 }
 
+/**
+ * An applied event's counter changes, kept as the product they are: every field change of `fields`/`by` in every area
+ * of `areas` and every window of `windows`. `deltas` spells them out one object each; the projection's fold reads the
+ * product itself (a replay folds millions of events, each 15 hashes × up to 40 fields).
+ */
+export class CounterChanges {
+  constructor(
+    readonly areas: readonly string[],
+    readonly windows: readonly string[],
+    readonly fields: readonly string[],
+    readonly by: readonly number[],
+  ) {}
+
+  /** How many (hash, field) writes the changes make. */
+  get size(): number {
+    return this.areas.length * this.windows.length * this.fields.length;
+  }
+
+  get deltas(): CounterDelta[] {
+    const out: CounterDelta[] = [];
+    for (const area of this.areas) {
+      for (const window of this.windows) for (const [k, field] of this.fields.entries()) out.push({ area, window, field, by: this.by[k]! });
+    }
+    return out;
+  }
+}
+
 export type ApplyResult =
-  | { readonly kind: 'applied'; readonly incident: CountedIncident; readonly deltas: readonly CounterDelta[] }
+  | {
+      readonly kind: 'applied';
+      readonly incident: CountedIncident;
+      readonly changes: CounterChanges;
+      readonly deltas: readonly CounterDelta[];
+    }
   | { readonly kind: 'duplicate' }
   | { readonly kind: 'gap'; readonly expected: number };
 
@@ -183,26 +215,51 @@ function importedCase(event: Extract<GridEvent, { type: 'IncidentImported' }>, v
   };
 }
 
-/** Per-field contributions of an incident in every scope it belongs to. */
-function scopedContributions(i: CountedIncident | undefined): Map<string, number> {
-  const fields = new Map<string, number>();
-  if (!i) return fields;
-  for (const [figure, value] of Object.entries(contributions(i)) as [CountedFigure, number][]) {
-    if (value === 0) continue;
-    fields.set(counterField(figure), value);
-    fields.set(counterField(figure, { category: i.category }), value);
-    // A department's scope holds the cases now with it: a reassignment moves them (and its pair with the category).
-    if (i.department) {
-      fields.set(counterField(figure, { department: i.department }), value);
-      fields.set(counterField(figure, { category: i.category, department: i.department }), value);
-    }
+/**
+ * The field names of one scope (whole, a category, a department, a pair), one per figure in CountedFigures' order:
+ * made once and reused, not spelled out again for every event. Bounded: the catalog's categories and departments.
+ */
+const scopeFields = new Map<string, readonly string[]>();
+const SCOPE_FIELDS_KEPT = 50_000;
+
+function fieldsOf(category?: string, department?: string): readonly string[] {
+  const key = `${category ?? ''}\u0000${department ?? ''}`;
+  let fields = scopeFields.get(key);
+  if (!fields) {
+    if (scopeFields.size >= SCOPE_FIELDS_KEPT) scopeFields.clear();
+    fields = CountedFigures.map((figure) => counterField(figure, { category, department }));
+    scopeFields.set(key, fields);
   }
   return fields;
 }
 
+/** The scopes an incident counts in (its fields per figure): whole, category, and with a department its own and the pair's. */
+function scopesOf(i: CountedIncident | undefined): readonly (readonly string[])[] {
+  if (!i) return [];
+  const whole = fieldsOf();
+  const category = fieldsOf(i.category);
+  // A department's scope holds the cases now with it: a reassignment moves them (and its pair with the category).
+  return i.department ? [whole, category, fieldsOf(undefined, i.department), fieldsOf(i.category, i.department)] : [whole, category];
+}
+
+/** The stored windows of a report time, the last few remembered: an incident's events share its report time. */
+const windowsOfReport = new Map<string, readonly string[]>();
+const WINDOWS_KEPT = 4_096;
+
+function windowsOf(reportedAt: string): readonly string[] {
+  let windows = windowsOfReport.get(reportedAt);
+  if (!windows) {
+    if (windowsOfReport.size >= WINDOWS_KEPT) windowsOfReport.clear();
+    windows = storedWindowsOf(reportedAt);
+    windowsOfReport.set(reportedAt, windows);
+  }
+  return windows;
+}
+
 /**
- * The projection's reducer: an event and what is known of its incident → counter deltas.
- * Versions make it idempotent: an event is applied only if it is the next version of its incident.
+ * The projection's reducer: an event and what is known of its incident → counter changes (after − before, field by
+ * field, in every scope either belongs to). Versions make it idempotent: an event is applied only if it is the next
+ * version of its incident.
  */
 export function applyEvent(areas: AreaTree, incident: CountedIncident | undefined, event: GridEvent): ApplyResult {
   const known = incident?.version ?? 0;
@@ -212,19 +269,45 @@ export function applyEvent(areas: AreaTree, incident: CountedIncident | undefine
   const next = countedAfter(incident, event);
   if (!next) return { kind: 'gap', expected: 1 };
 
-  const before = scopedContributions(incident);
-  const after = scopedContributions(next);
-  const changes: [string, number][] = [];
-  for (const field of new Set([...before.keys(), ...after.keys()])) {
-    const by = (after.get(field) ?? 0) - (before.get(field) ?? 0);
-    if (by !== 0) changes.push([field, by]);
-  }
-  const deltas: CounterDelta[] = [];
-  if (changes.length > 0) {
-    const windows = storedWindowsOf(next.reportedAt);
-    for (const area of areas.lineage(next.gridCode)) {
-      for (const window of windows) for (const [field, by] of changes) deltas.push({ area, window, field, by });
+  const was = incident ? contributions(incident) : undefined;
+  const now = contributions(next);
+  const scopesBefore = scopesOf(incident);
+  const scopesAfter = scopesOf(next);
+  const fields: string[] = [];
+  const by: number[] = [];
+  for (const [f, figure] of CountedFigures.entries()) {
+    const b = was?.[figure] ?? 0;
+    const a = now[figure];
+    if (a === 0 && b === 0) continue;
+    for (let s = 0; s < Math.max(scopesBefore.length, scopesAfter.length); s++) {
+      const before = b === 0 ? undefined : scopesBefore[s]?.[f];
+      const after = a === 0 ? undefined : scopesAfter[s]?.[f];
+      if (before !== undefined && before === after) {
+        if (a !== b) {
+          fields.push(after);
+          by.push(a - b);
+        }
+        continue;
+      }
+      if (before !== undefined) {
+        fields.push(before);
+        by.push(-b);
+      }
+      if (after !== undefined) {
+        fields.push(after);
+        by.push(a);
+      }
     }
   }
-  return { kind: 'applied', incident: next, deltas };
+  const changes = fields.length > 0 ? new CounterChanges(areas.lineage(next.gridCode), windowsOf(next.reportedAt), fields, by) : NO_CHANGES;
+  return {
+    kind: 'applied',
+    incident: next,
+    changes,
+    get deltas() {
+      return changes.deltas;
+    },
+  };
 }
+
+const NO_CHANGES = new CounterChanges([], [], [], []);

@@ -1,4 +1,4 @@
-import { storedPartsOf, type CountedIncident, type CounterDelta } from '@gridgov/domain';
+import { storedPartsOf, type CountedIncident, type CounterChanges } from '@gridgov/domain';
 import { defineScript, okReply, type Redis } from '@gridgov/redis';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
@@ -116,14 +116,11 @@ return 'OK'
 
 /**
  * A batch's counter deltas summed per hash and field in memory: one HINCRBY per distinct field
- * goes to Redis. An event's deltas come grouped by area and window, so the last hash is kept at
- * hand; no key string is built per delta (a replay folds millions).
+ * goes to Redis. An event's changes come as their product (areas × windows × fields): no object nor key string is
+ * made per delta (a replay folds millions).
  */
 export class FoldedDeltas {
   private readonly byArea = new Map<string, Map<string, Map<string, number>>>();
-  private lastArea: string | undefined;
-  private lastWindow: string | undefined;
-  private lastFields: Map<string, number> | undefined;
   private fields = 0;
 
   /** Distinct fields held: the HINCRBYs an apply makes. */
@@ -131,27 +128,27 @@ export class FoldedDeltas {
     return this.fields;
   }
 
-  add(deltas: readonly CounterDelta[]): void {
-    for (const d of deltas) {
-      let fields = this.lastFields;
-      if (!fields || d.area !== this.lastArea || d.window !== this.lastWindow) {
-        let windows = this.byArea.get(d.area);
-        if (!windows) {
-          windows = new Map();
-          this.byArea.set(d.area, windows);
-        }
-        fields = windows.get(d.window);
-        if (!fields) {
-          fields = new Map();
-          windows.set(d.window, fields);
-        }
-        this.lastArea = d.area;
-        this.lastWindow = d.window;
-        this.lastFields = fields;
+  add(changes: CounterChanges): void {
+    const { fields, by } = changes;
+    for (const area of changes.areas) {
+      let windows = this.byArea.get(area);
+      if (!windows) {
+        windows = new Map();
+        this.byArea.set(area, windows);
       }
-      const before = fields.get(d.field);
-      if (before === undefined) this.fields++;
-      fields.set(d.field, (before ?? 0) + d.by);
+      for (const window of changes.windows) {
+        let held = windows.get(window);
+        if (!held) {
+          held = new Map();
+          windows.set(window, held);
+        }
+        for (let k = 0; k < fields.length; k++) {
+          const field = fields[k]!;
+          const before = held.get(field);
+          if (before === undefined) this.fields++;
+          held.set(field, (before ?? 0) + by[k]!);
+        }
+      }
     }
   }
 

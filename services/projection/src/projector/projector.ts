@@ -342,11 +342,11 @@ export class Projector {
         } else {
           // This event's writes would pass the bound: apply what came before it first.
           const writes = touched.size + deltas.size;
-          if (previous !== undefined && writes > 0 && writes + 1 + result.deltas.length > limit) await applyPart(previous);
+          if (previous !== undefined && writes > 0 && writes + 1 + result.changes.size > limit) await applyPart(previous);
           part.applied++;
           known.set(id, result.incident);
           touched.set(id, result.incident);
-          deltas.add(result.deltas);
+          deltas.add(result.changes);
         }
       }
       part.records++;

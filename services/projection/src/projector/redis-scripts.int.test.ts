@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { CounterChanges } from '@gridgov/domain';
 import { CheckpointConflict, GenerationMoved, type Redis, redisReady } from '@gridgov/redis';
 import { sharedInfra, testLogger } from '@gridgov/testing';
 import { Redis as IORedis } from 'ioredis';
@@ -32,7 +33,7 @@ function freshKeys(): ProjectionKeys {
 describe("the counters' batch script (real Redis)", () => {
   const deltas = () => {
     const folded = new FoldedDeltas();
-    folded.add([{ area: '440705', window: 'all', field: 'reported', by: 1 }]);
+    folded.add(new CounterChanges(['440705'], ['all'], ['reported'], [1]));
     return folded;
   };
 
