@@ -160,9 +160,6 @@ async function fixedRate(
   return latencies.sort((a, b) => a - b);
 }
 
-/** As docker-compose.yml runs the projection: a young generation of 16 MiB semi-spaces (docs/performance.md). */
-const AS_DEPLOYED = { NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--max-semi-space-size=16'].filter(Boolean).join(' ') };
-
 /**
  * Projection: replay events/s rebuilding its counters from a simulated history on grid.events,
  * beside a bare kafkajs consumer and Kafka's ConsumerPerformance reading the same topic; figures
@@ -203,11 +200,7 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     // Polled from the spawn on: the projection folds before it answers /readyz.
     const folding = caughtUp(infra, started, 60_000 + events);
     folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
-    const projection = await startProcess(
-      'projection',
-      { ...infra.env, ...AS_DEPLOYED, PORT: String(port), LOG_LEVEL: 'warn' },
-      `${url}/readyz`,
-    );
+    const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
     const times = await folding;
     const replayed = foldRate(events, times);
     const redisAfter = await usedMemory(infra);
@@ -427,7 +420,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess(
       'projection',
-      { ...infra.env, ...AS_DEPLOYED, PORT: String(port), LOG_LEVEL: 'warn' },
+      { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
       `http://127.0.0.1:${port}/readyz`,
       undefined,
       (child) => (pid = child.pid),

@@ -11,6 +11,7 @@ import { createKafka, deleteTopics, ensureTopics, type KafkaClient, type KafkaSa
 import { brokerLogin, signedEventRecords } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
+import { parse } from 'yaml';
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -122,6 +123,20 @@ const FROM_SOURCES = (() => {
  */
 const PLAIN_NODE_SCRIPTS = new Set(['bench/src/hello.ts']);
 
+/**
+ * The node options docker-compose.yml gives a service (its NODE_OPTIONS: the young generation's size, the old
+ * generation's cap): a bench runs each service with them, as deployed, after whatever NODE_OPTIONS the bench itself
+ * was given (a profiler's flags).
+ */
+function deployedNodeOptions(service: string): string | undefined {
+  const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
+    services?: Record<string, { environment?: Record<string, unknown> }>;
+  };
+  const value = compose.services?.[service]?.environment?.['NODE_OPTIONS'];
+  if (value !== undefined && typeof value !== 'string') throw new Error(`docker-compose.yml: ${service}'s NODE_OPTIONS is not a string`);
+  return value;
+}
+
 let built = false;
 
 /** Builds the bundles (`node scripts/build.mjs --no-web`, as the image's build stage does) once per bench run. */
@@ -150,7 +165,8 @@ export function nodeArgs(source: string): string[] {
 
 /**
  * Starts a service as its own process and resolves once it is ready: when its output matches
- * `ready` (a RegExp), or when `ready` (a URL) answers 2xx.
+ * `ready` (a RegExp), or when `ready` (a URL) answers 2xx. A service (named) runs as the image runs it: its bundle
+ * (`nodeArgs`) with docker-compose.yml's NODE_OPTIONS for it.
  */
 export async function startProcess(
   service: string,
@@ -159,9 +175,11 @@ export async function startProcess(
   script = `services/${service}/src/main.ts`,
   onSpawn?: (child: ChildProcess) => void,
 ): Promise<ChildProcess> {
+  const deployed = service ? deployedNodeOptions(service) : undefined;
+  const nodeOptions = [process.env['NODE_OPTIONS'], deployed].filter(Boolean).join(' ');
   const child = spawn(process.execPath, nodeArgs(script), {
     cwd: repoRoot,
-    env: { ...process.env, ...env },
+    env: { ...process.env, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}), ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   onSpawn?.(child);

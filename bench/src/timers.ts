@@ -65,9 +65,6 @@ export async function timerLateness(incidents: number): Promise<SuiteRows> {
     {
       ...infra.workerEnv,
       LOG_LEVEL: 'info',
-      // As docker-compose.yml runs it (ADR 0037): a young generation of 16 MiB semi-spaces, not the up to 64 MiB Node
-      // picks on a machine with much memory.
-      NODE_OPTIONS: [process.env['NODE_OPTIONS'], '--max-semi-space-size=16'].filter(Boolean).join(' '),
       CLOCK_SOURCE: 'redis',
       TIMER_POLL_MS: String(POLL_MS),
       WARNING_FRACTIONS: String(WARNING_FRACTION),
