@@ -216,30 +216,47 @@ function importedCase(event: Extract<GridEvent, { type: 'IncidentImported' }>, v
 }
 
 /**
- * The field names of one scope (whole, a category, a department, a pair), one per figure in CountedFigures' order:
+ * The field names of each scope (whole, a category, a department, a pair), one per figure in CountedFigures' order:
  * made once and reused, not spelled out again for every event. Bounded: the catalog's categories and departments.
  */
-const scopeFields = new Map<string, readonly string[]>();
-const SCOPE_FIELDS_KEPT = 50_000;
+const WHOLE_FIELDS: readonly string[] = CountedFigures.map((figure) => counterField(figure));
+const categoryFields = new Map<string, readonly string[]>();
+const departmentFields = new Map<string, readonly string[]>();
+const pairFields = new Map<string, Map<string, readonly string[]>>();
+const SCOPES_KEPT = 10_000;
 
-function fieldsOf(category?: string, department?: string): readonly string[] {
-  const key = `${category ?? ''}\u0000${department ?? ''}`;
-  let fields = scopeFields.get(key);
+function remembered<K>(cache: Map<K, readonly string[]>, key: K, make: () => readonly string[]): readonly string[] {
+  let fields = cache.get(key);
   if (!fields) {
-    if (scopeFields.size >= SCOPE_FIELDS_KEPT) scopeFields.clear();
-    fields = CountedFigures.map((figure) => counterField(figure, { category, department }));
-    scopeFields.set(key, fields);
+    if (cache.size >= SCOPES_KEPT) cache.clear();
+    fields = make();
+    cache.set(key, fields);
   }
   return fields;
+}
+
+const fieldsOfCategory = (category: string) =>
+  remembered(categoryFields, category, () => CountedFigures.map((figure) => counterField(figure, { category })));
+const fieldsOfDepartment = (department: string) =>
+  remembered(departmentFields, department, () => CountedFigures.map((figure) => counterField(figure, { department })));
+function fieldsOfPair(category: string, department: string): readonly string[] {
+  let byDepartment = pairFields.get(category);
+  if (!byDepartment) {
+    if (pairFields.size >= SCOPES_KEPT) pairFields.clear();
+    byDepartment = new Map();
+    pairFields.set(category, byDepartment);
+  }
+  return remembered(byDepartment, department, () => CountedFigures.map((figure) => counterField(figure, { category, department })));
 }
 
 /** The scopes an incident counts in (its fields per figure): whole, category, and with a department its own and the pair's. */
 function scopesOf(i: CountedIncident | undefined): readonly (readonly string[])[] {
   if (!i) return [];
-  const whole = fieldsOf();
-  const category = fieldsOf(i.category);
+  const category = fieldsOfCategory(i.category);
   // A department's scope holds the cases now with it: a reassignment moves them (and its pair with the category).
-  return i.department ? [whole, category, fieldsOf(undefined, i.department), fieldsOf(i.category, i.department)] : [whole, category];
+  return i.department
+    ? [WHOLE_FIELDS, category, fieldsOfDepartment(i.department), fieldsOfPair(i.category, i.department)]
+    : [WHOLE_FIELDS, category];
 }
 
 /** The stored windows of a report time, the last few remembered: an incident's events share its report time. */
@@ -300,14 +317,20 @@ export function applyEvent(areas: AreaTree, incident: CountedIncident | undefine
     }
   }
   const changes = fields.length > 0 ? new CounterChanges(areas.lineage(next.gridCode), windowsOf(next.reportedAt), fields, by) : NO_CHANGES;
-  return {
-    kind: 'applied',
-    incident: next,
-    changes,
-    get deltas() {
-      return changes.deltas;
-    },
-  };
+  return new Applied(next, changes);
+}
+
+/** An applied event's result: its `deltas` are spelled out only when asked for (the projection reads `changes`). */
+class Applied {
+  readonly kind = 'applied';
+  constructor(
+    readonly incident: CountedIncident,
+    readonly changes: CounterChanges,
+  ) {}
+
+  get deltas(): CounterDelta[] {
+    return this.changes.deltas;
+  }
 }
 
 const NO_CHANGES = new CounterChanges([], [], [], []);
