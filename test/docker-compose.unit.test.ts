@@ -227,6 +227,15 @@ describe('Dockerfile', () => {
     expect(runtime).toMatch(/^HEALTHCHECK .* CMD \["node", "scripts\/healthcheck\.mjs"\]$/m);
   });
 
+  it('copies into the build stage every script scripts/build.mjs imports', () => {
+    const copiedScripts = [...stage('build').matchAll(/^COPY ((?:scripts\/\S+ )+)\.\/scripts\/$/gm)].flatMap(([, files]) =>
+      files!.trim().split(' '),
+    );
+    const imported = [...build.matchAll(/^import .* from '\.\/([\w.-]+)';$/gm)].map(([, file]) => `scripts/${file!}`);
+    expect(imported).toContain('scripts/source-maps.mjs');
+    expect(copiedScripts).toEqual(expect.arrayContaining(['scripts/build.mjs', ...imported]));
+  });
+
   it('copies into the runtime every bundle that compose and the CMD run, the data, and the topics file', () => {
     const copied = [...runtime.matchAll(/^COPY --from=build \/src\/(\S+) \.\/(\S+)$/gm)].map(([, from, to]) => {
       expect(to).toBe(from);
