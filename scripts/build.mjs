@@ -51,6 +51,8 @@ const ENTRYPOINTS = {
   'packages/redis/src/cli/stack-access.ts': 'packages/redis/dist/cli/stack-access.js',
   'packages/importer/src/cli.ts': 'packages/importer/dist/cli.js',
   'packages/importer/src/legacy-cli.ts': 'packages/importer/dist/legacy-cli.js',
+  // The importer's signing threads (signing-pool.ts): a worker thread runs a module of its own.
+  'packages/importer/src/sign-worker.ts': 'packages/importer/dist/sign-worker.js',
 };
 
 /**

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { KafkaAdmin } from '@gridgov/kafka';
+import { generateEventSigningKey } from '@gridgov/auth';
+import { KafkaAdmin, topicWatermarks } from '@gridgov/kafka';
 import {
   bearer,
   createTestInfra,
@@ -175,6 +176,31 @@ describe('the image entrypoints, run as the image runs them (compiled JS from a 
     const written = readFileSync(file!, 'utf8');
     expect(written).toContain('"image-test-app"');
     expect(written).not.toContain(open311Key);
+  });
+
+  it('the import CLI, compiled, signs on its threads from the bundle and puts a legacy export on grid.events', async () => {
+    // The signing threads run a module of their own (packages/importer/dist/sign-worker.js): without it in the image,
+    // every import waited for ever on its first batch.
+    const grid = '440705001001001';
+    const header =
+      '案件编号,网格编码,问题类别,紧急程度,问题描述,上报人,联系电话,上报时间,派遣时间,处置部门,办结时间,结案时间,是否返工,是否按期';
+    const rows = [
+      `IMG-1,${grid},垃圾暴露,一般,,,,2025/03/01 08:00:00,2025/03/01 09:00:00,环卫所,2025/03/02 09:00:00,2025/03/02 10:00:00,否,是`,
+      `IMG-2,${grid},邻里纠纷,一般,,,,2025/03/03 08:00:00,,,,,,`,
+    ];
+    const file = join(work, 'legacy.csv');
+    writeFileSync(file, `${header}\n${rows.join('\n')}\n`);
+    const before = await topicWatermarks(infra.kafka, infra.topics.events);
+    const env = { ...process.env, ...infra.env(), IMPORT_SIGNING_KEY: generateEventSigningKey().privateKey, LOG_LEVEL: 'warn' };
+    const { stdout } = await run(
+      process.execPath,
+      ['--enable-source-maps', 'packages/importer/dist/cli.js', file, '--mapping', 'data/import/szcg-legacy.mapping.json'],
+      { cwd: image, env, timeout: 60_000 },
+    );
+    expect(stdout).toContain('imported  2');
+    const after = await topicWatermarks(infra.kafka, infra.topics.events);
+    const total = (marks: typeof after) => marks.reduce((n, p) => n + Number(p.high), 0);
+    expect(total(after) - total(before)).toBe(2);
   });
 
   it('each service starts from its bundle with its compose environment and answers the image HEALTHCHECK', async () => {
