@@ -114,6 +114,9 @@ export async function fillFromSimulator(infra: BenchInfra, incidents: number, ke
   let events = 0;
   let producing = 0;
   let records: OutgoingRecord[] = [];
+  // A send carries each partition's records as one batch, which the broker refuses past its 1 MiB message size: about
+  // 400 signed events a partition at most (an event and its chunk signature header are about 1 KB).
+  const flushAt = Math.min(5_000, 400 * infra.partitions);
   const sample: OutgoingRecord[] = [];
   const flush = async () => {
     const began = performance.now();
@@ -126,7 +129,7 @@ export async function fillFromSimulator(infra: BenchInfra, incidents: number, ke
   for (const incident of history) {
     facts.push(factsOf(incident.events));
     for (const e of incident.events) records.push({ key: incident.incidentId, value: JSON.stringify(e) });
-    if (records.length >= 5_000) await flush();
+    if (records.length >= flushAt) await flush();
     progress.update(facts.length, `${events.toLocaleString('en-US')} events`);
   }
   if (records.length > 0) await flush();
