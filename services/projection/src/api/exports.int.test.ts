@@ -15,7 +15,6 @@ import {
   loadXinhuiAreas,
   readTopic,
   signedEventRecords,
-  testEventVerifier,
   testTokenVerifier,
   type TestInfra,
 } from '@gridgov/testing';
@@ -26,7 +25,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KafkaBulletinLog } from '../projector/bulletin-log.ts';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
 import { ProjectionGenerations } from '../projector/generation.ts';
-import { Projector } from '../projector/projector.ts';
+import type { Projector } from '../projector/projector.ts';
+import { projectorOn } from '../projector/test-support.ts';
 import { buildProjectionApp } from './app.ts';
 import { type Bulletin, BulletinStore } from './bulletin.ts';
 import { BulletinFreezer } from './bulletin-freezer.ts';
@@ -147,17 +147,7 @@ describe('exports, the bulletin schedule and the bulletin document, on the real 
     store = generations.store(FIRST_GENERATION);
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
-    projector = new Projector({
-      kafka: infra.kafka,
-      generations,
-      areas,
-      topics: infra.topics,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      eventVerifier: testEventVerifier,
-      partitionsConcurrently: PARTITIONS,
-      clock: () => now,
-    });
+    projector = projectorOn(infra, generations, { partitionsConcurrently: PARTITIONS, clock: () => now });
     await projector.start();
     feed = new FiguresChangeFeed(infra.redis.duplicate(), keys.figuresChanged(), infra.logger);
     await feed.start();

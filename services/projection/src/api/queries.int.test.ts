@@ -8,7 +8,6 @@ import {
   eventually,
   readTopic,
   signedEventRecords,
-  testEventVerifier,
   testTokenVerifier,
   type TestInfra,
   loadXinhuiAreas,
@@ -23,7 +22,8 @@ import { BulletinStore } from './bulletin.ts';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from '../projector/counter-store.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './figures-changes.ts';
 import { ProjectionGenerations } from '../projector/generation.ts';
-import { Projector } from '../projector/projector.ts';
+import type { Projector } from '../projector/projector.ts';
+import { projectorOn } from '../projector/test-support.ts';
 import { DEFAULT_WEIGHTS } from './weights.ts';
 
 const areas = loadXinhuiAreas();
@@ -186,14 +186,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
     const publisher = new FiguresChangePublisher(infra.redis, keys.figuresChanged(), infra.logger);
-    projector = new Projector({
-      kafka: infra.kafka,
-      generations,
-      areas,
-      topics: infra.topics,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      eventVerifier: testEventVerifier,
+    projector = projectorOn(infra, generations, {
       partitionsConcurrently: PARTITIONS,
       clock: () => NOW,
       onApplied: (partition, events) => publisher.applied(partition, events),

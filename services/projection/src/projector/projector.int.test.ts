@@ -2,22 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { GridEvent } from '@gridgov/contracts';
 import { EventSigner, generateEventSigningKey } from '@gridgov/auth';
 import { DurableProducer, partitionOf, produceRaw } from '@gridgov/kafka';
-import {
-  createTestInfra,
-  eventually,
-  readTopic,
-  signedEventRecords,
-  testEventVerifier,
-  type TestInfra,
-  loadXinhuiAreas,
-} from '@gridgov/testing';
+import { createTestInfra, eventually, readTopic, signedEventRecords, type TestInfra, loadXinhuiAreas } from '@gridgov/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type CounterStore, FIRST_GENERATION, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
-import { Projector, type ProjectorDeps } from './projector.ts';
+import type { Projector } from './projector.ts';
+import { projectorOn } from './test-support.ts';
 
 const areas = loadXinhuiAreas();
 const grid = areas.ofLevel('grid')[0]!.code;
+/** The projector's clock (it stamps dead letters and restored marks). */
+const NOW = new Date('2026-11-22T02:00:00Z');
 
 function reported(incidentId: string, reportedAt: string): GridEvent {
   return {
@@ -43,25 +38,6 @@ function reported(incidentId: string, reportedAt: string): GridEvent {
   };
 }
 
-/** The live projector of the test's topics and keys, on the 新会区 areas. */
-function projectorOn(
-  infra: TestInfra,
-  generations: ProjectionGenerations,
-  options: Pick<ProjectorDeps, 'partitionsConcurrently' | 'applyWrites'>,
-): Projector {
-  return new Projector({
-    kafka: infra.kafka,
-    generations,
-    areas,
-    topics: infra.topics,
-    groupId: `${infra.topicPrefix}projection`,
-    logger: infra.logger,
-    clock: () => new Date('2026-11-22T02:00:00Z'),
-    eventVerifier: testEventVerifier,
-    ...options,
-  });
-}
-
 describe('Projector on the real broker and Redis', () => {
   let infra: TestInfra;
   let projector: Projector;
@@ -74,7 +50,7 @@ describe('Projector on the real broker and Redis', () => {
     store = generations.store(FIRST_GENERATION);
     producer = new DurableProducer(infra.kafka);
     await producer.connect();
-    projector = projectorOn(infra, generations, { partitionsConcurrently: 2 });
+    projector = projectorOn(infra, generations, { partitionsConcurrently: 2, clock: () => NOW });
     await projector.start();
   });
 
@@ -180,7 +156,7 @@ describe('a batch larger than one apply script may write', () => {
         return apply(partition, from, to, incidents, deltas);
       });
       const LIMIT = 400;
-      projector = projectorOn(infra, generations, { partitionsConcurrently: 1, applyWrites: LIMIT });
+      projector = projectorOn(infra, generations, { partitionsConcurrently: 1, applyWrites: LIMIT, clock: () => NOW });
       await projector.start();
       expect(await eventually(reportedAll, (n) => n >= EVENTS, 60_000)).toBe(EVENTS);
 
