@@ -18,7 +18,7 @@ import { whatIfBench } from './what-if.ts';
 /**
  * `bash scripts/bench [suite ...] [--full]`: benchmarks, not tests. Each suite prints its own table
  * and writes its JSON; the run ends with one summary of every figure beside its reference, written
- * as JSON too. Default sizes finish in under 5 minutes on a 2-core machine; --full runs the large ones.
+ * as JSON too. Default sizes finish in about 10 minutes on a 2-core machine; --full runs the large ones.
  */
 const args = process.argv.slice(2);
 const full = args.includes('--full');

@@ -1,3 +1,6 @@
+import { rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { topicWatermarks } from '@gridgov/kafka';
 import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic, roundsNote, takingTurns } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
@@ -26,6 +29,21 @@ import { loadXinhuiAreas } from '@gridgov/testing';
 async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Promise<{ total: number; fetch: number }> {
   const { execFile } = await import('node:child_process');
   const brokers = process.env['KAFKA_BROKERS']!;
+  // The broker's login (ADR 0017), as the bench's own clients use it: without it the tool read nothing for its whole
+  // timeout and printed 0 messages a second.
+  const config = join(tmpdir(), `${infra.id}-consumer-perf.properties`);
+  writeFileSync(
+    config,
+    infra.sasl
+      ? [
+          'security.protocol=SASL_PLAINTEXT',
+          'sasl.mechanism=SCRAM-SHA-256',
+          `sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username="${infra.sasl.username}" password="${infra.sasl.password}";`,
+          '',
+        ].join('\n')
+      : '',
+    { mode: 0o600 },
+  );
   const output = await new Promise<string>((resolve, reject) =>
     execFile(
       'java',
@@ -44,14 +62,18 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
         `${infra.id}-perf`,
         '--timeout',
         '60000',
+        '--consumer.config',
+        config,
       ],
       { maxBuffer: 1 << 20 },
       (err: Error | null, stdout: string) => (err ? reject(err) : resolve(stdout)),
     ),
-  );
+  ).finally(() => rmSync(config, { force: true }));
   // start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
   const line = output.trim().split('\n').pop() ?? '';
   const cols = line.split(',').map((c) => c.trim());
+  // A reference that read nothing is no reference: the row fails rather than print 0.
+  if (Number(cols[4]) < events) throw new Error(`Kafka ConsumerPerformance read ${cols[4] ?? 'nothing'} of ${events} events:\n${output}`);
   return { total: Number(cols[5]), fetch: Number(cols[9]) };
 }
 
