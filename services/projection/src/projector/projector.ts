@@ -268,28 +268,7 @@ export class Projector {
     const lastRecord = fresh[fresh.length - 1];
     if (!lastRecord) return;
 
-    const letters: DeadLetter[] = [];
-    /** Each fresh record's event (undefined: set aside) and trace, in log order. */
-    const events: (GridEvent | undefined)[] = [];
-    const traces: ReturnType<typeof traceFieldsOf>[] = [];
-    for (const [i, record] of fresh.entries()) {
-      // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
-      if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
-      // Nothing in a record is believed before its signature (ADR 0019): a forged or moved event counts nothing.
-      const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
-      const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
-      traces.push(traceFieldsOf(record.headers));
-      if (parsed.ok) {
-        events.push(parsed.value);
-      } else {
-        events.push(undefined);
-        logger.warn(
-          { incidentId: record.key, partition, offset: record.offset, reason: parsed.reason, ...traces[i] },
-          'an event not counted',
-        );
-        letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
-      }
-    }
+    const { events, traces, letters } = await this.decode(batch, fresh);
     const counted = events.filter((e): e is GridEvent => e !== undefined);
     await this.deps.configVersionReached?.(Math.max(0, ...counted.map((e) => e.metadata.configVersion ?? 0)));
     const known = await store.loadIncidents(partition, [...new Set(counted.map((e) => e.metadata.incidentId))]);
@@ -363,6 +342,38 @@ export class Projector {
     this.folded.set(partition, { generation, checkpoint: lastRecord.offset, restored });
     logger.debug({ partition, generation, events: counted.length, duplicates, parts, offset: lastRecord.offset }, 'batch applied');
     this.deps.onApplied?.(partition, counted.length);
+  }
+
+  /**
+   * Each fresh record's event (undefined: set aside, with its dead letter) and trace, in log order. Nothing in a record
+   * is believed before its signature (ADR 0019): a forged or moved event counts nothing.
+   */
+  private async decode(
+    batch: PartitionBatch,
+    fresh: PartitionBatch['records'],
+  ): Promise<{ events: (GridEvent | undefined)[]; traces: ReturnType<typeof traceFieldsOf>[]; letters: DeadLetter[] }> {
+    const { partition } = batch;
+    const events: (GridEvent | undefined)[] = [];
+    const traces: ReturnType<typeof traceFieldsOf>[] = [];
+    const letters: DeadLetter[] = [];
+    for (const [i, record] of fresh.entries()) {
+      // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
+      if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
+      const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
+      const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
+      traces.push(traceFieldsOf(record.headers));
+      if (parsed.ok) {
+        events.push(parsed.value);
+      } else {
+        events.push(undefined);
+        this.deps.logger.warn(
+          { incidentId: record.key, partition, offset: record.offset, reason: parsed.reason, ...traces[i] },
+          'an event not counted',
+        );
+        letters.push(deadLetter('projection', batch, record, parsed.reason, this.deps.clock()));
+      }
+    }
+    return { events, traces, letters };
   }
 }
 
