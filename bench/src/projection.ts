@@ -91,6 +91,14 @@ async function redisBytesIn(infra: BenchInfra): Promise<number> {
   return Number(/^total_net_input_bytes:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
 }
 
+/** Redis's time in each command since the last `CONFIG RESETSTAT` (INFO commandstats), most first: [command, µs, calls]. */
+async function redisCommandTimes(infra: BenchInfra): Promise<[string, number, number][]> {
+  const info = await infra.redis.info('commandstats');
+  return [...info.matchAll(/^cmdstat_([^:]+):calls=(\d+),usec=(\d+)/gm)]
+    .map(([, name, calls, usec]): [string, number, number] => [name!, Number(usec), Number(calls)])
+    .sort((a, b) => b[1] - a[1]);
+}
+
 async function usedMemory(infra: BenchInfra): Promise<number> {
   const info = await infra.redis.info('memory');
   return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
@@ -223,7 +231,11 @@ export async function projectionBench(incidents: number, querySeconds: number): 
     // Polled from the spawn on: the projection folds before it answers /readyz.
     const folding = caughtUp(infra, started, 60_000 + events);
     folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
-    const projection = await startProcess('projection', { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' }, `${url}/readyz`);
+    const projection = await startProcess(
+      'projection',
+      { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn' },
+      `${url}/readyz`,
+    );
     const times = await folding;
     const replayed = foldRate(events, times);
     const redisAfter = await usedMemory(infra);
@@ -436,6 +448,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const port = await freePort();
     const redisCpuBefore = await redisCpuSeconds(infra);
     const redisBytesBefore = await redisBytesIn(infra);
+    await infra.redis.config('RESETSTAT');
     const started = performance.now();
     let pid: number | undefined;
     // Polled from the spawn on: the projection folds before it answers /readyz. A loaded machine folds slowly: 2 ms an event.
@@ -443,7 +456,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     folding.catch(() => undefined); // awaited below; not unhandled if the start fails first
     const projection = await startProcess(
       'projection',
-      { ...infra.env, PORT: String(port), LOG_LEVEL: 'warn' },
+      { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn' },
       `http://127.0.0.1:${port}/readyz`,
       undefined,
       (child) => (pid = child.pid),
@@ -456,6 +469,7 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
     const cpu = cpuSeconds(projection.pid);
     const redisCpu = (await redisCpuSeconds(infra)) - redisCpuBefore;
     const redisBytes = (await redisBytesIn(infra)) - redisBytesBefore;
+    const commands = await redisCommandTimes(infra);
     const rss = peakRss(projection.pid);
     await stopProcess(projection);
     const replay = Math.round(foldRate(events, times));
@@ -481,6 +495,13 @@ export async function replayBench(incidents: number): Promise<SuiteRows> {
           note: `${redisCpu.toFixed(1)} s from the spawn to the last event folded (the bench's own polls included)`,
         },
         { name: 'bytes written to Redis per event', value: Math.round(redisBytes / events), unit: 'B', note: 'commands, the same span' },
+        // Where Redis's time went: its five costliest commands (a script's own calls are counted apart from its EVALSHA).
+        ...commands.slice(0, 5).map(([command, usec, calls]) => ({
+          name: `Redis ${command}, µs per event`,
+          value: Math.round((usec / events) * 10) / 10,
+          unit: 'µs',
+          note: `${calls.toLocaleString('en-US')} calls, ${(usec / calls).toFixed(1)} µs each`,
+        })),
       ],
       { incidents, events },
     );

@@ -140,7 +140,7 @@ function deployedNodeOptions(service: string): string | undefined {
 let built = false;
 
 /** Builds the bundles (`node scripts/build.mjs --no-web`, as the image's build stage does) once per bench run. */
-function ensureBundles(): void {
+export function ensureBundles(): void {
   if (built || FROM_SOURCES) return;
   const started = performance.now();
   execFileSync(process.execPath, ['scripts/build.mjs', '--no-web'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });

@@ -4,7 +4,7 @@ import { CheckpointConflict, GenerationMoved, type Redis, redisReady } from '@gr
 import { sharedInfra, testLogger } from '@gridgov/testing';
 import { Redis as IORedis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CounterStore, FIRST_GENERATION, FoldedDeltas, ProjectionKeys } from './counter-store.ts';
+import { CounterStore, FIELDS_PER_CALL, FIRST_GENERATION, FoldedDeltas, ProjectionKeys } from './counter-store.ts';
 import { ProjectionGenerations } from './generation.ts';
 import { RebuildLock, RebuildRefused } from './rebuild.ts';
 
@@ -53,6 +53,50 @@ describe("the counters' batch script (real Redis)", () => {
     });
     expect(await store.checkpoint(2)).toBe('7');
     expect(await store.read(3, '440705', 'all')).toEqual(new Map([['reported', 1]]));
+  });
+
+  it('adds each delta to the field it names, in hashes of more fields than one call names, exactly past 2^32, and drops a field back at 0', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    const many = Array.from({ length: FIELDS_PER_CALL * 2 + 7 }, (_, i) => `f${i}`);
+    const first = new FoldedDeltas();
+    first.add(new CounterChanges(['440705', '440705001'], ['all', 'm2026-11'], many, many.map((_, i) => i + 1)));
+    await store.apply(0, '', '0', new Map(), first);
+    // Counted before, by HINCRBY as older releases did: the script adds to it.
+    await redis.hset(keys.counters(0, '440705', 'all'), 'big', String(2 ** 40));
+    const second = new FoldedDeltas();
+    second.add(new CounterChanges(['440705'], ['all'], ['f0', `f${many.length - 1}`, 'big', 'new'], [-1, 10, 3, -2]));
+    await store.apply(0, '0', '1', new Map(), second);
+
+    const all = await store.read(1, '440705', 'all');
+    // f0 came back to 0: gone from the hash, as every field that nets to 0 within a batch is never written.
+    expect(all.size).toBe(many.length + 1);
+    expect(all.has('f0')).toBe(false);
+    expect(all.get('f1')).toBe(2);
+    expect(all.get(`f${FIELDS_PER_CALL}`)).toBe(FIELDS_PER_CALL + 1);
+    expect(all.get(`f${many.length - 1}`)).toBe(many.length + 10);
+    expect(all.get('big')).toBe(2 ** 40 + 3);
+    expect(all.get('new')).toBe(-2);
+    expect(await redis.hget(keys.counters(0, '440705', 'all'), 'big')).toBe('1099511627779');
+    expect(await store.read(1, '440705001', 'm2026-11')).toEqual(new Map(many.map((f, i) => [f, i + 1])));
+
+    // Every field of a hash back at 0: the hash is gone, and reads as nothing counted.
+    const undo = new FoldedDeltas();
+    undo.add(new CounterChanges(['440705001'], ['m2026-11'], many, many.map((_, i) => -(i + 1))));
+    const netZero = new FoldedDeltas();
+    netZero.add(new CounterChanges(['440705002'], ['all'], ['reported'], [1]));
+    netZero.add(new CounterChanges(['440705002'], ['all'], ['reported'], [-1]));
+    await store.apply(0, '1', '2', new Map(), undo);
+    await store.apply(0, '2', '3', new Map(), netZero);
+    expect(await redis.exists(keys.counters(0, '440705001', 'm2026-11'), keys.counters(0, '440705002', 'all'))).toBe(0);
+    expect(await store.read(1, '440705001', 'm2026-11')).toEqual(new Map());
+  });
+
+  it('refuses to add to a field that holds no integer', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    await redis.hset(keys.counters(0, '440705', 'all'), 'reported', 'x');
+    await expect(store.apply(0, '', '0', new Map(), deltas())).rejects.toThrow(/GRIDGOV_NOT_A_COUNTER/);
   });
 });
 
