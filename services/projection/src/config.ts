@@ -15,15 +15,21 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
     EVENT_SIGNATURES_FROM: EventSignaturesFrom.describe(
       'For a log written before events were signed: `<partition>:<offset>,…` of grid.events, from which on each partition every event must be signed (the offsets the log had reached when the signing worker first ran); below them events are believed unsigned. Empty: all must be (ADR 0019).',
     ),
-    PROJECTION_GROUP_ID: z.string().min(1).default('projection').describe('Consumer group of the projection (prefixed with TOPIC_PREFIX).'),
+    PROJECTION_GROUP_ID: z
+      .string()
+      .min(1)
+      .default('projection')
+      .describe(
+        "Consumer group of the projection (prefixed with TOPIC_PREFIX): its one consumer of grid.events and grid.outcomes feeds both folds, the counters and the read side (ADR 0040); the counters' rebuild and what-if runs use groups named after it.",
+      ),
     PROJECTION_PARTITIONS_CONCURRENTLY: z.coerce
       .number()
       .int()
       .min(1)
       .max(64)
-      .default(2)
+      .default(4)
       .describe(
-        'How many partitions one instance folds at once, in each of its two folds (counters, read side). Each holds a fetched batch and its decoded events in memory: 2 replays as fast as 4 on two cores with 30–50 MiB less resident (docs/performance.md).',
+        'How many partitions one instance folds at once, both folds (counters, read side) of each batch together (ADR 0040). Each holds a fetched batch and its decoded events in memory; 4 keeps as many in flight as the two folds of 2 did before they shared one consumer (docs/performance.md).',
       ),
     PROJECTION_FETCH_BYTES: z.coerce
       .number()
@@ -66,7 +72,9 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .string()
       .min(1)
       .default('case-views')
-      .describe('Consumer group of the read side: case views, lists and command outcomes (prefixed with TOPIC_PREFIX).'),
+      .describe(
+        "Prefix of the consumer groups of `pnpm restore`'s read-side step (prefixed with TOPIC_PREFIX). The live read side is fed by the projection's one consumer, in PROJECTION_GROUP_ID (ADR 0040).",
+      ),
     OUTCOME_TTL_SECONDS: z.coerce
       .number()
       .int()

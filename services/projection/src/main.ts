@@ -21,6 +21,7 @@ import { CurrentCounters, ProjectionGenerations } from './projector/generation.t
 import { CaseViewProjector } from './projector/case-views/projector.ts';
 import { CaseViewStore } from './projector/case-views/store.ts';
 import { Projector } from './projector/projector.ts';
+import { FoldConsumer } from './projector/fold-consumer.ts';
 
 const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info');
 
@@ -64,43 +65,48 @@ async function main(): Promise<void> {
   const clock = () => new Date();
   // Events are believed only when the dispatch worker signed them where they stand (ADR 0019).
   const eventVerifier = new EventVerifier(config.EVENT_VERIFY_KEYS, config.EVENT_SIGNATURES_FROM);
+  // One consumer feeds the counters and the read side (ADR 0040): grid.events fetched, verified and decoded once.
+  const consumer = new FoldConsumer({
+    kafka,
+    groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
+    logger,
+    partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
+    fetchBytesPerPartition: config.PROJECTION_FETCH_BYTES,
+    sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
+    onCrash: exitOnDeadConsumer(logger, 'projection'),
+    metrics,
+  });
   const projector = new Projector({
     kafka,
+    consumer,
     generations,
     areas,
     configVersionReached: (version) => configuration.versionReached(version),
     topics,
-    groupId: `${config.TOPIC_PREFIX}${config.PROJECTION_GROUP_ID}`,
     logger,
-    partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
-    sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
-    fetchBytesPerPartition: config.PROJECTION_FETCH_BYTES,
     applyWrites: config.PROJECTION_APPLY_WRITES,
     clock,
     eventVerifier,
     onApplied: (partition, events) => publisher.applied(partition, events),
-    onCrash: exitOnDeadConsumer(logger, 'projection'),
     metrics,
   });
   await projector.start();
   // The read side of the intake's case routes: views, histories, work lists and command outcomes (ADR 0009).
   const caseViews = new CaseViewProjector({
     kafka,
+    consumer,
     store: new CaseViewStore(redis, config.KEY_PREFIX, config.OUTCOME_TTL_SECONDS),
     areas,
     catalog,
     configVersionReached: (version) => configuration.versionReached(version),
     topics,
-    groupId: `${config.TOPIC_PREFIX}${config.CASE_VIEW_GROUP_ID}`,
     logger,
-    partitionsConcurrently: config.PROJECTION_PARTITIONS_CONCURRENTLY,
-    sessionTimeoutMs: config.PROJECTION_SESSION_TIMEOUT_MS,
-    fetchBytesPerPartition: config.PROJECTION_FETCH_BYTES,
     eventVerifier,
-    onCrash: exitOnDeadConsumer(logger, 'projection'),
     metrics,
   });
   await caseViews.start();
+  await consumer.start();
+  await Promise.all([projector.whenPositioned(), caseViews.whenPositioned()]);
   const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);
   const streamSlots = new StreamSlots(
     redis,
@@ -181,6 +187,7 @@ async function main(): Promise<void> {
     await app.close();
     await freezer?.stop();
     streamSlots.close();
+    await consumer.stop();
     await projector.stop();
     await caseViews.stop();
     await configuration.stop();

@@ -1,25 +1,20 @@
 import type { EventVerifier } from '@gridgov/auth';
-import { GridEvent, type Topics } from '@gridgov/contracts';
+import { type GridEvent, type Topics } from '@gridgov/contracts';
 import { applyEvent, type AreaTree, type CountedIncident } from '@gridgov/domain';
-import {
-  deadLetter,
-  decodeRecord,
-  DurableProducer,
-  runBatchConsumer,
-  sendDeadLetters,
-  type DeadLetter,
-  type KafkaClient,
-  type PartitionBatch,
-  type RunningConsumer,
-} from '@gridgov/kafka';
+import { deadLetter, DurableProducer, sendDeadLetters, type DeadLetter, type KafkaClient, type PartitionBatch } from '@gridgov/kafka';
 import { CheckpointConflict } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import { consumerObserver, traceFieldsOf, type ServiceMetrics } from '@gridgov/telemetry';
+import { traceFieldsOf, type ServiceMetrics } from '@gridgov/telemetry';
 import { FoldedDeltas } from './counter-store.ts';
 import type { ProjectionGenerations } from './generation.ts';
+import { decodeEvent } from './event-decoding.ts';
+import { consumerOf, type FoldConsumer, type FoldFeed, type LogFold } from './fold-consumer.ts';
 import { RestoreWatch } from './restore-watch.ts';
 
-export interface ProjectorDeps {
+/** What the counters' fold needs, besides its feed (a consumer shared with the read side's fold, or its own). */
+export type ProjectorDeps = ProjectorParts & FoldFeed;
+
+interface ProjectorParts {
   readonly kafka: KafkaClient;
   /** Where the counters are: the projector writes the current generation, read once per batch. */
   readonly generations: ProjectionGenerations;
@@ -32,13 +27,7 @@ export interface ProjectorDeps {
    */
   readonly configVersionReached?: (version: number) => Promise<void>;
   readonly topics: Topics;
-  readonly groupId: string;
   readonly logger: Logger;
-  readonly partitionsConcurrently: number;
-  /** How soon a silent instance loses its partitions, in ms. */
-  readonly sessionTimeoutMs?: number;
-  /** The most one fetch brings of one partition, in bytes (a replay's batch size; default FETCH_BYTES_PER_PARTITION). */
-  readonly fetchBytesPerPartition?: number;
   readonly clock: () => Date;
   /** Checks each record is an event the dispatch worker signed where it stands (ADR 0019) before anything in it counts. */
   readonly eventVerifier: EventVerifier;
@@ -49,8 +38,6 @@ export interface ProjectorDeps {
   readonly deadLetters?: 'send' | 'count';
   /** Told after each applied batch (live streams listen here). */
   readonly onApplied?: (partition: number, events: number) => void;
-  /** Told when the consumer crashed and will not restart by itself. */
-  readonly onCrash?: (err: Error) => void;
   /**
    * How often the live projector looks at partitions not marked whole (ADR 0009): marks them when caught up, re-reads
    * them when stalled. Default 1 s; a rebuild (a fixed generation) marks its partitions when it switches instead.
@@ -84,11 +71,12 @@ export interface ProjectorTotals {
  * generation it writes; one that begins later is dropped and its partition sought back to
  * checkpoint + 1. Partitions are sought so on assignment and whenever the generation changes.
  */
-export class Projector {
+export class Projector implements LogFold {
   private readonly producer: DurableProducer;
-  private running: RunningConsumer | undefined;
-  private readonly started: Promise<RunningConsumer>;
-  private resolveStarted: (running: RunningConsumer) => void = () => undefined;
+  private readonly consumer: FoldConsumer;
+  /** Resolved once the first assignment is positioned and looked at. */
+  private readonly looked: Promise<void>;
+  private firstLook: () => void = () => undefined;
   private owned: readonly number[] = [];
   /** The last seek of each partition: a batch that again begins at the same later offset shows a hole in the log. */
   private readonly seeks = new Map<number, { generation: number; offset: bigint; first?: bigint }>();
@@ -107,14 +95,39 @@ export class Projector {
 
   constructor(private readonly deps: ProjectorDeps) {
     this.producer = new DurableProducer(deps.kafka);
-    this.started = new Promise((resolve) => (this.resolveStarted = resolve));
+    this.consumer = consumerOf(deps);
+    this.looked = new Promise((resolve) => (this.firstLook = resolve));
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'counters', (topic, partition, offset) => {
-      void this.started.then((consumer) => {
-        this.folded.delete(partition);
-        this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
-        consumer.seek({ topic, partition, offset });
-      });
+      this.folded.delete(partition);
+      this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
+      void this.consumer.seek({ topic, partition, offset });
     });
+  }
+
+  /** The topic it folds: grid.events. */
+  get topics(): readonly string[] {
+    return [this.deps.topics.events];
+  }
+
+  /** Positions the partitions now owned at their checkpoints and, live, looks at those not marked whole. */
+  async assigned(assignment: ReadonlyMap<string, readonly number[]>): Promise<void> {
+    this.owned = assignment.get(this.deps.topics.events) ?? [];
+    await this.position(this.owned, 'assigned');
+    if (this.live) await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'counters: restore watch failed'));
+    this.firstLook();
+  }
+
+  fold(batch: PartitionBatch): Promise<void> {
+    return this.onBatch(batch);
+  }
+
+  /** Resolves once the first assignment is positioned and looked at (so a fresh log is marked whole), or after 30 s. */
+  whenPositioned(): Promise<void> {
+    return Promise.race([this.looked, new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref())]);
+  }
+
+  private get ownsConsumer(): boolean {
+    return this.deps.consumer === undefined;
   }
 
   private get live(): boolean {
@@ -147,44 +160,31 @@ export class Projector {
     return { ...this.counts };
   }
 
-  /** Starts folding; the live projector resolves once its first assignment is positioned and looked at. */
+  /**
+   * Starts folding. With a consumer of its own it starts that too, and the live projector resolves once its first
+   * assignment is positioned and looked at; with a shared one (`deps.consumer`) it joins it, and whoever starts the
+   * consumer awaits `whenPositioned`.
+   */
   async start(): Promise<void> {
-    let firstLook: () => void = () => undefined;
-    const looked = new Promise<void>((resolve) => (firstLook = resolve));
     if (this.sendsDeadLetters) await this.producer.connect();
     if (this.deps.generation === undefined) {
       this.unsubscribe = this.deps.generations.onChange((generation, previous) => {
         void this.position(this.owned, `generation ${previous} → ${generation}`);
       });
     }
-    this.running = await runBatchConsumer({
-      kafka: this.deps.kafka,
-      groupId: this.deps.groupId,
-      topics: [this.deps.topics.events],
-      logger: this.deps.logger,
-      partitionsConcurrently: this.deps.partitionsConcurrently,
-      maxBytesPerPartition: this.deps.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION,
-      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
-      onAssigned: async (assignment) => {
-        this.owned = assignment.get(this.deps.topics.events) ?? [];
-        await this.position(this.owned, 'assigned');
-        if (this.live) await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'counters: restore watch failed'));
-        firstLook();
-      },
-      onBatch: (batch) => this.onBatch(batch),
-      ...(this.deps.onCrash ? { onCrash: this.deps.onCrash } : {}),
-      ...(this.deps.metrics ? { observer: consumerObserver(this.deps.metrics) } : {}),
-    });
-    this.resolveStarted(this.running);
+    this.consumer.add(this);
+    if (!this.ownsConsumer) return this.scheduleWatch();
+    await this.consumer.start();
     this.scheduleWatch();
-    if (this.live) await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    if (this.live) await this.whenPositioned();
   }
 
+  /** Stops folding; a shared consumer is its owner's to stop (before this). */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.watch);
     this.unsubscribe?.();
-    await this.running?.stop();
+    if (this.ownsConsumer) await this.consumer.stop();
     if (this.sendsDeadLetters) await this.producer.disconnect();
   }
 
@@ -204,17 +204,16 @@ export class Projector {
   private async position(partitions: readonly number[], reason: string): Promise<void> {
     if (partitions.length === 0) return;
     try {
-      const consumer = await this.started;
       const generation = await this.generation();
       const checkpoints = await this.deps.generations.store(generation).checkpoints(partitions);
       const offsets: Record<number, string> = {};
-      partitions.forEach((partition, i) => {
+      for (const [i, partition] of partitions.entries()) {
         this.folded.delete(partition);
         const offset = nextOffset(checkpoints[i] ?? '');
         this.seeks.set(partition, { generation, offset });
-        consumer.seek({ topic: this.deps.topics.events, partition, offset: offset.toString() });
+        await this.consumer.seek({ topic: this.deps.topics.events, partition, offset: offset.toString() });
         offsets[partition] = offset.toString();
-      });
+      }
       this.deps.logger.info({ generation, offsets, reason }, 'partitions positioned at the checkpoints');
     } catch (err) {
       this.deps.logger.warn({ err, partitions, reason }, 'could not position partitions at their checkpoints');
@@ -250,8 +249,7 @@ export class Projector {
       const last = this.seeks.get(partition);
       if (!(last && last.generation === generation && last.offset === next && last.first === first)) {
         this.seeks.set(partition, { generation, offset: next, first });
-        const consumer = await this.started;
-        consumer.seek({ topic: batch.topic, partition, offset: next.toString() });
+        await this.consumer.seek({ topic: batch.topic, partition, offset: next.toString() });
         logger.info(
           { partition, generation, from: next.toString(), batchBegins: first.toString() },
           'batch begins after the checkpoint: re-reading',
@@ -359,8 +357,7 @@ export class Projector {
     for (const [i, record] of fresh.entries()) {
       // Checking signatures takes CPU: a long batch tells the group it is alive (kafkajs sends at most one per interval).
       if (i % HEARTBEAT_EVERY === HEARTBEAT_EVERY - 1) await batch.heartbeat();
-      const unverified = this.deps.eventVerifier.problem({ topic: batch.topic, partition, ...record });
-      const parsed = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
+      const parsed = decodeEvent(this.deps.eventVerifier, batch.topic, partition, record);
       traces.push(traceFieldsOf(record.headers));
       if (parsed.ok) {
         events.push(parsed.value);
@@ -376,12 +373,6 @@ export class Projector {
     return { events, traces, letters };
   }
 }
-
-/**
- * What one fetch brings of a partition by default: kafkajs's own 1 MiB, about 1,000 events. 4 MiB batches wrote less
- * per event but, on the loaded 2-core machine, held partitions past a 6 s session timeout (docs/performance.md).
- */
-export const FETCH_BYTES_PER_PARTITION = 1024 * 1024;
 
 /**
  * The most writes one apply script makes by default: about 10 ms of Redis's time (docs/performance.md). A replay's

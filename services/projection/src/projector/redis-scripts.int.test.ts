@@ -60,7 +60,14 @@ describe("the counters' batch script (real Redis)", () => {
     const store = new CounterStore(redis, keys);
     const many = Array.from({ length: FIELDS_PER_CALL * 2 + 7 }, (_, i) => `f${i}`);
     const first = new FoldedDeltas();
-    first.add(new CounterChanges(['440705', '440705001'], ['all', 'm2026-11'], many, many.map((_, i) => i + 1)));
+    first.add(
+      new CounterChanges(
+        ['440705', '440705001'],
+        ['all', 'm2026-11'],
+        many,
+        many.map((_, i) => i + 1),
+      ),
+    );
     await store.apply(0, '', '0', new Map(), first);
     // Counted before, by HINCRBY as older releases did: the script adds to it.
     await redis.hset(keys.counters(0, '440705', 'all'), 'big', String(2 ** 40));
@@ -82,7 +89,14 @@ describe("the counters' batch script (real Redis)", () => {
 
     // Every field of a hash back at 0: the hash is gone, and reads as nothing counted.
     const undo = new FoldedDeltas();
-    undo.add(new CounterChanges(['440705001'], ['m2026-11'], many, many.map((_, i) => -(i + 1))));
+    undo.add(
+      new CounterChanges(
+        ['440705001'],
+        ['m2026-11'],
+        many,
+        many.map((_, i) => -(i + 1)),
+      ),
+    );
     const netZero = new FoldedDeltas();
     netZero.add(new CounterChanges(['440705002'], ['all'], ['reported'], [1]));
     netZero.add(new CounterChanges(['440705002'], ['all'], ['reported'], [-1]));

@@ -8,7 +8,9 @@ const areas = loadXinhuiAreas();
 export function projectorOn(
   infra: TestInfra,
   generations: ProjectionGenerations,
-  options: Pick<ProjectorDeps, 'clock' | 'partitionsConcurrently'> & Partial<Pick<ProjectorDeps, 'applyWrites' | 'onApplied'>>,
+  options: Pick<ProjectorDeps, 'clock'> & { readonly partitionsConcurrently: number } & Partial<
+      Pick<ProjectorDeps, 'applyWrites' | 'onApplied'>
+    >,
 ): Projector {
   return new Projector({
     kafka: infra.kafka,

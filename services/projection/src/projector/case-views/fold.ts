@@ -1,9 +1,10 @@
 import type { EventVerifier } from '@gridgov/auth';
-import { CommandOutcome, GridEvent, type Topics } from '@gridgov/contracts';
+import { CommandOutcome, type GridEvent, type Topics } from '@gridgov/contracts';
 import { evolve, type AreaTree, type Catalog, type Incident, type IncidentState } from '@gridgov/domain';
 import { decodeRecord, type IncomingRecord } from '@gridgov/kafka';
 import { caseChange, type CaseChange } from '@gridgov/read-model';
 import type { Logger } from '@gridgov/runtime';
+import { decodeEvent } from '../event-decoding.ts';
 import type { CaseViewStore } from './store.ts';
 
 export interface CaseViewFoldDeps {
@@ -43,8 +44,7 @@ export class CaseViewFold {
     for (const [i, record] of records.entries()) {
       // Checking signatures takes CPU: a long batch tells the group it is alive.
       if (i % 500 === 499) await heartbeat();
-      const unverified = this.deps.eventVerifier.problem({ topic, partition, ...record });
-      const event = unverified ? { ok: false as const, reason: unverified } : decodeRecord(GridEvent, 'GridEvent', record.value);
+      const event = decodeEvent(this.deps.eventVerifier, topic, partition, record);
       // The counters' projector sets such a record aside to the DLQ; here it is only skipped.
       if (event.ok) events.push(event.value);
       else

@@ -1,16 +1,19 @@
 import type { EventVerifier } from '@gridgov/auth';
 import type { Topics } from '@gridgov/contracts';
 import type { AreaTree, Catalog } from '@gridgov/domain';
-import { runBatchConsumer, type PartitionBatch, type RunningConsumer, type KafkaClient } from '@gridgov/kafka';
+import type { KafkaClient, PartitionBatch } from '@gridgov/kafka';
 import { CheckpointConflict } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
-import { consumerObserver, type ServiceMetrics } from '@gridgov/telemetry';
+import type { ServiceMetrics } from '@gridgov/telemetry';
 import { nextOffset, RestoreWatch, type FoldPosition } from '../restore-watch.ts';
-import { FETCH_BYTES_PER_PARTITION } from '../projector.ts';
+import { consumerOf, type FoldConsumer, type FoldFeed, type LogFold } from '../fold-consumer.ts';
 import { CaseViewFold } from './fold.ts';
 import type { CaseViewStore, Log } from './store.ts';
 
-export interface CaseViewProjectorDeps {
+/** What the read side's fold needs, besides its feed (a consumer shared with the counters' fold, or its own). */
+export type CaseViewProjectorDeps = CaseViewProjectorParts & FoldFeed;
+
+interface CaseViewProjectorParts {
   readonly kafka: KafkaClient;
   readonly store: CaseViewStore;
   readonly areas: AreaTree;
@@ -22,18 +25,11 @@ export interface CaseViewProjectorDeps {
    */
   readonly configVersionReached?: (version: number) => Promise<void>;
   readonly topics: Topics;
-  readonly groupId: string;
   readonly logger: Logger;
-  readonly partitionsConcurrently: number;
   /** Checks each event before it is folded (ADR 0019). */
   readonly eventVerifier: EventVerifier;
-  readonly sessionTimeoutMs?: number;
-  /** The most one fetch brings of one partition, in bytes (default FETCH_BYTES_PER_PARTITION). */
-  readonly fetchBytesPerPartition?: number;
   /** How often partitions not yet whole are looked at (marked when caught up, re-read when stalled). */
   readonly watchMs?: number;
-  /** Told when the consumer crashed and will not restart by itself. */
-  readonly onCrash?: (err: Error) => void;
   /** Consumer lag and state (ADR 0026). */
   readonly metrics?: ServiceMetrics;
 }
@@ -44,8 +40,11 @@ export interface CaseViewProjectorDeps {
  * state Redis lost (no checkpoint, no restored mark) is read again from the start, and the API serves none of the read
  * side until every partition is marked whole again.
  */
-export class CaseViewProjector {
-  private running: RunningConsumer | undefined;
+export class CaseViewProjector implements LogFold {
+  private readonly consumer: FoldConsumer;
+  /** Resolved once the first assignment is positioned and looked at. */
+  private readonly looked: Promise<void>;
+  private firstLook: () => void = () => undefined;
   private owned = new Map<string, readonly number[]>();
   private readonly seeks = new Map<string, { offset: bigint; first?: bigint }>();
   /**
@@ -55,58 +54,69 @@ export class CaseViewProjector {
    */
   private readonly folded = new Map<string, FoldPosition>();
   private readonly restoreWatch: RestoreWatch;
-  private readonly fold: CaseViewFold;
+  private readonly folding: CaseViewFold;
   private watch: NodeJS.Timeout | undefined;
   private stopping = false;
 
   constructor(private readonly deps: CaseViewProjectorDeps) {
-    this.fold = new CaseViewFold(deps);
-    this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'case views', (topic, partition, offset) =>
-      this.seek(topic, partition, offset),
-    );
+    this.folding = new CaseViewFold(deps);
+    this.consumer = consumerOf(deps);
+    this.looked = new Promise((resolve) => (this.firstLook = resolve));
+    this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'case views', (topic, partition, offset) => {
+      void this.seek(topic, partition, offset);
+    });
+  }
+
+  /** The topics it folds: grid.events and grid.outcomes. */
+  get topics(): readonly string[] {
+    return [this.deps.topics.events, this.deps.topics.outcomes];
+  }
+
+  /** Positions the partitions now owned at their checkpoints and looks at those not marked whole. */
+  async assigned(assignment: ReadonlyMap<string, readonly number[]>): Promise<void> {
+    this.owned = new Map([...assignment].filter(([topic]) => this.topics.includes(topic)));
+    await this.position();
+    await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'read side: restore watch failed'));
+    this.firstLook();
+  }
+
+  fold(batch: PartitionBatch): Promise<void> {
+    return this.onBatch(batch);
+  }
+
+  /** Resolves once the first assignment is positioned and looked at (so a fresh log is marked whole), or after 30 s. */
+  whenPositioned(): Promise<void> {
+    return Promise.race([this.looked, new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref())]);
   }
 
   private logOf(topic: string): Log {
     return topic === this.deps.topics.events ? 'events' : 'outcomes';
   }
 
-  /** Starts folding; resolves once the first assignment is positioned and looked at (so a fresh log is marked whole). */
+  /**
+   * Starts folding. With a consumer of its own it starts that too and resolves once the first assignment is positioned
+   * and looked at (so a fresh log is marked whole); with a shared one (`deps.consumer`) it joins it, and whoever starts
+   * the consumer awaits `whenPositioned`.
+   */
   async start(): Promise<void> {
-    const { topics } = this.deps;
-    let firstLook: () => void = () => undefined;
-    const looked = new Promise<void>((resolve) => (firstLook = resolve));
-    this.running = await runBatchConsumer({
-      kafka: this.deps.kafka,
-      groupId: this.deps.groupId,
-      topics: [topics.events, topics.outcomes],
-      logger: this.deps.logger,
-      partitionsConcurrently: this.deps.partitionsConcurrently,
-      maxBytesPerPartition: this.deps.fetchBytesPerPartition ?? FETCH_BYTES_PER_PARTITION,
-      ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
-      onAssigned: async (assignment) => {
-        this.owned = new Map(assignment);
-        await this.position();
-        await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'read side: restore watch failed'));
-        firstLook();
-      },
-      onBatch: (batch) => this.onBatch(batch),
-      onCrash: (err) => this.deps.onCrash?.(err),
-      ...(this.deps.metrics ? { observer: consumerObserver(this.deps.metrics) } : {}),
-    });
+    this.consumer.add(this);
     this.scheduleWatch();
-    await Promise.race([looked, new Promise((resolve) => setTimeout(resolve, 30_000))]);
+    if (this.deps.consumer) return;
+    await this.consumer.start();
+    await this.whenPositioned();
   }
 
+  /** Stops folding; a shared consumer is its owner's to stop (before this). */
   async stop(): Promise<void> {
     this.stopping = true;
     clearTimeout(this.watch);
-    await this.running?.stop();
+    if (!this.deps.consumer) await this.consumer.stop();
   }
 
-  private seek(topic: string, partition: number, offset: bigint, first?: bigint): void {
+  private async seek(topic: string, partition: number, offset: bigint, first?: bigint): Promise<void> {
     this.folded.delete(`${topic}/${partition}`);
     this.seeks.set(`${topic}/${partition}`, { offset, ...(first === undefined ? {} : { first }) });
-    this.running?.seek({ topic, partition, offset });
+    await this.consumer.seek({ topic, partition, offset });
   }
 
   /**
@@ -118,7 +128,7 @@ export class CaseViewProjector {
       for (const partition of partitions) {
         try {
           const { checkpoint } = await this.deps.store.position(partition, this.logOf(topic));
-          this.seek(topic, partition, nextOffset(checkpoint));
+          await this.seek(topic, partition, nextOffset(checkpoint));
         } catch (err) {
           this.folded.delete(`${topic}/${partition}`);
           this.deps.logger.warn({ err, topic, partition }, 'read side: could not position a partition at its checkpoint');
@@ -177,7 +187,7 @@ export class CaseViewProjector {
       // offset right after seeking there means the log has a hole: go on after it, loudly.
       const last = this.seeks.get(name);
       if (!(last && last.offset === next && last.first === first)) {
-        this.seek(batch.topic, partition, next, first);
+        await this.seek(batch.topic, partition, next, first);
         logger.info(
           { topic: batch.topic, partition, from: next.toString(), batchBegins: first.toString() },
           'read side: re-reading from the checkpoint',
@@ -193,8 +203,8 @@ export class CaseViewProjector {
     const fresh = batch.records.filter((r) => BigInt(r.offset) >= next);
     const lastRecord = fresh[fresh.length - 1];
     if (!lastRecord) return;
-    if (log === 'events') await this.fold.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
-    else await this.fold.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
+    if (log === 'events') await this.folding.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
+    else await this.folding.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
     const caughtUp = BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark);
     if (caughtUp && !restored) await store.markRestored(partition, log, new Date());
