@@ -106,7 +106,7 @@ async function main(): Promise<void> {
   });
   await caseViews.start();
   await consumer.start();
-  await Promise.all([projector.whenPositioned(), caseViews.whenPositioned()]);
+  await consumer.whenAssigned();
   const bulletinLog = new KafkaBulletinLog(kafka, topics.bulletins, logger);
   const streamSlots = new StreamSlots(
     redis,

@@ -109,7 +109,7 @@ describe('one consumer feeding the counters and the read side (real broker and R
     await counters.start();
     await views.start();
     await consumer.start();
-    await Promise.all([counters.whenPositioned(), views.whenPositioned()]);
+    await consumer.whenAssigned();
 
     const counted = async () => (await generations.store(FIRST_GENERATION).read(PARTITIONS, '440705', 'all')).get('reported') ?? 0;
     const viewed = async () => {

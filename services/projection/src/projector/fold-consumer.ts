@@ -85,12 +85,10 @@ export function consumerOf(
 export class FoldConsumer {
   private readonly folds: LogFold[] = [];
   private running: Promise<RunningConsumer> | undefined;
+  private assignedOnce: () => void = () => undefined;
+  private readonly firstAssigned = new Promise<void>((resolve) => (this.assignedOnce = resolve));
 
   constructor(private readonly options: FoldConsumerOptions) {}
-
-  get groupId(): string {
-    return this.options.groupId;
-  }
 
   /** Adds a fold; before start only. */
   add(fold: LogFold): void {
@@ -113,6 +111,7 @@ export class FoldConsumer {
       ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
       onAssigned: async (assignment) => {
         for (const fold of this.folds) await fold.assigned(assignment);
+        this.assignedOnce();
       },
       onBatch: async (batch) => {
         const folds = this.folds.filter((f) => f.topics.includes(batch.topic));
@@ -126,6 +125,14 @@ export class FoldConsumer {
       ...(options.metrics ? { observer: consumerObserver(options.metrics) } : {}),
     });
     return this.running.then(() => undefined);
+  }
+
+  /**
+   * Resolves once every fold has taken its first assignment (positioned its partitions, looked at those not whole: a
+   * fresh log is then marked whole), or after 30 s.
+   */
+  whenAssigned(): Promise<void> {
+    return Promise.race([this.firstAssigned, new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref())]);
   }
 
   /**

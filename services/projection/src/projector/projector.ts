@@ -74,9 +74,6 @@ export interface ProjectorTotals {
 export class Projector implements LogFold {
   private readonly producer: DurableProducer;
   private readonly consumer: FoldConsumer;
-  /** Resolved once the first assignment is positioned and looked at. */
-  private readonly looked: Promise<void>;
-  private firstLook: () => void = () => undefined;
   private owned: readonly number[] = [];
   /** The last seek of each partition: a batch that again begins at the same later offset shows a hole in the log. */
   private readonly seeks = new Map<number, { generation: number; offset: bigint; first?: bigint }>();
@@ -96,7 +93,6 @@ export class Projector implements LogFold {
   constructor(private readonly deps: ProjectorDeps) {
     this.producer = new DurableProducer(deps.kafka);
     this.consumer = consumerOf(deps);
-    this.looked = new Promise((resolve) => (this.firstLook = resolve));
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'counters', (topic, partition, offset) => {
       this.folded.delete(partition);
       this.seeks.set(partition, { generation: this.deps.generations.current() ?? 0, offset });
@@ -114,16 +110,10 @@ export class Projector implements LogFold {
     this.owned = assignment.get(this.deps.topics.events) ?? [];
     await this.position(this.owned, 'assigned');
     if (this.live) await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'counters: restore watch failed'));
-    this.firstLook();
   }
 
   fold(batch: PartitionBatch): Promise<void> {
     return this.onBatch(batch);
-  }
-
-  /** Resolves once the first assignment is positioned and looked at (so a fresh log is marked whole), or after 30 s. */
-  whenPositioned(): Promise<void> {
-    return Promise.race([this.looked, new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref())]);
   }
 
   private get ownsConsumer(): boolean {
@@ -163,7 +153,7 @@ export class Projector implements LogFold {
   /**
    * Starts folding. With a consumer of its own it starts that too, and the live projector resolves once its first
    * assignment is positioned and looked at; with a shared one (`deps.consumer`) it joins it, and whoever starts the
-   * consumer awaits `whenPositioned`.
+   * consumer awaits its `whenAssigned`.
    */
   async start(): Promise<void> {
     if (this.sendsDeadLetters) await this.producer.connect();
@@ -176,7 +166,7 @@ export class Projector implements LogFold {
     if (!this.ownsConsumer) return this.scheduleWatch();
     await this.consumer.start();
     this.scheduleWatch();
-    if (this.live) await this.whenPositioned();
+    if (this.live) await this.consumer.whenAssigned();
   }
 
   /** Stops folding; a shared consumer is its owner's to stop (before this). */

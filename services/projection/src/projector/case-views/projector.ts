@@ -42,9 +42,6 @@ interface CaseViewProjectorParts {
  */
 export class CaseViewProjector implements LogFold {
   private readonly consumer: FoldConsumer;
-  /** Resolved once the first assignment is positioned and looked at. */
-  private readonly looked: Promise<void>;
-  private firstLook: () => void = () => undefined;
   private owned = new Map<string, readonly number[]>();
   private readonly seeks = new Map<string, { offset: bigint; first?: bigint }>();
   /**
@@ -61,7 +58,6 @@ export class CaseViewProjector implements LogFold {
   constructor(private readonly deps: CaseViewProjectorDeps) {
     this.folding = new CaseViewFold(deps);
     this.consumer = consumerOf(deps);
-    this.looked = new Promise((resolve) => (this.firstLook = resolve));
     this.restoreWatch = new RestoreWatch(deps.kafka, deps.logger, 'case views', (topic, partition, offset) => {
       void this.seek(topic, partition, offset);
     });
@@ -77,16 +73,10 @@ export class CaseViewProjector implements LogFold {
     this.owned = new Map([...assignment].filter(([topic]) => this.topics.includes(topic)));
     await this.position();
     await this.watchRestores().catch((err: unknown) => this.deps.logger.warn({ err }, 'read side: restore watch failed'));
-    this.firstLook();
   }
 
   fold(batch: PartitionBatch): Promise<void> {
     return this.onBatch(batch);
-  }
-
-  /** Resolves once the first assignment is positioned and looked at (so a fresh log is marked whole), or after 30 s. */
-  whenPositioned(): Promise<void> {
-    return Promise.race([this.looked, new Promise<void>((resolve) => setTimeout(resolve, 30_000).unref())]);
   }
 
   private logOf(topic: string): Log {
@@ -96,14 +86,14 @@ export class CaseViewProjector implements LogFold {
   /**
    * Starts folding. With a consumer of its own it starts that too and resolves once the first assignment is positioned
    * and looked at (so a fresh log is marked whole); with a shared one (`deps.consumer`) it joins it, and whoever starts
-   * the consumer awaits `whenPositioned`.
+   * the consumer awaits its `whenAssigned`.
    */
   async start(): Promise<void> {
     this.consumer.add(this);
     this.scheduleWatch();
     if (this.deps.consumer) return;
     await this.consumer.start();
-    await this.whenPositioned();
+    await this.consumer.whenAssigned();
   }
 
   /** Stops folding; a shared consumer is its owner's to stop (before this). */
