@@ -155,8 +155,8 @@ describe('metrics of every service, scraped while traffic runs', () => {
       const samples = await scrape(service);
       expect(has(samples, 'process_cpu_seconds_total'), service.name).toBe(true);
       expect(has(samples, 'nodejs_eventloop_lag_p99_seconds'), service.name).toBe(true);
-      // The projection runs two consumers (counters and case views); the intake none.
-      const consumers = { 'intake-api': 0, projection: 2 }[service.name as string] ?? 1;
+      // One consumer each: the projection's feeds both its folds, counters and case views (ADR 0040); the intake none.
+      const consumers = { 'intake-api': 0 }[service.name as string] ?? 1;
       expect(total(samples, 'gridgov_kafka_consumer_running'), service.name).toBe(consumers);
     }
 
@@ -277,7 +277,7 @@ describe('metrics of every service, scraped while traffic runs', () => {
           workerLag: total(w, 'gridgov_kafka_consumer_lag'),
           outbox: total(w, 'gridgov_worker_outbox_depth'),
           projectionLag: total(p, 'gridgov_kafka_consumer_lag'),
-          // Both of its consumers (counters, case views) read every event: at least one per case each.
+          // Its one consumer (both folds, ADR 0040) reads every event: at least one per case.
           projected: total(p, 'gridgov_kafka_records_consumed_total', eventsTopic) - projectedBefore,
         };
       },
@@ -287,7 +287,7 @@ describe('metrics of every service, scraped while traffic runs', () => {
         s.workerLag === 0 &&
         s.outbox === 0 &&
         s.projectionLag === 0 &&
-        s.projected >= 2 * CASES,
+        s.projected >= CASES,
       240_000,
       200,
     );
