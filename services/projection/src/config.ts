@@ -38,7 +38,7 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(64 * 1024 * 1024)
       .default(1024 * 1024)
       .describe(
-        'The most one fetch of grid.events brings of one partition, in bytes, for the counters and the read side each: the largest batch they fold and write at once (about 1,000 events a MiB). Larger batches write less per event but hold the partition longer between heartbeats: past PROJECTION_SESSION_TIMEOUT_MS on a starved CPU the group drops the instance.',
+        'The most one fetch brings of one partition (grid.events, grid.outcomes), in bytes, for the one consumer that feeds both folds (ADR 0040): the largest batch the counters and the read side fold and write at once (about 1,000 events a MiB). Larger batches write less per event but hold the partition longer between heartbeats: past PROJECTION_SESSION_TIMEOUT_MS on a starved CPU the group drops the instance.',
       ),
     PROJECTION_APPLY_WRITES: z.coerce
       .number()
@@ -55,7 +55,9 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .min(6_000)
       .max(300_000)
       .default(10_000)
-      .describe('How soon an instance that died silently loses its partitions to the others, in ms (broker minimum 6 s).'),
+      .describe(
+        "How soon an instance that died silently loses its partitions to the others, in ms (broker minimum 6 s); the session of the one consumer feeding both folds. A restarted instance waits this long for its predecessor's partitions.",
+      ),
     RANKING_WEIGHTS: WeightsText.default(DEFAULT_WEIGHTS).describe(
       'Default ranking weights wClosure,wOnTime,wRework (结案率, 按期结案率, 1 − 返工率), 0.4,0.4,0.2 unless set; they sum to 1.',
     ),
