@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { topicSpecsWithPrefix, type TopicSpec } from '@gridgov/contracts';
 import type { KafkaSasl } from '@gridgov/kafka';
+import { claimPort } from './processes.ts';
 import { brokerLogin, registerBrokerHome } from './stack-access.ts';
 
 const run = promisify(execFile);
@@ -45,7 +46,8 @@ const portFree = (port: number) =>
 
 async function freePortPair(first: number): Promise<number> {
   for (let port = first; port < first + 400; port += 2) {
-    if ((await portFree(port)) && (await portFree(port + 1))) return port;
+    // Claimed too: a port of a broker killed for a while is free to the OS, not to another test process.
+    if ((await portFree(port)) && (await portFree(port + 1)) && claimPort(port) && claimPort(port + 1)) return port;
   }
   throw new Error(`no two free ports from ${first} to ${first + 400}`);
 }

@@ -1,6 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { dirname, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { testServiceEnvironment } from './stack-access.ts';
 import { TEST_SERVICE_SECRETS } from './auth.ts';
@@ -21,22 +23,53 @@ export interface RunningService {
 }
 
 /**
- * Ports this process has handed out. A port is free when asked for, not when used: the OS may hand a closed port out again
- * at once, and a stack's ports are all chosen before its services bind them. Were the projection given the port chosen
- * a moment before for the console, the console's start-up would take the projection's /readyz for its own and the
- * browser get the projection's 404 for every page. One CI run of the console tests failed in a way that fits (pages
- * loaded, the console's sign-in never shown); its cause was not seen.
+ * Ports handed out, by any test process of this machine: a claim file each, named by the port, holding the claiming
+ * process's pid. A port is free when asked for, not when used: the OS may hand a closed port out again at once, and a
+ * stack's ports are all chosen before its services bind them. Were the projection given the port chosen a moment before
+ * for the console, the console's start-up would take the projection's /readyz for its own. Test files that run side by
+ * side (vitest.config.ts) are separate processes: a port one handed out and its service has not bound yet is free to
+ * the OS, and another's worker once took it (EADDRINUSE). A claim lasts as long as the process that made it.
  */
-const handedOut = new Set<number>();
+const CLAIMS_DIR = join(tmpdir(), 'gridgov-test-ports');
 
-/** A TCP port on 127.0.0.1 free now, and not handed out before by this process. */
+/** Claims `port` for this process: false when this process or another still running holds it already. */
+export function claimPort(port: number): boolean {
+  mkdirSync(CLAIMS_DIR, { recursive: true });
+  const file = join(CLAIMS_DIR, String(port));
+  try {
+    writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  let holder = Number.NaN;
+  try {
+    holder = Number(readFileSync(file, 'utf8'));
+  } catch {
+    // Being written or taken over this instant: held.
+    return false;
+  }
+  if (holder === process.pid || processAlive(holder)) return false;
+  // Its claimant is gone (an earlier run, a finished test file): the port may be claimed again.
+  writeFileSync(file, String(process.pid));
+  return true;
+}
+
+function processAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A TCP port on 127.0.0.1 free now, and not handed out to any test process still running. */
 export async function freePort(): Promise<number> {
   for (let tries = 0; ; tries++) {
     const port = await portFreeNow();
-    if (!handedOut.has(port) || tries >= 100) {
-      handedOut.add(port);
-      return port;
-    }
+    if (claimPort(port) || tries >= 100) return port;
   }
 }
 
