@@ -49,7 +49,8 @@ export function claimPort(port: number): boolean {
     // Being written or taken over this instant: held.
     return false;
   }
-  if (holder === process.pid || processAlive(holder)) return false;
+  // Empty: its claimant is between creating the file and writing its pid. Held.
+  if (!(holder > 0) || holder === process.pid || processAlive(holder)) return false;
   // Its claimant is gone (an earlier run, a finished test file): the port may be claimed again.
   writeFileSync(file, String(process.pid));
   return true;
