@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Admin, ConfigResourceTypes } from 'kafkajs';
 import type { TopicSpec } from '@gridgov/contracts';
 import { kafkajsOf, type KafkaClient } from './client.ts';
@@ -60,9 +61,14 @@ export class KafkaAdmin {
    */
   async createTopics(topics: readonly TopicSpec[], options: { timeoutMs?: number; replicationFactor?: number } = {}): Promise<void> {
     if (topics.length === 0) return;
+    const timeoutMs = options.timeoutMs ?? 30_000;
+    const deadline = Date.now() + timeoutMs;
+    // kafkajs' own wait (waitForLeaders) retries only LEADER_NOT_AVAILABLE; a broker whose metadata has not caught up
+    // with the new topic answers UNKNOWN_TOPIC_OR_PARTITION ("This server does not host this topic-partition") and
+    // kafkajs gives up. So it only creates here, and waitForLeaders below retries both until the deadline.
     await this.admin.createTopics({
-      waitForLeaders: true,
-      ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+      waitForLeaders: false,
+      timeout: timeoutMs,
       topics: topics.map((t) => ({
         topic: t.name,
         numPartitions: t.partitions,
@@ -70,6 +76,32 @@ export class KafkaAdmin {
         configEntries: Object.entries(t.config ?? {}).map(([name, value]) => ({ name, value })),
       })),
     });
+    await this.waitForLeaders(
+      topics.map((t) => t.name),
+      Math.max(deadline - Date.now(), 1000),
+    );
+  }
+
+  /**
+   * Waits until these topics exist and every partition has a leader, asking every 200 ms; their partitions and
+   * leaders. Throws, naming the topics still without, when `timeoutMs` passes.
+   */
+  async waitForLeaders(names: readonly string[], timeoutMs: number): Promise<TopicPartitions[]> {
+    const deadline = Date.now() + timeoutMs;
+    let pending: readonly string[] = names;
+    let lastError = '';
+    for (;;) {
+      try {
+        const topics = await this.topics(names);
+        pending = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => !(p.leader >= 0))).map((t) => t.name);
+        if (pending.length === 0) return topics;
+      } catch (err) {
+        lastError = ` (${err instanceof Error ? err.message : String(err)})`;
+      }
+      if (Date.now() >= deadline) break;
+      await sleep(200);
+    }
+    throw new Error(`timed out waiting for partition leaders of: ${pending.join(', ')}${lastError}`);
   }
 
   async deleteTopics(names: readonly string[], timeoutMs = 10_000): Promise<void> {

@@ -185,22 +185,6 @@ function loadTopicsFile(file: string | undefined): TopicSpec[] {
   return topics.filter((t): t is TopicSpec => t !== null);
 }
 
-async function waitForLeaders(admin: KafkaAdmin, names: readonly string[], deadline: number) {
-  let pending: readonly string[] = names;
-  let lastError = '';
-  while (Date.now() < deadline) {
-    try {
-      const topics = await admin.topics(names);
-      pending = topics.filter((t) => t.partitions.length === 0 || t.partitions.some((p) => !(p.leader >= 0))).map((t) => t.name);
-      if (pending.length === 0) return topics;
-    } catch (err) {
-      lastError = ` (${messageOf(err)})`;
-    }
-    await sleep(200);
-  }
-  fail(`timed out waiting for partition leaders of: ${pending.join(', ')}${lastError}`);
-}
-
 /**
  * KRaft creates __consumer_offsets lazily on the first FindCoordinator request; until it has leaders,
  * consumers log "The group coordinator is not available" and retry. Asking once here lets the first
@@ -232,10 +216,9 @@ async function cmdCreateTopics(opts: Options): Promise<void> {
     const present = wanted.filter((t) => existing.has(t.name));
     // A topic created meanwhile by someone else is not an error.
     await admin.createTopics(missing, { timeoutMs: Math.max(5000, deadline - Date.now()) });
-    const metadata = await waitForLeaders(
-      admin,
+    const metadata = await admin.waitForLeaders(
       wanted.map((t) => t.name),
-      deadline,
+      Math.max(1000, deadline - Date.now()),
     );
     const partitionsOf = new Map(metadata.map((t) => [t.name, t.partitions.length]));
     for (const t of missing) console.log(`created  ${t.name} (${partitionsOf.get(t.name)} partitions)`);
