@@ -12,7 +12,16 @@ import {
 } from '@gridgov/testing';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, collectPageErrors, DESKTOP, PHONE, screenshot, withPageState } from './support/browser.ts';
+import {
+  chooseRangeAndScope,
+  collectPageErrors,
+  DESKTOP,
+  expectedShownFigures,
+  PHONE,
+  screenshot,
+  shownFigures,
+  withPageState,
+} from './support/browser.ts';
 import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
@@ -201,15 +210,8 @@ describe('the web console', () => {
       () => Promise.all([api(`from=${from}&to=${to}&category=exposed_rubbish&department=sanitation`), api(`from=${from}&to=${to}`)]),
       ([p, w]) => p['reported']! >= 4 && w['reported']! >= p['reported']! + 2,
     );
-    const shown = (name: string) => page.getByTestId(`figure-${name}`).locator('.figure-value').textContent();
-    const percent = (rate: number | null | undefined) => (rate === null || rate === undefined ? '—' : `${(rate * 100).toFixed(1)}%`);
-    // Each figure as the page settles on the range and scope (one CI run read 'closed' as — just after 'reported' matched).
-    await poll(() => shown('reported')).toBe(String(pair['reported']));
-    await poll(() => shown('registered')).toBe(String(pair['registered']));
-    await poll(() => shown('closed')).toBe(String(pair['closed']));
-    await poll(() => shown('overdue')).toBe(String(pair['overdue']));
-    await poll(() => shown('closureRate')).toBe(percent(pair['closureRate']));
-    await poll(() => shown('onTimeClosureRate')).toBe(percent(pair['onTimeClosureRate']));
+    // All the figures at once, as the page settles on the range and scope (it passes through the steps between).
+    await poll(() => shownFigures(page)).toEqual(expectedShownFigures(pair));
     // The ranking asks for the same range and scope: the community with the cases is ranked, alone, and not 末位.
     await page.locator(`[data-testid=ranking] tbody.ranked tr[data-area="${community.code}"]`).waitFor();
     expect(await page.getByTestId('ranking').locator('tr.bottom').count()).toBe(0);
@@ -219,7 +221,7 @@ describe('the web console', () => {
     // Back to the whole area: the figures follow.
     await page.getByTestId('scope-category').selectOption('');
     await page.getByTestId('scope-department').selectOption('');
-    await poll(() => shown('reported')).toBe(String(whole['reported']));
+    await poll(() => shownFigures(page)).toEqual(expectedShownFigures(whole));
     expect(errors).toEqual([]);
   });
 

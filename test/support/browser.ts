@@ -100,6 +100,25 @@ export async function chooseRangeAndScope(
   return { from, to };
 }
 
+/** The leader's figure cards the tests compare with the API: counts as numbers, the two rates as percentages. */
+const SHOWN_FIGURES = ['reported', 'registered', 'closed', 'overdue', 'escalated', 'closureRate', 'onTimeClosureRate'] as const;
+
+/** What the leader's figure cards show now, read in one go (a card reads — while its query loads). */
+export async function shownFigures(page: Page): Promise<Record<string, string | null>> {
+  const values = await Promise.all(SHOWN_FIGURES.map((name) => page.getByTestId(`figure-${name}`).locator('.figure-value').textContent()));
+  return Object.fromEntries(SHOWN_FIGURES.map((name, i) => [name, values[i] ?? null]));
+}
+
+/** What the figure cards should show for an answer of /v1/figures (the console's format: 1 decimal, — for none). */
+export function expectedShownFigures(figures: Readonly<Record<string, number | null | undefined>>): Record<string, string> {
+  const text = (name: string): string => {
+    const v = figures[name];
+    if (v === null || v === undefined) return '—';
+    return name.endsWith('Rate') ? `${(v * 100).toFixed(1)}%` : String(v);
+  };
+  return Object.fromEntries(SHOWN_FIGURES.map((name) => [name, text(name)]));
+}
+
 /** A phone (390×844, touch) and a desktop, as the console's users hold them. */
 export const PHONE: BrowserContextOptions = {
   viewport: { width: 390, height: 844 },
