@@ -19,14 +19,39 @@ import { whatIfBench } from './what-if.ts';
  * `bash scripts/bench [suite ...] [--full]`: benchmarks, not tests. Each suite prints its own table
  * and writes its JSON; the run ends with one summary of every figure beside its reference, written
  * as JSON too. Default sizes finish in about 10 minutes on a 2-core machine; --full runs the large ones.
+ * `end-to-end` takes `--rates=100,1000` and `--seconds=30` (offered reports a second, and how long each rate runs):
+ * a longer run at one rate, to watch or profile the pipeline at it.
  */
 const args = process.argv.slice(2);
 const full = args.includes('--full');
 const suites = args.filter((a) => !a.startsWith('--'));
+
+/** The value of `--name=…` as positive integers (comma-separated), or undefined when not given; a bad one ends the run. */
+function positiveIntegers(name: string): number[] | undefined {
+  const given = args.find((a) => a.startsWith(`--${name}=`));
+  if (given === undefined) return undefined;
+  const values = given
+    .slice(name.length + 3)
+    .split(',')
+    .map(Number);
+  if (values.length === 0 || values.some((v) => !Number.isInteger(v) || v <= 0)) {
+    console.error(`--${name} takes positive whole numbers, comma-separated (got ${given})`);
+    process.exit(2);
+  }
+  return values;
+}
+const known = new Set(['--full']);
+const unknownFlags = args.filter((a) => a.startsWith('--') && !known.has(a) && !/^--(rates|seconds)=/.test(a));
+if (unknownFlags.length > 0) {
+  console.error(`unknown option ${unknownFlags.join(', ')}; known: --full, --rates=R[,R…], --seconds=S (end-to-end)`);
+  process.exit(2);
+}
+const rates = positiveIntegers('rates') ?? (full ? [100, 1_000, 5_000] : [100, 1_000]);
+const seconds = positiveIntegers('seconds')?.[0] ?? (full ? 30 : 8);
 const all: Record<string, () => Promise<SuiteRows>> = {
   calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
   intake: () => intakeBench(full ? 30 : 8),
-  'end-to-end': () => endToEndBench(full ? [100, 1_000, 5_000] : [100, 1_000], full ? 30 : 8),
+  'end-to-end': () => endToEndBench(rates, seconds),
   projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
   replay: () => replayBench(full ? 100_000 : 10_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
