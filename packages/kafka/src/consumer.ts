@@ -1,10 +1,6 @@
-// kafkajs is CommonJS: Node's named exports of it are those its module lexer finds, which leave out the errors.
-import kafkajs from 'kafkajs';
 import type { Logger } from 'pino';
 import { kafkajsOf, type KafkaClient } from './client.ts';
 import { headersOf } from './partition.ts';
-
-const { KafkaJSError } = kafkajs;
 
 export interface IncomingRecord {
   readonly offset: string;
@@ -132,10 +128,30 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   let assigned: Promise<void> = Promise.resolve();
   if (options.onAssigned) {
     const onAssigned = options.onAssigned;
+    let joins = 0;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      const join = ++joins;
       const assignment = new Map<string, number[]>(Object.entries(event.payload.memberAssignment));
       // A throw of its own becomes the promise's rejection: it must not break kafkajs's join, whose event this is.
-      assigned = (async () => onAssigned(assignment))();
+      assigned = (async () => {
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await onAssigned(assignment);
+            return;
+          } catch (err) {
+            // An error kafkajs would retry (Redis or a broker away) is left to it: the batches waiting for the assignment
+            // fail, are fetched again, and the consumer restarts. One it would give up on for good (a restore fenced by a
+            // member that claimed a partition under an assignment older than this one) is retried here, a little later
+            // each time, until it is taken or a newer assignment replaces it. Not on the next batch: a partition with
+            // nothing new to fetch brings none (kafkajs hands on no empty batch), and its timers would wait meanwhile.
+            if ((err as { retriable?: unknown }).retriable !== false || join !== joins) throw err;
+            const pauseMs = Math.min(attempt, 5) * RETAKE_PAUSE_MS;
+            logger.warn({ err, groupId: options.groupId, attempt, pauseMs }, 'the assignment could not be taken: taking it again');
+            await new Promise((r) => setTimeout(r, pauseMs));
+            if (join !== joins) throw err;
+          }
+        }
+      })();
       // A failed onAssigned fails the batches that wait for it (they are fetched again); until one does, its rejection
       // must not count as unhandled (Node would end the process).
       assigned.catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'onAssigned failed'));
@@ -150,16 +166,15 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
     eachBatch: async (payload) => {
       const { batch } = payload;
-      try {
-        await assigned;
-      } catch (err) {
-        // Taking the assignment failed. An error kafkajs would retry (Redis or a broker away) is left to it, as before:
-        // it fetches the batch again, then restarts the consumer. One it would give up on for good (a restore fenced by
-        // a member that took a partition meanwhile) would end the process instead: the batch is not handled, and the
-        // member joins the group again, a second later, to take whatever it is given then afresh.
-        if ((err as { retriable?: unknown }).retriable !== false) throw err;
-        await new Promise((r) => setTimeout(r, REJOIN_PAUSE_MS));
-        throw rejoinAfter(err);
+      // The assignment taken first; one replaced meanwhile by a newer join is waited for in its stead.
+      for (;;) {
+        const awaited = assigned;
+        try {
+          await awaited;
+          break;
+        } catch (err) {
+          if (awaited === assigned) throw err;
+        }
       }
       if (batch.messages.length === 0 || !payload.isRunning() || payload.isStale()) return;
       await options.onBatch({
@@ -220,19 +235,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   };
 }
 
-/** How long a member whose assignment could not be taken waits before it joins the group again. */
-const REJOIN_PAUSE_MS = 1_000;
-
-/**
- * An error that makes kafkajs's runner join the group again at once (it does so for a rebalance in progress), holding
- * why as its cause.
- */
-function rejoinAfter(err: unknown): Error {
-  const cause = err instanceof Error ? err : new Error(String(err));
-  const rejoin = new KafkaJSError(`the assignment could not be taken: ${cause.message}; joining the group again`, { retriable: true });
-  // kafkajs's types leave `cause` out of the metadata its constructor takes; it is set here instead.
-  return Object.assign(rejoin, { type: 'REBALANCE_IN_PROGRESS', cause });
-}
+/** How long a member whose assignment could not be taken waits before it takes it again (times the attempt, up to 5). */
+const RETAKE_PAUSE_MS = 1_000;
 
 /** The refusals of a commit that mean the member is no longer in the group's current generation. */
 const GROUP_MOVED_ON = new Set(['UNKNOWN_MEMBER_ID', 'ILLEGAL_GENERATION', 'REBALANCE_IN_PROGRESS']);
