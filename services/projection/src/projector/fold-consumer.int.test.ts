@@ -3,6 +3,7 @@ import { EventVerifier } from '@gridgov/auth';
 import type { GridEvent } from '@gridgov/contracts';
 import { DurableProducer, partitionOf } from '@gridgov/kafka';
 import { createTestInfra, eventually, loadXinhuiAreas, signedEventRecords, TEST_EVENT_VERIFY_KEY, type TestInfra } from '@gridgov/testing';
+import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CaseViewProjector } from './case-views/projector.ts';
 import { CaseViewStore } from './case-views/store.ts';
@@ -73,12 +74,22 @@ describe('one consumer feeding the counters and the read side (real broker and R
   });
 
   it('verifies and decodes each record once for both folds, and a fold that lost its state folds again alone', async () => {
-    const generations = new ProjectionGenerations(infra.redis, new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION), infra.logger);
+    // The folds' log, kept to be shown if a wait fails (a CI run once saw one partition not folded again for 30 s).
+    const lines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
+    const logged = async <T>(wait: Promise<T>): Promise<T> => {
+      try {
+        return await wait;
+      } catch (err) {
+        throw new Error(`${(err as Error).message}\nthe folds' log:\n${lines.slice(-60).join('')}`, { cause: err });
+      }
+    };
+    const generations = new ProjectionGenerations(infra.redis, new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION), logger);
     const store = new CaseViewStore(infra.redis, infra.keyPrefix, 3600);
     consumer = new FoldConsumer({
       kafka: infra.kafka,
       groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
+      logger,
       partitionsConcurrently: PARTITIONS,
       fetchBytesPerPartition: 1024 * 1024,
     });
@@ -87,7 +98,7 @@ describe('one consumer feeding the counters and the read side (real broker and R
       consumer,
       areas,
       topics: infra.topics,
-      logger: infra.logger,
+      logger,
       eventVerifier: verifier,
       watchMs: 200,
     };
@@ -117,8 +128,8 @@ describe('one consumer feeding the counters and the read side (real broker and R
       const ends = Array.from({ length: PARTITIONS }, (_, p) => BigInt(ids.filter((id) => partitionOf(id, PARTITIONS) === p).length));
       return positions.every((x, p) => x.restored && nextOffset(x.checkpoint) >= ends[p]!);
     };
-    expect(await eventually(counted, (n) => n >= CASES)).toBe(CASES);
-    expect(await eventually(viewed, (done) => done)).toBe(true);
+    expect(await logged(eventually(counted, (n) => n >= CASES))).toBe(CASES);
+    expect(await logged(eventually(viewed, (done) => done))).toBe(true);
     // Both folds took every record, each verified once: the second fold was handed the first one's event.
     expect(checked).toHaveBeenCalledTimes(CASES);
     const before = await readSide(infra);
@@ -129,10 +140,12 @@ describe('one consumer feeding the counters and the read side (real broker and R
     // read side skips what it holds, and nothing of it changes.
     await dropGeneration(infra.redis, new ProjectionKeys(infra.keyPrefix, FIRST_GENERATION));
     expect(await counted()).toBe(0);
-    expect(await eventually(counted, (n) => n >= CASES)).toBe(CASES);
-    await eventually(
-      () => generations.store(FIRST_GENERATION).allRestored(PARTITIONS),
-      (whole) => whole,
+    expect(await logged(eventually(counted, (n) => n >= CASES))).toBe(CASES);
+    await logged(
+      eventually(
+        () => generations.store(FIRST_GENERATION).allRestored(PARTITIONS),
+        (whole) => whole,
+      ),
     );
     expect(await counted()).toBe(CASES);
     expect(await readSide(infra)).toEqual(before);
