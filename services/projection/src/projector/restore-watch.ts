@@ -17,6 +17,25 @@ export interface WatchedTopic {
 export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0n : BigInt(checkpoint) + 1n);
 
 /**
+ * The longest a look waits for a topic's high watermarks. kafkajs retries a refused ListOffsets (a broker whose
+ * metadata lags) for up to some 50 s with the client's retry settings; a look held that long holds every partition's
+ * restore with it (a CI run saw a partition not re-read for 30 s). It fails instead, and the next look asks again.
+ */
+export const WATERMARKS_WAIT_MS = 5_000;
+
+async function withinWait<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
  * Lost state is detected, never served (ADR 0009). A store keeps per partition a mark that it holds everything up to
  * its checkpoint; Redis that lost the state lost the mark with it. This looks at the partitions without one: a
  * partition whose checkpoint reached the log's end is marked whole; one behind whose checkpoint did not move since the
@@ -43,7 +62,7 @@ export class RestoreWatch {
           this.lastSeen.delete(name);
           continue;
         }
-        ends ??= await highWatermarks(this.kafka, topic);
+        ends ??= await withinWait(highWatermarks(this.kafka, topic), WATERMARKS_WAIT_MS, `high watermarks of ${topic}`);
         const next = nextOffset(checkpoint);
         if (next >= (ends.get(partition) ?? 0n)) {
           await markRestored(partition);
