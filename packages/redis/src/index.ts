@@ -66,5 +66,6 @@ export * from './rate-limit.ts';
 export * from './script.ts';
 export * from './script-errors.ts';
 export * from './compare-and-delete.ts';
+export * from './set-while-equals.ts';
 export * from './hash-slot.ts';
 export * from './stream-slots.ts';

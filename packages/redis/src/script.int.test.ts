@@ -2,6 +2,7 @@ import { startOwnRedis, type OwnRedis } from '@gridgov/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compareAndDelete } from './compare-and-delete.ts';
+import { setWhileEquals } from './set-while-equals.ts';
 import { createRedis, redisReady } from './index.ts';
 import { CheckpointConflict } from './script-errors.ts';
 import { defineScript, integerReply, okReply } from './script.ts';
@@ -153,5 +154,20 @@ describe('named scripts on a Redis of their own', () => {
     expect(await compareAndDelete.run(redis, { key: 'claim' }, { expected: 'mine' })).toBe(1);
     expect(await redis.exists('claim')).toBe(0);
     expect(await compareAndDelete.run(redis, { key: 'claim' }, { expected: 'mine' })).toBe(0);
+  });
+
+  it('setWhileEquals sets a key only while its guard holds what was read there', async () => {
+    const redis = connections.plain();
+    clients.push(redis);
+    // No guard key reads as ''.
+    expect(await setWhileEquals.run(redis, { guard: '{p}:checkpoint', key: '{p}:whole' }, { expected: '12', value: 'at' })).toBe(0);
+    expect(await redis.exists('{p}:whole')).toBe(0);
+    expect(await setWhileEquals.run(redis, { guard: '{p}:checkpoint', key: '{p}:whole' }, { expected: '', value: 'at' })).toBe(1);
+    expect(await redis.get('{p}:whole')).toBe('at');
+    await redis.set('{p}:checkpoint', '12');
+    expect(await setWhileEquals.run(redis, { guard: '{p}:checkpoint', key: '{p}:whole' }, { expected: '11', value: 'later' })).toBe(0);
+    expect(await redis.get('{p}:whole')).toBe('at');
+    expect(await setWhileEquals.run(redis, { guard: '{p}:checkpoint', key: '{p}:whole' }, { expected: '12', value: 'later' })).toBe(1);
+    expect(await redis.get('{p}:whole')).toBe('later');
   });
 });

@@ -112,7 +112,15 @@ export async function restoreReadSide(
   const at = new Date();
   const reports: ReadSidePartitionReport[] = [];
   for (const p of partitions) {
-    for (const { log } of logs) await store.markRestored(p, log, at);
+    for (const { log, topic } of logs) {
+      const checkpoint = checkpoints.get(`${topic}/${p}`) ?? '';
+      if (!(await store.markRestored(p, log, checkpoint, at)))
+        throw new CheckpointConflict(
+          'GRIDGOV_CHECKPOINT_CONFLICT',
+          'setWhileEquals',
+          `${topic}/${p}: the checkpoint moved from ${checkpoint || '(none)'} while restoring (a live projector folds it, or Redis lost it again); run again`,
+        );
+    }
     reports.push({
       partition: p,
       events: counts.get(`${topics.events}/${p}`) ?? 0,

@@ -1,5 +1,5 @@
 import { storedPartsOf, type CountedIncident, type CounterChanges } from '@gridgov/domain';
-import { defineScript, okReply, type Redis } from '@gridgov/redis';
+import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
 export const FIRST_GENERATION = 1;
@@ -219,8 +219,13 @@ export class CounterStore implements CounterReader {
     return (await this.redis.exists(this.keys.restored(partition))) === 1;
   }
 
-  async markRestored(partition: number, at: Date): Promise<void> {
-    await this.redis.set(this.keys.restored(partition), at.toISOString());
+  /**
+   * Marks the partition whole, only while its checkpoint is still the one its caller saw at the log's end (`checkpoint`,
+   * '' for none): Redis that lost the state meanwhile is not marked whole over nothing. Answers whether it was marked.
+   */
+  async markRestored(partition: number, checkpoint: string, at: Date): Promise<boolean> {
+    const keys = { guard: this.keys.checkpoint(partition), key: this.keys.restored(partition) };
+    return (await setWhileEquals.run(this.redis, keys, { expected: checkpoint, value: at.toISOString() })) === 1;
   }
 
   /** Checkpoints of several partitions in one pipeline ('' where none): one GET each, no cross-slot MGET. */

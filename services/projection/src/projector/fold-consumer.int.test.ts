@@ -74,7 +74,7 @@ describe('one consumer feeding the counters and the read side (real broker and R
   });
 
   it('verifies and decodes each record once for both folds, and a fold that lost its state folds again alone', async () => {
-    // The folds' log, kept to be shown if a wait fails (a CI run once saw one partition not folded again for 30 s).
+    // The folds' log, kept to be shown if a wait fails (it showed a CI run's partition marked whole over a wipe).
     const lines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
     const logged = async <T>(wait: Promise<T>): Promise<T> => {

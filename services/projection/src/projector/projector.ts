@@ -132,7 +132,7 @@ export class Projector implements LogFold {
         topic: this.deps.topics.events,
         partitions: this.owned,
         position: async (p) => ({ checkpoint: await store.checkpoint(p), restored: await store.isRestored(p) }),
-        markRestored: (p) => store.markRestored(p, this.deps.clock()),
+        markRestored: (p, checkpoint) => store.markRestored(p, checkpoint, this.deps.clock()),
       },
     ]);
   }
@@ -323,9 +323,9 @@ export class Projector implements LogFold {
     await applyPart(lastRecord.offset);
     let restored = continues && memo.restored;
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
+    // Marked only while the checkpoint is still this batch's: Redis that lost it meanwhile is read again, not marked.
     if (this.live && !restored && BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark)) {
-      if (!(await store.isRestored(partition))) await store.markRestored(partition, this.deps.clock());
-      restored = true;
+      restored = (await store.isRestored(partition)) || (await store.markRestored(partition, lastRecord.offset, this.deps.clock()));
     }
     this.folded.set(partition, { generation, checkpoint: lastRecord.offset, restored });
     logger.debug({ partition, generation, events: counted.length, duplicates, parts, offset: lastRecord.offset }, 'batch applied');

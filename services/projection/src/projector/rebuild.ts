@@ -241,7 +241,12 @@ export async function rebuildProjection(options: RebuildOptions): Promise<Rebuil
     await options.beforeSwitch?.();
     lock.assertHeld();
     // Caught up: the new generation is whole (ADR 0009), so queries may read it the moment it is current.
-    for (const p of partitions) await target.markRestored(p, new Date());
+    // Read again: the projector folded on until it stopped. A checkpoint that moves after that is not this rebuild's.
+    checkpoints = await target.checkpoints(partitions);
+    for (const [i, p] of partitions.entries()) {
+      if (!(await target.markRestored(p, checkpoints[i] ?? '', new Date())))
+        throw new RebuildRefused(`generation ${generation}: partition ${p}'s checkpoint moved after the rebuild stopped; not switched`);
+    }
     await generations.switchTo(previous, generation);
     const incidents = await target.incidentCount(partitions.length);
     logger.info({ generation, previous, ...totals, incidents, seconds: elapsed }, 'projection generation switched');

@@ -11,7 +11,12 @@ export interface WatchedTopic {
   readonly topic: string;
   readonly partitions: readonly number[];
   readonly position: (partition: number) => Promise<FoldPosition>;
-  readonly markRestored: (partition: number) => Promise<void>;
+  /**
+   * Marks the partition whole while its checkpoint is still `checkpoint` (what the look saw at the log's end); answers
+   * whether it did. Redis may lose the state while a look waits for the log's end: a mark set unguarded would then vouch
+   * for nothing, and the partition would never be read again.
+   */
+  readonly markRestored: (partition: number, checkpoint: string) => Promise<boolean>;
 }
 
 export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0n : BigInt(checkpoint) + 1n);
@@ -19,7 +24,7 @@ export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0
 /**
  * The longest a look waits for a topic's high watermarks. kafkajs retries a refused ListOffsets (a broker whose
  * metadata lags) for up to some 50 s with the client's retry settings; a look held that long holds every partition's
- * restore with it (a CI run saw a partition not re-read for 30 s). It fails instead, and the next look asks again.
+ * restore with it. It fails instead, and the next look asks again.
  */
 export const WATERMARKS_WAIT_MS = 5_000;
 
@@ -65,9 +70,15 @@ export class RestoreWatch {
         ends ??= await withinWait(highWatermarks(this.kafka, topic), WATERMARKS_WAIT_MS, `high watermarks of ${topic}`);
         const next = nextOffset(checkpoint);
         if (next >= (ends.get(partition) ?? 0n)) {
-          await markRestored(partition);
-          this.logger.info({ store: this.label, topic, partition, checkpoint }, 'partition whole: folded up to the end of the log');
           this.lastSeen.delete(name);
+          if (await markRestored(partition, checkpoint)) {
+            this.logger.info({ store: this.label, topic, partition, checkpoint }, 'partition whole: folded up to the end of the log');
+          } else {
+            this.logger.info(
+              { store: this.label, topic, partition, checkpoint },
+              'partition not marked whole: its checkpoint moved while looked at (Redis lost it?); looked at again next time',
+            );
+          }
         } else if (this.lastSeen.get(name) === checkpoint) {
           this.logger.info(
             { store: this.label, topic, partition, from: next.toString() },

@@ -144,7 +144,7 @@ export class CaseViewProjector implements LogFold {
           topic,
           partitions,
           position: (p: number) => this.deps.store.position(p, log),
-          markRestored: (p: number) => this.deps.store.markRestored(p, log, new Date()),
+          markRestored: (p: number, checkpoint: string) => this.deps.store.markRestored(p, log, checkpoint, new Date()),
         };
       }),
     );
@@ -196,8 +196,9 @@ export class CaseViewProjector implements LogFold {
     if (log === 'events') await this.folding.foldEvents(partition, checkpoint, lastRecord.offset, fresh, () => batch.heartbeat());
     else await this.folding.foldOutcomes(partition, checkpoint, lastRecord.offset, fresh);
     // Caught up with the log: a partition being restored is whole again (the watch would mark it within a second).
+    // Marked only while the checkpoint is still this batch's: Redis that lost it meanwhile is read again, not marked.
     const caughtUp = BigInt(lastRecord.offset) + 1n >= BigInt(batch.highWatermark);
-    if (caughtUp && !restored) await store.markRestored(partition, log, new Date());
-    this.folded.set(name, { checkpoint: lastRecord.offset, restored: restored || caughtUp });
+    const whole = restored || (caughtUp && (await store.markRestored(partition, log, lastRecord.offset, new Date())));
+    this.folded.set(name, { checkpoint: lastRecord.offset, restored: whole });
   }
 }

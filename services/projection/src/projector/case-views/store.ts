@@ -1,7 +1,7 @@
 import type { CommandOutcome } from '@gridgov/contracts';
 import type { Incident, IncidentState } from '@gridgov/domain';
 import { parseRecord, readModelKeys, ReadModelWriter, StoredIncident, type CaseChange } from '@gridgov/read-model';
-import { defineScript, okReply, type Redis } from '@gridgov/redis';
+import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
 
 /**
  * Moves a checkpoint from `fromCheckpoint` to `toCheckpoint` and writes the states (id/JSON pairs after the named
@@ -63,9 +63,16 @@ export class CaseViewStore {
     return { checkpoint: checkpoint ?? '', restored: restored !== null };
   }
 
-  async markRestored(partition: number, log: Log, at: Date): Promise<void> {
+  /**
+   * Marks one log's partition whole, only while its checkpoint is still the one its caller saw at the log's end
+   * (`checkpoint`, '' for none): Redis that lost the state meanwhile is not marked whole over nothing. Answers whether
+   * it was marked.
+   */
+  async markRestored(partition: number, log: Log, checkpoint: string, at: Date): Promise<boolean> {
     const k = this.keys(partition);
-    await this.redis.set(log === 'events' ? k.eventsRestored : k.outcomesRestored, at.toISOString());
+    const keys =
+      log === 'events' ? { guard: k.eventsCheckpoint, key: k.eventsRestored } : { guard: k.outcomesCheckpoint, key: k.outcomesRestored };
+    return (await setWhileEquals.run(this.redis, keys, { expected: checkpoint, value: at.toISOString() })) === 1;
   }
 
   /** The states the partition's cases are folded from: a state that fails its schema is an error naming the incident. */
