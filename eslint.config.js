@@ -64,7 +64,7 @@ export const ALLOWED_IMPORTS = {
   'packages/domain': ['contracts'],
   'packages/geo': ['contracts', 'domain'],
   'packages/auth': ['config', 'contracts'],
-  'packages/http': ['contracts', 'telemetry'],
+  'packages/http': ['contracts', 'runtime', 'telemetry'],
   'packages/kafka': ['contracts'],
   'packages/redis': ['contracts'],
   'packages/read-model': ['contracts', 'domain', 'redis'],

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Actor } from '@gridgov/contracts';
+import { withinTime } from '@gridgov/runtime';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './errors.ts';
 
@@ -147,20 +148,14 @@ async function enforceRateLimits(request: FastifyRequest, reply: FastifyReply, l
   if (actor && limits.perUser > 0) checks.push({ key: `user:${actor.id}`, limit: limits.perUser, who: 'this user' });
   if (checks.length === 0) return;
   let hits: { count: number; resetInMs: number }[];
-  let timer: NodeJS.Timeout | undefined;
   try {
     // A store that does not answer soon is not waited for: the route's own reads have the rest of the 2 s in which
     // a request is answered, 503 if the store is away.
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${RATE_LIMIT_CHECK_TIMEOUT_MS} ms`)), RATE_LIMIT_CHECK_TIMEOUT_MS);
-    });
-    hits = await Promise.race([Promise.all(checks.map((c) => limits.store.hit(c.key, limits.windowMs))), late]);
+    hits = await withinTime(Promise.all(checks.map((c) => limits.store.hit(c.key, limits.windowMs))), RATE_LIMIT_CHECK_TIMEOUT_MS);
   } catch (err) {
     // Failing open: a Redis hiccup must not stop reports from the field; it is logged.
     request.log.warn({ err }, 'rate limits not checked: the store did not answer');
     return;
-  } finally {
-    clearTimeout(timer);
   }
   checks.forEach((check, i) => {
     const hit = hits[i]!;

@@ -154,7 +154,14 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       })();
       // A failed onAssigned fails the batches that wait for it (they are fetched again); until one does, its rejection
       // must not count as unhandled (Node would end the process).
-      assigned.catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'onAssigned failed'));
+      assigned.catch((err: unknown) => {
+        if (join !== joins)
+          logger.info(
+            { err, groupId: options.groupId },
+            'an assignment replaced by a newer one before it was taken: the newer one is taken',
+          );
+        else logger.warn({ err, groupId: options.groupId }, 'onAssigned failed');
+      });
     });
   }
 

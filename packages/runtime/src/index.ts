@@ -72,3 +72,4 @@ export * from './cli.ts';
 export * from './files.ts';
 export * from './progress.ts';
 export * from './http-timeouts.ts';
+export * from './deadline.ts';

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { withinTime } from './deadline.ts';
 
 /** Resolves when the dependency answers; rejects (or never settles) when it does not. */
 export type Probe = () => Promise<unknown>;
@@ -59,17 +60,11 @@ export class ReadinessProbes {
   }
 
   private async probeOne(probe: Probe): Promise<ProbeResult> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer within ${this.timeoutMs} ms`)), this.timeoutMs);
-    });
     try {
-      await Promise.race([probe(), timeout]);
+      await withinTime(probe(), this.timeoutMs);
       return { ok: true };
     } catch (err) {
       return { ok: false, error: err instanceof Error ? err.message : String(err) };
-    } finally {
-      clearTimeout(timer);
     }
   }
 

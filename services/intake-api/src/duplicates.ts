@@ -2,7 +2,7 @@ import type { Actor, DuplicateCandidate } from '@gridgov/contracts';
 import { authorise, type AreaTree, type Catalog } from '@gridgov/domain';
 import { openCasesNear, openNearKeys, type ReadModelReader } from '@gridgov/read-model';
 import type { Redis } from '@gridgov/redis';
-import type { Logger } from '@gridgov/runtime';
+import { NoAnswerInTime, withinTime, type Logger } from '@gridgov/runtime';
 
 /** How long a report waits for its proposals: past it the report goes on without any (the lookup is logged). */
 export const PROPOSAL_TIMEOUT_MS = 300;
@@ -77,25 +77,19 @@ export async function proposalsFor(
   log: Pick<Logger, 'warn'>,
   timeoutMs = PROPOSAL_TIMEOUT_MS,
 ): Promise<DuplicateCandidate[]> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<'timeout'>((resolve) => {
-    timer = setTimeout(() => resolve('timeout'), timeoutMs);
-  });
   try {
-    const found = await Promise.race([findDuplicates(deps, q, now), timedOut]);
-    if (found === 'timeout') {
+    const found = await withinTime(findDuplicates(deps, q, now), timeoutMs);
+    // A retry of the same report finds its own first try: never a duplicate of itself.
+    return found.filter((c) => c.incidentId !== q.incidentId);
+  } catch (err) {
+    if (err instanceof NoAnswerInTime) {
       log.warn(
         { incidentId: q.incidentId, category: q.category, timeoutMs },
         'duplicate lookup too slow: the report goes on without proposals',
       );
-      return [];
+    } else {
+      log.warn({ incidentId: q.incidentId, category: q.category, err }, 'duplicate lookup failed: the report goes on without proposals');
     }
-    // A retry of the same report finds its own first try: never a duplicate of itself.
-    return found.filter((c) => c.incidentId !== q.incidentId);
-  } catch (err) {
-    log.warn({ incidentId: q.incidentId, category: q.category, err }, 'duplicate lookup failed: the report goes on without proposals');
     return [];
-  } finally {
-    clearTimeout(timer);
   }
 }

@@ -1,5 +1,5 @@
 import { highWatermarks, type KafkaClient } from '@gridgov/kafka';
-import type { Logger } from '@gridgov/runtime';
+import { withinTime, type Logger } from '@gridgov/runtime';
 
 /** Where a folded partition stands in its store: the last offset folded ('' for none) and whether it is marked whole. */
 export interface FoldPosition {
@@ -28,18 +28,6 @@ export const nextOffset = (checkpoint: string): bigint => (checkpoint === '' ? 0
  */
 export const WATERMARKS_WAIT_MS = 5_000;
 
-async function withinWait<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 /**
  * Lost state is detected, never served (ADR 0009). A store keeps per partition a mark that it holds everything up to
  * its checkpoint; Redis that lost the state lost the mark with it. This looks at the partitions without one: a
@@ -67,7 +55,7 @@ export class RestoreWatch {
           this.lastSeen.delete(name);
           continue;
         }
-        ends ??= await withinWait(highWatermarks(this.kafka, topic), WATERMARKS_WAIT_MS, `high watermarks of ${topic}`);
+        ends ??= await withinTime(highWatermarks(this.kafka, topic), WATERMARKS_WAIT_MS, `high watermarks of ${topic}`);
         const next = nextOffset(checkpoint);
         if (next >= (ends.get(partition) ?? 0n)) {
           this.lastSeen.delete(name);
