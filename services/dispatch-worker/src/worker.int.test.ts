@@ -193,6 +193,49 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(await zombie.checkpoint()).toBe(before);
   });
 
+  it('a partition claimed by another member under an older assignment is claimed back: its commands and timers go on', async () => {
+    const worker = await newWorker();
+    await eventually(
+      () => Promise.resolve(worker.ownedPartitions.length),
+      (n) => n === 2,
+    );
+    const first = randomUUID();
+    const partition = partitionOf(first, 2);
+    /** A new case id on the same partition. */
+    const onPartition = (): string => {
+      for (;;) {
+        const id = randomUUID();
+        if (partitionOf(id, 2) === partition) return id;
+      }
+    };
+    await producer.send(infra.topics.commands, [{ key: first, value: JSON.stringify(signed(report(first))) }]);
+    await eventually(
+      () => eventsOf(first),
+      (e) => e.length >= 2,
+    );
+    // A member still acting on an older assignment takes the partition's epoch after this worker took it, and goes.
+    const stale = new PartitionStore(infra.redis, infra.keyPrefix, partition);
+    await stale.takeOwnership();
+    // A command: its batch is fenced, the worker claims the partition back and decides it.
+    const second = onPartition();
+    await producer.send(infra.topics.commands, [{ key: second, value: JSON.stringify(signed(report(second))) }]);
+    await eventually(
+      () => eventsOf(second),
+      (e) => e.length >= 2,
+    );
+    // A timer pass: fenced, the partition claimed back (nothing fired); the next pass fires the first case's deadlines.
+    await stale.takeOwnership();
+    now = Date.parse('2026-11-24T02:00:00.000Z');
+    expect(await worker.fireDueTimers()).toBe(0);
+    expect(await worker.fireDueTimers()).toBeGreaterThan(0);
+    const events = await eventually(
+      () => eventsOf(first),
+      (e) => e.some((x) => x.type === 'IncidentEscalated'),
+    );
+    // Each version once: nothing decided twice across the claims.
+    expect(new Set(events.map((e) => e.metadata.version)).size).toBe(events.length);
+  });
+
   /** Every outcome of a command on grid.outcomes (the worker puts each there once). */
   const outcomesOf = async (commandId: string): Promise<CommandOutcome[]> =>
     (await readTopic(infra.kafka, infra.topics.outcomes))

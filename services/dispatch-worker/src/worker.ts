@@ -72,6 +72,20 @@ interface Owned {
   lastSeek?: { offset: bigint; first: bigint };
 }
 
+/**
+ * How long a worker fenced on a partition it still owns waits before it claims the partition back: long enough for a
+ * rebalance that gave the partition away to reach this member (its assignment then no longer holds it).
+ */
+const RECLAIM_PAUSE_MS = 1_000;
+
+/** Whether an error is, or wraps (kafkajs wraps what a restore's reader throws), a fenced write: a newer epoch. */
+function isFence(err: unknown): boolean {
+  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof Fenced || e.message.includes('GRIDGOV_EPOCH_FENCED')) return true;
+  }
+  return false;
+}
+
 const RELAY_CHUNK = 1000;
 const TIMER_CHUNK = 100;
 /** At most this many commands are decided and written together (see onBatch); two ids each stay under MAX_READ_IDS. */
@@ -252,8 +266,9 @@ export class DispatchWorker {
     let fired = 0;
     const lane = async () => {
       for (let partition = queue.shift(); partition !== undefined; partition = queue.shift()) {
-        const n = await this.inTurn(partition, () => this.firePartitionTimers(partition)).catch((err: unknown) => {
+        const n = await this.inTurn(partition, () => this.firePartitionTimers(partition)).catch(async (err: unknown) => {
           this.deps.logger.warn({ err, partition }, 'timers of partition not fired');
+          if (isFence(err)) await this.inTurn(partition, () => this.reclaim(partition, err)).catch(() => undefined);
           return 0;
         });
         fired += n;
@@ -327,11 +342,24 @@ export class DispatchWorker {
     return [...this.owned.keys()].sort((a, b) => a - b);
   }
 
+  /** How many assignments the group has given this member (counted when given, before they are taken). */
+  private assignments = 0;
+
   /** Assignments are taken one after the other: a rebalance during a restore waits for it. */
   private assigning: Promise<void> = Promise.resolve();
 
   private onAssigned(partitions: readonly number[]): Promise<void> {
-    const next = this.assigning.then(() => this.takeAssignment(partitions));
+    this.assignments++;
+    const next = this.assigning.then(() =>
+      this.takeAssignment(partitions).catch((err: unknown) => {
+        // Another member claimed a partition after this one did (a member still acting on an older assignment): the
+        // consumer takes the assignment again shortly (runBatchConsumer retries what calls itself non-retriable).
+        if (!isFence(err)) throw err;
+        throw Object.assign(new Error(`taking partitions ${partitions.join(', ')}: fenced by another member`, { cause: err }), {
+          retriable: false,
+        });
+      }),
+    );
     this.assigning = next.catch((err: unknown) => this.deps.logger.warn({ err, partitions }, 'taking the assignment failed'));
     return next;
   }
@@ -394,6 +422,30 @@ export class DispatchWorker {
     this.deps.logger.warn({ partition, why }, 'partition state lost from Redis: restoring it from the log before deciding');
     owner.epoch = await owner.store.takeOwnership();
     await this.restore([partition]);
+  }
+
+  /**
+   * A write of a partition this worker owns was fenced though its state is whole: another member claimed the partition
+   * after this one took it (one acting on an older assignment, or the new owner whose assignment has not reached this
+   * member yet). Unless a rebalance moves the partition meanwhile, it is claimed back (a new epoch, the state restored
+   * from the log): otherwise no one would decide its commands or fire its timers until the next rebalance. Runs in the
+   * partition's turn; two members that both believe they own it fence each other until the group settles, each write
+   * refused whole, nothing decided twice. Answers whether it claimed the partition back.
+   */
+  private async reclaim(partition: number, err: unknown): Promise<boolean> {
+    const owner = this.owned.get(partition);
+    if (!owner) return false;
+    const given = this.assignments;
+    await new Promise((r) => setTimeout(r, RECLAIM_PAUSE_MS));
+    // A new assignment given meanwhile (taken once this turn ends) decides whether the partition stays.
+    if (this.stopping || this.assignments !== given || this.owned.get(partition) !== owner) return false;
+    this.deps.logger.warn(
+      { partition, why: err instanceof Error ? err.message : String(err) },
+      'partition claimed by another member while this one owns it: claiming it back',
+    );
+    owner.epoch = await owner.store.takeOwnership();
+    await this.restore([partition]);
+    return true;
   }
 
   /**
@@ -490,9 +542,15 @@ export class DispatchWorker {
     try {
       await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
     } catch (err) {
-      if (!(err instanceof Fenced || err instanceof CheckpointConflict) || (await store.isRestored())) throw err;
-      // Redis lost the state between the read above and the write: restore, then read from the checkpoint again.
-      await this.recover(batch.partition, err.message);
+      if (!(err instanceof Fenced || err instanceof CheckpointConflict)) throw err;
+      if (await store.isRestored()) {
+        if (!(err instanceof Fenced)) throw err;
+        // Another member claimed the partition (see reclaim): claimed back, or left to the assignment that moved it.
+        if (!(await this.reclaim(batch.partition, err))) throw err;
+      } else {
+        // Redis lost the state between the read above and the write: restore, then read from the checkpoint again.
+        await this.recover(batch.partition, err.message);
+      }
       const checkpoint = await store.checkpoint();
       const from = checkpoint === '' ? '0' : (BigInt(checkpoint) + 1n).toString();
       this.consumer?.seek({ topic: batch.topic, partition: batch.partition, offset: from });
