@@ -69,6 +69,9 @@ async function offeredRate(
     logger: pino({ level: 'silent' }),
     fromBeginning: false,
     maxWaitMs: 20,
+    // The reader's offsets matter to nobody: committed a few times a second, not after each batch (load on the broker
+    // the pipeline does not cause).
+    commitEveryMs: 1_000,
     onBatch: (batch) => {
       for (const record of batch.records) {
         if (batch.topic === infra.topics.outcomes) {

@@ -33,6 +33,12 @@ export interface ConsumerObserver {
   progress(groupId: string, topic: string, partition: number, lag: number, records: number): void;
 }
 
+/**
+ * How often a consumer whose handler keeps its own checkpoint commits its offsets (`commitEveryMs`): the projection's
+ * folds and the dispatch worker. A new owner reads at most about this much again, and skips it.
+ */
+export const CHECKPOINTED_COMMIT_EVERY_MS = 1_000;
+
 export interface BatchConsumerOptions {
   readonly kafka: KafkaClient;
   readonly groupId: string;
@@ -53,11 +59,20 @@ export interface BatchConsumerOptions {
   readonly maxBytesPerPartition?: number;
   /** The most one fetch brings in all, in bytes (default kafkajs's 10 MiB). */
   readonly maxBytes?: number;
+  /**
+   * Commits offsets at most this often, in ms: the newest of every partition handled since, in one request, after a
+   * batch or, with none coming, by a timer; and on stop. 0 (the default): after every batch, before the next. For a
+   * handler that keeps its own checkpoint and skips what it holds (a fold, the worker), a commit only saves re-reading:
+   * committing a few times a second instead of after every one-record batch spares the broker most of its offset
+   * writes and each batch a round trip (docs/performance.md). A member that fails or loses its partitions before the
+   * commit has the new owner read up to that long again.
+   */
+  readonly commitEveryMs?: number;
   /** Called after each rebalance with the partitions this member now owns, before their batches. */
   readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
   /**
    * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed
-   * to Kafka; when it throws, nothing is committed and kafkajs fetches the batch again. When the
+   * to Kafka (at once, or within `commitEveryMs`); when it throws, nothing is committed and kafkajs fetches the batch again. When the
    * partition was sought meanwhile (`RunningConsumer.seek`), the batch is dropped uncommitted and the
    * partition goes on from the sought offset.
    */
@@ -124,6 +139,33 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
     }
   });
   consumer.on(consumer.events.STOP, () => options.observer?.running(options.groupId, false));
+
+  // Offsets handled but not yet committed (commitEveryMs > 0), by topic/partition; the newest wins.
+  const commitEveryMs = options.commitEveryMs ?? 0;
+  const uncommitted = new Map<string, { topic: string; partition: number; offset: string }>();
+  let committedAt = 0;
+  let flushTimer: NodeJS.Timeout | undefined;
+  /** Commits what waits in one request; a refusal leaves it to the next (or to the partition's next owner). */
+  const commitWaiting = async (): Promise<void> => {
+    clearTimeout(flushTimer);
+    flushTimer = undefined;
+    committedAt = Date.now();
+    if (uncommitted.size === 0) return;
+    const offsets = [...uncommitted.values()];
+    uncommitted.clear();
+    await consumer.commitOffsets(offsets);
+  };
+  const commitLater = () => {
+    flushTimer ??= setTimeout(() => {
+      flushTimer = undefined;
+      commitWaiting().catch((err: unknown) =>
+        logger.debug({ err, groupId: options.groupId }, 'offsets not committed: left to the next commit or the next owner'),
+      );
+    }, commitEveryMs);
+    flushTimer.unref();
+  };
+  // A new assignment: what waits may be of partitions now another member's, whose checkpoints say where they are.
+  if (commitEveryMs > 0) consumer.on(consumer.events.GROUP_JOIN, () => uncommitted.clear());
 
   let assigned: Promise<void> = Promise.resolve();
   if (options.onAssigned) {
@@ -201,8 +243,13 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
       if (payload.isStale()) return;
       const last = batch.lastOffset();
       payload.resolveOffset(last);
+      const done = { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() };
       try {
-        await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+        if (commitEveryMs > 0) {
+          uncommitted.set(`${done.topic}/${done.partition}`, done);
+          if (Date.now() - committedAt >= commitEveryMs) await commitWaiting();
+          else commitLater();
+        } else await consumer.commitOffsets([done]);
       } catch (err) {
         const moved = groupMovedOn(err);
         if (!moved) throw err;
@@ -226,7 +273,12 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   });
   options.observer?.running(options.groupId, true);
   return {
-    stop: () => consumer.disconnect(),
+    stop: async () => {
+      // What was handled since the last commit is committed on the way out (a failure only means re-reading it).
+      if (commitEveryMs > 0)
+        await commitWaiting().catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'offsets not committed on stop'));
+      await consumer.disconnect();
+    },
     seek: ({ topic, partition, offset }) => {
       try {
         consumer.seek({ topic, partition, offset: offset.toString() });

@@ -171,6 +171,59 @@ describe('packages/kafka on the real broker', () => {
     );
   });
 
+  it('with commitEveryMs, commits the newest offset at most that often: after a batch, by a timer when none comes, on stop', async () => {
+    const own = `${id}.commit-every`;
+    await ensureTopics(kafka, [{ name: own, partitions: 1 }]);
+    const producer = new DurableProducer(kafka);
+    await producer.connect();
+    const groupId = `${id}-commit-every`;
+    /** The offset after the last record handled. */
+    let handled = 0n;
+    const consumer = await runBatchConsumer({
+      kafka,
+      groupId,
+      topics: [own],
+      logger,
+      commitEveryMs: 8_000,
+      onBatch: (batch: PartitionBatch) => {
+        handled = BigInt(batch.records[batch.records.length - 1]!.offset) + 1n;
+        return Promise.resolve();
+      },
+    });
+    const committed = async () => (await withAdmin(kafka, (admin) => admin.committedOffsets(groupId, own))).get(0);
+    const until = async (done: () => boolean | Promise<boolean>, what: string, ms = 15_000) => {
+      for (const end = Date.now() + ms; !(await done()); await new Promise((r) => setTimeout(r, 50))) {
+        if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+      }
+    };
+    const handle = async (value: string, next: bigint) => {
+      await producer.send(own, [{ key: 'k', value }]);
+      await until(() => handled === next, `record ${value} handled`);
+    };
+    try {
+      // The first batch is committed at once (nothing was for longer than commitEveryMs).
+      await handle('a', 1n);
+      await until(async () => (await committed()) === 1n, 'offset 1 committed');
+      // The next ones, within 8 s of that commit: handled, their offsets waiting.
+      await handle('b', 2n);
+      await handle('c', 3n);
+      expect(await committed()).toBe(1n);
+      // No batch comes: the timer commits the newest.
+      await until(async () => (await committed()) === 3n, 'offset 3 committed by the timer');
+      await handle('d', 4n);
+      expect(await committed()).toBe(3n);
+    } finally {
+      await consumer.stop();
+    }
+    try {
+      // What waited is committed on stop.
+      expect(await committed()).toBe(4n);
+    } finally {
+      await producer.disconnect();
+      await deleteTopics(kafka, [own]);
+    }
+  });
+
   /**
    * The group's committed offsets once they reach `ends` (or a crash, or 15 s), the consumer stopped; then again
    * whenever called.

@@ -5,6 +5,7 @@ import {
   DurableProducer,
   partitionCount,
   withAdmin,
+  CHECKPOINTED_COMMIT_EVERY_MS,
   runBatchConsumer,
   type IncomingRecord,
   type OutgoingRecord,
@@ -172,6 +173,8 @@ export class DispatchWorker {
       topics: [this.deps.topics.commands],
       logger: this.deps.logger,
       partitionsConcurrently: this.deps.partitionsConcurrently,
+      // Its checkpoint says what is decided (a command read again is skipped): offsets need not be saved every batch.
+      commitEveryMs: CHECKPOINTED_COMMIT_EVERY_MS,
       ...(this.deps.sessionTimeoutMs ? { sessionTimeoutMs: this.deps.sessionTimeoutMs } : {}),
       onAssigned: (assignment) => this.onAssigned(assignment.get(this.deps.topics.commands) ?? []),
       onBatch: (batch) => this.inTurn(batch.partition, () => this.onBatch(batch)),

@@ -1,4 +1,11 @@
-import { runBatchConsumer, type KafkaClient, type PartitionBatch, type RunningConsumer, type SeekTarget } from '@gridgov/kafka';
+import {
+  CHECKPOINTED_COMMIT_EVERY_MS,
+  runBatchConsumer,
+  type KafkaClient,
+  type PartitionBatch,
+  type RunningConsumer,
+  type SeekTarget,
+} from '@gridgov/kafka';
 import type { Logger } from '@gridgov/runtime';
 import { consumerObserver, type ServiceMetrics } from '@gridgov/telemetry';
 
@@ -108,6 +115,8 @@ export class FoldConsumer {
       logger: options.logger,
       partitionsConcurrently: options.partitionsConcurrently,
       maxBytesPerPartition: options.fetchBytesPerPartition,
+      // Every fold keeps its checkpoints and skips what it holds: offsets need not be saved every batch.
+      commitEveryMs: CHECKPOINTED_COMMIT_EVERY_MS,
       ...(options.sessionTimeoutMs ? { sessionTimeoutMs: options.sessionTimeoutMs } : {}),
       onAssigned: async (assignment) => {
         for (const fold of this.folds) await fold.assigned(assignment);
