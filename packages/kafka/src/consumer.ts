@@ -71,10 +71,10 @@ export interface BatchConsumerOptions {
   /** Called after each rebalance with the partitions this member now owns, before their batches. */
   readonly onAssigned?: (assignment: ReadonlyMap<string, readonly number[]>) => Promise<void> | void;
   /**
-   * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed
-   * to Kafka (at once, or within `commitEveryMs`); when it throws, nothing is committed and kafkajs fetches the batch again. When the
-   * partition was sought meanwhile (`RunningConsumer.seek`), the batch is dropped uncommitted and the
-   * partition goes on from the sought offset.
+   * Handles one partition's batch. When it resolves, the batch is done and its offsets are committed to Kafka (at
+   * once, or within `commitEveryMs`); when it throws, nothing is committed and kafkajs fetches the batch again. When
+   * the partition was sought meanwhile (`RunningConsumer.seek`), the batch is dropped uncommitted and the partition
+   * goes on from the sought offset.
    */
   readonly onBatch: (batch: PartitionBatch) => Promise<void>;
   /**
