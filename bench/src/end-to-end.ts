@@ -1,4 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Actor, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
@@ -6,10 +8,12 @@ import { driveTraffic, planTraffic } from '@gridgov/simulator';
 import { pino } from 'pino';
 import {
   benchInfra,
+  cpuSeconds,
   freePort,
   MiB,
   peakRss,
   percentile,
+  repoRoot,
   report,
   startProcess,
   stopProcess,
@@ -49,6 +53,7 @@ async function offeredRate(
   rate: number,
   seconds: number,
   tokenFor: (actor: Actor) => string,
+  pids: ReadonlyMap<string, number | undefined>,
 ): Promise<RateResult> {
   const dueAt = new Map<string, number>();
   // Each report's way through, on the bench's clock (performance.now()): its 202, the worker's decision of the report
@@ -113,6 +118,8 @@ async function offeredRate(
     }
   })();
 
+  const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const drivingSince = performance.now();
   const driven = await driveTraffic({
     intakeUrl: intake,
     cases: planTraffic({ ...trafficOf(rate, seconds), runId: `${infra.id}-${rate}` }),
@@ -126,6 +133,17 @@ async function offeredRate(
   });
   driving = false;
   drivenAt = performance.now();
+  const drivenSeconds = (drivenAt - drivingSince) / 1000;
+  // Each process's CPU while the traffic was offered (what a report costs where, and whether the cores were short).
+  const cpu = [...pids].map(([name, pid]): Figure => {
+    const used = cpuSeconds(pid) - cpuBefore.get(name)!;
+    return {
+      name: `@${rate}/s CPU, ${name}`,
+      value: Math.round((100 * used) / drivenSeconds),
+      unit: '% of a core',
+      note: `${((1000 * used) / Math.max(1, driven.reports.accepted)).toFixed(2)} ms a report`,
+    };
+  });
   await watcher;
   await consumer.stop();
 
@@ -155,6 +173,7 @@ async function offeredRate(
         note: `p99 ${percentile(answered, 99).toFixed(1)} ms`,
       },
       ...hops.figures,
+      ...cpu,
       {
         name: `@${rate}/s reports`,
         value: sent,
@@ -229,7 +248,57 @@ function hopShares(
   };
 }
 
-export async function endToEndBench(rates: readonly number[], seconds: number): Promise<SummaryRow[]> {
+/** The warm-up's rate: one the pipeline carries on a small machine (a backlog would be measured as the next rate's latency). */
+const WARM_UP_RATE = 100;
+
+/**
+ * The pid of a server this machine runs, by its own record, or undefined (a server elsewhere: its CPU is not the bench's
+ * to read). The broker's from its home's pid file (infra/kafka/kafka.sh), Redis's from INFO; each checked by its command line.
+ */
+function localPid(pid: number | undefined, command: string): number | undefined {
+  if (pid === undefined || !Number.isInteger(pid)) return undefined;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(command) ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function serverPids(infra: BenchInfra): Promise<{ broker: number | undefined; redis: number | undefined }> {
+  const port = infra.brokers[0]?.split(':')[1];
+  let brokerPid: number | undefined;
+  try {
+    brokerPid = Number(readFileSync(join(repoRoot, '.local', `kafka-${port}`, 'kafka.pid'), 'utf8').trim());
+  } catch {
+    brokerPid = undefined;
+  }
+  const redisPid = Number(/process_id:(\d+)/.exec(await infra.redis.info('server'))?.[1]);
+  return { broker: localPid(brokerPid, 'kafka.Kafka'), redis: localPid(redisPid, 'redis-server') };
+}
+
+/** Waits until the projection's checkpoints (generation 1) have not moved for two seconds: the warm-up's reports folded. */
+async function drained(infra: BenchInfra): Promise<void> {
+  const keys = Array.from({ length: PARTITIONS }, (_, p) => `${infra.id}:g1:{pj${p}}:checkpoint`);
+  let last = '';
+  let stillSince = performance.now();
+  const began = performance.now();
+  while (performance.now() - began < 60_000) {
+    const now = JSON.stringify(await infra.redis.mget(...keys));
+    if (now !== last) {
+      last = now;
+      stillSince = performance.now();
+    } else if (performance.now() - stillSince >= 2_000) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  console.error('end to end: the warm-up\'s reports were not all folded within a minute; measuring anyway');
+}
+
+/**
+ * `warmUpSeconds` of reports at 100/s go through the whole pipeline first, unmeasured: the broker's JIT compiler alone
+ * took 20–40 % of a core for the first minute of traffic after a start (docs/performance.md), and what is measured is a
+ * district's running pipeline, not one just started.
+ */
+export async function endToEndBench(rates: readonly number[], seconds: number, warmUpSeconds: number): Promise<SummaryRow[]> {
   const infra = await benchInfra(PARTITIONS);
   const processes: ChildProcess[] = [];
   try {
@@ -242,29 +311,47 @@ export async function endToEndBench(rates: readonly number[], seconds: number): 
     processes.push(await startProcess('dispatch-worker', { ...infra.workerEnv, LOG_LEVEL: 'warn' }, owned));
     processes.push(await startProcess('projection', { ...env, PORT: String(projectionPort) }, `http://127.0.0.1:${projectionPort}/readyz`));
     processes.push(await startProcess('intake-api', { ...env, PORT: String(intakePort) }, `http://127.0.0.1:${intakePort}/readyz`));
-    // Warm-up: the first requests compile, connect and mint tokens, on both sides; they are not what is measured.
+    // Warm-up: the first reports compile (every process, the broker's JVM longest), connect and mint tokens; they are
+    // not what is measured.
     const tokenFor = tokenMinter(infra.secrets.jwt);
     await driveTraffic({
       intakeUrl: `http://127.0.0.1:${intakePort}`,
-      cases: planTraffic({ ...trafficOf(200, 3), runId: `${infra.id}-warm-up` }),
-      untilMs: 3_000,
+      cases: planTraffic({ ...trafficOf(WARM_UP_RATE, warmUpSeconds), runId: `${infra.id}-warm-up` }),
+      untilMs: warmUpSeconds * 1000,
       tokenFor,
+      progress: progressLine({ label: `end to end, warm-up @${WARM_UP_RATE}/s`, unit: 'reports', total: WARM_UP_RATE * warmUpSeconds }),
     });
-    await new Promise((r) => setTimeout(r, 2_000));
+    await drained(infra);
+    const [worker, projection, intake] = processes;
+    const servers = await serverPids(infra);
+    const pids = new Map<string, number | undefined>([
+      ['Kafka broker', servers.broker],
+      ['dispatch-worker', worker?.pid],
+      ['projection', projection?.pid],
+      ['intake-api', intake?.pid],
+      ['Redis', servers.redis],
+      ['the bench (load, its reader)', process.pid],
+    ]);
+    for (const [name, pid] of pids) if (pid === undefined) pids.delete(name);
     const figures: Figure[] = [];
     const rows: SummaryRow[] = [];
     for (const rate of rates) {
-      const result = await offeredRate(infra, `http://127.0.0.1:${intakePort}`, rate, seconds, tokenFor);
+      const result = await offeredRate(infra, `http://127.0.0.1:${intakePort}`, rate, seconds, tokenFor, pids);
       figures.push(...result.figures);
       rows.push(...result.rows);
     }
-    const [worker, projection, intake] = processes;
     figures.push(
       { name: 'intake-api peak RSS', value: Math.round(peakRss(intake?.pid) / MiB), unit: 'MiB' },
       { name: 'dispatch-worker peak RSS', value: Math.round(peakRss(worker?.pid) / MiB), unit: 'MiB' },
       { name: 'projection peak RSS', value: Math.round(peakRss(projection?.pid) / MiB), unit: 'MiB' },
     );
-    report('end-to-end', figures, { rates, seconds, arrivals: 'poisson', traffic: 'simulator, reports only' });
+    report('end-to-end', figures, {
+      rates,
+      seconds,
+      warmUp: `${warmUpSeconds} s at ${WARM_UP_RATE}/s`,
+      arrivals: 'poisson',
+      traffic: 'simulator, reports only',
+    });
     return rows;
   } finally {
     for (const p of processes) await stopProcess(p);

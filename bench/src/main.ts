@@ -20,7 +20,8 @@ import { whatIfBench } from './what-if.ts';
  * and writes its JSON; the run ends with one summary of every figure beside its reference, written
  * as JSON too. Default sizes finish in about 10 minutes on a 2-core machine; --full runs the large ones.
  * `end-to-end` takes `--rates=100,1000` and `--seconds=30` (offered reports a second, and how long each rate runs):
- * a longer run at one rate, to watch or profile the pipeline at it.
+ * a longer run at one rate, to watch or profile the pipeline at it; and `--warm-up=60`, the seconds of unmeasured
+ * traffic at 100/s before the first rate (the processes just started compile what they run: docs/performance.md).
  */
 const args = process.argv.slice(2);
 const full = args.includes('--full');
@@ -41,17 +42,18 @@ function positiveIntegers(name: string): number[] | undefined {
   return values;
 }
 const known = new Set(['--full']);
-const unknownFlags = args.filter((a) => a.startsWith('--') && !known.has(a) && !/^--(rates|seconds)=/.test(a));
+const unknownFlags = args.filter((a) => a.startsWith('--') && !known.has(a) && !/^--(rates|seconds|warm-up)=/.test(a));
 if (unknownFlags.length > 0) {
-  console.error(`unknown option ${unknownFlags.join(', ')}; known: --full, --rates=R[,R…], --seconds=S (end-to-end)`);
+  console.error(`unknown option ${unknownFlags.join(', ')}; known: --full, --rates=R[,R…], --seconds=S, --warm-up=S (end-to-end)`);
   process.exit(2);
 }
 const rates = positiveIntegers('rates') ?? (full ? [100, 1_000, 5_000] : [100, 1_000]);
 const seconds = positiveIntegers('seconds')?.[0] ?? (full ? 30 : 8);
+const warmUpSeconds = positiveIntegers('warm-up')?.[0] ?? 60;
 const all: Record<string, () => Promise<SuiteRows>> = {
   calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
   intake: () => intakeBench(full ? 30 : 8),
-  'end-to-end': () => endToEndBench(rates, seconds),
+  'end-to-end': () => endToEndBench(rates, seconds, warmUpSeconds),
   projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5),
   replay: () => replayBench(full ? 100_000 : 10_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
