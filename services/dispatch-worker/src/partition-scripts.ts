@@ -54,7 +54,8 @@ const EPOCH_FENCED = `if redis.call('GET', epochKey) ~= epoch then return redis.
 
 /**
  * Applies one decided batch atomically: fenced by epoch and by the checkpoint it was decided from. States, decided
- * command ids, timers and outbox go together with the new checkpoint.
+ * command ids, timers and outbox go together with the new checkpoint. Answers the outbox's length after the write: the
+ * entries just pushed are the whole outbox when it equals their count (the relay then sends them without reading them).
  */
 export const applyBatch = defineScript({
   name: 'workerApplyBatch',
@@ -76,9 +77,9 @@ if cp ~= fromCheckpoint then return redis.error_reply('GRIDGOV_CHECKPOINT_CONFLI
 local i = 4
 ${STATE_WRITES}
 redis.call('SET', checkpointKey, toCheckpoint)
-return 'OK'
+return redis.call('LLEN', outboxKey)
 `,
-  reply: okReply,
+  reply: integerReply,
 });
 
 /**
@@ -133,42 +134,29 @@ return 'OK'
 });
 
 /**
- * Moves one log position past records this owner just wrote, if they began where the position stood: records written
- * by anyone else in between are not in the state yet, and the next restore folds them.
+ * After a relay produced the first `count` outbox entries: moves each log position named (field, writtenFrom,
+ * nextOffset triples after the named arguments) past the records this owner wrote, if they began where the position
+ * stood (records written by anyone else in between are not in the state yet, and the next restore folds them), then
+ * drops the entries, if the `count`-th is still the last one sent (so nothing unsent is ever dropped). One script: the
+ * positions and the trim go together, fenced by the epoch.
  */
-export const advanceLog = defineScript({
-  name: 'workerAdvanceLog',
-  keys: ['epochKey', 'logKey'],
-  argv: ['epoch', 'field', 'writtenFrom', 'nextOffset'],
-  lua: `
-local epochKey = KEYS[1]
-local logKey = KEYS[2]
-local epoch = ARGV[1]
-local field = ARGV[2]
-local writtenFrom = ARGV[3]
-local nextOffset = ARGV[4]
-${EPOCH_FENCED}
-if (redis.call('HGET', logKey, field) or '0') == writtenFrom then redis.call('HSET', logKey, field, nextOffset) end
-return 'OK'
-`,
-  reply: okReply,
-});
-
-/**
- * Drops the first n outbox entries, once relayed, if this owner still holds the epoch and the n-th entry is still the
- * last one it sent (so nothing unsent is ever dropped).
- */
-export const trimOutbox = defineScript({
-  name: 'workerTrimOutbox',
-  keys: ['epochKey', 'outboxKey'],
+export const relayed = defineScript({
+  name: 'workerRelayed',
+  keys: ['epochKey', 'outboxKey', 'logKey'],
   argv: ['epoch', 'count', 'lastSent'],
   lua: `
 local epochKey = KEYS[1]
 local outboxKey = KEYS[2]
+local logKey = KEYS[3]
 local epoch = ARGV[1]
 local count = tonumber(ARGV[2])
 local lastSent = ARGV[3]
 ${EPOCH_FENCED}
+local i = 4
+while i + 2 <= #ARGV do
+  if (redis.call('HGET', logKey, ARGV[i]) or '0') == ARGV[i + 1] then redis.call('HSET', logKey, ARGV[i], ARGV[i + 2]) end
+  i = i + 3
+end
 if redis.call('LINDEX', outboxKey, count - 1) ~= lastSent then return redis.error_reply('GRIDGOV_OUTBOX_MOVED outbox moved') end
 redis.call('LTRIM', outboxKey, count, -1)
 return 'OK'

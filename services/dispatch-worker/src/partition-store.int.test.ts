@@ -64,14 +64,34 @@ describe('PartitionStore on real Redis', () => {
     expect(await store.takeOwnership()).toBeGreaterThan(before);
   });
 
-  it('moves a log position only past records written where it stood', async () => {
+  it('answers what a write pushed, and whether it is the whole outbox', async () => {
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, 6);
+    const epoch = await store.takeOwnership();
+    const first = await store.apply(write(epoch, '', '0'));
+    expect(first).toEqual({ pushed: [JSON.stringify(write(epoch, '', '0').outbox[0])], outboxDepth: 1 });
+    // Not relayed: the next write's entry is behind it, so that write alone is not the outbox.
+    const second = await store.apply(write(epoch, '0', '1'));
+    expect(second.outboxDepth).toBe(2);
+    expect((await store.pendingOutbox(10)).raw).toEqual([...first.pushed, ...second.pushed]);
+  });
+
+  it('moves a log position only past records written where it stood, with the trim of what was sent', async () => {
     const store = new PartitionStore(infra.redis, infra.keyPrefix, 5);
     const epoch = await store.takeOwnership();
-    await store.advanceLog(epoch, 'events', 0n, 3n);
+    const first = await store.apply(write(epoch, '', '0'));
+    await store.relayed(epoch, 1, first.pushed[0]!, [{ log: 'events', from: 0n, next: 3n }]);
+    expect((await store.pendingOutbox(10)).entries).toHaveLength(0);
     // Someone else wrote 3..9: the state does not hold them, so records written at 10 do not move the position.
-    await store.advanceLog(epoch, 'events', 10n, 12n);
-    expect(await store.logPositions()).toEqual({ events: 3n, outcomes: 0n });
-    await expect(store.advanceLog(epoch - 1, 'outcomes', 0n, 1n)).rejects.toBeInstanceOf(Fenced);
+    const second = await store.apply(write(epoch, '0', '1'));
+    await store.relayed(epoch, 1, second.pushed[0]!, [
+      { log: 'events', from: 10n, next: 12n },
+      { log: 'outcomes', from: 0n, next: 1n },
+    ]);
+    expect(await store.logPositions()).toEqual({ events: 3n, outcomes: 1n });
+    const third = await store.apply(write(epoch, '1', '2'));
+    await expect(store.relayed(epoch - 1, 1, third.pushed[0]!, [{ log: 'outcomes', from: 1n, next: 2n }])).rejects.toBeInstanceOf(Fenced);
+    expect(await store.logPositions()).toEqual({ events: 3n, outcomes: 1n });
+    expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
   });
 
   it('refuses every write from an owner whose epoch was superseded', async () => {
@@ -83,13 +103,13 @@ describe('PartitionStore on real Redis', () => {
     expect(newEpoch).toBeGreaterThan(oldEpoch);
 
     await expect(zombie.apply(write(oldEpoch, '0', '1'))).rejects.toBeInstanceOf(Fenced);
-    await expect(zombie.trimOutbox(oldEpoch, 1, (await zombie.pendingOutbox(1)).raw[0]!)).rejects.toBeInstanceOf(Fenced);
+    await expect(zombie.relayed(oldEpoch, 1, (await zombie.pendingOutbox(1)).raw[0]!, [])).rejects.toBeInstanceOf(Fenced);
     expect(await owner.checkpoint()).toBe('0');
     expect((await owner.pendingOutbox(10)).entries).toHaveLength(1);
 
     await owner.apply(write(newEpoch, '0', '1'));
     const pending = await owner.pendingOutbox(10);
-    await owner.trimOutbox(newEpoch, 2, pending.raw[1]!);
+    await owner.relayed(newEpoch, 2, pending.raw[1]!, []);
     expect((await owner.pendingOutbox(10)).entries).toHaveLength(0);
     expect(await owner.checkpoint()).toBe('1');
   });
@@ -100,9 +120,9 @@ describe('PartitionStore on real Redis', () => {
     await store.apply(write(epoch, '', '0'));
     const sent = await store.pendingOutbox(10);
     // Another relay of the same outbox got there first and trimmed it; something new came in.
-    await store.trimOutbox(epoch, 1, sent.raw[0]!);
+    await store.relayed(epoch, 1, sent.raw[0]!, []);
     await store.apply(write(epoch, '0', '1'));
-    await expect(store.trimOutbox(epoch, 1, sent.raw[0]!)).rejects.toMatchObject({ code: 'FENCED', reply: 'GRIDGOV_OUTBOX_MOVED' });
+    await expect(store.relayed(epoch, 1, sent.raw[0]!, [])).rejects.toMatchObject({ code: 'FENCED', reply: 'GRIDGOV_OUTBOX_MOVED' });
     expect((await store.pendingOutbox(10)).entries).toHaveLength(1);
   });
 

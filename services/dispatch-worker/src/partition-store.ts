@@ -1,16 +1,7 @@
 import type { Redis, ScriptArg } from '@gridgov/redis';
 import type { Incident, IncidentState } from '@gridgov/domain';
 import { partitionKeys, type PartitionKeys } from './keys.ts';
-import {
-  advanceLog,
-  applyBatch,
-  batchReads,
-  dueTimerStates,
-  finishRestore,
-  restoreChunk,
-  takeOwnership,
-  trimOutbox,
-} from './partition-scripts.ts';
+import { applyBatch, batchReads, dueTimerStates, finishRestore, restoreChunk, takeOwnership, relayed } from './partition-scripts.ts';
 
 /** A record decided but not yet produced: an event, a notification, an outcome or a dead letter. */
 export interface OutboxEntry {
@@ -125,14 +116,20 @@ export class PartitionStore {
     return new Set(commandIds.filter((_, i) => values[i] !== null));
   }
 
-  async apply(write: BatchWrite): Promise<void> {
+  /**
+   * Applies a decided batch; answers the outbox entries it pushed, as stored, and the outbox's length after the write
+   * (equal to their count when they are the whole outbox).
+   */
+  async apply(write: BatchWrite): Promise<Applied> {
     const { epoch, checkpoint, incidents, outbox, timers, decided } = this.keys;
-    await applyBatch.run(
+    const pushed = write.outbox.map((entry) => JSON.stringify(entry));
+    const outboxDepth = await applyBatch.run(
       this.redis,
       { epochKey: epoch, checkpointKey: checkpoint, incidentsKey: incidents, outboxKey: outbox, timersKey: timers, decidedKey: decided },
       { epoch: write.epoch, fromCheckpoint: write.fromCheckpoint, toCheckpoint: write.toCheckpoint },
-      { argv: stateArgs(write) },
+      { argv: stateArgs(write, pushed) },
     );
+    return { pushed, outboxDepth };
   }
 
   async applyRestored(chunk: RestoreChunk): Promise<void> {
@@ -141,7 +138,12 @@ export class PartitionStore {
       this.redis,
       { epochKey: epoch, incidentsKey: incidents, decidedKey: decided, timersKey: timers, outboxKey: outbox },
       { epoch: chunk.epoch },
-      { argv: stateArgs(chunk) },
+      {
+        argv: stateArgs(
+          chunk,
+          chunk.outbox.map((entry) => JSON.stringify(entry)),
+        ),
+      },
     );
   }
 
@@ -161,14 +163,6 @@ export class PartitionStore {
   }
 
   /** Records this owner wrote to one log at [from, next): the state holds them, so its position moves past them. */
-  async advanceLog(epoch: number, log: keyof LogPositions, from: bigint, next: bigint): Promise<void> {
-    await advanceLog.run(
-      this.redis,
-      { epochKey: this.keys.epoch, logKey: this.keys.log },
-      { epoch, field: log, writtenFrom: from.toString(), nextOffset: next.toString() },
-    );
-  }
-
   /**
    * One timer pass's reads, atomically: the restored mark, the checkpoint, the outbox's depth, and up to `limit`
    * incidents due at `now` or before (earliest first) with their states.
@@ -245,19 +239,42 @@ export class PartitionStore {
     return { raw, entries: raw.map((r) => JSON.parse(r) as OutboxEntry) };
   }
 
-  /** Drops the first `count` entries, the last of which must still be `lastRaw`. */
-  async trimOutbox(epoch: number, count: number, lastRaw: string): Promise<void> {
-    await trimOutbox.run(this.redis, { epochKey: this.keys.epoch, outboxKey: this.keys.outbox }, { epoch, count, lastSent: lastRaw });
+  /**
+   * After the first `count` outbox entries were produced (the last of them `lastRaw`, as stored): moves the log
+   * positions past what this owner wrote where each stood, and drops the entries, in one fenced script. An outbox whose
+   * `count`-th entry is no longer `lastRaw` (another relay trimmed it) is refused with GRIDGOV_OUTBOX_MOVED.
+   */
+  async relayed(epoch: number, count: number, lastRaw: string, moves: readonly LogMove[]): Promise<void> {
+    const argv = moves.flatMap((m) => [m.log, m.from.toString(), m.next.toString()]);
+    await relayed.run(
+      this.redis,
+      { epochKey: this.keys.epoch, outboxKey: this.keys.outbox, logKey: this.keys.log },
+      { epoch, count, lastSent: lastRaw },
+      { argv },
+    );
   }
 }
 
-function stateArgs(write: RestoreChunk): ScriptArg[] {
+/** Moves a log position from `from` (where this owner's records began) to `next`, if it still stands at `from`. */
+export interface LogMove {
+  readonly log: keyof LogPositions;
+  readonly from: bigint;
+  readonly next: bigint;
+}
+
+/** What `apply` pushed to the outbox (each entry as stored) and the outbox's length after it. */
+export interface Applied {
+  readonly pushed: readonly string[];
+  readonly outboxDepth: number;
+}
+
+function stateArgs(write: RestoreChunk, outbox: readonly string[]): ScriptArg[] {
   const args: ScriptArg[] = [write.states.size];
   for (const [id, state] of write.states) args.push(id, JSON.stringify(state));
   args.push(write.decided.size);
   for (const [id, status] of write.decided) args.push(id, status);
   args.push(write.timers.size);
   for (const [id, at] of write.timers) args.push(id, at === null ? '-1' : at);
-  for (const entry of write.outbox) args.push(JSON.stringify(entry));
+  args.push(...outbox);
   return args;
 }

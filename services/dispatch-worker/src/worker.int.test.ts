@@ -597,6 +597,27 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(headers[0]![2]).toBe(headers[1]![2]);
   });
 
+  it('sends an outbox a failed relay left behind first, with the next batch, before trimming it', async () => {
+    await newWorker();
+    const warm = signed(report(randomUUID()));
+    await producer.send(infra.topics.commands, [{ key: warm.incidentId, value: JSON.stringify(warm) }]);
+    await outcomeOf(warm.commandId);
+    // A relay that failed after its batch was written leaves its entries in the outbox (here one notification).
+    const id = randomUUID();
+    const store = new PartitionStore(infra.redis, infra.keyPrefix, partitionOf(id, 2));
+    const leftover = { topic: infra.topics.notifications, key: id, value: JSON.stringify({ leftover: true }) };
+    await infra.redis.rpush(store.keys.outbox, JSON.stringify(leftover));
+    const reported = signed(report(id));
+    await producer.send(infra.topics.commands, [{ key: id, value: JSON.stringify(reported) }]);
+    await outcomeOf(reported.commandId);
+    // The batch's write is not the whole outbox: the relay reads it, and the leftover goes first, then the batch's own.
+    const onTopic = (await readTopic(infra.kafka, infra.topics.notifications)).filter((r) => r.key === id);
+    expect(onTopic.length).toBeGreaterThan(1);
+    expect(onTopic[0]!.value!.toString()).toBe(leftover.value);
+    expect(await infra.redis.llen(store.keys.outbox)).toBe(0);
+    expect((await eventsOf(id)).map((e) => e.metadata.version)).toEqual([1, 2]);
+  });
+
   it('restores past events nobody signed: a forged report and a forged next version are not folded', async () => {
     const worker = await newWorker();
     const id = randomUUID();

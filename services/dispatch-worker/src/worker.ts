@@ -18,7 +18,10 @@ import type { Logger } from '@gridgov/runtime';
 import { consumerObserver, SpanKind, startSpan, type ServiceMetrics, type WorkerBacklog } from '@gridgov/telemetry';
 import type { KafkaClient } from '@gridgov/kafka';
 import { BatchDecider, commandAgeProblem, parseCommandRecord, type BatchSealing } from './decide-batch.ts';
-import { PartitionStore, type OutboxEntry } from './partition-store.ts';
+import { PartitionStore, type Applied, type LogMove, type OutboxEntry } from './partition-store.ts';
+
+/** A write's outbox entries, as decided and as stored, and the outbox's length after the write. */
+type Written = Applied & { readonly entries: readonly OutboxEntry[] };
 import { restorePartitions, type RestoreReport } from './restore.ts';
 
 export interface WorkerDeps {
@@ -318,13 +321,13 @@ export class DispatchWorker {
       );
       for (const { incidentId } of due) decider.tick(incidentId);
       await this.settleKeys(decider, now);
-      await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
+      const applied = await owner.store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: fromCheckpoint, ...decider });
       const metrics = this.deps.metrics;
       if (metrics) {
         for (const { dueAt } of due) metrics.timerLateness.observe(Math.max(0, now.getTime() - dueAt) / 1000);
         metrics.timersFired.inc(due.length);
       }
-      await this.relay(partition);
+      await this.relay(partition, { entries: decider.outbox, ...applied });
       fired += due.length;
       // One line a chunk (a line a timer, now at debug level, was most of the worker's log with many cases open).
       this.deps.logger.info(
@@ -542,8 +545,9 @@ export class DispatchWorker {
     }
     const last = fresh[fresh.length - 1]!.record;
     await this.settleKeys(decider, now);
+    let applied: Applied;
     try {
-      await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
+      applied = await store.apply({ epoch: owner.epoch, fromCheckpoint, toCheckpoint: last.offset, ...decider });
     } catch (err) {
       if (!(err instanceof Fenced || err instanceof CheckpointConflict)) throw err;
       if (await store.isRestored()) {
@@ -561,7 +565,7 @@ export class DispatchWorker {
     }
     const letters = decider.outbox.filter((e) => e.topic === this.deps.topics.dlq).length;
     if (letters > 0) this.deps.metrics?.deadLetters.inc({ consumer: 'dispatch-worker', topic: batch.topic }, letters);
-    await this.relay(batch.partition);
+    await this.relay(batch.partition, { entries: decider.outbox, ...applied });
     return 'decided';
   }
 
@@ -570,21 +574,34 @@ export class DispatchWorker {
    * go in one request: Kafka appends each partition's records whole, so a command's outcome is on grid.outcomes only
    * with its events on grid.events, and the outcomes on the log are every one up to the last (a restore relies on it).
    */
-  private async relay(partition: number): Promise<void> {
+  private async relay(partition: number, written?: Written): Promise<void> {
     const owner = this.owned.get(partition);
     if (!owner) return;
+    // What the write just pushed is the whole outbox (nothing left by an earlier relay): sent as it was written, without
+    // reading it back. The trim still checks that the last entry sent is the one stored.
+    if (written && written.outboxDepth === written.pushed.length && written.pushed.length <= RELAY_CHUNK) {
+      if (written.pushed.length > 0) await this.sendAndTrim(owner, written.entries, written.pushed);
+      return;
+    }
     for (;;) {
       const { raw, entries } = await owner.store.pendingOutbox(RELAY_CHUNK);
       if (entries.length === 0) return;
-      await this.send(owner, entries);
-      await owner.store.trimOutbox(owner.epoch, entries.length, raw[raw.length - 1]!);
+      await this.sendAndTrim(owner, entries, raw);
       if (entries.length < RELAY_CHUNK) return;
     }
   }
 
-  /** Sends records, and moves the partition's log positions past what it wrote to grid.events and grid.outcomes. */
-  private async send(owner: Owned, entries: readonly OutboxEntry[]): Promise<void> {
-    if (entries.length === 0) return;
+  /**
+   * Sends the first outbox entries (`raw` as stored), then in one script moves the partition's log positions past what
+   * it wrote to grid.events and grid.outcomes and drops the entries.
+   */
+  private async sendAndTrim(owner: Owned, entries: readonly OutboxEntry[], raw: readonly string[]): Promise<void> {
+    const moves = await this.send(owner, entries);
+    await owner.store.relayed(owner.epoch, entries.length, raw[raw.length - 1]!, moves);
+  }
+
+  /** Sends records; answers the log positions to move past what it wrote to grid.events and grid.outcomes. */
+  private async send(owner: Owned, entries: readonly OutboxEntry[]): Promise<LogMove[]> {
     const byTopic = new Map<string, OutgoingRecord[]>();
     const { events: eventsTopic } = this.deps.topics;
     const partition = owner.store.partition;
@@ -608,14 +625,16 @@ export class DispatchWorker {
     }
     const delivered = await this.producer.sendMany(byTopic);
     const { events, outcomes } = this.deps.topics;
+    const moves: LogMove[] = [];
     for (const [log, topic] of [['events', events] as const, ['outcomes', outcomes] as const]) {
       const written = delivered.filter((d) => d.topic === topic);
       const count = byTopic.get(topic)?.length ?? 0;
       // All of them on the partition's own (the keys say so): then the state holds the log up to there.
       if (written.length === 1 && written[0]!.partition === owner.store.partition && written[0]!.offset !== '-1') {
         const from = BigInt(written[0]!.offset);
-        await owner.store.advanceLog(owner.epoch, log, from, from + BigInt(count));
+        moves.push({ log, from, next: from + BigInt(count) });
       }
     }
+    return moves;
   }
 }
