@@ -290,7 +290,7 @@ async function drained(infra: BenchInfra): Promise<void> {
     } else if (performance.now() - stillSince >= 2_000) return;
     await new Promise((r) => setTimeout(r, 250));
   }
-  console.error('end to end: the warm-up\'s reports were not all folded within a minute; measuring anyway');
+  console.error("end to end: the warm-up's reports were not all folded within a minute; measuring anyway");
 }
 
 /**
