@@ -118,8 +118,12 @@ async function offeredRate(
     }
   })();
 
-  const cpuBefore = new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
-  const drivingSince = performance.now();
+  // Each process's CPU over the seconds the traffic is offered (not the catching up after): what a report costs where,
+  // and whether the cores were short.
+  const cpuAt = () => new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  const cpuBefore = cpuAt();
+  let cpuAfter: Map<string, number> | undefined;
+  const offeredEnd = setTimeout(() => (cpuAfter = cpuAt()), seconds * 1000);
   const driven = await driveTraffic({
     intakeUrl: intake,
     cases: planTraffic({ ...trafficOf(rate, seconds), runId: `${infra.id}-${rate}` }),
@@ -133,15 +137,15 @@ async function offeredRate(
   });
   driving = false;
   drivenAt = performance.now();
-  const drivenSeconds = (drivenAt - drivingSince) / 1000;
-  // Each process's CPU while the traffic was offered (what a report costs where, and whether the cores were short).
-  const cpu = [...pids].map(([name, pid]): Figure => {
-    const used = cpuSeconds(pid) - cpuBefore.get(name)!;
+  clearTimeout(offeredEnd);
+  const offered = cpuAfter ?? cpuAt();
+  const cpu = [...pids].map(([name]): Figure => {
+    const used = offered.get(name)! - cpuBefore.get(name)!;
     return {
       name: `@${rate}/s CPU, ${name}`,
-      value: Math.round((100 * used) / drivenSeconds),
+      value: Math.round((100 * used) / seconds),
       unit: '% of a core',
-      note: `${((1000 * used) / Math.max(1, driven.reports.accepted)).toFixed(2)} ms a report`,
+      note: `${((1000 * used) / (rate * seconds)).toFixed(2)} ms a report offered`,
     };
   });
   await watcher;
