@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Actor, GridEvent } from '@gridgov/contracts';
+import type { Actor, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { driveTraffic, planTraffic } from '@gridgov/simulator';
@@ -57,7 +57,7 @@ async function offeredRate(
 ): Promise<RateResult> {
   const dueAt = new Map<string, number>();
   // Each report's way through, on the bench's clock (performance.now()): its 202, the worker's decision of the report
-  // (its event's decidedAt) and the report's record on grid.events (its timestamp, when the worker's relay produced it);
+  // (its outcome's decidedAt on grid.outcomes) and the report's record on grid.events (its timestamp, when the worker's relay produced it);
   // wall-clock times are moved onto the same clock (one machine, one clock).
   const answeredAt = new Map<string, number>();
   const decidedAt = new Map<string, number>();
@@ -89,10 +89,10 @@ async function offeredRate(
   const consumer = await runBatchConsumer({
     kafka: infra.kafka,
     groupId: `${infra.id}-e2e-${rate}`,
-    topics: [infra.topics.events],
+    topics: [infra.topics.events, infra.topics.outcomes],
     logger: pino({ level: 'silent' }),
     fromBeginning: false,
-    // In no hurry (above): a fetch waits for 256 KiB of events or half a second.
+    // In no hurry (above): a fetch waits for 256 KiB of records or half a second.
     maxWaitMs: 500,
     minBytes: 256 * 1024,
     // The reader's offsets matter to nobody: committed a few times a second, not after each batch (load on the broker
@@ -100,12 +100,17 @@ async function offeredRate(
     commitEveryMs: 1_000,
     onBatch: (batch) => {
       for (const record of batch.records) {
+        if (batch.topic === infra.topics.outcomes) {
+          const outcome = JSON.parse(record.value!.toString()) as CommandOutcome;
+          // The first outcome of a case is its report's.
+          if (!decidedAt.has(outcome.incidentId)) decidedAt.set(outcome.incidentId, fromWall(Date.parse(outcome.decidedAt)));
+          continue;
+        }
         const event = JSON.parse(record.value!.toString()) as GridEvent;
         // 上报数 counts a case from its report on: its IncidentReported record. (Not its dispatch: a report proposed as a
         // duplicate waits for a dispatcher, ADR 0032, and the simulator's traffic has a few.)
         if (event.type === 'IncidentReported') {
           const id = event.metadata.incidentId;
-          if (event.metadata.decidedAt) decidedAt.set(id, fromWall(Date.parse(event.metadata.decidedAt)));
           appendedAt.set(id, fromWall(Number(record.timestamp)));
           learned(batch.partition, id, BigInt(record.offset));
         }
