@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import type { Actor } from '@gridgov/contracts';
 import type { ProgressLine } from '@gridgov/runtime';
 import { requestOf, type PlannedCase } from './traffic.ts';
@@ -76,20 +78,32 @@ export async function driveTraffic(options: DriveOptions): Promise<DriveResult> 
     return `Bearer ${token}`;
   };
   const count = (record: Record<string, number>, key: string) => (record[key] = (record[key] ?? 0) + 1);
-  const call = async (method: 'GET' | 'POST', path: string, actor: Actor, body?: unknown): Promise<Answer> => {
-    try {
-      const res = await fetch(`${options.intakeUrl}${path}`, {
-        method,
-        headers: { authorization: bearer(actor), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  // node:http with kept-alive connections, not fetch: the driver shares the machine with what it measures, and fetch
+  // costs it about twice the CPU a request (docs/performance.md).
+  const transport = new URL(options.intakeUrl).protocol === 'https:' ? https : http;
+  const agent = new transport.Agent({ keepAlive: true });
+  const call = (method: 'GET' | 'POST', path: string, actor: Actor, body?: unknown): Promise<Answer> =>
+    new Promise<Answer>((resolve) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const headers: http.OutgoingHttpHeaders = { authorization: bearer(actor) };
+      if (payload !== undefined)
+        Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      const request = transport.request(new URL(`${options.intakeUrl}${path}`), { method, headers, agent }, (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('end', () => {
+          try {
+            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : undefined });
+          } catch {
+            resolve({ status: res.statusCode ?? 0, body: { error: { code: 'NOT_JSON' } } });
+          }
+        });
+        res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: { error: { code: err.code ?? err.name } } }));
       });
-      const text = await res.text();
-      return { status: res.status, body: text ? (JSON.parse(text) as Answer['body']) : undefined };
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
-      return { status: 0, body: { error: { code: cause } } };
-    }
-  };
+      request.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: { error: { code: err.code ?? err.name } } }));
+      request.end(payload);
+    });
   const outcomeWaitMs = options.outcomeWaitMs ?? 30_000;
   /** accepted, rejected with a code, or undefined when not decided in time. */
   const decided = async (commandId: string, actor: Actor): Promise<{ accepted: boolean; code?: string } | undefined> => {
@@ -173,6 +187,7 @@ export async function driveTraffic(options: DriveOptions): Promise<DriveResult> 
     );
   }
   await Promise.all(pending);
+  agent.destroy();
   for (const t of [result.reports, result.followUps]) t.latencyMs.sort((a, b) => a - b);
   result.seconds = (performance.now() - start) / 1000;
   options.progress?.finish(

@@ -138,4 +138,22 @@ describe('driveTraffic', () => {
     expect(result.followUps.sent).toBe(4);
     expect(result.followUps.byCommand).toEqual({ AcceptIncident: 2, ResolveIncident: 1, VerifyIncident: 1 });
   });
+
+  it('tallies a report nobody answered by its error, and goes on with the next', async () => {
+    // A port that was just free: the connection is refused.
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const result = await driveTraffic({
+      intakeUrl: `http://127.0.0.1:${port}`,
+      cases: [caseOf(0, 0), caseOf(1, 5)],
+      untilMs: 1_000,
+      tokenFor,
+    });
+    expect(result.reports.sent).toBe(2);
+    expect(result.reports.accepted).toBe(0);
+    expect(result.reports.failed).toEqual({ 'no answer ECONNREFUSED': 2 });
+    expect(result.followUps.sent).toBe(0);
+  });
 });
