@@ -57,8 +57,8 @@ async function offeredRate(
 ): Promise<RateResult> {
   const dueAt = new Map<string, number>();
   // Each report's way through, on the bench's clock (performance.now()): its 202, the worker's decision of the report
-  // (its outcome's decidedAt on grid.outcomes) and the report's record on grid.events (its timestamp, when the worker's relay produced it);
-  // wall-clock times are moved onto the same clock (one machine, one clock).
+  // (its outcome's decidedAt on grid.outcomes) and the report's record on grid.events (its timestamp, when the worker's
+  // relay produced it); wall-clock times are moved onto the same clock (one machine, one clock).
   const answeredAt = new Map<string, number>();
   const decidedAt = new Map<string, number>();
   const appendedAt = new Map<string, number>();
