@@ -22,7 +22,10 @@ export const EventMetadata = z.object({
   incidentId: IncidentId,
   /** Per-incident version: 1, 2, 3, ... Consumers apply version n only after n - 1. */
   version: z.number().int().positive(),
-  /** Business time of the change. */
+  /**
+   * Business time of the change. A command's events occur when the dispatch worker decides the command (its clock), a
+   * timer's when its deadline fell due, an imported case's when the old system says.
+   */
   occurredAt: Instant,
   commandId: CommandId.optional(),
   /** Who did it; a grid staff member's id is sealed (ADR 0016). */
@@ -32,8 +35,6 @@ export const EventMetadata = z.object({
    * dispatch worker recovers how far it had decided from grid.events alone (ADR 0009).
    */
   position: CommandPosition.optional(),
-  /** When the dispatch worker decided the event (its clock); occurredAt is business time, which may be earlier. */
-  decidedAt: Instant.optional(),
   /**
    * The configuration version (grid.config, ADR 0024) the event was decided under: areas, catalog, routing, calendar
    * and policy as they stood then. Absent on events written before configuration was versioned (version 0: the files).

@@ -225,7 +225,8 @@ async function foldEvents(deps: RestoreDeps, fold: PartitionFold, batch: RangeBa
         const c = fold.withoutOutcome.get(commandId) ?? {
           incidentId,
           actorId: event.metadata.actor.id,
-          decidedAt: event.metadata.decidedAt ?? event.metadata.occurredAt,
+          // A command's events occur when the worker decides it (the decider's `now`): the outcome's own time.
+          decidedAt: event.metadata.occurredAt,
           events: [],
           decidedBefore: decidedBefore.has(commandId),
         };

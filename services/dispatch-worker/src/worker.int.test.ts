@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { EVENT_SIGNATURE_HEADER, EventSigner, generateEventSigningKey, signEnvelope } from '@gridgov/auth';
 import type { CommandEnvelope, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import type { DeadLetter } from '@gridgov/kafka';
-import { DurableProducer, partitionOf, produceRaw } from '@gridgov/kafka';
+import { deleteTopics, DurableProducer, ensureTopics, partitionOf, produceRaw } from '@gridgov/kafka';
 import {
   createTestInfra,
   defaultDecisionContext,
@@ -21,6 +21,7 @@ import { pino, type Logger } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { caseKeyRedisKey, LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { PartitionStore } from './partition-store.ts';
+import { restorePartitions } from './restore.ts';
 import { DispatchWorker } from './worker.ts';
 
 const context = defaultDecisionContext();
@@ -465,6 +466,61 @@ describe('DispatchWorker on the real broker and Redis', () => {
     expect(new Set(events.map((e) => e.metadata.version)).size).toBe(events.length);
     expect(await outcomesOf(inside.commandId)).toHaveLength(1);
   });
+  it('writes again the outcomes whose events reached the log without them, each as first decided, when it restores', async () => {
+    await newWorker();
+    const commands = [randomUUID(), randomUUID()].map((id) => signed(report(id)));
+    await producer.send(
+      infra.topics.commands,
+      commands.map((c) => ({ key: c.incidentId, value: JSON.stringify(c) })),
+    );
+    const outcomes = await Promise.all(commands.map((c) => outcomeOf(c.commandId)));
+    // The restore runs an hour later, and finds these events but no outcome of theirs (the outbox lost between the
+    // two sends: here, a grid.outcomes that holds none, and a state Redis never had).
+    now += 3_600_000;
+    const emptyOutcomes = `${infra.topics.outcomes}.empty`;
+    await ensureTopics(infra.kafka, [{ name: emptyOutcomes, partitions: 2 }]);
+    const prefix = `${infra.keyPrefix}-restored`;
+    const recovered: CommandOutcome[] = [];
+    try {
+      const targets = await Promise.all(
+        [0, 1].map(async (p) => {
+          const store = new PartitionStore(infra.redis, prefix, p);
+          return { store, epoch: await store.takeOwnership() };
+        }),
+      );
+      const reports = await restorePartitions(
+        {
+          kafka: infra.kafka,
+          topics: { ...infra.topics, outcomes: emptyOutcomes },
+          logger: infra.logger,
+          context,
+          groupPrefix: `${infra.topicPrefix}restore-outcomes`,
+          now: () => new Date(now),
+          eventVerifier: testEventVerifier,
+        },
+        targets,
+      );
+      expect(reports.reduce((n, r) => n + r.outcomesRecovered, 0)).toBe(2);
+      for (const { store } of targets) {
+        const { entries } = await store.pendingOutbox(100);
+        for (const e of entries) if (e.topic === emptyOutcomes) recovered.push(JSON.parse(e.value) as CommandOutcome);
+      }
+    } finally {
+      await deleteTopics(infra.kafka, [emptyOutcomes]);
+      const written = await infra.redis.keys(`${prefix}:*`);
+      if (written.length > 0) await infra.redis.del(...written);
+    }
+    const gist = (o: CommandOutcome) => ({
+      status: o.status,
+      commandId: o.commandId,
+      incidentId: o.incidentId,
+      decidedAt: o.decidedAt,
+      events: o.status === 'accepted' ? o.events : [],
+    });
+    expect(recovered.map(gist)).toEqual(expect.arrayContaining(outcomes.map(gist)));
+    expect(recovered).toHaveLength(2);
+  });
+
   it('seals what names the reporter on grid.events, and restores the clear state from it, keys and all, after Redis lost them', async () => {
     const worker = await newWorker(infra.logger, { encrypted: true });
     const id = randomUUID();
