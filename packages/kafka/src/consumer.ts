@@ -188,12 +188,12 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
             await onAssigned(assignment);
             return;
           } catch (err) {
-            // An error kafkajs would retry (Redis or a broker away) is left to it: the batches waiting for the assignment
-            // fail, are fetched again, and the consumer restarts. One it would give up on for good (a restore fenced by a
-            // member that claimed a partition under an assignment older than this one) is retried here, a little later
-            // each time, until it is taken or a newer assignment replaces it. Not on the next batch: a partition with
-            // nothing new to fetch brings none (kafkajs hands on no empty batch), and its timers would wait meanwhile.
-            if ((err as { retriable?: unknown }).retriable !== false || join !== joins) throw err;
+            // Whatever the error (Redis too slow to answer, a broker away, a restore fenced by a member that claimed a
+            // partition under an older assignment), the assignment is taken again here, a little later each time, until
+            // it is taken or a newer one replaces it. Not left to the next batch: a partition with nothing new to fetch
+            // brings none (kafkajs hands on no empty batch), and its timers would wait meanwhile. A worker whose Redis
+            // timed out once while it took its partitions sat idle, escalating nothing, until a command came.
+            if (join !== joins) throw err;
             const pauseMs = Math.min(attempt, 5) * RETAKE_PAUSE_MS;
             logger.warn({ err, groupId: options.groupId, attempt, pauseMs }, 'the assignment could not be taken: taking it again');
             await new Promise((r) => setTimeout(r, pauseMs));
