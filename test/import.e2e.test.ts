@@ -22,6 +22,7 @@ import {
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectedFigures, zeroCounts, type Counts, type ExpectedFigures } from './support/reference-figures.ts';
+import { keptAliveGets } from './support/client.ts';
 
 /**
  * `pnpm import-cases` against an independent recount (ADR 0030): a seeded legacy export in a foreign layout (Chinese
@@ -123,24 +124,29 @@ async function compare(url: string, reference: Map<string, Counts>): Promise<{ a
     return scope === '' || area!.length <= 9;
   });
   const mismatches: string[] = [];
+  const http = keptAliveGets(32);
   let next = 0;
   const worker = async () => {
     for (let key = keys[next++]; key; key = keys[next++]) {
       const [area, window, scope] = key.split('|') as [string, string, string];
       const period = window === 'all' ? 'window=all' : `window=month&at=${window.slice(1)}-15`;
       const path = `/v1/figures?area=${area}&${period}${scope ? `&category=${scope.slice(2)}` : ''}`;
-      const res = await fetch(url + path, { headers: CITY_LEADER });
-      if (!res.ok) {
-        mismatches.push(`${path}: HTTP ${res.status} ${await res.text()}`);
+      const res = await http.get(url + path, CITY_LEADER);
+      if (res.status !== 200) {
+        mismatches.push(`${path}: HTTP ${res.status} ${res.body}`);
         continue;
       }
-      const answer = (await res.json()) as { figures: ExpectedFigures };
+      const answer = JSON.parse(res.body) as { figures: ExpectedFigures };
       const expected = expectedFigures(reference.get(key)!);
       const wrong = (Object.keys(expected) as (keyof ExpectedFigures)[]).filter((f) => !close(answer.figures[f], expected[f]));
       if (wrong.length > 0) mismatches.push(`${path}: ${wrong.map((f) => `${f} ${answer.figures[f]} ≠ ${expected[f]}`).join(', ')}`);
     }
   };
-  await Promise.all(Array.from({ length: 32 }, worker));
+  try {
+    await Promise.all(Array.from({ length: 32 }, worker));
+  } finally {
+    http.close();
+  }
   return { asked: keys.length, mismatches };
 }
 

@@ -1,4 +1,3 @@
-import { Agent, get } from 'node:http';
 import type { GridEvent } from '@gridgov/contracts';
 import { DurableProducer, partitionCount, withAdmin, type OutgoingRecord } from '@gridgov/kafka';
 import { generateHistory, int, mulberry32, type Random, type SimulatedIncident } from '@gridgov/simulator';
@@ -28,6 +27,7 @@ import {
   type ReportWindow,
   type ScopeKey,
 } from './support/reference-figures.ts';
+import { keptAliveGets } from './support/client.ts';
 
 /** The city's leader may read every figure of every area below it. */
 const CITY_LEADER = bearer({ role: 'leader', areas: ['440700'] });
@@ -197,30 +197,17 @@ function refusedAtGrid(ctx: ReturnType<typeof defaultDecisionContext>, q: Query)
   return category !== undefined && ctx.catalog.isConfidential(category);
 }
 
-/** A GET on a kept-alive connection: its status and body. node:http costs the test about half the CPU `fetch` does. */
-function getText(agent: Agent, url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    get(url, { agent, headers: CITY_LEADER }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      res.on('error', reject);
-    }).on('error', reject);
-  });
-}
-
 /** Asks the projection for every query, CONCURRENCY at a time; returns what differs from the reference (or from a refusal). */
 async function compare(url: string, queries: readonly Query[], reference: Reference, refused: (q: Query) => boolean): Promise<string[]> {
   const mismatches: string[] = [];
-  const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+  const http = keptAliveGets(CONCURRENCY);
   let next = 0;
   const worker = async () => {
     for (let q = queries[next++]; q; q = queries[next++]) {
       const w = q.window;
       const period = w.kind === 'range' ? `from=${w.from}&to=${w.to}` : `window=${w.kind}&at=${w.at}`;
       const path = `/v1/figures?area=${q.area}&${period}${scopeQuery(q.scope)}`;
-      const res = await getText(agent, url + path);
+      const res = await http.get(url + path, CITY_LEADER);
       if (refused(q)) {
         if (res.status !== 403 || !res.body.includes('"CONFIDENTIAL_BELOW_COMMUNITY"'))
           mismatches.push(`${path}: HTTP ${res.status} ${res.body}, not refused`);
@@ -247,7 +234,7 @@ async function compare(url: string, queries: readonly Query[], reference: Refere
   try {
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   } finally {
-    agent.destroy();
+    http.close();
   }
   return mismatches;
 }
