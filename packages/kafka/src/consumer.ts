@@ -175,6 +175,8 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   if (commitEveryMs > 0) consumer.on(consumer.events.GROUP_JOIN, () => uncommitted.clear());
 
   let assigned: Promise<void> = Promise.resolve();
+  /** Set by `stop`: an assignment not taken by then is not taken again. */
+  let stopped = false;
   if (options.onAssigned) {
     const onAssigned = options.onAssigned;
     let joins = 0;
@@ -193,11 +195,11 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
             // it is taken or a newer one replaces it. Not left to the next batch: a partition with nothing new to fetch
             // brings none (kafkajs hands on no empty batch), and its timers would wait meanwhile. A worker whose Redis
             // timed out once while it took its partitions sat idle, escalating nothing, until a command came.
-            if (join !== joins) throw err;
+            if (join !== joins || stopped) throw err;
             const pauseMs = Math.min(attempt, 5) * RETAKE_PAUSE_MS;
             logger.warn({ err, groupId: options.groupId, attempt, pauseMs }, 'the assignment could not be taken: taking it again');
             await new Promise((r) => setTimeout(r, pauseMs));
-            if (join !== joins) throw err;
+            if (join !== joins || stopped) throw err;
           }
         }
       })();
@@ -281,6 +283,7 @@ export async function runBatchConsumer(options: BatchConsumerOptions): Promise<R
   options.observer?.running(options.groupId, true);
   return {
     stop: async () => {
+      stopped = true;
       // What was handled since the last commit is committed on the way out (a failure only means re-reading it).
       if (commitEveryMs > 0)
         await commitWaiting().catch((err: unknown) => logger.warn({ err, groupId: options.groupId }, 'offsets not committed on stop'));

@@ -366,6 +366,29 @@ describe('packages/kafka on the real broker', () => {
     60_000,
   );
 
+  it('stops taking an assignment again once it is stopped', async () => {
+    let attempts = 0;
+    const consumer = await runBatchConsumer({
+      kafka,
+      groupId: `${id}-stopped-untaken`,
+      topics: [topic],
+      logger,
+      fromBeginning: false,
+      onAssigned: () => {
+        attempts++;
+        throw new Error('Command timed out');
+      },
+      onBatch: () => Promise.resolve(),
+    });
+    for (let tries = 0; tries < 200 && attempts < 1; tries++) await new Promise((r) => setTimeout(r, 50));
+    await consumer.stop();
+    const atStop = attempts;
+    // Retaken 1 s after a failure while it ran: after the stop, never.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect(atStop).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBe(atStop);
+  }, 60_000);
+
   it('administers topics: lists, describes partitions and leaders, reads their configuration', async () => {
     const admin = new KafkaAdmin(kafka);
     await admin.connect();
