@@ -367,9 +367,9 @@ describe('projection oracle: every figure equals a recount of the raw events', (
   });
 
   // The waits are bounds, not speeds: this file runs beside the other kill tests (vitest.config.ts), on 2 cores. The
-  // two runs go side by side, each with its own topics, keys and projection: the kill run mostly waits for a restarted
-  // projection to take its partitions, while the clean one folds and compares.
-  it.concurrent('equals the reference after the history went through the broker', { timeout: 480_000 }, async (context) => {
+  // two runs go one after the other: side by side (tried 2026-12-02) their two projections folding at once kept Redis
+  // busy past the store's timeout, and the clean run's compare was answered 503 STORE_UNAVAILABLE 29 times in one CI run.
+  it('equals the reference after the history went through the broker', { timeout: 480_000 }, async (context) => {
     const started = Date.now();
     const run = await runOf(context);
     const { infra } = run;
@@ -387,7 +387,7 @@ describe('projection oracle: every figure equals a recount of the raw events', (
     expect(mismatches.length, mismatches.slice(0, 20).join('\n')).toBe(0);
   });
 
-  it.concurrent('still equals the reference with the projection SIGKILLed at random moments', { timeout: 600_000 }, async (context) => {
+  it('still equals the reference with the projection SIGKILLed at random moments', { timeout: 600_000 }, async (context) => {
     const started = Date.now();
     const random = mulberry32(SEED + 2);
     const run = await runOf(context);
