@@ -91,6 +91,11 @@ export async function benchInfra(partitions = 12): Promise<BenchInfra> {
     workerEnv: { ...env, EVENT_SIGNING_KEY: secrets.events.privateKey },
     cleanup: async () => {
       rmSync(kekFile, { force: true });
+      if (process.env.BENCH_KEEP_DATA === '1') {
+        console.log(`  (BENCH_KEEP_DATA=1: the run's topics and Redis keys under ${id} are kept)`);
+        redis.disconnect();
+        return;
+      }
       await deleteTopics(kafka, Object.values(topics)).catch(() => undefined);
       let cursor = '0';
       do {

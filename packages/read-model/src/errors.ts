@@ -24,6 +24,11 @@ export function parseRecord<T>(schema: z.ZodType<T>, raw: string, key: string, i
   } catch {
     throw new InvalidReadModelRecord(key, id, 'not JSON');
   }
+  return checkRecord(schema, value, key, id);
+}
+
+/** Checks one stored value, already parsed, against its schema, or throws InvalidReadModelRecord naming the key and id. */
+export function checkRecord<T>(schema: z.ZodType<T>, value: unknown, key: string, id: string): T {
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

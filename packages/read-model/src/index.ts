@@ -8,3 +8,4 @@ export * from './queue-counts.ts';
 export * from './filter-index.ts';
 export * from './text-index.ts';
 export * from './open-near.ts';
+export * from './history-pack.ts';

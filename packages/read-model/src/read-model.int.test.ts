@@ -6,7 +6,8 @@ import { InvalidReadModelRecord } from './errors.ts';
 import { readModelKeys } from './keys.ts';
 import { ReadModelReader } from './reader.ts';
 import { SORT_KEYS, sortIndexChange, sortScores } from './sort-index.ts';
-import { grid, reportedCase } from './test-support.ts';
+import { PACKED_FIELD } from './history-pack.ts';
+import { closedCase, grid, reportedCase } from './test-support.ts';
 import { ReadModelWriter } from './writer.ts';
 
 describe('the read model: one writer, one reader (real Redis)', () => {
@@ -137,5 +138,101 @@ describe('the read model: one writer, one reader (real Redis)', () => {
     expect(told).toEqual([expect.objectContaining({ incidentId: bad.incidentId })]);
     await infra.redis.hset(keys.history(good.incidentId), '7', 'not json');
     await expect(reader.history(good.incidentId)).rejects.toThrow(/not JSON/);
+  });
+
+  describe("a closed case's history, packed into one field (ADR 0043)", () => {
+    const keys = () => readModelKeys(infra.keyPrefix);
+
+    it('keeps lines loose while the case is open and packs them all when it closes; read back whole at every step', async () => {
+      const { incidentId, changes } = closedCase();
+      const key = keys().history(incidentId);
+      const lines = changes.flatMap((c) => c.history);
+      let written = 0;
+      for (const [i, change] of changes.entries()) {
+        await writer.writeCases([change]);
+        written += change.history.length;
+        expect(await reader.history(incidentId)).toEqual(lines.slice(0, written));
+        const fields = await infra.redis.hkeys(key);
+        if (i < changes.length - 1) expect(fields).not.toContain(PACKED_FIELD);
+        else expect(fields).toEqual([PACKED_FIELD]);
+      }
+      expect(changes.at(-1)!.view.status).toBe('closed');
+      const packed = await infra.redis.hgetBuffer(key, PACKED_FIELD);
+
+      // The closing batch folded again (a crash before its checkpoint), then the whole life again from nothing
+      // (Redis restored from the log): the same bytes.
+      await writer.writeCases([changes.at(-1)!]);
+      expect(await infra.redis.hgetBuffer(key, PACKED_FIELD)).toEqual(packed);
+      await infra.redis.del(key);
+      for (const change of changes) await writer.writeCases([change]);
+      expect(await infra.redis.hkeys(key)).toEqual([PACKED_FIELD]);
+      expect(await infra.redis.hgetBuffer(key, PACKED_FIELD)).toEqual(packed);
+      expect(await reader.history(incidentId)).toEqual(lines);
+
+      // Packed, the lines take less memory than loose.
+      const loose = `${key}:loose-copy`;
+      await infra.redis.hset(loose, ...lines.flatMap((line) => [String(line.version), JSON.stringify(line)]));
+      const [packedBytes, looseBytes] = [await infra.redis.memory('USAGE', key), await infra.redis.memory('USAGE', loose)];
+      expect(packedBytes).toBeLessThan(looseBytes! / 2);
+    });
+
+    it('packs a whole life folded in one batch without reading what is stored', async () => {
+      const { incidentId, changes } = closedCase();
+      const lines = changes.flatMap((c) => c.history);
+      const whole = { ...changes.at(-1)!, history: lines };
+      await writer.writeCases([whole]);
+      expect(await infra.redis.hkeys(keys().history(incidentId))).toEqual([PACKED_FIELD]);
+      expect(await reader.history(incidentId)).toEqual(lines);
+    });
+
+    it('reads every line once while a case is caught between its packed field and its loose lines', async () => {
+      const { incidentId, changes } = closedCase();
+      const lines = changes.flatMap((c) => c.history);
+      for (const change of changes.slice(0, -1)) await writer.writeCases([change]);
+      const looseBefore = await infra.redis.hkeys(keys().history(incidentId));
+      await writer.writeCases([changes.at(-1)!]);
+      // The packed field is written before the loose lines go: a reader may see both.
+      await infra.redis.hset(
+        keys().history(incidentId),
+        ...lines.slice(0, looseBefore.length).flatMap((l) => [String(l.version), JSON.stringify(l)]),
+      );
+      expect(await reader.history(incidentId)).toEqual(lines);
+    });
+
+    it("erases the reporter's pseudonym from every line of a closed case, and the outcomes of its earlier commands", async () => {
+      const { incidentId, changes, commandIds } = closedCase({ erase: true });
+      const outcomes: CommandOutcome[] = commandIds.slice(0, -1).map((commandId, i) => ({
+        commandId,
+        incidentId,
+        status: 'accepted' as const,
+        events: changes[i]!.history.map((l) => ({ type: l.type, version: l.version })),
+        decidedAt: new Date().toISOString(),
+        position: { partition: 0, offset: String(i) },
+      }));
+      await writer.writeOutcomes(outcomes);
+      for (const change of changes.slice(0, -1)) await writer.writeCases([change]);
+      const report = (await reader.history(incidentId))[0]!;
+      expect(report.data).toHaveProperty('reporterRef');
+
+      await writer.writeCases([changes.at(-1)!]);
+      const history = await reader.history(incidentId);
+      expect(history.map((l) => l.type)).toEqual(changes.flatMap((c) => c.history.map((l) => l.type)));
+      expect(history.at(-1)!.type).toBe('IncidentErased');
+      expect(history.filter((l) => 'reporterRef' in l.data)).toEqual([]);
+      expect(await infra.redis.hkeys(keys().history(incidentId))).toEqual([PACKED_FIELD]);
+      for (const { commandId } of outcomes) expect(await reader.outcome(commandId)).toBeUndefined();
+    });
+
+    it('leaves the lines loose when a stored one cannot be read, and a reader names the damaged field', async () => {
+      const { incidentId, changes } = closedCase();
+      const key = keys().history(incidentId);
+      for (const change of changes.slice(0, -1)) await writer.writeCases([change]);
+      await infra.redis.hset(key, '2', 'not json');
+      await writer.writeCases([changes.at(-1)!]);
+      expect(await infra.redis.hkeys(key)).not.toContain(PACKED_FIELD);
+      await expect(reader.history(incidentId)).rejects.toThrow(new RegExp(`${key} 2 .*not JSON`));
+      await infra.redis.hset(key, PACKED_FIELD, Buffer.from([9, 1, 2]));
+      await expect(reader.history(incidentId)).rejects.toThrow(/unknown packed format 9/);
+    });
   });
 });

@@ -1,7 +1,8 @@
 import { CommandOutcome } from '@gridgov/contracts';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from '@gridgov/redis';
-import { InvalidReadModelRecord, parseRecord } from './errors.ts';
+import { checkRecord, InvalidReadModelRecord, parseRecord } from './errors.ts';
+import { storedLines, StoredLineError } from './history-pack.ts';
 import { filterFacets, filterIndexKeys, type CaseFilter } from './filter-index.ts';
 import { readModelKeys } from './keys.ts';
 import { textMatches, textQuery } from './text-index.ts';
@@ -68,13 +69,17 @@ export class ReadModelReader {
     });
   }
 
-  /** The case's history, oldest first. */
+  /** The case's history, oldest first: its loose lines and its packed ones (history-pack.ts). */
   async history(incidentId: string): Promise<HistoryEntry[]> {
     const key = this.keys.history(incidentId);
-    const lines = await this.redis.hgetall(key);
-    return Object.entries(lines)
-      .sort(([a], [b]) => Number(a) - Number(b))
-      .map(([version, line]) => parseRecord(HistoryEntry, line, `${key} ${version}`, incidentId));
+    let lines: Map<number, unknown>;
+    try {
+      lines = storedLines(await this.redis.hgetallBuffer(key));
+    } catch (err) {
+      if (err instanceof StoredLineError) throw new InvalidReadModelRecord(`${key} ${err.field}`, incidentId, err.reason);
+      throw err;
+    }
+    return [...lines].sort(([a], [b]) => a - b).map(([version, line]) => checkRecord(HistoryEntry, line, `${key} ${version}`, incidentId));
   }
 
   async outcome(commandId: string): Promise<CommandOutcome | undefined> {

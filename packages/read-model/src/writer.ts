@@ -14,6 +14,7 @@ import type { Redis } from '@gridgov/redis';
 import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
 import { openNearChange, openNearKeys, writeOpenNear, type OpenNearChange } from './open-near.ts';
 import { readModelKeys } from './keys.ts';
+import { packHistory, PACKED_FIELD, storedLines, StoredLineError } from './history-pack.ts';
 import { searchableText, textTokens } from './text-index.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
 import { sortIndexChange, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
@@ -116,12 +117,11 @@ export class ReadModelWriter {
 
   async writeCases(changes: readonly CaseChange[]): Promise<void> {
     if (changes.length === 0) return;
+    const whole = await this.wholeHistories(changes);
     const pipeline = this.redis.pipeline();
     for (const c of changes) {
       pipeline.set(this.keys.view(c.incidentId), JSON.stringify(c.view));
-      if (c.history.length > 0) {
-        pipeline.hset(this.keys.history(c.incidentId), ...c.history.flatMap((line) => [String(line.version), JSON.stringify(line)]));
-      }
+      this.writeHistory(pipeline, c, whole.get(c.incidentId));
       // Lists after the view: a list never names a case whose view is older than the list.
       for (const area of c.areas) {
         for (const queue of c.remove) pipeline.zrem(this.keys.caseQueue(area, queue), c.incidentId);
@@ -138,30 +138,85 @@ export class ReadModelWriter {
     await this.erase(
       pipeline,
       changes.filter((c) => c.erased),
+      whole,
     );
     await execOrThrow(pipeline);
   }
 
   /**
-   * Erasure (ADR 0016) reaches the copies a shredded key does not: the reporter's list, the case's searchable text and
-   * its entries, and the stored outcomes of its commands (they name their issuer by pseudonym). Idempotent.
+   * The stored lines of the cases whose whole history this batch rewrites: those it packs (closed or rejected) and
+   * those it erases. One round trip for all of them; none for a case whose every line is in the batch.
    */
-  private async erase(pipeline: ReturnType<Redis['pipeline']>, erased: readonly CaseChange[]): Promise<void> {
+  private async wholeHistories(changes: readonly CaseChange[]): Promise<Map<string, StoredHistory>> {
+    const whole = new Map<string, StoredHistory>();
+    const toRead: CaseChange[] = [];
+    for (const c of changes) {
+      if (!packs(c) && !c.erased) continue;
+      if (!c.erased && c.history[0]?.version === 1) whole.set(c.incidentId, { lines: new Map(), fields: [] });
+      else toRead.push(c);
+    }
+    if (toRead.length === 0) return whole;
+    const pipeline = this.redis.pipeline();
+    for (const c of toRead) pipeline.hgetallBuffer(this.keys.history(c.incidentId));
+    const results = (await pipeline.exec()) ?? [];
+    toRead.forEach((c, i) => {
+      const [err, fields] = results[i] ?? [new Error('no answer')];
+      if (err) throw err;
+      const stored = fields as Record<string, Buffer>;
+      try {
+        whole.set(c.incidentId, { lines: storedLines(stored), fields: Object.keys(stored) });
+      } catch (e) {
+        // A line that cannot be read stays as it is, and the reader names it. Packing is only a saving: a case whose
+        // history cannot be read keeps its lines loose; an erasure must read them, and stops the batch instead.
+        if (!(e instanceof StoredLineError) || c.erased) throw e;
+      }
+    });
+    return whole;
+  }
+
+  /**
+   * A case's new history lines: loose fields while the case is open; all its lines packed into one field once it is
+   * closed or rejected (history-pack.ts), the loose ones removed after the packed one is written, so that a reader in
+   * between reads every line. An erased case loses its reporter's pseudonym from every line.
+   */
+  private writeHistory(pipeline: ReturnType<Redis['pipeline']>, c: CaseChange, stored: StoredHistory | undefined): void {
+    const key = this.keys.history(c.incidentId);
+    if (!stored) {
+      if (c.history.length > 0) pipeline.hset(key, ...c.history.flatMap((line) => [String(line.version), JSON.stringify(line)]));
+      return;
+    }
+    const lines = new Map<number, unknown>(stored.lines);
+    for (const line of c.history) lines.set(line.version, line);
+    if (c.erased) for (const [version, line] of lines) lines.set(version, withoutReporterRef(line));
+    if (packs(c)) {
+      pipeline.hset(key, PACKED_FIELD, packHistory(lines));
+      const loose = new Set([...stored.fields, ...c.history.map((line) => String(line.version))]);
+      loose.delete(PACKED_FIELD);
+      if (loose.size > 0) pipeline.hdel(key, ...loose);
+    } else {
+      pipeline.hset(key, ...[...lines].flatMap(([version, line]) => [String(version), JSON.stringify(line)]));
+      if (stored.fields.includes(PACKED_FIELD)) pipeline.hdel(key, PACKED_FIELD);
+    }
+  }
+
+  /**
+   * Erasure (ADR 0016) reaches the copies a shredded key does not: the reporter's list, the case's searchable text and
+   * its entries, and the stored outcomes of its commands (they name their issuer by pseudonym). The history's lines
+   * lose the pseudonym as they are written (`writeHistory`). Idempotent.
+   */
+  private async erase(
+    pipeline: ReturnType<Redis['pipeline']>,
+    erased: readonly CaseChange[],
+    whole: ReadonlyMap<string, StoredHistory>,
+  ): Promise<void> {
     for (const c of erased) {
       if (c.erased?.reporterList) pipeline.zrem(this.keys.reportedBy(c.erased.reporterList), c.incidentId);
       const text = await this.redis.get(this.index.searchText(c.incidentId));
       if (text !== null) for (const token of textTokens(text)) pipeline.srem(this.index.text(token), c.incidentId);
       pipeline.del(this.index.searchText(c.incidentId));
-      const lines = await this.redis.hgetall(this.keys.history(c.incidentId));
-      for (const [version, raw] of Object.entries(lines)) {
-        const line = JSON.parse(raw) as { commandId?: unknown; data?: Record<string, unknown> };
-        const commandId = line.commandId;
+      for (const line of whole.get(c.incidentId)?.lines.values() ?? []) {
+        const commandId = typeof line === 'object' && line !== null ? (line as { commandId?: unknown }).commandId : undefined;
         if (typeof commandId === 'string' && !c.history.some((h) => h.commandId === commandId)) pipeline.del(this.keys.outcome(commandId));
-        // The report's line keeps its sealed fields (unreadable now) but not the pseudonym that linked it to its reporter.
-        if (line.data && 'reporterRef' in line.data) {
-          const { reporterRef: _ref, ...data } = line.data;
-          pipeline.hset(this.keys.history(c.incidentId), version, JSON.stringify({ ...line, data }));
-        }
       }
     }
   }
@@ -175,6 +230,26 @@ export class ReadModelWriter {
     }
     await execOrThrow(pipeline);
   }
+}
+
+/** A case's stored history: its lines by version (parsed, not checked) and the hash's fields that held them. */
+interface StoredHistory {
+  readonly lines: ReadonlyMap<number, unknown>;
+  readonly fields: readonly string[];
+}
+
+/** Whether a case's history is packed: once it is closed or rejected, when what is left is to read it. */
+function packs(c: CaseChange): boolean {
+  return c.view.status === 'closed' || c.view.status === 'rejected';
+}
+
+/** The report's line keeps its sealed fields (unreadable once the key is shredded) but not the pseudonym that links it to its reporter. */
+function withoutReporterRef(line: unknown): unknown {
+  if (typeof line !== 'object' || line === null) return line;
+  const data = (line as { data?: unknown }).data;
+  if (typeof data !== 'object' || data === null || !('reporterRef' in data)) return line;
+  const { reporterRef: _ref, ...rest } = data as Record<string, unknown>;
+  return { ...line, data: rest };
 }
 
 async function execOrThrow(pipeline: ReturnType<Redis['pipeline']>): Promise<void> {
