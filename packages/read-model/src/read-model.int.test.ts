@@ -223,6 +223,16 @@ describe('the read model: one writer, one reader (real Redis)', () => {
       for (const { commandId } of outcomes) expect(await reader.outcome(commandId)).toBeUndefined();
     });
 
+    it('erases the pseudonym from a report folded in the same batch as its erasure (a restore from the log)', async () => {
+      const { incidentId, changes } = closedCase({ erase: true });
+      const lines = changes.flatMap((c) => c.history);
+      expect(lines[0]!.data).toHaveProperty('reporterRef');
+      await writer.writeCases([{ ...changes.at(-1)!, history: lines }]);
+      const history = await reader.history(incidentId);
+      expect(history.map((l) => l.version)).toEqual(lines.map((l) => l.version));
+      expect(history.filter((l) => 'reporterRef' in l.data)).toEqual([]);
+    });
+
     it('leaves the lines loose when a stored one cannot be read, and a reader names the damaged field', async () => {
       const { incidentId, changes } = closedCase();
       const key = keys().history(incidentId);
