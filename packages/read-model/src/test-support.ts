@@ -30,24 +30,33 @@ export function reportedCase(reporterId = 'staff-001', category = 'exposed_rubbi
       },
     },
   };
-  const decision = decide(envelope, null, context, now);
-  if (decision.kind !== 'accepted') throw new Error(decision.rejection.code);
-  const events = stampEvents(decision.events, { incidentId, version: 0, commandId: envelope.commandId });
-  let state: IncidentState = null;
+  const { state, change } = decided(envelope, null, now);
+  return { incidentId, state, change };
+}
+
+/** One command through the real decider, at `now`: the case after it, and the read side's change for its events. */
+function decided(envelope: CommandEnvelope, before: IncidentState, now: Date): { state: Incident; change: CaseChange } {
+  const decision = decide(envelope, before, context, now);
+  if (decision.kind !== 'accepted') throw new Error(`${envelope.command.type}: ${decision.rejection.code}`);
+  const events = stampEvents(decision.events, {
+    incidentId: envelope.incidentId,
+    version: before?.version ?? 0,
+    commandId: envelope.commandId,
+  });
+  let state = before;
   for (const e of events) state = evolve(state, e);
-  return { incidentId, state: state!, change: caseChange(incidentId, null, state!, events, context.areas) };
+  return { state: state!, change: caseChange(envelope.incidentId, before, state!, events, context.areas) };
 }
 
 /**
  * A case lived to its end by the real decider, one command a batch: reported (and routed), signed for, resolved,
  * verified (closed), then, with `erase`, its reporter's data erased by an admin. Each change is what the read side
- * folds for one command, and each command's id is `commandIds`' entry of the same index (the report's first). The report carries the reporter's pseudonym, as the intake seals it (ADR 0016).
+ * folds for one command, and each command's id is `commandIds`' entry of the same index (the report's first). The
+ * report carries the reporter's pseudonym, as the intake seals it (ADR 0016).
  */
 export function closedCase(options: { erase?: boolean } = {}): { incidentId: string; changes: CaseChange[]; commandIds: string[] } {
-  const { incidentId, state: reportedState, change } = reportedCase('staff-closing');
-  const reportEvents = change.history.length;
-  let state: Incident = reportedState;
-  let version = reportEvents;
+  const { incidentId, state: reported, change } = reportedCase('staff-closing');
+  let state: Incident = reported;
   const changes: CaseChange[] = [withReporterRef(change)];
   const commandIds = [change.history[0]!.commandId!];
   const department = state.department;
@@ -66,13 +75,9 @@ export function closedCase(options: { erase?: boolean } = {}): { incidentId: str
   for (const [actor, command] of commands) {
     now += 60_000;
     const envelope: CommandEnvelope = { commandId: randomUUID(), incidentId, issuedAt: new Date(now).toISOString(), actor, command };
-    const decision = decide(envelope, state, context, new Date(now));
-    if (decision.kind !== 'accepted') throw new Error(`${command.type}: ${decision.rejection.code}`);
-    const events = stampEvents(decision.events, { incidentId, version, commandId: envelope.commandId });
-    version += events.length;
-    const before = state;
-    for (const e of events) state = evolve(state, e);
-    changes.push(caseChange(incidentId, before, state, events, context.areas));
+    const next = decided(envelope, state, new Date(now));
+    state = next.state;
+    changes.push(next.change);
     commandIds.push(envelope.commandId);
   }
   return { incidentId, changes, commandIds };
