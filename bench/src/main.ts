@@ -6,7 +6,7 @@ import { eventSignaturesBench } from './event-signatures.ts';
 import { gridLookupBench } from './grid-lookup.ts';
 import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
-import { DEFAULT_QUERY_RATES, FULL_QUERY_RATES, projectionBench, replayBench } from './projection.ts';
+import { CLIENT_ROUNDS, DEFAULT_QUERY_RATES, FULL_QUERY_RATES, projectionBench, replayBench } from './projection.ts';
 import { restoreBench } from './restore.ts';
 import { searchBench } from './search.ts';
 import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
@@ -54,7 +54,8 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
   intake: () => intakeBench(full ? 30 : 8),
   'end-to-end': () => endToEndBench(rates, seconds, warmUpSeconds),
-  projection: () => projectionBench(full ? 1_000_000 : 30_000, full ? 20 : 5, full ? FULL_QUERY_RATES : DEFAULT_QUERY_RATES),
+  projection: () =>
+    full ? projectionBench(1_000_000, 20, FULL_QUERY_RATES, 1) : projectionBench(30_000, 5, DEFAULT_QUERY_RATES, CLIENT_ROUNDS),
   replay: () => replayBench(full ? 100_000 : 10_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),

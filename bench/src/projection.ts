@@ -107,8 +107,11 @@ async function usedMemory(infra: BenchInfra): Promise<number> {
 /** Events written by each producer of the client comparison, in sends of SEND (the intake's group commit sends up to 500). */
 const PRODUCED = 100_000;
 const SEND = 500;
-/** Each client reads and writes this many times, taking turns; its best round is its figure. */
-const CLIENT_ROUNDS = 3;
+/**
+ * Each client reads and writes this many times, taking turns; its best round is its figure. `--full` reads once: a
+ * million cases' topic read twelve times took some 43 minutes of its run.
+ */
+export const CLIENT_ROUNDS = 3;
 
 /** How long a replay took: from the process's start, and from its first folded batch to the last event folded. */
 export interface ReplayTimes {
@@ -238,6 +241,7 @@ export async function projectionBench(
   incidents: number,
   querySeconds: number,
   rates: QueryRates = DEFAULT_QUERY_RATES,
+  clientRounds = CLIENT_ROUNDS,
 ): Promise<SuiteRows> {
   const infra = await benchInfra(12);
   try {
@@ -246,7 +250,7 @@ export async function projectionBench(
 
     // The client libraries alone, taking turns on the same topic: kafkajs (as packages/kafka reads) and @platformatic/kafka.
     const topic = infra.topics.events;
-    const reads = await takingTurns(CLIENT_ROUNDS, {
+    const reads = await takingTurns(clientRounds, {
       kafkajs: async () => (await kafkajsRead(infra, topic, events, false)).perSecond,
       platformatic: async () => (await platformaticRead(infra, topic, events, false)).perSecond,
       kafkajsParsed: async () => (await kafkajsRead(infra, topic, events, true)).perSecond,
@@ -258,7 +262,7 @@ export async function projectionBench(
     const { best: platformaticParsed } = reads.platformaticParsed;
     // And writing: the same records, in the same sends, to one topic of as many partitions.
     const produced = await producerTopic(infra, 12);
-    const writes = await takingTurns(CLIENT_ROUNDS, {
+    const writes = await takingTurns(clientRounds, {
       kafkajs: async () => (await kafkajsWrite(infra, produced.name, sample, SEND)).perSecond,
       platformatic: async () => (await platformaticWrite(infra, produced.name, sample, SEND, false)).perSecond,
       idempotent: async () => (await platformaticWrite(infra, produced.name, sample, SEND, true)).perSecond,
