@@ -6,7 +6,7 @@ import { eventSignaturesBench } from './event-signatures.ts';
 import { gridLookupBench } from './grid-lookup.ts';
 import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
-import { CLIENT_ROUNDS, DEFAULT_QUERY_RATES, FULL_QUERY_RATES, projectionBench, replayBench } from './projection.ts';
+import { CLIENT_ROUNDS, DEFAULT_QUERY_RATES, FULL_QUERY_RATES, projectionBench, replayBench, type QueryRates } from './projection.ts';
 import { restoreBench } from './restore.ts';
 import { searchBench } from './search.ts';
 import { summaryTable, writeSummary, type SummaryRun } from './summary.ts';
@@ -22,6 +22,8 @@ import { whatIfBench } from './what-if.ts';
  * `end-to-end` takes `--rates=100,1000` and `--seconds=30` (offered reports a second, and how long each rate runs):
  * a longer run at one rate, to watch or profile the pipeline at it; and `--warm-up=60`, the seconds of unmeasured
  * traffic at 100/s before the first rate (the processes just started compile what they run: docs/performance.md).
+ * `projection` takes `--query-rate=1000`: the projection's figures and rankings asked that many times a second (at
+ * default sizes, to see a query path at `--full`'s rate without its hour of replay).
  */
 const args = process.argv.slice(2);
 const full = args.includes('--full');
@@ -42,20 +44,26 @@ function positiveIntegers(name: string): number[] | undefined {
   return values;
 }
 const known = new Set(['--full']);
-const unknownFlags = args.filter((a) => a.startsWith('--') && !known.has(a) && !/^--(rates|seconds|warm-up)=/.test(a));
+const unknownFlags = args.filter((a) => a.startsWith('--') && !known.has(a) && !/^--(rates|seconds|warm-up|query-rate)=/.test(a));
 if (unknownFlags.length > 0) {
-  console.error(`unknown option ${unknownFlags.join(', ')}; known: --full, --rates=R[,R…], --seconds=S, --warm-up=S (end-to-end)`);
+  console.error(
+    `unknown option ${unknownFlags.join(', ')}; known: --full, --rates=R[,R…], --seconds=S, --warm-up=S (end-to-end), --query-rate=R (projection)`,
+  );
   process.exit(2);
 }
 const rates = positiveIntegers('rates') ?? (full ? [100, 1_000, 5_000] : [100, 1_000]);
 const seconds = positiveIntegers('seconds')?.[0] ?? (full ? 30 : 8);
 const warmUpSeconds = positiveIntegers('warm-up')?.[0] ?? 60;
+const queryRate = positiveIntegers('query-rate')?.[0];
+const queryRates = (rates: QueryRates): QueryRates => (queryRate ? { ...rates, figures: queryRate, rankings: queryRate } : rates);
 const all: Record<string, () => Promise<SuiteRows>> = {
   calendar: () => Promise.resolve(calendarBench(full ? 1_000_000 : 100_000)),
   intake: () => intakeBench(full ? 30 : 8),
   'end-to-end': () => endToEndBench(rates, seconds, warmUpSeconds),
   projection: () =>
-    full ? projectionBench(1_000_000, 20, FULL_QUERY_RATES, 1) : projectionBench(30_000, 5, DEFAULT_QUERY_RATES, CLIENT_ROUNDS),
+    full
+      ? projectionBench(1_000_000, 20, queryRates(FULL_QUERY_RATES), 1)
+      : projectionBench(30_000, 5, queryRates(DEFAULT_QUERY_RATES), CLIENT_ROUNDS),
   replay: () => replayBench(full ? 100_000 : 10_000),
   timers: () => timerLateness(full ? 1_000_000 : 100_000),
   restore: () => restoreBench(full ? 1_000_000 : 30_000),
