@@ -146,6 +146,34 @@ return 'OK'
 });
 
 /**
+ * Reads the same fields (ARGV) of several counter hashes (KEYS) of one partition: one HMGET each, inside Redis. The
+ * values come back as one string, hash after hash, each hash's fields in ARGV's order, ',' between, '' where a field is
+ * absent (0): one reply to parse instead of an array per hash. Counters are integers, so no value holds a ','.
+ */
+const readCounters = defineScript({
+  name: 'projectionReadCounters',
+  keys: [],
+  argv: [],
+  moreKeys: true,
+  lua: `
+local out = {}
+local n = 0
+for k = 1, #KEYS do
+  local values = redis.call('HMGET', KEYS[k], unpack(ARGV))
+  for f = 1, #ARGV do
+    n = n + 1
+    out[n] = values[f] or ''
+  end
+end
+return table.concat(out, ',')
+`,
+  reply: (raw) => {
+    if (typeof raw !== 'string') throw new Error(`expected a string, got ${typeof raw}`);
+    return raw.split(',');
+  },
+});
+
+/**
  * A batch's counter deltas summed per hash and field in memory: one write per distinct field
  * goes to Redis. An event's changes come as their product (areas × windows × fields): no object nor key string is
  * made per delta (a replay folds millions).
@@ -311,31 +339,40 @@ export class CounterStore implements CounterReader {
   }
 
   /**
-   * Sums several counter hashes across every partition in one pipelined round trip: P × hashes
-   * HMGETs. Only the named fields are read: a hash holds every category's and department's fields,
-   * a query wants one scope's.
+   * Sums several counter hashes across every partition: one read script a partition (its hashes share the partition's
+   * hash tag, so this holds on a Redis Cluster too), all sent in one round trip. Only the named fields are read: a
+   * hash holds every category's and department's fields, a query wants one scope's. A ranking reads its children's
+   * hashes in every partition (11 towns × 12 partitions): as one HMGET each, the projection's own CPU for 132 commands
+   * and their replies was what 1,000 rankings a second ran out of (docs/performance.md).
    */
   async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
     if (hashes.length === 0 || fields.length === 0) return hashes.map(() => new Map<string, number>());
     // A week, quarter or year is the sum of the days or months kept for it.
     const parts = hashes.map(({ area, window }) => storedPartsOf(window).map((stored) => ({ area, window: stored })));
-    const pipeline = this.redis.pipeline();
-    for (const { area, window } of parts.flat()) {
-      for (let p = 0; p < partitions; p++) pipeline.hmget(this.keys.counters(p, area, window), ...fields);
-    }
-    const results = (await pipeline.exec()) ?? [];
-    let reply = 0;
-    return parts.map((stored) => {
-      const sum = new Map<string, number>();
-      for (let i = 0; i < stored.length * partitions; i++) {
-        const [err, values] = results[reply++] ?? [new Error('pipeline answered too few replies'), null];
-        if (err) throw err;
-        (values as (string | null)[]).forEach((value, f) => {
-          const field = fields[f];
-          if (value !== null && field !== undefined) sum.set(field, (sum.get(field) ?? 0) + Number(value));
-        });
+    const flat = parts.flat();
+    if (flat.length === 0) return hashes.map(() => new Map<string, number>());
+    const replies = await Promise.all(
+      Array.from({ length: partitions }, (_, p) =>
+        readCounters.run(this.redis, {}, {}, { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields }),
+      ),
+    );
+    const sums = hashes.map(() => new Map<string, number>());
+    /** Which hash of the query each stored part's values add to. */
+    const owner = parts.flatMap((stored, h) => stored.map(() => h));
+    for (const values of replies) {
+      if (values.length !== flat.length * fields.length)
+        throw new Error(`${readCounters.name}: ${values.length} values for ${flat.length} hashes of ${fields.length} fields`);
+      for (let i = 0; i < values.length; i++) {
+        const value = values[i]!;
+        if (value === '') continue;
+        const n = Number(value);
+        if (!Number.isFinite(n))
+          throw new Error(`${readCounters.name}: counter ${fields[i % fields.length]} holds ${JSON.stringify(value)}`);
+        const sum = sums[owner[Math.floor(i / fields.length)]!]!;
+        const field = fields[i % fields.length]!;
+        sum.set(field, (sum.get(field) ?? 0) + n);
       }
-      return sum;
-    });
+    }
+    return sums;
   }
 }

@@ -114,6 +114,56 @@ describe("the counters' batch script (real Redis)", () => {
   });
 });
 
+describe("the counters' read script (real Redis)", () => {
+  it('sums the named fields of each hash over every partition, a week from its seven days, an absent field or hash as nothing', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    // Partition 0 and 2 hold the town's Monday and Sunday of ISO week 2026-W23 (1–7 June); partition 1 holds nothing.
+    await redis.hset(keys.counters(0, '440705001', 'd2026-06-01'), { reported: '3', closed: '2', 'closed|c|dispute': '1' });
+    await redis.hset(keys.counters(2, '440705001', 'd2026-06-07'), { reported: '4', overdue: '1' });
+    await redis.hset(keys.counters(2, '440705001', 'd2026-06-08'), { reported: '100' }); // the next week: not summed
+    await redis.hset(keys.counters(1, '440705002', 'm2026-06'), { reported: '7', closed: '7' });
+    await redis.hset(keys.counters(2, '440705002', 'm2026-06'), { reported: '5', handlingMsClosed: '9007199254740000' });
+
+    const fields = ['reported', 'closed', 'overdue', 'handlingMsClosed'];
+    const [week, month, none] = await store.readMany(
+      3,
+      [
+        { area: '440705001', window: 'w2026-W23' },
+        { area: '440705002', window: 'm2026-06' },
+        { area: '440705003', window: 'm2026-06' },
+      ],
+      fields,
+    );
+    expect(week).toEqual(
+      new Map([
+        ['reported', 7],
+        ['closed', 2],
+        ['overdue', 1],
+      ]),
+    );
+    expect(month).toEqual(
+      new Map([
+        ['reported', 12],
+        ['closed', 7],
+        ['handlingMsClosed', 9007199254740000],
+      ]),
+    );
+    expect(none).toEqual(new Map());
+    // A field not asked for is not read, and the same hashes read one by one agree.
+    expect(await store.readMany(3, [{ area: '440705001', window: 'w2026-W23' }], ['closed|c|dispute'])).toEqual([
+      new Map([['closed|c|dispute', 1]]),
+    ]);
+  });
+
+  it('names a counter that holds no number instead of summing it', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    await redis.hset(keys.counters(1, '440705', 'all'), 'reported', 'x');
+    await expect(store.readMany(2, [{ area: '440705', window: 'all' }], ['reported'])).rejects.toThrow(/counter reported holds "x"/);
+  });
+});
+
 describe('the generation switch (real Redis)', () => {
   it('switches from the generation the pointer names (absent = the first), and refuses with GenerationMoved otherwise', async () => {
     const keys = freshKeys();
