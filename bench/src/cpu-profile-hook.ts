@@ -1,0 +1,46 @@
+import dc from 'node:diagnostics_channel';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
+
+/**
+ * `NODE_OPTIONS="--import <repo>/bench/src/cpu-profile-hook.ts"` with `PROF_DIR=<dir>`: a V8 CPU profile of each Node
+ * process a bench starts, written to `<dir>/<name>-<pid>.cpuprofile` when it exits (Node 24 refuses `--cpu-prof` in
+ * NODE_OPTIONS). `PROF_MATCH=<text>` profiles only the processes whose arguments hold it (e.g. `projection/dist`);
+ * `PROF_FROM=request` starts at the process's first HTTP request to a `/v1/` route instead of at its start (the queries
+ * of a service that replays first). Plain node runs it: its types are erasable.
+ */
+const dir = process.env['PROF_DIR'];
+const match = process.env['PROF_MATCH'];
+if (dir && (!match || process.argv.some((a) => a.includes(match)))) {
+  const session = new Session();
+  session.connect();
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    session.post('Profiler.enable');
+    session.post('Profiler.start');
+  };
+  if (process.env['PROF_FROM'] === 'request') {
+    dc.subscribe('http.server.request.start', (message) => {
+      const url = (message as { request?: { url?: string } }).request?.url ?? '';
+      if (url.startsWith('/v1/')) start();
+    });
+  } else {
+    start();
+  }
+  // The in-process session answers synchronously, so the profile is written before the process is gone.
+  process.on('exit', () => {
+    if (!started) return;
+    session.post('Profiler.stop', (err, result) => {
+      if (err) return;
+      mkdirSync(dir, { recursive: true });
+      const name = (process.argv[1] ?? 'node')
+        .split('/')
+        .slice(-3)
+        .join('-')
+        .replace(/\.[jt]s$/, '');
+      writeFileSync(`${dir}/${name}-${process.pid}.cpuprofile`, JSON.stringify(result.profile));
+    });
+  });
+}
