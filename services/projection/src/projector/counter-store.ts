@@ -343,7 +343,7 @@ export class CounterStore implements CounterReader {
    * hash tag, so this holds on a Redis Cluster too), all sent in one round trip. Only the named fields are read: a
    * hash holds every category's and department's fields, a query wants one scope's. A ranking reads its children's
    * hashes in every partition (11 towns × 12 partitions): as one HMGET each, the projection's own CPU for 132 commands
-   * and their replies was what 1,000 rankings a second ran out of (docs/performance.md).
+   * and their replies was what 1,000 rankings a second ran out of (ADR 0044).
    */
   async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
     if (hashes.length === 0 || fields.length === 0) return hashes.map(() => new Map<string, number>());

@@ -3,11 +3,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector';
 
 /**
- * `NODE_OPTIONS="--import <repo>/bench/src/cpu-profile-hook.ts"` with `PROF_DIR=<dir>`: a V8 CPU profile of each Node
+ * `NODE_OPTIONS="--import <repo>/scripts/cpu-profile-hook.mjs"` with `PROF_DIR=<dir>`: a V8 CPU profile of each Node
  * process a bench starts, written to `<dir>/<name>-<pid>.cpuprofile` when it exits (Node 24 refuses `--cpu-prof` in
  * NODE_OPTIONS). `PROF_MATCH=<text>` profiles only the processes whose arguments hold it (e.g. `projection/dist`);
  * `PROF_FROM=request` starts at the process's first HTTP request to a `/v1/` route instead of at its start (the queries
- * of a service that replays first). Plain node runs it: its types are erasable.
+ * of a service that replays first). Plain JavaScript: `scripts/bench` passes NODE_OPTIONS to every Node it starts, the
+ * machine's own (any version) included.
  */
 const dir = process.env['PROF_DIR'];
 const match = process.env['PROF_MATCH'];
@@ -15,7 +16,7 @@ if (dir && (!match || process.argv.some((a) => a.includes(match)))) {
   const session = new Session();
   session.connect();
   let started = false;
-  const start = (): void => {
+  const start = () => {
     if (started) return;
     started = true;
     session.post('Profiler.enable');
@@ -23,7 +24,7 @@ if (dir && (!match || process.argv.some((a) => a.includes(match)))) {
   };
   if (process.env['PROF_FROM'] === 'request') {
     dc.subscribe('http.server.request.start', (message) => {
-      const url = (message as { request?: { url?: string } }).request?.url ?? '';
+      const url = message?.request?.url ?? '';
       if (url.startsWith('/v1/')) start();
     });
   } else {
