@@ -356,23 +356,31 @@ export class CounterStore implements CounterReader {
         readCounters.run(this.redis, {}, {}, { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields }),
       ),
     );
-    const sums = hashes.map(() => new Map<string, number>());
-    /** Which hash of the query each stored part's values add to. */
-    const owner = parts.flatMap((stored, h) => stored.map(() => h));
+    // Summed in flat arrays, hash × field, and made Maps once: a ranking adds 1,320 values.
+    const width = fields.length;
+    const totals = new Float64Array(hashes.length * width);
+    const present = new Uint8Array(hashes.length * width);
+    /** Where each stored part's values add to: its query hash's row. */
+    const rowOf = parts.flatMap((stored, h) => stored.map(() => h * width));
     for (const values of replies) {
-      if (values.length !== flat.length * fields.length)
-        throw new Error(`${readCounters.name}: ${values.length} values for ${flat.length} hashes of ${fields.length} fields`);
-      for (let i = 0; i < values.length; i++) {
-        const value = values[i]!;
-        if (value === '') continue;
-        const n = Number(value);
-        if (!Number.isFinite(n))
-          throw new Error(`${readCounters.name}: counter ${fields[i % fields.length]} holds ${JSON.stringify(value)}`);
-        const sum = sums[owner[Math.floor(i / fields.length)]!]!;
-        const field = fields[i % fields.length]!;
-        sum.set(field, (sum.get(field) ?? 0) + n);
+      if (values.length !== flat.length * width)
+        throw new Error(`${readCounters.name}: ${values.length} values for ${flat.length} hashes of ${width} fields`);
+      for (let part = 0, i = 0; part < flat.length; part++) {
+        const row = rowOf[part]!;
+        for (let f = 0; f < width; f++, i++) {
+          const value = values[i]!;
+          if (value === '') continue;
+          const n = Number(value);
+          if (!Number.isFinite(n)) throw new Error(`${readCounters.name}: counter ${fields[f]} holds ${JSON.stringify(value)}`);
+          totals[row + f]! += n;
+          present[row + f] = 1;
+        }
       }
     }
-    return sums;
+    return hashes.map((_, h) => {
+      const sum = new Map<string, number>();
+      for (let f = 0; f < width; f++) if (present[h * width + f]) sum.set(fields[f]!, totals[h * width + f]!);
+      return sum;
+    });
   }
 }
