@@ -34,6 +34,8 @@ export class ServiceMetrics {
   readonly timerLateness: Histogram;
   readonly timersFired: Counter;
   readonly backlogReadErrors: Counter;
+  readonly readCacheParts: Counter<'result'>;
+  readonly readCacheBytes: Gauge;
   private backlog: (() => Promise<readonly WorkerBacklog[]>) | undefined;
   /** The backlog read of the scrape under way: one Redis read serves both gauges. */
   private backlogRead: Promise<readonly WorkerBacklog[] | undefined> | undefined;
@@ -109,6 +111,17 @@ export class ServiceMetrics {
     this.backlogReadErrors = new Counter({
       name: 'gridgov_worker_backlog_read_errors_total',
       help: 'Scrapes whose outbox and timer backlog could not be read from Redis (those series are absent from that scrape).',
+      registers,
+    });
+    this.readCacheParts = new Counter({
+      name: 'gridgov_projection_read_cache_parts_total',
+      help: "Partitions' parts of counter reads: answered from the projection's cache (hit, the partition had not moved) or read from Redis (miss).",
+      labelNames: ['result'],
+      registers,
+    });
+    this.readCacheBytes = new Gauge({
+      name: 'gridgov_projection_read_cache_bytes',
+      help: "What the projection's cache of counter reads holds, in bytes (bounded by PROJECTION_READ_CACHE_MB).",
       registers,
     });
     // A Redis that does not answer in time costs these series one scrape, not the whole scrape (the rest still shows).

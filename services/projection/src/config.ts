@@ -49,6 +49,15 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .describe(
         'The most counter fields and incidents one apply script writes to Redis; a larger batch is applied in parts, each with its checkpoint. Redis runs one script at a time: queries wait behind it (about 1 ms a thousand writes).',
       ),
+    PROJECTION_READ_CACHE_MB: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(4_096)
+      .default(32)
+      .describe(
+        "The most the cache of counter reads holds, in MiB: each events partition's part of a query's read, answered again while that partition's checkpoint has not moved (ADR 0045); 0 reads every query from Redis. A ranking of 11 areas is about 20 KiB.",
+      ),
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce
       .number()
       .int()

@@ -15,6 +15,7 @@ import { BulletinFreezer } from './api/bulletin-freezer.ts';
 import { ChromiumPdfPrinter } from './api/pdf-printer.ts';
 import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
+import { CounterReadCache } from './projector/counter-cache.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
 import { StreamSlots } from '@gridgov/redis';
 import { CurrentCounters, ProjectionGenerations } from './projector/generation.ts';
@@ -46,7 +47,11 @@ async function main(): Promise<void> {
   const catalog = liveView(() => configuration.current.catalog);
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
-  const generations = new ProjectionGenerations(redis, keys, logger);
+  const readCache = new CounterReadCache(config.PROJECTION_READ_CACHE_MB * 1024 * 1024, {
+    part: (hit) => metrics.readCacheParts.inc({ result: hit ? 'hit' : 'miss' }),
+    bytes: (held) => metrics.readCacheBytes.set(held),
+  });
+  const generations = new ProjectionGenerations(redis, keys, logger, readCache);
   // Subscriber connections subscribe before they are connected: they queue commands while (re)connecting.
   await generations.start(
     redis.duplicate({ connectionName: 'projection-generation', enableOfflineQueue: true }),

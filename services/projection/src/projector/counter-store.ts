@@ -1,5 +1,6 @@
 import { storedPartsOf, type CountedIncident, type CounterChanges } from '@gridgov/domain';
 import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
+import type { CounterReadCache, PartitionPart } from './counter-cache.ts';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
 export const FIRST_GENERATION = 1;
@@ -146,32 +147,46 @@ return 'OK'
 });
 
 /**
- * Reads the same fields (ARGV) of several counter hashes (KEYS) of one partition: one HMGET each, inside Redis. The
- * values come back as one string, hash after hash, each hash's fields in ARGV's order, ',' between, '' where a field is
- * absent (0): one reply to parse instead of an array per hash. Counters are integers, so no value holds a ','.
+ * Reads the same fields (ARGV) of several counter hashes of one partition (KEYS after the two named): one HMGET each,
+ * inside Redis. Answers the partition's checkpoint and restored mark ('' where absent) as they were when the values
+ * were read (one script: nothing is applied between), then the values as one string, hash after hash, each hash's
+ * fields in ARGV's order, ',' between, '' where a field is absent (0): one string to parse instead of an array per
+ * hash. Counters are integers, so no value holds a ','.
  */
 const readCounters = defineScript({
   name: 'projectionReadCounters',
-  keys: [],
+  keys: ['checkpointKey', 'restoredKey'],
   argv: [],
   moreKeys: true,
   lua: `
+local checkpointKey = KEYS[1]
+local restoredKey = KEYS[2]
 local out = {}
 local n = 0
-for k = 1, #KEYS do
+for k = 3, #KEYS do
   local values = redis.call('HMGET', KEYS[k], unpack(ARGV))
   for f = 1, #ARGV do
     n = n + 1
     out[n] = values[f] or ''
   end
 end
-return table.concat(out, ',')
+return { redis.call('GET', checkpointKey) or '', redis.call('GET', restoredKey) or '', table.concat(out, ',') }
 `,
   reply: (raw) => {
-    if (typeof raw !== 'string') throw new Error(`expected a string, got ${typeof raw}`);
-    return raw.split(',');
+    if (!Array.isArray(raw) || raw.length !== 3 || !raw.every((x) => typeof x === 'string'))
+      throw new Error(`expected [checkpoint, restored, values], got ${JSON.stringify(raw)}`);
+    const [checkpoint, restored, values] = raw as [string, string, string];
+    return { version: versionOf(checkpoint, restored), values: values.split(',') };
   },
 });
+
+/**
+ * What a partition's counters are at: its checkpoint and its restored mark. Undefined while it is not marked restored
+ * (being folded again): such a read is answered, never kept (ADR 0045).
+ */
+function versionOf(checkpoint: string, restored: string | null): string | undefined {
+  return restored ? `${checkpoint} ${restored}` : undefined;
+}
 
 /**
  * A batch's counter deltas summed per hash and field in memory: one write per distinct field
@@ -226,7 +241,12 @@ export class CounterStore implements CounterReader {
   constructor(
     private readonly redis: Redis,
     readonly keys: ProjectionKeys,
+    /** Parts of reads kept while their partition has not moved (ADR 0045); none: every read goes to the counters. */
+    private readonly cache?: CounterReadCache,
   ) {}
+
+  /** The versions read waiting to be sent, which questions asked meanwhile share. */
+  private versionsWaiting: { readonly partitions: number; readonly read: Promise<(string | undefined)[]> } | undefined;
 
   async checkpoint(partition: number): Promise<string> {
     return (await this.redis.get(this.keys.checkpoint(partition))) ?? '';
@@ -344,6 +364,10 @@ export class CounterStore implements CounterReader {
    * hash holds every category's and department's fields, a query wants one scope's. A ranking reads its children's
    * hashes in every partition (11 towns × 12 partitions): as one HMGET each, the projection's own CPU for 132 commands
    * and their replies was what 1,000 rankings a second ran out of (ADR 0044).
+   *
+   * With a cache, the partitions' versions are read first (one MGET a partition, pipelined, shared by the questions of
+   * the same moment) and a partition still at the version of a kept part is not read again: only the partitions that
+   * moved are (ADR 0045).
    */
   async readMany(partitions: number, hashes: readonly CounterHash[], fields: readonly string[]): Promise<Map<string, number>[]> {
     if (hashes.length === 0 || fields.length === 0) return hashes.map(() => new Map<string, number>());
@@ -351,30 +375,46 @@ export class CounterStore implements CounterReader {
     const parts = hashes.map(({ area, window }) => storedPartsOf(window).map((stored) => ({ area, window: stored })));
     const flat = parts.flat();
     if (flat.length === 0) return hashes.map(() => new Map<string, number>());
-    const replies = await Promise.all(
-      Array.from({ length: partitions }, (_, p) =>
-        readCounters.run(this.redis, {}, {}, { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields }),
-      ),
-    );
-    // Summed in flat arrays, hash × field, and made Maps once: a ranking adds 1,320 values.
     const width = fields.length;
-    const totals = new Float64Array(hashes.length * width);
-    const present = new Uint8Array(hashes.length * width);
     /** Where each stored part's values add to: its query hash's row. */
     const rowOf = parts.flatMap((stored, h) => stored.map(() => h * width));
-    for (const values of replies) {
-      if (values.length !== flat.length * width)
-        throw new Error(`${readCounters.name}: ${values.length} values for ${flat.length} hashes of ${width} fields`);
-      for (let part = 0, i = 0; part < flat.length; part++) {
-        const row = rowOf[part]!;
-        for (let f = 0; f < width; f++, i++) {
-          const value = values[i]!;
-          if (value === '') continue;
-          const n = Number(value);
-          if (!Number.isFinite(n)) throw new Error(`${readCounters.name}: counter ${fields[f]} holds ${JSON.stringify(value)}`);
-          totals[row + f]! += n;
-          present[row + f] = 1;
-        }
+    const cache = this.cache?.enabled ? this.cache : undefined;
+    const question = cache ? `${fields.join(',')}|${flat.map(({ area, window }) => `${area}:${window}`).join(',')}` : '';
+    const cacheKey = (p: number) => `${this.keys.prefix}:g${this.keys.generation}:${p}|${question}`;
+
+    const found: (Omit<PartitionPart, 'version'> | undefined)[] = new Array<PartitionPart | undefined>(partitions);
+    if (cache) {
+      const versions = await this.sharedVersions(partitions);
+      for (let p = 0; p < partitions; p++) found[p] = cache.get(cacheKey(p), versions[p]);
+    }
+    const missing: number[] = [];
+    for (let p = 0; p < partitions; p++) if (found[p] === undefined) missing.push(p);
+    const replies = await Promise.all(
+      missing.map((p) =>
+        readCounters.run(
+          this.redis,
+          { checkpointKey: this.keys.checkpoint(p), restoredKey: this.keys.restored(p) },
+          {},
+          { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields },
+        ),
+      ),
+    );
+    missing.forEach((p, i) => {
+      const { version, values } = replies[i]!;
+      const part = partOf(values, flat.length, rowOf, hashes.length, fields);
+      found[p] = part;
+      if (cache && version !== undefined) cache.set(cacheKey(p), { version, ...part });
+    });
+
+    // Summed in flat arrays, hash × field, and made Maps once: a ranking adds 1,320 values.
+    const totals = new Float64Array(hashes.length * width);
+    const present = new Uint8Array(hashes.length * width);
+    for (const part of found) {
+      if (!part) continue;
+      for (let i = 0; i < totals.length; i++) {
+        if (!part.present[i]) continue;
+        totals[i]! += part.totals[i]!;
+        present[i] = 1;
       }
     }
     return hashes.map((_, h) => {
@@ -383,4 +423,65 @@ export class CounterStore implements CounterReader {
       return sum;
     });
   }
+
+  /**
+   * The partitions' versions for a question asked now: one read shared by every question that comes while it waits to
+   * be sent (until the event loop's next check phase: the requests parsed in the same turn). It is sent after each of
+   * them arrived, so what it answers is never older than any of them; a question after it was sent waits for the next.
+   * At 1,000 queries a second the versions' reads were an eighth of the projection's time (ADR 0045).
+   */
+  private sharedVersions(partitions: number): Promise<(string | undefined)[]> {
+    const waiting = this.versionsWaiting;
+    if (waiting?.partitions === partitions) return waiting.read;
+    const batch = {
+      partitions,
+      read: new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        // Sent now: a question from here on waits for a read of its own.
+        if (this.versionsWaiting === batch) this.versionsWaiting = undefined;
+        return this.versions(partitions);
+      }),
+    };
+    this.versionsWaiting = batch;
+    return batch.read;
+  }
+
+  /** Each partition's version ({@link versionOf}): its checkpoint and restored mark, one MGET a partition (one slot). */
+  private async versions(partitions: number): Promise<(string | undefined)[]> {
+    const pipeline = this.redis.pipeline();
+    for (let p = 0; p < partitions; p++) pipeline.mget(this.keys.checkpoint(p), this.keys.restored(p));
+    const results = (await pipeline.exec()) ?? [];
+    return Array.from({ length: partitions }, (_, p) => {
+      const [err, value] = results[p] ?? [new Error('pipeline answered too few replies'), null];
+      if (err) throw err;
+      const [checkpoint, restored] = value as (string | null)[];
+      return versionOf(checkpoint ?? '', restored ?? null);
+    });
+  }
+}
+
+/** One partition's read script values summed into its query hashes' rows (a week's days into the week's row). */
+function partOf(
+  values: readonly string[],
+  storedHashes: number,
+  rowOf: readonly number[],
+  queryHashes: number,
+  fields: readonly string[],
+): Omit<PartitionPart, 'version'> {
+  const width = fields.length;
+  if (values.length !== storedHashes * width)
+    throw new Error(`${readCounters.name}: ${values.length} values for ${storedHashes} hashes of ${width} fields`);
+  const totals = new Float64Array(queryHashes * width);
+  const present = new Uint8Array(queryHashes * width);
+  for (let stored = 0, i = 0; stored < storedHashes; stored++) {
+    const row = rowOf[stored]!;
+    for (let f = 0; f < width; f++, i++) {
+      const value = values[i]!;
+      if (value === '') continue;
+      const n = Number(value);
+      if (!Number.isFinite(n)) throw new Error(`${readCounters.name}: counter ${fields[f]} holds ${JSON.stringify(value)}`);
+      totals[row + f]! += n;
+      present[row + f] = 1;
+    }
+  }
+  return { totals, present };
 }

@@ -1,6 +1,7 @@
 import { defineScript, okReply, type Redis } from '@gridgov/redis';
 import type { Logger } from '@gridgov/runtime';
 import { ApiError } from '@gridgov/http';
+import type { CounterReadCache } from './counter-cache.ts';
 import { type CounterHash, type CounterReader, CounterStore, FIRST_GENERATION, type ProjectionKeys } from './counter-store.ts';
 
 /**
@@ -54,13 +55,15 @@ export class ProjectionGenerations {
     /** Any generation's keys of the deployment: the pointer and the channel are outside generations. */
     readonly keys: ProjectionKeys,
     private readonly logger: Logger,
+    /** Parts of counter reads kept for queries (ADR 0045); none: every read goes to Redis. */
+    private readonly readCache?: CounterReadCache,
   ) {}
 
   /** The store of one generation (kept: a handful of generations ever exist in one process). */
   store(generation: number): CounterStore {
     let store = this.stores.get(generation);
     if (!store) {
-      store = new CounterStore(this.redis, this.keys.at(generation));
+      store = new CounterStore(this.redis, this.keys.at(generation), this.readCache);
       this.stores.set(generation, store);
     }
     return store;

@@ -3,9 +3,10 @@ import { CounterChanges } from '@gridgov/domain';
 import { CheckpointConflict, GenerationMoved, type Redis, redisReady } from '@gridgov/redis';
 import { sharedInfra, testLogger } from '@gridgov/testing';
 import { Redis as IORedis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CounterStore, FIELDS_PER_CALL, FIRST_GENERATION, FoldedDeltas, ProjectionKeys } from './counter-store.ts';
-import { ProjectionGenerations } from './generation.ts';
+import { CounterReadCache } from './counter-cache.ts';
+import { dropGeneration, ProjectionGenerations } from './generation.ts';
 import { RebuildLock, RebuildRefused } from './rebuild.ts';
 
 const logger = testLogger();
@@ -161,6 +162,100 @@ describe("the counters' read script (real Redis)", () => {
     const store = new CounterStore(redis, keys);
     await redis.hset(keys.counters(1, '440705', 'all'), 'reported', 'x');
     await expect(store.readMany(2, [{ area: '440705', window: 'all' }], ['reported'])).rejects.toThrow(/counter reported holds "x"/);
+  });
+});
+
+describe("the counters' read cache (real Redis)", () => {
+  /** A batch adding `by` reports (and `by` closures) to the town and to its district, this month. */
+  const batch = (by: number) => {
+    const folded = new FoldedDeltas();
+    folded.add(new CounterChanges(['440705', '440705001'], ['m2026-06'], ['reported', 'closed'], [by, by]));
+    return folded;
+  };
+  const question = [
+    { area: '440705', window: 'm2026-06' },
+    { area: '440705001', window: 'm2026-06' },
+  ] as const;
+  const fields = ['reported', 'closed'];
+  const sums = (n: number) => [
+    new Map([
+      ['reported', n],
+      ['closed', n],
+    ]),
+    new Map([
+      ['reported', n],
+      ['closed', n],
+    ]),
+  ];
+
+  it('answers what Redis holds after every batch, reading again only the partitions that moved', async () => {
+    const keys = freshKeys();
+    const cache = new CounterReadCache(1024 * 1024);
+    const store = new CounterStore(redis, keys, cache);
+    for (const p of [0, 1, 2]) {
+      await store.apply(p, '', '5', new Map(), batch(p + 1));
+      expect(await store.markRestored(p, '5', new Date(Date.UTC(2026, 5, 1)))).toBe(true);
+    }
+    expect(await store.readMany(3, question, fields)).toEqual(sums(6));
+    expect(cache.counts).toEqual({ hits: 0, misses: 3 });
+    expect(await store.readMany(3, question, fields)).toEqual(sums(6));
+    expect(cache.counts).toEqual({ hits: 3, misses: 3 });
+
+    // A batch on partition 1: its part is read again, the two others are not.
+    await store.apply(1, '5', '9', new Map(), batch(10));
+    expect(await store.readMany(3, question, fields)).toEqual(sums(16));
+    expect(cache.counts).toEqual({ hits: 5, misses: 4 });
+    // Another question (another scope's fields) is its own.
+    expect(await store.readMany(3, question, ['reported'])).toEqual(sums(16).map((m) => new Map([['reported', m.get('reported')]])));
+    expect(cache.counts).toEqual({ hits: 5, misses: 7 });
+  });
+
+  it('shares one versions read among the questions of the same moment, and never one sent before a question came', async () => {
+    const keys = freshKeys();
+    const cache = new CounterReadCache(1024 * 1024);
+    const store = new CounterStore(redis, keys, cache);
+    for (const p of [0, 1]) {
+      await store.apply(p, '', '5', new Map(), batch(1));
+      await store.markRestored(p, '5', new Date(Date.UTC(2026, 5, 1)));
+    }
+    expect(await store.readMany(2, question, fields)).toEqual(sums(2));
+    const pipelines = vi.spyOn(redis, 'pipeline');
+    try {
+      const answers = await Promise.all([1, 2, 3, 4].map(() => store.readMany(2, question, fields)));
+      expect(answers).toEqual([1, 2, 3, 4].map(() => sums(2)));
+      expect(pipelines).toHaveBeenCalledTimes(1);
+      expect(cache.counts).toEqual({ hits: 8, misses: 2 });
+
+      // A question asked while an earlier one's read is on its way, after a batch: it sees the batch.
+      const earlier = store.readMany(2, question, fields);
+      await store.apply(0, '5', '6', new Map(), batch(5));
+      expect(await store.readMany(2, question, fields)).toEqual(sums(7));
+      // The earlier one was concurrent with the batch: either answer is a state Redis held while it was asked.
+      expect([sums(2), sums(7)]).toContainEqual(await earlier);
+    } finally {
+      pipelines.mockRestore();
+    }
+  });
+
+  it('never answers from before Redis lost the counters, nor keeps a partition being folded again', async () => {
+    const keys = freshKeys();
+    const cache = new CounterReadCache(1024 * 1024);
+    const store = new CounterStore(redis, keys, cache);
+    await store.apply(0, '', '5', new Map(), batch(3));
+    await store.markRestored(0, '5', new Date(Date.UTC(2026, 5, 1)));
+    expect(await store.readMany(1, question, fields)).toEqual(sums(3));
+
+    // Redis lost the partition; folded again to the same checkpoint, with other counters (say the areas changed since).
+    await dropGeneration(redis, keys);
+    await store.apply(0, '', '5', new Map(), batch(4));
+    expect(await store.readMany(1, question, fields)).toEqual(sums(4));
+    expect(await store.readMany(1, question, fields)).toEqual(sums(4));
+    expect(cache.counts).toEqual({ hits: 0, misses: 3 });
+    // Marked whole again (at another moment): kept from then on.
+    await store.markRestored(0, '5', new Date(Date.UTC(2026, 5, 2)));
+    expect(await store.readMany(1, question, fields)).toEqual(sums(4));
+    expect(await store.readMany(1, question, fields)).toEqual(sums(4));
+    expect(cache.counts).toEqual({ hits: 1, misses: 4 });
   });
 });
 
