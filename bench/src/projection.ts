@@ -214,6 +214,17 @@ async function fixedRate(
   return { latencies: latencies.sort((a, b) => a - b), failed };
 }
 
+/** The share of partition parts the projection answered from its read cache (ADR 0045), from its /metrics. */
+async function readCacheShare(url: string): Promise<number> {
+  const res = await fetch(`${url}/metrics`);
+  if (!res.ok) return Number.NaN;
+  const text = await res.text();
+  const count = (result: string) =>
+    Number(new RegExp(`^gridgov_projection_read_cache_parts_total\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const [hits, misses] = [count('hit'), count('miss')];
+  return hits + misses === 0 ? Number.NaN : hits / (hits + misses);
+}
+
 /** Requests a second of each question, open loop: asked of the projection, and of PostgreSQL. */
 export interface QueryRates {
   readonly figures: number;
@@ -294,7 +305,23 @@ export async function projectionBench(
     const rankingAnswers = await fixedRate(rankingUrls, rates.rankings, querySeconds, leader);
     const [figureLatency, rankingLatency] = [figureAnswers.latencies, rankingAnswers.latencies];
     const projectionRss = peakRss(projection.pid);
+    const cacheShare = await readCacheShare(url);
     await stopProcess(projection);
+
+    // The same questions with the read cache off (ADR 0045): every partition's part read from Redis, as when each has
+    // moved between two questions. Restarted in the same group: nothing left to fold, it is ready once it joins.
+    const uncachedProcess = await startProcess(
+      'projection',
+      { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', PROJECTION_READ_CACHE_MB: '0' },
+      `${url}/readyz`,
+    );
+    await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
+    const uncached = {
+      figures: await fixedRate(figureUrls, rates.figures, querySeconds, leader),
+      rankings: await fixedRate(rankingUrls, rates.rankings, querySeconds, leader),
+    };
+    const uncachedRss = peakRss(uncachedProcess.pid);
+    await stopProcess(uncachedProcess);
 
     // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
     const asked = async (table: string) => {
@@ -396,6 +423,27 @@ export async function projectionBench(
         note: `of ${figureLatency.length + rankingLatency.length}; counted infinitely late`,
       },
       {
+        name: 'partition parts answered from the read cache',
+        value: Math.round(cacheShare * 1000) / 10,
+        unit: '%',
+        note: 'ADR 0045; nothing is written while the bench asks',
+      },
+      {
+        name: `figures p50 @ ${rates.figures}/s, read cache off`,
+        value: percentile(uncached.figures.latencies, 50),
+        unit: 'ms',
+        note: 'every partition read, as when all moved',
+      },
+      { name: `figures p99 @ ${rates.figures}/s, read cache off`, value: percentile(uncached.figures.latencies, 99), unit: 'ms' },
+      { name: `rankings p50 @ ${rates.rankings}/s, read cache off`, value: percentile(uncached.rankings.latencies, 50), unit: 'ms' },
+      { name: `rankings p99 @ ${rates.rankings}/s, read cache off`, value: percentile(uncached.rankings.latencies, 99), unit: 'ms' },
+      {
+        name: 'queries failed, read cache off',
+        value: uncached.figures.failed + uncached.rankings.failed,
+        unit: '',
+        note: `of ${uncached.figures.latencies.length + uncached.rankings.latencies.length}`,
+      },
+      {
         name: `PostgreSQL figures p50 @ ${rates.pgFigures}/s`,
         value: percentile(pgFigureLatency, 50),
         unit: 'ms',
@@ -417,6 +465,12 @@ export async function projectionBench(
         note: 'one row a case, 5 indexes',
       },
       { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB' },
+      {
+        name: 'projection peak RSS, restarted with the read cache off',
+        value: Math.round(uncachedRss / MiB),
+        unit: 'MiB',
+        note: 'no replay: its queries only',
+      },
     ];
     report('projection', figures, { incidents, events, querySeconds });
     const replay = Math.round(replayed);
@@ -468,6 +522,18 @@ export async function projectionBench(
       query('figures', figureLatency, pgFigureLatency, 99),
       query('rankings', rankingLatency, pgRankingLatency, 50),
       query('rankings', rankingLatency, pgRankingLatency, 99),
+      {
+        ...query('figures', uncached.figures.latencies, pgFigureLatency, 99),
+        figure: `queries: figures p99 @ ${rates.figures}/s, read cache off`,
+      },
+      {
+        ...query('rankings', uncached.rankings.latencies, pgRankingLatency, 50),
+        figure: `queries: rankings p50 @ ${rates.rankings}/s, read cache off`,
+      },
+      {
+        ...query('rankings', uncached.rankings.latencies, pgRankingLatency, 99),
+        figure: `queries: rankings p99 @ ${rates.rankings}/s, read cache off`,
+      },
       {
         figure: 'memory: Redis per million cases',
         value: Math.round((((redisAfter - redisBefore) / incidents) * 1e6) / MiB),
