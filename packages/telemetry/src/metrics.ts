@@ -36,6 +36,8 @@ export class ServiceMetrics {
   readonly backlogReadErrors: Counter;
   readonly readCacheParts: Counter<'result'>;
   readonly readCacheBytes: Gauge;
+  readonly answerCacheAnswers: Counter<'result'>;
+  readonly answerCacheBytes: Gauge;
   private backlog: (() => Promise<readonly WorkerBacklog[]>) | undefined;
   /** The backlog read of the scrape under way: one Redis read serves both gauges. */
   private backlogRead: Promise<readonly WorkerBacklog[] | undefined> | undefined;
@@ -122,6 +124,17 @@ export class ServiceMetrics {
     this.readCacheBytes = new Gauge({
       name: 'gridgov_projection_read_cache_bytes',
       help: "What the projection's cache of counter reads holds, in bytes (bounded by PROJECTION_READ_CACHE_MB).",
+      registers,
+    });
+    this.answerCacheAnswers = new Counter({
+      name: 'gridgov_projection_answer_cache_answers_total',
+      help: 'Figures and rankings answers: sent as kept by the projection (hit, nothing had moved since it was made) or made afresh (miss).',
+      labelNames: ['result'],
+      registers,
+    });
+    this.answerCacheBytes = new Gauge({
+      name: 'gridgov_projection_answer_cache_bytes',
+      help: "What the projection's cache of whole answers holds, in bytes (bounded by PROJECTION_ANSWER_CACHE_MB).",
       registers,
     });
     // A Redis that does not answer in time costs these series one scrape, not the whole scrape (the rest still shows).

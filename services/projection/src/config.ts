@@ -49,6 +49,15 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .describe(
         'The most counter fields and incidents one apply script writes to Redis; a larger batch is applied in parts, each with its checkpoint. Redis runs one script at a time: queries wait behind it (about 1 ms a thousand writes).',
       ),
+    PROJECTION_ANSWER_CACHE_MB: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(4_096)
+      .default(16)
+      .describe(
+        'The most the cache of whole answers holds, in MiB: the JSON of a figures or rankings answer, sent again while no events partition has moved and the configuration has not changed (ADR 0046); 0 makes every answer afresh. A ranking of 11 areas is about 16 KiB.',
+      ),
     PROJECTION_READ_CACHE_MB: z.coerce
       .number()
       .int()

@@ -17,6 +17,7 @@ import { ProjectionConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { CounterReadCache } from './projector/counter-cache.ts';
 import { FiguresChangeFeed, FiguresChangePublisher } from './api/figures-changes.ts';
+import { KeptAnswers } from './api/kept-answers.ts';
 import { StreamSlots } from '@gridgov/redis';
 import { CurrentCounters, ProjectionGenerations } from './projector/generation.ts';
 import { CaseViewProjector } from './projector/case-views/projector.ts';
@@ -48,7 +49,7 @@ async function main(): Promise<void> {
   // Bulletins, notices and the generation pointer are the same in every generation.
   const keys = new ProjectionKeys(config.KEY_PREFIX, FIRST_GENERATION);
   const readCache = new CounterReadCache(config.PROJECTION_READ_CACHE_MB * 1024 * 1024, {
-    part: (hit) => metrics.readCacheParts.inc({ result: hit ? 'hit' : 'miss' }),
+    found: (hit) => metrics.readCacheParts.inc({ result: hit ? 'hit' : 'miss' }),
     bytes: (held) => metrics.readCacheBytes.set(held),
   });
   const generations = new ProjectionGenerations(redis, keys, logger, readCache);
@@ -120,6 +121,18 @@ async function main(): Promise<void> {
     logger,
   );
   const store = new CurrentCounters(generations);
+  // Whole answers kept while no partition has moved and the configuration is the same (ADR 0046).
+  const answers = new KeptAnswers(
+    config.PROJECTION_ANSWER_CACHE_MB * 1024 * 1024,
+    async () => {
+      const counters = await store.versionNow(partitions);
+      return counters === undefined ? undefined : `${configuration.current.version} ${counters}`;
+    },
+    {
+      found: (hit) => metrics.answerCacheAnswers.inc({ result: hit ? 'hit' : 'miss' }),
+      bytes: (held) => metrics.answerCacheBytes.set(held),
+    },
+  );
   const bulletins = new BulletinStore(redis, keys, bulletinLog);
   const app = buildProjectionApp({
     logger,
@@ -132,6 +145,7 @@ async function main(): Promise<void> {
     clock,
     ready: () => readiness.check(),
     rankingWeights: config.RANKING_WEIGHTS,
+    answers,
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS, slots: streamSlots },
     edge: {
       authenticate: verifier.authenticate,

@@ -6,6 +6,7 @@ import type { BulletinStore } from './bulletin.ts';
 import type { PdfPrinter } from './pdf-printer.ts';
 import type { CounterReader } from '../projector/counter-store.ts';
 import type { FiguresChangeFeed } from './figures-changes.ts';
+import type { KeptAnswers } from './kept-answers.ts';
 import type { StreamSlots } from '@gridgov/redis';
 import type { WhatIfRuns } from '../what-if/runs.ts';
 
@@ -40,6 +41,8 @@ export interface ProjectionAppDeps {
   readonly pdf?: PdfPrinter;
   /** Metrics at GET /metrics (METRICS_TOKEN) and per-route counts (ADR 0026); traces are on without it. */
   readonly observability?: ObservabilityOptions;
+  /** Whole answers of the figures and rankings routes, kept while nothing they were made from moved (ADR 0046); none: every question is answered afresh. */
+  readonly answers?: KeptAnswers;
   /** The what-if runs (ADR 0033); without them the /v1/what-if routes answer 503. */
   readonly whatIf?: WhatIfRuns;
 }

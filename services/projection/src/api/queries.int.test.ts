@@ -25,6 +25,7 @@ import { ProjectionGenerations } from '../projector/generation.ts';
 import type { Projector } from '../projector/projector.ts';
 import { projectorOn } from '../projector/test-support.ts';
 import { DEFAULT_WEIGHTS } from './weights.ts';
+import { KeptAnswers } from './kept-answers.ts';
 
 const areas = loadXinhuiAreas();
 const town = (name: string) => areas.ofLevel('town').find((t) => t.name === name)!;
@@ -145,7 +146,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
   let main: Running;
 
   /** A projection instance: its own app and its own subscriber connection. */
-  async function instance(): Promise<Running> {
+  async function instance(answers?: KeptAnswers): Promise<Running> {
     const feed = new FiguresChangeFeed(infra.redis.duplicate(), keys.figuresChanged(), infra.logger);
     await feed.start();
     const app = buildProjectionApp({
@@ -161,6 +162,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       rankingWeights: DEFAULT_WEIGHTS,
       stream: { minIntervalMs: 50, slots: new StreamSlots(infra.redis, infra.keyPrefix, { perUser: 10, leaseMs: 60_000 }, infra.logger) },
       edge: { authenticate: testTokenVerifier().authenticate },
+      ...(answers ? { answers } : {}),
     });
     return { app, feed };
   }
@@ -621,6 +623,71 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
       // A full year, leap day included, is allowed; three years of figures too.
       expect((await get('/v1/trends?area=440705&figure=closed&from=2028-01-01&to=2028-12-31')).status).toBe(200);
       expect((await get('/v1/figures?area=440705&from=2026-01-01&to=2028-12-31')).status).toBe(200);
+    });
+  });
+
+  // Last: it writes August's events, and takes a partition's restored mark away for a moment.
+  describe('whole answers kept while nothing moved (ADR 0046)', () => {
+    it('sends a kept answer byte for byte as made, and makes it afresh once a batch, the configuration or a restore moves', async () => {
+      let configVersion = 1;
+      const answers = new KeptAnswers(1024 * 1024, async () => {
+        const counters = await store.versionNow(PARTITIONS);
+        return counters === undefined ? undefined : `${configVersion} ${counters}`;
+      });
+      const kept = await instance(answers);
+      const ask = async (app: FastifyInstance, url: string) => {
+        const res = await app.inject({ headers: CITY_LEADER, method: 'GET', url });
+        return { status: res.statusCode, type: res.headers['content-type'], body: res.body };
+      };
+      const ranking = '/v1/rankings?area=440705&window=month&at=2026-08-15&bottom=1';
+      const figures = `/v1/figures?area=${dazhe.code}&window=month&at=2026-08-15`;
+      try {
+        // Both partitions are marked whole once the projector caught up: only then is anything kept.
+        await eventually(
+          () => store.versionNow(PARTITIONS),
+          (v) => v !== undefined,
+        );
+        for (const url of [ranking, figures, `${ranking}&weights=0.5,0.3,0.2`]) {
+          const made = await ask(main.app, url);
+          expect(made.status).toBe(200);
+          expect(await ask(kept.app, url)).toEqual(made);
+          expect(await ask(kept.app, url)).toEqual(made); // the kept one
+        }
+        expect(answers.counts).toEqual({ hits: 3, misses: 3 });
+
+        // A batch moves a partition: the next answer is made from it, and kept in turn.
+        await send(incident(B, '2026-08-03T02:00:00Z').dispatched().resolved().closed(true).events);
+        await eventually(
+          async () => JSON.parse((await ask(kept.app, figures)).body) as FiguresAnswer,
+          (a) => a.figures.closed === 1,
+        );
+        const afterBatch = await ask(kept.app, ranking);
+        expect(afterBatch).toEqual(await ask(main.app, ranking));
+        expect((JSON.parse(afterBatch.body) as RankingAnswer).rows.map((r) => r.area.name)).toEqual(['大泽镇']);
+        let { hits, misses } = answers.counts;
+        expect(await ask(kept.app, ranking)).toEqual(afterBatch);
+        expect(answers.counts).toEqual({ hits: hits + 1, misses });
+
+        // The configuration changed (area names, the catalog): made afresh though no partition moved.
+        configVersion++;
+        expect(await ask(kept.app, ranking)).toEqual(afterBatch);
+        expect(answers.counts).toEqual({ hits: hits + 1, misses: misses + 1 });
+
+        // A partition not marked whole (Redis lost it, being folded again): every answer made afresh, none kept.
+        ({ hits, misses } = answers.counts);
+        const mark = await infra.redis.get(keys.restored(0));
+        await infra.redis.del(keys.restored(0));
+        try {
+          expect(await ask(kept.app, ranking)).toEqual(afterBatch);
+          expect(await ask(kept.app, ranking)).toEqual(afterBatch);
+          expect(answers.counts).toEqual({ hits, misses: misses + 2 });
+        } finally {
+          await infra.redis.set(keys.restored(0), mark!);
+        }
+      } finally {
+        await kept.app.close();
+        await kept.feed.close();
+      }
     });
   });
 });

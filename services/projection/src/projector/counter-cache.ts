@@ -9,31 +9,30 @@ export interface PartitionPart {
   readonly present: Uint8Array;
 }
 
-/** What a part costs the cache beyond its arrays: the key string, the entry, the Map's slot (an estimate). */
-const ENTRY_OVERHEAD_BYTES = 160;
+/** What a kept value costs beyond its own bytes: the key string, the entry, the Map's slot (an estimate). */
+export const ENTRY_OVERHEAD_BYTES = 160;
 
 /**
- * The partitions' parts of recent counter reads, kept by the question (the hashes and fields read) and the partition,
- * within `maxBytes`, the least recently used dropped first. A part is only answered again while its partition is at
- * the version it was read at: the counters of a partition change only by a batch applied with a new checkpoint, and a
- * partition folded again after Redis lost it is marked restored anew. Nothing is ever answered from here that Redis
- * does not hold at the moment of the question; what the cache saves is reading and summing it (ADR 0045).
+ * Values kept by key within `maxBytes`, the least recently used dropped first, each answered only at the version it
+ * was made at. What the versions are is the caller's: here a version is a string compared for equality, nothing more.
  */
-export class CounterReadCache {
-  private readonly parts = new Map<string, PartitionPart & { readonly bytes: number }>();
+export class KeptByVersion<V extends { readonly version: string }> {
+  private readonly values = new Map<string, V & { readonly bytes: number }>();
   private held = 0;
   private hitCount = 0;
   private missCount = 0;
 
   constructor(
     readonly maxBytes: number,
-    /** Told of every part answered from here (true) or to be read from Redis (false), and of the bytes held. */
-    private readonly observe?: { part(hit: boolean): void; bytes(held: number): void },
+    /** What a value costs under its key, in bytes, by the estimate `maxBytes` bounds. */
+    private readonly bytesOf: (key: string, value: V) => number,
+    /** Told of every value answered from here (true) or not (false), and of the bytes held. */
+    private readonly observe?: { found(hit: boolean): void; bytes(held: number): void },
   ) {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
 
-  /** Whether anything is kept at all (0 bytes: every read goes to Redis's counters). */
+  /** Whether anything is kept at all (0 bytes: nothing). */
   get enabled(): boolean {
     return this.maxBytes > 0;
   }
@@ -44,38 +43,38 @@ export class CounterReadCache {
   }
 
   get size(): number {
-    return this.parts.size;
+    return this.values.size;
   }
 
-  /** Parts answered from here, and parts read from Redis, since the start. */
+  /** Values answered from here, and values asked for and not here, since the start. */
   get counts(): { readonly hits: number; readonly misses: number } {
     return { hits: this.hitCount, misses: this.missCount };
   }
 
-  /** The part kept for `key`, only if it was read at `version` (none: a partition not whole, never kept); counts the hit or the miss. */
-  get(key: string, version: string | undefined): PartitionPart | undefined {
-    const part = version === undefined ? undefined : this.parts.get(key);
-    if (part === undefined || part.version !== version) {
+  /** The value kept for `key`, only if it was made at `version` (none: never kept); counts the hit or the miss. */
+  get(key: string, version: string | undefined): V | undefined {
+    const value = version === undefined ? undefined : this.values.get(key);
+    if (value === undefined || value.version !== version) {
       this.missCount++;
-      this.observe?.part(false);
+      this.observe?.found(false);
       return undefined;
     }
     this.hitCount++;
-    this.observe?.part(true);
+    this.observe?.found(true);
     // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
-    this.parts.delete(key);
-    this.parts.set(key, part);
-    return part;
+    this.values.delete(key);
+    this.values.set(key, value);
+    return value;
   }
 
-  set(key: string, part: PartitionPart): void {
+  set(key: string, value: V): void {
     if (!this.enabled) return;
     this.drop(key);
-    const bytes = part.totals.byteLength + part.present.byteLength + 2 * (key.length + part.version.length) + ENTRY_OVERHEAD_BYTES;
+    const bytes = this.bytesOf(key, value);
     if (bytes > this.maxBytes) return;
-    this.parts.set(key, { ...part, bytes });
+    this.values.set(key, { ...value, bytes });
     this.held += bytes;
-    for (const [oldest] of this.parts) {
+    for (const [oldest] of this.values) {
       if (this.held <= this.maxBytes) break;
       this.drop(oldest);
     }
@@ -83,9 +82,26 @@ export class CounterReadCache {
   }
 
   private drop(key: string): void {
-    const part = this.parts.get(key);
-    if (part === undefined) return;
-    this.parts.delete(key);
-    this.held -= part.bytes;
+    const value = this.values.get(key);
+    if (value === undefined) return;
+    this.values.delete(key);
+    this.held -= value.bytes;
+  }
+}
+
+/**
+ * The partitions' parts of recent counter reads, kept by the question (the hashes and fields read) and the partition,
+ * within `maxBytes`, the least recently used dropped first. A part is only answered again while its partition is at
+ * the version it was read at: the counters of a partition change only by a batch applied with a new checkpoint, and a
+ * partition folded again after Redis lost it is marked restored anew. Nothing is ever answered from here that Redis
+ * does not hold at the moment of the question; what the cache saves is reading and summing it (ADR 0045).
+ */
+export class CounterReadCache extends KeptByVersion<PartitionPart> {
+  constructor(maxBytes: number, observe?: { found(hit: boolean): void; bytes(held: number): void }) {
+    super(
+      maxBytes,
+      (key, part) => part.totals.byteLength + part.present.byteLength + 2 * (key.length + part.version.length) + ENTRY_OVERHEAD_BYTES,
+      observe,
+    );
   }
 }

@@ -21,7 +21,7 @@ describe('the cache of counter reads', () => {
   it('holds at most its bytes, dropping the least recently used first', () => {
     const one = 8 * 100 + 100 + 2 * (1 + 4) + 160; // a part of 100 values under a one-letter key
     const seen: number[] = [];
-    const cache = new CounterReadCache(3 * one, { part: () => undefined, bytes: (held) => seen.push(held) });
+    const cache = new CounterReadCache(3 * one, { found: () => undefined, bytes: (held) => seen.push(held) });
     const values = Array.from({ length: 100 }, (_, i) => i);
     for (const key of ['a', 'b', 'c']) cache.set(key, part('v  1', values));
     expect(cache.bytes).toBe(3 * one);

@@ -425,6 +425,16 @@ export class CounterStore implements CounterReader {
   }
 
   /**
+   * What this generation's counters are at now, for whole answers kept on it (ADR 0046): the generation and every
+   * partition's version, read as a counters read's versions are (one read shared by the questions of the same moment);
+   * none while some partition is not marked whole, when nothing is kept.
+   */
+  async versionNow(partitions: number): Promise<string | undefined> {
+    const versions = await this.sharedVersions(partitions);
+    return versions.includes(undefined) ? undefined : JSON.stringify([this.keys.generation, ...versions]);
+  }
+
+  /**
    * The partitions' versions for a question asked now: one read shared by every question that comes while it waits to
    * be sent (until the event loop's next check phase: the requests parsed in the same turn). It is sent after each of
    * them arrived, so what it answers is never older than any of them; a question after it was sent waits for the next.

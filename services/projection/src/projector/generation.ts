@@ -184,6 +184,11 @@ export class CurrentCounters implements CounterReader {
     }
     return store.readMany(partitions, hashes, fields);
   }
+
+  /** The current generation's counters' version now ({@link CounterStore.versionNow}): what kept answers are kept on. */
+  async versionNow(partitions: number): Promise<string | undefined> {
+    return (await this.generations.currentStore()).versionNow(partitions);
+  }
 }
 
 /** Deletes every key of one generation (SCAN of its pattern, UNLINK in chunks); answers how many. */

@@ -4,21 +4,27 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ProjectionAppDeps } from '../deps.ts';
 import { todayInShanghai } from '../figures.ts';
 import { resolvePeriod } from '../period.ts';
-import { readRanking } from '../ranking.ts';
+import { answerKept } from '../kept-answers.ts';
+import { readRanking, type RankingQuery } from '../ranking.ts';
 import { RankingQueryParams, StoreAway, UnknownArea } from '../schemas.ts';
 import { authorisedArea, confidentialScopeAllowed, rankableArea, resolveScope } from '../scope.ts';
 
 /** The answer of GET /v1/rankings to this request: validated, authorised, read (its exports answer the same). */
 export function answerRanking(deps: ProjectionAppDeps, request: FastifyRequest, q: RankingQueryParams): Promise<RankingAnswer> {
+  return readRanking(deps.store, deps.areas, deps.partitions, rankingQuery(deps, request, q));
+}
+
+/** The question of a ranking request: authorised (or refused), its period resolved on the service's clock. */
+function rankingQuery(deps: ProjectionAppDeps, request: FastifyRequest, q: RankingQueryParams): RankingQuery {
   confidentialScopeAllowed(deps, rankableArea(deps.areas, authorisedArea(deps, request, resolveScope(deps, q)), 'query'), q, true);
-  return readRanking(deps.store, deps.areas, deps.partitions, {
+  return {
     area: q.area,
     category: q.category,
     department: q.department,
     bottom: q.bottom,
     period: resolvePeriod(q, 'month', () => todayInShanghai(deps.clock())),
     weights: q.weights ?? deps.rankingWeights,
-  });
+  };
 }
 
 export function registerRankingRoutes(app: FastifyInstance, deps: ProjectionAppDeps): void {
@@ -37,6 +43,15 @@ export function registerRankingRoutes(app: FastifyInstance, deps: ProjectionAppD
         response: { 200: jsonAnswer(RankingAnswer, 'The ranking, best first'), 400: BAD_REQUEST, 404: UnknownArea, 503: StoreAway },
       },
     },
-    (request) => answerRanking(deps, request, request.query),
+    (request, reply) => {
+      const query = rankingQuery(deps, request, request.query);
+      return answerKept(
+        reply,
+        deps.answers,
+        () => `rankings ${JSON.stringify(query)}`,
+        RankingAnswer,
+        () => readRanking(deps.store, deps.areas, deps.partitions, query),
+      );
+    },
   );
 }
