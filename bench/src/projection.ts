@@ -214,13 +214,12 @@ async function fixedRate(
   return { latencies: latencies.sort((a, b) => a - b), failed };
 }
 
-/** The share of partition parts the projection answered from its read cache (ADR 0045), from its /metrics. */
-async function readCacheShare(url: string): Promise<number> {
+/** The share of a projection cache's counter (ADR 0045's parts, ADR 0046's answers) that were hits, from its /metrics. */
+async function cacheShare(url: string, counter: string): Promise<number> {
   const res = await fetch(`${url}/metrics`);
   if (!res.ok) return Number.NaN;
   const text = await res.text();
-  const count = (result: string) =>
-    Number(new RegExp(`^gridgov_projection_read_cache_parts_total\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const count = (result: string) => Number(new RegExp(`^${counter}\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
   const [hits, misses] = [count('hit'), count('miss')];
   return hits + misses === 0 ? Number.NaN : hits / (hits + misses);
 }
@@ -300,31 +299,45 @@ export async function projectionBench(
     const towns = areas.children('440705').map((t) => t.code);
     const figureUrls = ['440700', '440705', ...towns].map((a) => `${url}/v1/figures?area=${a}&window=month&at=2026-06-15`);
     const rankingUrls = [`${url}/v1/rankings?area=440705&window=month&at=2026-06-15`];
-    await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
-    const figureAnswers = await fixedRate(figureUrls, rates.figures, querySeconds, leader);
-    const rankingAnswers = await fixedRate(rankingUrls, rates.rankings, querySeconds, leader);
-    const [figureLatency, rankingLatency] = [figureAnswers.latencies, rankingAnswers.latencies];
+    /** The figures, then the rankings, after a warm-up; and the projection's CPU per question over both. */
+    const askAll = async (pid: number | undefined) => {
+      await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
+      const cpuBefore = cpuSeconds(pid);
+      const figures = await fixedRate(figureUrls, rates.figures, querySeconds, leader);
+      const rankings = await fixedRate(rankingUrls, rates.rankings, querySeconds, leader);
+      const questions = figures.latencies.length + rankings.latencies.length;
+      return { figures, rankings, cpuUs: ((cpuSeconds(pid) - cpuBefore) / questions) * 1e6 };
+    };
     const projectionRss = peakRss(projection.pid);
-    const cacheShare = await readCacheShare(url);
     await stopProcess(projection);
 
-    // The same questions with the read cache off (ADR 0045): every partition's part read from Redis, as when each has
-    // moved between two questions. Restarted in the same group: nothing left to fold, it is ready once it joins.
-    const uncachedProcess = await startProcess(
-      'projection',
-      { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', PROJECTION_READ_CACHE_MB: '0' },
-      `${url}/readyz`,
-    );
-    await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
-    const uncached = {
-      figures: await fixedRate(figureUrls, rates.figures, querySeconds, leader),
-      rankings: await fixedRate(rankingUrls, rates.rankings, querySeconds, leader),
+    // The questions are asked of the projection restarted in the same group (nothing left to fold: it is ready once it
+    // joins), so that each way is asked of a process alike, none of them right after a replay: with everything kept,
+    // then with whole answers made afresh, as when some partition moved between two questions (ADR 0046), then with
+    // every partition's part read too, as when each has moved (ADR 0045).
+    const askedAgain = async (caches: Record<string, string>) => {
+      const again = await startProcess(
+        'projection',
+        { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...caches },
+        `${url}/readyz`,
+      );
+      try {
+        const answered = await askAll(again.pid);
+        const partShare = await cacheShare(url, 'gridgov_projection_read_cache_parts_total');
+        const answerShare = await cacheShare(url, 'gridgov_projection_answer_cache_answers_total');
+        return { ...answered, partShare, answerShare, rss: peakRss(again.pid) };
+      } finally {
+        await stopProcess(again);
+      }
     };
-    const uncachedRss = peakRss(uncachedProcess.pid);
-    await stopProcess(uncachedProcess);
+    const asked = await askedAgain({});
+    const [figureAnswers, rankingAnswers] = [asked.figures, asked.rankings];
+    const [figureLatency, rankingLatency] = [figureAnswers.latencies, rankingAnswers.latencies];
+    const partsOnly = await askedAgain({ PROJECTION_ANSWER_CACHE_MB: '0' });
+    const uncached = await askedAgain({ PROJECTION_ANSWER_CACHE_MB: '0', PROJECTION_READ_CACHE_MB: '0' });
 
     // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
-    const asked = async (table: string) => {
+    const askedOfPostgres = async (table: string) => {
       const bytes = await loadPostgres(table, facts);
       const pgServer = await startPgServer(table);
       try {
@@ -341,7 +354,7 @@ export async function projectionBench(
       }
     };
     const table = `${infra.id}_incidents`;
-    const postgres = await asked(table).catch((err: unknown) => {
+    const postgres = await askedOfPostgres(table).catch((err: unknown) => {
       console.error(`\nprojection: the PostgreSQL reference is left out (${String(err)}); PG_URL names the server (default ${PG_DEFAULT})`);
       return { bytes: Number.NaN, figures: [] as number[], rankings: [] as number[] };
     });
@@ -423,16 +436,55 @@ export async function projectionBench(
         note: `of ${figureLatency.length + rankingLatency.length}; counted infinitely late`,
       },
       {
-        name: 'partition parts answered from the read cache',
-        value: Math.round(cacheShare * 1000) / 10,
+        name: 'projection CPU per question',
+        value: Math.round(asked.cpuUs),
+        unit: 'µs',
+        note: `figures and rankings; ${Math.round(partsOnly.cpuUs)} µs with parts kept and answers made, ${Math.round(uncached.cpuUs)} µs with nothing kept`,
+      },
+      {
+        name: 'answers sent as kept',
+        value: Math.round(asked.answerShare * 1000) / 10,
         unit: '%',
-        note: 'ADR 0045; nothing is written while the bench asks',
+        note: 'ADR 0046; nothing is written while the bench asks',
+      },
+      {
+        name: `figures p50 @ ${rates.figures}/s, parts kept, answers made`,
+        value: percentile(partsOnly.figures.latencies, 50),
+        unit: 'ms',
+        note: 'restarted without kept answers, as when some partition moved',
+      },
+      {
+        name: `figures p99 @ ${rates.figures}/s, parts kept, answers made`,
+        value: percentile(partsOnly.figures.latencies, 99),
+        unit: 'ms',
+      },
+      {
+        name: `rankings p50 @ ${rates.rankings}/s, parts kept, answers made`,
+        value: percentile(partsOnly.rankings.latencies, 50),
+        unit: 'ms',
+      },
+      {
+        name: `rankings p99 @ ${rates.rankings}/s, parts kept, answers made`,
+        value: percentile(partsOnly.rankings.latencies, 99),
+        unit: 'ms',
+      },
+      {
+        name: 'queries failed, parts kept, answers made',
+        value: partsOnly.figures.failed + partsOnly.rankings.failed,
+        unit: '',
+        note: `of ${partsOnly.figures.latencies.length + partsOnly.rankings.latencies.length}`,
+      },
+      {
+        name: 'partition parts answered from the read cache',
+        value: Math.round(partsOnly.partShare * 1000) / 10,
+        unit: '%',
+        note: 'ADR 0045, answers made',
       },
       {
         name: `figures p50 @ ${rates.figures}/s, read cache off`,
         value: percentile(uncached.figures.latencies, 50),
         unit: 'ms',
-        note: 'every partition read, as when all moved',
+        note: 'nothing kept: every partition read, as when all moved',
       },
       { name: `figures p99 @ ${rates.figures}/s, read cache off`, value: percentile(uncached.figures.latencies, 99), unit: 'ms' },
       { name: `rankings p50 @ ${rates.rankings}/s, read cache off`, value: percentile(uncached.rankings.latencies, 50), unit: 'ms' },
@@ -464,10 +516,16 @@ export async function projectionBench(
         unit: 'MiB',
         note: 'one row a case, 5 indexes',
       },
-      { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB' },
+      { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB', note: 'its replay' },
+      {
+        name: 'projection peak RSS, restarted, everything kept',
+        value: Math.round(asked.rss / MiB),
+        unit: 'MiB',
+        note: 'no replay: its queries only',
+      },
       {
         name: 'projection peak RSS, restarted with the read cache off',
-        value: Math.round(uncachedRss / MiB),
+        value: Math.round(uncached.rss / MiB),
         unit: 'MiB',
         note: 'no replay: its queries only',
       },
@@ -522,6 +580,20 @@ export async function projectionBench(
       query('figures', figureLatency, pgFigureLatency, 99),
       query('rankings', rankingLatency, pgRankingLatency, 50),
       query('rankings', rankingLatency, pgRankingLatency, 99),
+      {
+        figure: 'queries: projection CPU per question, answers kept',
+        value: Math.round(asked.cpuUs),
+        unit: 'µs',
+        reference: { name: 'the same, parts kept and answers made', value: Math.round(partsOnly.cpuUs), unit: 'µs' },
+      },
+      {
+        ...query('rankings', partsOnly.rankings.latencies, pgRankingLatency, 50),
+        figure: `queries: rankings p50 @ ${rates.rankings}/s, parts kept, answers made`,
+      },
+      {
+        ...query('rankings', partsOnly.rankings.latencies, pgRankingLatency, 99),
+        figure: `queries: rankings p99 @ ${rates.rankings}/s, parts kept, answers made`,
+      },
       {
         ...query('figures', uncached.figures.latencies, pgFigureLatency, 99),
         figure: `queries: figures p99 @ ${rates.figures}/s, read cache off`,
