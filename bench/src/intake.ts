@@ -1,9 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 import {
   benchInfra,
+  cpuSeconds,
   MiB,
   peakRss,
   report,
@@ -56,14 +56,6 @@ async function load(url: string, seconds: number, connections: number, tokens: r
 
 function gridStaffTokens(infra: BenchInfra): string[] {
   return grids.map((grid) => tokenFor(infra, { role: 'grid_staff', areas: [grid], sub: `gs-${grid}` }));
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
-  if (!pid) return Number.NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat (12 and 13 after the command name), in clock ticks of 1/100 s.
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 interface Measured {
