@@ -1,7 +1,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { topicWatermarks } from '@gridgov/kafka';
+import { DurableProducer, topicWatermarks, type OutgoingRecord } from '@gridgov/kafka';
 import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic, roundsNote, takingTurns } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
 import { fillFromSimulator } from './replay-history.ts';
@@ -15,6 +15,7 @@ import {
   percentile,
   repoRoot,
   report,
+  signedEvents,
   startProcess,
   stopProcess,
   tokenFor,
@@ -214,6 +215,40 @@ async function fixedRate(
   return { latencies: latencies.sort((a, b) => a - b), failed };
 }
 
+/** Events a second written while the last way is asked: a busy hour of a province is a few a second, this is more. */
+const LIVE_WRITES_PER_SECOND = 100;
+
+/**
+ * Runs `during` while writing `perSecond` of `records` to grid.events (none at 0): events already folded, sent again,
+ * which the folds count as duplicates (nothing counted twice) while each batch still moves its partition's checkpoint,
+ * so the questions meet partitions that move as a live log moves them. Answers how many were written meanwhile.
+ */
+async function writing<T>(
+  infra: BenchInfra,
+  records: readonly OutgoingRecord[],
+  perSecond: number,
+  during: () => Promise<T>,
+): Promise<{ result: T; written: number }> {
+  if (perSecond <= 0 || records.length === 0) return { result: await during(), written: 0 };
+  const producer = new DurableProducer(infra.kafka);
+  await producer.connect();
+  let written = 0;
+  let next = 0;
+  const sends: Promise<void>[] = [];
+  const timer = setInterval(() => {
+    const record = records[next++ % records.length]!;
+    sends.push(producer.send(infra.topics.events, signedEvents(infra, [record])).then(() => void written++));
+  }, 1000 / perSecond);
+  try {
+    const result = await during();
+    return { result, written };
+  } finally {
+    clearInterval(timer);
+    await Promise.allSettled(sends);
+    await producer.disconnect();
+  }
+}
+
 /** The share of a projection cache's counter (ADR 0045's parts, ADR 0046's answers) that were hits, from its /metrics. */
 async function cacheShare(url: string, counter: string): Promise<number> {
   const res = await fetch(`${url}/metrics`);
@@ -315,17 +350,17 @@ export async function projectionBench(
     // joins), so that each way is asked of a process alike, none of them right after a replay: with everything kept,
     // then with whole answers made afresh, as when some partition moved between two questions (ADR 0046), then with
     // every partition's part read too, as when each has moved (ADR 0045).
-    const askedAgain = async (caches: Record<string, string>) => {
+    const askedAgain = async (caches: Record<string, string>, writesPerSecond = 0) => {
       const again = await startProcess(
         'projection',
         { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...caches },
         `${url}/readyz`,
       );
       try {
-        const answered = await askAll(again.pid);
+        const { result: answered, written } = await writing(infra, sample, writesPerSecond, () => askAll(again.pid));
         const partShare = await cacheShare(url, 'gridgov_projection_read_cache_parts_total');
         const answerShare = await cacheShare(url, 'gridgov_projection_answer_cache_answers_total');
-        return { ...answered, partShare, answerShare, rss: peakRss(again.pid) };
+        return { ...answered, partShare, answerShare, written, rss: peakRss(again.pid) };
       } finally {
         await stopProcess(again);
       }
@@ -335,6 +370,8 @@ export async function projectionBench(
     const [figureLatency, rankingLatency] = [figureAnswers.latencies, rankingAnswers.latencies];
     const partsOnly = await askedAgain({ PROJECTION_ANSWER_CACHE_MB: '0' });
     const uncached = await askedAgain({ PROJECTION_ANSWER_CACHE_MB: '0', PROJECTION_READ_CACHE_MB: '0' });
+    // Everything kept again, while events are written: partitions move under the questions, as on a live log.
+    const live = await askedAgain({}, LIVE_WRITES_PER_SECOND);
 
     // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
     const askedOfPostgres = async (table: string) => {
@@ -445,7 +482,7 @@ export async function projectionBench(
         name: 'answers sent as kept',
         value: Math.round(asked.answerShare * 1000) / 10,
         unit: '%',
-        note: 'ADR 0046; nothing is written while the bench asks',
+        note: 'ADR 0046; nothing is written while these are asked',
       },
       {
         name: `figures p50 @ ${rates.figures}/s, parts kept, answers made`,
@@ -479,6 +516,27 @@ export async function projectionBench(
         value: Math.round(partsOnly.partShare * 1000) / 10,
         unit: '%',
         note: 'ADR 0045, answers made',
+      },
+      {
+        name: `figures p50 @ ${rates.figures}/s, everything kept, ${LIVE_WRITES_PER_SECOND} events/s written`,
+        value: percentile(live.figures.latencies, 50),
+        unit: 'ms',
+        note: `${live.written.toLocaleString('en-US')} events written while asked (folded again: duplicates)`,
+      },
+      { name: `figures p99 @ ${rates.figures}/s, events written`, value: percentile(live.figures.latencies, 99), unit: 'ms' },
+      { name: `rankings p50 @ ${rates.rankings}/s, events written`, value: percentile(live.rankings.latencies, 50), unit: 'ms' },
+      { name: `rankings p99 @ ${rates.rankings}/s, events written`, value: percentile(live.rankings.latencies, 99), unit: 'ms' },
+      {
+        name: 'queries failed, events written',
+        value: live.figures.failed + live.rankings.failed,
+        unit: '',
+        note: `of ${live.figures.latencies.length + live.rankings.latencies.length}`,
+      },
+      {
+        name: 'answers sent as kept, events written',
+        value: Math.round(live.answerShare * 1000) / 10,
+        unit: '%',
+        note: `parts from the read cache: ${Math.round(live.partShare * 1000) / 10} %; CPU per question ${Math.round(live.cpuUs)} µs`,
       },
       {
         name: `figures p50 @ ${rates.figures}/s, read cache off`,
@@ -593,6 +651,10 @@ export async function projectionBench(
       {
         ...query('rankings', partsOnly.rankings.latencies, pgRankingLatency, 99),
         figure: `queries: rankings p99 @ ${rates.rankings}/s, parts kept, answers made`,
+      },
+      {
+        ...query('rankings', live.rankings.latencies, pgRankingLatency, 99),
+        figure: `queries: rankings p99 @ ${rates.rankings}/s, ${LIVE_WRITES_PER_SECOND} events/s written`,
       },
       {
         ...query('figures', uncached.figures.latencies, pgFigureLatency, 99),
