@@ -1,6 +1,6 @@
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { ENTRY_OVERHEAD_BYTES, KeptByVersion } from '../projector/counter-cache.ts';
+import { ENTRY_OVERHEAD_BYTES, KeptByVersion, type KeptObserver } from '../projector/counter-cache.ts';
 
 /** An answer's JSON as it was sent, and what the counters and the configuration were at when it was made. */
 interface KeptAnswer {
@@ -25,7 +25,7 @@ export class KeptAnswers {
     maxBytes: number,
     /** What the counters and the configuration are at now; none while some partition is not whole (nothing kept). */
     private readonly versionNow: () => Promise<string | undefined>,
-    observe?: { found(hit: boolean): void; bytes(held: number): void },
+    observe?: KeptObserver,
   ) {
     // Strings are counted at two bytes a character, as V8 holds any that is not Latin-1 (area names are Chinese).
     this.kept = new KeptByVersion(

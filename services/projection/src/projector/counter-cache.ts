@@ -9,6 +9,12 @@ export interface PartitionPart {
   readonly present: Uint8Array;
 }
 
+/** Told of every value answered from a cache (true) or not (false), and of the bytes it holds: its metrics. */
+export interface KeptObserver {
+  found(hit: boolean): void;
+  bytes(held: number): void;
+}
+
 /** What a kept value costs beyond its own bytes: the key string, the entry, the Map's slot (an estimate). */
 export const ENTRY_OVERHEAD_BYTES = 160;
 
@@ -26,8 +32,7 @@ export class KeptByVersion<V extends { readonly version: string }> {
     readonly maxBytes: number,
     /** What a value costs under its key, in bytes, by the estimate `maxBytes` bounds. */
     private readonly bytesOf: (key: string, value: V) => number,
-    /** Told of every value answered from here (true) or not (false), and of the bytes held. */
-    private readonly observe?: { found(hit: boolean): void; bytes(held: number): void },
+    private readonly observe?: KeptObserver,
   ) {
     if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError(`maxBytes must be a non-negative integer, got ${maxBytes}`);
   }
@@ -97,7 +102,7 @@ export class KeptByVersion<V extends { readonly version: string }> {
  * does not hold at the moment of the question; what the cache saves is reading and summing it (ADR 0045).
  */
 export class CounterReadCache extends KeptByVersion<PartitionPart> {
-  constructor(maxBytes: number, observe?: { found(hit: boolean): void; bytes(held: number): void }) {
+  constructor(maxBytes: number, observe?: KeptObserver) {
     super(
       maxBytes,
       (key, part) => part.totals.byteLength + part.present.byteLength + 2 * (key.length + part.version.length) + ENTRY_OVERHEAD_BYTES,
