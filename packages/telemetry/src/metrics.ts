@@ -128,7 +128,7 @@ export class ServiceMetrics {
     });
     this.answerCacheAnswers = new Counter({
       name: 'gridgov_projection_answer_cache_answers_total',
-      help: 'Figures and rankings answers: sent as kept by the projection (hit, nothing had moved since it was made) or made afresh (miss).',
+      help: 'Figures and rankings answers: sent as kept by the projection (hit, nothing had moved since it was made), waited for while another question made it at the same version (joined), or made afresh (miss).',
       labelNames: ['result'],
       registers,
     });

@@ -129,7 +129,7 @@ async function main(): Promise<void> {
       return counters === undefined ? undefined : `${configuration.current.version} ${counters}`;
     },
     {
-      found: (hit) => metrics.answerCacheAnswers.inc({ result: hit ? 'hit' : 'miss' }),
+      answered: (result) => metrics.answerCacheAnswers.inc({ result }),
       bytes: (held) => metrics.answerCacheBytes.set(held),
     },
   );

@@ -653,7 +653,7 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
           expect(await ask(kept.app, url)).toEqual(made);
           expect(await ask(kept.app, url)).toEqual(made); // the kept one
         }
-        expect(answers.counts).toEqual({ hits: 3, misses: 3 });
+        expect(answers.counts).toEqual({ hits: 3, joined: 0, misses: 3 });
 
         // A batch moves a partition: the next answer is made from it, and kept in turn.
         await send(incident(B, '2026-08-03T02:00:00Z').dispatched().resolved().closed(true).events);
@@ -665,22 +665,41 @@ describe('rankings, trends, bulletins, live figures and the API document, on the
         expect(afterBatch).toEqual(await ask(main.app, ranking));
         expect((JSON.parse(afterBatch.body) as RankingAnswer).rows.map((r) => r.area.name)).toEqual(['大泽镇']);
         let { hits, misses } = answers.counts;
+        const { joined } = answers.counts;
         expect(await ask(kept.app, ranking)).toEqual(afterBatch);
-        expect(answers.counts).toEqual({ hits: hits + 1, misses });
+        expect(answers.counts).toEqual({ hits: hits + 1, joined, misses });
+
+        // Another batch, then a page's worth of leaders asking the same at once: the answer is made once, every one of
+        // them gets it byte for byte as made (the ones that came while it was made waited for it), and it is kept.
+        const before = await store.versionNow(PARTITIONS);
+        await send(incident(B, '2026-08-04T02:00:00Z').dispatched().events);
+        await eventually(
+          () => store.versionNow(PARTITIONS),
+          (v) => v !== undefined && v !== before,
+        );
+        ({ hits, misses } = answers.counts);
+        const together = await Promise.all(Array.from({ length: 8 }, () => ask(kept.app, ranking)));
+        const madeNow = await ask(main.app, ranking);
+        expect(together).toEqual(Array.from({ length: 8 }, () => madeNow));
+        const now = answers.counts;
+        expect(now.misses).toBe(misses + 1);
+        expect(now.hits + now.joined).toBe(hits + joined + 7);
+        ({ hits, misses } = answers.counts);
+        const joinedSince = answers.counts.joined;
 
         // The configuration changed (area names, the catalog): made afresh though no partition moved.
         configVersion++;
-        expect(await ask(kept.app, ranking)).toEqual(afterBatch);
-        expect(answers.counts).toEqual({ hits: hits + 1, misses: misses + 1 });
+        expect(await ask(kept.app, ranking)).toEqual(madeNow);
+        expect(answers.counts).toEqual({ hits, joined: joinedSince, misses: misses + 1 });
 
         // A partition not marked whole (Redis lost it, being folded again): every answer made afresh, none kept.
         ({ hits, misses } = answers.counts);
         const mark = await infra.redis.get(keys.restored(0));
         await infra.redis.del(keys.restored(0));
         try {
-          expect(await ask(kept.app, ranking)).toEqual(afterBatch);
-          expect(await ask(kept.app, ranking)).toEqual(afterBatch);
-          expect(answers.counts).toEqual({ hits, misses: misses + 2 });
+          expect(await ask(kept.app, ranking)).toEqual(madeNow);
+          expect(await ask(kept.app, ranking)).toEqual(madeNow);
+          expect(answers.counts).toEqual({ hits, joined: joinedSince, misses: misses + 2 });
         } finally {
           await infra.redis.set(keys.restored(0), mark!);
         }

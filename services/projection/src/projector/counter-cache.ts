@@ -11,7 +11,7 @@ export interface PartitionPart {
 
 /** Told of every value answered from a cache (true) or not (false), and of the bytes it holds: its metrics. */
 export interface KeptObserver {
-  found(hit: boolean): void;
+  found?(hit: boolean): void;
   bytes(held: number): void;
 }
 
@@ -61,11 +61,11 @@ export class KeptByVersion<V extends { readonly version: string }> {
     const value = version === undefined ? undefined : this.values.get(key);
     if (value === undefined || value.version !== version) {
       this.missCount++;
-      this.observe?.found(false);
+      this.observe?.found?.(false);
       return undefined;
     }
     this.hitCount++;
-    this.observe?.found(true);
+    this.observe?.found?.(true);
     // Most recently used last: a Map iterates in insertion order, so the first key is the one to drop.
     this.values.delete(key);
     this.values.set(key, value);
