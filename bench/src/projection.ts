@@ -249,15 +249,22 @@ async function writing<T>(
   }
 }
 
-/** The share of a projection cache's counter (ADR 0045's parts, ADR 0046's answers) that were hits, from its /metrics. */
-async function cacheShare(url: string, counter: string): Promise<number> {
+/**
+ * The shares of a projection cache's counter (ADR 0045's parts, ADR 0046's answers) by result, from its /metrics: `hit`
+ * (answered as kept), `joined` (answers only: waited for while another question made it) and `miss` (made).
+ */
+async function cacheShares(url: string, counter: string): Promise<{ readonly hit: number; readonly joined: number }> {
   const res = await fetch(`${url}/metrics`);
-  if (!res.ok) return Number.NaN;
+  if (!res.ok) return { hit: Number.NaN, joined: Number.NaN };
   const text = await res.text();
   const count = (result: string) => Number(new RegExp(`^${counter}\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
-  const [hits, misses] = [count('hit'), count('miss')];
-  return hits + misses === 0 ? Number.NaN : hits / (hits + misses);
+  const [hits, joined, misses] = [count('hit'), count('joined'), count('miss')];
+  const all = hits + joined + misses;
+  return all === 0 ? { hit: Number.NaN, joined: Number.NaN } : { hit: hits / all, joined: joined / all };
 }
+
+/** A share as a percentage with one decimal. */
+const percent = (share: number) => Math.round(share * 1000) / 10;
 
 /** Requests a second of each question, open loop: asked of the projection, and of PostgreSQL. */
 export interface QueryRates {
@@ -358,9 +365,9 @@ export async function projectionBench(
       );
       try {
         const { result: answered, written } = await writing(infra, sample, writesPerSecond, () => askAll(again.pid));
-        const partShare = await cacheShare(url, 'gridgov_projection_read_cache_parts_total');
-        const answerShare = await cacheShare(url, 'gridgov_projection_answer_cache_answers_total');
-        return { ...answered, partShare, answerShare, written, rss: peakRss(again.pid) };
+        const partShare = (await cacheShares(url, 'gridgov_projection_read_cache_parts_total')).hit;
+        const answerShares = await cacheShares(url, 'gridgov_projection_answer_cache_answers_total');
+        return { ...answered, partShare, answerShares, written, rss: peakRss(again.pid) };
       } finally {
         await stopProcess(again);
       }
@@ -372,6 +379,9 @@ export async function projectionBench(
     const uncached = await askedAgain({ PROJECTION_ANSWER_CACHE_MB: '0', PROJECTION_READ_CACHE_MB: '0' });
     // Everything kept again, while events are written: partitions move under the questions, as on a live log.
     const live = await askedAgain({}, LIVE_WRITES_PER_SECOND);
+    // Whole answers kept and no parts, while events are written: every answer made reads every partition, as when all
+    // of them move between two questions, and the questions that come while it is made wait for it (ADR 0046).
+    const answersOnly = await askedAgain({ PROJECTION_READ_CACHE_MB: '0' }, LIVE_WRITES_PER_SECOND);
 
     // The same questions asked of PostgreSQL, GROUP BY over a table of the same cases.
     const askedOfPostgres = async (table: string) => {
@@ -398,6 +408,24 @@ export async function projectionBench(
     await dropPostgres(table).catch(() => undefined);
     const { bytes: pgBytes, figures: pgFigureLatency, rankings: pgRankingLatency } = postgres;
 
+    /** A way's rows: figures and rankings at p50 and p99, then the questions that failed (the first row named in full). */
+    const wayRows = (
+      way: { readonly figures: Answered; readonly rankings: Answered },
+      first: string,
+      label: string,
+      note: string,
+    ): Figure[] => [
+      { name: `figures p50 @ ${rates.figures}/s, ${first}`, value: percentile(way.figures.latencies, 50), unit: 'ms', note },
+      { name: `figures p99 @ ${rates.figures}/s, ${label}`, value: percentile(way.figures.latencies, 99), unit: 'ms' },
+      { name: `rankings p50 @ ${rates.rankings}/s, ${label}`, value: percentile(way.rankings.latencies, 50), unit: 'ms' },
+      { name: `rankings p99 @ ${rates.rankings}/s, ${label}`, value: percentile(way.rankings.latencies, 99), unit: 'ms' },
+      {
+        name: `queries failed, ${label}`,
+        value: way.figures.failed + way.rankings.failed,
+        unit: '',
+        note: `of ${way.figures.latencies.length + way.rankings.latencies.length}`,
+      },
+    ];
     const figures: Figure[] = [
       {
         name: 'events in grid.events',
@@ -480,79 +508,53 @@ export async function projectionBench(
       },
       {
         name: 'answers sent as kept',
-        value: Math.round(asked.answerShare * 1000) / 10,
+        value: percent(asked.answerShares.hit),
         unit: '%',
-        note: 'ADR 0046; nothing is written while these are asked',
+        note: `ADR 0046; nothing is written while these are asked; ${percent(asked.answerShares.joined)} % waited for while made`,
       },
-      {
-        name: `figures p50 @ ${rates.figures}/s, parts kept, answers made`,
-        value: percentile(partsOnly.figures.latencies, 50),
-        unit: 'ms',
-        note: 'restarted without kept answers, as when some partition moved',
-      },
-      {
-        name: `figures p99 @ ${rates.figures}/s, parts kept, answers made`,
-        value: percentile(partsOnly.figures.latencies, 99),
-        unit: 'ms',
-      },
-      {
-        name: `rankings p50 @ ${rates.rankings}/s, parts kept, answers made`,
-        value: percentile(partsOnly.rankings.latencies, 50),
-        unit: 'ms',
-      },
-      {
-        name: `rankings p99 @ ${rates.rankings}/s, parts kept, answers made`,
-        value: percentile(partsOnly.rankings.latencies, 99),
-        unit: 'ms',
-      },
-      {
-        name: 'queries failed, parts kept, answers made',
-        value: partsOnly.figures.failed + partsOnly.rankings.failed,
-        unit: '',
-        note: `of ${partsOnly.figures.latencies.length + partsOnly.rankings.latencies.length}`,
-      },
+      ...wayRows(
+        partsOnly,
+        'parts kept, answers made',
+        'parts kept, answers made',
+        'restarted without kept answers, as when some partition moved',
+      ),
       {
         name: 'partition parts answered from the read cache',
-        value: Math.round(partsOnly.partShare * 1000) / 10,
+        value: percent(partsOnly.partShare),
         unit: '%',
         note: 'ADR 0045, answers made',
       },
-      {
-        name: `figures p50 @ ${rates.figures}/s, everything kept, ${LIVE_WRITES_PER_SECOND} events/s written`,
-        value: percentile(live.figures.latencies, 50),
-        unit: 'ms',
-        note: `${live.written.toLocaleString('en-US')} events written while asked (folded again: duplicates)`,
-      },
-      { name: `figures p99 @ ${rates.figures}/s, events written`, value: percentile(live.figures.latencies, 99), unit: 'ms' },
-      { name: `rankings p50 @ ${rates.rankings}/s, events written`, value: percentile(live.rankings.latencies, 50), unit: 'ms' },
-      { name: `rankings p99 @ ${rates.rankings}/s, events written`, value: percentile(live.rankings.latencies, 99), unit: 'ms' },
-      {
-        name: 'queries failed, events written',
-        value: live.figures.failed + live.rankings.failed,
-        unit: '',
-        note: `of ${live.figures.latencies.length + live.rankings.latencies.length}`,
-      },
+      ...wayRows(
+        live,
+        `everything kept, ${LIVE_WRITES_PER_SECOND} events/s written`,
+        'events written',
+        `${live.written.toLocaleString('en-US')} events written while asked (folded again: duplicates)`,
+      ),
       {
         name: 'answers sent as kept, events written',
-        value: Math.round(live.answerShare * 1000) / 10,
+        value: percent(live.answerShares.hit),
         unit: '%',
-        note: `parts from the read cache: ${Math.round(live.partShare * 1000) / 10} %; CPU per question ${Math.round(live.cpuUs)} µs`,
+        note: `parts from the read cache: ${percent(live.partShare)} %; CPU per question ${Math.round(live.cpuUs)} µs`,
       },
       {
-        name: `figures p50 @ ${rates.figures}/s, read cache off`,
-        value: percentile(uncached.figures.latencies, 50),
-        unit: 'ms',
-        note: 'nothing kept: every partition read, as when all moved',
+        name: 'answers waited for while another question made them, events written',
+        value: percent(live.answerShares.joined),
+        unit: '%',
+        note: 'asked at the version being made',
       },
-      { name: `figures p99 @ ${rates.figures}/s, read cache off`, value: percentile(uncached.figures.latencies, 99), unit: 'ms' },
-      { name: `rankings p50 @ ${rates.rankings}/s, read cache off`, value: percentile(uncached.rankings.latencies, 50), unit: 'ms' },
-      { name: `rankings p99 @ ${rates.rankings}/s, read cache off`, value: percentile(uncached.rankings.latencies, 99), unit: 'ms' },
+      ...wayRows(
+        answersOnly,
+        'answers kept, parts read, events written',
+        'answers kept, parts read',
+        `read cache off: an answer made reads every partition; ${answersOnly.written.toLocaleString('en-US')} events written`,
+      ),
       {
-        name: 'queries failed, read cache off',
-        value: uncached.figures.failed + uncached.rankings.failed,
-        unit: '',
-        note: `of ${uncached.figures.latencies.length + uncached.rankings.latencies.length}`,
+        name: 'answers sent as kept, answers kept, parts read',
+        value: percent(answersOnly.answerShares.hit),
+        unit: '%',
+        note: `${percent(answersOnly.answerShares.joined)} % waited for while another question made them; CPU per question ${Math.round(answersOnly.cpuUs)} µs`,
       },
+      ...wayRows(uncached, 'read cache off', 'read cache off', 'nothing kept: every partition read, as when all moved'),
       {
         name: `PostgreSQL figures p50 @ ${rates.pgFigures}/s`,
         value: percentile(pgFigureLatency, 50),
@@ -655,6 +657,10 @@ export async function projectionBench(
       {
         ...query('rankings', live.rankings.latencies, pgRankingLatency, 99),
         figure: `queries: rankings p99 @ ${rates.rankings}/s, ${LIVE_WRITES_PER_SECOND} events/s written`,
+      },
+      {
+        ...query('rankings', answersOnly.rankings.latencies, pgRankingLatency, 99),
+        figure: `queries: rankings p99 @ ${rates.rankings}/s, answers kept, parts read, events written`,
       },
       {
         ...query('figures', uncached.figures.latencies, pgFigureLatency, 99),
