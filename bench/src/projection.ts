@@ -263,6 +263,20 @@ async function cacheShares(url: string, counter: string): Promise<{ readonly hit
   return all === 0 ? { hit: Number.NaN, joined: Number.NaN } : { hit: hits / all, joined: joined / all };
 }
 
+/** A process's V8 heap (reserved and used) and its memory outside the heap, MiB, from prom-client's gauges on /metrics. */
+async function heapAtStart(url: string): Promise<{ readonly total: number; readonly used: number; readonly external: number }> {
+  const text = await fetch(`${url}/metrics`)
+    .then((res) => (res.ok ? res.text() : ''))
+    .catch(() => '');
+  const gauge = (name: string) =>
+    Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB);
+  return {
+    total: gauge('nodejs_heap_size_total_bytes'),
+    used: gauge('nodejs_heap_size_used_bytes'),
+    external: gauge('nodejs_external_memory_bytes'),
+  };
+}
+
 /** A share as a percentage with one decimal. */
 const percent = (share: number) => Math.round(share * 1000) / 10;
 
@@ -363,11 +377,14 @@ export async function projectionBench(
         { ...infra.env, PORT: String(port), LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'warn', ...caches },
         `${url}/readyz`,
       );
+      // What it held to start (modules, connections, the group's join, its configuration): the floor under the rest.
+      const startRss = peakRss(again.pid);
       try {
+        const startHeap = await heapAtStart(url);
         const { result: answered, written } = await writing(infra, sample, writesPerSecond, () => askAll(again.pid));
         const partShare = (await cacheShares(url, 'gridgov_projection_read_cache_parts_total')).hit;
         const answerShares = await cacheShares(url, 'gridgov_projection_answer_cache_answers_total');
-        return { ...answered, partShare, answerShares, written, rss: peakRss(again.pid) };
+        return { ...answered, partShare, answerShares, written, startRss, startHeap, rss: peakRss(again.pid) };
       } finally {
         await stopProcess(again);
       }
@@ -577,6 +594,12 @@ export async function projectionBench(
         note: 'one row a case, 5 indexes',
       },
       { name: 'projection peak RSS', value: Math.round(projectionRss / MiB), unit: 'MiB', note: 'its replay' },
+      {
+        name: 'projection peak RSS, restarted, ready',
+        value: Math.round(asked.startRss / MiB),
+        unit: 'MiB',
+        note: `nothing folded, nothing asked yet: what starting took; V8 heap ${asked.startHeap.total} MiB (${asked.startHeap.used} MiB used), ${asked.startHeap.external} MiB outside it`,
+      },
       {
         name: 'projection peak RSS, restarted, everything kept',
         value: Math.round(asked.rss / MiB),
