@@ -1,7 +1,6 @@
-import http from 'node:http';
-import https from 'node:https';
 import type { Actor } from '@gridgov/contracts';
 import type { ProgressLine } from '@gridgov/runtime';
+import { keptAliveClient } from './http-client.ts';
 import { requestOf, type PlannedCase } from './traffic.ts';
 
 export interface DriveOptions {
@@ -78,32 +77,18 @@ export async function driveTraffic(options: DriveOptions): Promise<DriveResult> 
     return `Bearer ${token}`;
   };
   const count = (record: Record<string, number>, key: string) => (record[key] = (record[key] ?? 0) + 1);
-  // node:http with kept-alive connections, not fetch: the driver shares the machine with what it measures, and fetch
-  // costs it about twice the CPU a request (docs/performance.md).
-  const transport = new URL(options.intakeUrl).protocol === 'https:' ? https : http;
-  const agent = new transport.Agent({ keepAlive: true });
-  const call = (method: 'GET' | 'POST', path: string, actor: Actor, body?: unknown): Promise<Answer> =>
-    new Promise<Answer>((resolve) => {
-      const payload = body === undefined ? undefined : JSON.stringify(body);
-      const headers: http.OutgoingHttpHeaders = { authorization: bearer(actor) };
-      if (payload !== undefined)
-        Object.assign(headers, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
-      const request = transport.request(new URL(`${options.intakeUrl}${path}`), { method, headers, agent }, (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (chunk: string) => (text += chunk));
-        res.on('end', () => {
-          try {
-            resolve({ status: res.statusCode ?? 0, body: text ? (JSON.parse(text) as Answer['body']) : undefined });
-          } catch {
-            resolve({ status: res.statusCode ?? 0, body: { error: { code: 'NOT_JSON' } } });
-          }
-        });
-        res.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: { error: { code: err.code ?? err.name } } }));
-      });
-      request.on('error', (err: NodeJS.ErrnoException) => resolve({ status: 0, body: { error: { code: err.code ?? err.name } } }));
-      request.end(payload);
-    });
+  const client = keptAliveClient();
+  const call = async (method: 'GET' | 'POST', path: string, actor: Actor, body?: unknown): Promise<Answer> => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = { authorization: bearer(actor), ...(payload === undefined ? {} : { 'content-type': 'application/json' }) };
+    const answer = await client.request(method, `${options.intakeUrl}${path}`, headers, payload);
+    if (answer.status === 0) return { status: 0, body: { error: { code: answer.error ?? 'NO_ANSWER' } } };
+    try {
+      return { status: answer.status, body: answer.text ? (JSON.parse(answer.text) as Answer['body']) : undefined };
+    } catch {
+      return { status: answer.status, body: { error: { code: 'NOT_JSON' } } };
+    }
+  };
   const outcomeWaitMs = options.outcomeWaitMs ?? 30_000;
   /** accepted, rejected with a code, or undefined when not decided in time. */
   const decided = async (commandId: string, actor: Actor): Promise<{ accepted: boolean; code?: string } | undefined> => {
@@ -187,7 +172,7 @@ export async function driveTraffic(options: DriveOptions): Promise<DriveResult> 
     );
   }
   await Promise.all(pending);
-  agent.destroy();
+  client.close();
   for (const t of [result.reports, result.followUps]) t.latencyMs.sort((a, b) => a - b);
   result.seconds = (performance.now() - start) / 1000;
   options.progress?.finish(
