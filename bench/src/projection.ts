@@ -24,6 +24,7 @@ import {
   type SuiteRows,
 } from './support.ts';
 import { readModelKeys } from '@gridgov/read-model';
+import { keptAliveClient } from '@gridgov/simulator';
 import { loadXinhuiAreas } from '@gridgov/testing';
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
@@ -178,6 +179,12 @@ interface Answered {
  * or reset connection, a status other than 2xx) counts as infinitely late, so that a percentile it reaches prints "—",
  * and the run goes on: one reset among 20,000 requests must not lose the hour of replay before it (it did, 2026-12-03).
  */
+/**
+ * The questions' client, one for the whole run as fetch's own is: the connections the warm-up opened carry the measured
+ * questions (a client a call began each rate with none, and opened them all in its first milliseconds).
+ */
+const asker = keptAliveClient();
+
 async function fixedRate(
   urls: readonly string[],
   ratePerSecond: number,
@@ -196,18 +203,12 @@ async function fixedRate(
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     const url = urls[i % urls.length]!;
     inflight.push(
-      fetch(url, { headers })
-        .then(async (res) => {
-          await res.arrayBuffer();
-          if (!res.ok) throw new Error(`${url}: ${res.status}`);
-          latencies.push(performance.now() - due);
-        })
-        .catch((err: unknown) => {
-          failed++;
-          const cause = err instanceof Error && err.cause instanceof Error ? `: ${err.cause.message}` : '';
-          firstFailure ??= `${url}: ${String(err)}${cause}`;
-          latencies.push(Number.POSITIVE_INFINITY);
-        }),
+      asker.request('GET', url, headers).then(({ status, error }) => {
+        if (status >= 200 && status < 300) return void latencies.push(performance.now() - due);
+        failed++;
+        firstFailure ??= `${url}: ${status === 0 ? `no answer (${error})` : status}`;
+        latencies.push(Number.POSITIVE_INFINITY);
+      }),
     );
   }
   await Promise.all(inflight);
@@ -249,15 +250,25 @@ async function writing<T>(
   }
 }
 
+/** A process's /metrics as text ('' when it does not answer). */
+const metricsOf = (url: string): Promise<string> =>
+  fetch(`${url}/metrics`)
+    .then((res) => (res.ok ? res.text() : ''))
+    .catch(() => '');
+
+/** A sample's value in a /metrics text: the first of `name` whose labels hold `label` (any, or none, when not given); NaN when none. */
+function sampleOf(text: string, name: string, label?: string): number {
+  const labels = label === undefined ? '(?:\\{[^}]*\\})?' : `\\{[^}]*${label}[^}]*\\}`;
+  return Number(new RegExp(`^${name}${labels} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+}
+
 /**
  * The shares of a projection cache's counter (ADR 0045's parts, ADR 0046's answers) by result, from its /metrics: `hit`
  * (answered as kept), `joined` (answers only: waited for while another question made it) and `miss` (made).
  */
 async function cacheShares(url: string, counter: string): Promise<{ readonly hit: number; readonly joined: number }> {
-  const res = await fetch(`${url}/metrics`);
-  if (!res.ok) return { hit: Number.NaN, joined: Number.NaN };
-  const text = await res.text();
-  const count = (result: string) => Number(new RegExp(`^${counter}\\{[^}]*result="${result}"[^}]*\\} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+  const text = await metricsOf(url);
+  const count = (result: string) => sampleOf(text, counter, `result="${result}"`) || 0;
   const [hits, joined, misses] = [count('hit'), count('joined'), count('miss')];
   const all = hits + joined + misses;
   return all === 0 ? { hit: Number.NaN, joined: Number.NaN } : { hit: hits / all, joined: joined / all };
@@ -265,11 +276,8 @@ async function cacheShares(url: string, counter: string): Promise<{ readonly hit
 
 /** A process's V8 heap (reserved and used) and its memory outside the heap, MiB, from prom-client's gauges on /metrics. */
 async function heapAtStart(url: string): Promise<{ readonly total: number; readonly used: number; readonly external: number }> {
-  const text = await fetch(`${url}/metrics`)
-    .then((res) => (res.ok ? res.text() : ''))
-    .catch(() => '');
-  const gauge = (name: string) =>
-    Math.round(Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN) / MiB);
+  const text = await metricsOf(url);
+  const gauge = (name: string) => Math.round(sampleOf(text, name) / MiB);
   return {
     total: gauge('nodejs_heap_size_total_bytes'),
     used: gauge('nodejs_heap_size_used_bytes'),
@@ -359,10 +367,18 @@ export async function projectionBench(
     const askAll = async (pid: number | undefined) => {
       await fixedRate([...figureUrls, ...rankingUrls], 50, 2, leader); // warm-up
       const cpuBefore = cpuSeconds(pid);
+      const benchBefore = process.cpuUsage();
       const figures = await fixedRate(figureUrls, rates.figures, querySeconds, leader);
       const rankings = await fixedRate(rankingUrls, rates.rankings, querySeconds, leader);
       const questions = figures.latencies.length + rankings.latencies.length;
-      return { figures, rankings, cpuUs: ((cpuSeconds(pid) - cpuBefore) / questions) * 1e6 };
+      const bench = process.cpuUsage(benchBefore);
+      return {
+        figures,
+        rankings,
+        cpuUs: ((cpuSeconds(pid) - cpuBefore) / questions) * 1e6,
+        // The bench's own, asking (and writing, in the ways that write): it shares the two cores with the projection.
+        benchCpuUs: (bench.user + bench.system) / questions,
+      };
     };
     const projectionRss = peakRss(projection.pid);
     await stopProcess(projection);
@@ -522,6 +538,12 @@ export async function projectionBench(
         value: Math.round(asked.cpuUs),
         unit: 'µs',
         note: `figures and rankings; ${Math.round(partsOnly.cpuUs)} µs with parts kept and answers made, ${Math.round(uncached.cpuUs)} µs with nothing kept`,
+      },
+      {
+        name: "the bench's own CPU per question",
+        value: Math.round(asked.benchCpuUs),
+        unit: 'µs',
+        note: 'asking, on the same two cores as the projection and Redis',
       },
       {
         name: 'answers sent as kept',
@@ -711,6 +733,7 @@ export async function projectionBench(
       },
     ];
   } finally {
+    asker.close();
     await infra.cleanup();
   }
 }
