@@ -165,7 +165,23 @@ describe("the counters' read script (real Redis)", () => {
   });
 });
 
-describe("the counters' read cache (real Redis)", () => {
+/**
+ * The partitions' versions are read with one MGET on a single Redis, and one a partition on a Redis Cluster (a
+ * cross-slot MGET is refused there): the cluster's way is taken here by a connection that says it is one.
+ */
+const ways = [
+  { way: 'one MGET, a single Redis', cluster: false },
+  { way: 'one MGET a partition, as on a Redis Cluster', cluster: true },
+];
+describe.each(ways)("the counters' read cache (real Redis, $way)", ({ cluster }) => {
+  let connection: Redis;
+  beforeAll(async () => {
+    connection = redis.duplicate();
+    connection.isCluster = cluster;
+    await redisReady(connection);
+  });
+  afterAll(() => connection.disconnect());
+
   /** A batch adding `by` reports (and `by` closures) to the town and to its district, this month. */
   const batch = (by: number) => {
     const folded = new FoldedDeltas();
@@ -191,7 +207,7 @@ describe("the counters' read cache (real Redis)", () => {
   it('answers what Redis holds after every batch, reading again only the partitions that moved', async () => {
     const keys = freshKeys();
     const cache = new CounterReadCache(1024 * 1024);
-    const store = new CounterStore(redis, keys, cache);
+    const store = new CounterStore(connection, keys, cache);
     for (const p of [0, 1, 2]) {
       await store.apply(p, '', '5', new Map(), batch(p + 1));
       expect(await store.markRestored(p, '5', new Date(Date.UTC(2026, 5, 1)))).toBe(true);
@@ -213,17 +229,18 @@ describe("the counters' read cache (real Redis)", () => {
   it('shares one versions read among the questions of the same moment, and never one sent before a question came', async () => {
     const keys = freshKeys();
     const cache = new CounterReadCache(1024 * 1024);
-    const store = new CounterStore(redis, keys, cache);
+    const store = new CounterStore(connection, keys, cache);
     for (const p of [0, 1]) {
       await store.apply(p, '', '5', new Map(), batch(1));
       await store.markRestored(p, '5', new Date(Date.UTC(2026, 5, 1)));
     }
     expect(await store.readMany(2, question, fields)).toEqual(sums(2));
-    const pipelines = vi.spyOn(redis, 'pipeline');
+    // The versions' read: one MGET on a single Redis, one a partition on a cluster.
+    const reads = vi.spyOn(connection, 'mget');
     try {
       const answers = await Promise.all([1, 2, 3, 4].map(() => store.readMany(2, question, fields)));
       expect(answers).toEqual([1, 2, 3, 4].map(() => sums(2)));
-      expect(pipelines).toHaveBeenCalledTimes(1);
+      expect(reads).toHaveBeenCalledTimes(cluster ? 2 : 1);
       expect(cache.counts).toEqual({ hits: 8, misses: 2 });
 
       // A question asked while an earlier one's read is on its way, after a batch: it sees the batch.
@@ -233,20 +250,20 @@ describe("the counters' read cache (real Redis)", () => {
       // The earlier one was concurrent with the batch: either answer is a state Redis held while it was asked.
       expect([sums(2), sums(7)]).toContainEqual(await earlier);
     } finally {
-      pipelines.mockRestore();
+      reads.mockRestore();
     }
   });
 
   it('never answers from before Redis lost the counters, nor keeps a partition being folded again', async () => {
     const keys = freshKeys();
     const cache = new CounterReadCache(1024 * 1024);
-    const store = new CounterStore(redis, keys, cache);
+    const store = new CounterStore(connection, keys, cache);
     await store.apply(0, '', '5', new Map(), batch(3));
     await store.markRestored(0, '5', new Date(Date.UTC(2026, 5, 1)));
     expect(await store.readMany(1, question, fields)).toEqual(sums(3));
 
     // Redis lost the partition; folded again to the same checkpoint, with other counters (say the areas changed since).
-    await dropGeneration(redis, keys);
+    await dropGeneration(connection, keys);
     await store.apply(0, '', '5', new Map(), batch(4));
     expect(await store.readMany(1, question, fields)).toEqual(sums(4));
     expect(await store.readMany(1, question, fields)).toEqual(sums(4));
