@@ -43,7 +43,7 @@ export class KeptAnswers {
   private readonly kept: KeptByVersion<KeptAnswer>;
   /** Answers being made, by question: at most one a question, the one of the newest version asked. */
   private readonly making = new Map<string, AnswerMaking>();
-  private readonly answered = { hits: 0, joined: 0, misses: 0 };
+  private readonly answered: Record<AnswerResult, number> = { hit: 0, joined: 0, miss: 0 };
 
   constructor(
     maxBytes: number,
@@ -65,7 +65,8 @@ export class KeptAnswers {
 
   /** Answers sent as kept, answers waited for while another question made them, and answers made, since the start. */
   get counts(): { readonly hits: number; readonly joined: number; readonly misses: number } {
-    return { ...this.answered };
+    const { hit, joined, miss } = this.answered;
+    return { hits: hit, joined, misses: miss };
   }
 
   /**
@@ -112,7 +113,7 @@ export class KeptAnswers {
   }
 
   private count(result: AnswerResult): void {
-    this.answered[result === 'hit' ? 'hits' : result === 'joined' ? 'joined' : 'misses']++;
+    this.answered[result]++;
     this.observe?.answered(result);
   }
 }
