@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DurableProducer, topicWatermarks, type OutgoingRecord } from '@gridgov/kafka';
 import { kafkajsRead, kafkajsWrite, platformaticRead, platformaticWrite, producerTopic, roundsNote, takingTurns } from './kafka-clients.ts';
 import { dropPostgres, loadPostgres, PG_DEFAULT, startPgServer } from './postgres.ts';
+import { OpenLoopAsker, type Answered } from './open-loop.ts';
 import { fillFromSimulator } from './replay-history.ts';
 import {
   bareProcessRss,
@@ -24,7 +25,6 @@ import {
   type SuiteRows,
 } from './support.ts';
 import { readModelKeys } from '@gridgov/read-model';
-import { keptAliveClient } from '@gridgov/simulator';
 import { loadXinhuiAreas } from '@gridgov/testing';
 
 /** Kafka's own consumer benchmark (ConsumerPerformance, from the broker's jars) on the same topic. */
@@ -168,54 +168,6 @@ async function caughtUp(
   }
 }
 
-/** What an open-loop run measured: each request's latency, ms, sorted (a failed one is infinitely late), and the failures. */
-interface Answered {
-  readonly latencies: number[];
-  readonly failed: number;
-}
-
-/**
- * Open-loop load: requests start on schedule whether or not earlier ones have answered. A request that fails (a refused
- * or reset connection, a status other than 2xx) counts as infinitely late, so that a percentile it reaches prints "—",
- * and the run goes on: one reset among 20,000 requests must not lose the hour of replay before it (it did, 2026-12-03).
- */
-/**
- * The questions' client, one for the whole run as fetch's own is: the connections the warm-up opened carry the measured
- * questions (a client a call began each rate with none, and opened them all in its first milliseconds).
- */
-const asker = keptAliveClient();
-
-async function fixedRate(
-  urls: readonly string[],
-  ratePerSecond: number,
-  seconds: number,
-  headers: Record<string, string> = {},
-): Promise<Answered> {
-  const latencies: number[] = [];
-  const inflight: Promise<void>[] = [];
-  let failed = 0;
-  let firstFailure: string | undefined;
-  const total = ratePerSecond * seconds;
-  const start = performance.now();
-  for (let i = 0; i < total; i++) {
-    const due = start + (i * 1000) / ratePerSecond;
-    const wait = due - performance.now();
-    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    const url = urls[i % urls.length]!;
-    inflight.push(
-      asker.request('GET', url, headers).then(({ status, error }) => {
-        if (status >= 200 && status < 300) return void latencies.push(performance.now() - due);
-        failed++;
-        firstFailure ??= `${url}: ${status === 0 ? `no answer (${error})` : status}`;
-        latencies.push(Number.POSITIVE_INFINITY);
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  if (firstFailure) console.error(`\nprojection: ${failed} of ${total} requests failed at ${ratePerSecond}/s; the first: ${firstFailure}`);
-  return { latencies: latencies.sort((a, b) => a - b), failed };
-}
-
 /** Events a second written while the last way is asked: a busy hour of a province is a few a second, this is more. */
 const LIVE_WRITES_PER_SECOND = 100;
 
@@ -285,6 +237,9 @@ async function heapAtStart(url: string): Promise<{ readonly total: number; reado
   };
 }
 
+/** A number with one decimal. */
+const tenths = (n: number) => Math.round(n * 10) / 10;
+
 /** A share as a percentage with one decimal. */
 const percent = (share: number) => Math.round(share * 1000) / 10;
 
@@ -318,6 +273,10 @@ export async function projectionBench(
   clientRounds = CLIENT_ROUNDS,
 ): Promise<SuiteRows> {
   const infra = await benchInfra(12);
+  // The questions are asked from a thread of their own (see OpenLoopAsker), one run at a time.
+  const asker = new OpenLoopAsker();
+  const fixedRate = (urls: readonly string[], ratePerSecond: number, seconds: number, headers: Record<string, string> = {}) =>
+    asker.ask({ urls, ratePerSecond, seconds, headers });
   try {
     const redisBefore = await usedMemory(infra);
     const { events, facts, produceRate, sample } = await fillFromSimulator(infra, incidents, PRODUCED);
@@ -373,6 +332,11 @@ export async function projectionBench(
       const questions = figures.latencies.length + rankings.latencies.length;
       const bench = process.cpuUsage(benchBefore);
       return {
+        // The asking thread's loop: a request due while it was held was sent, and counted, late.
+        benchLoopMs: {
+          p99: Math.max(figures.loopDelayMs.p99, rankings.loopDelayMs.p99),
+          max: Math.max(figures.loopDelayMs.max, rankings.loopDelayMs.max),
+        },
         figures,
         rankings,
         cpuUs: ((cpuSeconds(pid) - cpuBefore) / questions) * 1e6,
@@ -543,7 +507,7 @@ export async function projectionBench(
         name: "the bench's own CPU per question",
         value: Math.round(asked.benchCpuUs),
         unit: 'µs',
-        note: 'asking, on the same two cores as the projection and Redis',
+        note: `asking, on the same two cores as the projection and Redis; its asking thread's loop held ${tenths(asked.benchLoopMs.p99)} ms at p99, ${tenths(asked.benchLoopMs.max)} ms at most`,
       },
       {
         name: 'answers sent as kept',
@@ -733,7 +697,7 @@ export async function projectionBench(
       },
     ];
   } finally {
-    asker.close();
+    await asker.close();
     await infra.cleanup();
   }
 }
