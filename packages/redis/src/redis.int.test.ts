@@ -57,6 +57,34 @@ describe('a Redis that may evict keys is refused', () => {
   });
 });
 
+/** A number of INFO persistence. */
+async function persistence(client: Redis, field: string): Promise<number> {
+  const value = new RegExp(`^${field}:(\\d+)`, 'm').exec(await client.info('persistence'))?.[1];
+  if (value === undefined) throw new Error(`INFO persistence has no ${field}`);
+  return Number(value);
+}
+
+describe('the append-only file of infra/redis/redis.conf', () => {
+  it('is not rewritten while it is small: 80 MB written, past the 64 MB at which Redis would by default', async () => {
+    const { client } = await ownRedis();
+    const value = 'x'.repeat(64 * 1024);
+    for (let chunk = 0; chunk < 16; chunk++) {
+      const pipeline = client.pipeline();
+      for (let i = 0; i < 80; i++) pipeline.set(`aof-${chunk}-${i}`, value);
+      await pipeline.exec();
+    }
+    expect(await persistence(client, 'aof_current_size')).toBeGreaterThan(80 * 1024 * 1024);
+    // Redis decides a rewrite in its cron (ten times a second): a few rounds of it.
+    await new Promise((r) => setTimeout(r, 500));
+    const rewrites = {
+      done: await persistence(client, 'aof_rewrites'),
+      running: await persistence(client, 'aof_rewrite_in_progress'),
+      scheduled: await persistence(client, 'aof_rewrite_scheduled'),
+    };
+    expect(rewrites).toEqual({ done: 0, running: 0, scheduled: 0 });
+  });
+});
+
 describe('the readiness probe of Redis', () => {
   it('fails once the Redis would evict (its policy changed while the service runs) or is away', async () => {
     const { server, client } = await ownRedis();
