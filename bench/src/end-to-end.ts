@@ -13,6 +13,7 @@ import {
   MiB,
   peakRss,
   percentile,
+  redisInfoNumber,
   repoRoot,
   report,
   startProcess,
@@ -149,6 +150,10 @@ async function offeredRate(
   const cpuBefore = cpuAt();
   let cpuAfter: Map<string, number> | undefined;
   const offeredEnd = setTimeout(() => (cpuAfter = cpuAt()), seconds * 1000);
+  // Redis's append-only file from the first report to the last counted: what a report adds to it, and whether Redis
+  // rewrote it meanwhile (a forked child walking the whole dataset, a core's worth for a second or more: on a small
+  // machine every hop feels it).
+  const aofBefore = await aofState(infra);
   const driven = await driveTraffic({
     intakeUrl: intake,
     cases: planTraffic({ ...trafficOf(rate, seconds), runId: `${infra.id}-${rate}` }),
@@ -174,6 +179,7 @@ async function offeredRate(
     };
   });
   await watcher;
+  const aof = aofGrowth(aofBefore, await aofState(infra), driven.reports.accepted);
   await consumer.stop();
 
   // A report not seen counted within the wait counts as infinitely late: the percentiles it reaches say so (—).
@@ -204,6 +210,12 @@ async function offeredRate(
       ...hops.figures,
       ...cpu,
       {
+        name: `@${rate}/s Redis append-only file`,
+        value: aof.kbPerReport,
+        unit: 'KB a report',
+        note: `${aof.rewrites} rewrites from the first report to the last counted${aof.rewrites > 0 ? ' (the growth is not measured across one)' : ''}`,
+      },
+      {
         name: `@${rate}/s reports`,
         value: sent,
         unit: '',
@@ -212,6 +224,7 @@ async function offeredRate(
     ],
     rows: [
       ...hops.rows,
+      { figure: `end to end @${rate}/s: Redis append-only file rewrites, first report to last counted`, value: aof.rewrites, unit: '' },
       {
         figure: `end to end @${rate}/s: reports/s carried (accepted ÷ time to the last answer)`,
         value: Math.round(accepted / driven.seconds),
@@ -275,6 +288,35 @@ function hopShares(
       unit: '%',
     })),
   };
+}
+
+interface AofState {
+  /** The file's size now (INFO persistence: aof_current_size; a rewrite starts it again from the dataset's size). */
+  readonly bytes: number;
+  /** Rewrites finished since Redis started (aof_rewrites). */
+  readonly rewrites: number;
+  /** 1 while a rewrite is under way, else 0 (aof_rewrite_in_progress). */
+  readonly rewriting: number;
+}
+
+async function aofState(infra: BenchInfra): Promise<AofState> {
+  const field = (name: string) => redisInfoNumber(infra.redis, 'persistence', name);
+  const [bytes, rewrites, rewriting] = await Promise.all([
+    field('aof_current_size'),
+    field('aof_rewrites'),
+    field('aof_rewrite_in_progress'),
+  ]);
+  return { bytes, rewrites, rewriting };
+}
+
+/**
+ * How the append-only file grew between two states, in KB a report (NaN across a rewrite, which shrinks it), and the
+ * rewrites met: those finished in between, and one under way at the end.
+ */
+function aofGrowth(before: AofState, after: AofState, reports: number): { kbPerReport: number; rewrites: number } {
+  const rewrites = after.rewrites - before.rewrites + after.rewriting;
+  const grown = rewrites === 0 && before.rewriting === 0 ? after.bytes - before.bytes : Number.NaN;
+  return { kbPerReport: Math.round((10 * grown) / 1024 / reports) / 10, rewrites };
 }
 
 /** The warm-up's rate: one the pipeline carries on a small machine (a backlog would be measured as the next rate's latency). */

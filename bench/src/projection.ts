@@ -14,6 +14,7 @@ import {
   MiB,
   peakRss,
   percentile,
+  redisInfoNumber,
   repoRoot,
   report,
   signedEvents,
@@ -82,16 +83,15 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
 
 /** CPU seconds Redis has used (INFO cpu: user + system of its main thread and the rest). */
 async function redisCpuSeconds(infra: BenchInfra): Promise<number> {
-  const info = await infra.redis.info('cpu');
-  const field = (name: string) => Number(new RegExp(`^${name}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
-  return field('used_cpu_user') + field('used_cpu_sys');
+  const [user, system] = await Promise.all([
+    redisInfoNumber(infra.redis, 'cpu', 'used_cpu_user'),
+    redisInfoNumber(infra.redis, 'cpu', 'used_cpu_sys'),
+  ]);
+  return user + system;
 }
 
 /** Bytes Redis has read from its clients (INFO stats: total_net_input_bytes). */
-async function redisBytesIn(infra: BenchInfra): Promise<number> {
-  const info = await infra.redis.info('stats');
-  return Number(/^total_net_input_bytes:(\d+)/m.exec(info)?.[1] ?? Number.NaN);
-}
+const redisBytesIn = (infra: BenchInfra) => redisInfoNumber(infra.redis, 'stats', 'total_net_input_bytes');
 
 /** Redis's time in each command since the last `CONFIG RESETSTAT` (INFO commandstats), most first: [command, µs, calls]. */
 async function redisCommandTimes(infra: BenchInfra): Promise<[string, number, number][]> {
@@ -101,10 +101,7 @@ async function redisCommandTimes(infra: BenchInfra): Promise<[string, number, nu
     .sort((a, b) => b[1] - a[1]);
 }
 
-async function usedMemory(infra: BenchInfra): Promise<number> {
-  const info = await infra.redis.info('memory');
-  return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-}
+const usedMemory = (infra: BenchInfra) => redisInfoNumber(infra.redis, 'memory', 'used_memory');
 
 /** Events written by each producer of the client comparison, in sends of SEND (the intake's group commit sends up to 500). */
 const PRODUCED = 100_000;

@@ -306,6 +306,12 @@ export interface SummaryRow {
 /** What a suite gives the summary. */
 export type SuiteRows = readonly SummaryRow[];
 
+/** A number of Redis's INFO (`section`: 'cpu', 'memory', 'persistence', ...), or NaN when the field is absent. */
+export async function redisInfoNumber(redis: Redis, section: string, field: string): Promise<number> {
+  const info = await redis.info(section);
+  return Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+}
+
 /** A summary row whose reference is measured in the same unit. */
 export function summaryRow(figure: string, value: number, unit: string, referenceName: string, reference: number): SummaryRow {
   return { figure, value, unit, reference: { name: referenceName, value: reference, unit } };
