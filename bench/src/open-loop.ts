@@ -67,22 +67,34 @@ export class OpenLoopAsker {
   private readonly worker = new Worker(new URL(import.meta.url));
   private queue: Promise<unknown> = Promise.resolve();
 
-  /** One run at a time, in the order asked. */
+  /** One run at a time, in the order asked; rejected if the run threw in the thread, or the thread failed or ended. */
   ask(run: OpenLoopRun): Promise<Answered> {
     const asked = this.queue.then(
       () =>
         new Promise<Answered>((resolve, reject) => {
-          const failed = (err: Error) => reject(err);
-          this.worker.once('error', failed);
-          this.worker.once('message', (answer: Answered & { readonly firstFailure?: string }) => {
+          const settle = () => {
+            this.worker.off('message', answered);
             this.worker.off('error', failed);
-            const { firstFailure, ...answered } = answer;
+            this.worker.off('exit', ended);
+          };
+          const failed = (err: Error) => {
+            settle();
+            reject(err);
+          };
+          const ended = (code: number) => failed(new Error(`the asking thread ended (exit code ${code}) before it answered`));
+          const answered = (reply: Reply) => {
+            settle();
+            if ('error' in reply) return reject(new Error(`the asking thread's run failed: ${reply.error}`));
+            const { firstFailure, ...answer } = reply.answer;
             if (firstFailure !== undefined)
               console.error(
                 `\nprojection: ${answer.failed} of ${answer.latencies.length} requests failed at ${run.ratePerSecond}/s; the first: ${firstFailure}`,
               );
-            resolve(answered);
-          });
+            resolve(answer);
+          };
+          this.worker.on('message', answered);
+          this.worker.on('error', failed);
+          this.worker.on('exit', ended);
           this.worker.postMessage(run);
         }),
     );
@@ -95,10 +107,16 @@ export class OpenLoopAsker {
   }
 }
 
+/** What the thread posts back for a run: its answer, or why it threw. */
+type Reply = { readonly answer: Answered & { readonly firstFailure?: string } } | { readonly error: string };
+
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const client = keptAliveClient();
   port.on('message', (run: OpenLoopRun) => {
-    void fixedRate(client, run).then((answer) => port.postMessage(answer));
+    void fixedRate(client, run).then(
+      (answer) => port.postMessage({ answer } satisfies Reply),
+      (err: unknown) => port.postMessage({ error: err instanceof Error ? (err.stack ?? err.message) : String(err) } satisfies Reply),
+    );
   });
 }

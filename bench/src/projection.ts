@@ -238,7 +238,7 @@ async function heapAtStart(url: string): Promise<{ readonly total: number; reado
 const tenths = (n: number) => Math.round(n * 10) / 10;
 
 /** A share as a percentage with one decimal. */
-const percent = (share: number) => Math.round(share * 1000) / 10;
+const percent = (share: number) => tenths(share * 100);
 
 /** Requests a second of each question, open loop: asked of the projection, and of PostgreSQL. */
 export interface QueryRates {
