@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Actor, CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { runBatchConsumer } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
@@ -8,6 +9,7 @@ import { driveTraffic, planTraffic } from '@gridgov/simulator';
 import { pino } from 'pino';
 import {
   benchInfra,
+  collectGarbage,
   cpuSeconds,
   freePort,
   MiB,
@@ -147,6 +149,11 @@ async function offeredRate(
   // Each process's CPU over the seconds the traffic is offered (not the catching up after): what a report costs where,
   // and whether the cores were short.
   const cpuAt = () => new Map([...pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  // The bench's own heap collected before the rate starts, and its event loop watched while it is offered: a pause of
+  // the bench holds its sends and its watcher, and counts as the pipeline's latency.
+  collectGarbage();
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
   const cpuBefore = cpuAt();
   let cpuAfter: Map<string, number> | undefined;
   const offeredEnd = setTimeout(() => (cpuAfter = cpuAt()), seconds * 1000);
@@ -167,6 +174,7 @@ async function offeredRate(
   });
   driving = false;
   drivenAt = performance.now();
+  loop.disable();
   clearTimeout(offeredEnd);
   const offered = cpuAfter ?? cpuAt();
   const cpu = [...pids].map(([name]): Figure => {
@@ -219,7 +227,7 @@ async function offeredRate(
         name: `@${rate}/s reports`,
         value: sent,
         unit: '',
-        note: `${accepted} accepted, ${seen} seen counted; ${(sent / seconds).toFixed(0)}/s planned; the load generator (same CPUs) fell behind by ≤ ${Math.round(driven.maxSendLagMs)} ms`,
+        note: `${accepted} accepted, ${seen} seen counted; ${(sent / seconds).toFixed(0)}/s planned; the load generator (same CPUs) fell behind by ≤ ${Math.round(driven.maxSendLagMs)} ms; the bench's event loop was held ≤ ${Math.round(loop.max / 1e6)} ms at a time`,
       },
     ],
     rows: [

@@ -306,6 +306,15 @@ export interface SummaryRow {
 /** What a suite gives the summary. */
 export type SuiteRows = readonly SummaryRow[];
 
+/**
+ * A full collection of the bench's own heap, where node was started with --expose-gc (scripts/bench does); else
+ * nothing. Before a measured span: the bench holds what earlier suites and warm-ups left, and a major collection of it
+ * held the process 76–85 ms at a time (--trace-gc), the load generator and the end-to-end watcher with it.
+ */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
 /** A number of Redis's INFO (`section`: 'cpu', 'memory', 'persistence', ...), or NaN when the field is absent. */
 export async function redisInfoNumber(redis: Redis, section: string, field: string): Promise<number> {
   const info = await redis.info(section);
