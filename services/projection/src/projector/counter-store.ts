@@ -379,7 +379,9 @@ export class CounterStore implements CounterReader {
     /** Where each stored part's values add to: its query hash's row. */
     const rowOf = parts.flatMap((stored, h) => stored.map(() => h * width));
     const cache = this.cache?.enabled ? this.cache : undefined;
-    const question = cache ? `${fields.join(',')}|${flat.map(({ area, window }) => `${area}:${window}`).join(',')}` : '';
+    // The question as asked, its hashes and not the stored parts they expand to: a part is summed into the asked hashes'
+    // rows, so a range of seven days (one row) and the seven days asked one by one (seven rows) are two questions.
+    const question = cache ? `${fields.join(',')}|${hashes.map(({ area, window }) => `${area}:${window}`).join(',')}` : '';
     const cacheKey = (p: number) => `${this.keys.prefix}:g${this.keys.generation}:${p}|${question}`;
 
     const found: (Omit<PartitionPart, 'version'> | undefined)[] = new Array<PartitionPart | undefined>(partitions);

@@ -226,6 +226,31 @@ describe.each(ways)("the counters' read cache (real Redis, $way)", ({ cluster })
     expect(cache.counts).toEqual({ hits: 5, misses: 7 });
   });
 
+  it('answers a range and the same days asked one by one each their own sums, whichever was asked first', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(connection, keys, new CounterReadCache(1024 * 1024));
+    const uncached = new CounterStore(connection, keys);
+    // A leader's page asks the week as a range (its figures) and as its seven days (its trend): the same stored hashes.
+    for (const p of [0, 1]) {
+      const folded = new FoldedDeltas();
+      for (let day = 1; day <= 7; day++) folded.add(new CounterChanges(['440705001'], [`d2026-06-0${day}`], ['reported'], [day * (p + 1)]));
+      await store.apply(p, '', '5', new Map(), folded);
+      await store.markRestored(p, '5', new Date(Date.UTC(2026, 5, 1)));
+    }
+    const range = [{ area: '440705001', window: 'r2026-06-01..2026-06-07' }];
+    const days = Array.from({ length: 7 }, (_, i) => ({ area: '440705001', window: `d2026-06-0${i + 1}` }));
+    const expected = { range: [new Map([['reported', 84]])], days: days.map((_, i) => new Map([['reported', 3 * (i + 1)]])) };
+    expect(await uncached.readMany(2, range, ['reported'])).toEqual(expected.range);
+    expect(await uncached.readMany(2, days, ['reported'])).toEqual(expected.days);
+    for (const order of [
+      ['range', 'days'],
+      ['days', 'range'],
+      ['range', 'days'],
+    ] as const) {
+      for (const asked of order) expect(await store.readMany(2, asked === 'range' ? range : days, ['reported'])).toEqual(expected[asked]);
+    }
+  });
+
   it('shares one versions read among the questions of the same moment, and never one sent before a question came', async () => {
     const keys = freshKeys();
     const cache = new CounterReadCache(1024 * 1024);
