@@ -15,7 +15,7 @@ import {
   MiB,
   peakRss,
   percentile,
-  redisInfoNumber,
+  redisInfoNumbers,
   repoRoot,
   report,
   startProcess,
@@ -308,13 +308,12 @@ interface AofState {
 }
 
 async function aofState(infra: BenchInfra): Promise<AofState> {
-  const field = (name: string) => redisInfoNumber(infra.redis, 'persistence', name);
-  const [bytes, rewrites, rewriting] = await Promise.all([
-    field('aof_current_size'),
-    field('aof_rewrites'),
-    field('aof_rewrite_in_progress'),
+  const [bytes, rewrites, rewriting] = await redisInfoNumbers(infra.redis, 'persistence', [
+    'aof_current_size',
+    'aof_rewrites',
+    'aof_rewrite_in_progress',
   ]);
-  return { bytes, rewrites, rewriting };
+  return { bytes: bytes!, rewrites: rewrites!, rewriting: rewriting! };
 }
 
 /**

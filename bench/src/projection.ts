@@ -15,6 +15,7 @@ import {
   peakRss,
   percentile,
   redisInfoNumber,
+  redisInfoNumbers,
   repoRoot,
   report,
   signedEvents,
@@ -83,11 +84,8 @@ async function kafkaConsumerPerformance(infra: BenchInfra, events: number): Prom
 
 /** CPU seconds Redis has used (INFO cpu: user + system of its main thread and the rest). */
 async function redisCpuSeconds(infra: BenchInfra): Promise<number> {
-  const [user, system] = await Promise.all([
-    redisInfoNumber(infra.redis, 'cpu', 'used_cpu_user'),
-    redisInfoNumber(infra.redis, 'cpu', 'used_cpu_sys'),
-  ]);
-  return user + system;
+  const [user, system] = await redisInfoNumbers(infra.redis, 'cpu', ['used_cpu_user', 'used_cpu_sys']);
+  return user! + system!;
 }
 
 /** Bytes Redis has read from its clients (INFO stats: total_net_input_bytes). */

@@ -315,10 +315,19 @@ export function collectGarbage(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
 
-/** A number of Redis's INFO (`section`: 'cpu', 'memory', 'persistence', ...), or NaN when the field is absent. */
-export async function redisInfoNumber(redis: Redis, section: string, field: string): Promise<number> {
+/**
+ * Numbers of one section of Redis's INFO (`section`: 'cpu', 'memory', 'persistence', ...), read at once so that they
+ * are of one moment, in the order of `fields`; NaN for a field that is absent.
+ */
+export async function redisInfoNumbers(redis: Redis, section: string, fields: readonly string[]): Promise<number[]> {
   const info = await redis.info(section);
-  return Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+  return fields.map((field) => Number(new RegExp(`^${field}:([0-9.]+)`, 'm').exec(info)?.[1] ?? Number.NaN));
+}
+
+/** A number of Redis's INFO, as {@link redisInfoNumbers} reads it. */
+export async function redisInfoNumber(redis: Redis, section: string, field: string): Promise<number> {
+  const [value] = await redisInfoNumbers(redis, section, [field]);
+  return value!;
 }
 
 /** A summary row whose reference is measured in the same unit. */
