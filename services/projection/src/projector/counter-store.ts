@@ -1,6 +1,7 @@
 import { storedPartsOf, type CountedIncident, type CounterChanges } from '@gridgov/domain';
 import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
 import type { CounterReadCache, PartitionPart } from './counter-cache.ts';
+import { decodeCounted, encodeCounted } from './counted-codec.ts';
 
 /** The generation a deployment starts in: what an absent `<prefix>:projection:generation` means. */
 export const FIRST_GENERATION = 1;
@@ -308,7 +309,7 @@ export class CounterStore implements CounterReader {
     const values = await this.redis.hmget(this.keys.incidents(partition), ...ids);
     ids.forEach((id, i) => {
       const raw = values[i];
-      if (raw) found.set(id, JSON.parse(raw) as CountedIncident);
+      if (raw) found.set(id, decodeCounted(id, raw));
     });
     return found;
   }
@@ -321,7 +322,7 @@ export class CounterStore implements CounterReader {
     deltas: FoldedDeltas,
   ): Promise<void> {
     const args: string[] = [];
-    for (const [id, incident] of incidents) args.push(id, JSON.stringify(incident));
+    for (const [id, incident] of incidents) args.push(id, encodeCounted(incident));
     // The counter fields as one JSON argument, [[field, by, ...] per counter key]: a replay's batch holds 100,000s of
     // them, far cheaper to send and parse as one string. A field whose changes net to 0 changes nothing: not sent.
     const hashes: string[] = [];
