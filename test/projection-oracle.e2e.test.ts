@@ -50,6 +50,8 @@ const CITY_LEADER = bearer({ role: 'leader', areas: ['440700'] });
  * year, one empty: the whole scope of the city, the district, the towns and a sample of communities and grids, and
  * the category and department scopes (and over the first three ranges the pairs) of the city, the district and the
  * towns; the reference sums a range day by day. Each answer's window id is checked against the reference's own calendar arithmetic too.
+ * And each of those ranges of the whole scope again as a trend (/v1/trends: the reports day by day), which is read
+ * from the same day counters as the range, one row a day where the range is one row.
  */
 const SEED = 20251124;
 const INCIDENTS = 5_000;
@@ -131,7 +133,11 @@ const RANGES: readonly (readonly [string, string])[] = [
 
 interface Query {
   readonly area: string;
-  readonly window: ReportWindow | { readonly kind: 'range'; readonly from: string; readonly to: string };
+  /** A window or a range asks /v1/figures; a trend asks /v1/trends for its days' reports, one value a day. */
+  readonly window:
+    | ReportWindow
+    | { readonly kind: 'range'; readonly from: string; readonly to: string }
+    | { readonly kind: 'trend'; readonly from: string; readonly to: string };
   readonly scope: ScopeKey;
 }
 
@@ -168,6 +174,9 @@ function plan(reference: Reference, ctx: ReturnType<typeof defaultDecisionContex
       // Pairs over the first three ranges (across the new year), to keep the comparison in minutes.
       for (const scope of [...rangeScopes, ...(i < 3 ? pairs : [])]) {
         queries.push({ area: area.code, window: { kind: 'range', from, to }, scope });
+        // The same days as a trend (one row a day where the range is one row): the two are summed from the same
+        // stored hashes, and neither may be answered the other's sums.
+        if (scope === '') queries.push({ area: area.code, window: { kind: 'trend', from, to }, scope });
       }
     });
   }
@@ -205,6 +214,26 @@ async function compare(url: string, queries: readonly Query[], reference: Refere
   const worker = async () => {
     for (let q = queries[next++]; q; q = queries[next++]) {
       const w = q.window;
+      if (w.kind === 'trend') {
+        const path = `/v1/trends?area=${q.area}&figure=reported&from=${w.from}&to=${w.to}${scopeQuery(q.scope)}`;
+        const res = await http.get(url + path, CITY_LEADER);
+        if (res.status !== 200) {
+          mismatches.push(`${path}: HTTP ${res.status} ${res.body}`);
+          continue;
+        }
+        const { series } = JSON.parse(res.body) as { series: { date: string; value: number | null }[] };
+        const expected = datesFrom(w.from, w.to).map((date) => ({
+          date,
+          value: expectedFigures(rangeCounts(reference, q.area, q.scope, date, date)).reported,
+        }));
+        const wrong = expected.filter((e, i) => series[i]?.date !== e.date || series[i]?.value !== e.value);
+        if (series.length !== expected.length || wrong.length > 0) {
+          const first = wrong[0] ?? expected[series.length];
+          const got = series.find((d) => d.date === first?.date);
+          mismatches.push(`${path}: ${series.length} days of ${expected.length}; ${first?.date} ${got?.value} ≠ ${first?.value}`);
+        }
+        continue;
+      }
       const period = w.kind === 'range' ? `from=${w.from}&to=${w.to}` : `window=${w.kind}&at=${w.at}`;
       const path = `/v1/figures?area=${q.area}&${period}${scopeQuery(q.scope)}`;
       const res = await http.get(url + path, CITY_LEADER);
