@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { bearer, eventually, testToken, type TestTokenClaims, loadXinhuiAreas } from '@gridgov/testing';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { PHONE, screenshot } from './support/browser.ts';
+import { attributeOfEach, PHONE, screenshot } from './support/browser.ts';
 import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
@@ -94,7 +94,7 @@ describe("the handler's page and the case detail, on a phone", () => {
     expect(await detail.getByTestId('case-status').textContent()).toBe('已处置');
     expect(await detail.textContent()).toContain('会城同德路');
     const timeline = detail.getByTestId('timeline');
-    const types = await Promise.all((await timeline.locator('li').all()).map((li) => li.getAttribute('data-type')));
+    const types = await attributeOfEach(timeline.locator('li'), 'data-type');
     expect(types).toEqual(['IncidentReported', 'IncidentDispatched', 'IncidentAccepted', 'IncidentResolved']);
     expect(await timeline.locator('li[data-type=IncidentAccepted]').textContent()).toContain(`处置单位 ${HANDLER.sub}`);
     expect(await timeline.locator('li[data-type=IncidentResolved]').textContent()).toContain('已清运建筑垃圾');

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { bearer, eventually, loadXinhuiAreas, testToken, type TestTokenClaims } from '@gridgov/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chooseRangeAndScope, DESKTOP, expectedShownFigures, screenshot, shownFigures } from './support/browser.ts';
+import { attributeOfEach, chooseRangeAndScope, DESKTOP, expectedShownFigures, screenshot, shownFigures } from './support/browser.ts';
 import { consoleInBrowser } from './support/console-in-browser.ts';
 import { distinctPlace } from './support/client.ts';
 
@@ -99,8 +99,7 @@ describe("the console at a district's volume", () => {
       ).json()) as { items: { incidentId: string }[] }
     ).items.map((i) => i.incidentId);
     expect(expected.length).toBeGreaterThan(0);
-    const rows = async () =>
-      Promise.all((await page.locator('[data-testid=queue] tbody tr[data-incident]').all()).map((tr) => tr.getAttribute('data-incident')));
+    const rows = () => attributeOfEach(page.locator('[data-testid=queue] tbody tr[data-incident]'), 'data-incident');
     await page.getByTestId('filter-category').selectOption('manhole_cover');
     await page.getByTestId('filter-urgency').selectOption('urgent');
     await page.getByTestId('filter-q').fill('井盖');

@@ -13,6 +13,7 @@ import {
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  attributeOfEach,
   chooseRangeAndScope,
   collectPageErrors,
   DESKTOP,
@@ -170,8 +171,7 @@ describe('the web console', () => {
       await poll(() => page.getByTestId(`count-${queue}`).textContent()).toBe(String(counts[queue]));
     await page.locator('[data-queue=handling]').click();
     const shown = async () => {
-      const rows = await page.locator('[data-testid=queue] tr[data-incident]').all();
-      const got = await Promise.all(rows.map((r) => r.getAttribute('data-incident')));
+      const got = await attributeOfEach(page.locator('[data-testid=queue] tr[data-incident]'), 'data-incident');
       return got.filter((id): id is string => id !== null && ids.includes(id));
     };
     await poll(shown).toEqual(await order('reportedAt'));
@@ -289,8 +289,7 @@ describe('the web console', () => {
 
     const { page, errors } = await signedIn(DISPATCHER, '/dispatcher');
     await page.locator('[data-queue=handling]').click();
-    const rows = async () =>
-      Promise.all((await page.locator('[data-testid=queue] tbody tr[data-incident]').all()).map((tr) => tr.getAttribute('data-incident')));
+    const rows = () => attributeOfEach(page.locator('[data-testid=queue] tbody tr[data-incident]'), 'data-incident');
     await poll(rows).toContain(other);
     await page.getByTestId('filter-category').selectOption('exposed_rubbish');
     await page.getByTestId('filter-q').fill('垃圾');

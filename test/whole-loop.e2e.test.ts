@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { testToken, type TestTokenClaims } from '@gridgov/testing';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
+import { attributeOfEach, DESKTOP, launchChromium, PHONE, screenshot, signedInPage } from './support/browser.ts';
 import { startConsoleStack, type ConsoleStack } from './support/console-stack.ts';
 
 /** What the page shows, waited for: generous, since the suite shares two cores with the browser and five services. */
@@ -137,7 +137,7 @@ describe('the whole loop, in Chromium pages only', () => {
     // 核查 通过 on the case: it is closed.
     await detail.getByTestId('case-verify').getByRole('button', { name: '核查通过' }).click();
     await poll(() => detail.getByTestId('case-status').textContent()).toBe('已结案');
-    const types = await Promise.all((await timeline.locator('li').all()).map((li) => li.getAttribute('data-type')));
+    const types = await attributeOfEach(timeline.locator('li'), 'data-type');
     expect(types).toEqual(['IncidentReported', 'IncidentDispatched', 'IncidentAccepted', 'IncidentResolved', 'IncidentClosed']);
     await screenshot(staff.page, 'loop-case-closed');
 

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
 
 /** Debian's Chromium: the browser tests drive the system's own build (nothing is downloaded). */
 export const CHROMIUM = '/usr/bin/chromium';
@@ -98,6 +98,17 @@ export async function chooseRangeAndScope(
   await page.getByTestId('scope-category').selectOption(scope.category);
   await page.getByTestId('scope-department').selectOption(scope.department);
   return { from, to };
+}
+
+/**
+ * An attribute of every element `locator` matches now, in one read of the page. Reading the elements one by one
+ * (`all()`, then each one's attribute) races a list the page is redrawing: an element gone meanwhile is waited for
+ * until the action timeout (30 s), which a poll then counts as one slow try.
+ */
+export function attributeOfEach(locator: Locator, name: string): Promise<(string | null)[]> {
+  // Run in the page: an Element there (the tests' types have no DOM).
+  type Element = { getAttribute(name: string): string | null };
+  return locator.evaluateAll((elements, attribute) => elements.map((e) => (e as unknown as Element).getAttribute(attribute)), name);
 }
 
 /** The leader's figure cards the tests compare with the API: counts as numbers, the two rates as percentages. */
