@@ -1,5 +1,5 @@
 import { stampEvents, type Command, type GridEvent } from '@gridgov/contracts';
-import { applyEvent, decide, evolve, type CountedIncident, type Incident, type IncidentState } from '@gridgov/domain';
+import { applyEvent, decide, evolve, spelledCounterField, type CountedIncident, type Incident, type IncidentState } from '@gridgov/domain';
 import { defaultDecisionContext } from '@gridgov/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -21,7 +21,7 @@ const SURVIVOR = '0b9e8c71-2f3a-4d5b-8c6d-7e8f9a0b1c2d';
 const DISPATCHER = { id: 'dispatcher-1', role: 'dispatcher' as const, areas: ['440705'] };
 const HOUR = 3_600_000;
 
-/** The counters a list of events (one case's, in order) adds up to: `area|window|field` → value, zeros left out. */
+/** The counters a list of events (one case's, in order) adds up to: `area|window|field` → value (the field spelled out), zeros left out. */
 function counters(events: readonly GridEvent[]): Map<string, number> {
   const sums = new Map<string, number>();
   let counted: CountedIncident | undefined;
@@ -29,7 +29,10 @@ function counters(events: readonly GridEvent[]): Map<string, number> {
     const result = applyEvent(ctx.areas, counted, event);
     if (result.kind !== 'applied') throw new Error(`counters: ${event.type} #${event.metadata.version} was ${result.kind}`);
     counted = result.incident;
-    for (const d of result.deltas) sums.set(`${d.area}|${d.window}|${d.field}`, (sums.get(`${d.area}|${d.window}|${d.field}`) ?? 0) + d.by);
+    for (const d of result.deltas) {
+      const key = `${d.area}|${d.window}|${spelledCounterField(d.field)}`;
+      sums.set(key, (sums.get(key) ?? 0) + d.by);
+    }
   }
   for (const [k, v] of sums) if (v === 0) sums.delete(k);
   return sums;

@@ -1,5 +1,5 @@
 import type { GridEvent } from '@gridgov/contracts';
-import { applyEvent, type CountedIncident, storedWindowsOf } from '@gridgov/domain';
+import { applyEvent, type CountedIncident, spelledCounterField, storedWindowsOf } from '@gridgov/domain';
 import { describe, expect, it } from 'vitest';
 import { WhatIfReplay } from './engine.ts';
 import { proposedConfiguration } from './proposal.ts';
@@ -150,7 +150,7 @@ function mergedCases(): GridEvent[][] {
 
 const log: GridEvent[][] = [...Array.from({ length: 120 }, (_, n) => liveCase(incidentIdOf(n), variedCase(n), AS_OF)), ...mergedCases()];
 
-/** The projection's counters over the log: its reducer's deltas summed per area, window and field. */
+/** The projection's counters over the log: its reducer's deltas summed per area, window and field (spelled out). */
 function projectionCounters(streams: readonly GridEvent[][]): Map<string, number> {
   const counters = new Map<string, number>();
   for (const stream of streams) {
@@ -159,8 +159,10 @@ function projectionCounters(streams: readonly GridEvent[][]): Map<string, number
       const applied = applyEvent(current.areas, known, event);
       if (applied.kind !== 'applied') throw new Error(`${applied.kind} at ${event.metadata.eventId}`);
       known = applied.incident;
-      for (const d of applied.deltas)
-        counters.set(`${d.area}|${d.window}|${d.field}`, (counters.get(`${d.area}|${d.window}|${d.field}`) ?? 0) + d.by);
+      for (const d of applied.deltas) {
+        const key = `${d.area}|${d.window}|${spelledCounterField(d.field)}`;
+        counters.set(key, (counters.get(key) ?? 0) + d.by);
+      }
     }
   }
   return counters;

@@ -21,14 +21,52 @@ export const CountedFigures = [
 export type CountedFigure = (typeof CountedFigures)[number];
 
 /**
- * Field of a counter hash: `reported`, `reported|c|dispute`, `closed|d|sanitation`, and for a category and a
- * department together `closed|cd|exposed_rubbish|sanitation` (catalog ids hold no `|`).
+ * Each figure's one-letter code in a counter field (ADR 0047). Letters, not names: a counter hash holds a field per
+ * figure and scope, and the names were most of a field's bytes.
+ */
+export const FIGURE_CODES: Readonly<Record<CountedFigure, string>> = {
+  reported: 'r',
+  rejected: 'j',
+  dispatched: 'p',
+  closed: 'c',
+  closedOnTime: 't',
+  overdue: 'o',
+  reworked: 'w',
+  extended: 'x',
+  escalated: 'e',
+  handlingMsClosed: 'h',
+};
+
+const FIGURE_OF_CODE: ReadonlyMap<string, CountedFigure> = new Map(CountedFigures.map((f) => [FIGURE_CODES[f], f]));
+
+/**
+ * Field of a counter hash (ADR 0047): the figure's code, then its scope: `r` (reported, whole scope), `r|dispute` (a
+ * category), `p||justice` (a department), `c|exposed_rubbish|sanitation` (a category with a department). Catalog ids
+ * hold no `|` and are never empty.
  */
 export function counterField(figure: CountedFigure, scope?: { category?: string | undefined; department?: string | undefined }): string {
-  if (scope?.category && scope.department) return `${figure}|cd|${scope.category}|${scope.department}`;
-  if (scope?.category) return `${figure}|c|${scope.category}`;
-  if (scope?.department) return `${figure}|d|${scope.department}`;
-  return figure;
+  const code = FIGURE_CODES[figure];
+  if (scope?.category && scope.department) return `${code}|${scope.category}|${scope.department}`;
+  if (scope?.category) return `${code}|${scope.category}`;
+  if (scope?.department) return `${code}||${scope.department}`;
+  return code;
+}
+
+/**
+ * The same field as a generation folded before ADR 0047 names it, with the figure spelled out and the scope marked:
+ * `reported`, `reported|c|dispute`, `dispatched|d|justice`, `closed|cd|exposed_rubbish|sanitation`. A field not in
+ * counterField's form is answered as it is.
+ */
+export function spelledCounterField(field: string): string {
+  const bar = field.indexOf('|');
+  const figure = FIGURE_OF_CODE.get(bar === -1 ? field : field.slice(0, bar));
+  if (!figure) return field;
+  if (bar === -1) return figure;
+  const rest = field.slice(bar + 1);
+  const second = rest.indexOf('|');
+  if (second === -1) return `${figure}|c|${rest}`;
+  if (second === 0) return `${figure}|d|${rest.slice(1)}`;
+  return `${figure}|cd|${rest}`;
 }
 
 /** What the projection remembers of one incident: enough to know what it counts for. */

@@ -3,7 +3,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { areas } from '../incident/test-support.ts';
 import { DEFAULT_CATEGORIES, DEFAULT_DEPARTMENTS } from '../catalog/categories.ts';
-import { type ApplyResult, applyEvent, type CountedIncident, type CounterDelta, counterField } from './counters.ts';
+import {
+  type ApplyResult,
+  applyEvent,
+  type CountedIncident,
+  type CounterDelta,
+  CountedFigures,
+  counterField,
+  spelledCounterField,
+} from './counters.ts';
 
 const meige = areas.ofLevel('community').find((c) => c.name === '梅阁村')!;
 const GRID = areas.children(meige.code)[0]!.code;
@@ -80,7 +88,8 @@ function reassignedEvent(version: number, from: string, department: string, o: {
   };
 }
 
-const key = (d: Pick<CounterDelta, 'area' | 'window' | 'field'>) => `${d.area}|${d.window}|${d.field}`;
+// Fields are compared spelled out (`dispatched|cd|dispute|justice`), as a reader would name them.
+const key = (d: Pick<CounterDelta, 'area' | 'window' | 'field'>) => `${d.area}|${d.window}|${spelledCounterField(d.field)}`;
 const sortedKeys = (deltas: readonly CounterDelta[]) => deltas.map(key).sort();
 
 /** Every (area of the lineage) × (window of the report time) × field, each +1. */
@@ -88,17 +97,40 @@ function everywhere(fields: readonly string[]): CounterDelta[] {
   return LINEAGE.flatMap((area) => REPORT_WINDOWS.flatMap((window) => fields.map((field) => ({ area, window, field, by: 1 }))));
 }
 
+/** The applied result, its deltas' fields spelled out. */
 function applied(result: ApplyResult): Extract<ApplyResult, { kind: 'applied' }> {
   if (result.kind !== 'applied') throw new Error(`expected applied, got ${result.kind}`);
-  return result;
+  return { ...result, deltas: result.deltas.map((d) => ({ ...d, field: spelledCounterField(d.field) })) };
 }
 
 describe('counterField', () => {
-  it('names the whole-scope, per-category, per-department and per-pair fields', () => {
-    expect(counterField('reported')).toBe('reported');
-    expect(counterField('reported', { category: 'dispute' })).toBe('reported|c|dispute');
-    expect(counterField('dispatched', { department: 'justice' })).toBe('dispatched|d|justice');
-    expect(counterField('closed', { category: 'dispute', department: 'justice' })).toBe('closed|cd|dispute|justice');
+  it("names the whole-scope, per-category, per-department and per-pair fields by the figure's code", () => {
+    expect(counterField('reported')).toBe('r');
+    expect(counterField('reported', { category: 'dispute' })).toBe('r|dispute');
+    expect(counterField('dispatched', { department: 'justice' })).toBe('p||justice');
+    expect(counterField('closed', { category: 'dispute', department: 'justice' })).toBe('c|dispute|justice');
+  });
+
+  it('gives every figure a code of its own', () => {
+    const codes = CountedFigures.map((figure) => counterField(figure));
+    expect(new Set(codes).size).toBe(CountedFigures.length);
+    for (const code of codes) expect(code).toMatch(/^[a-z]$/);
+  });
+
+  it('is spelled out as a generation folded before the codes names it, every figure in every scope', () => {
+    const scopes = [{}, { category: 'dispute' }, { department: 'justice' }, { category: 'exposed_rubbish', department: 'sanitation' }];
+    const spelled = (figure: string, scope: { category?: string; department?: string }) =>
+      scope.category && scope.department
+        ? `${figure}|cd|${scope.category}|${scope.department}`
+        : scope.category
+          ? `${figure}|c|${scope.category}`
+          : scope.department
+            ? `${figure}|d|${scope.department}`
+            : figure;
+    for (const figure of CountedFigures)
+      for (const scope of scopes) expect(spelledCounterField(counterField(figure, scope))).toBe(spelled(figure, scope));
+    // A field already spelled out, or not a counter field at all, is answered as it is.
+    for (const field of ['closedOnTime', 'closed|cd|dispute|justice', 'z|dispute', '']) expect(spelledCounterField(field)).toBe(field);
   });
 });
 

@@ -1,4 +1,11 @@
-import { storedPartsOf, type CountedIncident, type CounterChanges } from '@gridgov/domain';
+import {
+  CountedFigures,
+  FIGURE_CODES,
+  spelledCounterField,
+  storedPartsOf,
+  type CountedIncident,
+  type CounterChanges,
+} from '@gridgov/domain';
 import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
 import type { CounterReadCache, PartitionPart } from './counter-cache.ts';
 import { decodeCounted, encodeCounted } from './counted-codec.ts';
@@ -44,6 +51,13 @@ export class ProjectionKeys {
   counters(partition: number, area: string, window: string): string {
     return `${this.tag(partition)}:c:${area}:${window}`;
   }
+  /**
+   * How the partition's counter fields are named (ADR 0047): `coded` (counterField's form) or `spelled` (a partition
+   * folded before, its figures spelled out). Set by the partition's first apply; absent beside a checkpoint: spelled.
+   */
+  layout(partition: number): string {
+    return `${this.tag(partition)}:layout`;
+  }
   /** A SCAN pattern matching every key of this generation and nothing else (KEY_PREFIX holds no glob characters). */
   generationPattern(): string {
     return `${this.prefix}:g${this.generation}:{pj*`;
@@ -80,12 +94,37 @@ export interface CounterHash {
   readonly window: string;
 }
 
+/**
+ * Lua shared by the apply and read scripts (ADR 0047). `spelled(field)` is {@link spelledCounterField}: the name a
+ * partition folded before the fields were coded keeps for a coded field. `spelledLayout(layoutKey, checkpoint)` tells
+ * whether the partition is such a one: its layout key says so, or it has none and holds a checkpoint (folded by a
+ * version that set no layout).
+ */
+const FIELD_LAYOUT_LUA = `
+local FIGURE_NAMES = { ${CountedFigures.map((figure) => `${FIGURE_CODES[figure]} = '${figure}'`).join(', ')} }
+local function spelled(field)
+  local code, rest = string.match(field, '^([^|]*)(.*)$')
+  local figure = FIGURE_NAMES[code]
+  if not figure then return field end
+  if rest == '' then return figure end
+  local category, department = string.match(rest, '^|([^|]*)|(.*)$')
+  if not category then return figure .. '|c|' .. string.sub(rest, 2) end
+  if category == '' then return figure .. '|d|' .. department end
+  return figure .. '|cd|' .. category .. '|' .. department
+end
+local function spelledLayout(layoutKey, checkpoint)
+  local layout = redis.call('GET', layoutKey)
+  if layout then return layout == 'spelled' end
+  return checkpoint ~= ''
+end
+`;
+
 /** The most fields one HMGET or HSET of the apply script names: Lua's unpack is bounded by its C stack (8,000 values). */
 export const FIELDS_PER_CALL = 1_000;
 
 /**
  * Applies a batch's folded deltas, the incidents it touched and the new checkpoint, or nothing (the checkpoint moved:
- * GRIDGOV_CHECKPOINT_CONFLICT). The counter hashes come after the two named keys; after the named arguments come the
+ * GRIDGOV_CHECKPOINT_CONFLICT). The counter hashes come after the three named keys; after the named arguments come the
  * incidents' id/JSON pairs, then the counter fields as one JSON argument, [[field, by, ...] per counter hash].
  *
  * Each hash's fields are read with one HMGET and written back summed with one HSET (per FIELDS_PER_CALL fields), not
@@ -95,17 +134,25 @@ export const FIELDS_PER_CALL = 1_000;
  */
 const applyCounters = defineScript({
   name: 'projectionApplyCounters',
-  keys: ['checkpointKey', 'incidentsKey'],
+  keys: ['checkpointKey', 'incidentsKey', 'layoutKey'],
   argv: ['fromCheckpoint', 'toCheckpoint', 'incidentCount'],
   moreKeys: true,
   lua: `
 local checkpointKey = KEYS[1]
 local incidentsKey = KEYS[2]
+local layoutKey = KEYS[3]
 local fromCheckpoint = ARGV[1]
 local toCheckpoint = ARGV[2]
 local incidentCount = tonumber(ARGV[3])
+${FIELD_LAYOUT_LUA}
 local cp = redis.call('GET', checkpointKey) or ''
 if cp ~= fromCheckpoint then return redis.error_reply('GRIDGOV_CHECKPOINT_CONFLICT checkpoint moved') end
+local layout = redis.call('GET', layoutKey)
+if not layout then
+  layout = cp ~= '' and 'spelled' or 'coded'
+  redis.call('SET', layoutKey, layout)
+end
+local spelledFields = layout == 'spelled'
 local i = 4
 for _ = 1, incidentCount do
   redis.call('HSET', incidentsKey, ARGV[i], ARGV[i + 1])
@@ -113,13 +160,13 @@ for _ = 1, incidentCount do
 end
 local counters = cjson.decode(ARGV[i])
 local perCall = ${FIELDS_PER_CALL}
-for k = 3, #KEYS do
+for k = 4, #KEYS do
   local key = KEYS[k]
-  local fields = counters[k - 2]
+  local fields = counters[k - 3]
   for first = 1, #fields, 2 * perCall do
     local last = math.min(#fields, first + 2 * perCall - 1)
     local names = {}
-    for j = first, last, 2 do names[#names + 1] = fields[j] end
+    for j = first, last, 2 do names[#names + 1] = spelledFields and spelled(fields[j]) or fields[j] end
     local before = redis.call('HMGET', key, unpack(names))
     local sums = {}
     local zeros = {}
@@ -148,30 +195,38 @@ return 'OK'
 });
 
 /**
- * Reads the same fields (ARGV) of several counter hashes of one partition (KEYS after the two named): one HMGET each,
- * inside Redis. Answers the partition's checkpoint and restored mark ('' where absent) as they were when the values
+ * Reads the same fields (ARGV, coded) of several counter hashes of one partition (KEYS after the three named): one
+ * HMGET each, inside Redis, the fields spelled out where the partition keeps them so (ADR 0047). Answers the partition's checkpoint and restored mark ('' where absent) as they were when the values
  * were read (one script: nothing is applied between), then the values as one string, hash after hash, each hash's
  * fields in ARGV's order, ',' between, '' where a field is absent (0): one string to parse instead of an array per
  * hash. Counters are integers, so no value holds a ','.
  */
 const readCounters = defineScript({
   name: 'projectionReadCounters',
-  keys: ['checkpointKey', 'restoredKey'],
+  keys: ['checkpointKey', 'restoredKey', 'layoutKey'],
   argv: [],
   moreKeys: true,
   lua: `
 local checkpointKey = KEYS[1]
 local restoredKey = KEYS[2]
+local layoutKey = KEYS[3]
+${FIELD_LAYOUT_LUA}
+local checkpoint = redis.call('GET', checkpointKey) or ''
+local fields = ARGV
+if spelledLayout(layoutKey, checkpoint) then
+  fields = {}
+  for f = 1, #ARGV do fields[f] = spelled(ARGV[f]) end
+end
 local out = {}
 local n = 0
-for k = 3, #KEYS do
-  local values = redis.call('HMGET', KEYS[k], unpack(ARGV))
-  for f = 1, #ARGV do
+for k = 4, #KEYS do
+  local values = redis.call('HMGET', KEYS[k], unpack(fields))
+  for f = 1, #fields do
     n = n + 1
     out[n] = values[f] or ''
   end
 end
-return { redis.call('GET', checkpointKey) or '', redis.call('GET', restoredKey) or '', table.concat(out, ',') }
+return { checkpoint, redis.call('GET', restoredKey) or '', table.concat(out, ',') }
 `,
   reply: (raw) => {
     if (!Array.isArray(raw) || raw.length !== 3 || !raw.every((x) => typeof x === 'string'))
@@ -338,13 +393,20 @@ export class CounterStore implements CounterReader {
     // A refusal is a CheckpointConflict naming the partition's checkpoint key.
     await applyCounters.run(
       this.redis,
-      { checkpointKey: this.keys.checkpoint(partition), incidentsKey: this.keys.incidents(partition) },
+      {
+        checkpointKey: this.keys.checkpoint(partition),
+        incidentsKey: this.keys.incidents(partition),
+        layoutKey: this.keys.layout(partition),
+      },
       { fromCheckpoint, toCheckpoint, incidentCount: incidents.size },
       { keys: hashes, argv: args },
     );
   }
 
-  /** Sums one counter hash (or the days or months a week, quarter or year is made of) across every partition. */
+  /**
+   * Sums one counter hash (or the days or months a week, quarter or year is made of) across every partition, each field
+   * named as {@link spelledCounterField} names it whatever the partition's layout: for tests and an operator's look.
+   */
   async read(partitions: number, area: string, window: string): Promise<Map<string, number>> {
     const pipeline = this.redis.pipeline();
     for (const stored of storedPartsOf(window)) {
@@ -354,7 +416,10 @@ export class CounterStore implements CounterReader {
     const sum = new Map<string, number>();
     for (const [err, value] of results) {
       if (err) throw err;
-      for (const [field, n] of Object.entries(value as Record<string, string>)) sum.set(field, (sum.get(field) ?? 0) + Number(n));
+      for (const [stored, n] of Object.entries(value as Record<string, string>)) {
+        const field = spelledCounterField(stored);
+        sum.set(field, (sum.get(field) ?? 0) + Number(n));
+      }
     }
     return sum;
   }
@@ -396,7 +461,7 @@ export class CounterStore implements CounterReader {
       missing.map((p) =>
         readCounters.run(
           this.redis,
-          { checkpointKey: this.keys.checkpoint(p), restoredKey: this.keys.restored(p) },
+          { checkpointKey: this.keys.checkpoint(p), restoredKey: this.keys.restored(p), layoutKey: this.keys.layout(p) },
           {},
           { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields },
         ),

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { CounterChanges, storedPartsOf } from '@gridgov/domain';
+import { CountedFigures, CounterChanges, counterField, spelledCounterField, storedPartsOf } from '@gridgov/domain';
 import fc from 'fast-check';
 import { CheckpointConflict, GenerationMoved, type Redis, redisReady } from '@gridgov/redis';
 import { sharedInfra, testLogger } from '@gridgov/testing';
@@ -163,6 +163,77 @@ describe("the counters' read script (real Redis)", () => {
     const store = new CounterStore(redis, keys);
     await redis.hset(keys.counters(1, '440705', 'all'), 'reported', 'x');
     await expect(store.readMany(2, [{ area: '440705', window: 'all' }], ['reported'])).rejects.toThrow(/counter reported holds "x"/);
+  });
+});
+
+describe('counter fields by layout: coded, or spelled out where a partition was folded before (ADR 0047, real Redis)', () => {
+  const scopes = [{}, { category: 'dispute' }, { department: 'justice' }, { category: 'exposed_rubbish', department: 'sanitation' }];
+  const coded = scopes.flatMap((scope) => CountedFigures.map((figure) => counterField(figure, scope)));
+  const batch = (by: number) => {
+    const folded = new FoldedDeltas();
+    folded.add(
+      new CounterChanges(
+        ['440705', '440705001'],
+        ['d2026-06-01', 'all'],
+        coded,
+        coded.map(() => by),
+      ),
+    );
+    return folded;
+  };
+  const hashes = [
+    { area: '440705', window: 'w2026-W23' },
+    { area: '440705001', window: 'all' },
+  ];
+
+  it("writes a new partition's fields coded and marks it so", async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    await store.apply(0, '', '1', new Map(), batch(2));
+    expect(await redis.get(keys.layout(0))).toBe('coded');
+    const stored = await redis.hgetall(keys.counters(0, '440705', 'all'));
+    expect(Object.keys(stored).sort()).toEqual([...coded].sort());
+    expect(await store.readMany(1, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 2]))));
+    // An operator's look names them in full.
+    expect((await store.read(1, '440705', 'all')).get('closedOnTime|cd|exposed_rubbish|sanitation')).toBe(2);
+  });
+
+  it('goes on in the spelled-out fields of a partition folded before, and sums it with coded partitions', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    // Partition 0 as a version before the codes left it: a checkpoint, spelled-out fields, no layout.
+    const spelled = coded.map((f) => spelledCounterField(f));
+    for (const area of ['440705', '440705001'])
+      for (const window of ['d2026-06-01', 'all'])
+        await redis.hset(keys.counters(0, area, window), Object.fromEntries(spelled.map((f) => [f, '5'])));
+    await redis.set(keys.checkpoint(0), 'old');
+    // It is read as it is before anything is folded into it.
+    expect(await store.readMany(1, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 5]))));
+
+    await store.apply(0, 'old', 'new', new Map(), batch(3));
+    await store.apply(1, '', '1', new Map(), batch(4));
+    expect(await redis.get(keys.layout(0))).toBe('spelled');
+    expect(await redis.get(keys.layout(1))).toBe('coded');
+    // Added to the fields it held, none coded beside them.
+    expect(Object.keys(await redis.hgetall(keys.counters(0, '440705', 'all'))).sort()).toEqual([...spelled].sort());
+    expect(await store.readMany(2, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 12]))));
+    expect(await store.read(2, '440705001', 'all')).toEqual(new Map(spelled.map((f) => [f, 12])));
+    // A field back at 0 goes in a spelled-out partition too.
+    await store.apply(0, 'new', 'newer', new Map(), batch(-8));
+    expect(await redis.hlen(keys.counters(0, '440705', 'all'))).toBe(0);
+  });
+
+  it('starts coded again once Redis lost a spelled-out partition', async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    await redis.set(keys.checkpoint(0), 'old');
+    await store.apply(0, 'old', 'new', new Map(), batch(1));
+    expect(await redis.get(keys.layout(0))).toBe('spelled');
+    await redis.del(keys.checkpoint(0), keys.layout(0), keys.counters(0, '440705', 'all'), keys.counters(0, '440705', 'd2026-06-01'));
+    await redis.del(keys.counters(0, '440705001', 'all'), keys.counters(0, '440705001', 'd2026-06-01'));
+    await store.apply(0, '', '1', new Map(), batch(1));
+    expect(await redis.get(keys.layout(0))).toBe('coded');
+    expect(Object.keys(await redis.hgetall(keys.counters(0, '440705', 'all'))).sort()).toEqual([...coded].sort());
   });
 });
 
