@@ -58,6 +58,10 @@ export class ProjectionKeys {
   layout(partition: number): string {
     return `${this.tag(partition)}:layout`;
   }
+  /** A coded partition's catalog ids (categories and departments) and the numbers its counter fields name them by. */
+  catalogIds(partition: number): string {
+    return `${this.tag(partition)}:ids`;
+  }
   /** A SCAN pattern matching every key of this generation and nothing else (KEY_PREFIX holds no glob characters). */
   generationPattern(): string {
     return `${this.prefix}:g${this.generation}:{pj*`;
@@ -95,22 +99,44 @@ export interface CounterHash {
 }
 
 /**
- * Lua shared by the apply and read scripts (ADR 0047). `spelled(field)` is {@link spelledCounterField}: the name a
- * partition folded before the fields were coded keeps for a coded field. `spelledLayout(layoutKey, checkpoint)` tells
- * whether the partition is such a one: its layout key says so, or it has none and holds a checkpoint (folded by a
- * version that set no layout).
+ * Lua shared by the apply and read scripts (ADR 0047). A field as the fold and the queries name it (`counterField`:
+ * `c|exposed_rubbish|sanitation`) is stored in one of two ways, by the partition's layout:
+ * - `coded`: each catalog id numbered in the partition's own `ids` hash (`c|4|9`). `numbered(field, number)` makes
+ *   that name, `number(id)` giving the id's number (nil where it has none: a read of an id never counted there);
+ * - `spelled` (a partition folded before the codes): `spelled(field)` is {@link spelledCounterField}.
+ * A field whose first part is no figure's code (none the fold makes) is stored as it is either way.
+ * `spelledLayout(layoutKey, checkpoint)`: the layout key says spelled, or there is none beside a checkpoint.
  */
 const FIELD_LAYOUT_LUA = `
 local FIGURE_NAMES = { ${CountedFigures.map((figure) => `${FIGURE_CODES[figure]} = '${figure}'`).join(', ')} }
-local function spelled(field)
+local function fieldParts(field)
   local code, rest = string.match(field, '^([^|]*)(.*)$')
+  if rest == '' then return code, '', '' end
+  local category, department = string.match(rest, '^|([^|]*)|(.*)$')
+  if not category then return code, string.sub(rest, 2), '' end
+  return code, category, department
+end
+local function spelled(field)
+  local code, category, department = fieldParts(field)
   local figure = FIGURE_NAMES[code]
   if not figure then return field end
-  if rest == '' then return figure end
-  local category, department = string.match(rest, '^|([^|]*)|(.*)$')
-  if not category then return figure .. '|c|' .. string.sub(rest, 2) end
+  if category == '' and department == '' then return figure end
+  if department == '' then return figure .. '|c|' .. category end
   if category == '' then return figure .. '|d|' .. department end
   return figure .. '|cd|' .. category .. '|' .. department
+end
+local function numbered(field, number)
+  local code, category, department = fieldParts(field)
+  if not FIGURE_NAMES[code] or (category == '' and department == '') then return field end
+  local c, d = '', ''
+  if category ~= '' then
+    c = number(category)
+    if not c then return nil end
+  end
+  if department == '' then return code .. '|' .. c end
+  d = number(department)
+  if not d then return nil end
+  return code .. '|' .. c .. '|' .. d
 end
 local function spelledLayout(layoutKey, checkpoint)
   local layout = redis.call('GET', layoutKey)
@@ -134,13 +160,14 @@ export const FIELDS_PER_CALL = 1_000;
  */
 const applyCounters = defineScript({
   name: 'projectionApplyCounters',
-  keys: ['checkpointKey', 'incidentsKey', 'layoutKey'],
+  keys: ['checkpointKey', 'incidentsKey', 'layoutKey', 'idsKey'],
   argv: ['fromCheckpoint', 'toCheckpoint', 'incidentCount'],
   moreKeys: true,
   lua: `
 local checkpointKey = KEYS[1]
 local incidentsKey = KEYS[2]
 local layoutKey = KEYS[3]
+local idsKey = KEYS[4]
 local fromCheckpoint = ARGV[1]
 local toCheckpoint = ARGV[2]
 local incidentCount = tonumber(ARGV[3])
@@ -153,6 +180,37 @@ if not layout then
   redis.call('SET', layoutKey, layout)
 end
 local spelledFields = layout == 'spelled'
+-- The partition's catalog ids and their numbers, read when first needed; a new id takes the next number.
+local ids = nil
+local idCount = 0
+local function number(id)
+  if not ids then
+    ids = {}
+    local all = redis.call('HGETALL', idsKey)
+    for j = 1, #all, 2 do
+      ids[all[j]] = all[j + 1]
+      idCount = idCount + 1
+    end
+  end
+  local n = ids[id]
+  if not n then
+    idCount = idCount + 1
+    n = tostring(idCount)
+    ids[id] = n
+    redis.call('HSET', idsKey, id, n)
+  end
+  return n
+end
+-- A part names a few dozen distinct fields thousands of times: each is translated once.
+local storedNames = {}
+local function stored(field)
+  local name = storedNames[field]
+  if not name then
+    if spelledFields then name = spelled(field) else name = numbered(field, number) end
+    storedNames[field] = name
+  end
+  return name
+end
 local i = 4
 for _ = 1, incidentCount do
   redis.call('HSET', incidentsKey, ARGV[i], ARGV[i + 1])
@@ -160,13 +218,13 @@ for _ = 1, incidentCount do
 end
 local counters = cjson.decode(ARGV[i])
 local perCall = ${FIELDS_PER_CALL}
-for k = 4, #KEYS do
+for k = 5, #KEYS do
   local key = KEYS[k]
-  local fields = counters[k - 3]
+  local fields = counters[k - 4]
   for first = 1, #fields, 2 * perCall do
     local last = math.min(#fields, first + 2 * perCall - 1)
     local names = {}
-    for j = first, last, 2 do names[#names + 1] = spelledFields and spelled(fields[j]) or fields[j] end
+    for j = first, last, 2 do names[#names + 1] = stored(fields[j]) end
     local before = redis.call('HMGET', key, unpack(names))
     local sums = {}
     local zeros = {}
@@ -203,23 +261,35 @@ return 'OK'
  */
 const readCounters = defineScript({
   name: 'projectionReadCounters',
-  keys: ['checkpointKey', 'restoredKey', 'layoutKey'],
+  keys: ['checkpointKey', 'restoredKey', 'layoutKey', 'idsKey'],
   argv: [],
   moreKeys: true,
   lua: `
 local checkpointKey = KEYS[1]
 local restoredKey = KEYS[2]
 local layoutKey = KEYS[3]
+local idsKey = KEYS[4]
 ${FIELD_LAYOUT_LUA}
 local checkpoint = redis.call('GET', checkpointKey) or ''
-local fields = ARGV
+local fields = {}
 if spelledLayout(layoutKey, checkpoint) then
-  fields = {}
   for f = 1, #ARGV do fields[f] = spelled(ARGV[f]) end
+else
+  local numbers = {}
+  local function number(id)
+    local n = numbers[id]
+    if n == nil then
+      n = redis.call('HGET', idsKey, id)
+      numbers[id] = n
+    end
+    return n or nil
+  end
+  -- An id never counted in the partition has no number, and its field no value: '?' names no field.
+  for f = 1, #ARGV do fields[f] = numbered(ARGV[f], number) or '?' end
 end
 local out = {}
 local n = 0
-for k = 4, #KEYS do
+for k = 5, #KEYS do
   local values = redis.call('HMGET', KEYS[k], unpack(fields))
   for f = 1, #fields do
     n = n + 1
@@ -235,6 +305,13 @@ return { checkpoint, redis.call('GET', restoredKey) or '', table.concat(out, ','
     return { version: versionOf(checkpoint, restored), values: values.split(',') };
   },
 });
+
+/** A coded partition's stored field with its catalog ids back in place of their numbers (`c|4|9` → `c|dispute|justice`). */
+function unnumbered(stored: string, idOf: ReadonlyMap<string, string>): string {
+  const [code, ...ids] = stored.split('|');
+  if (idOf.size === 0 || ids.length === 0 || ids.length > 2) return stored;
+  return [code, ...ids.map((n) => (n === '' ? '' : (idOf.get(n) ?? n)))].join('|');
+}
 
 /**
  * What a partition's counters are at: its checkpoint and its restored mark. Undefined while it is not marked restored
@@ -397,6 +474,7 @@ export class CounterStore implements CounterReader {
         checkpointKey: this.keys.checkpoint(partition),
         incidentsKey: this.keys.incidents(partition),
         layoutKey: this.keys.layout(partition),
+        idsKey: this.keys.catalogIds(partition),
       },
       { fromCheckpoint, toCheckpoint, incidentCount: incidents.size },
       { keys: hashes, argv: args },
@@ -409,15 +487,23 @@ export class CounterStore implements CounterReader {
    */
   async read(partitions: number, area: string, window: string): Promise<Map<string, number>> {
     const pipeline = this.redis.pipeline();
-    for (const stored of storedPartsOf(window)) {
-      for (let p = 0; p < partitions; p++) pipeline.hgetall(this.keys.counters(p, area, stored));
+    for (let p = 0; p < partitions; p++) {
+      pipeline.hgetall(this.keys.catalogIds(p));
+      for (const stored of storedPartsOf(window)) pipeline.hgetall(this.keys.counters(p, area, stored));
     }
     const results = (await pipeline.exec()) ?? [];
     const sum = new Map<string, number>();
-    for (const [err, value] of results) {
+    let idOf = new Map<string, string>();
+    for (const [index, [err, value]] of results.entries()) {
       if (err) throw err;
-      for (const [stored, n] of Object.entries(value as Record<string, string>)) {
-        const field = spelledCounterField(stored);
+      const hash = value as Record<string, string>;
+      if (index % (storedPartsOf(window).length + 1) === 0) {
+        // The partition's catalog ids, by number (none in a spelled partition).
+        idOf = new Map(Object.entries(hash).map(([id, n]) => [n, id]));
+        continue;
+      }
+      for (const [stored, n] of Object.entries(hash)) {
+        const field = spelledCounterField(unnumbered(stored, idOf));
         sum.set(field, (sum.get(field) ?? 0) + Number(n));
       }
     }
@@ -461,7 +547,12 @@ export class CounterStore implements CounterReader {
       missing.map((p) =>
         readCounters.run(
           this.redis,
-          { checkpointKey: this.keys.checkpoint(p), restoredKey: this.keys.restored(p), layoutKey: this.keys.layout(p) },
+          {
+            checkpointKey: this.keys.checkpoint(p),
+            restoredKey: this.keys.restored(p),
+            layoutKey: this.keys.layout(p),
+            idsKey: this.keys.catalogIds(p),
+          },
           {},
           { keys: flat.map(({ area, window }) => this.keys.counters(p, area, window)), argv: fields },
         ),

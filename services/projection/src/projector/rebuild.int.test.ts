@@ -310,7 +310,11 @@ describe('rebuild of the projection into a new generation, on the real broker an
     }
   };
 
-  /** Every key of a generation with its value, named without the generation. */
+  /**
+   * Every key of a generation with its value, named without the generation. A coded partition numbers its catalog ids
+   * in the order it first counted them (ADR 0047), which a replay need not repeat: counter fields are given with their
+   * ids back, and the `ids` hashes are left out.
+   */
   const dump = async (generation: number) => {
     const pattern = keys.at(generation).generationPattern();
     const found: string[] = [];
@@ -320,12 +324,33 @@ describe('rebuild of the projection into a new generation, on the real broker an
       cursor = next;
       found.push(...page);
     } while (cursor !== '0');
+    const idsOf = new Map<string, Map<string, string>>();
+    for (const key of found.filter((k) => k.endsWith(':ids'))) {
+      const byNumber = new Map(Object.entries(await infra.redis.hgetall(key)).map(([id, n]) => [n, id]));
+      idsOf.set(key.slice(0, -':ids'.length), byNumber);
+    }
     const out: Record<string, unknown> = {};
     for (const key of found.sort()) {
       // The marks that a partition is whole hold the instant they were set: that they are all there is checked apart.
-      if (key.endsWith(':restored')) continue;
+      if (key.endsWith(':restored') || key.endsWith(':ids')) continue;
       const name = key.replace(`:g${generation}:`, ':g*:');
-      out[name] = (await infra.redis.type(key)) === 'hash' ? await infra.redis.hgetall(key) : await infra.redis.get(key);
+      if ((await infra.redis.type(key)) !== 'hash') {
+        out[name] = await infra.redis.get(key);
+        continue;
+      }
+      const hash = await infra.redis.hgetall(key);
+      const ids = key.includes(':c:') ? idsOf.get(key.slice(0, key.indexOf(':c:'))) : undefined;
+      out[name] = ids
+        ? Object.fromEntries(
+            Object.entries(hash).map(([field, n]) => [
+              field
+                .split('|')
+                .map((part, i) => (i === 0 || part === '' ? part : (ids.get(part) ?? `?${part}`)))
+                .join('|'),
+              n,
+            ]),
+          )
+        : hash;
     }
     return out;
   };
@@ -496,8 +521,9 @@ describe('rebuild of the projection into a new generation, on the real broker an
       gaps: 0,
       incidents: new Set(sent.map((e) => e.metadata.incidentId)).size,
     });
-    // Every key of the replaced generation: its counters, incidents and checkpoints, and each partition's mark.
-    expect(report.dropped).toBe(Object.keys(liveKeys).length + PARTITIONS);
+    // Every key of the replaced generation: its counters, incidents, checkpoints and layouts, and each partition's mark
+    // and catalog ids.
+    expect(report.dropped).toBe(Object.keys(liveKeys).length + 2 * PARTITIONS);
     expect(await dump(2)).toEqual({});
     // Counters, incidents and checkpoints: key for key, field for field.
     expect(await dump(3)).toEqual(liveKeys);

@@ -186,14 +186,33 @@ describe('counter fields by layout: coded, or spelled out where a partition was 
     { area: '440705001', window: 'all' },
   ];
 
-  it("writes a new partition's fields coded and marks it so", async () => {
+  /** The field as a coded partition stores it: each catalog id by its number in the partition's `ids` hash. */
+  const numberedBy = (ids: Record<string, string>) => (field: string) =>
+    field
+      .split('|')
+      .map((part, i) => (i === 0 || part === '' ? part : ids[part]))
+      .join('|');
+
+  it("writes a new partition's fields coded, its catalog ids numbered, and marks it so", async () => {
     const keys = freshKeys();
     const store = new CounterStore(redis, keys);
     await store.apply(0, '', '1', new Map(), batch(2));
     expect(await redis.get(keys.layout(0))).toBe('coded');
+    const ids = await redis.hgetall(keys.catalogIds(0));
+    expect(Object.keys(ids).sort()).toEqual(['dispute', 'exposed_rubbish', 'justice', 'sanitation']);
+    expect(Object.values(ids).sort()).toEqual(['1', '2', '3', '4']);
     const stored = await redis.hgetall(keys.counters(0, '440705', 'all'));
-    expect(Object.keys(stored).sort()).toEqual([...coded].sort());
+    expect(Object.keys(stored).sort()).toEqual(coded.map(numberedBy(ids)).sort());
     expect(await store.readMany(1, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 2]))));
+    // A later batch with a new id numbers it next, and keeps the others' numbers.
+    const more = new FoldedDeltas();
+    more.add(new CounterChanges(['440705'], ['all'], [counterField('closed', { category: 'noise', department: 'justice' })], [1]));
+    await store.apply(0, '1', '2', new Map(), more);
+    expect(await redis.hgetall(keys.catalogIds(0))).toEqual({ ...ids, noise: '5' });
+    expect(await redis.hget(keys.counters(0, '440705', 'all'), `c|5|${ids.justice}`)).toBe('1');
+    // An id never counted in the partition is asked as nothing there.
+    const never = [counterField('closed', { category: 'never_counted' }), counterField('closed', { department: 'nobody' })];
+    expect(await store.readMany(1, hashes, never)).toEqual(hashes.map(() => new Map()));
     // An operator's look names them in full.
     expect((await store.read(1, '440705', 'all')).get('closedOnTime|cd|exposed_rubbish|sanitation')).toBe(2);
   });
@@ -233,7 +252,9 @@ describe('counter fields by layout: coded, or spelled out where a partition was 
     await redis.del(keys.counters(0, '440705001', 'all'), keys.counters(0, '440705001', 'd2026-06-01'));
     await store.apply(0, '', '1', new Map(), batch(1));
     expect(await redis.get(keys.layout(0))).toBe('coded');
-    expect(Object.keys(await redis.hgetall(keys.counters(0, '440705', 'all'))).sort()).toEqual([...coded].sort());
+    const ids = await redis.hgetall(keys.catalogIds(0));
+    expect(Object.keys(await redis.hgetall(keys.counters(0, '440705', 'all'))).sort()).toEqual(coded.map(numberedBy(ids)).sort());
+    expect(await store.readMany(1, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 1]))));
   });
 });
 
