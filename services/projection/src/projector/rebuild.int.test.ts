@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { GridEvent } from '@gridgov/contracts';
-import { Catalog, type CountedFigure, CountedFigures, parseLocalDate, type WindowKind, windowId, windowsOf } from '@gridgov/domain';
+import {
+  Catalog,
+  type CountedFigure,
+  CountedFigures,
+  parseLocalDate,
+  spelledCounterField,
+  type WindowKind,
+  windowId,
+  windowsOf,
+} from '@gridgov/domain';
 import { DurableProducer, topicWatermarks } from '@gridgov/kafka';
 import {
   bearer,
@@ -161,6 +170,8 @@ const during = withDuplicates(interleave([...phase1Lives.map((l, i) => l.slice(c
 const meanwhile = withDuplicates(interleave(Array.from({ length: 8 }, lifecycle)), 5);
 // After the switch.
 const after = withDuplicates(interleave(Array.from({ length: 12 }, lifecycle)), 5);
+/** Folded into a generation left as a version before the coded fields left it (ADR 0047). */
+const uncoded = withDuplicates(interleave(Array.from({ length: 12 }, lifecycle)), 5);
 const MALFORMED = '{"type":"IncidentReported","data":{}}';
 
 interface Known {
@@ -551,5 +562,69 @@ describe('rebuild of the projection into a new generation, on the real broker an
       (g) => g === 9,
     );
     await expectFiguresOfSent(9);
+  });
+
+  it('goes on with a generation whose fields are spelled out (folded before the codes), and a rebuild codes it', async () => {
+    await settled(9);
+    await projector.stop();
+    const nine = keys.at(9);
+    const scan = async (pattern: string) => {
+      const found: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, page] = await infra.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+        cursor = next;
+        found.push(...page);
+      } while (cursor !== '0');
+      return found;
+    };
+    // Generation 9 as a version before ADR 0047 would have left it: the figures and catalog ids spelled out in every
+    // field, no layout and no ids keys.
+    for (let p = 0; p < PARTITIONS; p++) {
+      const idOf = new Map(Object.entries(await infra.redis.hgetall(nine.catalogIds(p))).map(([id, n]) => [n, id]));
+      for (const key of await scan(nine.counters(p, '*', '*'))) {
+        const hash = await infra.redis.hgetall(key);
+        const spelled = Object.entries(hash).map(([field, n]) => {
+          const [code, ...ids] = field.split('|');
+          return [spelledCounterField([code, ...ids.map((id) => (id === '' ? '' : idOf.get(id)!))].join('|')), n] as const;
+        });
+        await infra.redis.multi().del(key).hset(key, Object.fromEntries(spelled)).exec();
+      }
+      await infra.redis.del(nine.layout(p), nine.catalogIds(p));
+    }
+    const fields = async () => (await Promise.all((await scan(nine.counters(0, '*', '*'))).map((k) => infra.redis.hkeys(k)))).flat();
+    expect(await fields()).toContain('closedOnTime');
+
+    // Read as it is, and folded into as it is.
+    projector = liveProjector();
+    await projector.start();
+    await send(uncoded);
+    await settled(9);
+    expect(await Promise.all([...Array(PARTITIONS).keys()].map((p) => infra.redis.get(nine.layout(p))))).toEqual(
+      Array.from({ length: PARTITIONS }, () => 'spelled'),
+    );
+    for (const field of await fields()) expect(field).toMatch(/^[a-zA-Z]{2,}(\|(c|d|cd)\|[^|]+(\|[^|]+)?)?$/);
+    await expectFiguresOfSent(9);
+
+    // A rebuild writes the next generation coded.
+    await rebuildProjection({
+      kafka: infra.kafka,
+      redis: infra.redis,
+      keyPrefix: infra.keyPrefix,
+      topics: infra.topics,
+      areas,
+      groupId: `${infra.topicPrefix}projection`,
+      logger: infra.logger,
+      eventVerifier: testEventVerifier,
+      clock: () => NOW,
+    });
+    await eventually(
+      () => Promise.resolve(other.current()),
+      (g) => g === 10,
+    );
+    expect(await Promise.all([...Array(PARTITIONS).keys()].map((p) => infra.redis.get(keys.at(10).layout(p))))).toEqual(
+      Array.from({ length: PARTITIONS }, () => 'coded'),
+    );
+    await expectFiguresOfSent(10);
   });
 });
