@@ -201,6 +201,21 @@ async function main(): Promise<void> {
     { address, partitions, configVersion: configuration.current.version, areas: areas.size, generation: generations.current() },
     'projection listening',
   );
+  // Tells an operator whether a rebuild would code counters folded before ADR 0047; a Redis not answering here is no
+  // reason to stop (the probes say so).
+  const generation = generations.current();
+  if (generation !== undefined) {
+    try {
+      const spelled = (await generations.store(generation).layouts(partitions)).filter((l) => l === 'spelled').length;
+      if (spelled > 0)
+        logger.info(
+          { generation, partitions: spelled },
+          'counters of partitions folded before their fields were coded are spelled out (ADR 0047); `pnpm rebuild-projection` writes them coded, in less memory',
+        );
+    } catch (err) {
+      logger.warn({ err, generation }, 'could not read how the counters of the generation are laid out');
+    }
+  }
   freezer?.start(config.BULLETIN_FREEZE_CHECK_MS);
   shutdownOnSignals(logger, async () => {
     await app.close();

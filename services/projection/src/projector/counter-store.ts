@@ -422,6 +422,24 @@ export class CounterStore implements CounterReader {
     });
   }
 
+  /**
+   * How each partition's counter fields are named (ADR 0047): `coded`, `spelled` (folded before the codes, including one
+   * with a checkpoint and no layout yet), or `empty` (nothing folded). One pipeline, no cross-slot call.
+   */
+  async layouts(partitions: number): Promise<('coded' | 'spelled' | 'empty')[]> {
+    const pipeline = this.redis.pipeline();
+    for (let p = 0; p < partitions; p++) pipeline.get(this.keys.layout(p)).exists(this.keys.checkpoint(p));
+    const results = (await pipeline.exec()) ?? [];
+    const failed = results.find(([err]) => err);
+    if (failed?.[0]) throw failed[0];
+    return Array.from({ length: partitions }, (_, p) => {
+      const layout = results[2 * p]?.[1] as string | null;
+      if (layout === 'coded' || layout === 'spelled') return layout;
+      if (layout !== null) throw new Error(`${this.keys.layout(p)} holds ${JSON.stringify(layout)}, not coded nor spelled`);
+      return results[2 * p + 1]?.[1] === 1 ? 'spelled' : 'empty';
+    });
+  }
+
   /** Incidents known in this generation, summed over partitions. */
   async incidentCount(partitions: number): Promise<number> {
     const pipeline = this.redis.pipeline();

@@ -226,6 +226,7 @@ describe('counter fields by layout: coded, or spelled out where a partition was 
       for (const window of ['d2026-06-01', 'all'])
         await redis.hset(keys.counters(0, area, window), Object.fromEntries(spelled.map((f) => [f, '5'])));
     await redis.set(keys.checkpoint(0), 'old');
+    expect(await store.layouts(2)).toEqual(['spelled', 'empty']);
     // It is read as it is before anything is folded into it.
     expect(await store.readMany(1, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 5]))));
 
@@ -233,6 +234,7 @@ describe('counter fields by layout: coded, or spelled out where a partition was 
     await store.apply(1, '', '1', new Map(), batch(4));
     expect(await redis.get(keys.layout(0))).toBe('spelled');
     expect(await redis.get(keys.layout(1))).toBe('coded');
+    expect(await store.layouts(2)).toEqual(['spelled', 'coded']);
     // Added to the fields it held, none coded beside them.
     expect(Object.keys(await redis.hgetall(keys.counters(0, '440705', 'all'))).sort()).toEqual([...spelled].sort());
     expect(await store.readMany(2, hashes, coded)).toEqual(hashes.map(() => new Map(coded.map((f) => [f, 12]))));
