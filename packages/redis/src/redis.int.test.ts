@@ -1,4 +1,4 @@
-import { startOwnRedis, type OwnRedis } from '@gridgov/testing';
+import { eventually, startOwnRedis, type OwnRedis } from '@gridgov/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isStoreUnavailable } from './availability.ts';
 import { assertNoEviction, EvictionPolicyError, maxmemoryPolicy, redisProbe } from './eviction.ts';
@@ -73,6 +73,12 @@ describe('the append-only file of infra/redis/redis.conf', () => {
       for (let i = 0; i < 80; i++) pipeline.set(`aof-${chunk}-${i}`, value);
       await pipeline.exec();
     }
+    // With appendfsync everysec Redis answers before it writes the file, and holds the write back while a slow fsync
+    // runs (up to 2 s): the file has every write once its buffer is empty.
+    await eventually(
+      () => persistence(client, 'aof_buffer_length'),
+      (pending) => pending === 0,
+    );
     expect(await persistence(client, 'aof_current_size')).toBeGreaterThan(80 * 1024 * 1024);
     // Redis decides a rewrite in its cron (ten times a second): a few rounds of it.
     await new Promise((r) => setTimeout(r, 500));
