@@ -505,9 +505,10 @@ export class CounterStore implements CounterReader {
    */
   async read(partitions: number, area: string, window: string): Promise<Map<string, number>> {
     const pipeline = this.redis.pipeline();
+    const stored = storedPartsOf(window);
     for (let p = 0; p < partitions; p++) {
       pipeline.hgetall(this.keys.catalogIds(p));
-      for (const stored of storedPartsOf(window)) pipeline.hgetall(this.keys.counters(p, area, stored));
+      for (const part of stored) pipeline.hgetall(this.keys.counters(p, area, part));
     }
     const results = (await pipeline.exec()) ?? [];
     const sum = new Map<string, number>();
@@ -515,13 +516,13 @@ export class CounterStore implements CounterReader {
     for (const [index, [err, value]] of results.entries()) {
       if (err) throw err;
       const hash = value as Record<string, string>;
-      if (index % (storedPartsOf(window).length + 1) === 0) {
+      if (index % (stored.length + 1) === 0) {
         // The partition's catalog ids, by number (none in a spelled partition).
         idOf = new Map(Object.entries(hash).map(([id, n]) => [n, id]));
         continue;
       }
-      for (const [stored, n] of Object.entries(hash)) {
-        const field = spelledCounterField(unnumbered(stored, idOf));
+      for (const [name, n] of Object.entries(hash)) {
+        const field = spelledCounterField(unnumbered(name, idOf));
         sum.set(field, (sum.get(field) ?? 0) + Number(n));
       }
     }

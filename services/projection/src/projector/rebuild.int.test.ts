@@ -277,6 +277,19 @@ describe('rebuild of the projection into a new generation, on the real broker an
     sent.push(...events);
   };
 
+  /** What every rebuild here is given: this deployment's broker, Redis, topics and group, the test's clock. */
+  const rebuildOptions = () => ({
+    kafka: infra.kafka,
+    redis: infra.redis,
+    keyPrefix: infra.keyPrefix,
+    topics: infra.topics,
+    areas,
+    groupId: `${infra.topicPrefix}projection`,
+    logger: infra.logger,
+    eventVerifier: testEventVerifier,
+    clock: () => NOW,
+  });
+
   const highWatermarks = async () => (await topicWatermarks(infra.kafka, infra.topics.events)).map((o) => o.high);
 
   /** Every event on the topic is folded into `generation`. */
@@ -321,13 +334,8 @@ describe('rebuild of the projection into a new generation, on the real broker an
     }
   };
 
-  /**
-   * Every key of a generation with its value, named without the generation. A coded partition numbers its catalog ids
-   * in the order it first counted them (ADR 0047), which a replay need not repeat: counter fields are given with their
-   * ids back, and the `ids` hashes are left out.
-   */
-  const dump = async (generation: number) => {
-    const pattern = keys.at(generation).generationPattern();
+  /** Every key matching a SCAN pattern. */
+  const scan = async (pattern: string) => {
     const found: string[] = [];
     let cursor = '0';
     do {
@@ -335,6 +343,16 @@ describe('rebuild of the projection into a new generation, on the real broker an
       cursor = next;
       found.push(...page);
     } while (cursor !== '0');
+    return found;
+  };
+
+  /**
+   * Every key of a generation with its value, named without the generation. A coded partition numbers its catalog ids
+   * in the order it first counted them (ADR 0047), which a replay need not repeat: counter fields are given with their
+   * ids back, and the `ids` hashes are left out.
+   */
+  const dump = async (generation: number) => {
+    const found = await scan(keys.at(generation).generationPattern());
     const idsOf = new Map<string, Map<string, string>>();
     for (const key of found.filter((k) => k.endsWith(':ids'))) {
       const byNumber = new Map(Object.entries(await infra.redis.hgetall(key)).map(([id, n]) => [n, id]));
@@ -442,15 +460,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
     })();
     let output = '';
     first = await rebuildProjection({
-      kafka: infra.kafka,
-      redis: infra.redis,
-      keyPrefix: infra.keyPrefix,
-      topics: infra.topics,
-      areas,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      eventVerifier: testEventVerifier,
-      clock: () => NOW,
+      ...rebuildOptions(),
       pollMs: 20,
       progress: new Progress({ isTTY: false, write: (s: string) => (output += s) }, { label: 'rebuild', unit: 'events' }),
       // ...and some arrive after its last target, before the switch: only generation 1 gets them
@@ -508,15 +518,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
     await settled(2);
     const liveKeys = await dump(2);
     const report = await rebuildProjection({
-      kafka: infra.kafka,
-      redis: infra.redis,
-      keyPrefix: infra.keyPrefix,
-      topics: infra.topics,
-      areas,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      eventVerifier: testEventVerifier,
-      clock: () => NOW,
+      ...rebuildOptions(),
       dropOld: true,
       graceMs: 300,
     });
@@ -568,16 +570,6 @@ describe('rebuild of the projection into a new generation, on the real broker an
     await settled(9);
     await projector.stop();
     const nine = keys.at(9);
-    const scan = async (pattern: string) => {
-      const found: string[] = [];
-      let cursor = '0';
-      do {
-        const [next, page] = await infra.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-        cursor = next;
-        found.push(...page);
-      } while (cursor !== '0');
-      return found;
-    };
     // Generation 9 as a version before ADR 0047 would have left it: the figures and catalog ids spelled out in every
     // field, no layout and no ids keys.
     for (let p = 0; p < PARTITIONS; p++) {
@@ -607,17 +599,7 @@ describe('rebuild of the projection into a new generation, on the real broker an
     await expectFiguresOfSent(9);
 
     // A rebuild writes the next generation coded.
-    await rebuildProjection({
-      kafka: infra.kafka,
-      redis: infra.redis,
-      keyPrefix: infra.keyPrefix,
-      topics: infra.topics,
-      areas,
-      groupId: `${infra.topicPrefix}projection`,
-      logger: infra.logger,
-      eventVerifier: testEventVerifier,
-      clock: () => NOW,
-    });
+    await rebuildProjection(rebuildOptions());
     await eventually(
       () => Promise.resolve(other.current()),
       (g) => g === 10,
