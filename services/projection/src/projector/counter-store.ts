@@ -105,7 +105,6 @@ export interface CounterHash {
  *   that name, `number(id)` giving the id's number (nil where it has none: a read of an id never counted there);
  * - `spelled` (a partition folded before the codes): `spelled(field)` is {@link spelledCounterField}.
  * A field whose first part is no figure's code (none the fold makes) is stored as it is either way.
- * `spelledLayout(layoutKey, checkpoint)`: the layout key says spelled, or there is none beside a checkpoint.
  */
 const FIELD_LAYOUT_LUA = `
 local FIGURE_NAMES = { ${CountedFigures.map((figure) => `${FIGURE_CODES[figure]} = '${figure}'`).join(', ')} }
@@ -137,11 +136,6 @@ local function numbered(field, number)
   d = number(department)
   if not d then return nil end
   return code .. '|' .. c .. '|' .. d
-end
-local function spelledLayout(layoutKey, checkpoint)
-  local layout = redis.call('GET', layoutKey)
-  if layout then return layout == 'spelled' end
-  return checkpoint ~= ''
 end
 `;
 
@@ -271,8 +265,11 @@ local layoutKey = KEYS[3]
 local idsKey = KEYS[4]
 ${FIELD_LAYOUT_LUA}
 local checkpoint = redis.call('GET', checkpointKey) or ''
+-- Spelled: the layout key says so, or there is none beside a checkpoint (folded before layouts; its first apply sets it).
+local layout = redis.call('GET', layoutKey)
+local spelledFields = layout == 'spelled' or (not layout and checkpoint ~= '')
 local fields = {}
-if spelledLayout(layoutKey, checkpoint) then
+if spelledFields then
   for f = 1, #ARGV do fields[f] = spelled(ARGV[f]) end
 else
   local numbers = {}
