@@ -400,6 +400,13 @@ export async function projectionBench(
     await dropPostgres(table).catch(() => undefined);
     const { bytes: pgBytes, figures: pgFigureLatency, rankings: pgRankingLatency } = postgres;
 
+    /** When some failed (each counted infinitely late above): how late the others were answered. */
+    const answeredNote = (way: { readonly figures: Answered; readonly rankings: Answered }): string => {
+      if (way.figures.failed + way.rankings.failed === 0) return '';
+      const answered = (a: Answered) => a.latencies.slice(0, a.latencies.length - a.failed);
+      const ms = (a: Answered, p: number) => percentile(answered(a), p).toFixed(1);
+      return `; those answered: figures p50 ${ms(way.figures, 50)} / p99 ${ms(way.figures, 99)} ms, rankings p50 ${ms(way.rankings, 50)} / p99 ${ms(way.rankings, 99)} ms`;
+    };
     /** A way's rows: figures and rankings at p50 and p99, then the questions that failed (the first row named in full). */
     const wayRows = (
       way: { readonly figures: Answered; readonly rankings: Answered },
@@ -415,7 +422,7 @@ export async function projectionBench(
         name: `queries failed, ${label}`,
         value: way.figures.failed + way.rankings.failed,
         unit: '',
-        note: `of ${way.figures.latencies.length + way.rankings.latencies.length}`,
+        note: `of ${way.figures.latencies.length + way.rankings.latencies.length}${answeredNote(way)}`,
       },
     ];
     const figures: Figure[] = [

@@ -37,7 +37,21 @@ export interface EdgeOptions {
   readonly rateLimits?: RateLimits | undefined;
   /** Origins allowed by CORS; '*' for any; empty for none. */
   readonly corsOrigins?: readonly string[];
+  /**
+   * The most requests this instance works on at once; the next is answered 503 SERVER_BUSY at once, before its token
+   * is verified, instead of waiting in a queue that grows with every second of overload (and the memory with it).
+   * Probes, public routes and long-lived ones (`LONG_LIVED_ROUTE`) are not counted. 0 or unset: no bound.
+   */
+  readonly maxInFlight?: number | undefined;
 }
+
+/** Route config of answers that stay open (a live stream): not counted against `maxInFlight`; they have caps of their own. */
+export const LONG_LIVED_ROUTE = { longLived: true } as const;
+
+/** Retry-After of a 503 SERVER_BUSY: an overload that lasts longer is answered the same again. */
+const BUSY_RETRY_AFTER_S = 1;
+/** At most one warning this often while requests are refused as busy, with how many were. */
+const BUSY_LOG_EVERY_MS = 10_000;
 
 /** Route config of routes anyone may call: probes, the API document, CORS preflights. */
 export const PUBLIC_ROUTE = { public: true } as const;
@@ -81,6 +95,7 @@ export function requestTokenValidUntil(request: FastifyRequest): number | undefi
 }
 
 const isPublic = (request: FastifyRequest) => (request.routeOptions.config as { public?: boolean } | undefined)?.public === true;
+const isLongLived = (request: FastifyRequest) => (request.routeOptions.config as { longLived?: boolean } | undefined)?.longLived === true;
 
 /**
  * The hardened edge: request ids returned, security headers and CORS on every answer, rate limits per IP and
@@ -89,6 +104,7 @@ const isPublic = (request: FastifyRequest) => (request.routeOptions.config as { 
 export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
   const origins = new Set(options.corsOrigins ?? []);
   const allowOrigin = (origin: string | undefined) => (origin && (origins.has('*') || origins.has(origin)) ? origin : undefined);
+  const admit = admission(app, options.maxInFlight ?? 0);
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -102,6 +118,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
     const route = request.routeOptions.url;
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
+    if (route !== undefined && !isPublic(request) && !isLongLived(request)) admit(request, reply);
 
     const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
@@ -136,6 +153,41 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
       .header('access-control-max-age', '600')
       .send();
   });
+}
+
+/**
+ * Counts the requests being worked on (from here until their connection's answer is sent or abandoned) and refuses
+ * the one past `max`, 503 SERVER_BUSY with Retry-After: a fast, clear answer, where a queue would only answer later.
+ */
+function admission(app: FastifyInstance, max: number): (request: FastifyRequest, reply: FastifyReply) => void {
+  let inFlight = 0;
+  let refused = 0;
+  let lastWarnAt = Number.NEGATIVE_INFINITY;
+  const release = () => {
+    inFlight--;
+  };
+  return (request, reply) => {
+    if (max <= 0) return;
+    if (inFlight >= max) {
+      refused++;
+      const now = Date.now();
+      if (now - lastWarnAt >= BUSY_LOG_EVERY_MS) {
+        app.log.warn({ maxInFlight: max, refused }, `overloaded: ${refused} requests answered 503 SERVER_BUSY (${max} in flight)`);
+        lastWarnAt = now;
+        refused = 0;
+      }
+      throw new ApiError(
+        503,
+        'SERVER_BUSY',
+        `this instance is working on ${max} requests already; ask again in ${BUSY_RETRY_AFTER_S} s`,
+        { maxInFlight: max, retryAfterSeconds: BUSY_RETRY_AFTER_S },
+        { 'retry-after': String(BUSY_RETRY_AFTER_S) },
+      );
+    }
+    inFlight++;
+    // 'close' comes once the answer is sent, and also when the client goes away first.
+    reply.raw.once('close', release);
+  };
 }
 
 /** Longest a request waits for its rate-limit counts before it goes on without them (fail open). */

@@ -131,6 +131,11 @@ export const ERROR_CODES = {
     status: 503,
     meaning: "The token issuer's key set (JWT_JWKS_URL) could not be fetched, so the token was not judged; send it again (Retry-After).",
   },
+  SERVER_BUSY: {
+    status: 503,
+    meaning:
+      'The instance is working on as many requests as it takes at once (PROJECTION_MAX_IN_FLIGHT), so this one was refused at once, not queued; ask again (Retry-After: 1).',
+  },
   STATE_RESTORING: {
     status: 503,
     meaning: 'Redis lost the figures or case views and they are being restored from the log; nothing is lost, ask again (Retry-After).',

@@ -116,6 +116,9 @@ export function installErrorHandler(app: FastifyInstance, bodyLimit: number, dep
     if (err instanceof DependencyUnavailableError) {
       // What the client library said stays in the log (the cause), not in the answer.
       request.log.warn({ err, dependency: err.dependency }, `answered 503: ${err.message}`);
+    } else if (err instanceof ApiError && err.code === 'SERVER_BUSY') {
+      // One a request under overload: the edge warns of them together, at most every 10 s.
+      request.log.debug({ code: err.code }, `answered 503: ${err.message}`);
     } else if (err instanceof ApiError && err.statusCode === 503) {
       // An expected answer (a store being restored, say), not a fault of this process: no stack.
       request.log.warn({ code: err.code }, `answered 503: ${err.message}`);

@@ -1,6 +1,7 @@
 import type { AreaTree } from '@gridgov/domain';
 import { InboxPage, NotifierAnswers, UnreadCount } from '@gridgov/contracts';
 import {
+  LONG_LIVED_ROUTE,
   ApiError,
   BAD_REQUEST,
   createHttpServer,
@@ -132,7 +133,7 @@ function registerNotifierRoutes(scope: FastifyInstance, deps: NotifierAppDeps): 
       503: StoreAway,
     },
   };
-  app.get('/v1/notifications/stream', { schema: streamSchema }, async (request, reply) => {
+  app.get('/v1/notifications/stream', { schema: streamSchema, config: LONG_LIVED_ROUTE }, async (request, reply) => {
     const actor = requestActor(request);
     const channel = store.keys.inboxChannel(actor.id);
     const unread = await store.unreadCount(actor.id);

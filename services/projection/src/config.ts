@@ -76,6 +76,15 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .describe(
         "How far V8 lets the projection's old generation grow past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start); 0 leaves V8's own factor (up to 300 %). A replay allocates some 50 KB an event that lives for a batch; at 100 its peak RSS is a quarter lower than with V8's factor, at the same CPU an event (docs/performance.md).",
       ),
+    PROJECTION_MAX_IN_FLIGHT: z.coerce
+      .number()
+      .int()
+      .min(0)
+      .max(100_000)
+      .default(512)
+      .describe(
+        'The most questions one instance works on at once (figures, rankings, trends, bulletins, exports; live streams and the probes are not counted); the next is answered 503 SERVER_BUSY with Retry-After at once, before its token is verified, rather than queued. At 1,000 questions a second an instance works on a few at once, and on some 500 through the half-second stalls seen while events are written, which 512 lets through; unbounded, an overload queued until the process held half a gigabyte and more (ADR 0048). 0: no bound.',
+      ),
     PROJECTION_SESSION_TIMEOUT_MS: z.coerce
       .number()
       .int()

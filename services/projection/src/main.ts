@@ -154,6 +154,7 @@ async function main(): Promise<void> {
       authenticate: verifier.authenticate,
       rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
       corsOrigins: config.CORS_ORIGINS,
+      maxInFlight: config.PROJECTION_MAX_IN_FLIGHT,
     },
     trustProxy: config.TRUST_PROXY,
     timeouts: httpTimeoutsFrom(config),

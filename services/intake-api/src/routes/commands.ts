@@ -2,6 +2,7 @@ import { signEnvelope } from '@gridgov/auth';
 import { CommandAccepted, CommandEnvelope, CommandOutcome, CommandPending, ReportAccepted, type CommandPhoto } from '@gridgov/contracts';
 import { authorise, isConfidential, loggableActorId } from '@gridgov/domain';
 import {
+  LONG_LIVED_ROUTE,
   ApiError,
   BAD_REQUEST,
   DependencyUnavailableError,
@@ -267,7 +268,7 @@ export function registerCommandRoutes(app: FastifyInstance, deps: RouteDeps, pho
       503: StoreAway,
     },
   };
-  api.get('/v1/commands/:id', { schema: outcomeSchema }, async (request, reply) => {
+  api.get('/v1/commands/:id', { schema: outcomeSchema, config: LONG_LIVED_ROUTE }, async (request, reply) => {
     const actor = requestActor(request);
     const { id } = request.params;
     const { waitMs } = request.query;

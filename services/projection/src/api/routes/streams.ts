@@ -1,4 +1,5 @@
 import {
+  LONG_LIVED_ROUTE,
   ApiError,
   BAD_REQUEST,
   endWhenTokenExpires,
@@ -54,7 +55,7 @@ export function registerStreamRoutes(app: FastifyInstance, deps: ProjectionAppDe
       ),
     },
   };
-  app.withTypeProvider<ZodTypeProvider>().get('/v1/streams/figures', { schema }, async (request, reply) => {
+  app.withTypeProvider<ZodTypeProvider>().get('/v1/streams/figures', { schema, config: LONG_LIVED_ROUTE }, async (request, reply) => {
     const q = request.query;
     // Checked before the stream opens: once hijacked, an answer can no longer be an error.
     const area = confidentialScopeAllowed(deps, authorisedArea(deps, request, resolveScope(deps, q)), q);
