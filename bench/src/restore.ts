@@ -4,7 +4,18 @@ import type { CommandOutcome, GridEvent } from '@gridgov/contracts';
 import { DurableProducer, readRange, topicWatermarks } from '@gridgov/kafka';
 import { progressLine } from '@gridgov/runtime';
 import { simulateHistory } from '@gridgov/simulator';
-import { benchInfra, nodeArgs, repoRoot, report, signedEvents, type BenchInfra, type Figure, type SuiteRows } from './support.ts';
+import {
+  benchInfra,
+  MiB,
+  nodeArgs,
+  peakRss,
+  repoRoot,
+  report,
+  signedEvents,
+  type BenchInfra,
+  type Figure,
+  type SuiteRows,
+} from './support.ts';
 import { simulationContext } from './traffic-world.ts';
 
 /**
@@ -89,7 +100,7 @@ async function runRestore(
   args: readonly string[],
   env: Record<string, string>,
   rateLine: RegExp,
-): Promise<{ rate: number; wallSeconds: number; stdout: string }> {
+): Promise<{ rate: number; wallSeconds: number; stdout: string; peakRssBytes: number }> {
   // BENCH_CPU_PROF_DIR: an absolute directory where each restore command writes a V8 CPU profile (node --cpu-prof).
   const profDir = process.env['BENCH_CPU_PROF_DIR'];
   if (profDir !== undefined && !isAbsolute(profDir)) throw new Error(`BENCH_CPU_PROF_DIR: an absolute directory, got "${profDir}"`);
@@ -101,12 +112,23 @@ async function runRestore(
   });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+  // Its high-water mark, read while it runs (a process that has exited has none): the reads miss at most its last 100 ms.
+  let peakRssBytes = Number.NaN;
+  const sampler = setInterval(() => {
+    try {
+      const now = peakRss(child.pid);
+      if (Number.isFinite(now)) peakRssBytes = Number.isFinite(peakRssBytes) ? Math.max(peakRssBytes, now) : now;
+    } catch {
+      // gone between two reads
+    }
+  }, 100);
   const code = await new Promise<number | null>((r) => child.once('exit', r));
+  clearInterval(sampler);
   const wallSeconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`${script} exited with ${code}:\n${stdout}`);
   const rate = rateLine.exec(stdout)?.[1];
   if (!rate) throw new Error(`${script}: no rate in its summary:\n${stdout}`);
-  return { rate: Number(rate.replace(/,/g, '')), wallSeconds, stdout };
+  return { rate: Number(rate.replace(/,/g, '')), wallSeconds, stdout, peakRssBytes };
 }
 
 /**
@@ -160,6 +182,13 @@ export async function restoreBench(incidents: number): Promise<SuiteRows> {
         value: Math.round(readSide.rate),
         unit: 'records/s',
         note: `events + outcomes; ${readSide.wallSeconds.toFixed(1)} s wall with process start`,
+      },
+      { name: 'worker restore peak RSS', value: worker.peakRssBytes / MiB, unit: 'MiB' },
+      {
+        name: 'read-side restore peak RSS',
+        value: readSide.peakRssBytes / MiB,
+        unit: 'MiB',
+        note: 'PROJECTION_HEAP_GROWING_PERCENT applies (docs/config.md)',
       },
     ];
     report('restore', figures, { incidents, events, outcomes });

@@ -74,7 +74,7 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .max(400)
       .default(100)
       .describe(
-        "How far V8 lets the projection's old generation grow past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start); 0 leaves V8's own factor (up to 300 %). A replay allocates some 50 KB an event that lives for a batch; at 100 its peak RSS is a quarter lower than with V8's factor, at the same CPU an event (docs/performance.md).",
+        "How far V8 lets the projection's old generation grow past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start by the service and by its rebuild, restore and what-if commands); 0 leaves V8's own factor (up to 300 %). A replay allocates some 50 KB an event that lives for a batch; at 100 its peak RSS is a quarter lower than with V8's factor, at the same CPU an event (docs/performance.md).",
       ),
     PROJECTION_MAX_IN_FLIGHT: z.coerce
       .number()
@@ -162,5 +162,6 @@ export const RebuildConfig = ProjectionConfig.omit({
   BULLETIN_FREEZE_AT: true,
   BULLETIN_FREEZE_CHECK_MS: true,
   CHROMIUM_PATH: true,
+  PROJECTION_MAX_IN_FLIGHT: true,
 });
 export type RebuildConfig = z.infer<typeof RebuildConfig>;

@@ -1,4 +1,3 @@
-import { setFlagsFromString } from 'node:v8';
 import { EventVerifier, tokenVerifierFrom } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
 import { topicsWithPrefix } from '@gridgov/contracts';
@@ -9,6 +8,7 @@ import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, r
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 import { WhatIfRuns } from './what-if/runs.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';
@@ -30,8 +30,7 @@ const bootLogger = createLogger('projection', process.env['LOG_LEVEL'] ?? 'info'
 
 async function main(): Promise<void> {
   const config = parseConfig(ProjectionConfig);
-  // Set here, not in NODE_OPTIONS: Node refuses --heap-growing-percent there. It takes effect from the next collection.
-  if (config.PROJECTION_HEAP_GROWING_PERCENT > 0) setFlagsFromString(`--heap-growing-percent=${config.PROJECTION_HEAP_GROWING_PERCENT}`);
+  limitHeapGrowth(config.PROJECTION_HEAP_GROWING_PERCENT);
   const logger = createLogger('projection', config.LOG_LEVEL);
   const metrics = new ServiceMetrics('projection');
   const verifier = tokenVerifierFrom(config);

@@ -15,6 +15,7 @@ import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { dropGeneration, ProjectionGenerations } from './projector/generation.ts';
 import { rebuildProjection, RebuildRefused, summary } from './projector/rebuild.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 
 const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
        pnpm rebuild-projection --drop-generation <n>
@@ -47,6 +48,8 @@ async function cli(argv: readonly string[]): Promise<number> {
   const grace = Number(values.grace);
   if (!Number.isFinite(grace) || grace < 0) throw new RebuildRefused(`--grace: a number of seconds, got ${values.grace}`);
   const config = parseConfig(RebuildConfig);
+  // A fold of the whole log, as the service's replay: its heap grows the same way (docs/performance.md).
+  limitHeapGrowth(config.PROJECTION_HEAP_GROWING_PERCENT);
   const progress = new Progress(process.stderr, { label: 'rebuild' });
   // Log lines go to stderr above the progress bar; stdout gets the final count only.
   const logger = createLogger('projection-rebuild', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });

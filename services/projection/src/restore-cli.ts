@@ -19,6 +19,7 @@ import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
 import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './projector/rebuild.ts';
 import { nextOffset } from './projector/restore-watch.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 
 export interface ReadSideRestoreOptions {
   readonly kafka: KafkaClient;
@@ -192,6 +193,8 @@ async function cli(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const config = parseConfig(RebuildConfig);
+  // A fold of the whole log, as the service's replay: its heap grows the same way (docs/performance.md).
+  limitHeapGrowth(config.PROJECTION_HEAP_GROWING_PERCENT);
   const progress = new Progress(process.stderr, { label: 'read side' });
   // Log lines go to stderr above the progress bar; stdout gets the counts only.
   const logger = createLogger('projection-restore', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });

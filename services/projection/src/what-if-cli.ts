@@ -20,6 +20,7 @@ import {
   type WhatIfProgress,
 } from '@gridgov/what-if';
 import { RebuildConfig } from './config.ts';
+import { limitHeapGrowth } from './heap-growth.ts';
 
 const USAGE = `Usage: pnpm what-if --from <YYYY-MM-DD> --to <YYYY-MM-DD> --policy <policy.json> [--area <code>] [--json]
 
@@ -73,6 +74,8 @@ async function cli(argv: readonly string[]): Promise<number> {
   if (!policy.ok) throw new WhatIfUsage(`${values.policy} is not a valid proposal:\n  ${policy.issues.join('\n  ')}`);
 
   const config = parseConfig(RebuildConfig);
+  // A fold of the whole log, as the service's replay: its heap grows the same way (docs/performance.md).
+  limitHeapGrowth(config.PROJECTION_HEAP_GROWING_PERCENT);
   const progress = new Progress(process.stderr, { label: 'what-if', unit: 'events' });
   const logger = createLogger('what-if', config.LOG_LEVEL, { write: (line: string) => progress.log(line) });
   const kafka = createKafka({ brokers: config.KAFKA_BROKERS, clientId: 'projection-what-if', sasl: kafkaLogin(config), logger });
