@@ -100,6 +100,8 @@ async function redisCommandTimes(infra: BenchInfra): Promise<[string, number, nu
 }
 
 const usedMemory = (infra: BenchInfra) => redisInfoNumber(infra.redis, 'memory', 'used_memory');
+/** How many times Redis has forked (an append-only file rewrite: a child walking the whole dataset on the same cores). */
+const redisForks = (infra: BenchInfra) => redisInfoNumber(infra.redis, 'stats', 'total_forks');
 
 /** Events written by each producer of the client comparison, in sends of SEND (the intake's group commit sends up to 500). */
 const PRODUCED = 100_000;
@@ -356,10 +358,12 @@ export async function projectionBench(
       const startRss = peakRss(again.pid);
       try {
         const startHeap = await heapAtStart(url);
+        const forksBefore = await redisForks(infra);
         const { result: answered, written } = await writing(infra, sample, writesPerSecond, () => askAll(again.pid));
+        const forks = (await redisForks(infra)) - forksBefore;
         const partShare = (await cacheShares(url, 'gridgov_projection_read_cache_parts_total')).hit;
         const answerShares = await cacheShares(url, 'gridgov_projection_answer_cache_answers_total');
-        return { ...answered, partShare, answerShares, written, startRss, startHeap, rss: peakRss(again.pid) };
+        return { ...answered, partShare, answerShares, written, forks, startRss, startHeap, rss: peakRss(again.pid) };
       } finally {
         await stopProcess(again);
       }
@@ -401,15 +405,16 @@ export async function projectionBench(
     const { bytes: pgBytes, figures: pgFigureLatency, rankings: pgRankingLatency } = postgres;
 
     /** When some failed (each counted infinitely late above): how late the others were answered. */
-    const answeredNote = (way: { readonly figures: Answered; readonly rankings: Answered }): string => {
-      if (way.figures.failed + way.rankings.failed === 0) return '';
+    const answeredNote = (way: { readonly figures: Answered; readonly rankings: Answered; readonly forks?: number }): string => {
+      const forked = way.forks ? `; Redis forked ${way.forks} times meanwhile (an append-only file rewrite)` : '';
+      if (way.figures.failed + way.rankings.failed === 0) return forked;
       const answered = (a: Answered) => a.latencies.slice(0, a.latencies.length - a.failed);
       const ms = (a: Answered, p: number) => percentile(answered(a), p).toFixed(1);
-      return `; those answered: figures p50 ${ms(way.figures, 50)} / p99 ${ms(way.figures, 99)} ms, rankings p50 ${ms(way.rankings, 50)} / p99 ${ms(way.rankings, 99)} ms`;
+      return `; those answered: figures p50 ${ms(way.figures, 50)} / p99 ${ms(way.figures, 99)} ms, rankings p50 ${ms(way.rankings, 50)} / p99 ${ms(way.rankings, 99)} ms${forked}`;
     };
     /** A way's rows: figures and rankings at p50 and p99, then the questions that failed (the first row named in full). */
     const wayRows = (
-      way: { readonly figures: Answered; readonly rankings: Answered },
+      way: { readonly figures: Answered; readonly rankings: Answered; readonly forks?: number },
       first: string,
       label: string,
       note: string,
@@ -497,7 +502,7 @@ export async function projectionBench(
         name: 'queries failed',
         value: figureAnswers.failed + rankingAnswers.failed,
         unit: '',
-        note: `of ${figureLatency.length + rankingLatency.length}; counted infinitely late`,
+        note: `of ${figureLatency.length + rankingLatency.length}; counted infinitely late${answeredNote(asked)}`,
       },
       {
         name: 'projection CPU per question',
