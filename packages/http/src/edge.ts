@@ -118,7 +118,7 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
     // A probe must answer whatever the limits; an unknown route is a 404 for everyone (limited by address).
     const route = request.routeOptions.url;
     if (route === '/healthz' || route === '/readyz' || route === '/metrics') return;
-    if (route !== undefined && !isPublic(request) && !isLongLived(request)) admit(request, reply);
+    if (route !== undefined && !isPublic(request) && !isLongLived(request)) admit(reply);
 
     const auth = route === undefined || isPublic(request) ? undefined : await options.authenticate(request.headers.authorization);
     await enforceRateLimits(request, reply, options.rateLimits, auth?.ok ? auth.actor : undefined);
@@ -159,20 +159,23 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
  * Counts the requests being worked on (from here until their connection's answer is sent or abandoned) and refuses
  * the one past `max`, 503 SERVER_BUSY with Retry-After: a fast, clear answer, where a queue would only answer later.
  */
-function admission(app: FastifyInstance, max: number): (request: FastifyRequest, reply: FastifyReply) => void {
+function admission(app: FastifyInstance, max: number): (reply: FastifyReply) => void {
   let inFlight = 0;
   let refused = 0;
   let lastWarnAt = Number.NEGATIVE_INFINITY;
   const release = () => {
     inFlight--;
   };
-  return (request, reply) => {
+  return (reply) => {
     if (max <= 0) return;
     if (inFlight >= max) {
       refused++;
       const now = Date.now();
       if (now - lastWarnAt >= BUSY_LOG_EVERY_MS) {
-        app.log.warn({ maxInFlight: max, refused }, `overloaded: ${refused} requests answered 503 SERVER_BUSY (${max} in flight)`);
+        app.log.warn(
+          { maxInFlight: max, refused },
+          `overloaded: ${max} requests in flight; ${refused} refused 503 SERVER_BUSY since the last such warning`,
+        );
         lastWarnAt = now;
         refused = 0;
       }
