@@ -112,12 +112,13 @@ async function runRestore(
   });
   let stdout = '';
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-  // Its high-water mark, read while it runs (a process that has exited has none): the reads miss at most its last 100 ms.
+  // Its high-water mark (VmHWM, which only rises), read while it runs: a process that has exited has none, so the last
+  // read is kept, and misses at most its last 100 ms.
   let peakRssBytes = Number.NaN;
   const sampler = setInterval(() => {
     try {
       const now = peakRss(child.pid);
-      if (Number.isFinite(now)) peakRssBytes = Number.isFinite(peakRssBytes) ? Math.max(peakRssBytes, now) : now;
+      if (Number.isFinite(now)) peakRssBytes = now;
     } catch {
       // gone between two reads
     }
