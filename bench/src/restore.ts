@@ -184,7 +184,12 @@ export async function restoreBench(incidents: number): Promise<SuiteRows> {
         unit: 'records/s',
         note: `events + outcomes; ${readSide.wallSeconds.toFixed(1)} s wall with process start`,
       },
-      { name: 'worker restore peak RSS', value: worker.peakRssBytes / MiB, unit: 'MiB' },
+      {
+        name: 'worker restore peak RSS',
+        value: worker.peakRssBytes / MiB,
+        unit: 'MiB',
+        note: 'WORKER_RESTORE_HEAP_GROWING_PERCENT applies (docs/config.md)',
+      },
       {
         name: 'read-side restore peak RSS',
         value: readSide.peakRssBytes / MiB,

@@ -73,3 +73,4 @@ export * from './files.ts';
 export * from './progress.ts';
 export * from './http-timeouts.ts';
 export * from './deadline.ts';
+export * from './heap-growth.ts';

@@ -11,7 +11,7 @@ import type { DecisionContext } from '@gridgov/domain';
 import { CaseKeys, LocalKms, Pseudonyms, type Kms } from '@gridgov/crypto';
 import { createKafka, DurableProducer, highWatermarks, partitionCount, type KafkaClient } from '@gridgov/kafka';
 import { createRedis, redisReady, type Redis } from '@gridgov/redis';
-import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, limitHeapGrowth, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { WorkerConfig } from './config.ts';
 import { loadBaseline, readConfiguration } from '@gridgov/config-data';
 import { PartitionStore } from './partition-store.ts';
@@ -138,8 +138,8 @@ stopped. A worker that is running is fenced: its next write to a partition is re
 partition up again (restoring from the log, and sending what is left in the outbox) after the next rebalance
 or restart. Prints per-partition and total counts on stdout, a progress line on stderr. Reads the worker's
 environment (KAFKA_BROKERS, REDIS_URL, TOPIC_PREFIX, KEY_PREFIX, WORKER_GROUP_ID, HOLIDAYS_FILE, OFFICE_HOURS,
-DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, LOG_LEVEL) and the configuration changes on grid.config (ADR 0024);
-COMMAND_SIGNING_KEY is not needed.
+DEADLINE_*, ESCALATION_EVERY, WARNING_FRACTIONS, WORKER_RESTORE_HEAP_GROWING_PERCENT, LOG_LEVEL) and the configuration
+changes on grid.config (ADR 0024); COMMAND_SIGNING_KEY is not needed.
 
   -h, --help   this text
 `;
@@ -174,6 +174,7 @@ async function cli(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const config = parseConfig(RestoreConfig);
+  limitHeapGrowth(config.WORKER_RESTORE_HEAP_GROWING_PERCENT);
   const progress = new Progress(process.stderr, { label: 'worker state' });
   const started = performance.now();
   let done = 0;

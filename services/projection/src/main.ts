@@ -6,9 +6,15 @@ import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { readConfigurationVersions, runWhatIf } from '@gridgov/what-if';
 import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
-import { createLogger, exitOnDeadConsumer, exitOnStartupError, ReadinessProbes, shutdownOnSignals } from '@gridgov/runtime';
+import {
+  createLogger,
+  exitOnDeadConsumer,
+  exitOnStartupError,
+  limitHeapGrowth,
+  ReadinessProbes,
+  shutdownOnSignals,
+} from '@gridgov/runtime';
 import { buildProjectionApp } from './api/app.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
 import { WhatIfRuns } from './what-if/runs.ts';
 import { KafkaBulletinLog } from './projector/bulletin-log.ts';
 import { BulletinStore } from './api/bulletin.ts';

@@ -10,12 +10,11 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { loadBaseline, readConfiguration } from '@gridgov/config-data';
 import { createKafka } from '@gridgov/kafka';
 import { createRedis, redisReady } from '@gridgov/redis';
-import { createLogger, Progress, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, limitHeapGrowth, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { RebuildConfig } from './config.ts';
 import { FIRST_GENERATION, ProjectionKeys } from './projector/counter-store.ts';
 import { dropGeneration, ProjectionGenerations } from './projector/generation.ts';
 import { rebuildProjection, RebuildRefused, summary } from './projector/rebuild.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
 
 const USAGE = `Usage: pnpm rebuild-projection [--drop-old] [--grace <seconds>]
        pnpm rebuild-projection --drop-generation <n>

@@ -13,13 +13,12 @@ import { loadBaseline, readConfiguration } from '@gridgov/config-data';
 import type { AreaTree, Catalog } from '@gridgov/domain';
 import { createKafka, highWatermarks, readRanges, type PartitionRange, type KafkaClient } from '@gridgov/kafka';
 import { CheckpointConflict, createRedis, redisReady } from '@gridgov/redis';
-import { createLogger, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, limitHeapGrowth, type Logger, Progress, runCliWhenMain } from '@gridgov/runtime';
 import { CaseViewFold } from './projector/case-views/fold.ts';
 import { CaseViewStore, type Log } from './projector/case-views/store.ts';
 import { RebuildConfig } from './config.ts';
 import { rebuildProjection, RebuildRefused, summary as rebuildSummary, type RebuildReport } from './projector/rebuild.ts';
 import { nextOffset } from './projector/restore-watch.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
 
 export interface ReadSideRestoreOptions {
   readonly kafka: KafkaClient;

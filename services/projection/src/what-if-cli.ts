@@ -9,7 +9,7 @@ import { ConfigError, kafkaLogin, parseConfig } from '@gridgov/config';
 import { loadBaseline } from '@gridgov/config-data';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { createKafka } from '@gridgov/kafka';
-import { createLogger, FileError, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
+import { createLogger, FileError, limitHeapGrowth, Progress, readJsonFile, runCliWhenMain } from '@gridgov/runtime';
 import {
   policyIssues,
   ProposalError,
@@ -20,7 +20,6 @@ import {
   type WhatIfProgress,
 } from '@gridgov/what-if';
 import { RebuildConfig } from './config.ts';
-import { limitHeapGrowth } from './heap-growth.ts';
 
 const USAGE = `Usage: pnpm what-if --from <YYYY-MM-DD> --to <YYYY-MM-DD> --policy <policy.json> [--area <code>] [--json]
 
