@@ -212,6 +212,12 @@ export const HttpConfig = HttpTimeoutConfig.extend({
 });
 export type HttpConfig = z.infer<typeof HttpConfig>;
 
+/**
+ * A process's old-generation growth in percent (V8's --heap-growing-percent, set at start by `limitHeapGrowth` of
+ * @gridgov/runtime), 0–400, 100 unless set; 0 leaves V8's own factor.
+ */
+export const HeapGrowingPercent = z.coerce.number().int().min(0).max(400).default(100);
+
 /** The per-user cap on open live streams (server-sent events) of a service, counted over its instances (ADR 0020). */
 export const StreamConfig = z.object({
   STREAMS_PER_USER: z.coerce

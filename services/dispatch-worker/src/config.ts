@@ -1,5 +1,5 @@
 import { CommandSigningKey, EventSignaturesFrom, EventSigningKey, EventVerifyKeys } from '@gridgov/auth';
-import { BaselineConfig, CommonConfig, EncryptionConfig, HttpTimeoutConfig } from '@gridgov/config';
+import { BaselineConfig, CommonConfig, EncryptionConfig, HeapGrowingPercent, HttpTimeoutConfig } from '@gridgov/config';
 import { z } from 'zod';
 
 export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend({
@@ -65,14 +65,8 @@ export const WorkerConfig = CommonConfig.extend(HttpTimeoutConfig.shape).extend(
     .default(10_000)
     .describe('How soon a worker that died silently loses its partitions to the others, in ms.'),
   TIMER_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(250).describe('How often due deadline timers are looked for, in ms.'),
-  WORKER_RESTORE_HEAP_GROWING_PERCENT: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(400)
-    .default(100)
-    .describe(
-      "How far V8 lets the worker's restore command (`pnpm restore`) grow its old generation past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start by the command); 0 leaves V8's own factor (up to 300 %). At 100 its peak RSS is about a sixth lower (docs/performance.md). The service itself caps its old generation in NODE_OPTIONS (docker-compose.yml) and does not read it.",
-    ),
+  WORKER_RESTORE_HEAP_GROWING_PERCENT: HeapGrowingPercent.describe(
+    "How far V8 lets the worker's restore command (`pnpm restore`) grow its old generation past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start by the command); 0 leaves V8's own factor (up to 300 %). At 100 its peak RSS is about a sixth lower (docs/performance.md). The service itself caps its old generation in NODE_OPTIONS (docker-compose.yml) and does not read it.",
+  ),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

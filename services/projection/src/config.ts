@@ -1,5 +1,5 @@
 import { EventSignaturesFrom, RequiredEventVerifyKeys, TokenConfig } from '@gridgov/auth';
-import { BaselineConfig, CommonConfig, HttpConfig, StreamConfig } from '@gridgov/config';
+import { BaselineConfig, CommonConfig, HeapGrowingPercent, HttpConfig, StreamConfig } from '@gridgov/config';
 import { z } from 'zod';
 import { FreezeAtText } from './api/bulletin-schedule.ts';
 import { DEFAULT_WEIGHTS, WeightsText } from './api/weights.ts';
@@ -67,15 +67,9 @@ export const ProjectionConfig = CommonConfig.extend(HttpConfig.shape)
       .describe(
         "The most the cache of counter reads holds, in MiB: each events partition's part of a query's read, answered again while that partition's checkpoint has not moved (ADR 0045); 0 reads every query from Redis. A ranking of 11 areas is about 20 KiB.",
       ),
-    PROJECTION_HEAP_GROWING_PERCENT: z.coerce
-      .number()
-      .int()
-      .min(0)
-      .max(400)
-      .default(100)
-      .describe(
-        "How far V8 lets the projection's old generation grow past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start by the service and by its rebuild, restore and what-if commands); 0 leaves V8's own factor (up to 300 %). A replay allocates some 50 KB an event that lives for a batch; at 100 its peak RSS is a quarter lower than with V8's factor, at the same CPU an event (docs/performance.md).",
-      ),
+    PROJECTION_HEAP_GROWING_PERCENT: HeapGrowingPercent.describe(
+      "How far V8 lets the projection's old generation grow past what a full collection left live before it collects again, in percent (V8's --heap-growing-percent, set at start by the service and by its rebuild, restore and what-if commands); 0 leaves V8's own factor (up to 300 %). A replay allocates some 50 KB an event that lives for a batch; at 100 its peak RSS is a quarter lower than with V8's factor, at the same CPU an event (docs/performance.md).",
+    ),
     PROJECTION_MAX_IN_FLIGHT: z.coerce
       .number()
       .int()
