@@ -176,6 +176,15 @@ export function httpTimeoutsFrom(config: HttpTimeoutConfig): HttpTimeouts {
 export const HttpConfig = HttpTimeoutConfig.extend({
   HOST: z.string().default('127.0.0.1').describe('Address to listen on.'),
   PORT: z.coerce.number().int().min(0).max(65535).describe('Port to listen on (0 picks a free one).'),
+  HTTP_LISTEN_BACKLOG: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(65535)
+    .default(4096)
+    .describe(
+      "How many connections the kernel holds for the server before it accepts them (the listen backlog; the kernel caps it at net.core.somaxconn, 4096 on current Linux). Node's own 511 overflowed when many phones connected at once to a busy intake: their connection attempts were dropped and retried seconds later, and some were reset.",
+    ),
   RATE_LIMIT_WINDOW_MS: z.coerce
     .number()
     .int()

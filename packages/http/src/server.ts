@@ -128,3 +128,20 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   });
   return app;
 }
+
+/** Where a service listens, and how many connections the kernel may hold for it before it accepts them. */
+export interface ListenOptions {
+  readonly host: string;
+  readonly port: number;
+  /**
+   * The listen backlog (HTTP_LISTEN_BACKLOG; the kernel caps it at net.core.somaxconn). Node's own 511 overflowed in a
+   * burst of new connections to a busy intake: the clients' SYNs were dropped and sent again 1, 3, 7 and 15 s later,
+   * and some connections were reset (docs/performance.md, "A burst of connections and the listen backlog").
+   */
+  readonly backlog: number;
+}
+
+/** Starts listening; resolves to the address, as Fastify's `listen` does. */
+export function listenHttp(app: FastifyInstance, options: ListenOptions): Promise<string> {
+  return app.listen({ host: options.host, port: options.port, backlog: options.backlog });
+}

@@ -1,6 +1,7 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
+import { listenHttp } from '@gridgov/http';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, DurableProducer, GroupCommitProducer, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -121,7 +122,7 @@ async function main(): Promise<void> {
         }, config.PHOTO_SWEEP_INTERVAL_MS)
       : undefined;
   janitor?.unref();
-  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  const address = await listenHttp(app, { host: config.HOST, port: config.PORT, backlog: config.HTTP_LISTEN_BACKLOG });
   logger.info(
     {
       address,

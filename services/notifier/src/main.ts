@@ -1,5 +1,6 @@
 import { tokenVerifierFrom } from '@gridgov/auth';
 import { ConfigError, httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
+import { listenHttp } from '@gridgov/http';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe } from '@gridgov/kafka';
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
     },
   });
   await notifier.start();
-  const address = await app.listen({ host: config.HOST, port: config.NOTIFIER_PORT });
+  const address = await listenHttp(app, { host: config.HOST, port: config.NOTIFIER_PORT, backlog: config.HTTP_LISTEN_BACKLOG });
   logger.info(
     {
       address,

@@ -1,5 +1,6 @@
 import { EventVerifier, tokenVerifierFrom } from '@gridgov/auth';
 import { httpTimeoutsFrom, kafkaLogin, parseConfig } from '@gridgov/config';
+import { listenHttp } from '@gridgov/http';
 import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
         logger,
       })
     : undefined;
-  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  const address = await listenHttp(app, { host: config.HOST, port: config.PORT, backlog: config.HTTP_LISTEN_BACKLOG });
   logger.info(
     { address, partitions, configVersion: configuration.current.version, areas: areas.size, generation: generations.current() },
     'projection listening',
