@@ -1,9 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LONG_LIVED_ROUTE } from './edge.ts';
-import { createHttpServer } from './server.ts';
+import { goodTokenOnly, testServer } from './test-support.ts';
 
 /**
  * An instance asked more than it can answer at once refuses the rest at once (503 SERVER_BUSY, Retry-After) instead of
@@ -21,16 +20,12 @@ describe('an HTTP server with maxInFlight', () => {
   };
 
   beforeAll(async () => {
-    app = createHttpServer({
-      logger: pino({ level: 'silent' }),
-      ready: () => Promise.resolve(true),
-      openApi: { title: 'test', description: 'A server of the tests' },
+    const goodToken = goodTokenOnly('leader');
+    app = testServer({
       edge: {
         authenticate: (header) => {
           authenticated++;
-          return header === 'Bearer good'
-            ? { ok: true, actor: { id: 'u-1', role: 'leader' } }
-            : { ok: false, problem: 'headers.authorization: bad' };
+          return goodToken(header);
         },
         maxInFlight: MAX,
       },

@@ -1,20 +1,17 @@
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES } from './error-codes.ts';
 import { ApiError, DependencyUnavailableError, type Dependency } from './errors.ts';
 import { PUBLIC_ROUTE } from './edge.ts';
-import { createHttpServer, type ReadinessReport } from './server.ts';
+import type { ReadinessReport } from './server.ts';
+import { testServer } from './test-support.ts';
 
 /** A client library's error that says its server is away (as ioredis's do), and one that says nothing of the kind. */
 class StoreAway extends Error {}
 
 function server(ready: () => Promise<boolean | ReadinessReport> = () => Promise.resolve(true)) {
-  const app = createHttpServer({
-    logger: pino({ level: 'silent' }),
+  const app = testServer({
     ready,
-    openApi: { title: 'test', description: 'A server of the tests' },
     dependencyOf: (err): Dependency | undefined => (err instanceof StoreAway ? 'store' : undefined),
-    edge: { authenticate: () => ({ ok: false, problem: 'no tokens here' }) },
   });
   void app.register((scope, _options, done) => {
     scope.get('/kafka-away', { config: PUBLIC_ROUTE }, () => {

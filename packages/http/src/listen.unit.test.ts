@@ -1,7 +1,7 @@
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createHttpServer, listenHttp } from './server.ts';
+import { listenHttp } from './server.ts';
+import { testServer } from './test-support.ts';
 
 /** Holds this thread, as a busy service's event loop is held: meanwhile nothing is accepted, the kernel queues. */
 function holdThread(ms: number): void {
@@ -38,7 +38,7 @@ async function burst(port: number, count: number, withinMs: number): Promise<{ c
  * bench run, the clients' attempts were retried seconds later, and 158 connections were reset.
  */
 describe('listenHttp', () => {
-  const apps: ReturnType<typeof createHttpServer>[] = [];
+  const apps: ReturnType<typeof testServer>[] = [];
   const open: Socket[] = [];
   afterEach(async () => {
     for (const s of open.splice(0)) s.destroy();
@@ -46,12 +46,7 @@ describe('listenHttp', () => {
   });
 
   const server = async (backlog: number) => {
-    const app = createHttpServer({
-      logger: pino({ level: 'silent' }),
-      ready: () => Promise.resolve(true),
-      openApi: { title: 'test', description: 'A server of the tests' },
-      edge: { authenticate: () => ({ ok: false, problem: 'no tokens here' }) },
-    });
+    const app = testServer();
     apps.push(app);
     await listenHttp(app, { host: '127.0.0.1', port: 0, backlog });
     return (app.server.address() as AddressInfo).port;

@@ -1,22 +1,16 @@
 import type { ZodTypeProvider } from 'fastify-type-provider-zod';
-import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { PUBLIC_ROUTE } from './edge.ts';
 import { BAD_REQUEST, jsonAnswer } from './openapi.ts';
-import { createHttpServer } from './server.ts';
+import { goodTokenOnly, testServer } from './test-support.ts';
 
 const Thing = z.object({ id: z.uuid(), size: z.number().int() });
 
 function server() {
-  const app = createHttpServer({
-    logger: pino({ level: 'silent' }),
-    ready: () => Promise.resolve(true),
+  const app = testServer({
     openApi: { title: 'things', description: 'Things, for the tests', components: { Thing } },
-    edge: {
-      authenticate: (header) =>
-        header === 'Bearer good' ? { ok: true, actor: { id: 'u-1', role: 'admin' } } : { ok: false, problem: 'headers.authorization: bad' },
-    },
+    edge: { authenticate: goodTokenOnly() },
   });
   void app.register((scope, _options, done) => {
     const api = scope.withTypeProvider<ZodTypeProvider>();

@@ -1,10 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { slowUpload } from '@gridgov/testing';
 import type { FastifyInstance } from 'fastify';
-import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestActor } from './edge.ts';
-import { createHttpServer } from './server.ts';
+import { goodTokenOnly, testServer } from './test-support.ts';
 
 /**
  * Issue 20, finding 5: a body sent a byte at a time held a connection open for minutes, on an authenticated route and
@@ -17,16 +16,8 @@ describe('the HTTP server cuts a slow upload and answers a body that is not JSON
   const upload = { bodyBytes: 60, everyMs: 250 };
 
   beforeAll(async () => {
-    app = createHttpServer({
-      logger: pino({ level: 'silent' }),
-      ready: () => Promise.resolve(true),
-      openApi: { title: 'test', description: 'A server of the tests' },
-      edge: {
-        authenticate: (header) =>
-          header === 'Bearer good'
-            ? { ok: true, actor: { id: 'u-1', role: 'admin' } }
-            : { ok: false, problem: 'headers.authorization: bad' },
-      },
+    app = testServer({
+      edge: { authenticate: goodTokenOnly() },
       timeouts: { requestMs: 1_000, headersMs: 1_000, keepAliveMs: 1_000, idleMs: 10_000 },
     });
     void app.register((scope, _options, done) => {
