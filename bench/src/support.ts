@@ -168,6 +168,12 @@ export function nodeArgs(source: string): string[] {
   return ['--enable-source-maps', bundle];
 }
 
+/** The processes the bench is stopping: their exit is expected, not reported. */
+const stopping = new WeakSet<ChildProcess>();
+/** How much of a process's output is kept to show when it exits unasked: at most this many characters and lines. */
+const TAIL_CHARS = 16_384;
+const TAIL_LINES = 20;
+
 /**
  * Starts a service as its own process and resolves once it is ready: when its output matches
  * `ready` (a RegExp), or when `ready` (a URL) answers 2xx. A service (named) runs as the image runs it: its bundle
@@ -189,7 +195,19 @@ export async function startProcess(
   });
   onSpawn?.(child);
   let exited = false;
-  child.once('exit', () => (exited = true));
+  // The last of its output, kept to tell why it exited when it goes while the bench runs (its output goes nowhere else
+  // unless BENCH_LOGS is set).
+  let tail = '';
+  child.stdout?.on('data', (chunk: Buffer) => (tail = (tail + chunk.toString()).slice(-TAIL_CHARS)));
+  child.once('exit', (code, signal) => {
+    exited = true;
+    if (stopping.has(child)) return;
+    const name = service || script;
+    const lines = tail.trimEnd().split('\n').slice(-TAIL_LINES).join('\n');
+    process.stderr.write(
+      `${name} (pid ${child.pid}) exited while the bench ran, not stopped by it (${signal ? `signal ${signal}` : `exit code ${code}`}); its last output:\n${lines || '(none)'}\n`,
+    );
+  });
   let seen = '';
   let matched = false;
   // BENCH_LOGS=<dir>: each service's output kept in <dir>/<service>-<pid>.log, to read what it did (or why it exited).
@@ -216,6 +234,7 @@ export async function startProcess(
     if (matched) return child;
     await new Promise((r) => setTimeout(r, 100));
   }
+  stopping.add(child);
   child.kill('SIGKILL');
   throw new Error(`${script} was not ready in 90 s`);
 }
@@ -223,6 +242,7 @@ export async function startProcess(
 /** Stops a process this bench started and waits for it to go. */
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
+  stopping.add(child);
   const gone = new Promise((r) => child.once('exit', r));
   child.kill('SIGTERM');
   await gone;
@@ -264,10 +284,21 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** A process's /proc file; a process that is gone is said so, not as a file that is missing. */
+function procFile(pid: number, file: 'stat' | 'status'): string {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new Error(`process ${pid} is no longer running (a process the bench started is named above, with why)`);
+    throw err;
+  }
+}
+
 /** CPU seconds a running process has used so far (user + system, /proc/<pid>/stat; clock ticks of 1/100 s). */
 export function cpuSeconds(pid: number | undefined): number {
   if (!pid) return Number.NaN;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const stat = procFile(pid, 'stat');
   // Fields after the command's closing parenthesis: state is field 3, utime 14, stime 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
@@ -276,7 +307,7 @@ export function cpuSeconds(pid: number | undefined): number {
 /** The most memory a process has held (VmHWM), in bytes. */
 export function peakRss(pid: number | undefined): number {
   if (!pid) return Number.NaN;
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const status = procFile(pid, 'status');
   return Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? Number.NaN) * 1024;
 }
 
