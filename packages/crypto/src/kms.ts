@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { randomFromPool } from './random-pool.ts';
 
 /** A data key wrapped by a key-encryption key: which one (`kid`), and the wrapped bytes (iv, ciphertext, tag; base64url). */
 export const WrappedKey = z.object({
@@ -62,7 +63,7 @@ export class LocalKms implements Kms {
   }
 
   wrap(dataKey: Buffer, context: string): WrappedKey {
-    const iv = randomBytes(12);
+    const iv = randomFromPool(12);
     const cipher = createCipheriv('aes-256-gcm', this.keys.get(this.currentKid)!, iv);
     cipher.setAAD(Buffer.from(`case-key:${context}`, 'utf8'));
     const ct = Buffer.concat([cipher.update(dataKey), cipher.final()]);

@@ -1,5 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { z } from 'zod';
+import { randomFromPool } from './random-pool.ts';
 
 /**
  * A sealed value as it travels in an event field that was a string: `enc1.<iv>.<ciphertext>.<tag>` (base64url), AES-256-GCM
@@ -25,7 +26,7 @@ export const newDataKey = (): Buffer => randomBytes(32);
 
 /** Seals `plain` under `key`, bound to `context` (incident id and field). */
 export function seal(key: Buffer, plain: string, context: string): string {
-  const iv = randomBytes(12);
+  const iv = randomFromPool(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
   cipher.setAAD(Buffer.from(context, 'utf8'));
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
