@@ -5,7 +5,7 @@
  */
 export function isStoreUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
-  if (err.name === 'MaxRetriesPerRequestError') return true;
+  if (err.name === 'MaxRetriesPerRequestError' || err.name === 'RedisNoAnswerError') return true;
   if (CONNECTION_MESSAGES.has(err.message)) return true;
   return err.name === 'ReplyError' && UNAVAILABLE_REPLIES.test(err.message);
 }

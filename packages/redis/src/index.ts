@@ -1,27 +1,28 @@
 import { Redis } from 'ioredis';
+import { failWhenUnanswered } from './answer-deadline.ts';
 import { registerScripts } from './script.ts';
 
 export { Redis };
 export * from './clock.ts';
 export * from './availability.ts';
 export * from './eviction.ts';
+export { RedisNoAnswerError } from './answer-deadline.ts';
 
 /** How long one command may wait for its answer before it fails (a hung or unreachable Redis). */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
 /**
  * One connection per service. It fails fast while Redis is away: a command sent while the connection is down is
- * refused at once (no offline queue), one that gets no answer fails after REDIS_COMMAND_TIMEOUT_MS, so an HTTP
- * route answers 503 STORE_UNAVAILABLE instead of hanging, and a consumer's batch fails and is retried by Kafka.
- * The connection itself comes back on its own (reconnects every 50 ms … 2 s). Subscriber connections made with
- * `duplicate()` should turn the offline queue back on: they subscribe before they are connected. Every script defined
- * by then (`defineScript`, ADR 0013) is registered on it.
+ * refused at once (no offline queue), and once Redis has answered nothing for REDIS_COMMAND_TIMEOUT_MS every command
+ * waiting on the connection fails (`failWhenUnanswered`, ADR 0051), so an HTTP route answers 503 STORE_UNAVAILABLE
+ * instead of hanging, and a consumer's batch fails and is retried by Kafka. The connection itself comes back on its
+ * own (reconnects every 50 ms … 2 s). Subscriber connections are made with `subscriberConnection`. Every script
+ * defined by then (`defineScript`, ADR 0013) is registered on it.
  */
 export function createRedis(url: string, name: string, logger?: ConnectionLogger): Redis {
   const redis = new Redis(url, {
     connectionName: name,
     enableOfflineQueue: false,
-    commandTimeout: REDIS_COMMAND_TIMEOUT_MS,
     connectTimeout: 2_000,
     maxRetriesPerRequest: 1,
     enableAutoPipelining: true,
@@ -29,6 +30,7 @@ export function createRedis(url: string, name: string, logger?: ConnectionLogger
   });
   // Before any command, so that every auto-pipeline has them.
   registerScripts(redis);
+  failWhenUnanswered(redis, REDIS_COMMAND_TIMEOUT_MS);
   // ioredis reports every failed reconnection: said once per outage, and once when it is over.
   let down = false;
   redis.on('error', (err: Error) => {
@@ -42,6 +44,15 @@ export function createRedis(url: string, name: string, logger?: ConnectionLogger
     logger?.info({ connection: name }, 'Redis connection back');
   });
   return redis;
+}
+
+/**
+ * A subscriber connection beside `redis`: it queues commands while (re)connecting, since it subscribes before it is
+ * connected, and its few commands (SUBSCRIBE, UNSUBSCRIBE) each keep ioredis's own timeout (no answer watch: in
+ * subscriber mode Redis sends messages no command waits for).
+ */
+export function subscriberConnection(redis: Redis, name: string): Redis {
+  return redis.duplicate({ connectionName: name, enableOfflineQueue: true, commandTimeout: REDIS_COMMAND_TIMEOUT_MS });
 }
 
 /** Where a connection says that it was lost and is back (a pino logger). */

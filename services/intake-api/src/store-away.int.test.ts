@@ -89,6 +89,8 @@ describe('the intake while its Redis is away', () => {
     } finally {
       process.kill(own.pid!, 'SIGCONT');
     }
+    // The connection was closed when Redis answered nothing, and opens again on its own.
+    await redisReady(redis);
     expect((await readCase()).statusCode).toBe(200);
   });
 });

@@ -5,7 +5,7 @@ import { topicsWithPrefix } from '@gridgov/contracts';
 import { ConfigFollower, liveView, loadBaseline } from '@gridgov/config-data';
 import { createKafka, KafkaProbe, partitionCount } from '@gridgov/kafka';
 import { readConfigurationVersions, runWhatIf } from '@gridgov/what-if';
-import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady } from '@gridgov/redis';
+import { assertNoEviction, clockFrom, createRedis, rateLimitsFrom, redisProbe, redisReady, subscriberConnection } from '@gridgov/redis';
 import { instrumentRedis, ServiceMetrics } from '@gridgov/telemetry';
 import {
   createLogger,
@@ -63,16 +63,9 @@ async function main(): Promise<void> {
   });
   const generations = new ProjectionGenerations(redis, keys, logger, readCache);
   // Subscriber connections subscribe before they are connected: they queue commands while (re)connecting.
-  await generations.start(
-    redis.duplicate({ connectionName: 'projection-generation', enableOfflineQueue: true }),
-    config.GENERATION_REFRESH_MS,
-  );
+  await generations.start(subscriberConnection(redis, 'projection-generation'), config.GENERATION_REFRESH_MS);
   // One subscriber connection per instance, shared by all its live streams.
-  const changes = new FiguresChangeFeed(
-    redis.duplicate({ connectionName: 'projection-changes', enableOfflineQueue: true }),
-    keys.figuresChanged(),
-    logger,
-  );
+  const changes = new FiguresChangeFeed(subscriberConnection(redis, 'projection-changes'), keys.figuresChanged(), logger);
   await changes.start();
   // A new generation may hold other figures than the one streams last read: they re-read.
   generations.onChange(() => changes.notifyAll());
