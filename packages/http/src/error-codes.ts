@@ -122,7 +122,10 @@ export const ERROR_CODES = {
     status: 503,
     meaning: 'The photo store (S3) did not answer, or photos are not configured (S3_ENDPOINT); nothing was stored (Retry-After).',
   },
-  STORE_UNAVAILABLE: { status: 503, meaning: 'Redis did not answer within 1.5 s, or is loading; answered within 2 s (Retry-After).' },
+  STORE_UNAVAILABLE: {
+    status: 503,
+    meaning: 'Redis is unreachable, answered nothing for 1.5 s, or is loading; answered within 2 s (Retry-After).',
+  },
   PDF_UNAVAILABLE: {
     status: 503,
     meaning: 'The bulletin could not be printed as PDF (no Chromium at CHROMIUM_PATH, or it failed); its HTML document still answers.',
