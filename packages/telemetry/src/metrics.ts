@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { KeyedHistogram } from './keyed-histogram.ts';
 
 /** Seconds: fast Redis calls to slow HTTP answers. */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -30,7 +31,7 @@ export class ServiceMetrics {
   readonly consumerCrashes: Counter<'group' | 'restart'>;
   readonly recordsConsumed: Counter<'group' | 'topic'>;
   readonly deadLetters: Counter<'consumer' | 'topic'>;
-  readonly redisDuration: Histogram<'command'>;
+  readonly redisDuration: KeyedHistogram;
   readonly timerLateness: Histogram;
   readonly timersFired: Counter;
   readonly backlogReadErrors: Counter;
@@ -96,13 +97,13 @@ export class ServiceMetrics {
       labelNames: ['consumer', 'topic'],
       registers,
     });
-    this.redisDuration = new Histogram({
-      name: 'gridgov_redis_command_duration_seconds',
-      help: 'Time from a Redis command being sent to its answer, by command name (EVALSHA for the named scripts).',
-      labelNames: ['command'],
-      buckets: LATENCY_BUCKETS,
+    this.redisDuration = new KeyedHistogram(
+      'gridgov_redis_command_duration_seconds',
+      'Time from a Redis command being sent to its answer, by command name (EVALSHA for the named scripts).',
+      'command',
+      LATENCY_BUCKETS,
       registers,
-    });
+    );
     this.timerLateness = new Histogram({
       name: 'gridgov_worker_timer_lateness_seconds',
       help: 'How long after it was due a deadline timer fired.',

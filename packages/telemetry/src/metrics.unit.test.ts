@@ -1,6 +1,8 @@
+import { Histogram, Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { KeyedHistogram } from './keyed-histogram.ts';
 import { exportedMetricNames, ServiceMetrics } from './metrics.ts';
-import { consumerObserver } from './observers.ts';
+import { consumerObserver, instrumentRedis } from './observers.ts';
 import { scrapeAllowed } from './scrape.ts';
 
 describe('service metrics', () => {
@@ -63,11 +65,94 @@ describe('service metrics', () => {
     for (const name of [
       'gridgov_http_request_duration_seconds_bucket',
       'gridgov_worker_timer_lateness_seconds_count',
+      'gridgov_redis_command_duration_seconds_bucket',
       'gridgov_kafka_consumer_lag',
       'nodejs_eventloop_lag_p99_seconds',
       'process_resident_memory_bytes',
     ])
       expect(names).toContain(name);
+  });
+});
+
+describe("Redis commands' durations", () => {
+  /** A client whose commands are answered when the test says. */
+  function fakeRedis() {
+    const pending: (() => void)[] = [];
+    const client = {
+      sendCommand(command: { name: string; promise: Promise<unknown> }) {
+        return command.promise;
+      },
+      command(name: string, fails = false) {
+        let answer!: () => void;
+        const promise = new Promise<void>((resolve, reject) => (answer = () => (fails ? reject(new Error('WRONGTYPE')) : resolve())));
+        promise.catch(() => undefined);
+        pending.push(answer);
+        return this.sendCommand({ name, promise });
+      },
+    };
+    return { client, answerAll: () => pending.splice(0).forEach((answer) => answer()) };
+  }
+
+  it('counts every command by its lowercase name, answered or failed, in cumulative buckets', async () => {
+    const metrics = new ServiceMetrics('projection');
+    const { client, answerAll } = fakeRedis();
+    instrumentRedis(client, metrics);
+    const sent = [client.command('HSET'), client.command('hset'), client.command('evalsha', true)];
+    answerAll();
+    await Promise.allSettled(sent);
+    const body = (await metrics.exposition()).body;
+    expect(body).toContain('gridgov_redis_command_duration_seconds_count{service="projection",command="hset"} 2');
+    expect(body).toContain('gridgov_redis_command_duration_seconds_count{service="projection",command="evalsha"} 1');
+    // Answered at once: in the first bucket, and in every bucket above it.
+    expect(body).toContain('gridgov_redis_command_duration_seconds_bucket{le="0.0005",service="projection",command="hset"} 2');
+    expect(body).toContain('gridgov_redis_command_duration_seconds_bucket{le="10",service="projection",command="hset"} 2');
+    expect(body).toContain('gridgov_redis_command_duration_seconds_bucket{le="+Inf",service="projection",command="evalsha"} 1');
+    expect(body).not.toContain('command="HSET"');
+  });
+
+  it("is scraped exactly as prom-client's own histogram of the same observations", async () => {
+    const bounds = [0.001, 0.01, 0.1, 1];
+    const ours = new Registry();
+    const theirs = new Registry();
+    for (const registry of [ours, theirs]) registry.setDefaultLabels({ service: 'intake-api' });
+    const keyed = new KeyedHistogram('x_seconds', 'Some durations.', 'command', bounds, [ours]);
+    const reference = new Histogram({
+      name: 'x_seconds',
+      help: 'Some durations.',
+      labelNames: ['command'],
+      buckets: bounds,
+      registers: [theirs],
+    });
+    const observations: [string, number][] = [
+      ['get', 0.0004],
+      ['get', 0.001],
+      ['get', 0.05],
+      ['set', 0.5],
+      ['set', 3],
+      ['get', 1],
+    ];
+    for (const [command, seconds] of observations) {
+      keyed.observe(command, seconds);
+      reference.observe({ command }, seconds);
+    }
+    expect(await ours.metrics()).toBe(await theirs.metrics());
+    // The JSON too, but for prom-client's exemplars (none kept here).
+    const withoutExemplars = (metrics: Awaited<ReturnType<Registry['getMetricsAsJSON']>>) =>
+      metrics.map((m) => ({ ...m, values: m.values.map((v) => ({ ...v, exemplar: undefined })) }));
+    expect(withoutExemplars(await ours.getMetricsAsJSON())).toEqual(withoutExemplars(await theirs.getMetricsAsJSON()));
+    // Reset keeps the series a caller holds, zeroed.
+    const kept = keyed.series('get');
+    ours.resetMetrics();
+    theirs.resetMetrics();
+    kept.observe(0.002);
+    reference.observe({ command: 'get' }, 0.002);
+    expect((await ours.metrics()).split('\n').filter((l) => l.includes('command="get"'))).toEqual(
+      (await theirs.metrics()).split('\n').filter((l) => l.includes('command="get"')),
+    );
+  });
+
+  it('refuses bounds that are not increasing', () => {
+    expect(() => new KeyedHistogram('y_seconds', 'h', 'command', [0.1, 0.1], [])).toThrow(/increasing/);
   });
 });
 

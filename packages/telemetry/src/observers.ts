@@ -1,3 +1,4 @@
+import type { HistogramSeries } from './keyed-histogram.ts';
 import type { ServiceMetrics } from './metrics.ts';
 
 /**
@@ -42,18 +43,24 @@ interface RedisLike {
 
 /**
  * Times every command a Redis client sends, from sending to its answer, by command name (lowercase: get, hmget,
- * evalsha...). Commands of a pipeline or MULTI are timed one by one as ioredis sends them.
+ * evalsha...). Commands of a pipeline or MULTI are timed one by one as ioredis sends them. Each command name's series
+ * is looked up once and kept: a command costs a clock read, a bucket search and its promise's callback.
  */
 export function instrumentRedis<R extends object>(redis: R, metrics: ServiceMetrics): R {
   const client = redis as unknown as RedisLike;
   const send = client.sendCommand.bind(client) as (command: RedisCommandLike, ...rest: unknown[]) => unknown;
+  const byName = new Map<string, HistogramSeries>();
   client.sendCommand = (command: RedisCommandLike, ...rest: unknown[]) => {
-    const end = metrics.redisDuration.startTimer({ command: command.name.toLowerCase() });
+    const started = performance.now();
     const result = send(command, ...rest);
-    command.promise.then(
-      () => end(),
-      () => end(),
-    );
+    let series = byName.get(command.name);
+    if (series === undefined) {
+      series = metrics.redisDuration.series(command.name.toLowerCase());
+      byName.set(command.name, series);
+    }
+    const timed = series;
+    const done = () => timed.observe((performance.now() - started) / 1000);
+    command.promise.then(done, done);
     return result;
   };
   return redis;
