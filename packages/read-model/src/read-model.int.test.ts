@@ -8,7 +8,7 @@ import { ReadModelReader } from './reader.ts';
 import { SORT_KEYS, sortIndexChange, sortScores } from './sort-index.ts';
 import { PACKED_FIELD } from './history-pack.ts';
 import { closedCase, grid, reportedCase } from './test-support.ts';
-import { ReadModelWriter } from './writer.ts';
+import { ReadModelWriter, type CaseChange } from './writer.ts';
 
 describe('the read model: one writer, one reader (real Redis)', () => {
   let infra: TestInfra;
@@ -107,6 +107,43 @@ describe('the read model: one writer, one reader (real Redis)', () => {
     await writer.writeCases([{ ...change, add: [], remove: change.add, sorts: { set: [], remove: [] } }]);
     expect(await reader.queueCounts(area, ['new', 'handling', 'closed-list'])).toEqual(before);
     expect(await infra.redis.zcard(keys.caseQueue(area, change.add[0]!))).toBe(before[change.add[0] as 'new' | 'handling']);
+  });
+
+  it('writes a batch whose cases share lists, one of them joining and leaving a list in the batch, as one at a time would', async () => {
+    const keys = readModelKeys(infra.keyPrefix);
+    const area = '440705';
+    const others = [reportedCase('staff-batch'), reportedCase('staff-batch'), reportedCase('staff-batch')];
+    const moving = reportedCase('staff-batch');
+    const queue = moving.change.add[0]!;
+    // The moving case joins its lists, the others join the same, then the moving case leaves them: all in one batch.
+    const leaving = (change: CaseChange): CaseChange => ({
+      ...change,
+      add: [],
+      remove: change.add,
+      sorts: { set: [], remove: [...new Set(change.sorts.set.map((s) => s.queue))] },
+    });
+    const leaves = leaving(moving.change);
+    await writer.writeCases([moving.change, ...others.map((c) => c.change), leaves]);
+    const onList = await infra.redis.zrange(keys.caseQueue(area, queue), 0, -1);
+    for (const c of others) expect(onList).toContain(c.incidentId);
+    expect(onList).not.toContain(moving.incidentId);
+    for (const sort of SORT_KEYS) {
+      const page = await reader.listPage({ area: grid, queue, sort }, 500, false, undefined);
+      expect(
+        page.map((e) => e.incidentId),
+        sort,
+      ).not.toContain(moving.incidentId);
+      for (const c of others)
+        expect(
+          page.map((e) => e.incidentId),
+          sort,
+        ).toContain(c.incidentId);
+    }
+    // And back on them in a later batch, with the others leaving in the same one.
+    await writer.writeCases([moving.change, ...others.map((c) => leaving(c.change))]);
+    const now = await infra.redis.zrange(keys.caseQueue(area, queue), 0, -1);
+    expect(now).toContain(moving.incidentId);
+    for (const c of others) expect(now).not.toContain(c.incidentId);
   });
 
   it('stores an outcome without its position, and reads it back validated', async () => {

@@ -59,11 +59,11 @@ export function sortIndexChange(
 }
 
 /**
- * Queues the sort indexes' writes for one case in every area of `areas` (its grid and each above) on `pipeline`:
- * ZADDs and ZREMs, idempotent when a batch is folded again, written in the same pipeline as the work lists.
+ * Queues the sort indexes' writes for one case in every area of `areas` (its grid and each above) on `lists`: ZADDs
+ * and ZREMs, idempotent when a batch is folded again, written in the same pipeline as the work lists.
  */
 export function writeSortIndexes(
-  pipeline: ReturnType<Redis['pipeline']>,
+  lists: SortedSetWrites,
   keyPrefix: string,
   incidentId: string,
   areas: readonly string[],
@@ -71,7 +71,38 @@ export function writeSortIndexes(
 ): void {
   for (const area of areas) {
     for (const queue of change.remove)
-      for (const sort of INDEXED_SORTS) pipeline.zrem(sortedQueueKey(keyPrefix, area, queue, sort), incidentId);
-    for (const { sort, queue, score } of change.set) pipeline.zadd(sortedQueueKey(keyPrefix, area, queue, sort), score, incidentId);
+      for (const sort of INDEXED_SORTS) lists.remove(sortedQueueKey(keyPrefix, area, queue, sort), incidentId);
+    for (const { sort, queue, score } of change.set) lists.add(sortedQueueKey(keyPrefix, area, queue, sort), score, incidentId);
+  }
+}
+
+/**
+ * ZREMs and ZADDs gathered by key and written as one command a key (`ZREM key m1 m2 …`, `ZADD key s1 m1 s2 m2 …`):
+ * the cases of a batch share the lists of the areas above their grids, and a command's fixed cost (in the client and
+ * in Redis) is paid once a key instead of once a case. The same result as one command each, provided no member is
+ * both removed and added under one key before `writeTo` (the writer writes them out before a case's second change).
+ */
+export class SortedSetWrites {
+  private removes = new Map<string, string[]>();
+  private adds = new Map<string, (string | number)[]>();
+
+  remove(key: string, member: string): void {
+    const members = this.removes.get(key);
+    if (members) members.push(member);
+    else this.removes.set(key, [member]);
+  }
+
+  add(key: string, score: number, member: string): void {
+    const pairs = this.adds.get(key);
+    if (pairs) pairs.push(score, member);
+    else this.adds.set(key, [score, member]);
+  }
+
+  /** Queues what was gathered on `pipeline`, the removals first, and starts again empty. */
+  writeTo(pipeline: ReturnType<Redis['pipeline']>): void {
+    for (const [key, members] of this.removes) pipeline.zrem(key, ...members);
+    for (const [key, pairs] of this.adds) pipeline.zadd(key, ...pairs);
+    this.removes = new Map();
+    this.adds = new Map();
   }
 }
