@@ -8,7 +8,10 @@ export * from './availability.ts';
 export * from './eviction.ts';
 export { RedisNoAnswerError } from './answer-deadline.ts';
 
-/** How long one command may wait for its answer before it fails (a hung or unreachable Redis). */
+/**
+ * How long a connection may go without an answer while commands wait on it before they all fail (a hung or unreachable
+ * Redis, ADR 0051); also ioredis's own timeout a command on subscriber connections.
+ */
 export const REDIS_COMMAND_TIMEOUT_MS = 1_500;
 
 /**
