@@ -145,7 +145,10 @@ export const FIELDS_PER_CALL = 1_000;
 /**
  * Applies a batch's folded deltas, the incidents it touched and the new checkpoint, or nothing (the checkpoint moved:
  * GRIDGOV_CHECKPOINT_CONFLICT). The counter hashes come after the three named keys; after the named arguments come the
- * incidents' id/JSON pairs, then the counter fields as one JSON argument, [[field, by, ...] per counter hash].
+ * incidents' id/JSON pairs, then the counter fields as one JSON argument, `[lists, uses]`: `lists` the distinct
+ * `[field, by, ...]` lists of the batch, `uses` the (1-based) list of each counter hash in KEYS' order. A case changes
+ * the same fields by the same amounts in every hash of its areas and windows, so a batch of a few cases names some
+ * 80 hashes and a dozen lists: each list is sent, and its fields' stored names made, once.
  *
  * Each hash's fields are read with one HMGET and written back summed with one HSET (per FIELDS_PER_CALL fields), not
  * one HINCRBY each: a replay's part holds some 300 hashes of 25 fields, and HINCRBY from Lua cost Redis 1.6 µs a field
@@ -211,28 +214,37 @@ for _ = 1, incidentCount do
   i = i + 2
 end
 local counters = cjson.decode(ARGV[i])
+local lists, uses = counters[1], counters[2]
 local perCall = ${FIELDS_PER_CALL}
+-- Each list's stored field names, made the first time a hash uses it.
+local namesOf = {}
 for k = 5, #KEYS do
   local key = KEYS[k]
-  local fields = counters[k - 4]
-  for first = 1, #fields, 2 * perCall do
-    local last = math.min(#fields, first + 2 * perCall - 1)
-    local names = {}
-    for j = first, last, 2 do names[#names + 1] = stored(fields[j]) end
-    local before = redis.call('HMGET', key, unpack(names))
+  local list = uses[k - 4]
+  local fields = lists[list]
+  local names = namesOf[list]
+  if not names then
+    names = {}
+    for j = 1, #fields, 2 do names[#names + 1] = stored(fields[j]) end
+    namesOf[list] = names
+  end
+  for first = 1, #names, perCall do
+    local last = math.min(#names, first + perCall - 1)
+    local before = redis.call('HMGET', key, unpack(names, first, last))
     local sums = {}
     local zeros = {}
-    for n = 1, #names do
+    for n = 1, last - first + 1 do
+      local m = first + n - 1
       local held = 0
       if before[n] then
         held = tonumber(before[n])
-        if not held then return redis.error_reply('GRIDGOV_NOT_A_COUNTER ' .. key .. ' ' .. names[n]) end
+        if not held then return redis.error_reply('GRIDGOV_NOT_A_COUNTER ' .. key .. ' ' .. names[m]) end
       end
-      local sum = held + fields[first + 2 * n - 1]
+      local sum = held + fields[2 * m]
       if sum == 0 then
-        zeros[#zeros + 1] = names[n]
+        zeros[#zeros + 1] = names[m]
       else
-        sums[#sums + 1] = names[n]
+        sums[#sums + 1] = names[m]
         sums[#sums + 1] = string.format('%d', sum)
       end
     end
@@ -470,18 +482,31 @@ export class CounterStore implements CounterReader {
   ): Promise<void> {
     const args: string[] = [];
     for (const [id, incident] of incidents) args.push(id, encodeCounted(incident));
-    // The counter fields as one JSON argument, [[field, by, ...] per counter key]: a replay's batch holds 100,000s of
-    // them, far cheaper to send and parse as one string. A field whose changes net to 0 changes nothing: not sent.
+    // The counter fields as one JSON argument, [lists, uses] (the script above): a replay's batch holds 100,000s of
+    // them, far cheaper to send and parse as one string, and a live batch's hashes share a few lists. A field whose
+    // changes net to 0 changes nothing: not sent.
     const hashes: string[] = [];
-    const counters: (string | number)[][] = [];
+    const lists: (string | number)[][] = [];
+    const uses: number[] = [];
+    const listNumbers = new Map<string, number>();
     for (const [area, window, fields] of deltas.hashes()) {
       const pairs: (string | number)[] = [];
-      for (const [field, by] of fields) if (by !== 0) pairs.push(field, by);
+      let shape = '';
+      for (const [field, by] of fields) {
+        if (by === 0) continue;
+        pairs.push(field, by);
+        shape += `${field.length}:${field}${by} `; // the length first: no two lists share a shape
+      }
       if (pairs.length === 0) continue;
+      let list = listNumbers.get(shape);
+      if (list === undefined) {
+        list = lists.push(pairs);
+        listNumbers.set(shape, list);
+      }
       hashes.push(this.keys.counters(partition, area, window));
-      counters.push(pairs);
+      uses.push(list);
     }
-    args.push(JSON.stringify(counters));
+    args.push(JSON.stringify([lists, uses]));
     // A refusal is a CheckpointConflict naming the partition's checkpoint key.
     await applyCounters.run(
       this.redis,

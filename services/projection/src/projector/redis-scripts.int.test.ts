@@ -108,6 +108,27 @@ describe("the counters' batch script (real Redis)", () => {
     expect(await store.read(1, '440705001', 'm2026-11')).toEqual(new Map());
   });
 
+  it("writes each hash its own deltas when a batch's hashes share some lists of fields and differ in others by one amount or field", async () => {
+    const keys = freshKeys();
+    const store = new CounterStore(redis, keys);
+    const deltas = new FoldedDeltas();
+    // Two cases in one grid's lineage and a third beside it: the street and district hashes sum them, the grids do not.
+    deltas.add(new CounterChanges(['440705', '440705001', '440705001001'], ['all', 'm2026-11'], ['r', 'r|dispute'], [1, 1]));
+    deltas.add(new CounterChanges(['440705', '440705001'], ['all'], ['r', 'r|dispute'], [1, 1]));
+    deltas.add(new CounterChanges(['440705002'], ['all', 'm2026-11'], ['r', 'r|fire'], [1, 1]));
+    await store.apply(0, '', '0', new Map(), deltas);
+    const at = (area: string, window: string) => store.read(1, area, window);
+    // Read back as the queries name the figures (`reported|c|dispute`).
+    const counted = (...pairs: [string, number][]) => new Map(pairs.map(([field, n]) => [spelledCounterField(field), n]));
+    expect(await at('440705', 'all')).toEqual(counted(['r', 2], ['r|dispute', 2]));
+    expect(await at('440705001', 'all')).toEqual(counted(['r', 2], ['r|dispute', 2]));
+    expect(await at('440705', 'm2026-11')).toEqual(counted(['r', 1], ['r|dispute', 1]));
+    expect(await at('440705001001', 'all')).toEqual(counted(['r', 1], ['r|dispute', 1]));
+    expect(await at('440705001001', 'm2026-11')).toEqual(counted(['r', 1], ['r|dispute', 1]));
+    expect(await at('440705002', 'all')).toEqual(counted(['r', 1], ['r|fire', 1]));
+    expect(await at('440705002', 'm2026-11')).toEqual(counted(['r', 1], ['r|fire', 1]));
+  });
+
   it('refuses to add to a field that holds no integer', async () => {
     const keys = freshKeys();
     const store = new CounterStore(redis, keys);
