@@ -1,4 +1,4 @@
-import { openCasesNear, openNearKeys, writeOpenNear } from '@gridgov/read-model';
+import { KeyedWrites, openCasesNear, openNearKeys, writeOpenNear } from '@gridgov/read-model';
 import { mulberry32 } from '@gridgov/simulator';
 import { benchInfra, report, type SuiteRows } from './support.ts';
 
@@ -23,12 +23,14 @@ export async function duplicatesBench(count: number, lookups: number): Promise<S
     const place = () => ({ lat: BOX.lat + random() * BOX.dLat, lng: BOX.lng + random() * BOX.dLng });
     for (let i = 0; i < count; i += 5_000) {
       const pipeline = infra.redis.pipeline();
+      const writes = new KeyedWrites(pipeline);
       for (let j = i; j < Math.min(count, i + 5_000); j++) {
         const p = place();
         // Reported over the last six days: about half inside the 72-hour window.
         const join = { ...p, reportedAt: now - Math.floor(random() * 144 * HOUR) };
-        writeOpenNear(pipeline, keys, `case-${j}`, { category: 'exposed_rubbish', join, summary: `路边堆放生活垃圾 ${j}` });
+        writeOpenNear(writes, keys, `case-${j}`, { category: 'exposed_rubbish', join, summary: `路边堆放生活垃圾 ${j}` });
       }
+      writes.writeOut();
       await pipeline.exec();
     }
     const points = Array.from({ length: lookups }, place);

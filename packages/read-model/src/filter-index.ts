@@ -1,5 +1,5 @@
 import type { Urgency } from '@gridgov/contracts';
-import type { Redis } from '@gridgov/redis';
+import type { KeyedWrites } from './keyed-writes.ts';
 import type { IncidentView } from './schemas.ts';
 import { textTokens } from './text-index.ts';
 
@@ -109,41 +109,16 @@ export interface IndexedChange {
 }
 
 /**
- * Queues the index writes of a batch of changes on `pipeline`: SREM and SADD per facet, and for a new case its
- * searchable text and one SADD per text entry. The members of one key are sent in one command (a batch's cases share
- * most facets and many bigrams: a fold and a replay send far fewer commands); a case met twice in a batch sends what
- * is gathered first, so each key sees a case's writes in order. Idempotent, as the views and lists are.
+ * Gathers the index writes of one case's change: SREM and SADD per facet, and for a new case its searchable text and
+ * a SADD per text entry. The members of one key go in one command (a batch's cases share most facets and many
+ * bigrams). Idempotent, as the views and lists are.
  */
-export function writeFilterIndexes(
-  pipeline: ReturnType<Redis['pipeline']>,
-  keys: FilterIndexKeys,
-  changes: readonly IndexedChange[],
-): void {
-  let removes = new Map<string, string[]>();
-  let adds = new Map<string, string[]>();
-  let seen = new Set<string>();
-  const flush = () => {
-    for (const [key, members] of removes) pipeline.srem(key, ...members);
-    for (const [key, members] of adds) pipeline.sadd(key, ...members);
-    removes = new Map();
-    adds = new Map();
-    seen = new Set();
-  };
-  const push = <T>(map: Map<string, T[]>, key: string, ...values: T[]) => {
-    const list = map.get(key);
-    if (list) list.push(...values);
-    else map.set(key, values);
-  };
-  for (const c of changes) {
-    if (seen.has(c.incidentId)) flush();
-    seen.add(c.incidentId);
-    for (const facet of c.facets.remove) push(removes, keys.facet(facet), c.incidentId);
-    for (const facet of c.facets.add) push(adds, keys.facet(facet), c.incidentId);
-    if (c.text !== undefined) {
-      // The text before its entries: a candidate found by its bigrams always has the text it is checked against.
-      pipeline.set(keys.searchText(c.incidentId), c.text);
-      for (const token of textTokens(c.text)) push(adds, keys.text(token), c.incidentId);
-    }
+export function writeFilterIndexes(writes: KeyedWrites, keys: FilterIndexKeys, c: IndexedChange): void {
+  for (const facet of c.facets.remove) writes.add('srem', keys.facet(facet), c.incidentId);
+  for (const facet of c.facets.add) writes.add('sadd', keys.facet(facet), c.incidentId);
+  if (c.text !== undefined) {
+    // The text at once, its entries gathered: a candidate found by its bigrams always has the text it is checked against.
+    writes.pipeline.set(keys.searchText(c.incidentId), c.text);
+    for (const token of textTokens(c.text)) writes.add('sadd', keys.text(token), c.incidentId);
   }
-  flush();
 }

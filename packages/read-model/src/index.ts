@@ -8,4 +8,5 @@ export * from './queue-counts.ts';
 export * from './filter-index.ts';
 export * from './text-index.ts';
 export * from './open-near.ts';
+export * from './keyed-writes.ts';
 export * from './history-pack.ts';

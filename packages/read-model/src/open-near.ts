@@ -1,6 +1,7 @@
 import type { GridEvent } from '@gridgov/contracts';
 import type { Incident, IncidentState } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
+import type { KeyedWrites } from './keyed-writes.ts';
 
 /*
  * The index of open cases by place and report time, per category (ADR 0032): where a new report's possible
@@ -62,23 +63,18 @@ export function openNearChange(
   };
 }
 
-/** Queues the index's writes of one case on a pipeline (idempotent: GEOADD, ZADD, ZREM, HSET, HDEL). */
-export function writeOpenNear(
-  pipeline: ReturnType<Redis['pipeline']>,
-  keys: ReturnType<typeof openNearKeys>,
-  incidentId: string,
-  c: OpenNearChange,
-): void {
-  if (c.summary !== undefined) pipeline.hset(keys.summaries, incidentId, c.summary);
+/** Gathers the index's writes of one case (idempotent: GEOADD, ZADD, ZREM, HSET, HDEL). */
+export function writeOpenNear(writes: KeyedWrites, keys: ReturnType<typeof openNearKeys>, incidentId: string, c: OpenNearChange): void {
+  if (c.summary !== undefined) writes.add('hset', keys.summaries, incidentId, c.summary);
   if (c.join) {
-    pipeline.geoadd(keys.places(c.category), c.join.lng, c.join.lat, incidentId);
-    pipeline.zadd(keys.times(c.category), c.join.reportedAt, incidentId);
+    writes.add('geoadd', keys.places(c.category), c.join.lng, c.join.lat, incidentId);
+    writes.add('zadd', keys.times(c.category), c.join.reportedAt, incidentId);
   }
   if (c.leave) {
-    pipeline.zrem(keys.places(c.category), incidentId);
-    pipeline.zrem(keys.times(c.category), incidentId);
+    writes.add('zrem', keys.places(c.category), incidentId);
+    writes.add('zrem', keys.times(c.category), incidentId);
   }
-  if (c.forget) pipeline.hdel(keys.summaries, incidentId);
+  if (c.forget) writes.add('hdel', keys.summaries, incidentId);
 }
 
 /** An open case near a place: its id, how far (metres, rounded), its report time (epoch ms) and summary. */

@@ -1,5 +1,5 @@
 import { caseQueues, type CaseQueue } from '@gridgov/domain';
-import type { Redis } from '@gridgov/redis';
+import type { KeyedWrites } from './keyed-writes.ts';
 import type { IncidentView } from './schemas.ts';
 
 /**
@@ -59,11 +59,11 @@ export function sortIndexChange(
 }
 
 /**
- * Queues the sort indexes' writes for one case in every area of `areas` (its grid and each above) on `lists`: ZADDs
- * and ZREMs, idempotent when a batch is folded again, written in the same pipeline as the work lists.
+ * Gathers the sort indexes' writes for one case in every area of `areas` (its grid and each above): ZADDs and ZREMs,
+ * idempotent when a batch is folded again, written in the same pipeline as the work lists.
  */
 export function writeSortIndexes(
-  lists: SortedSetWrites,
+  writes: KeyedWrites,
   keyPrefix: string,
   incidentId: string,
   areas: readonly string[],
@@ -71,38 +71,7 @@ export function writeSortIndexes(
 ): void {
   for (const area of areas) {
     for (const queue of change.remove)
-      for (const sort of INDEXED_SORTS) lists.remove(sortedQueueKey(keyPrefix, area, queue, sort), incidentId);
-    for (const { sort, queue, score } of change.set) lists.add(sortedQueueKey(keyPrefix, area, queue, sort), score, incidentId);
-  }
-}
-
-/**
- * ZREMs and ZADDs gathered by key and written as one command a key (`ZREM key m1 m2 …`, `ZADD key s1 m1 s2 m2 …`):
- * the cases of a batch share the lists of the areas above their grids, and a command's fixed cost (in the client and
- * in Redis) is paid once a key instead of once a case. The same result as one command each, provided no member is
- * both removed and added under one key before `writeTo` (the writer writes them out before a case's second change).
- */
-export class SortedSetWrites {
-  private removes = new Map<string, string[]>();
-  private adds = new Map<string, (string | number)[]>();
-
-  remove(key: string, member: string): void {
-    const members = this.removes.get(key);
-    if (members) members.push(member);
-    else this.removes.set(key, [member]);
-  }
-
-  add(key: string, score: number, member: string): void {
-    const pairs = this.adds.get(key);
-    if (pairs) pairs.push(score, member);
-    else this.adds.set(key, [score, member]);
-  }
-
-  /** Queues what was gathered on `pipeline`, the removals first, and starts again empty. */
-  writeTo(pipeline: ReturnType<Redis['pipeline']>): void {
-    for (const [key, members] of this.removes) pipeline.zrem(key, ...members);
-    for (const [key, pairs] of this.adds) pipeline.zadd(key, ...pairs);
-    this.removes = new Map();
-    this.adds = new Map();
+      for (const sort of INDEXED_SORTS) writes.add('zrem', sortedQueueKey(keyPrefix, area, queue, sort), incidentId);
+    for (const { sort, queue, score } of change.set) writes.add('zadd', sortedQueueKey(keyPrefix, area, queue, sort), score, incidentId);
   }
 }

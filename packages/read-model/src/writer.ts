@@ -12,12 +12,13 @@ import {
 } from '@gridgov/domain';
 import type { Redis } from '@gridgov/redis';
 import { facetChanges, filterIndexKeys, writeFilterIndexes } from './filter-index.ts';
+import { KeyedWrites } from './keyed-writes.ts';
 import { openNearChange, openNearKeys, writeOpenNear, type OpenNearChange } from './open-near.ts';
 import { readModelKeys } from './keys.ts';
 import { packHistory, PACKED_FIELD, storedLines, StoredLineError } from './history-pack.ts';
 import { searchableText, textTokens } from './text-index.ts';
 import type { HistoryEntry, IncidentView } from './schemas.ts';
-import { sortIndexChange, SortedSetWrites, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
+import { sortIndexChange, writeSortIndexes, type SortIndexChange } from './sort-index.ts';
 
 /** A case's change as the read side writes it: the view, new history lines, the work lists joined and left. */
 export interface CaseChange {
@@ -119,32 +120,28 @@ export class ReadModelWriter {
     if (changes.length === 0) return;
     const whole = await this.wholeHistories(changes);
     const pipeline = this.redis.pipeline();
-    // The work lists and sort indexes, gathered by key across the batch's cases (one ZADD or ZREM a key) and written
-    // after the views: a list never names a case whose view is older than the list. A case's second change in the
-    // batch first writes out what was gathered, so that its own lists change in order.
-    const lists = new SortedSetWrites();
-    let seen = new Set<string>();
+    // The writes of shared keys (work lists, sort indexes, filter indexes, the open-near index) gathered by key across
+    // the batch's cases, one command a key, and written after the views: a list or index never names a case whose view
+    // is older (ADR 0015). A case's second change in the batch first writes out what was gathered, so that its own
+    // lists change in order.
+    const writes = new KeyedWrites(pipeline);
     for (const c of changes) {
-      if (seen.has(c.incidentId)) {
-        lists.writeTo(pipeline);
-        seen = new Set();
-      }
-      seen.add(c.incidentId);
+      writes.startCase(c.incidentId);
       pipeline.set(this.keys.view(c.incidentId), JSON.stringify(c.view));
       this.writeHistory(pipeline, c, whole.get(c.incidentId));
       for (const area of c.areas) {
-        for (const queue of c.remove) lists.remove(this.keys.caseQueue(area, queue), c.incidentId);
-        for (const queue of c.add) lists.add(this.keys.caseQueue(area, queue), c.score, c.incidentId);
-        for (const l of c.departments.remove) lists.remove(this.keys.departmentQueue(area, l.department, l.queue), c.incidentId);
-        for (const l of c.departments.add) lists.add(this.keys.departmentQueue(area, l.department, l.queue), c.score, c.incidentId);
+        for (const queue of c.remove) writes.add('zrem', this.keys.caseQueue(area, queue), c.incidentId);
+        for (const queue of c.add) writes.add('zadd', this.keys.caseQueue(area, queue), c.score, c.incidentId);
+        for (const l of c.departments.remove) writes.add('zrem', this.keys.departmentQueue(area, l.department, l.queue), c.incidentId);
+        for (const l of c.departments.add)
+          writes.add('zadd', this.keys.departmentQueue(area, l.department, l.queue), c.score, c.incidentId);
       }
-      writeSortIndexes(lists, this.keyPrefix, c.incidentId, c.areas, c.sorts);
-      if (c.reporterId) pipeline.zadd(this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
-      if (c.openNear) writeOpenNear(pipeline, this.near, c.incidentId, c.openNear);
+      writeSortIndexes(writes, this.keyPrefix, c.incidentId, c.areas, c.sorts);
+      if (c.reporterId) writes.add('zadd', this.keys.reportedBy(c.reporterId), c.score, c.incidentId);
+      if (c.openNear) writeOpenNear(writes, this.near, c.incidentId, c.openNear);
+      writeFilterIndexes(writes, this.index, c);
     }
-    lists.writeTo(pipeline);
-    // The filter indexes, after the views as the lists are (ADR 0015).
-    writeFilterIndexes(pipeline, this.index, changes);
+    writes.writeOut();
     await this.erase(
       pipeline,
       changes.filter((c) => c.erased),
