@@ -4,6 +4,8 @@ import type { Redis } from '@gridgov/redis';
 const REMOVALS = ['zrem', 'srem', 'hdel'] as const;
 const ADDITIONS = ['zadd', 'geoadd', 'sadd', 'hset'] as const;
 export type GatheredCommand = (typeof REMOVALS)[number] | (typeof ADDITIONS)[number];
+/** The order commands are written out in: every removal before any addition. */
+const WRITE_ORDER: readonly GatheredCommand[] = [...REMOVALS, ...ADDITIONS];
 
 /**
  * A batch's writes of shared keys gathered by command and key, each key's sent as one command (`ZADD key s1 m1 s2 m2
@@ -41,7 +43,7 @@ export class KeyedWrites {
 
   /** Queues what was gathered on the pipeline, and starts again empty. */
   writeOut(): void {
-    for (const command of [...REMOVALS, ...ADDITIONS]) {
+    for (const command of WRITE_ORDER) {
       for (const [key, args] of this.gathered.get(command) ?? []) this.pipeline.call(command, key, ...args);
     }
     this.gathered = new Map();
