@@ -13,5 +13,5 @@ export * from './unavailable.ts';
 export * from './probe.ts';
 export * from './group-squatter.ts';
 export * from './decode.ts';
-export * from './partition.ts';
+export { headersOf, murmur2, partitionerFor, partitionOf } from './partition.ts';
 export * from './raw-producer.ts';

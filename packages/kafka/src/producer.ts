@@ -1,5 +1,6 @@
-import { Partitioners, type Producer } from 'kafkajs';
+import type { Producer } from 'kafkajs';
 import { kafkajsOf, type KafkaClient } from './client.ts';
+import { keyPartitioner } from './partition.ts';
 
 export interface OutgoingRecord {
   readonly key: string;
@@ -27,9 +28,9 @@ export class DurableProducer {
   private readonly producer: Producer;
 
   constructor(kafka: KafkaClient, options: DurableProducerOptions = {}) {
-    // The default (murmur2) partitioner places keys as the Java client does.
+    // Keys placed by murmur2 as the Java client places them (partition.ts).
     this.producer = kafkajsOf(kafka).producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: keyPartitioner,
       allowAutoTopicCreation: false,
       ...(options.retry ? { retry: { retries: options.retry.retries, maxRetryTime: options.retry.maxRetryTimeMs } } : {}),
     });

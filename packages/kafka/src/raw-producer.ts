@@ -1,4 +1,5 @@
 import { kafkajsOf, type KafkaClient } from './client.ts';
+import { keyPartitioner } from './partition.ts';
 import type { Delivered } from './producer.ts';
 
 /** A record as an outside producer may write it: any partition, any headers, its own timestamp. */
@@ -17,7 +18,7 @@ export interface RawRecord {
  * what tests and drills use to act as someone with access to the broker (ADR 0019). Not for the services.
  */
 export async function produceRaw(kafka: KafkaClient, topic: string, records: readonly RawRecord[]): Promise<Delivered[]> {
-  const producer = kafkajsOf(kafka).producer({ allowAutoTopicCreation: false });
+  const producer = kafkajsOf(kafka).producer({ createPartitioner: keyPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
     const metadata = await producer.send({
