@@ -56,7 +56,7 @@ export class KafkaAdmin {
   }
 
   /**
-   * Creates these topics (auto-creation is off) and waits until each partition has a leader. A topic that
+   * Creates these topics (auto-creation is off) and waits until each partition's leader serves it. A topic that
    * exists already is left as it is. Replication factor 1 unless the broker's default is asked for.
    */
   async createTopics(topics: readonly TopicSpec[], options: { timeoutMs?: number; replicationFactor?: number } = {}): Promise<void> {
@@ -80,6 +80,12 @@ export class KafkaAdmin {
       topics.map((t) => t.name),
       Math.max(deadline - Date.now(), 1000),
     );
+    // The metadata names a leader a moment before that broker serves the partition, and it answers "not the leader"
+    // meanwhile. A produce request to the new topic then fails for that partition alone, and kafkajs sends the whole
+    // request again: the other partitions' records written twice (kafka.int.test.ts saw it, 2026-12-03 and -05). Only
+    // a serving leader answers ListOffsets, and the watermarks are asked again until it does (the kafkajs patch), so
+    // the topics are returned once every partition takes records.
+    for (const t of topics) await this.watermarks(t.name);
   }
 
   /**
@@ -167,7 +173,7 @@ export async function withAdmin<T>(kafka: KafkaClient, work: (admin: KafkaAdmin)
   }
 }
 
-/** Creates the topics that are missing (auto-creation is off) and waits until each partition has a leader. */
+/** Creates the topics that are missing (auto-creation is off) and waits until each partition's leader serves it. */
 export async function ensureTopics(kafka: KafkaClient, topics: readonly TopicSpec[]): Promise<void> {
   await withAdmin(kafka, async (admin) => {
     const existing = new Set(await admin.listTopics());

@@ -43,8 +43,9 @@ describe('packages/kafka on the real broker', () => {
       Array.from({ length: 60 }, (_, i) => ({ key: `incident-${i % 12}`, value: `v${i}` })),
     );
     await producer.disconnect();
-    // The broker's answer names each partition's first offset; values follow the send order within a partition. The
-    // offsets themselves in the assertion: it failed once in CI (2026-12-03) with a bare "expected false to be true".
+    // The broker's answer names each partition's first offset; values follow the send order within a partition. It
+    // failed in CI twice (2026-12-03, -05: ['0@30', '1@0', '2@5']): one partition not yet served right after the
+    // topic was created, the whole send retried, the others' records written twice. createTopics now waits for that.
     expect(delivered.map((d) => `${d.partition}@${d.offset}`).sort()).toEqual(['0@0', '1@0', '2@0']);
     const all = await readTopic(kafka, topic);
     for (const r of all) written.set(r.partition, [...(written.get(r.partition) ?? []), r.value!]);
@@ -94,6 +95,29 @@ describe('packages/kafka on the real broker', () => {
         await admin.deleteTopics(names);
       }
     });
+  });
+
+  it('returns a created topic only once every partition takes records: a send at once writes each record once', async () => {
+    // Before createTopics waited for a serving leader, 4 sends of 60 here wrote a partition's records twice (the
+    // whole produce request retried after one partition answered "not the leader"), with 20 topics about 3 runs in 4.
+    const names = Array.from({ length: 20 }, (_, i) => `${id}.at-once-${i}`);
+    const producer = new DurableProducer(kafka);
+    await producer.connect();
+    try {
+      await withAdmin(kafka, async (admin) => {
+        for (const name of names) {
+          await admin.createTopics([{ name, partitions }]);
+          const delivered = await producer.send(
+            name,
+            Array.from({ length: 24 }, (_, i) => ({ key: `incident-${i % 12}`, value: `v${i}` })),
+          );
+          expect([name, delivered.map((d) => `${d.partition}@${d.offset}`).sort()]).toEqual([name, ['0@0', '1@0', '2@0']]);
+        }
+      });
+    } finally {
+      await producer.disconnect();
+      await deleteTopics(kafka, names);
+    }
   });
 
   it('reads chosen partitions from chosen offsets up to the high watermark, and nothing of the others', async () => {
