@@ -45,6 +45,9 @@ export function murmur2(key: string | Uint8Array): number {
   return h | 0;
 }
 
+/** Where the Java client's default partitioner puts a key among `count` partitions: its murmur2, made positive. */
+const place = (key: string | Uint8Array, count: number): number => (murmur2(key) & 0x7fffffff) % count;
+
 function checkedCount(partitions: number): number {
   if (!Number.isSafeInteger(partitions) || partitions < 1) throw new RangeError(`partitions must be a positive integer, got ${partitions}`);
   return partitions;
@@ -56,13 +59,13 @@ function checkedCount(partitions: number): number {
  * of an incident is kept per partition.
  */
 export function partitionOf(key: string, partitions: number): number {
-  return (murmur2(key) & 0x7fffffff) % checkedCount(partitions);
+  return place(key, checkedCount(partitions));
 }
 
 /** `partitionOf` for one partition count, checked once: for a loop placing many keys (an import). */
 export function partitionerFor(partitions: number): (key: string) => number {
   const count = checkedCount(partitions);
-  return (key) => (murmur2(key) & 0x7fffffff) % count;
+  return (key) => place(key, count);
 }
 
 /**
@@ -74,7 +77,7 @@ export const keyPartitioner: ICustomPartitioner = () => {
   const next = new Map<string, number>();
   return ({ topic, partitionMetadata, message }: PartitionerArgs): number => {
     if (message.partition !== undefined && message.partition !== null) return message.partition;
-    if (message.key !== undefined && message.key !== null) return (murmur2(message.key) & 0x7fffffff) % partitionMetadata.length;
+    if (message.key !== undefined && message.key !== null) return place(message.key, partitionMetadata.length);
     const led = partitionMetadata.filter((p) => p.leader >= 0);
     const turn = next.get(topic) ?? Math.floor(Math.random() * 0x7fffffff);
     next.set(topic, turn + 1);
