@@ -1,5 +1,6 @@
 import { scrapeAllowed, SpanKind, startSpan, type ServiceMetrics, type TraceSpan } from '@gridgov/telemetry';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import type { FastifyInstance, FastifyRequest, RouteOptions } from 'fastify';
 import { PUBLIC_ROUTE } from './edge.ts';
 import { ApiError } from './errors.ts';
 
@@ -10,17 +11,34 @@ export interface ObservabilityOptions {
   readonly metricsToken?: string | undefined;
 }
 
-const spans = new WeakMap<FastifyRequest, TraceSpan>();
+/** Each request's span, by its Node request (the child logger is made from that, before Fastify's request exists). */
+const spans = new WeakMap<IncomingMessage, TraceSpan>();
+
+const spanOf = (method: string | undefined, route: string, headers: IncomingMessage['headers']) =>
+  startSpan(`${method ?? 'GET'} ${route}`, headers, SpanKind.SERVER);
 
 /** The request's span: the caller's trace (its `traceparent`) continued, or a new one. */
 export function requestTrace(request: FastifyRequest): TraceSpan {
-  let span = spans.get(request);
+  let span = spans.get(request.raw);
   if (!span) {
-    span = startSpan(`${request.method} ${request.routeOptions.url ?? 'unmatched'}`, request.headers, SpanKind.SERVER);
-    spans.set(request, span);
+    span = spanOf(request.method, request.routeOptions.url ?? 'unmatched', request.headers);
+    spans.set(request.raw, span);
   }
   return span;
 }
+
+/**
+ * A route's request logger: Fastify's child (the request id) with the span's trace ids beside it, made once. Setting
+ * them in an onRequest hook instead makes a child of that child, and each child costs its bindings' serialisation
+ * (and pino's redaction of them) on every request.
+ */
+const tracedChildLogger =
+  (route: string): NonNullable<RouteOptions['childLoggerFactory']> =>
+  (logger, bindings, options, raw) => {
+    const span = spanOf(raw.method, route, raw.headers);
+    spans.set(raw, span);
+    return logger.child({ ...bindings, ...span.logFields }, options);
+  };
 
 /** The route label: the pattern (/v1/incidents/:id), never the URL, so that the series stay bounded. */
 const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatched';
@@ -31,12 +49,19 @@ const routeOf = (request: FastifyRequest) => request.routeOptions.url ?? 'unmatc
  */
 export function installObservability(app: FastifyInstance, options: ObservabilityOptions): void {
   const { metrics } = options;
+  // Each route's request logger carries the trace (a route that brings a logger factory of its own keeps it).
+  app.addHook('onRoute', (route) => {
+    route.childLoggerFactory ??= tracedChildLogger(route.url);
+  });
+  // And a request no route took (Fastify's 404).
+  app.setChildLoggerFactory(tracedChildLogger('unmatched'));
+  // A route that brings a logger factory of its own: its trace added to that logger here.
   app.addHook('onRequest', (request, _reply, done) => {
-    request.log = request.log.child(requestTrace(request).logFields);
+    if (!spans.has(request.raw)) request.log = request.log.child(requestTrace(request).logFields);
     done();
   });
   app.addHook('onResponse', async (request, reply) => {
-    spans.get(request)?.end();
+    spans.get(request.raw)?.end();
     if (!metrics) return;
     const route = routeOf(request);
     const method = request.method;

@@ -59,6 +59,39 @@ describe('traces and metrics of an HTTP service', () => {
     expect(line?.['span_id']).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('logs one span a request: the one it passes on, beside the request id, in a plugin’s routes and on a 404', async () => {
+    const { app, lines } = server();
+    void app.register((scoped, _options, done) => {
+      scoped.get('/v1/scoped', { config: PUBLIC_ROUTE, schema: { hide: true } }, (request, reply) => {
+        request.log.info('scoped read');
+        return reply.send({ trace: requestTrace(request).traceparent });
+      });
+      done();
+    });
+    const spanOfLine = (msg: string) => lines.find((l) => l['msg'] === msg)?.['span_id'];
+    const res = await app.inject({ method: 'GET', url: '/v1/scoped', headers: { 'x-request-id': 'req-scoped-1' } });
+    const passedOn = res.json<{ trace: string }>().trace.split('-')[2];
+    expect(spanOfLine('scoped read')).toBe(passedOn);
+    expect(lines.find((l) => l['msg'] === 'scoped read')).toMatchObject({ reqId: 'req-scoped-1' });
+    // Every line of that request names the same span (Fastify's own "request completed" too).
+    const ofRequest = lines.filter((l) => l['reqId'] === 'req-scoped-1');
+    expect(ofRequest.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(ofRequest.map((l) => l['span_id']))).toEqual(new Set([passedOn]));
+
+    const missing = await app.inject({
+      method: 'GET',
+      url: '/v1/nothing-here',
+      headers: { traceparent: `00-${TRACE_ID}-00f067aa0ba902b7-01`, 'x-request-id': 'req-404' },
+    });
+    expect(missing.statusCode).toBe(404);
+    const of404 = lines.filter((l) => l['reqId'] === 'req-404');
+    expect(of404.length).toBeGreaterThan(0);
+    for (const line of of404) {
+      expect(line['trace_id']).toBe(TRACE_ID);
+      expect(line['span_id']).toMatch(/^[0-9a-f]{16}$/);
+    }
+  });
+
   it('counts requests by route pattern and status, 429s apart, and never by URL', async () => {
     const { app } = server();
     for (const id of ['1', '2', '3']) await app.inject({ method: 'GET', url: `/v1/things/${id}` });
