@@ -17,6 +17,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { guardNameHelper } from './bundle-names.mjs';
 import { cutToOwnCode, projectSource } from './source-maps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -161,6 +162,11 @@ for (const [dir, { from, packages }] of Object.entries(SHIPPED)) {
     const folder = dirname(realpathSync(resolveFrom.resolve(`${name}/package.json`)));
     cpSync(folder, join(out, dir, 'node_modules', name), { recursive: true, dereference: true });
   }
+}
+// Each bundle's `__name` helper made to skip a name the function already has (scripts/bundle-names.mjs).
+for (const bundle of Object.values(ENTRYPOINTS)) {
+  const file = join(out, bundle);
+  writeFileSync(file, guardNameHelper(readFileSync(file, 'utf8'), bundle));
 }
 // Each map cut to the project's own code: what `node --enable-source-maps` holds once it has formatted a stack trace
 // (scripts/source-maps.mjs, ADR 0039).
