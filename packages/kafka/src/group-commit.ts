@@ -40,12 +40,12 @@ export class GroupCommitProducer {
       const pending: Pending = {
         record,
         settled: false,
-        resolve: () => {
+        resolve() {
           clearTimeout(timer);
           pending.settled = true;
           resolve();
         },
-        reject: (err: unknown) => {
+        reject(err: unknown) {
           clearTimeout(timer);
           pending.settled = true;
           reject(err instanceof KafkaUnavailableError ? err : new KafkaUnavailableError('Kafka did not take the record', { cause: err }));

@@ -92,8 +92,12 @@ export function startSpan(name: string, carrier?: TraceCarrier, kind: SpanKind =
     ...(tracestate ? { tracestate } : {}),
     context: active,
     logFields: { trace_id: spanContext.traceId, span_id: spanContext.spanId },
-    headers: () => ({ ...out }),
-    end: () => span.end(),
+    headers() {
+      return { ...out };
+    },
+    end() {
+      span.end();
+    },
   };
 }
 

@@ -166,6 +166,8 @@ export function registerPhotoRoutes(app: FastifyInstance, deps: RouteDeps, recor
   });
 }
 
+const nothingToClaim = (): Promise<void> => Promise.resolve();
+
 /**
  * The photos a command names, checked against what was uploaded: each by its caller, with that SHA-256, not yet
  * part of another case; answered with the type the intake judged (a client's own is replaced). 400 UNKNOWN_PHOTO
@@ -177,7 +179,7 @@ export async function checkedPhotos(
   incidentId: string,
   photos: readonly CommandPhoto[] | undefined,
 ): Promise<{ photos: PhotoRef[]; claim: () => Promise<void> }> {
-  if (!photos || photos.length === 0) return { photos: [], claim: () => Promise.resolve() };
+  if (!photos || photos.length === 0) return { photos: [], claim: nothingToClaim };
   if (photos.length > MAX_PHOTOS_PER_COMMAND) throw new ApiError(400, 'UNKNOWN_PHOTO', `body.photos: at most ${MAX_PHOTOS_PER_COMMAND}`);
   const found = await Promise.all(photos.map(async (p) => ({ p, record: await records.get(p.key) })));
   for (const [i, { p, record }] of found.entries()) {

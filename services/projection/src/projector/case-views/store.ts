@@ -1,6 +1,6 @@
 import type { CommandOutcome } from '@gridgov/contracts';
 import type { Incident, IncidentState } from '@gridgov/domain';
-import { parseRecord, readModelKeys, ReadModelWriter, StoredIncident, type CaseChange } from '@gridgov/read-model';
+import { parseRecord, readModelKeys, ReadModelWriter, StoredIncident, type CaseChange, type ReadModelKeys } from '@gridgov/read-model';
 import { defineScript, okReply, setWhileEquals, type Redis } from '@gridgov/redis';
 
 /**
@@ -39,18 +39,20 @@ export type Log = 'events' | 'outcomes';
  */
 export class CaseViewStore {
   private readonly writer: ReadModelWriter;
+  private readonly keyLayout: ReadModelKeys;
 
   constructor(
     private readonly redis: Redis,
-    private readonly keyPrefix: string,
+    keyPrefix: string,
     /** How long an outcome stays readable by GET /v1/commands/:id. */
     outcomeTtlSeconds: number,
   ) {
     this.writer = new ReadModelWriter(redis, keyPrefix, outcomeTtlSeconds);
+    this.keyLayout = readModelKeys(keyPrefix);
   }
 
   private keys(partition: number) {
-    return readModelKeys(this.keyPrefix).partition(partition);
+    return this.keyLayout.partition(partition);
   }
 
   /** The checkpoint of one log's partition ('' when none) and whether the partition is whole. */
