@@ -20,7 +20,7 @@ COPY test/package.json ./test/package.json
 COPY bench/package.json ./bench/package.json
 RUN pnpm install --frozen-lockfile
 COPY data ./data
-COPY scripts/build.mjs scripts/source-maps.mjs ./scripts/
+COPY scripts/build.mjs scripts/source-maps.mjs scripts/bundle-names.mjs scripts/bundle-options.mjs ./scripts/
 RUN node scripts/build.mjs --clean
 
 # Run: node and the bundles, no node_modules (but playwright-core beside the projection's bundle, scripts/build.mjs'

@@ -18,6 +18,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { guardNameHelper } from './bundle-names.mjs';
+import { BUNDLE_OPTIONS } from './bundle-options.mjs';
 import { cutToOwnCode, projectSource } from './source-maps.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -129,14 +130,8 @@ const results = await Promise.all(
       metafile: true,
       entryPoints: [join(root, source)],
       outfile: join(out, bundle),
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
+      ...BUNDLE_OPTIONS,
       banner: { js: banner },
-      sourcemap: 'linked',
-      // Names kept: errors are logged with their class names (err.name, `instanceof` across modules is unchanged).
-      keepNames: true,
       legalComments: 'linked',
       logLevel: 'warning',
       // Optional packages that our dependencies try and do without (pino-pretty: a dev-time log formatter).

@@ -3,8 +3,12 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const { BUNDLE_OPTIONS } = (await import(
+  pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '../scripts/bundle-options.mjs')).href
+)) as { BUNDLE_OPTIONS: BuildOptions };
 
 /** scripts/bundle-names.mjs, which scripts/build.mjs applies to every bundle (plain JavaScript, typed here). */
 const { guardNameHelper, ESBUILD_NAME_HELPER, GUARDED_NAME_HELPER } = (await import(
@@ -77,11 +81,7 @@ describe('the bundles’ function names', () => {
     await build({
       entryPoints: [join(dir, 'src/main.ts')],
       outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      keepNames: true,
+      ...BUNDLE_OPTIONS,
       logLevel: 'silent',
     });
     esbuilt = readFileSync(bundle, 'utf8');

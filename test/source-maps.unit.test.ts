@@ -4,8 +4,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode, encode } from '@jridgewell/sourcemap-codec';
-import { build } from 'esbuild';
+import { build, type BuildOptions } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const { BUNDLE_OPTIONS } = (await import(
+  pathToFileURL(resolve(dirname(fileURLToPath(import.meta.url)), '../scripts/bundle-options.mjs')).href
+)) as { BUNDLE_OPTIONS: BuildOptions };
 
 interface SourceMap {
   readonly sources: string[];
@@ -69,12 +73,7 @@ describe('source maps cut to the project’s own code', () => {
     await build({
       entryPoints: [join(dir, 'src/main.ts')],
       outfile: bundle,
-      bundle: true,
-      platform: 'node',
-      target: 'node24',
-      format: 'esm',
-      sourcemap: 'linked',
-      keepNames: true,
+      ...BUNDLE_OPTIONS,
       logLevel: 'silent',
     });
     writeFileSync(`${bundle}.map.orig`, readFileSync(`${bundle}.map`));
