@@ -1,12 +1,11 @@
 // esbuild's `keepNames` (scripts/build.mjs) wraps every named function and class of a bundle in `__name(fn, "name")`,
 // which redefines the function's `name` so that a symbol renamed by bundling (`ReplyError2`) still reads as it was
 // written: errors are logged and matched by their class names (`err.name`, pino's `type`). The wrapper runs each time
-// its function is created, and for a closure made per request or per record that is every time:
-// `Object.defineProperty` moves a fresh function onto a map of its own, 2–4 % of each service's busy CPU at 1,000
-// reports a second (docs/performance.md, "The bundles' function names"). More than half of those calls set the name
-// the function already has (a nested `function next() {}` named "next"); the helper here skips them, which changes
-// nothing anyone can see, as the property it would define is the one already there (same value, not writable, not
-// enumerable, configurable).
+// its function is created, and for a closure made per request or per record that is every time: `Object.defineProperty`
+// on a fresh function, 2–4 % of each service's busy CPU at 1,000 reports a second (docs/performance.md, "The intake's
+// request logger and the bundles' function names"). More than half of those calls set the name the function already has
+// (a nested `function next() {}` named "next"); the helper here skips them, which changes nothing anyone can see, as
+// the property it would define is the one already there (same value, not writable, not enumerable, configurable).
 
 /** esbuild's helper as it writes it (0.28). */
 export const ESBUILD_NAME_HELPER = 'var __name = (target, value) => __defProp(target, "name", { value, configurable: true });';

@@ -58,8 +58,8 @@ async function offeredRate(
   tokenFor: (actor: Actor) => string,
   pids: ReadonlyMap<string, number | undefined>,
 ): Promise<RateResult> {
-  // The reports planned before the rate starts: planning a case simulates it through the decider (about 0.3 ms of
-  // the bench's CPU a case here), and made while the rate runs it was most of the bench's own share of the two cores.
+  // The reports planned before the rate starts: planning a case simulates it through the decider (some 60 µs of the
+  // bench's CPU a case here), which made while the rate runs took the two cores from the pipeline it measures.
   const plannedStarted = performance.now();
   const cases = [...planTraffic({ ...trafficOf(rate, seconds), runId: `${infra.id}-${rate}` })];
   const planningMs = performance.now() - plannedStarted;

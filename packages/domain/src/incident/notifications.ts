@@ -7,9 +7,9 @@ import { communityOf } from './view.ts';
 
 const STAGE_NAMES: Record<Stage, string> = { dispatch: '派遣', sign_for: '签收', handling: '处置', verification: '核查' };
 
-/** Local time in Asia/Shanghai, for messages: 11月22日 17:30. */
 const pad = (n: number) => String(n).padStart(2, '0');
 
+/** Local time in Asia/Shanghai, for messages: 11月22日 17:30. */
 function local(iso: string): string {
   const d = new Date(Date.parse(iso) + SHANGHAI_OFFSET_MS);
   return `${d.getUTCMonth() + 1}月${d.getUTCDate()}日 ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
