@@ -6,6 +6,7 @@ import { eventSignaturesBench } from './event-signatures.ts';
 import { gridLookupBench } from './grid-lookup.ts';
 import { importBench } from './import.ts';
 import { intakeBench } from './intake.ts';
+import { kafkaProducerBench } from './kafka-producer.ts';
 import { CLIENT_ROUNDS, DEFAULT_QUERY_RATES, FULL_QUERY_RATES, projectionBench, replayBench, type QueryRates } from './projection.ts';
 import { restoreBench } from './restore.ts';
 import { searchBench } from './search.ts';
@@ -75,6 +76,7 @@ const all: Record<string, () => Promise<SuiteRows>> = {
   tokens: () => tokensBench(full ? 100_000 : 20_000),
   import: () => importBench(full ? [1_000_000, 3_000_000] : [100_000, 1_000_000]),
   'what-if': () => whatIfBench(full ? 100_000 : 5_000),
+  'kafka-producer': () => kafkaProducerBench(full ? 4 : 1),
 };
 // replay is the projection suite's replay row alone, run by name (the projection suite measures it already).
 const chosen = suites.length > 0 ? suites : Object.keys(all).filter((name) => name !== 'replay');
