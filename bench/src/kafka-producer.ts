@@ -71,10 +71,10 @@ export async function kafkaProducerBench(scale: number): Promise<SuiteRows> {
         },
       );
       rows.push({
-        figure: `kafka producer: CPU a record, ${sends} (acks=all, idempotent)`,
+        figure: `kafka producer: CPU a record, ${sends} (DurableProducer, acks=all)`,
         value: round1(ours.cpu),
         unit: 'µs',
-        reference: { name: '@platformatic/kafka idempotent producer, the same sends', value: round1(theirs.cpu), unit: 'µs' },
+        reference: { name: '@platformatic/kafka producer (idempotent), the same sends', value: round1(theirs.cpu), unit: 'µs' },
       });
     }
     report('kafka-producer', figures, {
