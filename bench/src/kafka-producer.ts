@@ -1,6 +1,6 @@
 /**
- * What writing to Kafka costs the services a record: packages/kafka's DurableProducer (kafkajs as patched, idempotent,
- * acks=all, the murmur2 partitioner), as the intake, the worker's relay and the CLIs write, beside @platformatic/kafka's
+ * What writing to Kafka costs the services a record: packages/kafka's DurableProducer (kafkajs as patched, acks=all, the
+ * murmur2 partitioner), as the intake, the worker's relay and the CLIs write, beside @platformatic/kafka's
  * idempotent producer writing the same records in the same sends, in the same run. Sends of 1, 10 and 500 records:
  * what a service sends at 100 reports a second, at 1,000, and in a relay, an import or a restore. Both clients run in
  * the bench's own process, one at a time, taking turns; the CPU is the process's over each one's sends.
