@@ -368,9 +368,70 @@ export class FoldedDeltas {
     }
   }
 
-  *hashes(): IterableIterator<[area: string, window: string, fields: ReadonlyMap<string, number>]> {
-    for (const [area, windows] of this.byArea) for (const [window, fields] of windows) yield [area, window, fields];
+  /**
+   * What the apply script takes (above): each hash with a field that does not net to 0, its key (`keyOf`) and the
+   * (1-based) list of its fields in `lists`, `[field, by, ...]`; hashes holding the same changes in the same order share
+   * one list. Hashes are told apart by a number made of their fields and amounts, then compared field by field: a
+   * batch of a replay holds some 300 hashes of 25 fields, and a string naming each hash's changes, made to find the
+   * lists they share, was a fifth of what a replay allocated (docs/performance.md).
+   */
+  lists(keyOf: (area: string, window: string) => string): { keys: string[]; lists: (string | number)[][]; uses: number[] } {
+    const keys: string[] = [];
+    const lists: (string | number)[][] = [];
+    const uses: number[] = [];
+    const fieldNumbers = new Map<string, number>();
+    /** Lists (0-based) by their number; a list's fields in `lists`, to compare with. */
+    const listsByNumber = new Map<number, number[]>();
+    const numberOf = (field: string) => {
+      let n = fieldNumbers.get(field);
+      if (n === undefined) {
+        n = fieldNumbers.size;
+        fieldNumbers.set(field, n);
+      }
+      return n;
+    };
+    for (const [area, windows] of this.byArea) {
+      for (const [window, held] of windows) {
+        // FNV-1a over each field's number and amount (the amount as Math.imul reads it, its low 32 bits).
+        let hash = 0x811c9dc5;
+        let count = 0;
+        held.forEach((by, field) => {
+          if (by === 0) return;
+          hash = Math.imul(hash ^ numberOf(field), 0x01000193);
+          hash = Math.imul(hash ^ by, 0x01000193);
+          count++;
+        });
+        if (count === 0) continue;
+        const alike = listsByNumber.get(hash);
+        let list = alike?.find((l) => sameChanges(lists[l]!, held, count));
+        if (list === undefined) {
+          const pairs: (string | number)[] = [];
+          held.forEach((by, field) => {
+            if (by !== 0) pairs.push(field, by);
+          });
+          list = lists.push(pairs) - 1;
+          if (alike) alike.push(list);
+          else listsByNumber.set(hash, [list]);
+        }
+        keys.push(keyOf(area, window));
+        uses.push(list + 1);
+      }
+    }
+    return { keys, lists, uses };
   }
+}
+
+/** Whether `pairs` (`[field, by, ...]`) holds exactly the `count` fields of `held` that do not net to 0, in its order. */
+function sameChanges(pairs: readonly (string | number)[], held: ReadonlyMap<string, number>, count: number): boolean {
+  if (pairs.length !== 2 * count) return false;
+  let i = 0;
+  let same = true;
+  held.forEach((by, field) => {
+    if (by === 0 || !same) return;
+    same = pairs[i] === field && pairs[i + 1] === by;
+    i += 2;
+  });
+  return same;
 }
 
 /** What queries need of the counters (a generation's CounterStore, or the current generation's). */
@@ -481,31 +542,11 @@ export class CounterStore implements CounterReader {
     deltas: FoldedDeltas,
   ): Promise<void> {
     const args: string[] = [];
-    for (const [id, incident] of incidents) args.push(id, encodeCounted(incident));
+    incidents.forEach((incident, id) => args.push(id, encodeCounted(incident)));
     // The counter fields as one JSON argument, [lists, uses] (the script above): a replay's batch holds 100,000s of
     // them, far cheaper to send and parse as one string, and a live batch's hashes share a few lists. A field whose
     // changes net to 0 changes nothing: not sent.
-    const hashes: string[] = [];
-    const lists: (string | number)[][] = [];
-    const uses: number[] = [];
-    const listNumbers = new Map<string, number>();
-    for (const [area, window, fields] of deltas.hashes()) {
-      const pairs: (string | number)[] = [];
-      let shape = '';
-      for (const [field, by] of fields) {
-        if (by === 0) continue;
-        pairs.push(field, by);
-        shape += `${field.length}:${field}${by} `; // the length first: no two lists share a shape
-      }
-      if (pairs.length === 0) continue;
-      let list = listNumbers.get(shape);
-      if (list === undefined) {
-        list = lists.push(pairs);
-        listNumbers.set(shape, list);
-      }
-      hashes.push(this.keys.counters(partition, area, window));
-      uses.push(list);
-    }
+    const { keys: hashes, lists, uses } = deltas.lists((area, window) => this.keys.counters(partition, area, window));
     args.push(JSON.stringify([lists, uses]));
     // A refusal is a CheckpointConflict naming the partition's checkpoint key.
     await applyCounters.run(
