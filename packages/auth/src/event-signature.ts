@@ -44,11 +44,20 @@ export interface EventRecordRef {
   readonly offset?: string;
 }
 
-/** A base64url text of exactly `bytes` bytes in its one canonical spelling, or undefined. */
+const BASE64URL_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/**
+ * A base64url text of exactly `bytes` bytes in its one canonical spelling, or undefined: unpadded, exactly the
+ * characters the bytes take, and no bit set in the last character beyond the last byte (another spelling of the same
+ * bytes). Checked on the text, not by spelling the bytes again: a reader checks a path of 400 characters a record.
+ */
 function canonicalBytes(text: string, bytes: number): Buffer | undefined {
-  if (!/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  if (text.length !== Math.ceil((bytes * 4) / 3) || !/^[A-Za-z0-9_-]+$/.test(text)) return undefined;
+  // 1 byte past the last group of 3 takes 2 characters (4 bits spare), 2 bytes take 3 (2 bits spare).
+  const spare = [0, 0b1111, 0b11][bytes % 3]!;
+  if ((BASE64URL_DIGITS.indexOf(text[text.length - 1]!) & spare) !== 0) return undefined;
   const raw = Buffer.from(text, 'base64url');
-  return raw.length === bytes && raw.toString('base64url') === text ? raw : undefined;
+  return raw.length === bytes ? raw : undefined;
 }
 
 /** The short id of a public key, named in each signature so a reader picks the key at once: 8 base64url characters. */
@@ -87,11 +96,12 @@ function leafHash(topic: string, partition: number, key: string | null, value: B
   return hash('sha256', bytes, 'buffer');
 }
 
-function nodeHash(left: Buffer, right: Buffer): Buffer {
+/** SHA-256 of 0x01, the left hash and the right one, each read at its offset. */
+function nodeHash(left: Buffer, right: Buffer, leftAt = 0, rightAt = 0): Buffer {
   const bytes = Buffer.allocUnsafe(1 + 2 * HASH_BYTES);
   bytes[0] = NODE_TAG;
-  left.copy(bytes, 1);
-  right.copy(bytes, 1 + HASH_BYTES);
+  left.copy(bytes, 1, leftAt, leftAt + HASH_BYTES);
+  right.copy(bytes, 1 + HASH_BYTES, rightAt, rightAt + HASH_BYTES);
   return hash('sha256', bytes, 'buffer');
 }
 
@@ -115,11 +125,11 @@ function levelSizes(count: number): number[] {
   return sizes;
 }
 
-/** How many sibling hashes the path of leaf `index` among `count` holds: one per level where it is not promoted. */
-function pathLength(index: number, count: number): number {
+/** How many sibling hashes the path of leaf `index` holds in a tree of these level sizes: one per level where it is not promoted. */
+function pathLength(index: number, sizes: readonly number[]): number {
   let length = 0;
   let i = index;
-  for (const size of levelSizes(count)) {
+  for (const size of sizes) {
     if (i % 2 === 1 || i + 1 < size) length++;
     i >>= 1;
   }
@@ -133,14 +143,15 @@ interface VerifiedChunk {
   readonly levels: { readonly hashes: Buffer; readonly known: Uint8Array }[];
 }
 
-function isKnown(chunk: VerifiedChunk, level: number, index: number, hash: Buffer): boolean {
+/** Whether node (level, index) is known to be in the tree and is the hash held in `source` at `at`. */
+function isKnown(chunk: VerifiedChunk, level: number, index: number, source: Buffer, at = 0): boolean {
   const { hashes, known } = chunk.levels[level]!;
-  return known[index] === 1 && hashes.compare(hash, 0, HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES) === 0;
+  return known[index] === 1 && hashes.compare(source, at, at + HASH_BYTES, index * HASH_BYTES, (index + 1) * HASH_BYTES) === 0;
 }
 
-function remember(chunk: VerifiedChunk, level: number, index: number, hash: Buffer): void {
+function remember(chunk: VerifiedChunk, level: number, index: number, source: Buffer, at: number): void {
   const { hashes, known } = chunk.levels[level]!;
-  hash.copy(hashes, index * HASH_BYTES);
+  source.copy(hashes, index * HASH_BYTES, at, at + HASH_BYTES);
   known[index] = 1;
 }
 
@@ -328,7 +339,8 @@ export class EventVerifier {
     const index = Number(indexText);
     const count = Number(countText);
     if (!raw || count < 1 || count > MAX_CHUNK_LEAVES || index >= count) return malformed;
-    const siblings = pathLength(index, count);
+    const sizes = levelSizes(count);
+    const siblings = pathLength(index, sizes);
     const path = siblings === 0 ? (pathText === '' ? Buffer.alloc(0) : undefined) : canonicalBytes(pathText, siblings * HASH_BYTES);
     if (!path) return malformed;
     const key = this.keys.get(keyId);
@@ -336,25 +348,28 @@ export class EventVerifier {
 
     const name = `${keyId}:${count}:${signature}`;
     let chunk = this.chunks.get(name);
-    const sizes = levelSizes(count);
-    /** The nodes met on the way up (level, index, hash), siblings included: in the tree if the climb ends in it. */
-    const met: [number, number, Buffer][] = [];
+    /**
+     * The nodes met on the way up (level, index, the buffer holding the hash, where in it), siblings included (read in
+     * the path where they stand): in the tree if the climb ends in it.
+     */
+    const met: [number, number, Buffer, number][] = [];
     let node = leafHash(record.topic, record.partition, record.key, value);
     let i = index;
     let p = 0;
     let known = false;
     for (let level = 0; level < sizes.length; level++, i >>= 1) {
       known ||= chunk !== undefined && isKnown(chunk, level, i, node);
-      if (!known) met.push([level, i, node]);
+      if (!known) met.push([level, i, node, 0]);
       if (i % 2 === 0 && i + 1 >= sizes[level]!) continue; // the last node of an odd level, promoted
-      const sibling = path.subarray(p, (p += HASH_BYTES));
+      const sibling = p;
+      p += HASH_BYTES;
       if (known) {
         // Above a node of the verified tree, the path must be that tree's: the verdict is the one a full climb gives.
-        if (!isKnown(chunk!, level, i ^ 1, sibling)) return this.unverified(record);
+        if (!isKnown(chunk!, level, i ^ 1, path, sibling)) return this.unverified(record);
         continue;
       }
-      met.push([level, i ^ 1, sibling]);
-      node = i % 2 === 1 ? nodeHash(sibling, node) : nodeHash(node, sibling);
+      met.push([level, i ^ 1, path, sibling]);
+      node = i % 2 === 1 ? nodeHash(path, node, sibling) : nodeHash(node, path, 0, sibling);
     }
     if (!known && !(chunk && chunk.root.equals(node))) {
       if (!verify(null, rootMessage(count, node), key, raw)) return this.unverified(record);
@@ -363,7 +378,7 @@ export class EventVerifier {
       this.chunks.set(name, chunk);
       if (this.chunks.size > VERIFIED_CHUNKS) this.chunks.delete(this.chunks.keys().next().value!);
     }
-    for (const [level, at, hash] of met) remember(chunk!, level, at, hash);
+    for (const [level, index, source, at] of met) remember(chunk!, level, index, source, at);
     return this.importRule(keyId, value);
   }
 }

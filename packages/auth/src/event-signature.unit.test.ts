@@ -10,6 +10,19 @@ import {
   MAX_CHUNK_LEAVES,
 } from './event-signature.ts';
 
+const DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+/**
+ * The same bytes spelled otherwise: the lowest bit of the last base64url character set. That bit is past the last byte
+ * when the bytes are not a multiple of 3 (a signature's 64, a hash's 32), so the text still decodes to the same bytes.
+ */
+const respelled = (text: string) => {
+  const last = DIGITS.indexOf(text.at(-1)!);
+  expect(last & 1, `${text} already ends in a spare bit`).toBe(0);
+  const other = `${text.slice(0, -1)}${DIGITS[last | 1]!}`;
+  expect(Buffer.from(other, 'base64url')).toEqual(Buffer.from(text, 'base64url'));
+  return other;
+};
+
 describe('event signatures (ADR 0019)', () => {
   const current = generateEventSigningKey();
   const previous = generateEventSigningKey();
@@ -54,6 +67,7 @@ describe('event signatures (ADR 0019)', () => {
       `${scheme}:${keyId}:${signature.slice(0, -1)}`,
       `${scheme}:${keyId}:${signature}:more`,
       `${scheme}:${keyId}`,
+      `${scheme}:${keyId}:${respelled(signature)}`,
     ];
     for (const h of malformed) {
       expect(verifier.problem(record({ headers: { [EVENT_SIGNATURE_HEADER]: h } })), h).toBe(
@@ -65,6 +79,8 @@ describe('event signatures (ADR 0019)', () => {
   it('takes keys only as 32 bytes of base64url', () => {
     expect(() => new EventSigner('short')).toThrow(/32 bytes in base64url/);
     expect(() => new EventVerifier([`${current.publicKey}=`])).toThrow(/32 bytes in base64url/);
+    expect(() => new EventVerifier([respelled(current.publicKey)])).toThrow(/32 bytes in base64url/);
+    expect(() => new EventSigner(respelled(current.privateKey))).toThrow(/32 bytes in base64url/);
     expect(() => new EventVerifier([])).toThrow(/at least one/);
   });
 
@@ -256,6 +272,9 @@ describe('a relay chunk signed once, over a Merkle tree of its records (ADR 0035
       joined([scheme, keyId, sig, index, count, `${path}AA`]),
       joined([scheme, keyId, sig, index, count, '']),
       joined([scheme, keyId, sig, '2', count, `${lastPath}${lastPath}`]),
+      joined([scheme, keyId, respelled(sig), index, count, path]),
+      joined([scheme, keyId, sig, index, count, respelled(path)]),
+      joined([scheme, keyId, sig, '2', count, respelled(lastPath)]),
     ];
     for (const h of malformed) {
       expect(verifier.problem(withHeader(records[0]!, h)), h).toMatch(/^the event's signature is not ed25519m:/);
