@@ -6,7 +6,8 @@ import { Session } from 'node:inspector';
  * `NODE_OPTIONS="--import <repo>/scripts/cpu-profile-hook.mjs"` with `PROF_DIR=<dir>`: a V8 CPU profile of each Node
  * process a bench starts, written to `<dir>/<name>-<pid>.cpuprofile` when it exits (Node 24 refuses `--cpu-prof` in
  * NODE_OPTIONS). `PROF_KIND=heap` takes V8's sampling heap profile instead (what was allocated where, objects
- * either collector took included: a sample each 32 KiB on average), written to `<name>-<pid>.heapprofile`. `PROF_MATCH=<text>` profiles only the processes whose arguments hold it (e.g. `projection/dist`);
+ * either collector took included: a sample each 32 KiB on average), written to `<name>-<pid>.heapprofile`.
+ * `PROF_MATCH=<text>` profiles only the processes whose arguments hold it (e.g. `projection/dist`);
  * `PROF_FROM=request` starts at the process's first HTTP request to a `/v1/` route instead of at its start (the queries
  * of a service that replays first). Plain JavaScript: `scripts/bench` passes NODE_OPTIONS to every Node it starts, the
  * machine's own (any version) included.

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type CallFrame, frameName } from './profile-frames.ts';
 
 /**
  * `node --import tsx bench/src/cpu-profile.ts <file.cpuprofile> [top]`: what a V8 CPU profile (node --cpu-prof) says,
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs';
  */
 interface ProfileNode {
   readonly id: number;
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly children?: readonly number[];
 }
 interface Profile {
@@ -27,9 +28,7 @@ const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const parentOf = new Map<number, number>();
 for (const n of profile.nodes) for (const child of n.children ?? []) parentOf.set(child, n.id);
 
-/** A frame's name: function and where it is (a package by its name and version, our files from the repository root). */
-const nameOf = ({ callFrame: f }: ProfileNode) =>
-  `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\/\.pnpm\/([^/]+)\/.*/, '$1').replace(/^file:\/\/.*?\/(packages|services|bench)\//, '$1/')}:${f.lineNumber + 1}`;
+const nameOf = ({ callFrame }: ProfileNode) => frameName(callFrame);
 
 const timeOf = new Map<number, number>();
 profile.samples.forEach((id, i) => timeOf.set(id, (timeOf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

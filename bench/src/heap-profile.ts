@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type CallFrame, frameName } from './profile-frames.ts';
 
 /**
  * `node --import tsx bench/src/heap-profile.ts <file.heapprofile> [top] [events]`: what a sampling heap profile
@@ -7,7 +8,7 @@ import { readFileSync } from 'node:fs';
  * per event too. How docs/performance.md's allocation profiles were read.
  */
 interface HeapNode {
-  readonly callFrame: { readonly functionName: string; readonly url: string; readonly lineNumber: number };
+  readonly callFrame: CallFrame;
   readonly selfSize: number;
   readonly children?: readonly HeapNode[];
 }
@@ -20,15 +21,11 @@ if (!file) {
 const top = Number(topArg ?? 30);
 const { head } = JSON.parse(readFileSync(file, 'utf8')) as { head: HeapNode };
 
-/** A frame's name: function and where it is (a package by its name and version, our files from the repository root). */
-const nameOf = ({ callFrame: f }: HeapNode) =>
-  `${f.functionName || '(anonymous)'} ${f.url.replace(/.*node_modules\/\.pnpm\/([^/]+)\/.*/, '$1').replace(/^file:\/\/.*?\/(packages|services|bench)\//, '$1/')}:${f.lineNumber + 1}`;
-
 let total = 0;
 const self = new Map<string, number>();
 const inclusive = new Map<string, number>();
 const walk = (node: HeapNode, above: ReadonlySet<string>) => {
-  const name = nameOf(node);
+  const name = frameName(node.callFrame);
   total += node.selfSize;
   self.set(name, (self.get(name) ?? 0) + node.selfSize);
   const here = new Set(above).add(name); // recursion counts once
