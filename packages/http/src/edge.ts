@@ -18,9 +18,21 @@ export type AuthenticationResult =
  */
 export type Authenticate = (authorization: string | undefined) => AuthenticationResult | Promise<AuthenticationResult>;
 
-/** Counts hits of a key in its current window (Redis in the services: the count holds across instances). */
+/** A key's hits in its current window, and the ms until the window ends. */
+export interface RateLimitCount {
+  readonly count: number;
+  readonly resetInMs: number;
+}
+
+/**
+ * Counts hits of a key in its current window (Redis in the services: the count holds across instances). Given the
+ * limit, a store may answer a count well below it from what it knows (packages/redis: `GatheredRateLimitStore`).
+ */
 export interface RateLimitStore {
-  hit(key: string, windowMs: number): Promise<{ count: number; resetInMs: number }>;
+  /** The count with this hit; at once when the store knows it (no wait, no timer), else a promise of it. */
+  hit(key: string, windowMs: number, limit?: number): RateLimitCount | Promise<RateLimitCount>;
+  /** Sends what it holds; the edge calls it when the app closes. */
+  close?(): Promise<void>;
 }
 
 export interface RateLimits {
@@ -105,6 +117,8 @@ export function installEdge(app: FastifyInstance, options: EdgeOptions): void {
   const origins = new Set(options.corsOrigins ?? []);
   const allowOrigin = (origin: string | undefined) => (origin && (origins.has('*') || origins.has(origin)) ? origin : undefined);
   const admit = admission(app, options.maxInFlight ?? 0);
+  const { rateLimits } = options;
+  if (rateLimits?.store.close) app.addHook('onClose', () => rateLimits.store.close!());
 
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
@@ -202,15 +216,19 @@ async function enforceRateLimits(request: FastifyRequest, reply: FastifyReply, l
   if (limits.perIp > 0) checks.push({ key: `ip:${request.ip}`, limit: limits.perIp, who: `this address (${request.ip})` });
   if (actor && limits.perUser > 0) checks.push({ key: `user:${actor.id}`, limit: limits.perUser, who: 'this user' });
   if (checks.length === 0) return;
-  let hits: { count: number; resetInMs: number }[];
-  try {
-    // A store that does not answer soon is not waited for: the route's own reads have the rest of the 2 s in which
-    // a request is answered, 503 if the store is away.
-    hits = await withinTime(Promise.all(checks.map((c) => limits.store.hit(c.key, limits.windowMs))), RATE_LIMIT_CHECK_TIMEOUT_MS);
-  } catch (err) {
-    // Failing open: a Redis hiccup must not stop reports from the field; it is logged.
-    request.log.warn({ err }, 'rate limits not checked: the store did not answer');
-    return;
+  const answers = checks.map((c) => limits.store.hit(c.key, limits.windowMs, c.limit));
+  let hits: RateLimitCount[];
+  if (answers.every((a) => !(a instanceof Promise))) hits = answers as RateLimitCount[];
+  else {
+    try {
+      // A store that does not answer soon is not waited for: the route's own reads have the rest of the 2 s in which
+      // a request is answered, 503 if the store is away.
+      hits = await withinTime(Promise.all(answers.map((a) => Promise.resolve(a))), RATE_LIMIT_CHECK_TIMEOUT_MS);
+    } catch (err) {
+      // Failing open: a Redis hiccup must not stop reports from the field; it is logged.
+      request.log.warn({ err }, 'rate limits not checked: the store did not answer');
+      return;
+    }
   }
   checks.forEach((check, i) => {
     const hit = hits[i]!;

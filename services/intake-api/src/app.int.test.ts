@@ -362,6 +362,32 @@ describe('intake-api rate limits (Redis-backed)', () => {
     }
   });
 
+  it('counts most hits of two instances in memory, and still answers 429 within a hundredth of the limit of it; every hit reaches Redis', async () => {
+    const perUser = 200;
+    const [one, two] = [await intakeHarness(infra, { perUser }), await intakeHarness(infra, { perUser })];
+    const statuses: number[] = [];
+    try {
+      const url = `/v1/incidents/${randomUUID()}`;
+      for (let i = 0; i < 260; i++)
+        statuses.push((await (i % 2 === 0 ? one : two).app.inject({ method: 'GET', url, headers: as(ACTORS.police) })).statusCode);
+      // Another user's few hits, well within the limit: most held by the instances when they close.
+      for (let i = 0; i < 6; i++) await (i % 2 === 0 ? one : two).app.inject({ method: 'GET', url, headers: as(ACTORS.dazeLeader) });
+    } finally {
+      // Closing sends what each instance still holds.
+      await one.close();
+      await two.close();
+    }
+    const accepted = statuses.indexOf(429);
+    // Never refused before the limit (Redis's count is never above the requests made); past it by at most what each
+    // instance may accept without asking Redis (a hundredth of the limit each); refused from then on.
+    expect(accepted).toBeGreaterThanOrEqual(perUser);
+    expect(accepted).toBeLessThanOrEqual(perUser + 2 * (perUser / 100));
+    expect(statuses.slice(0, accepted).every((s) => s === 404)).toBe(true);
+    expect(statuses.slice(accepted).every((s) => s === 429)).toBe(true);
+    expect(Number(await infra.redis.get(`${infra.keyPrefix}:ratelimit:user:${ACTORS.police.id}`))).toBe(260);
+    expect(Number(await infra.redis.get(`${infra.keyPrefix}:ratelimit:user:${ACTORS.dazeLeader.id}`))).toBe(6);
+  });
+
   it('limits an address whatever the token, before it is checked', async () => {
     const app = await intakeHarness(infra, { perIp: 2 });
     try {

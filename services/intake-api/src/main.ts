@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     ready: () => readiness.check(),
     edge: {
       authenticate: verifier.authenticate,
-      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config, logger),
       corsOrigins: config.CORS_ORIGINS,
     },
     trustProxy: config.TRUST_PROXY,

@@ -8,7 +8,7 @@ import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/c
 import { decide, DEFAULT_POLICY, DEFAULT_OFFICE_HOURS, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
-import { RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
+import { GatheredRateLimitStore, RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import {
   defaultDecisionContext,
@@ -100,7 +100,8 @@ export async function intakeHarness(
     edge: {
       authenticate: testTokenVerifier().authenticate,
       rateLimits: {
-        store: new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix),
+        // As the services count them (rateLimitsFrom): most hits gathered here, those near a limit sent at once.
+        store: new GatheredRateLimitStore(new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix)),
         windowMs: 60_000,
         perUser: options.perUser ?? 1_000_000,
         perIp: options.perIp ?? 1_000_000,

@@ -97,7 +97,7 @@ async function main(): Promise<void> {
     observability: { metrics, metricsToken: config.METRICS_TOKEN },
     edge: {
       authenticate: verifier.authenticate,
-      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config, logger),
       corsOrigins: config.CORS_ORIGINS,
     },
   });

@@ -151,7 +151,7 @@ async function main(): Promise<void> {
     stream: { minIntervalMs: config.STREAM_MIN_INTERVAL_MS, slots: streamSlots },
     edge: {
       authenticate: verifier.authenticate,
-      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config),
+      rateLimits: rateLimitsFrom(redis, config.KEY_PREFIX, config, logger),
       corsOrigins: config.CORS_ORIGINS,
       maxInFlight: config.PROJECTION_MAX_IN_FLIGHT,
     },
