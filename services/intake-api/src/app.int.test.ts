@@ -364,7 +364,10 @@ describe('intake-api rate limits (Redis-backed)', () => {
 
   it('counts most hits of two instances in memory, and still answers 429 within a hundredth of the limit of it; every hit reaches Redis', async () => {
     const perUser = 200;
-    const [one, two] = [await intakeHarness(infra, { perUser }), await intakeHarness(infra, { perUser })];
+    const [one, two] = [
+      await intakeHarness(infra, { perUser, gatheredRateLimits: true }),
+      await intakeHarness(infra, { perUser, gatheredRateLimits: true }),
+    ];
     const statuses: number[] = [];
     try {
       const url = `/v1/incidents/${randomUUID()}`;

@@ -62,6 +62,8 @@ export async function intakeHarness(
     logger?: Logger;
     perUser?: number;
     perIp?: number;
+    /** Rate-limit hits gathered (`GatheredRateLimitStore`, as the projection and the notifier count them). */
+    gatheredRateLimits?: boolean;
     corsOrigins?: string[];
     bodyLimit?: number;
     redis?: Redis;
@@ -100,8 +102,10 @@ export async function intakeHarness(
     edge: {
       authenticate: testTokenVerifier().authenticate,
       rateLimits: {
-        // As the services count them (rateLimitsFrom): most hits gathered here, those near a limit sent at once.
-        store: new GatheredRateLimitStore(new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix)),
+        // As the intake counts them (each hit to Redis), or as the projection does (gathered: most hits counted here).
+        store: options.gatheredRateLimits
+          ? new GatheredRateLimitStore(new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix))
+          : new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix),
         windowMs: 60_000,
         perUser: options.perUser ?? 1_000_000,
         perIp: options.perIp ?? 1_000_000,
