@@ -1,5 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Actor, CommandOutcome, GridEvent } from '@gridgov/contracts';
@@ -191,6 +192,15 @@ async function offeredRate(
       note: `${((1000 * used) / (rate * seconds)).toFixed(2)} ms a report offered`,
     };
   });
+  // The processes' CPU together against what the machine's cores give at this rate: near 1×, every hop waits for a core.
+  const used = [...pids.keys()].reduce((sum, name) => sum + offered.get(name)! - cpuBefore.get(name)!, 0);
+  const cores = availableParallelism();
+  const together: SummaryRow = {
+    figure: `end to end @${rate}/s: CPU a report, the ${pids.size} processes measured together (services, broker, Redis, bench)`,
+    value: Number(((1000 * used) / (rate * seconds)).toFixed(2)),
+    unit: 'ms',
+    reference: { name: `the machine's ${cores} cores at this rate`, value: Number(((1000 * cores) / rate).toFixed(2)), unit: 'ms' },
+  };
   await watcher;
   const aof = aofGrowth(aofBefore, await aofState(infra), driven.reports.accepted);
   await consumer.stop();
@@ -237,6 +247,7 @@ async function offeredRate(
     ],
     rows: [
       ...hops.rows,
+      together,
       { figure: `end to end @${rate}/s: Redis append-only file rewrites, first report to last counted`, value: aof.rewrites, unit: '' },
       {
         figure: `end to end @${rate}/s: reports/s carried (accepted ÷ time to the last answer)`,
