@@ -183,21 +183,19 @@ async function offeredRate(
   loop.disable();
   clearTimeout(offeredEnd);
   const offered = cpuAfter ?? cpuAt();
-  const cpu = [...pids].map(([name]): Figure => {
-    const used = offered.get(name)! - cpuBefore.get(name)!;
-    return {
-      name: `@${rate}/s CPU, ${name}`,
-      value: Math.round((100 * used) / seconds),
-      unit: '% of a core',
-      note: `${((1000 * used) / (rate * seconds)).toFixed(2)} ms a report offered`,
-    };
-  });
+  const usedBy = new Map([...pids.keys()].map((name) => [name, offered.get(name)! - cpuBefore.get(name)!]));
+  const cpu = [...usedBy].map(([name, used]): Figure => ({
+    name: `@${rate}/s CPU, ${name}`,
+    value: Math.round((100 * used) / seconds),
+    unit: '% of a core',
+    note: `${((1000 * used) / (rate * seconds)).toFixed(2)} ms a report offered`,
+  }));
   // The processes' CPU together against what the machine's cores give at this rate: near 1×, every hop waits for a core.
-  const used = [...pids.keys()].reduce((sum, name) => sum + offered.get(name)! - cpuBefore.get(name)!, 0);
+  const usedAll = [...usedBy.values()].reduce((sum, each) => sum + each, 0);
   const cores = availableParallelism();
   const together: SummaryRow = {
     figure: `end to end @${rate}/s: CPU a report, the ${pids.size} processes measured together (services, broker, Redis, bench)`,
-    value: Number(((1000 * used) / (rate * seconds)).toFixed(2)),
+    value: Number(((1000 * usedAll) / (rate * seconds)).toFixed(2)),
     unit: 'ms',
     reference: { name: `the machine's ${cores} cores at this rate`, value: Number(((1000 * cores) / rate).toFixed(2)), unit: 'ms' },
   };
