@@ -8,7 +8,7 @@ import { ConfigFollower, ConfigWriter, liveView, loadBaseline } from '@gridgov/c
 import { decide, DEFAULT_POLICY, DEFAULT_OFFICE_HOURS, evolve, type IncidentState } from '@gridgov/domain';
 import { DurableProducer, GroupCommitProducer, partitionCount, type OutgoingRecord } from '@gridgov/kafka';
 import { caseChange, ReadModelWriter } from '@gridgov/read-model';
-import { GatheredRateLimitStore, RedisRateLimitStore, systemClock, type Redis } from '@gridgov/redis';
+import { rateLimitsFrom, systemClock, type Redis } from '@gridgov/redis';
 import { LocalKms, Pseudonyms } from '@gridgov/crypto';
 import {
   defaultDecisionContext,
@@ -101,15 +101,14 @@ export async function intakeHarness(
     ready: () => Promise.resolve(true),
     edge: {
       authenticate: testTokenVerifier().authenticate,
-      rateLimits: {
-        // As the intake counts them (each hit to Redis), or as the projection does (gathered: most hits counted here).
-        store: options.gatheredRateLimits
-          ? new GatheredRateLimitStore(new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix))
-          : new RedisRateLimitStore(options.redis ?? infra.redis, infra.keyPrefix),
-        windowMs: 60_000,
-        perUser: options.perUser ?? 1_000_000,
-        perIp: options.perIp ?? 1_000_000,
-      },
+      // As the intake counts them (each hit to Redis), or as the projection does (gathered: most hits counted here).
+      rateLimits: rateLimitsFrom(
+        options.redis ?? infra.redis,
+        infra.keyPrefix,
+        { RATE_LIMIT_WINDOW_MS: 60_000, RATE_LIMIT_PER_USER: options.perUser ?? 1_000_000, RATE_LIMIT_PER_IP: options.perIp ?? 1_000_000 },
+        options.logger ?? infra.logger,
+        { gathered: options.gatheredRateLimits ?? false },
+      ),
       corsOrigins: options.corsOrigins ?? [],
     },
     signingKey: TEST_COMMAND_SIGNING_KEY,
