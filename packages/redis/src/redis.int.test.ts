@@ -149,15 +149,14 @@ describe("a service's connection while Redis is away", () => {
 
   it('fails nothing while Redis answers, however long a command waits behind the answers coming', async () => {
     const { client } = await ownRedis();
-    // A script of 120 ms sent every 60 ms, thirty of them: Redis answers one every 120 ms, and the last waits 1.8 s,
-    // past the deadline. (Commands that reach Redis together are all run before any answer is written: a pipeline
-    // that keeps Redis busy past the deadline fails, as a hung server does.)
-    const answers: Promise<unknown>[] = [];
-    for (let i = 0; i < 30; i++) {
-      answers.push(spin(client, 120));
-      await new Promise((r) => setTimeout(r, 60));
-    }
-    expect(await Promise.all(answers)).toEqual(Array.from({ length: 30 }, () => 1));
+    // Thirty BLPOPs of 100 ms on an empty list, sent together: Redis runs them one after another and writes each one's
+    // answer when it times out, before it reads the next, so an answer comes every 100-200 ms while the last command
+    // waits 3 s or more, twice the deadline. (Not busy scripts sent one after another: Redis runs every command that
+    // has reached it before it writes any answer, so the silences grow with the queue and reach the deadline.)
+    const sent = performance.now();
+    const answers = Array.from({ length: 30 }, () => client.blpop('an-empty-list', 0.1));
+    expect(await Promise.all(answers)).toEqual(Array.from({ length: 30 }, () => null));
+    expect(performance.now() - sent).toBeGreaterThan(2 * REDIS_COMMAND_TIMEOUT_MS);
   });
 
   it('does not take answers that came while the event loop was busy for silence', async () => {
