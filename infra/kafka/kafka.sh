@@ -38,6 +38,10 @@ LOG4J="$SCRIPT_DIR/log4j.properties"
 ADMIN="packages/kafka/src/cli/admin.ts"
 
 KAFKA_PORT="${KAFKA_PORT:-9092}"
+INFRA_TAG="kafka:$KAFKA_PORT"
+# shellcheck source=../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
+require_port KAFKA_PORT "$KAFKA_PORT"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
 KAFKA_HOME_DIR="${KAFKA_HOME_DIR:-$REPO_ROOT/.local/kafka-$KAFKA_PORT}"
 KAFKA_TOPICS_FILE="${KAFKA_TOPICS_FILE:-$REPO_ROOT/infra/topics.json}"
@@ -56,60 +60,8 @@ SERVICES_FILE="$REPO_ROOT/infra/services.json"
 STDOUT_LOG="$LOG_DIR/stdout.log"
 BROKERS="127.0.0.1:$KAFKA_PORT"
 
-log() { printf '[kafka:%s] %s\n' "$KAFKA_PORT" "$*"; }
-die() { printf '[kafka:%s] ERROR: %s\n' "$KAFKA_PORT" "$*" >&2; exit 1; }
-
-now() {
-  if [[ -n "${EPOCHREALTIME:-}" ]]; then printf '%s' "${EPOCHREALTIME/,/.}"; else date +%s.%N; fi
-}
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-require_port() {
-  [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 >= 1 && 10#$2 <= 65535)) || die "$1 must be a TCP port number, got '$2'"
-}
-
-require_cmd() {
-  command -v "$1" >/dev/null 2>&1 || die "'$1' not found in PATH ($2)"
-}
-
-# True if something listens on TCP $1 (any local address).
-is_listening() {
-  if command -v ss >/dev/null 2>&1; then
-    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
-
-# Who listens on $1, best effort, for error messages.
-listener_info() {
-  if command -v ss >/dev/null 2>&1; then
-    ss -Hltnp "sport = :$1" 2>/dev/null | awk '{ print $4, $6 }' | head -n 3
-  fi
-}
-
-proc_cmdline() {
-  if [[ -r "/proc/$1/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
-  else
-    ps -o args= -p "$1" 2>/dev/null || true
-  fi
-}
-
-# Alive and not a zombie.
-is_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  if [[ -r "/proc/$1/stat" ]]; then
-    local state
-    state="$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || true)"
-    [[ "$state" != "Z" ]] || return 1
-  fi
-  return 0
-}
-
 # True if pid $1 is the broker started from this home dir.
 is_our_broker() {
-  [[ "$1" =~ ^[0-9]+$ ]] || return 1
   is_alive "$1" || return 1
   local cmd
   cmd="$(proc_cmdline "$1")"
@@ -117,13 +69,7 @@ is_our_broker() {
 }
 
 # Prints the pid of our running broker, or fails.
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
-  is_our_broker "$pid" || return 1
-  printf '%s' "$pid"
-}
+running_pid() { pid_from_file "$PID_FILE" is_our_broker; }
 
 # The admin CLI of packages/kafka (wait, create-topics, list, grant-service-acls), from the repository root where tsx
 # resolves, logged in as admin.
@@ -167,41 +113,7 @@ java_tool() {
 # ---------------------------------------------------------------- fetch
 
 cmd_fetch() {
-  if [[ -f "$LIB_DIR/.complete" ]]; then
-    [[ "${1:-}" == "--quiet" ]] || log "jars already in $LIB_DIR (delete it to re-fetch)"
-    return 0
-  fi
-  require_cmd java "install a JDK 17"
-  require_cmd mvn "install Maven 3.6+, e.g. apt-get install -y maven"
-
-  # Serialise concurrent fetches (e.g. several test brokers starting at once).
-  mkdir -p "$REPO_ROOT/.local"
-  exec 9>"$REPO_ROOT/.local/kafka-fetch.lock"
-  if command -v flock >/dev/null 2>&1; then flock 9; fi
-  if [[ -f "$LIB_DIR/.complete" ]]; then
-    exec 9>&-
-    return 0
-  fi
-
-  local t0 tmp
-  t0="$(now)"
-  tmp="$LIB_DIR.tmp.$$"
-  rm -rf "$tmp"
-  log "fetching Kafka jars with Maven into $LIB_DIR ..."
-  # shellcheck disable=SC2086 # KAFKA_MVN_ARGS is intentionally word-split
-  # (sed: Maven 3.8 prints stray ANSI resets even with -B -q)
-  if ! mvn -B -q -Dstyle.color=never -f "$POM" $KAFKA_MVN_ARGS \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 |
-    sed -e $'s/\x1b\\[[0-9;]*m//g' -e '/^[[:space:]]*$/d'; then
-    rm -rf "$tmp"
-    die "Maven failed to fetch the Kafka jars (is Maven Central reachable? see output above)"
-  fi
-  compgen -G "$tmp/kafka_2.13-*.jar" >/dev/null || { rm -rf "$tmp"; die "Maven finished but kafka_2.13 jar is missing in $tmp"; }
-  rm -rf "$LIB_DIR"
-  mv "$tmp" "$LIB_DIR"
-  printf 'fetched %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LIB_DIR/.complete" # marker last
-  exec 9>&-
-  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1)) in $(elapsed "$t0")s"
+  fetch_maven_jars "$POM" "$LIB_DIR" "kafka_2.13-*.jar" "Kafka's jars" "$KAFKA_MVN_ARGS" "${1:-}"
 }
 
 # ---------------------------------------------------------------- start
@@ -293,7 +205,6 @@ fail_start() {
 }
 
 cmd_start() {
-  require_port KAFKA_PORT "$KAFKA_PORT"
   require_port KAFKA_CONTROLLER_PORT "$KAFKA_CONTROLLER_PORT"
   [[ "$KAFKA_PORT" != "$KAFKA_CONTROLLER_PORT" ]] || die "KAFKA_PORT and KAFKA_CONTROLLER_PORT must differ"
 

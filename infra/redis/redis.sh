@@ -28,30 +28,11 @@ REDIS_START_TIMEOUT="${REDIS_START_TIMEOUT:-120}"
 PORT_SCAN_FIRST=6390
 PORT_SCAN_LAST=6489
 
-log() { printf '[redis] %s\n' "$*"; }
-die() { printf '[redis] ERROR: %s\n' "$*" >&2; exit 1; }
-
-is_listening() {
-  if command -v ss >/dev/null 2>&1; then
-    [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]
-  else
-    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
-  fi
-}
-
-require_port() {
-  [[ "$1" =~ ^[0-9]+$ ]] && ((10#$1 >= 1 && 10#$1 <= 65535)) || die "REDIS_PORT must be a TCP port number, got '$1'"
-}
+INFRA_TAG="redis"
+# shellcheck source=../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
 home_of() { printf '%s/redis-%s' "$LOCAL_DIR" "$1"; }
-
-proc_cmdline() {
-  if [[ -r "/proc/$1/cmdline" ]]; then
-    tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null || true
-  else
-    ps -o args= -p "$1" 2>/dev/null || true
-  fi
-}
 
 # Prints the pid of our redis-server on port $1, or fails.
 our_pid() {
@@ -136,7 +117,7 @@ cmd_start() {
   local port pid
   if [[ -n "${REDIS_PORT:-}" ]]; then
     port="$REDIS_PORT"
-    require_port "$port"
+    require_port REDIS_PORT "$port"
     if pid="$(our_pid "$port")"; then
       log "already running (pid $pid) on 127.0.0.1:$port"
       record "$port"
@@ -174,7 +155,7 @@ cmd_start() {
 # Port to act on for stop/status: REDIS_PORT, else the recorded one.
 target_port() {
   if [[ -n "${REDIS_PORT:-}" ]]; then
-    require_port "$REDIS_PORT"
+    require_port REDIS_PORT "$REDIS_PORT"
     printf '%s' "$REDIS_PORT"
   else
     recorded_port

@@ -39,54 +39,16 @@ PROPS="$S3_HOME_DIR/s3proxy.properties"
 PID_FILE="$S3_HOME_DIR/s3proxy.pid"
 ENDPOINT="http://127.0.0.1:$S3_PORT"
 
-log() { printf '[s3:%s] %s\n' "$S3_PORT" "$*"; }
-die() { printf '[s3:%s] ERROR: %s\n' "$S3_PORT" "$*" >&2; exit 1; }
+INFRA_TAG="s3:$S3_PORT"
+# shellcheck source=../lib.sh
+source "$SCRIPT_DIR/../lib.sh"
 
-is_listening() { [[ -n "$(ss -Hltn "sport = :$1" 2>/dev/null)" ]]; }
-is_alive() {
-  kill -0 "$1" 2>/dev/null || return 1
-  [[ "$(awk '{ print $3 }' "/proc/$1/stat" 2>/dev/null || echo R)" != "Z" ]]
-}
 # True if pid $1 is the s3proxy started from this home dir.
-is_ours() {
-  [[ "$1" =~ ^[0-9]+$ ]] && is_alive "$1" || return 1
-  [[ "$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" == *"org.gaul.s3proxy.Main"*"$PROPS"* ]]
-}
-running_pid() {
-  [[ -f "$PID_FILE" ]] || return 1
-  local pid
-  pid="$(tr -dc '0-9' <"$PID_FILE")"
-  is_ours "$pid" || return 1
-  printf '%s' "$pid"
-}
+is_ours() { is_alive "$1" && [[ "$(proc_cmdline "$1")" == *"org.gaul.s3proxy.Main"*"$PROPS"* ]]; }
+running_pid() { pid_from_file "$PID_FILE" is_ours; }
 
 cmd_fetch() {
-  if [[ -f "$LIB_DIR/.complete" ]]; then
-    [[ "${1:-}" == "--quiet" ]] || log "jars already in $LIB_DIR (delete it to re-fetch)"
-    return 0
-  fi
-  command -v java >/dev/null || die "'java' not found in PATH (install a JDK 17)"
-  command -v mvn >/dev/null || die "'mvn' not found in PATH (install Maven 3.6+, e.g. apt-get install -y maven)"
-  mkdir -p "$REPO_ROOT/.local"
-  exec 9>"$REPO_ROOT/.local/s3-fetch.lock"
-  command -v flock >/dev/null && flock 9
-  if [[ -f "$LIB_DIR/.complete" ]]; then exec 9>&-; return 0; fi
-  local tmp="$LIB_DIR.tmp.$$"
-  rm -rf "$tmp"
-  log "fetching s3proxy's jars with Maven into $LIB_DIR ..."
-  # shellcheck disable=SC2086 # S3_MVN_ARGS is intentionally word-split
-  if ! mvn -B -q -Dstyle.color=never -f "$POM" $S3_MVN_ARGS \
-    dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$tmp" 2>&1 |
-    sed -e $'s/\x1b\\[[0-9;]*m//g' -e '/^[[:space:]]*$/d'; then
-    rm -rf "$tmp"
-    die "Maven failed to fetch s3proxy's jars (is Maven Central reachable? see output above)"
-  fi
-  compgen -G "$tmp/s3proxy-*.jar" >/dev/null || { rm -rf "$tmp"; die "Maven finished but the s3proxy jar is missing in $tmp"; }
-  rm -rf "$LIB_DIR"
-  mv "$tmp" "$LIB_DIR"
-  printf 'fetched %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" >"$LIB_DIR/.complete" # marker last
-  exec 9>&-
-  log "fetched $(find "$LIB_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIB_DIR" | cut -f1))"
+  fetch_maven_jars "$POM" "$LIB_DIR" "s3proxy-*.jar" "s3proxy's jars" "$S3_MVN_ARGS" "${1:-}"
 }
 
 credentials() {
@@ -99,7 +61,7 @@ credentials() {
 }
 
 cmd_start() {
-  [[ "$S3_PORT" =~ ^[0-9]+$ ]] || die "S3_PORT must be a TCP port number, got '$S3_PORT'"
+  require_port S3_PORT "$S3_PORT"
   [[ "$S3_BUCKET" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]] || die "S3_BUCKET '$S3_BUCKET' is not a valid bucket name"
   local pid
   if pid="$(running_pid)"; then
@@ -110,7 +72,7 @@ cmd_start() {
   fi
   rm -f "$PID_FILE"
   is_listening "$S3_PORT" && die "port $S3_PORT is already in use: pick another one: S3_PORT=<port> $0 start"
-  command -v java >/dev/null || die "'java' not found in PATH (install a JDK 17)"
+  require_cmd java "install a JDK 17"
   credentials
   cmd_fetch --quiet
   # A bucket of the filesystem backend is a folder: created here, so that it exists before any service starts.
