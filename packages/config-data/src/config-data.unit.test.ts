@@ -172,6 +172,15 @@ describe('the log of changes (ConfigHistory)', () => {
     expect(changeKey(first) < changeKey(change(2, 'policy', {}))).toBe(true);
   });
 
+  it('reads a record as it stands on the log: its text applied, text that is no JSON and a tombstone refused', () => {
+    const history = new ConfigHistory(baseline);
+    expect(history.applyRecord('{"version": 1')).toMatchObject({ ok: false, reason: expect.stringMatching(/^not JSON: /) as string });
+    expect(history.applyRecord(null)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a configuration change/) as string });
+    expect(history.current.version).toBe(0);
+    expect(history.applyRecord(Buffer.from(JSON.stringify(change(1, 'policy', baseline.documents.policy))))).toMatchObject({ ok: true });
+    expect(history.current.version).toBe(1);
+  });
+
   it('refuses garbage, a tombstone, a skipped version and an invalid document without changing anything', () => {
     const history = new ConfigHistory(baseline);
     expect(history.apply(undefined)).toMatchObject({ ok: false, reason: expect.stringMatching(/^not a configuration change/) as string });

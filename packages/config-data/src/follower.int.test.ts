@@ -117,6 +117,7 @@ describe('grid.config on the real broker: followers, writers, refused records', 
       .filter((l) => l.msg.startsWith('grid.config record refused'));
     expect(refused.length).toBeGreaterThanOrEqual(3);
     expect(refused.map((r) => r.reason)).toContainEqual(expect.stringMatching(/^not a configuration change: /) as string);
+    expect(refused.map((r) => r.reason)).toContainEqual(expect.stringMatching(/^not JSON: /) as string);
   });
 
   it('lets one of two writers racing on the same version make it; the other is told, on every follower alike', async () => {

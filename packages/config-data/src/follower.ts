@@ -127,13 +127,7 @@ export class ConfigFollower {
 
   private fold(offset: string, value: Buffer | null): void {
     const { logger } = this.options;
-    let json: unknown = null;
-    try {
-      json = value === null ? null : JSON.parse(value.toString('utf8'));
-    } catch {
-      json = undefined;
-    }
-    const applied = this.history.apply(json);
+    const applied = this.history.applyRecord(value);
     if (applied.ok) {
       const { entry } = applied;
       logger.info(
@@ -176,13 +170,7 @@ export async function readConfiguration(
 ): Promise<ConfigSnapshot> {
   const history = new ConfigHistory(options.baseline);
   for (const record of await readTopic(options.kafka, options.topic)) {
-    let json: unknown;
-    try {
-      json = record.value === null ? null : JSON.parse(record.value);
-    } catch {
-      json = undefined;
-    }
-    const applied = history.apply(json);
+    const applied = history.applyRecord(record.value);
     if (!applied.ok)
       options.logger.error({ offset: record.offset, reason: applied.reason }, 'grid.config record refused: configuration unchanged');
   }

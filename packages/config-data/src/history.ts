@@ -46,6 +46,18 @@ export class ConfigHistory {
     return this.ids.has(id);
   }
 
+  /** Applies one record as it stands on grid.config: its text, or null for a tombstone (refused, as is text that is no JSON). */
+  applyRecord(value: string | Buffer | null): Applied {
+    if (value === null) return this.apply(null);
+    let json: unknown;
+    try {
+      json = JSON.parse(typeof value === 'string' ? value : value.toString('utf8'));
+    } catch (err) {
+      return { ok: false, reason: `not JSON: ${err instanceof Error ? err.message : String(err)}` };
+    }
+    return this.apply(json);
+  }
+
   /** Applies one record's JSON value (a tombstone or garbage is refused). */
   apply(value: unknown): Applied {
     const parsed = ConfigChange.safeParse(value);

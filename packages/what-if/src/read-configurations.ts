@@ -16,13 +16,7 @@ export async function readConfigurationVersions(options: {
   const history = new ConfigHistory(options.baseline);
   const versions = new Map<number, ConfigSnapshot>([[history.current.version, history.current]]);
   for (const record of await readTopic(options.kafka, options.topic)) {
-    let json: unknown;
-    try {
-      json = record.value === null ? null : JSON.parse(record.value);
-    } catch {
-      json = undefined;
-    }
-    const applied = history.apply(json);
+    const applied = history.applyRecord(record.value);
     if (applied.ok) versions.set(history.current.version, history.current);
     else
       options.logger.warn(
