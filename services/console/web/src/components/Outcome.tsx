@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
-import type { CommandOutcome } from '../api/types.ts';
+import type { CommandOutcome, IncidentView } from '../api/types.ts';
 import { useI18n } from '../i18n/context.tsx';
 
 /** What became of the last action on a case, shown beside it (the dispatcher's and the handler's pages alike). */
@@ -63,4 +64,47 @@ export function OutcomeText({ outcome, what }: { outcome: Outcome; what: string 
       return <span>{String(unknown)}</span>;
     }
   }
+}
+
+/**
+ * The actions a work list sends on its cases (the dispatcher's and the handler's pages): the form open on one case,
+ * what became of each case's last action, and each case as the API shows it after an accepted action, so that its row
+ * stays where it is, with its outcome, until the list is loaded again.
+ */
+export function useCaseActions<A extends string>(api: ApiClient, routes: Readonly<Record<A, string>>) {
+  const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome<A>>>>({});
+  const [updated, setUpdated] = useState<Readonly<Record<string, IncidentView>>>({});
+  const [open, setOpen] = useState<{ incidentId: string; action: A } | undefined>();
+
+  const act = async (view: IncidentView, action: A, body: unknown) => {
+    setOpen(undefined);
+    const id = view.incidentId;
+    setOutcomes((o) => ({ ...o, [id]: { state: 'sending', action } }));
+    const outcome = await sendCommand(api, id, action, routes[action], body);
+    setOutcomes((o) => ({ ...o, [id]: outcome }));
+    if (outcome.state === 'accepted') {
+      api.get<{ incident: IncidentView }>('intake', `/v1/incidents/${encodeURIComponent(id)}`).then(
+        ({ incident }) => setUpdated((u) => ({ ...u, [id]: incident })),
+        () => undefined,
+      );
+    }
+  };
+
+  return {
+    outcomes,
+    open,
+    setOpen,
+    act,
+    /** How many actions were accepted: a key that counts the queues again after each (its outcome is answered once the lists hold it). */
+    accepted: Object.values(outcomes).filter((o) => o.state === 'accepted').length,
+    /** The case as it is now: as read after an accepted action, else as listed. */
+    current: (view: IncidentView): IncidentView => updated[view.incidentId] ?? view,
+    /** Forgets the outcomes and closes the form (a refresh, another queue). */
+    reset: () => {
+      setOutcomes({});
+      setOpen(undefined);
+    },
+    /** Forgets the cases read after actions: a list loaded again holds them as they are. */
+    listLoaded: () => setUpdated({}),
+  };
 }

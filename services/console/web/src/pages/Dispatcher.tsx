@@ -1,6 +1,6 @@
 import { Fragment, useState } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
-import { OutcomeText, sendCommand, type Outcome as SharedOutcome } from '../components/Outcome.tsx';
+import { OutcomeText, useCaseActions, type Outcome as SharedOutcome } from '../components/Outcome.tsx';
 import { duplicateFacts, knownAreas, type AreaRef, type IncidentPage, type IncidentView, type Me, type Queue } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
 import { ACTION_ROUTES, ActionForm, actionsFor, type ActionName } from '../components/CaseActions.tsx';
@@ -31,14 +31,11 @@ export function DispatcherPage({ api, me, onOpenCase }: { api: ApiClient; me: Me
   const [queue, setQueue] = useState<DispatchQueue>('new');
   const [refreshes, setRefreshes] = useState(0);
   const [more, setMore] = useState<Partial<Record<DispatchQueue, IncidentPage>>>({});
-  const [updated, setUpdated] = useState<Readonly<Record<string, IncidentView>>>({});
-  const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome>>>({});
-  const [open, setOpen] = useState<{ incidentId: string; action: ActionName } | undefined>();
+  const actions = useCaseActions(api, ACTION_ROUTES);
   const [moreError, setMoreError] = useState<string | undefined>();
   const [prefs, setPrefs] = useQueuePrefs();
-  // Counted again on a refresh and after each accepted action (its outcome is answered once the lists hold it).
-  const acceptedActions = Object.values(outcomes).filter((o) => o.state === 'accepted').length;
-  const counts = useQueueCounts(api, area?.code, `${refreshes}:${acceptedActions}`);
+  // Counted again on a refresh and after each accepted action.
+  const counts = useQueueCounts(api, area?.code, `${refreshes}:${actions.accepted}`);
   const [filters, setFilters] = useState(NO_FILTERS);
   const filtered = filterParams(filters);
 
@@ -49,14 +46,13 @@ export function DispatcherPage({ api, me, onOpenCase }: { api: ApiClient; me: Me
         QUEUES.map((q) => api.get<IncidentPage>('intake', queuePath(area!.code, q, prefs, filtered), signal)),
       );
       setMore({});
-      setUpdated({});
+      actions.listLoaded();
       return Object.fromEntries(QUEUES.map((q, i) => [q, pages[i]!])) as unknown as Lists;
     },
   );
 
   const refresh = () => {
-    setOutcomes({});
-    setOpen(undefined);
+    actions.reset();
     setRefreshes((n) => n + 1);
   };
 
@@ -69,21 +65,6 @@ export function DispatcherPage({ api, me, onOpenCase }: { api: ApiClient; me: Me
       setMoreError(undefined);
     } catch (err) {
       setMoreError(err instanceof ApiError ? err.message : String(err));
-    }
-  };
-
-  const act = async (view: IncidentView, action: ActionName, body: Record<string, string>) => {
-    setOpen(undefined);
-    const id = view.incidentId;
-    setOutcomes((o) => ({ ...o, [id]: { state: 'sending', action } }));
-    const outcome = await sendCommand(api, id, action, ACTION_ROUTES[action], body);
-    setOutcomes((o) => ({ ...o, [id]: outcome }));
-    if (outcome.state === 'accepted') {
-      // The row stays where it is, with its outcome, showing the case as it is now.
-      api.get<{ incident: IncidentView }>('intake', `/v1/incidents/${encodeURIComponent(id)}`).then(
-        ({ incident }) => setUpdated((u) => ({ ...u, [id]: incident })),
-        () => undefined,
-      );
     }
   };
 
@@ -136,12 +117,12 @@ export function DispatcherPage({ api, me, onOpenCase }: { api: ApiClient; me: Me
         {page && page.items.length === 0 && <p className="muted">{t('queue.empty')}</p>}
         {page && page.items.length > 0 && (
           <QueueTable
-            items={page.items.map((v) => updated[v.incidentId] ?? v)}
-            outcomes={outcomes}
-            open={open}
-            onOpen={(incidentId, action) => setOpen({ incidentId, action })}
-            onClose={() => setOpen(undefined)}
-            onAct={act}
+            items={page.items.map(actions.current)}
+            outcomes={actions.outcomes}
+            open={actions.open}
+            onOpen={(incidentId, action) => actions.setOpen({ incidentId, action })}
+            onClose={() => actions.setOpen(undefined)}
+            onAct={actions.act}
             {...(onOpenCase ? { onOpenCase } : {})}
           />
         )}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError, type ApiClient } from '../api/client.ts';
 import type { DepartmentQueue, DepartmentQueueCounts, IncidentPage, IncidentView, Me } from '../api/types.ts';
 import { useCatalog } from '../catalog.ts';
-import { OutcomeText, sendCommand, type Outcome } from '../components/Outcome.tsx';
+import { OutcomeText, useCaseActions } from '../components/Outcome.tsx';
 import { PhotoPicker, type PhotoRef } from '../components/PhotoPicker.tsx';
 import { useLoad } from '../components/useLoad.ts';
 import { localTime, shortId } from '../format.ts';
@@ -46,32 +46,28 @@ export function HandlerPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; o
   const department = me.actor.department ?? '';
   const [queue, setQueue] = useState<DepartmentQueue>('awaiting_sign_for');
   const [refreshes, setRefreshes] = useState(0);
-  const [outcomes, setOutcomes] = useState<Readonly<Record<string, Outcome<HandlerAction>>>>({});
-  const [updated, setUpdated] = useState<Readonly<Record<string, IncidentView>>>({});
-  const [open, setOpen] = useState<{ incidentId: string; action: HandlerAction } | undefined>();
+  const actions = useCaseActions(api, ROUTES);
+  const { outcomes, open, setOpen, act } = actions;
   const [more, setMore] = useState<IncidentPage | undefined>();
   const [moreError, setMoreError] = useState<string | undefined>();
-  const accepted = Object.values(outcomes).filter((o) => o.state === 'accepted').length;
 
-  const counts = useLoad(department ? `${department}:${refreshes}:${accepted}` : undefined, (signal) =>
+  const counts = useLoad(department ? `${department}:${refreshes}:${actions.accepted}` : undefined, (signal) =>
     api.get<DepartmentQueueCounts>('intake', `/v1/incidents/counts?department=${encodeURIComponent(department)}`, signal),
   );
   const list = useLoad(department ? `${department}:${queue}:${refreshes}` : undefined, async (signal) => {
     const page = await api.get<IncidentPage>('intake', listPath(department, queue), signal);
     setMore(undefined);
-    setUpdated({});
+    actions.listLoaded();
     return page;
   });
 
   const refresh = () => {
-    setOutcomes({});
-    setOpen(undefined);
+    actions.reset();
     setRefreshes((n) => n + 1);
   };
   const choose = (q: DepartmentQueue) => {
     setQueue(q);
-    setOutcomes({});
-    setOpen(undefined);
+    actions.reset();
   };
 
   const loadMore = async () => {
@@ -83,21 +79,6 @@ export function HandlerPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; o
       setMoreError(undefined);
     } catch (err) {
       setMoreError(err instanceof ApiError ? err.message : String(err));
-    }
-  };
-
-  const act = async (view: IncidentView, action: HandlerAction, body: unknown) => {
-    setOpen(undefined);
-    const id = view.incidentId;
-    setOutcomes((o) => ({ ...o, [id]: { state: 'sending', action } }));
-    const outcome = await sendCommand(api, id, action, ROUTES[action], body);
-    setOutcomes((o) => ({ ...o, [id]: outcome }));
-    if (outcome.state === 'accepted') {
-      // The card stays where it is, with its outcome, showing the case as it is now.
-      api.get<{ incident: IncidentView }>('intake', `/v1/incidents/${encodeURIComponent(id)}`).then(
-        ({ incident }) => setUpdated((u) => ({ ...u, [id]: incident })),
-        () => undefined,
-      );
     }
   };
 
@@ -138,7 +119,7 @@ export function HandlerPage({ api, me, onOpenCase }: { api: ApiClient; me: Me; o
       {page && page.items.length === 0 && <p className="muted card">{t('queue.empty')}</p>}
       <ul className="handler-list" data-testid="queue">
         {page?.items.map((original) => {
-          const view = updated[original.incidentId] ?? original;
+          const view = actions.current(original);
           const outcome = outcomes[view.incidentId];
           const deadline = view.deadlines.at(-1);
           return (
