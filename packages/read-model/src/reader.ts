@@ -93,22 +93,18 @@ export class ReadModelReader {
    * ADR 0014), read in one round trip.
    */
   async queueCounts<Q extends string>(area: string, queues: readonly Q[]): Promise<Record<Q, number>> {
-    const pipeline = this.redis.pipeline();
-    for (const queue of queues) pipeline.zcard(this.keys.caseQueue(area, queue));
-    const results = (await pipeline.exec()) ?? [];
-    return Object.fromEntries(
-      queues.map((queue, i) => {
-        const [err, n] = results[i] ?? [new Error('no answer')];
-        if (err) throw err;
-        return [queue, Number(n)];
-      }),
-    ) as Record<Q, number>;
+    return this.sizes(queues, (queue) => this.keys.caseQueue(area, queue));
   }
 
   /** The number of cases on each of a department's work lists in an area: each list's sorted set's size, in one round trip. */
   async departmentQueueCounts<Q extends string>(area: string, department: string, queues: readonly Q[]): Promise<Record<Q, number>> {
+    return this.sizes(queues, (queue) => this.keys.departmentQueue(area, department, queue));
+  }
+
+  /** The size of each list's sorted set, by its name, in one round trip. */
+  private async sizes<Q extends string>(queues: readonly Q[], keyOf: (queue: Q) => string): Promise<Record<Q, number>> {
     const pipeline = this.redis.pipeline();
-    for (const queue of queues) pipeline.zcard(this.keys.departmentQueue(area, department, queue));
+    for (const queue of queues) pipeline.zcard(keyOf(queue));
     const results = (await pipeline.exec()) ?? [];
     return Object.fromEntries(
       queues.map((queue, i) => {
