@@ -18,6 +18,11 @@ require_port() {
   [[ "$2" =~ ^[0-9]+$ ]] && ((10#$2 >= 1 && 10#$2 <= 65535)) || die "$1 must be a TCP port number, got '$2'"
 }
 
+# Dies unless $2 is a whole number of seconds, at least 1; $1 names the setting it came from.
+require_seconds() {
+  [[ "$2" =~ ^[0-9]{1,6}$ ]] && ((10#$2 >= 1)) || die "$1 must be a whole number of seconds, got '$2'"
+}
+
 # Dies unless the command $1 is on PATH; $2 says how to get it.
 require_cmd() {
   command -v "$1" >/dev/null 2>&1 || die "'$1' not found in PATH ($2)"

@@ -31,6 +31,7 @@ PORT_SCAN_LAST=6489
 INFRA_TAG="redis"
 # shellcheck source=../lib.sh
 source "$SCRIPT_DIR/../lib.sh"
+require_seconds REDIS_START_TIMEOUT "$REDIS_START_TIMEOUT"
 
 home_of() { printf '%s/redis-%s' "$LOCAL_DIR" "$1"; }
 

@@ -42,6 +42,7 @@ ENDPOINT="http://127.0.0.1:$S3_PORT"
 INFRA_TAG="s3:$S3_PORT"
 # shellcheck source=../lib.sh
 source "$SCRIPT_DIR/../lib.sh"
+require_seconds S3_START_TIMEOUT "$S3_START_TIMEOUT"
 
 # True if pid $1 is the s3proxy started from this home dir.
 is_ours() { is_alive "$1" && [[ "$(proc_cmdline "$1")" == *"org.gaul.s3proxy.Main"*"$PROPS"* ]]; }
